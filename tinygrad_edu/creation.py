@@ -1,0 +1,239 @@
+"""Creating tensors: from data, filled, ranges and random (seeded by ``manual_seed``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .tensor import Tensor, as_array
+
+
+class Generator:
+    """A random number generator (PyTorch's ``torch.Generator``) over numpy's PCG64.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> g = tg.Generator().manual_seed(0)
+        >>> tg.rand(2, generator=g).shape
+        (2,)
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        dtypes.check_device(device, "Generator")
+        self._seed = 0
+        self.rng = np.random.default_rng(0)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reset the stream to a fixed seed; returns the generator."""
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int:
+        """The seed last set."""
+        return self._seed
+
+    def get_state(self) -> dict[str, Any]:
+        """The generator's state (a dict), for ``set_state``."""
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore a state returned by ``get_state``."""
+        self.rng.bit_generator.state = state
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the global generator so that random tensors and dropout masks repeat."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    """The seed of the global generator."""
+    return default_generator.initial_seed()
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator).rng
+
+
+def _size(size: tuple[Any, ...], name: str) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], list | tuple):
+        size = tuple(size[0])
+    if any(not isinstance(s, int | np.integer) or s < 0 for s in size):
+        raise ValueError(f"{name}: sizes must be non-negative ints, got {size}")
+    return tuple(int(s) for s in size)
+
+
+def _finish(array: Any, dtype: Any, requires_grad: bool, device: Any, name: str) -> Tensor:
+    dtypes.check_device(device, name)
+    t = Tensor(array if dtype is None else np.asarray(array, dtypes.to_dtype(dtype, name)))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+           ) -> Tensor:
+    """A new tensor with a copy of ``data`` (numbers, nested lists, ndarrays or a Tensor).
+
+    Python floats give float32, ints int64 and bools bool; ndarrays keep their dtype.
+    """
+    dtypes.check_device(device, "tensor")
+    t = Tensor(np.array(as_array(data, dtype), copy=True))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(array: np.ndarray[Any, Any]) -> Tensor:
+    """A tensor sharing memory with ``array`` (changes show on both sides)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
+    if array.dtype not in dtypes.SUPPORTED:
+        raise TypeError(f"from_numpy: dtype {array.dtype} is not supported; expected float32, "
+                        "float64, int64, int32 or bool")
+    return Tensor(array)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+          ) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    return _finish(np.zeros(_size(size, "zeros"), dtype=dtypes.to_dtype(dtype or "float32")),
+                   None, requires_grad, device, "zeros")
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+         ) -> Tensor:
+    """A tensor of ones (float32 unless ``dtype`` says otherwise)."""
+    return _finish(np.ones(_size(size, "ones"), dtype=dtypes.to_dtype(dtype or "float32")),
+                   None, requires_grad, device, "ones")
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+          ) -> Tensor:
+    """An uninitialised tensor (here: zeros, so results never depend on garbage)."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
+    """A tensor filled with ``fill_value``; the dtype follows the value like PyTorch."""
+    dtype = dtype or as_array(fill_value, None).dtype
+    return _finish(np.full(_size((size,), "full"), fill_value, dtype=dtypes.to_dtype(dtype)),
+                   None, requires_grad, device, "full")
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    is_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
+    dtype = dtype or (dtypes.int64 if is_int else dtypes.float32)
+    values = np.arange(start, end, step, dtype=np.float64 if not is_int else np.int64)
+    return _finish(values, dtype, requires_grad, device, "arange")
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    return _finish(np.linspace(start, end, steps), dtype or dtypes.float32, requires_grad, device,
+                   "linspace")
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
+        device: Any = None) -> Tensor:
+    """An identity matrix of shape (n, m)."""
+    return _finish(np.eye(n, m), dtype or dtypes.float32, requires_grad, device, "eye")
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
+         requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Uniform random numbers in [0, 1)."""
+    dt = dtypes.to_dtype(dtype or "float32", "rand")
+    return _finish(_rng(generator).random(_size(size, "rand"), dtype=dt), None, requires_grad,
+                   device, "rand")
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
+          requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Standard normal random numbers."""
+    dt = dtypes.to_dtype(dtype or "float32", "randn")
+    return _finish(_rng(generator).standard_normal(_size(size, "randn"), dtype=dt), None,
+                   requires_grad, device, "randn")
+
+
+def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
+            dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Random integers in [low, high); also ``randint(high, size)`` like PyTorch."""
+    if size is None:
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: missing the 'size' argument, e.g. randint(0, 10, (3,))")
+    values = _rng(generator).integers(low, high, size=_size((size,), "randint"))
+    return _finish(values, dtype or dtypes.int64, requires_grad, device, "randint")
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
+             device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    return _finish(_rng(generator).permutation(n), dtype or dtypes.int64, False, device,
+                   "randperm")
+
+
+def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool) -> Tensor:
+    dt = dtypes.to_dtype(dtype) if dtype is not None else t.dtype
+    return fn(t.shape, dtype=dt, requires_grad=requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
+               ) -> Tensor:
+    """Zeros with ``t``'s shape and dtype."""
+    return _like(zeros, t, dtype, requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
+              ) -> Tensor:
+    """Ones with ``t``'s shape and dtype."""
+    return _like(ones, t, dtype, requires_grad)
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
+               ) -> Tensor:
+    """An uninitialised (zero) tensor with ``t``'s shape and dtype."""
+    return _like(zeros, t, dtype, requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    """``fill_value`` with ``t``'s shape and dtype."""
+    dt = dtypes.to_dtype(dtype) if dtype is not None else t.dtype
+    return full(t.shape, fill_value, dtype=dt, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
+              ) -> Tensor:
+    """Uniform [0, 1) numbers with ``t``'s shape and dtype."""
+    return _like(rand, t, dtype, requires_grad)
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
+               ) -> Tensor:
+    """Standard normal numbers with ``t``'s shape and dtype."""
+    return _like(randn, t, dtype, requires_grad)
+
+
+def randint_like(t: Tensor, low: int, high: int | None = None, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    """Random integers with ``t``'s shape."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, dtype=dtype or t.dtype)
+

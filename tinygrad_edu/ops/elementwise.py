@@ -1,0 +1,503 @@
+"""Elementwise ops: arithmetic, activations and comparisons.
+
+Each op is a forward/backward pair on ndarrays. Binary ops receive arrays that broadcast
+together; the backward returns gradients of the broadcast shape and the engine sums them back
+to each input's shape (``autograd.unbroadcast``), so no backward here deals with broadcasting.
+
+Notation: ``x``, ``y`` inputs, ``out`` the forward's result, ``dout`` the upstream gradient
+dL/dout; every backward applies the chain rule dL/dx = dL/dout * dout/dx.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..autograd import register_op
+from ..kernels import special
+
+Array = NDArray[Any]
+
+
+class NoCache(NamedTuple):
+    """Cache of ops whose backward needs nothing but ``dout``."""
+
+
+NO_CACHE = NoCache()
+
+
+class XCache(NamedTuple):
+    """Cache holding the input ``x``."""
+
+    x: Array
+
+
+class OutCache(NamedTuple):
+    """Cache holding the output ``out`` (cheaper to differentiate than the input)."""
+
+    out: Array
+
+
+class XYCache(NamedTuple):
+    """Cache holding both inputs of a binary op."""
+
+    x: Array
+    y: Array
+
+
+# ----------------------------------------------------------------------------- arithmetic
+
+def add_forward(x: Array, y: Array) -> tuple[Array, NoCache]:
+    """out = x + y. Backward: dx = dout, dy = dout."""
+    return x + y, NO_CACHE
+
+
+def add_backward(dout: Array, cache: NoCache) -> tuple[Array, Array]:
+    """Addition passes the gradient through unchanged to both inputs."""
+    return dout, dout
+
+
+register_op("add", add_forward, add_backward)
+
+
+def sub_forward(x: Array, y: Array) -> tuple[Array, NoCache]:
+    """out = x - y. Backward: dx = dout, dy = -dout."""
+    return x - y, NO_CACHE
+
+
+def sub_backward(dout: Array, cache: NoCache) -> tuple[Array, Array]:
+    """Subtraction passes dout to x and -dout to y."""
+    return dout, -dout
+
+
+register_op("sub", sub_forward, sub_backward)
+
+
+def mul_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
+    """out = x * y. Backward: dx = dout * y, dy = dout * x (each input scales the other)."""
+    return x * y, XYCache(x, y)
+
+
+def mul_backward(dout: Array, cache: XYCache) -> tuple[Array, Array]:
+    """The product rule: each input's gradient is dout times the other input."""
+    return dout * cache.y, dout * cache.x
+
+
+register_op("mul", mul_forward, mul_backward)
+
+
+def div_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
+    """out = x / y. Backward: dx = dout / y, dy = -dout * x / y**2."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return x / y, XYCache(x, y)
+
+
+def div_backward(dout: Array, cache: XYCache) -> tuple[Array, Array]:
+    """The quotient rule, split between numerator and denominator."""
+    dx = dout / cache.y
+    return dx, -dx * cache.x / cache.y
+
+
+register_op("div", div_forward, div_backward)
+
+
+class PowCache(NamedTuple):
+    """Cache of ``pow``: base, exponent and result."""
+
+    x: Array
+    y: Array
+    out: Array
+
+
+def pow_forward(x: Array, y: Array) -> tuple[Array, PowCache]:
+    """out = x ** y. Backward: dx = dout * y * x**(y-1), dy = dout * out * log(x)."""
+    with np.errstate(all="ignore"):
+        out = np.power(x, y)
+    return out, PowCache(x, y, out)
+
+
+def pow_backward(dout: Array, cache: PowCache) -> tuple[Array, Array]:
+    """Power rule for the base; exponential rule for the exponent (0 where x == 0, y >= 0)."""
+    x, y, out = cache
+    dx = dout * y * np.power(x, y - 1)
+    at_zero = (x == 0) & (y >= 0)
+    dy = dout * np.where(at_zero, 0, out * np.log(np.where(at_zero, 1, x)))
+    return dx, dy
+
+
+register_op("pow", pow_forward, pow_backward)
+
+
+def neg_forward(x: Array) -> tuple[Array, NoCache]:
+    """out = -x. Backward: dx = -dout."""
+    return -x, NO_CACHE
+
+
+def neg_backward(dout: Array, cache: NoCache) -> tuple[Array]:
+    """Negation flips the gradient's sign."""
+    return (-dout,)
+
+
+register_op("neg", neg_forward, neg_backward)
+
+
+def abs_forward(x: Array) -> tuple[Array, XCache]:
+    """out = |x|. Backward: dx = dout * sign(x) (0 at x == 0, like PyTorch)."""
+    return np.abs(x), XCache(x)
+
+
+def abs_backward(dout: Array, cache: XCache) -> tuple[Array]:
+    """The slope of |x| is the sign of x."""
+    return (dout * np.sign(cache.x),)
+
+
+register_op("abs", abs_forward, abs_backward)
+
+
+# ----------------------------------------------------------------------------- exp, log and friends
+
+def exp_forward(x: Array) -> tuple[Array, OutCache]:
+    """out = e**x. Backward: dx = dout * out (exp is its own derivative)."""
+    with np.errstate(over="ignore"):
+        out = np.exp(x)
+    return out, OutCache(out)
+
+
+def exp_backward(dout: Array, cache: OutCache) -> tuple[Array]:
+    """Reuse the output: d(e**x)/dx = e**x."""
+    return (dout * cache.out,)
+
+
+register_op("exp", exp_forward, exp_backward)
+
+
+def log_forward(x: Array) -> tuple[Array, XCache]:
+    """out = ln(x). Backward: dx = dout / x."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x), XCache(x)
+
+
+def log_backward(dout: Array, cache: XCache) -> tuple[Array]:
+    """d ln(x)/dx = 1/x."""
+    return (dout / cache.x,)
+
+
+register_op("log", log_forward, log_backward)
+
+
+def sqrt_forward(x: Array) -> tuple[Array, OutCache]:
+    """out = sqrt(x). Backward: dx = dout / (2 * out)."""
+    with np.errstate(invalid="ignore"):
+        out = np.sqrt(x)
+    return out, OutCache(out)
+
+
+def sqrt_backward(dout: Array, cache: OutCache) -> tuple[Array]:
+    """d sqrt(x)/dx = 1 / (2 sqrt(x)), read from the output."""
+    return (dout / (2 * cache.out),)
+
+
+register_op("sqrt", sqrt_forward, sqrt_backward)
+
+
+def sin_forward(x: Array) -> tuple[Array, XCache]:
+    """out = sin(x). Backward: dx = dout * cos(x)."""
+    return np.sin(x), XCache(x)
+
+
+def sin_backward(dout: Array, cache: XCache) -> tuple[Array]:
+    """d sin(x)/dx = cos(x)."""
+    return (dout * np.cos(cache.x),)
+
+
+register_op("sin", sin_forward, sin_backward)
+
+
+def cos_forward(x: Array) -> tuple[Array, XCache]:
+    """out = cos(x). Backward: dx = -dout * sin(x)."""
+    return np.cos(x), XCache(x)
+
+
+def cos_backward(dout: Array, cache: XCache) -> tuple[Array]:
+    """d cos(x)/dx = -sin(x)."""
+    return (-dout * np.sin(cache.x),)
+
+
+register_op("cos", cos_forward, cos_backward)
+
+
+# ----------------------------------------------------------------------------- activations
+
+def tanh_forward(x: Array) -> tuple[Array, OutCache]:
+    """out = tanh(x). Backward: dx = dout * (1 - out**2)."""
+    out = np.tanh(x)
+    return out, OutCache(out)
+
+
+def tanh_backward(dout: Array, cache: OutCache) -> tuple[Array]:
+    """d tanh(x)/dx = 1 - tanh(x)**2, read from the output."""
+    return (dout * (1 - cache.out * cache.out),)
+
+
+register_op("tanh", tanh_forward, tanh_backward)
+
+
+def sigmoid_forward(x: Array) -> tuple[Array, OutCache]:
+    """out = 1 / (1 + e**-x). Backward: dx = dout * out * (1 - out)."""
+    with np.errstate(over="ignore"):
+        out = 1 / (1 + np.exp(-x))
+    return out, OutCache(out)
+
+
+def sigmoid_backward(dout: Array, cache: OutCache) -> tuple[Array]:
+    """d sigma(x)/dx = sigma(x) (1 - sigma(x)), read from the output."""
+    return (dout * cache.out * (1 - cache.out),)
+
+
+register_op("sigmoid", sigmoid_forward, sigmoid_backward)
+
+
+class MaskCache(NamedTuple):
+    """Cache holding a boolean mask of where the gradient passes."""
+
+    mask: Array
+
+
+def relu_forward(x: Array) -> tuple[Array, MaskCache]:
+    """out = max(x, 0). Backward: dx = dout where x > 0, else 0 (also 0 at x == 0)."""
+    mask = x > 0
+    return x * mask, MaskCache(mask)
+
+
+def relu_backward(dout: Array, cache: MaskCache) -> tuple[Array]:
+    """ReLU is a gate: the gradient flows only where the input was positive."""
+    return (dout * cache.mask,)
+
+
+register_op("relu", relu_forward, relu_backward)
+
+
+class SlopeCache(NamedTuple):
+    """Cache of ``leaky_relu``: where x > 0 and the slope used elsewhere."""
+
+    mask: Array
+    negative_slope: float
+
+
+def leaky_relu_forward(x: Array, *, negative_slope: float = 0.01) -> tuple[Array, SlopeCache]:
+    """out = x if x > 0 else negative_slope * x. Backward: dx = dout * (1 or negative_slope)."""
+    mask = x > 0
+    return np.where(mask, x, x * negative_slope), SlopeCache(mask, negative_slope)
+
+
+def leaky_relu_backward(dout: Array, cache: SlopeCache) -> tuple[Array]:
+    """A ReLU whose closed gate still lets ``negative_slope`` of the gradient through."""
+    return (np.where(cache.mask, dout, dout * cache.negative_slope),)
+
+
+register_op("leaky_relu", leaky_relu_forward, leaky_relu_backward)
+
+
+class EluCache(NamedTuple):
+    """Cache of ``elu``: where x > 0, the output and alpha."""
+
+    mask: Array
+    out: Array
+    alpha: float
+
+
+def elu_forward(x: Array, *, alpha: float = 1.0) -> tuple[Array, EluCache]:
+    """out = x if x > 0 else alpha * (e**x - 1). Backward: dx = dout * (1 or out + alpha)."""
+    mask = x > 0
+    with np.errstate(over="ignore"):
+        out = np.where(mask, x, alpha * np.expm1(np.minimum(x, 0)))
+    return out, EluCache(mask, out, alpha)
+
+
+def elu_backward(dout: Array, cache: EluCache) -> tuple[Array]:
+    """For x <= 0 the slope alpha * e**x equals out + alpha."""
+    return (np.where(cache.mask, dout, dout * (cache.out + cache.alpha)),)
+
+
+register_op("elu", elu_forward, elu_backward)
+
+
+class GeluCache(NamedTuple):
+    """Cache of ``gelu``: the input and which formula was used."""
+
+    x: Array
+    approximate: str
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def gelu_forward(x: Array, *, approximate: str = "none") -> tuple[Array, GeluCache]:
+    """out = x * Phi(x), Phi the standard normal CDF; ``approximate='tanh'`` uses tanh.
+
+    Backward: dx = dout * (Phi(x) + x * phi(x)), phi the normal density.
+    """
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
+        out = 0.5 * x * (1 + np.tanh(inner))
+    elif approximate == "none":
+        out = 0.5 * x * (1 + special.erf(np.ascontiguousarray(x) / math.sqrt(2)))
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return out.astype(x.dtype, copy=False), GeluCache(x, approximate)
+
+
+def gelu_backward(dout: Array, cache: GeluCache) -> tuple[Array]:
+    """Product rule on x * Phi(x)."""
+    x = cache.x
+    if cache.approximate == "tanh":
+        t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
+        dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x**2)
+        return (dout * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner),)
+    cdf = 0.5 * (1 + special.erf(np.ascontiguousarray(x) / math.sqrt(2)))
+    pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    return (dout * (cdf + x * pdf),)
+
+
+register_op("gelu", gelu_forward, gelu_backward)
+
+
+class SoftplusCache(NamedTuple):
+    """Cache of ``softplus``: input, beta and threshold."""
+
+    x: Array
+    beta: float
+    threshold: float
+
+
+def softplus_forward(x: Array, *, beta: float = 1.0, threshold: float = 20.0
+                     ) -> tuple[Array, SoftplusCache]:
+    """out = log(1 + e**(beta x)) / beta, or x where beta x > threshold (PyTorch's rule).
+
+    Backward: dx = dout * sigmoid(beta x) (1 above the threshold).
+    """
+    bx = beta * x
+    out = np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
+    return out.astype(x.dtype, copy=False), SoftplusCache(x, beta, threshold)
+
+
+def softplus_backward(dout: Array, cache: SoftplusCache) -> tuple[Array]:
+    """The derivative of softplus is the sigmoid."""
+    bx = cache.beta * cache.x
+    with np.errstate(over="ignore"):
+        sig = 1 / (1 + np.exp(-bx))
+    return (np.where(bx > cache.threshold, dout, dout * sig),)
+
+
+register_op("softplus", softplus_forward, softplus_backward)
+
+
+def clamp_forward(x: Array, *, min: float | None = None, max: float | None = None  # noqa: A002
+                  ) -> tuple[Array, MaskCache]:
+    """out = min(max(x, min), max). Backward: dx = dout where min <= x <= max, else 0."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' and 'max' must be given")
+    out = x
+    mask = np.ones(x.shape, dtype=bool)
+    if min is not None:
+        out = np.maximum(out, np.asarray(min, dtype=x.dtype))
+        mask &= x >= min
+    if max is not None:
+        out = np.minimum(out, np.asarray(max, dtype=x.dtype))
+        mask &= x <= max
+    return out, MaskCache(mask)
+
+
+def clamp_backward(dout: Array, cache: MaskCache) -> tuple[Array]:
+    """Clamped elements are constant, so their gradient is zero."""
+    return (dout * cache.mask,)
+
+
+register_op("clamp", clamp_forward, clamp_backward)
+
+
+class PickCache(NamedTuple):
+    """Cache of ``maximum``/``minimum``: where x wins and where they tie."""
+
+    x_wins: Array
+    tie: Array
+
+
+def maximum_forward(x: Array, y: Array) -> tuple[Array, PickCache]:
+    """out = max(x, y) elementwise. Backward: dout goes to the larger; ties split it in half."""
+    return np.maximum(x, y), PickCache(x > y, x == y)
+
+
+def minimum_forward(x: Array, y: Array) -> tuple[Array, PickCache]:
+    """out = min(x, y) elementwise. Backward: dout goes to the smaller; ties split it in half."""
+    return np.minimum(x, y), PickCache(x < y, x == y)
+
+
+def pick_backward(dout: Array, cache: PickCache) -> tuple[Array, Array]:
+    """Route dout to the input that was picked (half to each on a tie, like PyTorch)."""
+    share_x = np.where(cache.tie, 0.5, cache.x_wins.astype(dout.dtype))
+    dx = dout * share_x
+    return dx, dout - dx
+
+
+register_op("maximum", maximum_forward, pick_backward)
+register_op("minimum", minimum_forward, pick_backward)
+
+
+class WhereCache(NamedTuple):
+    """Cache of ``where``: the condition."""
+
+    condition: Array
+
+
+def where_forward(condition: Array, x: Array, y: Array) -> tuple[Array, WhereCache]:
+    """out = x where condition else y. Backward: dx = dout * cond, dy = dout * (not cond)."""
+    return np.where(condition, x, y), WhereCache(condition)
+
+
+def where_backward(dout: Array, cache: WhereCache) -> tuple[None, Array, Array]:
+    """The condition selects which input each element of dout belongs to."""
+    zero = np.zeros((), dtype=dout.dtype)
+    return None, np.where(cache.condition, dout, zero), np.where(cache.condition, zero, dout)
+
+
+register_op("where", where_forward, where_backward)
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+def _comparison(name: str, ufunc: np.ufunc) -> None:
+    def forward(x: Array, y: Array) -> tuple[Array, NoCache]:
+        return ufunc(x, y), NO_CACHE
+
+    forward.__doc__ = f"out = x {name} y elementwise, a bool array. Not differentiable."
+    register_op(name, forward, None)
+
+
+for _name, _ufunc in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less),
+                      ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal)):
+    _comparison(_name, _ufunc)
+
+
+# ----------------------------------------------------------------------------- dtype
+
+class CastCache(NamedTuple):
+    """Cache of ``cast``: the input's dtype, to cast the gradient back."""
+
+    dtype: np.dtype[Any]
+
+
+def cast_forward(x: Array, *, dtype: np.dtype[Any]) -> tuple[Array, CastCache]:
+    """out = x converted to ``dtype``. Backward: dout converted back to x's dtype."""
+    return x.astype(dtype), CastCache(x.dtype)
+
+
+def cast_backward(dout: Array, cache: CastCache) -> tuple[Array | None]:
+    """Values pass through a cast; only float inputs can receive a gradient."""
+    return (dout.astype(cache.dtype) if cache.dtype.kind == "f" else None,)
+
+
+register_op("cast", cast_forward, cast_backward)

@@ -1,0 +1,126 @@
+"""Softmax, log-softmax and the negative log-likelihood: the classifier's lesson ops.
+
+``cross_entropy`` is ``nll_loss(log_softmax(x))`` (see ``ops/composite.py``); the two
+primitives here are written by hand because their backward is the lesson and because the
+max-shift inside them keeps logits of +-1e4 finite.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..autograd import register_op
+
+Array = NDArray[Any]
+
+
+class SoftmaxCache(NamedTuple):
+    """Cache of ``softmax``/``log_softmax``: the output and the axis."""
+
+    out: Array
+    dim: int
+
+
+def softmax_forward(x: Array, *, dim: int) -> tuple[Array, SoftmaxCache]:
+    """out = exp(x - max) / sum(exp(x - max)) along ``dim`` (the shift avoids overflow).
+
+    Backward: dx = out * (dout - sum(dout * out, dim)).
+    """
+    e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+    out = e / np.sum(e, axis=dim, keepdims=True)
+    return out, SoftmaxCache(out, dim)
+
+
+def softmax_backward(dout: Array, cache: SoftmaxCache) -> tuple[Array]:
+    """Jacobian-vector product of softmax without building the Jacobian."""
+    out = cache.out
+    return (out * (dout - np.sum(dout * out, axis=cache.dim, keepdims=True)),)
+
+
+register_op("softmax", softmax_forward, softmax_backward)
+
+
+def log_softmax_forward(x: Array, *, dim: int) -> tuple[Array, SoftmaxCache]:
+    """out = x - max - log(sum(exp(x - max))) along ``dim``.
+
+    Backward: dx = dout - softmax(x) * sum(dout, dim), with softmax(x) = exp(out).
+    """
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    return out, SoftmaxCache(out, dim)
+
+
+def log_softmax_backward(dout: Array, cache: SoftmaxCache) -> tuple[Array]:
+    """Every output depends on every input through the normaliser."""
+    return (dout - np.exp(cache.out) * np.sum(dout, axis=cache.dim, keepdims=True),)
+
+
+register_op("log_softmax", log_softmax_forward, log_softmax_backward)
+
+
+class NllCache(NamedTuple):
+    """Cache of ``nll_loss``: where each target sits, its weight and the reduction."""
+
+    shape: tuple[int, ...]
+    target: Array
+    weights: Array
+    scale: float
+    reduction: str
+
+
+def _classes_last(x: Array) -> Array:
+    """(N, C, d1, ...) -> (N * d1 * ..., C); (C,) -> (1, C)."""
+    if x.ndim == 1:
+        return x[None, :]
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def nll_loss_forward(logp: Array, target: Array, weight: Array, *, ignore_index: int = -100,
+                     reduction: str = "mean") -> tuple[Array, NllCache]:
+    """loss_i = -weight[t_i] * logp[i, t_i]; targets equal to ``ignore_index`` count 0.
+
+    Shape: logp (N, C) or (N, C, d1, ...) or (C,); target (N,) or (N, d1, ...) or ();
+    weight (C,). ``mean`` divides by the total weight of the counted targets.
+
+    Backward: dlogp[i, t_i] = -weight[t_i] * dout (scaled by the mean's divisor).
+    """
+    flat, t = _classes_last(logp), target.reshape(-1)
+    n_classes = logp.shape[1] if logp.ndim > 1 else logp.shape[0]
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"nll_loss: Target {t[bad][0]} is out of bounds; expected class "
+                         f"indices in [0, {n_classes - 1}] (or ignore_index={ignore_index})")
+    safe_t = np.where(valid, t, 0)
+    w = np.where(valid, weight[safe_t], 0).astype(logp.dtype)
+    losses = -w * flat[np.arange(flat.shape[0]), safe_t]
+    scale = 1.0
+    if reduction == "none":
+        out = losses.reshape(target.shape)
+    elif reduction == "sum":
+        out = np.sum(losses)
+    else:
+        total = np.sum(w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.sum(losses) / total
+            scale = 1.0 / total if total else np.nan
+    return np.asarray(out, dtype=logp.dtype), NllCache(logp.shape, safe_t, w, scale, reduction)
+
+
+def nll_loss_backward(dout: Array, cache: NllCache) -> tuple[Array, None, None]:
+    """Only the log-probability of each target class receives gradient."""
+    upstream = dout.reshape(-1) if cache.reduction == "none" else dout * cache.scale
+    rows = np.arange(cache.target.shape[0])
+    flat = np.zeros((rows.shape[0], cache.shape[1] if len(cache.shape) > 1 else cache.shape[0]),
+                    dtype=dout.dtype)
+    flat[rows, cache.target] = -cache.weights * upstream
+    if len(cache.shape) == 1:
+        return flat[0], None, None
+    moved = flat.reshape((cache.shape[0],) + cache.shape[2:] + (cache.shape[1],))
+    return np.moveaxis(moved, -1, 1), None, None
+
+
+register_op("nll_loss", nll_loss_forward, nll_loss_backward)

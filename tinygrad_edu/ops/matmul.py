@@ -1,0 +1,60 @@
+"""Matrix multiplication, batched and broadcast like ``torch.matmul`` (BLAS does the work)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..autograd import register_op
+
+Array = NDArray[Any]
+
+
+class MatmulCache(NamedTuple):
+    """Cache of ``matmul``: both inputs."""
+
+    x: Array
+    y: Array
+
+
+def matmul_forward(x: Array, y: Array) -> tuple[Array, MatmulCache]:
+    """out = x @ y over the last two axes, leading axes broadcast.
+
+    A 1-D x is treated as a row (1, K) and a 1-D y as a column (K, 1); the added axis is
+    removed from the result, as in PyTorch.
+
+    Shape: x (..., N, K), y (..., K, M) -> out (..., N, M).
+
+    Backward: dx = dout @ y^T, dy = x^T @ dout.
+    """
+    x2 = x[None, :] if x.ndim == 1 else x
+    y2 = y[:, None] if y.ndim == 1 else y
+    out = np.matmul(x2, y2)
+    if x.ndim == 1:
+        out = out[..., 0, :]
+    if y.ndim == 1:
+        out = out[..., 0]
+    return out, MatmulCache(x, y)
+
+
+def matmul_backward(dout: Array, cache: MatmulCache) -> tuple[Array, Array]:
+    """Each factor's gradient is dout times the other factor, transposed."""
+    x, y = cache
+    x2 = x[None, :] if x.ndim == 1 else x
+    y2 = y[:, None] if y.ndim == 1 else y
+    if y.ndim == 1:
+        dout = dout[..., None]
+    if x.ndim == 1:
+        dout = dout[..., None, :]
+    dx = np.matmul(dout, np.swapaxes(y2, -1, -2))
+    dy = np.matmul(np.swapaxes(x2, -1, -2), dout)
+    if x.ndim == 1:
+        dx = dx.reshape(dx.shape[:-2] + (-1,))
+    if y.ndim == 1:
+        dy = dy.reshape(dy.shape[:-2] + (-1,))
+    return dx, dy
+
+
+register_op("matmul", matmul_forward, matmul_backward)

@@ -1,0 +1,161 @@
+"""Reductions: sum, amax/amin, prod, gather along a dim, argmax/argmin.
+
+``dim`` is always a tuple of non-negative axes or ``None`` (all axes) here; the Tensor layer
+normalises what the user wrote. The common backward move is to put the reduced axes back
+(``keepdims``) so that ``dout`` broadcasts against the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..autograd import register_op
+from .elementwise import NO_CACHE, NoCache
+
+Array = NDArray[Any]
+Dims = tuple[int, ...] | None
+
+
+def _keep(dout: Array, shape: tuple[int, ...], dim: Dims, keepdim: bool) -> Array:
+    """Re-insert reduced axes into ``dout`` so it broadcasts against an input of ``shape``."""
+    if keepdim or dim is None and dout.ndim == len(shape):
+        return dout
+    if dim is None:
+        return dout.reshape((1,) * len(shape))
+    return np.expand_dims(dout, dim)
+
+
+class SumCache(NamedTuple):
+    """Cache of ``sum``: input shape and the reduction."""
+
+    shape: tuple[int, ...]
+    dim: Dims
+    keepdim: bool
+
+
+def sum_forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, SumCache]:
+    """out = sum of x over ``dim``. Backward: every input element gets dout (broadcast back)."""
+    return np.sum(x, axis=dim, keepdims=keepdim), SumCache(x.shape, dim, keepdim)
+
+
+def sum_backward(dout: Array, cache: SumCache) -> tuple[Array]:
+    """Each summand contributes with slope 1, so dout is copied to all of them."""
+    return (np.broadcast_to(_keep(dout, cache.shape, cache.dim, cache.keepdim), cache.shape),)
+
+
+register_op("sum", sum_forward, sum_backward)
+
+
+class ExtremeCache(NamedTuple):
+    """Cache of ``amax``/``amin``: the input and the extreme value with axes kept."""
+
+    x: Array
+    best: Array
+    dim: Dims
+    keepdim: bool
+
+
+def amax_forward(x: Array, *, dim: Dims = None, keepdim: bool = False
+                 ) -> tuple[Array, ExtremeCache]:
+    """out = max of x over ``dim``. Backward: dout split evenly among the tied maxima."""
+    best = np.max(x, axis=dim, keepdims=True)
+    out = best if keepdim else best.reshape(np.max(x, axis=dim).shape)
+    return out, ExtremeCache(x, best, dim, keepdim)
+
+
+def amin_forward(x: Array, *, dim: Dims = None, keepdim: bool = False
+                 ) -> tuple[Array, ExtremeCache]:
+    """out = min of x over ``dim``. Backward: dout split evenly among the tied minima."""
+    best = np.min(x, axis=dim, keepdims=True)
+    out = best if keepdim else best.reshape(np.min(x, axis=dim).shape)
+    return out, ExtremeCache(x, best, dim, keepdim)
+
+
+def extreme_backward(dout: Array, cache: ExtremeCache) -> tuple[Array]:
+    """Only the elements equal to the extreme moved the output; ties share dout (PyTorch)."""
+    mask = cache.x == cache.best
+    count = np.sum(mask, axis=cache.dim, keepdims=True)
+    return (mask * (_keep(dout, cache.x.shape, cache.dim, cache.keepdim) / count),)
+
+
+register_op("amax", amax_forward, extreme_backward)
+register_op("amin", amin_forward, extreme_backward)
+
+
+class ProdCache(NamedTuple):
+    """Cache of ``prod``: the input and the reduction."""
+
+    x: Array
+    dim: Dims
+    keepdim: bool
+
+
+def prod_forward(x: Array, *, dim: Dims = None, keepdim: bool = False
+                 ) -> tuple[Array, ProdCache]:
+    """out = product of x over ``dim``. Backward: dx_i = dout * (product of all x_j, j != i)."""
+    return np.prod(x, axis=dim, keepdims=keepdim), ProdCache(x, dim, keepdim)
+
+
+def prod_backward(dout: Array, cache: ProdCache) -> tuple[Array]:
+    """Products of the others, from exclusive prefix and suffix products (exact with zeros)."""
+    x, dim = cache.x, cache.dim
+    axes = tuple(range(x.ndim)) if dim is None else dim
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = np.transpose(x, rest + list(axes))
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = np.transpose((before * after).reshape(moved.shape), np.argsort(rest + list(axes)))
+    return (others * _keep(dout, x.shape, dim, cache.keepdim),)
+
+
+register_op("prod", prod_forward, prod_backward)
+
+
+class GatherCache(NamedTuple):
+    """Cache of ``take_along_dim``: input shape, the indices and the axis."""
+
+    shape: tuple[int, ...]
+    index: Array
+    dim: int
+
+
+def take_along_dim_forward(x: Array, index: Array, *, dim: int) -> tuple[Array, GatherCache]:
+    """out[..., j, ...] = x[..., index[..., j, ...], ...] along ``dim`` (PyTorch's gather).
+
+    Backward: dout is added back at the gathered positions (repeated indices accumulate).
+    """
+    return np.take_along_axis(x, index, axis=dim), GatherCache(x.shape, index, dim)
+
+
+def take_along_dim_backward(dout: Array, cache: GatherCache) -> tuple[Array, None]:
+    """Scatter-add dout to the positions it was gathered from."""
+    dx = np.zeros(cache.shape, dtype=dout.dtype)
+    index = np.broadcast_to(cache.index, dout.shape)
+    grid = list(np.indices(dout.shape, sparse=True))
+    grid[cache.dim] = index
+    np.add.at(dx, tuple(grid), dout)
+    return dx, None
+
+
+register_op("take_along_dim", take_along_dim_forward, take_along_dim_backward)
+
+
+def argmax_forward(x: Array, *, dim: int | None = None, keepdim: bool = False
+                   ) -> tuple[Array, NoCache]:
+    """Index of the (first) maximum over ``dim``, as int64. Not differentiable."""
+    return np.argmax(x, axis=dim, keepdims=keepdim).astype(np.int64), NO_CACHE
+
+
+def argmin_forward(x: Array, *, dim: int | None = None, keepdim: bool = False
+                   ) -> tuple[Array, NoCache]:
+    """Index of the (first) minimum over ``dim``, as int64. Not differentiable."""
+    return np.argmin(x, axis=dim, keepdims=keepdim).astype(np.int64), NO_CACHE
+
+
+register_op("argmax", argmax_forward, None)
+register_op("argmin", argmin_forward, None)
