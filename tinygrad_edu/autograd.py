@@ -314,7 +314,7 @@ def backward(root: Tensor, grad: NDArray[Any], retain_graph: bool = False) -> No
         _accumulate_leaves(leaf_grads)
         return
     grads: dict[int, NDArray[Any]] = {id(root._ctx): grad}
-    with no_grad():
+    with no_grad(), np.errstate(all="ignore"):  # inf/nan propagate silently, as in PyTorch
         for node in _toposort(root._ctx):
             g = grads.pop(id(node), None)
             if g is None:
@@ -348,7 +348,7 @@ def _backward_node(node: Node, g: NDArray[Any], grads: dict[int, NDArray[Any]],
     if len(in_grads) != len(node.edges):
         raise RuntimeError(f"{node.op.name} backward returned {len(in_grads)} gradients for "
                            f"{len(node.edges)} inputs")
-    for i, (edge, ig) in enumerate(zip(node.edges, in_grads)):
+    for i, (edge, ig) in enumerate(zip(node.edges, in_grads, strict=True)):
         if edge is None or ig is None:
             continue
         if edge.__class__ is Node:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .checks import dim_index
 from .ops import composite
-from .tensor import Tensor, _as_tensor, _dim, matmul
+from .tensor import Tensor, _as_tensor, matmul
 
 __all__ = [
     "abs", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip", "cos", "exp",
@@ -29,7 +30,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
     ts = [_t(t) for t in tensors]
-    return composite.cat(ts, _dim(dim, ts[0].ndim, "cat"))
+    return composite.cat(ts, dim_index(dim, ts[0].ndim, "cat"))
 
 
 concat = concatenate = cat
@@ -44,18 +45,16 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.shape != ts[0].shape:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
                                f"{ts[0].shape} at entry 0 and {t.shape} at entry {i}")
-    d = _dim(dim, ts[0].ndim + 1, "stack")
+    d = dim_index(dim, ts[0].ndim + 1, "stack")
     return composite.cat([t.unsqueeze(d) for t in ts], d)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise ``input if condition else other``."""
     cond = _t(condition)
-    x = input if isinstance(input, Tensor) else None
-    y = other if isinstance(other, Tensor) else None
-    ref = x or y or cond
-    return composite.where(cond, _as_tensor(input, ref if x is None else x),
-                           _as_tensor(other, ref if y is None else y))
+    tensors = [v for v in (input, other) if isinstance(v, Tensor)]
+    ref = tensors[0] if tensors else cond.float()  # numbers adopt a tensor operand's dtype
+    return composite.where(cond, _as_tensor(input, ref), _as_tensor(other, ref))
 
 
 def is_tensor(obj: Any) -> bool:

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from . import autograd, dtypes
 from . import ops as _ops  # noqa: F401 - importing registers every op
 from .autograd import OPS, apply_op
+from .checks import broadcast_shape, dim_index, dims_tuple, index_key, shape_arg
 from .ops import composite
 from .ops.movement import is_advanced_index
 
@@ -117,7 +118,7 @@ class Tensor:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
             return self.shape
-        return self.shape[_dim(dim, self.ndim, "size")]
+        return self.shape[dim_index(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         """Number of elements."""
@@ -233,8 +234,7 @@ class Tensor:
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, str | dtypes.device) and str(arg).split(":")[0] in (
-                    "cpu", "cuda", "mps") or isinstance(arg, dtypes.device):
+            elif isinstance(arg, str | dtypes.device):  # PyTorch takes dtypes as objects only
                 dtypes.check_device(arg, "to")
             else:
                 dtype = arg
@@ -501,9 +501,9 @@ class Tensor:
             raise RuntimeError(f"{name}: in-place change of a view of a tensor that requires "
                                "grad is not supported; clone() the view first")
         old = self
-        if recording and self._ctx is not None:
+        if recording:  # the op may save its input, so it must not see the memory we overwrite
             old = self._wrap(self._data.copy())
-            old._ctx, old.requires_grad = self._ctx, True
+            old._ctx, old.requires_grad = self._ctx, self.requires_grad
         result = compute(old)
         if result.shape != self.shape:
             raise RuntimeError(f"{name}: output with shape {self.shape} doesn't match the "
@@ -513,8 +513,9 @@ class Tensor:
                                f"desired output type {self.dtype}")
         np.copyto(self._data, result._data, casting="unsafe")
         self._version[0] += 1
-        if result._ctx is not None:
-            self._ctx, self.requires_grad = result._ctx, True
+        if recording and not self.is_leaf or result._ctx is not None:
+            # the new value's history replaces the old one (none if it came from constants)
+            self._ctx, self.requires_grad = result._ctx, result._ctx is not None
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
@@ -547,15 +548,13 @@ class Tensor:
 
     def fill_(self, value: Any) -> Tensor:
         """In place: fill with ``value`` (a number or a one-element tensor)."""
-        return self._inplace("fill_", lambda t: t * 0 + value if isinstance(value, Tensor)
-                             else self._wrap(np.full(self.shape, value, dtype=self.dtype)))
+        return self.copy_(value if isinstance(value, Tensor)
+                          else np.full(self.shape, value, dtype=self.dtype))
 
     def copy_(self, src: Any) -> Tensor:
         """In place: copy ``src`` (broadcast to this shape) into this tensor."""
         src_t = _as_tensor(src, self)
-        return self._inplace("copy_", lambda t: t * 0 + src_t.type(self.dtype)
-                             if src_t.requires_grad else
-                             self._wrap(np.broadcast_to(src_t._data, self.shape)))
+        return self._inplace("copy_", lambda t: src_t.type(self.dtype).expand(*self.shape))
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
@@ -570,13 +569,13 @@ class Tensor:
         return self.div_(other)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        key = _index_key(key, self.shape)
+        key = index_key(key, self.shape)
         value = _as_tensor(value, self)
         self._inplace("__setitem__", lambda t: apply_op(_OP["index_put"], t,
                                                         value.type(self.dtype), key=key))
 
     def __getitem__(self, key: Any) -> Tensor:
-        key = _index_key(key, self.shape)
+        key = index_key(key, self.shape)
         out = apply_op(_OP["getitem"], self, key=key)
         return out if is_advanced_index(key) else self._view(out)
 
@@ -654,11 +653,11 @@ class Tensor:
         x = self if dtype is None else self.type(dtype)
         if x.dtype.kind == "b":
             x = x.long()
-        return apply_op(_OP["sum"], x, dim=_dims(dim, self.ndim, "sum"), keepdim=keepdim)
+        return apply_op(_OP["sum"], x, dim=dims_tuple(dim, self.ndim, "sum"), keepdim=keepdim)
 
     def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Product over ``dim`` (an int or None for all)."""
-        return apply_op(_OP["prod"], self, dim=_dims(dim, self.ndim, "prod"), keepdim=keepdim)
+        return apply_op(_OP["prod"], self, dim=dims_tuple(dim, self.ndim, "prod"), keepdim=keepdim)
 
     def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
         """Maximum over ``dim`` (all dims by default); ties share the gradient."""
@@ -671,7 +670,7 @@ class Tensor:
     def _extreme(self, name: str, dim: Any, keepdim: bool) -> Tensor:
         if self.numel() == 0:
             raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {self.shape}")
-        dims = _dims(None if dim == () else dim, self.ndim, name)
+        dims = dims_tuple(None if dim == () else dim, self.ndim, name)
         return apply_op(_OP[name], self, dim=dims, keepdim=keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
@@ -687,7 +686,7 @@ class Tensor:
             return self.maximum(dim) if name == "max" else self.minimum(dim)
         if dim is None:
             return self._extreme(full, None, False)
-        d = _dim(dim, self.ndim, name)
+        d = dim_index(dim, self.ndim, name)
         index = apply_op(_OP[arg], self, dim=d, keepdim=True)
         values = apply_op(_OP["take_along_dim"], self, index, dim=d)
         if not keepdim:
@@ -696,23 +695,23 @@ class Tensor:
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest value (flattened when ``dim`` is None)."""
-        d = None if dim is None else _dim(dim, self.ndim, "argmax")
+        d = None if dim is None else dim_index(dim, self.ndim, "argmax")
         return apply_op(_OP["argmax"], self, dim=d, keepdim=keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the smallest value (flattened when ``dim`` is None)."""
-        d = None if dim is None else _dim(dim, self.ndim, "argmin")
+        d = None if dim is None else dim_index(dim, self.ndim, "argmin")
         return apply_op(_OP["argmin"], self, dim=d, keepdim=keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Arithmetic mean over ``dim``."""
-        return composite.mean(self, _dims(dim, self.ndim, "mean"), keepdim)
+        return composite.mean(self, dims_tuple(dim, self.ndim, "mean"), keepdim)
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
         """Variance with Bessel's correction by default (``correction=1``)."""
         corr = composite.resolve_correction(unbiased, correction)
-        return composite.var(self, _dims(dim, self.ndim, "var"), corr, keepdim)
+        return composite.var(self, dims_tuple(dim, self.ndim, "var"), corr, keepdim)
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
@@ -721,16 +720,16 @@ class Tensor:
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         """log(sum(exp(x))) over ``dim``, computed without overflow."""
-        return composite.logsumexp(self, _dims(dim, self.ndim, "logsumexp"), keepdim)
+        return composite.logsumexp(self, dims_tuple(dim, self.ndim, "logsumexp"), keepdim)
 
     def softmax(self, dim: int) -> Tensor:
         """exp(x) / sum(exp(x)) along ``dim``."""
-        return apply_op(_OP["softmax"], self._floating(), dim=_dim(dim, self.ndim, "softmax"))
+        return apply_op(_OP["softmax"], self._floating(), dim=dim_index(dim, self.ndim, "softmax"))
 
     def log_softmax(self, dim: int) -> Tensor:
         """x - logsumexp(x) along ``dim``, computed stably."""
         return apply_op(_OP["log_softmax"], self._floating(),
-                        dim=_dim(dim, self.ndim, "log_softmax"))
+                        dim=dim_index(dim, self.ndim, "log_softmax"))
 
     def all(self) -> Tensor:
         """True when every element is nonzero."""
@@ -744,7 +743,7 @@ class Tensor:
 
     def reshape(self, *shape: Any) -> Tensor:
         """Same elements, new shape; one size may be -1 (inferred)."""
-        target = _shape_arg(shape)
+        target = shape_arg(shape)
         try:
             new = np.empty(self.shape, dtype=np.bool_).reshape(target).shape if \
                 -1 in target else target
@@ -770,7 +769,7 @@ class Tensor:
         """Merge dims ``start_dim..end_dim`` into one."""
         if self.ndim == 0:
             return self.reshape(1)
-        s, e = _dim(start_dim, self.ndim, "flatten"), _dim(end_dim, self.ndim, "flatten")
+        s, e = dim_index(start_dim, self.ndim, "flatten"), dim_index(end_dim, self.ndim, "flatten")
         if s > e:
             raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
                                f"({end_dim})")
@@ -778,33 +777,33 @@ class Tensor:
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
         """Split dim ``dim`` into ``sizes``."""
-        d = _dim(dim, self.ndim, "unflatten")
+        d = dim_index(dim, self.ndim, "unflatten")
         return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
 
     def squeeze(self, dim: Any = None) -> Tensor:
         """Remove dims of size 1 (all of them, or only ``dim``)."""
         if dim is None:
             return self.reshape(*[n for n in self.shape if n != 1])
-        dims = _dims(dim, self.ndim, "squeeze") or ()
+        dims = dims_tuple(dim, self.ndim, "squeeze") or ()
         return self.reshape(*[n for i, n in enumerate(self.shape) if not (i in dims and n == 1)])
 
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert a dim of size 1 at ``dim``."""
-        d = _dim(dim, self.ndim + 1, "unsqueeze")
+        d = dim_index(dim, self.ndim + 1, "unsqueeze")
         return self.reshape(*self.shape[:d], 1, *self.shape[d:])
 
     def permute(self, *dims: Any) -> Tensor:
         """Reorder the dims: ``out.shape[i] == self.shape[dims[i]]``."""
-        order = tuple(_dim(d, self.ndim, "permute") for d in _shape_arg(dims))
+        order = tuple(dim_index(d, self.ndim, "permute") for d in shape_arg(dims))
         if sorted(order) != list(range(self.ndim)):
-            raise RuntimeError(f"permute: dims {list(_shape_arg(dims))} must be a permutation "
+            raise RuntimeError(f"permute: dims {list(shape_arg(dims))} must be a permutation "
                                f"of the {self.ndim} dims of a tensor of shape {self.shape}")
         return self._view(apply_op(_OP["permute"], self, dims=order))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dims."""
         order = list(range(self.ndim))
-        a, b = _dim(dim0, self.ndim, "transpose"), _dim(dim1, self.ndim, "transpose")
+        a, b = dim_index(dim0, self.ndim, "transpose"), dim_index(dim1, self.ndim, "transpose")
         order[a], order[b] = order[b], order[a]
         return self.permute(*order)
 
@@ -816,14 +815,14 @@ class Tensor:
 
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast to ``sizes`` without copying; -1 keeps a size."""
-        target = _shape_arg(sizes)
+        target = shape_arg(sizes)
         lead = len(target) - self.ndim
         if lead < 0:
             raise RuntimeError(f"expand: the number of sizes provided ({len(target)}) must be "
                                f"greater or equal to the number of dimensions ({self.ndim})")
         shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
                       for i, n in enumerate(target))
-        _broadcast_shape("expand", self.shape, shape, into=True)
+        broadcast_shape("expand", self.shape, shape, into=True)
         return self._view(apply_op(_OP["expand"], self, shape=shape))
 
     def expand_as(self, other: Tensor) -> Tensor:
@@ -832,15 +831,15 @@ class Tensor:
 
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor ``sizes[i]`` times along dim i (like ``np.tile``)."""
-        return composite.repeat(self, _shape_arg(sizes))
+        return composite.repeat(self, shape_arg(sizes))
 
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces of ``split_size`` (an int or a list of sizes) along ``dim``."""
-        return composite.split(self, split_size, _dim(dim, self.ndim, "split"))
+        return composite.split(self, split_size, dim_index(dim, self.ndim, "split"))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """``chunks`` nearly equal pieces along ``dim``."""
-        d = _dim(dim, self.ndim, "chunk")
+        d = dim_index(dim, self.ndim, "chunk")
         return composite.split(self, -(-self.shape[d] // chunks), d)
 
 
@@ -910,28 +909,8 @@ def _prepare_binary(name: str, a: Tensor, other: Any) -> tuple[Tensor, Tensor]:
         dtype = dtypes.scalar_dtype(a.dtype, other)
         b = a._wrap(np.asarray(other, dtype=dtype))
     if a.shape != b.shape:
-        _broadcast_shape(name, a.shape, b.shape)
+        broadcast_shape(name, a.shape, b.shape)
     return a.type(dtype), b.type(dtype)
-
-
-def _broadcast_shape(name: str, a: tuple[int, ...], b: tuple[int, ...], into: bool = False
-                     ) -> tuple[int, ...]:
-    """np.broadcast_shapes with PyTorch's error type and a message naming the op."""
-    try:
-        shape = np.broadcast_shapes(a, b)
-    except ValueError:
-        shape = None
-    if shape is None or (into and shape != b):
-        for i in range(1, max(len(a), len(b)) + 1):
-            na = a[-i] if i <= len(a) else 1
-            nb = b[-i] if i <= len(b) else 1
-            if na != nb and 1 not in (na, nb) or into and na != nb and na != 1:
-                raise RuntimeError(
-                    f"{name}: the size of tensor a ({na}) must match the size of tensor b ({nb}) "
-                    f"at non-singleton dimension {max(len(a), len(b)) - i}; shapes {a} and {b} "
-                    "do not broadcast")
-        raise RuntimeError(f"{name}: shape {a} cannot be expanded to {b}")
-    return shape
 
 
 def _true_div(a: Tensor, other: Any) -> Tensor:
@@ -959,88 +938,8 @@ def matmul(a: Any, b: Any) -> Tensor:
                            "the last dim of the first must equal the first matrix dim of the "
                            "second")
     if a.ndim > 2 or b.ndim > 2:
-        _broadcast_shape("matmul (batch dims)", a.shape[:-2], b.shape[:-2])
+        broadcast_shape("matmul (batch dims)", a.shape[:-2], b.shape[:-2])
     if a.dtype != b.dtype:
         dtype = dtypes.promote(a.dtype, False, b.dtype, False)
         a, b = a.type(dtype), b.type(dtype)
     return apply_op(_OP["matmul"], a, b)
-
-
-def _dim(dim: Any, ndim: int, name: str) -> int:
-    """Normalise one dim index, with PyTorch's IndexError for dims out of range."""
-    n = max(ndim, 1)
-    if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
-        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
-    if not -n <= dim < n:
-        raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
-                         f"[{-n}, {n - 1}], but got {dim})")
-    return int(dim) % n if ndim else 0
-
-
-def _dims(dim: Any, ndim: int, name: str) -> tuple[int, ...] | None:
-    """Normalise ``dim`` (None, an int, or a sequence of ints) to a sorted tuple or None."""
-    if dim is None:
-        return None
-    items = dim if isinstance(dim, list | tuple) else (dim,)
-    dims = tuple(sorted(_dim(d, ndim, name) for d in items))
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f"{name}: dim {dim} appears multiple times in the list of dims")
-    if ndim == 0:
-        return None
-    return dims
-
-
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
-    if len(shape) == 1 and isinstance(shape[0], list | tuple):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
-
-
-def _index_key(key: Any, shape: tuple[int, ...]) -> Any:
-    """Turn Tensors in an index into arrays and check integer indices against the shape."""
-    parts = key if isinstance(key, tuple) else (key,)
-    out = []
-    for k in parts:
-        if isinstance(k, Tensor):
-            k = k._data
-        if isinstance(k, list):
-            k = np.asarray(k)
-        if isinstance(k, np.ndarray) and k.dtype.kind not in "biu":
-            raise IndexError(f"getitem: tensors used as indices must be long, int or bool, got "
-                             f"{k.dtype}")
-        out.append(k)
-    _check_index(out, shape)
-    return tuple(out) if isinstance(key, tuple) else out[0]
-
-
-def _check_index(parts: list[Any], shape: tuple[int, ...]) -> None:
-    """IndexError naming the dim and size for out-of-range integer indices."""
-    n_real = sum(1 for k in parts if k is not None and k is not Ellipsis and not (
-        isinstance(k, np.ndarray) and k.dtype == bool)) + sum(
-        k.ndim for k in parts if isinstance(k, np.ndarray) and k.dtype == bool)
-    if n_real > len(shape):
-        raise IndexError(f"getitem: too many indices for tensor of dimension {len(shape)} "
-                         f"(got {n_real})")
-    dim = 0
-    for i, k in enumerate(parts):
-        if k is Ellipsis:
-            dim = len(shape) - sum(1 for k2 in parts[i + 1:] if k2 is not None)
-            continue
-        if k is None:
-            continue
-        if isinstance(k, np.ndarray) and k.dtype == bool:
-            if k.shape != shape[dim:dim + k.ndim]:
-                raise IndexError(f"getitem: the shape of the mask {k.shape} does not match the "
-                                 f"shape {shape[dim:dim + k.ndim]} of the indexed dims")
-            dim += k.ndim
-            continue
-        if isinstance(k, int | np.integer | np.ndarray):
-            size = shape[dim]
-            arr = np.asarray(k)
-            if arr.size and (arr.max() >= size or arr.min() < -size):
-                bad = arr.max() if arr.max() >= size else arr.min()
-                raise IndexError(f"getitem: index {bad} is out of bounds for dimension {dim} "
-                                 f"with size {size} (tensor shape {shape})")
-        dim += 1
-

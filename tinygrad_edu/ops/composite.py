@@ -88,8 +88,8 @@ def repeat(x: Tensor, sizes: tuple[int, ...]) -> Tensor:
                            f"than number of dimensions of tensor ({x.ndim})")
     x = x.reshape((1,) * (len(sizes) - x.ndim) + x.shape)
     interleaved = x.reshape(*[v for n in x.shape for v in (1, n)])
-    expanded = interleaved.expand(*[v for r, n in zip(sizes, x.shape) for v in (r, n)])
-    return expanded.reshape(*[r * n for r, n in zip(sizes, x.shape)])
+    expanded = interleaved.expand(*[v for r, n in zip(sizes, x.shape, strict=True) for v in (r, n)])
+    return expanded.reshape(*[r * n for r, n in zip(sizes, x.shape, strict=True)])
 
 
 def split(x: Tensor, split_size: int | Sequence[int], dim: int) -> tuple[Tensor, ...]:
@@ -115,8 +115,8 @@ def cat(tensors: Sequence[Tensor], dim: int) -> Tensor:
     """Join tensors along ``dim``; all other sizes must match."""
     first = tensors[0]
     for i, t in enumerate(tensors[1:], start=1):
-        if t.ndim != first.ndim or any(a != b for d, (a, b) in
-                                       enumerate(zip(t.shape, first.shape)) if d != dim):
+        others = [n for d, n in enumerate(t.shape) if d != dim]
+        if t.ndim != first.ndim or others != [n for d, n in enumerate(first.shape) if d != dim]:
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}; "
                                f"tensor 0 has shape {first.shape} but tensor {i} has shape "
                                f"{t.shape}")

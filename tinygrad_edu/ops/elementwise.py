@@ -122,9 +122,10 @@ def pow_forward(x: Array, y: Array) -> tuple[Array, PowCache]:
 def pow_backward(dout: Array, cache: PowCache) -> tuple[Array, Array]:
     """Power rule for the base; exponential rule for the exponent (0 where x == 0, y >= 0)."""
     x, y, out = cache
-    dx = dout * y * np.power(x, y - 1)
     at_zero = (x == 0) & (y >= 0)
-    dy = dout * np.where(at_zero, 0, out * np.log(np.where(at_zero, 1, x)))
+    with np.errstate(all="ignore"):  # log of a negative base is nan, as in PyTorch
+        dx = dout * y * np.power(x, y - 1)
+        dy = dout * np.where(at_zero, 0, out * np.log(np.where(at_zero, 1, x)))
     return dx, dy
 
 

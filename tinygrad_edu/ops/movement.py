@@ -157,7 +157,7 @@ def pad_forward(x: Array, *, pad_width: tuple[tuple[int, int], ...], value: floa
     Backward: dx = the inner (unpadded) part of dout.
     """
     out = np.pad(x, pad_width, mode="constant", constant_values=value)
-    inner = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, x.shape))
+    inner = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, x.shape, strict=True))
     return out, PadCache(inner)
 
 

@@ -1,0 +1,63 @@
+"""Testing toolkit for tinygrad_edu ops: gradient checks, hypothesis strategies, torch parity.
+
+Use it to test the ops you write, the way tinygrad_edu tests its own:
+
+- :func:`gradcheck` compares an op's backward with central differences in float64, element
+  by element; :func:`check_vjp` does the same along random directions, for large shapes.
+  :func:`numerical_gradient` and :func:`analytical_gradient` return the two sides.
+- :func:`assert_close_to_torch` runs the same computation in PyTorch and compares outputs and
+  gradients (needs torch: ``pip install torch==2.13.0``).
+- ``tinygrad_edu.testing.strategies`` has hypothesis strategies for shapes, arrays, Tensors
+  (also non-contiguous), broadcastable shape pairs and ``dim`` arguments (needs hypothesis).
+
+Importing this package imports neither hypothesis nor torch; ``strategies`` is loaded on first
+use and torch when a torch function runs.
+
+Usage::
+
+    import numpy as np
+    from tinygrad_edu.testing import assert_close_to_torch, gradcheck
+
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    gradcheck(lambda x: (x * x).tanh(), [x])
+    assert_close_to_torch(lambda x: (x * x).tanh(), None, x)
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from .gradcheck import (
+    GradcheckError,
+    Mismatch,
+    analytical_gradient,
+    check_vjp,
+    gradcheck,
+    numerical_gradient,
+)
+from .torch_compare import assert_close_to_torch, from_torch, to_torch
+
+if TYPE_CHECKING:
+    from . import strategies
+
+__all__ = [
+    "GradcheckError",
+    "Mismatch",
+    "analytical_gradient",
+    "assert_close_to_torch",
+    "check_vjp",
+    "from_torch",
+    "gradcheck",
+    "numerical_gradient",
+    "strategies",
+    "to_torch",
+]
+
+
+def __getattr__(name: str) -> ModuleType:
+    """Load ``strategies`` (and with it hypothesis) only when it is first used."""
+    if name == "strategies":
+        return importlib.import_module(f"{__name__}.strategies")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
