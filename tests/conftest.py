@@ -1,0 +1,54 @@
+"""Test-suite configuration: hypothesis profiles, numpy printing, and the CI torch guard.
+
+Hypothesis profiles:
+    ci   derandomized, no deadline (first calls compile Numba kernels), 25 examples per test.
+    dev  random, no deadline, 100 examples per test.
+
+``ci`` is loaded when the ``CI`` environment variable is non-empty, ``dev`` otherwise;
+``HYPOTHESIS_PROFILE=<name>`` overrides both.
+
+Parity tests use ``pytest.importorskip("torch")`` so they skip on a machine without torch.
+In CI they must not skip, so with ``CI`` set a missing torch stops the run before collection.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=100)
+
+
+def _in_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci() else "dev"))
+
+# Short, readable arrays in assertion messages.
+np.set_printoptions(precision=5, suppress=True, linewidth=100)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI, fail the whole run (instead of skipping parity tests) when torch is missing."""
+    if not _in_ci():
+        return
+    try:
+        import torch  # noqa: F401
+    except Exception as exc:  # ImportError, or a broken install raising OSError etc.
+        raise pytest.UsageError(
+            "CI is set but `import torch` failed "
+            f"({type(exc).__name__}: {exc}). The torch parity tests must run in CI, not skip: "
+            'install the test extra with `python -m pip install -e ".[test]"` '
+            "(it pins torch==2.13.0, the CPU build)."
+        ) from exc
