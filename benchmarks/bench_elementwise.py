@@ -17,21 +17,15 @@ benchmarks only):
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from common import THREADS, best_median_us, describe_environment
 
 import tinygrad_edu as tg
 
 SIZE = 8
 CHAIN = 200  # ops per run, cycling add, mul, tanh
-ROUNDS = 5
-THREADS = 2
 
 
 def chain(x: Any, w: Any, n_ops: int) -> Any:
@@ -46,19 +40,6 @@ def chain(x: Any, w: Any, n_ops: int) -> Any:
         else:
             h = h.tanh()
     return h
-
-
-def best_median_us(fn: Callable[[], None], runs: int, rounds: int = ROUNDS) -> float:
-    """Best over `rounds` of the median wall time of `runs` calls, in microseconds."""
-    medians = []
-    for _ in range(rounds):
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        medians.append(statistics.median(times))
-    return min(medians) * 1e6
 
 
 def bench(x: Any, w: Any, runs: int) -> dict[str, float]:
@@ -78,29 +59,6 @@ def bench(x: Any, w: Any, runs: int) -> dict[str, float]:
         "forward": best_median_us(forward, runs) / CHAIN,
         "forward+backward": best_median_us(forward_backward, runs) / CHAIN,
     }
-
-
-def describe_environment() -> None:
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
-    forced = [v for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ]
-    if forced:
-        print(f"warning: {', '.join(forced)} set; BLAS runs a slow kernel (see benchmarks/README)")
-    try:
-        import numba
-
-        print(f"numba {numba.__version__}, {numba.get_num_threads()} threads")
-    except ImportError:
-        pass
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return
-    for pool in threadpool_info():
-        print(
-            f"threadpool: {pool.get('internal_api')} {pool.get('version')} "
-            f"({pool.get('user_api')}, {pool.get('num_threads')} threads, "
-            f"{pool.get('architecture', '?')})"
-        )
 
 
 def main() -> None:

@@ -14,18 +14,14 @@ Example:
 from . import cuda, nn
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
-    Generator,
     arange,
-    default_generator,
     empty,
     empty_like,
     eye,
     from_numpy,
     full,
     full_like,
-    initial_seed,
     linspace,
-    manual_seed,
     ones,
     ones_like,
     rand,
@@ -44,6 +40,8 @@ from .dtypes import device, double, float32, float64, int32, int64, long
 from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
 from .functions import *  # noqa: F403 - torch.* style functions
 from .functions import __all__ as _function_names
+from .random import Generator, default_generator, initial_seed, manual_seed
+from .serialization import load, save
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -51,8 +49,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Generator", "Tensor", "arange", "bool", "cuda", "default_generator", "device", "double",
     "empty", "empty_like", "enable_grad", "eye", "float", "float32", "float64", "from_numpy",
-    "full", "full_like", "initial_seed", "int32", "int64", "is_grad_enabled", "linspace", "long",
-    "manual_seed", "nn", "no_grad", "ones", "ones_like", "rand", "rand_like", "randint",
-    "randint_like", "randn", "randn_like", "randperm", "set_grad_enabled", "tensor", "zeros",
-    "zeros_like", *_function_names,
+    "full", "full_like", "initial_seed", "int32", "int64", "is_grad_enabled", "linspace",
+    "load", "long", "manual_seed", "nn", "no_grad", "ones", "ones_like", "rand", "rand_like",
+    "randint", "randint_like", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
+    "tensor", "zeros", "zeros_like", *_function_names,
 ]

@@ -76,9 +76,21 @@ def register_op(name: str, forward: Forward, backward: Backward | None) -> OpDef
 
 class _GradMode(threading.local):
     enabled = True
+    needs: tuple[bool, ...] | None = None  # which inputs of the running backward need a grad
 
 
 _grad_mode = _GradMode()
+
+
+def needs_input_grad(i: int) -> bool:
+    """Inside a backward called by the engine: does input ``i`` need its gradient?
+
+    A backward may skip computing a gradient nobody needs (``matmul`` skips ``dx`` for a data
+    batch) and return ``None`` in its place. Called directly (outside the engine), every input
+    needs its gradient.
+    """
+    needs = _grad_mode.needs
+    return needs is None or needs[i]
 
 
 def is_grad_enabled() -> bool:
@@ -342,7 +354,11 @@ def _backward_node(node: Node, g: NDArray[Any], grads: dict[int, NDArray[Any]],
             "freed its saved arrays). Specify retain_graph=True on the first backward call "
             "if you need to backward twice.")
     _check_versions(node)
-    in_grads = node.op.backward(g, node.cache)  # type: ignore[misc]
+    _grad_mode.needs = tuple(e is not None for e in node.edges)
+    try:
+        in_grads = node.op.backward(g, node.cache)  # type: ignore[misc]
+    finally:
+        _grad_mode.needs = None
     if not retain_graph:
         node.cache = _FREED
     if len(in_grads) != len(node.edges):

@@ -7,58 +7,8 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .random import Generator, numpy_rng
 from .tensor import Tensor, as_array
-
-
-class Generator:
-    """A random number generator (PyTorch's ``torch.Generator``) over numpy's PCG64.
-
-    Example:
-        >>> import tinygrad_edu as tg
-        >>> g = tg.Generator().manual_seed(0)
-        >>> tg.rand(2, generator=g).shape
-        (2,)
-    """
-
-    def __init__(self, device: Any = "cpu") -> None:
-        dtypes.check_device(device, "Generator")
-        self._seed = 0
-        self.rng = np.random.default_rng(0)
-
-    def manual_seed(self, seed: int) -> Generator:
-        """Reset the stream to a fixed seed; returns the generator."""
-        self._seed = int(seed)
-        self.rng = np.random.default_rng(self._seed)
-        return self
-
-    def initial_seed(self) -> int:
-        """The seed last set."""
-        return self._seed
-
-    def get_state(self) -> dict[str, Any]:
-        """The generator's state (a dict), for ``set_state``."""
-        return self.rng.bit_generator.state
-
-    def set_state(self, state: dict[str, Any]) -> None:
-        """Restore a state returned by ``get_state``."""
-        self.rng.bit_generator.state = state
-
-
-default_generator = Generator()
-
-
-def manual_seed(seed: int) -> Generator:
-    """Seed the global generator so that random tensors and dropout masks repeat."""
-    return default_generator.manual_seed(seed)
-
-
-def initial_seed() -> int:
-    """The seed of the global generator."""
-    return default_generator.initial_seed()
-
-
-def _rng(generator: Generator | None) -> np.random.Generator:
-    return (generator or default_generator).rng
 
 
 def _size(size: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -158,7 +108,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
          requires_grad: bool = False, device: Any = None) -> Tensor:
     """Uniform random numbers in [0, 1)."""
     dt = dtypes.to_dtype(dtype or "float32", "rand")
-    return _finish(_rng(generator).random(_size(size, "rand"), dtype=dt), None, requires_grad,
+    return _finish(numpy_rng(generator).random(_size(size, "rand"), dtype=dt), None, requires_grad,
                    device, "rand")
 
 
@@ -166,7 +116,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
           requires_grad: bool = False, device: Any = None) -> Tensor:
     """Standard normal random numbers."""
     dt = dtypes.to_dtype(dtype or "float32", "randn")
-    return _finish(_rng(generator).standard_normal(_size(size, "randn"), dtype=dt), None,
+    return _finish(numpy_rng(generator).standard_normal(_size(size, "randn"), dtype=dt), None,
                    requires_grad, device, "randn")
 
 
@@ -177,14 +127,14 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: missing the 'size' argument, e.g. randint(0, 10, (3,))")
-    values = _rng(generator).integers(low, high, size=_size((size,), "randint"))
+    values = numpy_rng(generator).integers(low, high, size=_size((size,), "randint"))
     return _finish(values, dtype or dtypes.int64, requires_grad, device, "randint")
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              device: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
-    return _finish(_rng(generator).permutation(n), dtype or dtypes.int64, False, device,
+    return _finish(numpy_rng(generator).permutation(n), dtype or dtypes.int64, False, device,
                    "randperm")
 
 

@@ -21,6 +21,7 @@ from .autograd import OPS, apply_op
 from .checks import broadcast_shape, dim_index, dims_tuple, index_key, shape_arg
 from .ops import composite
 from .ops.movement import is_advanced_index
+from .random import Generator, numpy_rng
 
 Array = NDArray[Any]
 _OP = OPS  # short alias used by the method bodies
@@ -555,6 +556,18 @@ class Tensor:
         """In place: copy ``src`` (broadcast to this shape) into this tensor."""
         src_t = _as_tensor(src, self)
         return self._inplace("copy_", lambda t: src_t.type(self.dtype).expand(*self.shape))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None
+                 ) -> Tensor:
+        """In place: fill with uniform random numbers from [a, b)."""
+        values = numpy_rng(generator).uniform(a, b, self.shape)
+        return self._inplace("uniform_", lambda t: t._wrap(values.astype(self.dtype)))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *,
+                generator: Generator | None = None) -> Tensor:
+        """In place: fill with normal random numbers N(mean, std**2)."""
+        values = numpy_rng(generator).normal(mean, std, self.shape)
+        return self._inplace("normal_", lambda t: t._wrap(values.astype(self.dtype)))
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)

@@ -1,5 +1,26 @@
-"""Neural-network building blocks (``tinygrad_edu.nn``); see ``nn.functional``."""
+"""Neural-network building blocks (``torch.nn``'s common subset).
 
-from . import functional
+``Module`` and ``Parameter`` are the base; layers, activations and losses are small modules
+over ``nn.functional``; ``nn.init`` initialises weights and ``nn.utils`` clips gradients.
+"""
 
-__all__ = ["functional"]
+from . import functional, init, utils
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential, Unflatten
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+)
+from .module import Module, Parameter
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "ELU", "Flatten", "GELU", "Identity",
+    "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict",
+    "ModuleList", "MultiMarginLoss", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
+    "Softmax", "Softplus", "Tanh", "Unflatten", "functional", "init", "utils",
+]

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import register_op
+from ..autograd import needs_input_grad, register_op
 
 Array = NDArray[Any]
 
@@ -39,8 +39,12 @@ def matmul_forward(x: Array, y: Array) -> tuple[Array, MatmulCache]:
     return out, MatmulCache(x, y)
 
 
-def matmul_backward(dout: Array, cache: MatmulCache) -> tuple[Array, Array]:
-    """Each factor's gradient is dout times the other factor, transposed."""
+def matmul_backward(dout: Array, cache: MatmulCache) -> tuple[Array | None, Array | None]:
+    """Each factor's gradient is dout times the other factor, transposed.
+
+    A gradient nobody needs (``needs_input_grad``) is skipped: for a first layer's input
+    batch that saves a third of the backward's work.
+    """
     x, y = cache
     x2 = x[None, :] if x.ndim == 1 else x
     y2 = y[:, None] if y.ndim == 1 else y
@@ -48,12 +52,15 @@ def matmul_backward(dout: Array, cache: MatmulCache) -> tuple[Array, Array]:
         dout = dout[..., None]
     if x.ndim == 1:
         dout = dout[..., None, :]
-    dx = np.matmul(dout, np.swapaxes(y2, -1, -2))
-    dy = np.matmul(np.swapaxes(x2, -1, -2), dout)
-    if x.ndim == 1:
-        dx = dx.reshape(dx.shape[:-2] + (-1,))
-    if y.ndim == 1:
-        dy = dy.reshape(dy.shape[:-2] + (-1,))
+    dx = dy = None
+    if needs_input_grad(0):
+        dx = np.matmul(dout, np.swapaxes(y2, -1, -2))
+        if x.ndim == 1:
+            dx = dx.reshape(dx.shape[:-2] + (-1,))
+    if needs_input_grad(1):
+        dy = np.matmul(np.swapaxes(x2, -1, -2), dout)
+        if y.ndim == 1:
+            dy = dy.reshape(dy.shape[:-2] + (-1,))
     return dx, dy
 
 
