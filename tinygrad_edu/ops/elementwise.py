@@ -270,7 +270,7 @@ class MaskCache(NamedTuple):
 def relu_forward(x: Array) -> tuple[Array, MaskCache]:
     """out = max(x, 0). Backward: dx = dout where x > 0, else 0 (also 0 at x == 0)."""
     mask = x > 0
-    return x * mask, MaskCache(mask)
+    return np.maximum(x, 0), MaskCache(mask)
 
 
 def relu_backward(dout: Array, cache: MaskCache) -> tuple[Array]:
