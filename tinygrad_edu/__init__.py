@@ -11,7 +11,7 @@ Example:
     tensor([[1., 0.]])
 """
 
-from . import cuda, nn
+from . import cuda, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -50,7 +50,7 @@ __all__ = [
     "Generator", "Tensor", "arange", "bool", "cuda", "default_generator", "device", "double",
     "empty", "empty_like", "enable_grad", "eye", "float", "float32", "float64", "from_numpy",
     "full", "full_like", "initial_seed", "int32", "int64", "is_grad_enabled", "linspace",
-    "load", "long", "manual_seed", "nn", "no_grad", "ones", "ones_like", "rand", "rand_like",
-    "randint", "randint_like", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
-    "tensor", "zeros", "zeros_like", *_function_names,
+    "load", "long", "manual_seed", "nn", "no_grad", "ones", "ones_like", "optim", "rand",
+    "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "save",
+    "set_grad_enabled", "tensor", "zeros", "zeros_like", *_function_names,
 ]

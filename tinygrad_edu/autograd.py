@@ -98,51 +98,54 @@ def is_grad_enabled() -> bool:
     return _grad_mode.enabled
 
 
-class set_grad_enabled:  # noqa: N801 - PyTorch's name
-    """Context manager and decorator that turns recording on or off (PyTorch's API)."""
+class _GradModeContext:
+    """Turns recording to ``mode`` inside ``with`` or a decorated function (also bare:
+    ``@no_grad`` works like ``@no_grad()``)."""
+
+    mode = True
+
+    def __new__(cls, *args: Any) -> Any:
+        self = super().__new__(cls)
+        if cls is not set_grad_enabled and args and callable(args[0]):
+            return self(args[0])  # used as a bare decorator
+        return self
+
+    def __enter__(self) -> None:
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self.prev
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = _grad_mode.enabled
+            _grad_mode.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _grad_mode.enabled = prev
+
+        return wrapper
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Turn recording on or off: as a call, a context manager or a decorator (PyTorch's API)."""
 
     def __init__(self, mode: bool) -> None:
         self.prev = _grad_mode.enabled
         self.mode = bool(mode)
-        _grad_mode.enabled = self.mode
+        _grad_mode.enabled = self.mode  # a plain call takes effect at once
 
     def __enter__(self) -> None:
-        _grad_mode.enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self.prev
+        pass
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        mode = self.mode
-        _grad_mode.enabled = self.prev
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-class _GradModeContext:
-    mode = True
-
-    def __enter__(self) -> None:
-        self.prev = _grad_mode.enabled
-        _grad_mode.enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self.prev
-
-    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        _grad_mode.enabled = self.prev  # used as a decorator: only the function is affected
+        return super().__call__(fn)
 
 
 class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
@@ -403,8 +406,9 @@ def _accumulate(tensor: Tensor, g: NDArray[Any]) -> None:
     if tensor.grad is None:
         # copy: the gradient may be an array the graph still uses, or a view of dout
         tensor.grad = Tensor(np.array(g, dtype=tensor._data.dtype))
-    else:
-        tensor.grad = Tensor(tensor.grad._data + g)
+    else:  # in place, like PyTorch: a reference to .grad sees the accumulated value
+        np.add(tensor.grad._data, g, out=tensor.grad._data, casting="unsafe")
+        tensor.grad._version[0] += 1
 
 
 def _accumulate_leaves(leaf_grads: dict[int, tuple[Tensor, NDArray[Any]]]) -> None:

@@ -62,7 +62,7 @@ def shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
-def index_key(key: Any, shape: tuple[int, ...]) -> Any:
+def index_key(key: Any, shape: tuple[int, ...], name: str = "getitem") -> Any:
     """Turn Tensors in an index into arrays and check integer indices against the shape."""
     parts = key if isinstance(key, tuple) else (key,)
     out = []
@@ -72,39 +72,62 @@ def index_key(key: Any, shape: tuple[int, ...]) -> Any:
         if isinstance(k, list):
             k = np.asarray(k)
         if isinstance(k, np.ndarray) and k.dtype.kind not in "biu":
-            raise IndexError(f"getitem: tensors used as indices must be long, int or bool, got "
+            raise IndexError(f"{name}: tensors used as indices must be long, int or bool, got "
                              f"{k.dtype}")
         out.append(k)
-    _check_index(out, shape)
+    _check_index(out, shape, name)
     return tuple(out) if isinstance(key, tuple) else out[0]
 
 
-def _check_index(parts: list[Any], shape: tuple[int, ...]) -> None:
+def _is_mask(k: Any) -> bool:
+    return isinstance(k, np.ndarray) and k.dtype == bool
+
+
+def _dims_used(k: Any) -> int:
+    """How many dims of the indexed tensor one index entry consumes."""
+    if k is None or k is Ellipsis:
+        return 0
+    return k.ndim if _is_mask(k) else 1
+
+
+def _check_index(parts: list[Any], shape: tuple[int, ...], name: str) -> None:
     """IndexError naming the dim and size for out-of-range integer indices."""
-    n_real = sum(1 for k in parts if k is not None and k is not Ellipsis and not (
-        isinstance(k, np.ndarray) and k.dtype == bool)) + sum(
-        k.ndim for k in parts if isinstance(k, np.ndarray) and k.dtype == bool)
-    if n_real > len(shape):
-        raise IndexError(f"getitem: too many indices for tensor of dimension {len(shape)} "
-                         f"(got {n_real})")
+    used = sum(_dims_used(k) for k in parts)
+    if used > len(shape):
+        raise IndexError(f"{name}: too many indices for tensor of dimension {len(shape)} "
+                         f"(got {used})")
     dim = 0
     for i, k in enumerate(parts):
         if k is Ellipsis:
-            dim = len(shape) - sum(1 for k2 in parts[i + 1:] if k2 is not None)
-            continue
-        if k is None:
-            continue
-        if isinstance(k, np.ndarray) and k.dtype == bool:
+            dim = len(shape) - sum(_dims_used(k2) for k2 in parts[i + 1:])
+        elif _is_mask(k):
             if k.shape != shape[dim:dim + k.ndim]:
-                raise IndexError(f"getitem: the shape of the mask {k.shape} does not match the "
+                raise IndexError(f"{name}: the shape of the mask {k.shape} does not match the "
                                  f"shape {shape[dim:dim + k.ndim]} of the indexed dims")
-            dim += k.ndim
-            continue
-        if isinstance(k, int | np.integer | np.ndarray):
-            size = shape[dim]
-            arr = np.asarray(k)
+        elif isinstance(k, int | np.integer | np.ndarray):
+            size, arr = shape[dim], np.asarray(k)
             if arr.size and (arr.max() >= size or arr.min() < -size):
                 bad = arr.max() if arr.max() >= size else arr.min()
-                raise IndexError(f"getitem: index {bad} is out of bounds for dimension {dim} "
+                raise IndexError(f"{name}: index {bad} is out of bounds for dimension {dim} "
                                  f"with size {size} (tensor shape {shape})")
-        dim += 1
+        dim += _dims_used(k)
+
+
+def split_int_index(key: Any) -> tuple[Any, Any]:
+    """Split ``x[ints and index arrays]`` into ``x[ints][arrays]``, PyTorch's order.
+
+    numpy treats an int next to an index array as one more index array (and may move the
+    result's dims to the front); PyTorch applies the ints first. Returns ``(key, None)`` when
+    no split is needed.
+    """
+    parts = key if isinstance(key, tuple) else (key,)
+    has_int = any(isinstance(k, int | np.integer) for k in parts)
+    has_array = any(isinstance(k, np.ndarray) and not _is_mask(k) for k in parts)
+    if not (has_int and has_array):
+        return key, None
+    first = tuple(k if isinstance(k, int | np.integer) or k is None or k is Ellipsis
+                  else (slice(None),) * _dims_used(k) for k in parts)
+    first = tuple(x for k in first for x in (k if isinstance(k, tuple) else (k,)))
+    rest = tuple(slice(None) if k is None else k for k in parts
+                 if not isinstance(k, int | np.integer))
+    return first, rest

@@ -14,8 +14,10 @@ from .tensor import Tensor, as_array
 def _size(size: tuple[Any, ...], name: str) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], list | tuple):
         size = tuple(size[0])
-    if any(not isinstance(s, int | np.integer) or s < 0 for s in size):
-        raise ValueError(f"{name}: sizes must be non-negative ints, got {size}")
+    if any(not isinstance(s, int | np.integer) or isinstance(s, bool) for s in size):
+        raise TypeError(f"{name}: sizes must be ints, got {size}")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"{name}: trying to create tensor with negative dimension: {size}")
     return tuple(int(s) for s in size)
 
 
@@ -138,7 +140,8 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
                    "randperm")
 
 
-def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool) -> Tensor:
+def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
+    dtypes.check_device(device, fn.__name__ + "_like")
     dt = dtypes.to_dtype(dtype) if dtype is not None else t.dtype
     return fn(t.shape, dtype=dt, requires_grad=requires_grad)
 
@@ -146,38 +149,38 @@ def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool) -> Tensor:
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
                ) -> Tensor:
     """Zeros with ``t``'s shape and dtype."""
-    return _like(zeros, t, dtype, requires_grad)
+    return _like(zeros, t, dtype, requires_grad, device)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
               ) -> Tensor:
     """Ones with ``t``'s shape and dtype."""
-    return _like(ones, t, dtype, requires_grad)
+    return _like(ones, t, dtype, requires_grad, device)
 
 
 def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
                ) -> Tensor:
     """An uninitialised (zero) tensor with ``t``'s shape and dtype."""
-    return _like(zeros, t, dtype, requires_grad)
+    return _like(zeros, t, dtype, requires_grad, device)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     """``fill_value`` with ``t``'s shape and dtype."""
     dt = dtypes.to_dtype(dtype) if dtype is not None else t.dtype
-    return full(t.shape, fill_value, dtype=dt, requires_grad=requires_grad)
+    return full(t.shape, fill_value, dtype=dt, requires_grad=requires_grad, device=device)
 
 
 def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
               ) -> Tensor:
     """Uniform [0, 1) numbers with ``t``'s shape and dtype."""
-    return _like(rand, t, dtype, requires_grad)
+    return _like(rand, t, dtype, requires_grad, device)
 
 
 def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None
                ) -> Tensor:
     """Standard normal numbers with ``t``'s shape and dtype."""
-    return _like(randn, t, dtype, requires_grad)
+    return _like(randn, t, dtype, requires_grad, device)
 
 
 def randint_like(t: Tensor, low: int, high: int | None = None, dtype: Any = None,

@@ -28,7 +28,7 @@ def _t(x: Any) -> Tensor:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
     if not tensors:
-        raise RuntimeError("cat: expected a non-empty list of Tensors")
+        raise ValueError("cat: expected a non-empty list of Tensors")
     ts = [_t(t) for t in tensors]
     return composite.cat(ts, dim_index(dim, ts[0].ndim, "cat"))
 

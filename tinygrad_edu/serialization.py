@@ -59,7 +59,7 @@ def _encode(obj: Any, arrays: dict[str, Any], where: str) -> Any:
         data = obj._data if isinstance(obj, Tensor) else obj
         if data.dtype.hasobject:
             raise TypeError(f"save: {where} is an object array, which can't be saved safely")
-        arrays[name] = np.ascontiguousarray(data)
+        arrays[name] = np.require(data, requirements="C")  # keeps 0-d arrays 0-d
         kind = "tensor" if isinstance(obj, Tensor) else "ndarray"
         return {"t": kind, "a": name, "grad": bool(isinstance(obj, Tensor) and obj.requires_grad)}
     if obj is None or isinstance(obj, bool | int | float | str):

@@ -18,7 +18,14 @@ from numpy.typing import NDArray
 from . import autograd, dtypes
 from . import ops as _ops  # noqa: F401 - importing registers every op
 from .autograd import OPS, apply_op
-from .checks import broadcast_shape, dim_index, dims_tuple, index_key, shape_arg
+from .checks import (
+    broadcast_shape,
+    dim_index,
+    dims_tuple,
+    index_key,
+    shape_arg,
+    split_int_index,
+)
 from .ops import composite
 from .ops.movement import is_advanced_index
 from .random import Generator, numpy_rng
@@ -42,7 +49,7 @@ class Tensor:
 
     # class-level defaults keep creating a result cheap: only _data and _version are set
     requires_grad: bool = False
-    grad: Tensor | None = None
+    _grad: Tensor | None = None
     _ctx: autograd.Node | None = None
     _hooks: list[Callable[[Any], Any]] | None = None
     _view_of_graph: bool = False
@@ -64,6 +71,23 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------------ properties
+
+    @property
+    def grad(self) -> Tensor | None:
+        """dL/dself after backward (leaves, or tensors that called ``retain_grad``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise RuntimeError(f"grad: assigned grad has shape {value.shape} and dtype "
+                                   f"{value.dtype}, but the tensor has shape {self.shape} and "
+                                   f"dtype {self.dtype}")
+        self._grad = value
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -298,8 +322,7 @@ class Tensor:
     # ------------------------------------------------------------------ Python protocols
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(",
-                               floatmode="maxprec_equal" if self.dtype.kind == "f" else "maxprec")
+        body = _format_array(self._data)
         extras = []
         if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
             extras.append(f"dtype=tg.{self.dtype}")
@@ -321,8 +344,8 @@ class Tensor:
 
     def _scalar(self, kind: str) -> Any:
         if self._data.size != 1:
-            raise RuntimeError(f"{kind}: only one element tensors can be converted to Python "
-                               f"scalars; this tensor has shape {self.shape}")
+            raise ValueError(f"{kind}: only one element tensors can be converted to Python "
+                             f"scalars; this tensor has shape {self.shape}")
         return self._data.reshape(()).item()
 
     def __float__(self) -> float:
@@ -344,9 +367,9 @@ class Tensor:
         return bool(self._data.reshape(()).item())
 
     def __format__(self, spec: str) -> str:
-        if self._data.size == 1 and spec:
+        if self.ndim == 0 or (self._data.size == 1 and spec):
             return format(self._data.reshape(()).item(), spec)
-        return repr(self) if not spec else format(repr(self), spec)
+        return format(repr(self), spec)
 
     __hash__ = object.__hash__
 
@@ -506,6 +529,9 @@ class Tensor:
             old = self._wrap(self._data.copy())
             old._ctx, old.requires_grad = self._ctx, self.requires_grad
         result = compute(old)
+        if recording and old.requires_grad and result._ctx is None:
+            # the value no longer depends on the old one, but stays in the graph: zero gradient
+            result = composite.where(old._wrap(np.zeros((), dtype=bool)), old, result)
         if result.shape != self.shape:
             raise RuntimeError(f"{name}: output with shape {self.shape} doesn't match the "
                                f"broadcast shape {result.shape}")
@@ -514,9 +540,10 @@ class Tensor:
                                f"desired output type {self.dtype}")
         np.copyto(self._data, result._data, casting="unsafe")
         self._version[0] += 1
-        if recording and not self.is_leaf or result._ctx is not None:
-            # the new value's history replaces the old one (none if it came from constants)
-            self._ctx, self.requires_grad = result._ctx, result._ctx is not None
+        if result._ctx is not None:
+            if self._ctx is not None and self._ctx.retain is not None:
+                result._ctx.retain, self._ctx.retain = self._ctx.retain, None
+            self._ctx, self.requires_grad = result._ctx, True
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
@@ -582,13 +609,18 @@ class Tensor:
         return self.div_(other)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        key = index_key(key, self.shape)
+        key = index_key(key, self.shape, "__setitem__")
         value = _as_tensor(value, self)
+        target = np.broadcast_to(np.empty((), dtype=bool), self.shape)[key].shape
+        broadcast_shape("__setitem__", value.shape, target, into=True)
         self._inplace("__setitem__", lambda t: apply_op(_OP["index_put"], t,
                                                         value.type(self.dtype), key=key))
 
     def __getitem__(self, key: Any) -> Tensor:
-        key = index_key(key, self.shape)
+        key = index_key(key, self.shape, "getitem")
+        first, rest = split_int_index(key)
+        if rest is not None:  # PyTorch applies ints before index arrays: two steps
+            return self[first][rest]
         out = apply_op(_OP["getitem"], self, key=key)
         return out if is_advanced_index(key) else self._view(out)
 
@@ -853,6 +885,8 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """``chunks`` nearly equal pieces along ``dim``."""
         d = dim_index(dim, self.ndim, "chunk")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")
         return composite.split(self, -(-self.shape[d] // chunks), d)
 
 
@@ -884,9 +918,17 @@ def as_array(data: Any, dtype: Any) -> Array:
     """
     if isinstance(data, Tensor):
         data = data._data
-    if dtype is not None:
-        return np.asarray(data, dtype=dtypes.to_dtype(dtype, "tensor"))
-    arr = np.asarray(data)
+    if data is None:
+        raise RuntimeError("tensor: could not infer dtype of NoneType; expected numbers, "
+                           "bools, nested lists of them or a numpy array")
+    try:
+        if dtype is not None:
+            return np.asarray(data, dtype=dtypes.to_dtype(dtype, "tensor"))
+        arr = np.asarray(data)
+    except ValueError as exc:
+        raise ValueError(f"tensor: could not convert data of type {type(data).__name__}: "
+                         f"nested sequences must be rectangular with numbers at the leaves "
+                         f"({exc})") from None
     if arr.dtype in dtypes.SUPPORTED:
         if arr.dtype == dtypes.float64 and not isinstance(data, np.ndarray | np.generic):
             return arr.astype(np.float32)  # Python floats are float32, like PyTorch
@@ -897,6 +939,17 @@ def as_array(data: Any, dtype: Any) -> Array:
         return arr.astype(np.float32)
     raise TypeError(f"tensor: can't convert data of type {type(data).__name__} with numpy "
                     f"dtype {arr.dtype}; expected numbers, bools or numpy arrays")
+
+
+def _format_array(a: Array) -> str:
+    """Numbers the way PyTorch prints them, whatever numpy's global print options are."""
+    floatmode = "maxprec"
+    if a.dtype.kind == "f":
+        finite = a[np.isfinite(a)]
+        floatmode = "maxprec_equal" if np.all(finite == np.round(finite)) else "fixed"
+    return np.array2string(a, max_line_width=80, precision=4, suppress_small=False,
+                           separator=", ", prefix="tensor(", floatmode=floatmode,
+                           threshold=1000, edgeitems=3, sign="-", formatter=None)
 
 
 def _as_tensor(value: Any, like: Tensor) -> Tensor:

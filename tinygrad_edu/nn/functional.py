@@ -13,9 +13,11 @@ from ..functions import log_softmax as _log_softmax
 from ..functions import softmax as _softmax
 from ..ops import composite
 from ..tensor import Tensor, _as_tensor
+from .conv import conv2d, conv_transpose2d
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "elu", "gelu",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d",
+    "cross_entropy", "elu", "gelu",
     "l1_loss", "leaky_relu", "linear", "log_softmax", "mse_loss", "multi_margin_loss",
     "nll_loss", "pad", "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]

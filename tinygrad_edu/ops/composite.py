@@ -165,7 +165,7 @@ def nll_loss(logp: Tensor, target: Tensor, weight: Tensor | None = None,
     """Negative log-likelihood of class indices under log-probabilities (PyTorch's API)."""
     check_reduction(reduction, "nll_loss")
     _check_float(logp, "nll_loss", "input")
-    _check_targets(logp, target, "nll_loss")
+    _check_targets(logp, target, "nll_loss", ignore_index)
     n_classes = logp.shape[1] if logp.ndim > 1 else logp.shape[0]
     if weight is None:
         weight = logp._wrap(np.ones(n_classes, dtype=logp.dtype))
@@ -176,7 +176,7 @@ def nll_loss(logp: Tensor, target: Tensor, weight: Tensor | None = None,
                     ignore_index=ignore_index, reduction=reduction)
 
 
-def _check_targets(x: Tensor, target: Tensor, name: str) -> None:
+def _check_targets(x: Tensor, target: Tensor, name: str, ignore_index: int | None) -> None:
     """Class-index targets: integer dtype and the input's shape without the class dim."""
     if target.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: expected target dtype to be Long (int64 class indices), "
@@ -191,6 +191,15 @@ def _check_targets(x: Tensor, target: Tensor, name: str) -> None:
                              f"shape {target.shape}")
         raise RuntimeError(f"{name}: expected target of shape {expected} for input of shape "
                            f"{x.shape}, got {target.shape}")
+    n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    t = target._data
+    bad = (t < 0) | (t >= n_classes)
+    if ignore_index is not None:
+        bad &= t != ignore_index
+    if bad.any():
+        ignored = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
+        raise IndexError(f"{name}: Target {t[bad].flat[0]} is out of bounds; expected class "
+                         f"indices in [0, {n_classes - 1}]{ignored}")
 
 
 def cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -204,9 +213,11 @@ def cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None,
     check_reduction(reduction, "cross_entropy")
     _check_float(x, "cross_entropy", "input")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
-                         f"{label_smoothing}")
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
+                           f"{label_smoothing}")
     class_dim = 1 if x.ndim > 1 else 0
+    if target.dtype.kind != "f":
+        _check_targets(x, target, "cross_entropy", ignore_index)
     logp = x.log_softmax(class_dim)
     n_classes = x.shape[class_dim]
     w_shape = [1] * x.ndim
@@ -273,10 +284,11 @@ def binary_cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None
     """-(t log x + (1 - t) log(1 - x)) for probabilities x; logs are clamped at -100."""
     check_reduction(reduction, "binary_cross_entropy")
     _check_same_shape(x, target, "binary_cross_entropy")
-    if x.numel() and (x._data.min() < 0 or x._data.max() > 1):
+    if x.numel() and not np.all((x._data >= 0) & (x._data <= 1)):
+        bad = x._data[~((x._data >= 0) & (x._data <= 1))].flat[0]
         raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 "
-                           f"and 1, got values in [{x._data.min()}, {x._data.max()}]; use "
-                           "binary_cross_entropy_with_logits for logits")
+                           f"and 1, found {bad}; use binary_cross_entropy_with_logits for "
+                           "logits")
     loss = -(target * x.log().clamp(min=-100) + (1 - target) * (1 - x).log().clamp(min=-100))
     if weight is not None:
         loss = loss * weight
@@ -308,11 +320,8 @@ def multi_margin_loss(x: Tensor, target: Tensor, p: int = 1, margin: float = 1.0
                          f"{x.shape}")
     x2 = x.reshape(1, -1) if x.ndim == 1 else x
     t = target.reshape(1) if x.ndim == 1 else target
-    _check_targets(x2, t, "multi_margin_loss")
+    _check_targets(x2, t, "multi_margin_loss", None)
     n_classes = x2.shape[1]
-    if t.numel() and (t._data.min() < 0 or t._data.max() >= n_classes):
-        raise IndexError(f"multi_margin_loss: target values must be in [0, {n_classes - 1}], "
-                         f"got values in [{t._data.min()}, {t._data.max()}]")
     correct = apply_op(OPS["take_along_dim"], x2, t.reshape(-1, 1), dim=1)
     margins = (x2 - correct + margin).relu()
     if p == 2:

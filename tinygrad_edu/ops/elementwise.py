@@ -65,6 +65,9 @@ register_op("add", add_forward, add_backward)
 
 def sub_forward(x: Array, y: Array) -> tuple[Array, NoCache]:
     """out = x - y. Backward: dx = dout, dy = -dout."""
+    if x.dtype == np.bool_:
+        raise RuntimeError("sub: subtraction, the `-` operator, with two bool tensors is not "
+                           "supported; to invert a mask use `~`")
     return x - y, NO_CACHE
 
 
@@ -114,8 +117,11 @@ class PowCache(NamedTuple):
 
 def pow_forward(x: Array, y: Array) -> tuple[Array, PowCache]:
     """out = x ** y. Backward: dx = dout * y * x**(y-1), dy = dout * out * log(x)."""
+    if x.dtype.kind in "iu" and np.any(y < 0):
+        raise RuntimeError(f"pow: integers to negative integer powers are not allowed (dtype "
+                           f"{x.dtype}); use a float base")
     with np.errstate(all="ignore"):
-        out = np.power(x, y)
+        out = np.power(x, y).astype(x.dtype, copy=False)  # bool ** bool stays bool
     return out, PowCache(x, y, out)
 
 

@@ -1,0 +1,273 @@
+"""conv2d and conv_transpose2d: kernels against naive loops, ops and modules against torch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
+from tinygrad_edu.kernels import conv as kernels
+from tinygrad_edu.ops.conv import conv2d_backward, conv2d_forward
+from tinygrad_edu.testing import gradcheck
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+# ----------------------------------------------------------------------------- naive references
+
+def conv2d_naive(x, w, b, stride, padding, dilation, groups):
+    """The loops a course writes first: one output value at a time."""
+    n, c, h, width = x.shape
+    f, cg, kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, f, oh, ow), dtype=x.dtype)
+    fg = f // groups
+    for i in range(n):
+        for o in range(f):
+            g = o // fg
+            for y in range(oh):
+                for z in range(ow):
+                    patch = xp[i, g * cg:(g + 1) * cg, y * sh:y * sh + dh * (kh - 1) + 1:dh,
+                               z * sw:z * sw + dw * (kw - 1) + 1:dw]
+                    out[i, o, y, z] = np.sum(patch * w[o]) + (b[o] if b.size else 0)
+    return out
+
+
+def im2col_naive(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+    n, c = x.shape[:2]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = np.zeros((c * kh * kw, n * oh * ow), dtype=x.dtype)
+    for i in range(n):
+        for ch in range(c):
+            for a in range(kh):
+                for bb in range(kw):
+                    row = (ch * kh + a) * kw + bb
+                    for y in range(oh):
+                        for z in range(ow):
+                            cols[row, i * oh * ow + y * ow + z] = xp[i, ch, y * sh + a * dh,
+                                                                     z * sw + bb * dw]
+    return cols
+
+
+GEOMETRIES = [
+    # x shape, w shape, stride, padding, dilation, groups
+    ((2, 3, 7, 8), (4, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((2, 4, 9, 7), (6, 2, 3, 2), (2, 1), (1, 0), (2, 1), 2),
+    ((1, 6, 5, 5), (6, 1, 3, 3), (1, 2), (2, 1), (1, 1), 6),
+    ((3, 2, 6, 6), (5, 2, 1, 1), (3, 2), (0, 0), (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_im2col_and_col2im_equal_the_naive_loops(geometry):
+    xs, ws, stride, padding, dilation, _ = geometry
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs)
+    kh, kw = ws[2:]
+    oh = (xs[2] + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (xs[3] + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    args = (kh, kw, *stride[:1], stride[1], padding[0], padding[1], dilation[0], dilation[1],
+            oh, ow)
+    cols = kernels.im2col(x, *args)
+    np.testing.assert_array_equal(cols, im2col_naive(x, *args))
+    # col2im is the adjoint of im2col: <im2col(x), c> == <x, col2im(c)>
+    c = rng.standard_normal(cols.shape)
+    back = kernels.col2im(c, *xs, *args)
+    np.testing.assert_allclose(np.sum(cols * c), np.sum(x * back), rtol=1e-12)
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_conv2d_forward_equals_naive(geometry):
+    xs, ws, stride, padding, dilation, groups = geometry
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    out, _ = conv2d_forward(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                            groups=groups)
+    np.testing.assert_allclose(out, conv2d_naive(x, w, b, stride, padding, dilation, groups),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_conv2d_backward_called_directly_matches_numerical():
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal((2, 2, 5, 4)), rng.standard_normal((3, 2, 2, 3)), \
+        rng.standard_normal(3)
+    static = dict(stride=(2, 1), padding=(1, 1), dilation=(1, 1), groups=1)
+    out, cache = conv2d_forward(x, w, b, **static)
+    dout = rng.standard_normal(out.shape)
+    grads = conv2d_backward(dout, cache)
+    for i, arr in enumerate((x, w, b)):
+        num = np.zeros_like(arr)
+        for idx in np.ndindex(arr.shape):
+            old = arr[idx]
+            arr[idx] = old + 1e-6
+            plus = np.sum(conv2d_forward(x, w, b, **static)[0] * dout)
+            arr[idx] = old - 1e-6
+            minus = np.sum(conv2d_forward(x, w, b, **static)[0] * dout)
+            arr[idx] = old
+            num[idx] = (plus - minus) / 2e-6
+        np.testing.assert_allclose(grads[i], num, rtol=1e-6, atol=1e-8)
+
+
+@st.composite
+def conv_cases(draw, transposed=False):
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    cin = groups * draw(st.integers(1, 2))
+    cout = groups * draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, kh // 2 + 1)), draw(st.integers(0, kw // 2 + 1)))
+    h = draw(st.integers(max(1, dilation[0] * (kh - 1) + 1 - 2 * padding[0]), 9))
+    w = draw(st.integers(max(1, dilation[1] * (kw - 1) + 1 - 2 * padding[1]), 9))
+    n = draw(st.integers(1, 3))
+    batched = draw(st.booleans())
+    bias = draw(st.booleans())
+    xs = (n, cin, h, w) if batched else (cin, h, w)
+    ws = (cin, cout // groups, kh, kw) if transposed else (cout, cin // groups, kh, kw)
+    extra = {}
+    if transposed:
+        extra["output_padding"] = (draw(st.integers(0, max(stride[0], dilation[0]) - 1)),
+                                   draw(st.integers(0, max(stride[1], dilation[1]) - 1)))
+        padding = (min(padding[0], dilation[0] * (kh - 1)), min(padding[1], dilation[1] *
+                                                                  (kw - 1)))
+    return xs, ws, cout, bias, dict(stride=stride, padding=padding, dilation=dilation,
+                                    groups=groups, **extra)
+
+
+def _parity(fn_ours, fn_torch, xs, ws, cout, bias, kwargs, dtype, rtol):
+    rng = np.random.default_rng(abs(hash((xs, ws))) % 2**32)
+    arrays = [rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)]
+    if bias:
+        arrays.append(rng.standard_normal(cout).astype(dtype))
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = fn_ours(*ours, **kwargs)
+    ref = fn_torch(*theirs, **kwargs)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=rtol,
+                               atol=rtol)
+    cot = rng.standard_normal(ref.shape).astype(dtype)
+    out.backward(tg.tensor(cot))
+    ref.backward(torch.tensor(cot))
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=rtol, atol=rtol)
+
+
+@given(conv_cases())
+def test_conv2d_matches_torch_float64(case):
+    _parity(F.conv2d, TF.conv2d, *case, np.float64, 1e-10)
+
+
+@given(conv_cases())
+def test_conv2d_matches_torch_float32(case):
+    _parity(F.conv2d, TF.conv2d, *case, np.float32, 2e-4)
+
+
+@given(conv_cases(transposed=True))
+def test_conv_transpose2d_matches_torch_float64(case):
+    _parity(F.conv_transpose2d, TF.conv_transpose2d, *case, np.float64, 1e-10)
+
+
+def test_conv2d_gradcheck():
+    rng = np.random.default_rng(3)
+    inputs = [rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((4, 2, 3, 3)),
+              rng.standard_normal(4)]
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2), inputs)
+    assert gradcheck(lambda x, w, b: F.conv_transpose2d(x, w[:, :, :2], b[:2], stride=2,
+                                                        padding=1, output_padding=1), inputs)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")  # torch's own notice
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_string_padding_matches_torch(padding):
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((1, 2, 6, 7)), rng.standard_normal((3, 2, 4, 3))
+    out = F.conv2d(tg.tensor(x), tg.tensor(w), padding=padding, dilation=(1, 2))
+    ref = TF.conv2d(torch.tensor(x), torch.tensor(w), padding=padding, dilation=(1, 2))
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-12)
+
+
+def test_modules_match_torch_after_copying_weights():
+    torch.manual_seed(0)
+    for theirs, ours in [
+        (torch.nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2),
+         tg.nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2)),
+        (torch.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, bias=False),
+         tg.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, bias=False)),
+    ]:
+        assert repr(ours) == repr(theirs)
+        ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+        theirs.double()
+        ours.double()
+        x = np.random.default_rng(5).standard_normal((2, 4, 7, 7))
+        xo, xt = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ours(xo).sum().backward()
+        theirs(xt).sum().backward()
+        np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-10)
+        for (name, p), q in zip(ours.named_parameters(), theirs.parameters(), strict=True):
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-10, err_msg=name)
+
+
+def test_default_init_bounds_follow_torch():
+    conv = tg.nn.Conv2d(8, 16, 3)
+    bound = 1 / np.sqrt(8 * 9)
+    w = conv.weight.detach().numpy()
+    assert w.shape == (16, 8, 3, 3)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+
+
+@pytest.mark.parametrize(("call", "error", "pattern"), [
+    (lambda: F.conv2d(tg.zeros(3, 3), tg.zeros(2, 3, 1, 1)), RuntimeError, "3D.*4D"),
+    (lambda: F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(2, 3, 1, 1)), RuntimeError,
+     "4 channels"),
+    (lambda: F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(3, 2, 1, 1), groups=2), RuntimeError,
+     "divisible by groups"),
+    (lambda: F.conv2d(tg.zeros(1, 1, 2, 2), tg.zeros(1, 1, 5, 5)), RuntimeError,
+     "can't be greater than the padded input"),
+    (lambda: F.conv2d(tg.zeros(1, 1, 4, 4), tg.zeros(1, 1, 3, 3), stride=0), ValueError,
+     "stride"),
+    (lambda: F.conv2d(tg.zeros(1, 1, 4, 4), tg.zeros(1, 1, 3, 3), padding="full"), ValueError,
+     "padding"),
+    (lambda: tg.nn.Conv2d(3, 4, 3, groups=2), ValueError, "divisible by groups"),
+    (lambda: F.conv_transpose2d(tg.zeros(1, 2, 3, 3), tg.zeros(2, 1, 3, 3), stride=2,
+                                output_padding=2), ValueError, "output padding"),
+])
+def test_bad_arguments_raise_clear_errors(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_kernels_run_with_jit_disabled():
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
+         "naive or directly", "-W", "ignore::pytest.PytestConfigWarning"],
+        env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_same_result_on_one_and_two_threads():
+    import numba
+
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((4, 3, 9, 9)), rng.standard_normal((5, 3, 3, 3))
+    results = []
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+        out = F.conv2d(xt, wt, padding=1)
+        out.backward(tg.ones_like(out))
+        results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -1,0 +1,28 @@
+"""Optimizers and learning-rate schedulers, with PyTorch's API (``torch.optim``).
+
+Each optimizer class documents its update rule as an algorithm box; the shared bookkeeping
+(parameter groups, state, closures, state dicts) lives in ``Optimizer``.
+
+Example:
+    >>> import tinygrad_edu as tg
+    >>> import tinygrad_edu.optim as optim
+    >>> w = tg.tensor([3.0], requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.25)
+    >>> scheduler = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    >>> for epoch in range(4):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    ...     scheduler.step()
+    >>> scheduler.get_last_lr()
+    [0.0625]
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]

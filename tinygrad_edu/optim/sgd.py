@@ -1,0 +1,96 @@
+"""Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Array, Optimizer, ParamGroup, Params
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum (PyTorch's ``torch.optim.SGD``).
+
+    Plain SGD steps against the gradient: ``theta <- theta - lr * g``. Momentum keeps a running
+    sum ``b`` of past gradients, so steps grow along directions where the gradients agree and
+    cancel where they oscillate; a ball rolling downhill rather than a walker. Nesterov
+    momentum looks one step ahead (``g + mu * b``). Weight decay adds ``lambda * theta`` to the
+    gradient: the gradient of the L2 penalty ``lambda / 2 * ||theta||^2``.
+
+    Algorithm::
+
+        input: gamma (lr), theta_0 (params), f(theta) (objective), lambda (weight decay),
+               mu (momentum), tau (dampening), nesterov, maximize
+        for t = 1, 2, ... do
+            g_t <- grad f_t(theta_{t-1})             (-grad f_t(theta_{t-1}) if maximize)
+            if lambda != 0:  g_t <- g_t + lambda * theta_{t-1}
+            if mu != 0:
+                if t > 1:  b_t <- mu * b_{t-1} + (1 - tau) * g_t
+                else:      b_t <- g_t
+                if nesterov:  g_t <- g_t + mu * b_t
+                else:         g_t <- b_t
+            theta_t <- theta_{t-1} - gamma * g_t
+        return theta_t
+
+    This form (also PyTorch's) puts the learning rate outside the buffer: ``b`` sums raw
+    gradients, so changing ``lr`` mid-training takes effect at once. Sutskever et al. and
+    some textbooks write ``v <- mu * v - lr * g; theta <- theta + v`` instead.
+
+    Args:
+        params: the Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate gamma.
+        momentum: momentum factor mu (0 turns momentum off).
+        dampening: tau, scales down the gradient's share of the buffer.
+        weight_decay: L2 penalty lambda.
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize: ascend the objective instead of descending it.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.optim import SGD
+        >>> w = tg.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     loss = (w * w).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        >>> w
+        tensor([ 0.4600, -0.9200], requires_grad=True)
+    """
+
+    def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
+        super().__init__(params, defaults)
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        if options["lr"] < 0.0:
+            raise ValueError(f"Invalid learning rate: {options['lr']}")
+        if options["momentum"] < 0.0:
+            raise ValueError(f"Invalid momentum value: {options['momentum']}")
+        if options["weight_decay"] < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {options['weight_decay']}")
+        if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _update(self, param: Array, grad: Array, state: dict[str, Any],
+                group: ParamGroup) -> None:
+        g = -grad if group["maximize"] else grad
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * param
+        momentum = group["momentum"]
+        if momentum != 0:
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = Tensor(np.array(g, copy=True))
+                buf = state["momentum_buffer"]._data
+            else:
+                buf = state["momentum_buffer"]._data
+                buf *= momentum
+                buf += (1 - group["dampening"]) * g
+            g = g + momentum * buf if group["nesterov"] else buf
+        param += -group["lr"] * g
