@@ -89,19 +89,24 @@ def load(f: str | os.PathLike[str], map_location: Any = None, weights_only: bool
         ValueError: when the file is truncated, corrupted or not a tinygrad_edu file.
     """
     path = Path(f)
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            index = json.loads(bytes(archive[_INDEX]).decode())
-            arrays = {name: archive[name] for name in archive.files if name != _INDEX}
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError,
-            json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"load: {path} is not a readable tinygrad_edu file (truncated or "
-                         f"corrupted?): {type(exc).__name__}: {exc}") from exc
-    if not isinstance(index, dict) or index.get("format") != FORMAT:
+    with open(path, "rb") as fh:  # ours to close, even when numpy fails half-way
+        try:
+            archive = np.load(fh, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            with archive:
+                index = json.loads(bytes(archive[_INDEX]).decode())
+                arrays = {name: archive[name] for name in archive.files if name != _INDEX}
+        except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError, RecursionError,
+                json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"load: {path} is not a readable tinygrad_edu file (truncated or "
+                             f"corrupted?): {type(exc).__name__}: {exc}") from exc
+    if not isinstance(index, dict) or index.get("format") != FORMAT or "root" not in index:
         raise ValueError(f"load: {path} has no tinygrad_edu index (format {FORMAT!r} expected)")
-    return _decode(index["root"], arrays, path)
+    try:
+        return _decode(index["root"], arrays, path)
+    except RecursionError:
+        raise ValueError(f"load: {path} has an index nested too deeply to be ours") from None
 
 
 def _decode(node: Any, arrays: dict[str, Any], path: Path) -> Any:
@@ -120,7 +125,7 @@ def _decode(node: Any, arrays: dict[str, Any], path: Path) -> Any:
         if kind in ("list", "tuple"):
             items = [_decode(v, arrays, path) for v in node["items"]]
             return items if kind == "list" else tuple(items)
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"load: {path} has a damaged index ({type(exc).__name__}: {exc})") \
             from exc
     raise ValueError(f"load: {path} has an unknown entry type {kind!r} in its index")

@@ -321,7 +321,9 @@ class Module:
         The values share memory with the module (detached unless ``keep_vars``).
         """
         out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # a module registered under two names appears under both, as in PyTorch
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                        remove_duplicate=False):
             head = f"{module_prefix}." if module_prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:
@@ -381,13 +383,13 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
+        extra = self.extra_repr()
         lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
                  for name, child in self._modules.items()]
-        extra = self.extra_repr()
         if not lines:
             return f"{type(self).__name__}({extra})"
-        head = f"{type(self).__name__}(" + (f"{extra}" if extra else "")
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        lines = extra.split("\n") + lines if extra else lines
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) |

@@ -25,7 +25,8 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     Returns:
         The joint norm before clipping, a 0-d Tensor.
     """
-    grads = [p.grad._data for p in _as_list(parameters) if p.grad is not None]
+    params = _as_list(parameters)  # once: a generator can only be walked once
+    grads = [p.grad._data for p in params if p.grad is not None]
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))
     if norm_type == float("inf"):
@@ -38,9 +39,8 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
                            f"gradients is non-finite ({total}), so it cannot be clipped")
     coef = min(max_norm / (total + 1e-6), 1.0)
     with no_grad():
-        for p in _as_list(parameters):
-            if p.grad is not None:
-                p.grad._data *= np.asarray(coef, dtype=p.grad.dtype)
+        for g in grads:
+            g *= np.asarray(coef, dtype=g.dtype)
     return Tensor(np.asarray(total, dtype=grads[0].dtype))
 
 

@@ -289,7 +289,7 @@ def binary_cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None
         raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 "
                            f"and 1, found {bad}; use binary_cross_entropy_with_logits for "
                            "logits")
-    loss = -(target * x.log().clamp(min=-100) + (1 - target) * (1 - x).log().clamp(min=-100))
+    loss = apply_op(OPS["binary_cross_entropy"], x, target.type(x.dtype))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -309,24 +309,24 @@ register_op("leaky_relu", leaky_relu_forward, leaky_relu_backward)
 
 
 class EluCache(NamedTuple):
-    """Cache of ``elu``: where x > 0, the output and alpha."""
+    """Cache of ``elu``: where x > 0, the input and alpha."""
 
     mask: Array
-    out: Array
+    x: Array
     alpha: float
 
 
 def elu_forward(x: Array, *, alpha: float = 1.0) -> tuple[Array, EluCache]:
-    """out = x if x > 0 else alpha * (e**x - 1). Backward: dx = dout * (1 or out + alpha)."""
+    """out = x if x > 0 else alpha * (e**x - 1). Backward: dx = dout * (1 or alpha * e**x)."""
     mask = x > 0
-    with np.errstate(over="ignore"):
-        out = np.where(mask, x, alpha * np.expm1(np.minimum(x, 0)))
-    return out, EluCache(mask, out, alpha)
+    out = np.where(mask, x, alpha * np.expm1(np.minimum(x, 0)))
+    return out, EluCache(mask, x, alpha)
 
 
 def elu_backward(dout: Array, cache: EluCache) -> tuple[Array]:
-    """For x <= 0 the slope alpha * e**x equals out + alpha."""
-    return (np.where(cache.mask, dout, dout * (cache.out + cache.alpha)),)
+    """For x <= 0 the slope is alpha * e**x (from x: out + alpha would lose precision)."""
+    slope = cache.alpha * np.exp(np.minimum(cache.x, 0))
+    return (np.where(cache.mask, dout, dout * slope),)
 
 
 register_op("elu", elu_forward, elu_backward)

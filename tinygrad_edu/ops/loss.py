@@ -105,8 +105,8 @@ def nll_loss_forward(logp: Array, target: Array, weight: Array, *, ignore_index:
     else:
         total = np.sum(w)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.sum(losses) / total
-            scale = 1.0 / total if total else np.nan
+            out = np.sum(losses) / total  # nan when every target is ignored, as in PyTorch
+        scale = 1.0 / total if total else 0.0  # ... whose gradient is then zero
     return np.asarray(out, dtype=logp.dtype), NllCache(logp.shape, safe_t, w, scale, reduction)
 
 
@@ -124,3 +124,35 @@ def nll_loss_backward(dout: Array, cache: NllCache) -> tuple[Array, None, None]:
 
 
 register_op("nll_loss", nll_loss_forward, nll_loss_backward)
+
+
+class BceCache(NamedTuple):
+    """Cache of ``binary_cross_entropy``: probabilities and targets."""
+
+    x: Array
+    y: Array
+
+
+def binary_cross_entropy_forward(x: Array, y: Array) -> tuple[Array, BceCache]:
+    """loss = -(y log x + (1 - y) log(1 - x)) elementwise, each log clamped at -100.
+
+    Backward: dx = dout * (x - y) / max(x (1 - x), 1e-12) (finite at x = 0 or 1, PyTorch's
+    rule); dy = dout * (log(1 - x) - log x).
+    """
+    with np.errstate(divide="ignore"):
+        log_x = np.maximum(np.log(x), -100)
+        log_1mx = np.maximum(np.log1p(-x), -100)
+    return -(y * log_x + (1 - y) * log_1mx), BceCache(x, y)
+
+
+def binary_cross_entropy_backward(dout: Array, cache: BceCache) -> tuple[Array, Array]:
+    """The sigmoid-free form of the BCE derivative, with its denominator kept away from 0."""
+    x, y = cache
+    # PyTorch's epsilon is the float32 number nearest 1e-12, whatever the dtype
+    dx = dout * (x - y) / np.maximum(x * (1 - x), float(np.float32(1e-12)))
+    with np.errstate(divide="ignore"):
+        dy = dout * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+    return dx, dy
+
+
+register_op("binary_cross_entropy", binary_cross_entropy_forward, binary_cross_entropy_backward)
