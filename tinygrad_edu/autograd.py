@@ -326,7 +326,7 @@ def backward(root: Tensor, grad: NDArray[Any], retain_graph: bool = False) -> No
     leaf_grads: dict[int, tuple[Tensor, NDArray[Any]]] = {}
     if root._ctx is None:
         leaf_grads[id(root)] = (root, grad)
-        _accumulate_leaves(leaf_grads)
+        _accumulate_leaves(leaf_grads, {id(grad)})
         return
     grads: dict[int, NDArray[Any]] = {id(root._ctx): grad}
     with no_grad(), np.errstate(all="ignore"):  # inf/nan propagate silently, as in PyTorch
@@ -336,7 +336,7 @@ def backward(root: Tensor, grad: NDArray[Any], retain_graph: bool = False) -> No
                 continue
             g = _run_hooks(node, g)
             _backward_node(node, g, grads, leaf_grads, retain_graph)
-    _accumulate_leaves(leaf_grads)
+    _accumulate_leaves(leaf_grads, {id(grad)})
 
 
 def _run_hooks(node: Node, g: NDArray[Any]) -> NDArray[Any]:
@@ -400,20 +400,32 @@ def _call_hooks(hooks: list[Callable[[Any], Any]], g: NDArray[Any]) -> NDArray[A
     return g
 
 
-def _accumulate(tensor: Tensor, g: NDArray[Any]) -> None:
+def _accumulate(tensor: Tensor, g: NDArray[Any], owned: bool = False) -> None:
+    """Add ``g`` into ``tensor.grad``; ``owned`` means nothing else holds ``g`` (no copy)."""
     from .tensor import Tensor
 
     if tensor.grad is None:
-        # copy: the gradient may be an array the graph still uses, or a view of dout
-        tensor.grad = Tensor(np.array(g, dtype=tensor._data.dtype))
+        # copy unless owned: the gradient may be a view of dout, or shared with another input
+        tensor.grad = Tensor(g if owned else np.array(g, dtype=tensor._data.dtype))
     else:  # in place, like PyTorch: a reference to .grad sees the accumulated value
         np.add(tensor.grad._data, g, out=tensor.grad._data, casting="unsafe")
         tensor.grad._version[0] += 1
 
 
-def _accumulate_leaves(leaf_grads: dict[int, tuple[Tensor, NDArray[Any]]]) -> None:
+def _accumulate_leaves(leaf_grads: dict[int, tuple[Tensor, NDArray[Any]]],
+                       handed_out: set[int]) -> None:
+    """Store the summed gradient of each leaf, adopting fresh arrays instead of copying them.
+
+    An array can be adopted when it owns its memory, is writable and contiguous, has the
+    leaf's dtype, and was not given to another leaf (``add`` sends one array to both inputs)
+    or passed in by the caller (``handed_out`` starts with the root gradient).
+    """
     for tensor, g in leaf_grads.values():
         if tensor._hooks:
             g = _call_hooks(tensor._hooks, g)
-        _accumulate(tensor, g)
+        owned = (not tensor._hooks and g.flags.owndata and g.flags.writeable and
+                 g.flags.c_contiguous and g.dtype == tensor._data.dtype and
+                 id(g) not in handed_out)
+        handed_out.add(id(g))
+        _accumulate(tensor, g, owned)
 

@@ -17,7 +17,7 @@ __all__ = [
     "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min",
     "minimum", "permute", "prod", "relu", "reshape", "sigmoid", "sin", "softmax", "split",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var", "where",
-    "numel", "is_tensor", "concat", "concatenate",
+    "numel", "is_tensor", "concat", "concatenate", "take_along_dim", "gather",
 ]
 
 
@@ -106,6 +106,8 @@ sqrt = _method("sqrt")
 squeeze = _method("squeeze")
 std = _method("std")
 sum = _method("sum")  # noqa: A001
+take_along_dim = _method("take_along_dim")
+gather = _method("gather")
 tanh = _method("tanh")
 transpose = _method("transpose")
 unsqueeze = _method("unsqueeze")

@@ -738,6 +738,22 @@ class Tensor:
             values, index = values.squeeze(d), index.squeeze(d)
         return MaxMin(values, index)
 
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        """out[i][j] = self[index[i][j]][j] for dim 0 (PyTorch's gather; index is int64)."""
+        return self.take_along_dim(index, dim)
+
+    def take_along_dim(self, indices: Tensor, dim: int) -> Tensor:
+        """Pick values along ``dim`` at ``indices`` (broadcast against self on other dims)."""
+        d = dim_index(dim, self.ndim, "take_along_dim")
+        if indices.dtype.kind not in "iu" or indices.ndim != self.ndim:
+            raise RuntimeError(f"take_along_dim: expected int64 indices with {self.ndim} dims, "
+                               f"got {indices.dtype} of shape {indices.shape}")
+        n = self.shape[d]
+        if indices.numel() and (indices._data.min() < -n or indices._data.max() >= n):
+            raise IndexError(f"take_along_dim: index out of range for dimension {d} with size "
+                             f"{n}")
+        return apply_op(_OP["take_along_dim"], self, indices, dim=d)
+
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest value (flattened when ``dim`` is None)."""
         d = None if dim is None else dim_index(dim, self.ndim, "argmax")
@@ -760,8 +776,8 @@ class Tensor:
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
-        """Standard deviation, the square root of ``var``."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """Standard deviation, the square root of ``var`` (gradient 0 where it is 0)."""
+        return composite.safe_sqrt(self.var(dim, unbiased, keepdim, correction=correction))
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         """log(sum(exp(x))) over ``dim``, computed without overflow."""

@@ -14,8 +14,10 @@ from ..functions import softmax as _softmax
 from ..ops import composite
 from ..tensor import Tensor, _as_tensor
 from .conv import conv2d, conv_transpose2d
+from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "max_pool2d",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d",
     "cross_entropy", "elu", "gelu",
     "l1_loss", "leaky_relu", "linear", "log_softmax", "mse_loss", "multi_margin_loss",

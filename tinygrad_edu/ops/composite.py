@@ -50,6 +50,12 @@ def var(x: Tensor, dims: tuple[int, ...] | None, correction: int, keepdim: bool)
     return (centered * centered).sum(dims, keepdim) / max(_count(x, dims) - correction, 0)
 
 
+def safe_sqrt(v: Tensor) -> Tensor:
+    """sqrt(v) whose gradient is 0 (not inf) where v == 0, as PyTorch's std has."""
+    zero = v == 0
+    return where(zero, v * 0, where(zero, v._wrap(np.ones((), v.dtype)), v).sqrt())
+
+
 def logsumexp(x: Tensor, dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
     """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max(x): no overflow."""
     m = x.amax(dims, keepdim=True).detach()

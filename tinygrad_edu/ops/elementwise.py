@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from ..autograd import register_op
 from ..kernels import special
+from ..kernels.jit import ready
 
 Array = NDArray[Any]
 
@@ -342,6 +343,11 @@ class GeluCache(NamedTuple):
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
+def _erf(x: Array) -> Array:
+    """The error function via the Numba kernel (contiguous input, shape kept even for 0-d)."""
+    return ready(special.erf)(np.ascontiguousarray(x).reshape(x.shape))
+
+
 def gelu_forward(x: Array, *, approximate: str = "none") -> tuple[Array, GeluCache]:
     """out = x * Phi(x), Phi the standard normal CDF; ``approximate='tanh'`` uses tanh.
 
@@ -351,7 +357,7 @@ def gelu_forward(x: Array, *, approximate: str = "none") -> tuple[Array, GeluCac
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
         out = 0.5 * x * (1 + np.tanh(inner))
     elif approximate == "none":
-        out = 0.5 * x * (1 + special.erf(np.ascontiguousarray(x) / math.sqrt(2)))
+        out = 0.5 * x * (1 + _erf(x / math.sqrt(2)))
     else:
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return out.astype(x.dtype, copy=False), GeluCache(x, approximate)
@@ -364,7 +370,7 @@ def gelu_backward(dout: Array, cache: GeluCache) -> tuple[Array]:
         t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
         dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x**2)
         return (dout * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner),)
-    cdf = 0.5 * (1 + special.erf(np.ascontiguousarray(x) / math.sqrt(2)))
+    cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
     pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
     return (dout * (cdf + x * pdf),)
 

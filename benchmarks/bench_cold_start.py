@@ -1,0 +1,91 @@
+"""Cold start and peak memory, each measured in fresh processes.
+
+Cold start: a new Python process imports tinygrad_edu and runs one conv2d forward+backward
+(x (8, 3, 32, 32), w (16, 3, 3, 3), padding 1), first with an empty Numba kernel cache
+(everything compiles) and then with the cache that run left behind (kernels load from disk).
+Targets: warm under 2 s, empty cache under 30 s.
+
+Peak memory: a new process per library runs three training steps of the ConvNet from
+``bench_conv.py`` (conv 3->32 7x7 pad 3, ReLU, maxpool 2, Linear 8192->100, ReLU, Linear
+100->10, batch 50, SGD momentum) and reports its peak resident memory above what it used right
+before the first step (``ru_maxrss``).
+
+Run:
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_cold_start.py
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CONV_ONCE = """
+import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
+x = tg.randn(8, 3, 32, 32, requires_grad=True)
+w = tg.randn(16, 3, 3, 3, requires_grad=True)
+F.conv2d(x, w, padding=1).sum().backward()
+"""
+
+PEAK_MEMORY = """
+import resource, sys
+import numpy as np
+lib_name = sys.argv[1]
+if lib_name == "torch":
+    import torch as lib
+    import torch.nn as nn, torch.nn.functional as F, torch.optim as optim
+    lib.set_num_threads(2)
+else:
+    import tinygrad_edu as lib
+    import tinygrad_edu.nn as nn, tinygrad_edu.nn.functional as F, tinygrad_edu.optim as optim
+rng = np.random.default_rng(0)
+x = lib.tensor(rng.standard_normal((50, 3, 32, 32)).astype(np.float32))
+y = lib.tensor(rng.integers(0, 10, 50))
+model = nn.Sequential(nn.Conv2d(3, 32, 7, padding=3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Linear(8192, 100), nn.ReLU(), nn.Linear(100, 10))
+opt = optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for _ in range(3):
+    opt.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+    opt.step()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) / 1024)
+"""
+
+
+def run(code: str, *args: str, env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                            text=True, check=True)
+    return time.perf_counter() - start, result.stdout.strip()
+
+
+def main() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(repo))
+    with tempfile.TemporaryDirectory() as cache:
+        env["NUMBA_CACHE_DIR"] = cache
+        cold, _ = run(CONV_ONCE, env=env)
+        warm, _ = run(CONV_ONCE, env=env)
+        print("import + one conv2d forward/backward in a fresh process")
+        print(f"  empty kernel cache: {cold:6.2f} s   (target < 30 s)")
+        print(f"  warm kernel cache:  {warm:6.2f} s   (target < 2 s)")
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            libs = ["tinygrad_edu"]
+        else:
+            libs = ["tinygrad_edu", "torch"]
+        print("\npeak resident memory of 3 ConvNet training steps (batch 50), above baseline")
+        for lib in libs:
+            _, mib = run(PEAK_MEMORY, lib, env=env)
+            print(f"  {lib:13} {float(mib):8.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

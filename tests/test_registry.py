@@ -1,0 +1,159 @@
+"""Registry completeness: forgetting to test an op is a test failure.
+
+- every op registered in ``OPS`` is covered by some catalog row (``tests/op_catalog.py``);
+- every catalog row names a registered op or a known composite, and covers only registered
+  ops, and really runs each op it claims to cover (checked by tracing the forward calls);
+- every op has a docstring and a public entry point (Tensor method, operator, ``tg.*`` or
+  ``F.*`` function);
+- every op name listed in the issue has a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from op_catalog import COMPOSITES, ISSUE_NAMES, ROWS, OpRow, Sample, covered_ops, rows_named
+
+import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
+from tinygrad_edu.autograd import OPS, OpDef
+
+
+def test_every_registered_op_has_a_catalog_row() -> None:
+    missing = sorted(set(OPS) - covered_ops())
+    assert not missing, (
+        f"registered ops with no catalog row covering them: {missing}; add rows to "
+        "tests/op_catalog.py (parity, gradcheck and registry tests then pick them up)")
+
+
+def test_catalog_names_only_registered_ops() -> None:
+    unknown_covers = sorted(covered_ops() - set(OPS))
+    assert not unknown_covers, f"rows claim to cover unregistered ops: {unknown_covers}"
+    unknown_names = sorted({r.name for r in ROWS} - set(OPS) - COMPOSITES)
+    assert not unknown_names, (
+        f"rows named neither a registered op nor a known composite: {unknown_names}")
+
+
+def test_row_ids_are_unique() -> None:
+    ids = [r.id for r in ROWS]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    assert not dupes, f"duplicate row ids: {dupes}"
+
+
+def test_differentiable_rows_cover_differentiable_ops() -> None:
+    """Each op with a backward is exercised by at least one differentiable row."""
+    with_backward = {name for name, op in OPS.items() if op.backward is not None}
+    covered = set().union(*(r.covers for r in ROWS if r.differentiable))
+    missing = sorted(with_backward - covered)
+    assert not missing, f"ops with a backward but no differentiable row: {missing}"
+
+
+def test_every_issue_name_has_a_row() -> None:
+    missing = [name for name in ISSUE_NAMES if not rows_named(name)]
+    assert not missing, f"ops listed in the issue without a catalog row: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_has_a_docstring(name: str) -> None:
+    op = OPS[name]
+    assert isinstance(op, OpDef)
+    assert op.name == name
+    assert op.doc.strip(), f"op {name!r} has an empty docstring (OpDef.doc)"
+    assert callable(op.forward)
+    assert op.backward is None or callable(op.backward)
+
+
+# Where an op's public entry point is not simply Tensor.<name>, tg.<name> or F.<name>.
+ENTRY_POINTS: dict[str, tuple[str, ...]] = {
+    "add": ("Tensor.__add__",), "sub": ("Tensor.__sub__",), "mul": ("Tensor.__mul__",),
+    "div": ("Tensor.__truediv__",), "pow": ("Tensor.__pow__",), "neg": ("Tensor.__neg__",),
+    "eq": ("Tensor.__eq__",), "ne": ("Tensor.__ne__",), "lt": ("Tensor.__lt__",),
+    "le": ("Tensor.__le__",), "gt": ("Tensor.__gt__",), "ge": ("Tensor.__ge__",),
+    "cast": ("Tensor.type", "Tensor.to"), "getitem": ("Tensor.__getitem__",),
+    "index_put": ("Tensor.__setitem__",), "nll_loss": ("F.nll_loss",),
+    "take_along_dim": ("Tensor.take_along_dim", "tg.take_along_dim", "Tensor.gather",
+                       "tg.gather"),
+}
+#: ops known to lack a public entry point (none today), as name -> reason
+MISSING_ENTRY_POINT: dict[str, str] = {}
+
+
+def _resolve(path: str) -> Any:
+    owner, _, attr = path.partition(".")
+    root = {"Tensor": tg.Tensor, "tg": tg, "F": F}[owner]
+    return getattr(root, attr, None)
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason=MISSING_ENTRY_POINT[n])]
+                 if n in MISSING_ENTRY_POINT else []) for n in sorted(OPS)])
+def test_op_has_a_public_entry_point(name: str) -> None:
+    candidates = ENTRY_POINTS.get(name, (f"Tensor.{name}", f"tg.{name}", f"F.{name}"))
+    found = [c for c in candidates if callable(_resolve(c))]
+    assert found, f"op {name!r} has none of the public entry points {list(candidates)}"
+
+
+# ----------------------------------------------------------------------------- tracing
+
+
+class _Recorder:
+    """Wraps every OpDef in OPS so that its forward records its name when it runs."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: set[str] = set()
+        for name, op in list(OPS.items()):
+            monkeypatch.setitem(OPS, name, op._replace(forward=self._wrap(name, op.forward)))
+
+    def _wrap(self, name: str, forward: Callable[..., Any]) -> Callable[..., Any]:
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            self.seen.add(name)
+            return forward(*args, **kwargs)
+
+        return recorded
+
+
+def _run_ours(row: OpRow, sample: Sample) -> None:
+    need = set(sample.grad_indices()) if row.differentiable else set()
+    args = [tg.from_numpy(a).requires_grad_(True) if i in need else tg.from_numpy(a)
+            for i, a in enumerate(sample.args)]
+    row.fn_ours(*args, **sample.kwargs)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
+def test_row_runs_the_ops_it_covers(row: OpRow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row's ``covers`` is checked, not trusted: its forward must call each of those ops."""
+    recorder = _Recorder(monkeypatch)
+
+    @settings(max_examples=5, derandomize=True, database=None)
+    @given(sample=row.strategy())
+    def run(sample: Sample) -> None:
+        _run_ours(row, sample)
+
+    run()
+    not_run = sorted(row.covers - recorder.seen)
+    assert not not_run, (
+        f"row {row.id} claims to cover {sorted(row.covers)} but never ran {not_run} "
+        f"(ran {sorted(recorder.seen)})")
+
+
+def test_recorder_sees_ops() -> None:
+    """The tracing above works at all (guards against OPS lookups that bypass the dict)."""
+    mp = pytest.MonkeyPatch()
+    try:
+        recorder = _Recorder(mp)
+        x = tg.from_numpy(np.arange(6.0).reshape(2, 3)).requires_grad_(True)
+        (x.exp() * 2.0).sum()
+        assert {"exp", "mul", "sum"} <= recorder.seen
+    finally:
+        mp.undo()
+
+
+def test_row_tolerances_are_positive() -> None:
+    """Per-row tolerances, never atol=0 (STYLE 3.8)."""
+    bad = [r.id for r in ROWS if min(r.rtol, r.atol, r.grad_rtol, r.grad_atol, r.f32_rtol,
+                                     r.f32_atol) <= 0]
+    assert not bad, f"rows with a zero tolerance: {bad}"

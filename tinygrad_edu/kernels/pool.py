@@ -1,0 +1,197 @@
+"""Pooling loops: one family of kernels for regular and adaptive max/average pooling.
+
+Every pooling op reduces a window of each (H, W) plane to one number. The op (``ops/pool.py``)
+describes the windows with four small integer arrays computed in numpy, so the same kernels
+serve ``max_pool2d``, ``avg_pool2d`` and their adaptive versions:
+
+- ``h_start[oh]``: the first input row of output row ``oh`` that lies inside the image (the
+  op has already skipped taps that fall into the padding), ``h_len[oh]``: how many taps the
+  window has inside the image, ``dh``: the step between taps (the dilation); the same for
+  columns. Output ``out[p, oh, ow]`` therefore reads
+  ``x[p, h_start[oh] + i*dh, w_start[ow] + j*dw]`` for ``i < h_len[oh]``, ``j < w_len[ow]``,
+  and no kernel needs a bounds check.
+
+Inputs are contiguous float32 or float64 arrays of shape (P, H, W) with P = N*C planes.
+Every kernel runs ``prange`` over the planes only: iteration ``p`` reads plane ``p`` and
+writes plane ``p`` of the result, so overlapping windows, which add into the same ``dx``
+cell, are summed serially inside one iteration and never by two threads. Results are
+therefore identical for any number of threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, parallel=True)
+def max_pool_fwd(x3, h_start, h_len, w_start, w_len, dh, dw):  # pragma: no cover - compiled
+    """Max over each window, and where it was.
+
+    Args:
+        x3: (P, H, W) float32/float64, contiguous.
+        h_start: (OH,) int64, first in-image row of each output row's window.
+        h_len: (OH,) int64, number of in-image taps of each output row's window.
+        w_start: (OW,) int64, first in-image column of each output column's window.
+        w_len: (OW,) int64, number of in-image taps of each output column's window.
+        dh: row step between taps (the dilation).
+        dw: column step between taps.
+
+    Returns:
+        out (P, OH, OW) with x3's dtype, and argmax (P, OH, OW) int64: the flat index
+        ``h * W + w`` of the max inside its plane (PyTorch's ``indices``), -1 for a window
+        with no tap inside the image (out is -inf there).
+
+    A tap wins when ``v > best or isnan(v)`` (PyTorch's rule): ties keep the first max in
+    row-major scan order, and a NaN wins, so the last NaN of a window is the one reported.
+    Parallel over P.
+    """
+    planes, _, width = x3.shape
+    n_oh, n_ow = h_start.shape[0], w_start.shape[0]
+    out = np.empty((planes, n_oh, n_ow), dtype=x3.dtype)
+    argmax = np.empty((planes, n_oh, n_ow), dtype=np.int64)
+    for p in prange(planes):
+        plane = x3[p]
+        for oh in range(n_oh):
+            h0, hn = h_start[oh], h_len[oh]
+            for ow in range(n_ow):
+                w0, wn = w_start[ow], w_len[ow]
+                best = -np.inf
+                where = h0 * width + w0 if hn > 0 and wn > 0 else -1
+                for i in range(hn):
+                    h = h0 + i * dh
+                    for j in range(wn):
+                        v = plane[h, w0 + j * dw]
+                        if v > best or np.isnan(v):
+                            best = v
+                            where = h * width + w0 + j * dw
+                out[p, oh, ow] = best
+                argmax[p, oh, ow] = where
+    return out, argmax
+
+
+@njit(cache=True, parallel=True)
+def max_pool_bwd(dout3, argmax, height, width):  # pragma: no cover - compiled
+    """Route each upstream gradient to the input cell that won its window.
+
+    Args:
+        dout3: (P, OH, OW) float32/float64, contiguous.
+        argmax: (P, OH, OW) int64 from ``max_pool_fwd`` (-1: no cell, no gradient).
+        height: H of the input.
+        width: W of the input.
+
+    Returns:
+        dx3 (P, H, W) with dout3's dtype: ``dx3[p].flat[argmax[p, oh, ow]] += dout3[p, oh, ow]``
+        (a cell that wins several overlapping windows gets the sum). Parallel over P.
+    """
+    planes, n_oh, n_ow = dout3.shape
+    dx = np.zeros((planes, height * width), dtype=dout3.dtype)
+    for p in prange(planes):
+        for oh in range(n_oh):
+            for ow in range(n_ow):
+                k = argmax[p, oh, ow]
+                if k >= 0:
+                    dx[p, k] += dout3[p, oh, ow]
+    return dx.reshape(planes, height, width)
+
+
+@njit(cache=True, parallel=True)
+def avg_pool_fwd(x3, h_start, h_len, w_start, w_len, divisor):  # pragma: no cover - compiled
+    """Sum over each window divided by that window's divisor.
+
+    Args:
+        x3: (P, H, W) float32/float64, contiguous.
+        h_start: (OH,) int64, first in-image row of each output row's window.
+        h_len: (OH,) int64, number of in-image rows of each window (windows are dense).
+        w_start: (OW,) int64, first in-image column of each output column's window.
+        w_len: (OW,) int64, number of in-image columns of each window (at least 1).
+        divisor: (OH, OW) with x3's dtype; the op encodes PyTorch's rules in it
+            (kernel area, area inside the image, ``divisor_override``, adaptive area).
+
+    Returns:
+        out (P, OH, OW) with x3's dtype:
+        ``out[p, oh, ow] = sum(x3[p, h0:h0+hn, w0:w0+wn]) / divisor[oh, ow]``.
+
+    The sum is separable: first ``colsum[w] = sum over the window's rows of x3[p, h, w]`` for
+    every column at once (a loop over contiguous memory that the compiler vectorises), then
+    each window adds its columns of ``colsum``. The order of the additions is fixed, so the
+    result is deterministic; it rounds differently from a row-by-row sum (by a few ulps).
+    Sums are in x3's dtype. Parallel over P.
+    """
+    planes, _, width = x3.shape
+    n_oh, n_ow = h_start.shape[0], w_start.shape[0]
+    out = np.empty((planes, n_oh, n_ow), dtype=x3.dtype)
+    for p in prange(planes):
+        colsum = np.empty(width, dtype=x3.dtype)
+        for oh in range(n_oh):
+            for w in range(width):  # explicit loops: faster than slice expressions in Numba
+                colsum[w] = 0
+            for h in range(h_start[oh], h_start[oh] + h_len[oh]):
+                for w in range(width):
+                    colsum[w] += x3[p, h, w]
+            for ow in range(n_ow):
+                # start from the window's first column (windows are never empty), in x3's
+                # dtype; a zero made before prange made the disk-cached kernel 40% slower
+                w0 = w_start[ow]
+                total = colsum[w0]
+                for w in range(w0 + 1, w0 + w_len[ow]):
+                    total += colsum[w]
+                out[p, oh, ow] = total / divisor[oh, ow]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def avg_pool_bwd(dout3, h_start, h_len, w_start, w_len, divisor, height, width
+                 ):  # pragma: no cover - compiled
+    """Spread each upstream gradient evenly over its window (the adjoint of ``avg_pool_fwd``).
+
+    Args:
+        dout3: (P, OH, OW) float32/float64, contiguous.
+        h_start: (OH,) int64, as given to ``avg_pool_fwd``.
+        h_len: (OH,) int64, as given to ``avg_pool_fwd``.
+        w_start: (OW,) int64, as given to ``avg_pool_fwd``.
+        w_len: (OW,) int64, as given to ``avg_pool_fwd``.
+        divisor: (OH, OW) with dout3's dtype, as given to ``avg_pool_fwd``.
+        height: H of the input.
+        width: W of the input.
+
+    Returns:
+        dx3 (P, H, W) with dout3's dtype:
+        ``dx3[p, h, w] += dout3[p, oh, ow] / divisor[oh, ow]`` for every window holding (h, w).
+
+    Separable like the forward: for output row ``oh``, ``rowgrad[w]`` collects the gradient
+    of every window of that row covering column ``w``; then each of the window's rows gets
+    ``rowgrad`` in one vectorised loop. Rows below ``filled`` have been written already and
+    get ``rowgrad`` added; a row seen for the first time is assigned (rows no window covers
+    are zeroed), so dx is not zero-filled first and is written once where windows do not
+    overlap. Parallel over P.
+    """
+    planes, n_oh, n_ow = dout3.shape
+    dx = np.empty((planes, height, width), dtype=dout3.dtype)
+    for p in prange(planes):
+        rowgrad = np.empty(width, dtype=dout3.dtype)
+        filled = 0
+        for oh in range(n_oh):
+            for w in range(width):
+                rowgrad[w] = 0
+            for ow in range(n_ow):
+                g = dout3[p, oh, ow] / divisor[oh, ow]
+                for w in range(w_start[ow], w_start[ow] + w_len[ow]):
+                    rowgrad[w] += g
+            h0, h1 = h_start[oh], h_start[oh] + h_len[oh]
+            for h in range(filled, h0):  # rows between windows get no gradient
+                for w in range(width):
+                    dx[p, h, w] = 0
+            filled = max(filled, h0)
+            for h in range(h0, h1):
+                if h < filled:  # an earlier window wrote this row: add
+                    for w in range(width):
+                        dx[p, h, w] += rowgrad[w]
+                else:
+                    for w in range(width):
+                        dx[p, h, w] = rowgrad[w]
+            filled = max(filled, h1)
+        for h in range(filled, height):
+            for w in range(width):
+                dx[p, h, w] = 0
+    return dx
