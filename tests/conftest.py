@@ -44,10 +44,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _in_ci():
         return
     try:
+        import matplotlib  # noqa: F401
+        import sklearn  # noqa: F401
         import torch  # noqa: F401
+        import tqdm  # noqa: F401
     except Exception as exc:  # ImportError, or a broken install raising OSError etc.
         raise pytest.UsageError(
-            "CI is set but `import torch` failed "
+            "CI is set but importing a test dependency (torch, scikit-learn, matplotlib, tqdm) "
+            "failed "
             f"({type(exc).__name__}: {exc}). The torch parity tests must run in CI, not skip: "
             'install the test extra with `python -m pip install -e ".[test]"` '
             "(it pins torch==2.13.0, the CPU build)."

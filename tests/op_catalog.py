@@ -1244,6 +1244,73 @@ for _name, _variant, _ours, _theirs, _unbatched in POOL_ROWS:
             max_examples=8, f32_rtol=1e-5, f32_atol=1e-6))
 
 
+# --- normalisation and dropout (fused Numba kernels behind batch_norm and layer_norm)
+
+NORM_SPEC: Spec = lambda size: st.tuples(  # noqa: E731
+    st.integers(2, 4), st.integers(1, 4), st.integers(2, size.max_side + 1),
+    st.integers(1, size.max_side))
+
+
+def _norm_make(eval_stats: bool = False, groups: int = 1
+               ) -> Callable[[np.random.Generator, Any], Sample]:
+    """x (N, C*groups, H, W), weight and bias (C*groups,), optional running stats."""
+
+    def make(rng: np.random.Generator, spec: tuple[int, ...]) -> Sample:
+        n, c, h, w = spec
+        c *= groups
+        args: tuple[Any, ...] = (normal(rng, [n, c, h, w], 2.0) + 0.5, uniform(rng, [c], 0.5, 2),
+                                 normal(rng, [c]))
+        if eval_stats:
+            return Sample((*args, normal(rng, [c]), uniform(rng, [c], 0.5, 2)), {},
+                          nograd=frozenset({3, 4}))
+        return Sample(args, {})
+
+    return make
+
+
+add(row("batch_norm", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True), NORM_SPEC,
+        _norm_make(), variant="training", max_examples=10, f32_rtol=1e-4, f32_atol=1e-5))
+add(row("batch_norm", lambda x, w, b, m, v: F.batch_norm(x, m, v, w, b, training=False),
+        lambda x, w, b, m, v: TF.batch_norm(x, m, v, w, b, training=False), NORM_SPEC,
+        _norm_make(eval_stats=True), variant="eval", max_examples=10, f32_rtol=1e-4,
+        f32_atol=1e-5))
+add(row("batch_norm", lambda x, w, b: F.batch_norm(x.flatten(2), None, None, w, b,
+                                                   training=True),
+        lambda x, w, b: TF.batch_norm(x.flatten(2), None, None, w, b, training=True),
+        NORM_SPEC, _norm_make(), variant="1d", max_examples=8, f32_rtol=1e-4, f32_atol=1e-5,
+        covers=("batch_norm", "reshape")))
+add(row("layer_norm", lambda x, w, b: F.layer_norm(x.transpose(1, 3), (x.shape[1],), w, b),
+        lambda x, w, b: TF.layer_norm(x.transpose(1, 3), (x.shape[1],), w, b), NORM_SPEC,
+        _norm_make(), variant="last_dim", max_examples=10, f32_rtol=1e-4, f32_atol=1e-5,
+        covers=("layer_norm", "permute")))
+add(row("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[2:]),
+        lambda x, w, b: TF.layer_norm(x, x.shape[2:]), NORM_SPEC, _norm_make(),
+        variant="two_dims_no_affine", max_examples=8, f32_rtol=1e-4, f32_atol=1e-5))
+add(row("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b),
+        lambda x, w, b: TF.group_norm(x, 2, w, b), NORM_SPEC, _norm_make(groups=2),
+        max_examples=10, f32_rtol=1e-4, f32_atol=1e-5, covers=("layer_norm",)))
+add(row("instance_norm", lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+        lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), NORM_SPEC, _norm_make(),
+        max_examples=8, f32_rtol=1e-4, f32_atol=1e-5, covers=("layer_norm",)))
+
+
+def _dropout_mask(shape: tuple[int, ...], p: float, channels: bool) -> np.ndarray:
+    """The mask tinygrad_edu draws after manual_seed(0), to replay it in torch."""
+    tg.manual_seed(0)
+    fn = F.dropout2d if channels else F.dropout
+    return fn(tg.ones(*shape, dtype=tg.float64), p).numpy()
+
+
+for _variant, _fn, _channels in (("p0.3", F.dropout, False), ("2d", F.dropout2d, True)):
+    add(row("dropout",
+            lambda x, f=_fn: (tg.manual_seed(0), f(x, 0.3))[1],
+            lambda x, c=_channels: x * torch.tensor(_dropout_mask(tuple(x.shape), 0.3, c),
+                                                    dtype=x.dtype),
+            NORM_SPEC, lambda rng, s: Sample((normal(rng, list(s)),), {}), variant=_variant,
+            max_examples=6, f32=False, covers=("dropout",)))
+
+
 # ----------------------------------------------------------------------------- indexes
 
 #: Composite (and API-level) names that may appear as a row's ``name`` besides OPS keys.
@@ -1251,7 +1318,8 @@ COMPOSITES = frozenset({
     "mean", "var", "std", "logsumexp", "masked_fill", "repeat", "split", "chunk", "stack",
     "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "view", "max", "min",
     "cross_entropy", "mse_loss", "l1_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "multi_margin_loss", "linear",
+    "binary_cross_entropy_with_logits", "multi_margin_loss", "linear", "group_norm",
+    "instance_norm",
 })
 
 #: Every op name listed in the issue; each must have a row with that name.

@@ -47,6 +47,9 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
             np.savez(out, **arrays)
             out.flush()
             os.fsync(out.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -7,6 +7,7 @@ over ``nn.functional``; ``nn.init`` initialises weights and ``nn.utils`` clips g
 from . import functional, init, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .conv import Conv2d, ConvTranspose2d
+from .dropout import Dropout, Dropout2d
 from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential, Unflatten
 from .loss import (
     BCELoss,
@@ -18,9 +19,12 @@ from .loss import (
     NLLLoss,
 )
 from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
+    "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d", "GroupNorm", "InstanceNorm2d",
+    "LayerNorm",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "MaxPool2d",
     "BCELoss", "BCEWithLogitsLoss", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "ELU",
     "Flatten", "GELU", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",

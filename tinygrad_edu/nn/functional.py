@@ -14,9 +14,12 @@ from ..functions import softmax as _softmax
 from ..ops import composite
 from ..tensor import Tensor, _as_tensor
 from .conv import conv2d, conv_transpose2d
+from .dropout import dropout, dropout2d
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
+    "batch_norm", "dropout", "dropout2d", "group_norm", "instance_norm", "layer_norm",
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "max_pool2d",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d",
     "cross_entropy", "elu", "gelu",

@@ -4,6 +4,9 @@ Importing this package registers every op in ``tinygrad_edu.autograd.OPS``. Stud
 the pairs directly on numpy arrays, e.g. ``elementwise.tanh_forward(x)``.
 """
 
-from . import composite, conv, elementwise, loss, matmul, movement, pool, reduce
+from . import composite, conv, dropout, elementwise, loss, matmul, movement, norm, pool, reduce
 
-__all__ = ["composite", "conv", "elementwise", "loss", "matmul", "movement", "pool", "reduce"]
+__all__ = [
+    "composite", "conv", "dropout", "elementwise", "loss", "matmul", "movement", "norm", "pool",
+    "reduce",
+]

@@ -1,0 +1,327 @@
+"""Normalisation loops: batch-norm statistics per channel, layer-norm statistics per row.
+
+Batch norm works on x of shape (N, C, L) (L = H*W for images, 1 for (N, C) inputs) and
+reduces over n and l for each channel c. Its kernels run in parallel over blocks of channels
+(one channel when L is large, up to BLOCK channels when L is 1); an iteration reads and writes
+only its own channels (dweight[c] and dbias[c] included). Within a block, the samples are
+added position by position (acc[k] += x[n, block][k]): each position is its own sum, so the
+loop over k runs as vector instructions, for any L.
+
+Layer norm works on x of shape (N, G, D): each row x[n, g] is normalised on its own, and the
+affine weight (G, D) depends on g (G = 1 for layer norm; group and instance norm have G > 1,
+and their per-channel weight is repeated over each channel's positions).
+Its forward runs in parallel over rows. Its backward also needs dweight and dbias, sums over
+n: to keep each cell owned by one iteration, the samples are split into a few fixed blocks,
+iteration (block, g) adds into its own partial row ``partial[block, g]``, and the caller sums
+the partials over the blocks afterwards.
+
+Sums accumulate in float64 whatever the input dtype, in a fixed order that does not depend on
+the number of threads. The helpers below keep LANES partial sums (lane j adds elements
+j, j + LANES, ...) and add them up at the end: without fastmath the compiler may not reorder
+a single running sum, but independent lanes it can run as vector instructions. The
+elementwise loops compute in x's dtype (their coefficients are stored in x's dtype first).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+LANES = 64  # partial sums per reduction (see the module docstring)
+BLOCK = 64  # batch norm: a block of channels holds at least this many values per sample
+AFFINE_TASKS = 16  # layer-norm backward: aim for this many (block, group) iterations
+
+
+@njit(cache=True)
+def _sum(a):  # pragma: no cover - compiled
+    """sum(a) of a contiguous 1-D array, in float64."""
+    acc = np.zeros(LANES)
+    blocks = a.size // LANES
+    for i in range(blocks):
+        base = i * LANES
+        for j in range(LANES):  # lane j: independent sums, so this loop is vectorised
+            acc[j] += a[base + j]
+    total = np.float64(0.0)  # (explicit, so that plain Python also sums in float64)
+    for i in range(blocks * LANES, a.size):
+        total += a[i]
+    return total + acc.sum()
+
+
+@njit(cache=True)
+def _sum_sq_dev(a, mu):  # pragma: no cover - compiled
+    """sum((a - mu)**2) of a contiguous 1-D array, in float64."""
+    mu = np.float64(mu)
+    acc = np.zeros(LANES)
+    blocks = a.size // LANES
+    for i in range(blocks):
+        base = i * LANES
+        for j in range(LANES):
+            dev = a[base + j] - mu
+            acc[j] += dev * dev
+    total = np.float64(0.0)
+    for i in range(blocks * LANES, a.size):
+        dev = a[i] - mu
+        total += dev * dev
+    return total + acc.sum()
+
+
+@njit(cache=True)
+def _sum_dot_dev(g, w, a, mu):  # pragma: no cover - compiled
+    """(sum(g * w), sum(g * w * (a - mu))) of contiguous 1-D arrays, in float64."""
+    mu = np.float64(mu)
+    acc_g = np.zeros(LANES)
+    acc_gd = np.zeros(LANES)
+    blocks = a.size // LANES
+    for i in range(blocks):
+        base = i * LANES
+        for j in range(LANES):
+            gw = g[base + j] * w[base + j]
+            acc_g[j] += gw
+            acc_gd[j] += gw * (a[base + j] - mu)
+    total_g = np.float64(0.0)
+    total_gd = np.float64(0.0)
+    for i in range(blocks * LANES, a.size):
+        gw = g[i] * w[i]
+        total_g += gw
+        total_gd += gw * (a[i] - mu)
+    return total_g + acc_g.sum(), total_gd + acc_gd.sum()
+
+
+@njit(cache=True)
+def _sum_dot_dev_scalar(g, a, mu):  # pragma: no cover - compiled
+    """(sum(g), sum(g * (a - mu))) of contiguous 1-D arrays, in float64."""
+    mu = np.float64(mu)
+    acc_g = np.zeros(LANES)
+    acc_gd = np.zeros(LANES)
+    blocks = a.size // LANES
+    for i in range(blocks):
+        base = i * LANES
+        for j in range(LANES):
+            acc_g[j] += g[base + j]
+            acc_gd[j] += g[base + j] * (a[base + j] - mu)
+    total_g = np.float64(0.0)
+    total_gd = np.float64(0.0)
+    for i in range(blocks * LANES, a.size):
+        total_g += g[i]
+        total_gd += g[i] * (a[i] - mu)
+    return total_g + acc_g.sum(), total_gd + acc_gd.sum()
+
+
+@njit(cache=True)
+def _channel_blocks(channels, length):  # pragma: no cover - compiled
+    """(channels per block, number of blocks): blocks of at least BLOCK values per sample."""
+    per_block = max(1, (BLOCK + length - 1) // length)
+    return per_block, (channels + per_block - 1) // per_block
+
+
+@njit(cache=True)
+def _per_channel_sums(acc, length):  # pragma: no cover - compiled
+    """acc (B * L,) per-position sums of a block of B channels -> (B,) per-channel sums."""
+    out = np.empty(acc.size // length)
+    for j in range(out.size):
+        out[j] = _sum(acc[j * length:(j + 1) * length])
+    return out
+
+
+@njit(cache=True)
+def _per_position(values, length, dtype_like):  # pragma: no cover - compiled
+    """(B,) per-channel values -> (B * L,) with each repeated over its L positions."""
+    out = np.empty(values.size * length, dtype_like.dtype)
+    for j in range(values.size):
+        out[j * length:(j + 1) * length] = values[j]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def batch_norm_stats(x):  # pragma: no cover - compiled
+    """x (N, C, L) -> mean, var (C,) float64: biased statistics per channel.
+
+    Parallel over blocks of channels; a block adds up its samples position by position
+    (acc[k] += x[n, block][k], each position its own sum, in order of n), then each channel
+    adds up its L positions. Two passes: the mean first, then the mean squared deviation.
+    """
+    n_batch, channels, length = x.shape
+    rows = x.reshape(n_batch, channels * length)
+    per_block, n_blocks = _channel_blocks(channels, length)
+    mean = np.empty(channels)
+    var = np.empty(channels)
+    for blk in prange(n_blocks):
+        c0 = blk * per_block
+        c1 = min(c0 + per_block, channels)
+        start, size = c0 * length, (c1 - c0) * length
+        acc = np.zeros(size)
+        for n in range(n_batch):
+            xs = rows[n, start:start + size]
+            for k in range(size):
+                acc[k] += xs[k]
+        mu = _per_channel_sums(acc, length) / (n_batch * length)
+        mu_at = _per_position(mu, length, acc)
+        acc[:] = 0.0
+        for n in range(n_batch):
+            xs = rows[n, start:start + size]
+            for k in range(size):
+                dev = xs[k] - mu_at[k]
+                acc[k] += dev * dev
+        mean[c0:c1] = mu
+        var[c0:c1] = _per_channel_sums(acc, length) / (n_batch * length)
+    return mean, var
+
+
+@njit(cache=True, parallel=True)
+def batch_norm_fwd(x, mean, rstd, weight, bias, out):  # pragma: no cover - compiled
+    """out[n, c, l] = (x - mean[c]) * rstd[c] * weight[c] + bias[c]; parallel over channels.
+
+    x, out (N, C, L) (out is filled and returned); mean, rstd (C,) float64; weight, bias (C,)
+    in x's dtype. Computed as x * scale + shift, scale = weight * rstd, shift = bias - mean *
+    scale, with scale and shift in x's dtype.
+    """
+    n_batch, channels, length = x.shape
+    rows = x.reshape(n_batch, channels * length)
+    out_rows = out.reshape(n_batch, channels * length)
+    per_block, n_blocks = _channel_blocks(channels, length)
+    for blk in prange(n_blocks):
+        c0 = blk * per_block
+        c1 = min(c0 + per_block, channels)
+        start, size = c0 * length, (c1 - c0) * length
+        scale = weight[c0:c1] * rstd[c0:c1]
+        scale_at = _per_position(scale, length, x)
+        shift_at = _per_position(bias[c0:c1] - mean[c0:c1] * scale, length, x)
+        for n in range(n_batch):
+            xs, os = rows[n, start:start + size], out_rows[n, start:start + size]
+            for k in range(size):
+                os[k] = xs[k] * scale_at[k] + shift_at[k]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def batch_norm_bwd(dout, x, mean, rstd, weight, training, dx):  # pragma: no cover - compiled
+    """Gradients of batch norm: fills dx (N, C, L), returns dx, dweight, dbias (C,) float64.
+
+    dweight = sum(dout * xhat), dbias = sum(dout) over (n, l). With batch statistics
+    (training): dx = weight * rstd / M * (M * dout - dbias - xhat * dweight), M = N * L;
+    with running statistics (constants): dx = weight * rstd * dout. Pass dx of shape
+    (0, C, L) to skip it. Parallel over blocks of channels, sums as in ``batch_norm_stats``.
+    """
+    n_batch, channels, length = x.shape
+    count = n_batch * length
+    train = 1.0 if training else 0.0  # without batch statistics, only the affine part
+    rows, grows = x.reshape(n_batch, channels * length), dout.reshape(n_batch, channels * length)
+    dx_rows = dx.reshape(dx.shape[0], channels * length)
+    dweight = np.empty(channels)
+    dbias = np.empty(channels)
+    per_block, n_blocks = _channel_blocks(channels, length)
+    for blk in prange(n_blocks):
+        c0 = blk * per_block
+        c1 = min(c0 + per_block, channels)
+        start, size = c0 * length, (c1 - c0) * length
+        mu_at = _per_position(mean[c0:c1], length, x)
+        acc_g, acc_gd = np.zeros(size), np.zeros(size)
+        for n in range(n_batch):
+            xs, gs = rows[n, start:start + size], grows[n, start:start + size]
+            for k in range(size):
+                acc_g[k] += gs[k]
+                acc_gd[k] += gs[k] * (xs[k] - mu_at[k])
+        sum_g, sum_gd = _per_channel_sums(acc_g, length), _per_channel_sums(acc_gd, length)
+        r = rstd[c0:c1]
+        dweight[c0:c1], dbias[c0:c1] = sum_gd * r, sum_g
+        k_dy = weight[c0:c1] * r
+        k_dy_at = _per_position(k_dy, length, x)
+        k_dev_at = _per_position(-k_dy * r * r * sum_gd / count * train, length, x)
+        k_0_at = _per_position(-k_dy * sum_g / count * train, length, x)
+        for n in range(dx.shape[0]):  # the formula above, per element
+            xs, gs = rows[n, start:start + size], grows[n, start:start + size]
+            dxs = dx_rows[n, start:start + size]
+            for k in range(size):
+                dxs[k] = k_dy_at[k] * gs[k] + k_dev_at[k] * (xs[k] - mu_at[k]) + k_0_at[k]
+    return dx, dweight, dbias
+
+
+@njit(cache=True, parallel=True)
+def layer_norm_fwd(x, weight, bias, eps, out):  # pragma: no cover - compiled
+    """Normalise each row x[n, g] of x (N, G, D): fills out, returns out, mean, rstd (N, G).
+
+    out[n, g, d] = (x - mean[n, g]) * rstd[n, g] * weight[g, d] + bias[g, d], with weight
+    and bias (G, D) in x's dtype; mean and rstd = 1 / sqrt(var + eps) are float64.
+    Parallel over the N * G rows.
+    """
+    n_samples, groups, width = x.shape
+    mean = np.empty((n_samples, groups))
+    rstd = np.empty((n_samples, groups))
+    coef = np.empty((n_samples * groups, 2), x.dtype)  # mean, rstd in x's dtype
+    for t in prange(n_samples * groups):
+        n, g = t // groups, t % groups
+        xs, os, w, b = x[n, g], out[n, g], weight[g], bias[g]
+        mu = _sum(xs) / width
+        rs = 1.0 / np.sqrt(_sum_sq_dev(xs, mu) / width + eps)
+        mean[n, g] = mu
+        rstd[n, g] = rs
+        coef[t, 0] = mu
+        coef[t, 1] = rs
+        m, s = coef[t, 0], coef[t, 1]
+        for d in range(width):
+            os[d] = (xs[d] - m) * s * w[d] + b[d]
+    return out, mean, rstd
+
+
+@njit(cache=True)
+def _row_sums(gs, xs, w, mu, rs, pw, pb):  # pragma: no cover - compiled
+    """(sum(g), sum(g * (x - mu))) of a row, g = dout * w; adds its affine gradients.
+
+    The row is J = pw.size pieces of L elements with one weight each (J = 0: no affine
+    gradients wanted, L = 1: layer norm, one weight per element). pw[j] += sum(dout * xhat),
+    pb[j] += sum(dout) over piece j. With L > 1 one pass gives both: per piece, the sums of
+    dout and dout * (x - mu) are taken once and scaled by the piece's weight.
+    """
+    length = xs.size // max(pw.size, 1)
+    if pw.size == 0 or length == 1:
+        sum_g, sum_g_dev = _sum_dot_dev(gs, w, xs, mu)
+        for d in range(pw.size):  # layer norm: one weight per element
+            pw[d] += gs[d] * ((xs[d] - mu) * rs)
+            pb[d] += gs[d]
+        return sum_g, sum_g_dev
+    sum_g, sum_g_dev = 0.0, 0.0
+    for j in range(pw.size):  # group/instance norm: one weight per piece of L elements
+        piece = slice(j * length, (j + 1) * length)
+        s, sd = _sum_dot_dev_scalar(gs[piece], xs[piece], mu)
+        sum_g += w[j * length] * s
+        sum_g_dev += w[j * length] * sd
+        pw[j] += sd * rs
+        pb[j] += s
+    return sum_g, sum_g_dev
+
+
+@njit(cache=True, parallel=True)
+def layer_norm_bwd(dout, x, mean, rstd, weight, n_weights, dx):  # pragma: no cover - compiled
+    """Gradients of layer norm on the rows of x (N, G, D): dx, partial_dweight, partial_dbias.
+
+    Per row, with g = dout * weight[g] (weight (G, D) in x's dtype) and xhat = (x - mean) *
+    rstd: dx = rstd / D * (D * g - sum(g) - xhat * sum(g * xhat)), written into dx (pass dx
+    of shape (0, G, D) to skip it). For the affine gradients each row is cut into
+    ``n_weights`` = J pieces of L = D / J elements (one weight value each; J = D for layer
+    norm, 0 to skip) and the samples into B fixed blocks: partial_dweight[b, g, j] =
+    sum(dout * xhat), partial_dbias[b, g, j] = sum(dout) over the samples of block b and
+    piece j ((B, G, J) float64); the caller sums them over b. Parallel over (block, g): each
+    iteration owns its rows of dx and its partial rows.
+    """
+    n_samples, groups, width = x.shape
+    n_blocks = max(1, min(n_samples, (AFFINE_TASKS + groups - 1) // groups))
+    part_w = np.zeros((n_blocks, groups, n_weights))
+    part_b = np.zeros((n_blocks, groups, n_weights))
+    coef = np.empty((n_samples, groups, 4), x.dtype)  # mean, rstd, k_dev, k_0 in x's dtype
+    for t in prange(n_blocks * groups):
+        blk, g = t // groups, t % groups
+        w = weight[g]
+        for n in range(blk * n_samples // n_blocks, (blk + 1) * n_samples // n_blocks):
+            gs, xs = dout[n, g], x[n, g]
+            mu, rs = mean[n, g], rstd[n, g]
+            sum_g, sum_g_dev = _row_sums(gs, xs, w, mu, rs, part_w[blk, g], part_b[blk, g])
+            coef[n, g, 0] = mu
+            coef[n, g, 1] = rs
+            coef[n, g, 2] = -rs * rs * rs * sum_g_dev / width
+            coef[n, g, 3] = -rs * sum_g / width
+            m, s, k_dev, k_0 = coef[n, g, 0], coef[n, g, 1], coef[n, g, 2], coef[n, g, 3]
+            if dx.shape[0] > 0:
+                dxs = dx[n, g]
+                for d in range(width):  # the formula above, expanded per element
+                    dxs[d] = s * gs[d] * w[d] + k_dev * (xs[d] - m) + k_0
+    return dx, part_w, part_b

@@ -1,0 +1,15 @@
+"""Ready-made models built from ``tinygrad_edu.nn`` modules.
+
+- ``MLP`` (``mlp.py``): a fully connected classifier.
+- ``ThreeLayerConvNet`` and ``ConvNet`` (``convnet.py``): the course's conv-relu-pool-affine-
+  relu-affine network, and the small conv-BN-ReLU-pool network the digits example trains.
+- ``ResNet``, ``BasicBlock``, ``resnet8``, ``resnet20`` (``resnet.py``): residual networks for
+  CIFAR-sized images.
+"""
+
+from .convnet import ConvNet, ThreeLayerConvNet
+from .mlp import MLP
+from .resnet import BasicBlock, ResNet, resnet8, resnet20
+
+__all__ = ["MLP", "BasicBlock", "ConvNet", "ResNet", "ThreeLayerConvNet",
+           "resnet8", "resnet20"]

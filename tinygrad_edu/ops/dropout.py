@@ -1,0 +1,54 @@
+"""Dropout: zero each element with probability p, scale the survivors by 1 / (1 - p).
+
+The scaling ("inverted dropout") keeps the expected value of every output equal to its input,
+so nothing changes at evaluation time, when dropout is the identity. The mask is drawn once in
+the forward and saved, already scaled: backward multiplies by the same mask, so the gradient
+flows only through the elements that were kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..autograd import register_op
+from ..random import Generator, numpy_rng
+
+Array = NDArray[Any]
+
+
+class DropoutCache(NamedTuple):
+    """Cache of ``dropout``: the scaled keep mask (0 or 1 / (1 - p)), never the input."""
+
+    mask: Array  # mask_shape, in x's dtype; broadcasts against x
+
+
+def dropout_forward(x: Array, *, p: float, mask_shape: tuple[int, ...] | None = None,
+                    generator: Generator | None = None) -> tuple[Array, DropoutCache]:
+    """out = x * mask, mask = (u >= p) / (1 - p) with u ~ U[0, 1) (all zeros when p = 1).
+
+    p is the probability to DROP an element (PyTorch's convention; the CS231n notebooks use
+    the keep probability). The uniforms come from ``generator`` (the global one, seeded by
+    ``tg.manual_seed``, when None). ``mask_shape`` (default x.shape) may have size-1 dims that
+    broadcast: (N, C, 1, 1) drops whole channels (``dropout2d``).
+
+    Shape: x (*) -> out like x; cache mask of mask_shape.
+
+    Backward: dx = dout * mask, i.e. dout / (1 - p) where kept and 0 where dropped.
+    """
+    shape = x.shape if mask_shape is None else tuple(mask_shape)
+    keep = numpy_rng(generator).random(shape, dtype=np.float32) >= p
+    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
+    mask = np.multiply(keep, scale, dtype=x.dtype)
+    with np.errstate(invalid="ignore"):  # inf * 0 is nan, as in PyTorch
+        return x * mask, DropoutCache(mask)
+
+
+def dropout_backward(dout: Array, cache: DropoutCache) -> tuple[Array]:
+    """The gradient passes where the mask kept the element, scaled the same way."""
+    return (dout * cache.mask,)
+
+
+register_op("dropout", dropout_forward, dropout_backward)

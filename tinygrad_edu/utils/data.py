@@ -1,0 +1,15 @@
+"""``tinygrad_edu.utils.data``: PyTorch's import path for ``tinygrad_edu.data``.
+
+Code written as ``from torch.utils.data import DataLoader, TensorDataset`` runs with
+``from tinygrad_edu.utils.data import DataLoader, TensorDataset``; both names are the same
+objects as in ``tinygrad_edu.data``.
+
+Example:
+    >>> import tinygrad_edu.data
+    >>> from tinygrad_edu.utils.data import DataLoader
+    >>> DataLoader is tinygrad_edu.data.DataLoader
+    True
+"""
+
+from ..data import *  # noqa: F403 - the re-export is the point
+from ..data import __all__  # noqa: F401
