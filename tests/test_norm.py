@@ -410,6 +410,15 @@ def test_primitive_called_directly_on_numpy_arrays():
     assert dw.shape == db.shape == (15,)
     with pytest.raises(ValueError, match="mean and var"):
         O.batch_norm_forward(x, gamma, beta, training=False)
+    # group norm's layout: each sample of x (N, C, L) cut into G rows, weight (G, C/G)
+    x4 = rng.standard_normal((2, 4, 3))
+    w4, b4 = rng.standard_normal((2, 2)), rng.standard_normal((2, 2))
+    out, _ = O.layer_norm_forward(x4, w4, b4)
+    ref = naive_layer_norm_forward(x4.reshape(2, 2, 6), np.repeat(w4, 3, axis=1),
+                                   np.repeat(b4, 3, axis=1))[0]
+    assert_close(out, ref.reshape(2, 4, 3))
+    with pytest.raises(ValueError, match="weight and bias must be"):
+        O.layer_norm_forward(x4, np.ones((5, 2)), np.zeros((5, 2)))
 
 
 # ----------------------------------------------------------------------------- torch parity

@@ -8,8 +8,8 @@ primitives of ``ops/norm.py``:
   statistics, updates the running averages in place with them, then normalises with the same
   numbers (passed to the op, which differentiates through them).
 - ``layer_norm``: statistics per row over the last axis. ``layer_norm`` flattens the
-  normalized dims into that axis; ``group_norm`` and ``instance_norm`` view x as rows
-  (N, G, C/G * L) and their per-channel weight as (G, C/G).
+  normalized dims into that axis; ``group_norm`` and ``instance_norm`` pass x (N, C, *) with
+  their per-channel weight viewed as (G, C/G), and the op cuts each sample into G rows.
 """
 
 from __future__ import annotations
@@ -191,12 +191,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
 
 def _grouped(input: Tensor, groups: int, weight: Tensor | None, bias: Tensor | None,  # noqa: A002
              eps: float) -> Tensor:
-    """Normalise x (N, C, *) as rows (N, G, C/G * L), with the affine per channel as (G, C/G)."""
-    n_batch, channels = input.shape[:2]
-    per_group = channels // groups
-    x = input.reshape(n_batch, groups, per_group * math.prod(input.shape[2:]))
-    w, b = _affine(weight, bias, (groups, per_group), input)
-    return _reshape_result(apply_op(OPS["layer_norm"], x, w, b, eps=eps), input.shape)
+    """Normalise x (N, C, *) as G rows per sample, with the affine per channel as (G, C/G)."""
+    w, b = _affine(weight, bias, (groups, input.shape[1] // groups), input)
+    return apply_op(OPS["layer_norm"], input, w, b, eps=eps)
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A002

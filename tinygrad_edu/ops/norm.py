@@ -6,8 +6,8 @@ bias``. They differ in what the statistics are taken over:
 
 - batch norm: per channel, over the batch and the spatial positions of x (N, C, *);
 - layer norm: per row, over the last axis of x (*, D). Group norm (rows of C/G channels times
-  the spatial positions) and instance norm (one channel's positions) are layer norm on x
-  reshaped to (N, G, D), with an affine weight (G, C/G) per channel of each group.
+  the spatial positions) and instance norm (one channel's positions) are the same op on x
+  (N, C, *) cut into G rows per sample, with an affine weight (G, C/G) per channel.
 
 Because the mean and variance depend on every element they are taken over, the gradient of
 one output reaches all of those inputs. Worked out once, it is a closed form with two sums per
@@ -93,8 +93,9 @@ def batch_norm_forward(x: Array, weight: Array, bias: Array, *, training: bool,
         mean, var = batch_norm_stats(xc)
     mean = np.array(mean, dtype=np.float64)  # a copy: running stats may change before backward
     rstd = 1.0 / np.sqrt(np.asarray(var, dtype=np.float64) + eps)
-    out = _empty(x.shape, x)
-    jit.ready(kernels.batch_norm_fwd)(_channels_3d(xc), mean, rstd, weight.astype(x.dtype, copy=False),
+    out = _empty(x.shape, x)  # the kernel fills it through an (N, C, L) view
+    jit.ready(kernels.batch_norm_fwd)(_channels_3d(xc), mean, rstd,
+                                      weight.astype(x.dtype, copy=False),
                                       bias.astype(x.dtype, copy=False), _channels_3d(out))
     return out, BatchNormCache(xc, mean, rstd, weight, training)
 
@@ -105,12 +106,13 @@ def batch_norm_backward(dout: Array, cache: BatchNormCache
     x = cache.x
     if x.size == 0:
         return np.zeros_like(x), np.zeros_like(cache.weight), np.zeros_like(cache.weight)
-    dx = _empty(x.shape if needs_input_grad(0) else (0, *x.shape[1:]), x)
+    need_dx = needs_input_grad(0)
+    dx = _empty(x.shape if need_dx else (0, *x.shape[1:]), x)  # (0, ...): skip dx
     _, dweight, dbias = jit.ready(kernels.batch_norm_bwd)(
         _channels_3d(dout.astype(x.dtype, copy=False)), _channels_3d(x), cache.mean, cache.rstd,
         cache.weight.astype(x.dtype, copy=False), cache.training, _channels_3d(dx))
     dtype = cache.weight.dtype
-    return (dx if dx.size or not x.size else None), dweight.astype(dtype), dbias.astype(dtype)
+    return (dx if need_dx else None), dweight.astype(dtype), dbias.astype(dtype)
 
 
 register_op("batch_norm", batch_norm_forward, batch_norm_backward)
@@ -119,54 +121,67 @@ register_op("batch_norm", batch_norm_forward, batch_norm_backward)
 class LayerNormCache(NamedTuple):
     """Cache of ``layer_norm``; xhat is recomputed from x rather than stored."""
 
-    x: Array  # (*, D) or (N, G, D), the (contiguous) input itself, not a copy
-    mean: Array  # (N, G) float64, one per row (G = 1 for weight (J,))
-    rstd: Array  # (N, G) float64, 1 / sqrt(var + eps)
+    x: Array  # the (contiguous) input itself, not a copy
+    mean: Array  # (R, G) float64, one per row
+    rstd: Array  # (R, G) float64, 1 / sqrt(var + eps)
     weight: Array  # (J,) or (G, J)
 
 
 def _rows(x: Array, weight: Array) -> Array:
-    """x (*, D) -> contiguous (N, G, D) rows, G = weight's groups (a view when possible)."""
-    groups = weight.shape[0] if weight.ndim == 2 else 1
-    return np.ascontiguousarray(x).reshape(x.size // (groups * x.shape[-1]), groups,
-                                           x.shape[-1])
+    """x as contiguous rows (R, G, D) (a view when possible): (*, D) -> (R, 1, D) for a 1-D
+    weight; (N, ...) -> (N, G, D), each sample cut into G equal rows, for weight (G, J)."""
+    xc = np.ascontiguousarray(x)
+    if weight.ndim == 1:
+        return xc.reshape(x.size // x.shape[-1], 1, x.shape[-1])
+    groups = weight.shape[0]
+    return xc.reshape(x.shape[0], groups, x.size // (x.shape[0] * groups))
 
 
-def _per_element(a: Array, x: Array) -> Array:
+def _per_element(a: Array, rows: Array) -> Array:
     """weight or bias (J,) or (G, J) -> (G, D) in x's dtype, each value repeated D/J times."""
-    a2 = a.astype(x.dtype, copy=False).reshape(-1, a.shape[-1])
-    length = x.shape[-1] // a.shape[-1]
+    a2 = a.astype(rows.dtype, copy=False).reshape(-1, a.shape[-1])
+    length = rows.shape[-1] // a.shape[-1]
     return a2 if length == 1 else np.repeat(a2, length, axis=1)
+
+
+def _check_layer_norm_shapes(x: Array, weight: Array, bias: Array) -> None:
+    """weight, bias (J,) for x (*, D) with J | D; or (G, J) for x (N, ...) cut into G rows of
+    D values per sample with J | D (that is, G * J divides the values of a sample)."""
+    ok = weight.ndim in (1, 2) and bias.shape == weight.shape and x.ndim >= weight.ndim
+    if ok and x.size:
+        values = x.shape[-1] if weight.ndim == 1 else x.size // x.shape[0]
+        ok = weight.size > 0 and values % weight.size == 0
+    if not ok:
+        raise ValueError(f"layer_norm_forward: weight and bias must be (J,) for x (*, D) or "
+                         f"(G, J) for x (N, ...) of G rows per sample, with J dividing the row "
+                         f"length; got x {x.shape}, weight {weight.shape}, bias {bias.shape}")
 
 
 def layer_norm_forward(x: Array, weight: Array, bias: Array, *, eps: float = 1e-5
                        ) -> tuple[Array, LayerNormCache]:
-    """out = (x - mean) / sqrt(var + eps) * weight + bias, statistics over x's last axis.
+    """out = (x - mean) / sqrt(var + eps) * weight + bias, statistics per row of x.
 
-    Layer norm: x (*, D) with weight and bias (D,). Group norm and instance norm: x
-    (N, G, D), each row x[n, g] normalised on its own, with weight and bias (G, J): a row is
-    J channels of L = D / J positions (C/G channels of H*W for group norm; G = C, J = 1 for
-    instance norm), and weight[g, j] scales channel j of group g.
+    Layer norm: x (*, D) with weight and bias (D,); the rows are x's last axis. Group norm
+    and instance norm: x (N, C, *) with weight and bias (G, J): each sample is cut into G
+    rows of D = C/G * prod(*) values, normalised on their own; a row holds J = C/G channels
+    of L = prod(*) positions and weight[g, j] scales channel j of group g (G = C, J = 1 for
+    instance norm).
 
-    Shape: x (*, D) or (N, G, D) -> out like x; weight, bias (D,) or (G, J) with J | D.
-    Cache: x, mean and rstd (N, G) float64 (one per row), weight.
+    Shape: x (*, D) or (N, C, *) -> out like x; weight, bias (D,) or (G, J). Cache: x, mean
+    and rstd (rows, G) float64 (one per row), weight.
 
     Backward: per row, with g = dout * weight and xhat = (x - mean) * rstd,
     dx = rstd / D * (D * g - sum(g) - xhat * sum(g * xhat)); dweight = sum of dout * xhat
     and dbias = sum of dout, over the rows (and the L positions of a channel).
     """
-    if (weight.ndim not in (1, 2) or bias.shape != weight.shape or x.ndim < weight.ndim
-            or x.shape[-1] % max(weight.shape[-1], 1)
-            or (weight.ndim == 2 and x.shape[-2] != weight.shape[0])):
-        raise ValueError(f"layer_norm_forward: weight and bias must be (D,) or (G, J) with x "
-                         f"(*, D) or (N, G, J*L); got weight {weight.shape}, bias {bias.shape} "
-                         f"and x {x.shape}")
+    _check_layer_norm_shapes(x, weight, bias)
     xc = np.ascontiguousarray(x)
     if xc.size == 0:  # nothing to normalise (and the kernels would divide by D = 0)
         return xc.copy(), LayerNormCache(xc, np.empty((0, 1)), np.empty((0, 1)), weight)
-    out = _empty(x.shape, x)
+    rows = _rows(xc, weight)
+    out = _empty(x.shape, x)  # the kernel fills it through an (R, G, D) view
     _, mean, rstd = jit.ready(kernels.layer_norm_fwd)(
-        _rows(xc, weight), _per_element(weight, x), _per_element(bias, x), float(eps),
+        rows, _per_element(weight, rows), _per_element(bias, rows), float(eps),
         _rows(out, weight))
     return out, LayerNormCache(xc, mean, rstd, weight)
 
@@ -182,7 +197,7 @@ def layer_norm_backward(dout: Array, cache: LayerNormCache
     dx = _empty(x.shape if need_dx else (0, *rows.shape[1:]), x)
     _, part_w, part_b = jit.ready(kernels.layer_norm_bwd)(
         _rows(dout.astype(x.dtype, copy=False), weight), rows, cache.mean, cache.rstd,
-        _per_element(weight, x), weight.shape[-1] if need_affine else 0,
+        _per_element(weight, rows), weight.shape[-1] if need_affine else 0,
         _rows(dx, weight) if need_dx else dx)
     dweight = dbias = None
     if need_affine:  # add up the per-block partial sums, in block order
