@@ -1311,6 +1311,12 @@ for _variant, _fn, _channels in (("p0.3", F.dropout, False), ("2d", F.dropout2d,
             max_examples=6, f32=False, covers=("dropout",)))
 
 
+# --- sequence ops (embedding, RNN/LSTM/GRU cells and whole-sequence layers)
+from rnn_catalog_rows import rnn_rows  # noqa: E402 - its helpers come from this module
+
+ROWS.extend(rnn_rows())
+
+
 # ----------------------------------------------------------------------------- indexes
 
 #: Composite (and API-level) names that may appear as a row's ``name`` besides OPS keys.

@@ -223,7 +223,8 @@ def test_default_init_bounds_follow_torch():
     bound = 1 / np.sqrt(8 * 9)
     w = conv.weight.detach().numpy()
     assert w.shape == (16, 8, 3, 3)
-    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    assert np.abs(w).max() <= bound
+    assert np.abs(w).max() > 0.9 * bound
 
 
 @pytest.mark.parametrize(("call", "error", "pattern"), [

@@ -87,6 +87,19 @@ CONV: dict[str, Any] = {"stride": (1, 1), "padding": (0, 0), "dilation": (1, 1),
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False,
                                                                           False]])
 
+def _cell(r: np.random.Generator, gates: int, lstm: bool = False) -> list[np.ndarray]:
+    """x (N, D), h (N, H) [, c (N, H)], w_ih (G*H, D), w_hh (G*H, H), b_ih, b_hh (G*H,)."""
+    states = [n(r, 2, 3)] * (2 if lstm else 1)
+    return [n(r, 2, 4), *[s * 0.5 for s in states], n(r, gates * 3, 4) * 0.5,
+            n(r, gates * 3, 3) * 0.5, n(r, gates * 3), n(r, gates * 3)]
+
+
+def _seq(r: np.random.Generator, gates: int, lstm: bool = False) -> list[np.ndarray]:
+    """Like ``_cell`` with a time axis: x (T, N, D)."""
+    cell = _cell(r, gates, lstm)
+    return [n(r, 3, 2, 4), *cell[1:]]
+
+
 #: Inputs and static arguments per differentiable primitive (several cases each).
 CASES: dict[str, list[Maker]] = {
     "add": _binary(),
@@ -188,6 +201,17 @@ CASES: dict[str, list[Maker]] = {
     "layer_norm": [lambda r: case(n(r, 3, 5), pos(r, 5), n(r, 5), eps=1e-5)],
     "dropout": [lambda r: case(n(r, 4, 6), p=0.4),
                 lambda r: case(n(r, 2, 3, 2, 2), p=0.5, mask_shape=(2, 3, 1, 1))],
+    # (padding_idx is left out: by design its row gets no gradient although the output uses it)
+    "embedding": [lambda r: case(np.array([[0, 2, 2], [3, 0, 1]]), n(r, 4, 3), padding_idx=-1)],
+    "rnn_tanh_cell": [lambda r: case(*_cell(r, 1))],
+    "rnn_relu_cell": [lambda r: case(*_cell(r, 1))],
+    "gru_cell": [lambda r: case(*_cell(r, 3))],
+    "lstm_cell": [lambda r: case(*_cell(r, 4, lstm=True))],
+    "rnn_tanh": [lambda r: case(*_seq(r, 1)), lambda r: case(*_seq(r, 1), reverse=True)],
+    "rnn_relu": [lambda r: case(*_seq(r, 1))],
+    "gru": [lambda r: case(*_seq(r, 3)), lambda r: case(*_seq(r, 3), reverse=True)],
+    "lstm": [lambda r: case(*_seq(r, 4, lstm=True)),
+             lambda r: case(*_seq(r, 4, lstm=True), reverse=True)],
     "max_pool2d": [
         lambda r: case(distinct(r, 2, 2, 5, 4), kernel_size=2, stride=2, padding=0, dilation=1,
                        ceil_mode=True),

@@ -5,11 +5,13 @@
   relu-affine network, and the small conv-BN-ReLU-pool network the digits example trains.
 - ``ResNet``, ``BasicBlock``, ``resnet8``, ``resnet20`` (``resnet.py``): residual networks for
   CIFAR-sized images.
+- ``CaptioningRNN`` (``captioning.py``): the course's image-captioning RNN/LSTM.
 """
 
+from .captioning import CaptioningRNN
 from .convnet import ConvNet, ThreeLayerConvNet
 from .mlp import MLP
 from .resnet import BasicBlock, ResNet, resnet8, resnet20
 
-__all__ = ["MLP", "BasicBlock", "ConvNet", "ResNet", "ThreeLayerConvNet",
+__all__ = ["MLP", "BasicBlock", "CaptioningRNN", "ConvNet", "ResNet", "ThreeLayerConvNet",
            "resnet8", "resnet20"]

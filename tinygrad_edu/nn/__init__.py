@@ -4,7 +4,7 @@
 over ``nn.functional``; ``nn.init`` initialises weights and ``nn.utils`` clips gradients.
 """
 
-from . import functional, init, utils
+from . import functional, init, rnn, temporal, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
@@ -21,8 +21,12 @@ from .loss import (
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .temporal import TemporalAffine
 
 __all__ = [
+    "GRU", "LSTM", "RNN", "Embedding", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
+    "TemporalAffine", "rnn", "temporal",
     "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d", "GroupNorm", "InstanceNorm2d",
     "LayerNorm",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "MaxPool2d",

@@ -17,8 +17,22 @@ from .conv import conv2d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .rnn import (
+    embedding,
+    gru,
+    gru_cell,
+    lstm,
+    lstm_cell,
+    rnn_relu,
+    rnn_relu_cell,
+    rnn_tanh,
+    rnn_tanh_cell,
+)
+from .temporal import temporal_affine, temporal_softmax_loss
 
 __all__ = [
+    "embedding", "gru", "gru_cell", "lstm", "lstm_cell", "rnn_relu", "rnn_relu_cell", "rnn_tanh",
+    "rnn_tanh_cell", "temporal_affine", "temporal_softmax_loss",
     "batch_norm", "dropout", "dropout2d", "group_norm", "instance_norm", "layer_norm",
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "max_pool2d",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d",

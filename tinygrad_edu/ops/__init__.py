@@ -4,9 +4,9 @@ Importing this package registers every op in ``tinygrad_edu.autograd.OPS``. Stud
 the pairs directly on numpy arrays, e.g. ``elementwise.tanh_forward(x)``.
 """
 
-from . import composite, conv, dropout, elementwise, loss, matmul, movement, norm, pool, reduce
+from . import composite, conv, dropout, elementwise, loss, matmul, movement, norm, pool, reduce, rnn
 
 __all__ = [
     "composite", "conv", "dropout", "elementwise", "loss", "matmul", "movement", "norm", "pool",
-    "reduce",
+    "reduce", "rnn",
 ]

@@ -1,0 +1,102 @@
+"""Recurrent layers, forward + backward, against PyTorch CPU.
+
+Workloads (float32, training mode, backward with a fixed random upstream gradient on the
+output sequence; x (64, 16, 128) requires grad unless the row says "data input"):
+    RNN(tanh)  RNN(128, 256, batch_first=True)                       (issue target: ratio <= 1.0)
+    LSTM       LSTM(128, 256, batch_first=True)                      (issue target: ratio <= 1.0)
+    GRU        GRU(128, 256, batch_first=True)                       (for information)
+    LSTM x2    LSTM(128, 256, num_layers=2, bidirectional=True, batch_first=True) (information)
+"data input" rows time the usual first layer of a model, whose input is a batch of data that
+needs no gradient (both libraries then skip dx). The same code runs on both libraries,
+through the module API and autograd; both start from the same weights.
+
+Timing: after a warm-up (which also compiles the Numba kernels), best of 5 rounds of the median
+of ``--runs`` calls. Both libraries run in this one process; torch and Numba use 2 threads.
+
+Measured when this was written (2 shared cores, OpenBLAS 0.3.31, torch 2.13 with oneDNN),
+ratios over several runs: RNN(tanh) 0.33-0.41x, LSTM 1.04-1.17x (0.81-0.90x with data input),
+GRU 0.48-0.64x, 2-layer bidirectional LSTM 0.95-1.00x. torch runs the LSTM as one fused
+oneDNN primitive; the matrix products alone (the same ones, through numpy's OpenBLAS) take
+about as long as torch's whole LSTM, so the LSTM rows are bounded by BLAS here.
+
+Run (the two variables, set on this project's machines, force a slow BLAS kernel; unset them for
+benchmarks only):
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_rnn.py
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+from common import THREADS, best_median_us, describe_environment, print_table
+
+import tinygrad_edu as tg
+from tinygrad_edu.nn import rnn as tg_rnn
+
+SHAPE = (64, 16, 128)  # (N, T, D), batch_first
+HIDDEN = 256
+
+WORKLOADS = {  # name: (module, options, input requires grad)
+    "RNN(tanh) 64x16x128 h256": ("RNN", {}, True),
+    "RNN(tanh), data input": ("RNN", {}, False),
+    "LSTM 64x16x128 h256": ("LSTM", {}, True),
+    "LSTM, data input": ("LSTM", {}, False),
+    "GRU 64x16x128 h256": ("GRU", {}, True),
+    "LSTM 2 layers bidirectional": ("LSTM", {"num_layers": 2, "bidirectional": True}, True),
+}
+
+
+def step_fn(lib: Any, layer: Any, x_np: np.ndarray, dout_np: np.ndarray, input_grad: bool
+            ) -> Any:
+    x, dout = lib.tensor(x_np, requires_grad=input_grad), lib.tensor(dout_np)
+
+    def step() -> None:
+        x.grad = None
+        for p in layer.parameters():
+            p.grad = None
+        output, _ = layer(x)
+        output.backward(dout)
+
+    return step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="runs per round (default: 10)")
+    args = parser.parse_args()
+    describe_environment()
+    try:
+        import torch
+
+        torch.set_num_threads(THREADS)
+    except ImportError:
+        torch = None
+        print("torch is not installed; install the test extra for the comparison.")
+
+    def timed(step: Any) -> float:
+        step()  # warm-up (the first call compiles kernels)
+        step()
+        return best_median_us(step, args.runs) / 1000
+
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal(SHAPE).astype(np.float32)
+    rows: dict[str, tuple[float, float | None]] = {}
+    for name, (kind, options, input_grad) in WORKLOADS.items():
+        ours = getattr(tg_rnn, kind)(SHAPE[2], HIDDEN, batch_first=True, **options)
+        directions = 2 if options.get("bidirectional") else 1
+        dout_np = rng.standard_normal(SHAPE[:2] + (directions * HIDDEN,)).astype(np.float32)
+        theirs = None
+        if torch is not None:
+            theirs = getattr(torch.nn, kind)(SHAPE[2], HIDDEN, batch_first=True, **options)
+            ours.load_state_dict({k: v.detach().numpy() for k, v in
+                                  theirs.state_dict().items()})
+        rows[name] = (timed(step_fn(tg, ours, x_np, dout_np, input_grad)),
+                      None if theirs is None else
+                      timed(step_fn(torch, theirs, x_np, dout_np, input_grad)))
+    print_table("forward + backward (float32, batch_first)", rows, "milliseconds")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Catalog rows for the sequence ops of ``tinygrad_edu/ops/rnn.py`` (issue 5).
+
+``rnn_rows()`` returns ``OpRow`` objects for ``tests/op_catalog.py``: one or more per
+registered op (embedding, the four cells, the four one-layer sequence ops). Add them with
+
+    from rnn_catalog_rows import rnn_rows
+    ROWS.extend(rnn_rows())
+
+at the end of the row definitions in ``op_catalog.py`` (before the indexes are built). The
+helpers are imported from ``op_catalog`` inside the function, so the import works while
+``op_catalog`` itself is being imported.
+
+Torch references: ``torch.nn.functional.embedding``; ``torch.rnn_tanh_cell``,
+``torch.rnn_relu_cell``, ``torch.lstm_cell``, ``torch.gru_cell`` (same signatures as ours);
+for one layer over a sequence ``torch.rnn_tanh`` / ``torch.rnn_relu`` / ``torch.lstm`` /
+``torch.gru`` with a flat parameter list, one layer, one direction, time-major, states with a
+leading axis of 1. ``reverse=True`` (the backward half of a bidirectional layer) is checked
+against the forward-direction torch op on the time-flipped sequence, flipped back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu.nn import rnn as R
+
+GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+
+
+def _ours_cell(name: str) -> Callable[..., Any]:
+    fn = getattr(R, name)
+
+    def ours(x: Any, *rest: Any) -> Any:
+        if name == "lstm_cell":
+            h, c, *weights = rest
+            return fn(x, (h, c), *weights)
+        return fn(x, *rest)
+
+    return ours
+
+
+def _torch_cell(name: str) -> Callable[..., Any]:
+    def theirs(x: Any, *rest: Any) -> Any:
+        import torch
+
+        fn = getattr(torch, name)
+        if name == "lstm_cell":
+            h, c, *weights = rest
+            return fn(x, (h, c), *weights)
+        return fn(x, *rest)
+
+    return theirs
+
+
+def _ours_sequence(op: str) -> Callable[..., Any]:
+    fn = getattr(R, op)
+
+    def ours(x: Any, *rest: Any, reverse: bool = False) -> Any:
+        if op == "lstm":
+            h, c, *weights = rest
+            out, (h_n, c_n) = fn(x, (h, c), *weights, reverse=reverse)
+            return out, h_n, c_n
+        h, *weights = rest
+        out, h_n = fn(x, h, *weights, reverse=reverse)
+        return out, h_n
+
+    return ours
+
+
+def _torch_sequence(op: str) -> Callable[..., Any]:
+    def theirs(x: Any, *rest: Any, reverse: bool = False) -> Any:
+        import torch
+
+        states = 2 if op == "lstm" else 1
+        hx = [s.unsqueeze(0) for s in rest[:states]]
+        weights = list(rest[states:])
+        if reverse:
+            x = torch.flip(x, [0])
+        outs = getattr(torch, op)(x, tuple(hx) if op == "lstm" else hx[0], weights,
+                                  len(weights) == 4, 1, 0.0, True, False, False)
+        out = torch.flip(outs[0], [0]) if reverse else outs[0]
+        return (out, *[s[0] for s in outs[1:]])
+
+    return theirs
+
+
+def rnn_rows() -> list[Any]:
+    """The rows (``OpRow`` objects of ``op_catalog``)."""
+    from op_catalog import Sample, ints, normal, row, sides
+
+    def cell_make(op: str, bias: bool) -> Callable[[np.random.Generator, Any], Any]:
+        def make(rng: np.random.Generator, spec: tuple[int, ...]) -> Any:
+            n, d, h = spec
+            g = GATES[op] * h
+            states = [normal(rng, [n, h]) for _ in range(2 if op == "lstm" else 1)]
+            args = [normal(rng, [n, d]), *states, normal(rng, [g, d], 0.5),
+                    normal(rng, [g, h], 0.5)]
+            if bias:
+                args += [normal(rng, [g], 0.5), normal(rng, [g], 0.5)]
+            return Sample(tuple(args))
+
+        return make
+
+    def sequence_make(op: str, bias: bool, reverse: bool
+                      ) -> Callable[[np.random.Generator, Any], Any]:
+        def make(rng: np.random.Generator, spec: tuple[int, ...]) -> Any:
+            t, n, d, h = spec
+            sample = cell_make(op, bias)(rng, (n, d, h))
+            x = normal(rng, [t, n, d])
+            return Sample((x, *sample.args[1:]), {"reverse": reverse})
+
+        return make
+
+    def embedding_make(padding: bool) -> Callable[[np.random.Generator, Any], Any]:
+        def make(rng: np.random.Generator, spec: tuple[int, ...]) -> Any:
+            rows, dim, a, b = spec
+            kwargs = {"padding_idx": int(rng.integers(0, rows))} if padding else {}
+            return Sample((ints(rng, [a, b], 0, rows), normal(rng, [rows, dim])), kwargs)
+
+        return make
+
+    def embedding_torch(ids: Any, weight: Any, **kw: Any) -> Any:
+        import torch.nn.functional as TF
+
+        return TF.embedding(ids, weight, **kw)
+
+    rows = [
+        row("embedding", R.embedding, embedding_torch, sides(4, 1, None),
+            embedding_make(False), variant="basic"),
+        # padding_idx zeroes its row's gradient on purpose: not a derivative, no gradcheck
+        row("embedding", R.embedding, embedding_torch, sides(4, 1, None),
+            embedding_make(True), variant="padding_idx", gradcheck=False),
+    ]
+    tol = dict(rtol=1e-9, atol=1e-11, grad_rtol=1e-8, grad_atol=1e-10, f32_rtol=1e-4,
+               f32_atol=1e-5)
+    for name in ("rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"):
+        op = name.removesuffix("_cell")
+        for bias in (True, False):
+            rows.append(row(name, _ours_cell(name), _torch_cell(name), sides(3, 1, None),
+                            cell_make(op, bias), variant="bias" if bias else "no_bias",
+                            **tol))
+    for op in ("rnn_tanh", "rnn_relu", "lstm", "gru"):
+        for variant, bias, reverse in (("forward", True, False), ("reverse", True, True),
+                                       ("no_bias", False, False)):
+            rows.append(row(op, _ours_sequence(op), _torch_sequence(op), sides(4, 1, None),
+                            sequence_make(op, bias, reverse), variant=variant,
+                            max_examples=15, **tol))
+    return rows

@@ -1,0 +1,571 @@
+"""Sequence models: embedding lookup, and RNN / LSTM / GRU steps and whole sequences.
+
+**Embedding.** A table lookup ``out = weight[indices]``. Its backward is the lesson: a word
+that appears k times receives the sum of its k output gradients, so ``dweight`` is a
+scatter-add of the rows of ``dout`` (``kernels.rnn.embedding_bwd``), with nothing for
+``padding_idx``.
+
+**Recurrent cells.** One time step maps an input x (N, D) and the previous state h (N, H) to a
+new state. Both enter through matrix products, ``x @ w_ih.T + b_ih`` and ``h @ w_hh.T + b_hh``
+(PyTorch's weight layout: w_ih (G, D), w_hh (G, H) with G = H, 4H or 3H gate rows), and the
+gates mix the two elementwise:
+
+- vanilla RNN: ``h' = tanh(a)`` (or relu) with a the sum of both products;
+- LSTM: a (N, 4H) splits into input, forget, candidate and output gates [i | f | g | o];
+  ``c' = sigmoid(f) * c + sigmoid(i) * tanh(g)``, ``h' = sigmoid(o) * tanh(c')``;
+- GRU: reset and update gates r, z from the sum; the candidate
+  ``n = tanh(xw_n + r * hw_n)`` (r applied after the product, as in PyTorch), and
+  ``h' = (1 - z) * n + z * h``.
+
+Backward reverses this: the gate kernels turn the gradient of the new state into the gradient
+of the pre-activations (``da``, ``dgates``), and the products give the rest, ``dx = da @ w_ih``,
+``dh = da @ w_hh``, ``dw_ih = da.T @ x``, ``dw_hh = da.T @ h``, ``db = sum(da)``.
+
+**Whole sequences.** Running cells through autograd one step at a time works (backpropagation
+through time is the chain rule over the steps), and the ``*_cell`` ops are exactly that step.
+The sequence ops ``rnn_tanh``, ``rnn_relu``, ``lstm`` and ``gru`` compute the same numbers with
+less work, because only ``h @ w_hh.T`` has to wait for the previous step:
+
+- the input products of all T steps are one matrix product ``(T*N, D) @ (D, G)``;
+- backward walks the steps in reverse carrying ``dh`` (and ``dc``), saves every step's
+  pre-activation gradient, and then computes ``dx``, ``dw_ih``, ``dw_hh`` and the biases with
+  one product each over all steps.
+
+The nn modules use the sequence ops; ``tests/test_rnn.py`` checks that they equal the cell
+ops run step by step through autograd. Inputs are time-major: x (T, N, D). With
+``reverse=True`` the steps run from t = T-1 down to 0 (the backward half of a bidirectional
+layer); ``out[t]`` is still the state after reading x[t]. Biases may be empty arrays (shape
+(0,)) for layers without bias.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..autograd import needs_input_grad, register_op
+from ..kernels import rnn as kernels
+from ..kernels.jit import ready
+
+Array = NDArray[Any]
+
+
+# ----------------------------------------------------------------------------- embedding
+
+class EmbeddingCache(NamedTuple):
+    """Cache of ``embedding``: the indices (flat) and the table's row count."""
+
+    indices: Array  # (M,) int64, M = number of tokens
+    num_embeddings: int
+    padding_idx: int  # -1: none
+    scale_grad_by_freq: bool
+
+
+def embedding_forward(indices: Array, weight: Array, *, padding_idx: int = -1,
+                      scale_grad_by_freq: bool = False) -> tuple[Array, EmbeddingCache]:
+    """out[...] = weight[indices[...]]: one row of the table per token.
+
+    Shape: indices (*) integers in [0, V), weight (V, D) -> out (*, D). Cache: indices
+    flattened to (M,) int64, V, padding_idx (-1 for none), scale_grad_by_freq.
+
+    Backward: dweight[v] = sum of dout over the tokens equal to v (divided by the count of v
+    with ``scale_grad_by_freq``); zero for v = padding_idx. indices get no gradient.
+    """
+    flat = np.ascontiguousarray(indices, dtype=np.int64).reshape(-1)
+    out = np.take(weight, flat, axis=0).reshape(indices.shape + weight.shape[1:])
+    return out, EmbeddingCache(flat, weight.shape[0], padding_idx, scale_grad_by_freq)
+
+
+def embedding_backward(dout: Array, cache: EmbeddingCache) -> tuple[None, Array]:
+    """Scatter-add the rows of dout into the rows of the table they were read from."""
+    flat, num_embeddings, padding_idx, scale = cache
+    rows = np.ascontiguousarray(dout).reshape(flat.size, -1)
+    if scale:
+        counts = np.bincount(flat, minlength=num_embeddings).astype(rows.dtype)
+        rows = rows / counts[flat][:, None]
+    return None, ready(kernels.embedding_bwd)(flat, rows, num_embeddings, padding_idx)
+
+
+register_op("embedding", embedding_forward, embedding_backward)
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+def _affine(x: Array, weight: Array, bias: Array | None = None) -> Array:
+    """x @ weight.T (+ bias if not empty); x (..., D), weight (G, D) -> (..., G)."""
+    out = np.matmul(x.reshape(-1, x.shape[-1]), weight.T)
+    if bias is not None and bias.size:
+        out += bias
+    result: Array = out.reshape(x.shape[:-1] + (weight.shape[0],))
+    return result
+
+
+def _bias(b_ih: Array, b_hh: Array, width: int, dtype: Any) -> Array:
+    """b_ih + b_hh, or zeros (width,) without bias: both biases add at the same place, so the
+    step kernels add the sum (once per step block, while it is in cache)."""
+    return b_ih + b_hh if b_ih.size else np.zeros(width, dtype=dtype)
+
+
+def _steps(length: int, reverse: bool) -> range:
+    """The order in which the steps run."""
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _sigmoid_scale(gates: int, hidden: int, tanh_block: int, dtype: Any) -> Array:
+    """Per column of a (N, gates * H) block: 0.5 for the sigmoid gates, 1 for the tanh one."""
+    scale = np.full(gates * hidden, 0.5, dtype=dtype)
+    scale[tanh_block * hidden:(tanh_block + 1) * hidden] = 1.0
+    return scale
+
+
+def _rnn_step(xw: Array, hw: Array, bias: Array, out: Array, relu: bool) -> None:
+    """out = act(xw + hw + bias); out may be xw."""
+    ready(kernels.scaled_sum)(xw, hw, bias, np.ones_like(bias), out)
+    if relu:
+        np.maximum(out, 0, out=out)
+    else:
+        np.tanh(out, out=out)
+
+
+def _lstm_step(gates: Array, hw: Array, bias: Array, scale: Array, c_prev: Array, c: Array,
+               tanh_c: Array, h: Array) -> None:
+    """Gates from gates + hw + bias (N, 4H), in place; c = f * c_prev + i * g, h = o * tanh(c).
+
+    On entry ``gates`` holds the input products xw (they are not needed afterwards, so the
+    gates overwrite them). sigmoid(a) = (1 + tanh(a / 2)) / 2: the kernels halve the sigmoid
+    pre-activations (``scale``), one np.tanh squashes all four gates, and the kernel maps them
+    back.
+    """
+    ready(kernels.scaled_sum)(gates, hw, bias, scale, gates)
+    np.tanh(gates, out=gates)
+    ready(kernels.lstm_cell_update)(gates, c_prev, c)
+    np.tanh(c, out=tanh_c)
+    np.multiply(gates[:, 3 * c.shape[1]:], tanh_c, out=h)
+
+
+def _gru_step(xw: Array, hw: Array, scale: Array, h_prev: Array, gates: Array, h: Array
+              ) -> None:
+    """r, z = sigmoid(xw + hw), n = tanh(xw_n + r * hw_n), h = (1 - z) * n + z * h_prev."""
+    hidden = h.shape[1]
+    no_bias = np.zeros_like(scale)  # (the biases are inside xw and hw: the n gate needs them)
+    ready(kernels.scaled_sum)(xw, hw, no_bias, scale, gates)  # the n block is rewritten below
+    reset_update, candidate = gates[:, :2 * hidden], gates[:, 2 * hidden:]
+    np.tanh(reset_update, out=reset_update)
+    ready(kernels.gru_candidate_pre)(xw, hw, gates)
+    np.tanh(candidate, out=candidate)
+    ready(kernels.gru_new_state)(gates, h_prev, h)
+
+
+def _weight_grads(x: Array, h0: Array, out: Array, w_ih: Array, dxw: Array, dhw: Array,
+                  reverse: bool, has_bias: bool, first: int) -> list[Array | None]:
+    """dx, dw_ih, dw_hh, db_ih, db_hh of a sequence from its per-step gradients.
+
+    dxw (T, N, G) is the gradient of the input products x[t] @ w_ih.T (+ b_ih), dhw that of the
+    recurrent ones h_prev(t) @ w_hh.T (+ b_hh); h_prev(t) is out[t-1] (out[t+1] when
+    ``reverse``), or h0 for the first step. ``first`` is the index of w_ih among the inputs.
+    """
+    steps, _, gates = dxw.shape
+    dxw2, dhw2 = dxw.reshape(-1, gates), dhw.reshape(-1, gates)
+    dx = dw_ih = dw_hh = db_ih = db_hh = None
+    if needs_input_grad(0):
+        dx = (dxw2 @ w_ih).reshape(x.shape)
+    if needs_input_grad(first):
+        dw_ih = dxw2.T @ x.reshape(-1, x.shape[-1])
+    if needs_input_grad(first + 1):
+        hidden = out.shape[-1]
+        # the first step to run pairs with h0, every other step t with the state before it
+        dhw_rest, h_rest = (dhw[:-1], out[1:]) if reverse else (dhw[1:], out[:-1])
+        dw_hh = dhw[-1 if reverse else 0].T @ h0
+        if steps > 1:
+            dw_hh += dhw_rest.reshape(-1, gates).T @ h_rest.reshape(-1, hidden)
+    if has_bias and needs_input_grad(first + 2):
+        db_ih = dxw2.sum(axis=0)
+    if has_bias and needs_input_grad(first + 3):
+        db_hh = db_ih.copy() if dhw is dxw and db_ih is not None else dhw2.sum(axis=0)
+    return [dx, dw_ih, dw_hh, db_ih, db_hh]
+
+
+def _cell_weight_grads(x: Array, h: Array, w_ih: Array, w_hh: Array, dxw: Array, dhw: Array,
+                       has_bias: bool, first: int) -> list[Array | None]:
+    """dx, dh, dw_ih, dw_hh, db_ih, db_hh of one step from its pre-activation gradients.
+
+    dxw (N, G) is the gradient of x @ w_ih.T (+ b_ih), dhw that of h @ w_hh.T (+ b_hh);
+    ``first`` is the index of w_ih among the op's inputs.
+    """
+    dx = dxw @ w_ih if needs_input_grad(0) else None
+    dh = dhw @ w_hh if needs_input_grad(1) else None
+    dw_ih = dxw.T @ x if needs_input_grad(first) else None
+    dw_hh = dhw.T @ h if needs_input_grad(first + 1) else None
+    db_ih = dxw.sum(axis=0) if has_bias and needs_input_grad(first + 2) else None
+    db_hh = dhw.sum(axis=0) if has_bias and needs_input_grad(first + 3) else None
+    return [dx, dh, dw_ih, dw_hh, db_ih, db_hh]
+
+
+# ----------------------------------------------------------------------------- vanilla RNN
+
+class RNNCellCache(NamedTuple):
+    """Cache of ``rnn_tanh_cell`` / ``rnn_relu_cell``."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H), the previous state
+    w_ih: Array  # (H, D)
+    w_hh: Array  # (H, H)
+    has_bias: bool
+    out: Array  # (N, H), the new state act(a); act' is computed from it
+    relu: bool
+
+
+def _rnn_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                      b_hh: Array, relu: bool) -> tuple[Array, RNNCellCache]:
+    out = _affine(x, w_ih)  # the input products, turned into the output in place
+    _rnn_step(out, np.matmul(h, w_hh.T), _bias(b_ih, b_hh, out.shape[-1], out.dtype), out, relu)
+    return out, RNNCellCache(x, h, w_ih, w_hh, b_ih.size > 0, out, relu)
+
+
+def rnn_tanh_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                          b_hh: Array) -> tuple[Array, RNNCellCache]:
+    """One vanilla RNN step: out = tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).
+
+    Shape: x (N, D), h (N, H), w_ih (H, D), w_hh (H, H), b_ih and b_hh (H,) or (0,) ->
+    out (N, H). Cache: x, h, the weights, whether there is a bias, out.
+
+    Backward: da = dout * (1 - out**2); dx = da @ w_ih, dh = da @ w_hh, dw_ih = da.T @ x,
+    dw_hh = da.T @ h, db_ih = db_hh = sum(da).
+    """
+    return _rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, relu=False)
+
+
+def rnn_relu_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                          b_hh: Array) -> tuple[Array, RNNCellCache]:
+    """One vanilla RNN step with relu: out = max(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 0).
+
+    Shape: as ``rnn_tanh_cell``. Backward: da = dout * (out > 0), then the same products.
+    """
+    return _rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, relu=True)
+
+
+def rnn_cell_backward(dout: Array, cache: RNNCellCache) -> tuple[Array | None, ...]:
+    """Through the nonlinearity (from the saved output), then through both products."""
+    x, h, w_ih, w_hh, has_bias, out, relu = cache
+    da = np.empty_like(out)
+    ready(kernels.rnn_step_bwd)(np.ascontiguousarray(dout), np.zeros_like(out), out, da, relu)
+    return tuple(_cell_weight_grads(x, h, w_ih, w_hh, da, da, has_bias, 2))
+
+
+register_op("rnn_tanh_cell", rnn_tanh_cell_forward, rnn_cell_backward)
+register_op("rnn_relu_cell", rnn_relu_cell_forward, rnn_cell_backward)
+
+
+class RNNCache(NamedTuple):
+    """Cache of ``rnn_tanh`` / ``rnn_relu`` over a whole sequence."""
+
+    x: Array  # (T, N, D), contiguous
+    h0: Array  # (N, H)
+    w_ih: Array  # (H, D)
+    w_hh: Array  # (H, H)
+    has_bias: bool
+    out: Array  # (T, N, H), every step's state (the op's output)
+    reverse: bool
+    relu: bool
+
+
+def _rnn_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
+                 reverse: bool, relu: bool) -> tuple[Array, RNNCache]:
+    x = np.ascontiguousarray(x)
+    out = _affine(x, w_ih)  # all T input products at once; out[t] = act(out[t] + hw + b)
+    hw = np.empty_like(out[0])
+    h, bias = h0, _bias(b_ih, b_hh, hw.shape[1], hw.dtype)
+    for t in _steps(x.shape[0], reverse):
+        np.matmul(h, w_hh.T, out=hw)
+        _rnn_step(out[t], hw, bias, out[t], relu)
+        h = out[t]
+    return out, RNNCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, reverse, relu)
+
+
+def rnn_tanh_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
+                     *, reverse: bool = False) -> tuple[Array, RNNCache]:
+    """A tanh RNN over a sequence: out[t] = tanh(x[t] @ w_ih.T + b_ih + out[t-1] @ w_hh.T + b_hh).
+
+    out[-1] is h0 (out[t+1] and h0 for the last step when ``reverse``).
+
+    Shape: x (T, N, D), h0 (N, H), w_ih (H, D), w_hh (H, H), b_ih and b_hh (H,) or (0,) ->
+    out (T, N, H); the final state is out[T-1] (out[0] when ``reverse``). Cache: x, h0, the
+    weights, whether there is a bias, out, reverse.
+
+    Backward: steps in reverse order with da[t] = (dout[t] + dh) * (1 - out[t]**2) and
+    dh = da[t] @ w_hh carried to the step before (the last one is dh0); then dx = da @ w_ih,
+    dw_ih = sum_t da[t].T @ x[t], dw_hh = sum_t da[t].T @ h_prev(t), db = sum(da).
+    """
+    return _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu=False)
+
+
+def rnn_relu_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
+                     *, reverse: bool = False) -> tuple[Array, RNNCache]:
+    """A relu RNN over a sequence: as ``rnn_tanh`` with max(a, 0) in place of tanh(a).
+
+    Shape: as ``rnn_tanh``. Backward: as ``rnn_tanh`` with da[t] = (dout[t] + dh) * (out > 0).
+    """
+    return _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu=True)
+
+
+def rnn_backward(dout: Array, cache: RNNCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time: one recurrent product per step, the rest batched."""
+    x, h0, w_ih, w_hh, has_bias, out, reverse, relu = cache
+    dout = np.ascontiguousarray(dout)
+    da = np.empty_like(out)
+    dh = np.zeros_like(out[0])
+    step = ready(kernels.rnn_step_bwd)
+    for t in reversed(_steps(x.shape[0], reverse)):
+        step(dout[t], dh, out[t], da[t], relu)
+        np.matmul(da[t], w_hh, out=dh)
+    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, da, da, reverse, has_bias,
+                                                   2)
+    return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
+
+
+register_op("rnn_tanh", rnn_tanh_forward, rnn_backward)
+register_op("rnn_relu", rnn_relu_forward, rnn_backward)
+
+
+# ----------------------------------------------------------------------------- LSTM
+
+class LSTMCellCache(NamedTuple):
+    """Cache of ``lstm_cell``."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H)
+    c: Array  # (N, H), the previous cell state
+    w_ih: Array  # (4H, D)
+    w_hh: Array  # (4H, H)
+    has_bias: bool
+    gates: Array  # (N, 4H): sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+    tanh_c: Array  # (N, H): tanh of the new cell state
+
+
+def lstm_cell_forward(x: Array, h: Array, c: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                      b_hh: Array) -> tuple[Array, LSTMCellCache]:
+    """One LSTM step: gates from a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, then the new state.
+
+    With a split into [i | f | g | o] (PyTorch's order): c' = sigmoid(f) * c +
+    sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c'). out stacks both: out[0] = h',
+    out[1] = c'.
+
+    Shape: x (N, D), h and c (N, H), w_ih (4H, D), w_hh (4H, H), b_ih and b_hh (4H,) or (0,)
+    -> out (2, N, H). Cache: x, h, c, the weights, whether there is a bias, the activated
+    gates (N, 4H) and tanh(c') (N, H).
+
+    Backward: dc_total = dc' + dh' * o * (1 - tanh(c')**2); the gate gradients
+    (di, df, dg, do) = (dc_total * g, dc_total * c, dc_total * i, dh' * tanh(c')) times each
+    activation's derivative give da (N, 4H); dc = dc_total * f, and the products as in
+    ``rnn_tanh_cell``.
+    """
+    gates = _affine(x, w_ih)  # the input products, turned into the gates in place
+    out = np.empty((2,) + c.shape, dtype=gates.dtype)
+    tanh_c = np.empty_like(out[0])
+    bias = _bias(b_ih, b_hh, gates.shape[1], gates.dtype)
+    scale = _sigmoid_scale(4, c.shape[1], 2, gates.dtype)
+    _lstm_step(gates, np.matmul(h, w_hh.T), bias, scale, np.ascontiguousarray(c), out[1],
+               tanh_c, out[0])
+    return out, LSTMCellCache(x, h, c, w_ih, w_hh, b_ih.size > 0, gates, tanh_c)
+
+
+def lstm_cell_backward(dout: Array, cache: LSTMCellCache) -> tuple[Array | None, ...]:
+    """dout (2, N, H) holds dh' and dc'; the gate kernel turns them into da and dc."""
+    x, h, c, w_ih, w_hh, has_bias, gates, tanh_c = cache
+    dh_new = np.ascontiguousarray(dout[0])
+    dc = np.array(dout[1], order="C")  # overwritten with the gradient for c
+    dgates = np.empty_like(gates)
+    ready(kernels.lstm_step_bwd)(dh_new, np.zeros_like(dc), dc, gates, np.ascontiguousarray(c),
+                                 tanh_c, dgates)
+    dx, dh, dw_ih, dw_hh, db_ih, db_hh = _cell_weight_grads(x, h, w_ih, w_hh, dgates, dgates,
+                                                            has_bias, 3)
+    return dx, dh, dc if needs_input_grad(2) else None, dw_ih, dw_hh, db_ih, db_hh
+
+
+register_op("lstm_cell", lstm_cell_forward, lstm_cell_backward)
+
+
+class LSTMCache(NamedTuple):
+    """Cache of ``lstm`` over a whole sequence."""
+
+    x: Array  # (T, N, D), contiguous
+    h0: Array  # (N, H)
+    c0: Array  # (N, H), contiguous
+    w_ih: Array  # (4H, D)
+    w_hh: Array  # (4H, H)
+    has_bias: bool
+    out: Array  # (T + 1, N, H): the states h, then the final cell state
+    gates: Array  # (T, N, 4H), activated
+    c: Array  # (T, N, H), cell states
+    tanh_c: Array  # (T, N, H)
+    reverse: bool
+
+
+def lstm_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                 b_hh: Array, *, reverse: bool = False) -> tuple[Array, LSTMCache]:
+    """An LSTM over a sequence: ``lstm_cell`` at every step, the input products done at once.
+
+    An op returns one array, so the final cell state is appended to the hidden states as one
+    more "step": out[:T] are h after each step, out[T] is the last cell state. The last
+    hidden state is out[T-1] (out[0] when ``reverse``).
+
+    Shape: x (T, N, D), h0 and c0 (N, H), w_ih (4H, D), w_hh (4H, H), b_ih and b_hh (4H,) or
+    (0,) -> out (T + 1, N, H). Cache: x, h0, c0, the weights, out, the activated gates
+    (T, N, 4H), the cell states and their tanh (T, N, H), reverse.
+
+    Backward: steps in reverse carrying dh and dc (dc starts at dout[T]); each step's gate
+    kernel gives dgates[t], and dh = dgates[t] @ w_hh; then dx = dgates @ w_ih,
+    dw_ih = sum_t dgates[t].T @ x[t], dw_hh = sum_t dgates[t].T @ h_prev(t), db = sum(dgates).
+    """
+    x, c0 = np.ascontiguousarray(x), np.ascontiguousarray(c0)
+    gates = _affine(x, w_ih)  # all T input products; the gates overwrite them
+    length, batch, hidden = x.shape[0], x.shape[1], c0.shape[1]
+    out = np.empty((length + 1, batch, hidden), dtype=gates.dtype)
+    c, tanh_c = np.empty_like(out[:length]), np.empty_like(out[:length])
+    hw = np.empty_like(gates[0])
+    scale, h_prev, c_prev = _sigmoid_scale(4, hidden, 2, gates.dtype), h0, c0
+    bias = _bias(b_ih, b_hh, 4 * hidden, gates.dtype)
+    for t in _steps(length, reverse):
+        np.matmul(h_prev, w_hh.T, out=hw)
+        _lstm_step(gates[t], hw, bias, scale, c_prev, c[t], tanh_c[t], out[t])
+        h_prev, c_prev = out[t], c[t]
+    out[length] = c_prev
+    return out, LSTMCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c, reverse)
+
+
+def lstm_backward(dout: Array, cache: LSTMCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time for the LSTM (see ``lstm_forward``)."""
+    x, h0, c0, w_ih, w_hh, has_bias, out, gates, c, tanh_c, reverse = cache
+    length = x.shape[0]
+    dout = np.ascontiguousarray(dout)
+    dgates = np.empty_like(gates)
+    dh, dc = np.zeros_like(c0), np.array(dout[length], order="C")
+    step = ready(kernels.lstm_step_bwd)
+    for t in reversed(_steps(length, reverse)):
+        prev = t + 1 if reverse else t - 1
+        c_prev = c[prev] if 0 <= prev < length else c0
+        step(dout[t], dh, dc, gates[t], c_prev, tanh_c[t], dgates[t])
+        np.matmul(dgates[t], w_hh, out=dh)
+    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out[:length], w_ih, dgates, dgates,
+                                                   reverse, has_bias, 3)
+    return (dx, dh if needs_input_grad(1) else None, dc if needs_input_grad(2) else None,
+            dw_ih, dw_hh, db_ih, db_hh)
+
+
+register_op("lstm", lstm_forward, lstm_backward)
+
+
+# ----------------------------------------------------------------------------- GRU
+
+class GRUCellCache(NamedTuple):
+    """Cache of ``gru_cell``."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H), contiguous
+    w_ih: Array  # (3H, D)
+    w_hh: Array  # (3H, H)
+    has_bias: bool
+    gates: Array  # (N, 3H): r, z, n activated
+    hw: Array  # (N, 3H): h @ w_hh.T + b_hh (its n block is needed by backward)
+
+
+def gru_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array
+                     ) -> tuple[Array, GRUCellCache]:
+    """One GRU step (PyTorch's formulation).
+
+    With xw = x @ w_ih.T + b_ih and hw = h @ w_hh.T + b_hh split into [r | z | n]:
+    r = sigmoid(xw_r + hw_r), z = sigmoid(xw_z + hw_z), n = tanh(xw_n + r * hw_n),
+    out = (1 - z) * n + z * h.
+
+    Shape: x (N, D), h (N, H), w_ih (3H, D), w_hh (3H, H), b_ih and b_hh (3H,) or (0,) ->
+    out (N, H). Cache: x, h, the weights, whether there is a bias, the activated gates and
+    hw (N, 3H).
+
+    Backward: dn = dout * (1 - z) * (1 - n**2) = dxw_n, dhw_n = dn * r,
+    dr = dn * hw_n * r(1 - r), dz = dout * (h - n) * z(1 - z) on both sides;
+    dh = dout * z + dhw @ w_hh, dx = dxw @ w_ih, dw_ih = dxw.T @ x, dw_hh = dhw.T @ h,
+    db_ih = sum(dxw), db_hh = sum(dhw).
+    """
+    h = np.ascontiguousarray(h)
+    xw, hw = _affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh)
+    out, gates = np.empty_like(h, dtype=xw.dtype), np.empty_like(xw)
+    _gru_step(xw, hw, _sigmoid_scale(3, h.shape[1], 2, xw.dtype), h, gates, out)
+    return out, GRUCellCache(x, h, w_ih, w_hh, b_ih.size > 0, gates, hw)
+
+
+def gru_cell_backward(dout: Array, cache: GRUCellCache) -> tuple[Array | None, ...]:
+    """The gate kernel splits dout into dxw and dhw (they differ in the n block)."""
+    x, h, w_ih, w_hh, has_bias, gates, hw = cache
+    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
+    dh_direct = np.zeros_like(h)  # becomes dout * z
+    ready(kernels.gru_step_bwd)(np.ascontiguousarray(dout), dh_direct, gates, hw, h, dxw, dhw)
+    grads = _cell_weight_grads(x, h, w_ih, w_hh, dxw, dhw, has_bias, 2)
+    if grads[1] is not None:
+        grads[1] += dh_direct
+    return tuple(grads)
+
+
+register_op("gru_cell", gru_cell_forward, gru_cell_backward)
+
+
+class GRUCache(NamedTuple):
+    """Cache of ``gru`` over a whole sequence."""
+
+    x: Array  # (T, N, D), contiguous
+    h0: Array  # (N, H), contiguous
+    w_ih: Array  # (3H, D)
+    w_hh: Array  # (3H, H)
+    has_bias: bool
+    out: Array  # (T, N, H)
+    gates: Array  # (T, N, 3H), activated
+    hw: Array  # (T, N, 3H): h_prev @ w_hh.T + b_hh of every step
+    reverse: bool
+
+
+def gru_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array, *,
+                reverse: bool = False) -> tuple[Array, GRUCache]:
+    """A GRU over a sequence: ``gru_cell`` at every step, the input products done at once.
+
+    Shape: x (T, N, D), h0 (N, H), w_ih (3H, D), w_hh (3H, H), b_ih and b_hh (3H,) or (0,)
+    -> out (T, N, H); the final state is out[T-1] (out[0] when ``reverse``). Cache: x, h0,
+    the weights, out, the activated gates and the recurrent products hw (T, N, 3H), reverse.
+
+    Backward: steps in reverse carrying dh; the gate kernel gives dxw[t], dhw[t] and
+    dh * z, then dh = dh * z + dhw[t] @ w_hh; dx, dw_ih, db_ih from dxw and dw_hh, db_hh from
+    dhw, one product each over all steps.
+    """
+    x, h0 = np.ascontiguousarray(x), np.ascontiguousarray(h0)
+    xw = _affine(x, w_ih, b_ih)
+    out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)
+    gates, hw = np.empty_like(xw), np.empty_like(xw)
+    scale, h = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype), h0
+    for t in _steps(x.shape[0], reverse):
+        np.matmul(h, w_hh.T, out=hw[t])
+        if b_hh.size:
+            hw[t] += b_hh
+        _gru_step(xw[t], hw[t], scale, h, gates[t], out[t])
+        h = out[t]
+    return out, GRUCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
+
+
+def gru_backward(dout: Array, cache: GRUCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time for the GRU (see ``gru_forward``)."""
+    x, h0, w_ih, w_hh, has_bias, out, gates, hw, reverse = cache
+    length = x.shape[0]
+    dout = np.ascontiguousarray(dout)
+    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
+    dh = np.zeros_like(h0)
+    step = ready(kernels.gru_step_bwd)
+    for t in reversed(_steps(length, reverse)):
+        prev = t + 1 if reverse else t - 1
+        h_prev = out[prev] if 0 <= prev < length else h0
+        step(dout[t], dh, gates[t], hw[t], h_prev, dxw[t], dhw[t])
+        dh += dhw[t] @ w_hh
+    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, dxw, dhw, reverse,
+                                                   has_bias, 2)
+    return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
+
+
+register_op("gru", gru_forward, gru_backward)
