@@ -91,6 +91,9 @@ class SGD(Optimizer):
             else:
                 buf = state["momentum_buffer"]._data
                 buf *= momentum
-                buf += (1 - group["dampening"]) * g
+                if group["dampening"] == 0:  # the common case: no temporary array
+                    buf += g
+                else:
+                    buf += (1 - group["dampening"]) * g
             g = g + momentum * buf if group["nesterov"] else buf
         param += -group["lr"] * g
