@@ -234,6 +234,24 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A0
 # ----------------------------------------------------------------------------- modules
 
 
+def _add_affine(module: Module, shape: tuple[int, ...], affine: bool, bias: bool,
+                dtype: Any) -> None:
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None when absent."""
+    weight = Parameter(creation.ones(*shape, dtype=dtype)) if affine else None
+    module.register_parameter("weight", weight)
+    module.register_parameter("bias", Parameter(creation.zeros(*shape, dtype=dtype))
+                              if affine and bias else None)
+
+
+def _reset_affine(module: Module) -> None:
+    """weight 1 and bias 0, where present."""
+    with no_grad():
+        if module.weight is not None:
+            module.weight.fill_(1)
+        if module.bias is not None:
+            module.bias.zero_()
+
+
 class _NormBase(Module):
     """Shared state of batch and instance norm: affine parameters and running statistics."""
 
@@ -243,15 +261,7 @@ class _NormBase(Module):
         dtypes.check_device(device, type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(creation.ones(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.zeros(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", creation.ones(num_features, dtype=dtype))
@@ -272,11 +282,7 @@ class _NormBase(Module):
     def reset_parameters(self) -> None:
         """Running statistics reset; weight 1 and bias 0."""
         self.reset_running_stats()
-        if self.affine:
-            with no_grad():
-                self.weight.fill_(1)
-                if self.bias is not None:
-                    self.bias.zero_()
+        _reset_affine(self)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -292,7 +298,7 @@ class _BatchNorm(_NormBase):
                          dtype, bias)
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement _check_input_dim")
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         self._check_input_dim(input)
@@ -425,23 +431,11 @@ class LayerNorm(Module):
         dtypes.check_device(device, "LayerNorm")
         self.normalized_shape = _normalized_shape(normalized_shape, "LayerNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(creation.ones(*self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.zeros(*self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
     def reset_parameters(self) -> None:
         """weight 1 and bias 0."""
-        with no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -490,23 +484,11 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = (
             num_groups, num_channels, eps, affine)
-        if affine:
-            self.weight = Parameter(creation.ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine(self, (num_channels,), affine, bias, dtype)
 
     def reset_parameters(self) -> None:
         """weight 1 and bias 0."""
-        with no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
