@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jit_helpers import assert_passes_without_jit
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -249,12 +246,7 @@ def test_bad_arguments_raise_clear_errors(call, error, pattern):
 
 
 def test_kernels_run_with_jit_disabled():
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-         "naive or directly", "-W", "ignore::pytest.PytestConfigWarning"],
-        env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_passes_without_jit(__file__, "naive or directly")
 
 
 def test_same_result_on_one_and_two_threads():

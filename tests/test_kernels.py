@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from jit_helpers import assert_passes_without_jit
 
 from tinygrad_edu.kernels import special
 
@@ -32,9 +30,4 @@ def test_erf_python_function_matches_compiled() -> None:
 
 def test_kernels_run_with_jit_disabled() -> None:
     """The kernel tests also pass as plain Python (readable tracebacks, coverage)."""
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
-         "-k", "not jit_disabled", "-W", "ignore::pytest.PytestConfigWarning"],
-        env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_passes_without_jit(__file__, "not jit_disabled")

@@ -12,15 +12,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numba
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jit_helpers import assert_passes_without_jit
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import norm as K
@@ -274,12 +271,7 @@ def test_kernel_python_functions_match_compiled():
 
 def test_kernels_run_with_jit_disabled():
     """The kernel tests also pass as plain Python (readable tracebacks, coverage)."""
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
-         "-k", "kernel and not jit_disabled", "-W", "ignore::pytest.PytestConfigWarning"],
-        env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_passes_without_jit(__file__, "kernel and not jit_disabled")
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 Numba threads")

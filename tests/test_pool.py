@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 from typing import Any
 
 import numba
@@ -13,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from jit_helpers import assert_passes_without_jit
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import pool as kernels
@@ -338,13 +336,7 @@ def test_kernel_float32_stays_float32():
 
 def test_kernels_run_with_jit_disabled():
     """The kernel tests also pass as plain Python (readable tracebacks, coverage)."""
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-         "test_kernel_", "-W", "ignore::pytest.PytestConfigWarning"],
-        env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout
+    assert_passes_without_jit(__file__, "test_kernel_")
 
 
 # ----------------------------------------------------------------------------- (b) torch parity
