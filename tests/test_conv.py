@@ -76,12 +76,25 @@ def test_im2col_and_col2im_equal_the_naive_loops(geometry):
     ow = (xs[3] + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
     args = (kh, kw, *stride[:1], stride[1], padding[0], padding[1], dilation[0], dilation[1],
             oh, ow)
-    cols = kernels.im2col(x, *args)
-    np.testing.assert_array_equal(cols, im2col_naive(x, *args))
-    # col2im is the adjoint of im2col: <im2col(x), c> == <x, col2im(c)>
+    n, rows, p = xs[0], xs[1] * kh * kw, oh * ow
+    naive = im2col_naive(x, *args).reshape(rows, n, p).transpose(1, 0, 2)
+    padded = np.zeros((xs[1], xs[2] + 2 * padding[0], xs[3] + 2 * padding[1]))
+    cols = np.full((n, rows, p), np.nan)
+    kernels.im2col(x, 0, *args, padded, cols)
+    np.testing.assert_array_equal(cols, naive)
+    # a chunk that starts later in the batch fills only its own samples
+    tail = np.full((n - 1, rows, p), np.nan)
+    kernels.im2col(x, 1, *args, padded, tail)
+    np.testing.assert_array_equal(tail, naive[1:])
+    # col2im is the adjoint of im2col: <im2col(x), c> == <x, col2im(c)>; it overwrites
     c = rng.standard_normal(cols.shape)
-    back = kernels.col2im(c, *xs, *args)
+    back = np.full(xs, np.nan)
+    kernels.col2im(c, 0, *args, padded, back)
     np.testing.assert_allclose(np.sum(cols * c), np.sum(x * back), rtol=1e-12)
+    part = np.full(xs, np.nan)
+    kernels.col2im(c[1:], 1, *args, padded, part)
+    np.testing.assert_array_equal(part[1:], back[1:])
+    assert np.isnan(part[0]).all()
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES)
@@ -136,8 +149,9 @@ def conv_cases(draw, transposed=False):
     if transposed:
         extra["output_padding"] = (draw(st.integers(0, max(stride[0], dilation[0]) - 1)),
                                    draw(st.integers(0, max(stride[1], dilation[1]) - 1)))
-        padding = (min(padding[0], dilation[0] * (kh - 1)), min(padding[1], dilation[1] *
-                                                                  (kw - 1)))
+        # the output, (h-1)*s - 2p + d*(k-1) + output_padding + 1, must not be empty
+        padding = (min(padding[0], ((h - 1) * stride[0] + dilation[0] * (kh - 1)) // 2),
+                   min(padding[1], ((w - 1) * stride[1] + dilation[1] * (kw - 1)) // 2))
     return xs, ws, cout, bias, dict(stride=stride, padding=padding, dilation=dilation,
                                     groups=groups, **extra)
 
@@ -249,18 +263,24 @@ def test_kernels_run_with_jit_disabled():
     assert_passes_without_jit(__file__, "naive or directly")
 
 
-def test_same_result_on_one_and_two_threads():
+def test_same_result_on_one_and_two_threads(monkeypatch):
     import numba
 
+    import tinygrad_edu.ops.conv as conv_ops
+
+    # one sample per chunk, so the two threads really split the batch between them
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 1)
     rng = np.random.default_rng(6)
-    x, w = rng.standard_normal((4, 3, 9, 9)), rng.standard_normal((5, 3, 3, 3))
+    x, w = rng.standard_normal((5, 3, 9, 9)), rng.standard_normal((3, 3, 3, 3))
     results = []
-    for threads in (1, 2):
-        numba.set_num_threads(threads)
-        xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
-        out = F.conv2d(xt, wt, padding=1)
-        out.backward(tg.ones_like(out))
-        results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+            out = F.conv2d(xt, wt, padding=1) + F.conv_transpose2d(xt, wt, stride=2)[..., :9, :9]
+            out.backward(tg.ones_like(out))
+            results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)

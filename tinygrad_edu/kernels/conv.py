@@ -1,111 +1,88 @@
-"""Convolution data movement: im2col, col2im and batch/channel layout changes.
+"""Convolution data movement: im2col and its adjoint col2im, a chunk of samples at a time.
 
-The dense work of a convolution is one matrix product per group (BLAS). These kernels do the
-rest, the memory shuffling, in parallel over the batch: iteration ``n`` reads and writes only
-the columns (or the image) of sample ``n``, so no two iterations touch the same cell.
+The dense work of a convolution is a matrix product per sample and group (BLAS). These
+kernels do the rest, the memory shuffling. They work on a chunk of samples (``n0`` onwards)
+so that the columns of the chunk stay in cache between the copy and the product, instead of
+one matrix for the whole batch that is as large as the input times the kernel area.
 
-Layout of the column matrix ("cols"), shape (C * KH * KW, N * OH * OW):
-``cols[(c * KH + i) * KW + j, n * OH * OW + oh * OW + ow] = x[n, c, oh*sh - ph + i*dh,
+Layout of a chunk's columns, shape (nb, C * KH * KW, OH * OW):
+``cols[k, (c * KH + i) * KW + j, oh * OW + ow] = x[n0 + k, c, oh*sh - ph + i*dh,
 ow*sw - pw + j*dw]`` (zero where that falls in the padding). With it, conv is
-``out[f, (n, oh, ow)] = sum_r weight[f, r] * cols[r, (n, oh, ow)]``.
+``out[n0 + k] = weight.reshape(F, -1) @ cols[k]``.
+
+Each sample is first copied into ``padded``, a scratch image (C, H + 2*ph, W + 2*pw) whose
+border stays zero, so the copy loops need no bounds tests: that makes them several times
+faster than testing for the padding on every row. The kernels are serial and release the
+GIL; the ops run chunks on several threads (``kernels.threads``).
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True)
-def valid_range(size, out_size, stride, offset):  # pragma: no cover - compiled
-    """Output positions z with 0 <= z*stride + offset < size, as a half-open range [lo, hi)."""
-    lo = 0
-    if offset < 0:
-        lo = (-offset + stride - 1) // stride
-    hi = 0
-    if size - 1 - offset >= 0:
-        hi = (size - 1 - offset) // stride + 1
-    return min(lo, out_size), max(min(hi, out_size), min(lo, out_size))
-
-
-@njit(cache=True, parallel=True)
-def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):  # pragma: no cover - compiled
-    """x (N, C, H, W) contiguous -> cols (C*KH*KW, N*OH*OW); parallel over N."""
-    n_batch, channels, height, width = x.shape
-    p = oh * ow
-    cols = np.empty((channels * kh * kw, n_batch * p), dtype=x.dtype)
-    for n in prange(n_batch):
-        for c in range(channels):
-            for i in range(kh):
-                y_lo, y_hi = valid_range(height, oh, sh, i * dh - ph)
-                for j in range(kw):
-                    row = (c * kh + i) * kw + j
-                    off = j * dw - pw
-                    z_lo, z_hi = valid_range(width, ow, sw, off)
-                    out = cols[row, n * p:(n + 1) * p]
-                    out[: y_lo * ow] = 0
-                    out[y_hi * ow:] = 0
-                    for y in range(y_lo, y_hi):
-                        src = x[n, c, y * sh - ph + i * dh]
-                        dst = out[y * ow:(y + 1) * ow]
-                        dst[:z_lo] = 0
-                        dst[z_hi:] = 0
-                        if sw == 1:  # contiguous source: a plain block copy
-                            dst[z_lo:z_hi] = src[z_lo + off:z_hi + off]
-                        else:
-                            for z in range(z_lo, z_hi):
-                                dst[z] = src[z * sw + off]
-    return cols
-
-
-@njit(cache=True, parallel=True)
-def col2im(cols, n_batch, channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow
+@njit(cache=True, nogil=True)
+def im2col(x, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, cols
            ):  # pragma: no cover - compiled
-    """Adjoint of im2col: add each column entry back into its image cell; parallel over N."""
-    p = oh * ow
-    x = np.zeros((n_batch, channels, height, width), dtype=cols.dtype)
-    for n in prange(n_batch):
+    """Fill cols (nb, C*KH*KW, OH*OW) from samples n0 .. n0+nb-1 of x (N, C, H, W).
+
+    ``padded`` is scratch of shape (C, H + 2*ph, W + 2*pw) with a zero border.
+    """
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    for k in range(cols.shape[0]):
+        n = n0 + k
+        for c in range(channels):
+            for y in range(height):
+                src = x[n, c, y]
+                dst = padded[c, y + ph]
+                for z in range(width):
+                    dst[z + pw] = src[z]
         for c in range(channels):
             for i in range(kh):
-                y_lo, y_hi = valid_range(height, oh, sh, i * dh - ph)
                 for j in range(kw):
-                    row = (c * kh + i) * kw + j
-                    off = j * dw - pw
-                    z_lo, z_hi = valid_range(width, ow, sw, off)
-                    src_row = cols[row, n * p:(n + 1) * p]
-                    for y in range(y_lo, y_hi):
-                        dst = x[n, c, y * sh - ph + i * dh]
-                        src = src_row[y * ow:(y + 1) * ow]
-                        if sw == 1:
-                            dst[z_lo + off:z_hi + off] += src[z_lo:z_hi]
+                    row = cols[k, (c * kh + i) * kw + j]
+                    for y in range(oh):
+                        src = padded[c, y * sh + i * dh]
+                        base = y * ow
+                        start = j * dw
+                        if sw == 1:  # contiguous source: a plain block copy
+                            for z in range(ow):
+                                row[base + z] = src[start + z]
                         else:
-                            for z in range(z_lo, z_hi):
-                                dst[z * sw + off] += src[z]
-    return x
+                            for z in range(ow):
+                                row[base + z] = src[start + z * sw]
 
 
-@njit(cache=True, parallel=True)
-def batch_major(y, n_batch, bias):  # pragma: no cover - compiled
-    """y (F, N*P) -> out (N, F, P), adding bias[f] (bias may be empty); parallel over N."""
-    features = y.shape[0]
-    p = y.shape[1] // n_batch
-    out = np.empty((n_batch, features, p), dtype=y.dtype)
-    has_bias = bias.shape[0] > 0
-    for n in prange(n_batch):
-        for f in range(features):
-            b = bias[f] if has_bias else 0
-            for k in range(p):
-                out[n, f, k] = y[f, n * p + k] + b
-    return out
+@njit(cache=True, nogil=True)
+def col2im(cols, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, x
+           ):  # pragma: no cover - compiled
+    """Adjoint of im2col: x[n0 + k] = the sum of every entry of cols[k] at its image cell.
 
-
-@njit(cache=True, parallel=True)
-def channel_major(x):  # pragma: no cover - compiled
-    """x (N, F, P) -> (F, N*P), the inverse of ``batch_major``; parallel over F."""
-    n_batch, features, p = x.shape
-    out = np.empty((features, n_batch * p), dtype=x.dtype)
-    for f in prange(features):
-        for n in range(n_batch):
-            for k in range(p):
-                out[f, n * p + k] = x[n, f, k]
-    return out
+    Overwrites samples n0 .. n0+nb-1 of x (N, C, H, W); overlapping windows add up.
+    ``padded`` is scratch of shape (C, H + 2*ph, W + 2*pw); what lands in its border (the
+    padding) is dropped.
+    """
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    for k in range(cols.shape[0]):
+        padded[:] = 0
+        for c in range(channels):
+            for i in range(kh):
+                for j in range(kw):
+                    row = cols[k, (c * kh + i) * kw + j]
+                    for y in range(oh):
+                        dst = padded[c, y * sh + i * dh]
+                        base = y * ow
+                        start = j * dw
+                        if sw == 1:
+                            for z in range(ow):
+                                dst[start + z] += row[base + z]
+                        else:
+                            for z in range(ow):
+                                dst[start + z * sw] += row[base + z]
+        n = n0 + k
+        for c in range(channels):
+            for y in range(height):
+                src = padded[c, y + ph]
+                dst = x[n, c, y]
+                for z in range(width):
+                    dst[z] = src[z + pw]

@@ -16,17 +16,20 @@ Numba does the copying (``kernels.conv``), BLAS the products.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..autograd import needs_input_grad, register_op
 from ..kernels import conv as kernels
+from ..kernels import threads
 from ..kernels.jit import ready
 
 Array = NDArray[Any]
 Pair = tuple[int, int]
+T = TypeVar("T")
 
 
 class ConvGeometry(NamedTuple):
@@ -43,36 +46,119 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _im2col(x: Array, kh: int, kw: int, geo: ConvGeometry, oh: int, ow: int) -> Array:
-    (sh, sw), (ph, pw), (dh, dw) = geo.stride, geo.padding, geo.dilation
-    return ready(kernels.im2col)(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+# Columns of a few samples at a time: small enough to stay in a core's cache between the
+# copy and the product, large enough that each BLAS call has real work.
+_CHUNK_BYTES = 1 << 20
 
 
-def _col2im(cols: Array, shape: tuple[int, ...], kh: int, kw: int, geo: ConvGeometry, oh: int,
-            ow: int) -> Array:
-    (sh, sw), (ph, pw), (dh, dw) = geo.stride, geo.padding, geo.dilation
-    n, c, h, w = shape
-    return ready(kernels.col2im)(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+class _Columns(NamedTuple):
+    """The image side of a convolution (N, C, H, W), its kernel, geometry and output size.
+
+    For conv2d the image is the input; for conv_transpose2d it is the output.
+    """
+
+    image: tuple[int, ...]
+    kh: int
+    kw: int
+    geometry: ConvGeometry
+    oh: int
+    ow: int
+
+    @property
+    def rows(self) -> int:
+        return self.image[1] * self.kh * self.kw
+
+    def kernel_args(self) -> tuple[int, ...]:
+        (sh, sw), (ph, pw), (dh, dw) = (self.geometry.stride, self.geometry.padding,
+                                        self.geometry.dilation)
+        return self.kh, self.kw, sh, sw, ph, pw, dh, dw, self.oh, self.ow
+
+    def by_chunks(self, dtype: Any, step: Callable[[int, int, Array, Array], T]) -> list[T]:
+        """step(n0, n1, columns, padded) for every chunk of samples; results in chunk order.
+
+        ``columns`` is a buffer (n1 - n0, rows, OH*OW), ``padded`` a zero-bordered image
+        scratch (C, H + 2*ph, W + 2*pw), both private to the worker thread. The chunks
+        depend only on the sizes, never on the number of threads, so anything summed over
+        chunks in order is the same on 1 and 2 threads.
+        """
+        n, c, h, w = self.image
+        (ph, pw), p = self.geometry.padding, self.oh * self.ow
+        per = max(1, min(n, _CHUNK_BYTES // max(1, self.rows * p * np.dtype(dtype).itemsize)))
+        chunks = [(n0, min(n, n0 + per)) for n0 in range(0, n, per)]
+        n_workers = threads.worker_count(len(chunks))
+
+        def work(worker: int) -> list[T]:
+            buf = np.empty((per, self.rows, p), dtype=dtype)
+            padded = np.zeros((c, h + 2 * ph, w + 2 * pw), dtype=dtype)
+            return [step(n0, n1, buf[:n1 - n0], padded) for n0, n1 in chunks[worker::n_workers]]
+
+        parts = threads.map_workers(n_workers, work)
+        return [parts[i % n_workers][i // n_workers] for i in range(len(chunks))]
 
 
-def _grouped_matmul(a: Array, b: Array, groups: int, transpose_a: bool = False,
-                    transpose_b: bool = False) -> Array:
-    """Block-diagonal product: rows of a and rows of b split into ``groups`` blocks."""
-    a_blocks, b_blocks = np.split(a, groups), np.split(b, groups)
-    out = [(ab.T if transpose_a else ab) @ (bb.T if transpose_b else bb)
-           for ab, bb in zip(a_blocks, b_blocks, strict=True)]
-    return out[0] if groups == 1 else np.concatenate(out)
+def _group_slices(features: int, rows: int, groups: int) -> list[tuple[slice, slice]]:
+    """(feature rows, column rows) of each group's block of the product."""
+    fg, rg = features // groups, rows // groups
+    return [(slice(g * fg, (g + 1) * fg), slice(g * rg, (g + 1) * rg)) for g in range(groups)]
 
 
-def _batch_major(y: Array, n: int, bias: Array, shape: tuple[int, ...]) -> Array:
-    """(F, N*P) product result -> (N, F, ...) image batch, plus bias."""
-    return ready(kernels.batch_major)(y, n, bias).reshape(shape)
+def _correlate(x: Array, w2: Array, bias: Array, groups: int, cols: _Columns) -> Array:
+    """out[n] = w2 @ im2col(x[n]) (+ bias): x (N, C, H, W), w2 (F, C/groups*KH*KW) -> (N, F, P)."""
+    x = np.ascontiguousarray(x)
+    f = w2.shape[0]
+    out = np.empty((x.shape[0], f, cols.oh * cols.ow), dtype=x.dtype)
+    blocks = _group_slices(f, cols.rows, groups)
+    im2col = ready(kernels.im2col)
+
+    def step(n0: int, n1: int, columns: Array, padded: Array) -> None:
+        im2col(x, n0, *cols.kernel_args(), padded, columns)
+        for fs, rs in blocks:
+            np.matmul(w2[fs], columns[:, rs], out=out[n0:n1, fs])
+        if bias.size:
+            out[n0:n1] += bias[:, None]
+
+    cols.by_chunks(x.dtype, step)
+    return out
 
 
-def _channel_major(x: Array) -> Array:
-    """(N, F, ...) -> (F, N*P), the layout the products use."""
-    n, f = x.shape[:2]
-    return ready(kernels.channel_major)(np.ascontiguousarray(x).reshape(n, f, -1))
+def _correlate_input_grad(dy: Array, w2: Array, groups: int, cols: _Columns) -> Array:
+    """Adjoint of ``_correlate`` in x: dx[n] = col2im(w2.T @ dy[n]); dy (N, F, P)."""
+    dx = np.empty(cols.image, dtype=dy.dtype)
+    blocks = _group_slices(w2.shape[0], cols.rows, groups)
+    col2im = ready(kernels.col2im)
+
+    def step(n0: int, n1: int, columns: Array, padded: Array) -> None:
+        for fs, rs in blocks:
+            np.matmul(w2[fs].T, dy[n0:n1, fs], out=columns[:, rs])
+        col2im(columns, n0, *cols.kernel_args(), padded, dx)
+
+    cols.by_chunks(dy.dtype, step)
+    return dx
+
+
+def _correlate_weight_grad(dy: Array, x: Array, groups: int, cols: _Columns) -> Array:
+    """Adjoint of ``_correlate`` in w2: dw2 = sum_n dy[n] @ im2col(x[n]).T; dy (N, F, P)."""
+    x = np.ascontiguousarray(x)
+    blocks = _group_slices(dy.shape[1], cols.rows, groups)
+    im2col = ready(kernels.im2col)
+
+    def step(n0: int, n1: int, columns: Array, padded: Array) -> Array:
+        im2col(x, n0, *cols.kernel_args(), padded, columns)
+        # (rows, P) @ (P, F) is the faster orientation for BLAS here; transposed at the end
+        return np.concatenate([
+            np.matmul(columns[:, rs], dy[n0:n1, fs].transpose(0, 2, 1)).sum(axis=0)
+            for fs, rs in blocks], axis=1)
+
+    partial = cols.by_chunks(x.dtype, step)
+    dw_t = partial[0]
+    for part in partial[1:]:  # in chunk order, whatever the number of threads
+        dw_t += part
+    return np.ascontiguousarray(dw_t.T)
+
+
+def _flat(a: Array) -> Array:
+    """(N, F, H, W) -> contiguous (N, F, H*W)."""
+    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
 
 
 class ConvCache(NamedTuple):
@@ -101,28 +187,25 @@ def conv2d_forward(x: Array, weight: Array, bias: Array, *, stride: Pair = (1, 1
     f, _, kh, kw = weight.shape
     oh = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
     ow = conv_output_size(w, kw, stride[1], padding[1], dilation[1])
-    cols = _im2col(x, kh, kw, geo, oh, ow)
-    y = _grouped_matmul(weight.reshape(f, -1), cols, groups)
-    out = _batch_major(y, n, bias, (n, f, oh, ow))
-    return out, ConvCache(x, weight, bias.size > 0, geo, (oh, ow))
+    cols = _Columns(x.shape, kh, kw, geo, oh, ow)
+    out = _correlate(x, weight.reshape(f, -1), bias, groups, cols)
+    return out.reshape(n, f, oh, ow), ConvCache(x, weight, bias.size > 0, geo, (oh, ow))
 
 
 def conv2d_backward(dout: Array, cache: ConvCache) -> tuple[Array | None, Array | None,
                                                            Array | None]:
-    """Gradients of a convolution: two products with the column matrix, then col2im."""
+    """Gradients of a convolution: two products with the columns, then col2im for dx."""
     x, weight, has_bias, geo, (oh, ow) = cache
     f, _, kh, kw = weight.shape
-    dout2 = _channel_major(dout)
+    cols = _Columns(x.shape, kh, kw, geo, oh, ow)
+    dy = _flat(dout)
     dx = dweight = dbias = None
     if needs_input_grad(0):
-        dcols = _grouped_matmul(weight.reshape(f, -1), dout2, geo.groups, transpose_a=True)
-        dx = _col2im(dcols, x.shape, kh, kw, geo, oh, ow)
+        dx = _correlate_input_grad(dy, weight.reshape(f, -1), geo.groups, cols)
     if needs_input_grad(1):
-        cols = _im2col(x, kh, kw, geo, oh, ow)
-        dweight = _grouped_matmul(dout2, cols, geo.groups, transpose_b=True).reshape(
-            weight.shape)
+        dweight = _correlate_weight_grad(dy, x, geo.groups, cols).reshape(weight.shape)
     if has_bias and needs_input_grad(2):
-        dbias = dout2.sum(axis=1)
+        dbias = dy.sum(axis=(0, 2))
     return dx, dweight, dbias
 
 
@@ -146,9 +229,8 @@ def conv_transpose2d_forward(x: Array, weight: Array, bias: Array, *, stride: Pa
     oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
     ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
     cout = cout_g * groups
-    dcols = _grouped_matmul(weight.reshape(cin, -1), _channel_major(x), groups,
-                            transpose_a=True)
-    out = _col2im(dcols, (n, cout, oh, ow), kh, kw, geo, h, w)
+    cols = _Columns((n, cout, oh, ow), kh, kw, geo, h, w)
+    out = _correlate_input_grad(_flat(x), weight.reshape(cin, -1), groups, cols)
     if bias.size:
         out += bias.reshape(1, -1, 1, 1)
     return out, ConvCache(x, weight, bias.size > 0, geo, (oh, ow))
@@ -160,14 +242,14 @@ def conv_transpose2d_backward(dout: Array, cache: ConvCache
     x, weight, has_bias, geo, _ = cache
     n, cin, h, w = x.shape
     kh, kw = weight.shape[2:]
-    cols = _im2col(dout, kh, kw, geo, h, w)
+    cols = _Columns(dout.shape, kh, kw, geo, h, w)
     dx = dweight = dbias = None
     if needs_input_grad(0):
-        y = _grouped_matmul(weight.reshape(cin, -1), cols, geo.groups)
-        dx = _batch_major(y, n, np.empty(0, dtype=y.dtype), x.shape)
+        dx = _correlate(dout, weight.reshape(cin, -1), np.empty(0, dtype=dout.dtype),
+                        geo.groups, cols).reshape(x.shape)
     if needs_input_grad(1):
-        dweight = _grouped_matmul(_channel_major(x), cols, geo.groups, transpose_b=True
-                                  ).reshape(weight.shape)
+        dweight = _correlate_weight_grad(_flat(x), dout, geo.groups, cols).reshape(
+            weight.shape)
     if has_bias and needs_input_grad(2):
         dbias = dout.sum(axis=(0, 2, 3))
     return dx, dweight, dbias
