@@ -7,6 +7,9 @@ Use it to test the ops you write, the way tinygrad_edu tests its own:
   :func:`numerical_gradient` and :func:`analytical_gradient` return the two sides.
 - :func:`assert_close_to_torch` runs the same computation in PyTorch and compares outputs and
   gradients (needs torch: ``pip install torch==2.13.0``).
+- :func:`check_layer` is an autograder for a student's ``forward -> (out, cache)`` /
+  ``backward(dout, cache)`` pair: it compares them with a reference layer on drawn inputs and
+  reports the first mismatch in plain words.
 - ``tinygrad_edu.testing.strategies`` has hypothesis strategies for shapes, arrays, Tensors
   (also non-contiguous), broadcastable shape pairs and ``dim`` arguments (needs hypothesis).
 
@@ -29,6 +32,7 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from .check_layer import LayerCheckError, check_layer
 from .gradcheck import (
     GradcheckError,
     Mismatch,
@@ -44,9 +48,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GradcheckError",
+    "LayerCheckError",
     "Mismatch",
     "analytical_gradient",
     "assert_close_to_torch",
+    "check_layer",
     "check_vjp",
     "from_torch",
     "gradcheck",

@@ -1,0 +1,20 @@
+"""The fast convolution and max pooling, where course notebooks import them from.
+
+``from tinygrad_edu.classic.fast_layers import conv_forward_fast`` gives the same functions as
+``tinygrad_edu.classic.layers``: adapters over the engine's Numba-backed ``conv2d`` and
+``max_pool2d`` ops (im2col plus one matrix product; a compiled pooling loop).
+"""
+
+from __future__ import annotations
+
+from .layers import (
+    conv_backward_fast,
+    conv_forward_fast,
+    max_pool_backward_fast,
+    max_pool_forward_fast,
+)
+
+__all__ = [
+    "conv_backward_fast", "conv_forward_fast", "max_pool_backward_fast",
+    "max_pool_forward_fast",
+]
