@@ -8,12 +8,14 @@ Hypothesis profiles:
 ``HYPOTHESIS_PROFILE=<name>`` overrides both.
 
 Parity tests use ``pytest.importorskip("torch")`` so they skip on a machine without torch.
-In CI they must not skip, so with ``CI`` set a missing torch stops the run before collection.
+In CI they must not skip, so with ``CI`` set a missing torch stops the run before collection;
+the same holds for the graphviz package and its ``dot`` program (graph drawing tests).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -44,15 +46,21 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _in_ci():
         return
     try:
+        import graphviz  # noqa: F401
         import matplotlib  # noqa: F401
         import sklearn  # noqa: F401
         import torch  # noqa: F401
         import tqdm  # noqa: F401
     except Exception as exc:  # ImportError, or a broken install raising OSError etc.
         raise pytest.UsageError(
-            "CI is set but importing a test dependency (torch, scikit-learn, matplotlib, tqdm) "
-            "failed "
+            "CI is set but importing a test dependency (torch, scikit-learn, matplotlib, tqdm, "
+            "graphviz) failed "
             f"({type(exc).__name__}: {exc}). The torch parity tests must run in CI, not skip: "
             'install the test extra with `python -m pip install -e ".[test]"` '
             "(it pins torch==2.13.0, the CPU build)."
         ) from exc
+    if shutil.which("dot") is None:  # graph drawing tests render SVG; they skip only outside CI
+        raise pytest.UsageError(
+            "CI is set but the graphviz program `dot` is not on PATH, so the graph drawing "
+            "tests would skip: install it (Debian/Ubuntu: apt-get install graphviz; .ci/run "
+            "does this where it is missing).")

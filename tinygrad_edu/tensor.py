@@ -173,7 +173,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool = False,
+                 explain: bool = False) -> None:
         """Compute gradients of this tensor with respect to the graph's leaves.
 
         Gradients add up in each leaf's ``.grad``. Gradients are first order only: backward
@@ -182,6 +183,7 @@ class Tensor:
         Args:
             gradient: dL/dself; may be omitted only for one-element tensors.
             retain_graph: keep the saved arrays so that backward can run again.
+            explain: first print the backward pass op by op (``viz.explain_backward``).
         """
         if not self.requires_grad:
             raise RuntimeError("backward: element 0 of tensors does not require grad and does "
@@ -197,6 +199,10 @@ class Tensor:
             if grad.shape != self.shape:
                 raise RuntimeError(f"backward: gradient has shape {grad.shape}, but the tensor "
                                    f"has shape {self.shape}; they must match")
+        if explain:
+            from .viz.explain import explain_backward  # viz sits above tensor: import late
+
+            explain_backward(self, grad)
         autograd.backward(self, grad, retain_graph)
 
     def detach(self) -> Tensor:
