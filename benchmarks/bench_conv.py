@@ -16,13 +16,18 @@ Run (unset the two variables that force a slow BLAS kernel here, for benchmarks 
 
 from __future__ import annotations
 
+# isort: off
+# tinygrad_edu before numpy: it sets OpenBLAS's idle-thread timeout, which OpenBLAS reads
+# when numpy loads it (see Performance in the README)
+import tinygrad_edu  # noqa: F401
+# isort: on
+
 import argparse
 from typing import Any
 
 import numpy as np
 from common import THREADS, best_median_us, describe_environment, print_table
 
-import tinygrad_edu
 import tinygrad_edu.nn
 import tinygrad_edu.nn.functional
 import tinygrad_edu.optim

@@ -13,13 +13,18 @@ benchmarks only):
 
 from __future__ import annotations
 
+# isort: off
+# tinygrad_edu before numpy: it sets OpenBLAS's idle-thread timeout, which OpenBLAS reads
+# when numpy loads it (see Performance in the README)
+import tinygrad_edu  # noqa: F401
+# isort: on
+
 import argparse
 from typing import Any
 
 import numpy as np
 from common import THREADS, best_median_us, describe_environment, print_table
 
-import tinygrad_edu
 import tinygrad_edu.nn
 import tinygrad_edu.nn.functional
 import tinygrad_edu.optim

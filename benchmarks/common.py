@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# isort: off
+# tinygrad_edu before numpy: it sets OpenBLAS's idle-thread timeout, which OpenBLAS reads
+# when numpy loads it (see Performance in the README)
+import tinygrad_edu  # noqa: F401
+# isort: on
+
 import os
 import platform
 import statistics
