@@ -74,24 +74,10 @@ def bfs_nodes(roots: Iterable[Node]) -> tuple[list[Node], list[Tensor]]:
 def topo_nodes(root: Node) -> list[Node]:
     """Nodes in the order backward runs them: each after every node that feeds it a gradient.
 
-    Same depth-first post-order as the engine, reversed, so ``explain_backward`` tells the
-    steps in the order ``Tensor.backward`` takes them.
+    This is the engine's own ordering, so ``explain_backward`` tells the steps in the order
+    ``Tensor.backward`` takes them.
     """
-    order: list[Node] = []
-    visited = {id(root)}
-    stack: list[tuple[Node, Iterator[Any]]] = [(root, iter(root.edges))]
-    while stack:
-        node, inputs = stack[-1]
-        for edge in inputs:
-            if isinstance(edge, Node) and id(edge) not in visited:
-                visited.add(id(edge))
-                stack.append((edge, iter(edge.edges)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    order.reverse()
-    return order
+    return autograd._toposort(root)
 
 
 def fit(grad: Any, shape: tuple[int, ...], dtype: Any) -> Array:
