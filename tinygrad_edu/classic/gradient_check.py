@@ -38,6 +38,24 @@ def _check_x(name: str, x: Any) -> Array:
     return x
 
 
+def _both_sides(f: Callable[[Array], Any], x: Array, ix: tuple[int, ...], h: float,
+                read: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """read(f(x)) with x[ix] moved up by h, then down by h; x[ix] is restored even on error."""
+    old = x[ix]
+    try:
+        x[ix] = old + h
+        plus = read(f(x))
+        x[ix] = old - h
+        minus = read(f(x))
+    finally:
+        x[ix] = old
+    return plus, minus
+
+
+def _copy(value: Any) -> Array:
+    return np.array(value, copy=True)
+
+
 def eval_numerical_gradient(f: Callable[[Array], Any], x: Array, verbose: bool = True,
                             h: float = 1e-5) -> Array:
     """The gradient of a scalar function f at x: (f(x + h e_i) - f(x - h e_i)) / 2h per entry.
@@ -55,12 +73,7 @@ def eval_numerical_gradient(f: Callable[[Array], Any], x: Array, verbose: bool =
     f(x)  # the course evaluates f once at x first (e.g. to fill caches)
     grad = np.zeros_like(x)
     for ix in np.ndindex(*x.shape):
-        old = x[ix]
-        x[ix] = old + h
-        plus = float(f(x))
-        x[ix] = old - h
-        minus = float(f(x))
-        x[ix] = old
+        plus, minus = _both_sides(f, x, ix, h, float)
         grad[ix] = (plus - minus) / (2 * h)
         if verbose:
             print(ix, grad[ix])
@@ -76,12 +89,7 @@ def eval_numerical_gradient_array(f: Callable[[Array], Array], x: Array, df: Arr
     x = _check_x("eval_numerical_gradient_array", x)
     grad = np.zeros_like(x)
     for ix in np.ndindex(*x.shape):
-        old = x[ix]
-        x[ix] = old + h
-        plus = np.array(f(x), copy=True)
-        x[ix] = old - h
-        minus = np.array(f(x), copy=True)
-        x[ix] = old
+        plus, minus = _both_sides(f, x, ix, h, _copy)
         grad[ix] = np.sum((plus - minus) * df) / (2 * h)
     return grad
 
@@ -99,12 +107,7 @@ def grad_check_sparse(f: Callable[[Array], Any], x: Array, analytic_grad: Array,
                          f"{np.shape(analytic_grad)}")
     for _ in range(num_checks):
         ix = tuple(int(np.random.randint(m)) for m in x.shape)
-        old = x[ix]
-        x[ix] = old + h
-        plus = float(f(x))
-        x[ix] = old - h
-        minus = float(f(x))
-        x[ix] = old
+        plus, minus = _both_sides(f, x, ix, h, float)
         numerical, analytic = (plus - minus) / (2 * h), float(analytic_grad[ix])
         denom = abs(numerical) + abs(analytic)
         error = abs(numerical - analytic) / denom if denom else 0.0
