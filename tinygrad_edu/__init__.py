@@ -11,21 +11,10 @@ Example:
     tensor([[1., 0.]])
 """
 
-import os as _os
-
-# Numba's OpenMP threads otherwise spin while idle and fight BLAS's threads for the 2 cores of
-# a laptop (measured: a digits epoch 10x slower). Set before Numba loads; the user's own
-# setting wins.
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# OpenBLAS's idle threads busy-wait for about 2**28 cycles (~0.1 s) after every product; a
-# Numba kernel that runs in that time gets half the cores (measured: max pooling right after
-# a Linear layer 2x slower, the digits ConvNet training step 1.6x slower). 2**22 cycles
-# (~1.5 ms) still keeps them awake between back-to-back products. OpenBLAS reads this when it
-# loads, so it only takes effect if tinygrad_edu is imported before numpy (or set it in the
-# environment yourself); the user's own setting wins.
-_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")
-
-from . import cuda, data, nn, optim, utils  # noqa: E402
+# First, before numpy and Numba load their thread pools and before the first large array:
+# thread and malloc settings (see _runtime; the user's own settings win).
+from . import _runtime  # noqa: F401  # isort: skip
+from . import cuda, data, nn, optim, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
