@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -284,3 +286,26 @@ def test_same_result_on_one_and_two_threads(monkeypatch):
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_conv_works_in_a_forked_child(monkeypatch):
+    # the worker pool's threads do not survive fork: the child must not wait for them
+    import multiprocessing
+
+    import tinygrad_edu.ops.conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 1)  # several chunks: the pool is used
+    x, w = tg.randn(4, 3, 8, 8, requires_grad=True), tg.randn(2, 3, 3, 3, requires_grad=True)
+    F.conv2d(x, w, padding=1).sum().backward()  # the parent's pool now exists
+    child = multiprocessing.get_context("fork").Process(target=_conv_in_child, args=(x, w))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("conv2d hung in a forked child")
+    assert child.exitcode == 0
+
+
+def _conv_in_child(x, w):
+    F.conv2d(x, w, padding=1).sum().backward()

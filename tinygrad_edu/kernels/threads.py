@@ -14,6 +14,7 @@ including sums over chunks taken in chunk order, are the same on 1 and 2 threads
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,16 @@ _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _executor_size = 0
 _blas: Any = None
+
+
+def _forget_executor_after_fork() -> None:
+    # a forked child has none of the parent's threads: a pool inherited from the parent would
+    # wait forever for workers that do not exist, so the child builds its own when needed
+    global _executor, _executor_size, _lock
+    _executor, _executor_size, _lock = None, 0, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_executor_after_fork)
 
 
 def worker_count(n_tasks: int) -> int:
