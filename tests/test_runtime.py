@@ -40,8 +40,9 @@ def test_runtime_is_imported_before_numpy():
     # OpenBLAS reads its variables when numpy loads it: the settings must come first
     code = ("import builtins, sys\n"
             "real = builtins.__import__\n"
+            "import os\n"
             "def spy(name, *a, **k):\n"
-            "    if name == 'numpy' and 'OPENBLAS_THREAD_TIMEOUT' not in __import__('os').environ:\n"
+            "    if name == 'numpy' and 'OPENBLAS_THREAD_TIMEOUT' not in os.environ:\n"
             "        raise SystemExit('numpy imported before the settings')\n"
             "    return real(name, *a, **k)\n"
             "builtins.__import__ = spy\n"

@@ -25,6 +25,9 @@ there is no double backward.
 from __future__ import annotations
 
 import functools
+import linecache
+import os
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -183,10 +186,13 @@ class Node:
             cache holds, checked before backward uses the cache.
         hooks: gradient hooks registered on the (non-leaf) output tensor.
         retain: weak reference to the output tensor when it called ``retain_grad()``.
+        origin: where the op was created (an ``OpRecord``), set only while
+            ``detect_anomaly`` or a graph recorder is on; read it with ``node_origin``.
     """
 
     __slots__ = ("op", "cache", "edges", "saved", "hooks", "retain", "shape", "dtype",
-                 "__weakref__")
+                 "origin", "__weakref__")
+    origin: OpRecord  # set only under anomaly mode or a recorder: read it with node_origin
 
     def __init__(self, op: OpDef, cache: Any, edges: tuple[Any, ...],
                  saved: tuple[tuple[list[int], int, str], ...], out: NDArray[Any]) -> None:
@@ -230,6 +236,8 @@ def apply_op(op: OpDef | str, *inputs: Tensor, **static: Any) -> Tensor:
     """
     if op.__class__ is not OpDef:
         op = _lookup(op)
+    if _debug_on:  # anomaly mode or a graph recorder: the slow path below
+        return _apply_op_debug(op, inputs, static)
     arrays = [t._data for t in inputs]
     out, cache = op.forward(*arrays, **static)
     result = inputs[0]._wrap(out)
@@ -257,6 +265,239 @@ def _saved_versions(op: OpDef, cache: Any, inputs: tuple[Tensor, ...], arrays: l
         if field is result._data:
             saved.append((result._version, result._version[0], "output 0"))
     return tuple(saved)
+
+
+# ----------------------------------------------------------------------------- anomaly mode
+
+class Origin(NamedTuple):
+    """Where an op was created: the first frame outside the tinygrad_edu package."""
+
+    filename: str
+    lineno: int
+    function: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno} in {self.function}: {self.code}"
+
+
+class OpRecord(NamedTuple):
+    """One op application seen while ``detect_anomaly`` or ``record_ops`` was on.
+
+    Attributes:
+        op: the ``OpDef`` that ran.
+        inputs: the input arrays (copies when recorded by ``record_ops``).
+        static: the keyword hyper-parameters passed to the forward.
+        output: the forward's output array.
+        node: the graph ``Node`` (None when nothing was recorded for backward).
+        origin: the user's source line that created the op (None when not found).
+        requires_grad: per input, whether it required grad.
+    """
+
+    op: OpDef
+    inputs: tuple[Any, ...]
+    static: dict[str, Any]
+    output: Any
+    node: Node | None
+    origin: Origin | None
+    requires_grad: tuple[bool, ...]
+
+
+class AnomalyError(RuntimeError):
+    """A NaN or Inf found by ``detect_anomaly``; names the op, the user's line and the phase."""
+
+    def __init__(self, message: str, op: str, origin: Origin | None, phase: str) -> None:
+        super().__init__(message)
+        self.op = op
+        self.origin = origin
+        self.phase = phase
+
+
+_debug_on = False    # the one check apply_op makes: anomaly mode or a recorder is on
+_anomaly_on = False
+_anomaly_forward = True
+_recorders: list[list[OpRecord]] = []
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_in_package: dict[str, bool] = {}
+
+
+def _update_debug() -> None:
+    global _debug_on
+    _debug_on = _anomaly_on or bool(_recorders)
+
+
+def set_detect_anomaly(mode: bool, check_forward: bool = True) -> None:
+    """Turn anomaly detection on or off for the whole program (see ``detect_anomaly``)."""
+    global _anomaly_on, _anomaly_forward
+    _anomaly_on = bool(mode)
+    _anomaly_forward = bool(check_forward)
+    _update_debug()
+
+
+def is_anomaly_enabled() -> bool:
+    """True while ``detect_anomaly`` is on."""
+    return _anomaly_on
+
+
+class detect_anomaly:  # noqa: N801 - PyTorch's name
+    """Find where a NaN or Inf first appears, forward or backward (PyTorch's anomaly mode).
+
+    While on, every op remembers the user's source line that created it, and every forward
+    output and backward gradient is checked. The first non-finite value raises an
+    ``AnomalyError`` naming the op, that line, the input shapes with their min/max and
+    NaN/Inf flags, and whether it appeared in the forward or the backward. Ops run slower
+    while it is on; when off it costs one bool check per op.
+
+    Args:
+        check_forward: also check forward outputs (PyTorch checks only backward). Turn it off
+            when -inf is intended, e.g. attention masks filled with -inf.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> x = tg.tensor([1.0, -1.0], requires_grad=True)
+        >>> with tg.autograd.detect_anomaly():  # doctest: +ELLIPSIS
+        ...     y = x.log()
+        Traceback (most recent call last):
+        ...
+        tinygrad_edu.autograd.AnomalyError: detect_anomaly: 'log' produced 1 NaN ...
+    """
+
+    def __init__(self, check_forward: bool = True) -> None:
+        self.check_forward = bool(check_forward)
+
+    def __enter__(self) -> detect_anomaly:
+        self.prev = (_anomaly_on, _anomaly_forward)
+        set_detect_anomaly(True, self.check_forward)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        set_detect_anomaly(*self.prev)
+
+
+class record_ops:  # noqa: N801 - a context manager, named like the others here
+    """Record every op application (inputs copied, static arguments, output, user's line).
+
+    ``with record_ops() as records:`` gives a list that fills with ``OpRecord`` in the order
+    the ops ran; ``testing.gradcheck_graph`` and ``testing.compare_with_torch`` replay it.
+    """
+
+    def __enter__(self) -> list[OpRecord]:
+        self.records: list[OpRecord] = []
+        _recorders.append(self.records)
+        _update_debug()
+        return self.records
+
+    def __exit__(self, *exc: object) -> None:
+        _recorders.remove(self.records)
+        _update_debug()
+
+
+def user_origin() -> Origin | None:
+    """The innermost frame of the caller's stack that lies outside the tinygrad_edu package."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        inside = _in_package.get(filename)
+        if inside is None:
+            inside = _in_package[filename] = os.path.abspath(filename).startswith(_PACKAGE_DIR)
+        if not inside:
+            code = linecache.getline(filename, frame.f_lineno).strip()
+            return Origin(filename, frame.f_lineno, frame.f_code.co_name, code)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def node_origin(node: Node) -> OpRecord | None:
+    """The ``OpRecord`` kept on ``node`` when it was created under anomaly mode or a recorder."""
+    return getattr(node, "origin", None)  # type: ignore[no-any-return]
+
+
+def _apply_op_debug(op: OpDef, inputs: tuple[Tensor, ...], static: dict[str, Any]) -> Tensor:
+    """``apply_op`` with the user's line recorded, records kept and forward outputs checked."""
+    origin = user_origin()
+    arrays = [t._data for t in inputs]
+    flags = tuple(bool(t.requires_grad) for t in inputs)
+    out, cache = op.forward(*arrays, **static)
+    result = inputs[0]._wrap(out)
+    node = None
+    if _grad_mode.enabled and op.backward is not None:
+        edges = tuple([(t._ctx or t) if t.requires_grad else None for t in inputs])
+        if any(e is not None for e in edges):
+            node = Node(op, cache, edges, _saved_versions(op, cache, inputs, arrays, result), out)
+            result._ctx = node
+            result.requires_grad = True
+    if _recorders:
+        copies = tuple(np.array(a, copy=True) for a in arrays)
+        record = OpRecord(op, copies, dict(static), np.array(out, copy=True), node, origin, flags)
+        for records in _recorders:
+            records.append(record)
+    else:
+        record = OpRecord(op, tuple(arrays), dict(static), out, node, origin, flags)
+    if node is not None:
+        node.origin = record
+    if _anomaly_on and _anomaly_forward:
+        _check_forward(record, out)
+    return result
+
+
+def _nonfinite(a: Any) -> bool:
+    return isinstance(a, np.ndarray) and a.dtype.kind in "fc" and not np.isfinite(a).all()
+
+
+def describe_array(a: Any) -> str:
+    """Shape, dtype, min/max of the finite values and NaN/Inf flags, for error messages."""
+    a = np.asarray(a)
+    head = f"shape {a.shape} {a.dtype}"
+    if a.size == 0 or a.dtype.kind not in "biufc":
+        return head
+    if a.dtype.kind not in "fc":
+        return f"{head}, min {a.min()}, max {a.max()}"
+    nan, inf = np.isnan(a), np.isinf(a)
+    finite = a[~(nan | inf)]
+    span = f"min {finite.min():.6g}, max {finite.max():.6g}" if finite.size else "no finite value"
+    return (f"{head}, {span}, has NaN: {bool(nan.any())} ({int(nan.sum())}), "
+            f"has Inf: {bool(inf.any())} ({int(inf.sum())})")
+
+
+def _where(origin: Origin | None) -> str:
+    if origin is None:
+        return "  created at: unknown (the op was created before anomaly mode was turned on)"
+    return f"  created at {origin.filename}:{origin.lineno} in {origin.function}\n    {origin.code}"
+
+
+def _count(a: Any) -> str:
+    nan, inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
+    return " and ".join(p for p in (f"{nan} NaN" if nan else "", f"{inf} Inf" if inf else "") if p)
+
+
+def _check_forward(record: OpRecord, out: Any) -> None:
+    if not _nonfinite(out):
+        return
+    lines = [f"detect_anomaly: {record.op.name!r} produced {_count(out)} in its forward output "
+             f"({describe_array(out)}); found in forward", _where(record.origin), "  inputs:"]
+    lines += [f"    input {i}: {describe_array(a)}" for i, a in enumerate(record.inputs)]
+    if record.static:
+        lines.append(f"  static arguments: {record.static}")
+    raise AnomalyError("\n".join(lines), record.op.name, record.origin, "forward")
+
+
+def _check_backward(node: Node, dout: Any, in_grads: tuple[Any, ...]) -> None:
+    for i, grad in enumerate(in_grads):
+        if grad is None or i >= len(node.edges) or node.edges[i] is None:
+            continue
+        grad = np.asarray(grad)
+        if not _nonfinite(grad):
+            continue
+        record = node_origin(node)
+        lines = [f"detect_anomaly: the backward of {node.op.name!r} returned {_count(grad)} in "
+                 f"the gradient for input {i} ({describe_array(grad)}); found in backward",
+                 _where(None if record is None else record.origin),
+                 f"  upstream gradient: {describe_array(dout)}"]
+        if record is not None:
+            lines.append("  forward inputs:")
+            lines += [f"    input {j}: {describe_array(a)}" for j, a in enumerate(record.inputs)]
+        raise AnomalyError("\n".join(lines), node.op.name,
+                           None if record is None else record.origin, "backward")
 
 
 # ----------------------------------------------------------------------------- backward
@@ -329,6 +570,10 @@ def backward(root: Tensor, grad: NDArray[Any], retain_graph: bool = False) -> No
         _accumulate_leaves(leaf_grads, {id(grad)})
         return
     grads: dict[int, NDArray[Any]] = {id(root._ctx): grad}
+    if _anomaly_on and _nonfinite(grad):
+        raise AnomalyError(f"detect_anomaly: the gradient passed to backward has "
+                           f"{_count(grad)} ({describe_array(grad)}); found in backward",
+                           root._ctx.op.name, None, "backward")
     with no_grad(), np.errstate(all="ignore"):  # inf/nan propagate silently, as in PyTorch
         for node in _toposort(root._ctx):
             g = grads.pop(id(node), None)
@@ -362,6 +607,8 @@ def _backward_node(node: Node, g: NDArray[Any], grads: dict[int, NDArray[Any]],
         in_grads = node.op.backward(g, node.cache)  # type: ignore[misc]
     finally:
         _grad_mode.needs = None
+    if _anomaly_on:
+        _check_backward(node, g, in_grads)
     if not retain_graph:
         node.cache = _FREED
     if len(in_grads) != len(node.edges):

@@ -71,6 +71,9 @@ def index_key(key: Any, shape: tuple[int, ...], name: str = "getitem") -> Any:
             k = k._data
         if isinstance(k, list):
             k = np.asarray(k)
+        if isinstance(k, str | bytes | float | dict | set):
+            raise IndexError(f"{name}: only integers, slices (`:`), ellipsis (`...`), None and "
+                             f"integer or bool tensors are valid indices, got {k!r}")
         if isinstance(k, np.ndarray) and k.dtype.kind not in "biu":
             raise IndexError(f"{name}: tensors used as indices must be long, int or bool, got "
                              f"{k.dtype}")

@@ -85,8 +85,14 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints."""
     if end is None:
         start, end = 0, start
+    if any(isinstance(v, str | bytes | bool) or v is None for v in (start, end, step)):
+        raise TypeError(f"arange: start, end and step must be numbers, got {start!r}, {end!r}, "
+                        f"{step!r}")
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign: "
+                           f"start={start}, end={end}, step={step}")
     is_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
     dtype = dtype or (dtypes.int64 if is_int else dtypes.float32)
     values = np.arange(start, end, step, dtype=np.float64 if not is_int else np.int64)
@@ -96,6 +102,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
     return _finish(np.linspace(start, end, steps), dtype or dtypes.float32, requires_grad, device,
                    "linspace")
 
@@ -103,6 +111,9 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None,
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: Any = None) -> Tensor:
     """An identity matrix of shape (n, m)."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and (not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 0):
+            raise RuntimeError(f"eye: {name} must be a non-negative int, got {v!r}")
     return _finish(np.eye(n, m), dtype or dtypes.float32, requires_grad, device, "eye")
 
 
@@ -129,6 +140,12 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: missing the 'size' argument, e.g. randint(0, 10, (3,))")
+    if not isinstance(size, list | tuple):
+        raise TypeError(f"randint: size must be a tuple of ints, got {size!r}; e.g. "
+                        "randint(0, 10, (3,))")
+    if not low < high:
+        raise RuntimeError(f"randint: expects 'low' to be less than 'high', got low={low}, "
+                           f"high={high}")
     values = numpy_rng(generator).integers(low, high, size=_size((size,), "randint"))
     return _finish(values, dtype or dtypes.int64, requires_grad, device, "randint")
 
@@ -136,11 +153,15 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              device: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
+    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
+        raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
     return _finish(numpy_rng(generator).permutation(n), dtype or dtypes.int64, False, device,
                    "randperm")
 
 
 def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{fn.__name__}_like: expected a Tensor, got {type(t).__name__}")
     dtypes.check_device(device, fn.__name__ + "_like")
     dt = dtypes.to_dtype(dtype) if dtype is not None else t.dtype
     return fn(t.shape, dtype=dt, requires_grad=requires_grad)

@@ -27,6 +27,8 @@ def _t(x: Any) -> Tensor:
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
+    if not isinstance(tensors, list | tuple):
+        raise TypeError(f"cat: expected a list or tuple of Tensors, got {type(tensors).__name__}")
     if not tensors:
         raise ValueError("cat: expected a non-empty list of Tensors")
     ts = [_t(t) for t in tensors]
@@ -38,6 +40,9 @@ concat = concatenate = cat
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of equal shape along a new dim."""
+    if not isinstance(tensors, list | tuple):
+        raise TypeError(f"stack: expected a list or tuple of Tensors, got "
+                        f"{type(tensors).__name__}")
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     ts = [_t(t) for t in tensors]

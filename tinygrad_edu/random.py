@@ -30,8 +30,17 @@ class Generator:
         self.rng = np.random.default_rng(0)
 
     def manual_seed(self, seed: int) -> Generator:
-        """Reset the stream to a fixed seed; returns the generator."""
-        self._seed = int(seed)
+        """Reset the stream to a fixed seed; returns the generator.
+
+        Like PyTorch, any int from -2**63 to 2**64 - 1 is accepted; a negative seed counts
+        from 2**64 (so -1 and 2**64 - 1 give the same stream).
+        """
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise TypeError(f"manual_seed: expected an int seed, got {seed!r} "
+                            f"({type(seed).__name__})")
+        if not -2**63 <= int(seed) < 2**64:
+            raise ValueError(f"manual_seed: seed must be in [-2**63, 2**64), got {seed}")
+        self._seed = int(seed) % 2**64
         self.rng = np.random.default_rng(self._seed)
         return self
 

@@ -41,6 +41,9 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
     index = {"format": FORMAT, "root": _encode(obj, arrays, "obj")}
     arrays[_INDEX] = np.frombuffer(json.dumps(index).encode(), dtype=np.uint8)
     path = Path(f)
+    if not (path.parent or Path(".")).is_dir():
+        raise FileNotFoundError(f"save: cannot write {str(path)!r}: its directory "
+                                f"{str(path.parent)!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as out:

@@ -461,14 +461,25 @@ class Tensor:
             raise TypeError(f"~ (logical not) expects a bool tensor, got {self.dtype}")
         return self._wrap(~self._data)
 
+    def _bitwise(self, name: str, other: Any) -> tuple[Array, Array]:
+        b = _as_tensor(other, self)
+        if self.dtype.kind not in "biu" or b.dtype.kind not in "biu":
+            raise TypeError(f"{name}: expected bool or integer tensors, got {self.dtype} and "
+                            f"{b.dtype}")
+        broadcast_shape(name, self.shape, b.shape)
+        return self._data, b._data
+
     def __and__(self, other: Any) -> Tensor:
-        return self._wrap(self._data & _as_tensor(other, self)._data)
+        a, b = self._bitwise("& (bitwise and)", other)
+        return self._wrap(a & b)
 
     def __or__(self, other: Any) -> Tensor:
-        return self._wrap(self._data | _as_tensor(other, self)._data)
+        a, b = self._bitwise("| (bitwise or)", other)
+        return self._wrap(a | b)
 
     def __xor__(self, other: Any) -> Tensor:
-        return self._wrap(self._data ^ _as_tensor(other, self)._data)
+        a, b = self._bitwise("^ (bitwise xor)", other)
+        return self._wrap(a ^ b)
 
     def add(self, other: Any, alpha: float = 1) -> Tensor:
         """self + alpha * other."""
@@ -593,12 +604,17 @@ class Tensor:
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None
                  ) -> Tensor:
         """In place: fill with uniform random numbers from [a, b)."""
+        if not a <= b:
+            raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
+                               f"from={a} > to={b}")
         values = numpy_rng(generator).uniform(a, b, self.shape)
         return self._inplace("uniform_", lambda t: t._wrap(values.astype(self.dtype)))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *,
                 generator: Generator | None = None) -> Tensor:
         """In place: fill with normal random numbers N(mean, std**2)."""
+        if not std >= 0:
+            raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
         values = numpy_rng(generator).normal(mean, std, self.shape)
         return self._inplace("normal_", lambda t: t._wrap(values.astype(self.dtype)))
 
@@ -683,6 +699,11 @@ class Tensor:
             return out
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        for bound in (min, max):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(
+                    bound, int | float | np.number | np.ndarray)):
+                raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got "
+                                f"{bound!r}")
         x = self if self.dtype.kind == "f" or all(
             isinstance(v, int | None) for v in (min, max)) else self.float()
         return apply_op(_OP["clamp"], x, min=min, max=max)

@@ -73,6 +73,8 @@ def digits(val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0
     Raises:
         ImportError: when scikit-learn is not installed (the ``data`` extra).
     """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise TypeError(f"digits: seed must be a non-negative int, got {seed!r}")
     if not (0 <= val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
         raise ValueError(f"digits: val_fraction ({val_fraction}) and test_fraction "
                          f"({test_fraction}) must be in [0, 1) with a sum below 1")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..autograd import OPS, apply_op
 from ..functions import log_softmax as _log_softmax
 from ..functions import softmax as _softmax
@@ -42,39 +44,61 @@ __all__ = [
 ]
 
 
+def _check_tensor(x: Any, name: str) -> None:
+    """TypeError naming the function when ``input`` is not a Tensor (as PyTorch does)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: argument 'input' must be a Tensor, not {type(x).__name__}")
+
+
+def _check_number(value: Any, arg: str, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise TypeError(f"{name}: argument '{arg}' must be a number, got {value!r}")
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(x, 0)."""
+    _check_tensor(input, "relu")
     return apply_op(OPS["relu"], input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False  # noqa: A002
                ) -> Tensor:
     """x if x > 0 else negative_slope * x."""
+    _check_tensor(input, "leaky_relu")
+    _check_number(negative_slope, "negative_slope", "leaky_relu")
     return apply_op(OPS["leaky_relu"], input, negative_slope=negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x if x > 0 else alpha * (exp(x) - 1)."""
+    _check_tensor(input, "elu")
+    _check_number(alpha, "alpha", "elu")
     return apply_op(OPS["elu"], input, alpha=alpha)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """x * Phi(x); ``approximate='tanh'`` for the tanh formula."""
+    _check_tensor(input, "gelu")
     return apply_op(OPS["gelu"], input, approximate=approximate)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """log(1 + exp(beta x)) / beta, linear above ``threshold``."""
+    _check_tensor(input, "softplus")
+    _check_number(beta, "beta", "softplus")
+    _check_number(threshold, "threshold", "softplus")
     return apply_op(OPS["softplus"], input, beta=beta, threshold=threshold)
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """1 / (1 + exp(-x))."""
+    _check_tensor(input, "sigmoid")
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
     """Hyperbolic tangent."""
+    _check_tensor(input, "tanh")
     return input.tanh()
 
 
@@ -99,6 +123,10 @@ def _default_dim(x: Tensor, dim: int | None, name: str) -> int:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """x @ weight.T + bias, with weight of shape (out_features, in_features)."""
+    _check_tensor(input, "linear")
+    if not isinstance(weight, Tensor) or weight.ndim not in (1, 2):
+        raise RuntimeError(f"linear: weight must be a 1-D or 2-D Tensor (out_features, "
+                           f"in_features), got {getattr(weight, 'shape', type(weight).__name__)}")
     out = input @ weight.T
     return out if bias is None else out + bias
 

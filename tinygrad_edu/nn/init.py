@@ -45,8 +45,15 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
+def _check(tensor: Any, name: str) -> None:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{name}: expected a Tensor to fill in place, got "
+                        f"{type(tensor).__name__}")
+
+
 def _fans(tensor: Tensor, name: str) -> tuple[int, int]:
     """(fan_in, fan_out): inputs and outputs per weight, counting the receptive field."""
+    _check(tensor, name)
     if tensor.ndim < 2:
         raise ValueError(f"{name}: fan in and fan out can not be computed for a tensor with "
                          f"fewer than 2 dimensions (got shape {tensor.shape})")
@@ -57,6 +64,7 @@ def _fans(tensor: Tensor, name: str) -> tuple[int, int]:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Generator | None = None) -> Tensor:
     """Fill with U(a, b)."""
+    _check(tensor, "uniform_")
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
@@ -64,12 +72,14 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Generator | None = None) -> Tensor:
     """Fill with N(mean, std**2)."""
+    _check(tensor, "normal_")
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor: Tensor, val: Any) -> Tensor:
     """Fill with ``val``."""
+    _check(tensor, "constant_")
     with no_grad():
         return tensor.fill_(val)
 

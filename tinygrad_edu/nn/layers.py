@@ -233,6 +233,12 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         dtypes.check_device(device, "Linear")
+        for arg, v in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise TypeError(f"Linear: {arg} must be an int, got {v!r}")
+            if v < 0:
+                raise RuntimeError(f"Linear: {arg} must be >= 0 (it is a tensor dimension), "
+                                   f"got {v}")
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
         if bias:
@@ -249,6 +255,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Linear: expected a Tensor input, got {type(x).__name__}")
         if x.shape[-1:] != (self.in_features,):
             raise RuntimeError(f"Linear: expected input with last dimension {self.in_features} "
                                f"(in_features), got shape {x.shape}")

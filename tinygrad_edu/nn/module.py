@@ -159,6 +159,12 @@ class Module:
         """Add a child module under ``name``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"add_module: module name should be a string, got "
+                            f"{type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"add_module: module name can't contain \".\" or be empty, got "
+                           f"{name!r}")
         self._modules[name] = module
 
     register_module = add_module

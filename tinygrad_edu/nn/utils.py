@@ -26,6 +26,11 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
         The joint norm before clipping, a 0-d Tensor.
     """
     params = _as_list(parameters)  # once: a generator can only be walked once
+    for arg, v in (("max_norm", max_norm), ("norm_type", norm_type)):
+        if isinstance(v, bool) or not isinstance(v, int | float | np.number):
+            raise TypeError(f"clip_grad_norm_: {arg} must be a number, got {v!r}")
+    if not norm_type > 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be positive (or inf), got {norm_type}")
     grads = [p.grad._data for p in params if p.grad is not None]
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))

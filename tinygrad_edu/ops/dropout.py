@@ -38,6 +38,9 @@ def dropout_forward(x: Array, *, p: float, mask_shape: tuple[int, ...] | None = 
 
     Backward: dx = dout * mask, i.e. dout / (1 - p) where kept and 0 where dropped.
     """
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout_forward: dropout probability has to be between 0 and 1, but "
+                         f"got {p}")
     shape = x.shape if mask_shape is None else tuple(mask_shape)
     keep = numpy_rng(generator).random(shape, dtype=np.float32) >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)

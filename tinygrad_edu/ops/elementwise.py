@@ -392,6 +392,8 @@ def softplus_forward(x: Array, *, beta: float = 1.0, threshold: float = 20.0
 
     Backward: dx = dout * sigmoid(beta x) (1 above the threshold).
     """
+    if beta == 0:
+        raise ValueError("softplus: beta must not be 0 (the formula divides by beta)")
     bx = beta * x
     out = np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
     return out.astype(x.dtype, copy=False), SoftplusCache(x, beta, threshold)

@@ -24,13 +24,22 @@ class SoftmaxCache(NamedTuple):
     dim: int
 
 
+def _check_dim(name: str, x: Array, dim: Any) -> None:
+    n = max(x.ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, int | np.integer) or not -n <= dim < n:
+        raise IndexError(f"{name}: dim must be an int in [{-n}, {n - 1}] for an input of shape "
+                         f"{x.shape}, got {dim!r}")
+
+
 def softmax_forward(x: Array, *, dim: int) -> tuple[Array, SoftmaxCache]:
     """out = exp(x - max) / sum(exp(x - max)) along ``dim`` (the shift avoids overflow).
 
     Backward: dx = out * (dout - sum(dout * out, dim)).
     """
-    e = np.exp(x - np.max(x, axis=dim, keepdims=True))
-    out = e / np.sum(e, axis=dim, keepdims=True)
+    _check_dim("softmax_forward", x, dim)
+    with np.errstate(invalid="ignore"):  # inf - inf in a row of infs is nan, as in PyTorch
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        out = e / np.sum(e, axis=dim, keepdims=True)
     return out, SoftmaxCache(out, dim)
 
 
@@ -48,8 +57,10 @@ def log_softmax_forward(x: Array, *, dim: int) -> tuple[Array, SoftmaxCache]:
 
     Backward: dx = dout - softmax(x) * sum(dout, dim), with softmax(x) = exp(out).
     """
-    shifted = x - np.max(x, axis=dim, keepdims=True)
-    out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    _check_dim("log_softmax_forward", x, dim)
+    with np.errstate(invalid="ignore", divide="ignore"):  # infs give nan, as in PyTorch
+        shifted = x - np.max(x, axis=dim, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
     return out, SoftmaxCache(out, dim)
 
 

@@ -31,6 +31,9 @@ def matmul_forward(x: Array, y: Array) -> tuple[Array, MatmulCache]:
     """
     x2 = x[None, :] if x.ndim == 1 else x
     y2 = y[:, None] if y.ndim == 1 else y
+    if x.ndim == 0 or y.ndim == 0 or x2.shape[-1] != y2.shape[-2]:
+        raise ValueError(f"matmul_forward: shapes {x.shape} and {y.shape} cannot be multiplied; "
+                         "expected (..., N, K) and (..., K, M)")
     out = np.matmul(x2, y2)
     if x.ndim == 1:
         out = out[..., 0, :]

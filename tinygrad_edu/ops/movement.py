@@ -25,7 +25,12 @@ class ShapeCache(NamedTuple):
 
 def reshape_forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, ShapeCache]:
     """out = x with a new shape and the same elements in row-major order. Backward: reshape."""
-    return np.reshape(x, shape), ShapeCache(x.shape)
+    try:
+        out = np.reshape(x, shape)
+    except (ValueError, TypeError):
+        raise RuntimeError(f"reshape_forward: shape {shape!r} is invalid for an input of shape "
+                           f"{x.shape} ({x.size} elements)") from None
+    return out, ShapeCache(x.shape)
 
 
 def reshape_backward(dout: Array, cache: ShapeCache) -> tuple[Array]:

@@ -85,6 +85,9 @@ def batch_norm_forward(x: Array, weight: Array, bias: Array, *, training: bool,
     dx = weight * rstd / M * (M * dout - sum(dout) - xhat * sum(dout * xhat)) (training) or
     weight * rstd * dout (running statistics); dweight = sum(dout * xhat), dbias = sum(dout).
     """
+    if x.ndim < 2 or weight.shape != x.shape[1:2] or bias.shape != x.shape[1:2]:
+        raise ValueError(f"batch_norm_forward: expected x (N, C, *) with weight and bias of shape "
+                         f"(C,); got x {x.shape}, weight {weight.shape}, bias {bias.shape}")
     xc = np.ascontiguousarray(x)
     if mean is None or var is None:
         if not training:

@@ -38,7 +38,12 @@ class SumCache(NamedTuple):
 
 def sum_forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, SumCache]:
     """out = sum of x over ``dim``. Backward: every input element gets dout (broadcast back)."""
-    return np.sum(x, axis=dim, keepdims=keepdim), SumCache(x.shape, dim, keepdim)
+    try:
+        out = np.sum(x, axis=dim, keepdims=keepdim)
+    except (ValueError, TypeError):  # numpy's AxisError is a ValueError
+        raise IndexError(f"sum_forward: dim {dim!r} is out of range or not ints for an input of "
+                         f"shape {x.shape}; expected dims in [{-x.ndim}, {x.ndim - 1}]") from None
+    return out, SumCache(x.shape, dim, keepdim)
 
 
 def sum_backward(dout: Array, cache: SumCache) -> tuple[Array]:

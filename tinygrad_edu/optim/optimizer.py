@@ -33,6 +33,8 @@ from ..tensor import Tensor
 
 Array = NDArray[Any]
 ParamGroup = dict[str, Any]
+_NUMERIC_OPTIONS = {"lr", "momentum", "dampening", "weight_decay", "eps", "alpha", "lr_decay",
+                    "initial_accumulator_value"}
 Params = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
@@ -55,6 +57,7 @@ class Optimizer:
     """
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
+        self._check_numbers(defaults)
         self._check_options(defaults)
         self.defaults = dict(defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
@@ -96,6 +99,7 @@ class Optimizer:
         group["params"] = _param_list(group["params"])
         for name, default in self.defaults.items():
             group.setdefault(name, default)
+        self._check_numbers(group)
         self._check_options(group)
         ids = [id(p) for p in group["params"]]
         if len(set(ids)) != len(ids):
@@ -104,6 +108,14 @@ class Optimizer:
         if not seen.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
+
+    def _check_numbers(self, options: dict[str, Any]) -> None:
+        """TypeError naming the optimizer when a numeric option (lr, momentum...) is not one."""
+        for name in _NUMERIC_OPTIONS.intersection(options):
+            value = options[name]
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number | Tensor):
+                raise TypeError(f"{type(self).__name__}: option {name!r} must be a number, got "
+                                f"{value!r}")
 
     def _check_options(self, options: dict[str, Any]) -> None:
         """Raise ValueError for an invalid option value (a subclass checks its own options)."""

@@ -7,6 +7,9 @@ Use it to test the ops you write, the way tinygrad_edu tests its own:
   :func:`numerical_gradient` and :func:`analytical_gradient` return the two sides.
 - :func:`assert_close_to_torch` runs the same computation in PyTorch and compares outputs and
   gradients (needs torch: ``pip install torch==2.13.0``).
+- :func:`gradcheck_graph` records a whole computation once and checks every op's backward on
+  its own, naming the first wrong one; :func:`compare_with_torch` replays a recorded graph in
+  PyTorch and names the first op whose output or gradients diverge.
 - :func:`check_layer` is an autograder for a student's ``forward -> (out, cache)`` /
   ``backward(dout, cache)`` pair: it compares them with a reference layer on drawn inputs and
   reports the first mismatch in plain words.
@@ -33,6 +36,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from .check_layer import LayerCheckError, check_layer
+from .compare import CompareReport, TorchDivergenceError, compare_with_torch
 from .gradcheck import (
     GradcheckError,
     Mismatch,
@@ -41,21 +45,28 @@ from .gradcheck import (
     gradcheck,
     numerical_gradient,
 )
+from .gradcheck_graph import GraphCheckError, GraphCheckReport, gradcheck_graph
 from .torch_compare import assert_close_to_torch, from_torch, to_torch
 
 if TYPE_CHECKING:
     from . import strategies
 
 __all__ = [
+    "CompareReport",
     "GradcheckError",
+    "GraphCheckError",
+    "GraphCheckReport",
     "LayerCheckError",
     "Mismatch",
+    "TorchDivergenceError",
     "analytical_gradient",
     "assert_close_to_torch",
     "check_layer",
     "check_vjp",
+    "compare_with_torch",
     "from_torch",
     "gradcheck",
+    "gradcheck_graph",
     "numerical_gradient",
     "strategies",
     "to_torch",
