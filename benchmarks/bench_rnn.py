@@ -13,11 +13,12 @@ through the module API and autograd; both start from the same weights.
 Timing: after a warm-up (which also compiles the Numba kernels), best of 5 rounds of the median
 of ``--runs`` calls. Both libraries run in this one process; torch and Numba use 2 threads.
 
-Measured when this was written (2 shared cores, OpenBLAS 0.3.31, torch 2.13 with oneDNN),
-ratios over several runs: RNN(tanh) 0.33-0.41x, LSTM 1.04-1.17x (0.81-0.90x with data input),
-GRU 0.48-0.64x, 2-layer bidirectional LSTM 0.95-1.00x. torch runs the LSTM as one fused
-oneDNN primitive; the matrix products alone (the same ones, through numpy's OpenBLAS) take
-about as long as torch's whole LSTM, so the LSTM rows are bounded by BLAS here.
+Measured (2 cores, quiet machine, OpenBLAS 0.3.31, torch 2.13 with oneDNN), ratios over
+several runs: RNN(tanh) 0.38-0.40x, LSTM 0.92-0.95x (0.87-0.92x with data input), GRU 0.57x,
+2-layer bidirectional LSTM 0.94-0.95x. Before the malloc tuning in tinygrad_edu/_runtime.py
+the LSTM was 1.04-1.21x: each step's fresh 4 MB gate buffers page-faulted. torch runs the
+LSTM as one fused oneDNN primitive; the matrix products alone (the same ones, through numpy's
+OpenBLAS) take most of torch's time, so the LSTM rows are bounded by BLAS here.
 
 Run (the two variables, set on this project's machines, force a slow BLAS kernel; unset them for
 benchmarks only):
