@@ -680,6 +680,10 @@ class Tensor:
         """max(x, 0)."""
         return apply_op(_OP["relu"], self)
 
+    def relu_(self) -> Tensor:
+        """In place: self = max(self, 0)."""
+        return self._inplace("relu_", lambda t: t.relu())
+
     def abs(self) -> Tensor:
         """|x|."""
         return apply_op(_OP["abs"], self)

@@ -5,7 +5,7 @@ Activations call registered ops; losses are composites in ``ops/composite.py``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,25 +55,36 @@ def _check_number(value: Any, arg: str, name: str) -> None:
         raise TypeError(f"{name}: argument '{arg}' must be a number, got {value!r}")
 
 
+def _maybe_inplace(input: Tensor, inplace: bool, name: str,  # noqa: A002
+                   compute: Callable[[Tensor], Tensor]) -> Tensor:
+    """compute(input), written into input's memory when ``inplace`` (PyTorch's ``inplace=``).
+
+    In place follows the rules of every in-place op (``Tensor._inplace``): not on a leaf that
+    requires grad, and the gradient still flows through the op.
+    """
+    return input._inplace(name + "_", compute) if inplace else compute(input)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """max(x, 0)."""
+    """max(x, 0); with ``inplace=True`` the result overwrites x (x is returned)."""
     _check_tensor(input, "relu")
-    return apply_op(OPS["relu"], input)
+    return _maybe_inplace(input, inplace, "relu", lambda t: apply_op(OPS["relu"], t))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False  # noqa: A002
                ) -> Tensor:
-    """x if x > 0 else negative_slope * x."""
+    """x if x > 0 else negative_slope * x; ``inplace=True`` overwrites x."""
     _check_tensor(input, "leaky_relu")
     _check_number(negative_slope, "negative_slope", "leaky_relu")
-    return apply_op(OPS["leaky_relu"], input, negative_slope=negative_slope)
+    return _maybe_inplace(input, inplace, "leaky_relu", lambda t: apply_op(
+        OPS["leaky_relu"], t, negative_slope=negative_slope))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x if x > 0 else alpha * (exp(x) - 1)."""
+    """x if x > 0 else alpha * (exp(x) - 1); ``inplace=True`` overwrites x."""
     _check_tensor(input, "elu")
     _check_number(alpha, "alpha", "elu")
-    return apply_op(OPS["elu"], input, alpha=alpha)
+    return _maybe_inplace(input, inplace, "elu", lambda t: apply_op(OPS["elu"], t, alpha=alpha))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
