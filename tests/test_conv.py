@@ -131,6 +131,112 @@ def test_conv2d_backward_called_directly_matches_numerical():
         np.testing.assert_allclose(grads[i], num, rtol=1e-6, atol=1e-8)
 
 
+# ----------------------------------------------------------------------------- Winograd
+
+BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=float)
+AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=float)
+
+
+def _tiles(x, ph, pw, th, tw):
+    """Every tile's 4x4 input patch, (N, C, TH, TW, 4, 4), zero outside the image."""
+    n, c, h, w = x.shape
+    xp = np.zeros((n, c, 2 * th + 2, 2 * tw + 2))
+    xp[:, :, ph:ph + h, pw:pw + w] = x[:, :, :2 * th + 2 - ph, :2 * tw + 2 - pw]
+    return np.stack([np.stack([xp[:, :, 2 * ty:2 * ty + 4, 2 * tx:2 * tx + 4]
+                               for tx in range(tw)], axis=2) for ty in range(th)], axis=2)
+
+
+@pytest.mark.parametrize(("shape", "padding"), [((2, 3, 7, 8), (1, 1)), ((1, 2, 5, 5), (0, 2)),
+                                                ((2, 1, 6, 9), (2, 0)), ((1, 2, 3, 3), (1, 1))])
+def test_winograd_transforms_equal_the_naive_matrix_products(shape, padding):
+    from tinygrad_edu.kernels import winograd
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape)
+    n, c, h, w = shape
+    ph, pw = padding
+    oh, ow = h + 2 * ph - 2, w + 2 * pw - 2
+    th, tw = (oh + 1) // 2, (ow + 1) // 2
+    t = th * tw
+    d = _tiles(x, ph, pw, th, tw)  # (N, C, TH, TW, 4, 4)
+    # V = B^T d B, laid out (16, C, N*T)
+    want_v = np.einsum("ai,nctsij,bj->abcnts", BT, d, BT).reshape(16, c, n * t)
+    v = np.full((16, c, n * t), np.nan)
+    winograd.input_transform(x, 0, ph, pw, th, tw, np.zeros((c, 2 * th + 2, 2 * tw + 2)), v)
+    np.testing.assert_allclose(v, want_v, rtol=1e-13, atol=1e-13)
+    # Y = A^T M A, cropped to the output
+    m = rng.standard_normal((16, 3, n * t))
+    y = np.einsum("ai,ijfnts,bj->nftasb", AT, m.reshape(4, 4, 3, n, th, tw), AT)
+    want_y = y.reshape(n, 3, 2 * th, 2 * tw)[:, :, :oh, :ow]
+    out = np.full((n, 3, oh, ow), np.nan)
+    winograd.output_transform(m, 0, th, tw, out)
+    np.testing.assert_allclose(out, want_y, rtol=1e-13, atol=1e-13)
+    # the adjoints: <transform(a), b> == <a, adjoint(b)>
+    dout = rng.standard_normal(out.shape)
+    dm = np.full(m.shape, np.nan)
+    winograd.output_adjoint(dout, 0, th, tw, dm)
+    np.testing.assert_allclose(np.sum(out * dout), np.sum(m * dm), rtol=1e-12)
+    dv = rng.standard_normal(v.shape)
+    dx = np.full(x.shape, np.nan)
+    winograd.input_adjoint(dv, 0, ph, pw, th, tw, np.zeros((c, 2 * th + 2, 2 * tw + 2)), dx)
+    np.testing.assert_allclose(np.sum(v * dv), np.sum(x * dx), rtol=1e-12)
+
+
+@st.composite
+def winograd_cases(draw):
+    c, f = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    h = draw(st.integers(max(1, 3 - 2 * ph), 9))
+    w = draw(st.integers(max(1, 3 - 2 * pw), 9))
+    batched = draw(st.booleans())
+    xs = (draw(st.integers(1, 3)), c, h, w) if batched else (c, h, w)
+    return xs, (f, c, 3, 3), f, draw(st.booleans()), dict(padding=(ph, pw))
+
+
+def _with_winograd(dtype, rtol):
+    """Parity with torch of 3x3 stride-1 convs on the Winograd path (any channel count)."""
+    from unittest import mock
+
+    import tinygrad_edu.ops.conv as conv_ops
+
+    def check(case):
+        # one sample per chunk: each worker reuses its scratch for several chunks
+        with mock.patch.object(conv_ops, "_WINOGRAD_MIN_CHANNELS", 1), \
+                mock.patch.object(conv_ops, "_CHUNK_BYTES", 1):
+            _parity(F.conv2d, TF.conv2d, *case, dtype, rtol)
+    return check
+
+
+@given(winograd_cases())
+def test_winograd_conv2d_matches_torch_float64(case):
+    _with_winograd(np.float64, 1e-10)(case)
+
+
+@given(winograd_cases())
+def test_winograd_conv2d_matches_torch_float32(case):
+    _with_winograd(np.float32, 2e-4)(case)
+
+
+def test_winograd_is_used_for_3x3_stride_1_convs_with_enough_channels():
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((16, 16, 3, 3))
+    x = rng.standard_normal((2, 16, 6, 6))
+    assert conv2d_forward(x, w, np.zeros(0), padding=(1, 1))[1].winograd is not None
+    for kwargs in (dict(stride=(2, 2)), dict(dilation=(2, 2)), dict(groups=2)):
+        ws = w[:, :8] if kwargs.get("groups") else w
+        _, cache = conv2d_forward(x, ws, np.zeros(0), **kwargs)
+        assert cache.winograd is None, kwargs
+    assert conv2d_forward(x[:, :8], w[:, :8], np.zeros(0))[1].winograd is None  # few channels
+    # and the two paths agree
+    from unittest import mock
+
+    import tinygrad_edu.ops.conv as conv_ops
+    with mock.patch.object(conv_ops, "_WINOGRAD_MIN_CHANNELS", 10**9):
+        im2col_out, _ = conv2d_forward(x, w, np.zeros(0), padding=(1, 1))
+    np.testing.assert_allclose(conv2d_forward(x, w, np.zeros(0), padding=(1, 1))[0],
+                               im2col_out, rtol=1e-12, atol=1e-12)
+
+
 @st.composite
 def conv_cases(draw, transposed=False):
     groups = draw(st.sampled_from([1, 1, 2, 3]))
@@ -178,7 +284,13 @@ def _parity(fn_ours, fn_torch, xs, ws, cout, bias, kwargs, dtype, rtol):
 
 @given(conv_cases())
 def test_conv2d_matches_torch_float64(case):
-    _parity(F.conv2d, TF.conv2d, *case, np.float64, 1e-10)
+    from unittest import mock
+
+    import tinygrad_edu.ops.conv as conv_ops
+
+    # one sample per chunk: each worker reuses its scratch for several chunks
+    with mock.patch.object(conv_ops, "_CHUNK_BYTES", 1):
+        _parity(F.conv2d, TF.conv2d, *case, np.float64, 1e-10)
 
 
 @given(conv_cases())
@@ -270,8 +382,10 @@ def test_same_result_on_one_and_two_threads(monkeypatch):
 
     import tinygrad_edu.ops.conv as conv_ops
 
-    # one sample per chunk, so the two threads really split the batch between them
+    # one sample per chunk, so the two threads really split the batch between them; 3x3
+    # convs with any channel count take the Winograd path
     monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_ops, "_WINOGRAD_MIN_CHANNELS", 1)
     rng = np.random.default_rng(6)
     x, w = rng.standard_normal((5, 3, 9, 9)), rng.standard_normal((3, 3, 3, 3))
     results = []
@@ -279,7 +393,9 @@ def test_same_result_on_one_and_two_threads(monkeypatch):
         for threads in (1, 2):
             numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
             xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
-            out = F.conv2d(xt, wt, padding=1) + F.conv_transpose2d(xt, wt, stride=2)[..., :9, :9]
+            out = (F.conv2d(xt, wt, padding=1)  # Winograd
+                   + F.conv2d(xt, wt, padding=2, dilation=2)  # im2col
+                   + F.conv_transpose2d(xt, wt, stride=2)[..., :9, :9])
             out.backward(tg.ones_like(out))
             results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
     finally:

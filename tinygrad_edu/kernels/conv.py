@@ -10,8 +10,8 @@ Layout of a chunk's columns, shape (nb, C * KH * KW, OH * OW):
 ow*sw - pw + j*dw]`` (zero where that falls in the padding). With it, conv is
 ``out[n0 + k] = weight.reshape(F, -1) @ cols[k]``.
 
-Each sample is first copied into ``padded``, a scratch image (C, H + 2*ph, W + 2*pw) whose
-border stays zero, so the copy loops need no bounds tests: that makes them several times
+Each sample is first copied into ``padded``, a scratch image (C, H + 2*ph, W + 2*pw) with a
+zero border, so the copy loops need no bounds tests: that makes them several times
 faster than testing for the padding on every row. The kernels are serial and release the
 GIL; the ops run chunks on several threads (``kernels.threads``).
 """
@@ -26,17 +26,23 @@ def im2col(x, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, cols
            ):  # pragma: no cover - compiled
     """Fill cols (nb, C*KH*KW, OH*OW) from samples n0 .. n0+nb-1 of x (N, C, H, W).
 
-    ``padded`` is scratch of shape (C, H + 2*ph, W + 2*pw) with a zero border.
+    ``padded`` is scratch of shape (C, H + 2*ph, W + 2*pw); its zero border is written here
+    too, so the scratch may have served ``col2im`` before.
     """
     channels, height, width = x.shape[1], x.shape[2], x.shape[3]
     for k in range(cols.shape[0]):
         n = n0 + k
         for c in range(channels):
+            plane = padded[c]
+            plane[:ph] = 0
+            plane[ph + height:] = 0
             for y in range(height):
                 src = x[n, c, y]
-                dst = padded[c, y + ph]
+                dst = plane[y + ph]
+                dst[:pw] = 0
                 for z in range(width):
                     dst[z + pw] = src[z]
+                dst[pw + width:] = 0
         for c in range(channels):
             for i in range(kh):
                 for j in range(kw):

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import numba
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
@@ -72,3 +73,22 @@ def map_workers(n_workers: int, work: Callable[[int], T]) -> list[T]:
         executor = _executor
     with _single_threaded_blas():
         return list(executor.map(work, range(n_workers)))
+
+
+def map_chunks(n: int, per: int, scratch: Callable[[], S],
+               step: Callable[[int, int, S], T]) -> list[T]:
+    """step(n0, n1, scratch) for each chunk [n0, n1) of ``per`` samples; results in order.
+
+    Each worker thread makes its own ``scratch()`` once and takes every n_workers-th chunk.
+    The chunks depend only on ``n`` and ``per``, never on the number of threads, so anything
+    summed over the results in order is the same on 1 and 2 threads.
+    """
+    chunks = [(n0, min(n, n0 + per)) for n0 in range(0, n, per)]
+    n_workers = worker_count(len(chunks))
+
+    def work(worker: int) -> list[T]:
+        mine = scratch()
+        return [step(n0, n1, mine) for n0, n1 in chunks[worker::n_workers]]
+
+    parts = map_workers(n_workers, work)
+    return [parts[i % n_workers][i // n_workers] for i in range(len(chunks))]
