@@ -10,12 +10,11 @@ Rows (issue targets: each at most 1.5x PyTorch's time):
 Each conv row times forward + backward (gradients for input, weight and bias) through the
 Tensor API, best of 5 rounds of the median of ``--runs`` runs, both libraries at 2 threads.
 
-Measured (2 cores, quiet machine, OpenBLAS 0.3.31, torch 2.13 with oneDNN): 3x3/2 f32
-0.72-0.95x, f64 0.30x, 64x3x32x32 7x7 1.1-1.3x, 64x32x32x32 3x3 2.2-2.4x (1.4x when torch's
-own time is in its slower 31-37 ms mode), training step 1.44-1.8x. Where the time goes in the
-64x32x32x32 row: per sample, im2col then a (32 x 288) @ (288 x 1024) product; OpenBLAS runs
-that skinny product at about 78 GFLOP/s per core and three of them (forward, dx, dweight) take
-most of our time, while oneDNN's direct convolution does the whole row in about 19 ms.
+Measured (2 cores, quiet machine, OpenBLAS 0.3.31, torch 2.13 with oneDNN), over several
+runs: 3x3/2 f32 0.93-1.15x, f64 0.27-0.30x, 64x32x32x32 3x3 1.34-1.60x (Winograd F(2x2, 3x3);
+2.2-2.4x with im2col), 64x3x32x32 7x7 1.1-1.3x, training step 1.44-1.9x. The 7x7 rows and the
+training step are bounded by BLAS: per sample, im2col then a skinny (32 x 147) @ (147 x 1024)
+product that OpenBLAS runs at about 80 GFLOP/s per core, where oneDNN convolves directly.
 
 Run (unset the two variables that force a slow BLAS kernel here, for benchmarks only):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_conv.py
