@@ -202,6 +202,7 @@ def _with_winograd(dtype, rtol):
     def check(case):
         # one sample per chunk: each worker reuses its scratch for several chunks
         with mock.patch.object(conv_ops, "_WINOGRAD_MIN_CHANNELS", 1), \
+                mock.patch.object(conv_ops, "_WINOGRAD_MIN_TILES", 1), \
                 mock.patch.object(conv_ops, "_CHUNK_BYTES", 1):
             _parity(F.conv2d, TF.conv2d, *case, dtype, rtol)
     return check
@@ -220,13 +221,15 @@ def test_winograd_conv2d_matches_torch_float32(case):
 def test_winograd_is_used_for_3x3_stride_1_convs_with_enough_channels():
     rng = np.random.default_rng(4)
     w = rng.standard_normal((16, 16, 3, 3))
-    x = rng.standard_normal((2, 16, 6, 6))
+    x = rng.standard_normal((2, 16, 8, 8))  # an 8x8 output: 16 tiles of 2x2 per sample
     assert conv2d_forward(x, w, np.zeros(0), padding=(1, 1))[1].winograd is not None
     for kwargs in (dict(stride=(2, 2)), dict(dilation=(2, 2)), dict(groups=2)):
         ws = w[:, :8] if kwargs.get("groups") else w
         _, cache = conv2d_forward(x, ws, np.zeros(0), **kwargs)
         assert cache.winograd is None, kwargs
     assert conv2d_forward(x[:, :8], w[:, :8], np.zeros(0))[1].winograd is None  # few channels
+    small = rng.standard_normal((2, 16, 4, 4))  # a 4x4 output: only 4 tiles per sample
+    assert conv2d_forward(small, w, np.zeros(0), padding=(1, 1))[1].winograd is None
     # and the two paths agree
     from unittest import mock
 
@@ -386,6 +389,7 @@ def test_same_result_on_one_and_two_threads(monkeypatch):
     # convs with any channel count take the Winograd path
     monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_ops, "_WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv_ops, "_WINOGRAD_MIN_TILES", 1)
     rng = np.random.default_rng(6)
     x, w = rng.standard_normal((5, 3, 9, 9)), rng.standard_normal((3, 3, 3, 3))
     results = []
