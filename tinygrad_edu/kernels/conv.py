@@ -22,6 +22,35 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def pad_sample(x, n, ph, pw, padded):  # pragma: no cover - compiled
+    """padded[c] = x[n, c] at offset (ph, pw), zero everywhere else; padded may be larger."""
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    for c in range(channels):
+        plane = padded[c]
+        plane[:ph] = 0
+        plane[ph + height:] = 0
+        for y in range(height):
+            src = x[n, c, y]
+            dst = plane[y + ph]
+            dst[:pw] = 0
+            for z in range(width):
+                dst[z + pw] = src[z]
+            dst[pw + width:] = 0
+
+
+@njit(cache=True, nogil=True)
+def crop_sample(padded, ph, pw, x, n):  # pragma: no cover - compiled
+    """x[n, c] = padded[c] without its border: the inverse of ``pad_sample``."""
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    for c in range(channels):
+        for y in range(height):
+            src = padded[c, y + ph]
+            dst = x[n, c, y]
+            for z in range(width):
+                dst[z] = src[z + pw]
+
+
+@njit(cache=True, nogil=True)
 def im2col(x, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, cols
            ):  # pragma: no cover - compiled
     """Fill cols (nb, C*KH*KW, OH*OW) from samples n0 .. n0+nb-1 of x (N, C, H, W).
@@ -29,20 +58,9 @@ def im2col(x, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, cols
     ``padded`` is scratch of shape (C, H + 2*ph, W + 2*pw); its zero border is written here
     too, so the scratch may have served ``col2im`` before.
     """
-    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    channels = x.shape[1]
     for k in range(cols.shape[0]):
-        n = n0 + k
-        for c in range(channels):
-            plane = padded[c]
-            plane[:ph] = 0
-            plane[ph + height:] = 0
-            for y in range(height):
-                src = x[n, c, y]
-                dst = plane[y + ph]
-                dst[:pw] = 0
-                for z in range(width):
-                    dst[z + pw] = src[z]
-                dst[pw + width:] = 0
+        pad_sample(x, n0 + k, ph, pw, padded)
         for c in range(channels):
             for i in range(kh):
                 for j in range(kw):
@@ -68,7 +86,7 @@ def col2im(cols, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, x
     ``padded`` is scratch of shape (C, H + 2*ph, W + 2*pw); what lands in its border (the
     padding) is dropped.
     """
-    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    channels = x.shape[1]
     for k in range(cols.shape[0]):
         padded[:] = 0
         for c in range(channels):
@@ -85,10 +103,4 @@ def col2im(cols, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, x
                         else:
                             for z in range(ow):
                                 dst[start + z * sw] += row[base + z]
-        n = n0 + k
-        for c in range(channels):
-            for y in range(height):
-                src = padded[c, y + ph]
-                dst = x[n, c, y]
-                for z in range(width):
-                    dst[z] = src[z + pw]
+        crop_sample(padded, ph, pw, x, n0 + k)

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from numba import njit
 
+from .conv import crop_sample, pad_sample
+
 
 @njit(cache=True, nogil=True)
 def input_transform(x, n0, ph, pw, th, tw, padded, v):  # pragma: no cover - compiled
@@ -38,23 +40,10 @@ def input_transform(x, n0, ph, pw, th, tw, padded, v):  # pragma: no cover - com
     around it, so that the tile loop reads without bounds tests. (The border is written here
     every time: the same scratch also serves ``input_adjoint``, which leaves it dirty.)
     """
-    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    channels = x.shape[1]
     nb = v.shape[2] // (th * tw)
-    rows = padded.shape[1]
     for k in range(nb):
-        n = n0 + k
-        for c in range(channels):
-            plane = padded[c]
-            for y in range(rows):
-                dst = plane[y]
-                if y < ph or y >= ph + height:
-                    dst[:] = 0
-                    continue
-                src = x[n, c, y - ph]
-                dst[:pw] = 0
-                for z in range(width):
-                    dst[z + pw] = src[z]
-                dst[pw + width:] = 0
+        pad_sample(x, n0 + k, ph, pw, padded)
         for c in range(channels):
             plane = padded[c]
             for ty in range(th):
@@ -160,7 +149,7 @@ def input_adjoint(dv, n0, ph, pw, th, tw, padded, dx):  # pragma: no cover - com
     ``padded`` is scratch of shape (C, 2*TH + 2, 2*TW + 2) covering every patch; what lands
     in the padding is dropped when the sample's planes are copied out.
     """
-    channels, height, width = dx.shape[1], dx.shape[2], dx.shape[3]
+    channels = dx.shape[1]
     nb = dv.shape[2] // (th * tw)
     for k in range(nb):
         padded[:] = 0
@@ -200,10 +189,4 @@ def input_adjoint(dv, n0, ph, pw, th, tw, padded, dx):  # pragma: no cover - com
                     r3[z + 1] += e31 - e32 + e33
                     r3[z + 2] += e31 + e32 - e30
                     r3[z + 3] -= e33
-        n = n0 + k
-        for c in range(channels):
-            for y in range(height):
-                src = padded[c, y + ph]
-                dst = dx[n, c, y]
-                for z in range(width):
-                    dst[z] = src[z + pw]
+        crop_sample(padded, ph, pw, dx, n0 + k)

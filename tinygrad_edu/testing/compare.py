@@ -38,6 +38,8 @@ import tinygrad_edu as tg
 from tinygrad_edu.autograd import OpRecord, record_ops, unbroadcast
 from tinygrad_edu.random import default_generator
 
+from .gradcheck_graph import _as_input, _float64  # the same inputs and float64 replay
+
 __all__ = ["TORCH_OPS", "CompareReport", "TorchDivergenceError", "compare_with_torch"]
 
 Array = NDArray[Any]
@@ -236,15 +238,6 @@ def compare_with_torch(fn: Callable[..., Any], inputs: Sequence[Any], *, atol: f
     return CompareReport(checked, skipped)
 
 
-def _as_input(x: Any) -> Any:
-    if isinstance(x, tg.Tensor):
-        x = x.detach().numpy()
-    array = np.asarray(x)
-    if array.dtype.kind == "f":
-        return tg.tensor(array.astype(np.float64), requires_grad=True)
-    return tg.tensor(array)
-
-
 def _why_skip(record: OpRecord) -> str | None:
     if record.op.name not in TORCH_OPS:
         return "no PyTorch counterpart in TORCH_OPS" if record.op.name != "dropout" else \
@@ -254,19 +247,10 @@ def _why_skip(record: OpRecord) -> str | None:
     return None
 
 
-def _static64(static: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in static.items():
-        if isinstance(v, np.dtype | type) and np.dtype(v).kind == "f":
-            v = np.dtype(np.float64)
-        out[k] = v
-    return out
-
-
 def _compare_record(torch: Any, position: int, record: OpRecord, rng: np.random.Generator,
                     atol: float, rtol: float) -> None:
     xs = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in record.inputs]
-    static = _static64(record.static)
+    static = {k: _float64(v) for k, v in record.static.items()}
     with np.errstate(all="ignore"):
         ours, cache = record.op.forward(*xs, **static)
     grad_wanted = [bool(rg) and a.dtype.kind == "f" for a, rg in zip(xs, record.requires_grad,
