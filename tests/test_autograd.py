@@ -165,6 +165,22 @@ def test_grad_zero_then_accumulate():
     assert_grad(x, [2.0, 2.0])
 
 
+def test_grad_takes_the_memory_layout_of_its_tensor():
+    """x @ w.T sends w a transposed gradient; .grad is stored in w's layout (C order), as in
+    PyTorch, so optimizers pass over weight and gradient in the same order. A Fortran-ordered
+    leaf gets a Fortran-ordered gradient."""
+    x = tg.tensor(np.arange(12.0).reshape(4, 3))
+    w = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    (x @ w.T).sum().backward()
+    assert w.grad.numpy().flags.c_contiguous
+    np.testing.assert_array_equal(w.grad.numpy(), np.ones((4, 2)).T @ x.numpy())
+    wf = tg.tensor(np.asfortranarray(np.arange(6.0).reshape(3, 2)), requires_grad=True)
+    assert wf.detach().numpy().flags.f_contiguous
+    (x @ wf).sum().backward()
+    assert wf.grad.numpy().flags.f_contiguous
+    np.testing.assert_array_equal(wf.grad.numpy(), x.numpy().T @ np.ones((4, 2)))
+
+
 def test_grad_accumulates_in_place_like_torch():
     x = f32(1.0, 2.0)
     (x * 2).sum().backward()

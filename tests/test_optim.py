@@ -217,6 +217,53 @@ def test_float32_parameters_stay_float32_and_match_torch() -> None:
                if isinstance(v, tg.Tensor))
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", [dict(momentum=0.9), dict(momentum=0.5, weight_decay=0.01),
+                                     dict(momentum=0.9, nesterov=True),
+                                     dict(momentum=0.9, dampening=0.1),
+                                     dict(momentum=0.9, maximize=True)])
+def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
+        dtype: type, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parameter large enough for the fused kernel (kernels.elementwise.sgd_momentum) gets
+    exactly the values of the numpy statements, which small parameters take, and torch's
+    values up to rounding; each option combination takes the path it should."""
+    from tinygrad_edu.kernels import elementwise
+
+    rng = np.random.default_rng(4)
+    shape = (3, elementwise.PARALLEL_MIN_SIZE)
+    start = rng.standard_normal(shape).astype(dtype)
+    grads = [rng.standard_normal(shape).astype(dtype) for _ in range(4)]
+    fused = options.keys() <= {"momentum", "weight_decay"}
+
+    def run(min_size: int) -> tuple[np.ndarray, int]:
+        calls = []
+        kernel = elementwise.sgd_momentum
+        monkeypatch.setattr(elementwise, "PARALLEL_MIN_SIZE", min_size)
+        monkeypatch.setattr(elementwise, "sgd_momentum",
+                            lambda *a: (calls.append(1), kernel(*a))[1])
+        p = tg.tensor(start.copy(), requires_grad=True)
+        opt = optim.SGD([p], lr=0.01, **options)
+        for g in grads:
+            p.grad = tg.tensor(g)
+            opt.step()
+        monkeypatch.undo()
+        return p._data, len(calls)
+
+    with_kernel, kernel_calls = run(elementwise.PARALLEL_MIN_SIZE)
+    with_numpy, numpy_calls = run(10 * start.size)
+    assert (kernel_calls, numpy_calls) == ((3 if fused else 0), 0)  # step 1 creates the buffer
+    assert with_kernel.dtype == dtype
+    np.testing.assert_array_equal(with_kernel, with_numpy)
+    p_torch = torch.tensor(start.copy(), requires_grad=True)
+    opt_torch = torch.optim.SGD([p_torch], lr=0.01, **options)
+    for g in grads:
+        p_torch.grad = torch.tensor(g)
+        opt_torch.step()
+    np.testing.assert_allclose(with_kernel, numpy_of(p_torch),
+                               rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-7)
+
+
 # ----------------------------------------------------------------------------- state dicts
 
 STATEFUL = {"SGD": {"lr": 0.05, "momentum": 0.9, "nesterov": True},

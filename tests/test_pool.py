@@ -298,6 +298,28 @@ def test_kernel_adaptive_windows_match_naive_loops(case, kind, seed):
                                                         x.shape), rtol=1e-12, atol=1e-14)
 
 
+@given(shape=input_shapes(min_side=2, max_side=11), kind=values_kind, seed=seeds,
+       dtype=st.sampled_from([np.float64, np.float32]))
+def test_kernel_max_pool_2x2_matches_naive_loops(shape, kind, seed, dtype):
+    """The 2x2 stride-2 kernels give the general loops' out, argmax and dx bit for bit, odd
+    sides (a last row or column no window covers) included."""
+    rng = np.random.default_rng(seed)
+    x = as4d(make_values(rng, shape, kind, dtype))
+    n_oh, n_ow = x.shape[-2] // 2, x.shape[-1] // 2
+    out, argmax = kernels.max_pool_2x2_fwd(_planes(x), n_oh, n_ow)
+    expected, expected_argmax = naive_max_pool(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
+    assert out.dtype == dtype
+    assert argmax.dtype == np.int64
+    np.testing.assert_array_equal(out.reshape(expected.shape), expected)
+    np.testing.assert_array_equal(argmax.reshape(expected.shape), expected_argmax)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    dx = kernels.max_pool_2x2_bwd(dout, argmax, x.shape[-2], x.shape[-1])
+    assert dx.dtype == dtype
+    np.testing.assert_array_equal(
+        dx.reshape(x.shape), naive_max_backward(dout.reshape(expected.shape), expected_argmax,
+                                                x.shape))
+
+
 def test_kernel_python_functions_match_compiled():
     """``kernel.py_func`` (the plain Python loops) gives what the compiled kernel gives."""
     rng = np.random.default_rng(0)
@@ -313,6 +335,9 @@ def test_kernel_python_functions_match_compiled():
     ]
     argmax = kernels.max_pool_fwd(*args, 1, 2)[1]
     calls.append((kernels.max_pool_bwd, (dout, argmax, 7, 6)))
+    calls.append((kernels.max_pool_2x2_fwd, (x, 3, 3)))
+    calls.append((kernels.max_pool_2x2_bwd, (dout[:, :3, :3].copy(),
+                                             kernels.max_pool_2x2_fwd(x, 3, 3)[1], 7, 6)))
     for kernel, kernel_args in calls:
         py_func = getattr(kernel, "py_func", kernel)
         compiled, plain = kernel(*kernel_args), py_func(*kernel_args)
@@ -391,6 +416,42 @@ def test_max_pool2d_matches_torch(dtype, case, kind, seed):
                  lambda t: TF.max_pool2d(t, **kwargs, return_indices=True), x, rng)
     check_parity(lambda t: P.max_pool2d(t, **kwargs), lambda t: TF.max_pool2d(t, **kwargs),
                  x, rng)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(shape=input_shapes(min_side=2, max_side=11), kind=values_kind, seed=seeds,
+       form=st.sampled_from([dict(kernel_size=2), dict(kernel_size=(2, 2), stride=2),
+                             dict(kernel_size=2, stride=(2, 2), padding=0, dilation=1)]))
+def test_max_pool2d_2x2_matches_torch(dtype, shape, kind, seed, form):
+    """MaxPool2d(2), which runs the dedicated 2x2 kernels, with ties, NaN and odd sides."""
+    rng = np.random.default_rng(seed)
+    x = make_values(rng, shape, kind, dtype)
+    check_parity(lambda t: P.max_pool2d(t, **form, return_indices=True),
+                 lambda t: TF.max_pool2d(t, **form, return_indices=True), x, rng)
+    check_parity(lambda t: P.max_pool2d(t, **form), lambda t: TF.max_pool2d(t, **form), x, rng)
+
+
+def test_max_pool2d_takes_the_2x2_kernels_only_for_2x2_blocks(monkeypatch):
+    """The dedicated kernels run for 2x2 stride 2 without padding, and for nothing else."""
+    used = []
+    for name in ("max_pool_2x2_fwd", "max_pool_fwd", "max_pool_2x2_bwd", "max_pool_bwd"):
+        kernel = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _k=kernel, _n=name: (used.append(_n),
+                                                                           _k(*a))[1])
+    x = tg.tensor(np.random.default_rng(0).standard_normal((2, 3, 9, 8)), requires_grad=True)
+    for kwargs, expected in [
+            (dict(kernel_size=2), "max_pool_2x2"),
+            (dict(kernel_size=2, ceil_mode=True), "max_pool"),  # a last 1-wide window
+            (dict(kernel_size=2, stride=1), "max_pool"),
+            (dict(kernel_size=2, padding=1), "max_pool"),
+            (dict(kernel_size=2, dilation=2), "max_pool"),
+            (dict(kernel_size=(2, 3)), "max_pool")]:
+        used.clear()
+        P.max_pool2d(x, **kwargs).sum().backward()
+        assert used == [expected + "_fwd", expected + "_bwd"], kwargs
+    used.clear()
+    P.adaptive_max_pool2d(x, (4, 4)).sum().backward()  # 9 rows into 4: overlapping windows
+    assert used == ["max_pool_fwd", "max_pool_bwd"]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -657,7 +718,8 @@ def test_errors(name, fn, shape, dtype, args, kwargs, exc, match, monkeypatch):
     def no_kernel(*_):
         raise AssertionError("a kernel ran before the arguments were checked")
 
-    for kernel in ("max_pool_fwd", "max_pool_bwd", "avg_pool_fwd", "avg_pool_bwd"):
+    for kernel in ("max_pool_fwd", "max_pool_bwd", "max_pool_2x2_fwd", "max_pool_2x2_bwd",
+                   "avg_pool_fwd", "avg_pool_bwd"):
         monkeypatch.setattr(kernels, kernel, no_kernel)
     x = tg.zeros(*shape, dtype=getattr(tg, dtype), requires_grad=dtype != "int64"
                  and dtype != "bool")

@@ -647,13 +647,31 @@ def _call_hooks(hooks: list[Callable[[Any], Any]], g: NDArray[Any]) -> NDArray[A
     return g
 
 
+def _same_layout(g: NDArray[Any], like: NDArray[Any]) -> bool:
+    """g is contiguous in ``like``'s order: Fortran for a Fortran-only array, else C."""
+    fortran = like.flags.f_contiguous and not like.flags.c_contiguous
+    return bool(g.flags.f_contiguous if fortran else g.flags.c_contiguous)
+
+
+def _copy_like(like: NDArray[Any], g: NDArray[Any]) -> NDArray[Any]:
+    """A copy of ``g`` with the dtype and memory layout (C, Fortran, ...) of ``like``."""
+    out = np.empty_like(like)
+    np.copyto(out, g, casting="unsafe")
+    return out
+
+
 def _accumulate(tensor: Tensor, g: NDArray[Any], owned: bool = False) -> None:
     """Add ``g`` into ``tensor.grad``; ``owned`` means nothing else holds ``g`` (no copy)."""
     from .tensor import Tensor
 
     if tensor.grad is None:
-        # copy unless owned: the gradient may be a view of dout, or shared with another input
-        tensor.grad = Tensor(g if owned else np.array(g, dtype=tensor._data.dtype))
+        # copy unless owned: the gradient may be a view of dout, or shared with another input.
+        # The copy takes the tensor's memory layout, as PyTorch lays out .grad: a weight's
+        # gradient that arrives transposed (x @ w.T) would otherwise stay transposed, and the
+        # optimizer's pass over weight and gradient together would stride through memory.
+        if not owned:
+            g = _copy_like(tensor._data, g)
+        tensor.grad = Tensor(g)
     else:  # in place, like PyTorch: a reference to .grad sees the accumulated value
         np.add(tensor.grad._data, g, out=tensor.grad._data, casting="unsafe")
         tensor.grad._version[0] += 1
@@ -663,15 +681,16 @@ def _accumulate_leaves(leaf_grads: dict[int, tuple[Tensor, NDArray[Any]]],
                        handed_out: set[int]) -> None:
     """Store the summed gradient of each leaf, adopting fresh arrays instead of copying them.
 
-    An array can be adopted when it owns its memory, is writable and contiguous, has the
-    leaf's dtype, and was not given to another leaf (``add`` sends one array to both inputs)
-    or passed in by the caller (``handed_out`` starts with the root gradient).
+    An array can be adopted when it owns its memory, is writable, is laid out like the leaf
+    (C order, or Fortran order for a Fortran-ordered leaf), has the leaf's dtype, and was not
+    given to another leaf (``add`` sends one array to both inputs) or passed in by the caller
+    (``handed_out`` starts with the root gradient).
     """
     for tensor, g in leaf_grads.values():
         if tensor._hooks:
             g = _call_hooks(tensor._hooks, g)
         owned = (not tensor._hooks and g.flags.owndata and g.flags.writeable and
-                 g.flags.c_contiguous and g.dtype == tensor._data.dtype and
+                 _same_layout(g, tensor._data) and g.dtype == tensor._data.dtype and
                  id(g) not in handed_out)
         handed_out.add(id(g))
         _accumulate(tensor, g, owned)

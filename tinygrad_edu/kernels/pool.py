@@ -96,6 +96,76 @@ def max_pool_bwd(dout3, argmax, height, width):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True)
+def max_pool_2x2_fwd(x3, n_oh, n_ow):  # pragma: no cover - compiled
+    """``max_pool_fwd`` for the most common pooling, 2x2 windows with stride 2, no padding.
+
+    Args:
+        x3: (P, H, W) float32/float64, contiguous, with H >= 2 * n_oh and W >= 2 * n_ow.
+        n_oh: OH, the number of output rows (H // 2).
+        n_ow: OW, the number of output columns (W // 2).
+
+    Returns:
+        out and argmax exactly as ``max_pool_fwd`` returns them for these windows: the same
+        tie and NaN rule, taps scanned in the order top-left, top-right, bottom-left,
+        bottom-right. Written out for the four taps, the comparisons become selects that the
+        compiler vectorizes: about 4x faster than the general kernel. Parallel over P.
+    """
+    planes, _, width = x3.shape
+    out = np.empty((planes, n_oh, n_ow), dtype=x3.dtype)
+    argmax = np.empty((planes, n_oh, n_ow), dtype=np.int64)
+    for p in prange(planes):
+        for oh in range(n_oh):
+            top, bottom = x3[p, 2 * oh], x3[p, 2 * oh + 1]
+            best_row, where_row = out[p, oh], argmax[p, oh]
+            first = 2 * oh * width
+            for ow in range(n_ow):
+                best = top[2 * ow]
+                tap = 0  # offset of the winner from the window's top-left cell
+                v = top[2 * ow + 1]
+                if (v > best) | (v != v):  # v != v: v is NaN
+                    best, tap = v, 1
+                v = bottom[2 * ow]
+                if (v > best) | (v != v):
+                    best, tap = v, width
+                v = bottom[2 * ow + 1]
+                if (v > best) | (v != v):
+                    best, tap = v, width + 1
+                best_row[ow] = best
+                where_row[ow] = first + 2 * ow + tap
+    return out, argmax
+
+
+@njit(cache=True, parallel=True)
+def max_pool_2x2_bwd(dout3, argmax, height, width):  # pragma: no cover - compiled
+    """``max_pool_bwd`` for ``max_pool_2x2_fwd``'s windows, which never overlap.
+
+    Every input cell lies in at most one window, so each cell is written once: dout where it
+    won, zero elsewhere (and zero in a last odd row or column no window covers), without first
+    zeroing dx and without read-modify-write. Parallel over P.
+    """
+    planes, n_oh, n_ow = dout3.shape
+    dx = np.empty((planes, height, width), dtype=dout3.dtype)
+    for p in prange(planes):
+        for oh in range(n_oh):
+            top, bottom = dx[p, 2 * oh], dx[p, 2 * oh + 1]
+            grad_row, where_row = dout3[p, oh], argmax[p, oh]
+            first = 2 * oh * width
+            for ow in range(n_ow):
+                tap = where_row[ow] - first - 2 * ow
+                g = grad_row[ow]
+                top[2 * ow] = g if tap == 0 else 0.0
+                top[2 * ow + 1] = g if tap == 1 else 0.0
+                bottom[2 * ow] = g if tap == width else 0.0
+                bottom[2 * ow + 1] = g if tap == width + 1 else 0.0
+            for z in range(2 * n_ow, width):
+                top[z] = 0.0
+                bottom[z] = 0.0
+        for y in range(2 * n_oh, height):
+            dx[p, y] = 0.0
+    return dx
+
+
+@njit(cache=True, parallel=True)
 def avg_pool_fwd(x3, h_start, h_len, w_start, w_len, divisor):  # pragma: no cover - compiled
     """Sum over each window divided by that window's divisor.
 

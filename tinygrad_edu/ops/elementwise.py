@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..autograd import register_op
+from ..kernels import elementwise as kernels
 from ..kernels import special
 from ..kernels.jit import ready
 
@@ -274,15 +275,27 @@ class MaskCache(NamedTuple):
     mask: Array
 
 
+def _gate(dout: Array, mask: Array) -> Array:
+    """dout * mask: the gradient where mask is True, zero elsewhere."""
+    if kernels.parallel_pays(dout, mask):
+        return ready(kernels.gate)(dout, mask)
+    return dout * mask
+
+
 def relu_forward(x: Array) -> tuple[Array, MaskCache]:
-    """out = max(x, 0). Backward: dx = dout where x > 0, else 0 (also 0 at x == 0)."""
-    mask = x > 0
-    return np.maximum(x, 0), MaskCache(mask)
+    """out = max(x, 0). Backward: dx = dout where x > 0, else 0 (also 0 at x == 0).
+
+    As in PyTorch, a NaN input gives a NaN output and lets the gradient through.
+    """
+    if kernels.parallel_pays(x):
+        out, mask = ready(kernels.relu)(x)
+        return out, MaskCache(mask)
+    return np.maximum(x, 0), MaskCache(~(x <= 0))
 
 
 def relu_backward(dout: Array, cache: MaskCache) -> tuple[Array]:
     """ReLU is a gate: the gradient flows only where the input was positive."""
-    return (dout * cache.mask,)
+    return (_gate(dout, cache.mask),)
 
 
 register_op("relu", relu_forward, relu_backward)
@@ -428,7 +441,7 @@ def clamp_forward(x: Array, *, min: float | None = None, max: float | None = Non
 
 def clamp_backward(dout: Array, cache: MaskCache) -> tuple[Array]:
     """Clamped elements are constant, so their gradient is zero."""
-    return (dout * cache.mask,)
+    return (_gate(dout, cache.mask),)
 
 
 register_op("clamp", clamp_forward, clamp_backward)

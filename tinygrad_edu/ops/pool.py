@@ -177,20 +177,33 @@ class MaxPool2dCache(NamedTuple):
 
     x_shape: tuple[int, ...]
     argmax: Array  # (N*C, OH, OW) int64, flat index h * W + w of the max inside its plane
+    blocks: bool = False  # the windows are the disjoint 2x2 blocks (the fast kernels' case)
+
+
+def _is_2x2_blocks(window: Window) -> bool:
+    """Window ``o`` is exactly the cells 2*o and 2*o + 1 (2x2 stride 2, no padding)."""
+    return (window.step == 1 and bool(np.all(window.length == 2))
+            and bool(np.all(window.start == 2 * np.arange(window.start.shape[0]))))
 
 
 def _max_pool(x: Array, planes: int, rows: Window, cols: Window
               ) -> tuple[Array, MaxPool2dCache]:
-    kernel = jit.ready(pool.max_pool_fwd)
-    out, argmax = kernel(_planes(x, planes), rows.start, rows.length, cols.start, cols.length,
-                         rows.step, cols.step)
-    return out.reshape(_out_shape(x, rows, cols)), MaxPool2dCache(x.shape, argmax)
+    blocks = _is_2x2_blocks(rows) and _is_2x2_blocks(cols)
+    if blocks:  # MaxPool2d(2), the usual CNN pooling: a kernel 4x faster
+        out, argmax = jit.ready(pool.max_pool_2x2_fwd)(
+            _planes(x, planes), rows.start.shape[0], cols.start.shape[0])
+    else:
+        out, argmax = jit.ready(pool.max_pool_fwd)(
+            _planes(x, planes), rows.start, rows.length, cols.start, cols.length, rows.step,
+            cols.step)
+    return out.reshape(_out_shape(x, rows, cols)), MaxPool2dCache(x.shape, argmax, blocks)
 
 
 def _max_unpool_grad(dout: Array, cache: MaxPool2dCache) -> Array:
     height, width = cache.x_shape[-2:]
     dout3 = np.ascontiguousarray(dout).reshape(cache.argmax.shape)
-    return jit.ready(pool.max_pool_bwd)(dout3, cache.argmax, height, width).reshape(cache.x_shape)
+    kernel = pool.max_pool_2x2_bwd if cache.blocks else pool.max_pool_bwd
+    return jit.ready(kernel)(dout3, cache.argmax, height, width).reshape(cache.x_shape)
 
 
 def max_pool2d_forward(x: Array, *, kernel_size: Any, stride: Any = None, padding: Any = 0,
