@@ -181,6 +181,52 @@ def test_grad_takes_the_memory_layout_of_its_tensor():
     np.testing.assert_array_equal(wf.grad.numpy(), x.numpy().T @ np.ones((4, 2)))
 
 
+def _grad_op(name, make_grad):
+    """An identity op whose backward returns ``make_grad(dout)``."""
+    from tinygrad_edu.autograd import apply_op, register_op
+
+    op = register_op(name, lambda x: (x.copy(), None), lambda dout, cache: (make_grad(dout),))
+    return lambda t: apply_op(op, t)
+
+
+def test_a_fresh_gradient_becomes_grad_without_a_copy_and_a_shared_one_is_copied():
+    """A backward's fresh array, also behind a reshape or from a Numba kernel, becomes .grad
+    as it is (no extra pass over it); a view of memory someone else holds is copied, so that
+    later accumulation into .grad cannot change it."""
+    import weakref
+
+    from tinygrad_edu.kernels import elementwise
+
+    made = []
+
+    def fresh(dout):
+        g = np.full(dout.size, 2.0)
+        made.append(weakref.ref(g))
+        return g.reshape(dout.shape)
+
+    def from_kernel(dout):
+        g = elementwise.gate(np.full(dout.size, 3.0), np.ones(dout.size, dtype=bool))
+        made.append(weakref.ref(g))
+        return g.reshape(dout.shape)
+
+    kept = np.full(12, 5.0)
+    for name, make, value, adopted in [("test_fresh_grad", fresh, 2.0, True),
+                                       ("test_kernel_grad", from_kernel, 3.0, True),
+                                       ("test_shared_grad", lambda d: kept.reshape(d.shape),
+                                        5.0, False)]:
+        made.clear()
+        x = tg.tensor(np.zeros((3, 4)), requires_grad=True)
+        _grad_op(name, make)(x).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.full((3, 4), value))
+        if adopted:  # (the weak reference dies if the array was copied and dropped)
+            assert made[0]() is not None
+            assert x.grad.numpy().base is made[0]()
+        else:
+            assert not np.shares_memory(x.grad.numpy(), kept)
+    x.grad += 1.0
+    np.testing.assert_array_equal(kept, np.full(12, 5.0))
+
+
 def test_grad_accumulates_in_place_like_torch():
     x = f32(1.0, 2.0)
     (x * 2).sum().backward()

@@ -647,6 +647,26 @@ def _call_hooks(hooks: list[Callable[[Any], Any]], g: NDArray[Any]) -> NDArray[A
     return g
 
 
+def _private(g: NDArray[Any]) -> bool:
+    """Only ``g`` reaches its memory, so it may become a ``.grad`` without a copy.
+
+    True when ``g`` owns its memory, or when every object along its chain of bases (a
+    ``reshape`` of a fresh array; the memory object behind an array a Numba kernel returned)
+    is referenced by nothing but the previous link. Backward functions often return such
+    arrays; copying them would cost a pass over the gradient.
+    """
+    link: Any = g
+    while isinstance(link, np.ndarray) and not link.flags.owndata:
+        # two references to the base: the link's, and getrefcount's argument (no local
+        # variable may hold the base while counting)
+        if link.base is None or sys.getrefcount(link.base) > 2:
+            return False
+        link = link.base
+        if isinstance(link, np.ndarray) and link.size != g.size:  # g is a slice of it
+            return False
+    return True
+
+
 def _same_layout(g: NDArray[Any], like: NDArray[Any]) -> bool:
     """g is contiguous in ``like``'s order: Fortran for a Fortran-only array, else C."""
     fortran = like.flags.f_contiguous and not like.flags.c_contiguous
@@ -681,15 +701,15 @@ def _accumulate_leaves(leaf_grads: dict[int, tuple[Tensor, NDArray[Any]]],
                        handed_out: set[int]) -> None:
     """Store the summed gradient of each leaf, adopting fresh arrays instead of copying them.
 
-    An array can be adopted when it owns its memory, is writable, is laid out like the leaf
-    (C order, or Fortran order for a Fortran-ordered leaf), has the leaf's dtype, and was not
-    given to another leaf (``add`` sends one array to both inputs) or passed in by the caller
-    (``handed_out`` starts with the root gradient).
+    An array can be adopted when nothing else can reach its memory (``_private``), it is
+    writable, laid out like the leaf (C order, or Fortran order for a Fortran-ordered leaf),
+    has the leaf's dtype, and was not given to another leaf (``add`` sends one array to both
+    inputs) or passed in by the caller (``handed_out`` starts with the root gradient).
     """
     for tensor, g in leaf_grads.values():
         if tensor._hooks:
             g = _call_hooks(tensor._hooks, g)
-        owned = (not tensor._hooks and g.flags.owndata and g.flags.writeable and
+        owned = (not tensor._hooks and _private(g) and g.flags.writeable and
                  _same_layout(g, tensor._data) and g.dtype == tensor._data.dtype and
                  id(g) not in handed_out)
         handed_out.add(id(g))
