@@ -146,8 +146,27 @@ def _tiles(x, ph, pw, th, tw):
                                for tx in range(tw)], axis=2) for ty in range(th)], axis=2)
 
 
+def _slots(a, n, th, tw, row):
+    """(16, rows, N*TH*TW) values -> the kernels' layout (16, rows*row): slot j*T1 + ty*W1 + tx
+    of a row, the junk slot tx = TW zero; NaN in the row's padding."""
+    rows = a.shape[1]
+    out = np.full((16, rows, row), np.nan)
+    slots = out[:, :, :n * th * (tw + 1)].reshape(16, rows, n, th, tw + 1)
+    slots[..., :tw] = a.reshape(16, rows, n, th, tw)
+    slots[..., tw] = 0.0
+    return out.reshape(16, -1)
+
+
+def _unslot(planes, rows, n, th, tw, row):
+    """The inverse of ``_slots``: real tiles only, and the junk slots apart."""
+    slots = planes.reshape(16, rows, row)[:, :, :n * th * (tw + 1)].reshape(
+        16, rows, n, th, tw + 1)
+    return slots[..., :tw].reshape(16, rows, n * th * tw), slots[..., tw]
+
+
 @pytest.mark.parametrize(("shape", "padding"), [((2, 3, 7, 8), (1, 1)), ((1, 2, 5, 5), (0, 2)),
-                                                ((2, 1, 6, 9), (2, 0)), ((1, 2, 3, 3), (1, 1))])
+                                                ((2, 1, 6, 9), (2, 0)), ((1, 2, 3, 3), (1, 1)),
+                                                ((1, 1, 1, 1), (2, 1))])
 def test_winograd_transforms_equal_the_naive_matrix_products(shape, padding):
     from tinygrad_edu.kernels import winograd
 
@@ -157,29 +176,39 @@ def test_winograd_transforms_equal_the_naive_matrix_products(shape, padding):
     ph, pw = padding
     oh, ow = h + 2 * ph - 2, w + 2 * pw - 2
     th, tw = (oh + 1) // 2, (ow + 1) // 2
-    t = th * tw
+    t, w1 = th * tw, tw + 1
+    row = n * th * w1 + 3  # padded rows, as the op pads them
     d = _tiles(x, ph, pw, th, tw)  # (N, C, TH, TW, 4, 4)
     # V = B^T d B, laid out (16, C, N*T)
     want_v = np.einsum("ai,nctsij,bj->abcnts", BT, d, BT).reshape(16, c, n * t)
-    v = np.full((16, c, n * t), np.nan)
-    winograd.input_transform(x, 0, ph, pw, th, tw, np.zeros((c, 2 * th + 2, 2 * tw + 2)), v)
-    np.testing.assert_allclose(v, want_v, rtol=1e-13, atol=1e-13)
-    # Y = A^T M A, cropped to the output
+    v = np.full((16, c * row), np.nan)
+    winograd.input_transform(x, 0, n, ph, pw, th, tw, np.zeros((c, 4, (th + 2) * w1)),
+                             np.empty((16, th * w1)), v, row)
+    np.testing.assert_allclose(_unslot(v, c, n, th, tw, row)[0], want_v, rtol=1e-13, atol=1e-13)
+    assert np.isfinite(_unslot(v, c, n, th, tw, row)[1]).all()  # junk slots: finite values
+    # Y = A^T M A, cropped to the output; junk slots ignored
     m = rng.standard_normal((16, 3, n * t))
     y = np.einsum("ai,ijfnts,bj->nftasb", AT, m.reshape(4, 4, 3, n, th, tw), AT)
     want_y = y.reshape(n, 3, 2 * th, 2 * tw)[:, :, :oh, :ow]
     out = np.full((n, 3, oh, ow), np.nan)
-    winograd.output_transform(m, 0, th, tw, out)
+    m_slots = _slots(m, n, th, tw, row)
+    m_slots.reshape(16, 3, row)[:, :, :n * th * w1].reshape(16, 3, n, th, w1)[..., tw] = 1e300
+    winograd.output_transform(m_slots, row, 0, n, th, tw, np.empty((16, th * w1)), out)
     np.testing.assert_allclose(out, want_y, rtol=1e-13, atol=1e-13)
-    # the adjoints: <transform(a), b> == <a, adjoint(b)>
+    # the adjoints: <transform(a), b> == <a, adjoint(b)>; dM is exactly zero on junk slots
     dout = rng.standard_normal(out.shape)
-    dm = np.full(m.shape, np.nan)
-    winograd.output_adjoint(dout, 0, th, tw, dm)
-    np.testing.assert_allclose(np.sum(out * dout), np.sum(m * dm), rtol=1e-12)
-    dv = rng.standard_normal(v.shape)
+    dm = np.full((16, 3 * row), np.nan)
+    winograd.output_adjoint(dout, 0, n, th, tw, np.empty((16, th * w1)), dm, row)
+    dm_tiles, dm_junk = _unslot(dm, 3, n, th, tw, row)
+    np.testing.assert_allclose(np.sum(out * dout), np.sum(m * dm_tiles), rtol=1e-12)
+    np.testing.assert_array_equal(dm_junk, 0.0)
+    dv = rng.standard_normal((16, c, n * t))
     dx = np.full(x.shape, np.nan)
-    winograd.input_adjoint(dv, 0, ph, pw, th, tw, np.zeros((c, 2 * th + 2, 2 * tw + 2)), dx)
-    np.testing.assert_allclose(np.sum(v * dv), np.sum(x * dx), rtol=1e-12)
+    winograd.input_adjoint(_slots(dv, n, th, tw, row), row, 0, n, ph, pw, th, tw,
+                           np.empty((16, th * w1)), np.zeros((16, (th + 2) * w1 + 1)),
+                           np.empty((4, (th + 1) * w1)), dx)
+    np.testing.assert_allclose(np.sum(_unslot(v, c, n, th, tw, row)[0] * dv), np.sum(x * dx),
+                               rtol=1e-12)
 
 
 @st.composite

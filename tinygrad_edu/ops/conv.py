@@ -177,7 +177,11 @@ def _use_winograd(x_shape: tuple[int, ...], w_shape: tuple[int, ...], geo: ConvG
 
 
 class _Tiles(NamedTuple):
-    """Winograd tiling of one conv: 2x2 output tiles, TH x TW of them per sample."""
+    """Winograd tiling of one conv: 2x2 output tiles, TH x TW of them per sample.
+
+    Each row of tiles has TW + 1 slots, the last a junk tile (``kernels.winograd`` explains
+    why), so a sample has T1 = TH * (TW + 1) slots.
+    """
 
     image: tuple[int, ...]  # (N, C, H, W) of the input
     features: int
@@ -193,34 +197,60 @@ class _Tiles(NamedTuple):
     def tw(self) -> int:
         return (self.ow + 1) // 2
 
-    def by_chunks(self, dtype: Any, step: Callable[[int, int, Array, Array, Array], T]
+    @property
+    def slots(self) -> int:
+        return self.th * (self.tw + 1)
+
+    def kernel_args(self) -> tuple[int, int, int, int]:
+        (ph, pw) = self.padding
+        return ph, pw, self.th, self.tw
+
+    def by_chunks(self, dtype: Any, step: Callable[[int, int, _WinogradScratch], T]
                   ) -> list[T]:
-        """step(n0, n1, v, m, padded) per chunk: v (16, C, nb*T) and m (16, F, nb*T) buffers,
-        padded (C, 2*TH + 2, 2*TW + 2), private to the worker thread.
-
-        The 16 planes of v and m are laid out 1 KiB apart more than their size: planes a
-        power of two apart map onto the same cache sets, and the transforms, which touch all
-        16 at once, then ran 10x slower.
-        """
+        """step(n0, n1, scratch) per chunk of samples, with buffers private to the worker
+        thread (``_WinogradScratch``)."""
         n, c = self.image[:2]
-        tiles, item = self.th * self.tw, np.dtype(dtype).itemsize
-        per = max(1, min(n, _CHUNK_BYTES // max(1, 16 * max(c, self.features) * tiles * item)))
+        item = np.dtype(dtype).itemsize
+        per = max(1, min(n, _CHUNK_BYTES // max(
+            1, 16 * max(c, self.features) * self.slots * item)))
+        # a channel's row of slots, then the 16 planes, padded so that no two are a power of
+        # two apart in memory (they then share cache sets: the transforms ran 10x slower)
+        row = per * self.slots + 64 // item
+        w1, th = self.tw + 1, self.th
 
-        def planes(rows: int) -> Array:
-            size = rows * per * tiles
-            flat = np.empty(16 * (size + 256), dtype=dtype)
-            return np.lib.stride_tricks.as_strided(
-                flat, (16, rows, per * tiles), ((size + 256) * item, per * tiles * item, item))
+        def planes(rows: int) -> tuple[Array, Array]:
+            """(16, rows*row + 1 KiB) planes, and their (16, rows, per*T1) matrix view."""
+            flat = np.empty((16, rows * row + 1024 // item), dtype=dtype)
+            return flat, np.lib.stride_tricks.as_strided(
+                flat, (16, rows, per * self.slots), (flat.strides[0], row * item, item))
 
-        def scratch() -> tuple[Array, Array, Array]:
-            return (planes(c), planes(self.features),
-                    np.zeros((c, 2 * self.th + 2, 2 * self.tw + 2), dtype=dtype))
+        def scratch() -> _WinogradScratch:
+            (v, v_mat), (m, m_mat) = planes(c), planes(self.features)
+            return _WinogradScratch(
+                v, m, row, v_mat, m_mat,
+                np.zeros((c, 4, (th + 2) * w1), dtype=dtype),  # parity planes of the input
+                np.empty((16, self.slots), dtype=dtype),
+                np.zeros((16, (th + 2) * w1 + 1), dtype=dtype),
+                np.empty((4, (th + 1) * w1), dtype=dtype))
 
-        def run(n0: int, n1: int, bufs: tuple[Array, Array, Array]) -> T:
-            cols = (n1 - n0) * tiles
-            return step(n0, n1, bufs[0][:, :, :cols], bufs[1][:, :, :cols], bufs[2])
+        return threads.map_chunks(n, per, scratch, step)
 
-        return threads.map_chunks(n, per, scratch, run)
+
+class _WinogradScratch(NamedTuple):
+    """A worker's buffers: the 16 planes of V and of M (channel c's slots from c*row on) and
+    their views as matrices (16, channels, slots) for BLAS, and the kernels' scratch
+    (``kernels.winograd``: q for ``input_transform``, e and g for ``input_adjoint``, r for
+    all four)."""
+
+    v: Array
+    m: Array
+    row: int
+    v_matrices: Array
+    m_matrices: Array
+    q: Array
+    r: Array
+    e: Array
+    g: Array
 
 
 def _winograd_weights(weight: Array) -> Array:
@@ -234,14 +264,16 @@ def _winograd_forward(x: Array, u: Array, bias: Array, tiles: _Tiles) -> Array:
     """out = A^T [U @ (B^T d B)] A per tile and chunk of samples (+ bias)."""
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0], tiles.features, tiles.oh, tiles.ow), dtype=x.dtype)
-    (ph, pw), th, tw = tiles.padding, tiles.th, tiles.tw
+    ph, pw, th, tw = tiles.kernel_args()
     transform_in = ready(winograd.input_transform)
     transform_out = ready(winograd.output_transform)
 
-    def step(n0: int, n1: int, v: Array, m: Array, padded: Array) -> None:
-        transform_in(x, n0, ph, pw, th, tw, padded, v)
-        np.matmul(u, v, out=m)
-        transform_out(m, n0, th, tw, out)
+    def step(n0: int, n1: int, b: _WinogradScratch) -> None:
+        nb = n1 - n0
+        transform_in(x, n0, nb, ph, pw, th, tw, b.q, b.r, b.v, b.row)
+        cols = nb * tiles.slots
+        np.matmul(u, b.v_matrices[:, :, :cols], out=b.m_matrices[:, :, :cols])
+        transform_out(b.m, b.row, n0, nb, th, tw, b.r, out)
         if bias.size:
             out[n0:n1] += bias[:, None, None]
 
@@ -253,22 +285,25 @@ def _winograd_backward(dout: Array, x: Array, u: Array, tiles: _Tiles, need_dx: 
                        need_dw: bool) -> tuple[Array | None, Array | None]:
     """The adjoints: dM = A dY A^T; dU = dM @ V^T, dg = G^T dU G; dV = U^T @ dM, dx = B dV B^T."""
     dout, x = np.ascontiguousarray(dout), np.ascontiguousarray(x)
-    (ph, pw), th, tw = tiles.padding, tiles.th, tiles.tw
+    ph, pw, th, tw = tiles.kernel_args()
     dx = np.empty(x.shape, dtype=dout.dtype) if need_dx else None
     u_t = u.transpose(0, 2, 1)
     adjoint_out = ready(winograd.output_adjoint)
     transform_in = ready(winograd.input_transform)
     adjoint_in = ready(winograd.input_adjoint)
 
-    def step(n0: int, n1: int, v: Array, dm: Array, padded: Array) -> Array | None:
-        adjoint_out(dout, n0, th, tw, dm)
+    def step(n0: int, n1: int, b: _WinogradScratch) -> Array | None:
+        nb = n1 - n0
+        adjoint_out(dout, n0, nb, th, tw, b.r, b.m, b.row)
+        cols = nb * tiles.slots
+        dm, v = b.m_matrices[:, :, :cols], b.v_matrices[:, :, :cols]
         du = None
-        if need_dw:
-            transform_in(x, n0, ph, pw, th, tw, padded, v)
+        if need_dw:  # (the junk slots of dM are zero: they add nothing to dU)
+            transform_in(x, n0, nb, ph, pw, th, tw, b.q, b.r, b.v, b.row)
             du = np.matmul(dm, v.transpose(0, 2, 1))
         if need_dx:
             np.matmul(u_t, dm, out=v)  # v now holds dV
-            adjoint_in(v, n0, ph, pw, th, tw, padded, dx)
+            adjoint_in(b.v, b.row, n0, nb, ph, pw, th, tw, b.r, b.e, b.g, dx)
         return du
 
     partial = tiles.by_chunks(dout.dtype, step)
