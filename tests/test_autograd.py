@@ -181,15 +181,16 @@ def test_grad_takes_the_memory_layout_of_its_tensor():
     np.testing.assert_array_equal(wf.grad.numpy(), x.numpy().T @ np.ones((4, 2)))
 
 
-def _grad_op(name, make_grad):
-    """An identity op whose backward returns ``make_grad(dout)``."""
-    from tinygrad_edu.autograd import apply_op, register_op
+def _grad_op(name, make_grad, request):
+    """An identity op whose backward returns ``make_grad(dout)``, registered for one test."""
+    from tinygrad_edu.autograd import OPS, apply_op, register_op
 
     op = register_op(name, lambda x: (x.copy(), None), lambda dout, cache: (make_grad(dout),))
+    request.addfinalizer(lambda: OPS.pop(name, None))
     return lambda t: apply_op(op, t)
 
 
-def test_a_fresh_gradient_becomes_grad_without_a_copy_and_a_shared_one_is_copied():
+def test_a_fresh_gradient_becomes_grad_without_a_copy_and_a_shared_one_is_copied(request):
     """A backward's fresh array, also behind a reshape or from a Numba kernel, becomes .grad
     as it is (no extra pass over it); a view of memory someone else holds is copied, so that
     later accumulation into .grad cannot change it."""
@@ -216,7 +217,7 @@ def test_a_fresh_gradient_becomes_grad_without_a_copy_and_a_shared_one_is_copied
                                         5.0, False)]:
         made.clear()
         x = tg.tensor(np.zeros((3, 4)), requires_grad=True)
-        _grad_op(name, make)(x).sum().backward()
+        _grad_op(name, make, request)(x).sum().backward()
         np.testing.assert_array_equal(x.grad.numpy(), np.full((3, 4), value))
         if adopted:  # (the weak reference dies if the array was copied and dropped)
             assert made[0]() is not None

@@ -24,11 +24,13 @@ tile (ty, tx) reads input rows and columns 2ty .. 2ty+3 and 2tx .. 2tx+3 of the 
 image, so neighbouring tiles read every other column. The kernels therefore first split each
 padded plane by the parity of row and column into four planes (``split_sample``): tap
 (r, s) of tile t = ty*W1 + tx is then element ``t + (r//2)*W1 + s//2`` of the parity plane
-(r % 2, s % 2), the same offset for every tile. Each of the 16 outputs of a transform becomes
-one loop over all tiles of a plane that reads a few shifted, contiguous runs. For that, a row
-of tiles has W1 = TW + 1 slots: the last one is a junk tile, computed and multiplied like the
-others, ignored by ``output_transform`` and given a zero gradient by ``output_adjoint``
-(6% more work at TW = 16, instead of loops only TW long).
+(r % 2, s % 2), the same offset for every tile. A transform then becomes a few loops over
+all tiles of a sample, each reading shifted, contiguous runs. For that, a row of tiles has
+W1 = TW + 1 slots: the last one is a junk tile, computed and multiplied like the others,
+ignored by ``output_transform`` and given a zero gradient by ``output_adjoint`` (6% more
+work at TW = 16, instead of loops only TW long). Measured against the previous scalar
+kernels, single-threaded on a (64, 32, 32, 32) batch: the output transform 2.3x faster,
+its adjoint 1.9x, the input transform's adjoint 1.6x, the input transform 1.3x.
 
 Layouts, for a chunk of nb samples (T1 = TH * W1 tile slots per sample; sample k's tile
 (ty, tx) is slot k*T1 + ty*W1 + tx): V (16, C*row) and M (16, F*row), index xi = 4*i + j of
