@@ -110,6 +110,26 @@ def test_relu_and_clamp_match_torch_on_both_paths(dtype: type, size: int) -> Non
         assert x.grad.numpy().dtype == dtype
 
 
+def test_relu_and_sgd_kernels_give_the_same_result_on_one_and_two_threads() -> None:
+    import numba
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(3 * elementwise.PARALLEL_MIN_SIZE + 7).astype(np.float32)
+    results = []
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            out, mask = elementwise.relu(x)
+            p, b = x.copy(), x[::-1].copy()
+            elementwise.sgd_momentum(p, x, b, np.float32(-0.1), np.float32(0.9),
+                                     np.float32(0.01))
+            results.append((out, mask, elementwise.gate(x, mask), p, b))
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_relu_of_strided_and_integer_input_takes_numpy() -> None:
     """Views and integer arrays, which the kernels do not take, still work."""
     x = np.random.default_rng(2).standard_normal((300, 300))[:, ::2]

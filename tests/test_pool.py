@@ -627,6 +627,7 @@ def test_same_results_on_one_and_two_threads():
     rng = np.random.default_rng(5)
     x_np = rng.integers(-3, 4, size=(3, 5, 17, 13)).astype(np.float64)  # ties included
     fns = [lambda t: P.max_pool2d(t, 3, stride=2, padding=1, ceil_mode=True),
+           lambda t: P.max_pool2d(t, 2),  # the 2x2 kernels
            lambda t: P.avg_pool2d(t, 3, stride=1, padding=1),
            lambda t: P.adaptive_avg_pool2d(t, (5, 4)),
            lambda t: P.adaptive_max_pool2d(t, (6, 5))]
