@@ -647,6 +647,16 @@ def _call_hooks(hooks: list[Callable[[Any], Any]], g: NDArray[Any]) -> NDArray[A
     return g
 
 
+def _base_refcount(view: NDArray[Any]) -> int:
+    """``sys.getrefcount`` of a view's base, counted the way ``_private`` counts it."""
+    return sys.getrefcount(view.base)
+
+
+# What that count is for a base that only its view references (2 on CPython 3.11: the view's
+# reference and getrefcount's argument; Python versions differ, so it is measured).
+_ONE_REFERENCE = _base_refcount(np.empty(2).reshape(1, 2))
+
+
 def _private(g: NDArray[Any]) -> bool:
     """Only ``g`` reaches its memory, so it may become a ``.grad`` without a copy.
 
@@ -657,9 +667,7 @@ def _private(g: NDArray[Any]) -> bool:
     """
     link: Any = g
     while isinstance(link, np.ndarray) and not link.flags.owndata:
-        # two references to the base: the link's, and getrefcount's argument (no local
-        # variable may hold the base while counting)
-        if link.base is None or sys.getrefcount(link.base) > 2:
+        if link.base is None or _base_refcount(link) > _ONE_REFERENCE:
             return False
         link = link.base
         if isinstance(link, np.ndarray) and link.size != g.size:  # g is a slice of it
