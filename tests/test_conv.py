@@ -249,15 +249,16 @@ def test_winograd_conv2d_matches_torch_float32(case):
 
 def test_winograd_is_used_for_3x3_stride_1_convs_with_enough_channels():
     rng = np.random.default_rng(4)
-    w = rng.standard_normal((16, 16, 3, 3))
-    x = rng.standard_normal((2, 16, 8, 8))  # an 8x8 output: 16 tiles of 2x2 per sample
+    w = rng.standard_normal((8, 8, 3, 3))
+    x = rng.standard_normal((2, 8, 16, 16))  # a 16x16 output: 64 tiles of 2x2 per sample
     assert conv2d_forward(x, w, np.zeros(0), padding=(1, 1))[1].winograd is not None
     for kwargs in (dict(stride=(2, 2)), dict(dilation=(2, 2)), dict(groups=2)):
-        ws = w[:, :8] if kwargs.get("groups") else w
+        ws = w[:, :4] if kwargs.get("groups") else w
         _, cache = conv2d_forward(x, ws, np.zeros(0), **kwargs)
         assert cache.winograd is None, kwargs
-    assert conv2d_forward(x[:, :8], w[:, :8], np.zeros(0))[1].winograd is None  # few channels
-    small = rng.standard_normal((2, 16, 4, 4))  # a 4x4 output: only 4 tiles per sample
+    assert conv2d_forward(x[:, :4], w[:, :4], np.zeros(0))[1].winograd is None  # few channels
+    assert conv2d_forward(x, w[:4], np.zeros(0))[1].winograd is None  # few filters
+    small = rng.standard_normal((2, 8, 8, 8))  # an 8x8 output: only 16 tiles per sample
     assert conv2d_forward(small, w, np.zeros(0), padding=(1, 1))[1].winograd is None
     # and the two paths agree
     from unittest import mock

@@ -162,10 +162,12 @@ def _correlate_weight_grad(dy: Array, x: Array, groups: int, cols: _Columns) -> 
 # F(2x2, 3x3) filter transform G (kernels.winograd explains the algorithm).
 _WINOGRAD_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 # Below this many input or output channels, or 2x2 output tiles per sample, the 16 small
-# products lose to im2col (measured, forward+backward at batch 64: 16 channels at 32x32 0.64x
-# im2col's time, 128 at 8x8 0.89x, 256 at 4x4 1.23x, 512 at 2x2 3.3x).
-_WINOGRAD_MIN_CHANNELS = 16
-_WINOGRAD_MIN_TILES = 16
+# products and the transforms lose to im2col. Measured, forward+backward at batch 64, as a
+# fraction of im2col's time: 8 channels at 32x32 0.65x, 16 at 32x32 0.51x, 16 at 16x16
+# 0.86x, 128 at 16x16 0.84x; but 4 channels at 32x32 0.96x, 3 -> 32 channels 1.5x, and at
+# 8x8 (16 tiles, a junk tile for every 4) 1.07-1.12x for 16 to 128 channels.
+_WINOGRAD_MIN_CHANNELS = 8
+_WINOGRAD_MIN_TILES = 64
 
 
 def _use_winograd(x_shape: tuple[int, ...], w_shape: tuple[int, ...], geo: ConvGeometry,
