@@ -44,6 +44,7 @@ chunks on worker threads.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 # The four matrices, each applied to four (or two) planes at once, element by element: one
@@ -96,7 +97,8 @@ def _a(o0, o1, o2, o3, y0, y1, n):  # pragma: no cover - compiled
 def _deal(src, shift, even, odd, first):  # pragma: no cover - compiled
     """(even if z + shift is even else odd)[first + (z + shift) // 2] = src[z]: a row of the
     padded image (shift: its left padding) dealt to its parity planes."""
-    for z in range(src.shape[0]):  # (one loop with a branch: faster than two strided ones)
+    first, shift = np.uint64(first), np.uint64(shift)  # (unsigned: see kernels.conv)
+    for z in range(np.uint64(src.shape[0])):  # one loop with a branch: faster than two
         zz = z + shift
         if zz & 1:
             odd[first + (zz >> 1)] = src[z]
@@ -108,7 +110,8 @@ def _deal(src, shift, even, odd, first):  # pragma: no cover - compiled
 def _gather(even, odd, first, shift, dst):  # pragma: no cover - compiled
     """dst[z] = (even if z + shift is even else odd)[first + (z + shift) // 2]: the inverse of
     ``_deal``, a row of the (padded) image from its parity planes."""
-    for z in range(dst.shape[0]):
+    first, shift = np.uint64(first), np.uint64(shift)
+    for z in range(np.uint64(dst.shape[0])):
         zz = z + shift
         dst[z] = odd[first + (zz >> 1)] if zz & 1 else even[first + (zz >> 1)]
 
