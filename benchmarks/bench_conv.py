@@ -11,13 +11,12 @@ Each conv row times forward + backward (gradients for input, weight and bias) th
 Tensor API, best of 5 rounds of the median of ``--runs`` runs, both libraries at 2 threads.
 
 Measured (2 cores, quiet machine, OpenBLAS 0.3.31, torch 2.13 with oneDNN), over several
-runs: 3x3/2 f32 0.85-0.96x, f64 0.28-0.32x, 64x32x32x32 3x3 1.23-1.28x (Winograd F(2x2, 3x3)
-with vectorized transforms; 1.34-1.60x with the scalar ones, 2.2-2.4x with im2col),
-64x3x32x32 7x7 1.16-1.19x, training step 1.27-1.42x (1.44-1.9x before the 2x2 max-pool,
-ReLU and SGD kernels). The 7x7 rows and the training step are bounded by BLAS: per sample,
-im2col then a skinny (32 x 147) @ (147 x 1024) product that OpenBLAS runs at about
-90 GFLOP/s per core, where oneDNN convolves directly (torch's conv forward plus weight
-gradient take 5 ms of its 15 ms step, ours 12 ms of 19).
+runs: 3x3/2 f32 0.83-0.87x, f64 0.26-0.28x, 64x32x32x32 3x3 1.21-1.34x (Winograd F(2x2, 3x3)
+with vectorized transforms; 1.34-1.60x with scalar ones, 2.2-2.4x with im2col),
+64x3x32x32 7x7 0.92-0.96x, training step 1.15-1.31x (1.44-1.9x before the 2x2 max-pool,
+ReLU and SGD kernels and the vectorized im2col). What remains of the 7x7 rows and the
+training step is BLAS: per sample, im2col then a skinny (32 x 147) @ (147 x 1024) product
+that OpenBLAS runs at about 90 GFLOP/s per core, where oneDNN convolves directly.
 
 Run (unset the two variables that force a slow BLAS kernel here, for benchmarks only):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_conv.py
