@@ -29,8 +29,8 @@ all tiles of a sample, each reading shifted, contiguous runs. For that, a row of
 W1 = TW + 1 slots: the last one is a junk tile, computed and multiplied like the others,
 ignored by ``output_transform`` and given a zero gradient by ``output_adjoint`` (6% more
 work at TW = 16, instead of loops only TW long). Measured against the previous scalar
-kernels, single-threaded on a (64, 32, 32, 32) batch: the output transform 2.3x faster,
-its adjoint 1.9x, the input transform's adjoint 1.6x, the input transform 1.3x.
+kernels, single-threaded on a (64, 32, 32, 32) batch: the input transform 2.3x faster, the
+output transform 2.6x, its adjoint 2.2x, the input transform's adjoint 1.7x.
 
 Layouts, for a chunk of nb samples (T1 = TH * W1 tile slots per sample; sample k's tile
 (ty, tx) is slot k*T1 + ty*W1 + tx): V (16, C*row) and M (16, F*row), index xi = 4*i + j of
