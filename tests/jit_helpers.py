@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
+
+import numpy as np
 
 
 def assert_passes_without_jit(test_file: str, selection: str, timeout: int = 600) -> None:
@@ -20,3 +23,13 @@ def assert_passes_without_jit(test_file: str, selection: str, timeout: int = 600
         env=env, capture_output=True, text=True, timeout=timeout, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout, result.stdout
+
+
+def assert_python_function_matches(kernel: Any, *args: Any) -> None:
+    """``kernel.py_func`` (the plain Python loops) returns what the compiled kernel returns,
+    array for array (a tuple of results or a single one)."""
+    py_func = getattr(kernel, "py_func", kernel)
+    compiled, plain = kernel(*args), py_func(*args)
+    for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (compiled, plain)),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)

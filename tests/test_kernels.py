@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from jit_helpers import assert_passes_without_jit
+from jit_helpers import assert_passes_without_jit, assert_python_function_matches
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import elementwise, special
@@ -64,13 +64,8 @@ def test_relu_and_gate_match_numpy(dtype: type, shape: tuple[int, ...]) -> None:
 
 def test_relu_python_functions_match_compiled() -> None:
     x = _with_special_values(np.linspace(-2, 2, 33))
-    pairs = [(elementwise.relu, (x,)), (elementwise.gate, (x[::-1].copy(), x > 0))]
-    for kernel, args in pairs:
-        py_func = getattr(kernel, "py_func", kernel)
-        compiled, plain = kernel(*args), py_func(*args)
-        for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (compiled, plain)),
-                        strict=True):
-            np.testing.assert_array_equal(a, b)
+    assert_python_function_matches(elementwise.relu, x)
+    assert_python_function_matches(elementwise.gate, x[::-1].copy(), x > 0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

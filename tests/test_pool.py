@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from jit_helpers import assert_passes_without_jit
+from jit_helpers import assert_passes_without_jit, assert_python_function_matches
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import pool as kernels
@@ -339,11 +339,7 @@ def test_kernel_python_functions_match_compiled():
     calls.append((kernels.max_pool_2x2_bwd, (dout[:, :3, :3].copy(),
                                              kernels.max_pool_2x2_fwd(x, 3, 3)[1], 7, 6)))
     for kernel, kernel_args in calls:
-        py_func = getattr(kernel, "py_func", kernel)
-        compiled, plain = kernel(*kernel_args), py_func(*kernel_args)
-        for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (compiled, plain)),
-                        strict=True):
-            np.testing.assert_array_equal(a, b)
+        assert_python_function_matches(kernel, *kernel_args)
 
 
 def test_kernel_float32_stays_float32():
