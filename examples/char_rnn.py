@@ -28,9 +28,9 @@ import numpy as np
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
+from tinygrad_edu.nn import LSTM, Embedding
 from tinygrad_edu.nn.layers import Linear
 from tinygrad_edu.nn.module import Module
-from tinygrad_edu.nn.rnn import LSTM, Embedding
 from tinygrad_edu.nn.utils import clip_grad_norm_
 
 TEXT = Path(__file__).resolve().parent / "data" / "lighthouse.txt"

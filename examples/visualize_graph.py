@@ -8,7 +8,7 @@
 3. ``convnet_collapsed.svg``: a ConvNet with each module collapsed to one box (what you want
    for real models), plus the layer table of ``summary``.
 
-It also prints the backward pass of x*x + x step by step (``backward(explain=True)``).
+It also prints the backward pass of x*x + x step by step (``explain_backward``).
 
 Rendering SVG needs the graphviz program ``dot``; without it the script writes the ``.dot``
 sources instead and says how to install it.
@@ -26,7 +26,7 @@ from pathlib import Path
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.models import MLP, ConvNet
-from tinygrad_edu.viz import DotNotFoundError, draw_graph, summary, trace_modules
+from tinygrad_edu.viz import DotNotFoundError, draw_graph, explain_backward, summary, trace_modules
 from tinygrad_edu.viz.graph import GraphDrawing
 
 
@@ -80,7 +80,9 @@ def main() -> None:
 
     print("the backward pass of x*x + x at x = 3, step by step:")
     x = tg.tensor(3.0, requires_grad=True)
-    (x * x + x).backward(explain=True)
+    y = x * x + x
+    explain_backward(y)
+    y.backward()
     print(f"x.grad = {x.grad.item()}  (2x + 1 = 7)\n")
 
     for name, draw in (("expression", expression), ("mlp_modules", mlp_step),

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.nn import rnn as R
+from tinygrad_edu.nn import functional as R
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.models.captioning import CaptioningRNN
-from tinygrad_edu.nn.temporal import TemporalAffine, temporal_affine, temporal_softmax_loss
+from tinygrad_edu.nn.functional import temporal_affine, temporal_softmax_loss
+from tinygrad_edu.nn.temporal import TemporalAffine
 from tinygrad_edu.testing import gradcheck
 
 torch = pytest.importorskip("torch")

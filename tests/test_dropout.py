@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
-from tinygrad_edu.nn import dropout as D
+import tinygrad_edu.nn.functional as F
 from tinygrad_edu.ops import dropout as O
 from tinygrad_edu.testing import gradcheck
 
@@ -32,7 +32,7 @@ def _values(t):
 def test_each_output_is_dropped_or_scaled(shape, p, dtype, seed):
     tg.manual_seed(seed)
     x = tg.tensor(np.random.default_rng(seed).uniform(0.5, 2.0, shape).astype(dtype))
-    y = D.dropout(x, p)
+    y = F.dropout(x, p)
     assert y.dtype == np.dtype(dtype)
     assert y.shape == x.shape
     out, scaled = _values(y), _values(x) * dtype(1 / (1 - p))
@@ -43,19 +43,19 @@ def test_each_output_is_dropped_or_scaled(shape, p, dtype, seed):
 def test_mask_is_reproducible_under_manual_seed():
     x = tg.ones(500)
     tg.manual_seed(3)
-    first = _values(D.dropout(x, 0.3))
+    first = _values(F.dropout(x, 0.3))
     tg.manual_seed(3)
-    np.testing.assert_array_equal(_values(D.dropout(x, 0.3)), first)
-    assert not np.array_equal(_values(D.dropout(x, 0.3)), first)  # the stream moved on
+    np.testing.assert_array_equal(_values(F.dropout(x, 0.3)), first)
+    assert not np.array_equal(_values(F.dropout(x, 0.3)), first)  # the stream moved on
     tg.manual_seed(3)
-    np.testing.assert_array_equal(_values(D.Dropout(0.3)(x)), first)
+    np.testing.assert_array_equal(_values(tg.nn.Dropout(0.3)(x)), first)
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
 def test_fraction_kept_is_one_minus_p_and_the_mean_is_unchanged(p):
     tg.manual_seed(0)
     n = 200_000
-    out = _values(D.dropout(tg.ones(n, dtype=tg.float64), p))
+    out = _values(F.dropout(tg.ones(n, dtype=tg.float64), p))
     kept = np.mean(out != 0)
     assert abs(kept - (1 - p)) < 5 * np.sqrt(p * (1 - p) / n)
     assert abs(out.mean() - 1.0) < 5 * np.sqrt(p / (1 - p) / n)  # inverted dropout: E[out] = x
@@ -63,12 +63,12 @@ def test_fraction_kept_is_one_minus_p_and_the_mean_is_unchanged(p):
 
 def test_evaluation_mode_and_p_zero_return_the_input_itself_like_torch():
     x, xt = tg.randn(3, 4), torch.randn(3, 4)
-    assert D.dropout(x, 0.5, training=False) is x
+    assert F.dropout(x, 0.5, training=False) is x
     assert TF.dropout(xt, 0.5, training=False) is xt
-    assert D.dropout(x, 0.0) is x
+    assert F.dropout(x, 0.0) is x
     assert TF.dropout(xt, 0.0) is xt
-    assert D.dropout2d(tg.randn(2, 3, 4, 4), 0.0).shape == (2, 3, 4, 4)
-    layer = D.Dropout(0.9).eval()
+    assert F.dropout2d(tg.randn(2, 3, 4, 4), 0.0).shape == (2, 3, 4, 4)
+    layer = tg.nn.Dropout(0.9).eval()
     assert layer(x) is x
     assert layer.train().training
     assert layer(tg.ones(100)).tolist().count(0.0) > 50
@@ -79,7 +79,7 @@ def test_gradient_is_the_mask_over_keep_probability(dtype):
     rng = np.random.default_rng(1)
     x = tg.tensor(rng.uniform(0.5, 1.5, (6, 7)).astype(dtype), requires_grad=True)
     upstream = rng.standard_normal((6, 7)).astype(dtype)
-    y = D.dropout(x, 0.4)
+    y = F.dropout(x, 0.4)
     y.backward(tg.tensor(upstream))
     kept = _values(y) != 0
     assert x.grad.dtype == np.dtype(dtype)
@@ -98,7 +98,7 @@ def test_primitive_pair_called_directly_and_cache_holds_only_the_mask():
     np.testing.assert_array_equal(dx, cache.mask)
     again, _ = O.dropout_forward(x, p=0.25, generator=tg.Generator().manual_seed(7))
     np.testing.assert_array_equal(again, out)
-    y = D.dropout(tg.tensor(x, requires_grad=True), 0.25)
+    y = F.dropout(tg.tensor(x, requires_grad=True), 0.25)
     assert isinstance(y.grad_fn.cache, O.DropoutCache)
     assert all(isinstance(f, np.ndarray) for f in y.grad_fn.cache)
 
@@ -118,7 +118,7 @@ def test_gradcheck_with_a_fixed_mask():
 def test_dropout2d_drops_whole_channels(p):
     tg.manual_seed(4)
     x = tg.ones(8, 16, 3, 5, requires_grad=True)
-    y = D.dropout2d(x, p)
+    y = F.dropout2d(x, p)
     out = _values(y).reshape(8, 16, -1)
     per_channel = out[:, :, :1]
     assert np.all(out == per_channel)  # each channel all dropped or all kept
@@ -127,12 +127,12 @@ def test_dropout2d_drops_whole_channels(p):
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), _values(y))  # d(sum)/dx = the mask
     tg.manual_seed(4)
-    np.testing.assert_array_equal(_values(D.Dropout2d(p)(tg.ones(8, 16, 3, 5))), _values(y))
+    np.testing.assert_array_equal(_values(tg.nn.Dropout2d(p)(tg.ones(8, 16, 3, 5))), _values(y))
 
 
 def test_dropout2d_three_d_input_is_read_as_n_c_l_with_torchs_warning():
     with pytest.warns(UserWarning, match="input is interpreted as shape") as ours:
-        y = D.dropout2d(tg.ones(4, 6, 9), 0.5)
+        y = F.dropout2d(tg.ones(4, 6, 9), 0.5)
     with pytest.warns(UserWarning, match="input is interpreted as shape") as theirs:
         TF.dropout2d(torch.ones(4, 6, 9), 0.5)
     assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
@@ -143,7 +143,7 @@ def test_dropout2d_three_d_input_is_read_as_n_c_l_with_torchs_warning():
 @pytest.mark.parametrize("shape", [(4, 5), (2, 3, 2, 2, 2)])
 def test_dropout2d_other_ranks_warn_like_torch(shape):
     with pytest.warns(UserWarning, match="which is deprecated") as ours:
-        y = D.dropout2d(tg.ones(*shape), 0.5)
+        y = F.dropout2d(tg.ones(*shape), 0.5)
     with pytest.warns(UserWarning, match="which is deprecated") as theirs:
         TF.dropout2d(torch.ones(*shape), 0.5)
     assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
@@ -154,20 +154,20 @@ def test_dropout2d_other_ranks_warn_like_torch(shape):
 def test_p_one_gives_zeros_and_zero_gradient_like_torch():
     data = np.array([[1.0, -2.0, np.nan], [np.inf, 0.5, 3.0]])
     x = tg.tensor(data, requires_grad=True)
-    y = D.dropout(x, 1.0)
+    y = F.dropout(x, 1.0)
     np.testing.assert_array_equal(_values(y), TF.dropout(torch.tensor(data), 1.0).numpy())
     y.backward(tg.ones(2, 3, dtype=tg.float64))
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))
-    np.testing.assert_array_equal(_values(D.dropout2d(tg.ones(2, 3, 2, 2), 1.0)),
+    np.testing.assert_array_equal(_values(F.dropout2d(tg.ones(2, 3, 2, 2), 1.0)),
                                   np.zeros((2, 3, 2, 2)))
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5, 2])
 def test_probability_outside_zero_one_raises_like_torch(p):
     message = f"dropout probability has to be between 0 and 1, but got {p}"
-    for call in (lambda: D.dropout(tg.ones(3), p), lambda: D.dropout2d(tg.ones(1, 2, 2, 2), p),
-                 lambda: D.Dropout(p), lambda: D.Dropout2d(p),
-                 lambda: D.dropout(tg.ones(3), p, training=False)):
+    for call in (lambda: F.dropout(tg.ones(3), p), lambda: F.dropout2d(tg.ones(1, 2, 2, 2), p),
+                 lambda: tg.nn.Dropout(p), lambda: tg.nn.Dropout2d(p),
+                 lambda: F.dropout(tg.ones(3), p, training=False)):
         with pytest.raises(ValueError, match=message):
             call()
     with pytest.raises(ValueError, match=message):
@@ -177,29 +177,29 @@ def test_probability_outside_zero_one_raises_like_torch(p):
 def test_inplace_overwrites_the_input_and_keeps_the_graph():
     tg.manual_seed(5)
     x = tg.ones(50)
-    y = D.dropout(x, 0.5, inplace=True)
+    y = F.dropout(x, 0.5, inplace=True)
     assert y is x
     assert set(x.tolist()) == {0.0, 2.0}
     leaf = tg.ones(4, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
-        D.dropout(leaf, 0.5, inplace=True)
+        F.dropout(leaf, 0.5, inplace=True)
     h = leaf * 3.0
-    D.dropout(h, 0.5, inplace=True)
+    F.dropout(h, 0.5, inplace=True)
     h.sum().backward()
     np.testing.assert_array_equal(leaf.grad.numpy(), _values(h))  # 3 * mask, as h is
 
 
 def test_integer_input_raises():
     with pytest.raises(RuntimeError, match="floating point"):
-        D.dropout(tg.tensor([1, 2, 3]), 0.5)
+        F.dropout(tg.tensor([1, 2, 3]), 0.5)
     with pytest.raises(TypeError, match="Tensor"):
-        D.dropout(np.ones(3), 0.5)
+        F.dropout(np.ones(3), 0.5)
 
 
 def test_modules_follow_torch_repr_and_have_no_state():
-    for ours, theirs in ((D.Dropout(), torch.nn.Dropout()),
-                         (D.Dropout(0.2, inplace=True), torch.nn.Dropout(0.2, inplace=True)),
-                         (D.Dropout2d(0.3), torch.nn.Dropout2d(0.3))):
+    for ours, theirs in ((tg.nn.Dropout(), torch.nn.Dropout()),
+                         (tg.nn.Dropout(0.2, inplace=True), torch.nn.Dropout(0.2, inplace=True)),
+                         (tg.nn.Dropout2d(0.3), torch.nn.Dropout2d(0.3))):
         assert repr(ours) == repr(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict()) == []
         assert list(ours.parameters()) == []

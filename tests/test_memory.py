@@ -11,12 +11,12 @@ import numpy as np
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import optim
-from tinygrad_edu.autograd import Node, _toposort
+from tinygrad_edu.autograd import Node, toposort
 from tinygrad_edu.models import MLP
 
 
 def graph_nodes(t: tg.Tensor) -> list[Node]:
-    return [] if t.grad_fn is None else _toposort(t.grad_fn)
+    return [] if t.grad_fn is None else toposort(t.grad_fn)
 
 
 def cached_arrays(nodes: list[Node]) -> list[np.ndarray]:

@@ -14,7 +14,7 @@ from jit_helpers import assert_passes_without_jit, assert_python_function_matche
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import pool as kernels
-from tinygrad_edu.nn import pooling as P
+from tinygrad_edu.nn import functional as P
 from tinygrad_edu.ops import pool as ops
 from tinygrad_edu.testing import gradcheck
 
@@ -758,7 +758,7 @@ def test_input_must_be_a_tensor():
 ])
 def test_modules_match_torch(make):
     """Same repr (extra_repr), same output; the same lambda builds both modules."""
-    ours_module, torch_module = make(P), make(torch.nn)
+    ours_module, torch_module = make(tg.nn), make(torch.nn)
     assert repr(ours_module) == repr(torch_module)
     x = np.random.default_rng(6).standard_normal((2, 3, 7, 8))
     mine = ours_module(tg.tensor(x))

@@ -13,16 +13,17 @@ from jit_helpers import assert_passes_without_jit
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import rnn as kernels
-from tinygrad_edu.nn import rnn as R
+from tinygrad_edu.nn import functional as R
 from tinygrad_edu.ops import rnn as ops
 from tinygrad_edu.testing import gradcheck
 
 torch = pytest.importorskip("torch")
 
-MODULES = {"RNN": (R.RNN, torch.nn.RNN), "LSTM": (R.LSTM, torch.nn.LSTM),
-           "GRU": (R.GRU, torch.nn.GRU)}
-CELLS = {"RNNCell": (R.RNNCell, torch.nn.RNNCell), "LSTMCell": (R.LSTMCell, torch.nn.LSTMCell),
-         "GRUCell": (R.GRUCell, torch.nn.GRUCell)}
+MODULES = {"RNN": (tg.nn.RNN, torch.nn.RNN), "LSTM": (tg.nn.LSTM, torch.nn.LSTM),
+           "GRU": (tg.nn.GRU, torch.nn.GRU)}
+CELLS = {"RNNCell": (tg.nn.RNNCell, torch.nn.RNNCell),
+         "LSTMCell": (tg.nn.LSTMCell, torch.nn.LSTMCell),
+         "GRUCell": (tg.nn.GRUCell, torch.nn.GRUCell)}
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=2e-5)}
 
 
@@ -424,7 +425,7 @@ def _embedding_parity(case, dtype):
     options = dict(padding_idx=case["padding_idx"], scale_grad_by_freq=case["scale"],
                    max_norm=case["max_norm"])
     theirs = torch.nn.Embedding(case["rows"], case["dim"], **options)
-    ours = R.Embedding(case["rows"], case["dim"], **options)
+    ours = tg.nn.Embedding(case["rows"], case["dim"], **options)
     assert repr(ours) == repr(theirs)
     _copy_weights(ours, theirs, dtype)
     ids = rng.integers(0, case["rows"], case["shape"])
@@ -446,7 +447,7 @@ def test_embedding_matches_torch_float32(case):
 
 def test_embedding_from_pretrained_and_functional_match_torch():
     table = np.random.default_rng(7).standard_normal((5, 3))
-    ours = R.Embedding.from_pretrained(tg.tensor(table))
+    ours = tg.nn.Embedding.from_pretrained(tg.tensor(table))
     theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table))
     assert not ours.weight.requires_grad
     ids = np.array([[4, 0], [2, 2]])
@@ -471,15 +472,15 @@ def test_parameters_names_shapes_and_init_follow_torch():
     for kind, (ours_cls, theirs_cls) in CELLS.items():
         assert [(n, p.shape) for n, p in ours_cls(3, 4).named_parameters()] == \
             [(n, tuple(p.shape)) for n, p in theirs_cls(3, 4).named_parameters()], kind
-    emb = R.Embedding(1000, 4, padding_idx=2)
+    emb = tg.nn.Embedding(1000, 4, padding_idx=2)
     assert np.all(emb.weight.detach().numpy()[2] == 0)
     assert 0.9 < emb.weight.detach().numpy().std() < 1.1
 
 
 def test_module_gradcheck_float64():
     rng = np.random.default_rng(8)
-    lstm = R.LSTM(3, 2, num_layers=2, bidirectional=True).double()
-    gru = R.GRU(3, 2, batch_first=True).double()
+    lstm = tg.nn.LSTM(3, 2, num_layers=2, bidirectional=True).double()
+    gru = tg.nn.GRU(3, 2, batch_first=True).double()
     x, h0, c0 = rng.standard_normal((3, 2, 3)), rng.standard_normal((4, 2, 2)), \
         rng.standard_normal((4, 2, 2))
     assert gradcheck(lambda x, h, c: lstm(x, (h, c))[0], [x, h0, c0])
@@ -491,10 +492,10 @@ def test_module_gradcheck_float64():
 
 def test_dropout_between_layers_only_in_training():
     x = tg.randn(4, 3, 5)
-    model = R.LSTM(5, 6, num_layers=3, dropout=0.5)
+    model = tg.nn.LSTM(5, 6, num_layers=3, dropout=0.5)
     model.eval()
     eval_out = model(x)[0].detach().numpy()
-    no_dropout = R.LSTM(5, 6, num_layers=3)
+    no_dropout = tg.nn.LSTM(5, 6, num_layers=3)
     no_dropout.load_state_dict(model.state_dict())
     np.testing.assert_array_equal(eval_out, no_dropout(x)[0].detach().numpy())
     model.train()
@@ -504,12 +505,12 @@ def test_dropout_between_layers_only_in_training():
     np.testing.assert_array_equal(first, model(x)[0].detach().numpy())  # masks repeat with the seed
     assert not np.allclose(first, eval_out)
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
-        R.GRU(2, 2, dropout=0.3)
+        tg.nn.GRU(2, 2, dropout=0.3)
 
 
 def test_module_trains_and_state_dict_round_trips():
     tg.manual_seed(1)
-    model = R.GRU(2, 8, batch_first=True)
+    model = tg.nn.GRU(2, 8, batch_first=True)
     head = tg.nn.Linear(8, 1)
     opt = tg.optim.Adam(list(model.parameters()) + list(head.parameters()), lr=0.05)
     rng = np.random.default_rng(9)
@@ -524,7 +525,7 @@ def test_module_trains_and_state_dict_round_trips():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.1 * losses[0]
-    copy = R.GRU(2, 8, batch_first=True)
+    copy = tg.nn.GRU(2, 8, batch_first=True)
     copy.load_state_dict(model.state_dict())
     np.testing.assert_array_equal(copy(tg.tensor(x))[0].detach().numpy(),
                                   model(tg.tensor(x))[0].detach().numpy())
@@ -533,38 +534,38 @@ def test_module_trains_and_state_dict_round_trips():
 # ----------------------------------------------------------------------------- errors
 
 @pytest.mark.parametrize(("call", "error", "pattern"), [
-    (lambda: R.Embedding(10, 3)(tg.tensor([[1, 10]])), IndexError,
+    (lambda: tg.nn.Embedding(10, 3)(tg.tensor([[1, 10]])), IndexError,
      r"Embedding: token id 10 is out of range .* \[0, 9\]; input of shape \(1, 2\)"),
     (lambda: R.embedding(tg.tensor([-1]), tg.zeros(4, 2)), IndexError,
      r"embedding: token id -1 .* \[0, 3\]"),
-    (lambda: R.Embedding(4, 2)(tg.zeros(3)), RuntimeError, "Embedding: expected integer"),
-    (lambda: R.Embedding(4, 2, padding_idx=4), ValueError, "padding_idx"),
-    (lambda: R.RNN(3, 4)(tg.zeros(5, 2, 7)), RuntimeError,
+    (lambda: tg.nn.Embedding(4, 2)(tg.zeros(3)), RuntimeError, "Embedding: expected integer"),
+    (lambda: tg.nn.Embedding(4, 2, padding_idx=4), ValueError, "padding_idx"),
+    (lambda: tg.nn.RNN(3, 4)(tg.zeros(5, 2, 7)), RuntimeError,
      r"RNN: expected input of shape \(T, N, D\).*input_size = 3.*got \(5, 2, 7\)"),
-    (lambda: R.GRU(3, 4, batch_first=True)(tg.zeros(2, 5, 6)), RuntimeError,
+    (lambda: tg.nn.GRU(3, 4, batch_first=True)(tg.zeros(2, 5, 6)), RuntimeError,
      r"GRU: expected input of shape \(N, T, D\)"),
-    (lambda: R.LSTM(3, 4)(tg.zeros(2, 5, 3, 1)), ValueError, "LSTM: expected input"),
-    (lambda: R.RNN(3, 4, num_layers=2)(tg.zeros(5, 2, 3), tg.zeros(1, 2, 4)), RuntimeError,
+    (lambda: tg.nn.LSTM(3, 4)(tg.zeros(2, 5, 3, 1)), ValueError, "LSTM: expected input"),
+    (lambda: tg.nn.RNN(3, 4, num_layers=2)(tg.zeros(5, 2, 3), tg.zeros(1, 2, 4)), RuntimeError,
      r"RNN: expected hidden state h_0 of shape \(2, 2, 4\) \(num_layers \* num_directions, "
      r"batch, hidden_size\), got \(1, 2, 4\)"),
-    (lambda: R.LSTM(3, 4)(tg.zeros(5, 2, 3), (tg.zeros(1, 2, 4), tg.zeros(1, 3, 4))),
+    (lambda: tg.nn.LSTM(3, 4)(tg.zeros(5, 2, 3), (tg.zeros(1, 2, 4), tg.zeros(1, 3, 4))),
      RuntimeError, r"LSTM: expected hidden state c_0 of shape \(1, 2, 4\).*got \(1, 3, 4\)"),
-    (lambda: R.LSTM(3, 4)(tg.zeros(5, 2, 3), tg.zeros(1, 2, 4)), TypeError,
+    (lambda: tg.nn.LSTM(3, 4)(tg.zeros(5, 2, 3), tg.zeros(1, 2, 4)), TypeError,
      r"LSTM: expected hx = \(h_0, c_0\) to be a tuple"),
-    (lambda: R.GRU(3, 4)(tg.zeros(5, 3), tg.zeros(1, 2, 4)), RuntimeError,
+    (lambda: tg.nn.GRU(3, 4)(tg.zeros(5, 3), tg.zeros(1, 2, 4)), RuntimeError,
      r"GRU: expected hidden state h_0 of shape \(1, 4\) \(num_layers \* num_directions, "
      r"hidden_size\), got \(1, 2, 4\)"),
-    (lambda: R.RNNCell(3, 4)(tg.zeros(2, 3), tg.zeros(3, 4)), RuntimeError,
+    (lambda: tg.nn.RNNCell(3, 4)(tg.zeros(2, 3), tg.zeros(3, 4)), RuntimeError,
      r"RNNCell: expected hidden state hx of shape \(2, 4\) \(batch, hidden_size\), got "
      r"\(3, 4\)"),
-    (lambda: R.LSTMCell(3, 4)(tg.zeros(2, 5)), RuntimeError,
+    (lambda: tg.nn.LSTMCell(3, 4)(tg.zeros(2, 5)), RuntimeError,
      r"LSTMCell: expected input of shape \(N, 3\) or \(3,\) \(input_size=3\), got \(2, 5\)"),
-    (lambda: R.RNN(3, 4)(tg.zeros(5, 2, 3, dtype=tg.float64)), RuntimeError,
+    (lambda: tg.nn.RNN(3, 4)(tg.zeros(5, 2, 3, dtype=tg.float64)), RuntimeError,
      "RNN: input .*float64.* must have the same dtype"),
-    (lambda: R.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "nonlinearity"),
-    (lambda: R.LSTM(3, 4, proj_size=2), ValueError, "proj_size"),
-    (lambda: R.GRU(3, 0), ValueError, "hidden_size must be a positive int"),
-    (lambda: R.RNN(3, 4, dropout=1.5), ValueError, "dropout should be a number in range"),
+    (lambda: tg.nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "nonlinearity"),
+    (lambda: tg.nn.LSTM(3, 4, proj_size=2), ValueError, "proj_size"),
+    (lambda: tg.nn.GRU(3, 0), ValueError, "hidden_size must be a positive int"),
+    (lambda: tg.nn.RNN(3, 4, dropout=1.5), ValueError, "dropout should be a number in range"),
     (lambda: R.rnn_tanh(tg.zeros(2, 3), None, tg.zeros(4, 3), tg.zeros(4, 4)), RuntimeError,
      r"rnn_tanh: expected a time-major input of shape \(T, N, 3\)"),
     (lambda: R.lstm_cell(tg.zeros(2, 3), None, tg.zeros(8, 3), tg.zeros(8, 3)), RuntimeError,
@@ -593,7 +594,7 @@ def test_same_result_on_one_and_two_threads():
         for threads in (1, 2):
             numba.set_num_threads(threads)
             tg.manual_seed(0)
-            emb, lstm = R.Embedding(50, 7), R.LSTM(5, 7, bidirectional=True)
+            emb, lstm = tg.nn.Embedding(50, 7), tg.nn.LSTM(5, 7, bidirectional=True)
             xt = tg.tensor(x, requires_grad=True)
             (lstm(xt)[0].sum() + emb(tg.tensor(ids)).sum()).backward()
             results.append([xt.grad.numpy(), emb.weight.grad.numpy()] +

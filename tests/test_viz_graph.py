@@ -166,16 +166,17 @@ def test_gradient_norm_colours_after_backward() -> None:
 @needs_dot
 def test_nan_is_marked_where_it_is_produced() -> None:
     x = tg.tensor([1.0, -1.0, 4.0], requires_grad=True)
+    w = tg.tensor(2.0, requires_grad=True)
     y = x.log()          # log(-1) = NaN: this op produced it
-    z = (y * 2.0).sum()  # these only carry it along
-    nodes, _ = parse(draw_graph(z, params={"x": x}))
+    z = (y * w).sum()    # these only carry it along
+    nodes, _ = parse(draw_graph(z, params={"x": x, "w": w}))
     drawn = graph_nodes(nodes)
     producers = [n for n in drawn.values() if NAN_FILL in n.fills]
     assert [n.texts[0] for n in producers] == ["log"]
     assert "produced NaN" in producers[0].texts
     assert NAN_BORDER in producers[0].strokes
     holders = [n for n in drawn.values() if "contains NaN" in n.texts]
-    # log's output (mul saved it) and the sum; mul's output is gone (nothing saved it)
+    # log's output (mul saved it for w's gradient) and the sum; mul's output is gone
     assert len(holders) == 2
     assert all(NAN_BORDER in n.strokes for n in holders)
     assert NAN_BORDER not in by_first_line(drawn, "x").strokes

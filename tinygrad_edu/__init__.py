@@ -14,9 +14,15 @@ Example:
 # First, before numpy and Numba load their thread pools and before the first large array:
 # thread and malloc settings (see _runtime; the user's own settings win).
 from . import _runtime  # noqa: F401  # isort: skip
-from . import cuda, data, nn, optim, utils
+from . import cuda, data, nn, ops, optim, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .creation import (
+from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
+from .dtypes import device, double, float32, float64, int32, int64, long
+from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
+from .random import Generator, default_generator, initial_seed, manual_seed
+from .serialization import load, save
+from .tensor import Tensor
+from .tensor.creation import (
     arange,
     empty,
     empty_like,
@@ -38,14 +44,8 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
-from .dtypes import device, double, float32, float64, int32, int64, long
-from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
-from .functions import *  # noqa: F403 - torch.* style functions
-from .functions import __all__ as _function_names
-from .random import Generator, default_generator, initial_seed, manual_seed
-from .serialization import load, save
-from .tensor import Tensor
+from .tensor.functions import *  # noqa: F403 - torch.* style functions
+from .tensor.functions import __all__ as _function_names
 
 __version__ = "0.1.0"
 
@@ -56,5 +56,5 @@ __all__ = [
     "full", "full_like", "initial_seed", "int32", "int64", "is_grad_enabled", "linspace",
     "load", "long", "manual_seed", "nn", "no_grad", "ones", "ones_like", "optim", "rand",
     "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "save",
-    "set_grad_enabled", "tensor", "utils", "zeros", "zeros_like", *_function_names,
+    "set_grad_enabled", "tensor", "utils", "ops", "zeros", "zeros_like", *_function_names,
 ]

@@ -63,12 +63,11 @@ def shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def index_key(key: Any, shape: tuple[int, ...], name: str = "getitem") -> Any:
-    """Turn Tensors in an index into arrays and check integer indices against the shape."""
+    """Check an index (Tensors already turned into arrays) against the shape; lists become
+    arrays."""
     parts = key if isinstance(key, tuple) else (key,)
     out = []
     for k in parts:
-        if hasattr(k, "_data"):  # a Tensor
-            k = k._data
         if isinstance(k, list):
             k = np.asarray(k)
         if isinstance(k, str | bytes | float | dict | set):
@@ -134,3 +133,26 @@ def split_int_index(key: Any) -> tuple[Any, Any]:
     rest = tuple(slice(None) if k is None else k for k in parts
                  if not isinstance(k, int | np.integer))
     return first, rest
+
+
+def check_number(value: Any, arg: str, name: str) -> None:
+    """TypeError naming the function unless ``value`` is a real number (bools are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise TypeError(f"{name}: argument '{arg}' must be a number, got {value!r}")
+
+
+def pair(value: Any, name: str, arg: str) -> tuple[int, int]:
+    """An int or a sequence of one or two ints, as an (H, W) pair (PyTorch's rule).
+
+    TypeError for anything that is not an int, RuntimeError for a sequence of another length;
+    the caller checks the range (PyTorch's messages differ per argument).
+    """
+    items = tuple(value) if isinstance(value, list | tuple) else (value,)
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            raise TypeError(f"{name}: {arg} must be an int or a tuple of two ints, got "
+                            f"{value!r}")
+    if len(items) not in (1, 2):
+        raise RuntimeError(f"{name}: {arg} must either be a single int, or a tuple of two "
+                           f"ints, got {value!r}")
+    return (int(items[0]), int(items[-1]))

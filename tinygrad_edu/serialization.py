@@ -62,7 +62,7 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
 def _encode(obj: Any, arrays: dict[str, Any], where: str) -> Any:
     if isinstance(obj, Tensor | np.ndarray):
         name = f"a{len(arrays)}"
-        data = obj._data if isinstance(obj, Tensor) else obj
+        data = obj.numpy(force=True) if isinstance(obj, Tensor) else obj
         if data.dtype.hasobject:
             raise TypeError(f"save: {where} is an object array, which can't be saved safely")
         arrays[name] = np.require(data, requirements="C")  # keeps 0-d arrays 0-d

@@ -72,7 +72,7 @@ Array = NDArray[Any]
 # ----------------------------------------------------------------------------- metrics
 
 def _array(x: Any) -> Array:
-    return x._data if isinstance(x, Tensor) else np.asarray(x)
+    return x.numpy(force=True) if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _labels(output: Any) -> Array:
@@ -178,14 +178,14 @@ def _split_batch(batch: Any) -> tuple[Any, Any]:
 
 def _is_classification(output: Tensor, target: Any) -> bool:
     target = _array(target)
-    out = output._data
+    out = output.numpy(force=True)
     return target.dtype.kind in "iu" and out.ndim == target.ndim + 1 and out.ndim >= 2
 
 
 def _count_correct(output: Tensor, target: Any) -> int | None:
     if not _is_classification(output, target):
         return None
-    return int(np.sum(output._data.argmax(axis=1) == _array(target)))
+    return int(np.sum(output.numpy(force=True).argmax(axis=1) == _array(target)))
 
 
 def predict(model: Module, loader: Iterable[Any]) -> tuple[Array, Array]:
@@ -199,7 +199,7 @@ def predict(model: Module, loader: Iterable[Any]) -> tuple[Array, Array]:
     with _evaluating(model), no_grad():
         for batch in loader:
             x, y = _split_batch(batch)
-            outputs.append(model(x)._data)
+            outputs.append(model(x).numpy(force=True))
             targets.append(_array(y))
     if not outputs:
         raise ValueError("predict: the loader yielded no batches")
@@ -575,7 +575,7 @@ class Trainer:
         if improved:
             self.best_score, self.best_epoch, self.wait = float(score), self.epoch, 0
             if self.keep_best:
-                self.best_state = {k: v._data.copy()
+                self.best_state = {k: v.numpy(force=True).copy()
                                    for k, v in self.model.state_dict().items()}
         else:
             self.wait += 1
@@ -625,7 +625,7 @@ class Trainer:
                              f"{'without' if state['scheduler'] is None else 'with'} a "
                              f"scheduler, but this trainer has "
                              f"{'one' if self.scheduler is not None else 'none'}")
-        model_before = {k: v._data.copy() for k, v in self.model.state_dict().items()}
+        model_before = {k: v.numpy(force=True).copy() for k, v in self.model.state_dict().items()}
         self.model.load_state_dict(state["model"])
         try:
             self.optimizer.load_state_dict(state["optimizer"])

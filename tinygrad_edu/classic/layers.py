@@ -36,10 +36,11 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import creation
-from ..ops import composite, elementwise, loss, matmul, norm, pool
+from ..nn import functional as F
 from ..ops import conv as conv_ops
 from ..ops import dropout as dropout_ops
+from ..ops import elementwise, loss, matmul, norm, pool
+from ..tensor import creation
 from . import _checks
 
 Array = NDArray[Any]
@@ -129,7 +130,7 @@ def svm_loss(x: Array, y: Array) -> tuple[float, Array]:
     """Multiclass hinge loss, sum over the wrong classes of max(0, x_j - x_y + 1), mean over N.
 
     PyTorch: ``C * F.multi_margin_loss(x, y)`` (PyTorch also divides by the number of
-    classes C). Computed by the engine's ``multi_margin_loss`` composite and autograd; at a
+    classes C). Computed by the engine's ``F.multi_margin_loss`` composite and autograd; at a
     hinge (margin exactly 0) the class counts as inactive.
 
     Returns:
@@ -138,7 +139,7 @@ def svm_loss(x: Array, y: Array) -> tuple[float, Array]:
     x = _checks.array("svm_loss", "x", x, 2)
     y = _checks.labels("svm_loss", y, x.shape[0], x.shape[1])
     xt = creation.tensor(x, requires_grad=True)
-    loss = composite.multi_margin_loss(xt, creation.tensor(y.astype(np.int64))) * x.shape[1]
+    loss = F.multi_margin_loss(xt, creation.tensor(y.astype(np.int64))) * x.shape[1]
     loss.backward()
     assert xt.grad is not None
     return float(loss.item()), xt.grad.numpy()

@@ -55,7 +55,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate: got an empty batch")
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return Tensor(np.stack([_checked(t, elem, Tensor)._data for t in batch]))
+        return Tensor(np.stack([_checked(t, elem, Tensor).numpy(force=True) for t in batch]))
     if isinstance(elem, np.ndarray | np.generic):
         if isinstance(elem, np.ndarray) and elem.dtype.hasobject:
             raise TypeError("default_collate: got a numpy array of Python objects; samples "
@@ -203,4 +203,4 @@ def _gather(source: tuple[tuple[Any, ...], Indices | None], indices: Indices) ->
     n = len(arrays[0])
     if rows.size and not (-n <= rows.min() and rows.max() < n):
         raise IndexError(f"DataLoader: sample index out of range for a dataset of {n} samples")
-    return [Tensor((a._data if isinstance(a, Tensor) else a)[rows]) for a in arrays]
+    return [Tensor((a.numpy(force=True) if isinstance(a, Tensor) else a)[rows]) for a in arrays]

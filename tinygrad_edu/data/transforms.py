@@ -33,7 +33,7 @@ Array = NDArray[Any]
 def _unwrap(img: Any, name: str, min_dim: int = 3) -> tuple[Array, bool]:
     """The array inside ``img`` and whether it was a Tensor; checks the (C, H, W) layout."""
     is_tensor = isinstance(img, Tensor)
-    array = img._data if is_tensor else img
+    array = img.numpy(force=True) if is_tensor else img
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{name}: expected a (C, H, W) numpy array or Tensor, got "
                         f"{type(img).__name__}")

@@ -20,13 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import creation, dtypes
+from .. import dtypes
 from ..autograd import no_grad
+from ..nn import LSTM, RNN, Embedding
+from ..nn.functional import temporal_softmax_loss
 from ..nn.layers import Linear
 from ..nn.module import Module
-from ..nn.rnn import LSTM, RNN, Embedding
-from ..nn.temporal import TemporalAffine, temporal_softmax_loss
-from ..tensor import Tensor
+from ..nn.temporal import TemporalAffine
+from ..tensor import Tensor, creation
 
 __all__ = ["CaptioningRNN"]
 
@@ -165,7 +166,7 @@ class CaptioningRNN(Module):
 
     def decode(self, captions: Any) -> list[str]:
         """Word ids (N, T) to strings, skipping ``<NULL>`` and stopping after ``<END>``."""
-        ids = np.asarray(captions._data if isinstance(captions, Tensor) else captions)
+        ids = np.asarray(captions.numpy(force=True) if isinstance(captions, Tensor) else captions)
         ids = ids.reshape(1, -1) if ids.ndim == 1 else ids
         texts = []
         for row in ids:
@@ -198,7 +199,7 @@ class CaptioningRNN(Module):
         return feats if feats.dtype == dtype else feats.type(dtype)
 
     def _captions(self, captions: Any, n: int, min_length: int) -> NDArray:
-        ids = np.asarray(captions._data if isinstance(captions, Tensor) else captions)
+        ids = np.asarray(captions.numpy(force=True) if isinstance(captions, Tensor) else captions)
         if ids.ndim != 2 or ids.shape[0] != n or ids.shape[1] < min_length or \
                 ids.dtype.kind not in "iu":
             raise ValueError(f"CaptioningRNN: expected integer captions of shape ({n}, L) with "

@@ -1,148 +1,17 @@
-"""Convolution layers: ``conv2d`` / ``conv_transpose2d`` functions and their modules.
-
-The functions check their arguments (ranks, channels, groups, sizes) and then call the
-``conv2d`` / ``conv_transpose2d`` ops (``tinygrad_edu/ops/conv.py``), where the lesson lives.
-"""
+"""Convolution layers: ``Conv2d`` and ``ConvTranspose2d`` (``F.conv2d`` and friends are in
+``nn/functional/conv.py``; the math in ``tinygrad_edu/ops/conv.py``)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-import numpy as np
-
-from .. import creation, dtypes
-from ..autograd import OPS, apply_op
-from ..ops.conv import conv_output_size
-from ..tensor import Tensor
+from .. import dtypes
+from ..tensor import Tensor, creation
+from . import functional as F
 from . import init
+from .functional.conv import conv_pair
 from .module import Module, Parameter
-
-Pair = tuple[int, int]
-
-
-def _pair(value: Any, name: str, what: str, minimum: int) -> Pair:
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) for v in pair):
-        raise TypeError(f"{name}: {what} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{name}: {what} must be >= {minimum}, got {value!r}")
-    return pair  # type: ignore[return-value]
-
-
-def _check_input(name: str, x: Tensor, weight: Tensor, bias: Tensor | None, groups: int,
-                 in_channels: int, out_channels: int) -> None:
-    if x.ndim not in (3, 4):
-        raise RuntimeError(f"{name}: expected 3D (unbatched) or 4D (batched) input, got input "
-                           f"of shape {x.shape}")
-    if weight.ndim != 4:
-        raise RuntimeError(f"{name}: expected a 4D weight, got shape {weight.shape}")
-    if x.dtype.kind != "f" or x.dtype != weight.dtype:
-        raise RuntimeError(f"{name}: input ({x.dtype}) and weight ({weight.dtype}) must have "
-                           "the same floating point dtype")
-    if groups < 1 or in_channels % groups or out_channels % groups:
-        raise RuntimeError(f"{name}: in_channels ({in_channels}) and out_channels "
-                           f"({out_channels}) must both be divisible by groups ({groups})")
-    if x.shape[-3] != in_channels:
-        raise RuntimeError(f"{name}: input of shape {x.shape} has {x.shape[-3]} channels, but "
-                           f"weight of shape {weight.shape} with groups={groups} expects "
-                           f"{in_channels}")
-    if bias is not None and bias.shape != (out_channels,):
-        raise RuntimeError(f"{name}: bias should have shape ({out_channels},), got "
-                           f"{bias.shape}")
-
-
-def _run(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, **static: Any) -> Tensor:
-    """Add/remove the batch dim of unbatched input around the op."""
-    batched = x.ndim == 4
-    x4 = x if batched else x.unsqueeze(0)
-    b = bias if bias is not None else x._wrap(np.empty(0, dtype=x.dtype))
-    out = apply_op(OPS[op], x4, weight, b.type(x.dtype), **static)
-    return out if batched else out.squeeze(0)
-
-
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
-           stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
-    """2-D convolution (cross-correlation, as in every deep-learning library).
-
-    Args:
-        input: (N, C, H, W) or (C, H, W).
-        weight: (F, C / groups, KH, KW).
-        bias: (F,) or None.
-        stride, padding, dilation: ints or (h, w) pairs; padding may be ``'valid'`` or
-            ``'same'`` (stride 1).
-        groups: split channels into this many independent convolutions.
-    """
-    name = "conv2d"
-    _check_input(name, input, weight, bias, groups, weight.shape[1] * groups, weight.shape[0])
-    s = _pair(stride, name, "stride", 1)
-    d = _pair(dilation, name, "dilation", 1)
-    kh, kw = weight.shape[2:]
-    if isinstance(padding, str):
-        input, p = _string_padding(input, padding, s, d, (kh, kw))
-    else:
-        p = _pair(padding, name, "padding", 0)
-    h, w = input.shape[-2:]
-    oh, ow = (conv_output_size(n, k, s_, p_, d_)
-              for n, k, s_, p_, d_ in zip((h, w), (kh, kw), s, p, d, strict=True))
-    if oh < 1 or ow < 1:
-        raise RuntimeError(f"{name}: kernel size {(kh, kw)} (dilation {d}) can't be greater "
-                           f"than the padded input size {(h + 2 * p[0], w + 2 * p[1])}; input "
-                           f"shape {input.shape}, padding {p}")
-    return _run("conv2d", input, weight, bias, stride=s, padding=p, dilation=d, groups=groups)
-
-
-def _string_padding(x: Tensor, padding: str, stride: Pair, dilation: Pair, kernel: Pair
-                    ) -> tuple[Tensor, Pair]:
-    """PyTorch's padding='valid' / 'same'; odd total 'same' padding goes right and bottom."""
-    if padding == "valid":
-        return x, (0, 0)
-    if padding != "same":
-        raise ValueError(f"conv2d: invalid padding string {padding!r}, should be one of "
-                         "'valid' or 'same'")
-    if stride != (1, 1):
-        raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
-    totals = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
-    sym = (totals[0] // 2, totals[1] // 2)
-    extra = (0, totals[1] % 2, 0, totals[0] % 2)
-    if any(extra):
-        from .functional import pad
-
-        x = pad(x, extra)
-    return x, sym
-
-
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
-                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-                     groups: int = 1, dilation: Any = 1) -> Tensor:
-    """Transposed 2-D convolution (the gradient of conv2d with respect to its input).
-
-    Args:
-        input: (N, Cin, H, W) or (Cin, H, W).
-        weight: (Cin, Cout / groups, KH, KW).
-        bias: (Cout,) or None.
-        stride, padding, output_padding, dilation: ints or (h, w) pairs; output_padding adds
-            rows/columns at the bottom/right and must be smaller than stride or dilation.
-        groups: split channels into this many independent blocks.
-    """
-    name = "conv_transpose2d"
-    _check_input(name, input, weight, bias, groups, weight.shape[0], weight.shape[1] * groups)
-    s = _pair(stride, name, "stride", 1)
-    p = _pair(padding, name, "padding", 0)
-    op = _pair(output_padding, name, "output_padding", 0)
-    d = _pair(dilation, name, "dilation", 1)
-    if any(o >= max(s_, d_) for o, s_, d_ in zip(op, s, d, strict=True)):
-        raise ValueError(f"{name}: output padding {op} must be smaller than either stride {s} "
-                         f"or dilation {d}")
-    h, w = input.shape[-2:]
-    kh, kw = weight.shape[2:]
-    oh = (h - 1) * s[0] - 2 * p[0] + d[0] * (kh - 1) + op[0] + 1
-    ow = (w - 1) * s[1] - 2 * p[1] + d[1] * (kw - 1) + op[1] + 1
-    if oh < 1 or ow < 1:
-        raise RuntimeError(f"{name}: output size {(oh, ow)} is too small for input shape "
-                           f"{input.shape} with kernel {(kh, kw)} and padding {p}")
-    return _run("conv_transpose2d", input, weight, bias, stride=s, padding=p,
-                output_padding=op, dilation=d, groups=groups)
 
 
 class _ConvNd(Module):
@@ -156,12 +25,12 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, name, "kernel_size", 1)
-        self.stride = _pair(stride, name, "stride", 1)
-        self.padding = padding if isinstance(padding, str) else _pair(padding, name, "padding",
-                                                                      0)
-        self.dilation = _pair(dilation, name, "dilation", 1)
-        self.output_padding = _pair(output_padding, name, "output_padding", 0)
+        self.kernel_size = conv_pair(kernel_size, name, "kernel_size")
+        self.stride = conv_pair(stride, name, "stride")
+        self.padding = padding if isinstance(padding, str) else conv_pair(padding, name,
+                                                                           "padding")
+        self.dilation = conv_pair(dilation, name, "dilation")
+        self.output_padding = conv_pair(output_padding, name, "output_padding")
         shape = ((in_channels, out_channels // groups) if transposed else
                  (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = Parameter(creation.empty(*shape, dtype=dtype))
@@ -229,7 +98,7 @@ class Conv2d(_ConvNd):
                          groups, bias, False, device=device, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                       self.groups)
 
 
@@ -261,5 +130,5 @@ class ConvTranspose2d(_ConvNd):
                          groups, bias, True, output_padding, device=device, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                 self.output_padding, self.groups, self.dilation)

@@ -8,8 +8,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
-from .. import creation, dtypes
-from ..tensor import Tensor
+from .. import dtypes
+from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
 from .module import Module, Parameter

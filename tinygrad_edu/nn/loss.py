@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..ops.composite import check_reduction
 from ..tensor import Tensor
 from . import functional as F
+from .functional.loss import check_reduction
 from .module import Module
 
 

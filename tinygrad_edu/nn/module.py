@@ -15,8 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import dtypes
-from ..autograd import no_grad
-from ..tensor import Tensor, as_array
+from ..tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -30,10 +29,8 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        array = np.zeros(0, dtype=np.float32) if data is None else as_array(data, None)
-        super().__init__(array)
-        if isinstance(data, Tensor):
-            self._version = data._version  # shares memory with data, like torch
+        # a Tensor's memory (and version counter) is shared, as in PyTorch
+        super().__init__(np.zeros(0, dtype=np.float32) if data is None else data)
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
@@ -272,7 +269,7 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor(np.zeros_like(p.grad._data))
+                    p.grad = Tensor(np.zeros_like(p.grad.numpy()))
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and on this module."""
@@ -301,9 +298,9 @@ class Module:
                 raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dtype}")
             for t in list(self.parameters()) + list(self.buffers()):
                 if t.dtype.kind == "f":
-                    t._data = t._data.astype(dtype)
+                    t.data = t.data.type(dtype)
                     if t.grad is not None:
-                        t.grad = Tensor(t.grad._data.astype(dtype))
+                        t.grad = t.grad.type(dtype)
         return self
 
     def float(self) -> Module:
@@ -376,10 +373,9 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
                                "\n\t".join(errors))
-        with no_grad():
-            for key, value in arrays.items():
-                own[key]._data[...] = value
-                own[key]._version[0] += 1
+        for key, value in arrays.items():
+            with own[key].mutate() as target:
+                target[...] = value
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
@@ -405,7 +401,7 @@ class Module:
 def _array_of(value: Any) -> Any:
     """The array inside a Tensor, or the value itself (numpy arrays, torch tensors)."""
     if isinstance(value, Tensor):
-        return value._data
+        return value.numpy(force=True)
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a PyTorch tensor
         return value.detach().cpu().numpy()
     return value

@@ -1,20 +1,9 @@
-"""Embeddings and recurrent layers: functions and PyTorch's modules.
+"""Recurrent layers: PyTorch's ``RNN``, ``LSTM``, ``GRU``, ``RNNCell``, ``LSTMCell``, ``GRUCell``.
 
-Functions:
-
-- ``embedding(input, weight, padding_idx=None, ...)``: ``F.embedding``;
-- ``rnn_tanh_cell``, ``rnn_relu_cell``, ``lstm_cell``, ``gru_cell``: one time step, with the
-  signatures of ``torch.rnn_tanh_cell`` etc.;
-- ``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru``: one layer in one direction over a time-major
-  sequence (T, N, D), returning ``(output, h_n)`` (``(output, (h_n, c_n))`` for the LSTM).
-
-Modules: ``Embedding``, ``RNN``, ``LSTM``, ``GRU`` (layers stacked, optionally bidirectional,
-with dropout between layers), ``RNNCell``, ``LSTMCell``, ``GRUCell``. Names, shapes, defaults
-and return values are PyTorch's.
-
-The functions check shapes and dtypes (errors name the function or module, the shape seen
-and the shape expected) and call the ops of ``tinygrad_edu/ops/rnn.py``, where the forward and
-backward of every step and sequence are written out.
+The sequence modules stack layers (optionally bidirectional, with dropout between layers) of
+the one-layer functions of ``nn/functional/rnn.py``; the cell modules call the one-step
+functions. Names, shapes, defaults and return values are PyTorch's. The forward and backward
+of every step and sequence are written out in ``tinygrad_edu/ops/rnn.py``.
 """
 
 from __future__ import annotations
@@ -23,398 +12,18 @@ import math
 import warnings
 from typing import Any
 
-import numpy as np
-
-from .. import creation, dtypes
-from ..autograd import OPS, no_grad
-from ..autograd import apply_op as _apply_op
-from ..functions import cat, stack
-from ..ops import rnn as _rnn_ops  # noqa: F401 - importing registers the ops
-from ..tensor import Tensor
+from .. import dtypes
+from ..tensor import Tensor, creation
+from ..tensor.functions import cat, stack
+from . import functional as F
 from . import init
-from .dropout import dropout as _dropout
+from .functional.rnn import GATES, cell, check_dtypes, check_state, state_pair, zeros_state
+from .functional.rnn import layer as run_layer
 from .module import Module, Parameter
 
-__all__ = [
-    "GRU", "LSTM", "RNN", "Embedding", "GRUCell", "LSTMCell", "RNNBase", "RNNCell",
-    "RNNCellBase", "embedding", "gru", "gru_cell", "lstm", "lstm_cell", "rnn_relu",
-    "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell",
-]
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
-_GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 _MODE_OPS = {"RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu", "LSTM": "lstm", "GRU": "gru"}
-
-
-# ----------------------------------------------------------------------------- embedding
-
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
-              max_norm: float | None = None, norm_type: float = 2.0,
-              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Look up rows of ``weight``: out[...] = weight[input[...]].
-
-    Args:
-        input: integer token ids (any shape), each in [0, num_embeddings).
-        weight: the table (num_embeddings, embedding_dim).
-        padding_idx: this id's row gets no gradient (it stays as it is during training).
-        max_norm: rows that are looked up and whose ``norm_type``-norm exceeds ``max_norm``
-            are rescaled to that norm first, in place (as in PyTorch).
-        norm_type: the p of the p-norm for ``max_norm``.
-        scale_grad_by_freq: divide each row's gradient by the count of its id in the batch.
-        sparse: sparse gradients are not supported; must be False.
-
-    Returns:
-        (*input.shape, embedding_dim).
-    """
-    return _embedding("embedding", input, weight, padding_idx, max_norm, norm_type,
-                      scale_grad_by_freq, sparse)
-
-
-def _embedding(name: str, input: Any, weight: Tensor, padding_idx: int | None,  # noqa: A002
-               max_norm: float | None, norm_type: float, scale_grad_by_freq: bool,
-               sparse: bool) -> Tensor:
-    ids = input if isinstance(input, Tensor) else creation.tensor(np.asarray(input))
-    if ids.dtype.kind not in "iu":
-        raise RuntimeError(f"{name}: expected integer token ids (int64 or int32), got dtype "
-                           f"{ids.dtype} for input of shape {ids.shape}; use input.long()")
-    if weight.ndim != 2:
-        raise RuntimeError(f"{name}: expected a 2-D weight (num_embeddings, embedding_dim), "
-                           f"got shape {weight.shape}")
-    rows = weight.shape[0]
-    _check_ids(name, ids, rows)
-    if sparse:
-        raise ValueError(f"{name}: sparse gradients are not supported; use sparse=False")
-    pad = _padding_index(name, padding_idx, rows)
-    if max_norm is not None:
-        _renorm_rows(weight, ids, max_norm, norm_type)
-    return _apply_op(OPS["embedding"], ids, weight, padding_idx=-1 if pad is None else pad,
-                     scale_grad_by_freq=bool(scale_grad_by_freq))
-
-
-def _check_ids(name: str, ids: Tensor, rows: int) -> None:
-    data = ids._data
-    bad = (data < 0) | (data >= rows)
-    if data.size and bad.any():
-        raise IndexError(f"{name}: token id {data[bad].flat[0]} is out of range for a table "
-                         f"of {rows} rows (num_embeddings={rows}): ids must be in "
-                         f"[0, {rows - 1}]; input of shape {ids.shape}")
-
-
-def _padding_index(name: str, padding_idx: int | None, rows: int) -> int | None:
-    if padding_idx is None:
-        return None
-    if not -rows <= padding_idx < rows:
-        raise ValueError(f"{name}: padding_idx must be within num_embeddings ({rows}), got "
-                         f"{padding_idx}")
-    return padding_idx % rows
-
-
-def _renorm_rows(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> None:
-    """PyTorch's embedding_renorm_: rows looked up with a norm above max_norm shrink to it."""
-    with no_grad():
-        rows = np.unique(ids._data)
-        norms = np.linalg.norm(weight._data[rows], ord=norm_type, axis=1)
-        big = norms > max_norm
-        scale = (max_norm / (norms[big] + 1e-7)).astype(weight.dtype)
-        weight._data[rows[big]] *= scale[:, None]
-        weight._version[0] += 1
-
-
-class Embedding(Module):
-    """A lookup table of ``num_embeddings`` vectors of size ``embedding_dim`` (word vectors).
-
-    Args:
-        num_embeddings: size of the vocabulary.
-        embedding_dim: size of each vector.
-        padding_idx: this id's row is initialised to zeros and gets no gradient.
-        max_norm, norm_type, scale_grad_by_freq, sparse: as in ``embedding``.
-        _weight: an initial table instead of the random one; _freeze: don't train it.
-
-    Shape:
-        input (*) integer ids in [0, num_embeddings) -> output (*, embedding_dim).
-
-    Attributes:
-        weight: (num_embeddings, embedding_dim), initialised from N(0, 1).
-
-    Example:
-        >>> import tinygrad_edu as tg
-        >>> emb = tg.nn.rnn.Embedding(10, 3, padding_idx=0)
-        >>> emb
-        Embedding(10, 3, padding_idx=0)
-        >>> emb(tg.tensor([[1, 2, 0]])).shape
-        (1, 3, 3)
-        >>> emb(tg.tensor([0]))
-        tensor([[0., 0., 0.]], grad_fn=<embedding>)
-    """
-
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 max_norm: float | None = None, norm_type: float = 2.0,
-                 scale_grad_by_freq: bool = False, sparse: bool = False,
-                 _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
-                 dtype: Any = None) -> None:
-        super().__init__()
-        dtypes.check_device(device, "Embedding")
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.padding_idx = _padding_index("Embedding", padding_idx, num_embeddings)
-        self.max_norm, self.norm_type = max_norm, norm_type
-        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        if _weight is None:
-            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype),
-                                    requires_grad=not _freeze)
-            self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight of shape {tuple(_weight.shape)} does not "
-                                 f"match ({num_embeddings}, {embedding_dim}) = "
-                                 "(num_embeddings, embedding_dim)")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
-
-    def reset_parameters(self) -> None:
-        """N(0, 1) entries, with the padding row zeroed (PyTorch's default)."""
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight._data[self.padding_idx] = 0
-
-    @classmethod
-    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
-                        padding_idx: int | None = None, max_norm: float | None = None,
-                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                        sparse: bool = False) -> Embedding:
-        """An Embedding whose table is ``embeddings`` (2-D); frozen by default."""
-        if embeddings.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
-                             f"{tuple(embeddings.shape)}")
-        rows, dim = embeddings.shape
-        return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
-                   _weight=embeddings, _freeze=freeze)
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return _embedding("Embedding", input, self.weight, self.padding_idx, self.max_norm,
-                          self.norm_type, self.scale_grad_by_freq, self.sparse)
-
-    def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
-        if self.sparse:
-            s += ", sparse=True"
-        return s
-
-
-# ----------------------------------------------------------------------------- checks
-
-def _check_weights(name: str, op: str, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
-                   b_hh: Tensor | None) -> int:
-    """The hidden size H implied by w_hh (G, H), G = gates * H, after checking all shapes."""
-    gates = _GATES[op.removesuffix("_cell")]
-    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
-        raise RuntimeError(f"{name}: expected w_hh of shape ({gates} * H, H), got "
-                           f"{w_hh.shape}")
-    g = w_hh.shape[0]
-    if w_ih.ndim != 2 or w_ih.shape[0] != g:
-        raise RuntimeError(f"{name}: expected w_ih of shape ({g}, input_size) to match w_hh "
-                           f"{w_hh.shape}, got {w_ih.shape}")
-    for what, b in (("b_ih", b_ih), ("b_hh", b_hh)):
-        if b is not None and b.shape != (g,):
-            raise RuntimeError(f"{name}: expected {what} of shape ({g},), got {b.shape}")
-    return w_hh.shape[1]
-
-
-def _check_dtypes(name: str, x: Tensor, *others: Tensor | None) -> None:
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"{name}: expected a floating point input, got dtype {x.dtype}")
-    for t in others:
-        if t is not None and t.dtype != x.dtype:
-            raise RuntimeError(f"{name}: input ({x.dtype}) and weights or hidden states "
-                               f"({t.dtype}) must have the same dtype; convert the module "
-                               "with .to(dtype) or the input with .type(dtype)")
-
-
-def _check_state(name: str, what: str, state: Any, expected: tuple[int, ...],
-                 meaning: str) -> Tensor:
-    if not isinstance(state, Tensor):
-        raise TypeError(f"{name}: expected {what} to be a Tensor, got {type(state).__name__}")
-    if state.shape != expected:
-        raise RuntimeError(f"{name}: expected hidden state {what} of shape {expected} "
-                           f"{meaning}, got {state.shape}")
-    return state
-
-
-def _bias(b: Tensor | None, like: Tensor) -> Tensor:
-    return b if b is not None else like._wrap(np.empty(0, dtype=like.dtype))
-
-
-def _zeros(like: Tensor, shape: tuple[int, ...]) -> Tensor:
-    return like._wrap(np.zeros(shape, dtype=like.dtype))
-
-
-# ----------------------------------------------------------------------------- cells
-
-def _cell(op: str, name: str, input: Tensor, states: tuple[Any, ...],  # noqa: A002
-          w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
-          ) -> list[Tensor]:
-    """Check, add the batch dim of unbatched input, run one step; the new state(s)."""
-    hidden = _check_weights(name, op, w_ih, w_hh, b_ih, b_hh)
-    features = w_ih.shape[1]
-    if input.ndim not in (1, 2) or input.shape[-1] != features:
-        raise RuntimeError(f"{name}: expected input of shape (N, {features}) or "
-                           f"({features},) (input_size={features}), got {input.shape}")
-    batched = input.ndim == 2
-    x = input if batched else input.unsqueeze(0)
-    expected = (x.shape[0], hidden) if batched else (hidden,)
-    full = []
-    for what, state in zip(("hx", "cx"), states, strict=False):
-        if state is None:
-            full.append(_zeros(x, (x.shape[0], hidden)))
-            continue
-        state = _check_state(name, what, state, expected,
-                             "(batch, hidden_size)" if batched else "(hidden_size,)")
-        full.append(state if batched else state.unsqueeze(0))
-    _check_dtypes(name, x, *full, w_ih, w_hh, b_ih, b_hh)
-    out = _apply_op(OPS[op], x, *full, w_ih, w_hh, _bias(b_ih, x), _bias(b_hh, x))
-    outs = [out[0], out[1]] if op == "lstm_cell" else [out]
-    return outs if batched else [o.squeeze(0) for o in outs]
-
-
-def rnn_tanh_cell(input: Tensor, hx: Tensor | None, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
-                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
-    """One tanh RNN step: tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh).
-
-    input (N, D) or (D,), hx like the output (N, H) or (H,) (None: zeros), w_ih (H, D),
-    w_hh (H, H), biases (H,) or None.
-    """
-    return _cell("rnn_tanh_cell", "rnn_tanh_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
-
-
-def rnn_relu_cell(input: Tensor, hx: Tensor | None, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
-                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
-    """One relu RNN step: relu(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh); see rnn_tanh_cell."""
-    return _cell("rnn_relu_cell", "rnn_relu_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
-
-
-def lstm_cell(input: Tensor, hx: tuple[Tensor, Tensor] | None, w_ih: Tensor,  # noqa: A002
-              w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
-              ) -> tuple[Tensor, Tensor]:
-    """One LSTM step; returns the new ``(h, c)``.
-
-    input (N, D) or (D,), hx = (h, c) each (N, H) or (H,) (None: zeros), w_ih (4H, D),
-    w_hh (4H, H), biases (4H,) or None; gates in PyTorch's order i, f, g, o.
-    """
-    states = (None, None) if hx is None else _pair(hx, "lstm_cell", "hx")
-    h, c = _cell("lstm_cell", "lstm_cell", input, states, w_ih, w_hh, b_ih, b_hh)
-    return h, c
-
-
-def gru_cell(input: Tensor, hx: Tensor | None, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
-             b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
-    """One GRU step (PyTorch's formulation, gates r, z, n).
-
-    input (N, D) or (D,), hx (N, H) or (H,) (None: zeros), w_ih (3H, D), w_hh (3H, H),
-    biases (3H,) or None.
-    """
-    return _cell("gru_cell", "gru_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
-
-
-def _pair(hx: Any, name: str, what: str) -> tuple[Any, Any]:
-    if not isinstance(hx, tuple | list) or len(hx) != 2:
-        raise TypeError(f"{name}: expected {what} to be a tuple (h, c) of two Tensors, got "
-                        f"{type(hx).__name__}")
-    return hx[0], hx[1]
-
-
-# ----------------------------------------------------------------------------- one layer
-
-def _layer(op: str, name: str, x: Tensor, states: list[Tensor], w_ih: Tensor, w_hh: Tensor,
-           b_ih: Tensor | None, b_hh: Tensor | None, reverse: bool
-           ) -> tuple[Tensor, list[Tensor]]:
-    """One layer, one direction: the output sequence and the final state(s)."""
-    length = x.shape[0]
-    y = _apply_op(OPS[op], x, *states, w_ih, w_hh, _bias(b_ih, x), _bias(b_hh, x),
-                  reverse=reverse)
-    last = 0 if reverse else length - 1
-    if op == "lstm":  # y holds the states h, then the final cell state (see ops/rnn.py)
-        return y[:length], [y[last], y[length]]
-    return y, [y[last]]
-
-
-def _sequence(op: str, input: Tensor, states: tuple[Any, ...], w_ih: Tensor,  # noqa: A002
-              w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, reverse: bool
-              ) -> tuple[Tensor, list[Tensor]]:
-    hidden = _check_weights(op, op, w_ih, w_hh, b_ih, b_hh)
-    if input.ndim != 3 or input.shape[0] < 1 or input.shape[2] != w_ih.shape[1]:
-        raise RuntimeError(f"{op}: expected a time-major input of shape (T, N, "
-                           f"{w_ih.shape[1]}) with T >= 1, got {input.shape}")
-    expected = (input.shape[1], hidden)
-    full = [_zeros(input, expected) if s is None else
-            _check_state(op, what, s, expected, "(batch, hidden_size)")
-            for what, s in zip(("hx", "cx"), states, strict=False)]
-    _check_dtypes(op, input, *full, w_ih, w_hh, b_ih, b_hh)
-    return _layer(op, op, input, full, w_ih, w_hh, b_ih, b_hh, reverse)
-
-
-def rnn_tanh(input: Tensor, hx: Tensor | None, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
-             b_ih: Tensor | None = None, b_hh: Tensor | None = None, reverse: bool = False
-             ) -> tuple[Tensor, Tensor]:
-    """One tanh RNN layer over a time-major sequence.
-
-    Args:
-        input: (T, N, D).
-        hx: initial state (N, H), or None for zeros.
-        w_ih: input weights (H, D).
-        w_hh: recurrent weights (H, H).
-        b_ih: input bias (H,) or None.
-        b_hh: recurrent bias (H,) or None.
-        reverse: run from the last step to the first (output[t] still belongs to input[t]).
-
-    Returns:
-        ``(output, h_n)``: every step's state (T, N, H) and the final one (N, H).
-    """
-    out, (h_n,) = _sequence("rnn_tanh", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
-    return out, h_n
-
-
-def rnn_relu(input: Tensor, hx: Tensor | None, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
-             b_ih: Tensor | None = None, b_hh: Tensor | None = None, reverse: bool = False
-             ) -> tuple[Tensor, Tensor]:
-    """One relu RNN layer over a time-major sequence; see ``rnn_tanh``."""
-    out, (h_n,) = _sequence("rnn_relu", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
-    return out, h_n
-
-
-def lstm(input: Tensor, hx: tuple[Tensor, Tensor] | None, w_ih: Tensor,  # noqa: A002
-         w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
-         reverse: bool = False) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-    """One LSTM layer over a time-major sequence.
-
-    Args:
-        input: (T, N, D).
-        hx: initial ``(h_0, c_0)``, each (N, H), or None for zeros.
-        w_ih: input weights (4H, D), blocks [i | f | g | o].
-        w_hh: recurrent weights (4H, H).
-        b_ih: input bias (4H,) or None.
-        b_hh: recurrent bias (4H,) or None.
-        reverse: run from the last step to the first.
-
-    Returns:
-        ``(output, (h_n, c_n))``: every step's h (T, N, H) and the final h and c (N, H).
-    """
-    states = (None, None) if hx is None else _pair(hx, "lstm", "hx")
-    out, (h_n, c_n) = _sequence("lstm", input, states, w_ih, w_hh, b_ih, b_hh, reverse)
-    return out, (h_n, c_n)
-
-
-def gru(input: Tensor, hx: Tensor | None, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
-        b_ih: Tensor | None = None, b_hh: Tensor | None = None, reverse: bool = False
-        ) -> tuple[Tensor, Tensor]:
-    """One GRU layer over a time-major sequence; weights (3H, D), (3H, H); see ``rnn_tanh``."""
-    out, (h_n,) = _sequence("gru", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
-    return out, h_n
 
 
 # ----------------------------------------------------------------------------- modules
@@ -439,7 +48,7 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
-        gates = _GATES[_MODE_OPS[mode]] * hidden_size
+        gates = GATES[_MODE_OPS[mode]] * hidden_size
         self._flat_weights_names: list[str] = []
         for layer in range(num_layers):
             for suffix in self._suffixes():
@@ -518,14 +127,14 @@ class RNNBase(Module):
         """h_0 (and c_0) as (layers * directions, N, H) Tensors, or None for zeros."""
         if hx is None:
             return [None, None] if self.mode == "LSTM" else [None]
-        given = _pair(hx, name, "hx = (h_0, c_0)") if self.mode == "LSTM" else (hx,)
+        given = state_pair(hx, name, "hx = (h_0, c_0)") if self.mode == "LSTM" else (hx,)
         layers, n, h = self.num_layers * self._directions(), x.shape[1], self.hidden_size
         expected = (layers, n, h) if batched else (layers, h)
         meaning = ("(num_layers * num_directions, batch, hidden_size)" if batched else
                    "(num_layers * num_directions, hidden_size)")
         states: list[Tensor | None] = []
         for what, state in zip(("h_0", "c_0"), given, strict=False):
-            state = _check_state(name, what, state, expected, meaning)
+            state = check_state(name, what, state, expected, meaning)
             states.append(state if batched else state.unsqueeze(1))
         return states
 
@@ -534,21 +143,21 @@ class RNNBase(Module):
         """Run the stack: each layer's output (both directions side by side) feeds the next."""
         op, n = _MODE_OPS[self.mode], x.shape[1]
         finals: list[list[Tensor]] = [[] for _ in states]
-        zeros = _zeros(x, (n, self.hidden_size))
+        zeros = zeros_state(x, (n, self.hidden_size))
         for layer in range(self.num_layers):
             outputs = []
             for d, suffix in enumerate(self._suffixes()):
                 k = layer * self._directions() + d
                 weights = self._weights(layer, suffix)
                 start = [zeros if s is None else s[k] for s in states]
-                _check_dtypes(name, x, *start, *weights)
-                out, last = _layer(op, name, x, start, *weights, reverse=d == 1)
+                check_dtypes(name, x, *start, *weights)
+                out, last = run_layer(op, name, x, start, *weights, reverse=d == 1)
                 outputs.append(out)
                 for i, state in enumerate(last):
                     finals[i].append(state)
             x = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                x = _dropout(x, self.dropout, True)
+                x = F.dropout(x, self.dropout, True)
         return x, [stack(f) for f in finals]
 
     def extra_repr(self) -> str:
@@ -738,7 +347,7 @@ class RNNCellBase(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{type(self).__name__}: expected input to be a Tensor, got "
                             f"{type(input).__name__}")
-        return _cell(self._op, type(self).__name__, input, states, self.weight_ih,
+        return cell(self._op, type(self).__name__, input, states, self.weight_ih,
                      self.weight_hh, self.bias_ih, self.bias_hh)
 
     def extra_repr(self) -> str:
@@ -817,7 +426,7 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None  # noqa: A002
                 ) -> tuple[Tensor, Tensor]:
-        states = (None, None) if hx is None else _pair(hx, "LSTMCell", "hx = (h, c)")
+        states = (None, None) if hx is None else state_pair(hx, "LSTMCell", "hx = (h, c)")
         h, c = self._step(input, states)
         return h, c
 

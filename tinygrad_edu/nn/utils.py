@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..autograd import no_grad
-from ..functions import cat
 from ..tensor import Tensor
+from ..tensor.functions import cat
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
@@ -31,7 +31,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
             raise TypeError(f"clip_grad_norm_: {arg} must be a number, got {v!r}")
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be positive (or inf), got {norm_type}")
-    grads = [p.grad._data for p in params if p.grad is not None]
+    grads = [p.grad.numpy() for p in params if p.grad is not None]
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))
     if norm_type == float("inf"):
@@ -43,9 +43,10 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} for "
                            f"gradients is non-finite ({total}), so it cannot be clipped")
     coef = min(max_norm / (total + 1e-6), 1.0)
-    with no_grad():
-        for g in grads:
-            g *= np.asarray(coef, dtype=g.dtype)
+    for p in params:
+        if p.grad is not None:
+            with p.grad.mutate() as g:
+                g *= np.asarray(coef, dtype=g.dtype)
     return Tensor(np.asarray(total, dtype=grads[0].dtype))
 
 
@@ -53,7 +54,8 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -
     """Clamp every gradient element into [-clip_value, clip_value]."""
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+            with p.grad.mutate() as g:
+                np.clip(g, -clip_value, clip_value, out=g)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:

@@ -27,10 +27,10 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import needs_input_grad, register_op
 from ..kernels import conv as kernels
 from ..kernels import threads, winograd
 from ..kernels.jit import ready
+from .registry import needs_input_grad, register_op
 
 Array = NDArray[Any]
 Pair = tuple[int, int]

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import register_op
 from ..random import Generator, numpy_rng
+from .registry import register_op
 
 Array = NDArray[Any]
 

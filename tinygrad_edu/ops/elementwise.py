@@ -16,10 +16,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import register_op
 from ..kernels import elementwise as kernels
 from ..kernels import special
 from ..kernels.jit import ready
+from .registry import needs_input_grad, register_op
 
 Array = NDArray[Any]
 
@@ -44,10 +44,10 @@ class OutCache(NamedTuple):
 
 
 class XYCache(NamedTuple):
-    """Cache holding both inputs of a binary op."""
+    """Cache holding the inputs of a binary op (None: not needed by backward)."""
 
-    x: Array
-    y: Array
+    x: Array | None
+    y: Array | None
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -83,12 +83,16 @@ register_op("sub", sub_forward, sub_backward)
 
 def mul_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
     """out = x * y. Backward: dx = dout * y, dy = dout * x (each input scales the other)."""
-    return x * y, XYCache(x, y)
+    # keep an input only if the other input's gradient will need it (as PyTorch does: then
+    # changing x in place after ``x * 2`` does not break backward)
+    return x * y, XYCache(x if needs_input_grad(1) else None,
+                          y if needs_input_grad(0) else None)
 
 
-def mul_backward(dout: Array, cache: XYCache) -> tuple[Array, Array]:
+def mul_backward(dout: Array, cache: XYCache) -> tuple[Array | None, Array | None]:
     """The product rule: each input's gradient is dout times the other input."""
-    return dout * cache.y, dout * cache.x
+    return (None if cache.y is None else dout * cache.y,
+            None if cache.x is None else dout * cache.x)
 
 
 register_op("mul", mul_forward, mul_backward)
@@ -96,14 +100,14 @@ register_op("mul", mul_forward, mul_backward)
 
 def div_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
     """out = x / y. Backward: dx = dout / y, dy = -dout * x / y**2."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return x / y, XYCache(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):  # x is needed for dy only
+        return x / y, XYCache(x if needs_input_grad(1) else None, y)
 
 
-def div_backward(dout: Array, cache: XYCache) -> tuple[Array, Array]:
+def div_backward(dout: Array, cache: XYCache) -> tuple[Array, Array | None]:
     """The quotient rule, split between numerator and denominator."""
     dx = dout / cache.y
-    return dx, -dx * cache.x / cache.y
+    return dx, None if cache.x is None else -dx * cache.x / cache.y
 
 
 register_op("div", div_forward, div_backward)

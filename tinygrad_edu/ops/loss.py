@@ -1,6 +1,6 @@
 """Softmax, log-softmax and the negative log-likelihood: the classifier's lesson ops.
 
-``cross_entropy`` is ``nll_loss(log_softmax(x))`` (see ``ops/composite.py``); the two
+``cross_entropy`` is ``nll_loss(log_softmax(x))`` (see ``nn/functional/loss.py``); the two
 primitives here are written by hand because their backward is the lesson and because the
 max-shift inside them keeps logits of +-1e4 finite.
 """
@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import register_op
+from .registry import register_op
 
 Array = NDArray[Any]
 

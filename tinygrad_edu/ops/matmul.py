@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import needs_input_grad, register_op
+from .registry import needs_input_grad, register_op
 
 Array = NDArray[Any]
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import register_op
+from .registry import register_op
 
 Array = NDArray[Any]
 
@@ -92,7 +92,10 @@ def getitem_forward(x: Array, *, key: Any) -> tuple[Array, IndexCache]:
     Backward: dout is written (basic indexing) or added (integer arrays, where an index can
     repeat) into zeros of the input's shape.
     """
-    return x[key], IndexCache(x.shape, key, is_advanced_index(key))
+    out = x[key]
+    if out.__class__ is not np.ndarray:  # ints only: numpy copies the element; with a
+        out = x[(*key, Ellipsis) if isinstance(key, tuple) else (key, Ellipsis)]  # trailing
+    return out, IndexCache(x.shape, key, is_advanced_index(key))  # ... it gives a 0-d view
 
 
 def getitem_backward(dout: Array, cache: IndexCache) -> tuple[Array]:

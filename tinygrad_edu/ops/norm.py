@@ -23,9 +23,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import needs_input_grad, register_op
 from ..kernels import jit
 from ..kernels import norm as kernels
+from .registry import needs_input_grad, register_op
 
 Array = NDArray[Any]
 

@@ -24,8 +24,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import register_op
 from ..kernels import jit, pool
+from .registry import register_op
 
 Array = NDArray[Any]
 Pair = tuple[int, int]

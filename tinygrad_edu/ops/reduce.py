@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import register_op
 from .elementwise import NO_CACHE, NoCache
+from .registry import register_op
 
 Array = NDArray[Any]
 Dims = tuple[int, ...] | None

@@ -45,9 +45,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..autograd import needs_input_grad, register_op
 from ..kernels import rnn as kernels
 from ..kernels.jit import ready
+from .registry import needs_input_grad, register_op
 
 Array = NDArray[Any]
 

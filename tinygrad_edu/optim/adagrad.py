@@ -86,8 +86,8 @@ class Adagrad(Optimizer):
             self.state[p] = self._init_state(p, group)
 
     def _init_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
-        return {"step": 0.0,
-                "sum": Tensor(np.full_like(param._data, group["initial_accumulator_value"]))}
+        start = np.full_like(param.numpy(force=True), group["initial_accumulator_value"])
+        return {"step": 0.0, "sum": Tensor(start)}
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
                 group: ParamGroup) -> None:
@@ -96,7 +96,7 @@ class Adagrad(Optimizer):
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * param
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state_sum = state["sum"]._data
+        state_sum = state["sum"].numpy()
         state_sum += 1 * g * g
         std = np.sqrt(state_sum) + group["eps"]
         param += -clr * g / std

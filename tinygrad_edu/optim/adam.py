@@ -95,10 +95,10 @@ class Adam(Optimizer):
 
     def _init_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
         state = {"step": 0.0,
-                 "exp_avg": Tensor(np.zeros_like(param._data)),
-                 "exp_avg_sq": Tensor(np.zeros_like(param._data))}
+                 "exp_avg": Tensor(np.zeros_like(param.numpy(force=True))),
+                 "exp_avg_sq": Tensor(np.zeros_like(param.numpy(force=True)))}
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = Tensor(np.zeros_like(param._data))
+            state["max_exp_avg_sq"] = Tensor(np.zeros_like(param.numpy(force=True)))
         return state
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
@@ -113,14 +113,14 @@ class Adam(Optimizer):
                 param *= 1 - lr * weight_decay
             else:
                 g = g + weight_decay * param
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        exp_avg, exp_avg_sq = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
         lerp_(exp_avg, g, 1 - beta1)
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * g * g
         step_size = lr / (1 - beta1**step)
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         if group["amsgrad"]:
-            max_exp_avg_sq = state["max_exp_avg_sq"]._data
+            max_exp_avg_sq = state["max_exp_avg_sq"].numpy()
             np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
             denom = np.sqrt(max_exp_avg_sq) / bias_correction2_sqrt + eps
         else:

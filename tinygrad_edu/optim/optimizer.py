@@ -137,9 +137,9 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif p.grad._data.flags.writeable:
-                    p.grad._data.fill(0)
-                    p.grad._version[0] += 1
+                elif p.grad.numpy().flags.writeable:
+                    with p.grad.mutate() as g:
+                        g.fill(0)
                 else:  # a broadcast view shares one cell among many elements: replace it
                     p.grad = Tensor(np.zeros(p.grad.shape, dtype=p.grad.dtype))
 
@@ -166,17 +166,17 @@ class Optimizer:
         return loss
 
     def _step_param(self, p: Tensor, group: ParamGroup) -> None:
-        grad = p.grad._data  # type: ignore[union-attr]
+        grad = p.grad.numpy()  # type: ignore[union-attr]
         if grad.shape != p.shape:
             raise RuntimeError(f"{type(self).__name__}.step: the gradient of a parameter of shape "
                                f"{p.shape} has shape {grad.shape}; they must match")
         state = self.state.get(p)
         if state is None:
             state = self._init_state(p, group)
-        self._update(p._data, grad, state, group)
+        with p.mutate() as param:  # bumps p's version: a graph that saved p notices the change
+            self._update(param, grad, state, group)
         if state:
             self.state[p] = state
-        p._version[0] += 1  # like an in-place op: a graph that saved p must notice the change
 
     def _init_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
         """The state of a parameter before its first update (empty unless overridden)."""
@@ -300,14 +300,14 @@ def _param_list(params: Any) -> list[Tensor]:
 def _copy_value(value: Any) -> Any:
     """A copy of a state value that later updates cannot change."""
     if isinstance(value, Tensor):
-        return Tensor(np.array(value._data, copy=True))
+        return Tensor(np.array(value.numpy(), copy=True))
     return copy.deepcopy(value)
 
 
 def _plain(value: Any) -> Any:
     """Numpy scalars and arrays read back from a file, as the Python values groups hold."""
     if isinstance(value, Tensor):
-        value = value._data
+        value = value.numpy(force=True)
     if isinstance(value, np.generic) or isinstance(value, np.ndarray) and value.ndim == 0:
         return value.item()
     if isinstance(value, np.ndarray):
@@ -353,7 +353,7 @@ def _load_state(saved_state: Any, params: dict[int, Tensor], errors: list[str]
 def _load_value(name: str, value: Any, param: Tensor) -> Any:
     """The value to install for ``state[i][name]``, or a string saying what is wrong."""
     if isinstance(value, Tensor):
-        value = value._data
+        value = value.numpy(force=True)
     if isinstance(value, bool | int | float | np.number | np.ndarray):
         array = np.asarray(value)
     else:

@@ -81,11 +81,12 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid alpha value: {options['alpha']}")
 
     def _init_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
-        state: dict[str, Any] = {"step": 0.0, "square_avg": Tensor(np.zeros_like(param._data))}
+        like = param.numpy(force=True)
+        state: dict[str, Any] = {"step": 0.0, "square_avg": Tensor(np.zeros_like(like))}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = Tensor(np.zeros_like(param._data))
+            state["momentum_buffer"] = Tensor(np.zeros_like(like))
         if group["centered"]:
-            state["grad_avg"] = Tensor(np.zeros_like(param._data))
+            state["grad_avg"] = Tensor(np.zeros_like(like))
         return state
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
@@ -95,18 +96,18 @@ class RMSprop(Optimizer):
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * param
-        square_avg = state["square_avg"]._data
+        square_avg = state["square_avg"].numpy()
         square_avg *= alpha
         square_avg += (1 - alpha) * g * g
         if group["centered"]:
-            grad_avg = state["grad_avg"]._data
+            grad_avg = state["grad_avg"].numpy()
             lerp_(grad_avg, g, 1 - alpha)
             avg = np.sqrt(square_avg + -1 * grad_avg * grad_avg)
         else:
             avg = np.sqrt(square_avg)
         avg = avg + group["eps"]
         if group["momentum"] > 0:
-            buf = state["momentum_buffer"]._data
+            buf = state["momentum_buffer"].numpy()
             buf *= group["momentum"]
             buf += g / avg
             param += -lr * buf

@@ -85,12 +85,12 @@ class SGD(Optimizer):
         state_buf = state.get("momentum_buffer")
         if (state_buf is not None and group["momentum"] != 0 and group["dampening"] == 0
                 and not group["nesterov"] and not group["maximize"]
-                and kernels.parallel_pays(param, grad, state_buf._data)
-                and param.dtype == grad.dtype == state_buf._data.dtype):
+                and kernels.parallel_pays(param, grad, state_buf.numpy())
+                and param.dtype == grad.dtype == state_buf.numpy().dtype):
             # the common case of a large parameter: the statements below fused into one pass
             # (bit-identical: the same operations on scalars of the parameter's dtype)
             scalar = param.dtype.type
-            ready(kernels.sgd_momentum)(param, grad, state_buf._data, scalar(-group["lr"]),
+            ready(kernels.sgd_momentum)(param, grad, state_buf.numpy(), scalar(-group["lr"]),
                                         scalar(group["momentum"]),
                                         scalar(group["weight_decay"]))
             return
@@ -105,7 +105,7 @@ class SGD(Optimizer):
                 np.copyto(buf, g)
                 state["momentum_buffer"] = Tensor(buf)
             else:
-                buf = state["momentum_buffer"]._data
+                buf = state["momentum_buffer"].numpy()
                 buf *= momentum
                 if group["dampening"] == 0:  # the common case: no temporary array
                     buf += g

@@ -5,9 +5,8 @@ local derivative rule in words (the ``Backward:`` sentence of the op's docstring
 place the math is written), and the gradient sent to each input. When a tensor is used twice
 it shows its contributions adding up, the rule students most often get wrong.
 
-It recomputes the gradients from the saved caches and changes nothing: no ``.grad`` is
-written and the caches stay alive. ``output.backward(explain=True)`` prints the same and then
-runs the real backward.
+It runs the engine's backward walk on the saved caches and changes nothing: no ``.grad`` is
+written and the caches stay alive, so ``output.backward()`` can follow.
 """
 
 from __future__ import annotations
@@ -62,9 +61,9 @@ def _namer(root: Tensor, names: Mapping[str, Tensor] | Module | None) -> dict[in
         names = dict(names.named_parameters())
     given: dict[int, str] = {}
     for name, t in (names or {}).items():
-        given.setdefault(id(t._ctx) if t._ctx is not None else id(t), name)
-    if root._ctx is not None:
-        given.setdefault(id(root._ctx), "out")
+        given.setdefault(id(t.grad_fn) if t.grad_fn is not None else id(t), name)
+    if root.grad_fn is not None:
+        given.setdefault(id(root.grad_fn), "out")
     else:
         given.setdefault(id(root), "out")
     return given
@@ -104,18 +103,18 @@ def explain_backward(output: Tensor, gradient: Any = None,
         raise RuntimeError("explain_backward: the tensor does not require grad, so it has no "
                            "backward pass; create its inputs with requires_grad=True")
     seed = None if gradient is None else np.asarray(
-        gradient._data if isinstance(gradient, Tensor) else gradient, output.dtype)
+        gradient.numpy(force=True) if isinstance(gradient, Tensor) else gradient, output.dtype)
     _, steps = replay_backward(output, seed, strict=True)
     label = _namer(output, names)
     counters: dict[str, int] = {}
-    if output._ctx is not None:  # name nodes in backward order: t1 is the first op undone
+    if output.grad_fn is not None:  # name nodes in backward order: t1 is the first op undone
         for step in steps:
             _name(step.node, label, counters, "t")
-        nodes, leaves = bfs_nodes([output._ctx])
+        nodes, leaves = bfs_nodes([output.grad_fn])
         for leaf in leaves:
             _name(leaf, label, counters, "x")
-    start = np.ones_like(output._data) if seed is None else seed
-    op = output._ctx.op.name if output._ctx is not None else "leaf"
+    start = np.ones_like(output.numpy(force=True)) if seed is None else seed
+    op = output.grad_fn.op.name if output.grad_fn is not None else "leaf"
     print(f"Backward pass of out = {op}(...), shape {output.shape}, seeded with "
           f"d out/d out = {_fmt(start)}", file=out)
     leaf_parts: dict[int, list[Array]] = {}
@@ -157,7 +156,7 @@ def _print_step(k: int, step: Step, label: dict[int, str], leaf_parts: dict[int,
 def _print_totals(output: Tensor, label: dict[int, str], leaf_parts: dict[int, list[Array]],
                   out: IO[str]) -> None:
     print("\nleaf gradients:", file=out)
-    _, leaves = bfs_nodes([output._ctx]) if output._ctx is not None else (None, [output])
+    _, leaves = bfs_nodes([output.grad_fn]) if output.grad_fn is not None else (None, [output])
     for leaf in leaves:
         parts = leaf_parts.get(id(leaf), [])
         if not parts:

@@ -44,7 +44,7 @@ def grad_flow_stats(model: Module, include_bias: bool = False) -> list[GradStat]
             continue
         if not include_bias and name.rsplit(".", 1)[-1].startswith("bias"):
             continue
-        g = np.abs(p.grad._data.astype(np.float64, copy=False))
+        g = np.abs(p.grad.numpy(force=True).astype(np.float64, copy=False))
         stats.append(GradStat(name, float(g.mean()) if g.size else 0.0,
                               float(g.max()) if g.size else 0.0))
     return stats

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .. import autograd
 from ..autograd import Node
 from ..nn.module import Module
 from ..tensor import Tensor
@@ -237,7 +238,7 @@ def _names(params: Any) -> tuple[dict[int, str], list[Tensor]]:
         if not isinstance(t, Tensor):
             raise TypeError(f"draw_graph: params must map names to Tensors, got "
                             f"{type(t).__name__} for {name!r}")
-        names.setdefault(id(t._ctx) if t._ctx is not None else id(t), str(name))
+        names.setdefault(id(t.grad_fn) if t.grad_fn is not None else id(t), str(name))
         tensors.append(t)
     return names, tensors
 
@@ -305,7 +306,7 @@ def _op_item(scene: Scene, opt: Options, node: Node, key: str) -> Item:
 
 def _saved_lines(node: Node) -> list[str]:
     """``saved x (3, 4) float32 48 B`` per cache array, then the total."""
-    if walk.is_freed(node):
+    if autograd.is_freed(node):
         return ["saved: freed by backward"]
     cache = node.cache
     if not isinstance(cache, tuple):
@@ -325,7 +326,7 @@ def _produced_nonfinite(scene: Scene, node: Node) -> bool:
     if not _nonfinite(scene.values.get(id(node))):
         return False
     return not any(
-        (id(e) in scene.tainted) if isinstance(e, Node) else bool(_nonfinite(e._data))
+        (id(e) in scene.tainted) if isinstance(e, Node) else bool(_nonfinite(e.numpy(force=True)))
         for e in node.edges if e is not None)
 
 
@@ -338,15 +339,16 @@ def _tainted(roots: list[Tensor], values: dict[int, Array]) -> set[int]:
     tainted: set[int] = set()
     seen: set[int] = set()
     for root in roots:
-        if root._ctx is None:
+        if root.grad_fn is None:
             continue
-        for node in reversed(walk.topo_nodes(root._ctx)):
+        for node in reversed(autograd.toposort(root.grad_fn)):
             if id(node) in seen:
                 continue
             seen.add(id(node))
             value = values.get(id(node))
             if _nonfinite(value) or (value is None and any(
-                    (id(e) in tainted) if isinstance(e, Node) else bool(_nonfinite(e._data))
+                    (id(e) in tainted) if isinstance(e, Node)
+                    else bool(_nonfinite(e.numpy(force=True)))
                     for e in node.edges if e is not None)):
                 tainted.add(id(node))
     return tainted
@@ -365,15 +367,15 @@ def _leaf_kind(scene: Scene, opt: Options, leaf: Tensor) -> tuple[str, str]:
 
 def _build(scene: Scene, opt: Options, keep: list[Node], cut: int) -> None:
     """Items for the drawn ops, their results and the leaves, and the edges between them."""
-    root_ids = {id(r._ctx) for r in scene.roots if r._ctx is not None}
+    root_ids = {id(r.grad_fn) for r in scene.roots if r.grad_fn is not None}
     compact = "op" not in opt.show
     for k, node in enumerate(keep):
         _node_items(scene, opt, node, k, compact, id(node) in root_ids)
     for j, leaf in enumerate(scene.leaves):
         kind, title = _leaf_kind(scene, opt, leaf)
         scene.items[f"leaf{j}"] = _tensor_item(
-            opt, f"leaf{j}", leaf._data, (leaf.shape, leaf.dtype), kind, title,
-            scene.grads.get(id(leaf)) if leaf.grad is None else leaf.grad._data)
+            opt, f"leaf{j}", leaf.numpy(force=True), (leaf.shape, leaf.dtype), kind, title,
+            scene.grads.get(id(leaf)) if leaf.grad is None else leaf.grad.numpy(force=True))
     _input_edges(scene, keep, compact)
     if cut:
         scene.items["more"] = Item("more", [f"... {cut:,} more ops",
@@ -426,7 +428,7 @@ def _node_items(scene: Scene, opt: Options, node: Node, k: int, compact: bool,
 def _node_grad(scene: Scene, node: Node) -> Array | None:
     kept = node.retain() if node.retain is not None else None
     if kept is not None and kept.grad is not None:
-        return kept.grad._data
+        return kept.grad.numpy(force=True)
     return scene.grads.get(id(node))
 
 
@@ -512,7 +514,7 @@ def _module_item(scene: Scene, opt: Options, trace: walk.ModuleTrace, path: str,
 
 
 def _module_grad(scene: Scene, trace: walk.ModuleTrace, path: str, item: Item) -> None:
-    grads = [leaf.grad._data for leaf in scene.leaves if leaf.grad is not None
+    grads = [leaf.grad.numpy(force=True) for leaf in scene.leaves if leaf.grad is not None
              and (trace.param_owner.get(id(leaf), "\0") + ".").startswith(path + ".")]
     if grads:
         norm = float(np.sqrt(sum(np.sum(np.square(g, dtype=np.float64)) for g in grads)))
@@ -713,7 +715,7 @@ def draw_graph(output: Any, params: Any = None, show: Sequence[str] = ("shape", 
 
 
 def _scene(roots: list[Tensor], named: list[Tensor], opt: Options, max_nodes: int) -> Scene:
-    nodes, leaves = walk.bfs_nodes([r._ctx for r in roots if r._ctx is not None])
+    nodes, leaves = walk.bfs_nodes([r.grad_fn for r in roots if r.grad_fn is not None])
     # collapsed modules keep big models small; without module information, max_nodes does
     grouped = opt.group is not None and any(n in walk.NODE_MODULE for n in nodes)
     limit = len(nodes) if grouped else max_nodes
@@ -721,17 +723,17 @@ def _scene(roots: list[Tensor], named: list[Tensor], opt: Options, max_nodes: in
     if len(keep) < len(nodes):  # only the leaves that the drawn ops use
         used = {id(e) for n in keep for e in n.edges if e is not None}
         leaves = [leaf for leaf in leaves if id(leaf) in used]
-    leaves += [r for r in roots if r._ctx is None and not any(r is x for x in leaves)]
+    leaves += [r for r in roots if r.grad_fn is None and not any(r is x for x in leaves)]
     values = walk.node_values(keep, roots, named, scan_live=opt.show_data and len(keep) <= 500)
     grads: dict[int, Array] = {}
-    if opt.show_grad and roots[0]._ctx is not None:
+    if opt.show_grad and roots[0].grad_fn is not None:
         grads = walk.replay_backward(roots[0])[0]
     return Scene(roots, nodes, leaves, values, grads, _tainted(roots, values), limit)
 
 
 def _draw_model(model: Module, inputs: Any, **kwargs: Any) -> GraphDrawing:
     from ..autograd import enable_grad
-    from ..creation import tensor
+    from ..tensor.creation import tensor
 
     if inputs is None:
         raise TypeError("draw_graph(model, inputs=x): pass the input(s) to run the model on")

@@ -115,7 +115,7 @@ def _count(row: LayerRow, depth: int) -> str:
 
 def _inputs(input_size: Any, input_data: Any, dtypes: Sequence[Any] | None) -> list[Any]:
     """The forward's arguments: ``input_data`` as given, or zeros of ``input_size``."""
-    from ..creation import tensor
+    from ..tensor.creation import tensor
 
     if input_data is not None:
         data = input_data if isinstance(input_data, (tuple, list)) else [input_data]
@@ -178,8 +178,8 @@ def summary(model: Module, input_size: Any = None, *, input_data: Any = None,
     result = ModelSummary(
         type(model).__name__, rows, sum(p.numel() for p in params),
         sum(p.numel() for p in params if p.requires_grad),
-        [tuple(t.shape) for t in tensors_in(args)], sum(p._data.nbytes for p in params),
-        sum(t._data.nbytes for t in tensors_in(args)),
+        [tuple(t.shape) for t in tensors_in(args)], sum(p.numpy(force=True).nbytes for p in params),
+        sum(t.numpy(force=True).nbytes for t in tensors_in(args)),
         sum(r.out_bytes for r in rows if r.is_leaf and not r.repeated), depth)
     if verbose:
         print(result)
@@ -211,7 +211,7 @@ def _hook_all(model: Module) -> tuple[list[LayerRow], list[Any]]:
             row = open_rows.pop()
             outs = tensors_in(out)
             row.out_shapes = [tuple(t.shape) for t in outs]
-            row.out_bytes = sum(t._data.nbytes for t in outs)
+            row.out_bytes = sum(t.numpy(force=True).nbytes for t in outs)
 
         handles += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
     return rows, handles

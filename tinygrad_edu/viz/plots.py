@@ -121,9 +121,9 @@ def _first_weight(source: Any) -> Array:
         for kind in (Conv2d, Linear):
             layer = next((m for m in source.modules() if isinstance(m, kind)), None)
             if layer is not None:
-                return np.asarray(layer.weight._data)
+                return np.asarray(layer.weight.numpy(force=True))
         raise ValueError(f"plot_filters: {type(source).__name__} has no Conv2d or Linear layer")
-    return np.asarray(source._data if isinstance(source, Tensor) else source)
+    return np.asarray(source.numpy(force=True) if isinstance(source, Tensor) else source)
 
 
 def filter_grid(weights: Any, padding: int = 1, pad_value: float = 1.0) -> Array:
@@ -147,7 +147,8 @@ def filter_grid(weights: Any, padding: int = 1, pad_value: float = 1.0) -> Array
         >>> filter_grid(np.random.default_rng(0).normal(size=(6, 1, 3, 3))).shape
         (7, 11)
     """
-    w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, np.float64)
+    w = np.asarray(weights.numpy(force=True) if isinstance(weights, Tensor) else weights,
+                   np.float64)
     if w.ndim == 3:
         w = w[:, None]
     if w.ndim != 4:

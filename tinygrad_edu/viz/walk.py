@@ -6,10 +6,9 @@ Everything the drawings and ``explain_backward`` show comes from here. The engin
 them, and never recurses (a chain of 10^5 ops walks like a chain of 3).
 
 - ``bfs_nodes`` lists the nodes from the output backwards, in a stable order.
-- ``topo_nodes`` lists them in the order the backward pass runs them.
-- ``replay_backward`` recomputes every gradient (dL/d of each node and leaf) from the saved
-  caches without touching ``.grad``; it works before ``backward()`` or after
-  ``backward(retain_graph=True)``.
+- ``replay_backward`` runs the engine's backward walk again (``autograd.walk``) from the saved
+  caches and writes down every gradient (dL/d of each node and leaf) without touching
+  ``.grad``; it works before ``backward()`` or after ``backward(retain_graph=True)``.
 - ``node_values`` finds the forward value of each node where one is still around.
 - ``trace_modules`` records which module's forward made each node (forward hooks).
 """
@@ -29,19 +28,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import autograd
-from ..autograd import Node, unbroadcast
+from ..autograd import Node
 from ..nn.module import Module
 from ..tensor import Tensor
 
 Array = NDArray[Any]
 
-__all__ = ["ModuleTrace", "bfs_nodes", "is_freed", "node_values", "replay_backward",
-           "topo_nodes", "trace_modules"]
-
-
-def is_freed(node: Node) -> bool:
-    """True when backward already released the node's cache (no ``retain_graph``)."""
-    return type(node.cache).__name__ == "_Freed"
+__all__ = ["ModuleTrace", "bfs_nodes", "node_values", "replay_backward", "trace_modules"]
 
 
 def bfs_nodes(roots: Iterable[Node]) -> tuple[list[Node], list[Tensor]]:
@@ -71,30 +64,6 @@ def bfs_nodes(roots: Iterable[Node]) -> tuple[list[Node], list[Tensor]]:
     return order, leaves
 
 
-def topo_nodes(root: Node) -> list[Node]:
-    """Nodes in the order backward runs them: each after every node that feeds it a gradient.
-
-    This is the engine's own ordering, so ``explain_backward`` tells the steps in the order
-    ``Tensor.backward`` takes them.
-    """
-    return autograd._toposort(root)
-
-
-def fit(grad: Any, shape: tuple[int, ...], dtype: Any) -> Array:
-    """An op's gradient brought to its input's shape (undoing broadcasting) and dtype."""
-    grad = np.asarray(grad)
-    if grad.shape != shape and grad.ndim >= len(shape):
-        grad = unbroadcast(grad, shape)
-    return grad.astype(dtype, copy=False)
-
-
-def edge_shape(edge: Any) -> tuple[tuple[int, ...], Any]:
-    """(shape, dtype) of the input an edge leads to (a Node or a leaf Tensor)."""
-    if isinstance(edge, Node):
-        return edge.shape, edge.dtype
-    return edge._data.shape, edge._data.dtype
-
-
 @dataclass
 class Step:
     """One op of the backward pass: its upstream gradient and what it sent to each input.
@@ -111,61 +80,45 @@ class Step:
 
 def replay_backward(root: Tensor, grad: Array | None = None, strict: bool = False
                     ) -> tuple[dict[int, Array], list[Step]]:
-    """Recompute every gradient from the saved caches, without touching ``.grad``.
+    """Run the backward pass again from the saved caches, without touching ``.grad``.
+
+    It is the engine's own walk (``autograd.walk``) with the caches kept, the hooks off and a
+    callback that writes down each step.
 
     Args:
         root: the output tensor.
         grad: d(loss)/d(root); ones by default.
-        strict: raise (like the engine) when a cache was freed; otherwise stop there quietly.
+        strict: raise (like the engine) when a cache was freed; otherwise pass over it.
 
     Returns:
         ``(grads, steps)``: ``grads`` maps ``id(node)`` or ``id(leaf)`` to its summed gradient;
         ``steps`` is the backward pass in order (see ``Step``). Tensor hooks are not run.
     """
-    seed = np.ones_like(root._data) if grad is None else np.asarray(grad, root._data.dtype)
-    if root._ctx is None:
+    data = root.numpy(force=True)
+    seed = np.ones_like(data) if grad is None else np.asarray(grad, data.dtype)
+    if root.grad_fn is None:
         return {id(root): seed}, []
+    received: dict[int, list[Array]] = {id(root.grad_fn): [seed]}
     grads: dict[int, Array] = {}
-    parts: dict[int, list[Array]] = {id(root._ctx): [seed]}
     steps: list[Step] = []
-    with autograd.no_grad(), np.errstate(all="ignore"):
-        for node in topo_nodes(root._ctx):
-            received = parts.pop(id(node), None)
-            if received is None:
-                continue
-            upstream = _summed(received)
-            grads[id(node)] = upstream
-            if is_freed(node):
-                if strict:
-                    raise RuntimeError(
-                        f"explain_backward: {node.op.name!r} already freed its saved arrays "
-                        "(backward ran without retain_graph=True); explain before backward")
-                continue
-            steps.append(_run_step(node, upstream, received, parts, grads))
+
+    def on_step(node: Node, upstream: Array, sent: list[tuple[int, Any, Array]]) -> None:
+        grads[id(node)] = upstream
+        steps.append(Step(node, upstream, received.pop(id(node), [upstream]), list(sent)))
+        for _, edge, g in sent:
+            if isinstance(edge, Node):
+                received.setdefault(id(edge), []).append(g)
+
+    if strict:
+        for node in autograd.toposort(root.grad_fn):
+            if autograd.is_freed(node):
+                raise RuntimeError(
+                    f"explain_backward: {node.op.name!r} already freed its saved arrays "
+                    "(backward ran without retain_graph=True); explain before backward")
+    leaves = autograd.walk(root.grad_fn, seed, retain_graph=True, run_hooks=False,
+                           skip_freed=True, on_step=on_step)
+    grads.update({key: g for key, (_, g) in leaves.items()})
     return grads, steps
-
-
-def _summed(parts: list[Array]) -> Array:
-    total = parts[0]
-    for p in parts[1:]:
-        total = total + p
-    return total
-
-
-def _run_step(node: Node, upstream: Array, received: list[Array],
-              parts: dict[int, list[Array]], grads: dict[int, Array]) -> Step:
-    step = Step(node, upstream, received)
-    in_grads = node.op.backward(upstream, node.cache)  # type: ignore[misc]
-    for i, (edge, g) in enumerate(zip(node.edges, in_grads, strict=False)):
-        if edge is None or g is None:
-            continue
-        g = fit(g, *edge_shape(edge))
-        step.sent.append((i, edge, g))
-        if isinstance(edge, Node):
-            parts.setdefault(id(edge), []).append(g)
-        else:
-            grads[id(edge)] = g if id(edge) not in grads else grads[id(edge)] + g
-    return step
 
 
 # ----------------------------------------------------------------------------- values
@@ -216,7 +169,7 @@ def _compatible(array: Array, node: Node, where: str) -> bool:
     if where.startswith("output"):
         return array.shape == node.shape and array.dtype == node.dtype
     edge = node.edges[int(where.split()[1])]
-    return edge is None or (array.shape, array.dtype) == edge_shape(edge)
+    return edge is None or (array.shape, array.dtype) == (edge.shape, edge.dtype)
 
 
 def node_values(nodes: list[Node], roots: Iterable[Tensor], named: Iterable[Tensor] = (),
@@ -230,12 +183,12 @@ def node_values(nodes: list[Node], roots: Iterable[Tensor], named: Iterable[Tens
     """
     values: dict[int, Array] = {}
     for t in itertools.chain(roots, named):
-        if t._ctx is not None:
-            values.setdefault(id(t._ctx), t._data)
+        if t.grad_fn is not None:
+            values.setdefault(id(t.grad_fn), t.numpy(force=True))
     for node in nodes:
         kept = node.retain() if node.retain is not None else None
         if kept is not None:
-            values.setdefault(id(node), kept._data)
+            values.setdefault(id(node), kept.numpy(force=True))
     if scan_live:
         _scan_live(nodes, values)
     for node in nodes:
@@ -253,8 +206,8 @@ def _scan_live(nodes: list[Node], values: dict[int, Array]) -> None:
     for obj in gc.get_objects():
         # type(), not isinstance(): isinstance may read __class__, which some lazy module
         # proxies (torch's deprecated aliases) answer with a warning
-        if issubclass(type(obj), Tensor) and obj._ctx is not None and id(obj._ctx) in wanted:
-            values.setdefault(id(obj._ctx), obj._data)
+        if issubclass(type(obj), Tensor) and obj.grad_fn is not None and id(obj.grad_fn) in wanted:
+            values.setdefault(id(obj.grad_fn), obj.numpy(force=True))
 
 
 # ----------------------------------------------------------------------------- modules
@@ -343,14 +296,14 @@ def _hook(module: Module, path: str, trace: ModuleTrace) -> list[Any]:
     starts: list[set[int]] = []
 
     def before(mod: Module, args: Any) -> None:
-        starts.append({id(t._ctx) for t in tensors_in(args) if t._ctx is not None})
+        starts.append({id(t.grad_fn) for t in tensors_in(args) if t.grad_fn is not None})
 
     def after(mod: Module, args: Any, out: Any) -> None:
         stop = starts.pop() if starts else set()
         outs = tensors_in(out)
         if outs:
             trace.modules[path].out_shape = tuple(outs[0].shape)
-        _claim([t._ctx for t in outs if t._ctx is not None], stop, trace, path)
+        _claim([t.grad_fn for t in outs if t.grad_fn is not None], stop, trace, path)
 
     return [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
 

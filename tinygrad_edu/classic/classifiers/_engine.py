@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...autograd import apply_op
-from ...creation import from_numpy, tensor
-from ...ops import composite
+from ...nn import functional as F
 from ...tensor import Tensor
+from ...tensor.creation import from_numpy, tensor
 from ..layers import batchnorm_statistics, dropout_mask
 
 Array = NDArray[Any]
@@ -77,7 +77,7 @@ def max_pool(x: Tensor, size: int, stride: int) -> Tensor:
 
 def softmax_loss(scores: Tensor, y: Array) -> Tensor:
     """Softmax cross-entropy averaged over the batch."""
-    return composite.cross_entropy(scores, tensor(np.asarray(y, dtype=np.int64)))
+    return F.cross_entropy(scores, tensor(np.asarray(y, dtype=np.int64)))
 
 
 def l2(params: Mapping[str, Tensor], names: list[str], reg: float) -> Tensor | float:

@@ -23,10 +23,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...autograd import apply_op
-from ...creation import tensor
-from ...functions import cat
-from ...nn.temporal import temporal_softmax_loss
+from ...nn.functional import temporal_softmax_loss
 from ...tensor import Tensor
+from ...tensor.creation import tensor
+from ...tensor.functions import cat
 from .. import rnn_layers
 from . import _engine
 

@@ -1,6 +1,7 @@
 """Top-level functions (``tg.cat``, ``tg.where``, ``tg.exp``, ...), PyTorch's ``torch.*`` names.
 
-Each is a thin call into a Tensor method or a composite op; no math lives here.
+Each is a thin call into a Tensor method or a function of the method families; no math lives
+here.
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .checks import dim_index
-from .ops import composite
-from .tensor import Tensor, _as_tensor, matmul
+from ..checks import dim_index
+from . import arithmetic, shape
+from .arithmetic import matmul
+from .convert import as_tensor_like
+from .core import Tensor
 
 __all__ = [
     "abs", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip", "cos", "exp",
@@ -32,7 +35,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("cat: expected a non-empty list of Tensors")
     ts = [_t(t) for t in tensors]
-    return composite.cat(ts, dim_index(dim, ts[0].ndim, "cat"))
+    return shape.cat(ts, dim_index(dim, ts[0].ndim, "cat"))
 
 
 concat = concatenate = cat
@@ -51,7 +54,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
                                f"{ts[0].shape} at entry 0 and {t.shape} at entry {i}")
     d = dim_index(dim, ts[0].ndim + 1, "stack")
-    return composite.cat([t.unsqueeze(d) for t in ts], d)
+    return shape.cat([t.unsqueeze(d) for t in ts], d)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -59,7 +62,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     cond = _t(condition)
     tensors = [v for v in (input, other) if isinstance(v, Tensor)]
     ref = tensors[0] if tensors else cond.float()  # numbers adopt a tensor operand's dtype
-    return composite.where(cond, _as_tensor(input, ref), _as_tensor(other, ref))
+    return arithmetic.where(cond, as_tensor_like(input, ref), as_tensor_like(other, ref))
 
 
 def is_tensor(obj: Any) -> bool:

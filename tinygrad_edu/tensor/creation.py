@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from . import dtypes
-from .random import Generator, numpy_rng
-from .tensor import Tensor, as_array
+from .. import dtypes
+from ..random import Generator, numpy_rng
+from .convert import as_array
+from .core import Tensor
 
 
 def _size(size: tuple[Any, ...], name: str) -> tuple[int, ...]:

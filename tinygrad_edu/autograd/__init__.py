@@ -1,0 +1,53 @@
+"""The autograd engine: records which op made each Tensor and walks that graph backwards.
+
+Every op is a pair of plain numpy functions, the shape CS231n teaches (``tinygrad_edu.ops``)::
+
+    def mul_forward(x, y):            # ndarrays in, static hyper-parameters as keywords
+        return x * y, MulCache(x, y)  # (out, cache)
+
+    def mul_backward(dout, cache):    # upstream gradient and the cache
+        return dout * cache.y, dout * cache.x   # one gradient per array input
+
+    register_op("mul", mul_forward, mul_backward)
+
+Reading order:
+
+- ``tinygrad_edu/ops/registry.py``: ``register_op`` and ``OPS``, the table of pairs (it sits
+  with the ops, which register themselves);
+- ``grad_mode.py``: ``no_grad`` and friends, whether anything is recorded;
+- ``graph.py``: ``apply_op`` runs a pair on Tensors and records a ``Node`` with the cache and
+  one edge per input;
+- ``engine.py``: ``backward`` walks the nodes in reverse topological order without recursion,
+  calling each op's backward and adding gradients that meet;
+- ``anomaly.py``: ``detect_anomaly`` and ``record_ops``, for finding bugs.
+
+Semantics follow PyTorch: the graph is recorded only when grad mode is on and some input
+requires grad; gradients of a tensor used twice add up; caches are freed after backward
+unless ``retain_graph=True``; in-place changes to a tensor saved for backward are detected with
+version counters. Gradients are first order only: backward functions return ndarrays.
+"""
+
+from ..ops.registry import OPS, OpDef, needs_input_grad, reference_ops, register_op
+from .anomaly import (
+    AnomalyError,
+    OpRecord,
+    Origin,
+    describe_array,
+    detect_anomaly,
+    is_anomaly_enabled,
+    node_origin,
+    record_ops,
+    set_detect_anomaly,
+    user_origin,
+)
+from .engine import backward, call_backward, is_freed, toposort, unbroadcast, walk
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .graph import GraphTensor, Node, apply_op
+
+__all__ = [
+    "OPS", "AnomalyError", "GraphTensor", "Node", "OpDef", "OpRecord", "Origin", "apply_op",
+    "backward", "call_backward", "describe_array", "detect_anomaly", "enable_grad",
+    "is_anomaly_enabled", "is_freed", "is_grad_enabled", "needs_input_grad", "no_grad",
+    "node_origin", "record_ops", "reference_ops", "register_op", "set_detect_anomaly",
+    "set_grad_enabled", "toposort", "unbroadcast", "user_origin", "walk",
+]

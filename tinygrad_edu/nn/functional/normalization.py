@@ -1,0 +1,214 @@
+"""Normalisation functions: ``batch_norm``, ``layer_norm``, ``group_norm``, ``instance_norm``.
+
+They check their arguments and call the ``batch_norm`` and ``layer_norm`` ops
+(``tinygrad_edu/ops/norm.py``, where the backward is the lesson). Group and instance norm are
+the ``layer_norm`` op on rows of C/G channels; the running statistics of batch and instance
+norm are updated here, in place and outside the graph.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ...autograd import OPS, apply_op
+from ...ops import norm as norm_ops
+from ...tensor import Tensor
+from ...tensor.convert import check_tensor
+
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
+
+
+def check_input(input: Tensor, name: str, min_dim: int) -> None:  # noqa: A002
+    check_tensor(input, name)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating point input (float32 or float64), "
+                           f"got dtype {input.dtype}")
+    if input.ndim < min_dim:
+        raise RuntimeError(f"{name}: expected an input with at least {min_dim} dimensions, "
+                           f"got shape {input.shape}")
+
+
+def _check_vector(t: Tensor | None, arg: str, size: int, name: str, input_shape: tuple[int, ...]
+                  ) -> None:
+    """Per-channel tensors (weight, bias, running stats) must hold one value per channel."""
+    if t is None:
+        return
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}: {arg} must be a Tensor or None, got {type(t).__name__}")
+    if t.numel() != size:
+        raise RuntimeError(f"{name}: {arg} should contain {size} elements not {t.numel()} "
+                           f"(one per channel of the input of shape {input_shape})")
+
+
+def _verify_batch_size(shape: Sequence[int]) -> None:
+    if shape[0] * math.prod(shape[2:]) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{shape}")
+
+
+def _affine(weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...], like: Tensor
+            ) -> tuple[Tensor, Tensor]:
+    """weight and bias reshaped to ``shape``; absent ones become constant ones and zeros."""
+    w = (Tensor(np.ones(shape, like.dtype)) if weight is None else
+         weight if weight.shape == shape else weight.reshape(*shape))
+    b = (Tensor(np.zeros(shape, like.dtype)) if bias is None else
+         bias if bias.shape == shape else bias.reshape(*shape))
+    return w, b
+
+
+def reshape_result(out: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Reshape the op's fresh output (not a view of anything the caller holds, so in-place
+    changes to the result stay allowed, as in PyTorch)."""
+    return out if out.shape == shape else apply_op(OPS["reshape"], out, shape=shape)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over (N, *) for each channel of x (N, C, *).
+
+    In training, normalises with the batch's mean and biased variance and, when given,
+    updates ``running_mean``/``running_var`` in place:
+    ``running = (1 - momentum) * running + momentum * batch_stat`` with the unbiased variance.
+    Otherwise normalises with the running statistics. See ``BatchNorm2d``.
+    """
+    check_input(input, "batch_norm", 2)
+    channels = input.shape[1]
+    for arg, t in (("running_mean", running_mean), ("running_var", running_var),
+                   ("weight", weight), ("bias", bias)):
+        _check_vector(t, arg, channels, "batch_norm", input.shape)
+    if not isinstance(momentum, int | float | np.floating) or isinstance(momentum, bool):
+        raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
+                        " (momentum=None, the cumulative average, is a BatchNorm option)")
+    w, b = _affine(weight, bias, (channels,), input)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("batch_norm: running_mean must be defined in evaluation mode "
+                               "(training=False normalises with the running statistics)")
+        return apply_op(OPS["batch_norm"], input, w, b, training=False, eps=eps,
+                        mean=running_mean.numpy(force=True).reshape(-1),
+                        var=running_var.numpy(force=True).reshape(-1))
+    _verify_batch_size(input.shape)
+    mean, var = norm_ops.batch_norm_stats(input.numpy(force=True))
+    count = input.numel() // max(channels, 1)
+    _update_running(running_mean, running_var, mean, var, count, momentum)
+    return apply_op(OPS["batch_norm"], input, w, b, training=True, eps=eps, mean=mean, var=var)
+
+
+def _update_running(running_mean: Tensor | None, running_var: Tensor | None, mean: Any,
+                    var: Any, count: int, momentum: float) -> None:
+    """In place: running = (1 - momentum) * running + momentum * batch (unbiased variance)."""
+    unbiased = var * (count / (count - 1)) if count > 1 else var
+    for running, batch in ((running_mean, mean), (running_var, unbiased)):
+        if running is not None:
+            with running.mutate() as r:
+                np.copyto(r, (1 - momentum) * r + momentum * batch.reshape(r.shape),
+                          casting="unsafe")
+
+
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+               ) -> Tensor:
+    """Layer normalisation over the last ``len(normalized_shape)`` dims. See ``LayerNorm``."""
+    shape = checked_shape(normalized_shape, "layer_norm")
+    check_input(input, "layer_norm", len(shape))
+    if input.shape[input.ndim - len(shape):] != shape:
+        raise RuntimeError(f"layer_norm: Given normalized_shape={list(shape)}, expected input "
+                           f"with shape [*, {', '.join(map(str, shape))}], but got input of "
+                           f"size {input.shape}")
+    for arg, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (not isinstance(t, Tensor) or t.shape != shape):
+            raise RuntimeError(f"layer_norm: Expected {arg} to be of same shape as "
+                               f"normalized_shape, but got {arg} of shape "
+                               f"{getattr(t, 'shape', type(t).__name__)} and normalized_shape "
+                               f"= {list(shape)}")
+    size = math.prod(shape)
+    lead = input.shape[:input.ndim - len(shape)]
+    x = input if len(shape) == 1 else input.reshape(*lead, size)
+    w, b = _affine(weight, bias, (size,), input)
+    return reshape_result(apply_op(OPS["layer_norm"], x, w, b, eps=eps), input.shape)
+
+
+def checked_shape(normalized_shape: Any, name: str) -> tuple[int, ...]:
+    items = ((normalized_shape,) if isinstance(normalized_shape, int | np.integer)
+             else normalized_shape)
+    if not isinstance(items, Sequence) or not all(isinstance(n, int | np.integer) and n >= 0
+                                                   for n in items):
+        raise TypeError(f"{name}: normalized_shape must be an int or a sequence of ints, got "
+                        f"{normalized_shape!r}")
+    if len(items) == 0:
+        raise RuntimeError(f"{name}: Expected normalized_shape to be at least 1-dimensional, "
+                           "i.e., containing at least one element, but got normalized_shape "
+                           "= []")
+    return tuple(int(n) for n in items)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Group normalisation: statistics per sample over groups of C/G channels (and *).
+
+    See ``GroupNorm``.
+    """
+    check_input(input, "group_norm", 2)
+    n_batch, channels = input.shape[:2]
+    if not isinstance(num_groups, int | np.integer) or num_groups <= 0:
+        raise ValueError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
+    # like PyTorch: one value per group and sample cannot be normalised
+    _verify_batch_size([n_batch * channels // num_groups, num_groups, *input.shape[2:]])
+    if channels % num_groups:
+        raise RuntimeError("group_norm: Expected number of channels in input to be divisible "
+                           f"by num_groups, but got input of shape {input.shape} and "
+                           f"num_groups={num_groups}")
+    for arg, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (not isinstance(t, Tensor) or t.shape != (channels,)):
+            raise RuntimeError(f"group_norm: Expected {arg} to be a vector of size equal to the "
+                               f"number of channels in input, but got {arg} of shape "
+                               f"{getattr(t, 'shape', type(t).__name__)} and input of shape "
+                               f"{input.shape}")
+    return _grouped(input, int(num_groups), weight, bias, eps)
+
+
+def _grouped(input: Tensor, groups: int, weight: Tensor | None, bias: Tensor | None,  # noqa: A002
+             eps: float) -> Tensor:
+    """Normalise x (N, C, *) as G rows per sample, with the affine per channel as (G, C/G)."""
+    w, b = _affine(weight, bias, (groups, input.shape[1] // groups), input)
+    return apply_op(OPS["layer_norm"], input, w, b, eps=eps)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A002
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Instance normalisation: statistics per sample and channel over (*). See InstanceNorm2d.
+
+    With ``use_input_stats`` each (n, c) is normalised with its own statistics and, when
+    given, the running statistics move towards their mean over the batch; otherwise the
+    running statistics normalise (as in batch norm's evaluation mode).
+    """
+    check_input(input, "instance_norm", 2)
+    channels = input.shape[1]
+    for arg, t in (("running_mean", running_mean), ("running_var", running_var),
+                   ("weight", weight), ("bias", bias)):
+        _check_vector(t, arg, channels, "instance_norm", input.shape)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: Expected running_mean and running_var to be "
+                               "defined when use_input_stats is false")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    if math.prod(input.shape[2:]) == 1:
+        raise ValueError("Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape}")
+    if running_mean is not None or running_var is not None:
+        count = math.prod(input.shape[2:])
+        x3 = input.numpy(force=True).reshape(1, input.shape[0] * channels, count)
+        mean, var = (a.reshape(input.shape[0], channels)  # per (n, c)
+                     for a in norm_ops.batch_norm_stats(x3))
+        # PyTorch updates one copy of the running stats per sample (batch norm on
+        # (1, N*C, L)) and then averages the copies; averaging the statistics first is equal.
+        _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), count,
+                        momentum)
+    return _grouped(input, channels, weight, bias, eps)

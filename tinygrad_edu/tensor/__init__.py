@@ -1,0 +1,13 @@
+"""The Tensor package: the class, its method families, and the functions that make tensors.
+
+Reading order: ``base.py`` (the fields), ``core.py`` (the class: grad, backward, detach, hooks,
+versions), then one module per method family (``convert``, ``arithmetic``, ``reduce``,
+``shape``, ``inplace``), ``printing``, and the ``torch.*``-style functions: ``creation``
+(``tg.zeros``, ``tg.randn``, ...) and ``functions`` (``tg.cat``, ``tg.where``, ...).
+"""
+
+from .convert import as_array, as_tensor_like
+from .core import HookHandle, Tensor
+from .reduce import MaxMin
+
+__all__ = ["HookHandle", "MaxMin", "Tensor", "as_array", "as_tensor_like"]

@@ -1,0 +1,271 @@
+"""The Tensor: an ndarray that remembers how it was computed.
+
+A Tensor holds its numbers in a numpy array and, when it was computed from tensors that require
+grad, the graph ``Node`` that made it (``t.grad_fn``). This file is the core every other part
+builds on: the fields, ``.grad``, ``backward``, ``detach``, hooks, the version counter and the
+public way to write into a tensor's memory (``mutate``). The methods that compute come from one
+mixin per family, each a thin call of a registered op (``tinygrad_edu/ops/``):
+
+- ``convert.py``: dtypes, ``to``, ``numpy``, ``item``;
+- ``arithmetic.py``: operators and elementwise math;
+- ``reduce.py``: sums, maxima, mean/var/std, softmax;
+- ``shape.py``: reshape, permute, expand, indexing;
+- ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .. import dtypes
+from ..autograd import Node
+from ..autograd import backward as run_backward
+from ..checks import dim_index
+from .arithmetic import ArithmeticMixin
+from .base import TensorBase
+from .convert import ConversionMixin, as_array
+from .inplace import InPlaceMixin
+from .printing import tensor_repr
+from .reduce import ReduceMixin
+from .shape import ShapeMixin
+
+Array = NDArray[Any]
+
+
+class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin, TensorBase):
+    """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
+
+    Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing
+    array (or shares another tensor's memory and version counter).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4., 6.])
+    """
+
+    # class-level defaults keep creating a result cheap: only _data and _version are set
+    _grad: Tensor | None = None
+    __array_priority__ = 1000  # make `ndarray + Tensor` call Tensor.__radd__
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+                 device: Any = None) -> None:
+        dtypes.check_device(device, "Tensor")
+        self._data = as_array(data, dtype)
+        if isinstance(data, TensorBase) and self._data is data._data:
+            self._version = data._version  # the same memory: in-place changes show on both
+        else:
+            self._version = [0]
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _wrap(self, array: Array) -> Tensor:
+        """A new Tensor around ``array`` (the result of an op); no graph attached yet."""
+        t = Tensor.__new__(Tensor)
+        t._data = array if array.__class__ is np.ndarray else np.asarray(array)
+        t._version = [0]
+        return t
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def grad(self) -> Tensor | None:
+        """dL/dself after backward (leaves, or tensors that called ``retain_grad``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise RuntimeError(f"grad: assigned grad has shape {value.shape} and dtype "
+                                   f"{value.dtype}, but the tensor has shape {self.shape} and "
+                                   f"dtype {self.dtype}")
+        self._grad = value
+
+    @property
+    def device(self) -> dtypes.device:
+        """Always the CPU."""
+        return dtypes.device("cpu")
+
+    @property
+    def grad_fn(self) -> Node | None:
+        """The graph node that produced this tensor, or None for leaves."""
+        return self._ctx
+
+    @property
+    def data(self) -> Tensor:
+        """The same numbers as a tensor outside the graph (changes are not tracked)."""
+        return self._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        new = value._data if isinstance(value, TensorBase) else as_array(value, None)
+        if new is not self._data:
+            if new.shape != self.shape:
+                raise RuntimeError(f"Tensor.data: cannot assign data of shape {new.shape} to a "
+                                   f"tensor of shape {self.shape}")
+            self._data = new
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of dimension ``dim``."""
+        if dim is None:
+            return self.shape
+        return self.shape[dim_index(dim, self.ndim, "size")]
+
+    # ------------------------------------------------------------------ autograd
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Compute gradients of this tensor with respect to the graph's leaves.
+
+        Gradients add up in each leaf's ``.grad``. Gradients are first order only: backward
+        functions return plain arrays, so there is no ``create_graph`` / double backward.
+        ``tinygrad_edu.viz.explain_backward(loss)`` prints the same pass step by step.
+
+        Args:
+            gradient: dL/dself; may be omitted only for one-element tensors.
+            retain_graph: keep the saved arrays so that backward can run again.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward: element 0 of tensors does not require grad and does "
+                               "not have a grad_fn; create inputs with requires_grad=True")
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
+                                   f"outputs; this tensor has shape {self.shape}; pass "
+                                   "gradient= with that shape")
+            grad = np.ones_like(self._data)
+        else:
+            grad = as_array(gradient, self.dtype)
+            if grad.shape != self.shape:
+                raise RuntimeError(f"backward: gradient has shape {grad.shape}, but the tensor "
+                                   f"has shape {self.shape}; they must match")
+        run_backward(self, grad, retain_graph)
+
+    def detach(self) -> Tensor:
+        """The same data without the graph (shares memory and the version counter)."""
+        t = self._wrap(self._data)
+        t._version = self._version
+        return t
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Mark a leaf so that backward fills its ``.grad``."""
+        if not self.is_leaf:
+            if not requires_grad:
+                raise RuntimeError("requires_grad_: you can only change requires_grad flags of "
+                                   "leaf variables; use detach() to get a leaf")
+            return self
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"requires_grad_: only Tensors of floating point dtype can "
+                               f"require gradients, got {self.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a Tensor that has "
+                               "requires_grad=False")
+        if self._ctx is not None:
+            self._ctx.retain = weakref.ref(self)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> HookHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one.
+
+        The engine runs hooks on arrays; the hook sees the gradient as a Tensor, and what it
+        returns (a Tensor, an array, or None to keep the gradient) must have the same shape.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't "
+                               "require gradient")
+        shape = self.shape
+
+        def on_array(g: Array) -> Array:
+            res = hook(self._wrap(g))
+            if res is None:
+                return g
+            new = res._data if isinstance(res, TensorBase) else np.asarray(res)
+            if new.shape != shape:
+                raise RuntimeError(f"register_hook: the hook returned a gradient of shape "
+                                   f"{new.shape}, but the tensor has shape {shape}")
+            return new
+
+        if self._ctx is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self._ctx.hooks is None:
+                self._ctx.hooks = []
+            hooks = self._ctx.hooks
+        hooks.append(on_array)
+        return HookHandle(hooks, on_array)
+
+    # ------------------------------------------------------------------ writing in place
+
+    @contextmanager
+    def mutate(self) -> Iterator[Array]:
+        """Write into this tensor's memory directly, outside the graph (optimizers, loaders).
+
+        Yields the tensor's ndarray; change it in place (``a -= lr * g``, ``a[...] = v``).
+        Nothing is recorded for backward; when the block ends the version counter goes up, as
+        after an in-place op under ``no_grad``, so a graph that saved this tensor notices.
+
+        Example:
+            >>> import tinygrad_edu as tg
+            >>> w = tg.ones(3, requires_grad=True)
+            >>> with w.mutate() as a:
+            ...     a *= 0.5
+            >>> w
+            tensor([0.5000, 0.5000, 0.5000], requires_grad=True)
+        """
+        if not self._data.flags.writeable:
+            raise RuntimeError("mutate: this tensor is a broadcast (expanded) view, so several "
+                               "elements share one memory location; clone() it first")
+        try:
+            yield self._data
+        finally:
+            self._version[0] += 1
+
+    # ------------------------------------------------------------------ Python protocols
+
+    def __repr__(self) -> str:
+        return tensor_repr(self._data, None if self._ctx is None else self._ctx.op.name,
+                           self.requires_grad)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0 or (self._data.size == 1 and spec):
+            return format(self._data.reshape(()).item(), spec)
+        return format(repr(self), spec)
+
+
+class HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)

@@ -1,0 +1,204 @@
+"""Shapes and indexing: reshape, permute, expand, slicing, joining and padding.
+
+``reshape``, ``permute``, ``expand``, ``getitem``, ``cat`` and ``pad`` are registered ops
+(``tinygrad_edu/ops/movement.py``); ``flatten``, ``squeeze``, ``transpose``, ``repeat``,
+``split`` and ``stack`` are composed from them here. Results that share memory with a tensor in
+the graph are marked as views (``_view``), so that writing into them in place is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..autograd import OPS, apply_op
+from ..checks import (
+    broadcast_shape,
+    dim_index,
+    dims_tuple,
+    index_key,
+    shape_arg,
+    split_int_index,
+)
+from ..ops.movement import is_advanced_index
+from .base import TensorBase
+
+
+def cat(tensors: Sequence[Any], dim: int) -> Any:
+    """Join tensors along ``dim``; all other sizes must match (dtypes promote)."""
+    first = tensors[0]
+    for i, t in enumerate(tensors[1:], start=1):
+        others = [n for d, n in enumerate(t.shape) if d != dim]
+        if t.ndim != first.ndim or others != [n for d, n in enumerate(first.shape) if d != dim]:
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}; "
+                               f"tensor 0 has shape {first.shape} but tensor {i} has shape "
+                               f"{t.shape}")
+    dtype = first.dtype
+    for t in tensors[1:]:
+        dtype = np.promote_types(dtype, t.dtype)
+    return apply_op(OPS["cat"], *[t.type(dtype) for t in tensors], dim=dim)
+
+
+def pad(x: Any, pad: Sequence[int], value: float = 0.0) -> Any:
+    """PyTorch's F.pad (constant mode): ``pad`` lists (before, after) from the last dim back."""
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: padding length must be even and at most 2 * ndim "
+                         f"({2 * x.ndim}), got {len(pad)}")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return apply_op(OPS["pad"], x, pad_width=tuple(widths), value=value)
+
+
+def index_arrays(key: Any) -> Any:
+    """An indexing key with its Tensors replaced by their arrays (for ``checks.index_key``)."""
+    if isinstance(key, tuple):
+        return tuple(k._data if isinstance(k, TensorBase) else k for k in key)
+    return key._data if isinstance(key, TensorBase) else key
+
+
+class ShapeMixin(TensorBase):
+    """Reshaping, reordering, broadcasting, slicing and splitting."""
+
+    @property
+    def T(self) -> Any:  # noqa: N802 - PyTorch's name
+        """The tensor with its dimensions reversed (the transpose for a matrix)."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    def reshape(self, *shape: Any) -> Any:
+        """Same elements, new shape; one size may be -1 (inferred)."""
+        target = shape_arg(shape)
+        try:
+            new = np.empty(self.shape, dtype=np.bool_).reshape(target).shape if \
+                -1 in target else target
+        except ValueError:
+            new = None
+        if new is None or int(np.prod(new)) != self.numel():
+            raise RuntimeError(f"reshape: shape {list(target)} is invalid for input of size "
+                               f"{self.numel()} (shape {self.shape})")
+        if new == self.shape:
+            return self
+        return self._view(apply_op(OPS["reshape"], self, shape=tuple(new)))
+
+    view = reshape
+
+    def _view(self, out: Any) -> Any:
+        """Mark results that share memory with a graph tensor (in-place on them is refused)."""
+        if self.requires_grad or self._view_of_graph:
+            out._view_of_graph = True
+        out._version = self._version
+        return out
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
+        """Merge dims ``start_dim..end_dim`` into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = dim_index(start_dim, self.ndim, "flatten"), dim_index(end_dim, self.ndim, "flatten")
+        if s > e:
+            raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
+                               f"({end_dim})")
+        return self.reshape(*self.shape[:s], -1, *self.shape[e + 1:])
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Any:
+        """Split dim ``dim`` into ``sizes``."""
+        d = dim_index(dim, self.ndim, "unflatten")
+        return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
+
+    def squeeze(self, dim: Any = None) -> Any:
+        """Remove dims of size 1 (all of them, or only ``dim``)."""
+        if dim is None:
+            return self.reshape(*[n for n in self.shape if n != 1])
+        dims = dims_tuple(dim, self.ndim, "squeeze") or ()
+        return self.reshape(*[n for i, n in enumerate(self.shape) if not (i in dims and n == 1)])
+
+    def unsqueeze(self, dim: int) -> Any:
+        """Insert a dim of size 1 at ``dim``."""
+        d = dim_index(dim, self.ndim + 1, "unsqueeze")
+        return self.reshape(*self.shape[:d], 1, *self.shape[d:])
+
+    def permute(self, *dims: Any) -> Any:
+        """Reorder the dims: ``out.shape[i] == self.shape[dims[i]]``."""
+        order = tuple(dim_index(d, self.ndim, "permute") for d in shape_arg(dims))
+        if sorted(order) != list(range(self.ndim)):
+            raise RuntimeError(f"permute: dims {list(shape_arg(dims))} must be a permutation "
+                               f"of the {self.ndim} dims of a tensor of shape {self.shape}")
+        return self._view(apply_op(OPS["permute"], self, dims=order))
+
+    def transpose(self, dim0: int, dim1: int) -> Any:
+        """Swap two dims."""
+        order = list(range(self.ndim))
+        a, b = dim_index(dim0, self.ndim, "transpose"), dim_index(dim1, self.ndim, "transpose")
+        order[a], order[b] = order[b], order[a]
+        return self.permute(*order)
+
+    def t(self) -> Any:
+        """Transpose of a matrix (a vector is returned as is)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got {self.ndim}")
+        return self.T
+
+    def expand(self, *sizes: Any) -> Any:
+        """Broadcast to ``sizes`` without copying; -1 keeps a size."""
+        target = shape_arg(sizes)
+        lead = len(target) - self.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: the number of sizes provided ({len(target)}) must be "
+                               f"greater or equal to the number of dimensions ({self.ndim})")
+        shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                      for i, n in enumerate(target))
+        broadcast_shape("expand", self.shape, shape, into=True)
+        return self._view(apply_op(OPS["expand"], self, shape=shape))
+
+    def expand_as(self, other: Any) -> Any:
+        """Broadcast to ``other``'s shape."""
+        return self.expand(*other.shape)
+
+    def repeat(self, *sizes: Any) -> Any:
+        """Tile ``sizes[i]`` times along dim i: a broadcast axis before each dim, merged."""
+        reps = shape_arg(sizes)
+        if len(reps) < self.ndim:
+            raise RuntimeError(f"repeat: number of repeat dims ({len(reps)}) can not be "
+                               f"smaller than number of dimensions of tensor ({self.ndim})")
+        x = self.reshape((1,) * (len(reps) - self.ndim) + self.shape)
+        interleaved = x.reshape(*[v for n in x.shape for v in (1, n)])
+        expanded = interleaved.expand(*[v for r, n in zip(reps, x.shape, strict=True)
+                                        for v in (r, n)])
+        return expanded.reshape(*[r * n for r, n in zip(reps, x.shape, strict=True)])
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Any, ...]:
+        """Pieces of ``split_size`` (an int or a list of sizes) along ``dim``."""
+        d = dim_index(dim, self.ndim, "split")
+        n = self.shape[d]
+        if isinstance(split_size, int):
+            if split_size <= 0:
+                raise RuntimeError(f"split: split_size must be positive, got {split_size}")
+            sizes = [min(split_size, n - s) for s in range(0, n, split_size)] or [0]
+        else:
+            sizes = list(split_size)
+            if sum(sizes) != n:
+                raise RuntimeError(f"split: split sizes {sizes} must sum to the size {n} of "
+                                   f"dim {d}")
+        pieces, start = [], 0
+        for size in sizes:
+            pieces.append(self[(slice(None),) * d + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Any, ...]:
+        """``chunks`` nearly equal pieces along ``dim``."""
+        d = dim_index(dim, self.ndim, "chunk")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")
+        return self.split(-(-self.shape[d] // chunks), d)
+
+    def __getitem__(self, key: Any) -> Any:
+        key = index_key(index_arrays(key), self.shape, "getitem")
+        first, rest = split_int_index(key)
+        if rest is not None:  # PyTorch applies ints before index arrays: two steps
+            return self[first][rest]
+        out = apply_op(OPS["getitem"], self, key=key)
+        return out if is_advanced_index(key) else self._view(out)
