@@ -1,6 +1,6 @@
 """Registry completeness: forgetting to test an op is a test failure.
 
-- every op registered in ``OPS`` is covered by some catalog row (``tests/op_catalog.py``);
+- every op registered in ``OPS`` is covered by some catalog row (``tests/ops/op_catalog.py``);
 - every catalog row names a registered op or a known composite, and covers only registered
   ops, and really runs each op it claims to cover (checked by tracing the forward calls);
 - every op has a docstring and a public entry point (Tensor method, operator, ``tg.*`` or
@@ -27,7 +27,7 @@ def test_every_registered_op_has_a_catalog_row() -> None:
     missing = sorted(set(OPS) - covered_ops())
     assert not missing, (
         f"registered ops with no catalog row covering them: {missing}; add rows to "
-        "tests/op_catalog.py (parity, gradcheck and registry tests then pick them up)")
+        "tests/ops/op_catalog.py (parity, gradcheck and registry tests then pick them up)")
 
 
 def test_catalog_names_only_registered_ops() -> None:

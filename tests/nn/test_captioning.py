@@ -19,7 +19,7 @@ from tinygrad_edu.nn.temporal import TemporalAffine
 from tinygrad_edu.testing import gradcheck
 
 torch = pytest.importorskip("torch")
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 # ----------------------------------------------------------------------------- temporal layers

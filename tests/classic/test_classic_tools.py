@@ -22,7 +22,7 @@ from tinygrad_edu.classic.gradient_check import (
 from tinygrad_edu.data import load_cifar10, synthetic_cifar10
 from tinygrad_edu.testing import LayerCheckError, check_layer
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 # ----------------------------------------------------------------------------- gradient checks

@@ -24,7 +24,7 @@ from tinygrad_edu.models import (
 )
 from tinygrad_edu.viz import summary
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WORDS = {"<NULL>": 0, "<START>": 1, "<END>": 2, "a": 3, "two": 4}
 
 

@@ -1,6 +1,6 @@
 """Parity with PyTorch for every catalog row: forward (float64, float32) and backward (float64).
 
-Each row of ``tests/op_catalog.py`` runs under hypothesis (shapes, dims and seeds drawn per
+Each row of ``tests/ops/op_catalog.py`` runs under hypothesis (shapes, dims and seeds drawn per
 row; float inputs sometimes laid out non-contiguously). The forward must match torch in shape,
 dtype, values and ``requires_grad``; the backward pushes the same random cotangent (seeded per
 example) through both libraries and compares the gradient of every differentiable input.

@@ -1,6 +1,6 @@
 """Catalog rows for the sequence ops of ``tinygrad_edu/ops/rnn.py`` (issue 5).
 
-``rnn_rows()`` returns ``OpRow`` objects for ``tests/op_catalog.py``: one or more per
+``rnn_rows()`` returns ``OpRow`` objects for ``tests/ops/op_catalog.py``: one or more per
 registered op (embedding, the four cells, the four one-layer sequence ops). Add them with
 
     from rnn_catalog_rows import rnn_rows

@@ -5,7 +5,7 @@ must contain (the function's name, what it got, what it expected). Every error m
 raised by tinygrad_edu itself (the innermost frame of the traceback is inside the package), so
 no numpy or Numba error escapes for input the user controls.
 
-``tests/test_errors.py`` additionally checks, with torch, that the exception *type* matches
+``tests/tools/test_errors.py`` additionally checks, with torch, that the exception *type* matches
 PyTorch's for the mistakes both libraries share.
 """
 

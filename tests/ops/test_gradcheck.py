@@ -1,6 +1,6 @@
 """Gradient checks against central differences for every differentiable catalog row.
 
-For each row of ``tests/op_catalog.py`` with ``differentiable`` and ``gradcheck`` set,
+For each row of ``tests/ops/op_catalog.py`` with ``differentiable`` and ``gradcheck`` set,
 hypothesis draws small shapes (sides up to 3, at most 3 dims; broadcasting pairs for binary
 ops), seeded random values inside the op's domain and away from its kinks, and a memory layout
 per float input (contiguous, transposed, or a step-2 view whose gaps hold NaN; the Tensor keeps

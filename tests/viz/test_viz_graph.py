@@ -306,7 +306,7 @@ def test_ten_thousand_module_calls_collapse_to_one_box() -> None:
 @needs_dot
 def test_visualize_graph_example_writes_the_three_svgs(
         tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    example = Path(__file__).resolve().parent.parent / "examples" / "visualize_graph.py"
+    example = Path(__file__).resolve().parents[2] / "examples" / "visualize_graph.py"
     monkeypatch.setattr(sys, "argv", ["visualize_graph.py", "--out", str(tmp_path)])
     runpy.run_path(str(example), run_name="__main__")
     printed = capsys.readouterr().out

@@ -409,7 +409,7 @@ def test_package_imports_without_hypothesis_or_torch() -> None:
         else:
             raise SystemExit("strategies loaded without hypothesis")
     """)
-    repo = Path(__file__).resolve().parents[1]  # so the child imports this checkout
+    repo = Path(__file__).resolve().parents[2]  # so the child imports this checkout
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=repo, check=False
     )
