@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -25,11 +28,56 @@ def assert_passes_without_jit(test_file: str, selection: str, timeout: int = 600
     assert " passed" in result.stdout, result.stdout
 
 
-def assert_python_function_matches(kernel: Any, *args: Any) -> None:
-    """``kernel.py_func`` (the plain Python loops) returns what the compiled kernel returns,
-    array for array (a tuple of results or a single one)."""
-    py_func = getattr(kernel, "py_func", kernel)
-    compiled, plain = kernel(*args), py_func(*args)
+@contextmanager
+def plain_kernels(module: ModuleType) -> Iterator[None]:
+    """Inside the block, every compiled kernel of ``module`` is its plain Python function.
+
+    The kernels modules call their loops by global name (``ready(relu_range)``), so the
+    Python wrappers that allocate and split the work run the plain loops too.
+    """
+    compiled = {name: obj for name, obj in vars(module).items() if hasattr(obj, "py_func")}
+    try:
+        for name, kernel in compiled.items():
+            setattr(module, name, kernel.py_func)
+        yield
+    finally:
+        for name, kernel in compiled.items():
+            setattr(module, name, kernel)
+
+
+def python_version(kernel: Callable[..., Any], module: ModuleType | None = None
+                   ) -> Callable[..., Any]:
+    """``kernel`` (a compiled kernel or a kernels-module function) run with every compiled
+    kernel of its module replaced by its plain Python function."""
+    owner = module or sys.modules[getattr(kernel, "py_func", kernel).__module__]
+
+    def run(*args: Any) -> Any:
+        with plain_kernels(owner):
+            return getattr(kernel, "py_func", kernel)(*args)
+
+    return run
+
+
+def assert_python_function_matches(kernel: Callable[..., Any], *args: Any) -> None:
+    """The kernel run as plain Python loops returns what the compiled kernels return, array
+    for array (a tuple of results or a single one)."""
+    compiled, plain = kernel(*args), python_version(kernel)(*args)
     for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (compiled, plain)),
                     strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@contextmanager
+def num_threads(n: int) -> Iterator[None]:
+    """Run tinygrad_edu's kernels and products on ``n`` threads inside the block, splitting
+    even the small inputs of tests (normally those stay on the calling thread)."""
+    from tinygrad_edu.kernels import threads
+
+    before = (threads.get_num_threads(), threads.PARALLEL_MIN_WORK, threads.BLAS_SPLIT_MIN_WORK)
+    threads.set_num_threads(n)
+    threads.PARALLEL_MIN_WORK = threads.BLAS_SPLIT_MIN_WORK = 1
+    try:
+        yield
+    finally:
+        threads.set_num_threads(before[0])
+        threads.PARALLEL_MIN_WORK, threads.BLAS_SPLIT_MIN_WORK = before[1:]

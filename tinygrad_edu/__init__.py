@@ -11,14 +11,12 @@ Example:
     tensor([[1., 0.]])
 """
 
-# First, before numpy and Numba load their thread pools and before the first large array:
-# thread and malloc settings (see _runtime; the user's own settings win).
-from . import _runtime  # noqa: F401  # isort: skip
-from . import cuda, data, nn, ops, optim, utils
+from . import cuda, data, nn, ops, optim, runtime, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
 from .dtypes import device, double, float32, float64, int32, int64, long
 from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
+from .kernels.threads import get_num_threads, set_num_threads
 from .random import Generator, default_generator, initial_seed, manual_seed
 from .serialization import load, save
 from .tensor import Tensor
@@ -56,5 +54,6 @@ __all__ = [
     "full", "full_like", "initial_seed", "int32", "int64", "is_grad_enabled", "linspace",
     "load", "long", "manual_seed", "nn", "no_grad", "ones", "ones_like", "optim", "rand",
     "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "save",
-    "set_grad_enabled", "tensor", "utils", "ops", "zeros", "zeros_like", *_function_names,
+    "set_grad_enabled", "tensor", "utils", "ops", "runtime", "get_num_threads",
+    "set_num_threads", "zeros", "zeros_like", *_function_names,
 ]

@@ -9,9 +9,9 @@ threads ever add into the same cell (DESIGN.md, Kernels).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
+from jit_helpers import num_threads
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -25,10 +25,8 @@ STEPS = 4
 
 
 def train_digits(threads: int) -> tuple[list[float], dict[str, np.ndarray]]:
-    """A few training steps on ``threads`` Numba threads; the losses and the final state."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(threads)
-    try:
+    """A few training steps on ``threads`` threads; the losses and the final state."""
+    with num_threads(threads):
         tg.manual_seed(0)
         model = ConvNet(widths=(8, 16), dropout=0.25)
         optimizer = optim.AdamW(model.parameters(), lr=1e-2, weight_decay=1e-2)
@@ -43,8 +41,6 @@ def train_digits(threads: int) -> tuple[list[float], dict[str, np.ndarray]]:
             losses.append(loss.item())
         state = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
         return losses, state
-    finally:
-        numba.set_num_threads(previous)
 
 
 def assert_bit_identical(a: tuple[list[float], dict[str, np.ndarray]],
@@ -56,7 +52,6 @@ def assert_bit_identical(a: tuple[list[float], dict[str, np.ndarray]],
         assert np.array_equal(a[1][name], b[1][name]), f"{what}: {name} differs"
 
 
-@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 Numba threads")
 def test_digits_convnet_training_is_bit_identical_across_runs_and_threads() -> None:
     first = train_digits(2)
     assert len(first[0]) == STEPS

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from jit_helpers import assert_passes_without_jit
+from jit_helpers import assert_passes_without_jit, num_threads
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -411,8 +411,6 @@ def test_kernels_run_with_jit_disabled():
 
 
 def test_same_result_on_one_and_two_threads(monkeypatch):
-    import numba
-
     import tinygrad_edu.ops.conv as conv_ops
 
     # one sample per chunk, so the two threads really split the batch between them; 3x3
@@ -423,17 +421,14 @@ def test_same_result_on_one_and_two_threads(monkeypatch):
     rng = np.random.default_rng(6)
     x, w = rng.standard_normal((5, 3, 9, 9)), rng.standard_normal((3, 3, 3, 3))
     results = []
-    try:
-        for threads in (1, 2):
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    for threads in (1, 2):
+        with num_threads(threads):
             xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
             out = (F.conv2d(xt, wt, padding=1)  # Winograd
                    + F.conv2d(xt, wt, padding=2, dilation=2)  # im2col
                    + F.conv_transpose2d(xt, wt, stride=2)[..., :9, :9])
             out.backward(tg.ones_like(out))
             results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
-    finally:
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
 

@@ -6,7 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from jit_helpers import assert_passes_without_jit, assert_python_function_matches
+from jit_helpers import (
+    assert_passes_without_jit,
+    assert_python_function_matches,
+    num_threads,
+    python_version,
+)
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import elementwise, special
@@ -77,7 +82,7 @@ def test_sgd_momentum_matches_the_numpy_statements(dtype: type, weight_decay: fl
     expected_buf = buf * dtype(0.9) + (grad + dtype(weight_decay) * param)
     expected_param = param + dtype(-0.1) * expected_buf
     kernel = elementwise.sgd_momentum
-    for fn in (kernel, getattr(kernel, "py_func", kernel)):
+    for fn in (kernel, python_version(kernel)):
         p, b = param.copy(), buf.copy()
         fn(p, grad, b, dtype(-0.1), dtype(0.9), dtype(weight_decay))
         np.testing.assert_array_equal(b, expected_buf)
@@ -106,21 +111,16 @@ def test_relu_and_clamp_match_torch_on_both_paths(dtype: type, size: int) -> Non
 
 
 def test_relu_and_sgd_kernels_give_the_same_result_on_one_and_two_threads() -> None:
-    import numba
-
     rng = np.random.default_rng(5)
     x = rng.standard_normal(3 * elementwise.PARALLEL_MIN_SIZE + 7).astype(np.float32)
     results = []
-    try:
-        for threads in (1, 2):
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    for threads in (1, 2):
+        with num_threads(threads):
             out, mask = elementwise.relu(x)
             p, b = x.copy(), x[::-1].copy()
             elementwise.sgd_momentum(p, x, b, np.float32(-0.1), np.float32(0.9),
                                      np.float32(0.01))
             results.append((out, mask, elementwise.gate(x, mask), p, b))
-    finally:
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
 

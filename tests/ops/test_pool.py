@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from jit_helpers import assert_passes_without_jit, assert_python_function_matches
+from jit_helpers import assert_passes_without_jit, assert_python_function_matches, num_threads
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import pool as kernels
@@ -628,9 +627,8 @@ def test_same_results_on_one_and_two_threads():
            lambda t: P.adaptive_avg_pool2d(t, (5, 4)),
            lambda t: P.adaptive_max_pool2d(t, (6, 5))]
     results = []
-    try:
-        for threads in (1, 2):
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    for threads in (1, 2):
+        with num_threads(threads):
             row = []
             for fn in fns:
                 x = tg.tensor(x_np, requires_grad=True)
@@ -638,8 +636,6 @@ def test_same_results_on_one_and_two_threads():
                 out.backward(tg.tensor(np.linspace(-1.0, 1.0, out.numel()).reshape(out.shape)))
                 row += [out.detach().numpy().copy(), x.grad.numpy().copy()]
             results.append(row)
-    finally:
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jit_helpers import assert_passes_without_jit
+from jit_helpers import assert_passes_without_jit, num_threads
 
 import tinygrad_edu as tg
 from tinygrad_edu.kernels import rnn as kernels
@@ -583,8 +583,6 @@ def test_kernels_run_with_jit_disabled():
 
 
 def test_same_result_on_one_and_two_threads():
-    import numba
-
     rng = np.random.default_rng(10)
     x = rng.standard_normal((4, 6, 5)).astype(np.float32)
     ids = rng.integers(0, 50, (16, 9))
@@ -592,13 +590,12 @@ def test_same_result_on_one_and_two_threads():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for threads in (1, 2):
-            numba.set_num_threads(threads)
-            tg.manual_seed(0)
-            emb, lstm = tg.nn.Embedding(50, 7), tg.nn.LSTM(5, 7, bidirectional=True)
-            xt = tg.tensor(x, requires_grad=True)
-            (lstm(xt)[0].sum() + emb(tg.tensor(ids)).sum()).backward()
-            results.append([xt.grad.numpy(), emb.weight.grad.numpy()] +
-                           [p.grad.numpy() for p in lstm.parameters()])
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+            with num_threads(threads):
+                tg.manual_seed(0)
+                emb, lstm = tg.nn.Embedding(50, 7), tg.nn.LSTM(5, 7, bidirectional=True)
+                xt = tg.tensor(x, requires_grad=True)
+                (lstm(xt)[0].sum() + emb(tg.tensor(ids)).sum()).backward()
+                results.append([xt.grad.numpy(), emb.weight.grad.numpy()] +
+                               [p.grad.numpy() for p in lstm.parameters()])
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)

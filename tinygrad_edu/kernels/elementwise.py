@@ -1,11 +1,16 @@
 """Elementwise loops for large float arrays: ReLU, gradient gating, the SGD momentum update.
 
-numpy runs ``x > 0`` and ``np.maximum(x, 0)`` as two passes on one core; one parallel loop
-writes the output and the mask together (about 2x faster on a 6.5 MB activation). Likewise
-SGD's three in-place numpy statements become one pass (3.5x faster on a 3 MB weight). The
-callers use these only when ``parallel_pays`` says so, and compute the same values in numpy
-otherwise, with the same operations in the same order: the results are bit-identical either
-way. Every element is computed on its own, so they never depend on the number of threads.
+numpy runs ``x > 0`` and ``np.maximum(x, 0)`` as two passes on one core; one loop, split over
+the threads, writes the output and the mask together (about 2x faster on a 6.5 MB activation).
+Likewise SGD's three in-place numpy statements become one pass (3.5x faster on a 3 MB
+weight). The callers use these only when ``parallel_pays`` says so, and compute the same
+values in numpy otherwise, with the same operations in the same order: the results are
+bit-identical either way. Every element is computed on its own, so they never depend on the
+number of threads.
+
+Each loop is a compiled function of a range ``[start, stop)`` of the flattened arrays (the
+``*_range`` kernels); the function of the same name without the suffix allocates the result
+and runs the ranges on the thread pool (``threads.parallel_for``).
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-# Arrays at least this large run these kernels; for smaller ones starting the threads would
-# cost more than the loop saves.
-PARALLEL_MIN_SIZE = 1 << 15
+from . import threads
+from .jit import ready
+
+# Arrays at least this large run these kernels; for smaller ones handing work to the threads
+# would cost more than the loop saves.
+PARALLEL_MIN_SIZE = threads.PARALLEL_MIN_WORK
 
 
 def parallel_pays(*arrays: Any) -> bool:
@@ -27,63 +35,78 @@ def parallel_pays(*arrays: Any) -> bool:
             and all(a.flags.c_contiguous and a.shape == first.shape for a in arrays))
 
 
-@njit(cache=True, parallel=True)
-def relu(x):  # pragma: no cover - compiled; the tests also run it under NUMBA_DISABLE_JIT
+@njit(cache=True, nogil=True)
+def relu_range(flat, out, mask, start, stop):  # pragma: no cover - compiled; also run without JIT
     """out = max(x, 0) (NaN stays NaN, -0.0 becomes 0.0) and mask = not (x <= 0), in one pass.
 
     The mask is where the gradient passes: x > 0, and also NaN, as in PyTorch (whose ReLU
     backward zeroes the gradient where the output is <= 0).
 
     Args:
-        x: contiguous float32/float64 array, any shape.
-
-    Returns:
-        out with x's shape and dtype, mask with x's shape (bool).
+        flat: contiguous 1-D float32/float64 input.
+        out: 1-D output like flat; mask: 1-D bool output; both filled on [start, stop).
+        start, stop: the range of elements this call computes.
     """
-    flat = x.reshape(-1)
-    out = np.empty_like(flat)
-    mask = np.empty(flat.size, dtype=np.bool_)
-    for i in prange(flat.size):
+    for i in range(start, stop):
         v = flat[i]
         passes = not v <= 0  # x > 0 or NaN
         mask[i] = passes
         out[i] = v if passes else 0.0
+
+
+def relu(x: Any) -> tuple[Any, Any]:
+    """``relu_range`` over all of x (any shape, contiguous): (out, mask) with x's shape."""
+    flat = x.reshape(-1)
+    out, mask = np.empty_like(flat), np.empty(flat.size, dtype=np.bool_)
+    kernel = ready(relu_range)
+    threads.parallel_for(flat.size, lambda i0, i1: kernel(flat, out, mask, i0, i1))
     return out.reshape(x.shape), mask.reshape(x.shape)
 
 
-@njit(cache=True, parallel=True)
-def gate(dout, mask):  # pragma: no cover - compiled; the tests also run it under NUMBA_DISABLE_JIT
-    """dx = dout * mask, bit for bit as numpy computes it (a gated -1.0 gives -0.0, NaN NaN).
+@njit(cache=True, nogil=True)
+def gate_range(flat, keep, dx, start, stop):  # pragma: no cover - compiled; also run without JIT
+    """dx = dout * mask on [start, stop), bit for bit as numpy computes it (a gated -1.0
+    gives -0.0, NaN NaN). flat, dx: 1-D float32/float64; keep: 1-D bool."""
+    for i in range(start, stop):
+        dx[i] = flat[i] * keep[i]
 
-    Args:
-        dout: contiguous float32/float64 array.
-        mask: contiguous bool array of dout's shape.
-    """
+
+def gate(dout: Any, mask: Any) -> Any:
+    """``gate_range`` over all of dout (contiguous) and its bool mask of the same shape."""
     flat, keep = dout.reshape(-1), mask.reshape(-1)
     dx = np.empty_like(flat)
-    for i in prange(flat.size):
-        dx[i] = flat[i] * keep[i]
+    kernel = ready(gate_range)
+    threads.parallel_for(flat.size, lambda i0, i1: kernel(flat, keep, dx, i0, i1))
     return dx.reshape(dout.shape)
 
 
-@njit(cache=True, parallel=True)
-def sgd_momentum(param, grad, buf, neg_lr, momentum, weight_decay
-                 ):  # pragma: no cover - compiled; the tests also run it under NUMBA_DISABLE_JIT
-    """One SGD step with momentum (no dampening, not Nesterov), in place, in one pass.
+@njit(cache=True, nogil=True)
+def sgd_momentum_range(p, g, b, neg_lr, momentum, weight_decay, start, stop
+                       ):  # pragma: no cover - compiled; the tests also run it without JIT
+    """One SGD step with momentum (no dampening, not Nesterov) on [start, stop), in place.
 
-    ``g = grad + weight_decay * param`` (when weight_decay != 0), ``buf = buf * momentum + g``,
+    ``d = grad + weight_decay * param`` (when weight_decay != 0), ``buf = buf * momentum + d``,
     ``param = param + neg_lr * buf``: the same roundings as the numpy statements in
     ``optim.SGD``, when the scalars have the arrays' dtype.
 
     Args:
-        param, grad, buf: contiguous arrays of one shape and float dtype; param and buf change.
+        p, g, b: 1-D param, grad and momentum buffer of one float dtype; p and b change.
         neg_lr, momentum, weight_decay: scalars of the arrays' dtype.
+        start, stop: the range of elements this call updates.
     """
-    p, g, b = param.reshape(-1), grad.reshape(-1), buf.reshape(-1)
-    for i in prange(p.size):
+    for i in range(start, stop):
         d = g[i]
         if weight_decay != 0:
             d = d + weight_decay * p[i]
         v = b[i] * momentum + d
         b[i] = v
         p[i] = p[i] + neg_lr * v
+
+
+def sgd_momentum(param: Any, grad: Any, buf: Any, neg_lr: Any, momentum: Any,
+                 weight_decay: Any) -> None:
+    """``sgd_momentum_range`` over all of param, grad and buf (contiguous, one shape)."""
+    p, g, b = param.reshape(-1), grad.reshape(-1), buf.reshape(-1)
+    kernel = ready(sgd_momentum_range)
+    threads.parallel_for(p.size, lambda i0, i1: kernel(p, g, b, neg_lr, momentum, weight_decay,
+                                                       i0, i1))

@@ -1,5 +1,9 @@
 """Normalisation loops: batch-norm statistics per channel, layer-norm statistics per row.
 
+Every parallel loop is a compiled function of a range of its parallel axis (``*_blocks`` and
+``*_rows`` kernels); the function of the same name without the suffix allocates the results and
+runs the ranges on the thread pool (``threads.parallel_for``).
+
 Batch norm works on x of shape (N, C, L) (L = H*W for images, 1 for (N, C) inputs) and
 reduces over n and l for each channel c. Its kernels run in parallel over blocks of channels
 (one channel when L is large, up to BLOCK channels when L is 1); an iteration reads and writes
@@ -24,8 +28,13 @@ elementwise loops compute in x's dtype (their coefficients are stored in x's dty
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from . import threads
+from .jit import ready
 
 LANES = 64  # partial sums per reduction (see the module docstring)
 BLOCK = 64  # batch norm: a block of channels holds at least this many values per sample
@@ -132,20 +141,18 @@ def _per_position(values, length, dtype_like):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, parallel=True)
-def batch_norm_stats(x):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def batch_norm_stats_blocks(x, mean, var, b0, b1):  # pragma: no cover - compiled
     """x (N, C, L) -> mean, var (C,) float64: biased statistics per channel.
 
-    Parallel over blocks of channels; a block adds up its samples position by position
+    Over blocks of channels; a block adds up its samples position by position
     (acc[k] += x[n, block][k], each position its own sum, in order of n), then each channel
     adds up its L positions. Two passes: the mean first, then the mean squared deviation.
     """
     n_batch, channels, length = x.shape
     rows = x.reshape(n_batch, channels * length)
     per_block, n_blocks = _channel_blocks(channels, length)
-    mean = np.empty(channels)
-    var = np.empty(channels)
-    for blk in prange(n_blocks):
+    for blk in range(b0, b1):
         c0 = blk * per_block
         c1 = min(c0 + per_block, channels)
         start, size = c0 * length, (c1 - c0) * length
@@ -164,11 +171,21 @@ def batch_norm_stats(x):  # pragma: no cover - compiled
                 acc[k] += dev * dev
         mean[c0:c1] = mu
         var[c0:c1] = _per_channel_sums(acc, length) / (n_batch * length)
+
+
+def batch_norm_stats(x: Any) -> tuple[Any, Any]:
+    """``batch_norm_stats_blocks`` over all channel blocks: mean, var (C,) float64."""
+    channels = x.shape[1]
+    mean, var = np.empty(channels), np.empty(channels)
+    kernel = ready(batch_norm_stats_blocks)
+    n_blocks = _channel_blocks(channels, x.shape[2])[1]
+    threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, var, b0, b1), work=x.size)
     return mean, var
 
 
-@njit(cache=True, parallel=True)
-def batch_norm_fwd(x, mean, rstd, weight, bias, out):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def batch_norm_fwd_blocks(x, mean, rstd, weight, bias, out, b0, b1
+                          ):  # pragma: no cover - compiled
     """out[n, c, l] = (x - mean[c]) * rstd[c] * weight[c] + bias[c]; parallel over channels.
 
     x, out (N, C, L) (out is filled and returned); mean, rstd (C,) float64; weight, bias (C,)
@@ -179,7 +196,7 @@ def batch_norm_fwd(x, mean, rstd, weight, bias, out):  # pragma: no cover - comp
     rows = x.reshape(n_batch, channels * length)
     out_rows = out.reshape(n_batch, channels * length)
     per_block, n_blocks = _channel_blocks(channels, length)
-    for blk in prange(n_blocks):
+    for blk in range(b0, b1):
         c0 = blk * per_block
         c1 = min(c0 + per_block, channels)
         start, size = c0 * length, (c1 - c0) * length
@@ -190,27 +207,34 @@ def batch_norm_fwd(x, mean, rstd, weight, bias, out):  # pragma: no cover - comp
             xs, os = rows[n, start:start + size], out_rows[n, start:start + size]
             for k in range(size):
                 os[k] = xs[k] * scale_at[k] + shift_at[k]
+
+
+def batch_norm_fwd(x: Any, mean: Any, rstd: Any, weight: Any, bias: Any, out: Any) -> Any:
+    """``batch_norm_fwd_blocks`` over all channel blocks; fills and returns out."""
+    kernel = ready(batch_norm_fwd_blocks)
+    n_blocks = _channel_blocks(x.shape[1], x.shape[2])[1]
+    threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, rstd, weight, bias, out, b0,
+                                                         b1), work=x.size)
     return out
 
 
-@njit(cache=True, parallel=True)
-def batch_norm_bwd(dout, x, mean, rstd, weight, training, dx):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def batch_norm_bwd_blocks(dout, x, mean, rstd, weight, training, dx, dweight, dbias, b0, b1
+                          ):  # pragma: no cover - compiled
     """Gradients of batch norm: fills dx (N, C, L), returns dx, dweight, dbias (C,) float64.
 
     dweight = sum(dout * xhat), dbias = sum(dout) over (n, l). With batch statistics
     (training): dx = weight * rstd / M * (M * dout - dbias - xhat * dweight), M = N * L;
     with running statistics (constants): dx = weight * rstd * dout. Pass dx of shape
-    (0, C, L) to skip it. Parallel over blocks of channels, sums as in ``batch_norm_stats``.
+    (0, C, L) to skip it. Over blocks of channels, sums as in ``batch_norm_stats``.
     """
     n_batch, channels, length = x.shape
     count = n_batch * length
     train = 1.0 if training else 0.0  # without batch statistics, only the affine part
     rows, grows = x.reshape(n_batch, channels * length), dout.reshape(n_batch, channels * length)
     dx_rows = dx.reshape(dx.shape[0], channels * length)
-    dweight = np.empty(channels)
-    dbias = np.empty(channels)
     per_block, n_blocks = _channel_blocks(channels, length)
-    for blk in prange(n_blocks):
+    for blk in range(b0, b1):
         c0 = blk * per_block
         c1 = min(c0 + per_block, channels)
         start, size = c0 * length, (c1 - c0) * length
@@ -233,11 +257,23 @@ def batch_norm_bwd(dout, x, mean, rstd, weight, training, dx):  # pragma: no cov
             dxs = dx_rows[n, start:start + size]
             for k in range(size):
                 dxs[k] = k_dy_at[k] * gs[k] + k_dev_at[k] * (xs[k] - mu_at[k]) + k_0_at[k]
+
+
+def batch_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, training: bool,
+                   dx: Any) -> tuple[Any, Any, Any]:
+    """``batch_norm_bwd_blocks`` over all channel blocks: dx (filled), dweight, dbias."""
+    channels = x.shape[1]
+    dweight, dbias = np.empty(channels), np.empty(channels)
+    kernel = ready(batch_norm_bwd_blocks)
+    n_blocks = _channel_blocks(channels, x.shape[2])[1]
+    threads.parallel_for(n_blocks, lambda b0, b1: kernel(
+        dout, x, mean, rstd, weight, training, dx, dweight, dbias, b0, b1), work=2 * x.size)
     return dx, dweight, dbias
 
 
-@njit(cache=True, parallel=True)
-def layer_norm_fwd(x, weight, bias, eps, out):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def layer_norm_fwd_rows(x, weight, bias, eps, out, mean, rstd, coef, t0, t1
+                        ):  # pragma: no cover - compiled
     """Normalise each row x[n, g] of x (N, G, D): fills out, returns out, mean, rstd (N, G).
 
     out[n, g, d] = (x - mean[n, g]) * rstd[n, g] * weight[g, d] + bias[g, d], with weight
@@ -245,10 +281,7 @@ def layer_norm_fwd(x, weight, bias, eps, out):  # pragma: no cover - compiled
     Parallel over the N * G rows.
     """
     n_samples, groups, width = x.shape
-    mean = np.empty((n_samples, groups))
-    rstd = np.empty((n_samples, groups))
-    coef = np.empty((n_samples * groups, 2), x.dtype)  # mean, rstd in x's dtype
-    for t in prange(n_samples * groups):
+    for t in range(t0, t1):
         n, g = t // groups, t % groups
         xs, os, w, b = x[n, g], out[n, g], weight[g], bias[g]
         mu = _sum(xs) / width
@@ -260,6 +293,17 @@ def layer_norm_fwd(x, weight, bias, eps, out):  # pragma: no cover - compiled
         m, s = coef[t, 0], coef[t, 1]
         for d in range(width):
             os[d] = (xs[d] - m) * s * w[d] + b[d]
+
+
+def layer_norm_fwd(x: Any, weight: Any, bias: Any, eps: float, out: Any
+                   ) -> tuple[Any, Any, Any]:
+    """``layer_norm_fwd_rows`` over all N * G rows: out (filled), mean, rstd (N, G)."""
+    n_samples, groups = x.shape[0], x.shape[1]
+    mean, rstd = np.empty((n_samples, groups)), np.empty((n_samples, groups))
+    coef = np.empty((n_samples * groups, 2), x.dtype)  # mean, rstd in x's dtype
+    kernel = ready(layer_norm_fwd_rows)
+    threads.parallel_for(n_samples * groups, lambda t0, t1: kernel(
+        x, weight, bias, eps, out, mean, rstd, coef, t0, t1), work=x.size)
     return out, mean, rstd
 
 
@@ -290,8 +334,9 @@ def _row_sums(gs, xs, w, mu, rs, pw, pb):  # pragma: no cover - compiled
     return sum_g, sum_g_dev
 
 
-@njit(cache=True, parallel=True)
-def layer_norm_bwd(dout, x, mean, rstd, weight, n_weights, dx):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t0, t1
+                        ):  # pragma: no cover - compiled
     """Gradients of layer norm on the rows of x (N, G, D): dx, partial_dweight, partial_dbias.
 
     Per row, with g = dout * weight[g] (weight (G, D) in x's dtype) and xhat = (x - mean) *
@@ -304,11 +349,8 @@ def layer_norm_bwd(dout, x, mean, rstd, weight, n_weights, dx):  # pragma: no co
     iteration owns its rows of dx and its partial rows.
     """
     n_samples, groups, width = x.shape
-    n_blocks = max(1, min(n_samples, (AFFINE_TASKS + groups - 1) // groups))
-    part_w = np.zeros((n_blocks, groups, n_weights))
-    part_b = np.zeros((n_blocks, groups, n_weights))
-    coef = np.empty((n_samples, groups, 4), x.dtype)  # mean, rstd, k_dev, k_0 in x's dtype
-    for t in prange(n_blocks * groups):
+    n_blocks = part_w.shape[0]
+    for t in range(t0, t1):
         blk, g = t // groups, t % groups
         w = weight[g]
         for n in range(blk * n_samples // n_blocks, (blk + 1) * n_samples // n_blocks):
@@ -324,4 +366,18 @@ def layer_norm_bwd(dout, x, mean, rstd, weight, n_weights, dx):  # pragma: no co
                 dxs = dx[n, g]
                 for d in range(width):  # the formula above, expanded per element
                     dxs[d] = s * gs[d] * w[d] + k_dev * (xs[d] - m) + k_0
+
+
+def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, n_weights: int,
+                   dx: Any) -> tuple[Any, Any, Any]:
+    """``layer_norm_bwd_rows`` over all (block, group) iterations: dx (filled) and the
+    partial affine sums (B, G, J)."""
+    n_samples, groups = x.shape[0], x.shape[1]
+    n_blocks = max(1, min(n_samples, (AFFINE_TASKS + groups - 1) // groups))
+    part_w = np.zeros((n_blocks, groups, n_weights))
+    part_b = np.zeros((n_blocks, groups, n_weights))
+    coef = np.empty((n_samples, groups, 4), x.dtype)  # mean, rstd, k_dev, k_0 in x's dtype
+    kernel = ready(layer_norm_bwd_rows)
+    threads.parallel_for(n_blocks * groups, lambda t0, t1: kernel(
+        dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t0, t1), work=2 * x.size)
     return dx, part_w, part_b

@@ -12,20 +12,28 @@ serve ``max_pool2d``, ``avg_pool2d`` and their adaptive versions:
   and no kernel needs a bounds check.
 
 Inputs are contiguous float32 or float64 arrays of shape (P, H, W) with P = N*C planes.
-Every kernel runs ``prange`` over the planes only: iteration ``p`` reads plane ``p`` and
-writes plane ``p`` of the result, so overlapping windows, which add into the same ``dx``
-cell, are summed serially inside one iteration and never by two threads. Results are
-therefore identical for any number of threads.
+Every loop is a compiled function of a range of planes ``[p0, p1)`` (the ``*_planes``
+kernels): plane ``p`` of the input gives plane ``p`` of the result, so overlapping windows,
+which add into the same ``dx`` cell, are summed serially by one call and never by two
+threads. The function of the same name without the suffix allocates the result and runs the
+ranges on the thread pool (``threads.parallel_for``); results are identical for any number
+of threads.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from . import threads
+from .jit import ready
 
 
-@njit(cache=True, parallel=True)
-def max_pool_fwd(x3, h_start, h_len, w_start, w_len, dh, dw):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def max_pool_fwd_planes(x3, h_start, h_len, w_start, w_len, dh, dw, out, argmax, p0, p1
+                        ):  # pragma: no cover - compiled
     """Max over each window, and where it was.
 
     Args:
@@ -44,13 +52,11 @@ def max_pool_fwd(x3, h_start, h_len, w_start, w_len, dh, dw):  # pragma: no cove
 
     A tap wins when ``v > best or isnan(v)`` (PyTorch's rule): ties keep the first max in
     row-major scan order, and a NaN wins, so the last NaN of a window is the one reported.
-    Parallel over P.
+    Planes p0 to p1 - 1.
     """
-    planes, _, width = x3.shape
+    width = x3.shape[2]
     n_oh, n_ow = h_start.shape[0], w_start.shape[0]
-    out = np.empty((planes, n_oh, n_ow), dtype=x3.dtype)
-    argmax = np.empty((planes, n_oh, n_ow), dtype=np.int64)
-    for p in prange(planes):
+    for p in range(p0, p1):
         plane = x3[p]
         for oh in range(n_oh):
             h0, hn = h_start[oh], h_len[oh]
@@ -67,11 +73,21 @@ def max_pool_fwd(x3, h_start, h_len, w_start, w_len, dh, dw):  # pragma: no cove
                             where = h * width + w0 + j * dw
                 out[p, oh, ow] = best
                 argmax[p, oh, ow] = where
+
+
+def max_pool_fwd(x3: Any, h_start: Any, h_len: Any, w_start: Any, w_len: Any, dh: int,
+                 dw: int) -> tuple[Any, Any]:
+    """``max_pool_fwd_planes`` over all planes: (out, argmax), each (P, OH, OW)."""
+    shape = (x3.shape[0], h_start.shape[0], w_start.shape[0])
+    out, argmax = np.empty(shape, dtype=x3.dtype), np.empty(shape, dtype=np.int64)
+    kernel = ready(max_pool_fwd_planes)
+    threads.parallel_for(x3.shape[0], lambda p0, p1: kernel(
+        x3, h_start, h_len, w_start, w_len, dh, dw, out, argmax, p0, p1), work=x3.size)
     return out, argmax
 
 
-@njit(cache=True, parallel=True)
-def max_pool_bwd(dout3, argmax, height, width):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def max_pool_bwd_planes(dout3, argmax, dx, p0, p1):  # pragma: no cover - compiled
     """Route each upstream gradient to the input cell that won its window.
 
     Args:
@@ -82,21 +98,29 @@ def max_pool_bwd(dout3, argmax, height, width):  # pragma: no cover - compiled
 
     Returns:
         dx3 (P, H, W) with dout3's dtype: ``dx3[p].flat[argmax[p, oh, ow]] += dout3[p, oh, ow]``
-        (a cell that wins several overlapping windows gets the sum). Parallel over P.
+        (a cell that wins several overlapping windows gets the sum). Planes p0 to p1 - 1.
     """
-    planes, n_oh, n_ow = dout3.shape
-    dx = np.zeros((planes, height * width), dtype=dout3.dtype)
-    for p in prange(planes):
+    n_oh, n_ow = dout3.shape[1], dout3.shape[2]
+    for p in range(p0, p1):
         for oh in range(n_oh):
             for ow in range(n_ow):
                 k = argmax[p, oh, ow]
                 if k >= 0:
                     dx[p, k] += dout3[p, oh, ow]
+
+
+def max_pool_bwd(dout3: Any, argmax: Any, height: int, width: int) -> Any:
+    """``max_pool_bwd_planes`` over all planes: dx3 (P, H, W)."""
+    planes = dout3.shape[0]
+    dx = np.zeros((planes, height * width), dtype=dout3.dtype)
+    kernel = ready(max_pool_bwd_planes)
+    threads.parallel_for(planes, lambda p0, p1: kernel(dout3, argmax, dx, p0, p1),
+                         work=dx.size)
     return dx.reshape(planes, height, width)
 
 
-@njit(cache=True, parallel=True)
-def max_pool_2x2_fwd(x3, n_oh, n_ow):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def max_pool_2x2_fwd_planes(x3, out, argmax, p0, p1):  # pragma: no cover - compiled
     """``max_pool_fwd`` for the most common pooling, 2x2 windows with stride 2, no padding.
 
     Args:
@@ -108,12 +132,10 @@ def max_pool_2x2_fwd(x3, n_oh, n_ow):  # pragma: no cover - compiled
         out and argmax exactly as ``max_pool_fwd`` returns them for these windows: the same
         tie and NaN rule, taps scanned in the order top-left, top-right, bottom-left,
         bottom-right. Written out for the four taps, the comparisons become selects that the
-        compiler vectorizes: about 4x faster than the general kernel. Parallel over P.
+        compiler vectorizes: about 4x faster than the general kernel. Planes p0 to p1 - 1.
     """
-    planes, _, width = x3.shape
-    out = np.empty((planes, n_oh, n_ow), dtype=x3.dtype)
-    argmax = np.empty((planes, n_oh, n_ow), dtype=np.int64)
-    for p in prange(planes):
+    width, n_oh, n_ow = x3.shape[2], out.shape[1], out.shape[2]
+    for p in range(p0, p1):
         for oh in range(n_oh):
             top, bottom = x3[p, 2 * oh], x3[p, 2 * oh + 1]
             best_row, where_row = out[p, oh], argmax[p, oh]
@@ -132,20 +154,29 @@ def max_pool_2x2_fwd(x3, n_oh, n_ow):  # pragma: no cover - compiled
                     best, tap = v, width + 1
                 best_row[ow] = best
                 where_row[ow] = first + 2 * ow + tap
+
+
+def max_pool_2x2_fwd(x3: Any, n_oh: int, n_ow: int) -> tuple[Any, Any]:
+    """``max_pool_2x2_fwd_planes`` over all planes: (out, argmax), each (P, OH, OW)."""
+    shape = (x3.shape[0], n_oh, n_ow)
+    out, argmax = np.empty(shape, dtype=x3.dtype), np.empty(shape, dtype=np.int64)
+    kernel = ready(max_pool_2x2_fwd_planes)
+    threads.parallel_for(x3.shape[0], lambda p0, p1: kernel(x3, out, argmax, p0, p1),
+                         work=x3.size)
     return out, argmax
 
 
-@njit(cache=True, parallel=True)
-def max_pool_2x2_bwd(dout3, argmax, height, width):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def max_pool_2x2_bwd_planes(dout3, argmax, dx, p0, p1):  # pragma: no cover - compiled
     """``max_pool_bwd`` for ``max_pool_2x2_fwd``'s windows, which never overlap.
 
     Every input cell lies in at most one window, so each cell is written once: dout where it
     won, zero elsewhere (and zero in a last odd row or column no window covers), without first
-    zeroing dx and without read-modify-write. Parallel over P.
+    zeroing dx and without read-modify-write. Planes p0 to p1 - 1.
     """
-    planes, n_oh, n_ow = dout3.shape
-    dx = np.empty((planes, height, width), dtype=dout3.dtype)
-    for p in prange(planes):
+    n_oh, n_ow = dout3.shape[1], dout3.shape[2]
+    height, width = dx.shape[1], dx.shape[2]
+    for p in range(p0, p1):
         for oh in range(n_oh):
             top, bottom = dx[p, 2 * oh], dx[p, 2 * oh + 1]
             grad_row, where_row = dout3[p, oh], argmax[p, oh]
@@ -162,11 +193,20 @@ def max_pool_2x2_bwd(dout3, argmax, height, width):  # pragma: no cover - compil
                 bottom[z] = 0.0
         for y in range(2 * n_oh, height):
             dx[p, y] = 0.0
+
+
+def max_pool_2x2_bwd(dout3: Any, argmax: Any, height: int, width: int) -> Any:
+    """``max_pool_2x2_bwd_planes`` over all planes: dx3 (P, H, W)."""
+    dx = np.empty((dout3.shape[0], height, width), dtype=dout3.dtype)
+    kernel = ready(max_pool_2x2_bwd_planes)
+    threads.parallel_for(dout3.shape[0], lambda p0, p1: kernel(dout3, argmax, dx, p0, p1),
+                         work=dx.size)
     return dx
 
 
-@njit(cache=True, parallel=True)
-def avg_pool_fwd(x3, h_start, h_len, w_start, w_len, divisor):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def avg_pool_fwd_planes(x3, h_start, h_len, w_start, w_len, divisor, out, p0, p1
+                        ):  # pragma: no cover - compiled
     """Sum over each window divided by that window's divisor.
 
     Args:
@@ -186,12 +226,11 @@ def avg_pool_fwd(x3, h_start, h_len, w_start, w_len, divisor):  # pragma: no cov
     every column at once (a loop over contiguous memory that the compiler vectorises), then
     each window adds its columns of ``colsum``. The order of the additions is fixed, so the
     result is deterministic; it rounds differently from a row-by-row sum (by a few ulps).
-    Sums are in x3's dtype. Parallel over P.
+    Sums are in x3's dtype. Planes p0 to p1 - 1.
     """
-    planes, _, width = x3.shape
+    width = x3.shape[2]
     n_oh, n_ow = h_start.shape[0], w_start.shape[0]
-    out = np.empty((planes, n_oh, n_ow), dtype=x3.dtype)
-    for p in prange(planes):
+    for p in range(p0, p1):
         colsum = np.empty(width, dtype=x3.dtype)
         for oh in range(n_oh):
             for w in range(width):  # explicit loops: faster than slice expressions in Numba
@@ -201,18 +240,27 @@ def avg_pool_fwd(x3, h_start, h_len, w_start, w_len, divisor):  # pragma: no cov
                     colsum[w] += x3[p, h, w]
             for ow in range(n_ow):
                 # start from the window's first column (windows are never empty), in x3's
-                # dtype; a zero made before prange made the disk-cached kernel 40% slower
+                # dtype; a zero made before the loop made the disk-cached kernel 40% slower
                 w0 = w_start[ow]
                 total = colsum[w0]
                 for w in range(w0 + 1, w0 + w_len[ow]):
                     total += colsum[w]
                 out[p, oh, ow] = total / divisor[oh, ow]
+
+
+def avg_pool_fwd(x3: Any, h_start: Any, h_len: Any, w_start: Any, w_len: Any,
+                 divisor: Any) -> Any:
+    """``avg_pool_fwd_planes`` over all planes: out (P, OH, OW)."""
+    out = np.empty((x3.shape[0], h_start.shape[0], w_start.shape[0]), dtype=x3.dtype)
+    kernel = ready(avg_pool_fwd_planes)
+    threads.parallel_for(x3.shape[0], lambda p0, p1: kernel(
+        x3, h_start, h_len, w_start, w_len, divisor, out, p0, p1), work=x3.size)
     return out
 
 
-@njit(cache=True, parallel=True)
-def avg_pool_bwd(dout3, h_start, h_len, w_start, w_len, divisor, height, width
-                 ):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True)
+def avg_pool_bwd_planes(dout3, h_start, h_len, w_start, w_len, divisor, dx, p0, p1
+                        ):  # pragma: no cover - compiled
     """Spread each upstream gradient evenly over its window (the adjoint of ``avg_pool_fwd``).
 
     Args:
@@ -234,11 +282,11 @@ def avg_pool_bwd(dout3, h_start, h_len, w_start, w_len, divisor, height, width
     ``rowgrad`` in one vectorised loop. Rows below ``filled`` have been written already and
     get ``rowgrad`` added; a row seen for the first time is assigned (rows no window covers
     are zeroed), so dx is not zero-filled first and is written once where windows do not
-    overlap. Parallel over P.
+    overlap. Planes p0 to p1 - 1.
     """
-    planes, n_oh, n_ow = dout3.shape
-    dx = np.empty((planes, height, width), dtype=dout3.dtype)
-    for p in prange(planes):
+    n_oh, n_ow = dout3.shape[1], dout3.shape[2]
+    height, width = dx.shape[1], dx.shape[2]
+    for p in range(p0, p1):
         rowgrad = np.empty(width, dtype=dout3.dtype)
         filled = 0
         for oh in range(n_oh):
@@ -264,4 +312,13 @@ def avg_pool_bwd(dout3, h_start, h_len, w_start, w_len, divisor, height, width
         for h in range(filled, height):
             for w in range(width):
                 dx[p, h, w] = 0
+
+
+def avg_pool_bwd(dout3: Any, h_start: Any, h_len: Any, w_start: Any, w_len: Any,
+                 divisor: Any, height: int, width: int) -> Any:
+    """``avg_pool_bwd_planes`` over all planes: dx3 (P, H, W)."""
+    dx = np.empty((dout3.shape[0], height, width), dtype=dout3.dtype)
+    kernel = ready(avg_pool_bwd_planes)
+    threads.parallel_for(dout3.shape[0], lambda p0, p1: kernel(
+        dout3, h_start, h_len, w_start, w_len, divisor, dx, p0, p1), work=dx.size)
     return dx

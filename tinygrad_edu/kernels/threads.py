@@ -1,78 +1,177 @@
-"""Worker threads for ops that alternate Numba copies with BLAS products.
+"""One thread pool for all of tinygrad_edu's parallel work, and BLAS held to one thread inside it.
 
-A convolution copies a chunk of samples into columns (a Numba kernel) and multiplies them
-(BLAS), chunk after chunk. If both libraries run their own thread pools, each hands-off
-between them costs wake-ups, and a BLAS pool that is still busy-waiting takes the cores the
-copy needs (here that doubled the time of both). Instead, ``map_workers`` runs one Python
-thread per Numba thread, each working through its own share of the chunks: the kernels
-release the GIL, and BLAS is held to one thread inside each worker for the duration, so
-every core does copy-then-multiply on data that is still in its cache.
+Three libraries could run threads here: Numba (``prange``, on OpenMP), numpy's BLAS (OpenBLAS
+keeps its own pool) and this package. Each pool's idle threads busy-wait for a while after
+every parallel region (OpenBLAS for about 0.1 s), taking the cores the next region of the
+*other* pool needs: on 2 cores that made a training step 2-5 times slower. Environment
+variables that shorten the busy-wait only work if set before the library loads, and they then
+change that library for every other user in the process (torch's LSTM got 50% slower).
 
-The split of the work into chunks must not depend on the number of workers: then results,
-including sums over chunks taken in chunk order, are the same on 1 and 2 threads.
+So nothing here changes any library's settings for good. Instead:
+
+- The kernels never use Numba's ``prange``: they are compiled ``nogil`` functions of a range of
+  the parallel axis (``kernel(..., start, stop)``), and ``parallel_for`` runs the ranges on this
+  module's pool: ``get_num_threads() - 1`` worker threads plus the calling thread. Idle workers
+  block on a queue; they never spin.
+- Products big enough for OpenBLAS to use its threads go through ``matmul``, which holds BLAS
+  to one thread (``single_threaded_blas``, threadpoolctl's API, restored afterwards) and splits
+  the product's rows over the same pool. OpenBLAS's own threads then stay asleep, and nothing
+  competes for the cores.
+
+``set_num_threads`` / ``get_num_threads`` (also ``tg.set_num_threads``) choose the pool size;
+the default is the number of cores this process may run on. Work is split the same way
+whatever the size where order matters (``map_chunks``), so results do not depend on it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import queue
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import numba
+import numpy as np
+from numpy.typing import NDArray
 
 T = TypeVar("T")
 S = TypeVar("S")
 
+# Work below this many elements (or multiply-adds for products) runs on the calling thread:
+# handing a range to a worker costs about 20 microseconds.
+PARALLEL_MIN_WORK = 1 << 15
+# OpenBLAS multiplies on one thread below 2**18 multiply-adds (its SMP threshold), so smaller
+# products need no care; above it, ``matmul`` splits the rows over the pool.
+BLAS_SPLIT_MIN_WORK = 1 << 18
+
+
+def _default_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class _Pool:
+    """``size - 1`` worker threads fed by one queue; the caller is the last worker."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.local = threading.local()  # set in workers: a task never waits for the pool
+        for k in range(size - 1):
+            threading.Thread(target=self._work, name=f"tinygrad_edu-{k}", daemon=True).start()
+
+    def _work(self) -> None:
+        self.local.worker = True
+        while True:
+            task = self.tasks.get()
+            if task is None:
+                return
+            fn, index, done = task
+            try:
+                done.put((index, fn(index), None))
+            except BaseException as exc:  # re-raised in the caller
+                done.put((index, None, exc))
+
+    def map(self, fn: Callable[[int], T], count: int) -> list[T]:
+        """[fn(0), ..., fn(count - 1)]: fn(0) on the calling thread, the rest on workers."""
+        if count <= 1 or self.size <= 1 or getattr(self.local, "worker", False):
+            return [fn(i) for i in range(count)]
+        done: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for i in range(1, count):
+            self.tasks.put((fn, i, done))
+        results: list[Any] = [None] * count
+        error: BaseException | None = None
+        try:
+            results[0] = fn(0)
+        except BaseException as exc:  # still wait for the workers: they use the same arrays
+            error = exc
+        for _ in range(count - 1):
+            i, value, exc = done.get()
+            results[i] = value
+            error = error or exc
+        if error is not None:
+            raise error
+        return results
+
+    def close(self) -> None:
+        for _ in range(self.size - 1):
+            self.tasks.put(None)
+
+
 _lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_executor_size = 0
-_blas: Any = None
+_threads = _default_threads()
+_pool: _Pool | None = None
 
 
-def _forget_executor_after_fork() -> None:
+def _forget_pool_after_fork() -> None:
     # a forked child has none of the parent's threads: a pool inherited from the parent would
     # wait forever for workers that do not exist, so the child builds its own when needed
-    global _executor, _executor_size, _lock
-    _executor, _executor_size, _lock = None, 0, threading.Lock()
+    global _pool, _lock
+    _pool, _lock = None, threading.Lock()
 
 
-os.register_at_fork(after_in_child=_forget_executor_after_fork)
+os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
-def worker_count(n_tasks: int) -> int:
-    """Threads to use for ``n_tasks`` independent tasks: Numba's thread count, at most."""
-    return max(1, min(numba.get_num_threads(), n_tasks))
+def get_num_threads() -> int:
+    """Number of threads tinygrad_edu's kernels and products use (PyTorch's name)."""
+    return _threads
 
 
-def _single_threaded_blas() -> AbstractContextManager[Any]:
-    global _blas
-    if _blas is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-            _blas = False
-        else:
-            _blas = ThreadpoolController()
-    return _blas.limit(limits=1, user_api="blas") if _blas else nullcontext()
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads (1 = everything on the calling thread); PyTorch's name."""
+    global _threads, _pool
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"set_num_threads: expected a positive number of threads, got {n!r}")
+    with _lock:
+        _threads = int(n)
+        if _pool is not None and _pool.size != _threads:
+            _pool.close()
+            _pool = None
+
+
+def _get_pool() -> _Pool:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = _Pool(_threads)
+        return _pool
 
 
 def map_workers(n_workers: int, work: Callable[[int], T]) -> list[T]:
-    """[work(0), ..., work(n_workers - 1)], run on that many threads (BLAS single-threaded)."""
-    global _executor, _executor_size
+    """[work(0), ..., work(n_workers - 1)], on the pool (BLAS single-threaded inside)."""
     if n_workers <= 1:
         return [work(0)]
-    with _lock:
-        if _executor is None or _executor_size < n_workers:
-            if _executor is not None:
-                _executor.shutdown(wait=False)
-            _executor = ThreadPoolExecutor(n_workers, thread_name_prefix="tinygrad_edu")
-            _executor_size = n_workers
-        executor = _executor
-    with _single_threaded_blas():
-        return list(executor.map(work, range(n_workers)))
+    with single_threaded_blas():
+        return _get_pool().map(work, n_workers)
+
+
+def worker_count(n_tasks: int) -> int:
+    """Threads to use for ``n_tasks`` independent tasks: the pool size, at most."""
+    return max(1, min(_threads, n_tasks))
+
+
+def parallel_for(n: int, body: Callable[[int, int], Any], work: int | None = None) -> None:
+    """Run ``body(start, stop)`` over contiguous ranges that split ``range(n)``, one per thread.
+
+    Args:
+        n: the length of the parallel axis (e.g. planes, rows, elements).
+        body: fills the outputs of iterations ``start .. stop - 1``; it must write only
+            those (then results do not depend on the number of threads).
+        work: elements touched in all (default ``n``); below ``PARALLEL_MIN_WORK`` everything
+            runs on the calling thread.
+    """
+    parts = worker_count(n)
+    if parts <= 1 or (work if work is not None else n) < PARALLEL_MIN_WORK:
+        if n > 0:
+            body(0, n)
+        return
+    bounds = [n * k // parts for k in range(parts + 1)]
+    _get_pool().map(lambda k: body(bounds[k], bounds[k + 1]), parts)
 
 
 def map_chunks(n: int, per: int, scratch: Callable[[], S],
@@ -92,3 +191,97 @@ def map_chunks(n: int, per: int, scratch: Callable[[], S],
 
     parts = map_workers(n_workers, work)
     return [parts[i % n_workers][i // n_workers] for i in range(len(chunks))]
+
+
+# ----------------------------------------------------------------------------- BLAS
+
+_blas: Any = None
+
+
+def _blas_controllers() -> list[Any]:
+    global _blas
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+            _blas = []
+        else:
+            _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _blas  # type: ignore[no-any-return]
+
+
+_blas_depth = threading.local()
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Hold numpy's BLAS to one thread inside the block, then restore its thread count.
+
+    The count is process-wide in OpenBLAS, so another Python thread's product that runs at
+    the same moment is single-threaded too; outside tinygrad_edu's ops nothing changes.
+    Nested blocks cost nothing: only the outermost one changes and restores the count.
+    """
+    depth = getattr(_blas_depth, "n", 0)
+    _blas_depth.n = depth + 1
+    changed: list[tuple[Any, int]] = []
+    try:
+        if depth == 0:
+            for c in _blas_controllers():
+                before = c.num_threads
+                if before != 1:
+                    c.set_num_threads(1)
+                    changed.append((c, before))
+        yield
+    finally:
+        for c, before in changed:
+            c.set_num_threads(before)
+        _blas_depth.n = depth
+
+
+def blas_in_pool(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorator: ``fn`` runs with BLAS held to one thread (its products go through
+    ``matmul``, which splits them over the pool); one switch for all of ``fn``'s products."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        with single_threaded_blas():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def matmul(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any] | None = None) -> NDArray[Any]:
+    """``np.matmul(a, b, out=out)``, big products split over the pool with one-thread BLAS.
+
+    The rows of the result (all leading dims merged, when ``b`` is one matrix) or the batch of
+    stacked matrices is cut into one block per thread, and each block is one BLAS product.
+    Products too small for OpenBLAS's threads are one plain ``np.matmul``; so are batches
+    that broadcast against each other (on one thread). ``out``, when given, must be C-contiguous.
+    """
+    if a.ndim < 2 or b.ndim < 2:
+        return np.matmul(a, b, out=out)
+    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if int(np.prod(batch)) * m * k * n < BLAS_SPLIT_MIN_WORK:
+        return np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty((*batch, m, n), dtype=np.result_type(a, b))
+    if b.ndim == 2:  # (..., m, k) @ (k, n): one tall product
+        rows = out.size // n
+        a2, o2 = a.reshape(rows, k), out.reshape(rows, n)
+        _split(rows, lambda r0, r1: np.matmul(a2[r0:r1], b, out=o2[r0:r1]))
+    elif a.ndim == 2:  # (m, k) @ (..., k, n): the same left factor for every matrix of b
+        b3, o3 = b.reshape(-1, k, n), out.reshape(-1, m, n)
+        _split(b3.shape[0], lambda i0, i1: np.matmul(a, b3[i0:i1], out=o3[i0:i1]))
+    elif a.shape[:-2] == b.shape[:-2]:
+        a3, b3, o3 = a.reshape(-1, m, k), b.reshape(-1, k, n), out.reshape(-1, m, n)
+        _split(a3.shape[0], lambda i0, i1: np.matmul(a3[i0:i1], b3[i0:i1], out=o3[i0:i1]))
+    else:
+        with single_threaded_blas():
+            np.matmul(a, b, out=out)
+    return out
+
+
+def _split(rows: int, block: Callable[[int, int], Any]) -> None:
+    with single_threaded_blas():
+        parallel_for(rows, block, work=PARALLEL_MIN_WORK)

@@ -1,4 +1,8 @@
-"""Matrix multiplication, batched and broadcast like ``torch.matmul`` (BLAS does the work)."""
+"""Matrix multiplication, batched and broadcast like ``torch.matmul`` (BLAS does the work).
+
+Big products are split over tinygrad_edu's threads (``kernels.threads.matmul``), each block a
+single-threaded BLAS product, so that numpy's BLAS never starts threads of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ..kernels import threads
 from .registry import needs_input_grad, register_op
 
 Array = NDArray[Any]
@@ -34,7 +39,7 @@ def matmul_forward(x: Array, y: Array) -> tuple[Array, MatmulCache]:
     if x.ndim == 0 or y.ndim == 0 or x2.shape[-1] != y2.shape[-2]:
         raise ValueError(f"matmul_forward: shapes {x.shape} and {y.shape} cannot be multiplied; "
                          "expected (..., N, K) and (..., K, M)")
-    out = np.matmul(x2, y2)
+    out = threads.matmul(x2, y2)
     if x.ndim == 1:
         out = out[..., 0, :]
     if y.ndim == 1:
@@ -57,11 +62,11 @@ def matmul_backward(dout: Array, cache: MatmulCache) -> tuple[Array | None, Arra
         dout = dout[..., None, :]
     dx = dy = None
     if needs_input_grad(0):
-        dx = np.matmul(dout, np.swapaxes(y2, -1, -2))
+        dx = threads.matmul(dout, np.swapaxes(y2, -1, -2))
         if x.ndim == 1:
             dx = dx.reshape(dx.shape[:-2] + (-1,))
     if needs_input_grad(1):
-        dy = np.matmul(np.swapaxes(x2, -1, -2), dout)
+        dy = threads.matmul(np.swapaxes(x2, -1, -2), dout)
         if y.ndim == 1:
             dy = dy.reshape(dy.shape[:-2] + (-1,))
     return dx, dy

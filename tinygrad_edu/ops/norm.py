@@ -23,7 +23,6 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..kernels import jit
 from ..kernels import norm as kernels
 from .registry import needs_input_grad, register_op
 
@@ -55,7 +54,7 @@ def batch_norm_stats(x: Array) -> tuple[Array, Array]:
     if x3.shape[0] * x3.shape[2] == 0:
         nan = np.full(x3.shape[1], np.nan)
         return nan, nan.copy()
-    return jit.ready(kernels.batch_norm_stats)(x3)
+    return kernels.batch_norm_stats(x3)
 
 
 class BatchNormCache(NamedTuple):
@@ -97,7 +96,7 @@ def batch_norm_forward(x: Array, weight: Array, bias: Array, *, training: bool,
     mean = np.array(mean, dtype=np.float64)  # a copy: running stats may change before backward
     rstd = 1.0 / np.sqrt(np.asarray(var, dtype=np.float64) + eps)
     out = _empty(x.shape, x)  # the kernel fills it through an (N, C, L) view
-    jit.ready(kernels.batch_norm_fwd)(_channels_3d(xc), mean, rstd,
+    kernels.batch_norm_fwd(_channels_3d(xc), mean, rstd,
                                       weight.astype(x.dtype, copy=False),
                                       bias.astype(x.dtype, copy=False), _channels_3d(out))
     return out, BatchNormCache(xc, mean, rstd, weight, training)
@@ -111,7 +110,7 @@ def batch_norm_backward(dout: Array, cache: BatchNormCache
         return np.zeros_like(x), np.zeros_like(cache.weight), np.zeros_like(cache.weight)
     need_dx = needs_input_grad(0)
     dx = _empty(x.shape if need_dx else (0, *x.shape[1:]), x)  # (0, ...): skip dx
-    _, dweight, dbias = jit.ready(kernels.batch_norm_bwd)(
+    _, dweight, dbias = kernels.batch_norm_bwd(
         _channels_3d(dout.astype(x.dtype, copy=False)), _channels_3d(x), cache.mean, cache.rstd,
         cache.weight.astype(x.dtype, copy=False), cache.training, _channels_3d(dx))
     dtype = cache.weight.dtype
@@ -183,7 +182,7 @@ def layer_norm_forward(x: Array, weight: Array, bias: Array, *, eps: float = 1e-
         return xc.copy(), LayerNormCache(xc, np.empty((0, 1)), np.empty((0, 1)), weight)
     rows = _rows(xc, weight)
     out = _empty(x.shape, x)  # the kernel fills it through an (R, G, D) view
-    _, mean, rstd = jit.ready(kernels.layer_norm_fwd)(
+    _, mean, rstd = kernels.layer_norm_fwd(
         rows, _per_element(weight, rows), _per_element(bias, rows), float(eps),
         _rows(out, weight))
     return out, LayerNormCache(xc, mean, rstd, weight)
@@ -198,7 +197,7 @@ def layer_norm_backward(dout: Array, cache: LayerNormCache
     need_dx, need_affine = needs_input_grad(0), needs_input_grad(1) or needs_input_grad(2)
     rows = _rows(x, weight)
     dx = _empty(x.shape if need_dx else (0, *rows.shape[1:]), x)
-    _, part_w, part_b = jit.ready(kernels.layer_norm_bwd)(
+    _, part_w, part_b = kernels.layer_norm_bwd(
         _rows(dout.astype(x.dtype, copy=False), weight), rows, cache.mean, cache.rstd,
         _per_element(weight, rows), weight.shape[-1] if need_affine else 0,
         _rows(dx, weight) if need_dx else dx)

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..kernels import jit, pool
+from ..kernels import pool
 from .registry import register_op
 
 Array = NDArray[Any]
@@ -190,10 +190,10 @@ def _max_pool(x: Array, planes: int, rows: Window, cols: Window
               ) -> tuple[Array, MaxPool2dCache]:
     blocks = _is_2x2_blocks(rows) and _is_2x2_blocks(cols)
     if blocks:  # MaxPool2d(2), the usual CNN pooling: a kernel 4x faster
-        out, argmax = jit.ready(pool.max_pool_2x2_fwd)(
+        out, argmax = pool.max_pool_2x2_fwd(
             _planes(x, planes), rows.start.shape[0], cols.start.shape[0])
     else:
-        out, argmax = jit.ready(pool.max_pool_fwd)(
+        out, argmax = pool.max_pool_fwd(
             _planes(x, planes), rows.start, rows.length, cols.start, cols.length, rows.step,
             cols.step)
     return out.reshape(_out_shape(x, rows, cols)), MaxPool2dCache(x.shape, argmax, blocks)
@@ -203,7 +203,7 @@ def _max_unpool_grad(dout: Array, cache: MaxPool2dCache) -> Array:
     height, width = cache.x_shape[-2:]
     dout3 = np.ascontiguousarray(dout).reshape(cache.argmax.shape)
     kernel = pool.max_pool_2x2_bwd if cache.blocks else pool.max_pool_bwd
-    return jit.ready(kernel)(dout3, cache.argmax, height, width).reshape(cache.x_shape)
+    return kernel(dout3, cache.argmax, height, width).reshape(cache.x_shape)
 
 
 def max_pool2d_forward(x: Array, *, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -275,7 +275,7 @@ class AvgPool2dCache(NamedTuple):
 def _avg_pool(x: Array, planes: int, rows: Window, cols: Window, divisor: Array
               ) -> tuple[Array, AvgPool2dCache]:
     divisor = divisor.astype(x.dtype, copy=False)
-    out = jit.ready(pool.avg_pool_fwd)(_planes(x, planes), rows.start, rows.length, cols.start,
+    out = pool.avg_pool_fwd(_planes(x, planes), rows.start, rows.length, cols.start,
                                        cols.length, divisor)
     return out.reshape(_out_shape(x, rows, cols)), AvgPool2dCache(x.shape, rows, cols, divisor)
 
@@ -285,7 +285,7 @@ def _avg_unpool_grad(dout: Array, cache: AvgPool2dCache) -> Array:
     planes = int(np.prod(cache.x_shape[:-2]))
     dout3 = np.ascontiguousarray(dout).reshape(planes, rows.start.shape[0], cols.start.shape[0])
     height, width = cache.x_shape[-2:]
-    dx = jit.ready(pool.avg_pool_bwd)(dout3, rows.start, rows.length, cols.start, cols.length,
+    dx = pool.avg_pool_bwd(dout3, rows.start, rows.length, cols.start, cols.length,
                                       cache.divisor.astype(dout3.dtype, copy=False), height,
                                       width)
     return dx.reshape(cache.x_shape)

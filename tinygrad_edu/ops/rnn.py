@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..kernels import rnn as kernels
+from ..kernels import threads
 from ..kernels.jit import ready
 from .registry import needs_input_grad, register_op
 
@@ -95,7 +96,7 @@ register_op("embedding", embedding_forward, embedding_backward)
 
 def _affine(x: Array, weight: Array, bias: Array | None = None) -> Array:
     """x @ weight.T (+ bias if not empty); x (..., D), weight (G, D) -> (..., G)."""
-    out = np.matmul(x.reshape(-1, x.shape[-1]), weight.T)
+    out = threads.matmul(x.reshape(-1, x.shape[-1]), weight.T)
     if bias is not None and bias.size:
         out += bias
     result: Array = out.reshape(x.shape[:-1] + (weight.shape[0],))
@@ -170,16 +171,16 @@ def _weight_grads(x: Array, h0: Array, out: Array, w_ih: Array, dxw: Array, dhw:
     dxw2, dhw2 = dxw.reshape(-1, gates), dhw.reshape(-1, gates)
     dx = dw_ih = dw_hh = db_ih = db_hh = None
     if needs_input_grad(0):
-        dx = (dxw2 @ w_ih).reshape(x.shape)
+        dx = threads.matmul(dxw2, w_ih).reshape(x.shape)
     if needs_input_grad(first):
-        dw_ih = dxw2.T @ x.reshape(-1, x.shape[-1])
+        dw_ih = threads.matmul(dxw2.T, x.reshape(-1, x.shape[-1]))
     if needs_input_grad(first + 1):
         hidden = out.shape[-1]
         # the first step to run pairs with h0, every other step t with the state before it
         dhw_rest, h_rest = (dhw[:-1], out[1:]) if reverse else (dhw[1:], out[:-1])
-        dw_hh = dhw[-1 if reverse else 0].T @ h0
+        dw_hh = threads.matmul(dhw[-1 if reverse else 0].T, h0)
         if steps > 1:
-            dw_hh += dhw_rest.reshape(-1, gates).T @ h_rest.reshape(-1, hidden)
+            dw_hh += threads.matmul(dhw_rest.reshape(-1, gates).T, h_rest.reshape(-1, hidden))
     if has_bias and needs_input_grad(first + 2):
         db_ih = dxw2.sum(axis=0)
     if has_bias and needs_input_grad(first + 3):
@@ -194,10 +195,10 @@ def _cell_weight_grads(x: Array, h: Array, w_ih: Array, w_hh: Array, dxw: Array,
     dxw (N, G) is the gradient of x @ w_ih.T (+ b_ih), dhw that of h @ w_hh.T (+ b_hh);
     ``first`` is the index of w_ih among the op's inputs.
     """
-    dx = dxw @ w_ih if needs_input_grad(0) else None
-    dh = dhw @ w_hh if needs_input_grad(1) else None
-    dw_ih = dxw.T @ x if needs_input_grad(first) else None
-    dw_hh = dhw.T @ h if needs_input_grad(first + 1) else None
+    dx = threads.matmul(dxw, w_ih) if needs_input_grad(0) else None
+    dh = threads.matmul(dhw, w_hh) if needs_input_grad(1) else None
+    dw_ih = threads.matmul(dxw.T, x) if needs_input_grad(first) else None
+    dw_hh = threads.matmul(dhw.T, h) if needs_input_grad(first + 1) else None
     db_ih = dxw.sum(axis=0) if has_bias and needs_input_grad(first + 2) else None
     db_hh = dhw.sum(axis=0) if has_bias and needs_input_grad(first + 3) else None
     return [dx, dh, dw_ih, dw_hh, db_ih, db_hh]
@@ -217,10 +218,12 @@ class RNNCellCache(NamedTuple):
     relu: bool
 
 
+@threads.blas_in_pool
 def _rnn_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
                       b_hh: Array, relu: bool) -> tuple[Array, RNNCellCache]:
     out = _affine(x, w_ih)  # the input products, turned into the output in place
-    _rnn_step(out, np.matmul(h, w_hh.T), _bias(b_ih, b_hh, out.shape[-1], out.dtype), out, relu)
+    _rnn_step(out, threads.matmul(h, w_hh.T), _bias(b_ih, b_hh, out.shape[-1], out.dtype), out,
+              relu)
     return out, RNNCellCache(x, h, w_ih, w_hh, b_ih.size > 0, out, relu)
 
 
@@ -246,6 +249,7 @@ def rnn_relu_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Ar
     return _rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, relu=True)
 
 
+@threads.blas_in_pool
 def rnn_cell_backward(dout: Array, cache: RNNCellCache) -> tuple[Array | None, ...]:
     """Through the nonlinearity (from the saved output), then through both products."""
     x, h, w_ih, w_hh, has_bias, out, relu = cache
@@ -271,6 +275,7 @@ class RNNCache(NamedTuple):
     relu: bool
 
 
+@threads.blas_in_pool
 def _rnn_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
                  reverse: bool, relu: bool) -> tuple[Array, RNNCache]:
     x = np.ascontiguousarray(x)
@@ -278,7 +283,7 @@ def _rnn_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_h
     hw = np.empty_like(out[0])
     h, bias = h0, _bias(b_ih, b_hh, hw.shape[1], hw.dtype)
     for t in _steps(x.shape[0], reverse):
-        np.matmul(h, w_hh.T, out=hw)
+        threads.matmul(h, w_hh.T, out=hw)
         _rnn_step(out[t], hw, bias, out[t], relu)
         h = out[t]
     return out, RNNCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, reverse, relu)
@@ -310,6 +315,7 @@ def rnn_relu_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
     return _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu=True)
 
 
+@threads.blas_in_pool
 def rnn_backward(dout: Array, cache: RNNCache) -> tuple[Array | None, ...]:
     """Backpropagation through time: one recurrent product per step, the rest batched."""
     x, h0, w_ih, w_hh, has_bias, out, reverse, relu = cache
@@ -319,7 +325,7 @@ def rnn_backward(dout: Array, cache: RNNCache) -> tuple[Array | None, ...]:
     step = ready(kernels.rnn_step_bwd)
     for t in reversed(_steps(x.shape[0], reverse)):
         step(dout[t], dh, out[t], da[t], relu)
-        np.matmul(da[t], w_hh, out=dh)
+        threads.matmul(da[t], w_hh, out=dh)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, da, da, reverse, has_bias,
                                                    2)
     return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
@@ -344,6 +350,7 @@ class LSTMCellCache(NamedTuple):
     tanh_c: Array  # (N, H): tanh of the new cell state
 
 
+@threads.blas_in_pool
 def lstm_cell_forward(x: Array, h: Array, c: Array, w_ih: Array, w_hh: Array, b_ih: Array,
                       b_hh: Array) -> tuple[Array, LSTMCellCache]:
     """One LSTM step: gates from a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, then the new state.
@@ -366,11 +373,12 @@ def lstm_cell_forward(x: Array, h: Array, c: Array, w_ih: Array, w_hh: Array, b_
     tanh_c = np.empty_like(out[0])
     bias = _bias(b_ih, b_hh, gates.shape[1], gates.dtype)
     scale = _sigmoid_scale(4, c.shape[1], 2, gates.dtype)
-    _lstm_step(gates, np.matmul(h, w_hh.T), bias, scale, np.ascontiguousarray(c), out[1],
+    _lstm_step(gates, threads.matmul(h, w_hh.T), bias, scale, np.ascontiguousarray(c), out[1],
                tanh_c, out[0])
     return out, LSTMCellCache(x, h, c, w_ih, w_hh, b_ih.size > 0, gates, tanh_c)
 
 
+@threads.blas_in_pool
 def lstm_cell_backward(dout: Array, cache: LSTMCellCache) -> tuple[Array | None, ...]:
     """dout (2, N, H) holds dh' and dc'; the gate kernel turns them into da and dc."""
     x, h, c, w_ih, w_hh, has_bias, gates, tanh_c = cache
@@ -403,6 +411,7 @@ class LSTMCache(NamedTuple):
     reverse: bool
 
 
+@threads.blas_in_pool
 def lstm_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
                  b_hh: Array, *, reverse: bool = False) -> tuple[Array, LSTMCache]:
     """An LSTM over a sequence: ``lstm_cell`` at every step, the input products done at once.
@@ -428,13 +437,14 @@ def lstm_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, b_ih:
     scale, h_prev, c_prev = _sigmoid_scale(4, hidden, 2, gates.dtype), h0, c0
     bias = _bias(b_ih, b_hh, 4 * hidden, gates.dtype)
     for t in _steps(length, reverse):
-        np.matmul(h_prev, w_hh.T, out=hw)
+        threads.matmul(h_prev, w_hh.T, out=hw)
         _lstm_step(gates[t], hw, bias, scale, c_prev, c[t], tanh_c[t], out[t])
         h_prev, c_prev = out[t], c[t]
     out[length] = c_prev
     return out, LSTMCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c, reverse)
 
 
+@threads.blas_in_pool
 def lstm_backward(dout: Array, cache: LSTMCache) -> tuple[Array | None, ...]:
     """Backpropagation through time for the LSTM (see ``lstm_forward``)."""
     x, h0, c0, w_ih, w_hh, has_bias, out, gates, c, tanh_c, reverse = cache
@@ -447,7 +457,7 @@ def lstm_backward(dout: Array, cache: LSTMCache) -> tuple[Array | None, ...]:
         prev = t + 1 if reverse else t - 1
         c_prev = c[prev] if 0 <= prev < length else c0
         step(dout[t], dh, dc, gates[t], c_prev, tanh_c[t], dgates[t])
-        np.matmul(dgates[t], w_hh, out=dh)
+        threads.matmul(dgates[t], w_hh, out=dh)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out[:length], w_ih, dgates, dgates,
                                                    reverse, has_bias, 3)
     return (dx, dh if needs_input_grad(1) else None, dc if needs_input_grad(2) else None,
@@ -471,6 +481,7 @@ class GRUCellCache(NamedTuple):
     hw: Array  # (N, 3H): h @ w_hh.T + b_hh (its n block is needed by backward)
 
 
+@threads.blas_in_pool
 def gru_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array
                      ) -> tuple[Array, GRUCellCache]:
     """One GRU step (PyTorch's formulation).
@@ -495,6 +506,7 @@ def gru_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array, 
     return out, GRUCellCache(x, h, w_ih, w_hh, b_ih.size > 0, gates, hw)
 
 
+@threads.blas_in_pool
 def gru_cell_backward(dout: Array, cache: GRUCellCache) -> tuple[Array | None, ...]:
     """The gate kernel splits dout into dxw and dhw (they differ in the n block)."""
     x, h, w_ih, w_hh, has_bias, gates, hw = cache
@@ -524,6 +536,7 @@ class GRUCache(NamedTuple):
     reverse: bool
 
 
+@threads.blas_in_pool
 def gru_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array, *,
                 reverse: bool = False) -> tuple[Array, GRUCache]:
     """A GRU over a sequence: ``gru_cell`` at every step, the input products done at once.
@@ -542,7 +555,7 @@ def gru_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh
     gates, hw = np.empty_like(xw), np.empty_like(xw)
     scale, h = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype), h0
     for t in _steps(x.shape[0], reverse):
-        np.matmul(h, w_hh.T, out=hw[t])
+        threads.matmul(h, w_hh.T, out=hw[t])
         if b_hh.size:
             hw[t] += b_hh
         _gru_step(xw[t], hw[t], scale, h, gates[t], out[t])
@@ -550,6 +563,7 @@ def gru_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh
     return out, GRUCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
 
 
+@threads.blas_in_pool
 def gru_backward(dout: Array, cache: GRUCache) -> tuple[Array | None, ...]:
     """Backpropagation through time for the GRU (see ``gru_forward``)."""
     x, h0, w_ih, w_hh, has_bias, out, gates, hw, reverse = cache
@@ -562,7 +576,7 @@ def gru_backward(dout: Array, cache: GRUCache) -> tuple[Array | None, ...]:
         prev = t + 1 if reverse else t - 1
         h_prev = out[prev] if 0 <= prev < length else h0
         step(dout[t], dh, gates[t], hw[t], h_prev, dxw[t], dhw[t])
-        dh += dhw[t] @ w_hh
+        dh += threads.matmul(dhw[t], w_hh)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, dxw, dhw, reverse,
                                                    has_bias, 2)
     return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from ..kernels import elementwise as kernels
-from ..kernels.jit import ready
 from ..tensor import Tensor
 from .optimizer import Array, Optimizer, ParamGroup, Params
 
@@ -90,9 +89,8 @@ class SGD(Optimizer):
             # the common case of a large parameter: the statements below fused into one pass
             # (bit-identical: the same operations on scalars of the parameter's dtype)
             scalar = param.dtype.type
-            ready(kernels.sgd_momentum)(param, grad, state_buf.numpy(), scalar(-group["lr"]),
-                                        scalar(group["momentum"]),
-                                        scalar(group["weight_decay"]))
+            kernels.sgd_momentum(param, grad, state_buf.numpy(), scalar(-group["lr"]),
+                                 scalar(group["momentum"]), scalar(group["weight_decay"]))
             return
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
