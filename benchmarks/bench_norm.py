@@ -19,12 +19,6 @@ benchmarks only):
 
 from __future__ import annotations
 
-# isort: off
-# tinygrad_edu before numpy: it sets OpenBLAS's idle-thread timeout, which OpenBLAS reads
-# when numpy loads it (see Performance in the README)
-import tinygrad_edu  # noqa: F401
-# isort: on
-
 import argparse
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -34,8 +28,8 @@ import numpy as np
 from common import THREADS, best_median_us, describe_environment, print_table
 
 import tinygrad_edu as tg
-from tinygrad_edu.nn import dropout as tg_dropout
-from tinygrad_edu.nn import normalization as tg_norm
+from tinygrad_edu import nn as tg_norm
+from tinygrad_edu.nn import functional as tg_dropout
 
 IMAGES = (64, 32, 32, 32)
 ROWS = (256, 1024)
@@ -74,12 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="calls per round (default: 10)")
     args = parser.parse_args()
-    try:
-        import numba
-
-        numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
-    except ImportError:
-        pass
+    tg.set_num_threads(THREADS)
     describe_environment()
     ours_nn = SimpleNamespace(BatchNorm2d=tg_norm.BatchNorm2d, LayerNorm=tg_norm.LayerNorm,
                               GroupNorm=tg_norm.GroupNorm)

@@ -17,22 +17,15 @@ benchmarks only):
 
 from __future__ import annotations
 
-# isort: off
-# tinygrad_edu before numpy: it sets OpenBLAS's idle-thread timeout, which OpenBLAS reads
-# when numpy loads it (see Performance in the README)
-import tinygrad_edu  # noqa: F401
-# isort: on
-
 import argparse
 from collections.abc import Callable
 from typing import Any
 
-import numba
 import numpy as np
 from common import ROUNDS, THREADS, best_median_us, describe_environment, print_table
 
 import tinygrad_edu as tg
-import tinygrad_edu.nn.pooling as tg_pool
+import tinygrad_edu.nn.functional as tg_pool
 
 #: row name -> (input shape, function(F, x) running the pooling with F = functional module)
 WORKLOADS: dict[str, tuple[tuple[int, ...], Callable[[Any, Any], Any]]] = {
@@ -74,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="runs per round (default: 20)")
     args = parser.parse_args()
-    numba.set_num_threads(THREADS)
+    tg.set_num_threads(THREADS)
     describe_environment()
     try:
         import torch

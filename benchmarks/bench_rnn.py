@@ -27,12 +27,6 @@ benchmarks only):
 
 from __future__ import annotations
 
-# isort: off
-# tinygrad_edu before numpy: it sets OpenBLAS's idle-thread timeout, which OpenBLAS reads
-# when numpy loads it (see Performance in the README)
-import tinygrad_edu  # noqa: F401
-# isort: on
-
 import argparse
 from typing import Any
 

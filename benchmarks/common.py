@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-# isort: off
-# tinygrad_edu before numpy: it sets OpenBLAS's idle-thread timeout, which OpenBLAS reads
-# when numpy loads it (see Performance in the README)
-import tinygrad_edu  # noqa: F401
-# isort: on
-
 import os
 import platform
 import statistics
@@ -38,12 +32,11 @@ def describe_environment() -> None:
     forced = [v for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ]
     if forced:
         print(f"warning: {', '.join(forced)} set; BLAS runs a slow kernel (see benchmarks/README)")
-    try:
-        import numba
+    import numba
 
-        print(f"numba {numba.__version__}, {numba.get_num_threads()} threads")
-    except ImportError:
-        pass
+    import tinygrad_edu
+
+    print(f"numba {numba.__version__}; tinygrad_edu: {tinygrad_edu.get_num_threads()} threads")
     try:
         from threadpoolctl import threadpool_info
     except ImportError:

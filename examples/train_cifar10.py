@@ -18,24 +18,18 @@ Run:
 
 from __future__ import annotations
 
-import os
+import argparse
+import time
+from pathlib import Path
 
-# OpenMP threads of the Numba kernels wait passively, so they do not fight numpy's BLAS
-# threads for the cores (see examples/train_digits.py); an exported value wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np
 
-import argparse  # noqa: E402 - after the environment variable above, on purpose
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-import tinygrad_edu as tg  # noqa: E402
-from tinygrad_edu import nn, optim  # noqa: E402
-from tinygrad_edu.data import CIFAR10, DataLoader, Subset, synthetic_cifar10  # noqa: E402
-from tinygrad_edu.data import transforms as T  # noqa: E402
-from tinygrad_edu.models.convnet import ThreeLayerConvNet  # noqa: E402
-from tinygrad_edu.train import Trainer, evaluate  # noqa: E402
+import tinygrad_edu as tg
+from tinygrad_edu import nn, optim
+from tinygrad_edu.data import CIFAR10, DataLoader, Subset, synthetic_cifar10
+from tinygrad_edu.data import transforms as T
+from tinygrad_edu.models.convnet import ThreeLayerConvNet
+from tinygrad_edu.train import Trainer, evaluate
 
 MEAN, STD = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)
 

@@ -22,28 +22,18 @@ Run:
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
-# The engine's Numba kernels run on an OpenMP thread pool and numpy's BLAS (OpenBLAS) has its
-# own. By default idle threads of both spin while they wait for work, and on a small machine
-# the pools then fight over the cores: this model, whose matrix products take microseconds,
-# trained 2-6 times slower (measured on a busy 2-core machine). OpenMP threads that wait
-# passively and a single-threaded BLAS avoid that. (setdefault: values you export win.)
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np
 
-import argparse  # noqa: E402 - after the environment variable above, on purpose
-import json  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-import tinygrad_edu as tg  # noqa: E402
-from tinygrad_edu import nn, optim  # noqa: E402
-from tinygrad_edu.data import (  # noqa: E402
+import tinygrad_edu as tg
+from tinygrad_edu import nn, optim
+from tinygrad_edu.data import (
     CIFAR10,
     DataLoader,
     Subset,
@@ -51,10 +41,10 @@ from tinygrad_edu.data import (  # noqa: E402
     digits,
     synthetic_cifar10,
 )
-from tinygrad_edu.data import transforms as T  # noqa: E402
-from tinygrad_edu.models.convnet import ConvNet  # noqa: E402
-from tinygrad_edu.models.mlp import MLP  # noqa: E402
-from tinygrad_edu.train import (  # noqa: E402
+from tinygrad_edu.data import transforms as T
+from tinygrad_edu.models.convnet import ConvNet
+from tinygrad_edu.models.mlp import MLP
+from tinygrad_edu.train import (
     Trainer,
     accuracy,
     confusion_matrix,

@@ -117,6 +117,7 @@ def test_an_error_in_a_worker_reaches_the_caller_and_the_pool_still_works():
                 threads.parallel_for(10, body)
         seen: list[tuple[int, int]] = []
         threads.parallel_for(10, lambda s, e: seen.append((s, e)))
-        assert sorted(seen)[0][0] == 0 and sum(e - s for s, e in seen) == 10
+        assert sorted(seen)[0][0] == 0
+        assert sum(e - s for s, e in seen) == 10
     finally:
         threads.PARALLEL_MIN_WORK = before
