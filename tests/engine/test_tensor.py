@@ -722,3 +722,51 @@ def test_setitem_on_plain_tensor():
     z[z == 0] = -1.0
     assert z.tolist() == [5.0, 2.0, -1.0, 6.0]
     assert z.dtype == tg.float32
+
+
+def test_mutate_writes_in_place_outside_the_graph_and_bumps_the_version():
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = w * w  # saves w for backward
+    with w.mutate() as data:
+        assert data is w.numpy(force=True)
+        data *= 2.0
+    assert w.is_leaf
+    assert w.tolist() == [2.0, 4.0, 6.0]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()  # the graph noticed the change
+    view = tg.tensor([1.0]).expand(3)
+    with pytest.raises(RuntimeError, match="broadcast"), view.mutate():
+        pass
+
+
+def test_numpy_force_reads_a_tensor_that_requires_grad_like_torch():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        w.numpy()
+    assert w.numpy(force=True).tolist() == [1.0, 2.0]
+    assert np.shares_memory(w.numpy(force=True), w.detach().numpy())
+
+
+def test_parameter_shares_memory_and_version_with_its_tensor_like_torch():
+    t = tg.tensor([1.0, 2.0])
+    p = tg.nn.Parameter(t)
+    assert np.shares_memory(p.detach().numpy(), t.numpy())
+    y = p * p
+    with tg.no_grad():
+        t.add_(1.0)  # a change through the original tensor
+    assert p.tolist() == [2.0, 3.0]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_hooks_see_tensors_and_a_wrong_shape_is_named():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(type(g).__name__))
+    (x * 3).sum().backward()
+    assert seen == ["Tensor"]
+    y = tg.tensor([1.0, 2.0], requires_grad=True)
+    y.register_hook(lambda g: tg.ones(3))
+    with pytest.raises(RuntimeError, match=r"register_hook: the hook returned a gradient of "
+                                           r"shape \(3,\)"):
+        (y * 3).sum().backward()

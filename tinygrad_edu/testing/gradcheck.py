@@ -47,7 +47,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-import tinygrad_edu as tg
+from ..autograd import no_grad
+from ..tensor import Tensor
+from ..tensor.creation import from_numpy, tensor
 
 __all__ = [
     "GradcheckError",
@@ -114,7 +116,7 @@ class _Input(NamedTuple):
     """One input as the checks hold it: a float64 copy to perturb, or a pass-through Tensor."""
 
     array: Float64Array | None  # float64 copy for floating inputs
-    tensor: Any  # the unchanged tg.Tensor for integer and bool inputs
+    tensor: Any  # the unchanged Tensor for integer and bool inputs
 
 
 # ----------------------------------------------------------------------------------------------
@@ -129,7 +131,7 @@ def numerical_gradient(
 ) -> list[Float64Array | None]:
     """Central-difference gradient of ``sum(fn(*inputs) * cotangent)`` for every input.
 
-    ``fn`` is evaluated under ``tg.no_grad()`` on float64 copies of the floating inputs, two
+    ``fn`` is evaluated under ``no_grad()`` on float64 copies of the floating inputs, two
     times per input element, so keep shapes small.
 
     Args:
@@ -145,7 +147,7 @@ def numerical_gradient(
         bool input.
     """
     prepared = _prepare(inputs)
-    with tg.no_grad():
+    with no_grad():
         out = _check_output(fn(*_tensors(prepared)), fn)
     cot = _make_cotangent(cotangent, out.shape, default="ones")
     return _numerical(fn, prepared, cot, eps)
@@ -291,20 +293,20 @@ def check_vjp(
 
 def _prepare(inputs: Sequence[Any]) -> list[_Input]:
     """Float64 copies of floating inputs; integer and bool inputs as unchanged Tensors."""
-    if isinstance(inputs, (tg.Tensor, np.ndarray)):
+    if isinstance(inputs, (Tensor, np.ndarray)):
         raise TypeError(
             "inputs must be a list or tuple of Tensors/arrays (one per argument of fn), "
             f"got a single {type(inputs).__name__}; write [x] instead of x"
         )
     prepared = []
     for x in inputs:
-        array = x.detach().numpy() if isinstance(x, tg.Tensor) else np.asarray(x)
+        array = x.detach().numpy() if isinstance(x, Tensor) else np.asarray(x)
         if np.issubdtype(array.dtype, np.floating):
             prepared.append(_Input(_float64_copy(array), None))
-        elif isinstance(x, tg.Tensor):
+        elif isinstance(x, Tensor):
             prepared.append(_Input(None, x))
         else:
-            prepared.append(_Input(None, tg.tensor(array)))
+            prepared.append(_Input(None, tensor(array)))
     return prepared
 
 
@@ -335,7 +337,7 @@ def _float64_copy(array: Array) -> Float64Array:
 
 def _leaf(array: Float64Array, requires_grad: bool) -> Any:
     """A Tensor sharing memory with ``array`` (so strides are kept), optionally a grad leaf."""
-    tensor = tg.from_numpy(array)
+    tensor = from_numpy(array)
     if requires_grad:
         tensor.requires_grad_(True)
     return tensor
@@ -351,7 +353,7 @@ def _tensors(prepared: Sequence[_Input], requires_grad: bool = False) -> list[An
 
 def _check_output(out: Any, fn: TensorFn) -> Any:
     """Make sure ``fn`` returned one Tensor, with a hint for multi-output functions."""
-    if not isinstance(out, tg.Tensor):
+    if not isinstance(out, Tensor):
         raise TypeError(
             f"fn {_describe_fn(fn)} must return one Tensor, got {type(out).__name__}; "
             "check each output separately, e.g. lambda *a: f(*a)[0]"
@@ -370,7 +372,7 @@ def _numerical(
 ) -> list[Float64Array | None]:
     """Central differences of ``_objective``, one element at a time, under ``no_grad``."""
     grads: list[Float64Array | None] = []
-    with tg.no_grad():
+    with no_grad():
         for item in prepared:
             if item.array is None:
                 grads.append(None)
@@ -399,7 +401,7 @@ def _analytical(
     _check_precision(out, prepared, fn)
     cotangent = make_cotangent(tuple(out.shape))
     if out.requires_grad:
-        out.backward(tg.tensor(cotangent))
+        out.backward(tensor(cotangent))
     grads: list[Float64Array | None] = []
     for item, leaf in zip(prepared, leaves, strict=True):
         if item.array is None:
@@ -429,7 +431,7 @@ def _make_cotangent(
         if default == "ones" or int(np.prod(shape)) == 1:
             return np.ones(shape)
         return np.random.default_rng(0).standard_normal(shape)
-    if isinstance(cotangent, tg.Tensor):
+    if isinstance(cotangent, Tensor):
         cotangent = cotangent.detach().numpy()
     result = np.asarray(cotangent, dtype=np.float64)
     if result.shape != shape:
@@ -547,7 +549,7 @@ def _direction_report(
         return text, Mismatch(k, shape, None, float("nan"), float("nan"), float("inf"))
     backward = float(np.sum(grad * v))
     original = array.copy()
-    with tg.no_grad():
+    with no_grad():
         array[...] = original + eps * v
         plus = _objective(fn, prepared, u)
         array[...] = original - eps * v

@@ -39,10 +39,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-import tinygrad_edu as tg
-from tinygrad_edu.autograd import OpRecord, call_backward, record_ops
-from tinygrad_edu.random import Generator, default_generator
-
+from ..autograd import OpRecord, call_backward, enable_grad, record_ops
+from ..random import Generator, default_generator
+from ..tensor import Tensor
+from ..tensor.creation import tensor
 from .gradcheck import GradcheckError, Mismatch
 
 __all__ = ["GraphCheckError", "GraphCheckReport", "gradcheck_graph"]
@@ -124,7 +124,7 @@ def gradcheck_graph(output_fn: Callable[..., Any], inputs: Sequence[Any], *, eps
                         f"{type(inputs).__name__}")
     rng = np.random.default_rng(seed)
     state = default_generator.get_state()
-    with record_ops() as records, tg.enable_grad():
+    with record_ops() as records, enable_grad():
         output_fn(*[_as_input(x) for x in inputs])
     checked: list[tuple[int, str]] = []
     skipped: list[tuple[int, str, str]] = []
@@ -150,12 +150,12 @@ def gradcheck_graph(output_fn: Callable[..., Any], inputs: Sequence[Any], *, eps
 
 
 def _as_input(x: Any) -> Any:
-    if isinstance(x, tg.Tensor):
+    if isinstance(x, Tensor):
         x = x.detach().numpy()
     array = np.asarray(x)
     if array.dtype.kind == "f":
-        return tg.tensor(array.astype(np.float64), requires_grad=True)
-    return tg.tensor(array)
+        return tensor(array.astype(np.float64), requires_grad=True)
+    return tensor(array)
 
 
 def _why_skip(record: OpRecord) -> str | None:

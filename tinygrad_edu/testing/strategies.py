@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.typing import DTypeLike, NDArray
 
-import tinygrad_edu as tg
+from ..tensor.creation import from_numpy
 
 __all__ = [
     "arrays",
@@ -147,7 +147,7 @@ def tensors(
 ) -> st.SearchStrategy[Any]:
     """Tensors over the arrays of :func:`arrays`; non-contiguous views keep their strides.
 
-    The Tensor shares memory with the drawn array (``tg.from_numpy``), so
+    The Tensor shares memory with the drawn array (``from_numpy``), so
     ``t.detach().numpy().flags.c_contiguous`` is False for a non-contiguous draw.
 
     Args:
@@ -160,7 +160,7 @@ def tensors(
         requires_grad: make the Tensor a leaf that requires grad (floating dtypes only).
 
     Returns:
-        A strategy of ``tg.Tensor``.
+        A strategy of ``Tensor``.
 
     Raises:
         ValueError: if ``requires_grad`` is asked for a non-floating dtype.
@@ -282,7 +282,7 @@ def _arrays(
 
 def _tensor(array: NDArray[Any], requires_grad: bool) -> Any:
     """A Tensor sharing memory (and strides) with ``array``."""
-    tensor = tg.from_numpy(array)
+    tensor = from_numpy(array)
     if requires_grad:
         tensor.requires_grad_(True)
     return tensor

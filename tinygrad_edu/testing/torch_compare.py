@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-import tinygrad_edu as tg
-
+from ..tensor import Tensor
+from ..tensor.creation import tensor
 from .gradcheck import _compare, _describe_fn, _float64_copy, _leaf
 
 __all__ = ["assert_close_to_torch", "from_torch", "to_torch"]
@@ -90,7 +90,7 @@ def to_torch(t: Any, requires_grad: bool | None = None) -> Any:
     """Copy a Tensor or ndarray into a new torch tensor of the same dtype and values.
 
     Args:
-        t: a ``tg.Tensor``, ndarray or scalar.
+        t: a ``Tensor``, ndarray or scalar.
         requires_grad: whether the torch tensor requires grad; None copies
             ``t.requires_grad`` (False for arrays).
 
@@ -110,19 +110,19 @@ def to_torch(t: Any, requires_grad: bool | None = None) -> Any:
 
 
 def from_torch(t: Any, requires_grad: bool | None = None) -> Any:
-    """Copy a torch tensor into a new ``tg.Tensor`` of the same dtype and values.
+    """Copy a torch tensor into a new ``Tensor`` of the same dtype and values.
 
     Args:
         t: a ``torch.Tensor`` (on CPU).
         requires_grad: whether the result requires grad; None copies ``t.requires_grad``.
 
     Returns:
-        A ``tg.Tensor`` leaf that shares nothing with ``t``.
+        A ``Tensor`` leaf that shares nothing with ``t``.
     """
     array = t.detach().cpu().numpy()
     if requires_grad is None:
         requires_grad = bool(t.requires_grad)
-    return tg.tensor(array.copy(), requires_grad=requires_grad)
+    return tensor(array.copy(), requires_grad=requires_grad)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def _import_torch(caller: str) -> Any:
 
 def _input_array(x: Any) -> NDArray[Any]:
     """The ndarray behind a Tensor, or ``np.asarray`` of anything else."""
-    return x.detach().numpy() if isinstance(x, tg.Tensor) else np.asarray(x)
+    return x.detach().numpy() if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _is_float(array: NDArray[Any]) -> bool:
@@ -154,7 +154,7 @@ def _our_input(array: NDArray[Any], check_grad: bool) -> Any:
     """A float64 leaf copy (layout kept) for floats, a plain copy for integer/bool inputs."""
     if _is_float(array):
         return _leaf(_float64_copy(array), requires_grad=check_grad)
-    return tg.tensor(array.copy())
+    return tensor(array.copy())
 
 
 def _torch_input(torch: Any, array: NDArray[Any], check_grad: bool) -> Any:
@@ -181,7 +181,7 @@ def _compare_outputs(
     if len(outs) != len(refs):
         raise AssertionError(f"{where}: ours returned {len(outs)} outputs, torch {len(refs)}")
     for i, (out, ref) in enumerate(zip(outs, refs, strict=True)):
-        if not isinstance(out, tg.Tensor):
+        if not isinstance(out, Tensor):
             raise AssertionError(f"{where}: output {i} is a {type(out).__name__}, not a Tensor")
         if not hasattr(ref, "detach"):
             raise AssertionError(f"{where}: torch's output {i} is a {type(ref).__name__}, "
@@ -211,7 +211,7 @@ def _backward_both(
         keep = n < len(active) - 1  # later outputs may share graph nodes with this one
         refs[i].backward(torch.from_numpy(cotangents[i]).to(refs[i].dtype), retain_graph=keep)
         if outs[i].requires_grad:  # if not, ours has zero gradients and the comparison says so
-            outs[i].backward(tg.tensor(cotangents[i], dtype=outs[i].dtype), retain_graph=keep)
+            outs[i].backward(tensor(cotangents[i], dtype=outs[i].dtype), retain_graph=keep)
     if cotangent is not None:
         return "cotangent: the given one"
     return "cotangent: ones for one-element outputs, else standard normal from default_rng(0)"
