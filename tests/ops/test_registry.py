@@ -1,6 +1,7 @@
 """Registry completeness: forgetting to test an op is a test failure.
 
-- every op registered in ``OPS`` is covered by some catalog row (``tests/ops/op_catalog.py``);
+- every op registered in ``OPS`` is covered by some catalog row (``tests/ops/op_catalog.py``
+  joins the rows of ``tests/ops/catalog/*.py``);
 - every catalog row names a registered op or a known composite, and covers only registered
   ops, and really runs each op it claims to cover (checked by tracing the forward calls);
 - every op has a docstring and a public entry point (Tensor method, operator, ``tg.*`` or
@@ -26,8 +27,9 @@ from tinygrad_edu.autograd import OPS, OpDef
 def test_every_registered_op_has_a_catalog_row() -> None:
     missing = sorted(set(OPS) - covered_ops())
     assert not missing, (
-        f"registered ops with no catalog row covering them: {missing}; add rows to "
-        "tests/ops/op_catalog.py (parity, gradcheck and registry tests then pick them up)")
+        f"registered ops with no catalog row covering them: {missing}; add a row to the op "
+        "family's module in tests/ops/catalog/ (parity, gradcheck and registry tests then "
+        "pick them up)")
 
 
 def test_catalog_names_only_registered_ops() -> None:
