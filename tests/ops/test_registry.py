@@ -9,12 +9,17 @@
 - every op name listed in the issue has a row;
 - every op has a PyTorch reference in ``tinygrad_edu.testing.TORCH_OPS`` and the table names
   only registered ops (``test_torch_ops.py`` checks each reference against its op);
-- each catalog row of a registered op sits in the module of the op's family.
+- each catalog row of a registered op sits in the module of the op's family;
+- ``docs/ops.md`` (generated from the registry and the table) is up to date.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +40,9 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.autograd import OPS, OpDef
 from tinygrad_edu.testing import TORCH_OPS, TorchRef
+from tinygrad_edu.testing.ops_doc import COMMAND
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_registered_op_has_a_catalog_row() -> None:
@@ -102,6 +110,17 @@ def test_rows_sit_in_their_op_family_module() -> None:
             if r.name in OPS and OPS[r.name].forward.__module__.rpartition(".")[2] != module:
                 misplaced.append(f"{r.id} (in {module}.py)")
     assert not misplaced, f"catalog rows outside their op's family module: {misplaced}"
+
+
+def test_ops_doc_is_up_to_date() -> None:
+    """docs/ops.md is what the generator prints now (run in a fresh interpreter)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    run = subprocess.run([sys.executable, "-m", "tinygrad_edu.testing.ops_doc"], cwd=REPO,
+                         env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, f"{COMMAND} failed:\n{run.stderr}"
+    committed = (REPO / "docs" / "ops.md").read_text(encoding="utf-8")
+    assert run.stdout == committed, f"docs/ops.md is out of date; regenerate it: {COMMAND}"
 
 
 @pytest.mark.parametrize("name", sorted(OPS))

@@ -7,7 +7,14 @@ inputs (as torch tensors) and the same static keyword arguments, in the op's own
 its reference does too). Because torch's autograd differentiates the reference, one entry
 checks both the op's forward and its backward.
 
-``testing.compare_with_torch`` replays a recorded graph op by op against it.
+The table is shared by:
+
+- ``testing.compare_with_torch``, which replays a recorded graph op by op against it;
+- the test suite: ``tests/ops/test_registry.py`` fails when an op has no entry (or an entry
+  names no op), and ``tests/ops/test_torch_ops.py`` checks every op the catalog rows run
+  against its entry, forward and backward, so each reference is itself tested;
+- ``docs/ops.md``, the table of ops, generated from it (and from ``OPS``) by
+  ``python -m tinygrad_edu.testing.ops_doc > docs/ops.md``.
 
 torch is imported by the caller and passed in, so this module imports without it.
 
