@@ -1,33 +1,56 @@
 """Registry completeness: forgetting to test an op is a test failure.
 
-- every op registered in ``OPS`` is covered by some catalog row (``tests/ops/op_catalog.py``);
+- every op registered in ``OPS`` is covered by some catalog row (``tests/ops/op_catalog.py``
+  joins the rows of ``tests/ops/catalog/*.py``);
 - every catalog row names a registered op or a known composite, and covers only registered
   ops, and really runs each op it claims to cover (checked by tracing the forward calls);
 - every op has a docstring and a public entry point (Tensor method, operator, ``tg.*`` or
   ``F.*`` function);
-- every op name listed in the issue has a row.
+- every op name listed in the issue has a row;
+- every op has a PyTorch reference in ``tinygrad_edu.testing.TORCH_OPS`` and the table names
+  only registered ops (``test_torch_ops.py`` checks each reference against its op);
+- each catalog row of a registered op sits in the module of the op's family;
+- ``docs/ops.md`` (generated from the registry and the table) is up to date.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from op_catalog import COMPOSITES, ISSUE_NAMES, ROWS, OpRow, Sample, covered_ops, rows_named
+from op_catalog import (
+    COMPOSITES,
+    FAMILIES,
+    ISSUE_NAMES,
+    ROWS,
+    OpRow,
+    Sample,
+    covered_ops,
+    rows_named,
+)
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.autograd import OPS, OpDef
+from tinygrad_edu.testing import TORCH_OPS, TorchRef
+from tinygrad_edu.testing.ops_doc import COMMAND
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_registered_op_has_a_catalog_row() -> None:
     missing = sorted(set(OPS) - covered_ops())
     assert not missing, (
-        f"registered ops with no catalog row covering them: {missing}; add rows to "
-        "tests/ops/op_catalog.py (parity, gradcheck and registry tests then pick them up)")
+        f"registered ops with no catalog row covering them: {missing}; add a row to the op "
+        "family's module in tests/ops/catalog/ (parity, gradcheck and registry tests then "
+        "pick them up)")
 
 
 def test_catalog_names_only_registered_ops() -> None:
@@ -55,6 +78,49 @@ def test_differentiable_rows_cover_differentiable_ops() -> None:
 def test_every_issue_name_has_a_row() -> None:
     missing = [name for name in ISSUE_NAMES if not rows_named(name)]
     assert not missing, f"ops listed in the issue without a catalog row: {missing}"
+
+
+def test_every_registered_op_has_a_torch_reference() -> None:
+    missing = sorted(set(OPS) - set(TORCH_OPS))
+    assert not missing, (
+        f"registered ops with no PyTorch reference: {missing}; add a TorchRef for each to "
+        "TORCH_OPS in tinygrad_edu/testing/torch_ops.py (test_torch_ops.py then checks it)")
+
+
+def test_torch_reference_table_names_only_registered_ops() -> None:
+    unknown = sorted(set(TORCH_OPS) - set(OPS))
+    assert not unknown, f"TORCH_OPS has entries for ops that are not registered: {unknown}"
+
+
+def test_torch_references_are_described() -> None:
+    """Each entry is a TorchRef with a one-line description (a row of docs/ops.md)."""
+    bad = [name for name, ref in TORCH_OPS.items()
+           if not isinstance(ref, TorchRef) or not callable(ref.fn)
+           or not ref.description.strip() or "\n" in ref.description]
+    assert not bad, f"TORCH_OPS entries that are not a TorchRef with a one-line description: {bad}"
+
+
+def test_rows_sit_in_their_op_family_module() -> None:
+    """A row named after a registered op is in tests/ops/catalog/<file>.py for the op's
+    tinygrad_edu/ops/<file>.py."""
+    misplaced = []
+    for family in FAMILIES:
+        module = family.__name__.rpartition(".")[2]
+        for r in family.ROWS:
+            if r.name in OPS and OPS[r.name].forward.__module__.rpartition(".")[2] != module:
+                misplaced.append(f"{r.id} (in {module}.py)")
+    assert not misplaced, f"catalog rows outside their op's family module: {misplaced}"
+
+
+def test_ops_doc_is_up_to_date() -> None:
+    """docs/ops.md is what the generator prints now (run in a fresh interpreter)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    run = subprocess.run([sys.executable, "-m", "tinygrad_edu.testing.ops_doc"], cwd=REPO,
+                         env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, f"{COMMAND} failed:\n{run.stderr}"
+    committed = (REPO / "docs" / "ops.md").read_text(encoding="utf-8")
+    assert run.stdout == committed, f"docs/ops.md is out of date; regenerate it: {COMMAND}"
 
 
 @pytest.mark.parametrize("name", sorted(OPS))

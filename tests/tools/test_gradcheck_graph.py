@@ -138,8 +138,8 @@ def test_compare_with_torch_passes_on_a_convnet_and_mlp() -> None:
     net, x, y = mlp_problem(dropout=0.2)
     report = compare_with_torch(lambda x, y: F.cross_entropy(net(x), y), [x, y])
     names = {name for _, name in report.checked}
-    assert {"matmul", "add", "relu", "log_softmax", "nll_loss"} <= names
-    assert any(name == "dropout" for _, name, _ in report.skipped)
+    assert {"matmul", "add", "relu", "dropout", "log_softmax", "nll_loss"} <= names
+    assert not report.skipped
     tg.manual_seed(0)
     conv = tg.nn.Sequential(tg.nn.Conv2d(1, 2, 3, padding=1), tg.nn.BatchNorm2d(2),
                             tg.nn.ReLU(), tg.nn.MaxPool2d(2), tg.nn.Flatten()).double()
@@ -147,6 +147,51 @@ def test_compare_with_torch_passes_on_a_convnet_and_mlp() -> None:
     report = compare_with_torch(lambda x: conv(x).softmax(dim=1), [img])
     assert {"conv2d", "batch_norm", "max_pool2d", "reshape", "softmax"} <= \
         {name for _, name in report.checked}
+
+
+def test_compare_with_torch_checks_dropout_with_our_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropout is random; its reference reads the kept elements from our forward's cache and
+    scales them in torch, so a wrong scale is found (forward and backward)."""
+    pytest.importorskip("torch")
+    original = OPS["dropout"].forward
+
+    def unscaled_dropout(x, *, p, **kw):
+        out, cache = original(x, p=p, **kw)
+        return out * (1 - p), cache._replace(mask=cache.mask * (1 - p))
+
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    report = compare_with_torch(lambda x: F.dropout(x, 0.4).tanh(), [x])
+    assert [name for _, name in report.checked] == ["dropout", "tanh"]
+    monkeypatch.setitem(OPS, "dropout", OPS["dropout"]._replace(forward=unscaled_dropout))
+    with pytest.raises(TorchDivergenceError) as info:
+        compare_with_torch(lambda x: F.dropout(x, 0.4).tanh(), [x])
+    assert (info.value.op, info.value.phase) == ("dropout", "forward")
+
+
+def test_compare_with_torch_checks_outputs_that_are_not_floats() -> None:
+    """Comparisons, argmax and casts to integers are compared exactly (forward only)."""
+    pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    report = compare_with_torch(
+        lambda x: (x.argmax(dim=1), (x > 0.1).double() * x, x.long()), [x])
+    assert {"argmax", "gt", "cast", "mul"} <= {name for _, name in report.checked}
+    assert not report.skipped
+
+
+def test_compare_with_torch_skips_only_ops_without_a_reference(request: pytest.FixtureRequest
+                                                               ) -> None:
+    """An op registered without a TORCH_OPS entry is skipped, and the report says why."""
+    pytest.importorskip("torch")
+    from tinygrad_edu.autograd import apply_op, register_op
+
+    op = register_op("_compare_test_double", lambda x: (2 * x, None),
+                     lambda dout, cache: (2 * dout,))
+    request.addfinalizer(lambda: OPS.pop(op.name, None))
+    report = compare_with_torch(lambda x: apply_op(op, x).exp(), [np.ones(3)])
+    assert report.checked == [(1, "exp")]
+    assert len(report.skipped) == 1
+    assert report.skipped[0][:2] == (0, "_compare_test_double")
+    assert "TORCH_OPS" in report.skipped[0][2]
 
 
 def test_compare_with_torch_finds_a_planted_forward_divergence(

@@ -9,7 +9,8 @@ Use it to test the ops you write, the way tinygrad_edu tests its own:
   gradients (needs torch: ``pip install torch==2.13.0``).
 - :func:`gradcheck_graph` records a whole computation once and checks every op's backward on
   its own, naming the first wrong one; :func:`compare_with_torch` replays a recorded graph in
-  PyTorch and names the first op whose output or gradients diverge.
+  PyTorch and names the first op whose output or gradients diverge. Its PyTorch side is
+  ``TORCH_OPS`` (``torch_ops.py``): one :class:`TorchRef` per registered op, keyed by name.
 - :func:`check_layer` is an autograder for a student's ``forward -> (out, cache)`` /
   ``backward(dout, cache)`` pair: it compares them with a reference layer on drawn inputs and
   reports the first mismatch in plain words.
@@ -36,7 +37,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from .check_layer import LayerCheckError, check_layer
-from .compare import CompareReport, TorchDivergenceError, compare_with_torch
+from .compare import CompareReport, TorchDivergenceError, compare_record, compare_with_torch
 from .gradcheck import (
     GradcheckError,
     Mismatch,
@@ -47,11 +48,13 @@ from .gradcheck import (
 )
 from .gradcheck_graph import GraphCheckError, GraphCheckReport, gradcheck_graph
 from .torch_compare import assert_close_to_torch, from_torch, to_torch
+from .torch_ops import TORCH_OPS, TorchRef
 
 if TYPE_CHECKING:
     from . import strategies
 
 __all__ = [
+    "TORCH_OPS",
     "CompareReport",
     "GradcheckError",
     "GraphCheckError",
@@ -59,10 +62,12 @@ __all__ = [
     "LayerCheckError",
     "Mismatch",
     "TorchDivergenceError",
+    "TorchRef",
     "analytical_gradient",
     "assert_close_to_torch",
     "check_layer",
     "check_vjp",
+    "compare_record",
     "compare_with_torch",
     "from_torch",
     "gradcheck",

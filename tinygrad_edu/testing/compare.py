@@ -11,8 +11,13 @@ element, both values and the user's line that created it.
 Each op gets the same inputs on both sides, so an error early in the network cannot make every
 later op look wrong: the report points at the one op that differs.
 
-Ops without a PyTorch counterpart in ``TORCH_OPS`` (and random ones such as dropout) are
-skipped and listed in the report. Needs torch (``pip install torch==2.13.0``).
+The PyTorch side of every op is its entry of ``TORCH_OPS`` (``torch_ops.py``, one table keyed
+by op name that every registered op has an entry in). Random ops are checked too: dropout's
+entry reads the mask from the cache of our forward. Ops whose output is not a float array
+(comparisons, argmax, casts to integers) are compared exactly, forward only. Only ops that
+you registered yourself without adding a ``TORCH_OPS`` entry are skipped, and listed in the
+report. ``compare_record`` checks one recorded op. Needs torch
+(``pip install torch==2.13.0``).
 
 Usage::
 
@@ -39,11 +44,12 @@ from tinygrad_edu.autograd import OpRecord, call_backward, record_ops
 from tinygrad_edu.random import default_generator
 
 from .gradcheck_graph import _as_input, _float64  # the same inputs and float64 replay
+from .torch_ops import TORCH_OPS, TorchFn, TorchRef
 
-__all__ = ["TORCH_OPS", "CompareReport", "TorchDivergenceError", "compare_with_torch"]
+__all__ = ["TORCH_OPS", "CompareReport", "TorchDivergenceError", "TorchFn", "TorchRef",
+           "compare_record", "compare_with_torch"]
 
 Array = NDArray[Any]
-TorchFn = Callable[[Any, list[Any], dict[str, Any]], Any]
 
 
 class CompareReport(NamedTuple):
@@ -81,118 +87,6 @@ class TorchDivergenceError(AssertionError):
         self.record = record
 
 
-# ----------------------------------------------------------------------------- the mapping
-
-def _unary(name: str) -> TorchFn:
-    return lambda torch, xs, s: getattr(torch, name)(xs[0])
-
-
-def _binary(name: str) -> TorchFn:
-    return lambda torch, xs, s: getattr(torch, name)(xs[0], xs[1])
-
-
-def _all_dims(x: Any, dim: Any) -> Any:
-    return tuple(range(x.ndim)) if dim is None else dim
-
-
-def _reduce(name: str) -> TorchFn:
-    def run(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
-        dims = _all_dims(xs[0], s.get("dim"))
-        dims = (dims,) if isinstance(dims, int) else tuple(dims)
-        if not dims:
-            return xs[0].clone()
-        if name == "prod":  # torch.prod takes one dim at a time
-            out = xs[0]
-            for d in sorted(dims, reverse=True):
-                out = torch.prod(out, dim=d, keepdim=bool(s.get("keepdim")))
-            return out
-        return getattr(torch, name)(xs[0], dim=dims, keepdim=bool(s.get("keepdim")))
-    return run
-
-
-def _key(torch: Any, key: Any) -> Any:
-    if isinstance(key, tuple):
-        return tuple(_key(torch, k) for k in key)
-    if isinstance(key, np.ndarray):
-        return torch.from_numpy(key if key.dtype == bool else key.astype(np.int64))
-    return key
-
-
-def _pad(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
-    flat = [int(n) for pair in reversed(s["pad_width"]) for n in pair]
-    return torch.nn.functional.pad(xs[0], flat, value=s.get("value", 0.0))
-
-
-def _batch_norm(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
-    x, w, b = xs
-    if s["training"]:
-        return torch.nn.functional.batch_norm(x, None, None, w, b, True, 0.0, s.get("eps", 1e-5))
-    mean = torch.from_numpy(np.asarray(s["mean"], dtype=np.float64))
-    var = torch.from_numpy(np.asarray(s["var"], dtype=np.float64))
-    return torch.nn.functional.batch_norm(x, mean, var, w, b, False, 0.0, s.get("eps", 1e-5))
-
-
-def _nll(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
-    return torch.nn.functional.nll_loss(xs[0], xs[1].long(), xs[2],
-                                        ignore_index=s.get("ignore_index", -100),
-                                        reduction=s.get("reduction", "mean"))
-
-
-def _embedding(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
-    pad = s.get("padding_idx", -1)
-    return torch.nn.functional.embedding(xs[0].long(), xs[1],
-                                         padding_idx=None if pad < 0 else pad,
-                                         scale_grad_by_freq=s.get("scale_grad_by_freq", False))
-
-
-def _functional(name: str, *keys: str) -> TorchFn:
-    return lambda torch, xs, s: getattr(torch.nn.functional, name)(
-        *xs, **{k: s[k] for k in keys if k in s})
-
-
-TORCH_OPS: dict[str, TorchFn] = {
-    **{n: _unary(n) for n in ("abs", "cos", "exp", "log", "neg", "relu", "sigmoid", "sin",
-                              "sqrt", "tanh", "clone")},
-    **{n: _binary(n) for n in ("add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                               "matmul")},
-    **{n: _reduce(n) for n in ("sum", "amax", "amin", "prod")},
-    "elu": _functional("elu", "alpha"),
-    "leaky_relu": _functional("leaky_relu", "negative_slope"),
-    "gelu": _functional("gelu", "approximate"),
-    "softplus": _functional("softplus", "beta", "threshold"),
-    "clamp": lambda torch, xs, s: torch.clamp(xs[0], s.get("min"), s.get("max")),
-    "cast": lambda torch, xs, s: xs[0].clone(),  # float casts replay as float64 -> float64
-    "softmax": lambda torch, xs, s: torch.softmax(xs[0], dim=s["dim"]),
-    "log_softmax": lambda torch, xs, s: torch.log_softmax(xs[0], dim=s["dim"]),
-    "reshape": lambda torch, xs, s: xs[0].reshape(s["shape"]),
-    "permute": lambda torch, xs, s: xs[0].permute(*s["dims"]),
-    "expand": lambda torch, xs, s: xs[0].expand(*s["shape"]),
-    "getitem": lambda torch, xs, s: xs[0][_key(torch, s["key"])],
-    "pad": _pad,
-    "cat": lambda torch, xs, s: torch.cat(xs, dim=s.get("dim", 0)),
-    "where": lambda torch, xs, s: torch.where(xs[0].bool(), xs[1], xs[2]),
-    "conv2d": _functional("conv2d", "stride", "padding", "dilation", "groups"),
-    "conv_transpose2d": _functional("conv_transpose2d", "stride", "padding", "output_padding",
-                                    "groups", "dilation"),
-    "max_pool2d": _functional("max_pool2d", "kernel_size", "stride", "padding", "dilation",
-                              "ceil_mode"),
-    "avg_pool2d": _functional("avg_pool2d", "kernel_size", "stride", "padding", "ceil_mode",
-                              "count_include_pad", "divisor_override"),
-    "adaptive_avg_pool2d": _functional("adaptive_avg_pool2d", "output_size"),
-    "adaptive_max_pool2d": _functional("adaptive_max_pool2d", "output_size"),
-    "batch_norm": _batch_norm,
-    "layer_norm": lambda torch, xs, s: torch.nn.functional.layer_norm(
-        xs[0], tuple(xs[1].shape), xs[1], xs[2], eps=s.get("eps", 1e-5)),
-    "nll_loss": _nll,
-    "binary_cross_entropy": lambda torch, xs, s: torch.nn.functional.binary_cross_entropy(
-        xs[0], xs[1], reduction="none"),
-    "take_along_dim": lambda torch, xs, s: torch.take_along_dim(xs[0], xs[1].long(),
-                                                                dim=s["dim"]),
-    "embedding": _embedding,
-}
-"""Op name -> ``fn(torch, input_tensors, static) -> torch output``; extend it for your ops."""
-
-
 # ----------------------------------------------------------------------------- the check
 
 def compare_with_torch(fn: Callable[..., Any], inputs: Sequence[Any], *, atol: float = 1e-6,
@@ -208,7 +102,8 @@ def compare_with_torch(fn: Callable[..., Any], inputs: Sequence[Any], *, atol: f
         seed: seeds the random upstream gradients.
 
     Returns:
-        A ``CompareReport`` of the ops that matched and those skipped.
+        A ``CompareReport`` of the ops that matched and those skipped (ops registered without
+        a ``TORCH_OPS`` entry).
 
     Raises:
         TorchDivergenceError: the first op (in the order the ops ran) that differs.
@@ -219,8 +114,7 @@ def compare_with_torch(fn: Callable[..., Any], inputs: Sequence[Any], *, atol: f
     if not isinstance(inputs, list | tuple):
         raise TypeError(f"compare_with_torch: inputs must be a list or tuple, got "
                         f"{type(inputs).__name__}")
-    import torch
-
+    _import_torch()
     rng = np.random.default_rng(seed)
     state = default_generator.get_state()
     with record_ops() as records, tg.enable_grad():
@@ -229,39 +123,63 @@ def compare_with_torch(fn: Callable[..., Any], inputs: Sequence[Any], *, atol: f
     checked: list[tuple[int, str]] = []
     skipped: list[tuple[int, str, str]] = []
     for position, record in enumerate(records):
-        reason = _why_skip(record)
-        if reason is None:
-            _compare_record(torch, position, record, rng, atol, rtol)
+        if record.op.name in TORCH_OPS:
+            compare_record(record, position, atol=atol, rtol=rtol, rng=rng)
             checked.append((position, record.op.name))
         else:
-            skipped.append((position, record.op.name, reason))
+            skipped.append((position, record.op.name, "no PyTorch reference in TORCH_OPS "
+                            "(add a TorchRef for it in tinygrad_edu/testing/torch_ops.py)"))
     return CompareReport(checked, skipped)
 
 
-def _why_skip(record: OpRecord) -> str | None:
-    if record.op.name not in TORCH_OPS:
-        return "no PyTorch counterpart in TORCH_OPS" if record.op.name != "dropout" else \
-            "random op (the two libraries draw different masks)"
-    if not isinstance(record.output, np.ndarray) or record.output.dtype.kind != "f":
-        return "output is not a floating-point array"
-    return None
+def compare_record(record: OpRecord, position: int = 0, *, atol: float = 1e-6,
+                   rtol: float = 1e-5, rng: np.random.Generator | None = None
+                   ) -> tuple[int, ...]:
+    """Check one recorded op against its ``TORCH_OPS`` entry, forward and backward.
 
+    The op's forward runs again on the recorded inputs (floats as float64) and its reference
+    runs in torch on the same values; the outputs must agree (exactly, and with the same
+    dtype, when ours is not a float array). Then, if the op has a backward and its output is
+    a float array, one random upstream gradient goes through our backward and through
+    ``torch.autograd.grad``, and the gradients of the inputs that required grad (and are
+    floats) must agree.
 
-def _compare_record(torch: Any, position: int, record: OpRecord, rng: np.random.Generator,
-                    atol: float, rtol: float) -> None:
+    Args:
+        record: an ``OpRecord`` from ``autograd.record_ops``.
+        position: the op's position in the recorded graph (for the report).
+        atol: absolute tolerance.
+        rtol: relative tolerance (relative to PyTorch's value).
+        rng: draws the upstream gradient (default: seeded with 0).
+
+    Returns:
+        The indices of the inputs whose gradients were compared (empty: forward only).
+
+    Raises:
+        TorchDivergenceError: the forward output or an input gradient differs.
+        KeyError: the op has no entry in ``TORCH_OPS``.
+        RuntimeError: the reference does not let torch differentiate the output.
+    """
+    torch = _import_torch()
+    ref = _reference(record.op.name)
+    rng = np.random.default_rng(0) if rng is None else rng
     xs = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in record.inputs]
     static = {k: _float64(v) for k, v in record.static.items()}
     with np.errstate(all="ignore"):
         ours, cache = record.forward(*xs, **static)
-    grad_wanted = [bool(rg) and a.dtype.kind == "f" for a, rg in zip(xs, record.requires_grad,
-                                                                     strict=True)]
+    ours = np.asarray(ours)
+    differentiable = record.backward is not None and ours.dtype.kind == "f"
+    grad_wanted = [differentiable and bool(rg) and a.dtype.kind == "f"
+                   for a, rg in zip(xs, record.requires_grad, strict=True)]
     txs = [torch.tensor(a, requires_grad=want) for a, want in zip(xs, grad_wanted, strict=True)]
-    theirs = TORCH_OPS[record.op.name](torch, txs, static)
-    _assert_close(np.asarray(ours), theirs.detach().numpy(), position, record, "forward", None,
-                  atol, rtol)
-    if record.backward is None or not any(grad_wanted):
-        return
-    dout = rng.standard_normal(np.shape(ours))
+    theirs = ref.run(torch, txs, static, cache)
+    _assert_close(ours, theirs.detach().numpy(), position, record, "forward", None, atol, rtol)
+    if not any(grad_wanted):
+        return ()
+    if not theirs.requires_grad:
+        raise RuntimeError(f"compare_record: the TORCH_OPS entry of {record.op.name!r} returned "
+                           "a tensor that does not require grad although its inputs do; the "
+                           "reference must be computed with differentiable torch operations")
+    dout = rng.standard_normal(ours.shape)
     targets = [(x.shape, np.float64) if want else None for x, want in zip(xs, grad_wanted,
                                                                           strict=True)]
     with np.errstate(all="ignore"):  # the engine's own call of the op's backward
@@ -269,6 +187,7 @@ def _compare_record(torch: Any, position: int, record: OpRecord, rng: np.random.
     wanted = [t for t, want in zip(txs, grad_wanted, strict=True) if want]
     torch_grads = iter(torch.autograd.grad(theirs, wanted, torch.from_numpy(dout),
                                            allow_unused=True))
+    compared = []
     for i, want in enumerate(grad_wanted):
         if not want:
             continue
@@ -276,13 +195,38 @@ def _compare_record(torch: Any, position: int, record: OpRecord, rng: np.random.
         expected = np.zeros(xs[i].shape) if expected is None else expected.numpy()
         got = np.zeros(xs[i].shape) if grads[i] is None else grads[i]
         _assert_close(got, expected, position, record, "backward", i, atol, rtol)
+        compared.append(i)
+    return tuple(compared)
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:
+        raise ImportError("compare_with_torch needs PyTorch: pip install torch==2.13.0") from exc
+    return torch
+
+
+def _reference(name: str) -> TorchRef:
+    """The op's entry; a bare ``fn(torch, xs, static)`` (the table's old form) still works."""
+    try:
+        ref = TORCH_OPS[name]
+    except KeyError:
+        raise KeyError(f"compare_record: op {name!r} has no PyTorch reference in TORCH_OPS "
+                       "(add a TorchRef for it in tinygrad_edu/testing/torch_ops.py)") from None
+    return ref if isinstance(ref, TorchRef) else TorchRef(ref, "")
 
 
 def _assert_close(ours: Array, theirs: Array, position: int, record: OpRecord, phase: str,
                   input_index: int | None, atol: float, rtol: float) -> None:
     what = "forward output" if input_index is None else f"gradient of input {input_index}"
+    exact = ours.dtype.kind != "f"  # bool and integer outputs: equal values and dtype
+    if exact:
+        atol = rtol = 0.0
     if ours.shape != theirs.shape:
         detail = f"shape {ours.shape} here, {theirs.shape} in PyTorch"
+    elif exact and ours.dtype != theirs.dtype:
+        detail = f"dtype {ours.dtype} here, {theirs.dtype} in PyTorch"
     else:
         ours64, theirs64 = ours.astype(np.float64), theirs.astype(np.float64)
         bad = ~np.isclose(ours64, theirs64, rtol=rtol, atol=atol, equal_nan=True)

@@ -1,0 +1,378 @@
+"""The PyTorch reference of every registered op, in one table keyed by op name.
+
+``TORCH_OPS[name]`` is a :class:`TorchRef`: a function that computes in PyTorch exactly what
+the op's forward (``tinygrad_edu.ops.OPS[name].forward``) computes, given the same array
+inputs (as torch tensors) and the same static keyword arguments, in the op's own output layout
+(``lstm`` returns the hidden states and the final cell state in one (T + 1, N, H) array, so
+its reference does too). Because torch's autograd differentiates the reference, one entry
+checks both the op's forward and its backward.
+
+The table is shared by:
+
+- ``testing.compare_with_torch``, which replays a recorded graph op by op against it;
+- the test suite: ``tests/ops/test_registry.py`` fails when an op has no entry (or an entry
+  names no op), and ``tests/ops/test_torch_ops.py`` checks every op the catalog rows run
+  against its entry, forward and backward, so each reference is itself tested;
+- ``docs/ops.md``, the table of ops, generated from it (and from ``OPS``) by
+  ``python -m tinygrad_edu.testing.ops_doc > docs/ops.md``.
+
+torch is imported by the caller and passed in, so this module imports without it.
+
+Adding an op: register it, then add an entry here, e.g. for an op ``cube`` with forward
+``cube_forward(x) -> (x ** 3, cache)``::
+
+    TORCH_OPS["cube"] = TorchRef(lambda torch, xs, s: xs[0] ** 3, "`x ** 3`")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = ["TORCH_OPS", "TorchFn", "TorchRef"]
+
+#: ``fn(torch, inputs, static) -> output`` (``fn(torch, inputs, static, cache)`` when the
+#: entry uses the forward's cache).
+TorchFn = Callable[..., Any]
+
+
+class TorchRef(NamedTuple):
+    """The PyTorch reference of one op.
+
+    Attributes:
+        fn: ``fn(torch, xs, static) -> tensor``: the op's output computed with torch from the
+            op's array inputs ``xs`` (torch tensors, float ones float64) and its static keyword
+            arguments ``static`` (a dict); with ``uses_cache``, ``fn(torch, xs, static, cache)``
+            also gets the cache our forward returned for the same inputs.
+        description: one line saying which torch function(s) compute the op (for the docs).
+        uses_cache: the reference needs our forward's cache. Random ops use it: dropout's
+            reference reads the mask our forward drew (the libraries draw different masks),
+            and computes the rest (the scaling, the gradient) in torch.
+    """
+
+    fn: TorchFn
+    description: str
+    uses_cache: bool = False
+
+    def run(self, torch: Any, xs: Sequence[Any], static: dict[str, Any], cache: Any = None
+            ) -> Any:
+        """The reference output for inputs ``xs``, static arguments and (if used) the cache."""
+        if self.uses_cache:
+            return self.fn(torch, list(xs), static, cache)
+        return self.fn(torch, list(xs), static)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _torch_fn(name: str, signature: str = "x", note: str = "") -> TorchRef:
+    """``torch.<name>`` applied to the inputs in order."""
+    return TorchRef(lambda torch, xs, s: getattr(torch, name)(*xs),
+                    f"`torch.{name}({signature})`{note}")
+
+
+def _functional(name: str, *keys: str) -> TorchRef:
+    """``F.<name>(*xs, **static)`` with the static arguments named in ``keys`` (when given)."""
+    def run(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+        return getattr(torch.nn.functional, name)(*xs, **{k: s[k] for k in keys if k in s})
+
+    return TorchRef(run, f"`F.{name}(x, {', '.join(keys)})`")
+
+
+def _optional(tensor: Any) -> Any:
+    """An empty (0,) array means "no bias" in our ops; torch wants None."""
+    return None if tensor.numel() == 0 else tensor
+
+
+def _torch_dtype(torch: Any, dtype: Any) -> Any:
+    """The torch dtype of a numpy dtype (or scalar type)."""
+    return torch.from_numpy(np.empty(0, dtype=np.dtype(dtype))).dtype
+
+
+# ----------------------------------------------------------------------------- elementwise
+
+def _clamp(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return torch.clamp(xs[0], s.get("min"), s.get("max"))
+
+
+def _where(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return torch.where(xs[0].bool(), xs[1], xs[2])
+
+
+def _cast(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return xs[0].to(_torch_dtype(torch, s["dtype"]))
+
+
+# ----------------------------------------------------------------------------- reductions
+
+def _dims(x: Any, dim: Any) -> tuple[int, ...]:
+    """Our ``dim`` (None: all axes, an int or a tuple) as a tuple of axes."""
+    if dim is None:
+        return tuple(range(x.ndim))
+    return (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+
+
+def _reduce(name: str) -> TorchRef:
+    """``torch.<name>(x, dim, keepdim)``; ``dim=()`` reduces nothing (torch would reduce all)."""
+    def run(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+        dims = _dims(xs[0], s.get("dim"))
+        if not dims:
+            return xs[0].clone()
+        return getattr(torch, name)(xs[0], dim=dims, keepdim=bool(s.get("keepdim")))
+
+    return TorchRef(run, f"`torch.{name}(x, dim, keepdim)` (dim=None: every axis)")
+
+
+def _prod(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """Product over our ``dim``: torch.prod takes one axis, so reduce them last to first."""
+    out = xs[0]
+    for d in sorted(_dims(out, s.get("dim")), reverse=True):
+        out = torch.prod(out, dim=d, keepdim=bool(s.get("keepdim")))
+    return out
+
+
+def _arg(name: str) -> TorchRef:
+    def run(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+        return getattr(torch, name)(xs[0], dim=s.get("dim"), keepdim=bool(s.get("keepdim")))
+
+    return TorchRef(run, f"`torch.{name}(x, dim, keepdim)` (int64; no gradient)")
+
+
+def _take_along_dim(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return torch.take_along_dim(xs[0], xs[1].long(), dim=s["dim"])
+
+
+# ----------------------------------------------------------------------------- movement
+
+def _key(torch: Any, key: Any) -> Any:
+    """An index key for torch: numpy index arrays become bool or int64 tensors."""
+    if isinstance(key, tuple):
+        return tuple(_key(torch, k) for k in key)
+    if isinstance(key, np.ndarray):
+        return torch.from_numpy(key if key.dtype == bool else key.astype(np.int64))
+    return key
+
+
+def _getitem(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return xs[0][_key(torch, s["key"])]
+
+
+def _index_put(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """A copy of x with ``value`` written at ``key`` (autograd reaches both x and value)."""
+    out = xs[0].clone()
+    out[_key(torch, s["key"])] = xs[1]
+    return out
+
+
+def _pad(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    # ours: (before, after) per axis, first axis first; F.pad: pairs from the last axis back
+    flat = [int(n) for pair in reversed(s["pad_width"]) for n in pair]
+    return torch.nn.functional.pad(xs[0], flat, value=s.get("value", 0.0))
+
+
+# ----------------------------------------------------------------------------- losses
+
+def _nll_loss(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return torch.nn.functional.nll_loss(xs[0], xs[1].long(), xs[2],
+                                        ignore_index=s.get("ignore_index", -100),
+                                        reduction=s.get("reduction", "mean"))
+
+
+def _bce(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return torch.nn.functional.binary_cross_entropy(xs[0], xs[1], reduction="none")
+
+
+# ----------------------------------------------------------------------------- conv and norm
+
+def _conv(name: str, *keys: str) -> TorchRef:
+    def run(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+        x, weight, bias = xs
+        return getattr(torch.nn.functional, name)(x, weight, _optional(bias),
+                                                  **{k: s[k] for k in keys if k in s})
+
+    return TorchRef(run, f"`F.{name}(x, weight, bias, {', '.join(keys)})` (empty bias: None)")
+
+
+def _batch_norm(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """Training: the batch's statistics (the ``mean``/``var`` that ``F.batch_norm`` hands our
+    op are those, and our backward differentiates through them); else the given ones."""
+    x, weight, bias = xs
+    eps = s.get("eps", 1e-5)
+    if s["training"]:
+        return torch.nn.functional.batch_norm(x, None, None, weight, bias, True, 0.0, eps)
+    mean = torch.from_numpy(np.asarray(s["mean"], dtype=np.float64))
+    var = torch.from_numpy(np.asarray(s["var"], dtype=np.float64))
+    return torch.nn.functional.batch_norm(x, mean, var, weight, bias, False, 0.0, eps)
+
+
+def _layer_norm(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """Our ``layer_norm``: rows of x normalised, then an affine per row element.
+
+    A weight (J,) belongs to x (*, D) with rows along the last axis; a weight (G, J) to x
+    (N, ...) cut into G rows per sample (group norm; instance norm has G = C). Either way
+    each of the J weights covers D / J consecutive values of a row (a channel's positions).
+    """
+    x, weight, bias = xs
+    if x.numel() == 0:
+        return x.clone()
+    rows = x.reshape(-1, 1, x.shape[-1]) if weight.ndim == 1 else \
+        x.reshape(x.shape[0], weight.shape[0], -1)
+    xhat = torch.nn.functional.layer_norm(rows, rows.shape[-1:], eps=s.get("eps", 1e-5))
+    repeat = rows.shape[-1] // weight.shape[-1]
+    scale = weight.reshape(-1, weight.shape[-1]).repeat_interleave(repeat, dim=1)
+    shift = bias.reshape(-1, bias.shape[-1]).repeat_interleave(repeat, dim=1)
+    return (xhat * scale + shift).reshape(x.shape)
+
+
+# ----------------------------------------------------------------------------- dropout
+
+def _dropout(torch: Any, xs: list[Any], s: dict[str, Any], cache: Any) -> Any:
+    """Inverted dropout with our mask: only which elements were kept comes from the cache
+    (its values are already scaled); the scale 1 / (1 - p) is computed here."""
+    x, p = xs[0], s["p"]
+    keep = torch.from_numpy(np.asarray(cache.mask) != 0)  # the elements our forward kept
+    if p >= 1:
+        return x * torch.zeros(keep.shape, dtype=x.dtype)
+    return x * (keep.to(x.dtype) / (1.0 - p))
+
+
+# ----------------------------------------------------------------------------- sequences
+
+def _embedding(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """Our ``padding_idx`` -1 means none (torch: None)."""
+    pad = s.get("padding_idx", -1)
+    return torch.nn.functional.embedding(xs[0].long(), xs[1],
+                                         padding_idx=None if pad < 0 else pad,
+                                         scale_grad_by_freq=s.get("scale_grad_by_freq", False))
+
+
+def _cell(name: str) -> TorchRef:
+    """torch's one-step cell on (x, h, w_ih, w_hh, b_ih, b_hh)."""
+    def run(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+        x, h, w_ih, w_hh, b_ih, b_hh = xs
+        return getattr(torch, name)(x, h, w_ih, w_hh, _optional(b_ih), _optional(b_hh))
+
+    return TorchRef(run, f"`torch.{name}(x, h, w_ih, w_hh, b_ih, b_hh)` (empty biases: None)")
+
+
+def _lstm_cell(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    x, h, c, w_ih, w_hh, b_ih, b_hh = xs
+    h_new, c_new = torch.lstm_cell(x, (h, c), w_ih, w_hh, _optional(b_ih), _optional(b_hh))
+    return torch.stack([h_new, c_new])
+
+
+def _time_steps(length: int, reverse: bool) -> range:
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _sequence(name: str) -> TorchRef:
+    """torch's cell over the time steps of x (T, N, D); the states stacked to (T, N, H)."""
+    def run(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+        x, h, w_ih, w_hh, b_ih, b_hh = xs
+        cell = getattr(torch, f"{name}_cell")
+        states: list[Any] = [None] * x.shape[0]
+        for t in _time_steps(x.shape[0], bool(s.get("reverse"))):
+            h = cell(x[t], h, w_ih, w_hh, _optional(b_ih), _optional(b_hh))
+            states[t] = h
+        return torch.stack(states) if states else h.new_empty((0, *h.shape))
+
+    return TorchRef(run, f"`torch.{name}_cell` step by step over x (T, N, D) (from T-1 down "
+                         "to 0 with reverse), the states stacked to (T, N, H)")
+
+
+def _lstm(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """torch.lstm_cell over the steps; our layout: the T states h, then the last cell state."""
+    x, h, c, w_ih, w_hh, b_ih, b_hh = xs
+    states: list[Any] = [None] * x.shape[0]
+    for t in _time_steps(x.shape[0], bool(s.get("reverse"))):
+        h, c = torch.lstm_cell(x[t], (h, c), w_ih, w_hh, _optional(b_ih), _optional(b_hh))
+        states[t] = h
+    return torch.stack([*states, c])
+
+
+# ----------------------------------------------------------------------------- the table
+
+TORCH_OPS: dict[str, TorchRef] = {
+    # elementwise.py
+    **{n: _torch_fn(n, "x, y") for n in ("add", "sub", "mul", "div", "pow", "maximum",
+                                         "minimum")},
+    **{n: _torch_fn(n) for n in ("neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
+                                 "sigmoid", "relu")},
+    "leaky_relu": _functional("leaky_relu", "negative_slope"),
+    "elu": _functional("elu", "alpha"),
+    "gelu": _functional("gelu", "approximate"),
+    "softplus": _functional("softplus", "beta", "threshold"),
+    "clamp": TorchRef(_clamp, "`torch.clamp(x, min, max)`"),
+    "where": TorchRef(_where, "`torch.where(condition, x, y)`"),
+    **{n: _torch_fn(n, "x, y", " (bool; no gradient)") for n in ("eq", "ne", "lt", "le", "gt",
+                                                                 "ge")},
+    "cast": TorchRef(_cast, "`x.to(dtype)` (float dtypes are replayed as float64)"),
+    # loss.py
+    "softmax": TorchRef(lambda torch, xs, s: torch.softmax(xs[0], dim=s["dim"]),
+                        "`torch.softmax(x, dim)`"),
+    "log_softmax": TorchRef(lambda torch, xs, s: torch.log_softmax(xs[0], dim=s["dim"]),
+                            "`torch.log_softmax(x, dim)`"),
+    "nll_loss": TorchRef(_nll_loss, "`F.nll_loss(logp, target, weight, ignore_index, "
+                                    "reduction)`"),
+    "binary_cross_entropy": TorchRef(
+        _bce, "`F.binary_cross_entropy(x, y, reduction='none')` (its gradient for y takes the "
+              "logs unclamped, ours clamps them at -100: they differ where x is 0 or 1)"),
+    # matmul.py
+    "matmul": _torch_fn("matmul", "x, y"),
+    # movement.py
+    "reshape": TorchRef(lambda torch, xs, s: xs[0].reshape(s["shape"]), "`x.reshape(shape)`"),
+    "permute": TorchRef(lambda torch, xs, s: xs[0].permute(s["dims"]), "`x.permute(dims)`"),
+    "expand": TorchRef(lambda torch, xs, s: xs[0].expand(s["shape"]), "`x.expand(shape)`"),
+    "getitem": TorchRef(_getitem, "`x[key]` (index arrays as int64 or bool tensors)"),
+    "index_put": TorchRef(_index_put, "`out = x.clone(); out[key] = value`"),
+    "cat": TorchRef(lambda torch, xs, s: torch.cat(xs, dim=s.get("dim", 0)),
+                    "`torch.cat(xs, dim)`"),
+    "pad": TorchRef(_pad, "`F.pad(x, pad, value=value)`, pad_width flattened from the last "
+                          "axis back"),
+    "clone": TorchRef(lambda torch, xs, s: xs[0].clone(), "`x.clone()`"),
+    # norm.py
+    "batch_norm": TorchRef(_batch_norm, "`F.batch_norm(x, mean, var, weight, bias, training, "
+                                        "eps=eps)`: the batch's statistics in training, the "
+                                        "given running ones otherwise"),
+    "layer_norm": TorchRef(_layer_norm, "`F.layer_norm` of each row (x's last axis, or G rows "
+                                        "per sample for a (G, J) weight: group and instance "
+                                        "norm), then weight and bias repeated along the row"),
+    # pool.py
+    "max_pool2d": _functional("max_pool2d", "kernel_size", "stride", "padding", "dilation",
+                              "ceil_mode"),
+    "adaptive_max_pool2d": _functional("adaptive_max_pool2d", "output_size"),
+    "avg_pool2d": _functional("avg_pool2d", "kernel_size", "stride", "padding", "ceil_mode",
+                              "count_include_pad", "divisor_override"),
+    "adaptive_avg_pool2d": _functional("adaptive_avg_pool2d", "output_size"),
+    # reduce.py
+    **{n: _reduce(n) for n in ("sum", "amax", "amin")},
+    "prod": TorchRef(_prod, "`torch.prod(x, dim, keepdim)` one axis at a time (dim=None: every "
+                            "axis)"),
+    "take_along_dim": TorchRef(_take_along_dim, "`torch.take_along_dim(x, index, dim)`"),
+    "argmax": _arg("argmax"),
+    "argmin": _arg("argmin"),
+    # conv.py
+    "conv2d": _conv("conv2d", "stride", "padding", "dilation", "groups"),
+    "conv_transpose2d": _conv("conv_transpose2d", "stride", "padding", "output_padding",
+                              "groups", "dilation"),
+    # dropout.py
+    "dropout": TorchRef(_dropout, "`x * keep / (1 - p)` with keep the mask our forward drew "
+                                  "(read from its cache: the libraries draw different masks)",
+                        uses_cache=True),
+    # rnn.py
+    "embedding": TorchRef(_embedding, "`F.embedding(indices, weight, padding_idx, "
+                                      "scale_grad_by_freq)`"),
+    "rnn_tanh_cell": _cell("rnn_tanh_cell"),
+    "rnn_relu_cell": _cell("rnn_relu_cell"),
+    "lstm_cell": TorchRef(_lstm_cell, "`torch.lstm_cell(x, (h, c), w_ih, w_hh, b_ih, b_hh)`, "
+                                      "h' and c' stacked to (2, N, H)"),
+    "gru_cell": _cell("gru_cell"),
+    "rnn_tanh": _sequence("rnn_tanh"),
+    "rnn_relu": _sequence("rnn_relu"),
+    "lstm": TorchRef(_lstm, "`torch.lstm_cell` step by step over x (T, N, D) (from T-1 down to "
+                            "0 with reverse), the T states h then the last cell state c stacked "
+                            "to (T + 1, N, H)"),
+    "gru": _sequence("gru"),
+}
+"""Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""
