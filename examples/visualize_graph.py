@@ -63,6 +63,19 @@ def convnet() -> GraphDrawing:
                       title="ConvNet, one box per module")
 
 
+def one_batch() -> GraphDrawing:
+    """One batch through conv -> relu -> max pool -> linear -> cross-entropy, with gradients:
+    the picture of docs/architecture.md (each op is one forward/backward pair of ops/)."""
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Conv2d(1, 4, 3, padding=1), tg.nn.ReLU(), tg.nn.MaxPool2d(2),
+                             tg.nn.Flatten(), tg.nn.Linear(4 * 4 * 4, 3))
+    with trace_modules(model):
+        loss = F.cross_entropy(model(tg.randn(2, 1, 8, 8)), tg.tensor([0, 2]))
+    loss.backward(retain_graph=True)
+    return draw_graph(loss, params=model, show_grad=True,
+                      title="One batch: conv, relu, max pool, linear, cross-entropy")
+
+
 def save(drawing: GraphDrawing, path: Path) -> Path:
     """Write SVG, or the .dot source when the graphviz program is missing."""
     try:
@@ -86,7 +99,7 @@ def main() -> None:
     print(f"x.grad = {x.grad.item()}  (2x + 1 = 7)\n")
 
     for name, draw in (("expression", expression), ("mlp_modules", mlp_step),
-                       ("convnet_collapsed", convnet)):
+                       ("convnet_collapsed", convnet), ("one_batch", one_batch)):
         written = save(draw(), args.out / f"{name}.svg")
         print(f"wrote {written}")
 

@@ -304,7 +304,7 @@ def test_ten_thousand_module_calls_collapse_to_one_box() -> None:
 # ----------------------------------------------------------------------------- the example
 
 @needs_dot
-def test_visualize_graph_example_writes_the_three_svgs(
+def test_visualize_graph_example_writes_the_svgs(
         tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "visualize_graph.py"
     monkeypatch.setattr(sys, "argv", ["visualize_graph.py", "--out", str(tmp_path)])
@@ -313,7 +313,7 @@ def test_visualize_graph_example_writes_the_three_svgs(
     assert "x0.grad = 1 + 3 + 3 = 7" in printed
     assert "Total params: 1,922" in printed
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "convnet_collapsed.svg", "expression.svg", "mlp_modules.svg"]
+        "convnet_collapsed.svg", "expression.svg", "mlp_modules.svg", "one_batch.svg"]
     root = ET.parse(tmp_path / "expression.svg").getroot()
     titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if g.get("class") == "node"]
     assert len(titles) == 3 + 7 + 1  # ops, tensors, legend
@@ -323,6 +323,9 @@ def test_visualize_graph_example_writes_the_three_svgs(
     assert "features.1.0" in convnet
     assert "classifier.2" in convnet
     assert "<ellipse" not in convnet  # every op is inside a module box
+    batch = (tmp_path / "one_batch.svg").read_text()
+    for op in ("conv2d", "relu", "max_pool2d", "matmul", "log_softmax", "nll_loss"):
+        assert op in batch, op
 
 
 def test_group_modules_without_module_information_still_honours_max_nodes() -> None:

@@ -39,10 +39,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-import tinygrad_edu as tg
-from tinygrad_edu.autograd import OpRecord, call_backward, record_ops
-from tinygrad_edu.random import default_generator
-
+from ..autograd import OpRecord, call_backward, enable_grad, record_ops
+from ..random import default_generator
 from .gradcheck_graph import _as_input, _float64  # the same inputs and float64 replay
 from .torch_ops import TORCH_OPS, TorchFn, TorchRef
 
@@ -117,7 +115,7 @@ def compare_with_torch(fn: Callable[..., Any], inputs: Sequence[Any], *, atol: f
     _import_torch()
     rng = np.random.default_rng(seed)
     state = default_generator.get_state()
-    with record_ops() as records, tg.enable_grad():
+    with record_ops() as records, enable_grad():
         fn(*[_as_input(x) for x in inputs])
     default_generator.set_state(state)
     checked: list[tuple[int, str]] = []

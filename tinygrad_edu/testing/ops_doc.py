@@ -15,8 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from tinygrad_edu.ops import OPS
-
+from ..ops import OPS
 from .torch_ops import TORCH_OPS
 
 __all__ = ["markdown_page", "markdown_table"]
