@@ -38,8 +38,8 @@ from numpy.typing import NDArray
 
 from ..nn import functional as F
 from ..ops import conv as conv_ops
+from ..ops import conv_fast, elementwise, loss, matmul, norm, pool
 from ..ops import dropout as dropout_ops
-from ..ops import elementwise, loss, matmul, norm, pool
 from ..tensor import creation
 from . import _checks
 
@@ -387,15 +387,6 @@ def dropout_backward(dout: Array, cache: DropoutCache) -> Array:
 
 # ----------------------------------------------------------------------------- convolution
 
-class ConvNaiveCache(NamedTuple):
-    """Cache of ``conv_forward_naive``, as the course's ``(x, w, b, conv_param)``."""
-
-    x: Array
-    w: Array
-    b: Array
-    conv_param: dict[str, Any]
-
-
 def _conv_args(name: str, x: Array, w: Array, b: Array, conv_param: Any
                ) -> tuple[int, int, int, int]:
     """Check the inputs; return stride, pad and the output size (HO, WO)."""
@@ -416,59 +407,42 @@ def _conv_args(name: str, x: Array, w: Array, b: Array, conv_param: Any
 
 
 def conv_forward_naive(x: Array, w: Array, b: Array, conv_param: dict[str, Any]
-                       ) -> tuple[Array, ConvNaiveCache]:
-    """Convolution (cross-correlation) with plain loops, for reading and checking.
+                       ) -> tuple[Array, conv_ops.Conv2dCache]:
+    """Convolution (cross-correlation) by the engine's readable pair, for reading and checking.
 
     out[n, f, i, j] = b[f] + sum over c, k, l of w[f, c, k, l] * xpad[n, c, i*s + k, j*s + l]
-    (PyTorch: ``F.conv2d(x, w, b, stride, pad)``).
+    (PyTorch: ``F.conv2d(x, w, b, stride, pad)``), computed by ``ops.conv.conv2d_forward``:
+    im2col with numpy indexing, then one matrix product.
 
     Shape: x (N, C, H, W), w (F, C, HH, WW), b (F,) -> out (N, F, HO, WO) with
     HO = 1 + (H + 2 * pad - HH) // stride (WO alike). conv_param: 'stride', 'pad'.
     """
-    stride, pad, ho, wo = _conv_args("conv_forward_naive", x, w, b, conv_param)
-    n, f, hh, ww = x.shape[0], w.shape[0], w.shape[2], w.shape[3]
-    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((n, f, ho, wo), dtype=np.result_type(x, w))
-    for i in range(ho):
-        for j in range(wo):
-            window = xpad[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]
-            for k in range(f):
-                out[:, k, i, j] = np.sum(window * w[k], axis=(1, 2, 3)) + b[k]
-    return out, ConvNaiveCache(x, w, b, conv_param)
+    stride, pad, _, _ = _conv_args("conv_forward_naive", x, w, b, conv_param)
+    return conv_ops.conv2d_forward(x, w, b, stride=stride, padding=pad)
 
 
-def conv_backward_naive(dout: Array, cache: ConvNaiveCache) -> tuple[Array, Array, Array]:
-    """dx, dw, db of the convolution, with the same loops run backwards.
+def conv_backward_naive(dout: Array, cache: conv_ops.Conv2dCache
+                        ) -> tuple[Array, Array, Array]:
+    """dx, dw, db by the readable pair's backward (``ops.conv.conv2d_backward``).
 
-    Each output position's window received w[k] * dout into dxpad and added window * dout to
-    dw[k]; db sums dout over N, HO, WO.
+    dx = col2im(w.T @ dout), dw = dout @ cols.T, db = dout summed over N, HO, WO.
     """
-    x, w, _, conv_param = cache
-    stride, pad = conv_param["stride"], conv_param["pad"]
-    hh, ww = w.shape[2], w.shape[3]
-    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxpad, dw = np.zeros_like(xpad), np.zeros_like(w)
-    for i in range(dout.shape[2]):
-        for j in range(dout.shape[3]):
-            rows, cols = slice(i * stride, i * stride + hh), slice(j * stride, j * stride + ww)
-            for k in range(w.shape[0]):
-                g = dout[:, k, i, j][:, None, None, None]
-                dxpad[:, :, rows, cols] += g * w[k]
-                dw[k] += np.sum(g * xpad[:, :, rows, cols], axis=0)
-    dx = dxpad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
-    return dx.copy(), dw, dout.sum(axis=(0, 2, 3))
+    dx, dw, db = conv_ops.conv2d_backward(np.asarray(dout), cache)
+    assert db is not None  # the course's conv always has a bias
+    return dx, dw, db
 
 
 def conv_forward_fast(x: Array, w: Array, b: Array, conv_param: dict[str, Any]
-                      ) -> tuple[Array, conv_ops.ConvCache]:
-    """``conv_forward_naive`` by the engine's im2col kernel and one matrix product."""
+                      ) -> tuple[Array, conv_fast.Conv2dFastCache]:
+    """``conv_forward_naive`` by the engine's fast pair (Numba im2col chunks, BLAS, Winograd)."""
     stride, pad, _, _ = _conv_args("conv_forward_fast", x, w, b, conv_param)
-    return conv_ops.conv2d_forward(x, w, b, stride=(stride, stride), padding=(pad, pad))
+    return conv_fast.conv2d_fast_forward(x, w, b, stride=(stride, stride), padding=(pad, pad))
 
 
-def conv_backward_fast(dout: Array, cache: conv_ops.ConvCache) -> tuple[Array, Array, Array]:
-    """dx, dw, db by the engine's conv2d backward (two products and col2im)."""
-    dx, dw, db = conv_ops.conv2d_backward(np.asarray(dout), cache)
+def conv_backward_fast(dout: Array, cache: conv_fast.Conv2dFastCache
+                       ) -> tuple[Array, Array, Array]:
+    """dx, dw, db by the fast pair's backward (two products and col2im per chunk)."""
+    dx, dw, db = conv_fast.conv2d_fast_backward(np.asarray(dout), cache)
     assert dx is not None
     assert dw is not None
     assert db is not None
