@@ -12,8 +12,9 @@ use, called on numpy arrays, with the course's dict parameters and conventions:
 - backwards of one-input layers (relu, dropout, max pool) return a bare array, the others a
   tuple; everything computes in the dtype of its inputs.
 
-The naive convolution and max pooling are plain loops, to read and to check against; the
-fast versions (``conv_forward_fast`` ...) run the Numba kernels of the engine's ops.
+The naive convolution and max pooling are the engine's readable pairs (``ops/conv.py``,
+``ops/pool.py``: numpy indexing and one product or one max), to read and to check against; the
+fast versions (``conv_forward_fast`` ...) run the ops' fast pairs (Numba kernels).
 
 Example:
     >>> import numpy as np
@@ -38,7 +39,7 @@ from numpy.typing import NDArray
 
 from ..nn import functional as F
 from ..ops import conv as conv_ops
-from ..ops import conv_fast, elementwise, loss, matmul, norm, pool
+from ..ops import conv_fast, elementwise, loss, matmul, norm, pool, pool_fast
 from ..ops import dropout as dropout_ops
 from ..tensor import creation
 from . import _checks
@@ -451,13 +452,6 @@ def conv_backward_fast(dout: Array, cache: conv_fast.Conv2dFastCache
 
 # ----------------------------------------------------------------------------- max pooling
 
-class PoolNaiveCache(NamedTuple):
-    """Cache of ``max_pool_forward_naive``, as the course's ``(x, pool_param)``."""
-
-    x: Array
-    pool_param: dict[str, Any]
-
-
 def _pool_args(name: str, x: Array, pool_param: Any) -> tuple[int, int, int, int, int]:
     """Check the inputs; return pool height, width, stride and the output size."""
     x = _checks.array(name, "x", x, 4)
@@ -472,45 +466,33 @@ def _pool_args(name: str, x: Array, pool_param: Any) -> tuple[int, int, int, int
 
 
 def max_pool_forward_naive(x: Array, pool_param: dict[str, Any]
-                           ) -> tuple[Array, PoolNaiveCache]:
-    """Max over pool_height x pool_width windows moved by stride, with plain loops.
+                           ) -> tuple[Array, pool.MaxPool2dCache]:
+    """Max over pool_height x pool_width windows moved by stride, by the readable pair.
 
-    PyTorch: ``F.max_pool2d(x, (pool_height, pool_width), stride)``.
+    PyTorch: ``F.max_pool2d(x, (pool_height, pool_width), stride)``. Computed by
+    ``ops.pool.max_pool2d_forward``: every window's taps gathered with numpy indexing, then one
+    max (and the position of the first maximum, for backward).
 
     Shape: x (N, C, H, W) -> out (N, C, HO, WO), HO = 1 + (H - pool_height) // stride.
     """
-    ph, pw, stride, ho, wo = _pool_args("max_pool_forward_naive", x, pool_param)
-    out = np.empty(x.shape[:2] + (ho, wo), dtype=x.dtype)
-    for i in range(ho):
-        for j in range(wo):
-            window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
-            out[:, :, i, j] = window.max(axis=(2, 3))
-    return out, PoolNaiveCache(x, pool_param)
+    ph, pw, stride, _, _ = _pool_args("max_pool_forward_naive", x, pool_param)
+    return pool.max_pool2d_forward(x, kernel_size=(ph, pw), stride=stride)
 
 
-def max_pool_backward_naive(dout: Array, cache: PoolNaiveCache) -> Array:
-    """Each window's gradient goes to its (first) maximum; a bare array."""
-    x, pool_param = cache
-    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    dx = np.zeros_like(x)
-    for n in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for i in range(dout.shape[2]):
-                for j in range(dout.shape[3]):
-                    window = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                    k, m = np.unravel_index(np.argmax(window), window.shape)
-                    dx[n, c, i * stride + k, j * stride + m] += dout[n, c, i, j]
+def max_pool_backward_naive(dout: Array, cache: pool.MaxPool2dCache) -> Array:
+    """Each window's gradient goes to its (first) maximum (``np.add.at``); a bare array."""
+    (dx,) = pool.max_pool2d_backward(np.asarray(dout), cache)
     return dx
 
 
 def max_pool_forward_fast(x: Array, pool_param: dict[str, Any]
-                          ) -> tuple[Array, pool.MaxPool2dCache]:
-    """``max_pool_forward_naive`` by the engine's Numba pooling kernel."""
+                          ) -> tuple[Array, pool_fast.MaxPool2dFastCache]:
+    """``max_pool_forward_naive`` by the engine's fast pair (the Numba pooling kernels)."""
     ph, pw, stride, _, _ = _pool_args("max_pool_forward_fast", x, pool_param)
-    return pool.max_pool2d_forward(x, kernel_size=(ph, pw), stride=(stride, stride))
+    return pool_fast.max_pool2d_fast_forward(x, kernel_size=(ph, pw), stride=(stride, stride))
 
 
-def max_pool_backward_fast(dout: Array, cache: pool.MaxPool2dCache) -> Array:
-    """dx by the engine's kernel (routes dout to the saved argmax); a bare array."""
-    (dx,) = pool.max_pool2d_backward(np.asarray(dout), cache)
+def max_pool_backward_fast(dout: Array, cache: pool_fast.MaxPool2dFastCache) -> Array:
+    """dx by the fast pair's kernel (routes dout to the saved argmax); a bare array."""
+    (dx,) = pool_fast.max_pool2d_fast_backward(np.asarray(dout), cache)
     return dx
