@@ -166,6 +166,24 @@ def _check_affine(name: str, x: Array, gamma: Array, beta: Array, channels: int)
         _checks.shape(name, arg, value, (channels,), f"one per channel of x {x.shape}")
 
 
+def _bn_param(name: str, x: Array, bn_param: dict[str, Any]) -> tuple[bool, float, float]:
+    """Train mode?, eps and momentum from bn_param; its running statistics checked (zeros
+    when missing, the course's initial values) and stored back into the caller's dict."""
+    _checks.param_dict(name, "bn_param", bn_param)
+    mode = _checks.mode(name, "bn_param", bn_param)
+    for key in ("running_mean", "running_var"):
+        bn_param[key] = _running(name, bn_param, key, x.shape[1], x.dtype)
+    return mode == "train", bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+
+
+def _update_running(bn_param: dict[str, Any], mean: Array, var: Array, momentum: float,
+                    dtype: Any) -> None:
+    """The course's running averages: ``momentum * running + (1 - momentum) * batch_stat``
+    (momentum on the OLD value), with the biased batch variance."""
+    for key, batch in (("running_mean", mean), ("running_var", var)):
+        bn_param[key] = (momentum * bn_param[key] + (1 - momentum) * batch).astype(dtype)
+
+
 def batchnorm_statistics(name: str, x: Array, bn_param: dict[str, Any]) -> dict[str, Any]:
     """The keywords of the engine's ``batch_norm`` op for x (N, C, *), the course's way.
 
@@ -173,26 +191,27 @@ def batchnorm_statistics(name: str, x: Array, bn_param: dict[str, Any]) -> dict[
     (zeros when missing) updated to ``momentum * running + (1 - momentum) * batch_stat`` and
     stored back into the caller's dict. Test mode: the running statistics.
     """
-    _checks.param_dict(name, "bn_param", bn_param)
-    mode = _checks.mode(name, "bn_param", bn_param)
-    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
-    channels = x.shape[1]
-    running_mean = _running(name, bn_param, "running_mean", channels, x.dtype)
-    running_var = _running(name, bn_param, "running_var", channels, x.dtype)
-    if mode == "test":
-        mean, var = running_mean, running_var
-    else:
-        mean, var = norm.batch_norm_stats(x)
-        running_mean = (momentum * running_mean + (1 - momentum) * mean).astype(x.dtype)
-        running_var = (momentum * running_var + (1 - momentum) * var).astype(x.dtype)
-    bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
-    return {"training": mode == "train", "eps": eps, "mean": mean, "var": var}
+    training, eps, momentum = _bn_param(name, x, bn_param)
+    if not training:
+        return {"training": False, "eps": eps, "mean": bn_param["running_mean"],
+                "var": bn_param["running_var"]}
+    mean, var = norm.batch_norm_stats(x)
+    _update_running(bn_param, mean, var, momentum, x.dtype)
+    return {"training": True, "eps": eps, "mean": mean, "var": var}
 
 
 def _batchnorm(name: str, x: Array, gamma: Array, beta: Array, bn_param: dict[str, Any]
                ) -> tuple[Array, norm.BatchNormCache]:
-    """Batch norm of x (N, C, *) over (N, *), running statistics in the course's convention."""
-    return norm.batch_norm_forward(x, gamma, beta, **batchnorm_statistics(name, x, bn_param))
+    """Batch norm of x (N, C, *) over (N, *) by the engine's readable pair; the running
+    statistics follow the course's convention (from the batch statistics in the cache)."""
+    training, eps, momentum = _bn_param(name, x, bn_param)
+    if not training:
+        return norm.batch_norm_forward(x, gamma, beta, training=False, eps=eps,
+                                       mean=bn_param["running_mean"],
+                                       var=bn_param["running_var"])
+    out, cache = norm.batch_norm_forward(x, gamma, beta, training=True, eps=eps)
+    _update_running(bn_param, cache.mean, cache.var, momentum, x.dtype)
+    return out, cache
 
 
 def batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dict[str, Any]
@@ -218,33 +237,21 @@ def batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dict[str, A
 
 
 def batchnorm_backward(dout: Array, cache: norm.BatchNormCache) -> tuple[Array, Array, Array]:
-    """dx, dgamma, dbeta of batch norm (the engine's fused kernel)."""
-    dx, dgamma, dbeta = norm.batch_norm_backward(dout, cache)
-    assert dx is not None  # called directly, every gradient is computed
-    return dx, dgamma, dbeta
+    """dx, dgamma, dbeta through the computational graph, node by node (the engine's
+    readable ``batch_norm_backward``)."""
+    return norm.batch_norm_backward(dout, cache)
 
 
 def batchnorm_backward_alt(dout: Array, cache: norm.BatchNormCache
                            ) -> tuple[Array, Array, Array]:
-    """The same gradients by the closed form, written out in numpy (the lesson).
+    """The same gradients by the closed form (``ops.norm.batch_norm_backward_alt``).
 
-    With xhat = (x - mean) * rstd and sums over the batch (M rows):
-    dx = gamma * rstd / M * (M * dout - sum(dout) - xhat * sum(dout * xhat)),
+    With xhat = (x - mean) / sqrt(var + eps) and sums over the batch (M rows):
+    dx = gamma / sqrt(var + eps) / M * (M * dout - sum(dout) - xhat * sum(dout * xhat)),
     dgamma = sum(dout * xhat), dbeta = sum(dout). In test mode the statistics are constants
-    and dx = gamma * rstd * dout.
+    and dx = gamma / sqrt(var + eps) * dout.
     """
-    x, mean, rstd, gamma = cache.x, cache.mean, cache.rstd, cache.weight
-    training = cache.training
-    axes = (0,) + tuple(range(2, x.ndim))
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    xhat = (x - mean.reshape(shape)) * rstd.reshape(shape)
-    dbeta, dgamma = dout.sum(axis=axes), (dout * xhat).sum(axis=axes)
-    scale = (gamma * rstd).reshape(shape)
-    if not training:
-        return (scale * dout).astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)
-    m = x.size // x.shape[1]
-    dx = scale / m * (m * dout - dbeta.reshape(shape) - xhat * dgamma.reshape(shape))
-    return dx.astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)
+    return norm.batch_norm_backward_alt(dout, cache)
 
 
 def spatial_batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dict[str, Any]
