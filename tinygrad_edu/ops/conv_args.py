@@ -64,8 +64,9 @@ def _check_arrays(name: str, x: Any, weight: Any, bias: Any, groups: Any, transp
     """Types, ranks, dtypes, channel counts and the bias shape (PyTorch's rules)."""
     for arg, value in (("input", x), ("weight", weight), ("bias", bias)):
         if not isinstance(value, np.ndarray):
-            raise TypeError(f"{name}: {arg} must be a numpy array (bias: shape (0,) for no "
-                            f"bias), got {type(value).__name__}")
+            hint = " (np.empty(0) for no bias)" if arg == "bias" else ""
+            raise TypeError(f"{name}: {arg} must be a numpy array{hint}, got "
+                            f"{type(value).__name__}")
     if x.ndim != 4:
         raise RuntimeError(f"{name}: expected a 4D (N, C, H, W) input, got input of shape "
                            f"{x.shape}")

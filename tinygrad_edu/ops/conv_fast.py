@@ -7,10 +7,11 @@ module computes the same numbers (to rounding) the way a training loop needs the
   (``_CHUNK_BYTES``), so the columns stay in a core's cache between the copy and the product;
   the chunks run on tinygrad_edu's thread pool (``kernels.threads``), each worker with its own
   scratch buffers, and BLAS does the products;
-- 3x3 stride-1 convolutions with at least ``_WINOGRAD_MIN_CHANNELS`` input and output
-  channels and at least ``_WINOGRAD_MIN_TILES`` 2x2 output tiles per sample run by Winograd's
-  F(2x2, 3x3) algorithm (``kernels.winograd``): 16 multiplications per 2x2 output block and
-  channel pair instead of 36; its backward is the exact adjoint of each of its linear steps.
+- 3x3 stride-1 convolutions (no dilation or groups) with at least ``_WINOGRAD_MIN_CHANNELS``
+  (8) input and output channels and at least ``_WINOGRAD_MIN_TILES`` (64) 2x2 output tiles per
+  sample (a 16x16 output) run by Winograd's F(2x2, 3x3) algorithm (``kernels.winograd``): 16
+  multiplications per 2x2 output block and channel pair instead of 36; its backward is the
+  exact adjoint of each of its linear steps.
 
 ``conv.py`` registers ``conv2d_fast_forward``/``conv2d_fast_backward`` (and the transposed
 pair) as the ops' ``fast=`` pairs: autograd runs them except inside ``reference_ops()``. The

@@ -114,10 +114,11 @@ def _window_max(x: Array, rows: Window, cols: Window) -> tuple[Array, MaxPool2dC
     out = taps.max(axis=-1, where=real, initial=-np.inf)  # (P, OH, OW)
     # the winner: the first tap equal to the max or, if the window holds NaN, the last NaN
     nan = np.isnan(taps) & real
-    has_nan = nan.any(axis=-1)
-    wins = np.where(has_nan[..., None], nan, real & (taps == out[..., None]))
-    first, last = wins.argmax(axis=-1), wins.shape[-1] - 1 - wins[..., ::-1].argmax(axis=-1)
-    tap = np.where(has_nan, last, first)[..., None]
+    has_nan: Any = nan.any(axis=-1, keepdims=True)
+    wins = np.where(has_nan, nan, real & (taps == out[..., None]))
+    first = wins.argmax(axis=-1, keepdims=True)
+    last = wins.shape[-1] - 1 - wins[..., ::-1].argmax(axis=-1, keepdims=True)
+    tap = np.where(has_nan, last, first)
     where = np.take_along_axis(np.broadcast_to(index, taps.shape), tap, axis=-1)[..., 0]
     argmax = np.where(wins.any(axis=-1), where, -1)  # -1: no tap inside the image
     out_shape = x.shape[:-2] + out.shape[1:]
@@ -215,7 +216,8 @@ def _spread(dout: Array, cache: AvgPool2dCache) -> Array:
     planes = math.prod(cache.x_shape[:-2])
     share = dout.reshape(planes, *cache.divisor.shape) / cache.divisor  # (P, OH, OW)
     dx = np.zeros((planes, *cache.x_shape[-2:]), dtype=dout.dtype)
-    np.add.at(dx, (slice(None), h[:, None, :, None], w[None, :, None, :]),
+    plane = np.arange(planes)[:, None, None, None, None]
+    np.add.at(dx, (plane, h[:, None, :, None], w[None, :, None, :]),
               np.where(real, share[..., None, None], 0))
     return dx.reshape(cache.x_shape)
 

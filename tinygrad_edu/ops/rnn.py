@@ -258,7 +258,8 @@ def lstm_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, b_ih:
     and bias gradients are the sums over the steps.
     """
     check_sequence("lstm", 4, x, (h0, c0), w_ih, w_hh, b_ih, b_hh)
-    hs, steps, h, c = [None] * x.shape[0], [], h0, c0
+    hs: list[Any] = [None] * x.shape[0]
+    steps, h, c = [], h0, c0
     for t in _steps(x.shape[0], reverse):
         (h, c), step = lstm_cell_forward(x[t], h, c, w_ih, w_hh, b_ih, b_hh)
         hs[t] = h
@@ -271,10 +272,13 @@ def lstm_backward(dout: Array, cache: LSTMCache) -> tuple[Array | None, ...]:
     """Backpropagation through time for the LSTM (see ``lstm_forward``)."""
     steps = cache.steps
     length = len(steps)
-    dx, dh, dc, total = [None] * length, np.zeros_like(cache.h0), dout[length], None
+    dx: list[Any] = [None] * length
+    dh: Any = np.zeros_like(cache.h0)
+    dc: Any = dout[length]  # the final cell state's own gradient
+    total: list[Any] = []  # dw_ih, dw_hh, db_ih, db_hh summed over the steps
     for t, step in zip(reversed(_steps(length, cache.reverse)), reversed(steps), strict=True):
         dx[t], dh, dc, *grads = lstm_cell_backward(np.stack([dout[t] + dh, dc]), step)
-        total = grads if total is None else _add(total, grads)
+        total = _add(total, grads)
     return (np.stack(dx), dh, dc, *total)
 
 
@@ -387,7 +391,8 @@ def run_steps(cell: Step, x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: A
     Returns the states (T, N, H), out[t] the state after reading x[t], and the steps' caches
     in the order they ran.
     """
-    out, steps, h = [None] * x.shape[0], [], h0
+    out: list[Any] = [None] * x.shape[0]
+    steps, h = [], h0
     for t in _steps(x.shape[0], reverse):
         h, step = cell(x[t], h, w_ih, w_hh, b_ih, b_hh)
         out[t] = h
@@ -406,10 +411,12 @@ def through_time(cell_backward: Callable[..., tuple[Any, ...]], dout: Array, h0:
 
     Returns dx (T, N, D), dh0, then the summed dw_ih, dw_hh, db_ih, db_hh.
     """
-    dx, dh, total = [None] * len(steps), np.zeros_like(h0), None
+    dx: list[Any] = [None] * len(steps)
+    dh: Any = np.zeros_like(h0)
+    total: list[Any] = []  # dw_ih, dw_hh, db_ih, db_hh summed over the steps
     for t, step in zip(reversed(_steps(len(steps), reverse)), reversed(steps), strict=True):
         dx[t], dh, *grads = cell_backward(dout[t] + dh, step)
-        total = grads if total is None else _add(total, grads)
+        total = _add(total, grads)
     return (np.stack(dx), dh, *total)
 
 
@@ -433,7 +440,9 @@ def _bias_grads(dxw: Array, dhw: Array, has_bias: bool) -> tuple[Array | None, A
 
 
 def _add(total: list[Any], grads: list[Any]) -> list[Any]:
-    """Elementwise sum of two lists of gradients (None stays None: no bias)."""
+    """total + grads, elementwise (None stays None: no bias); an empty total is grads."""
+    if not total:
+        return grads
     return [None if a is None else a + b for a, b in zip(total, grads, strict=True)]
 
 

@@ -63,9 +63,9 @@ def _check(name: str, gates: int, x: Array, rank: int, layout: str, states: dict
             got = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
             raise TypeError(f"{name}: {arg} must be a numpy array of x's floating point "
                             f"dtype, got {got} (x: {getattr(x, 'dtype', type(x).__name__)})")
-    if b_ih.size == 0 and b_hh.size == 0:  # (0,) biases: a layer without bias
-        b_ih = b_hh = None
-    hidden = check_weights(name, gates, w_ih, w_hh, b_ih, b_hh)
+    no_bias = b_ih.size == 0 and b_hh.size == 0  # both (0,): a layer without bias
+    hidden = check_weights(name, gates, w_ih, w_hh, None if no_bias else b_ih,
+                           None if no_bias else b_hh)
     if x.ndim != rank or x.shape[-1] != w_ih.shape[1] or (rank == 3 and x.shape[0] < 1):
         raise RuntimeError(f"{name}: expected x of shape {layout} with D = {w_ih.shape[1]} "
                            f"(w_ih {w_ih.shape}), got {x.shape}")
