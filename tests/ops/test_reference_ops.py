@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.autograd import OPS, apply_op
-from tinygrad_edu.ops import conv_fast, reference_ops
+from tinygrad_edu.ops import conv_fast, norm, reference_ops
 from tinygrad_edu.ops.pool_args import pool_output_size
 from tinygrad_edu.testing import check_vjp, gradcheck
 
@@ -265,7 +265,6 @@ def test_batch_norm_pairs_agree(case: tuple[Case, int]) -> None:
                                                     eps=static["eps"], **stats), seed)
     # the two readable backwards, the graph walk and the closed form, agree
     dout = np.random.default_rng(seed).standard_normal(arrays[0].shape)
-    from tinygrad_edu.ops import norm
     for a, b in zip(norm.batch_norm_backward(dout, ours),
                     norm.batch_norm_backward_alt(dout, ours), strict=True):
         _close(a, b, "batch_norm_backward_alt")
