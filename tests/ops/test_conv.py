@@ -14,6 +14,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.kernels import conv as kernels
 from tinygrad_edu.ops.conv import conv2d_backward, conv2d_forward
+from tinygrad_edu.ops.conv_fast import conv2d_fast_forward
 from tinygrad_edu.testing import gradcheck
 
 torch = pytest.importorskip("torch")
@@ -226,7 +227,7 @@ def _with_winograd(dtype, rtol):
     """Parity with torch of 3x3 stride-1 convs on the Winograd path (any channel count)."""
     from unittest import mock
 
-    import tinygrad_edu.ops.conv as conv_ops
+    import tinygrad_edu.ops.conv_fast as conv_ops
 
     def check(case):
         # one sample per chunk: each worker reuses its scratch for several chunks
@@ -251,22 +252,23 @@ def test_winograd_is_used_for_3x3_stride_1_convs_with_enough_channels():
     rng = np.random.default_rng(4)
     w = rng.standard_normal((8, 8, 3, 3))
     x = rng.standard_normal((2, 8, 16, 16))  # a 16x16 output: 64 tiles of 2x2 per sample
-    assert conv2d_forward(x, w, np.zeros(0), padding=(1, 1))[1].winograd is not None
+    assert conv2d_fast_forward(x, w, np.zeros(0), padding=(1, 1))[1].winograd is not None
     for kwargs in (dict(stride=(2, 2)), dict(dilation=(2, 2)), dict(groups=2)):
         ws = w[:, :4] if kwargs.get("groups") else w
-        _, cache = conv2d_forward(x, ws, np.zeros(0), **kwargs)
+        _, cache = conv2d_fast_forward(x, ws, np.zeros(0), **kwargs)
         assert cache.winograd is None, kwargs
-    assert conv2d_forward(x[:, :4], w[:, :4], np.zeros(0))[1].winograd is None  # few channels
-    assert conv2d_forward(x, w[:4], np.zeros(0))[1].winograd is None  # few filters
+    few_channels = conv2d_fast_forward(x[:, :4], w[:, :4], np.zeros(0))
+    assert few_channels[1].winograd is None
+    assert conv2d_fast_forward(x, w[:4], np.zeros(0))[1].winograd is None  # few filters
     small = rng.standard_normal((2, 8, 8, 8))  # an 8x8 output: only 16 tiles per sample
-    assert conv2d_forward(small, w, np.zeros(0), padding=(1, 1))[1].winograd is None
+    assert conv2d_fast_forward(small, w, np.zeros(0), padding=(1, 1))[1].winograd is None
     # and the two paths agree
     from unittest import mock
 
-    import tinygrad_edu.ops.conv as conv_ops
+    import tinygrad_edu.ops.conv_fast as conv_ops
     with mock.patch.object(conv_ops, "_WINOGRAD_MIN_CHANNELS", 10**9):
-        im2col_out, _ = conv2d_forward(x, w, np.zeros(0), padding=(1, 1))
-    np.testing.assert_allclose(conv2d_forward(x, w, np.zeros(0), padding=(1, 1))[0],
+        im2col_out, _ = conv2d_fast_forward(x, w, np.zeros(0), padding=(1, 1))
+    np.testing.assert_allclose(conv2d_fast_forward(x, w, np.zeros(0), padding=(1, 1))[0],
                                im2col_out, rtol=1e-12, atol=1e-12)
 
 
@@ -319,7 +321,7 @@ def _parity(fn_ours, fn_torch, xs, ws, cout, bias, kwargs, dtype, rtol):
 def test_conv2d_matches_torch_float64(case):
     from unittest import mock
 
-    import tinygrad_edu.ops.conv as conv_ops
+    import tinygrad_edu.ops.conv_fast as conv_ops
 
     # one sample per chunk: each worker reuses its scratch for several chunks
     with mock.patch.object(conv_ops, "_CHUNK_BYTES", 1):
@@ -411,7 +413,7 @@ def test_kernels_run_with_jit_disabled():
 
 
 def test_same_result_on_one_and_two_threads(monkeypatch):
-    import tinygrad_edu.ops.conv as conv_ops
+    import tinygrad_edu.ops.conv_fast as conv_ops
 
     # one sample per chunk, so the two threads really split the batch between them; 3x3
     # convs with any channel count take the Winograd path
@@ -438,7 +440,7 @@ def test_conv_works_in_a_forked_child(monkeypatch):
     # the worker pool's threads do not survive fork: the child must not wait for them
     import multiprocessing
 
-    import tinygrad_edu.ops.conv as conv_ops
+    import tinygrad_edu.ops.conv_fast as conv_ops
 
     monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 1)  # several chunks: the pool is used
     x, w = tg.randn(4, 3, 8, 8, requires_grad=True), tg.randn(2, 3, 3, 3, requires_grad=True)

@@ -167,12 +167,16 @@ def test_op_has_a_public_entry_point(name: str) -> None:
 
 
 class _Recorder:
-    """Wraps every OpDef in OPS so that its forward records its name when it runs."""
+    """Wraps every OpDef in OPS so that its forwards (readable and fast) record its name when
+    they run."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.seen: set[str] = set()
         for name, op in list(OPS.items()):
-            monkeypatch.setitem(OPS, name, op._replace(forward=self._wrap(name, op.forward)))
+            fast = op.fast_forward
+            monkeypatch.setitem(OPS, name, op._replace(
+                forward=self._wrap(name, op.forward),
+                fast_forward=None if fast is None else self._wrap(name, fast)))
 
     def _wrap(self, name: str, forward: Callable[..., Any]) -> Callable[..., Any]:
         def recorded(*args: Any, **kwargs: Any) -> Any:

@@ -108,14 +108,17 @@ def test_small_convnet_passes() -> None:
     assert {"conv2d", "batch_norm", "max_pool2d", "matmul"} <= names
 
 
-def test_wrong_conv_backward_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = OPS["conv2d"].backward
-
+def _doubled_dw(original):
     def doubled_dw(dout, cache):
         dx, dw, *rest = original(dout, cache)
         return (dx, None if dw is None else 2 * dw, *rest)
+    return doubled_dw
 
-    monkeypatch.setitem(OPS, "conv2d", OPS["conv2d"]._replace(backward=doubled_dw))
+
+def test_wrong_conv_backward_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    op = OPS["conv2d"]  # the bug planted in both pairs: autograd runs the fast one
+    monkeypatch.setitem(OPS, "conv2d", op._replace(
+        backward=_doubled_dw(op.backward), fast_backward=_doubled_dw(op.fast_backward)))
     tg.manual_seed(0)
     conv = tg.nn.Conv2d(1, 2, 3).double()
     x = np.random.default_rng(1).standard_normal((1, 1, 4, 4))

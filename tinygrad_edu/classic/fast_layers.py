@@ -1,8 +1,9 @@
 """The fast convolution and max pooling, where course notebooks import them from.
 
 ``from tinygrad_edu.classic.fast_layers import conv_forward_fast`` gives the same functions as
-``tinygrad_edu.classic.layers``: adapters over the engine's Numba-backed ``conv2d`` and
-``max_pool2d`` ops (im2col plus one matrix product; a compiled pooling loop).
+``tinygrad_edu.classic.layers``: adapters over the fast pairs of the engine's ``conv2d`` and
+``max_pool2d`` ops (``ops/conv_fast.py``: chunked Numba im2col, BLAS and Winograd;
+``ops/pool_fast.py``: compiled pooling loops). The naive ones run the ops' readable pairs.
 """
 
 from __future__ import annotations

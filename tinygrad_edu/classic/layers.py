@@ -12,8 +12,9 @@ use, called on numpy arrays, with the course's dict parameters and conventions:
 - backwards of one-input layers (relu, dropout, max pool) return a bare array, the others a
   tuple; everything computes in the dtype of its inputs.
 
-The naive convolution and max pooling are plain loops, to read and to check against; the
-fast versions (``conv_forward_fast`` ...) run the Numba kernels of the engine's ops.
+The naive convolution and max pooling are the engine's readable pairs (``ops/conv.py``,
+``ops/pool.py``: numpy indexing and one product or one max), to read and to check against; the
+fast versions (``conv_forward_fast`` ...) run the ops' fast pairs (Numba kernels).
 
 Example:
     >>> import numpy as np
@@ -38,8 +39,8 @@ from numpy.typing import NDArray
 
 from ..nn import functional as F
 from ..ops import conv as conv_ops
+from ..ops import conv_fast, elementwise, loss, matmul, norm, pool, pool_fast
 from ..ops import dropout as dropout_ops
-from ..ops import elementwise, loss, matmul, norm, pool
 from ..tensor import creation
 from . import _checks
 
@@ -165,6 +166,24 @@ def _check_affine(name: str, x: Array, gamma: Array, beta: Array, channels: int)
         _checks.shape(name, arg, value, (channels,), f"one per channel of x {x.shape}")
 
 
+def _bn_param(name: str, x: Array, bn_param: dict[str, Any]) -> tuple[bool, float, float]:
+    """Train mode?, eps and momentum from bn_param; its running statistics checked (zeros
+    when missing, the course's initial values) and stored back into the caller's dict."""
+    _checks.param_dict(name, "bn_param", bn_param)
+    mode = _checks.mode(name, "bn_param", bn_param)
+    for key in ("running_mean", "running_var"):
+        bn_param[key] = _running(name, bn_param, key, x.shape[1], x.dtype)
+    return mode == "train", bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+
+
+def _update_running(bn_param: dict[str, Any], mean: Array, var: Array, momentum: float,
+                    dtype: Any) -> None:
+    """The course's running averages: ``momentum * running + (1 - momentum) * batch_stat``
+    (momentum on the OLD value), with the biased batch variance."""
+    for key, batch in (("running_mean", mean), ("running_var", var)):
+        bn_param[key] = (momentum * bn_param[key] + (1 - momentum) * batch).astype(dtype)
+
+
 def batchnorm_statistics(name: str, x: Array, bn_param: dict[str, Any]) -> dict[str, Any]:
     """The keywords of the engine's ``batch_norm`` op for x (N, C, *), the course's way.
 
@@ -172,26 +191,27 @@ def batchnorm_statistics(name: str, x: Array, bn_param: dict[str, Any]) -> dict[
     (zeros when missing) updated to ``momentum * running + (1 - momentum) * batch_stat`` and
     stored back into the caller's dict. Test mode: the running statistics.
     """
-    _checks.param_dict(name, "bn_param", bn_param)
-    mode = _checks.mode(name, "bn_param", bn_param)
-    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
-    channels = x.shape[1]
-    running_mean = _running(name, bn_param, "running_mean", channels, x.dtype)
-    running_var = _running(name, bn_param, "running_var", channels, x.dtype)
-    if mode == "test":
-        mean, var = running_mean, running_var
-    else:
-        mean, var = norm.batch_norm_stats(x)
-        running_mean = (momentum * running_mean + (1 - momentum) * mean).astype(x.dtype)
-        running_var = (momentum * running_var + (1 - momentum) * var).astype(x.dtype)
-    bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
-    return {"training": mode == "train", "eps": eps, "mean": mean, "var": var}
+    training, eps, momentum = _bn_param(name, x, bn_param)
+    if not training:
+        return {"training": False, "eps": eps, "mean": bn_param["running_mean"],
+                "var": bn_param["running_var"]}
+    mean, var = norm.batch_norm_stats(x)
+    _update_running(bn_param, mean, var, momentum, x.dtype)
+    return {"training": True, "eps": eps, "mean": mean, "var": var}
 
 
 def _batchnorm(name: str, x: Array, gamma: Array, beta: Array, bn_param: dict[str, Any]
                ) -> tuple[Array, norm.BatchNormCache]:
-    """Batch norm of x (N, C, *) over (N, *), running statistics in the course's convention."""
-    return norm.batch_norm_forward(x, gamma, beta, **batchnorm_statistics(name, x, bn_param))
+    """Batch norm of x (N, C, *) over (N, *) by the engine's readable pair; the running
+    statistics follow the course's convention (from the batch statistics in the cache)."""
+    training, eps, momentum = _bn_param(name, x, bn_param)
+    if not training:
+        return norm.batch_norm_forward(x, gamma, beta, training=False, eps=eps,
+                                       mean=bn_param["running_mean"],
+                                       var=bn_param["running_var"])
+    out, cache = norm.batch_norm_forward(x, gamma, beta, training=True, eps=eps)
+    _update_running(bn_param, cache.mean, cache.var, momentum, x.dtype)
+    return out, cache
 
 
 def batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dict[str, Any]
@@ -217,33 +237,21 @@ def batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dict[str, A
 
 
 def batchnorm_backward(dout: Array, cache: norm.BatchNormCache) -> tuple[Array, Array, Array]:
-    """dx, dgamma, dbeta of batch norm (the engine's fused kernel)."""
-    dx, dgamma, dbeta = norm.batch_norm_backward(dout, cache)
-    assert dx is not None  # called directly, every gradient is computed
-    return dx, dgamma, dbeta
+    """dx, dgamma, dbeta through the computational graph, node by node (the engine's
+    readable ``batch_norm_backward``)."""
+    return norm.batch_norm_backward(dout, cache)
 
 
 def batchnorm_backward_alt(dout: Array, cache: norm.BatchNormCache
                            ) -> tuple[Array, Array, Array]:
-    """The same gradients by the closed form, written out in numpy (the lesson).
+    """The same gradients by the closed form (``ops.norm.batch_norm_backward_alt``).
 
-    With xhat = (x - mean) * rstd and sums over the batch (M rows):
-    dx = gamma * rstd / M * (M * dout - sum(dout) - xhat * sum(dout * xhat)),
+    With xhat = (x - mean) / sqrt(var + eps) and sums over the batch (M rows):
+    dx = gamma / sqrt(var + eps) / M * (M * dout - sum(dout) - xhat * sum(dout * xhat)),
     dgamma = sum(dout * xhat), dbeta = sum(dout). In test mode the statistics are constants
-    and dx = gamma * rstd * dout.
+    and dx = gamma / sqrt(var + eps) * dout.
     """
-    x, mean, rstd, gamma = cache.x, cache.mean, cache.rstd, cache.weight
-    training = cache.training
-    axes = (0,) + tuple(range(2, x.ndim))
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    xhat = (x - mean.reshape(shape)) * rstd.reshape(shape)
-    dbeta, dgamma = dout.sum(axis=axes), (dout * xhat).sum(axis=axes)
-    scale = (gamma * rstd).reshape(shape)
-    if not training:
-        return (scale * dout).astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)
-    m = x.size // x.shape[1]
-    dx = scale / m * (m * dout - dbeta.reshape(shape) - xhat * dgamma.reshape(shape))
-    return dx.astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)
+    return norm.batch_norm_backward_alt(dout, cache)
 
 
 def spatial_batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dict[str, Any]
@@ -387,15 +395,6 @@ def dropout_backward(dout: Array, cache: DropoutCache) -> Array:
 
 # ----------------------------------------------------------------------------- convolution
 
-class ConvNaiveCache(NamedTuple):
-    """Cache of ``conv_forward_naive``, as the course's ``(x, w, b, conv_param)``."""
-
-    x: Array
-    w: Array
-    b: Array
-    conv_param: dict[str, Any]
-
-
 def _conv_args(name: str, x: Array, w: Array, b: Array, conv_param: Any
                ) -> tuple[int, int, int, int]:
     """Check the inputs; return stride, pad and the output size (HO, WO)."""
@@ -416,59 +415,42 @@ def _conv_args(name: str, x: Array, w: Array, b: Array, conv_param: Any
 
 
 def conv_forward_naive(x: Array, w: Array, b: Array, conv_param: dict[str, Any]
-                       ) -> tuple[Array, ConvNaiveCache]:
-    """Convolution (cross-correlation) with plain loops, for reading and checking.
+                       ) -> tuple[Array, conv_ops.Conv2dCache]:
+    """Convolution (cross-correlation) by the engine's readable pair, for reading and checking.
 
     out[n, f, i, j] = b[f] + sum over c, k, l of w[f, c, k, l] * xpad[n, c, i*s + k, j*s + l]
-    (PyTorch: ``F.conv2d(x, w, b, stride, pad)``).
+    (PyTorch: ``F.conv2d(x, w, b, stride, pad)``), computed by ``ops.conv.conv2d_forward``:
+    im2col with numpy indexing, then one matrix product.
 
     Shape: x (N, C, H, W), w (F, C, HH, WW), b (F,) -> out (N, F, HO, WO) with
     HO = 1 + (H + 2 * pad - HH) // stride (WO alike). conv_param: 'stride', 'pad'.
     """
-    stride, pad, ho, wo = _conv_args("conv_forward_naive", x, w, b, conv_param)
-    n, f, hh, ww = x.shape[0], w.shape[0], w.shape[2], w.shape[3]
-    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((n, f, ho, wo), dtype=np.result_type(x, w))
-    for i in range(ho):
-        for j in range(wo):
-            window = xpad[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]
-            for k in range(f):
-                out[:, k, i, j] = np.sum(window * w[k], axis=(1, 2, 3)) + b[k]
-    return out, ConvNaiveCache(x, w, b, conv_param)
+    stride, pad, _, _ = _conv_args("conv_forward_naive", x, w, b, conv_param)
+    return conv_ops.conv2d_forward(x, w, b, stride=stride, padding=pad)
 
 
-def conv_backward_naive(dout: Array, cache: ConvNaiveCache) -> tuple[Array, Array, Array]:
-    """dx, dw, db of the convolution, with the same loops run backwards.
+def conv_backward_naive(dout: Array, cache: conv_ops.Conv2dCache
+                        ) -> tuple[Array, Array, Array]:
+    """dx, dw, db by the readable pair's backward (``ops.conv.conv2d_backward``).
 
-    Each output position's window received w[k] * dout into dxpad and added window * dout to
-    dw[k]; db sums dout over N, HO, WO.
+    dx = col2im(w.T @ dout), dw = dout @ cols.T, db = dout summed over N, HO, WO.
     """
-    x, w, _, conv_param = cache
-    stride, pad = conv_param["stride"], conv_param["pad"]
-    hh, ww = w.shape[2], w.shape[3]
-    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxpad, dw = np.zeros_like(xpad), np.zeros_like(w)
-    for i in range(dout.shape[2]):
-        for j in range(dout.shape[3]):
-            rows, cols = slice(i * stride, i * stride + hh), slice(j * stride, j * stride + ww)
-            for k in range(w.shape[0]):
-                g = dout[:, k, i, j][:, None, None, None]
-                dxpad[:, :, rows, cols] += g * w[k]
-                dw[k] += np.sum(g * xpad[:, :, rows, cols], axis=0)
-    dx = dxpad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
-    return dx.copy(), dw, dout.sum(axis=(0, 2, 3))
+    dx, dw, db = conv_ops.conv2d_backward(np.asarray(dout), cache)
+    assert db is not None  # the course's conv always has a bias
+    return dx, dw, db
 
 
 def conv_forward_fast(x: Array, w: Array, b: Array, conv_param: dict[str, Any]
-                      ) -> tuple[Array, conv_ops.ConvCache]:
-    """``conv_forward_naive`` by the engine's im2col kernel and one matrix product."""
+                      ) -> tuple[Array, conv_fast.Conv2dFastCache]:
+    """``conv_forward_naive`` by the engine's fast pair (Numba im2col chunks, BLAS, Winograd)."""
     stride, pad, _, _ = _conv_args("conv_forward_fast", x, w, b, conv_param)
-    return conv_ops.conv2d_forward(x, w, b, stride=(stride, stride), padding=(pad, pad))
+    return conv_fast.conv2d_fast_forward(x, w, b, stride=(stride, stride), padding=(pad, pad))
 
 
-def conv_backward_fast(dout: Array, cache: conv_ops.ConvCache) -> tuple[Array, Array, Array]:
-    """dx, dw, db by the engine's conv2d backward (two products and col2im)."""
-    dx, dw, db = conv_ops.conv2d_backward(np.asarray(dout), cache)
+def conv_backward_fast(dout: Array, cache: conv_fast.Conv2dFastCache
+                       ) -> tuple[Array, Array, Array]:
+    """dx, dw, db by the fast pair's backward (two products and col2im per chunk)."""
+    dx, dw, db = conv_fast.conv2d_fast_backward(np.asarray(dout), cache)
     assert dx is not None
     assert dw is not None
     assert db is not None
@@ -476,13 +458,6 @@ def conv_backward_fast(dout: Array, cache: conv_ops.ConvCache) -> tuple[Array, A
 
 
 # ----------------------------------------------------------------------------- max pooling
-
-class PoolNaiveCache(NamedTuple):
-    """Cache of ``max_pool_forward_naive``, as the course's ``(x, pool_param)``."""
-
-    x: Array
-    pool_param: dict[str, Any]
-
 
 def _pool_args(name: str, x: Array, pool_param: Any) -> tuple[int, int, int, int, int]:
     """Check the inputs; return pool height, width, stride and the output size."""
@@ -498,45 +473,33 @@ def _pool_args(name: str, x: Array, pool_param: Any) -> tuple[int, int, int, int
 
 
 def max_pool_forward_naive(x: Array, pool_param: dict[str, Any]
-                           ) -> tuple[Array, PoolNaiveCache]:
-    """Max over pool_height x pool_width windows moved by stride, with plain loops.
+                           ) -> tuple[Array, pool.MaxPool2dCache]:
+    """Max over pool_height x pool_width windows moved by stride, by the readable pair.
 
-    PyTorch: ``F.max_pool2d(x, (pool_height, pool_width), stride)``.
+    PyTorch: ``F.max_pool2d(x, (pool_height, pool_width), stride)``. Computed by
+    ``ops.pool.max_pool2d_forward``: every window's taps gathered with numpy indexing, then one
+    max (and the position of the first maximum, for backward).
 
     Shape: x (N, C, H, W) -> out (N, C, HO, WO), HO = 1 + (H - pool_height) // stride.
     """
-    ph, pw, stride, ho, wo = _pool_args("max_pool_forward_naive", x, pool_param)
-    out = np.empty(x.shape[:2] + (ho, wo), dtype=x.dtype)
-    for i in range(ho):
-        for j in range(wo):
-            window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
-            out[:, :, i, j] = window.max(axis=(2, 3))
-    return out, PoolNaiveCache(x, pool_param)
+    ph, pw, stride, _, _ = _pool_args("max_pool_forward_naive", x, pool_param)
+    return pool.max_pool2d_forward(x, kernel_size=(ph, pw), stride=stride)
 
 
-def max_pool_backward_naive(dout: Array, cache: PoolNaiveCache) -> Array:
-    """Each window's gradient goes to its (first) maximum; a bare array."""
-    x, pool_param = cache
-    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    dx = np.zeros_like(x)
-    for n in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for i in range(dout.shape[2]):
-                for j in range(dout.shape[3]):
-                    window = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                    k, m = np.unravel_index(np.argmax(window), window.shape)
-                    dx[n, c, i * stride + k, j * stride + m] += dout[n, c, i, j]
+def max_pool_backward_naive(dout: Array, cache: pool.MaxPool2dCache) -> Array:
+    """Each window's gradient goes to its (first) maximum (``np.add.at``); a bare array."""
+    (dx,) = pool.max_pool2d_backward(np.asarray(dout), cache)
     return dx
 
 
 def max_pool_forward_fast(x: Array, pool_param: dict[str, Any]
-                          ) -> tuple[Array, pool.MaxPool2dCache]:
-    """``max_pool_forward_naive`` by the engine's Numba pooling kernel."""
+                          ) -> tuple[Array, pool_fast.MaxPool2dFastCache]:
+    """``max_pool_forward_naive`` by the engine's fast pair (the Numba pooling kernels)."""
     ph, pw, stride, _, _ = _pool_args("max_pool_forward_fast", x, pool_param)
-    return pool.max_pool2d_forward(x, kernel_size=(ph, pw), stride=(stride, stride))
+    return pool_fast.max_pool2d_fast_forward(x, kernel_size=(ph, pw), stride=(stride, stride))
 
 
-def max_pool_backward_fast(dout: Array, cache: pool.MaxPool2dCache) -> Array:
-    """dx by the engine's kernel (routes dout to the saved argmax); a bare array."""
-    (dx,) = pool.max_pool2d_backward(np.asarray(dout), cache)
+def max_pool_backward_fast(dout: Array, cache: pool_fast.MaxPool2dFastCache) -> Array:
+    """dx by the fast pair's kernel (routes dout to the saved argmax); a bare array."""
+    (dx,) = pool_fast.max_pool2d_fast_backward(np.asarray(dout), cache)
     return dx

@@ -1,7 +1,8 @@
 """The course's recurrent layers: RNN and LSTM steps and sequences, embeddings, temporal layers.
 
-Adapters over the engine's sequence ops (``tinygrad_edu/ops/rnn.py``) with the course's
-conventions, which differ from PyTorch's in three places:
+Adapters over the readable pairs of the engine's recurrent ops (``tinygrad_edu/ops/rnn.py``:
+one step in numpy, and sequences that loop the step forward and backward in time) with the
+course's conventions, which differ from PyTorch's in three places:
 
 - weights are (in, out): ``Wx`` (D, kH), ``Wh`` (H, kH) and one bias ``b`` (kH,) (PyTorch:
   ``weight_ih`` (kH, D), ``weight_hh`` (kH, H) and two biases);

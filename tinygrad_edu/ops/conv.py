@@ -1,431 +1,189 @@
-"""2-D convolution and transposed convolution as forward/backward pairs.
+"""2-D convolution and transposed convolution: the readable pairs (the lesson).
 
-The lesson: a convolution is a matrix product in disguise. ``im2col`` copies every receptive
-field of the input into one column of a matrix ``cols`` (C*KH*KW rows, one column per output
-position of every sample); then each output channel is a dot product of its flattened filter
-with each column: ``out = weight.reshape(F, -1) @ cols``. The backward is two more products,
+A convolution is a matrix product in disguise. ``im2col`` copies every receptive field of the
+input into one column of a matrix ``cols`` (C*KH*KW rows, one column per output position of
+every sample); then each output channel is a dot product of its flattened filter with each
+column: ``out = weight.reshape(F, -1) @ cols``. The backward is two more products,
 ``dweight = dout @ cols.T`` and ``dcols = weight.T @ dout``, and ``col2im`` adds ``dcols`` back
 into the image positions each column came from (overlapping windows add up).
+
+Here ``im2col`` is a strided view of the padded input (``np.lib.stride_tricks.
+sliding_window_view``: every window without copying), sliced by stride and dilation and then
+copied into columns; ``col2im`` loops over the KH*KW kernel taps and adds each tap's whole
+plane of gradients at once. With ``groups`` the channels split into independent blocks: the
+columns get a group axis and each group is its own product (one batched ``@``).
 
 A transposed convolution runs the same three steps in the other order: its forward is the
 conv's input-gradient computation (``weight.T @ x`` then col2im), and its backward is a conv.
 
-With ``groups`` the channels split into independent blocks; each block is its own product.
-Numba does the copying (``kernels.conv``), BLAS the products.
-
-The most common convolution, 3x3 with stride 1, takes a faster road when it has enough
-channels: Winograd's F(2x2, 3x3) algorithm (``kernels.winograd``) needs 16 multiplications
-per 2x2 output block and channel pair instead of 36, and its backward is the exact adjoint of
-each of its linear steps.
+The fast path, registered beside each pair (``fast=``), lives in ``conv_fast.py``: the same
+sums with Numba copy loops chunked over the batch on the thread pool, and Winograd's algorithm
+for 3x3 convs. Autograd runs it; ``reference_ops()`` runs these functions instead. The
+arguments of both are checked by ``conv_args.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..kernels import conv as kernels
-from ..kernels import threads, winograd
-from ..kernels.jit import ready
-from .registry import needs_input_grad, register_op
+from . import conv_fast
+from .conv_args import ConvGeometry, conv2d_args, conv_output_size, conv_transpose2d_args
+from .registry import register_op
 
 Array = NDArray[Any]
 Pair = tuple[int, int]
-T = TypeVar("T")
 
+__all__ = ["Conv2dCache", "ConvGeometry", "ConvTranspose2dCache", "col2im", "conv2d_backward",
+           "conv2d_forward", "conv_output_size", "conv_transpose2d_backward",
+           "conv_transpose2d_forward", "im2col"]
 
-class ConvGeometry(NamedTuple):
-    """Hyper-parameters of a 2-D convolution, each a (height, width) pair."""
 
-    stride: Pair
-    padding: Pair
-    dilation: Pair
-    groups: int
+# ----------------------------------------------------------------------------- conv2d
 
+class Conv2dCache(NamedTuple):
+    """Cache of ``conv2d``: the input (not its columns, rebuilt by backward) and the filters."""
 
-def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """Output length of a convolution along one axis."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
-# Columns of a few samples at a time: small enough to stay in a core's cache between the
-# copy and the product, large enough that each BLAS call has real work.
-_CHUNK_BYTES = 1 << 20
-
-
-class _Columns(NamedTuple):
-    """The image side of a convolution (N, C, H, W), its kernel, geometry and output size.
-
-    For conv2d the image is the input; for conv_transpose2d it is the output.
-    """
-
-    image: tuple[int, ...]
-    kh: int
-    kw: int
-    geometry: ConvGeometry
-    oh: int
-    ow: int
-
-    @property
-    def rows(self) -> int:
-        return self.image[1] * self.kh * self.kw
-
-    def kernel_args(self) -> tuple[int, ...]:
-        (sh, sw), (ph, pw), (dh, dw) = (self.geometry.stride, self.geometry.padding,
-                                        self.geometry.dilation)
-        return self.kh, self.kw, sh, sw, ph, pw, dh, dw, self.oh, self.ow
-
-    def by_chunks(self, dtype: Any, step: Callable[[int, int, Array, Array], T]) -> list[T]:
-        """step(n0, n1, columns, padded) for every chunk of samples; results in chunk order.
-
-        ``columns`` is a buffer (n1 - n0, rows, OH*OW), ``padded`` a zero-bordered image
-        scratch (C, H + 2*ph, W + 2*pw), both private to the worker thread
-        (``threads.map_chunks``: the same results on 1 and 2 threads).
-        """
-        n, c, h, w = self.image
-        (ph, pw), p = self.geometry.padding, self.oh * self.ow
-        per = max(1, min(n, _CHUNK_BYTES // max(1, self.rows * p * np.dtype(dtype).itemsize)))
-
-        def scratch() -> tuple[Array, Array]:
-            return (np.empty((per, self.rows, p), dtype=dtype),
-                    np.zeros((c, h + 2 * ph, w + 2 * pw), dtype=dtype))
-
-        return threads.map_chunks(n, per, scratch, lambda n0, n1, bufs: step(
-            n0, n1, bufs[0][:n1 - n0], bufs[1]))
-
-
-def _group_slices(features: int, rows: int, groups: int) -> list[tuple[slice, slice]]:
-    """(feature rows, column rows) of each group's block of the product."""
-    fg, rg = features // groups, rows // groups
-    return [(slice(g * fg, (g + 1) * fg), slice(g * rg, (g + 1) * rg)) for g in range(groups)]
-
-
-def _correlate(x: Array, w2: Array, bias: Array, groups: int, cols: _Columns) -> Array:
-    """out[n] = w2 @ im2col(x[n]) (+ bias): x (N, C, H, W), w2 (F, C/groups*KH*KW) -> (N, F, P)."""
-    x = np.ascontiguousarray(x)
-    f = w2.shape[0]
-    out = np.empty((x.shape[0], f, cols.oh * cols.ow), dtype=x.dtype)
-    blocks = _group_slices(f, cols.rows, groups)
-    im2col = ready(kernels.im2col)
-
-    def step(n0: int, n1: int, columns: Array, padded: Array) -> None:
-        im2col(x, n0, *cols.kernel_args(), padded, columns)
-        for fs, rs in blocks:
-            np.matmul(w2[fs], columns[:, rs], out=out[n0:n1, fs])
-        if bias.size:
-            out[n0:n1] += bias[:, None]
-
-    cols.by_chunks(x.dtype, step)
-    return out
-
-
-def _correlate_input_grad(dy: Array, w2: Array, groups: int, cols: _Columns) -> Array:
-    """Adjoint of ``_correlate`` in x: dx[n] = col2im(w2.T @ dy[n]); dy (N, F, P)."""
-    dx = np.empty(cols.image, dtype=dy.dtype)
-    blocks = _group_slices(w2.shape[0], cols.rows, groups)
-    col2im = ready(kernels.col2im)
-
-    def step(n0: int, n1: int, columns: Array, padded: Array) -> None:
-        for fs, rs in blocks:
-            np.matmul(w2[fs].T, dy[n0:n1, fs], out=columns[:, rs])
-        col2im(columns, n0, *cols.kernel_args(), padded, dx)
-
-    cols.by_chunks(dy.dtype, step)
-    return dx
-
-
-def _correlate_weight_grad(dy: Array, x: Array, groups: int, cols: _Columns) -> Array:
-    """Adjoint of ``_correlate`` in w2: dw2 = sum_n dy[n] @ im2col(x[n]).T; dy (N, F, P)."""
-    x = np.ascontiguousarray(x)
-    blocks = _group_slices(dy.shape[1], cols.rows, groups)
-    im2col = ready(kernels.im2col)
-
-    def step(n0: int, n1: int, columns: Array, padded: Array) -> Array:
-        im2col(x, n0, *cols.kernel_args(), padded, columns)
-        # (rows, P) @ (P, F) is the faster orientation for BLAS here; transposed at the end
-        return np.concatenate([
-            np.matmul(columns[:, rs], dy[n0:n1, fs].transpose(0, 2, 1)).sum(axis=0)
-            for fs, rs in blocks], axis=1)
-
-    partial = cols.by_chunks(x.dtype, step)
-    dw_t = partial[0]
-    for part in partial[1:]:  # in chunk order, whatever the number of threads
-        dw_t += part
-    return np.ascontiguousarray(dw_t.T)
-
-
-# ----------------------------------------------------------------------------- Winograd
-
-# F(2x2, 3x3) filter transform G (kernels.winograd explains the algorithm).
-_WINOGRAD_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
-# Below this many input or output channels, or 2x2 output tiles per sample, the 16 small
-# products and the transforms lose to im2col. Measured, forward+backward at batch 64, as a
-# fraction of im2col's time: 8 channels at 32x32 0.65x, 16 at 32x32 0.51x, 16 at 16x16
-# 0.86x, 128 at 16x16 0.84x; but 4 channels at 32x32 0.96x, 3 -> 32 channels 1.5x, and at
-# 8x8 (16 tiles, a junk tile for every 4) 1.07-1.12x for 16 to 128 channels.
-_WINOGRAD_MIN_CHANNELS = 8
-_WINOGRAD_MIN_TILES = 64
-
-
-def _use_winograd(x_shape: tuple[int, ...], w_shape: tuple[int, ...], geo: ConvGeometry,
-                  oh: int, ow: int) -> bool:
-    """3x3, stride 1, no dilation or groups, and enough channels and tiles to pay off."""
-    return (w_shape[2:] == (3, 3) and geo.stride == (1, 1) and geo.dilation == (1, 1)
-            and geo.groups == 1 and min(x_shape[1], w_shape[0]) >= _WINOGRAD_MIN_CHANNELS
-            and ((oh + 1) // 2) * ((ow + 1) // 2) >= _WINOGRAD_MIN_TILES)
-
-
-class _Tiles(NamedTuple):
-    """Winograd tiling of one conv: 2x2 output tiles, TH x TW of them per sample.
-
-    Each row of tiles has TW + 1 slots, the last a junk tile (``kernels.winograd`` explains
-    why), so a sample has T1 = TH * (TW + 1) slots.
-    """
-
-    image: tuple[int, ...]  # (N, C, H, W) of the input
-    features: int
-    padding: Pair
-    oh: int
-    ow: int
-
-    @property
-    def th(self) -> int:
-        return (self.oh + 1) // 2
-
-    @property
-    def tw(self) -> int:
-        return (self.ow + 1) // 2
-
-    @property
-    def slots(self) -> int:
-        return self.th * (self.tw + 1)
-
-    def kernel_args(self) -> tuple[int, int, int, int]:
-        (ph, pw) = self.padding
-        return ph, pw, self.th, self.tw
-
-    def by_chunks(self, dtype: Any, step: Callable[[int, int, _WinogradScratch], T]
-                  ) -> list[T]:
-        """step(n0, n1, scratch) per chunk of samples, with buffers private to the worker
-        thread (``_WinogradScratch``)."""
-        n, c = self.image[:2]
-        item = np.dtype(dtype).itemsize
-        per = max(1, min(n, _CHUNK_BYTES // max(
-            1, 16 * max(c, self.features) * self.slots * item)))
-        # a channel's row of slots, then the 16 planes, padded so that no two are a power of
-        # two apart in memory (they then share cache sets: the transforms ran 10x slower)
-        row = per * self.slots + 64 // item
-        w1, th = self.tw + 1, self.th
-
-        def planes(rows: int) -> tuple[Array, Array]:
-            """(16, rows*row + 1 KiB) planes, and their (16, rows, per*T1) matrix view."""
-            flat = np.empty((16, rows * row + 1024 // item), dtype=dtype)
-            return flat, np.lib.stride_tricks.as_strided(
-                flat, (16, rows, per * self.slots), (flat.strides[0], row * item, item))
-
-        def scratch() -> _WinogradScratch:
-            (v, v_mat), (m, m_mat) = planes(c), planes(self.features)
-            return _WinogradScratch(
-                v, m, row, v_mat, m_mat,
-                np.zeros((c, 4, (th + 2) * w1), dtype=dtype),  # parity planes of the input
-                np.empty((16, self.slots), dtype=dtype),
-                np.zeros((16, (th + 2) * w1 + 1), dtype=dtype),
-                np.empty((4, (th + 1) * w1), dtype=dtype))
-
-        return threads.map_chunks(n, per, scratch, step)
-
-
-class _WinogradScratch(NamedTuple):
-    """A worker's buffers: the 16 planes of V and of M (channel c's slots from c*row on) and
-    their views as matrices (16, channels, slots) for BLAS, and the kernels' scratch
-    (``kernels.winograd``: q for ``input_transform``, e and g for ``input_adjoint``, r for
-    all four)."""
-
-    v: Array
-    m: Array
-    row: int
-    v_matrices: Array
-    m_matrices: Array
-    q: Array
-    r: Array
-    e: Array
-    g: Array
-
-
-def _winograd_weights(weight: Array) -> Array:
-    """U = G g G^T for every (filter, channel): (F, C, 3, 3) -> (16, F, C)."""
-    f, c = weight.shape[:2]
-    u = np.einsum("ai,fcij,bj->abfc", _WINOGRAD_G, weight, _WINOGRAD_G)
-    return np.ascontiguousarray(u.reshape(16, f, c), dtype=weight.dtype)
-
-
-def _winograd_forward(x: Array, u: Array, bias: Array, tiles: _Tiles) -> Array:
-    """out = A^T [U @ (B^T d B)] A per tile and chunk of samples (+ bias)."""
-    x = np.ascontiguousarray(x)
-    out = np.empty((x.shape[0], tiles.features, tiles.oh, tiles.ow), dtype=x.dtype)
-    ph, pw, th, tw = tiles.kernel_args()
-    transform_in = ready(winograd.input_transform)
-    transform_out = ready(winograd.output_transform)
-
-    def step(n0: int, n1: int, b: _WinogradScratch) -> None:
-        nb = n1 - n0
-        transform_in(x, n0, nb, ph, pw, th, tw, b.q, b.r, b.v, b.row)
-        cols = nb * tiles.slots
-        np.matmul(u, b.v_matrices[:, :, :cols], out=b.m_matrices[:, :, :cols])
-        transform_out(b.m, b.row, n0, nb, th, tw, b.r, out)
-        if bias.size:
-            out[n0:n1] += bias[:, None, None]
-
-    tiles.by_chunks(x.dtype, step)
-    return out
-
-
-def _winograd_backward(dout: Array, x: Array, u: Array, tiles: _Tiles, need_dx: bool,
-                       need_dw: bool) -> tuple[Array | None, Array | None]:
-    """The adjoints: dM = A dY A^T; dU = dM @ V^T, dg = G^T dU G; dV = U^T @ dM, dx = B dV B^T."""
-    dout, x = np.ascontiguousarray(dout), np.ascontiguousarray(x)
-    ph, pw, th, tw = tiles.kernel_args()
-    dx = np.empty(x.shape, dtype=dout.dtype) if need_dx else None
-    u_t = u.transpose(0, 2, 1)
-    adjoint_out = ready(winograd.output_adjoint)
-    transform_in = ready(winograd.input_transform)
-    adjoint_in = ready(winograd.input_adjoint)
-
-    def step(n0: int, n1: int, b: _WinogradScratch) -> Array | None:
-        nb = n1 - n0
-        adjoint_out(dout, n0, nb, th, tw, b.r, b.m, b.row)
-        cols = nb * tiles.slots
-        dm, v = b.m_matrices[:, :, :cols], b.v_matrices[:, :, :cols]
-        du = None
-        if need_dw:  # (the junk slots of dM are zero: they add nothing to dU)
-            transform_in(x, n0, nb, ph, pw, th, tw, b.q, b.r, b.v, b.row)
-            du = np.matmul(dm, v.transpose(0, 2, 1))
-        if need_dx:
-            np.matmul(u_t, dm, out=v)  # v now holds dV
-            adjoint_in(b.v, b.row, n0, nb, ph, pw, th, tw, b.r, b.e, b.g, dx)
-        return du
-
-    partial = tiles.by_chunks(dout.dtype, step)
-    dweight = None
-    if need_dw:
-        du = partial[0]
-        for part in partial[1:]:  # in chunk order, whatever the number of threads
-            du += part
-        f, c = du.shape[1:]
-        dweight = np.einsum("ai,abfc,bj->fcij", _WINOGRAD_G, du.reshape(4, 4, f, c),
-                            _WINOGRAD_G).astype(dout.dtype, copy=False)
-    return dx, dweight
-
-
-def _flat(a: Array) -> Array:
-    """(N, F, H, W) -> contiguous (N, F, H*W)."""
-    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
-
-
-class ConvCache(NamedTuple):
-    """Cache of ``conv2d`` / ``conv_transpose2d``: inputs, geometry and sizes."""
-
-    x: Array
-    weight: Array
+    x: Array  # (N, C, H, W), the input itself
+    weight: Array  # (F, C/groups, KH, KW)
     has_bias: bool
     geometry: ConvGeometry
-    out_hw: Pair
-    winograd: Array | None = None  # conv2d by Winograd: the transformed weights (16, F, C)
 
 
-def conv2d_forward(x: Array, weight: Array, bias: Array, *, stride: Pair = (1, 1),
-                   padding: Pair = (0, 0), dilation: Pair = (1, 1), groups: int = 1
-                   ) -> tuple[Array, ConvCache]:
+def conv2d_forward(x: Array, weight: Array, bias: Array, *, stride: Any = (1, 1),
+                   padding: Any = (0, 0), dilation: Any = (1, 1), groups: int = 1
+                   ) -> tuple[Array, Conv2dCache]:
     """out[n, f, y, z] = b[f] + sum_{c,i,j} weight[f, c, i, j] * x_pad[n, c, s*y + d*i, s*z + d*j].
+
+    ``stride``, ``padding`` and ``dilation`` are ints or (h, w) pairs; with ``groups`` filter f
+    sees only the channels of its group.
 
     Shape: x (N, C, H, W), weight (F, C/groups, KH, KW), bias (F,) or (0,) for none ->
     out (N, F, OH, OW) with OH = (H + 2*ph - dh*(KH-1) - 1) // sh + 1 (OW likewise).
+    Cache: x, weight, whether there is a bias, the geometry.
 
-    Backward: dweight = dout @ cols.T, dx = col2im(weight.T @ dout), dbias = dout summed over
-    N, OH, OW. (3x3 stride-1 convs with at least 16 input and output channels run the same
-    sums by Winograd's algorithm; the cache then holds the transformed weights.)
+    Backward: dx = col2im(weight.T @ dout), dweight = dout @ cols.T summed over N,
+    dbias = dout summed over N, OH, OW.
     """
-    geo = ConvGeometry(stride, padding, dilation, groups)
-    n, _, h, w = x.shape
-    f, _, kh, kw = weight.shape
-    oh = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
-    ow = conv_output_size(w, kw, stride[1], padding[1], dilation[1])
-    if _use_winograd(x.shape, weight.shape, geo, oh, ow):
-        u = _winograd_weights(weight)
-        out = _winograd_forward(x, u, bias, _Tiles(x.shape, f, padding, oh, ow))
-        return out, ConvCache(x, weight, bias.size > 0, geo, (oh, ow), u)
-    cols = _Columns(x.shape, kh, kw, geo, oh, ow)
-    out = _correlate(x, weight.reshape(f, -1), bias, groups, cols)
-    return out.reshape(n, f, oh, ow), ConvCache(x, weight, bias.size > 0, geo, (oh, ow))
+    geo, (oh, ow) = conv2d_args(x, weight, bias, stride, padding, dilation, groups)
+    cols = im2col(x, weight.shape[2:], geo, (oh, ow))  # (N, G, C/G*KH*KW, OH*OW)
+    filters = weight.reshape(geo.groups, weight.shape[0] // geo.groups, -1)  # (G, F/G, rows)
+    out = (filters @ cols).reshape(x.shape[0], weight.shape[0], oh, ow)
+    if bias.size:
+        out += bias.reshape(1, -1, 1, 1)
+    return out, Conv2dCache(x, weight, bias.size > 0, geo)
 
 
-def conv2d_backward(dout: Array, cache: ConvCache) -> tuple[Array | None, Array | None,
-                                                           Array | None]:
-    """Gradients of a convolution: two products with the columns, then col2im for dx."""
-    x, weight, has_bias, geo, (oh, ow), u = cache
-    f, _, kh, kw = weight.shape
-    dbias = dout.sum(axis=(0, 2, 3)) if has_bias and needs_input_grad(2) else None
-    if u is not None:
-        dx, dweight = _winograd_backward(dout, x, u, _Tiles(x.shape, f, geo.padding, oh, ow),
-                                         needs_input_grad(0), needs_input_grad(1))
-        return dx, dweight, dbias
-    cols = _Columns(x.shape, kh, kw, geo, oh, ow)
-    dy = _flat(dout)
-    dx = dweight = None
-    if needs_input_grad(0):
-        dx = _correlate_input_grad(dy, weight.reshape(f, -1), geo.groups, cols)
-    if needs_input_grad(1):
-        dweight = _correlate_weight_grad(dy, x, geo.groups, cols).reshape(weight.shape)
+def conv2d_backward(dout: Array, cache: Conv2dCache) -> tuple[Array, Array, Array | None]:
+    """dx by col2im of weight.T @ dout; dweight = dout @ cols.T; dbias = sum of dout."""
+    x, weight, has_bias, geo = cache
+    n, f, oh, ow = dout.shape
+    dy = dout.reshape(n, geo.groups, f // geo.groups, oh * ow)  # (N, G, F/G, OH*OW)
+    filters = weight.reshape(geo.groups, f // geo.groups, -1)  # (G, F/G, rows)
+    dx = col2im(filters.transpose(0, 2, 1) @ dy, x.shape, weight.shape[2:], geo, (oh, ow))
+    cols = im2col(x, weight.shape[2:], geo, (oh, ow))
+    dweight = (dy @ cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+    dbias = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dweight, dbias
 
 
-register_op("conv2d", conv2d_forward, conv2d_backward)
+register_op("conv2d", conv2d_forward, conv2d_backward,
+            fast=(conv_fast.conv2d_fast_forward, conv_fast.conv2d_fast_backward))
 
 
-def conv_transpose2d_forward(x: Array, weight: Array, bias: Array, *, stride: Pair = (1, 1),
-                             padding: Pair = (0, 0), output_padding: Pair = (0, 0),
-                             dilation: Pair = (1, 1), groups: int = 1
-                             ) -> tuple[Array, ConvCache]:
+# ----------------------------------------------------------------------------- conv_transpose2d
+
+class ConvTranspose2dCache(NamedTuple):
+    """Cache of ``conv_transpose2d``: the input and the filters."""
+
+    x: Array  # (N, Cin, H, W), the input itself
+    weight: Array  # (Cin, Cout/groups, KH, KW)
+    has_bias: bool
+    geometry: ConvGeometry
+
+
+def conv_transpose2d_forward(x: Array, weight: Array, bias: Array, *, stride: Any = (1, 1),
+                             padding: Any = (0, 0), output_padding: Any = (0, 0),
+                             dilation: Any = (1, 1), groups: int = 1
+                             ) -> tuple[Array, ConvTranspose2dCache]:
     """The adjoint of conv2d: each input pixel stamps weight-scaled copies of the kernel.
+
+    ``output_padding`` adds rows/columns at the bottom/right (smaller than stride or
+    dilation); the other arguments are conv2d's, seen from the output's side.
 
     Shape: x (N, Cin, H, W), weight (Cin, Cout/groups, KH, KW), bias (Cout,) or (0,) ->
     out (N, Cout, OH, OW) with OH = (H-1)*sh - 2*ph + dh*(KH-1) + output_padding_h + 1.
+    Cache: x, weight, whether there is a bias, the geometry.
 
-    Backward: dx = conv2d(dout, weight), dweight = x @ cols(dout).T, dbias = sum of dout.
+    Backward: dx = conv2d(dout, weight) = weight @ cols(dout), dweight = x @ cols(dout).T
+    summed over N, dbias = sum of dout.
     """
-    geo = ConvGeometry(stride, padding, dilation, groups)
-    n, _, h, w = x.shape
-    cin, cout_g, kh, kw = weight.shape
-    oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
-    ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
-    cout = cout_g * groups
-    cols = _Columns((n, cout, oh, ow), kh, kw, geo, h, w)
-    out = _correlate_input_grad(_flat(x), weight.reshape(cin, -1), groups, cols)
+    geo, (oh, ow) = conv_transpose2d_args(x, weight, bias, stride, padding, output_padding,
+                                          dilation, groups)
+    n, cin, h, w = x.shape
+    filters = weight.reshape(geo.groups, cin // geo.groups, -1)  # (G, Cin/G, rows)
+    cols = filters.transpose(0, 2, 1) @ x.reshape(n, geo.groups, cin // geo.groups, h * w)
+    out = col2im(cols, (n, weight.shape[1] * geo.groups, oh, ow), weight.shape[2:], geo,
+                 (h, w))
     if bias.size:
         out += bias.reshape(1, -1, 1, 1)
-    return out, ConvCache(x, weight, bias.size > 0, geo, (oh, ow))
+    return out, ConvTranspose2dCache(x, weight, bias.size > 0, geo)
 
 
-def conv_transpose2d_backward(dout: Array, cache: ConvCache
-                              ) -> tuple[Array | None, Array | None, Array | None]:
+def conv_transpose2d_backward(dout: Array, cache: ConvTranspose2dCache
+                              ) -> tuple[Array, Array, Array | None]:
     """A transposed convolution's input gradient is an ordinary convolution of dout."""
-    x, weight, has_bias, geo = cache[:4]
+    x, weight, has_bias, geo = cache
     n, cin, h, w = x.shape
-    kh, kw = weight.shape[2:]
-    cols = _Columns(dout.shape, kh, kw, geo, h, w)
-    dx = dweight = dbias = None
-    if needs_input_grad(0):
-        dx = _correlate(dout, weight.reshape(cin, -1), np.empty(0, dtype=dout.dtype),
-                        geo.groups, cols).reshape(x.shape)
-    if needs_input_grad(1):
-        dweight = _correlate_weight_grad(_flat(x), dout, geo.groups, cols).reshape(
-            weight.shape)
-    if has_bias and needs_input_grad(2):
-        dbias = dout.sum(axis=(0, 2, 3))
+    filters = weight.reshape(geo.groups, cin // geo.groups, -1)  # (G, Cin/G, rows)
+    cols = im2col(dout, weight.shape[2:], geo, (h, w))  # (N, G, rows, H*W)
+    dx = (filters @ cols).reshape(x.shape)
+    x_groups = x.reshape(n, geo.groups, cin // geo.groups, h * w)
+    dweight = (x_groups @ cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+    dbias = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dweight, dbias
 
 
-register_op("conv_transpose2d", conv_transpose2d_forward, conv_transpose2d_backward)
+register_op("conv_transpose2d", conv_transpose2d_forward, conv_transpose2d_backward,
+            fast=(conv_fast.conv_transpose2d_fast_forward,
+                  conv_fast.conv_transpose2d_fast_backward))
+
+
+# ----------------------------------------------------------------------------- im2col, col2im
+
+def im2col(image: Array, kernel: tuple[int, ...], geo: ConvGeometry, out_hw: Pair) -> Array:
+    """Every receptive field of ``image`` as a column, grouped.
+
+    Row (c, i, j) of a column is image_pad[n, c, s*y + d*i, s*z + d*j] for output (y, z);
+    ``out_hw`` = (OH, OW) windows are taken from the top left.
+
+    Shape: image (N, C, H, W) -> cols (N, G, C/G*KH*KW, OH*OW), a new array.
+    """
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, geo.stride, geo.padding, geo.dilation
+    n, c = image.shape[:2]
+    padded = np.pad(image, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)  # the dilated kernel's height and width
+    windows = np.lib.stride_tricks.sliding_window_view(padded, span, axis=(2, 3))
+    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :out_hw[0], :out_hw[1]]
+    cols = windows.transpose(0, 1, 4, 5, 2, 3)  # (N, C, KH, KW, OH, OW), still a view
+    return cols.reshape(n, geo.groups, c // geo.groups * kh * kw, out_hw[0] * out_hw[1])
+
+
+def col2im(cols: Array, image_shape: tuple[int, ...], kernel: tuple[int, ...],
+           geo: ConvGeometry, out_hw: Pair) -> Array:
+    """The adjoint of ``im2col``: add every column entry to the image cell it came from.
+
+    Shape: cols (N, G, C/G*KH*KW, OH*OW) -> image (N, C, H, W) = ``image_shape``.
+    """
+    n, c, h, w = image_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, geo.stride, geo.padding, geo.dilation
+    (oh, ow) = out_hw
+    taps = cols.reshape(n, c, kh, kw, oh, ow)
+    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):  # tap (i, j) of every window: one strided plane of the image
+        for j in range(kw):
+            padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                   j * dw:j * dw + sw * (ow - 1) + 1:sw] += taps[:, :, i, j]
+    return np.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])

@@ -1,8 +1,8 @@
 """Batch norm and layer norm: normalise, then scale and shift; the backward is the lesson.
 
-Both subtract a mean and divide by a standard deviation, ``xhat = (x - mean) * rstd`` with
-``rstd = 1 / sqrt(var + eps)`` (biased variance), then apply the affine ``xhat * weight +
-bias``. They differ in what the statistics are taken over:
+Both subtract a mean and divide by a standard deviation, ``xhat = (x - mean) / sqrt(var +
+eps)`` (biased variance), then apply the affine ``xhat * weight + bias``. They differ in what
+the statistics are taken over:
 
 - batch norm: per channel, over the batch and the spatial positions of x (N, C, *);
 - layer norm: per row, over the last axis of x (*, D). Group norm (rows of C/G channels times
@@ -10,61 +10,45 @@ bias``. They differ in what the statistics are taken over:
   (N, C, *) cut into G rows per sample, with an affine weight (G, C/G) per channel.
 
 Because the mean and variance depend on every element they are taken over, the gradient of
-one output reaches all of those inputs. Worked out once, it is a closed form with two sums per
-statistic group (``sum(g)`` and ``sum(g * xhat)``, g the gradient at xhat), computed in the
-same Numba loop that then writes dx (``kernels/norm.py``).
+one output reaches all of those inputs. ``batch_norm_backward`` walks the forward's
+computational graph back one node at a time (CS231n's first version); worked out on paper,
+the same gradient is a closed form with two sums per statistic group, ``sum(g)`` and
+``sum(g * xhat)`` (``batch_norm_backward_alt``, ``layer_norm_backward``, with the derivation).
+
+The fast pairs, registered beside these with ``fast=``, are in ``norm_fast.py``: the closed
+forms fused into Numba loops. Autograd runs them; ``reference_ops()`` runs these functions
+instead. Arguments are checked by ``norm_args.py`` for both.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..kernels import norm as kernels
-from .registry import needs_input_grad, register_op
+from . import norm_fast as fast
+from .norm_args import check_batch_norm, check_layer_norm, norm_rows, per_element
+from .registry import register_op, use_reference
 
 Array = NDArray[Any]
 
-
-def _channels_3d(x: Array) -> Array:
-    """(N, C, *) -> contiguous (N, C, L) with L = prod(*) (a view when x is contiguous)."""
-    return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
-
-
-def _empty(shape: tuple[int, ...], like: Array) -> Array:
-    """Memory for a kernel's output, allocated by numpy rather than inside the kernel.
-
-    numpy asks the OS for huge pages for large buffers and its freed buffers get reused; an
-    array allocated inside a compiled kernel faults in fresh 4 KB pages on every call, which
-    costs milliseconds for a batch of images.
-    """
-    return np.empty(shape, like.dtype)
+__all__ = ["BatchNormCache", "LayerNormCache", "batch_norm_backward", "batch_norm_backward_alt",
+           "batch_norm_forward", "batch_norm_stats", "layer_norm_backward",
+           "layer_norm_forward"]
 
 
-def batch_norm_stats(x: Array) -> tuple[Array, Array]:
-    """Mean and biased variance per channel of x (N, C, *), each (C,) float64.
-
-    ``F.batch_norm`` calls this first in training to update the running averages, then hands
-    the same statistics to ``batch_norm_forward``.
-    """
-    x3 = _channels_3d(x)
-    if x3.shape[0] * x3.shape[2] == 0:
-        nan = np.full(x3.shape[1], np.nan)
-        return nan, nan.copy()
-    return kernels.batch_norm_stats(x3)
-
+# ----------------------------------------------------------------------------- batch norm
 
 class BatchNormCache(NamedTuple):
-    """Cache of ``batch_norm``; xhat is recomputed from x rather than stored."""
+    """Cache of ``batch_norm``: the input and the statistics; backward rebuilds the rest."""
 
-    x: Array  # (N, C, *), the (contiguous) input itself, not a copy
-    mean: Array  # (C,) float64
-    rstd: Array  # (C,) float64, 1 / sqrt(var + eps)
+    x: Array  # (N, C, *), the input itself
+    mean: Array  # (C,) float64, the batch's (training) or the running mean
+    var: Array  # (C,) float64, biased variance, the batch's or the running one
+    eps: float
     weight: Array  # (C,)
-    training: bool  # True: mean/var were the batch's own, so backward goes through them
+    training: bool  # True: mean/var are the batch's own, so backward goes through them
 
 
 def batch_norm_forward(x: Array, weight: Array, bias: Array, *, training: bool,
@@ -77,86 +61,123 @@ def batch_norm_forward(x: Array, weight: Array, bias: Array, *, training: bool,
     running averages), and backward differentiates through them. Without ``training``,
     ``mean``/``var`` are the running statistics: constants for backward.
 
-    Shape: x (N, C, *) -> out like x; weight, bias, mean, var (C,). Cache: x, mean and rstd
-    (C,) float64, weight, training.
+    Shape: x (N, C, *) -> out like x; weight, bias, mean, var (C,). Cache: x, mean and var
+    (C,) float64, eps, weight, training.
 
-    Backward: with M = N * prod(*), sums over (N, *) and xhat = (x - mean) * rstd,
-    dx = weight * rstd / M * (M * dout - sum(dout) - xhat * sum(dout * xhat)) (training) or
-    weight * rstd * dout (running statistics); dweight = sum(dout * xhat), dbias = sum(dout).
+    Backward: with M = N * prod(*), sums over (N, *) and xhat = (x - mean) / sqrt(var + eps),
+    dx = weight / sqrt(var + eps) / M * (M * dout - sum(dout) - xhat * sum(dout * xhat))
+    (training) or weight / sqrt(var + eps) * dout (running statistics);
+    dweight = sum(dout * xhat), dbias = sum(dout).
     """
-    if x.ndim < 2 or weight.shape != x.shape[1:2] or bias.shape != x.shape[1:2]:
-        raise ValueError(f"batch_norm_forward: expected x (N, C, *) with weight and bias of shape "
-                         f"(C,); got x {x.shape}, weight {weight.shape}, bias {bias.shape}")
-    xc = np.ascontiguousarray(x)
+    check_batch_norm(x, weight, bias, training, mean, var)
     if mean is None or var is None:
-        if not training:
-            raise ValueError("batch_norm_forward: mean and var (the running statistics) are "
-                             "required when training=False")
-        mean, var = batch_norm_stats(xc)
-    mean = np.array(mean, dtype=np.float64)  # a copy: running stats may change before backward
-    rstd = 1.0 / np.sqrt(np.asarray(var, dtype=np.float64) + eps)
-    out = _empty(x.shape, x)  # the kernel fills it through an (N, C, L) view
-    kernels.batch_norm_fwd(_channels_3d(xc), mean, rstd,
-                                      weight.astype(x.dtype, copy=False),
-                                      bias.astype(x.dtype, copy=False), _channels_3d(out))
-    return out, BatchNormCache(xc, mean, rstd, weight, training)
+        mean, var = _batch_stats(x)
+    mean, var = np.array(mean, dtype=np.float64), np.array(var, dtype=np.float64)  # copies
+    shape = _per_channel(x)
+    xhat = (x - mean.reshape(shape)) / np.sqrt(var + eps).reshape(shape)
+    out = xhat * weight.reshape(shape) + bias.reshape(shape)
+    return out.astype(x.dtype), BatchNormCache(x, mean, var, eps, weight, training)
 
 
-def batch_norm_backward(dout: Array, cache: BatchNormCache
-                        ) -> tuple[Array | None, Array, Array]:
-    """dx, dweight, dbias by the closed form above (one fused loop per channel)."""
-    x = cache.x
+def batch_norm_backward(dout: Array, cache: BatchNormCache) -> tuple[Array, Array, Array]:
+    """Backpropagate through the forward's graph, one node at a time (CS231n's way).
+
+    The forward, node by node: xmu = x - mu (mu = mean(x)), var = mean(xmu**2),
+    sqrtvar = sqrt(var + eps), ivar = 1 / sqrtvar, xhat = xmu * ivar,
+    out = weight * xhat + bias. Each line below is the local rule of one node.
+    """
+    x, mean, var, eps, weight, training = cache
+    shape, axes, m = _per_channel(x), _channel_axes(x), _count(x)
+    xmu = x - mean.reshape(shape)  # the forward's nodes, rebuilt from x and the statistics
+    sqrtvar = np.sqrt(var + eps).reshape(shape)
+    ivar = 1 / sqrtvar
+    xhat = xmu * ivar
+    dbias, dweight = dout.sum(axis=axes), (dout * xhat).sum(axis=axes)  # out = w*xhat + b
+    dxhat = dout * weight.reshape(shape)
+    dxmu = dxhat * ivar  # xhat = xmu * ivar, the xmu branch
+    if training:  # mean and var are functions of x: two more paths back to it
+        divar = (dxhat * xmu).sum(axis=axes, keepdims=True)  # the ivar branch
+        dvar = 0.5 / sqrtvar * (-divar / sqrtvar**2)  # ivar = 1 / sqrtvar, sqrtvar = sqrt(..)
+        dxmu = dxmu + 2 * xmu * dvar / m  # var = mean(xmu**2)
+        dmu = -dxmu.sum(axis=axes, keepdims=True)  # xmu = x - mu
+        dx = dxmu + dmu / m  # mu = mean(x)
+    else:  # running statistics are constants: only the direct path
+        dx = dxmu
+    return dx.astype(x.dtype), dweight.astype(weight.dtype), dbias.astype(weight.dtype)
+
+
+def batch_norm_backward_alt(dout: Array, cache: BatchNormCache
+                            ) -> tuple[Array, Array, Array]:
+    """The same gradients by the closed form (CS231n's ``batchnorm_backward_alt``).
+
+    Derivation, per channel with M values, s = sqrt(var + eps), xhat = (x - mu) / s and
+    g = dout * weight the gradient at xhat: x_i reaches xhat_j directly (1/s if i = j),
+    through mu (d mu / d x_i = 1/M, d xhat_j / d mu = -1/s) and through var
+    (d var / d x_i = 2 (x_i - mu) / M, d xhat_j / d var = -xhat_j / (2 s**2)). Summing
+    g_j times these over j: dx_i = g_i / s - sum(g) / (M s) - xhat_i * sum(g * xhat) / (M s)
+    = (M g_i - sum(g) - xhat_i sum(g xhat)) / (M s). With running statistics only the
+    first term remains.
+    """
+    x, mean, var, eps, weight, training = cache
+    shape, axes, m = _per_channel(x), _channel_axes(x), _count(x)
+    s = np.sqrt(var + eps).reshape(shape)
+    xhat = (x - mean.reshape(shape)) / s
+    g = dout * weight.reshape(shape)
+    dx = g / s
+    if training:
+        sums = (g.sum(axis=axes, keepdims=True), (g * xhat).sum(axis=axes, keepdims=True))
+        dx = (m * g - sums[0] - xhat * sums[1]) / (m * s)
+    dweight, dbias = (dout * xhat).sum(axis=axes), dout.sum(axis=axes)
+    return dx.astype(x.dtype), dweight.astype(weight.dtype), dbias.astype(weight.dtype)
+
+
+register_op("batch_norm", batch_norm_forward, batch_norm_backward,
+            fast=(fast.batch_norm_fast_forward, fast.batch_norm_fast_backward))
+
+
+def batch_norm_stats(x: Array) -> tuple[Array, Array]:
+    """Mean and biased variance per channel of x (N, C, *), each (C,) float64 (NaN if empty).
+
+    ``F.batch_norm`` calls this first in training to update the running averages, then hands
+    the same statistics to the op. Inside ``reference_ops()`` it is plain numpy, otherwise
+    the fast pair's kernel.
+    """
+    return _batch_stats(x) if use_reference() else fast.batch_norm_stats(x)
+
+
+def _batch_stats(x: Array) -> tuple[Array, Array]:
+    """x.mean and x.var (biased) over (N, *) in float64; NaN for an empty batch."""
     if x.size == 0:
-        return np.zeros_like(x), np.zeros_like(cache.weight), np.zeros_like(cache.weight)
-    need_dx = needs_input_grad(0)
-    dx = _empty(x.shape if need_dx else (0, *x.shape[1:]), x)  # (0, ...): skip dx
-    _, dweight, dbias = kernels.batch_norm_bwd(
-        _channels_3d(dout.astype(x.dtype, copy=False)), _channels_3d(x), cache.mean, cache.rstd,
-        cache.weight.astype(x.dtype, copy=False), cache.training, _channels_3d(dx))
-    dtype = cache.weight.dtype
-    return (dx if need_dx else None), dweight.astype(dtype), dbias.astype(dtype)
+        nan = np.full(x.shape[1], np.nan)
+        return nan, nan.copy()
+    axes = _channel_axes(x)
+    return x.mean(axis=axes, dtype=np.float64), x.var(axis=axes, dtype=np.float64)
 
 
-register_op("batch_norm", batch_norm_forward, batch_norm_backward)
+def _channel_axes(x: Array) -> tuple[int, ...]:
+    """The axes batch norm sums over: all but the channels, (0, 2, 3, ...)."""
+    return (0, *range(2, x.ndim))
 
+
+def _count(x: Array) -> int:
+    """M = N * prod(*), the values of one channel (at least 1: an empty batch divides nothing)."""
+    return max(1, x.size // max(1, x.shape[1]))
+
+
+def _per_channel(x: Array) -> tuple[int, ...]:
+    """The shape (1, C, 1, ...) that broadcasts a per-channel vector against x (N, C, *)."""
+    return (1, -1) + (1,) * (x.ndim - 2)
+
+
+# ----------------------------------------------------------------------------- layer norm
 
 class LayerNormCache(NamedTuple):
-    """Cache of ``layer_norm``; xhat is recomputed from x rather than stored."""
+    """Cache of ``layer_norm``: the input and each row's statistics."""
 
-    x: Array  # the (contiguous) input itself, not a copy
-    mean: Array  # (R, G) float64, one per row
-    rstd: Array  # (R, G) float64, 1 / sqrt(var + eps)
+    x: Array  # the input itself
+    mean: Array  # (R, G, 1) float64, one per row
+    rstd: Array  # (R, G, 1) float64, 1 / sqrt(var + eps)
     weight: Array  # (J,) or (G, J)
-
-
-def _rows(x: Array, weight: Array) -> Array:
-    """x as contiguous rows (R, G, D) (a view when possible): (*, D) -> (R, 1, D) for a 1-D
-    weight; (N, ...) -> (N, G, D), each sample cut into G equal rows, for weight (G, J)."""
-    xc = np.ascontiguousarray(x)
-    if weight.ndim == 1:
-        return xc.reshape(x.size // x.shape[-1], 1, x.shape[-1])
-    groups = weight.shape[0]
-    return xc.reshape(x.shape[0], groups, x.size // (x.shape[0] * groups))
-
-
-def _per_element(a: Array, rows: Array) -> Array:
-    """weight or bias (J,) or (G, J) -> (G, D) in x's dtype, each value repeated D/J times."""
-    a2 = a.astype(rows.dtype, copy=False).reshape(-1, a.shape[-1])
-    length = rows.shape[-1] // a.shape[-1]
-    return a2 if length == 1 else np.repeat(a2, length, axis=1)
-
-
-def _check_layer_norm_shapes(x: Array, weight: Array, bias: Array) -> None:
-    """weight, bias (J,) for x (*, D) with J | D; or (G, J) for x (N, ...) cut into G rows of
-    D values per sample with J | D (that is, G * J divides the values of a sample)."""
-    ok = weight.ndim in (1, 2) and bias.shape == weight.shape and x.ndim >= weight.ndim
-    if ok and x.size:
-        values = x.shape[-1] if weight.ndim == 1 else x.size // x.shape[0]
-        ok = weight.size > 0 and values % weight.size == 0
-    if not ok:
-        raise ValueError(f"layer_norm_forward: weight and bias must be (J,) for x (*, D) or "
-                         f"(G, J) for x (N, ...) of G rows per sample, with J dividing the row "
-                         f"length; got x {x.shape}, weight {weight.shape}, bias {bias.shape}")
 
 
 def layer_norm_forward(x: Array, weight: Array, bias: Array, *, eps: float = 1e-5
@@ -170,42 +191,49 @@ def layer_norm_forward(x: Array, weight: Array, bias: Array, *, eps: float = 1e-
     instance norm).
 
     Shape: x (*, D) or (N, C, *) -> out like x; weight, bias (D,) or (G, J). Cache: x, mean
-    and rstd (rows, G) float64 (one per row), weight.
+    and rstd (rows, G, 1) float64 (one per row), weight.
 
     Backward: per row, with g = dout * weight and xhat = (x - mean) * rstd,
     dx = rstd / D * (D * g - sum(g) - xhat * sum(g * xhat)); dweight = sum of dout * xhat
     and dbias = sum of dout, over the rows (and the L positions of a channel).
     """
-    _check_layer_norm_shapes(x, weight, bias)
-    xc = np.ascontiguousarray(x)
-    if xc.size == 0:  # nothing to normalise (and the kernels would divide by D = 0)
-        return xc.copy(), LayerNormCache(xc, np.empty((0, 1)), np.empty((0, 1)), weight)
-    rows = _rows(xc, weight)
-    out = _empty(x.shape, x)  # the kernel fills it through an (R, G, D) view
-    _, mean, rstd = kernels.layer_norm_fwd(
-        rows, _per_element(weight, rows), _per_element(bias, rows), float(eps),
-        _rows(out, weight))
-    return out, LayerNormCache(xc, mean, rstd, weight)
+    check_layer_norm(x, weight, bias)
+    if x.size == 0:  # nothing to normalise (and a row of D = 0 values has no mean)
+        return x.copy(), LayerNormCache(x, np.empty((0, 1, 1)), np.empty((0, 1, 1)), weight)
+    rows = norm_rows(x, weight)  # (R, G, D)
+    mean = rows.mean(axis=-1, keepdims=True, dtype=np.float64)
+    rstd = 1 / np.sqrt(rows.var(axis=-1, keepdims=True, dtype=np.float64) + eps)
+    out = (rows - mean) * rstd * per_element(weight, rows) + per_element(bias, rows)
+    return out.astype(x.dtype).reshape(x.shape), LayerNormCache(x, mean, rstd, weight)
 
 
-def layer_norm_backward(dout: Array, cache: LayerNormCache
-                        ) -> tuple[Array | None, Array | None, Array | None]:
-    """dx row by row; dweight, dbias summed over the rows (fused in the same loop)."""
-    x, weight = cache.x, cache.weight
+def layer_norm_backward(dout: Array, cache: LayerNormCache) -> tuple[Array, Array, Array]:
+    """The closed form per row (the derivation of ``batch_norm_backward_alt``, per row).
+
+    A row's D values play the part of a channel's M values: x_j reaches xhat_i directly,
+    through the row's mean and through its variance, and the three paths sum to
+    dx = rstd / D * (D * g - sum(g) - xhat * sum(g * xhat)).
+    """
+    x, mean, rstd, weight = cache
     if x.size == 0:
         return np.zeros_like(x), np.zeros_like(weight), np.zeros_like(weight)
-    need_dx, need_affine = needs_input_grad(0), needs_input_grad(1) or needs_input_grad(2)
-    rows = _rows(x, weight)
-    dx = _empty(x.shape if need_dx else (0, *rows.shape[1:]), x)
-    _, part_w, part_b = kernels.layer_norm_bwd(
-        _rows(dout.astype(x.dtype, copy=False), weight), rows, cache.mean, cache.rstd,
-        _per_element(weight, rows), weight.shape[-1] if need_affine else 0,
-        _rows(dx, weight) if need_dx else dx)
-    dweight = dbias = None
-    if need_affine:  # add up the per-block partial sums, in block order
-        dweight = part_w.sum(axis=0).reshape(weight.shape).astype(weight.dtype)
-        dbias = part_b.sum(axis=0).reshape(weight.shape).astype(weight.dtype)
-    return (dx if need_dx else None), dweight, dbias
+    rows, douts = norm_rows(x, weight), norm_rows(dout, weight)  # (R, G, D)
+    d = rows.shape[-1]
+    xhat = (rows - mean) * rstd
+    g = douts * per_element(weight, rows)  # the gradient at xhat
+    sum_g, sum_gx = g.sum(axis=-1, keepdims=True), (g * xhat).sum(axis=-1, keepdims=True)
+    dx = rstd / d * (d * g - sum_g - xhat * sum_gx)
+    dweight, dbias = _per_weight(douts * xhat, weight), _per_weight(douts, weight)
+    return dx.astype(x.dtype).reshape(x.shape), dweight, dbias
 
 
-register_op("layer_norm", layer_norm_forward, layer_norm_backward)
+def _per_weight(a: Array, weight: Array) -> Array:
+    """(R, G, D) -> weight's shape: summed over the rows and over each channel's positions."""
+    per_position = a.sum(axis=0)  # (G, D)
+    groups, j = per_position.shape[0], weight.shape[-1]
+    summed = per_position.reshape(groups, j, -1).sum(axis=-1)
+    return summed.reshape(weight.shape).astype(weight.dtype)
+
+
+register_op("layer_norm", layer_norm_forward, layer_norm_backward,
+            fast=(fast.layer_norm_fast_forward, fast.layer_norm_fast_backward))

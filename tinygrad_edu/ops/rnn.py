@@ -1,12 +1,7 @@
-"""Sequence models: embedding lookup, and RNN / LSTM / GRU steps and whole sequences.
+"""Sequence models: RNN / LSTM / GRU steps and whole sequences (the lesson), and embeddings.
 
-**Embedding.** A table lookup ``out = weight[indices]``. Its backward is the lesson: a word
-that appears k times receives the sum of its k output gradients, so ``dweight`` is a
-scatter-add of the rows of ``dout`` (``kernels.rnn.embedding_bwd``), with nothing for
-``padding_idx``.
-
-**Recurrent cells.** One time step maps an input x (N, D) and the previous state h (N, H) to a
-new state. Both enter through matrix products, ``x @ w_ih.T + b_ih`` and ``h @ w_hh.T + b_hh``
+**One time step.** A cell maps an input x (N, D) and the previous state h (N, H) to a new
+state. Both enter through matrix products, ``x @ w_ih.T + b_ih`` and ``h @ w_hh.T + b_hh``
 (PyTorch's weight layout: w_ih (G, D), w_hh (G, H) with G = H, 4H or 3H gate rows), and the
 gates mix the two elementwise:
 
@@ -17,40 +12,443 @@ gates mix the two elementwise:
   ``n = tanh(xw_n + r * hw_n)`` (r applied after the product, as in PyTorch), and
   ``h' = (1 - z) * n + z * h``.
 
-Backward reverses this: the gate kernels turn the gradient of the new state into the gradient
-of the pre-activations (``da``, ``dgates``), and the products give the rest, ``dx = da @ w_ih``,
-``dh = da @ w_hh``, ``dw_ih = da.T @ x``, ``dw_hh = da.T @ h``, ``db = sum(da)``.
+A step's backward reverses this: the gradient of the new state becomes the gradient of the
+pre-activations (``da``) through each gate's derivative, and the products give the rest,
+``dx = da @ w_ih``, ``dh = da @ w_hh``, ``dw_ih = da.T @ x``, ``dw_hh = da.T @ h``,
+``db = sum(da)``.
 
-**Whole sequences.** Running cells through autograd one step at a time works (backpropagation
-through time is the chain rule over the steps), and the ``*_cell`` ops are exactly that step.
-The sequence ops ``rnn_tanh``, ``rnn_relu``, ``lstm`` and ``gru`` compute the same numbers with
-less work, because only ``h @ w_hh.T`` has to wait for the previous step:
+**Whole sequences** (``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru``) are the course's
+``rnn_forward`` / ``rnn_backward``: the forward runs the step forward at every time step and
+keeps each step's cache; backpropagation through time runs the step backwards in reverse
+order, feeding each step the gradient of its output plus the gradient its state received
+from the step after it, and adds up the weight gradients of all steps. Inputs are
+time-major, x (T, N, D). With ``reverse=True`` the steps run from t = T-1 down to 0 (the
+backward half of a bidirectional layer); ``out[t]`` is still the state after reading x[t].
+Biases may be empty arrays (shape (0,)) for layers without bias.
 
-- the input products of all T steps are one matrix product ``(T*N, D) @ (D, G)``;
-- backward walks the steps in reverse carrying ``dh`` (and ``dc``), saves every step's
-  pre-activation gradient, and then computes ``dx``, ``dw_ih``, ``dw_hh`` and the biases with
-  one product each over all steps.
+The fast pairs, registered beside these with ``fast=``, are in ``rnn_fast.py``: fused gate
+kernels, the input products of all steps as one product, and one product per weight gradient
+over the whole sequence. Autograd runs them; ``reference_ops()`` runs these functions
+instead. ``tests/ops/test_rnn.py`` checks that the sequence ops equal the cell ops run step by
+step through autograd. Arguments are checked by ``rnn_args.py`` for both pairs.
 
-The nn modules use the sequence ops; ``tests/test_rnn.py`` checks that they equal the cell
-ops run step by step through autograd. Inputs are time-major: x (T, N, D). With
-``reverse=True`` the steps run from t = T-1 down to 0 (the backward half of a bidirectional
-layer); ``out[t]`` is still the state after reading x[t]. Biases may be empty arrays (shape
-(0,)) for layers without bias.
+**Embedding.** A table lookup ``out = weight[indices]``. Its backward is a lesson too: a word
+that appears k times receives the sum of its k output gradients, so ``dweight`` is a
+scatter-add of the rows of ``dout`` (``kernels.rnn.embedding_bwd``), with nothing for
+``padding_idx``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..kernels import rnn as kernels
-from ..kernels import threads
 from ..kernels.jit import ready
-from .registry import needs_input_grad, register_op
+from . import rnn_fast as fast
+from .registry import register_op
+from .rnn_args import check_sequence, check_step
 
 Array = NDArray[Any]
+
+__all__ = ["EmbeddingCache", "GRUCache", "GRUCellCache", "LSTMCache", "LSTMCellCache",
+           "RNNCache", "RNNCellCache", "embedding_backward", "embedding_forward",
+           "gru_backward", "gru_cell_backward", "gru_cell_forward", "gru_forward",
+           "lstm_backward", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
+           "rnn_backward", "rnn_cell_backward", "rnn_relu_cell_forward", "rnn_relu_forward",
+           "rnn_tanh_cell_forward", "rnn_tanh_forward"]
+
+
+# ----------------------------------------------------------------------------- vanilla RNN
+
+class RNNCellCache(NamedTuple):
+    """Cache of ``rnn_tanh_cell`` / ``rnn_relu_cell``."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H), the previous state
+    w_ih: Array  # (H, D)
+    w_hh: Array  # (H, H)
+    has_bias: bool
+    out: Array  # (N, H), the new state act(a); act' is computed from it
+    relu: bool
+
+
+def rnn_tanh_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                          b_hh: Array) -> tuple[Array, RNNCellCache]:
+    """One vanilla RNN step: out = tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).
+
+    Shape: x (N, D), h (N, H), w_ih (H, D), w_hh (H, H), b_ih and b_hh (H,) or (0,) ->
+    out (N, H). Cache: x, h, the weights, whether there is a bias, out.
+
+    Backward: da = dout * (1 - out**2); dx = da @ w_ih, dh = da @ w_hh, dw_ih = da.T @ x,
+    dw_hh = da.T @ h, db_ih = db_hh = sum(da).
+    """
+    check_step("rnn_tanh_cell", 1, x, (h,), w_ih, w_hh, b_ih, b_hh)
+    out = np.tanh(_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh))
+    return out, RNNCellCache(x, h, w_ih, w_hh, b_ih.size > 0, out, relu=False)
+
+
+def rnn_relu_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                          b_hh: Array) -> tuple[Array, RNNCellCache]:
+    """One vanilla RNN step with relu: out = max(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 0).
+
+    Shape: as ``rnn_tanh_cell``. Backward: da = dout * (out > 0), then the same products.
+    """
+    check_step("rnn_relu_cell", 1, x, (h,), w_ih, w_hh, b_ih, b_hh)
+    out = np.maximum(_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh), 0)
+    return out, RNNCellCache(x, h, w_ih, w_hh, b_ih.size > 0, out, relu=True)
+
+
+def rnn_cell_backward(dout: Array, cache: RNNCellCache) -> tuple[Array | None, ...]:
+    """Through the nonlinearity (its derivative from the saved output), then both products."""
+    x, h, w_ih, w_hh, has_bias, out, relu = cache
+    da = dout * (out > 0) if relu else dout * (1 - out**2)  # relu' or tanh' = 1 - tanh**2
+    return (da @ w_ih, da @ w_hh, da.T @ x, da.T @ h, *_bias_grads(da, da, has_bias))
+
+
+register_op("rnn_tanh_cell", rnn_tanh_cell_forward, rnn_cell_backward,
+            fast=(fast.rnn_tanh_cell_fast_forward, fast.rnn_cell_fast_backward))
+register_op("rnn_relu_cell", rnn_relu_cell_forward, rnn_cell_backward,
+            fast=(fast.rnn_relu_cell_fast_forward, fast.rnn_cell_fast_backward))
+
+
+class RNNCache(NamedTuple):
+    """Cache of ``rnn_tanh`` / ``rnn_relu``: the inputs and every step's cache."""
+
+    x: Array  # (T, N, D)
+    h0: Array  # (N, H)
+    w_ih: Array  # (H, D)
+    w_hh: Array  # (H, H)
+    reverse: bool
+    steps: tuple[RNNCellCache, ...]  # in the order the steps ran
+
+
+def rnn_tanh_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
+                     *, reverse: bool = False) -> tuple[Array, RNNCache]:
+    """A tanh RNN over a sequence: out[t] = tanh(x[t] @ w_ih.T + b_ih + out[t-1] @ w_hh.T + b_hh).
+
+    out[-1] is h0 (out[t+1] and h0 for the last step when ``reverse``): ``rnn_tanh_cell`` at
+    every step.
+
+    Shape: x (T, N, D), h0 (N, H), w_ih (H, D), w_hh (H, H), b_ih and b_hh (H,) or (0,) ->
+    out (T, N, H); the final state is out[T-1] (out[0] when ``reverse``). Cache: x, h0, the
+    weights, reverse, every step's cache.
+
+    Backward: steps in reverse order, each step's backward fed dout[t] + dh, where dh is the
+    gradient its state got from the step after it (the last one is dh0); the weight and bias
+    gradients are the sums over the steps.
+    """
+    check_sequence("rnn_tanh", 1, x, (h0,), w_ih, w_hh, b_ih, b_hh)
+    out, steps = run_steps(rnn_tanh_cell_forward, x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+    return out, RNNCache(x, h0, w_ih, w_hh, reverse, steps)
+
+
+def rnn_relu_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
+                     *, reverse: bool = False) -> tuple[Array, RNNCache]:
+    """A relu RNN over a sequence: ``rnn_relu_cell`` at every step (see ``rnn_tanh``).
+
+    Shape: as ``rnn_tanh``. Backward: as ``rnn_tanh`` with the relu step's backward.
+    """
+    check_sequence("rnn_relu", 1, x, (h0,), w_ih, w_hh, b_ih, b_hh)
+    out, steps = run_steps(rnn_relu_cell_forward, x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+    return out, RNNCache(x, h0, w_ih, w_hh, reverse, steps)
+
+
+def rnn_backward(dout: Array, cache: RNNCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time with ``rnn_cell_backward`` (see ``through_time``)."""
+    return through_time(rnn_cell_backward, dout, cache.h0, cache.reverse, cache.steps)
+
+
+register_op("rnn_tanh", rnn_tanh_forward, rnn_backward,
+            fast=(fast.rnn_tanh_fast_forward, fast.rnn_fast_backward))
+register_op("rnn_relu", rnn_relu_forward, rnn_backward,
+            fast=(fast.rnn_relu_fast_forward, fast.rnn_fast_backward))
+
+
+# ----------------------------------------------------------------------------- LSTM
+
+class LSTMCellCache(NamedTuple):
+    """Cache of ``lstm_cell``."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H)
+    c: Array  # (N, H), the previous cell state
+    w_ih: Array  # (4H, D)
+    w_hh: Array  # (4H, H)
+    has_bias: bool
+    i: Array  # (N, H), sigmoid of the input gate
+    f: Array  # (N, H), sigmoid of the forget gate
+    g: Array  # (N, H), tanh of the candidate
+    o: Array  # (N, H), sigmoid of the output gate
+    tanh_c: Array  # (N, H), tanh of the new cell state
+
+
+def lstm_cell_forward(x: Array, h: Array, c: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                      b_hh: Array) -> tuple[Array, LSTMCellCache]:
+    """One LSTM step: gates from a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, then the new state.
+
+    With a split into [i | f | g | o] (PyTorch's order): c' = sigmoid(f) * c +
+    sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c'). out stacks both: out[0] = h',
+    out[1] = c'.
+
+    Shape: x (N, D), h and c (N, H), w_ih (4H, D), w_hh (4H, H), b_ih and b_hh (4H,) or (0,)
+    -> out (2, N, H). Cache: x, h, c, the weights, whether there is a bias, the four
+    activated gates and tanh(c') (N, H) each.
+
+    Backward: dc_total = dc' + dh' * o * (1 - tanh(c')**2); the gate gradients
+    (di, df, dg, do) = (dc_total * g, dc_total * c, dc_total * i, dh' * tanh(c')) times each
+    activation's derivative give da (N, 4H); dc = dc_total * f, and the products as in
+    ``rnn_tanh_cell``.
+    """
+    check_step("lstm_cell", 4, x, (h, c), w_ih, w_hh, b_ih, b_hh)
+    a = _affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh)  # (N, 4H)
+    i, f, g, o = np.split(a, 4, axis=1)
+    i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
+    c_next = f * c + i * g
+    tanh_c = np.tanh(c_next)
+    out = np.stack([o * tanh_c, c_next])
+    return out, LSTMCellCache(x, h, c, w_ih, w_hh, b_ih.size > 0, i, f, g, o, tanh_c)
+
+
+def lstm_cell_backward(dout: Array, cache: LSTMCellCache) -> tuple[Array | None, ...]:
+    """dout (2, N, H) holds dh' and dc'; back through h' = o * tanh(c'), then the gates."""
+    x, h, c, w_ih, w_hh, has_bias, i, f, g, o, tanh_c = cache
+    dh_next, dc_next = dout[0], dout[1]
+    dc_total = dc_next + dh_next * o * (1 - tanh_c**2)  # c' reaches the loss through h' too
+    di, df, dg, do = dc_total * g, dc_total * c, dc_total * i, dh_next * tanh_c
+    # through sigmoid' = s * (1 - s) and tanh' = 1 - t**2, stacked like a: [i | f | g | o]
+    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2),
+                         do * o * (1 - o)], axis=1)
+    return (da @ w_ih, da @ w_hh, dc_total * f, da.T @ x, da.T @ h,
+            *_bias_grads(da, da, has_bias))
+
+
+register_op("lstm_cell", lstm_cell_forward, lstm_cell_backward,
+            fast=(fast.lstm_cell_fast_forward, fast.lstm_cell_fast_backward))
+
+
+class LSTMCache(NamedTuple):
+    """Cache of ``lstm``: the inputs and every step's cache."""
+
+    x: Array  # (T, N, D)
+    h0: Array  # (N, H)
+    c0: Array  # (N, H)
+    w_ih: Array  # (4H, D)
+    w_hh: Array  # (4H, H)
+    reverse: bool
+    steps: tuple[LSTMCellCache, ...]  # in the order the steps ran
+
+
+def lstm_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                 b_hh: Array, *, reverse: bool = False) -> tuple[Array, LSTMCache]:
+    """An LSTM over a sequence: ``lstm_cell`` at every step, carrying h and c.
+
+    An op returns one array, so the final cell state is appended to the hidden states as one
+    more "step": out[:T] are h after each step, out[T] is the last cell state. The last
+    hidden state is out[T-1] (out[0] when ``reverse``).
+
+    Shape: x (T, N, D), h0 and c0 (N, H), w_ih (4H, D), w_hh (4H, H), b_ih and b_hh (4H,) or
+    (0,) -> out (T + 1, N, H). Cache: x, h0, c0, the weights, reverse, every step's cache.
+
+    Backward: steps in reverse carrying dh and dc (dc starts at dout[T]); each step's
+    backward gets (dout[t] + dh, dc) and returns the dh and dc of the step before; the weight
+    and bias gradients are the sums over the steps.
+    """
+    check_sequence("lstm", 4, x, (h0, c0), w_ih, w_hh, b_ih, b_hh)
+    hs: list[Any] = [None] * x.shape[0]
+    steps, h, c = [], h0, c0
+    for t in _steps(x.shape[0], reverse):
+        (h, c), step = lstm_cell_forward(x[t], h, c, w_ih, w_hh, b_ih, b_hh)
+        hs[t] = h
+        steps.append(step)
+    out = np.stack([*hs, c])  # T hidden states, then the final cell state
+    return out, LSTMCache(x, h0, c0, w_ih, w_hh, reverse, tuple(steps))
+
+
+def lstm_backward(dout: Array, cache: LSTMCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time for the LSTM (see ``lstm_forward``)."""
+    steps = cache.steps
+    length = len(steps)
+    dx: list[Any] = [None] * length
+    dh: Any = np.zeros_like(cache.h0)
+    dc: Any = dout[length]  # the final cell state's own gradient
+    total: list[Any] = []  # dw_ih, dw_hh, db_ih, db_hh summed over the steps
+    for t, step in zip(reversed(_steps(length, cache.reverse)), reversed(steps), strict=True):
+        dx[t], dh, dc, *grads = lstm_cell_backward(np.stack([dout[t] + dh, dc]), step)
+        total = _add(total, grads)
+    return (np.stack(dx), dh, dc, *total)
+
+
+register_op("lstm", lstm_forward, lstm_backward,
+            fast=(fast.lstm_fast_forward, fast.lstm_fast_backward))
+
+
+# ----------------------------------------------------------------------------- GRU
+
+class GRUCellCache(NamedTuple):
+    """Cache of ``gru_cell``."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H)
+    w_ih: Array  # (3H, D)
+    w_hh: Array  # (3H, H)
+    has_bias: bool
+    r: Array  # (N, H), the reset gate (activated)
+    z: Array  # (N, H), the update gate (activated)
+    n: Array  # (N, H), the candidate
+    hw_n: Array  # (N, H), the n block of h @ w_hh.T + b_hh (r multiplies it)
+
+
+def gru_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array
+                     ) -> tuple[Array, GRUCellCache]:
+    """One GRU step (PyTorch's formulation).
+
+    With xw = x @ w_ih.T + b_ih and hw = h @ w_hh.T + b_hh split into [r | z | n]:
+    r = sigmoid(xw_r + hw_r), z = sigmoid(xw_z + hw_z), n = tanh(xw_n + r * hw_n),
+    out = (1 - z) * n + z * h.
+
+    Shape: x (N, D), h (N, H), w_ih (3H, D), w_hh (3H, H), b_ih and b_hh (3H,) or (0,) ->
+    out (N, H). Cache: x, h, the weights, whether there is a bias, r, z, n and hw_n (N, H).
+
+    Backward: dn = dout * (1 - z) * (1 - n**2) = dxw_n, dhw_n = dn * r,
+    dr = dn * hw_n * r(1 - r), dz = dout * (h - n) * z(1 - z) on both sides;
+    dh = dout * z + dhw @ w_hh, dx = dxw @ w_ih, dw_ih = dxw.T @ x, dw_hh = dhw.T @ h,
+    db_ih = sum(dxw), db_hh = sum(dhw).
+    """
+    check_step("gru_cell", 3, x, (h,), w_ih, w_hh, b_ih, b_hh)
+    xw_r, xw_z, xw_n = np.split(_affine(x, w_ih, b_ih), 3, axis=1)
+    hw_r, hw_z, hw_n = np.split(_affine(h, w_hh, b_hh), 3, axis=1)
+    r, z = _sigmoid(xw_r + hw_r), _sigmoid(xw_z + hw_z)
+    n = np.tanh(xw_n + r * hw_n)
+    out = (1 - z) * n + z * h
+    return out, GRUCellCache(x, h, w_ih, w_hh, b_ih.size > 0, r, z, n, hw_n)
+
+
+def gru_cell_backward(dout: Array, cache: GRUCellCache) -> tuple[Array | None, ...]:
+    """Back through out = (1 - z) * n + z * h, then the gates; dxw and dhw differ in n."""
+    x, h, w_ih, w_hh, has_bias, r, z, n, hw_n = cache
+    dn = dout * (1 - z) * (1 - n**2)  # through n = tanh(xw_n + r * hw_n)
+    dz = dout * (h - n) * z * (1 - z)  # through z = sigmoid(xw_z + hw_z)
+    dr = dn * hw_n * r * (1 - r)  # through r = sigmoid(xw_r + hw_r)
+    dxw = np.concatenate([dr, dz, dn], axis=1)
+    dhw = np.concatenate([dr, dz, dn * r], axis=1)  # r scales hw_n
+    dh = dout * z + dhw @ w_hh  # h reaches out directly and through the products
+    return (dxw @ w_ih, dh, dxw.T @ x, dhw.T @ h, *_bias_grads(dxw, dhw, has_bias))
+
+
+register_op("gru_cell", gru_cell_forward, gru_cell_backward,
+            fast=(fast.gru_cell_fast_forward, fast.gru_cell_fast_backward))
+
+
+class GRUCache(NamedTuple):
+    """Cache of ``gru``: the inputs and every step's cache."""
+
+    x: Array  # (T, N, D)
+    h0: Array  # (N, H)
+    w_ih: Array  # (3H, D)
+    w_hh: Array  # (3H, H)
+    reverse: bool
+    steps: tuple[GRUCellCache, ...]  # in the order the steps ran
+
+
+def gru_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array, *,
+                reverse: bool = False) -> tuple[Array, GRUCache]:
+    """A GRU over a sequence: ``gru_cell`` at every step.
+
+    Shape: x (T, N, D), h0 (N, H), w_ih (3H, D), w_hh (3H, H), b_ih and b_hh (3H,) or (0,)
+    -> out (T, N, H); the final state is out[T-1] (out[0] when ``reverse``). Cache: x, h0,
+    the weights, reverse, every step's cache.
+
+    Backward: as ``rnn_tanh``: steps in reverse, each fed dout[t] + dh, with the GRU step's
+    backward; the weight and bias gradients are the sums over the steps.
+    """
+    check_sequence("gru", 3, x, (h0,), w_ih, w_hh, b_ih, b_hh)
+    out, steps = run_steps(gru_cell_forward, x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+    return out, GRUCache(x, h0, w_ih, w_hh, reverse, steps)
+
+
+def gru_backward(dout: Array, cache: GRUCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time with ``gru_cell_backward`` (see ``through_time``)."""
+    return through_time(gru_cell_backward, dout, cache.h0, cache.reverse, cache.steps)
+
+
+register_op("gru", gru_forward, gru_backward,
+            fast=(fast.gru_fast_forward, fast.gru_fast_backward))
+
+
+# ----------------------------------------------------------------------------- the time loops
+
+Step = Callable[..., tuple[Array, Any]]
+
+
+def run_steps(cell: Step, x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+              b_hh: Array, reverse: bool) -> tuple[Array, tuple[Any, ...]]:
+    """The course's ``rnn_forward``: the step at every time step, each from the last state.
+
+    Returns the states (T, N, H), out[t] the state after reading x[t], and the steps' caches
+    in the order they ran.
+    """
+    out: list[Any] = [None] * x.shape[0]
+    steps, h = [], h0
+    for t in _steps(x.shape[0], reverse):
+        h, step = cell(x[t], h, w_ih, w_hh, b_ih, b_hh)
+        out[t] = h
+        steps.append(step)
+    return np.stack(out), tuple(steps)
+
+
+def through_time(cell_backward: Callable[..., tuple[Any, ...]], dout: Array, h0: Array,
+                 reverse: bool, steps: Sequence[Any]) -> tuple[Array | None, ...]:
+    """The course's ``rnn_backward``: backpropagation through time for one-state cells.
+
+    The steps run backwards in reverse order. Step t's output reached the loss twice: as
+    out[t] (gradient dout[t]) and as the next step's state (gradient dh, from that step's
+    backward), so its backward gets the sum, and its dh goes on to the step before. The
+    weights and biases are shared by all steps: their gradients add up.
+
+    Returns dx (T, N, D), dh0, then the summed dw_ih, dw_hh, db_ih, db_hh.
+    """
+    dx: list[Any] = [None] * len(steps)
+    dh: Any = np.zeros_like(h0)
+    total: list[Any] = []  # dw_ih, dw_hh, db_ih, db_hh summed over the steps
+    for t, step in zip(reversed(_steps(len(steps), reverse)), reversed(steps), strict=True):
+        dx[t], dh, *grads = cell_backward(dout[t] + dh, step)
+        total = _add(total, grads)
+    return (np.stack(dx), dh, *total)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _affine(x: Array, weight: Array, bias: Array) -> Array:
+    """x @ weight.T + bias; bias (0,) means none."""
+    out = x @ weight.T
+    return out + bias if bias.size else out
+
+
+def _sigmoid(a: Array) -> Array:
+    """1 / (1 + exp(-a)), computed as (1 + tanh(a / 2)) / 2: the same function, without
+    overflowing exp for large negative a."""
+    return 0.5 * (1 + np.tanh(0.5 * a))
+
+
+def _bias_grads(dxw: Array, dhw: Array, has_bias: bool) -> tuple[Array | None, Array | None]:
+    """db_ih = sum of dxw and db_hh = sum of dhw over the batch, or None without a bias."""
+    return (dxw.sum(axis=0), dhw.sum(axis=0)) if has_bias else (None, None)
+
+
+def _add(total: list[Any], grads: list[Any]) -> list[Any]:
+    """total + grads, elementwise (None stays None: no bias); an empty total is grads."""
+    if not total:
+        return grads
+    return [None if a is None else a + b for a, b in zip(total, grads, strict=True)]
+
+
+def _steps(length: int, reverse: bool) -> range:
+    """The order in which the steps run."""
+    return range(length - 1, -1, -1) if reverse else range(length)
 
 
 # ----------------------------------------------------------------------------- embedding
@@ -91,495 +489,3 @@ def embedding_backward(dout: Array, cache: EmbeddingCache) -> tuple[None, Array]
 
 register_op("embedding", embedding_forward, embedding_backward)
 
-
-# ----------------------------------------------------------------------------- shared helpers
-
-def _affine(x: Array, weight: Array, bias: Array | None = None) -> Array:
-    """x @ weight.T (+ bias if not empty); x (..., D), weight (G, D) -> (..., G)."""
-    out = threads.matmul(x.reshape(-1, x.shape[-1]), weight.T)
-    if bias is not None and bias.size:
-        out += bias
-    result: Array = out.reshape(x.shape[:-1] + (weight.shape[0],))
-    return result
-
-
-def _bias(b_ih: Array, b_hh: Array, width: int, dtype: Any) -> Array:
-    """b_ih + b_hh, or zeros (width,) without bias: both biases add at the same place, so the
-    step kernels add the sum (once per step block, while it is in cache)."""
-    return b_ih + b_hh if b_ih.size else np.zeros(width, dtype=dtype)
-
-
-def _steps(length: int, reverse: bool) -> range:
-    """The order in which the steps run."""
-    return range(length - 1, -1, -1) if reverse else range(length)
-
-
-def _sigmoid_scale(gates: int, hidden: int, tanh_block: int, dtype: Any) -> Array:
-    """Per column of a (N, gates * H) block: 0.5 for the sigmoid gates, 1 for the tanh one."""
-    scale = np.full(gates * hidden, 0.5, dtype=dtype)
-    scale[tanh_block * hidden:(tanh_block + 1) * hidden] = 1.0
-    return scale
-
-
-def _rnn_step(xw: Array, hw: Array, bias: Array, out: Array, relu: bool) -> None:
-    """out = act(xw + hw + bias); out may be xw."""
-    ready(kernels.scaled_sum)(xw, hw, bias, np.ones_like(bias), out)
-    if relu:
-        np.maximum(out, 0, out=out)
-    else:
-        np.tanh(out, out=out)
-
-
-def _lstm_step(gates: Array, hw: Array, bias: Array, scale: Array, c_prev: Array, c: Array,
-               tanh_c: Array, h: Array) -> None:
-    """Gates from gates + hw + bias (N, 4H), in place; c = f * c_prev + i * g, h = o * tanh(c).
-
-    On entry ``gates`` holds the input products xw (they are not needed afterwards, so the
-    gates overwrite them). sigmoid(a) = (1 + tanh(a / 2)) / 2: the kernels halve the sigmoid
-    pre-activations (``scale``), one np.tanh squashes all four gates, and the kernel maps them
-    back.
-    """
-    ready(kernels.scaled_sum)(gates, hw, bias, scale, gates)
-    np.tanh(gates, out=gates)
-    ready(kernels.lstm_cell_update)(gates, c_prev, c)
-    np.tanh(c, out=tanh_c)
-    np.multiply(gates[:, 3 * c.shape[1]:], tanh_c, out=h)
-
-
-def _gru_step(xw: Array, hw: Array, scale: Array, h_prev: Array, gates: Array, h: Array
-              ) -> None:
-    """r, z = sigmoid(xw + hw), n = tanh(xw_n + r * hw_n), h = (1 - z) * n + z * h_prev."""
-    hidden = h.shape[1]
-    no_bias = np.zeros_like(scale)  # (the biases are inside xw and hw: the n gate needs them)
-    ready(kernels.scaled_sum)(xw, hw, no_bias, scale, gates)  # the n block is rewritten below
-    reset_update, candidate = gates[:, :2 * hidden], gates[:, 2 * hidden:]
-    np.tanh(reset_update, out=reset_update)
-    ready(kernels.gru_candidate_pre)(xw, hw, gates)
-    np.tanh(candidate, out=candidate)
-    ready(kernels.gru_new_state)(gates, h_prev, h)
-
-
-def _weight_grads(x: Array, h0: Array, out: Array, w_ih: Array, dxw: Array, dhw: Array,
-                  reverse: bool, has_bias: bool, first: int) -> list[Array | None]:
-    """dx, dw_ih, dw_hh, db_ih, db_hh of a sequence from its per-step gradients.
-
-    dxw (T, N, G) is the gradient of the input products x[t] @ w_ih.T (+ b_ih), dhw that of the
-    recurrent ones h_prev(t) @ w_hh.T (+ b_hh); h_prev(t) is out[t-1] (out[t+1] when
-    ``reverse``), or h0 for the first step. ``first`` is the index of w_ih among the inputs.
-    """
-    steps, _, gates = dxw.shape
-    dxw2, dhw2 = dxw.reshape(-1, gates), dhw.reshape(-1, gates)
-    dx = dw_ih = dw_hh = db_ih = db_hh = None
-    if needs_input_grad(0):
-        dx = threads.matmul(dxw2, w_ih).reshape(x.shape)
-    if needs_input_grad(first):
-        dw_ih = threads.matmul(dxw2.T, x.reshape(-1, x.shape[-1]))
-    if needs_input_grad(first + 1):
-        hidden = out.shape[-1]
-        # the first step to run pairs with h0, every other step t with the state before it
-        dhw_rest, h_rest = (dhw[:-1], out[1:]) if reverse else (dhw[1:], out[:-1])
-        dw_hh = threads.matmul(dhw[-1 if reverse else 0].T, h0)
-        if steps > 1:
-            dw_hh += threads.matmul(dhw_rest.reshape(-1, gates).T, h_rest.reshape(-1, hidden))
-    if has_bias and needs_input_grad(first + 2):
-        db_ih = dxw2.sum(axis=0)
-    if has_bias and needs_input_grad(first + 3):
-        db_hh = db_ih.copy() if dhw is dxw and db_ih is not None else dhw2.sum(axis=0)
-    return [dx, dw_ih, dw_hh, db_ih, db_hh]
-
-
-def _cell_weight_grads(x: Array, h: Array, w_ih: Array, w_hh: Array, dxw: Array, dhw: Array,
-                       has_bias: bool, first: int) -> list[Array | None]:
-    """dx, dh, dw_ih, dw_hh, db_ih, db_hh of one step from its pre-activation gradients.
-
-    dxw (N, G) is the gradient of x @ w_ih.T (+ b_ih), dhw that of h @ w_hh.T (+ b_hh);
-    ``first`` is the index of w_ih among the op's inputs.
-    """
-    dx = threads.matmul(dxw, w_ih) if needs_input_grad(0) else None
-    dh = threads.matmul(dhw, w_hh) if needs_input_grad(1) else None
-    dw_ih = threads.matmul(dxw.T, x) if needs_input_grad(first) else None
-    dw_hh = threads.matmul(dhw.T, h) if needs_input_grad(first + 1) else None
-    db_ih = dxw.sum(axis=0) if has_bias and needs_input_grad(first + 2) else None
-    db_hh = dhw.sum(axis=0) if has_bias and needs_input_grad(first + 3) else None
-    return [dx, dh, dw_ih, dw_hh, db_ih, db_hh]
-
-
-# ----------------------------------------------------------------------------- vanilla RNN
-
-class RNNCellCache(NamedTuple):
-    """Cache of ``rnn_tanh_cell`` / ``rnn_relu_cell``."""
-
-    x: Array  # (N, D)
-    h: Array  # (N, H), the previous state
-    w_ih: Array  # (H, D)
-    w_hh: Array  # (H, H)
-    has_bias: bool
-    out: Array  # (N, H), the new state act(a); act' is computed from it
-    relu: bool
-
-
-@threads.blas_in_pool
-def _rnn_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
-                      b_hh: Array, relu: bool) -> tuple[Array, RNNCellCache]:
-    out = _affine(x, w_ih)  # the input products, turned into the output in place
-    _rnn_step(out, threads.matmul(h, w_hh.T), _bias(b_ih, b_hh, out.shape[-1], out.dtype), out,
-              relu)
-    return out, RNNCellCache(x, h, w_ih, w_hh, b_ih.size > 0, out, relu)
-
-
-def rnn_tanh_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
-                          b_hh: Array) -> tuple[Array, RNNCellCache]:
-    """One vanilla RNN step: out = tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).
-
-    Shape: x (N, D), h (N, H), w_ih (H, D), w_hh (H, H), b_ih and b_hh (H,) or (0,) ->
-    out (N, H). Cache: x, h, the weights, whether there is a bias, out.
-
-    Backward: da = dout * (1 - out**2); dx = da @ w_ih, dh = da @ w_hh, dw_ih = da.T @ x,
-    dw_hh = da.T @ h, db_ih = db_hh = sum(da).
-    """
-    return _rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, relu=False)
-
-
-def rnn_relu_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
-                          b_hh: Array) -> tuple[Array, RNNCellCache]:
-    """One vanilla RNN step with relu: out = max(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 0).
-
-    Shape: as ``rnn_tanh_cell``. Backward: da = dout * (out > 0), then the same products.
-    """
-    return _rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, relu=True)
-
-
-@threads.blas_in_pool
-def rnn_cell_backward(dout: Array, cache: RNNCellCache) -> tuple[Array | None, ...]:
-    """Through the nonlinearity (from the saved output), then through both products."""
-    x, h, w_ih, w_hh, has_bias, out, relu = cache
-    da = np.empty_like(out)
-    ready(kernels.rnn_step_bwd)(np.ascontiguousarray(dout), np.zeros_like(out), out, da, relu)
-    return tuple(_cell_weight_grads(x, h, w_ih, w_hh, da, da, has_bias, 2))
-
-
-register_op("rnn_tanh_cell", rnn_tanh_cell_forward, rnn_cell_backward)
-register_op("rnn_relu_cell", rnn_relu_cell_forward, rnn_cell_backward)
-
-
-class RNNCache(NamedTuple):
-    """Cache of ``rnn_tanh`` / ``rnn_relu`` over a whole sequence."""
-
-    x: Array  # (T, N, D), contiguous
-    h0: Array  # (N, H)
-    w_ih: Array  # (H, D)
-    w_hh: Array  # (H, H)
-    has_bias: bool
-    out: Array  # (T, N, H), every step's state (the op's output)
-    reverse: bool
-    relu: bool
-
-
-@threads.blas_in_pool
-def _rnn_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
-                 reverse: bool, relu: bool) -> tuple[Array, RNNCache]:
-    x = np.ascontiguousarray(x)
-    out = _affine(x, w_ih)  # all T input products at once; out[t] = act(out[t] + hw + b)
-    hw = np.empty_like(out[0])
-    h, bias = h0, _bias(b_ih, b_hh, hw.shape[1], hw.dtype)
-    for t in _steps(x.shape[0], reverse):
-        threads.matmul(h, w_hh.T, out=hw)
-        _rnn_step(out[t], hw, bias, out[t], relu)
-        h = out[t]
-    return out, RNNCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, reverse, relu)
-
-
-def rnn_tanh_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
-                     *, reverse: bool = False) -> tuple[Array, RNNCache]:
-    """A tanh RNN over a sequence: out[t] = tanh(x[t] @ w_ih.T + b_ih + out[t-1] @ w_hh.T + b_hh).
-
-    out[-1] is h0 (out[t+1] and h0 for the last step when ``reverse``).
-
-    Shape: x (T, N, D), h0 (N, H), w_ih (H, D), w_hh (H, H), b_ih and b_hh (H,) or (0,) ->
-    out (T, N, H); the final state is out[T-1] (out[0] when ``reverse``). Cache: x, h0, the
-    weights, whether there is a bias, out, reverse.
-
-    Backward: steps in reverse order with da[t] = (dout[t] + dh) * (1 - out[t]**2) and
-    dh = da[t] @ w_hh carried to the step before (the last one is dh0); then dx = da @ w_ih,
-    dw_ih = sum_t da[t].T @ x[t], dw_hh = sum_t da[t].T @ h_prev(t), db = sum(da).
-    """
-    return _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu=False)
-
-
-def rnn_relu_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
-                     *, reverse: bool = False) -> tuple[Array, RNNCache]:
-    """A relu RNN over a sequence: as ``rnn_tanh`` with max(a, 0) in place of tanh(a).
-
-    Shape: as ``rnn_tanh``. Backward: as ``rnn_tanh`` with da[t] = (dout[t] + dh) * (out > 0).
-    """
-    return _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu=True)
-
-
-@threads.blas_in_pool
-def rnn_backward(dout: Array, cache: RNNCache) -> tuple[Array | None, ...]:
-    """Backpropagation through time: one recurrent product per step, the rest batched."""
-    x, h0, w_ih, w_hh, has_bias, out, reverse, relu = cache
-    dout = np.ascontiguousarray(dout)
-    da = np.empty_like(out)
-    dh = np.zeros_like(out[0])
-    step = ready(kernels.rnn_step_bwd)
-    for t in reversed(_steps(x.shape[0], reverse)):
-        step(dout[t], dh, out[t], da[t], relu)
-        threads.matmul(da[t], w_hh, out=dh)
-    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, da, da, reverse, has_bias,
-                                                   2)
-    return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
-
-
-register_op("rnn_tanh", rnn_tanh_forward, rnn_backward)
-register_op("rnn_relu", rnn_relu_forward, rnn_backward)
-
-
-# ----------------------------------------------------------------------------- LSTM
-
-class LSTMCellCache(NamedTuple):
-    """Cache of ``lstm_cell``."""
-
-    x: Array  # (N, D)
-    h: Array  # (N, H)
-    c: Array  # (N, H), the previous cell state
-    w_ih: Array  # (4H, D)
-    w_hh: Array  # (4H, H)
-    has_bias: bool
-    gates: Array  # (N, 4H): sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
-    tanh_c: Array  # (N, H): tanh of the new cell state
-
-
-@threads.blas_in_pool
-def lstm_cell_forward(x: Array, h: Array, c: Array, w_ih: Array, w_hh: Array, b_ih: Array,
-                      b_hh: Array) -> tuple[Array, LSTMCellCache]:
-    """One LSTM step: gates from a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, then the new state.
-
-    With a split into [i | f | g | o] (PyTorch's order): c' = sigmoid(f) * c +
-    sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c'). out stacks both: out[0] = h',
-    out[1] = c'.
-
-    Shape: x (N, D), h and c (N, H), w_ih (4H, D), w_hh (4H, H), b_ih and b_hh (4H,) or (0,)
-    -> out (2, N, H). Cache: x, h, c, the weights, whether there is a bias, the activated
-    gates (N, 4H) and tanh(c') (N, H).
-
-    Backward: dc_total = dc' + dh' * o * (1 - tanh(c')**2); the gate gradients
-    (di, df, dg, do) = (dc_total * g, dc_total * c, dc_total * i, dh' * tanh(c')) times each
-    activation's derivative give da (N, 4H); dc = dc_total * f, and the products as in
-    ``rnn_tanh_cell``.
-    """
-    gates = _affine(x, w_ih)  # the input products, turned into the gates in place
-    out = np.empty((2,) + c.shape, dtype=gates.dtype)
-    tanh_c = np.empty_like(out[0])
-    bias = _bias(b_ih, b_hh, gates.shape[1], gates.dtype)
-    scale = _sigmoid_scale(4, c.shape[1], 2, gates.dtype)
-    _lstm_step(gates, threads.matmul(h, w_hh.T), bias, scale, np.ascontiguousarray(c), out[1],
-               tanh_c, out[0])
-    return out, LSTMCellCache(x, h, c, w_ih, w_hh, b_ih.size > 0, gates, tanh_c)
-
-
-@threads.blas_in_pool
-def lstm_cell_backward(dout: Array, cache: LSTMCellCache) -> tuple[Array | None, ...]:
-    """dout (2, N, H) holds dh' and dc'; the gate kernel turns them into da and dc."""
-    x, h, c, w_ih, w_hh, has_bias, gates, tanh_c = cache
-    dh_new = np.ascontiguousarray(dout[0])
-    dc = np.array(dout[1], order="C")  # overwritten with the gradient for c
-    dgates = np.empty_like(gates)
-    ready(kernels.lstm_step_bwd)(dh_new, np.zeros_like(dc), dc, gates, np.ascontiguousarray(c),
-                                 tanh_c, dgates)
-    dx, dh, dw_ih, dw_hh, db_ih, db_hh = _cell_weight_grads(x, h, w_ih, w_hh, dgates, dgates,
-                                                            has_bias, 3)
-    return dx, dh, dc if needs_input_grad(2) else None, dw_ih, dw_hh, db_ih, db_hh
-
-
-register_op("lstm_cell", lstm_cell_forward, lstm_cell_backward)
-
-
-class LSTMCache(NamedTuple):
-    """Cache of ``lstm`` over a whole sequence."""
-
-    x: Array  # (T, N, D), contiguous
-    h0: Array  # (N, H)
-    c0: Array  # (N, H), contiguous
-    w_ih: Array  # (4H, D)
-    w_hh: Array  # (4H, H)
-    has_bias: bool
-    out: Array  # (T + 1, N, H): the states h, then the final cell state
-    gates: Array  # (T, N, 4H), activated
-    c: Array  # (T, N, H), cell states
-    tanh_c: Array  # (T, N, H)
-    reverse: bool
-
-
-@threads.blas_in_pool
-def lstm_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
-                 b_hh: Array, *, reverse: bool = False) -> tuple[Array, LSTMCache]:
-    """An LSTM over a sequence: ``lstm_cell`` at every step, the input products done at once.
-
-    An op returns one array, so the final cell state is appended to the hidden states as one
-    more "step": out[:T] are h after each step, out[T] is the last cell state. The last
-    hidden state is out[T-1] (out[0] when ``reverse``).
-
-    Shape: x (T, N, D), h0 and c0 (N, H), w_ih (4H, D), w_hh (4H, H), b_ih and b_hh (4H,) or
-    (0,) -> out (T + 1, N, H). Cache: x, h0, c0, the weights, out, the activated gates
-    (T, N, 4H), the cell states and their tanh (T, N, H), reverse.
-
-    Backward: steps in reverse carrying dh and dc (dc starts at dout[T]); each step's gate
-    kernel gives dgates[t], and dh = dgates[t] @ w_hh; then dx = dgates @ w_ih,
-    dw_ih = sum_t dgates[t].T @ x[t], dw_hh = sum_t dgates[t].T @ h_prev(t), db = sum(dgates).
-    """
-    x, c0 = np.ascontiguousarray(x), np.ascontiguousarray(c0)
-    gates = _affine(x, w_ih)  # all T input products; the gates overwrite them
-    length, batch, hidden = x.shape[0], x.shape[1], c0.shape[1]
-    out = np.empty((length + 1, batch, hidden), dtype=gates.dtype)
-    c, tanh_c = np.empty_like(out[:length]), np.empty_like(out[:length])
-    hw = np.empty_like(gates[0])
-    scale, h_prev, c_prev = _sigmoid_scale(4, hidden, 2, gates.dtype), h0, c0
-    bias = _bias(b_ih, b_hh, 4 * hidden, gates.dtype)
-    for t in _steps(length, reverse):
-        threads.matmul(h_prev, w_hh.T, out=hw)
-        _lstm_step(gates[t], hw, bias, scale, c_prev, c[t], tanh_c[t], out[t])
-        h_prev, c_prev = out[t], c[t]
-    out[length] = c_prev
-    return out, LSTMCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c, reverse)
-
-
-@threads.blas_in_pool
-def lstm_backward(dout: Array, cache: LSTMCache) -> tuple[Array | None, ...]:
-    """Backpropagation through time for the LSTM (see ``lstm_forward``)."""
-    x, h0, c0, w_ih, w_hh, has_bias, out, gates, c, tanh_c, reverse = cache
-    length = x.shape[0]
-    dout = np.ascontiguousarray(dout)
-    dgates = np.empty_like(gates)
-    dh, dc = np.zeros_like(c0), np.array(dout[length], order="C")
-    step = ready(kernels.lstm_step_bwd)
-    for t in reversed(_steps(length, reverse)):
-        prev = t + 1 if reverse else t - 1
-        c_prev = c[prev] if 0 <= prev < length else c0
-        step(dout[t], dh, dc, gates[t], c_prev, tanh_c[t], dgates[t])
-        threads.matmul(dgates[t], w_hh, out=dh)
-    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out[:length], w_ih, dgates, dgates,
-                                                   reverse, has_bias, 3)
-    return (dx, dh if needs_input_grad(1) else None, dc if needs_input_grad(2) else None,
-            dw_ih, dw_hh, db_ih, db_hh)
-
-
-register_op("lstm", lstm_forward, lstm_backward)
-
-
-# ----------------------------------------------------------------------------- GRU
-
-class GRUCellCache(NamedTuple):
-    """Cache of ``gru_cell``."""
-
-    x: Array  # (N, D)
-    h: Array  # (N, H), contiguous
-    w_ih: Array  # (3H, D)
-    w_hh: Array  # (3H, H)
-    has_bias: bool
-    gates: Array  # (N, 3H): r, z, n activated
-    hw: Array  # (N, 3H): h @ w_hh.T + b_hh (its n block is needed by backward)
-
-
-@threads.blas_in_pool
-def gru_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array
-                     ) -> tuple[Array, GRUCellCache]:
-    """One GRU step (PyTorch's formulation).
-
-    With xw = x @ w_ih.T + b_ih and hw = h @ w_hh.T + b_hh split into [r | z | n]:
-    r = sigmoid(xw_r + hw_r), z = sigmoid(xw_z + hw_z), n = tanh(xw_n + r * hw_n),
-    out = (1 - z) * n + z * h.
-
-    Shape: x (N, D), h (N, H), w_ih (3H, D), w_hh (3H, H), b_ih and b_hh (3H,) or (0,) ->
-    out (N, H). Cache: x, h, the weights, whether there is a bias, the activated gates and
-    hw (N, 3H).
-
-    Backward: dn = dout * (1 - z) * (1 - n**2) = dxw_n, dhw_n = dn * r,
-    dr = dn * hw_n * r(1 - r), dz = dout * (h - n) * z(1 - z) on both sides;
-    dh = dout * z + dhw @ w_hh, dx = dxw @ w_ih, dw_ih = dxw.T @ x, dw_hh = dhw.T @ h,
-    db_ih = sum(dxw), db_hh = sum(dhw).
-    """
-    h = np.ascontiguousarray(h)
-    xw, hw = _affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh)
-    out, gates = np.empty_like(h, dtype=xw.dtype), np.empty_like(xw)
-    _gru_step(xw, hw, _sigmoid_scale(3, h.shape[1], 2, xw.dtype), h, gates, out)
-    return out, GRUCellCache(x, h, w_ih, w_hh, b_ih.size > 0, gates, hw)
-
-
-@threads.blas_in_pool
-def gru_cell_backward(dout: Array, cache: GRUCellCache) -> tuple[Array | None, ...]:
-    """The gate kernel splits dout into dxw and dhw (they differ in the n block)."""
-    x, h, w_ih, w_hh, has_bias, gates, hw = cache
-    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
-    dh_direct = np.zeros_like(h)  # becomes dout * z
-    ready(kernels.gru_step_bwd)(np.ascontiguousarray(dout), dh_direct, gates, hw, h, dxw, dhw)
-    grads = _cell_weight_grads(x, h, w_ih, w_hh, dxw, dhw, has_bias, 2)
-    if grads[1] is not None:
-        grads[1] += dh_direct
-    return tuple(grads)
-
-
-register_op("gru_cell", gru_cell_forward, gru_cell_backward)
-
-
-class GRUCache(NamedTuple):
-    """Cache of ``gru`` over a whole sequence."""
-
-    x: Array  # (T, N, D), contiguous
-    h0: Array  # (N, H), contiguous
-    w_ih: Array  # (3H, D)
-    w_hh: Array  # (3H, H)
-    has_bias: bool
-    out: Array  # (T, N, H)
-    gates: Array  # (T, N, 3H), activated
-    hw: Array  # (T, N, 3H): h_prev @ w_hh.T + b_hh of every step
-    reverse: bool
-
-
-@threads.blas_in_pool
-def gru_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array, *,
-                reverse: bool = False) -> tuple[Array, GRUCache]:
-    """A GRU over a sequence: ``gru_cell`` at every step, the input products done at once.
-
-    Shape: x (T, N, D), h0 (N, H), w_ih (3H, D), w_hh (3H, H), b_ih and b_hh (3H,) or (0,)
-    -> out (T, N, H); the final state is out[T-1] (out[0] when ``reverse``). Cache: x, h0,
-    the weights, out, the activated gates and the recurrent products hw (T, N, 3H), reverse.
-
-    Backward: steps in reverse carrying dh; the gate kernel gives dxw[t], dhw[t] and
-    dh * z, then dh = dh * z + dhw[t] @ w_hh; dx, dw_ih, db_ih from dxw and dw_hh, db_hh from
-    dhw, one product each over all steps.
-    """
-    x, h0 = np.ascontiguousarray(x), np.ascontiguousarray(h0)
-    xw = _affine(x, w_ih, b_ih)
-    out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)
-    gates, hw = np.empty_like(xw), np.empty_like(xw)
-    scale, h = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype), h0
-    for t in _steps(x.shape[0], reverse):
-        threads.matmul(h, w_hh.T, out=hw[t])
-        if b_hh.size:
-            hw[t] += b_hh
-        _gru_step(xw[t], hw[t], scale, h, gates[t], out[t])
-        h = out[t]
-    return out, GRUCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
-
-
-@threads.blas_in_pool
-def gru_backward(dout: Array, cache: GRUCache) -> tuple[Array | None, ...]:
-    """Backpropagation through time for the GRU (see ``gru_forward``)."""
-    x, h0, w_ih, w_hh, has_bias, out, gates, hw, reverse = cache
-    length = x.shape[0]
-    dout = np.ascontiguousarray(dout)
-    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
-    dh = np.zeros_like(h0)
-    step = ready(kernels.gru_step_bwd)
-    for t in reversed(_steps(length, reverse)):
-        prev = t + 1 if reverse else t - 1
-        h_prev = out[prev] if 0 <= prev < length else h0
-        step(dout[t], dh, gates[t], hw[t], h_prev, dxw[t], dhw[t])
-        dh += threads.matmul(dhw[t], w_hh)
-    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, dxw, dhw, reverse,
-                                                   has_bias, 2)
-    return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
-
-
-register_op("gru", gru_forward, gru_backward)

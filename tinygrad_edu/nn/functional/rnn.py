@@ -17,29 +17,16 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
+from ...ops.rnn_args import GATES, check_weights
 from ...tensor import Tensor
 
 __all__ = ["gru", "gru_cell", "lstm", "lstm_cell", "rnn_relu", "rnn_relu_cell", "rnn_tanh",
            "rnn_tanh_cell"]
 
-GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}  # gate blocks per step
-
-
 def _check_weights(name: str, op: str, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
                    b_hh: Tensor | None) -> int:
-    """The hidden size H implied by w_hh (G, H), G = gates * H, after checking all shapes."""
-    gates = GATES[op.removesuffix("_cell")]
-    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
-        raise RuntimeError(f"{name}: expected w_hh of shape ({gates} * H, H), got "
-                           f"{w_hh.shape}")
-    g = w_hh.shape[0]
-    if w_ih.ndim != 2 or w_ih.shape[0] != g:
-        raise RuntimeError(f"{name}: expected w_ih of shape ({g}, input_size) to match w_hh "
-                           f"{w_hh.shape}, got {w_ih.shape}")
-    for what, b in (("b_ih", b_ih), ("b_hh", b_hh)):
-        if b is not None and b.shape != (g,):
-            raise RuntimeError(f"{name}: expected {what} of shape ({g},), got {b.shape}")
-    return w_hh.shape[1]
+    """The hidden size H implied by w_hh (G, H), after checking all shapes (the ops' rule)."""
+    return check_weights(name, GATES[op.removesuffix("_cell")], w_ih, w_hh, b_ih, b_hh)
 
 
 def check_dtypes(name: str, x: Tensor, *others: Tensor | None) -> None:

@@ -1,0 +1,455 @@
+"""The fast path of the recurrent ops: the steps of ``rnn.py`` fused, the sequences batched.
+
+``rnn.py`` holds the lesson: one time step in plain numpy and its backward, and whole
+sequences that loop those steps forward and backward in time. This module computes the same
+numbers (to rounding) with less work:
+
+- a step's gates are computed in place by small Numba kernels (``kernels/rnn.py``): the two
+  biases added once, sigmoid(a) = (1 + tanh(a / 2)) / 2 so one ``np.tanh`` squashes every
+  gate, the cell update fused; the backward of a step is one gate kernel;
+- over a sequence only ``h @ w_hh.T`` has to wait for the previous step: the input products
+  of all T steps are one matrix product ``(T*N, D) @ (D, G)``, and backward saves every
+  step's pre-activation gradient and then computes ``dx``, ``dw_ih``, ``dw_hh`` and the biases
+  with one product each over all steps;
+- products big enough for several threads run on tinygrad_edu's pool (``threads.matmul``),
+  with BLAS held to one thread.
+
+``rnn.py`` registers these functions as the ops' ``fast=`` pairs; autograd runs them except
+inside ``reference_ops()``. The forwards check their arguments with ``rnn_args``, exactly like
+the readable ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..kernels import rnn as kernels
+from ..kernels import threads
+from ..kernels.jit import ready
+from .registry import needs_input_grad
+from .rnn_args import check_sequence, check_step
+
+Array = NDArray[Any]
+
+__all__ = ["GRUCellFastCache", "GRUFastCache", "LSTMCellFastCache", "LSTMFastCache",
+           "RNNCellFastCache", "RNNFastCache", "gru_cell_fast_backward", "gru_cell_fast_forward",
+           "gru_fast_backward", "gru_fast_forward", "lstm_cell_fast_backward",
+           "lstm_cell_fast_forward", "lstm_fast_backward", "lstm_fast_forward",
+           "rnn_cell_fast_backward", "rnn_fast_backward", "rnn_relu_cell_fast_forward",
+           "rnn_relu_fast_forward", "rnn_tanh_cell_fast_forward", "rnn_tanh_fast_forward"]
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+def _affine(x: Array, weight: Array, bias: Array | None = None) -> Array:
+    """x @ weight.T (+ bias if not empty); x (..., D), weight (G, D) -> (..., G)."""
+    out = threads.matmul(x.reshape(-1, x.shape[-1]), weight.T)
+    if bias is not None and bias.size:
+        out += bias
+    result: Array = out.reshape(x.shape[:-1] + (weight.shape[0],))
+    return result
+
+
+def _bias(b_ih: Array, b_hh: Array, width: int, dtype: Any) -> Array:
+    """b_ih + b_hh, or zeros (width,) without bias: both biases add at the same place, so the
+    step kernels add the sum (once per step block, while it is in cache)."""
+    return b_ih + b_hh if b_ih.size else np.zeros(width, dtype=dtype)
+
+
+def _steps(length: int, reverse: bool) -> range:
+    """The order in which the steps run."""
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _sigmoid_scale(gates: int, hidden: int, tanh_block: int, dtype: Any) -> Array:
+    """Per column of a (N, gates * H) block: 0.5 for the sigmoid gates, 1 for the tanh one."""
+    scale = np.full(gates * hidden, 0.5, dtype=dtype)
+    scale[tanh_block * hidden:(tanh_block + 1) * hidden] = 1.0
+    return scale
+
+
+def _rnn_step(xw: Array, hw: Array, bias: Array, out: Array, relu: bool) -> None:
+    """out = act(xw + hw + bias); out may be xw."""
+    ready(kernels.scaled_sum)(xw, hw, bias, np.ones_like(bias), out)
+    if relu:
+        np.maximum(out, 0, out=out)
+    else:
+        np.tanh(out, out=out)
+
+
+def _lstm_step(gates: Array, hw: Array, bias: Array, scale: Array, c_prev: Array, c: Array,
+               tanh_c: Array, h: Array) -> None:
+    """Gates from gates + hw + bias (N, 4H), in place; c = f * c_prev + i * g, h = o * tanh(c).
+
+    On entry ``gates`` holds the input products xw (they are not needed afterwards, so the
+    gates overwrite them). sigmoid(a) = (1 + tanh(a / 2)) / 2: the kernels halve the sigmoid
+    pre-activations (``scale``), one np.tanh squashes all four gates, and the kernel maps them
+    back.
+    """
+    ready(kernels.scaled_sum)(gates, hw, bias, scale, gates)
+    np.tanh(gates, out=gates)
+    ready(kernels.lstm_cell_update)(gates, c_prev, c)
+    np.tanh(c, out=tanh_c)
+    np.multiply(gates[:, 3 * c.shape[1]:], tanh_c, out=h)
+
+
+def _gru_step(xw: Array, hw: Array, scale: Array, h_prev: Array, gates: Array, h: Array
+              ) -> None:
+    """r, z = sigmoid(xw + hw), n = tanh(xw_n + r * hw_n), h = (1 - z) * n + z * h_prev."""
+    hidden = h.shape[1]
+    no_bias = np.zeros_like(scale)  # (the biases are inside xw and hw: the n gate needs them)
+    ready(kernels.scaled_sum)(xw, hw, no_bias, scale, gates)  # the n block is rewritten below
+    reset_update, candidate = gates[:, :2 * hidden], gates[:, 2 * hidden:]
+    np.tanh(reset_update, out=reset_update)
+    ready(kernels.gru_candidate_pre)(xw, hw, gates)
+    np.tanh(candidate, out=candidate)
+    ready(kernels.gru_new_state)(gates, h_prev, h)
+
+
+def _weight_grads(x: Array, h0: Array, out: Array, w_ih: Array, dxw: Array, dhw: Array,
+                  reverse: bool, has_bias: bool, first: int) -> list[Array | None]:
+    """dx, dw_ih, dw_hh, db_ih, db_hh of a sequence from its per-step gradients.
+
+    dxw (T, N, G) is the gradient of the input products x[t] @ w_ih.T (+ b_ih), dhw that of the
+    recurrent ones h_prev(t) @ w_hh.T (+ b_hh); h_prev(t) is out[t-1] (out[t+1] when
+    ``reverse``), or h0 for the first step. ``first`` is the index of w_ih among the inputs.
+    """
+    steps, _, gates = dxw.shape
+    dxw2, dhw2 = dxw.reshape(-1, gates), dhw.reshape(-1, gates)
+    dx = dw_ih = dw_hh = db_ih = db_hh = None
+    if needs_input_grad(0):
+        dx = threads.matmul(dxw2, w_ih).reshape(x.shape)
+    if needs_input_grad(first):
+        dw_ih = threads.matmul(dxw2.T, x.reshape(-1, x.shape[-1]))
+    if needs_input_grad(first + 1):
+        hidden = out.shape[-1]
+        # the first step to run pairs with h0, every other step t with the state before it
+        dhw_rest, h_rest = (dhw[:-1], out[1:]) if reverse else (dhw[1:], out[:-1])
+        dw_hh = threads.matmul(dhw[-1 if reverse else 0].T, h0)
+        if steps > 1:
+            dw_hh += threads.matmul(dhw_rest.reshape(-1, gates).T, h_rest.reshape(-1, hidden))
+    if has_bias and needs_input_grad(first + 2):
+        db_ih = dxw2.sum(axis=0)
+    if has_bias and needs_input_grad(first + 3):
+        db_hh = db_ih.copy() if dhw is dxw and db_ih is not None else dhw2.sum(axis=0)
+    return [dx, dw_ih, dw_hh, db_ih, db_hh]
+
+
+def _cell_weight_grads(x: Array, h: Array, w_ih: Array, w_hh: Array, dxw: Array, dhw: Array,
+                       has_bias: bool, first: int) -> list[Array | None]:
+    """dx, dh, dw_ih, dw_hh, db_ih, db_hh of one step from its pre-activation gradients.
+
+    dxw (N, G) is the gradient of x @ w_ih.T (+ b_ih), dhw that of h @ w_hh.T (+ b_hh);
+    ``first`` is the index of w_ih among the op's inputs.
+    """
+    dx = threads.matmul(dxw, w_ih) if needs_input_grad(0) else None
+    dh = threads.matmul(dhw, w_hh) if needs_input_grad(1) else None
+    dw_ih = threads.matmul(dxw.T, x) if needs_input_grad(first) else None
+    dw_hh = threads.matmul(dhw.T, h) if needs_input_grad(first + 1) else None
+    db_ih = dxw.sum(axis=0) if has_bias and needs_input_grad(first + 2) else None
+    db_hh = dhw.sum(axis=0) if has_bias and needs_input_grad(first + 3) else None
+    return [dx, dh, dw_ih, dw_hh, db_ih, db_hh]
+
+
+# ----------------------------------------------------------------------------- vanilla RNN
+
+class RNNCellFastCache(NamedTuple):
+    """Cache of the fast ``rnn_tanh_cell`` / ``rnn_relu_cell`` pairs."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H), the previous state
+    w_ih: Array  # (H, D)
+    w_hh: Array  # (H, H)
+    has_bias: bool
+    out: Array  # (N, H), the new state act(a); act' is computed from it
+    relu: bool
+
+
+@threads.blas_in_pool
+def _rnn_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                      b_hh: Array, relu: bool) -> tuple[Array, RNNCellFastCache]:
+    out = _affine(x, w_ih)  # the input products, turned into the output in place
+    _rnn_step(out, threads.matmul(h, w_hh.T), _bias(b_ih, b_hh, out.shape[-1], out.dtype), out,
+              relu)
+    return out, RNNCellFastCache(x, h, w_ih, w_hh, b_ih.size > 0, out, relu)
+
+
+def rnn_tanh_cell_fast_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                               b_hh: Array) -> tuple[Array, RNNCellFastCache]:
+    """``rnn.rnn_tanh_cell_forward``: the bias sum and tanh fused, BLAS on the pool."""
+    check_step("rnn_tanh_cell", 1, x, (h,), w_ih, w_hh, b_ih, b_hh)
+    return _rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, relu=False)
+
+
+def rnn_relu_cell_fast_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                               b_hh: Array) -> tuple[Array, RNNCellFastCache]:
+    """``rnn.rnn_relu_cell_forward``: the bias sum fused, BLAS on the pool."""
+    check_step("rnn_relu_cell", 1, x, (h,), w_ih, w_hh, b_ih, b_hh)
+    return _rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, relu=True)
+
+
+@threads.blas_in_pool
+def rnn_cell_fast_backward(dout: Array, cache: RNNCellFastCache) -> tuple[Array | None, ...]:
+    """Through the nonlinearity (from the saved output), then through both products."""
+    x, h, w_ih, w_hh, has_bias, out, relu = cache
+    da = np.empty_like(out)
+    ready(kernels.rnn_step_bwd)(np.ascontiguousarray(dout), np.zeros_like(out), out, da, relu)
+    return tuple(_cell_weight_grads(x, h, w_ih, w_hh, da, da, has_bias, 2))
+
+
+class RNNFastCache(NamedTuple):
+    """Cache of the fast ``rnn_tanh`` / ``rnn_relu`` pairs over a whole sequence."""
+
+    x: Array  # (T, N, D), contiguous
+    h0: Array  # (N, H)
+    w_ih: Array  # (H, D)
+    w_hh: Array  # (H, H)
+    has_bias: bool
+    out: Array  # (T, N, H), every step's state (the op's output)
+    reverse: bool
+    relu: bool
+
+
+@threads.blas_in_pool
+def _rnn_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
+                 reverse: bool, relu: bool) -> tuple[Array, RNNFastCache]:
+    x = np.ascontiguousarray(x)
+    out = _affine(x, w_ih)  # all T input products at once; out[t] = act(out[t] + hw + b)
+    hw = np.empty_like(out[0])
+    h, bias = h0, _bias(b_ih, b_hh, hw.shape[1], hw.dtype)
+    for t in _steps(x.shape[0], reverse):
+        threads.matmul(h, w_hh.T, out=hw)
+        _rnn_step(out[t], hw, bias, out[t], relu)
+        h = out[t]
+    return out, RNNFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, reverse, relu)
+
+
+def rnn_tanh_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                          b_hh: Array, *, reverse: bool = False) -> tuple[Array, RNNFastCache]:
+    """``rnn.rnn_tanh_forward`` with the T input products as one product."""
+    check_sequence("rnn_tanh", 1, x, (h0,), w_ih, w_hh, b_ih, b_hh)
+    return _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu=False)
+
+
+def rnn_relu_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                          b_hh: Array, *, reverse: bool = False) -> tuple[Array, RNNFastCache]:
+    """``rnn.rnn_relu_forward`` with the T input products as one product."""
+    check_sequence("rnn_relu", 1, x, (h0,), w_ih, w_hh, b_ih, b_hh)
+    return _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu=True)
+
+
+@threads.blas_in_pool
+def rnn_fast_backward(dout: Array, cache: RNNFastCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time: one recurrent product per step, the rest batched."""
+    x, h0, w_ih, w_hh, has_bias, out, reverse, relu = cache
+    dout = np.ascontiguousarray(dout)
+    da = np.empty_like(out)
+    dh = np.zeros_like(out[0])
+    step = ready(kernels.rnn_step_bwd)
+    for t in reversed(_steps(x.shape[0], reverse)):
+        step(dout[t], dh, out[t], da[t], relu)
+        threads.matmul(da[t], w_hh, out=dh)
+    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, da, da, reverse, has_bias,
+                                                   2)
+    return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
+
+
+# ----------------------------------------------------------------------------- LSTM
+
+class LSTMCellFastCache(NamedTuple):
+    """Cache of the fast ``lstm_cell`` pair."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H)
+    c: Array  # (N, H), the previous cell state
+    w_ih: Array  # (4H, D)
+    w_hh: Array  # (4H, H)
+    has_bias: bool
+    gates: Array  # (N, 4H): sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+    tanh_c: Array  # (N, H): tanh of the new cell state
+
+
+@threads.blas_in_pool
+def lstm_cell_fast_forward(x: Array, h: Array, c: Array, w_ih: Array, w_hh: Array,
+                           b_ih: Array, b_hh: Array) -> tuple[Array, LSTMCellFastCache]:
+    """``rnn.lstm_cell_forward``: one np.tanh for all four gates, fused cell update."""
+    check_step("lstm_cell", 4, x, (h, c), w_ih, w_hh, b_ih, b_hh)
+    gates = _affine(x, w_ih)  # the input products, turned into the gates in place
+    out = np.empty((2,) + c.shape, dtype=gates.dtype)
+    tanh_c = np.empty_like(out[0])
+    bias = _bias(b_ih, b_hh, gates.shape[1], gates.dtype)
+    scale = _sigmoid_scale(4, c.shape[1], 2, gates.dtype)
+    _lstm_step(gates, threads.matmul(h, w_hh.T), bias, scale, np.ascontiguousarray(c), out[1],
+               tanh_c, out[0])
+    return out, LSTMCellFastCache(x, h, c, w_ih, w_hh, b_ih.size > 0, gates, tanh_c)
+
+
+@threads.blas_in_pool
+def lstm_cell_fast_backward(dout: Array, cache: LSTMCellFastCache) -> tuple[Array | None, ...]:
+    """dout (2, N, H) holds dh' and dc'; the gate kernel turns them into da and dc."""
+    x, h, c, w_ih, w_hh, has_bias, gates, tanh_c = cache
+    dh_new = np.ascontiguousarray(dout[0])
+    dc = np.array(dout[1], order="C")  # overwritten with the gradient for c
+    dgates = np.empty_like(gates)
+    ready(kernels.lstm_step_bwd)(dh_new, np.zeros_like(dc), dc, gates, np.ascontiguousarray(c),
+                                 tanh_c, dgates)
+    dx, dh, dw_ih, dw_hh, db_ih, db_hh = _cell_weight_grads(x, h, w_ih, w_hh, dgates, dgates,
+                                                            has_bias, 3)
+    return dx, dh, dc if needs_input_grad(2) else None, dw_ih, dw_hh, db_ih, db_hh
+
+
+class LSTMFastCache(NamedTuple):
+    """Cache of the fast ``lstm`` pair over a whole sequence."""
+
+    x: Array  # (T, N, D), contiguous
+    h0: Array  # (N, H)
+    c0: Array  # (N, H), contiguous
+    w_ih: Array  # (4H, D)
+    w_hh: Array  # (4H, H)
+    has_bias: bool
+    out: Array  # (T + 1, N, H): the states h, then the final cell state
+    gates: Array  # (T, N, 4H), activated
+    c: Array  # (T, N, H), cell states
+    tanh_c: Array  # (T, N, H)
+    reverse: bool
+
+
+@threads.blas_in_pool
+def lstm_fast_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                      b_hh: Array, *, reverse: bool = False) -> tuple[Array, LSTMFastCache]:
+    """``rnn.lstm_forward``: the fused step at every step, the input products done at once.
+
+    out (T + 1, N, H): the hidden states, then the final cell state (as ``rnn.lstm_forward``).
+    """
+    check_sequence("lstm", 4, x, (h0, c0), w_ih, w_hh, b_ih, b_hh)
+    x, c0 = np.ascontiguousarray(x), np.ascontiguousarray(c0)
+    gates = _affine(x, w_ih)  # all T input products; the gates overwrite them
+    length, batch, hidden = x.shape[0], x.shape[1], c0.shape[1]
+    out = np.empty((length + 1, batch, hidden), dtype=gates.dtype)
+    c, tanh_c = np.empty_like(out[:length]), np.empty_like(out[:length])
+    hw = np.empty_like(gates[0])
+    scale, h_prev, c_prev = _sigmoid_scale(4, hidden, 2, gates.dtype), h0, c0
+    bias = _bias(b_ih, b_hh, 4 * hidden, gates.dtype)
+    for t in _steps(length, reverse):
+        threads.matmul(h_prev, w_hh.T, out=hw)
+        _lstm_step(gates[t], hw, bias, scale, c_prev, c[t], tanh_c[t], out[t])
+        h_prev, c_prev = out[t], c[t]
+    out[length] = c_prev
+    return out, LSTMFastCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c,
+                              reverse)
+
+
+@threads.blas_in_pool
+def lstm_fast_backward(dout: Array, cache: LSTMFastCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time for the LSTM (see ``lstm_fast_forward``)."""
+    x, h0, c0, w_ih, w_hh, has_bias, out, gates, c, tanh_c, reverse = cache
+    length = x.shape[0]
+    dout = np.ascontiguousarray(dout)
+    dgates = np.empty_like(gates)
+    dh, dc = np.zeros_like(c0), np.array(dout[length], order="C")
+    step = ready(kernels.lstm_step_bwd)
+    for t in reversed(_steps(length, reverse)):
+        prev = t + 1 if reverse else t - 1
+        c_prev = c[prev] if 0 <= prev < length else c0
+        step(dout[t], dh, dc, gates[t], c_prev, tanh_c[t], dgates[t])
+        threads.matmul(dgates[t], w_hh, out=dh)
+    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out[:length], w_ih, dgates, dgates,
+                                                   reverse, has_bias, 3)
+    return (dx, dh if needs_input_grad(1) else None, dc if needs_input_grad(2) else None,
+            dw_ih, dw_hh, db_ih, db_hh)
+
+
+# ----------------------------------------------------------------------------- GRU
+
+class GRUCellFastCache(NamedTuple):
+    """Cache of the fast ``gru_cell`` pair."""
+
+    x: Array  # (N, D)
+    h: Array  # (N, H), contiguous
+    w_ih: Array  # (3H, D)
+    w_hh: Array  # (3H, H)
+    has_bias: bool
+    gates: Array  # (N, 3H): r, z, n activated
+    hw: Array  # (N, 3H): h @ w_hh.T + b_hh (its n block is needed by backward)
+
+
+@threads.blas_in_pool
+def gru_cell_fast_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
+                          b_hh: Array) -> tuple[Array, GRUCellFastCache]:
+    """``rnn.gru_cell_forward``: the gates by the fused kernels, BLAS on the pool."""
+    check_step("gru_cell", 3, x, (h,), w_ih, w_hh, b_ih, b_hh)
+    h = np.ascontiguousarray(h)
+    xw, hw = _affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh)
+    out, gates = np.empty_like(h, dtype=xw.dtype), np.empty_like(xw)
+    _gru_step(xw, hw, _sigmoid_scale(3, h.shape[1], 2, xw.dtype), h, gates, out)
+    return out, GRUCellFastCache(x, h, w_ih, w_hh, b_ih.size > 0, gates, hw)
+
+
+@threads.blas_in_pool
+def gru_cell_fast_backward(dout: Array, cache: GRUCellFastCache) -> tuple[Array | None, ...]:
+    """The gate kernel splits dout into dxw and dhw (they differ in the n block)."""
+    x, h, w_ih, w_hh, has_bias, gates, hw = cache
+    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
+    dh_direct = np.zeros_like(h)  # becomes dout * z
+    ready(kernels.gru_step_bwd)(np.ascontiguousarray(dout), dh_direct, gates, hw, h, dxw, dhw)
+    grads = _cell_weight_grads(x, h, w_ih, w_hh, dxw, dhw, has_bias, 2)
+    if grads[1] is not None:
+        grads[1] += dh_direct
+    return tuple(grads)
+
+
+class GRUFastCache(NamedTuple):
+    """Cache of the fast ``gru`` pair over a whole sequence."""
+
+    x: Array  # (T, N, D), contiguous
+    h0: Array  # (N, H), contiguous
+    w_ih: Array  # (3H, D)
+    w_hh: Array  # (3H, H)
+    has_bias: bool
+    out: Array  # (T, N, H)
+    gates: Array  # (T, N, 3H), activated
+    hw: Array  # (T, N, 3H): h_prev @ w_hh.T + b_hh of every step
+    reverse: bool
+
+
+@threads.blas_in_pool
+def gru_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
+                     *, reverse: bool = False) -> tuple[Array, GRUFastCache]:
+    """``rnn.gru_forward``: the fused step at every step, the input products done at once."""
+    check_sequence("gru", 3, x, (h0,), w_ih, w_hh, b_ih, b_hh)
+    x, h0 = np.ascontiguousarray(x), np.ascontiguousarray(h0)
+    xw = _affine(x, w_ih, b_ih)
+    out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)
+    gates, hw = np.empty_like(xw), np.empty_like(xw)
+    scale, h = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype), h0
+    for t in _steps(x.shape[0], reverse):
+        threads.matmul(h, w_hh.T, out=hw[t])
+        if b_hh.size:
+            hw[t] += b_hh
+        _gru_step(xw[t], hw[t], scale, h, gates[t], out[t])
+        h = out[t]
+    return out, GRUFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
+
+
+@threads.blas_in_pool
+def gru_fast_backward(dout: Array, cache: GRUFastCache) -> tuple[Array | None, ...]:
+    """Backpropagation through time for the GRU (see ``gru_fast_forward``)."""
+    x, h0, w_ih, w_hh, has_bias, out, gates, hw, reverse = cache
+    length = x.shape[0]
+    dout = np.ascontiguousarray(dout)
+    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
+    dh = np.zeros_like(h0)
+    step = ready(kernels.gru_step_bwd)
+    for t in reversed(_steps(length, reverse)):
+        prev = t + 1 if reverse else t - 1
+        h_prev = out[prev] if 0 <= prev < length else h0
+        step(dout[t], dh, gates[t], hw[t], h_prev, dxw[t], dhw[t])
+        dh += threads.matmul(dhw[t], w_hh)
+    dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, dxw, dhw, reverse,
+                                                   has_bias, 2)
+    return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
+
+
