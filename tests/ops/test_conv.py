@@ -456,3 +456,22 @@ def test_conv_works_in_a_forked_child(monkeypatch):
 
 def _conv_in_child(x, w):
     F.conv2d(x, w, padding=1).sum().backward()
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_an_empty_batch_gives_empty_results_and_zero_weight_gradients_like_torch(transposed):
+    x = np.zeros((0, 2, 5, 5))
+    w = np.random.default_rng(9).standard_normal((2, 3, 3, 3) if transposed else (3, 2, 3, 3))
+    ours_fn, theirs_fn = ((F.conv_transpose2d, torch.nn.functional.conv_transpose2d)
+                          if transposed else (F.conv2d, torch.nn.functional.conv2d))
+    for readable in (False, True):  # the fast pair, then the readable one
+        with tg.ops.reference_ops(readable):
+            xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+            out = ours_fn(xt, wt, padding=1)
+            out.sum().backward()
+        ref_x, ref_w = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+        ref = theirs_fn(ref_x, ref_w, padding=1)
+        ref.sum().backward()
+        assert out.shape == tuple(ref.shape)
+        assert xt.grad.shape == x.shape
+        np.testing.assert_array_equal(wt.grad.numpy(), ref_w.grad.numpy())

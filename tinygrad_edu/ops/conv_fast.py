@@ -311,7 +311,7 @@ def _winograd_backward(dout: Array, x: Array, u: Array, tiles: _Tiles, need_dx: 
 
 def _flat(a: Array) -> Array:
     """(N, F, H, W) -> contiguous (N, F, H*W)."""
-    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
+    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], a.shape[2] * a.shape[3])
 
 
 
@@ -352,6 +352,8 @@ def conv2d_fast_backward(dout: Array, cache: Conv2dFastCache
     x, weight, has_bias, geo, (oh, ow), u = cache
     f, _, kh, kw = weight.shape
     dbias = dout.sum(axis=(0, 2, 3)) if has_bias and needs_input_grad(2) else None
+    if x.shape[0] == 0:  # an empty batch: no chunk to work through, zero weight gradient
+        return np.zeros_like(x), np.zeros_like(weight), dbias
     if u is not None:
         dx, dweight = _winograd_backward(dout, x, u, _Tiles(x.shape, f, geo.padding, oh, ow),
                                          needs_input_grad(0), needs_input_grad(1))
@@ -398,6 +400,9 @@ def conv_transpose2d_fast_backward(dout: Array, cache: ConvTranspose2dFastCache
     """A transposed convolution's input gradient is an ordinary (chunked) convolution."""
     x, weight, has_bias, geo = cache[:4]
     n, cin, h, w = x.shape
+    if n == 0:  # an empty batch: no chunk to work through, zero weight gradient
+        dbias = np.zeros(dout.shape[1], dout.dtype) if has_bias else None
+        return np.zeros_like(x), np.zeros_like(weight), dbias
     kh, kw = weight.shape[2:]
     cols = _Columns(dout.shape, kh, kw, geo, h, w)
     dx = dweight = dbias = None
