@@ -6,7 +6,7 @@ in the same process then feel. This script times the same workload in fresh proc
 differ only in what was imported first, alternating the cases over several rounds, and prints
 the median of the rounds:
 
-  tinygrad_edu MLP / ConvNet training step   alone, and with torch imported (and used) first
+  tinygrad_edu MLP / ConvNet / LSTM step     alone, and with torch imported (and used) first
   torch LSTM / MLP training step             alone, and with tinygrad_edu imported first
 
 The workloads are those of ``bench_mlp_step.py`` (MLP 3072-100-100-10, batch 200), of
@@ -34,6 +34,8 @@ CASES = {
     "tinygrad_edu MLP step, torch first": ("tinygrad_edu", "mlp", "torch"),
     "tinygrad_edu ConvNet step, alone": ("tinygrad_edu", "convnet", None),
     "tinygrad_edu ConvNet step, torch first": ("tinygrad_edu", "convnet", "torch"),
+    "tinygrad_edu LSTM step, alone": ("tinygrad_edu", "lstm", None),
+    "tinygrad_edu LSTM step, torch first": ("tinygrad_edu", "lstm", "torch"),
     "torch LSTM step, alone": ("torch", "lstm", None),
     "torch LSTM step, tinygrad_edu first": ("torch", "lstm", "tinygrad_edu"),
     "torch MLP step, alone": ("torch", "mlp", None),

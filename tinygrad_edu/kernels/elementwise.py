@@ -47,11 +47,12 @@ def relu_range(flat, out, mask, start, stop):  # pragma: no cover - compiled; al
         out: 1-D output like flat; mask: 1-D bool output; both filled on [start, stop).
         start, stop: the range of elements this call computes.
     """
-    for i in range(start, stop):
-        v = flat[i]
+    xs, os, ms = flat[start:stop], out[start:stop], mask[start:stop]
+    for i in range(xs.size):  # from 0: no negative-index test, so the loop vectorises
+        v = xs[i]
         passes = not v <= 0  # x > 0 or NaN
-        mask[i] = passes
-        out[i] = v if passes else 0.0
+        ms[i] = passes
+        os[i] = v if passes else 0.0
 
 
 def relu(x: Any) -> tuple[Any, Any]:
@@ -67,8 +68,9 @@ def relu(x: Any) -> tuple[Any, Any]:
 def gate_range(flat, keep, dx, start, stop):  # pragma: no cover - compiled; also run without JIT
     """dx = dout * mask on [start, stop), bit for bit as numpy computes it (a gated -1.0
     gives -0.0, NaN NaN). flat, dx: 1-D float32/float64; keep: 1-D bool."""
-    for i in range(start, stop):
-        dx[i] = flat[i] * keep[i]
+    gs, ks, ds = flat[start:stop], keep[start:stop], dx[start:stop]
+    for i in range(gs.size):  # from 0: no negative-index test, so the loop vectorises
+        ds[i] = gs[i] * ks[i]
 
 
 def gate(dout: Any, mask: Any) -> Any:
@@ -94,13 +96,14 @@ def sgd_momentum_range(p, g, b, neg_lr, momentum, weight_decay, start, stop
         neg_lr, momentum, weight_decay: scalars of the arrays' dtype.
         start, stop: the range of elements this call updates.
     """
-    for i in range(start, stop):
-        d = g[i]
+    ps, gs, bs = p[start:stop], g[start:stop], b[start:stop]
+    for i in range(ps.size):  # from 0: no negative-index test, so the loop vectorises
+        d = gs[i]
         if weight_decay != 0:
-            d = d + weight_decay * p[i]
-        v = b[i] * momentum + d
-        b[i] = v
-        p[i] = p[i] + neg_lr * v
+            d = d + weight_decay * ps[i]
+        v = bs[i] * momentum + d
+        bs[i] = v
+        ps[i] = ps[i] + neg_lr * v
 
 
 def sgd_momentum(param: Any, grad: Any, buf: Any, neg_lr: Any, momentum: Any,

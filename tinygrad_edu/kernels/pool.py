@@ -56,7 +56,8 @@ def max_pool_fwd_planes(x3, h_start, h_len, w_start, w_len, dh, dw, out, argmax,
     """
     width = x3.shape[2]
     n_oh, n_ow = h_start.shape[0], w_start.shape[0]
-    for p in range(p0, p1):
+    x3, out, argmax = x3[p0:p1], out[p0:p1], argmax[p0:p1]  # from 0: no index tests
+    for p in range(p1 - p0):
         plane = x3[p]
         for oh in range(n_oh):
             h0, hn = h_start[oh], h_len[oh]
@@ -101,7 +102,8 @@ def max_pool_bwd_planes(dout3, argmax, dx, p0, p1):  # pragma: no cover - compil
         (a cell that wins several overlapping windows gets the sum). Planes p0 to p1 - 1.
     """
     n_oh, n_ow = dout3.shape[1], dout3.shape[2]
-    for p in range(p0, p1):
+    dout3, argmax, dx = dout3[p0:p1], argmax[p0:p1], dx[p0:p1]  # from 0: no index tests
+    for p in range(p1 - p0):
         for oh in range(n_oh):
             for ow in range(n_ow):
                 k = argmax[p, oh, ow]
@@ -135,7 +137,8 @@ def max_pool_2x2_fwd_planes(x3, out, argmax, p0, p1):  # pragma: no cover - comp
         compiler vectorizes: about 4x faster than the general kernel. Planes p0 to p1 - 1.
     """
     width, n_oh, n_ow = x3.shape[2], out.shape[1], out.shape[2]
-    for p in range(p0, p1):
+    x3, out, argmax = x3[p0:p1], out[p0:p1], argmax[p0:p1]  # from 0: no index tests
+    for p in range(p1 - p0):
         for oh in range(n_oh):
             top, bottom = x3[p, 2 * oh], x3[p, 2 * oh + 1]
             best_row, where_row = out[p, oh], argmax[p, oh]
@@ -176,7 +179,8 @@ def max_pool_2x2_bwd_planes(dout3, argmax, dx, p0, p1):  # pragma: no cover - co
     """
     n_oh, n_ow = dout3.shape[1], dout3.shape[2]
     height, width = dx.shape[1], dx.shape[2]
-    for p in range(p0, p1):
+    dout3, argmax, dx = dout3[p0:p1], argmax[p0:p1], dx[p0:p1]  # from 0: no index tests
+    for p in range(p1 - p0):
         for oh in range(n_oh):
             top, bottom = dx[p, 2 * oh], dx[p, 2 * oh + 1]
             grad_row, where_row = dout3[p, oh], argmax[p, oh]
@@ -230,7 +234,8 @@ def avg_pool_fwd_planes(x3, h_start, h_len, w_start, w_len, divisor, out, p0, p1
     """
     width = x3.shape[2]
     n_oh, n_ow = h_start.shape[0], w_start.shape[0]
-    for p in range(p0, p1):
+    x3, out = x3[p0:p1], out[p0:p1]  # from 0: no index tests
+    for p in range(p1 - p0):
         colsum = np.empty(width, dtype=x3.dtype)
         for oh in range(n_oh):
             for w in range(width):  # explicit loops: faster than slice expressions in Numba
@@ -286,7 +291,8 @@ def avg_pool_bwd_planes(dout3, h_start, h_len, w_start, w_len, divisor, dx, p0, 
     """
     n_oh, n_ow = dout3.shape[1], dout3.shape[2]
     height, width = dx.shape[1], dx.shape[2]
-    for p in range(p0, p1):
+    dout3, dx = dout3[p0:p1], dx[p0:p1]  # from 0: no index tests
+    for p in range(p1 - p0):
         rowgrad = np.empty(width, dtype=dout3.dtype)
         filled = 0
         for oh in range(n_oh):

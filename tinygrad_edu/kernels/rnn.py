@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def scaled_sum(xw, hw, bias, scale, out):  # pragma: no cover - compiled
     """out[n, j] = (xw[n, j] + hw[n, j] + bias[j]) * scale[j]; xw, hw, out (N, G), bias and
     scale (G,).
@@ -47,7 +47,7 @@ def scaled_sum(xw, hw, bias, scale, out):  # pragma: no cover - compiled
             o_n[j] = (x_n[j] + h_n[j] + bias[j]) * scale[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rnn_step_bwd(dout, dh, h, da, relu):  # pragma: no cover - compiled
     """da = (dout + dh) * act'(a), written from the saved output h = act(a).
 
@@ -65,7 +65,7 @@ def rnn_step_bwd(dout, dh, h, da, relu):  # pragma: no cover - compiled
                 d_a[j] = g * (1.0 - h_n[j] * h_n[j])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lstm_cell_update(gates, c_prev, c):  # pragma: no cover - compiled
     """Finish the gates in place and compute the new cell state.
 
@@ -86,7 +86,7 @@ def lstm_cell_update(gates, c_prev, c):  # pragma: no cover - compiled
             c_n[j] = f[j] * c_p[j] + i[j] * g[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lstm_step_bwd(dout, dh, dc, gates, c_prev, tanh_c, dgates):  # pragma: no cover - compiled
     """Gradients through one LSTM step's gates.
 
@@ -113,7 +113,7 @@ def lstm_step_bwd(dout, dh, dc, gates, c_prev, tanh_c, dgates):  # pragma: no co
             d_c[j] = dct * f[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def gru_candidate_pre(xw, hw, gates):  # pragma: no cover - compiled
     """Finish the r and z gates in place and write the candidate's pre-activation.
 
@@ -131,7 +131,7 @@ def gru_candidate_pre(xw, hw, gates):  # pragma: no cover - compiled
             pre[j] = xw_n[j] + r[j] * hw_n[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def gru_new_state(gates, h_prev, h):  # pragma: no cover - compiled
     """h = (1 - z) * n + z * h_prev from the finished gates (N, 3H); h_prev, h (N, H)."""
     n_batch, hidden = h.shape
@@ -142,7 +142,7 @@ def gru_new_state(gates, h_prev, h):  # pragma: no cover - compiled
             h_n[j] = (1.0 - z[j]) * cand[j] + z[j] * h_p[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def gru_step_bwd(dout, dh, gates, hw, h_prev, dxw, dhw):  # pragma: no cover - compiled
     """Gradients through one GRU step's gates.
 
@@ -174,7 +174,7 @@ def gru_step_bwd(dout, dh, gates, hw, h_prev, dxw, dhw):  # pragma: no cover - c
             d_h[j] = dht * z[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def embedding_bwd(indices, dout, num_embeddings, padding_idx):  # pragma: no cover - compiled
     """dweight[indices[m]] += dout[m] for every token m; the row ``padding_idx`` stays zero.
 

@@ -42,9 +42,10 @@ S = TypeVar("S")
 # Work below this many elements (or multiply-adds for products) runs on the calling thread:
 # handing a range to a worker costs about 20 microseconds.
 PARALLEL_MIN_WORK = 1 << 15
-# OpenBLAS multiplies on one thread below 2**18 multiply-adds (its SMP threshold), so smaller
-# products need no care; above it, ``matmul`` splits the rows over the pool.
-BLAS_SPLIT_MIN_WORK = 1 << 18
+# Products of at least this many multiply-adds are split over the pool by ``matmul``; smaller
+# ones run on one thread (measured: below about 2**23, handing half the product to another
+# thread costs more than it saves). OpenBLAS itself would start its threads from 2**18.
+BLAS_SPLIT_MIN_WORK = 1 << 23
 
 
 def _default_threads() -> int:
@@ -253,23 +254,26 @@ def blas_in_pool(fn: Callable[..., T]) -> Callable[..., T]:
 def matmul(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any] | None = None) -> NDArray[Any]:
     """``np.matmul(a, b, out=out)``, big products split over the pool with one-thread BLAS.
 
-    The rows of the result (all leading dims merged, when ``b`` is one matrix) or the batch of
-    stacked matrices is cut into one block per thread, and each block is one BLAS product.
-    Products too small for OpenBLAS's threads are one plain ``np.matmul``; so are batches
-    that broadcast against each other (on one thread). ``out``, when given, must be C-contiguous.
+    A product of stacked matrices is split over the batch. One (M, K) @ (K, N) product (all
+    leading dims of ``a`` merged, when ``b`` is one matrix) is split where the blocks repeat
+    the least work: each BLAS call packs its two operands into cache-sized panels, so a split
+    of the rows packs all of ``b`` again in every block (K * N), a split of the columns all of
+    ``a`` (M * K), and a split of the sum over K packs nothing twice but adds partial results
+    (M * N). Products too small for OpenBLAS's threads, and batches that broadcast against each
+    other, are one ``np.matmul`` on one thread. ``out``, when given, must be C-contiguous.
     """
     if a.ndim < 2 or b.ndim < 2:
         return np.matmul(a, b, out=out)
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     if int(np.prod(batch)) * m * k * n < BLAS_SPLIT_MIN_WORK:
-        return np.matmul(a, b, out=out)
+        with single_threaded_blas():
+            return np.matmul(a, b, out=out)
     if out is None:
         out = np.empty((*batch, m, n), dtype=np.result_type(a, b))
-    if b.ndim == 2:  # (..., m, k) @ (k, n): one tall product
+    if b.ndim == 2:
         rows = out.size // n
-        a2, o2 = a.reshape(rows, k), out.reshape(rows, n)
-        _split(rows, lambda r0, r1: np.matmul(a2[r0:r1], b, out=o2[r0:r1]))
+        _matmul_2d(a.reshape(rows, k), b, out.reshape(rows, n))
     elif a.ndim == 2:  # (m, k) @ (..., k, n): the same left factor for every matrix of b
         b3, o3 = b.reshape(-1, k, n), out.reshape(-1, m, n)
         _split(b3.shape[0], lambda i0, i1: np.matmul(a, b3[i0:i1], out=o3[i0:i1]))
@@ -280,6 +284,29 @@ def matmul(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any] | None = None) ->
         with single_threaded_blas():
             np.matmul(a, b, out=out)
     return out
+
+
+# A split of the sum over K: into this many parts, whatever the number of threads, so that
+# the partial results are added in the same order (and round the same) on any machine.
+K_PARTS = 2
+
+
+def _matmul_2d(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any]) -> None:
+    """out = a @ b, (M, K) @ (K, N), split the cheapest way (see ``matmul``)."""
+    m, k = a.shape
+    n = b.shape[1]
+    if m * n < min(k * n, m * k) and k >= 2 * K_PARTS:
+        bounds = [k * i // K_PARTS for i in range(K_PARTS + 1)]
+        with single_threaded_blas():
+            parts = _get_pool().map(lambda i: np.matmul(
+                a[:, bounds[i]:bounds[i + 1]], b[bounds[i]:bounds[i + 1]]), K_PARTS)
+        np.add(parts[0], parts[1], out=out)
+        for part in parts[2:]:
+            out += part
+    elif m * k < k * n:
+        _split(n, lambda c0, c1: np.matmul(a, b[:, c0:c1], out=out[:, c0:c1]))
+    else:
+        _split(m, lambda r0, r1: np.matmul(a[r0:r1], b, out=out[r0:r1]))
 
 
 def _split(rows: int, block: Callable[[int, int], Any]) -> None:

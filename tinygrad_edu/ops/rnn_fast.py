@@ -11,8 +11,9 @@ numbers (to rounding) with less work:
   of all T steps are one matrix product ``(T*N, D) @ (D, G)``, and backward saves every
   step's pre-activation gradient and then computes ``dx``, ``dw_ih``, ``dw_hh`` and the biases
   with one product each over all steps;
-- products big enough for several threads run on tinygrad_edu's pool (``threads.matmul``),
-  with BLAS held to one thread.
+- the samples of a batch never mix, so a sequence runs as one block of rows per thread, each
+  carrying its rows through every step with BLAS on one thread; the big products over all
+  steps (inputs, weight gradients) are split over the threads by ``threads.matmul``.
 
 ``rnn.py`` registers these functions as the ops' ``fast=`` pairs; autograd runs them except
 inside ``reference_ops()``. The forwards check their arguments with ``rnn_args``, exactly like
@@ -62,6 +63,23 @@ def _bias(b_ih: Array, b_hh: Array, width: int, dtype: Any) -> Array:
 def _steps(length: int, reverse: bool) -> range:
     """The order in which the steps run."""
     return range(length - 1, -1, -1) if reverse else range(length)
+
+
+# A block of the batch carries at least this many rows through the steps (a BLAS product of
+# a row or two takes another kernel, which could round differently).
+MIN_ROWS_PER_THREAD = 8
+
+
+def _over_rows(batch: int, run: Any) -> None:
+    """run(rows) for one block of the batch per thread, BLAS single-threaded inside.
+
+    The recurrence never mixes samples, so each thread carries its own rows through every
+    time step: one hand-off to the threads per sequence instead of one per step, and each
+    row's numbers are the same whatever the blocks are.
+    """
+    parts = threads.worker_count(batch // MIN_ROWS_PER_THREAD)
+    bounds = [batch * k // parts for k in range(parts + 1)]
+    threads.map_workers(parts, lambda k: run(slice(bounds[k], bounds[k + 1])))
 
 
 def _sigmoid_scale(gates: int, hidden: int, tanh_block: int, dtype: Any) -> Array:
@@ -213,17 +231,20 @@ class RNNFastCache(NamedTuple):
     relu: bool
 
 
-@threads.blas_in_pool
 def _rnn_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
                  reverse: bool, relu: bool) -> tuple[Array, RNNFastCache]:
     x = np.ascontiguousarray(x)
     out = _affine(x, w_ih)  # all T input products at once; out[t] = act(out[t] + hw + b)
-    hw = np.empty_like(out[0])
-    h, bias = h0, _bias(b_ih, b_hh, hw.shape[1], hw.dtype)
-    for t in _steps(x.shape[0], reverse):
-        threads.matmul(h, w_hh.T, out=hw)
-        _rnn_step(out[t], hw, bias, out[t], relu)
-        h = out[t]
+    bias = _bias(b_ih, b_hh, out.shape[2], out.dtype)
+
+    def run(rows: slice) -> None:
+        hw, h = np.empty_like(out[0, rows]), h0[rows]
+        for t in _steps(x.shape[0], reverse):
+            np.matmul(h, w_hh.T, out=hw)
+            _rnn_step(out[t, rows], hw, bias, out[t, rows], relu)
+            h = out[t, rows]
+
+    _over_rows(x.shape[1], run)
     return out, RNNFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, reverse, relu)
 
 
@@ -247,14 +268,20 @@ def rnn_fast_backward(dout: Array, cache: RNNFastCache) -> tuple[Array | None, .
     x, h0, w_ih, w_hh, has_bias, out, reverse, relu = cache
     dout = np.ascontiguousarray(dout)
     da = np.empty_like(out)
-    dh = np.zeros_like(out[0])
+    dh0 = np.empty_like(out[0])
     step = ready(kernels.rnn_step_bwd)
-    for t in reversed(_steps(x.shape[0], reverse)):
-        step(dout[t], dh, out[t], da[t], relu)
-        threads.matmul(da[t], w_hh, out=dh)
+
+    def run(rows: slice) -> None:
+        dh = np.zeros_like(out[0, rows])
+        for t in reversed(_steps(x.shape[0], reverse)):
+            step(dout[t, rows], dh, out[t, rows], da[t, rows], relu)
+            np.matmul(da[t, rows], w_hh, out=dh)
+        dh0[rows] = dh
+
+    _over_rows(x.shape[1], run)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, da, da, reverse, has_bias,
                                                    2)
-    return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
+    return dx, dh0 if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
 
 
 # ----------------------------------------------------------------------------- LSTM
@@ -317,7 +344,6 @@ class LSTMFastCache(NamedTuple):
     reverse: bool
 
 
-@threads.blas_in_pool
 def lstm_fast_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
                       b_hh: Array, *, reverse: bool = False) -> tuple[Array, LSTMFastCache]:
     """``rnn.lstm_forward``: the fused step at every step, the input products done at once.
@@ -330,14 +356,19 @@ def lstm_fast_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, 
     length, batch, hidden = x.shape[0], x.shape[1], c0.shape[1]
     out = np.empty((length + 1, batch, hidden), dtype=gates.dtype)
     c, tanh_c = np.empty_like(out[:length]), np.empty_like(out[:length])
-    hw = np.empty_like(gates[0])
-    scale, h_prev, c_prev = _sigmoid_scale(4, hidden, 2, gates.dtype), h0, c0
+    scale = _sigmoid_scale(4, hidden, 2, gates.dtype)
     bias = _bias(b_ih, b_hh, 4 * hidden, gates.dtype)
-    for t in _steps(length, reverse):
-        threads.matmul(h_prev, w_hh.T, out=hw)
-        _lstm_step(gates[t], hw, bias, scale, c_prev, c[t], tanh_c[t], out[t])
-        h_prev, c_prev = out[t], c[t]
-    out[length] = c_prev
+
+    def run(rows: slice) -> None:
+        hw, h_prev, c_prev = np.empty_like(gates[0, rows]), h0[rows], c0[rows]
+        for t in _steps(length, reverse):
+            np.matmul(h_prev, w_hh.T, out=hw)
+            _lstm_step(gates[t, rows], hw, bias, scale, c_prev, c[t, rows], tanh_c[t, rows],
+                       out[t, rows])
+            h_prev, c_prev = out[t, rows], c[t, rows]
+        out[length, rows] = c_prev
+
+    _over_rows(batch, run)
     return out, LSTMFastCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c,
                               reverse)
 
@@ -349,16 +380,23 @@ def lstm_fast_backward(dout: Array, cache: LSTMFastCache) -> tuple[Array | None,
     length = x.shape[0]
     dout = np.ascontiguousarray(dout)
     dgates = np.empty_like(gates)
-    dh, dc = np.zeros_like(c0), np.array(dout[length], order="C")
+    dh0, dc0 = np.empty_like(c0), np.empty_like(c0)
     step = ready(kernels.lstm_step_bwd)
-    for t in reversed(_steps(length, reverse)):
-        prev = t + 1 if reverse else t - 1
-        c_prev = c[prev] if 0 <= prev < length else c0
-        step(dout[t], dh, dc, gates[t], c_prev, tanh_c[t], dgates[t])
-        threads.matmul(dgates[t], w_hh, out=dh)
+
+    def run(rows: slice) -> None:
+        dh, dc = np.zeros_like(c0[rows]), np.array(dout[length, rows], order="C")
+        for t in reversed(_steps(length, reverse)):
+            prev = t + 1 if reverse else t - 1
+            c_prev = c[prev, rows] if 0 <= prev < length else c0[rows]
+            step(dout[t, rows], dh, dc, gates[t, rows], c_prev, tanh_c[t, rows],
+                 dgates[t, rows])
+            np.matmul(dgates[t, rows], w_hh, out=dh)
+        dh0[rows], dc0[rows] = dh, dc
+
+    _over_rows(x.shape[1], run)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out[:length], w_ih, dgates, dgates,
                                                    reverse, has_bias, 3)
-    return (dx, dh if needs_input_grad(1) else None, dc if needs_input_grad(2) else None,
+    return (dx, dh0 if needs_input_grad(1) else None, dc0 if needs_input_grad(2) else None,
             dw_ih, dw_hh, db_ih, db_hh)
 
 
@@ -415,7 +453,6 @@ class GRUFastCache(NamedTuple):
     reverse: bool
 
 
-@threads.blas_in_pool
 def gru_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_hh: Array,
                      *, reverse: bool = False) -> tuple[Array, GRUFastCache]:
     """``rnn.gru_forward``: the fused step at every step, the input products done at once."""
@@ -424,13 +461,18 @@ def gru_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
     xw = _affine(x, w_ih, b_ih)
     out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)
     gates, hw = np.empty_like(xw), np.empty_like(xw)
-    scale, h = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype), h0
-    for t in _steps(x.shape[0], reverse):
-        threads.matmul(h, w_hh.T, out=hw[t])
-        if b_hh.size:
-            hw[t] += b_hh
-        _gru_step(xw[t], hw[t], scale, h, gates[t], out[t])
-        h = out[t]
+    scale = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype)
+
+    def run(rows: slice) -> None:
+        h = h0[rows]
+        for t in _steps(x.shape[0], reverse):
+            np.matmul(h, w_hh.T, out=hw[t, rows])
+            if b_hh.size:
+                hw[t, rows] += b_hh
+            _gru_step(xw[t, rows], hw[t, rows], scale, h, gates[t, rows], out[t, rows])
+            h = out[t, rows]
+
+    _over_rows(x.shape[1], run)
     return out, GRUFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
 
 
@@ -441,15 +483,20 @@ def gru_fast_backward(dout: Array, cache: GRUFastCache) -> tuple[Array | None, .
     length = x.shape[0]
     dout = np.ascontiguousarray(dout)
     dxw, dhw = np.empty_like(gates), np.empty_like(gates)
-    dh = np.zeros_like(h0)
+    dh0 = np.empty_like(h0)
     step = ready(kernels.gru_step_bwd)
-    for t in reversed(_steps(length, reverse)):
-        prev = t + 1 if reverse else t - 1
-        h_prev = out[prev] if 0 <= prev < length else h0
-        step(dout[t], dh, gates[t], hw[t], h_prev, dxw[t], dhw[t])
-        dh += threads.matmul(dhw[t], w_hh)
+
+    def run(rows: slice) -> None:
+        dh = np.zeros_like(h0[rows])
+        for t in reversed(_steps(length, reverse)):
+            prev = t + 1 if reverse else t - 1
+            h_prev = out[prev, rows] if 0 <= prev < length else h0[rows]
+            step(dout[t, rows], dh, gates[t, rows], hw[t, rows], h_prev, dxw[t, rows],
+                 dhw[t, rows])
+            dh += np.matmul(dhw[t, rows], w_hh)
+        dh0[rows] = dh
+
+    _over_rows(x.shape[1], run)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(x, h0, out, w_ih, dxw, dhw, reverse,
                                                    has_bias, 2)
-    return dx, dh if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
-
-
+    return dx, dh0 if needs_input_grad(1) else None, dw_ih, dw_hh, db_ih, db_hh
