@@ -106,4 +106,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # A training script may opt in to process-wide allocator tuning (see tg.runtime): freed
+    # activations are reused instead of page-faulted in again every step (~15% here).
+    tg.runtime.tune_malloc()
     main()
