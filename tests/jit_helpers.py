@@ -73,11 +73,14 @@ def num_threads(n: int) -> Iterator[None]:
     even the small inputs of tests (normally those stay on the calling thread)."""
     from tinygrad_edu.kernels import threads
 
-    before = (threads.get_num_threads(), threads.PARALLEL_MIN_WORK, threads.BLAS_SPLIT_MIN_WORK)
+    names = ("PARALLEL_MIN_WORK", "BLAS_SPLIT_MIN_WORK", "BLAS_THREADS_MIN_WORK")
+    before = threads.get_num_threads(), [getattr(threads, name) for name in names]
     threads.set_num_threads(n)
-    threads.PARALLEL_MIN_WORK = threads.BLAS_SPLIT_MIN_WORK = 1
+    for name in names:
+        setattr(threads, name, 1)
     try:
         yield
     finally:
         threads.set_num_threads(before[0])
-        threads.PARALLEL_MIN_WORK, threads.BLAS_SPLIT_MIN_WORK = before[1:]
+        for name, value in zip(names, before[1], strict=True):
+            setattr(threads, name, value)

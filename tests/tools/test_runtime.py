@@ -91,8 +91,8 @@ def test_matmul_split_over_the_pool_equals_numpy(a_shape, b_shape):
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
     a_t = np.ascontiguousarray(np.swapaxes(a, -1, -2)) if a.ndim >= 2 else a
-    before = threads.BLAS_SPLIT_MIN_WORK
-    threads.BLAS_SPLIT_MIN_WORK = 1  # split even these small products
+    before = threads.BLAS_SPLIT_MIN_WORK, threads.BLAS_THREADS_MIN_WORK
+    threads.BLAS_SPLIT_MIN_WORK = threads.BLAS_THREADS_MIN_WORK = 1  # split even these
     try:
         np.testing.assert_allclose(threads.matmul(a, b), np.matmul(a, b), rtol=1e-12)
         if a.ndim >= 2:  # a transposed view, as the backward passes them
@@ -102,7 +102,7 @@ def test_matmul_split_over_the_pool_equals_numpy(a_shape, b_shape):
             assert threads.matmul(a, b, out=out) is out
             np.testing.assert_allclose(out, np.matmul(a, b), rtol=1e-12)
     finally:
-        threads.BLAS_SPLIT_MIN_WORK = before
+        threads.BLAS_SPLIT_MIN_WORK, threads.BLAS_THREADS_MIN_WORK = before
 
 
 def test_an_error_in_a_worker_reaches_the_caller_and_the_pool_still_works():

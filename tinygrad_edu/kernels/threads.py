@@ -44,8 +44,11 @@ S = TypeVar("S")
 PARALLEL_MIN_WORK = 1 << 15
 # Products of at least this many multiply-adds are split over the pool by ``matmul``; smaller
 # ones run on one thread (measured: below about 2**23, handing half the product to another
-# thread costs more than it saves). OpenBLAS itself would start its threads from 2**18.
+# thread costs more than it saves).
 BLAS_SPLIT_MIN_WORK = 1 << 23
+# OpenBLAS multiplies on one thread below 2**18 multiply-adds (its SMP threshold): such
+# products need no care.
+BLAS_THREADS_MIN_WORK = 1 << 18
 
 
 def _default_threads() -> int:
@@ -266,7 +269,10 @@ def matmul(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any] | None = None) ->
         return np.matmul(a, b, out=out)
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    if int(np.prod(batch)) * m * k * n < BLAS_SPLIT_MIN_WORK:
+    work = int(np.prod(batch)) * m * k * n
+    if work < BLAS_THREADS_MIN_WORK:  # OpenBLAS stays on one thread by itself
+        return np.matmul(a, b, out=out)
+    if work < BLAS_SPLIT_MIN_WORK:
         with single_threaded_blas():
             return np.matmul(a, b, out=out)
     if out is None:
