@@ -57,3 +57,8 @@ __all__ = [
     "set_grad_enabled", "tensor", "utils", "ops", "runtime", "get_num_threads",
     "set_num_threads", "zeros", "zeros_like", *_function_names,
 ]
+
+# issue 15 part 5 (devices): the probes tutorial code runs before choosing a device
+from . import accelerator, backends  # noqa: E402
+
+__all__ += ["accelerator", "backends"]

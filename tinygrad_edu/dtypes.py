@@ -78,34 +78,5 @@ def scalar_dtype(tensor_dtype: np.dtype[Any], value: object) -> np.dtype[Any]:
                     "a number or a numpy array")
 
 
-class device:  # noqa: N801 - PyTorch's name
-    """A device; only ``'cpu'`` exists here (``tg.device('cpu')``)."""
-
-    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:  # noqa: A002
-        name = type.type if isinstance(type, device) else str(type)
-        if name.split(":")[0] != "cpu":
-            raise RuntimeError(f"device: tinygrad_edu runs on the CPU only, got {name!r}; "
-                               "use 'cpu' (tg.cuda.is_available() is False)")
-        self.type = "cpu"
-        self.index = index
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __eq__(self, other: object) -> bool:
-        return str(other) == "cpu" or isinstance(other, device)
-
-    def __hash__(self) -> int:
-        return hash("cpu")
-
-
-def check_device(dev: Any, where: str) -> None:
-    """Accept ``None``, ``'cpu'`` or ``device('cpu')``; anything else is a clear error."""
-    if dev is None or isinstance(dev, device):
-        return
-    if not isinstance(dev, str) or dev.split(":")[0] != "cpu":
-        raise RuntimeError(f"{where}: tinygrad_edu runs on the CPU only, got device {dev!r}; "
-                           "use device='cpu'")
+# devices live in device.py; these names stay importable from here for older callers
+from .device import check_device, device  # noqa: E402,F401

@@ -15,7 +15,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import dtypes
+from ..device import CPU_NOTE, check_device
 from ..tensor import Tensor
+from ..tensor.devices import parse_to_args
 
 
 class Parameter(Tensor):
@@ -279,21 +281,13 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Convert floating-point parameters and buffers to a dtype, in place; CPU only."""
-        dtype = kwargs.pop("dtype", None)
-        dtypes.check_device(kwargs.pop("device", None), "Module.to")
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"Module.to: unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, str | dtypes.device):
-                dtypes.check_device(arg, "Module.to")
-            elif isinstance(arg, Tensor):
-                dtype = arg.dtype
-            else:
-                dtype = arg
+        """Convert floating-point parameters and buffers to a dtype, in place; CPU only.
+
+        The call forms of ``Tensor.to`` work: ``to(tg.float64)``, ``to(device)``,
+        ``to(device, dtype)``, ``to(tensor)``; a GPU device raises PyTorch's error.
+        """
+        dtype, _ = parse_to_args("Module.to", args, kwargs)
         if dtype is not None:
-            dtype = dtypes.to_dtype(dtype, "Module.to")
             if dtype.kind != "f":
                 raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dtype}")
             for t in list(self.parameters()) + list(self.buffers()):
@@ -313,6 +307,14 @@ class Module:
 
     def cpu(self) -> Module:
         """This module (everything lives on the CPU)."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Always an error, as on a CPU-only PyTorch: tinygrad_edu has no GPU backend."""
+        if isinstance(device, int) and not isinstance(device, bool):
+            raise RuntimeError(f"Module.cuda({device}): no accelerator device is available; "
+                               f"{CPU_NOTE}")
+        check_device("cuda" if device is None else device, "Module.cuda")
         return self
 
     # ------------------------------------------------------------------ state dict

@@ -19,6 +19,7 @@ from .. import dtypes
 from ..autograd import OPS, apply_op
 from ..checks import broadcast_shape
 from .base import TensorBase
+from .devices import parse_to_args
 
 Array = NDArray[Any]
 
@@ -89,23 +90,11 @@ class ConversionMixin(TensorBase):
     """dtype and device conversion, copies, and the ways out to numpy and Python."""
 
     def to(self, *args: Any, **kwargs: Any) -> Any:
-        """Convert dtype (``t.to(tg.float64)``) or device (``t.to('cpu')``); CPU only."""
-        dtype = kwargs.pop("dtype", None)
-        dtypes.check_device(kwargs.pop("device", None), "to")
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("copy", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, TensorBase):
-                dtype = arg.dtype
-            elif isinstance(arg, str | dtypes.device):  # PyTorch takes dtypes as objects only
-                dtypes.check_device(arg, "to")
-            else:
-                dtype = arg
-        if dtype is None:
-            return self
-        return self.type(dtype)
+        """Convert dtype and/or device: ``to(tg.float64)``, ``to('cpu', tg.float64)``,
+        ``to(other_tensor)``; ``copy=True`` always gives a new tensor. Only the CPU exists."""
+        dtype, copy = parse_to_args("to", args, kwargs)
+        out = self if dtype is None else self.type(dtype)
+        return out.clone() if copy and out is self else out
 
     def type(self, dtype: Any) -> Any:
         """This tensor converted to ``dtype`` (differentiable between float dtypes)."""
@@ -137,15 +126,6 @@ class ConversionMixin(TensorBase):
     def _floating(self) -> Any:
         """Integer tensors become float32 before float math (torch.exp(int_tensor) is float)."""
         return self if self.dtype.kind == "f" else self.float()
-
-    def cpu(self) -> Any:
-        """This tensor (everything lives on the CPU)."""
-        return self
-
-    def cuda(self, *args: Any, **kwargs: Any) -> Any:
-        """Always an error: there is no GPU backend."""
-        raise RuntimeError("cuda: tinygrad_edu runs on the CPU only (tg.cuda.is_available() is "
-                           "False); keep tensors on 'cpu'")
 
     def clone(self) -> Any:
         """A copy with its own memory; gradients flow back to the original."""

@@ -10,7 +10,8 @@ mixin per family, each a thin call of a registered op (``tinygrad_edu/ops/``):
 - ``arithmetic.py``: operators and elementwise math;
 - ``reduce.py``: sums, maxima, mean/var/std, softmax;
 - ``shape.py``: reshape, permute, expand, indexing;
-- ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends.
+- ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends;
+- ``devices.py``: ``device``, ``cpu``, ``cuda``, ``is_cuda`` (everything lives on the CPU).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..checks import dim_index
 from .arithmetic import ArithmeticMixin
 from .base import TensorBase
 from .convert import ConversionMixin, as_array
+from .devices import DeviceMixin
 from .inplace import InPlaceMixin
 from .printing import tensor_repr
 from .reduce import ReduceMixin
@@ -38,7 +40,8 @@ from .shape import ShapeMixin
 Array = NDArray[Any]
 
 
-class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin, TensorBase):
+class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin, DeviceMixin,
+             TensorBase):
     """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
 
     Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing
@@ -92,11 +95,6 @@ class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceM
                                    f"{value.dtype}, but the tensor has shape {self.shape} and "
                                    f"dtype {self.dtype}")
         self._grad = value
-
-    @property
-    def device(self) -> dtypes.device:
-        """Always the CPU."""
-        return dtypes.device("cpu")
 
     @property
     def grad_fn(self) -> Node | None:
