@@ -62,3 +62,8 @@ __all__ = [
 from . import accelerator, backends  # noqa: E402
 
 __all__ += ["accelerator", "backends"]
+
+# issue 15 part 7 (printing): torch.set_printoptions
+from .tensor.printing import set_printoptions  # noqa: E402
+
+__all__ += ["set_printoptions"]
