@@ -67,3 +67,8 @@ __all__ += ["accelerator", "backends"]
 from .tensor.printing import set_printoptions  # noqa: E402
 
 __all__ += ["set_printoptions"]
+
+# issue 15 part 5 (devices): the default device of factory functions
+from .device import get_default_device, set_default_device  # noqa: E402
+
+__all__ += ["get_default_device", "set_default_device"]

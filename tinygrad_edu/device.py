@@ -94,6 +94,14 @@ class device:  # noqa: N801 - PyTorch's name
     def __reduce__(self) -> tuple[Any, ...]:
         return (device, (str(self),))
 
+    def __enter__(self) -> device:
+        """``with tg.device('cpu'):`` makes this the default device of factory functions."""
+        _CONTEXT.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _CONTEXT.pop()
+
 
 def _type_name(value: object) -> str:
     """The type name used in PyTorch-style argument errors."""
@@ -113,17 +121,37 @@ def _parse(text: str) -> tuple[str, int | None]:
 
 
 CPU = device("cpu")
+_DEFAULT = [CPU]  # set_default_device's choice
+_CONTEXT: list[device] = []  # the devices of open ``with tg.device(...)`` blocks
+
+
+def set_default_device(dev: Any) -> None:
+    """Where factories (``tg.zeros``, ``nn.Linear``...) put new tensors; None means the CPU.
+
+    Any device may be named, as in PyTorch; creating a tensor on a GPU then fails.
+    """
+    _DEFAULT[0] = CPU if dev is None else device(dev)
+
+
+def get_default_device() -> device:
+    """The device new tensors go to (the innermost ``with tg.device(...)`` block wins)."""
+    current = _CONTEXT[-1] if _CONTEXT else _DEFAULT[0]
+    if current.index is None and current.type != "cpu":
+        check_device(current, "get_default_device")  # as in PyTorch: no such device here
+    return current
 
 
 def check_device(dev: Any, where: str) -> device:
     """The CPU device for ``None``, ``'cpu'``, ``'cpu:0'`` or ``device('cpu')``.
+
+    ``None`` means the default device (``set_default_device``, ``with tg.device(...)``).
 
     Any other device is a clear error naming ``where`` (the op that was asked): a CUDA or XPU
     device raises ``AssertionError`` (what a CPU-only PyTorch raises), other devices
     ``RuntimeError``.
     """
     if dev is None:
-        return CPU
+        dev = _CONTEXT[-1] if _CONTEXT else _DEFAULT[0]
     if isinstance(dev, device) and dev._type == "cpu":
         return dev
     d = dev if isinstance(dev, device) else device(dev)

@@ -256,6 +256,54 @@ def test_module_to_forms() -> None:
         is TypeError
 
 
+DEFAULT_DEVICE_CALLS = {
+    "zeros": lambda m: m.zeros(2),
+    "tensor": lambda m: m.tensor([1.0]),
+    "arange": lambda m: m.arange(3),
+    "randn": lambda m: m.randn(2),
+    "Linear": lambda m: m.nn.Linear(2, 2).weight,
+    "get_default_device": lambda m: m.get_default_device(),
+}
+
+
+def _device_outcome(m: Any, call: Any, spec: str, how: str) -> Any:
+    """What ``call`` gives under default device ``spec``: an exception type or a repr."""
+    try:
+        if how == "with":
+            with m.device(spec):
+                result = _outcome(lambda: call(m))
+        else:
+            m.set_default_device(spec)
+            result = _outcome(lambda: call(m))
+    finally:
+        m.set_default_device(None)
+    if isinstance(result, type):
+        return result
+    return repr(result if isinstance(result, m.device) else result.device)
+
+
+@pytest.mark.parametrize("name", list(DEFAULT_DEVICE_CALLS))
+@pytest.mark.parametrize("spec", ["cuda", "cuda:1", "cpu"])
+@pytest.mark.parametrize("how", ["with", "set_default_device"])
+def test_default_device_like_torch(name: str, spec: str, how: str) -> None:
+    call = DEFAULT_DEVICE_CALLS[name]
+    assert _device_outcome(tg, call, spec, how) == _device_outcome(torch, call, spec, how)
+    assert tg.get_default_device() == tg.device("cpu")
+
+
+def test_nested_device_blocks_restore_the_default() -> None:
+    with tg.device("cuda:1") as d:
+        assert d == tg.device("cuda", 1)
+        assert tg.get_default_device() == tg.device("cuda:1")
+        with tg.device("cpu"):
+            x = tg.zeros(1)
+            assert x.device.type == "cpu"
+        with pytest.raises(AssertionError, match="zeros: .*'cuda:1'"):
+            tg.zeros(1)
+        assert x.to(tg.float64).dtype == tg.float64  # to() without a device: no move
+    assert repr(tg.zeros(1)) == "tensor([0.])"
+
+
 # ----------------------------------------------------------------------------- save / load
 
 

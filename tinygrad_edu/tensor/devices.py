@@ -31,7 +31,8 @@ def parse_to_args(where: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     if unknown:
         raise TypeError(f"{where}() got unexpected keyword arguments {unknown}; expected "
                         f"{', '.join(_TO_KEYWORDS)}")
-    check_device(kwargs.get("device"), where)
+    if kwargs.get("device") is not None:  # None: no move (not the default device)
+        check_device(kwargs["device"], where)
     dtype = kwargs.get("dtype")
     flags = []  # positional non_blocking, copy
     for i, arg in enumerate(args):
