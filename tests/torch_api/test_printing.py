@@ -149,6 +149,18 @@ def test_requires_grad_and_grad_fn_suffixes() -> None:
         assert tensor_repr(a, "CloneBackward0", True) == repr(theirs)
 
 
+def test_grad_fn_suffix_of_computed_tensors() -> None:
+    """End to end, once graph nodes carry torch's names (the autograd part of issue 15)."""
+    if "Backward" not in repr(tg.ones(1, requires_grad=True) * 2):
+        pytest.skip("graph nodes are named like torch's by the autograd part of issue 15")
+    a = RNG.standard_normal((4, 19)).astype(np.float32)
+    ours, theirs = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    # ops whose float32 results are exact, so that only the text can differ
+    for fn in (lambda t: t * 2, lambda t: t + 1, lambda t: (t * 0).sum(), lambda t: t[0],
+               lambda t: t.double() * 1e5, lambda t: t.reshape(2, 38)):
+        assert repr(fn(ours)) == repr(fn(theirs))
+
+
 def test_suffixes_wrap_onto_a_new_line_like_torch() -> None:
     # a last line of 74 characters leaves no room for ", dtype=torch.float64)"
     for n in range(1, 12):
@@ -193,7 +205,10 @@ def test_set_printoptions_bad_input() -> None:
 
 # ----------------------------------------------------------------------------- hypothesis
 
-DTYPES = ["float32", "float64", "int64", "int32", "bool"]
+# the small dtypes join once tg.tensor keeps them (the dtypes part of issue 15)
+DTYPES = ["float32", "float64", "int64", "int32", "bool"] + [
+    d for d in ("float16", "uint8", "int8", "int16")
+    if tg.tensor(np.zeros(1, d)).numpy().dtype == np.dtype(d)]
 
 
 @st.composite
@@ -252,3 +267,19 @@ def test_repr_matches_torch_with_random_print_options(a: np.ndarray, precision: 
         assert_same_repr(a)
     finally:
         _both(profile="default")
+
+
+def test_dtype_suffix_follows_the_default_dtype() -> None:
+    """With float64 as the default, float64 tensors print bare and float32 ones get a suffix."""
+    if not hasattr(tg, "set_default_dtype"):
+        pytest.skip("tg.set_default_dtype comes with the dtypes part of issue 15")
+    before_tg, before_torch = tg.get_default_dtype(), torch.get_default_dtype()
+    try:
+        tg.set_default_dtype(tg.float64)
+        torch.set_default_dtype(torch.float64)
+        for a in (np.array([1.5, 2.0]), np.array([1.5, 2.0], np.float32), np.zeros((0,)),
+                  np.zeros((0,), np.float32), np.array([1, 2])):
+            assert_same_repr(a)
+    finally:
+        tg.set_default_dtype(before_tg)
+        torch.set_default_dtype(before_torch)
