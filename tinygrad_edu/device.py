@@ -6,6 +6,10 @@ PyTorch: ``tg.device('cuda')`` can be *named* (the idiom
 tensor or a module there raises the error PyTorch raises on such a build (``AssertionError:
 Torch not compiled with CUDA enabled``), with a note saying that this build runs on the CPU.
 
+Factories without a ``device=`` argument use the default device: the CPU, unless
+``tg.set_default_device`` or a ``with tg.device(...):`` block names another one (then, as in
+PyTorch, creating a tensor there fails).
+
 Example:
     >>> import tinygrad_edu as tg
     >>> tg.device("cpu")
@@ -112,11 +116,12 @@ def _parse(text: str) -> tuple[str, int | None]:
     """``'cuda:1'`` -> ``('cuda', 1)``; PyTorch's errors for strings it can't read."""
     match = _DEVICE_STRING.fullmatch(text)
     if match is None:
-        raise RuntimeError(f"Invalid device string: {text!r}")
+        raise RuntimeError(f"device(): Invalid device string: {text!r}; expected a type such "
+                           "as 'cpu', optionally with an index: 'cpu:0'")
     name, index = match.group(1), match.group(2)
     if name not in DEVICE_TYPES:
-        raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start "
-                           f"of device string: {text}")
+        raise RuntimeError(f"device(): Expected one of {', '.join(DEVICE_TYPES)} device type "
+                           f"at start of device string: {text}")
     return name, None if index is None else int(index)
 
 
