@@ -47,7 +47,6 @@ from .tensor.creation import (
 )
 from .tensor.functions import *  # noqa: F403 - torch.* style functions
 from .tensor.functions import __all__ as _function_names
-
 from .unsupported import missing_attribute
 
 __version__ = "0.1.0"
