@@ -325,7 +325,8 @@ def _plain(value: Any) -> Any:
 
 def _assert_same(ours: Any, theirs: Any, where: str = "") -> None:
     if isinstance(theirs, tuple) and len(theirs) == 3 and theirs[0] == "tensor":
-        assert isinstance(ours, tuple) and ours[0] == "tensor", f"{where}: {ours!r}"
+        assert isinstance(ours, tuple), f"{where}: {ours!r}"
+        assert ours[0] == "tensor", f"{where}: {ours!r}"
         assert ours[1] == theirs[1], f"{where}: dtype {ours[1]} != {theirs[1]}"
         assert ours[2].shape == theirs[2].shape, f"{where}: shape {ours[2].shape}"
         np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-6, atol=1e-7, err_msg=where)
