@@ -11,6 +11,9 @@ Example:
     tensor([[1., 0.]])
 """
 
+import importlib
+from typing import Any
+
 from . import cuda, data, nn, ops, optim, runtime, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
@@ -44,8 +47,20 @@ from .tensor.creation import (
 )
 from .tensor.functions import *  # noqa: F403 - torch.* style functions
 from .tensor.functions import __all__ as _function_names
+from .unsupported import missing_attribute
 
 __version__ = "0.1.0"
+
+# Subpackages ``tg.<name>`` imports on first use, as ``torch.testing`` works after ``import torch``.
+_LAZY = ("testing", "viz", "classic", "models", "train", "coverage")
+
+
+def __getattr__(name: str) -> Any:
+    """``tg.testing`` and the other tool packages load on first use; a PyTorch name that
+    tinygrad_edu lacks on purpose raises an AttributeError that says why."""
+    if name in _LAZY:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise missing_attribute("torch", "tinygrad_edu", name, globals())
 
 __all__ = [
     "Generator", "Tensor", "arange", "bool", "cuda", "data", "default_generator", "device",

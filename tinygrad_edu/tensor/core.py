@@ -28,6 +28,7 @@ from .. import dtypes
 from ..autograd import Node
 from ..autograd import backward as run_backward
 from ..checks import dim_index
+from ..unsupported import missing_attribute
 from .arithmetic import ArithmeticMixin
 from .base import TensorBase
 from .convert import ConversionMixin, as_array
@@ -250,6 +251,10 @@ class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceM
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for names the Tensor lacks: PyTorch's that are unsupported on purpose say why."""
+        raise missing_attribute("Tensor", "Tensor", name, dir(type(self)))
 
     def __format__(self, spec: str) -> str:
         if self.ndim == 0 or (self._data.size == 1 and spec):

@@ -2,6 +2,8 @@
 
 Use it to test the ops you write, the way tinygrad_edu tests its own:
 
+- :func:`assert_close` is PyTorch's ``torch.testing.assert_close``: tolerances by dtype, torch's
+  messages.
 - :func:`gradcheck` compares an op's backward with central differences in float64, element
   by element; :func:`check_vjp` does the same along random directions, for large shapes.
   :func:`numerical_gradient` and :func:`analytical_gradient` return the two sides.
@@ -36,6 +38,7 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from .assert_close import assert_close
 from .check_layer import LayerCheckError, check_layer
 from .compare import CompareReport, TorchDivergenceError, compare_record, compare_with_torch
 from .gradcheck import (
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TORCH_OPS",
+    "assert_close",
     "CompareReport",
     "GradcheckError",
     "GraphCheckError",
