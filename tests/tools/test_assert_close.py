@@ -65,6 +65,16 @@ def test_nested_tensors_name_the_item() -> None:
     assert ours[1].endswith("The failure occurred for item ['w'][0]")
 
 
+def test_shape_and_dtype_messages_match_torch() -> None:
+    for a, e in [((2, 3), (3, 2)), ((2,), (2, 1))]:
+        ours = _torch_error(assert_close, tg.zeros(*a), tg.zeros(*e))
+        assert ours == _torch_error(torch.testing.assert_close, torch.zeros(*a), torch.zeros(*e))
+    ours = _torch_error(assert_close, tg.zeros(2), tg.zeros(2, dtype=tg.float64))
+    theirs = _torch_error(torch.testing.assert_close, torch.zeros(2),
+                          torch.zeros(2, dtype=torch.float64))
+    assert ours == theirs
+
+
 def test_shape_dtype_and_argument_errors() -> None:
     with pytest.raises(AssertionError, match="attribute 'shape' do not match"):
         assert_close(tg.zeros(2, 3), tg.zeros(3, 2))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from ..tensor.printing import torch_dtype_name
 
 __all__ = ["assert_close"]
 
@@ -89,8 +90,8 @@ def _compare_arrays(a: np.ndarray[Any, Any], e: np.ndarray[Any, Any],
         _fail(f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}.", msg,
               where)
     if check_dtype and a.dtype != e.dtype:
-        _fail(f"The values for attribute 'dtype' do not match: {a.dtype} != {e.dtype}.", msg,
-              where)
+        _fail(f"The values for attribute 'dtype' do not match: {torch_dtype_name(a.dtype)} != "
+              f"{torch_dtype_name(e.dtype)}.", msg, where)
     rtol, atol = _tolerances(np.promote_types(a.dtype, e.dtype), tols)
     if a.dtype.kind != "f":  # integers and bools: differences in int64, like torch
         a, e = a.astype(np.int64), e.astype(np.int64)
