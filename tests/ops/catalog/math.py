@@ -93,7 +93,8 @@ add(given_values("round", lambda x: x.round(decimals=-2), lambda x: torch.round(
                  [[1234.5678, -7891.0, 49.0, 151.0]], variant="negative_decimals",
                  gradcheck=False))
 add(unary("sign", lambda x: x.sign(), kinks=(0.0,)))
-add(unary("sign", lambda x: x.sgn(), variant="sgn", kinks=(0.0,)))
+add(unary("sign", lambda x: x.sgn(), lambda x: torch.sign(x), variant="sgn", kinks=(0.0,)))
+# (torch.sgn's zero gradient is a ZeroTensor numpy cannot read; for real x, sgn is sign)
 add(unary("frac", lambda x: x.frac(), values=WIDE, kinks=WHOLE))
 
 # --- rounding divisions and remainders
@@ -121,10 +122,12 @@ add(row("remainder", lambda x, y: tg.remainder(x, y), lambda x, y: torch.remaind
         bshapes(2), _dividend_make, variant="function"))
 add(unary("remainder", lambda x: x % 1.5, variant="scalar", values=WIDE,
           kinks=[1.5 * k for k in range(-10, 11)]))
+# number % tensor and number // tensor: torch has no derivative for these (ours: -floor(2.5 / x)
+# and 0), so only the values are compared
 add(unary("remainder", lambda x: 2.5 % x, variant="reflected_scalar", values=NONZERO,
-          kinks=[2.5 / k for k in range(-5, 6) if k]))
+          differentiable=False))
 add(unary("floor_divide", lambda x: 7.0 // x, variant="reflected_scalar", values=NONZERO,
-          kinks=[7.0 / k for k in range(-14, 15) if k], gradcheck=False))
+          differentiable=False))
 _INTS = [np.array([[7, -7, 6, 0, -1], [13, -13, 5, 2, 9]]), np.array([3, 3, -4, 5, -2])]
 for _name, _fn, _fn_torch in (
         ("floor_divide", lambda x, y: x // y, None),
