@@ -175,7 +175,7 @@ def _stepwise(name: str, fn: Any) -> None:
 _stepwise("floor", np.floor)
 _stepwise("ceil", np.ceil)
 _stepwise("trunc", np.trunc)
-_stepwise("sign", np.sign)
+_stepwise("sign", lambda x: np.where(np.isnan(x), 0, np.sign(x)))  # sign(nan) = 0, as PyTorch
 
 
 def round_forward(x: Array, *, decimals: int = 0) -> tuple[Array, NoCache]:
@@ -191,7 +191,8 @@ register_op("round", round_forward, _zero_grad)
 
 def frac_forward(x: Array) -> tuple[Array, NoCache]:
     """out = x - trunc(x), the fractional part (its sign is x's). Backward: dx = dout."""
-    return x - np.trunc(x), NO_CACHE
+    with np.errstate(invalid="ignore"):  # frac(inf) is nan
+        return x - np.trunc(x), NO_CACHE
 
 
 def frac_backward(dout: Array, cache: NoCache) -> tuple[Array]:
@@ -259,7 +260,13 @@ def remainder_forward(x: Array, y: Array) -> tuple[Array, QuotientCache]:
     """
     _check_int_divisor("remainder", y)
     with np.errstate(all="ignore"):
-        return np.remainder(x, y), QuotientCache(np.floor_divide(x, y))
+        if x.dtype.kind != "f":
+            return np.remainder(x, y), QuotientCache(np.floor_divide(x, y))
+        # PyTorch's steps (and so its signed zeros): C's remainder, moved by y when its
+        # sign differs from y's
+        r = np.fmod(x, y)
+        out = np.where((r != 0) & ((r < 0) != (y < 0)), r + y, r)
+        return out.astype(x.dtype, copy=False), QuotientCache(np.floor_divide(x, y))
 
 
 def fmod_forward(x: Array, y: Array) -> tuple[Array, QuotientCache]:
@@ -352,7 +359,8 @@ def copysign_forward(x: Array, y: Array) -> tuple[Array, OutCache]:
     """out = |x| with the sign of y (signed zeros count). Backward: dx = dout * out / x
     (+1 or -1: whether the sign flipped; 0 at x == 0), dy = 0."""
     out = np.copysign(x, y)
-    return out, OutCache(out / np.where(x == 0, 1, x) * (x != 0))
+    with np.errstate(invalid="ignore"):  # inf / inf: the slope of an infinite x is nan
+        return out, OutCache(out / np.where(x == 0, 1, x) * (x != 0))
 
 
 def copysign_backward(dout: Array, cache: OutCache) -> tuple[Array, Array]:
@@ -370,19 +378,21 @@ class FPickCache(NamedTuple):
 
 
 def fmax_forward(x: Array, y: Array) -> tuple[Array, FPickCache]:
-    """out = max(x, y), ignoring a nan when the other is a number (``np.fmax``).
+    """out = max(x, y), ignoring a nan when the other is a number (like ``np.fmax``).
 
     Backward: dout goes to x where x >= y or y is nan, else to y (ties go to x, as PyTorch).
     """
-    return np.fmax(x, y), FPickCache((x >= y) | np.isnan(y))
+    picked = (x >= y) | np.isnan(y)
+    return np.where(picked, x, y), FPickCache(picked)
 
 
 def fmin_forward(x: Array, y: Array) -> tuple[Array, FPickCache]:
-    """out = min(x, y), ignoring a nan when the other is a number (``np.fmin``).
+    """out = min(x, y), ignoring a nan when the other is a number (like ``np.fmin``).
 
     Backward: dout goes to x where x <= y or y is nan, else to y (ties go to x).
     """
-    return np.fmin(x, y), FPickCache((x <= y) | np.isnan(y))
+    picked = (x <= y) | np.isnan(y)
+    return np.where(picked, x, y), FPickCache(picked)
 
 
 def fpick_backward(dout: Array, cache: FPickCache) -> tuple[Array, Array]:

@@ -85,10 +85,19 @@ class ArithmeticMixin(TensorBase):
     def __radd__(self, other: Any) -> Any:
         return self._binary("add", other, reverse=True)
 
+    def _no_bool_sub(self, other: Any) -> None:
+        """PyTorch refuses ``-`` when either side is bool (to invert a mask use ``~``)."""
+        if self.dtype.kind == "b" or isinstance(other, bool | np.bool_) or (
+                isinstance(other, TensorBase) and other.dtype.kind == "b"):
+            raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not "
+                               "supported; to invert a mask use `~` or logical_not()")
+
     def __sub__(self, other: Any) -> Any:
+        self._no_bool_sub(other)
         return self._binary("sub", other)
 
     def __rsub__(self, other: Any) -> Any:
+        self._no_bool_sub(other)
         return self._binary("sub", other, reverse=True)
 
     def __mul__(self, other: Any) -> Any:
@@ -103,10 +112,20 @@ class ArithmeticMixin(TensorBase):
     def __rtruediv__(self, other: Any) -> Any:
         return _true_div(as_tensor_like(other, self), self)
 
+    def _no_bool_pow(self, other: Any) -> None:
+        """PyTorch has no ``bool ** bool`` for a bool tensor exponent (``b ** True`` works)."""
+        if self.dtype.kind == "b" and (isinstance(other, bool | np.bool_) or (
+                isinstance(other, TensorBase) and other.dtype.kind == "b")):
+            raise NotImplementedError("pow: not implemented for a bool base with a bool "
+                                      "tensor exponent; convert one to int or float")
+
     def __pow__(self, other: Any) -> Any:
+        if isinstance(other, TensorBase):
+            self._no_bool_pow(other)
         return self._binary("pow", other)
 
     def __rpow__(self, other: Any) -> Any:
+        self._no_bool_pow(other)
         return self._binary("pow", other, reverse=True)
 
     def __matmul__(self, other: Any) -> Any:
@@ -122,7 +141,7 @@ class ArithmeticMixin(TensorBase):
         return self
 
     def __abs__(self) -> Any:
-        return apply_op(OPS["abs"], self)
+        return self.abs()
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         return self._binary("eq", other)
@@ -264,7 +283,9 @@ class ArithmeticMixin(TensorBase):
         return apply_op(OPS["relu"], self)
 
     def abs(self) -> Any:
-        """|x|."""
+        """|x| (not for bool tensors, as in PyTorch)."""
+        if self.dtype.kind == "b":
+            raise NotImplementedError("abs: not implemented for bool tensors")
         return apply_op(OPS["abs"], self)
 
     def neg(self) -> Any:

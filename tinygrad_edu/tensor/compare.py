@@ -177,6 +177,10 @@ class CompareMixin(TensorBase):
 
     def _shift(self, name: str, ufunc: np.ufunc, other: Any, reverse: bool = False) -> Any:
         """A shift of integers (bools shift as int64, as in PyTorch)."""
+        other_kind = other.dtype.kind if isinstance(other, TensorBase) else \
+            ("b" if isinstance(other, bool | np.bool_) else "i")
+        if self.dtype.kind == "b" and other_kind == "b":
+            raise NotImplementedError(f"{name}: not implemented for two bool operands")
         x = self._wrap(self._data.astype(np.int64)) if self.dtype.kind == "b" else self
         return x._bits(name, ufunc, other, reverse)
 

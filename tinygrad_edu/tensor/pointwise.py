@@ -23,6 +23,8 @@ from .arithmetic import where
 from .base import TensorBase
 from .convert import as_tensor_like, prepare_binary
 
+_NO_BOOL = {"floor_divide", "remainder", "fmod"}  # bool // bool is an error in PyTorch
+
 
 def _float_op(name: str, doc: str) -> Any:
     """A method running op ``name`` on this tensor as floats (ints and bools become float32)."""
@@ -52,9 +54,17 @@ class PointwiseMixin(TensorBase):
     """Elementwise math: trigonometry, special functions, rounding, remainders, lerp."""
 
     def _math_binary(self, name: str, other: Any, reverse: bool = False,
-                     floating: bool = False) -> Any:
-        """Promote (self, other) to one dtype, optionally to float, and run op ``name``."""
+                     floating: bool = False, tensor_only: bool = False) -> Any:
+        """Promote (self, other) to one dtype, optionally to float, and run op ``name``.
+
+        ``tensor_only``: ``other`` must be a Tensor (PyTorch takes no number there).
+        """
+        if tensor_only and not isinstance(other, TensorBase):
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
         a, b = prepare_binary(name, self, other)
+        if a.dtype.kind == "b" and name in _NO_BOOL:
+            raise NotImplementedError(f"{name}: not implemented for two bool operands")
         if floating and a.dtype.kind != "f":
             a, b = a.float(), b.float()
         if reverse:
@@ -75,13 +85,15 @@ class PointwiseMixin(TensorBase):
 
     def atan2(self, other: Any) -> Any:
         """The angle of the point (other, self): atan(self / other) in the right quadrant."""
-        return self._math_binary("atan2", other, floating=True)
+        return self._math_binary("atan2", other, floating=True, tensor_only=True)
 
     arctan2 = atan2
 
     def hypot(self, other: Any) -> Any:
-        """sqrt(self**2 + other**2), without overflow."""
-        return self._math_binary("hypot", other, floating=True)
+        """sqrt(self**2 + other**2), without overflow (not for two integer tensors)."""
+        if self.dtype.kind != "f" and getattr(other, "dtype", self.dtype).kind != "f":
+            raise NotImplementedError(f"hypot: not implemented for {self.dtype} tensors")
+        return self._math_binary("hypot", other, tensor_only=True)
 
     # ------------------------------------------------------------------ logs, powers, special
 
@@ -121,7 +133,7 @@ class PointwiseMixin(TensorBase):
 
     def absolute(self) -> Any:
         """|x| (``abs``)."""
-        return apply_op(OPS["abs"], self)
+        return self.abs()  # type: ignore[attr-defined]
 
     def copysign(self, other: Any) -> Any:
         """|self| with the sign of ``other`` (integers give float32)."""
@@ -129,11 +141,11 @@ class PointwiseMixin(TensorBase):
 
     def fmax(self, other: Any) -> Any:
         """Elementwise maximum that ignores nan where the other value is a number."""
-        return self._math_binary("fmax", other)
+        return self._math_binary("fmax", other, tensor_only=True)
 
     def fmin(self, other: Any) -> Any:
         """Elementwise minimum that ignores nan where the other value is a number."""
-        return self._math_binary("fmin", other)
+        return self._math_binary("fmin", other, tensor_only=True)
 
     # ------------------------------------------------------------------ rounding
 
@@ -157,9 +169,11 @@ class PointwiseMixin(TensorBase):
         return apply_op(OPS["frac"], self)
 
     def sign(self) -> Any:
-        """-1, 0 or 1 by the sign of x (bool tensors come back unchanged)."""
-        if self.dtype.kind != "f":
+        """-1, 0 or 1 by the sign of x; 0 for nan (bool tensors come back unchanged)."""
+        if self.dtype.kind == "b":
             return self.clone()
+        if self.dtype.kind != "f":
+            return self._wrap(np.sign(self._data))
         return apply_op(OPS["sign"], self)
 
     sgn = sign
