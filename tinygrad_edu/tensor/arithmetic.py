@@ -165,8 +165,8 @@ class ArithmeticMixin(TensorBase):
 
     def __invert__(self) -> Any:
         if self.dtype.kind not in "biu":
-            raise TypeError(f"~ (operator.invert) is only implemented on integer and bool "
-                            f"tensors, got {self.dtype}")
+            raise TypeError(f"~ (bitwise not; logical not for bool) is only implemented on "
+                            f"integer and bool tensors, got {self.dtype}")
         return self._wrap(~self._data)
 
     def _bitwise(self, name: str, other: Any) -> tuple[Any, Any]:
