@@ -14,7 +14,7 @@ Example:
 import importlib
 from typing import Any
 
-from . import cuda, data, nn, ops, optim, runtime, utils
+from . import cuda, data, nn, ops, optim, runtime, special, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
 from .dtypes import device, double, float32, float64, int32, int64, long
@@ -71,6 +71,7 @@ __all__ = [
     "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "save",
     "set_grad_enabled", "tensor", "utils", "ops", "runtime", "get_num_threads",
     "set_num_threads", "zeros", "zeros_like", *_function_names,
+    "special",  # issue 15 part A
 ]
 
 # issue 15 part 5 (devices): the probes tutorial code runs before choosing a device

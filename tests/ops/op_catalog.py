@@ -24,6 +24,7 @@ Adding an op: register it, then add a row to its family's module; the test files
 from __future__ import annotations
 
 from catalog import conv, dropout, elementwise, loss, matmul, movement, norm, pool, reduce, rnn
+from catalog import math as math_ops  # issue 15 part A
 from catalog.base import (
     GRAD,
     PARITY,
@@ -70,7 +71,8 @@ __all__ = [
 ]
 
 #: The family modules, in the order their rows appear in ``ROWS``.
-FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn)
+FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
+            math_ops)  # issue 15 part A: math
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]

@@ -235,6 +235,78 @@ CASES: dict[str, list[Maker]] = {
     ],
 }
 
+
+# ----------------------------------------------------------------------- issue 15 part A: math
+
+
+def _u(lo: float, hi: float) -> Callable[..., np.ndarray]:
+    return lambda r, *s: np.asarray(r.uniform(lo, hi, s))
+
+
+def _off_grid(step: float, scale: float = 3.0, margin: float = 0.05) -> Callable[..., np.ndarray]:
+    """Values at least ``margin`` from every multiple of ``step`` (the jumps of rounding)."""
+    def make(r: np.random.Generator, *shape: int) -> np.ndarray:
+        x = scale * n(r, *shape)
+        nearest = np.round(x / step) * step
+        d = x - nearest
+        return np.where(np.abs(d) < margin, nearest + np.where(d >= 0, 1, -1) * margin, x)
+
+    return make
+
+
+def _divisor(r: np.random.Generator, *shape: int) -> np.ndarray:
+    """+-0.5, +-1 or +-2: with a dividend off the 0.5-grid, x / y stays off whole numbers."""
+    return np.asarray(r.choice([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0], size=shape))
+
+
+_NONZERO = lambda r, *s: away(n(r, *s), 0.0, margin=0.3)  # noqa: E731
+_HALF_GRID = _off_grid(0.5)
+
+CASES.update({
+    "tan": _unary(_u(-1.2, 1.2)),
+    "asin": _unary(_u(-0.9, 0.9)),
+    "acos": _unary(_u(-0.9, 0.9)),
+    "atan": _unary(),
+    "sinh": _unary(),
+    "cosh": _unary(),
+    "asinh": _unary(),
+    "acosh": _unary(lambda r, *s: pos(r, *s) + 1.0),
+    "atanh": _unary(_u(-0.9, 0.9)),
+    "log1p": _unary(_u(-0.7, 3.0)),
+    "expm1": _unary(),
+    "log2": _unary(pos),
+    "log10": _unary(pos),
+    "exp2": _unary(),
+    "reciprocal": _unary(_NONZERO),
+    "rsqrt": _unary(pos),
+    "erf": _unary(),
+    "erfc": _unary(),
+    "erfinv": _unary(_u(-0.95, 0.95)),
+    "logit": _unary(_u(0.05, 0.95)) + [lambda r: case(away(r.uniform(0, 1, (3, 4)), 0.2, 0.8),
+                                                      eps=0.2)],
+    "floor": _unary(_off_grid(1.0)),
+    "ceil": _unary(_off_grid(1.0)),
+    "trunc": _unary(_off_grid(1.0)),
+    "frac": _unary(_off_grid(1.0)),
+    "round": _unary(_HALF_GRID) + [lambda r: case(_off_grid(0.05, 1.0, 0.01)(r, 3, 4),
+                                                  decimals=1)],
+    "sign": _unary(lambda r, *s: away(n(r, *s), 0.0)),
+    "floor_divide": _binary(y=_divisor, x=_HALF_GRID),
+    "trunc_divide": _binary(y=_divisor, x=_HALF_GRID),
+    "remainder": _binary(y=_divisor, x=_HALF_GRID),
+    "fmod": _binary(y=_divisor, x=_HALF_GRID),
+    "atan2": _binary(y=_NONZERO),
+    "hypot": _binary(y=_NONZERO),
+    "xlogy": _binary(y=pos),
+    "copysign": _binary(y=_NONZERO, x=_NONZERO),
+    "fmax": [lambda r: _distinct_pair(r, (3, 4), (3, 4)),
+             lambda r: _distinct_pair(r, (2, 1, 3), (4, 1))],
+    "fmin": [lambda r: _distinct_pair(r, (3, 4), (3, 4)),
+             lambda r: _distinct_pair(r, (2, 1, 3), (4, 1))],
+    "lerp": [lambda r: case(n(r, 3, 4), n(r, 3, 4), r.uniform(-0.5, 1.5, (3, 4))),
+             lambda r: case(n(r, 2, 1, 3), n(r, 4, 1), r.uniform(0, 1, (1, 3)))],
+})
+
 #: Float inputs that get no gradient by design: (op, input index).
 NOT_DIFFERENTIABLE_INPUTS = {("nll_loss", 2)}  # class weights, as in PyTorch
 

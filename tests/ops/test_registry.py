@@ -143,6 +143,8 @@ ENTRY_POINTS: dict[str, tuple[str, ...]] = {
     "index_put": ("Tensor.__setitem__",), "nll_loss": ("F.nll_loss",),
     "take_along_dim": ("Tensor.take_along_dim", "tg.take_along_dim", "Tensor.gather",
                        "tg.gather"),
+    # issue 15 part A
+    "trunc_divide": ("Tensor.div",),
 }
 #: ops known to lack a public entry point (none today), as name -> reason
 MISSING_ENTRY_POINT: dict[str, str] = {}

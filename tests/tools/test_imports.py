@@ -26,6 +26,7 @@ LAYERS = {
     "nn": 4, "optim": 4, "data": 4, "serialization": 4, "cuda": 4,
     "train": 5, "viz": 5, "classic": 5, "testing": 5, "models": 5, "utils": 5, "coverage": 5,
     "device": 0, "accelerator": 4, "backends": 4,
+    "special": 4,
     ROOT: 6,  # the package itself: importing it imports everything
 }
 

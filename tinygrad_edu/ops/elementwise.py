@@ -218,7 +218,8 @@ register_op("sqrt", sqrt_forward, sqrt_backward)
 
 def sin_forward(x: Array) -> tuple[Array, XCache]:
     """out = sin(x). Backward: dx = dout * cos(x)."""
-    return np.sin(x), XCache(x)
+    with np.errstate(invalid="ignore"):  # sin(inf) is nan, as in PyTorch
+        return np.sin(x), XCache(x)
 
 
 def sin_backward(dout: Array, cache: XCache) -> tuple[Array]:
@@ -231,7 +232,8 @@ register_op("sin", sin_forward, sin_backward)
 
 def cos_forward(x: Array) -> tuple[Array, XCache]:
     """out = cos(x). Backward: dx = -dout * sin(x)."""
-    return np.cos(x), XCache(x)
+    with np.errstate(invalid="ignore"):  # cos(inf) is nan
+        return np.cos(x), XCache(x)
 
 
 def cos_backward(dout: Array, cache: XCache) -> tuple[Array]:

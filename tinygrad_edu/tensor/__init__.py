@@ -2,8 +2,10 @@
 
 Reading order: ``base.py`` (the fields), ``core.py`` (the class: grad, backward, detach, hooks,
 versions), then one module per method family (``convert``, ``arithmetic``, ``reduce``,
-``shape``, ``inplace``, ``devices``), ``printing``, and the ``torch.*``-style functions:
-``creation`` (``tg.zeros``, ``tg.randn``, ...) and ``functions`` (``tg.cat``, ``tg.where``, ...).
+``shape``, ``inplace``, ``devices``; more elementwise math in ``pointwise``, comparisons and
+bit logic in ``compare``, their in-place ``_`` versions in ``inplace_math``), ``printing``, and
+the ``torch.*``-style functions: ``creation`` (``tg.zeros``, ``tg.randn``, ...) and
+``functions`` (``tg.cat``, ``tg.where``, ...).
 """
 
 from .convert import as_array, as_tensor_like

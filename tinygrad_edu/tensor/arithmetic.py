@@ -85,10 +85,19 @@ class ArithmeticMixin(TensorBase):
     def __radd__(self, other: Any) -> Any:
         return self._binary("add", other, reverse=True)
 
+    def _no_bool_sub(self, other: Any) -> None:
+        """PyTorch refuses ``-`` when either side is bool (to invert a mask use ``~``)."""
+        if self.dtype.kind == "b" or isinstance(other, bool | np.bool_) or (
+                isinstance(other, TensorBase) and other.dtype.kind == "b"):
+            raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not "
+                               "supported; to invert a mask use `~` or logical_not()")
+
     def __sub__(self, other: Any) -> Any:
+        self._no_bool_sub(other)
         return self._binary("sub", other)
 
     def __rsub__(self, other: Any) -> Any:
+        self._no_bool_sub(other)
         return self._binary("sub", other, reverse=True)
 
     def __mul__(self, other: Any) -> Any:
@@ -103,10 +112,20 @@ class ArithmeticMixin(TensorBase):
     def __rtruediv__(self, other: Any) -> Any:
         return _true_div(as_tensor_like(other, self), self)
 
+    def _no_bool_pow(self, other: Any) -> None:
+        """PyTorch has no ``bool ** bool`` for a bool tensor exponent (``b ** True`` works)."""
+        if self.dtype.kind == "b" and (isinstance(other, bool | np.bool_) or (
+                isinstance(other, TensorBase) and other.dtype.kind == "b")):
+            raise NotImplementedError("pow: not implemented for a bool base with a bool "
+                                      "tensor exponent; convert one to int or float")
+
     def __pow__(self, other: Any) -> Any:
+        if isinstance(other, TensorBase):
+            self._no_bool_pow(other)
         return self._binary("pow", other)
 
     def __rpow__(self, other: Any) -> Any:
+        self._no_bool_pow(other)
         return self._binary("pow", other, reverse=True)
 
     def __matmul__(self, other: Any) -> Any:
@@ -122,7 +141,7 @@ class ArithmeticMixin(TensorBase):
         return self
 
     def __abs__(self) -> Any:
-        return apply_op(OPS["abs"], self)
+        return self.abs()
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         return self._binary("eq", other)
@@ -145,8 +164,9 @@ class ArithmeticMixin(TensorBase):
     __hash__ = object.__hash__  # == is elementwise, so hashing goes by identity
 
     def __invert__(self) -> Any:
-        if self.dtype.kind != "b":
-            raise TypeError(f"~ (logical not) expects a bool tensor, got {self.dtype}")
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~ (bitwise not; logical not for bool) is only implemented on "
+                            f"integer and bool tensors, got {self.dtype}")
         return self._wrap(~self._data)
 
     def _bitwise(self, name: str, other: Any) -> tuple[Any, Any]:
@@ -169,21 +189,40 @@ class ArithmeticMixin(TensorBase):
         a, b = self._bitwise("^ (bitwise xor)", other)
         return self._wrap(a ^ b)
 
-    def add(self, other: Any, alpha: float = 1) -> Any:
-        """self + alpha * other."""
-        return self + (other * alpha if alpha != 1 else other)
+    def _scaled(self, name: str, other: Any, alpha: Any) -> Any:
+        """alpha * other for add/sub (a float alpha with integer tensors is an error)."""
+        if alpha == 1:
+            return other
+        if isinstance(alpha, float) and self.dtype.kind in "biu" and (
+                not isinstance(other, TensorBase) or other.dtype.kind in "biu"):
+            raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not "
+                               f"be a floating point number, got {alpha}")
+        return other * alpha
 
-    def sub(self, other: Any, alpha: float = 1) -> Any:
+    def add(self, other: Any, alpha: Any = 1) -> Any:
+        """self + alpha * other."""
+        return self + self._scaled("add", other, alpha)
+
+    def sub(self, other: Any, alpha: Any = 1) -> Any:
         """self - alpha * other."""
-        return self - (other * alpha if alpha != 1 else other)
+        return self - self._scaled("sub", other, alpha)
 
     def mul(self, other: Any) -> Any:
         """self * other."""
         return self * other
 
-    def div(self, other: Any) -> Any:
-        """self / other (true division)."""
-        return self / other
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Any:
+        """self / other: true division, or rounded toward minus infinity
+        (``rounding_mode='floor'``, Python's ``//``) or toward zero (``'trunc'``)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "floor":
+            return self.floor_divide(other)  # type: ignore[attr-defined]
+        if rounding_mode == "trunc":
+            a, b = prepare_binary("div", self, other)
+            return apply_op(OPS["trunc_divide"], a, b)
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                         f"but found {rounding_mode!r}")
 
     def pow(self, exponent: Any) -> Any:
         """self ** exponent."""
@@ -244,7 +283,9 @@ class ArithmeticMixin(TensorBase):
         return apply_op(OPS["relu"], self)
 
     def abs(self) -> Any:
-        """|x|."""
+        """|x| (not for bool tensors, as in PyTorch)."""
+        if self.dtype.kind == "b":
+            raise NotImplementedError("abs: not implemented for bool tensors")
         return apply_op(OPS["abs"], self)
 
     def neg(self) -> Any:
@@ -254,11 +295,15 @@ class ArithmeticMixin(TensorBase):
     def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
         """Limit values to [min, max]; either bound may be None."""
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):
+            # PyTorch's rule: x keeps its gradient where min <= x <= max (ties included), a
+            # bound gets it where it was picked; min > max gives max everywhere
             out = self
             if min is not None:
-                out = out.maximum(min)
+                lo = as_tensor_like(min, self)
+                out = where(out < lo, lo, out)
             if max is not None:
-                out = out.minimum(max)
+                hi = as_tensor_like(max, self)
+                out = where(out > hi, hi, out)
             return out
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")

@@ -8,6 +8,8 @@ mixin per family, each a thin call of a registered op (``tinygrad_edu/ops/``):
 
 - ``convert.py``: dtypes, ``to``, ``numpy``, ``item``;
 - ``arithmetic.py``: operators and elementwise math;
+- ``pointwise.py``, ``compare.py``, ``inplace_math.py``: more elementwise math (trigonometry,
+  rounding, ``//`` and ``%``), comparisons and bit logic, and their in-place ``_`` versions;
 - ``reduce.py``: sums, maxima, mean/var/std, softmax;
 - ``shape.py``: reshape, permute, expand, indexing;
 - ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends;
@@ -31,9 +33,12 @@ from ..checks import dim_index
 from ..unsupported import missing_attribute
 from .arithmetic import ArithmeticMixin
 from .base import TensorBase
+from .compare import CompareMixin
 from .convert import ConversionMixin, as_array
 from .devices import DeviceMixin
 from .inplace import InPlaceMixin
+from .inplace_math import InPlaceMathMixin
+from .pointwise import PointwiseMixin
 from .printing import tensor_repr
 from .reduce import ReduceMixin
 from .shape import ShapeMixin
@@ -41,8 +46,8 @@ from .shape import ShapeMixin
 Array = NDArray[Any]
 
 
-class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin, DeviceMixin,
-             TensorBase):
+class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, ReduceMixin,
+             ShapeMixin, InPlaceMathMixin, InPlaceMixin, DeviceMixin, TensorBase):
     """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
 
     Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing

@@ -291,6 +291,30 @@ def _lstm(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     return torch.stack([*states, c])
 
 
+# ----------------------------------------------------------------------------- math (issue 15 A)
+
+def _div_mode(mode: str) -> TorchRef:
+    return TorchRef(lambda torch, xs, s: torch.div(xs[0], xs[1], rounding_mode=mode),
+                    f"`torch.div(x, y, rounding_mode='{mode}')` (zero gradients)")
+
+
+_MATH_OPS: dict[str, TorchRef] = {
+    **{n: _torch_fn(n) for n in ("tan", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+                                 "acosh", "atanh", "log1p", "expm1", "log2", "log10", "exp2",
+                                 "reciprocal", "rsqrt", "erf", "erfc", "erfinv", "floor",
+                                 "ceil", "trunc", "sign", "frac")},
+    **{n: _torch_fn(n, "x, y") for n in ("atan2", "hypot", "xlogy", "copysign", "fmax",
+                                         "fmin", "remainder", "fmod")},
+    "round": TorchRef(lambda torch, xs, s: torch.round(xs[0], decimals=s.get("decimals", 0)),
+                      "`torch.round(x, decimals=decimals)`"),
+    "logit": TorchRef(lambda torch, xs, s: torch.logit(xs[0], eps=s.get("eps")),
+                      "`torch.logit(x, eps)`"),
+    "floor_divide": _div_mode("floor"),
+    "trunc_divide": _div_mode("trunc"),
+    "lerp": _torch_fn("lerp", "start, end, weight"),
+}
+
+
 # ----------------------------------------------------------------------------- the table
 
 TORCH_OPS: dict[str, TorchRef] = {
@@ -374,5 +398,7 @@ TORCH_OPS: dict[str, TorchRef] = {
                             "0 with reverse), the T states h then the last cell state c stacked "
                             "to (T + 1, N, H)"),
     "gru": _sequence("gru"),
+    # math.py (issue 15 part A)
+    **_MATH_OPS,
 }
 """Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""

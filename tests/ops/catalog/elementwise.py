@@ -107,7 +107,7 @@ def _clamp_tensor_make(rng: np.random.Generator, shape: tuple[int, ...]) -> Samp
 
 
 add(row("clamp", lambda x, lo, hi: x.clamp(lo, hi), None, shapes(0, 3), _clamp_tensor_make,
-        covers=("maximum", "minimum"), variant="tensor_bounds"))
+        covers=("where", "lt", "gt"), variant="tensor_bounds"))
 
 # --- maximum / minimum / max(other)
 add(picked("maximum", lambda x, y: x.maximum(y), variant="broadcast"))
