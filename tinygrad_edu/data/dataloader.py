@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..random import Generator, numpy_rng
+from .. import random_dist
+from ..random import Generator, get_generator
 from ..tensor import Tensor
 from .dataset import Dataset, Subset, TensorDataset
 
@@ -171,15 +172,31 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _order(self, draw: bool = True) -> Indices:
-        """The sample order of one pass (a random permutation is drawn only with ``draw``)."""
+        """The sample order of one pass (a random permutation is drawn only with ``draw``).
+
+        Shuffling follows PyTorch's ``RandomSampler``: with the loader's own generator, a
+        ``randperm`` from it; without one, a seed drawn from the global generator (an int64
+        ``random_()``) seeds a fresh generator for the ``randperm``.
+        """
         if self.sampler is not None:
             return np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
         n = len(self.dataset)  # type: ignore[arg-type]
-        if self.shuffle and draw:
-            return numpy_rng(self.generator).permutation(n).astype(np.int64)
-        return np.arange(n, dtype=np.int64)
+        if not (self.shuffle and draw):
+            return np.arange(n, dtype=np.int64)
+        gen = self.generator
+        if gen is None:
+            seed = random_dist.random_bits(get_generator(None), (), np.int64)
+            gen = Generator().manual_seed(int(seed))
+        return random_dist.permutation(gen, n)
 
     def __iter__(self) -> Iterator[Any]:
+        """A pass over the data. Like PyTorch's loader iterator it first draws a base seed (an
+        int64 from the loader's generator, PyTorch's seed for worker processes) so that the
+        random stream advances exactly as PyTorch's; the order is drawn at the first batch."""
+        random_dist.random_bits(get_generator(self.generator, "DataLoader"), (), np.int64)
+        return self._batches()
+
+    def _batches(self) -> Iterator[Any]:
         order = self._order()
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         source = _array_source(self.dataset) if self.collate_fn is default_collate else None

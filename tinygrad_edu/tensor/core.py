@@ -33,12 +33,14 @@ from .convert import ConversionMixin, as_array
 from .inplace import InPlaceMixin
 from .printing import tensor_repr
 from .reduce import ReduceMixin
+from .sampling import SamplingMixin
 from .shape import ShapeMixin
 
 Array = NDArray[Any]
 
 
-class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin, TensorBase):
+class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin, SamplingMixin,
+             TensorBase):
     """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
 
     Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing
