@@ -200,12 +200,22 @@ class DataLoader:
         order = self._order()
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         source = _array_source(self.dataset) if self.collate_fn is default_collate else None
-        for start in range(0, stop, self.batch_size):
+        starts = range(0, stop, self.batch_size)
+        # PyTorch's RandomSampler draws one more (unused) randperm once its order runs out:
+        # with the loader's own generator that moves the stream, so we draw it too, at the
+        # same moment (before a last partial batch, else when the pass ends)
+        tail = self.shuffle and self.sampler is None and self.generator is not None
+        early = tail and not self.drop_last and len(order) % self.batch_size != 0
+        for start in starts:
+            if early and start == starts[-1]:
+                random_dist.permutation(self.generator, len(order))
             indices = order[start:start + self.batch_size]
             if source is None:
                 yield self.collate_fn([self.dataset[int(i)] for i in indices])
             else:
                 yield _gather(source, indices)
+        if tail and not early:
+            random_dist.permutation(self.generator, len(order))  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return (f"DataLoader(dataset={type(self.dataset).__name__} of "

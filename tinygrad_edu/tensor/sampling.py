@@ -19,7 +19,15 @@ from .base import TensorBase
 
 
 def _fill(t: Any, name: str, values: Any) -> Any:
-    return t._inplace(name, lambda old: old._wrap(np.asarray(values).astype(t.dtype)))
+    """Write ``values`` (drawn in order) into ``t`` in its memory order, as PyTorch's kernels do
+    (they walk a transposed view along memory, not along its logical index)."""
+    values = np.asarray(values).astype(t.dtype)
+    strides = t._data.strides
+    if not t._data.flags.c_contiguous and values.ndim > 1:
+        axes = sorted(range(values.ndim), key=lambda d: -abs(strides[d]))
+        shape = tuple(values.shape[d] for d in axes)
+        values = values.reshape(shape).transpose(np.argsort(axes))
+    return t._inplace(name, lambda old: old._wrap(np.array(values, order="C")))
 
 
 def _float_only(t: Any, name: str) -> None:
