@@ -49,7 +49,7 @@ def same_state() -> None:
 # -- rand, randn, randint, randperm --------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("ours_dt,torch_dt", FLOATS)
+@pytest.mark.parametrize(("ours_dt", "torch_dt"), FLOATS)
 def test_rand_and_randn_every_size_in_sequence(seed, ours_dt, torch_dt):
     seed_both(seed)
     for n in SIZES:
@@ -118,7 +118,7 @@ def test_like_variants():
 
 # -- in-place fills ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("ours_dt,torch_dt", FLOATS)
+@pytest.mark.parametrize(("ours_dt", "torch_dt"), FLOATS)
 @pytest.mark.parametrize("n", [3, 15, 16, 17, 40, 999])
 def test_normal_uniform_exponential_random_in_place(ours_dt, torch_dt, n):
     seed_both(n)
@@ -155,7 +155,7 @@ def test_normal_on_a_transposed_view_uses_the_one_at_a_time_path():
 
 # -- torch.normal forms --------------------------------------------------------------------
 
-@pytest.mark.parametrize("ours_dt,torch_dt", FLOATS)
+@pytest.mark.parametrize(("ours_dt", "torch_dt"), FLOATS)
 def test_torch_normal_forms(ours_dt, torch_dt):
     seed_both(8)
     m = np.linspace(-2, 2, 20).reshape(4, 5)
@@ -175,7 +175,7 @@ def test_torch_normal_forms(ours_dt, torch_dt):
 
 # -- bernoulli and multinomial -------------------------------------------------------------
 
-@pytest.mark.parametrize("ours_dt,torch_dt", FLOATS)
+@pytest.mark.parametrize(("ours_dt", "torch_dt"), FLOATS)
 @pytest.mark.parametrize("n", [5, 16, 1000, 5000])
 def test_bernoulli_forms(ours_dt, torch_dt, n):
     seed_both(n)
@@ -192,7 +192,7 @@ def test_bernoulli_forms(ours_dt, torch_dt, n):
     same_state()
 
 
-@pytest.mark.parametrize("ours_dt,torch_dt", FLOATS)
+@pytest.mark.parametrize(("ours_dt", "torch_dt"), FLOATS)
 def test_multinomial(ours_dt, torch_dt):
     seed_both(4)
     w = np.random.default_rng(0).random((3, 12))
@@ -246,7 +246,8 @@ def test_initial_seed_and_fresh_generators():
 
 def test_seed_is_random_and_reported():
     a = tg.seed()
-    assert tg.initial_seed() == a and 0 <= a < 2**53
+    assert tg.initial_seed() == a
+    assert 0 <= a < 2**53
     b = tg.seed()
     assert a != b
 
@@ -364,7 +365,7 @@ def _batches_torch(loader):
 
 
 @pytest.mark.parametrize("own_generator", [False, True])
-@pytest.mark.parametrize("n,drop_last", [(23, False), (20, False), (23, True), (20, True)])
+@pytest.mark.parametrize(("n", "drop_last"), [(23, False), (20, False), (23, True), (20, True)])
 def test_dataloader_shuffle_matches_torch(own_generator, n, drop_last):
     seed_both(0)
     x = np.arange(n, dtype=np.float32)
