@@ -115,7 +115,7 @@ class Generator:
     def random32(self, n: int) -> U64:
         """The next ``n`` 32-bit words of the stream (as uint64, ready for arithmetic)."""
         self._fresh = self._fresh and n == 0
-        return self._bits.random_raw(n).astype(np.uint64)
+        return self._bits.random_raw(n).astype(np.uint64, copy=False)
 
     def random64(self, n: int) -> U64:
         """The next ``n`` 64-bit draws, each two words: (first << 32) | second."""

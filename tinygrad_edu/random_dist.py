@@ -10,9 +10,9 @@ what makes ``manual_seed(0); randn(3)`` print the same digits here and in PyTorc
   ``x * (b - a) + a`` fused, in the tensor's precision.
 * normal: tensors of 16 or more elements fill with uniforms, then Box-Muller on each block
   of 16 (the first 8 uniforms give the radii, the last 8 the angles); a ragged tail redraws
-  16 fresh uniforms for the last 16 places. float32 blocks use the vectorised polynomial
-  ``log``/``sin``/``cos`` PyTorch's AVX2 kernel uses (cephes, in float32); float64 blocks the
-  C library's. Smaller tensors draw pairs from two float64 uniforms, one normal at a time,
+  16 fresh uniforms for the last 16 places. float32 blocks use the polynomial ``log``/``sin``/
+  ``cos`` of PyTorch's AVX2 kernel (cephes, in float32, ``kernels/rng.py``); float64 blocks
+  the C library's. Smaller tensors draw pairs from two float64 uniforms, one normal at a time,
   caching the second of each pair in the generator.
 * integers in [low, high): ``word % (high - low) + low``, a 64-bit draw when the range needs it.
 * bernoulli(p): a uniform < p; exponential(l): -log(1 - u) / l from a float64 uniform.
@@ -65,65 +65,18 @@ def uniform(gen: Generator, shape: tuple[int, ...], dtype: Any, low: float = 0.0
 
 # -- normal -------------------------------------------------------------------------------
 
-def _fma32(a: Array, b: Any, c: Any) -> Array:
-    """a * b + c in float32 with one rounding (the product of two float32 is exact in float64)."""
-    return (a.astype(np.float64) * np.float64(b) + np.float64(c)).astype(f32)
+def _box_muller_f32(data: Array, mean: float, std: float) -> None:
+    """PyTorch's AVX2 ``normal_fill_16`` on float32 blocks of 16, in place.
 
-
-def _log32(x: Array) -> Array:
-    """Natural log in float32, the cephes polynomial of PyTorch's ``log256_ps``.
-
-    x = m * 2**e with m in [sqrt(1/2), sqrt(2)); log x = e log 2 + log m, where log m comes
-    from a degree-9 polynomial in (m - 1) and log 2 is split in two parts for accuracy.
+    The radii need log(1 - u) of the first 8 of each block: 1 - u is split into mantissa and
+    exponent with integer operations on its bits (as the vector code does), the polynomials
+    run in a Numba loop (``kernels/rng.py``).
     """
-    bits = np.maximum(x, f32(1.1754944e-38)).view(np.int32)
-    e = ((bits >> 23) - 127).astype(f32) + f32(1)
-    m = ((bits & ~0x7F800000) | 0x3F000000).view(f32)  # the mantissa in [0.5, 1)
-    small = m < f32(0.707106781186547524)
-    e = e - small.astype(f32)
-    t = m - f32(1) + np.where(small, m, f32(0))  # m - 1, or 2m - 1 for the small ones
-    z = t * t
-    y = np.full_like(t, f32(7.0376836292e-2))
-    for coeff in (-1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
-                  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1):
-        y = _fma32(y, t, f32(coeff))
-    y = _fma32(y * t, z, e * f32(-2.12194440e-4))
-    y = y - z * f32(0.5)
-    return _fma32(e, f32(0.693359375), t + y)
-
-
-def _sincos32(x: Array) -> tuple[Array, Array]:
-    """(sin x, cos x) in float32 for x >= 0, the cephes polynomials of ``sincos256_ps``.
-
-    Reduce x by multiples of pi/4 (pi/4 split in three parts), then a sine and a cosine
-    polynomial on [-pi/4, pi/4]; the octant picks which polynomial and which sign.
-    """
-    j = (x * f32(1.27323954473516)).astype(np.int32)  # x / (pi/4), truncated
-    j = (j + 1) & ~1
-    y = j.astype(f32)
-    for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
-        x = _fma32(y, f32(part), x)
-    z = x * x
-    cos_poly = _fma32(np.full_like(z, f32(2.443315711809948e-5)), z, f32(-1.388731625493765e-3))
-    cos_poly = _fma32(cos_poly, z, f32(4.166664568298827e-2))
-    cos_poly = _fma32(cos_poly * z, z, -(z * f32(0.5))) + f32(1)
-    sin_poly = _fma32(np.full_like(z, f32(-1.9515295891e-4)), z, f32(8.3321608736e-3))
-    sin_poly = _fma32(sin_poly, z, f32(-1.6666654611e-1))
-    sin_poly = _fma32(sin_poly * z, x, x)
-    swap = (j & 2) != 0
-    sin = np.where(swap, cos_poly, sin_poly)
-    cos = np.where(swap, sin_poly, cos_poly)
-    sin = np.where((j & 4) != 0, -sin, sin)
-    cos = np.where(((j - 2) & 4) == 0, -cos, cos)
-    return sin, cos
-
-
-def _box_muller_blocks32(data: Array, mean: float, std: float) -> Array:
-    """PyTorch's AVX2 ``normal_fill_16`` on float32 blocks of 16 (rows of ``data``)."""
-    radius = np.sqrt(f32(-2) * _log32(f32(1) - data[:, :8]))
-    sin, cos = _sincos32(f32(2 * np.pi) * data[:, 8:])
-    out = np.concatenate([radius * cos, radius * sin], axis=1)
-    return _fma32(out, f32(std), f32(mean))
+    first = data.reshape(-1, 16)[:, :8].reshape(-1)
+    bits = (f32(1) - first).view(np.int32)
+    expo = ((bits >> 23) - 127).astype(f32) + f32(1)
+    mant = ((bits & ~0x7F800000) | 0x3F000000).view(f32)  # in [0.5, 1)
+    kernels.box_muller_16_f32(data, mant, expo, f32(mean), f32(std))
 
 
 def _fill_blocks(gen: Generator, n: int, dtype: np.dtype[Any], mean: float, std: float
@@ -134,9 +87,10 @@ def _fill_blocks(gen: Generator, n: int, dtype: np.dtype[Any], mean: float, std:
         tail = unit_uniform(gen, 16, dtype)
     full = n - n % 16
     if dtype == np.float32:
-        data[:full] = _box_muller_blocks32(data[:full].reshape(-1, 16), mean, std).reshape(-1)
+        _box_muller_f32(data[:full], mean, std)
         if n % 16:
-            data[n - 16:] = _box_muller_blocks32(tail.reshape(1, 16), mean, std).reshape(-1)
+            _box_muller_f32(tail, mean, std)
+            data[n - 16:] = tail
     else:
         kernels.box_muller_16(data[:full], float(mean), float(std))
         if n % 16:
