@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -82,9 +84,9 @@ class Generator:
         self.manual_seed(DEFAULT_SEED)
 
     @property
-    def device(self) -> str:
+    def device(self) -> dtypes.device:
         """Where the generator lives: always the CPU here."""
-        return "cpu"
+        return dtypes.device("cpu")
 
     def manual_seed(self, seed: int) -> Generator:
         """Reset the stream to a fixed seed; returns the generator.
@@ -180,6 +182,17 @@ def seed() -> int:
 def initial_seed() -> int:
     """The seed of the global generator."""
     return default_generator.initial_seed()
+
+
+@contextmanager
+def fork_rng(devices: Any = None, enabled: bool = True, **_: Any) -> Iterator[None]:
+    """Run a block with the global generator's state restored afterwards (``torch.random``)."""
+    state = default_generator.get_state() if enabled else None
+    try:
+        yield
+    finally:
+        if state is not None:
+            default_generator.set_state(state)
 
 
 def get_generator(generator: Generator | None = None, name: str = "random") -> Generator:
