@@ -351,6 +351,7 @@ def _same_parameters(ours, theirs) -> None:
 @pytest.mark.parametrize("make", [
     lambda m: m.Linear(3, 2), lambda m: m.Linear(40, 17, bias=False),
     lambda m: m.Conv2d(3, 8, 3), lambda m: m.Conv2d(2, 4, (3, 5), bias=False),
+    lambda m: m.Conv2d(4, 6, 3, groups=2), lambda m: m.ConvTranspose2d(3, 5, 2, stride=2),
     lambda m: m.Embedding(10, 4), lambda m: m.BatchNorm2d(5), lambda m: m.BatchNorm1d(3),
     lambda m: m.RNN(4, 6), lambda m: m.LSTM(3, 5, num_layers=2),
     lambda m: m.GRU(3, 4, bidirectional=True), lambda m: m.LSTMCell(3, 4),
