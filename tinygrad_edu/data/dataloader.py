@@ -124,7 +124,8 @@ class DataLoader:
         drop_last: drop the last batch when it is smaller than ``batch_size``.
         generator: the random generator for shuffling (the global one, seeded by
             ``tg.manual_seed``, when None). Give the loader its own to make the order
-            independent of everything else that draws random numbers.
+            independent of everything else that draws random numbers. Either way the
+            order, and the draws each pass makes, are PyTorch's for the same seed.
 
     Attributes:
         dataset, batch_size, shuffle, drop_last, generator, collate_fn: as given.
