@@ -170,7 +170,12 @@ default_generator = Generator()
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the global generator so that random tensors and dropout masks repeat."""
+    """Seed the global generator so that random tensors and dropout masks repeat.
+
+    Like ``torch.manual_seed``, a float seed counts as its integer part (``int(seed)``).
+    """
+    if isinstance(seed, float | np.floating):
+        seed = int(seed)
     return default_generator.manual_seed(seed)
 
 

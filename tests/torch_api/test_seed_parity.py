@@ -249,7 +249,39 @@ def test_generator_device_and_bad_generators():
     with pytest.raises(TypeError, match="generator"):
         tg.rand(2, generator="not a generator")
     with pytest.raises(TypeError, match="seed"):
-        tg.manual_seed(1.5)
+        tg.Generator().manual_seed(1.5)
+    with pytest.raises(TypeError, match="seed"):
+        tg.manual_seed("a")
+    tg.manual_seed(7.9)  # torch.manual_seed takes int(seed)
+    torch.manual_seed(7.9)
+    same_state()
+
+
+@pytest.mark.parametrize(("ours", "theirs", "error"), [
+    (lambda: tg.rand(3, dtype=tg.int64), lambda: torch.rand(3, dtype=torch.int64),
+     NotImplementedError),
+    (lambda: tg.zeros(3, dtype=tg.int64).normal_(), lambda: torch.zeros(3, dtype=torch.int64)
+     .normal_(), NotImplementedError),
+    (lambda: tg.zeros(3).uniform_(2, 1), lambda: torch.zeros(3).uniform_(2, 1), RuntimeError),
+    (lambda: tg.zeros(3).normal_(0, -1), lambda: torch.zeros(3).normal_(0, -1), RuntimeError),
+    (lambda: tg.zeros(3).bernoulli_(1.5), lambda: torch.zeros(3).bernoulli_(1.5), RuntimeError),
+    (lambda: tg.bernoulli(tg.tensor([1.5])), lambda: torch.bernoulli(torch.tensor([1.5])),
+     RuntimeError),
+    (lambda: tg.randint(5, 5, (2,)), lambda: torch.randint(5, 5, (2,)), RuntimeError),
+    (lambda: tg.randperm(-1), lambda: torch.randperm(-1), RuntimeError),
+    (lambda: tg.zeros(3).exponential_(0), lambda: torch.zeros(3).exponential_(0), RuntimeError),
+    (lambda: tg.normal(tg.zeros(2), -1.0), lambda: torch.normal(torch.zeros(2), -1.0),
+     RuntimeError),
+    (lambda: tg.normal(tg.zeros(2), -tg.ones(2)), lambda: torch.normal(torch.zeros(2),
+                                                                       -torch.ones(2)),
+     RuntimeError),
+    (lambda: tg.zeros(3).random_(5, 2), lambda: torch.zeros(3).random_(5, 2), RuntimeError),
+])
+def test_bad_arguments_raise_like_torch(ours, theirs, error):
+    with pytest.raises(error):
+        theirs()
+    with pytest.raises(error):
+        ours()
 
 
 def test_fork_rng_restores_the_stream():

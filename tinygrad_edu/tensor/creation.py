@@ -120,8 +120,9 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 
 def _random_dtype(dtype: Any, name: str) -> np.dtype[Any]:
     dt = dtypes.to_dtype(dtype or "float32", name)
-    if dt.kind != "f":
-        raise RuntimeError(f"{name}: expected a floating dtype (float32 or float64), got {dt}")
+    if dt.kind != "f":  # NotImplementedError is a RuntimeError, as PyTorch raises it
+        raise NotImplementedError(f"{name}: not implemented for {dt}; expected a floating "
+                                  "dtype (float32 or float64)")
     return dt
 
 

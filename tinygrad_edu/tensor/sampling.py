@@ -31,8 +31,9 @@ def _fill(t: Any, name: str, values: Any) -> Any:
 
 
 def _float_only(t: Any, name: str) -> None:
-    if t.dtype.kind != "f":
-        raise RuntimeError(f"{name}: expected a floating point tensor, got {t.dtype}")
+    if t.dtype.kind != "f":  # NotImplementedError is a RuntimeError, as PyTorch raises it
+        raise NotImplementedError(f"{name}: not implemented for {t.dtype}; expected a "
+                                  "floating point tensor")
 
 
 class SamplingMixin(TensorBase):
