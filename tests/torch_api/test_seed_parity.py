@@ -364,6 +364,21 @@ def test_init_functions(shape):
         same_state()
 
 
+def test_init_functions_on_parameters():
+    seed_both(1)
+    for fill in (lambda i, t: i.trunc_normal_(t, std=0.02),
+                 lambda i, t: i.trunc_normal_(t, a=-0.1, b=0.1),
+                 lambda i, t: i.xavier_uniform_(t), lambda i, t: i.kaiming_normal_(t)):
+        ours = nn.Parameter(tg.zeros(6, 5))
+        theirs = torch.nn.Parameter(torch.zeros(6, 5))
+        same(fill(nn.init, ours), fill(torch.nn.init, theirs))
+        assert ours.requires_grad
+    ours = nn.init.orthogonal_(nn.Parameter(tg.zeros(3, 4)))
+    theirs = torch.nn.init.orthogonal_(torch.nn.Parameter(torch.zeros(3, 4)))
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=2e-6)
+    same_state()
+
+
 def test_orthogonal_init_to_rounding():
     seed_both(0)
     for shape in [(4, 4), (3, 6), (6, 3), (2, 3, 2)]:

@@ -181,7 +181,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 def _redraw_outside(tensor: Tensor, draw: Tensor, mean: float, std: float, a: float, b: float,
                     generator: Generator | None) -> np.ndarray:
     lo, hi = tensor.dtype.type(a), tensor.dtype.type(b)  # the bounds in the tensor's dtype
-    values = tensor.normal_(mean, std, generator=generator).numpy().copy()
+    values = tensor.normal_(mean, std, generator=generator).detach().numpy().copy()
     while True:
         outside = (values < lo) | (values > hi)
         if not outside.any():
@@ -201,7 +201,7 @@ def _rejection(tensor: Tensor, draw: Tensor, mean: float, std: float, a: float, 
     def rejected(x: np.ndarray) -> np.ndarray:
         return np.log(draw.uniform_(generator=generator).numpy()) > log_ratio(x)
 
-    values = tensor.uniform_(a, b, generator=generator).numpy().copy()
+    values = tensor.uniform_(a, b, generator=generator).detach().numpy().copy()
     pending = rejected(values)
     while pending.any():
         candidates = draw.uniform_(a, b, generator=generator).numpy().copy()
