@@ -193,6 +193,30 @@ def exponential(gen: Generator, shape: tuple[int, ...], dtype: Any, lambd: float
         .reshape(shape)
 
 
+def cauchy(gen: Generator, shape: tuple[int, ...], dtype: Any, median: float, sigma: float
+           ) -> Array:
+    """Cauchy(median, sigma): median + sigma * tan(pi (u - 1/2)), u a float64 uniform."""
+    dt = _float_dtype(dtype, "cauchy_")
+    n = int(np.prod(shape, dtype=np.int64))
+    u = unit_uniform(gen, n, np.float64)
+    return kernels.cauchy(u, float(median), float(sigma)).astype(dt).reshape(shape)
+
+
+def log_normal(gen: Generator, shape: tuple[int, ...], dtype: Any, mean: float, std: float
+               ) -> Array:
+    """exp of N(mean, std**2) normals drawn one at a time (PyTorch's scalar path, any size)."""
+    dt = _float_dtype(dtype, "log_normal_")
+    n = int(np.prod(shape, dtype=np.int64))
+    return kernels.exp(_scalar_normals(gen, n, mean, std)).astype(dt).reshape(shape)
+
+
+def geometric(gen: Generator, shape: tuple[int, ...], dtype: Any, p: float) -> Array:
+    """Geometric(p) on {1, 2, ...}: ceil(log(u) / log(1 - p)), u a float64 uniform."""
+    n = int(np.prod(shape, dtype=np.int64))
+    u = unit_uniform(gen, n, np.float64)
+    return kernels.geometric(u, float(p)).astype(dtype).reshape(shape)
+
+
 def multinomial(gen: Generator, probs: Array, num_samples: int, replacement: bool
                 ) -> NDArray[np.int64]:
     """Category indices drawn from the rows of ``probs`` (1-D or 2-D), as PyTorch draws them.

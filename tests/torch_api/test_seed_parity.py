@@ -134,6 +134,20 @@ def test_normal_uniform_exponential_random_in_place(ours_dt, torch_dt, n):
     same_state()
 
 
+@pytest.mark.parametrize(("ours_dt", "torch_dt"), FLOATS)
+@pytest.mark.parametrize("n", [5, 16, 333])
+def test_cauchy_log_normal_geometric(ours_dt, torch_dt, n):
+    seed_both(n)
+    x, y = tg.zeros(n, dtype=ours_dt), torch.zeros(n, dtype=torch_dt)
+    same(x.cauchy_(0.5, 2.0), y.cauchy_(0.5, 2.0))
+    same(x.log_normal_(), y.log_normal_())
+    same(x.log_normal_(0.2, 0.5), y.log_normal_(0.2, 0.5))
+    same(x.geometric_(0.3), y.geometric_(0.3))
+    same(tg.zeros(n, dtype=tg.int64).geometric_(0.05), torch.zeros(n, dtype=torch.int64)
+         .geometric_(0.05))
+    same_state()
+
+
 def test_random_on_integer_and_bool_tensors():
     seed_both(5)
     for ours_dt, torch_dt in [(tg.int64, torch.int64), (tg.int32, torch.int32),

@@ -65,6 +65,33 @@ def neg_log1p(u, scale):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def cauchy(u, median, sigma):  # pragma: no cover - compiled
+    """median + sigma * tan(pi (u - 1/2)): Cauchy variates from float64 uniforms."""
+    out = np.empty_like(u)
+    for i in range(u.size):
+        out[i] = median + sigma * math.tan(math.pi * (u[i] - 0.5))
+    return out
+
+
+@njit(cache=True)
+def geometric(u, p):  # pragma: no cover - compiled
+    """ceil(log(u) / log(1 - p)): the number of trials up to the first success."""
+    out = np.empty_like(u)
+    for i in range(u.size):
+        out[i] = math.ceil(math.log(u[i]) / math.log1p(-p))
+    return out
+
+
+@njit(cache=True)
+def exp(x):  # pragma: no cover - compiled
+    """exp with the C library's rounding (log-normal variates)."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = math.exp(x[i])
+    return out
+
+
+@njit(cache=True)
 def swap_shuffle(words, n):  # pragma: no cover - compiled
     """PyTorch's ``randperm``: start from 0..n-1; for i < n - 1 swap r[i] and r[i + w_i % (n-i)]."""
     perm = np.arange(n)

@@ -69,6 +69,33 @@ class SamplingMixin(TensorBase):
         return _fill(self, "exponential_",
                      random_dist.exponential(gen, self.shape, self.dtype, lambd))
 
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *,
+                generator: Generator | None = None) -> Any:
+        """In place: fill with Cauchy(median, sigma) numbers (heavy tails: no mean)."""
+        _float_only(self, "cauchy_")
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+        gen = get_generator(generator, "cauchy_")
+        return _fill(self, "cauchy_",
+                     random_dist.cauchy(gen, self.shape, self.dtype, median, sigma))
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *,
+                    generator: Generator | None = None) -> Any:
+        """In place: fill with exp(N(mean, std**2)) numbers."""
+        _float_only(self, "log_normal_")
+        if not std > 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+        gen = get_generator(generator, "log_normal_")
+        return _fill(self, "log_normal_",
+                     random_dist.log_normal(gen, self.shape, self.dtype, mean, std))
+
+    def geometric_(self, p: float, *, generator: Generator | None = None) -> Any:
+        """In place: fill with the number of Bernoulli(p) trials up to the first success."""
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+        gen = get_generator(generator, "geometric_")
+        return _fill(self, "geometric_", random_dist.geometric(gen, self.shape, self.dtype, p))
+
     def random_(self, from_: int | None = None, to: int | None = None, *,
                 generator: Generator | None = None, **kwargs: Any) -> Any:
         """In place: random integers; ``random_(to)`` in [0, to), ``random_(from, to)``, or
