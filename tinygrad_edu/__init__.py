@@ -20,18 +20,24 @@ from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
 from .dtypes import device, double, float32, float64, int32, int64, long
 from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
 from .kernels.threads import get_num_threads, set_num_threads
-from .random import Generator, default_generator, initial_seed, manual_seed
+
+# issue 15, part 6 (seed parity): random functions and generator state
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save
 from .tensor import Tensor
 from .tensor.creation import (
     arange,
+    bernoulli,
     empty,
     empty_like,
     eye,
     from_numpy,
     full,
     full_like,
+    get_rng_state,
     linspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
@@ -41,6 +47,7 @@ from .tensor.creation import (
     randn,
     randn_like,
     randperm,
+    set_rng_state,
     tensor,
     zeros,
     zeros_like,
@@ -72,6 +79,8 @@ __all__ = [
     "set_grad_enabled", "tensor", "utils", "ops", "runtime", "get_num_threads",
     "set_num_threads", "zeros", "zeros_like", *_function_names,
     "special",  # issue 15 part A
+    # issue 15, part 6 (seed parity)
+    "bernoulli", "get_rng_state", "multinomial", "normal", "seed", "set_rng_state",
 ]
 
 # issue 15 part 5 (devices): the probes tutorial code runs before choosing a device

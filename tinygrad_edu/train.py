@@ -646,10 +646,10 @@ class Trainer:
         self.best_state = None if best["state"] is None else {
             k: _array(v).copy() for k, v in best["state"].items()}
         self.train_time = float(state.get("train_time", 0.0))
-        _random.default_generator.set_state(dict(state["rng"]["default"]))
+        _random.default_generator.set_state(state["rng"]["default"])
         generator = getattr(self.train_loader, "generator", None)
         if generator is not None and state["rng"]["loader"] is not None:
-            generator.set_state(dict(state["rng"]["loader"]))
+            generator.set_state(state["rng"]["loader"])
 
     def _maybe_resume(self) -> None:
         if not self.resume:

@@ -20,6 +20,7 @@ ROOT = PACKAGE.name
 # lower layers. Layer 0 holds the utilities everything may use (they import only each other).
 LAYERS = {
     "kernels": 0, "dtypes": 0, "random": 0, "checks": 0, "runtime": 0, "unsupported": 0,
+    "random_dist": 0,
     "ops": 1,
     "autograd": 2,
     "tensor": 3,

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..random import Generator, numpy_rng
+from .. import random_dist
+from ..random import Generator, get_generator
 from ..tensor import Tensor
 from .dataset import Dataset, Subset, TensorDataset
 
@@ -123,7 +124,8 @@ class DataLoader:
         drop_last: drop the last batch when it is smaller than ``batch_size``.
         generator: the random generator for shuffling (the global one, seeded by
             ``tg.manual_seed``, when None). Give the loader its own to make the order
-            independent of everything else that draws random numbers.
+            independent of everything else that draws random numbers. Either way the
+            order, and the draws each pass makes, are PyTorch's for the same seed.
 
     Attributes:
         dataset, batch_size, shuffle, drop_last, generator, collate_fn: as given.
@@ -171,24 +173,50 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _order(self, draw: bool = True) -> Indices:
-        """The sample order of one pass (a random permutation is drawn only with ``draw``)."""
+        """The sample order of one pass (a random permutation is drawn only with ``draw``).
+
+        Shuffling follows PyTorch's ``RandomSampler``: with the loader's own generator, a
+        ``randperm`` from it; without one, a seed drawn from the global generator (an int64
+        ``random_()``) seeds a fresh generator for the ``randperm``.
+        """
         if self.sampler is not None:
             return np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
         n = len(self.dataset)  # type: ignore[arg-type]
-        if self.shuffle and draw:
-            return numpy_rng(self.generator).permutation(n).astype(np.int64)
-        return np.arange(n, dtype=np.int64)
+        if not (self.shuffle and draw):
+            return np.arange(n, dtype=np.int64)
+        gen = self.generator
+        if gen is None:
+            seed = random_dist.random_bits(get_generator(None), (), np.int64)
+            gen = Generator().manual_seed(int(seed))
+        return random_dist.permutation(gen, n)
 
     def __iter__(self) -> Iterator[Any]:
+        """A pass over the data. Like PyTorch's loader iterator it first draws a base seed (an
+        int64 from the loader's generator, PyTorch's seed for worker processes) so that the
+        random stream advances exactly as PyTorch's; the order is drawn at the first batch."""
+        random_dist.random_bits(get_generator(self.generator, "DataLoader"), (), np.int64)
+        return self._batches()
+
+    def _batches(self) -> Iterator[Any]:
         order = self._order()
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         source = _array_source(self.dataset) if self.collate_fn is default_collate else None
-        for start in range(0, stop, self.batch_size):
+        starts = range(0, stop, self.batch_size)
+        # PyTorch's RandomSampler draws one more (unused) randperm once its order runs out:
+        # with the loader's own generator that moves the stream, so we draw it too, at the
+        # same moment (before a last partial batch, else when the pass ends)
+        tail = self.shuffle and self.sampler is None and self.generator is not None
+        early = tail and not self.drop_last and len(order) % self.batch_size != 0
+        for start in starts:
+            if early and start == starts[-1]:
+                random_dist.permutation(self.generator, len(order))
             indices = order[start:start + self.batch_size]
             if source is None:
                 yield self.collate_fn([self.dataset[int(i)] for i in indices])
             else:
                 yield _gather(source, indices)
+        if tail and not early:
+            random_dist.permutation(self.generator, len(order))  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return (f"DataLoader(dataset={type(self.dataset).__name__} of "

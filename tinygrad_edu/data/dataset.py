@@ -16,7 +16,8 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ..random import Generator, numpy_rng
+from ..random import Generator, get_generator
+from ..random_dist import permutation
 from ..tensor import Tensor
 
 __all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
@@ -193,7 +194,7 @@ def random_split(dataset: Dataset[T_co], lengths: Sequence[float],
     """
     n = len(dataset)  # type: ignore[arg-type]
     sizes = _split_lengths(lengths, n)
-    order: NDArray[np.int64] = numpy_rng(generator).permutation(n)
+    order: NDArray[np.int64] = permutation(get_generator(generator, "random_split"), n)
     bounds = np.cumsum([0, *sizes])
     return [Subset(dataset, order[a:b].tolist()) for a, b in zip(bounds[:-1], bounds[1:],
                                                                     strict=True)]

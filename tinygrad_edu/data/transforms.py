@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..random import Generator, numpy_rng
+from ..random import Generator, get_generator
+from ..random_dist import integers, uniform
 from ..tensor import Tensor
 
 __all__ = ["Compose", "Lambda", "Normalize", "RandomCrop", "RandomHorizontalFlip", "ToTensor"]
@@ -188,8 +189,11 @@ class RandomCrop:
             kwargs = {"constant_values": self.fill} if self.padding_mode == "constant" else {}
             array = np.pad(array, widths, mode=self.padding_mode,  # type: ignore[call-overload]
                            **kwargs)
-        rng = numpy_rng(self.generator)
-        i, j = int(rng.integers(0, h - th + 1)), int(rng.integers(0, w - tw + 1))
+        i = j = 0
+        if (h, w) != (th, tw):  # torchvision's draws: torch.randint(0, h - th + 1, (1,)), ...
+            gen = get_generator(self.generator, "RandomCrop")
+            i = int(integers(gen, (1,), 0, h - th + 1, np.int64)[0])
+            j = int(integers(gen, (1,), 0, w - tw + 1, np.int64)[0])
         return _wrap(np.ascontiguousarray(array[..., i:i + th, j:j + tw]), is_tensor)
 
     def __repr__(self) -> str:
@@ -226,7 +230,8 @@ class RandomHorizontalFlip:
 
     def __call__(self, img: Any) -> Any:
         array, is_tensor = _unwrap(img, "RandomHorizontalFlip", min_dim=2)
-        if numpy_rng(self.generator).random() < self.p:
+        gen = get_generator(self.generator, "RandomHorizontalFlip")
+        if uniform(gen, (1,), np.float32)[0] < self.p:  # torchvision: torch.rand(1) < p
             return _wrap(np.ascontiguousarray(array[..., ::-1]), is_tensor)
         return img
 

@@ -3,6 +3,10 @@
 The idea to teach: keep each layer's output variance near its input's. For a layer with
 ``fan_in`` inputs, weights of variance ``gain**2 / fan_in`` do that (Kaiming/He); Xavier/Glorot
 averages fan_in and fan_out so that the backward pass is balanced too.
+
+Each function computes its bounds with PyTorch's formulas, in the same order of floating-point
+steps, and draws with ``uniform_``/``normal_``, so after the same ``manual_seed`` the weights
+equal PyTorch's (``orthogonal_`` to rounding: its QR factorisation is numpy's).
 """
 
 from __future__ import annotations
@@ -10,13 +14,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ..autograd import no_grad
 from ..random import Generator
-from ..tensor import Tensor
+from ..tensor import Tensor, creation
 
 __all__ = [
     "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
-    "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
+    "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
 ]
 
 
@@ -96,11 +102,12 @@ def ones_(tensor: Tensor) -> Tensor:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: Generator | None = None) -> Tensor:
-    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
+    """U(-a, a) with a = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
     if fan_in + fan_out == 0:
         return tensor  # an empty tensor: nothing to initialise
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std  # PyTorch's order of steps, so the float32 bound is the same
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -144,3 +151,85 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std, generator)
+
+
+def _norm_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: Generator | None = None) -> Tensor:
+    """N(mean, std**2) truncated to [a, b]: values outside are drawn again.
+
+    Two samplers, as in PyTorch: when [a, b] holds more than 30% of the mass, draw normals and
+    redraw (a whole fresh tensor each round) where a value fell outside; otherwise draw
+    uniforms on [a, b] and accept each with probability pdf(x) / pdf(mode) (rejection).
+    """
+    _check(tensor, "trunc_normal_")
+    if std <= 0:
+        raise ValueError(f"trunc_normal_: std must be positive, got {std}")
+    with no_grad():
+        mass = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
+        draw = creation.empty(*tensor.shape, dtype=tensor.dtype)
+        if mass > 0.3:
+            values = _redraw_outside(tensor, draw, mean, std, a, b, generator)
+        else:
+            values = _rejection(tensor, draw, mean, std, a, b, generator)
+        return tensor.copy_(creation.tensor(values))
+
+
+def _redraw_outside(tensor: Tensor, draw: Tensor, mean: float, std: float, a: float, b: float,
+                    generator: Generator | None) -> np.ndarray:
+    lo, hi = tensor.dtype.type(a), tensor.dtype.type(b)  # the bounds in the tensor's dtype
+    values = tensor.normal_(mean, std, generator=generator).detach().numpy().copy()
+    while True:
+        outside = (values < lo) | (values > hi)
+        if not outside.any():
+            return values
+        values = np.where(outside, draw.normal_(mean, std, generator=generator).numpy(), values)
+
+
+def _rejection(tensor: Tensor, draw: Tensor, mean: float, std: float, a: float, b: float,
+               generator: Generator | None) -> np.ndarray:
+    dt = tensor.dtype.type
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_ratio(x: np.ndarray) -> np.ndarray:  # log(pdf(x) / pdf(mode)), in the dtype
+        return ((x - dt(mean)) / dt(std)) ** 2 * dt(-0.5) - dt(log_peak)
+
+    def rejected(x: np.ndarray) -> np.ndarray:
+        return np.log(draw.uniform_(generator=generator).numpy()) > log_ratio(x)
+
+    values = tensor.uniform_(a, b, generator=generator).detach().numpy().copy()
+    pending = rejected(values)
+    while pending.any():
+        candidates = draw.uniform_(a, b, generator=generator).numpy().copy()
+        values = np.where(pending, candidates, values)
+        pending = np.where(pending, rejected(candidates), pending)
+    return values
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None
+                ) -> Tensor:
+    """A (semi-)orthogonal matrix: Q of the QR factorisation of a standard normal matrix.
+
+    The rows (or columns, whichever are fewer) are orthonormal; the signs of R's diagonal
+    are moved into Q so that Q is uniformly distributed (Mezzadri, 2007). Draws as PyTorch;
+    the factorisation is numpy's, so values agree with PyTorch's to rounding.
+    """
+    _check(tensor, "orthogonal_")
+    if tensor.ndim < 2:
+        raise ValueError("orthogonal_: only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = creation.empty(rows, cols, dtype=tensor.dtype).normal_(0, 1, generator=generator)
+    matrix = flat.numpy() if rows >= cols else flat.numpy().T
+    q, r = np.linalg.qr(matrix)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    with no_grad():
+        return tensor.copy_(creation.tensor((q * gain).astype(tensor.dtype).reshape(tensor.shape)))

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..random import Generator, numpy_rng
+from ..random import Generator, get_generator
+from ..random_dist import bernoulli_scalar
 from .registry import register_op
 
 Array = NDArray[Any]
@@ -27,12 +28,14 @@ class DropoutCache(NamedTuple):
 
 def dropout_forward(x: Array, *, p: float, mask_shape: tuple[int, ...] | None = None,
                     generator: Generator | None = None) -> tuple[Array, DropoutCache]:
-    """out = x * mask, mask = (u >= p) / (1 - p) with u ~ U[0, 1) (all zeros when p = 1).
+    """out = x * mask, mask = keep / (1 - p) with keep ~ Bernoulli(1 - p) (all zeros when p = 1).
 
     p is the probability to DROP an element (PyTorch's convention; the CS231n notebooks use
-    the keep probability). The uniforms come from ``generator`` (the global one, seeded by
-    ``tg.manual_seed``, when None). ``mask_shape`` (default x.shape) may have size-1 dims that
-    broadcast: (N, C, 1, 1) drops whole channels (``dropout2d``).
+    the keep probability). The draws are PyTorch's: ``keep`` is ``bernoulli_(1 - p)`` on a
+    tensor of ``mask_shape`` from ``generator`` (the global one, seeded by ``tg.manual_seed``,
+    when None), so the same seed drops the same elements as ``torch.nn.functional.dropout``.
+    Nothing is drawn when p is 0 or 1 or x is empty. ``mask_shape`` (default x.shape) may
+    have size-1 dims that broadcast: (N, C, 1, 1) drops whole channels (``dropout2d``).
 
     Shape: x (*) -> out like x; cache mask of mask_shape.
 
@@ -42,9 +45,13 @@ def dropout_forward(x: Array, *, p: float, mask_shape: tuple[int, ...] | None = 
         raise ValueError(f"dropout_forward: dropout probability has to be between 0 and 1, but "
                          f"got {p}")
     shape = x.shape if mask_shape is None else tuple(mask_shape)
-    keep = numpy_rng(generator).random(shape, dtype=np.float32) >= p
-    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-    mask = np.multiply(keep, scale, dtype=x.dtype)
+    if p == 0 or x.size == 0:
+        mask = np.ones(shape, dtype=x.dtype)
+    elif p == 1:
+        mask = np.zeros(shape, dtype=x.dtype)
+    else:
+        keep = bernoulli_scalar(get_generator(generator, "dropout"), shape, 1.0 - p)
+        mask = np.multiply(keep, 1.0 / (1.0 - p), dtype=x.dtype)
     with np.errstate(invalid="ignore"):  # inf * 0 is nan, as in PyTorch
         return x * mask, DropoutCache(mask)
 

@@ -41,13 +41,14 @@ from .inplace_math import InPlaceMathMixin
 from .pointwise import PointwiseMixin
 from .printing import tensor_repr
 from .reduce import ReduceMixin
+from .sampling import SamplingMixin
 from .shape import ShapeMixin
 
 Array = NDArray[Any]
 
 
 class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, ReduceMixin,
-             ShapeMixin, InPlaceMathMixin, InPlaceMixin, DeviceMixin, TensorBase):
+             ShapeMixin, InPlaceMathMixin, InPlaceMixin, SamplingMixin, DeviceMixin, TensorBase):
     """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
 
     Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
-from ..random import Generator, numpy_rng
+from .. import dtypes, random_dist
+from ..random import Generator, default_generator, get_generator
 from .convert import as_array
 from .core import Tensor
 
@@ -118,20 +118,42 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _finish(np.eye(n, m), dtype or dtypes.float32, requires_grad, device, "eye")
 
 
+def _random_dtype(dtype: Any, name: str) -> np.dtype[Any]:
+    dt = dtypes.to_dtype(dtype or "float32", name)
+    if dt.kind != "f":  # NotImplementedError is a RuntimeError, as PyTorch raises it
+        raise NotImplementedError(f"{name}: not implemented for {dt}; expected a floating "
+                                  "dtype (float32 or float64)")
+    return dt
+
+
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
          requires_grad: bool = False, device: Any = None) -> Tensor:
-    """Uniform random numbers in [0, 1)."""
-    dt = dtypes.to_dtype(dtype or "float32", "rand")
-    return _finish(numpy_rng(generator).random(_size(size, "rand"), dtype=dt), None, requires_grad,
-                   device, "rand")
+    """Uniform random numbers in [0, 1): PyTorch's numbers for the same seed.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> _ = tg.manual_seed(0)
+        >>> tg.rand(3)
+        tensor([0.4963, 0.7682, 0.0885])
+    """
+    dt = _random_dtype(dtype, "rand")
+    values = random_dist.uniform(get_generator(generator, "rand"), _size(size, "rand"), dt)
+    return _finish(values, None, requires_grad, device, "rand")
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
           requires_grad: bool = False, device: Any = None) -> Tensor:
-    """Standard normal random numbers."""
-    dt = dtypes.to_dtype(dtype or "float32", "randn")
-    return _finish(numpy_rng(generator).standard_normal(_size(size, "randn"), dtype=dt), None,
-                   requires_grad, device, "randn")
+    """Standard normal random numbers: PyTorch's numbers for the same seed.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> _ = tg.manual_seed(0)
+        >>> tg.randn(3)
+        tensor([ 1.5410, -0.2934, -2.1788])
+    """
+    dt = _random_dtype(dtype, "randn")
+    values = random_dist.normal(get_generator(generator, "randn"), _size(size, "randn"), dt)
+    return _finish(values, None, requires_grad, device, "randn")
 
 
 def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
@@ -147,17 +169,81 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
     if not low < high:
         raise RuntimeError(f"randint: expects 'low' to be less than 'high', got low={low}, "
                            f"high={high}")
-    values = numpy_rng(generator).integers(low, high, size=_size((size,), "randint"))
-    return _finish(values, dtype or dtypes.int64, requires_grad, device, "randint")
+    dt = dtypes.to_dtype(dtype or dtypes.int64, "randint")
+    values = random_dist.integers(get_generator(generator, "randint"),
+                                  _size((size,), "randint"), int(low), int(high), dt)
+    return _finish(values, None, requires_grad, device, "randint")
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
-             device: Any = None) -> Tensor:
-    """A random permutation of 0..n-1."""
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 (PyTorch's for the same seed)."""
     if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
         raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
-    return _finish(numpy_rng(generator).permutation(n), dtype or dtypes.int64, False, device,
-                   "randperm")
+    values = random_dist.permutation(get_generator(generator, "randperm"), int(n))
+    return _finish(values, dtype or dtypes.int64, requires_grad, device, "randperm")
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
+           generator: Generator | None = None, dtype: Any = None,
+           requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Normal random numbers with elementwise ``mean`` and ``std`` (tensors or numbers).
+
+    Forms (as ``torch.normal``): ``normal(mean_t, std_t)`` (broadcast shapes),
+    ``normal(mean_t, std=1.0)``, ``normal(mean, std_t)``, ``normal(mean, std, size)``.
+    With a tensor the numbers are standard normals scaled as ``z * std + mean`` (two steps,
+    as PyTorch does; with a number ``std`` it goes into the draw).
+    """
+    gen = get_generator(generator, "normal")
+    mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not (mean_t or std_t):
+        if size is None:
+            raise TypeError("normal: with numbers for mean and std, give a size, e.g. "
+                            "normal(0.0, 1.0, size=(3,))")
+        dt = _random_dtype(dtype, "normal")
+        out = zeros(*_size((size,), "normal"), dtype=dt)
+        return _finish(out.normal_(mean, std, generator=gen)._data, None, requires_grad,
+                       device, "normal")
+    if size is not None:
+        raise TypeError("normal: size is only for number mean and std")
+    if std_t and np.any(std._data < 0):
+        raise RuntimeError("normal: expects all elements of std >= 0.0")
+    if not std_t and not std >= 0:
+        raise RuntimeError(f"normal: expects std >= 0.0, but found std {std}")
+    like = mean if mean_t else std
+    shape = np.broadcast_shapes(mean.shape if mean_t else (), std.shape if std_t else ())
+    out = zeros(*shape, dtype=like.dtype)
+    if std_t:
+        z = out.normal_(0.0, 1.0, generator=gen)._data
+        values = z * std._data.astype(z.dtype) + (mean._data if mean_t else mean)
+    else:
+        values = out.normal_(0.0, std, generator=gen)._data + mean._data
+    return _finish(np.asarray(values, dtype=like.dtype), None, requires_grad, device, "normal")
+
+
+def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = None) -> Tensor:
+    """0/1 draws, 1 with probability ``input`` elementwise (or ``p`` for every element)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli: expected a Tensor, got {type(input).__name__}")
+    return input.bernoulli(p, generator=generator)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Category indices drawn with the weights in ``input``'s last dim (see Tensor method)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial: expected a Tensor, got {type(input).__name__}")
+    return input.multinomial(num_samples, replacement, generator=generator)
+
+
+def get_rng_state() -> Tensor:
+    """The global generator's state: PyTorch's 5056 bytes (``set_rng_state`` restores it)."""
+    return Tensor(default_generator.get_state())
+
+
+def set_rng_state(new_state: Any) -> None:
+    """Restore the global generator from ``get_rng_state`` (ours or PyTorch's, as bytes)."""
+    default_generator.set_state(as_array(new_state, None))
 
 
 def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
@@ -206,9 +292,12 @@ def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device
 
 
 def randint_like(t: Tensor, low: int, high: int | None = None, dtype: Any = None,
-                 device: Any = None) -> Tensor:
-    """Random integers with ``t``'s shape."""
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Random integers in [low, high) with ``t``'s shape and dtype (``randint_like(t, high)``)."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"randint_like: expected a Tensor, got {type(t).__name__}")
     if high is None:
         low, high = 0, low
-    return randint(low, high, t.shape, dtype=dtype or t.dtype)
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
+                   device=device)
 

@@ -15,7 +15,6 @@ import numpy as np
 
 from ..autograd import OPS, apply_op, is_grad_enabled
 from ..checks import broadcast_shape, index_key
-from ..random import Generator, numpy_rng
 from .arithmetic import where
 from .base import TensorBase
 from .convert import as_tensor_like
@@ -106,23 +105,6 @@ class InPlaceMixin(TensorBase):
         """In place: copy ``src`` (broadcast to this shape) into this tensor."""
         src_t = as_tensor_like(src, self)
         return self._inplace("copy_", lambda t: src_t.type(self.dtype).expand(*self.shape))
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None
-                 ) -> Any:
-        """In place: fill with uniform random numbers from [a, b)."""
-        if not a <= b:
-            raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
-                               f"from={a} > to={b}")
-        values = numpy_rng(generator).uniform(a, b, self.shape)
-        return self._inplace("uniform_", lambda t: t._wrap(values.astype(self.dtype)))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *,
-                generator: Generator | None = None) -> Any:
-        """In place: fill with normal random numbers N(mean, std**2)."""
-        if not std >= 0:
-            raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
-        values = numpy_rng(generator).normal(mean, std, self.shape)
-        return self._inplace("normal_", lambda t: t._wrap(values.astype(self.dtype)))
 
     def __iadd__(self, other: Any) -> Any:
         return self.add_(other)
