@@ -52,7 +52,7 @@ class Adadelta(Optimizer):
         >>> (w * w).sum().backward()
         >>> opt.step()  # Delta x_1 = sqrt(eps) / sqrt(0.1 g^2 + eps) * g
         >>> w
-        tensor([ 0.8149, -1.8112], requires_grad=True)
+        tensor([ 0.6877, -1.6848], requires_grad=True)
     """
 
     def __init__(self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,

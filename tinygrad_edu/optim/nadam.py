@@ -78,10 +78,12 @@ class NAdam(Optimizer):
         >>> opt = NAdam([w], lr=0.1)
         >>> opt.zero_grad()
         >>> (w * w).sum().backward()
-        >>> opt.step()
+        >>> opt.step()  # a little more than lr: the Nesterov look-ahead adds mu_2 m_1
         >>> w
-        tensor([ 0.9000, -1.9000], requires_grad=True)
+        tensor([ 0.8944, -1.8944], requires_grad=True)
     """
+
+    scalar_state = ("step", "mu_product")
 
     def __init__(self, params: Params, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -91,8 +93,6 @@ class NAdam(Optimizer):
                     "momentum_decay": momentum_decay,
                     "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
         super().__init__(params, defaults)
-
-    scalar_state = ("step", "mu_product")
 
     def _check_options(self, options: dict[str, Any]) -> None:
         check_betas(options)
