@@ -88,7 +88,9 @@ def get_swa_multi_avg_fn() -> MultiAvgFn:
 
     For floating-point tensors it is a linear interpolation with weight ``1 / (n + 1)``;
     when ``n`` is a Tensor, PyTorch computes that weight as a float32 tensor, and so does
-    this function (the result then equals PyTorch's).
+    this function (the result then equals PyTorch's). Integer tensors (``use_buffers=True``
+    averages ``num_batches_tracked``) move by ``trunc((w - avg) / (n + 1))``, the integer
+    division PyTorch's ``addcdiv`` used to do; PyTorch 2.13 raises a RuntimeError there.
     """
     def swa_update(averaged: list[Tensor], current: list[Tensor], num_averaged: Any) -> None:
         n = float(num_averaged)
@@ -99,9 +101,9 @@ def get_swa_multi_avg_fn() -> MultiAvgFn:
                         else 1.0 / (n + 1)
                     with p_avg.mutate() as data:
                         lerp_(data, p_model.numpy(force=True), weight)
-                else:
+                else:  # integer buffers move by whole steps (torch 2.13 raises here)
                     avg = p_avg.numpy(force=True)
-                    _set(p_avg, avg + (p_model.numpy(force=True) - avg) / (n + 1))
+                    _set(p_avg, avg + np.trunc((p_model.numpy(force=True) - avg) / (n + 1)))
     return swa_update
 
 
