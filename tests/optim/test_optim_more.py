@@ -344,7 +344,8 @@ def lbfgs_pair(kwargs: dict[str, Any], start: list[np.ndarray]) -> tuple[Any, ..
     return (p_ours, p_torch, optim.LBFGS(p_ours, **kwargs), torch.optim.LBFGS(p_torch, **kwargs))
 
 
-def assert_lbfgs_state_matches(opt_ours: Any, opt_torch: Any, rtol: float) -> None:
+def assert_lbfgs_state_matches(opt_ours: Any, opt_torch: Any, rtol: float,
+                               atol: float = 1e-14) -> None:
     mine = opt_ours.state_dict()["state"][0]
     theirs = opt_torch.state_dict()["state"][0]
     assert sorted(mine) == sorted(theirs)
@@ -353,10 +354,10 @@ def assert_lbfgs_state_matches(opt_ours: Any, opt_torch: Any, rtol: float) -> No
     assert len(mine["old_dirs"]) == len(theirs["old_dirs"])
     for name in ("d", "prev_flat_grad"):
         np.testing.assert_allclose(mine[name].numpy(), numpy_of(theirs[name]), rtol=rtol,
-                                   atol=1e-14)
+                                   atol=atol)
     for a, b in zip(mine["old_stps"] + mine["old_dirs"], theirs["old_stps"] + theirs["old_dirs"],
                     strict=True):
-        np.testing.assert_allclose(a.numpy(), numpy_of(b), rtol=rtol, atol=1e-14)
+        np.testing.assert_allclose(a.numpy(), numpy_of(b), rtol=rtol, atol=atol)
     np.testing.assert_allclose(mine["ro"], [float(r) for r in theirs["ro"]], rtol=rtol)
     np.testing.assert_allclose(float(mine["t"]), float(theirs["t"]), rtol=rtol)
     np.testing.assert_allclose(float(mine["H_diag"]), float(theirs["H_diag"]), rtol=rtol)
@@ -383,6 +384,26 @@ def test_lbfgs_matches_torch_on_logistic_regression(kwargs: dict[str, Any]) -> N
             np.testing.assert_allclose(a.numpy(force=True), numpy_of(b), rtol=1e-11, atol=1e-13,
                                        err_msg=f"after step {step + 1} of LBFGS({kwargs})")
     assert_lbfgs_state_matches(opt_ours, opt_torch, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"line_search_fn": "strong_wolfe"},
+                                    {"history_size": 2, "line_search_fn": "strong_wolfe"}])
+def test_lbfgs_in_float32_keeps_torchs_float32_scalars(kwargs: dict[str, Any]) -> None:
+    """torch's step lengths and curvature scalars are float32 0-d tensors: so are ours."""
+    def loss_grad(values: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
+        loss, grads = logistic_loss_grad([v.astype(np.float64) for v in values])
+        return loss, [g.astype(np.float32) for g in grads]
+
+    start = [np.zeros(4, np.float32), np.zeros((), np.float32)]
+    p_ours, p_torch, opt_ours, opt_torch = lbfgs_pair(kwargs, start)
+    closure_ours, closure_torch = closures(p_ours, p_torch, loss_grad)
+    for _ in range(5):
+        opt_ours.step(closure_ours)
+        opt_torch.step(closure_torch)
+        for a, b in zip(p_ours, p_torch, strict=True):
+            assert a.dtype == np.float32
+            np.testing.assert_allclose(a.numpy(force=True), numpy_of(b), rtol=1e-6, atol=1e-7)
+    assert_lbfgs_state_matches(opt_ours, opt_torch, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs", [{"line_search_fn": "strong_wolfe"},

@@ -20,7 +20,6 @@ minFunc) branch for branch, so the iterates equal PyTorch's.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +52,7 @@ def cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2:
     d2_square = d1**2 - g1 * g2
     if d2_square < 0:
         return (xmin_bound + xmax_bound) / 2.0
-    d2 = math.sqrt(d2_square)
+    d2 = np.sqrt(d2_square)
     if x1 <= x2:
         min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
     else:
@@ -107,11 +106,11 @@ def strong_wolfe(obj_func: Objective, t: float, d: Array, f: float, g: Array, gt
         The loss, flat gradient and step length of the point found, and how many loss
         evaluations the search made.
     """
-    d_norm = float(np.abs(d).max())
+    d_norm = np.abs(d).max()
     g = g.copy()
     f_new, g_new = obj_func(t, d)
     ls_func_evals = 1
-    gtd_new = float(g_new.dot(d))
+    gtd_new = g_new.dot(d)
     t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
     done = False
     ls_iter = 0
@@ -138,7 +137,7 @@ def strong_wolfe(obj_func: Objective, t: float, d: Array, f: float, g: Array, gt
         t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.copy(), gtd_new
         f_new, g_new = obj_func(t, d)
         ls_func_evals += 1
-        gtd_new = float(g_new.dot(d))
+        gtd_new = g_new.dot(d)
         ls_iter += 1
     if ls_iter == max_ls:  # out of evaluations: bracket from the start to the last point
         bracket = _Bracket([0.0, t], [f, f_new], [g, g_new], [gtd, gtd_new])
@@ -172,7 +171,7 @@ def _zoom(obj_func: Objective, bracket: _Bracket, d: Array, d_norm: float, f: fl
             insuf_progress = False
         f_new, g_new = obj_func(t, d)
         ls_func_evals += 1
-        gtd_new = float(g_new.dot(d))
+        gtd_new = g_new.dot(d)
         ls_iter += 1
         if f_new > (f + c1 * t * gtd) or f_new >= bracket.f[low_pos]:
             # not enough decrease: t becomes the high end
@@ -360,10 +359,10 @@ class LBFGS(Optimizer):
             history.prev_loss = loss
             d = history.d
             if state["n_iter"] == 1:  # a cautious first step: at most lr / sum |g|
-                t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr
+                t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr
             else:
                 t = lr
-            gtd = float(flat_grad.dot(d))
+            gtd = flat_grad.dot(d)
             if gtd > -tolerance_change:  # not a descent direction
                 break
             ls_func_evals = 0
@@ -455,7 +454,7 @@ class _History:
         assert self.prev_flat_grad is not None
         y = flat_grad - self.prev_flat_grad
         s = self.d * self.t
-        ys = float(y.dot(s))
+        ys = y.dot(s)
         if ys > 1e-10:  # skip pairs without positive curvature (the model must stay convex)
             if len(self.old_dirs) == self.history_size:
                 self.old_dirs.pop(0)
@@ -464,30 +463,40 @@ class _History:
             self.old_dirs.append(y)
             self.old_stps.append(s)
             self.ro.append(1.0 / ys)
-            self.H_diag = ys / float(y.dot(y))
+            self.H_diag = ys / y.dot(y)
         self.has_al = True
         al = self.al
         q = -flat_grad
         for i in range(len(self.old_dirs) - 1, -1, -1):
-            a = al[i] = float(self.old_stps[i].dot(q)) * self.ro[i]
+            a = al[i] = self.old_stps[i].dot(q) * self.ro[i]
             q += -a * self.old_dirs[i]
         r = q * self.H_diag
         for i in range(len(self.old_dirs)):
-            be_i = float(self.old_dirs[i].dot(r)) * self.ro[i]
+            be_i = self.old_dirs[i].dot(r) * self.ro[i]
             r += (al[i] - be_i) * self.old_stps[i]  # type: ignore[operator]
         self.d = r
 
     def save(self, state: dict[str, Any]) -> None:
+        """Store the history in ``state``: vectors as Tensors, numbers as Python floats.
+
+        The numbers may be numpy scalars of the parameters' dtype (float32 parameters keep
+        float32 scalars, as PyTorch's 0-d tensors do); as Python floats they are exact, and
+        numpy casts them back to float32 when they meet float32 values again.
+        """
         state["d"] = Tensor(self.d)
-        state["t"] = self.t
+        state["t"] = _number(self.t)
         state["old_dirs"] = [Tensor(v) for v in self.old_dirs]
         state["old_stps"] = [Tensor(v) for v in self.old_stps]
-        state["ro"] = list(self.ro)
-        state["H_diag"] = self.H_diag
+        state["ro"] = [_number(v) for v in self.ro]
+        state["H_diag"] = _number(self.H_diag)
         state["prev_flat_grad"] = Tensor(self.prev_flat_grad)
         state["prev_loss"] = self.prev_loss
         if self.has_al:
-            state["al"] = list(self.al)
+            state["al"] = [_number(v) for v in self.al]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _array(value: Tensor | None) -> Array | None:
