@@ -345,3 +345,16 @@ def test_exports_follow_torch() -> None:
         assert name in lr_scheduler.__all__
         assert issubclass(getattr(lr_scheduler, name), lr_scheduler.LRScheduler)
         assert getattr(optim.lr_scheduler, name) is getattr(lr_scheduler, name)
+
+
+def test_reduce_lr_on_plateau_accepts_the_deprecated_epoch_like_torch() -> None:
+    seen = []
+    for lib in (tg, torch):
+        opt = optimizer(lib)
+        plateau = sched(lib).ReduceLROnPlateau(opt, patience=1, factor=0.5)
+        with pytest.warns(UserWarning, match="epoch parameter"):
+            plateau.step(1.0, epoch=7)
+        for metric in [2.0, 3.0, 4.0]:
+            plateau.step(metric)
+        seen.append((plateau.last_epoch, plateau.get_last_lr()))
+    assert seen[0] == seen[1]

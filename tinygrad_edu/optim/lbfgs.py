@@ -358,6 +358,7 @@ class LBFGS(Optimizer):
             history.prev_flat_grad = flat_grad.copy()
             history.prev_loss = loss
             d = history.d
+            assert d is not None
             if state["n_iter"] == 1:  # a cautious first step: at most lr / sum |g|
                 t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr
             else:
