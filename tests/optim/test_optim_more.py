@@ -544,3 +544,48 @@ def test_cubic_interpolate_matches_torch() -> None:
                                       bounds=bounds)
         assert cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds) == pytest.approx(
             float(expected), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("kwargs", [{"max_iter": 3, "history_size": 2},
+                                    {"max_iter": 2, "line_search_fn": "strong_wolfe"}])
+def test_lbfgs_loads_torchs_state_and_continues_like_torch(kwargs: dict[str, Any]) -> None:
+    p_ours, p_torch, _, opt_torch = lbfgs_pair(kwargs, [np.zeros(4), np.zeros(())])
+    _, closure_torch = closures(p_ours, p_torch, logistic_loss_grad)
+    for _ in range(3):
+        opt_torch.step(closure_torch)
+    saved = opt_torch.state_dict()
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.numpy().copy() if isinstance(value, torch.Tensor) else value
+    converted = {"state": {i: {k: plain(v) for k, v in entry.items()}
+                           for i, entry in saved["state"].items()},
+                 "param_groups": saved["param_groups"]}
+    p_ours = [tg.tensor(numpy_of(p).copy(), requires_grad=True) for p in p_torch]
+    opt_ours = optim.LBFGS(p_ours, **kwargs)
+    opt_ours.load_state_dict(converted)
+    closure_ours, closure_torch = closures(p_ours, p_torch, logistic_loss_grad)
+    for _ in range(3):
+        opt_ours.step(closure_ours)
+        opt_torch.step(closure_torch)
+        for a, b in zip(p_ours, p_torch, strict=True):
+            np.testing.assert_allclose(a.numpy(force=True), numpy_of(b), rtol=1e-11, atol=1e-13)
+    assert_lbfgs_state_matches(opt_ours, opt_torch, rtol=1e-9)
+
+
+def test_lbfgs_state_dict_mismatch_is_reported() -> None:
+    w = tg.zeros(3, dtype=tg.float64, requires_grad=True)
+    opt = optim.LBFGS([w], max_iter=2)
+
+    def closure() -> tg.Tensor:
+        opt.zero_grad()
+        loss = ((w - 1) ** 2).sum()
+        loss.backward()
+        return loss
+    opt.step(closure)
+    saved = opt.state_dict()
+    saved["state"][0]["d"] = np.zeros(5)
+    with pytest.raises(ValueError, match=r"state\[0\]\['d'\] has shape \(5,\); expected a flat "
+                                         r"vector of 3 entries"):
+        opt.load_state_dict(saved)

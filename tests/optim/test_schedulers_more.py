@@ -358,3 +358,26 @@ def test_reduce_lr_on_plateau_accepts_the_deprecated_epoch_like_torch() -> None:
             plateau.step(metric)
         seen.append((plateau.last_epoch, plateau.get_last_lr()))
     assert seen[0] == seen[1]
+
+
+def test_a_custom_scheduler_written_for_torch_runs_unchanged() -> None:
+    """The old base-class name, ``base_lrs`` and ``last_epoch`` as torch tutorials use them."""
+    results = []
+    for lib in (tg, torch):
+        base = sched(lib)._LRScheduler
+
+        class WarmupInverseSqrt(base):  # type: ignore[misc, valid-type]
+            def __init__(self, optimizer: Any, warmup: int, last_epoch: int = -1) -> None:
+                self.warmup = warmup
+                super().__init__(optimizer, last_epoch)
+
+            def get_lr(self) -> list[float]:
+                step = max(self.last_epoch, 1)
+                scale = min(step / self.warmup, (self.warmup / step) ** 0.5)
+                return [base_lr * scale for base_lr in self.base_lrs]
+
+        opt = optimizer(lib)
+        scheduler = WarmupInverseSqrt(opt, warmup=4)
+        results.append([list(scheduler.get_last_lr())] + [r["lr"] for r in run(opt, scheduler,
+                                                                                 12)])
+    assert results[0] == results[1]

@@ -15,7 +15,7 @@ MultiplicativeLR, StepLR, MultiStepLR, ExponentialLR, ConstantLR, LinearLR, Poly
 OneCycleLR), ``plateau`` (ReduceLROnPlateau), ``composite`` (SequentialLR, ChainedScheduler).
 """
 
-from .base import LRScheduler
+from .base import LRScheduler, _LRScheduler
 from .basic import (
     ConstantLR,
     ExponentialLR,
@@ -34,4 +34,4 @@ from .plateau import ReduceLROnPlateau
 __all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
            "CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
            "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR",
-           "StepLR"]
+           "StepLR", "_LRScheduler"]

@@ -103,6 +103,10 @@ class LRScheduler:
         self.__dict__.update({key: copy_state(value) for key, value in state_dict.items()})
 
 
+class _LRScheduler(LRScheduler):
+    """The old name of ``LRScheduler``, kept (as PyTorch keeps it) for custom schedulers."""
+
+
 def format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
     """One value per parameter group: ``value`` repeated, or a list checked to fit the groups."""
     n = len(optimizer.param_groups)
