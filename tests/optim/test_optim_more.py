@@ -589,3 +589,25 @@ def test_lbfgs_state_dict_mismatch_is_reported() -> None:
     with pytest.raises(ValueError, match=r"state\[0\]\['d'\] has shape \(5,\); expected a flat "
                                          r"vector of 3 entries"):
         opt.load_state_dict(saved)
+
+
+FLAG_CASES = [(name, flags) for name in ["SGD", "Adagrad", "Adam", "AdamW"]
+              for flags in ({"foreach": True}, {"fused": False})] + \
+    [(name, {"foreach": False}) for name in NAMES + ["RMSprop"]]
+
+
+@pytest.mark.parametrize(("name", "flags"), FLAG_CASES, ids=[f"{n}-{f}" for n, f in FLAG_CASES])
+def test_torchs_implementation_switches_are_accepted(name: str, flags: dict[str, Any]) -> None:
+    """Code written for torch passes foreach/fused (nanoGPT: AdamW(..., fused=True))."""
+    pair = Pair(name, {"lr": 0.01, **flags})
+    pair.run(5, f"with {flags}")
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop"] + NAMES)
+def test_differentiable_and_capturable_are_refused_clearly(name: str) -> None:
+    params = [tg.zeros(2, requires_grad=True)]
+    with pytest.raises(NotImplementedError, match=f"{name}: differentiable=True"):
+        getattr(optim, name)(params, lr=0.1, differentiable=True)
+    if name not in ("SGD", "Adagrad"):
+        with pytest.raises(ValueError, match=f"{name}: capturable=True"):
+            getattr(optim, name)(params, lr=0.1, capturable=True)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Array, Optimizer, ParamGroup, Params
+from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags
 
 
 class Adadelta(Optimizer):
@@ -42,6 +42,8 @@ class Adadelta(Optimizer):
         eps: epsilon, added inside both roots (it also sets the size of the first steps).
         weight_decay: L2 penalty lambda.
         maximize: ascend the objective instead of descending it.
+        foreach, differentiable, capturable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -56,7 +58,10 @@ class Adadelta(Optimizer):
     """
 
     def __init__(self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, *, maximize: bool = False) -> None:
+                 weight_decay: float = 0, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        check_flags(type(self).__name__, differentiable, capturable)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize}
         super().__init__(params, defaults)

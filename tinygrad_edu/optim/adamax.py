@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Array, Optimizer, ParamGroup, Params, lerp_
+from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags, lerp_
 
 
 def check_betas(options: dict[str, Any]) -> None:
@@ -58,6 +58,8 @@ class Adamax(Optimizer):
         eps: epsilon, added to ``|g|`` so that ``u`` is never zero.
         weight_decay: L2 penalty lambda.
         maximize: ascend the objective instead of descending it.
+        foreach, differentiable, capturable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -73,7 +75,10 @@ class Adamax(Optimizer):
 
     def __init__(self, params: Params, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, *, maximize: bool = False) -> None:
+                 weight_decay: float = 0, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        check_flags(type(self).__name__, differentiable, capturable)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize}
         super().__init__(params, defaults)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .nadam import float32
-from .optimizer import Array, Optimizer, ParamGroup, Params
+from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags
 
 
 class ASGD(Optimizer):
@@ -46,6 +46,8 @@ class ASGD(Optimizer):
         t0: the step from which the iterates are averaged.
         weight_decay: L2 penalty lambda_wd.
         maximize: ascend the objective instead of descending it.
+        foreach, differentiable, capturable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -63,7 +65,9 @@ class ASGD(Optimizer):
 
     def __init__(self, params: Params, lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, *, foreach: bool | None = None,
+                 differentiable: bool = False, capturable: bool = False) -> None:
+        check_flags(type(self).__name__, differentiable, capturable)
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
                     "weight_decay": weight_decay, "maximize": maximize}
         super().__init__(params, defaults)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .adamax import check_betas
-from .optimizer import Array, Optimizer, ParamGroup, Params, lerp_
+from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags, lerp_
 
 
 def float32(x: float) -> float:
@@ -70,6 +70,8 @@ class NAdam(Optimizer):
         decoupled_weight_decay: shrink the weights directly (as AdamW does) instead of adding
             ``lambda * theta`` to the gradient ("NAdamW").
         maximize: ascend the objective instead of descending it.
+        foreach, differentiable, capturable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -88,7 +90,10 @@ class NAdam(Optimizer):
     def __init__(self, params: Params, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        check_flags(type(self).__name__, differentiable, capturable)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay,
                     "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
@@ -164,6 +169,8 @@ class RAdam(Optimizer):
         decoupled_weight_decay: shrink the weights directly (as AdamW does) instead of adding
             ``lambda * theta`` to the gradient.
         maximize: ascend the objective instead of descending it.
+        foreach, differentiable, capturable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -180,7 +187,9 @@ class RAdam(Optimizer):
     def __init__(self, params: Params, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, capturable: bool = False) -> None:
+        check_flags(type(self).__name__, differentiable, capturable)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
         super().__init__(params, defaults)

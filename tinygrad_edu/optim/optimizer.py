@@ -385,6 +385,24 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+def check_flags(name: str, differentiable: bool = False, capturable: bool = False) -> None:
+    """Check PyTorch's implementation switches, which every optimizer accepts.
+
+    ``foreach`` and ``fused`` choose how PyTorch batches the update over the parameters
+    (the same arithmetic, faster kernels); here every update is plain numpy, so they are
+    accepted and change nothing. ``differentiable`` (autograd through ``step``) and
+    ``capturable`` (CUDA graphs) need machinery this framework does not have: asking for
+    them is an error rather than a silent no-op.
+    """
+    if differentiable:
+        raise NotImplementedError(f"{name}: differentiable=True (backpropagating through the "
+                                  "optimizer step) is not supported; updates run on ndarrays "
+                                  "outside autograd")
+    if capturable:
+        raise ValueError(f"{name}: capturable=True is for CUDA graph capture; this framework "
+                         "runs on the CPU only")
+
+
 def lerp_(start: Array, end: Array, weight: float) -> None:
     """``start <- start + weight * (end - start)`` in place, in PyTorch's two-branch form.
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Array, Optimizer, ParamGroup, Params
+from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags
 
 
 class Rprop(Optimizer):
@@ -45,6 +45,8 @@ class Rprop(Optimizer):
             (0 < eta_minus < 1 < eta_plus).
         step_sizes: (Gamma_min, Gamma_max), the bounds of a step size.
         maximize: ascend the objective instead of descending it.
+        foreach, differentiable, capturable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -62,7 +64,9 @@ class Rprop(Optimizer):
     def __init__(self, params: Params, lr: float = 1e-2,
                  etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, capturable: bool = False) -> None:
+        check_flags(type(self).__name__, differentiable, capturable)
         defaults = {"lr": lr, "etas": tuple(etas), "step_sizes": tuple(step_sizes),
                     "maximize": maximize}
         super().__init__(params, defaults)
