@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Array, Optimizer, ParamGroup, Params
+from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags
 
 
 class Adagrad(Optimizer):
@@ -44,6 +44,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value: tau, the starting value of the sum of squares.
         eps: epsilon, added to the denominator so that it is never zero.
         maximize: ascend the objective instead of descending it.
+        foreach, fused, differentiable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -59,7 +61,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
-                 eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 eps: float = 1e-10, *, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        check_flags(type(self).__name__, differentiable)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
                     "maximize": maximize}

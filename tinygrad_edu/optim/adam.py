@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Array, Optimizer, ParamGroup, Params, lerp_
+from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags, lerp_
 
 
 class Adam(Optimizer):
@@ -52,6 +52,8 @@ class Adam(Optimizer):
             decoupled form, which usually regularizes better with Adam).
         amsgrad: use the AMSGrad variant (divide by the running maximum of ``v``).
         maximize: ascend the objective instead of descending it.
+        foreach, fused, differentiable, capturable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
         decoupled_weight_decay: shrink the weights directly instead of adding to the gradient
             (``True`` makes this ``AdamW``).
 
@@ -72,7 +74,10 @@ class Adam(Optimizer):
     def __init__(self, params: Params, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, capturable: bool = False,
+                 fused: bool | None = None) -> None:
+        check_flags(type(self).__name__, differentiable, capturable)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize,
                     "decoupled_weight_decay": decoupled_weight_decay}
@@ -164,6 +169,8 @@ class AdamW(Adam):
         weight_decay: lambda, the decoupled weight decay coefficient.
         amsgrad: use the AMSGrad variant (divide by the running maximum of ``v``).
         maximize: ascend the objective instead of descending it.
+        foreach, fused, differentiable, capturable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -180,9 +187,12 @@ class AdamW(Adam):
     def __init__(self, params: Params, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, capturable: bool = False,
+                 fused: bool | None = None) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         decoupled_weight_decay=True, differentiable=differentiable,
+                         capturable=capturable)
 
     def load_state_dict(self, state_dict: Any) -> None:
         """Load a saved state (see ``Optimizer.load_state_dict``); the decay stays decoupled."""

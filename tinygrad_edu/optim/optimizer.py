@@ -52,9 +52,13 @@ class Optimizer:
 
     Attributes:
         defaults: the options a group gets when it does not set them.
+        scalar_state: names of the state entries that are single numbers (``"step"``, and
+            e.g. ASGD's ``"eta"``); every other entry is an array shaped like its parameter.
         param_groups: list of dicts: ``"params"`` (a list of Tensors) plus every option.
         state: dict from parameter to its state dict (empty until the first update).
     """
+
+    scalar_state: tuple[str, ...] = ("step",)
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self._check_numbers(defaults)
@@ -237,7 +241,7 @@ class Optimizer:
             if isinstance(saved, Mapping):
                 params.update(zip(_indices(saved.get("params", []), []), group["params"],
                                   strict=False))
-        new_state = _load_state(state_dict["state"], params, errors)
+        new_state = _load_state(state_dict["state"], params, errors, self._load_state_value)
         if errors:
             raise ValueError("load_state_dict: the state dict does not fit this optimizer "
                              "(nothing was loaded):\n  " + "\n  ".join(errors))
@@ -245,6 +249,10 @@ class Optimizer:
             group.clear()
             group.update(new)
         self.state = new_state
+
+    def _load_state_value(self, name: str, value: Any, param: Tensor) -> Any:
+        """The value to install for a saved state entry, or a string saying what is wrong."""
+        return _load_value(name, value, param, self.scalar_state)
 
     def _load_groups(self, saved_groups: list[Any], errors: list[str]) -> list[ParamGroup]:
         """Check each saved group against ours; return the groups to install."""
@@ -301,6 +309,8 @@ def _copy_value(value: Any) -> Any:
     """A copy of a state value that later updates cannot change."""
     if isinstance(value, Tensor):
         return Tensor(np.array(value.numpy(), copy=True))
+    if isinstance(value, list):  # LBFGS keeps its history as lists of vectors
+        return [_copy_value(v) for v in value]
     return copy.deepcopy(value)
 
 
@@ -324,7 +334,8 @@ def _indices(saved_params: Any, errors: list[str]) -> list[int]:
         return []
 
 
-def _load_state(saved_state: Any, params: dict[int, Tensor], errors: list[str]
+def _load_state(saved_state: Any, params: dict[int, Tensor], errors: list[str],
+                load_value: Callable[[str, Any, Tensor], Any]
                 ) -> defaultdict[Tensor, dict[str, Any]]:
     """Check the saved per-parameter state and build the new ``state`` from it."""
     new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
@@ -342,7 +353,7 @@ def _load_state(saved_state: Any, params: dict[int, Tensor], errors: list[str]
             continue
         new_state[p] = {}
         for name, value in entry.items():
-            loaded = _load_value(name, value, p)
+            loaded = load_value(name, value, p)
             if isinstance(loaded, str):
                 errors.append(f"state[{key!r}][{name!r}] {loaded}")
             else:
@@ -350,7 +361,8 @@ def _load_state(saved_state: Any, params: dict[int, Tensor], errors: list[str]
     return new_state
 
 
-def _load_value(name: str, value: Any, param: Tensor) -> Any:
+def _load_value(name: str, value: Any, param: Tensor, scalar_names: tuple[str, ...] = ("step",)
+                ) -> Any:
     """The value to install for ``state[i][name]``, or a string saying what is wrong."""
     if isinstance(value, Tensor):
         value = value.numpy(force=True)
@@ -360,7 +372,7 @@ def _load_value(name: str, value: Any, param: Tensor) -> Any:
         return f"has type {type(value).__name__}; expected a Tensor, an ndarray or a number"
     if array.dtype.kind not in "biuf":
         return f"has dtype {array.dtype}; expected numbers"
-    if name == "step":
+    if name in scalar_names:
         if array.size != 1:
             return f"must be one number, got shape {array.shape}"
         return float(array.reshape(()).item())
@@ -371,6 +383,24 @@ def _load_value(name: str, value: Any, param: Tensor) -> Any:
 
 def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
+
+
+def check_flags(name: str, differentiable: bool = False, capturable: bool = False) -> None:
+    """Check PyTorch's implementation switches, which every optimizer accepts.
+
+    ``foreach`` and ``fused`` choose how PyTorch batches the update over the parameters
+    (the same arithmetic, faster kernels); here every update is plain numpy, so they are
+    accepted and change nothing. ``differentiable`` (autograd through ``step``) and
+    ``capturable`` (CUDA graphs) need machinery this framework does not have: asking for
+    them is an error rather than a silent no-op.
+    """
+    if differentiable:
+        raise NotImplementedError(f"{name}: differentiable=True (backpropagating through the "
+                                  "optimizer step) is not supported; updates run on ndarrays "
+                                  "outside autograd")
+    if capturable:
+        raise ValueError(f"{name}: capturable=True is for CUDA graph capture; this framework "
+                         "runs on the CPU only")
 
 
 def lerp_(start: Array, end: Array, weight: float) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..kernels import elementwise as kernels
 from ..tensor import Tensor
-from .optimizer import Array, Optimizer, ParamGroup, Params
+from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags
 
 
 class SGD(Optimizer):
@@ -47,6 +47,8 @@ class SGD(Optimizer):
         weight_decay: L2 penalty lambda.
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize: ascend the objective instead of descending it.
+        foreach, fused, differentiable: PyTorch's implementation switches,
+            accepted for compatibility (see ``check_flags``).
 
     Example:
         >>> import tinygrad_edu as tg
@@ -64,7 +66,9 @@ class SGD(Optimizer):
 
     def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        check_flags(type(self).__name__, differentiable)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
         super().__init__(params, defaults)
