@@ -58,8 +58,11 @@ def _from_python(data: Any) -> Array:
     if arr.dtype == np.uint64 or (arr.dtype == object and _has_big_int(data)):
         raise RuntimeError("tensor: a Python int does not fit in int64 (Overflow when unpacking "
                            "long long); PyTorch refuses it too: use a float or smaller values")
-    if arr.dtype.kind not in "biuf" or arr.dtype.char in "HIL":
-        dtypes.of_numpy(arr.dtype, "tensor")
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: can't convert data of type {type(data).__name__} (numpy "
+                        f"makes dtype {arr.dtype} of it); expected numbers, bools, nested lists "
+                        "of them or a numpy array")
+    dtypes.of_numpy(arr.dtype, "tensor")  # complex numbers: a clear error
     return arr
 
 
