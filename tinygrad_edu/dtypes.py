@@ -351,7 +351,8 @@ class iinfo:  # noqa: N801 - PyTorch's name
         self.min = builtins.int(info.min)
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return (f"iinfo(min={builtins.float(self.min):g}, max={builtins.float(self.max):g}, "
+                f"dtype={self.dtype})")
 
 
 # ----------------------------------------------------------------------------- half compute

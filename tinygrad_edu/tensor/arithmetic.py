@@ -63,8 +63,18 @@ def _true_div(a: Any, other: Any) -> Any:
     """Division always gives floats (``int / int`` is float32, like PyTorch)."""
     b = as_tensor_like(other, a)
     if a.dtype.kind != "f" and b.dtype.kind != "f":
-        a, b = a.float(), b.float()
+        a, b = a._floating(), b._floating()
     return a._binary("div", b)
+
+
+def _no_bool_sub(a: Any, other: Any) -> None:
+    """PyTorch refuses ``-`` when a side is bool (two bool tensors: the op says so itself)."""
+    other_bool = isinstance(other, bool | np.bool_) or (
+        isinstance(other, TensorBase) and other.dtype.kind == "b")
+    if (a.dtype.kind == "b") != other_bool:
+        raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not "
+                           "supported; if you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead")
 
 
 class ArithmeticMixin(TensorBase):
@@ -86,9 +96,11 @@ class ArithmeticMixin(TensorBase):
         return self._binary("add", other, reverse=True)
 
     def __sub__(self, other: Any) -> Any:
+        _no_bool_sub(self, other)
         return self._binary("sub", other)
 
     def __rsub__(self, other: Any) -> Any:
+        _no_bool_sub(self, other)
         return self._binary("sub", other, reverse=True)
 
     def __mul__(self, other: Any) -> Any:
@@ -268,7 +280,7 @@ class ArithmeticMixin(TensorBase):
                 raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got "
                                 f"{bound!r}")
         x = self if self.dtype.kind == "f" or all(
-            isinstance(v, int | None) for v in (min, max)) else self.float()
+            isinstance(v, int | None) for v in (min, max)) else self._floating()
         return apply_op(OPS["clamp"], x, min=min, max=max)
 
     clip = clamp

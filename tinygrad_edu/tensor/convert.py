@@ -95,7 +95,8 @@ def _as_dtype(data: Any, dtype: dtypes.DType) -> Array:
             raise RuntimeError(f"tensor: value cannot be converted to type {dtype.name} "
                                f"without overflow (largest value {data.max()}, {dtype.name} "
                                f"holds up to {top})")
-    return np.asarray(data).astype(dtype.np_dtype, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e6 -> float16 inf, like torch
+        return np.asarray(data).astype(dtype.np_dtype, copy=False)
 
 
 def check_tensor(x: Any, name: str, arg: str = "input") -> None:
@@ -116,7 +117,8 @@ def as_tensor_like(value: Any, like: TensorBase) -> Any:
 def scalar_array(value: Any, dtype: dtypes.DType) -> Array:
     """A Python number as a 0-d array of ``dtype``; ints wrap around like PyTorch's
     (``uint8_tensor + 300`` adds 44)."""
-    return np.asarray(value).astype(dtype.np_dtype)
+    with np.errstate(over="ignore"):
+        return np.asarray(value).astype(dtype.np_dtype)
 
 
 def prepare_binary(name: str, a: Any, other: Any) -> tuple[Any, Any]:
