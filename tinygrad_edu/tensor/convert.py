@@ -56,7 +56,7 @@ def _from_python(data: Any) -> Array:
                          f"nested sequences must be rectangular with numbers at the leaves "
                          f"({exc})") from None
     if arr.dtype == np.uint64 or (arr.dtype == object and _has_big_int(data)):
-        raise RuntimeError("tensor: a Python int does not fit in int64 (Overflow when unpacking "
+        raise ValueError("tensor: a Python int does not fit in int64 (Overflow when unpacking "
                            "long long); PyTorch refuses it too: use a float or smaller values")
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"tensor: can't convert data of type {type(data).__name__} (numpy "
