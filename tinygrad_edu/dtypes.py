@@ -311,6 +311,19 @@ def can_cast(from_: Any, to: Any) -> bool:
     return category(a) <= category(b)
 
 
+def promotion_table() -> str:
+    """The markdown table of ``promote_types`` over all pairs (docs/dtypes.md shows it)."""
+    short = {"bool": "bool", "uint8": "u8", "int8": "i8", "int16": "i16", "int32": "i32",
+             "int64": "i64", "float16": "f16", "bfloat16": "bf16", "float32": "f32",
+             "float64": "f64"}
+    lines = ["| | " + " | ".join(short[d.name] for d in ALL) + " |",
+             "|---" * (len(ALL) + 1) + "|"]
+    for a in ALL:
+        cells = [short[promote_types(a, b).name] for b in ALL]
+        lines.append(f"| **{short[a.name]}** | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- finfo / iinfo
 
 class finfo:  # noqa: N801 - PyTorch's name

@@ -509,3 +509,15 @@ def test_uint8_index_is_a_deprecated_mask_like_torch():
     with pytest.warns(UserWarning, match="uint8 is now deprecated"):
         want = torch.tensor([1.0, 2.0, 3.0])[torch.tensor(mask, dtype=torch.uint8)]
     assert got.tolist() == want.tolist() == [1.0, 3.0]
+
+
+def test_docs_promotion_table_is_the_code_s():
+    """docs/dtypes.md shows dtypes.promotion_table(), which the tests above check against
+    torch.promote_types over every pair."""
+    from pathlib import Path
+    doc = (Path(__file__).parents[2] / "docs" / "dtypes.md").read_text()
+    assert dtypes.promotion_table() in doc
+    for d in dtypes.ALL:
+        assert f"`tg.{d.name}`" in doc
+    for name in dtypes.UNSUPPORTED:
+        assert name in doc
