@@ -521,3 +521,24 @@ def test_docs_promotion_table_is_the_code_s():
         assert f"`tg.{d.name}`" in doc
     for name in dtypes.UNSUPPORTED:
         assert name in doc
+
+
+@pytest.mark.parametrize("name", HALF)
+def test_half_modules_save_load_and_state_dict_conversion(name, tmp_path):
+    """model.half()/.bfloat16(); save/load keeps the dtype (bfloat16 stored as its bits);
+    load_state_dict converts between float dtypes, as torch's copy_ does."""
+    tg.manual_seed(0)
+    model = getattr(tg.nn.Linear(3, 2), "half" if name == "float16" else name)()
+    assert model.weight.dtype == ours(name)
+    assert model.bias.dtype == ours(name)
+    path = tmp_path / "m.pt"
+    tg.save(model.state_dict(), path)
+    loaded = tg.load(path)
+    assert loaded["weight"].dtype == ours(name)
+    np.testing.assert_array_equal(loaded["weight"].float().numpy(),
+                                  model.weight.detach().float().numpy())
+    fresh = tg.nn.Linear(3, 2)
+    fresh.load_state_dict(loaded)
+    assert fresh.weight.dtype == tg.float32
+    np.testing.assert_array_equal(fresh.weight.detach().numpy(),
+                                  model.weight.detach().float().numpy())
