@@ -118,6 +118,7 @@ _BY_NAME = {**{d.name: d for d in ALL}, **{d.legacy: d for d in ALL},
             **{"torch.half": float16, "torch.float": float32, "torch.double": float64,
                "torch.short": int16, "torch.int": int32, "torch.long": int64}}
 _HALF_CHARS = "eE"  # numpy's type codes of float16 and bfloat16
+_F16, _BF16 = float16.np_dtype, bfloat16.np_dtype
 
 #: numpy dtype names that PyTorch has but tinygrad_edu refuses, with the reason.
 UNSUPPORTED = {
@@ -371,9 +372,14 @@ class iinfo:  # noqa: N801 - PyTorch's name
 # ----------------------------------------------------------------------------- half compute
 
 def has_half(arrays: list[Any]) -> bool:
-    """Whether any array is float16 or bfloat16 (the ops then compute in float32)."""
+    """Whether any array is float16 or bfloat16 (the ops then compute in float32).
+
+    Called before every op, so it compares dtype identities (numpy keeps one dtype object
+    per native type), the cheapest test there is.
+    """
     for a in arrays:
-        if a.dtype.char in _HALF_CHARS:
+        d = a.dtype
+        if d is _F16 or d is _BF16:
             return True
     return False
 

@@ -371,7 +371,7 @@ class Module:
             elif (value.dtype.kind == "f" or value.dtype.char == "E") != (  # E: bfloat16
                     target.dtype.kind == "f"):
                 errors.append(f"dtype mismatch for {key}: checkpoint has {value.dtype}, the "
-                              f"model has {target.dtype}")
+                              f"model has {target.dtype.name}")
             else:
                 arrays[key] = value
         if strict and missing:

@@ -39,6 +39,8 @@ def as_array(data: Any, dtype: Any) -> Array:
     if dtype is not None:
         return _as_dtype(data, dtypes.to_dtype(dtype, "tensor"))
     if isinstance(data, np.ndarray | np.generic):
+        if not data.dtype.isnative:  # big-endian data from a file: the same values, native
+            data = data.astype(data.dtype.newbyteorder("="))
         dtypes.of_numpy(data.dtype, "tensor")  # a clear error for complex, uint64, strings
         return np.asarray(data)
     arr = _from_python(data)
