@@ -13,41 +13,13 @@ Example:
 
 from . import cuda, data, nn, ops, optim, runtime, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-
-# --- dtypes (issue 15 part 4) ---
-from .dtypes import DType as dtype
-from .dtypes import (
-    bfloat16,
-    can_cast,
-    device,
-    double,
-    finfo,
-    float16,
-    float32,
-    float64,
-    get_default_dtype,
-    half,
-    iinfo,
-    int8,
-    int16,
-    int32,
-    int64,
-    long,
-    promote_types,
-    set_default_dtype,
-    short,
-    uint8,
-)
 from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
+from .dtypes import device, double, float32, float64, int32, int64, long
 from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
-from .dtypes import int32 as int  # noqa: A004 - PyTorch's name (int32)
-
-# --- end dtypes ---
 from .kernels.threads import get_num_threads, set_num_threads
 from .random import Generator, default_generator, initial_seed, manual_seed
 from .serialization import load, save
 from .tensor import Tensor
-from .tensor.convert import result_type
 from .tensor.creation import (
     arange,
     empty,
@@ -73,6 +45,29 @@ from .tensor.creation import (
 from .tensor.functions import *  # noqa: F403 - torch.* style functions
 from .tensor.functions import __all__ as _function_names
 
+# isort: split
+# --- dtypes (issue 15 part 4) ---
+from .dtypes import DType as dtype
+from .dtypes import (
+    bfloat16,
+    can_cast,
+    finfo,
+    float16,
+    get_default_dtype,
+    half,
+    iinfo,
+    int8,
+    int16,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .dtypes import int32 as int  # noqa: A004 - PyTorch's name (int32)
+from .tensor.convert import is_floating_point, result_type
+
+# --- end dtypes ---
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -86,6 +81,6 @@ __all__ = [
     "set_num_threads", "zeros", "zeros_like", *_function_names,
     # dtypes (issue 15 part 4)
     "bfloat16", "can_cast", "dtype", "finfo", "float16", "get_default_dtype", "half", "iinfo",
-    "int", "int8", "int16", "promote_types", "result_type", "set_default_dtype", "short",
-    "uint8",
+    "int", "int8", "int16", "is_floating_point", "promote_types", "result_type",
+    "set_default_dtype", "short", "uint8",
 ]

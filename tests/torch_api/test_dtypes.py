@@ -337,6 +337,7 @@ def test_type_strings_element_size_and_flags_match_torch(name):
     assert a.type() == b.type()
     assert a.element_size() == b.element_size()
     assert a.is_floating_point() == b.is_floating_point()
+    assert tg.is_floating_point(a) == torch.is_floating_point(b)
     assert a.is_signed() == b.is_signed()
     assert a.is_complex() == b.is_complex()
     assert str(tg.ones(2).type(a.type()).dtype) == str(torch.ones(2).type(b.type()).dtype)

@@ -335,3 +335,9 @@ def _operand(name: str, x: Any) -> tuple[dtypes.DType, Any]:
     if isinstance(x, bool | int | float | np.number | np.bool_):
         return dtypes.scalar_type(x), None
     raise TypeError(f"{name}(): expected a Tensor or a Number, got {type(x).__name__}")
+
+
+def is_floating_point(input: Any) -> bool:  # noqa: A002 - PyTorch's argument name
+    """``torch.is_floating_point``: True for a float16/bfloat16/float32/float64 tensor."""
+    check_tensor(input, "is_floating_point")
+    return bool(input.dtype.is_floating_point)
