@@ -258,11 +258,19 @@ def test_explicit_dtype_conversions_match_torch():
         assert got.float().tolist() == want.float().tolist(), (data, name)
 
 
-def test_explicit_dtype_overflow_is_an_error_like_torch():
+@pytest.mark.parametrize(("data", "name"), [([300], "uint8"), (300, "uint8"), ([-200], "int8"),
+                                           ([2**31], "int32")])
+def test_explicit_dtype_overflow_of_python_ints_is_an_error_like_torch(data, name):
     with pytest.raises(RuntimeError, match="without overflow"):
-        torch.tensor([300], dtype=torch.uint8)
-    with pytest.raises(RuntimeError, match="uint8 without overflow"):
-        tg.tensor([300], dtype=tg.uint8)
+        torch.tensor(data, dtype=theirs(name))
+    with pytest.raises(RuntimeError, match=f"{name} without overflow"):
+        tg.tensor(data, dtype=ours(name))
+
+
+def test_explicit_dtype_of_numpy_ints_wraps_like_torch():
+    for data, name in ((np.array([300]), "uint8"), (np.array([-200]), "int8")):
+        got, want = tg.tensor(data, dtype=ours(name)), torch.tensor(data, dtype=theirs(name))
+        assert got.tolist() == want.tolist()
 
 
 # ----------------------------------------------------------------------------- default dtype
@@ -553,3 +561,16 @@ def test_big_endian_arrays_convert_to_native():
     assert t.tolist() == [1.5, -2.0]
     with pytest.raises(ValueError, match="byte order"):
         torch.tensor(a)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_pure_float16_adam_overflows_exactly_like_torch():
+    """Adam's eps=1e-8 is 0 in float16, so a zero gradient gives 0/0: torch and we agree."""
+    grad = [0.0, 1e-3, 1.0]
+    p = tg.nn.Parameter(tg.tensor([1.0, 2.0, 3.0], dtype=tg.half))
+    q = torch.nn.Parameter(torch.tensor([1.0, 2.0, 3.0], dtype=torch.half))
+    p.grad = tg.tensor(grad, dtype=tg.half)
+    q.grad = torch.tensor(grad, dtype=torch.half)
+    tg.optim.Adam([p], lr=1e-2).step()
+    torch.optim.Adam([q], lr=1e-2).step()
+    np.testing.assert_array_equal(p.detach().float().numpy(), q.detach().float().numpy())

@@ -1,11 +1,13 @@
 """Conversions: data into arrays, Python values into tensors, dtypes, and back out.
 
 - ``as_array`` turns user data into an ndarray of a supported dtype, inferring the dtype the
-  way PyTorch does (Python floats are float32, ints int64).
+  way PyTorch does (Python floats get the default dtype, ints int64; numpy keeps its dtype).
 - ``as_tensor_like`` and ``prepare_binary`` apply PyTorch's promotion rules when a tensor
-  meets a number, an array or another tensor (``dtypes.promote``).
+  meets a number, an array or another tensor (``dtypes.result_type_of``).
 - ``ConversionMixin`` holds the Tensor methods that change dtype or leave the library:
-  ``to``, ``float``, ``numpy``, ``item``, ``tolist`` and Python's number protocols.
+  ``to``, ``type``, ``half``/``float``/``long``..., ``numpy``, ``item``, ``tolist`` and
+  Python's number protocols.
+- ``result_type`` and ``is_floating_point`` are the ``torch.*`` functions on dtypes.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def _from_python(data: Any) -> Array:
                          f"({exc})") from None
     if arr.dtype == np.uint64 or (arr.dtype == object and _has_big_int(data)):
         raise ValueError("tensor: a Python int does not fit in int64 (Overflow when unpacking "
-                           "long long); PyTorch refuses it too: use a float or smaller values")
+                         "long long); PyTorch refuses it too: use a float or smaller values")
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"tensor: can't convert data of type {type(data).__name__} (numpy "
                         f"makes dtype {arr.dtype} of it); expected numbers, bools, nested lists "
@@ -87,16 +89,18 @@ def _typed_float64(data: Any) -> bool:
 
 def _as_dtype(data: Any, dtype: dtypes.DType) -> Array:
     """``data`` converted to ``dtype``; Python ints above the integer type's range are an
-    error (PyTorch's), floats are truncated toward zero, negatives wrap into unsigned."""
-    if not isinstance(data, np.ndarray | np.generic):
+    error (PyTorch's), floats are truncated toward zero, negatives wrap into unsigned;
+    numpy arrays convert like ``astype`` (integers wrap around)."""
+    from_python = not isinstance(data, np.ndarray | np.generic)
+    if from_python:
         data = _from_python(data)
-    if data.dtype.kind in "iu" and dtype.kind in "iu" and data.size and \
-            not isinstance(data, np.generic) and data.dtype != dtype.np_dtype:
-        top = np.iinfo(dtype.np_dtype).max
-        if data.max() > top:
+    if from_python and data.dtype.kind in "iu" and dtype.kind in "iu" and data.size:
+        info = np.iinfo(dtype.np_dtype)
+        low = info.min if dtype.kind == "i" else -info.max - 1  # -1 -> uint8 255 is allowed
+        if data.max() > info.max or data.min() < low:
             raise RuntimeError(f"tensor: value cannot be converted to type {dtype.name} "
-                               f"without overflow (largest value {data.max()}, {dtype.name} "
-                               f"holds up to {top})")
+                               f"without overflow (values from {data.min()} to {data.max()}, "
+                               f"{dtype.name} holds {info.min} to {info.max})")
     with np.errstate(over="ignore", invalid="ignore"):  # 1e6 -> float16 inf, like torch
         return np.asarray(data).astype(dtype.np_dtype, copy=False)
 
