@@ -91,6 +91,9 @@ class DType:
 
     __str__ = __repr__
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:  # pickle gives back the same object
+        return to_dtype, (self.name,)
+
     def __copy__(self) -> DType:
         return self
 

@@ -574,3 +574,36 @@ def test_pure_float16_adam_overflows_exactly_like_torch():
     tg.optim.Adam([p], lr=1e-2).step()
     torch.optim.Adam([q], lr=1e-2).step()
     np.testing.assert_array_equal(p.detach().float().numpy(), q.detach().float().numpy())
+
+
+def test_dtypes_survive_copy_and_pickle_as_the_same_object():
+    import copy
+    import pickle
+
+    for d in dtypes.ALL:
+        assert pickle.loads(pickle.dumps(d)) is d
+        assert copy.deepcopy(d) is d
+
+
+INPLACE = [
+    ("bf16 += 1", lambda lib: lib.tensor([1.0, 2.0], dtype=lib.bfloat16).__iadd__(1)),
+    ("bf16.mul_(0.5)", lambda lib: lib.tensor([1.0, 2.0], dtype=lib.bfloat16).mul_(0.5)),
+    ("f16 += f64", lambda lib: lib.tensor([1.0, 2.0], dtype=lib.half).__iadd__(
+        lib.ones(2, dtype=lib.float64))),
+    ("u8 += 300", lambda lib: lib.tensor([1, 2], dtype=lib.uint8).__iadd__(300)),
+    ("i8 *= i64", lambda lib: lib.tensor([1, 2], dtype=lib.int8).__imul__(lib.tensor([100, 100]))),
+]
+
+
+@pytest.mark.parametrize("case", INPLACE, ids=[c[0] for c in INPLACE])
+def test_in_place_ops_keep_the_dtype_like_torch(case):
+    a, b = case[1](tg), case[1](torch)
+    assert str(a.dtype) == str(b.dtype)
+    assert a.tolist() == b.tolist()
+
+
+def test_in_place_float_into_uint8_is_refused_like_torch():
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        torch.tensor([1, 2], dtype=torch.uint8).__iadd__(1.5)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        tg.tensor([1, 2], dtype=tg.uint8).__iadd__(1.5)
