@@ -113,7 +113,7 @@ float32 = float = DType(np.float32, "float32", "torch.FloatTensor")  # noqa: A00
 float64 = double = DType(np.float64, "float64", "torch.DoubleTensor")
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
-SUPPORTED = ALL
+SUPPORTED = ALL  # the name older code uses
 FLOATING = (float16, bfloat16, float32, float64)
 _BY_NUMPY = {d.np_dtype: d for d in ALL}
 _BY_NAME = {**{d.name: d for d in ALL}, **{d.legacy: d for d in ALL},
