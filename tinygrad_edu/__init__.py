@@ -56,6 +56,29 @@ from .tensor.functions import *  # noqa: F403 - torch.* style functions
 from .tensor.functions import __all__ as _function_names
 from .unsupported import missing_attribute
 
+# isort: split
+# --- dtypes (issue 15 part 4) ---
+from .dtypes import DType as dtype
+from .dtypes import (
+    bfloat16,
+    can_cast,
+    finfo,
+    float16,
+    get_default_dtype,
+    half,
+    iinfo,
+    int8,
+    int16,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .dtypes import int32 as int  # noqa: A004 - PyTorch's name (int32)
+from .tensor.convert import is_floating_point, result_type
+
+# --- end dtypes ---
+
 __version__ = "0.1.0"
 
 # Subpackages ``tg.<name>`` imports on first use, as ``torch.testing`` works after ``import torch``.
@@ -81,6 +104,10 @@ __all__ = [
     "special",  # issue 15 part A
     # issue 15, part 6 (seed parity)
     "bernoulli", "get_rng_state", "multinomial", "normal", "seed", "set_rng_state",
+    # dtypes (issue 15 part 4)
+    "bfloat16", "can_cast", "dtype", "finfo", "float16", "get_default_dtype", "half", "iinfo",
+    "int", "int8", "int16", "is_floating_point", "promote_types", "result_type",
+    "set_default_dtype", "short", "uint8",
 ]
 
 # issue 15 part 5 (devices): the probes tutorial code runs before choosing a device

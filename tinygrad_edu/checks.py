@@ -6,6 +6,7 @@ the op, what it got and what it expected.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,10 @@ def index_key(key: Any, shape: tuple[int, ...], name: str = "getitem") -> Any:
         if isinstance(k, np.ndarray) and k.dtype.kind not in "biu":
             raise IndexError(f"{name}: tensors used as indices must be long, int or bool, got "
                              f"{k.dtype}")
+        if isinstance(k, np.ndarray) and k.dtype == np.uint8:  # PyTorch: a (deprecated) mask
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a "
+                          "dtype torch.bool instead.", UserWarning, stacklevel=4)
+            k = k.astype(bool)
         out.append(k)
     _check_index(out, shape, name)
     return tuple(out) if isinstance(key, tuple) else out[0]

@@ -6,8 +6,10 @@ on the CPU, including the order of the draws and the rounding of each step, beca
 what makes ``manual_seed(0); randn(3)`` print the same digits here and in PyTorch:
 
 * uniform [a, b): ``(word & (2**d - 1)) * 2**-d`` with d = 24 bits of one 32-bit word for
-  float32 (11 for float16), d = 53 bits of a 64-bit draw for float64; then
-  ``x * (b - a) + a`` fused, in the tensor's precision.
+  float32, d = 53 bits of a 64-bit draw for float64; then ``x * (b - a) + a`` fused, in the
+  tensor's precision. float16 and bfloat16 draw exactly as float32 and round the result (as
+  PyTorch's CPU kernels compute half types in float32); their normals are then PyTorch's up to
+  the ragged tail of a tensor whose size is not a multiple of 16.
 * normal: tensors of 16 or more elements fill with uniforms, then Box-Muller on each block
   of 16 (the first 8 uniforms give the radii, the last 8 the angles); a ragged tail redraws
   16 fresh uniforms for the last 16 places. float32 blocks use the polynomial ``log``/``sin``/
@@ -30,20 +32,26 @@ from .random import Generator
 
 Array = NDArray[Any]
 f32 = np.float32
-_MANTISSA_BITS = {np.dtype(np.float16): 11, np.dtype(np.float32): 24, np.dtype(np.float64): 53}
+_MANTISSA_BITS = {np.dtype(np.float32): 24, np.dtype(np.float64): 53}
+_HALF = ("float16", "bfloat16")  # drawn in float32, then rounded
 
 
 def _float_dtype(dtype: Any, name: str) -> np.dtype[Any]:
     dt = np.dtype(dtype)
-    if dt not in _MANTISSA_BITS:
-        raise TypeError(f"{name}: expected a floating dtype (float16, float32 or float64), "
-                        f"got {dt}")
+    if dt not in _MANTISSA_BITS and dt.name not in _HALF:
+        raise TypeError(f"{name}: expected a floating dtype (float16, bfloat16, float32 or "
+                        f"float64), got {dt}")
     return dt
 
 
+def _drawn_as(dt: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype whose draws a tensor of dtype ``dt`` takes: float32 for the half types."""
+    return np.dtype(np.float32) if dt.name in _HALF else dt
+
+
 def unit_uniform(gen: Generator, n: int, dtype: Any) -> Array:
-    """n uniforms in [0, 1) with the dtype's mantissa bits (float16 ones computed in float32)."""
-    dt = _float_dtype(dtype, "uniform")
+    """n uniforms in [0, 1) with the dtype's mantissa bits (half types: float32's)."""
+    dt = _drawn_as(_float_dtype(dtype, "uniform"))
     bits = _MANTISSA_BITS[dt]
     words = gen.random64(n) if bits > 32 else gen.random32(n)
     acc = np.float64 if bits > 32 else np.float32
@@ -57,7 +65,7 @@ def uniform(gen: Generator, shape: tuple[int, ...], dtype: Any, low: float = 0.0
     n = int(np.prod(shape, dtype=np.int64))
     x = unit_uniform(gen, n, dt)
     acc = x.dtype.type
-    a, b = acc(dt.type(low)), acc(dt.type(high))  # the bounds in the tensor's precision
+    a, b = acc(_drawn_as(dt).type(low)), acc(_drawn_as(dt).type(high))  # in the draw's precision
     if (a, b) != (0.0, 1.0):
         x = kernels.affine(x, acc(b - a), a)
     return x.astype(dt).reshape(shape)
@@ -128,8 +136,8 @@ def normal(gen: Generator, shape: tuple[int, ...], dtype: Any, mean: float = 0.0
     """N(mean, std**2) of ``shape`` and float ``dtype``, the way PyTorch's ``normal_`` fills."""
     dt = _float_dtype(dtype, "normal_")
     n = int(np.prod(shape, dtype=np.int64))
-    if n >= 16 and contiguous and dt != np.float16:
-        return _fill_blocks(gen, n, dt, mean, std).reshape(shape)
+    if n >= 16 and contiguous:
+        return _fill_blocks(gen, n, _drawn_as(dt), mean, std).astype(dt).reshape(shape)
     return _scalar_normals(gen, n, mean, std).astype(dt).reshape(shape)
 
 

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .device import CPU_NOTE, device
+from .dtypes import bfloat16
 from .tensor import Tensor
 
 FORMAT = "tinygrad_edu/1"
@@ -109,7 +110,11 @@ def _encode(obj: Any, arrays: dict[str, Any], where: str) -> Any:
             raise TypeError(f"save: {where} is an object array, which can't be saved safely")
         arrays[name] = np.require(data, requirements="C")  # keeps 0-d arrays 0-d
         kind = "tensor" if isinstance(obj, Tensor) else "ndarray"
-        return {"t": kind, "a": name, "grad": bool(isinstance(obj, Tensor) and obj.requires_grad)}
+        node = {"t": kind, "a": name, "grad": bool(isinstance(obj, Tensor) and obj.requires_grad)}
+        if data.dtype.char == "E":  # bfloat16: .npy files know no such type; keep the bits
+            arrays[name] = arrays[name].view(np.uint16)
+            node["bfloat16"] = True
+        return node
     if obj is None or isinstance(obj, bool | int | float | str):
         return {"t": "value", "v": obj}
     if isinstance(obj, np.generic):
@@ -267,6 +272,8 @@ def _decode(node: Any, arrays: dict[str, Any], path: Any) -> Any:
         kind = node["t"]
         if kind in ("tensor", "ndarray"):
             data = arrays[node["a"]]
+            if node.get("bfloat16"):
+                data = data.view(bfloat16.np_dtype)
             if kind == "ndarray":
                 return data
             t = Tensor(data)

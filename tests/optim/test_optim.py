@@ -666,7 +666,7 @@ def test_bad_option_in_a_group_raises() -> None:
     (lambda: [np.zeros(2)], TypeError, "can only optimize Tensors, but one of the params is "
                                        "ndarray"),
     (lambda: [tg.zeros(2, requires_grad=True) * 2], ValueError, "can't optimize a non-leaf"),
-    (lambda: [tg.tensor([1, 2])], ValueError, "dtype int64"),
+    (lambda: [tg.tensor([1, 2])], ValueError, "dtype torch.int64"),  # dtypes print as torch's
     (lambda: [{"params": {tg.zeros(2, requires_grad=True)}}], TypeError, "ordered collections"),
     (lambda: [{"lr": 0.1}], ValueError, "'params' entry"),
 ])

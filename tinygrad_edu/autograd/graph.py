@@ -4,7 +4,9 @@
 and wraps the result in a new Tensor. When grad mode is on and some input requires grad, the
 result also gets a ``Node``: the op, the forward's cache, the backward to call and one edge
 per input (the input's own ``Node``, the leaf Tensor itself, or ``None`` when that input needs
-no gradient). The backward walk (``engine.py``) follows these edges from the output back.
+no gradient). float16/bfloat16 inputs are computed in float32 and the result rounded back
+(``dtypes.half_pair``), as PyTorch's CPU kernels do. The backward walk (``engine.py``)
+follows these edges from the output back.
 
 The engine works on Tensors through a small protocol, the only fields of a Tensor that code
 outside ``tinygrad_edu/tensor/`` may touch, and only here and in ``engine.py``:
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from ..dtypes import half_pair, has_half
 from ..ops.registry import Backward, OpDef, lookup, set_needs
 from .anomaly import DEBUG, OpRecord, record, user_origin
 from .grad_mode import _grad_mode
@@ -90,6 +93,12 @@ class Node:
         return self.op.name
 
 
+#: ops that move or pick elements without arithmetic: they run on float16/bfloat16 arrays
+#: as they are (views stay views); every other op computes half inputs in float32.
+HALF_NATIVE = frozenset({"cast", "reshape", "permute", "expand", "getitem", "index_put", "cat",
+                         "pad", "clone", "where"})
+
+
 def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
     """Run a registered op on Tensors and record it for backward when needed.
 
@@ -107,6 +116,8 @@ def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
     origin = user_origin() if debug else None
     forward, backward = op.pair()
     arrays = [t._data for t in inputs]
+    if has_half(arrays) and op.name not in HALF_NATIVE:  # float16/bfloat16: compute in float32
+        forward, backward, arrays = half_pair(forward, backward, arrays)
     edges = None
     if _grad_mode.enabled and backward is not None:
         edges = tuple([(t._ctx or t) if t.requires_grad else None for t in inputs])

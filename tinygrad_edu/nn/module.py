@@ -305,6 +305,14 @@ class Module:
         """Convert to float64."""
         return self.to(dtypes.float64)
 
+    def half(self) -> Module:
+        """Convert the float parameters and buffers to float16."""
+        return self.to(dtypes.float16)
+
+    def bfloat16(self) -> Module:
+        """Convert the float parameters and buffers to bfloat16."""
+        return self.to(dtypes.bfloat16)
+
     def cpu(self) -> Module:
         """This module (everything lives on the CPU)."""
         return self
@@ -362,9 +370,10 @@ class Module:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{value.shape} from checkpoint, the shape in current model is "
                               f"{target.shape}")
-            elif (value.dtype.kind == "f") != (target.dtype.kind == "f"):
+            elif (value.dtype.kind == "f" or value.dtype.char == "E") != (  # E: bfloat16
+                    target.dtype.kind == "f"):
                 errors.append(f"dtype mismatch for {key}: checkpoint has {value.dtype}, the "
-                              f"model has {target.dtype}")
+                              f"model has {target.dtype.name}")
             else:
                 arrays[key] = value
         if strict and missing:

@@ -525,8 +525,13 @@ class CastCache(NamedTuple):
 
 
 def cast_forward(x: Array, *, dtype: np.dtype[Any]) -> tuple[Array, CastCache]:
-    """out = x converted to ``dtype``. Backward: dout converted back to x's dtype."""
-    return x.astype(dtype), CastCache(x.dtype)
+    """out = x converted to ``dtype``. Backward: dout converted back to x's dtype.
+
+    Like PyTorch, a value out of the new type's range converts without a warning (float32
+    70000 -> float16 inf).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return x.astype(dtype), CastCache(x.dtype)
 
 
 def cast_backward(dout: Array, cache: CastCache) -> tuple[Array | None]:

@@ -63,7 +63,7 @@ def _true_div(a: Any, other: Any) -> Any:
     """Division always gives floats (``int / int`` is float32, like PyTorch)."""
     b = as_tensor_like(other, a)
     if a.dtype.kind != "f" and b.dtype.kind != "f":
-        a, b = a.float(), b.float()
+        a, b = a._floating(), b._floating()
     return a._binary("div", b)
 
 
@@ -313,7 +313,7 @@ class ArithmeticMixin(TensorBase):
                 raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got "
                                 f"{bound!r}")
         x = self if self.dtype.kind == "f" or all(
-            isinstance(v, int | None) for v in (min, max)) else self.float()
+            isinstance(v, int | None) for v in (min, max)) else self._floating()
         return apply_op(OPS["clamp"], x, min=min, max=max)
 
     clip = clamp

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from numpy.typing import NDArray
 
+from ..dtypes import of as _of
+
 if TYPE_CHECKING:
     from ..autograd import Node
 
@@ -49,8 +51,8 @@ class TensorBase:
 
     @property
     def dtype(self) -> Any:
-        """The element type, a numpy dtype (``tg.float32``, ``tg.float64``, ...)."""
-        return self._data.dtype
+        """The element type (``tg.float32``, ``tg.int64``, ...), a ``dtypes.DType``."""
+        return _of(self._data.dtype)
 
     @property
     def ndim(self) -> int:

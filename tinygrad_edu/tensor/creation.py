@@ -34,7 +34,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
            ) -> Tensor:
     """A new tensor with a copy of ``data`` (numbers, nested lists, ndarrays or a Tensor).
 
-    Python floats give float32, ints int64 and bools bool; ndarrays keep their dtype.
+    Python floats give the default dtype (float32; ``set_default_dtype``), ints int64 and
+    bools bool, mixed lists the promoted type; ndarrays keep their dtype (uint8 stays uint8).
     """
     dtypes.check_device(device, "tensor")
     t = Tensor(np.array(as_array(data, dtype), copy=True))
@@ -47,23 +48,23 @@ def from_numpy(array: np.ndarray[Any, Any]) -> Tensor:
     """A tensor sharing memory with ``array`` (changes show on both sides)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
-    if array.dtype not in dtypes.SUPPORTED:
-        raise TypeError(f"from_numpy: dtype {array.dtype} is not supported; expected float32, "
-                        "float64, int64, int32 or bool")
+    dtypes.of_numpy(array.dtype, "from_numpy")  # a clear error for complex, uint64, ...
     return Tensor(array)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
           ) -> Tensor:
-    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
-    return _finish(np.zeros(_size(size, "zeros"), dtype=dtypes.to_dtype(dtype or "float32")),
+    """A tensor of zeros (the default dtype, float32, unless ``dtype`` says otherwise)."""
+    dt = dtypes.to_dtype(dtype or dtypes.get_default_dtype(), "zeros")
+    return _finish(np.zeros(_size(size, "zeros"), dtype=dt),
                    None, requires_grad, device, "zeros")
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
          ) -> Tensor:
-    """A tensor of ones (float32 unless ``dtype`` says otherwise)."""
-    return _finish(np.ones(_size(size, "ones"), dtype=dtypes.to_dtype(dtype or "float32")),
+    """A tensor of ones (the default dtype, float32, unless ``dtype`` says otherwise)."""
+    dt = dtypes.to_dtype(dtype or dtypes.get_default_dtype(), "ones")
+    return _finish(np.ones(_size(size, "ones"), dtype=dt),
                    None, requires_grad, device, "ones")
 
 
@@ -95,7 +96,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
         raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign: "
                            f"start={start}, end={end}, step={step}")
     is_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
-    dtype = dtype or (dtypes.int64 if is_int else dtypes.float32)
+    dtype = dtype or (dtypes.int64 if is_int else dtypes.get_default_dtype())
     values = np.arange(start, end, step, dtype=np.float64 if not is_int else np.int64)
     return _finish(values, dtype, requires_grad, device, "arange")
 
@@ -105,8 +106,8 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None,
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 0:
         raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
-    return _finish(np.linspace(start, end, steps), dtype or dtypes.float32, requires_grad, device,
-                   "linspace")
+    return _finish(np.linspace(start, end, steps), dtype or dtypes.get_default_dtype(),
+                   requires_grad, device, "linspace")
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
@@ -115,11 +116,11 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     for name, v in (("n", n), ("m", m)):
         if v is not None and (not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 0):
             raise RuntimeError(f"eye: {name} must be a non-negative int, got {v!r}")
-    return _finish(np.eye(n, m), dtype or dtypes.float32, requires_grad, device, "eye")
+    return _finish(np.eye(n, m), dtype or dtypes.get_default_dtype(), requires_grad, device, "eye")
 
 
 def _random_dtype(dtype: Any, name: str) -> np.dtype[Any]:
-    dt = dtypes.to_dtype(dtype or "float32", name)
+    dt = dtypes.to_dtype(dtype or dtypes.get_default_dtype(), name)
     if dt.kind != "f":  # NotImplementedError is a RuntimeError, as PyTorch raises it
         raise NotImplementedError(f"{name}: not implemented for {dt}; expected a floating "
                                   "dtype (float32 or float64)")

@@ -259,7 +259,7 @@ def _tensor_item(opt: Options, key: str, data: Array | None,
     """A tensor's box: name, shape and dtype, values or statistics, gradient, NaN mark."""
     lines = [title] if title else []
     desc = " ".join(p for p, on in ((_shape(meta[0]), "shape" in opt.show),
-                                    (str(meta[1]), "dtype" in opt.show)) if on)
+                                    (meta[1].name, "dtype" in opt.show)) if on)
     if desc:
         lines.append(desc)
     if data is not None and (opt.show_data or "stats" in opt.show):
