@@ -8,7 +8,9 @@ mixin per family, each a thin call of a registered op (``tinygrad_edu/ops/``):
 
 - ``convert.py``: dtypes, ``to``, ``numpy``, ``item``;
 - ``arithmetic.py``: operators and elementwise math;
-- ``reduce.py``: sums, maxima, mean/var/std, softmax;
+- ``reduce.py``: sums, maxima, mean/var/std, softmax, norms;
+- ``sort_scan.py``: sort, topk, median, quantile, cumsum, cumprod, cummax, diff;
+- ``index.py``: index_select, scatter and index_add, masked_select, nonzero, unique;
 - ``shape.py``: reshape, permute, expand, indexing;
 - ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends.
 """
@@ -30,15 +32,18 @@ from ..checks import dim_index
 from .arithmetic import ArithmeticMixin
 from .base import TensorBase
 from .convert import ConversionMixin, as_array
+from .index import IndexMixin
 from .inplace import InPlaceMixin
 from .printing import tensor_repr
 from .reduce import ReduceMixin
 from .shape import ShapeMixin
+from .sort_scan import SortScanMixin
 
 Array = NDArray[Any]
 
 
-class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin, TensorBase):
+class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, SortScanMixin, IndexMixin, ShapeMixin,
+             InPlaceMixin, TensorBase):
     """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
 
     Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing
