@@ -248,12 +248,16 @@ class ReduceMixin(TensorBase):
             raise RuntimeError(f"norm(): unsupported p {p!r}; expected a number, 'fro' or 'nuc'")
         order = 2.0 if p == "fro" else float(p)
         dims = dims_tuple(dim, self.ndim, "norm")
+        if p == "fro" and isinstance(dim, list | tuple) and len(dim) > 2:
+            raise RuntimeError(f"norm(): p='fro' (a matrix norm) needs dim to be an int or a "
+                               f"2-tuple, got {dim}")
         if order == float("inf"):
             return x.abs().amax(() if dims is None else dims, keepdim)  # type: ignore
         if order == float("-inf"):
             return x.abs().amin(() if dims is None else dims, keepdim)  # type: ignore
-        if order == 0:
-            return (x != 0).sum(dims, keepdim).type(x.dtype)  # type: ignore[attr-defined]
+        if order == 0:  # a count: gradient 0 (x * 0 keeps it in the graph, as in PyTorch)
+            count = (x != 0).sum(dims, keepdim).type(x.dtype)  # type: ignore[attr-defined]
+            return count + (x * 0).sum(dims, keepdim)  # type: ignore[attr-defined]
         if order == 1:
             return x.abs().sum(dims, keepdim)  # type: ignore[attr-defined]
         total = (x * x if order == 2 else x.abs() ** order).sum(dims, keepdim)  # type: ignore

@@ -94,7 +94,7 @@ class SortScanMixin(TensorBase):
         if not 1 <= k <= n:
             raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}: "
                              f"k={k}, size {n}")
-        return self._order_statistic(np.full(1, k - 1), d, keepdim)
+        return self._order_statistic(np.asarray(k - 1), d, keepdim)
 
     def _order_statistic(self, position: Any, d: int, keepdim: bool) -> MaxMin:
         """(values, indices) of the element at sorted ``position`` (an int array broadcast
@@ -289,10 +289,8 @@ def _interpolate(values: Any, qs: Any, how: str, skip_nan: bool) -> Any:
     n = data.shape[-1]
     nans = np.isnan(data).sum(axis=-1, keepdims=True)
     count = n - nans if skip_nan else np.full_like(nans, n)
-    rank = qs * np.maximum(count - 1, 0)
-    if skip_nan:
-        rank = np.where(count == 0, n - 1, rank)
-    else:
+    rank = qs * np.maximum(count - 1, 0)  # an all-NaN row (skip_nan) takes NaN from 0
+    if not skip_nan:
         rank = np.where(nans > 0, n - 1, rank)
     lo = np.floor(rank).astype(np.int64)
     hi = np.ceil(rank).astype(np.int64)

@@ -291,6 +291,32 @@ def _lstm(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     return torch.stack([*states, c])
 
 
+# ----------------------------------------------------------------------------- sort, scan, index
+# (issue 15, part B)
+
+def _argsort(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return torch.argsort(xs[0], dim=s["dim"], descending=s.get("descending", False),
+                         stable=True)
+
+
+def _scan(name: str) -> TorchRef:
+    return TorchRef(lambda torch, xs, s: getattr(torch, name)(xs[0], dim=s["dim"]),
+                    f"`torch.{name}(x, dim)`")
+
+
+def _scatter(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return xs[0].scatter(s["dim"], xs[1].long(), xs[2])
+
+
+def _scatter_add(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return xs[0].scatter_add(s["dim"], xs[1].long(), xs[2])
+
+
+def _scatter_reduce(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return xs[0].scatter_reduce(s["dim"], xs[1].long(), xs[2], s["reduce"],
+                                include_self=s.get("include_self", True))
+
+
 # ----------------------------------------------------------------------------- the table
 
 TORCH_OPS: dict[str, TorchRef] = {
@@ -374,5 +400,15 @@ TORCH_OPS: dict[str, TorchRef] = {
                             "0 with reverse), the T states h then the last cell state c stacked "
                             "to (T + 1, N, H)"),
     "gru": _sequence("gru"),
+    # issue 15, part B -- sort.py, scan.py, index.py
+    "argsort": TorchRef(_argsort, "`torch.argsort(x, dim, descending, stable=True)` (no "
+                                  "gradient)"),
+    "cumsum": _scan("cumsum"),
+    "cumprod": _scan("cumprod"),
+    "logcumsumexp": _scan("logcumsumexp"),
+    "scatter": TorchRef(_scatter, "`x.scatter(dim, index, src)`"),
+    "scatter_add": TorchRef(_scatter_add, "`x.scatter_add(dim, index, src)`"),
+    "scatter_reduce": TorchRef(_scatter_reduce, "`x.scatter_reduce(dim, index, src, reduce, "
+                                                "include_self=include_self)`"),
 }
 """Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""
