@@ -34,7 +34,8 @@ def _scatter_make(unique: bool, values: Any = normal) -> Any:
             ishape[dim] = int(rng.integers(1, 5))
             index = ints(rng, ishape, 0, shape[dim])
         sshape = ishape  # (torch's backward fails for a src larger than index)
-        return Sample((values(rng, shape), index, values(rng, sshape)),
+        src = values(rng, sshape) + 0.0137  # (distinct() of one element is 0: no x-src tie)
+        return Sample((values(rng, shape), index, src),
                       {"dim": dim - len(shape) if rng.integers(2) else dim})
 
     return make
