@@ -139,12 +139,14 @@ __all__ += [
 ]
 
 
-def _method_out(name: str, same_dtype: bool = False) -> Any:
-    """``torch.<name>(input, ...)`` = ``input.<name>(...)``, writing into ``out=`` if given."""
+def _method_out(name: str, casts: bool = False) -> Any:
+    """``torch.<name>(input, ...)`` = ``input.<name>(...)``, writing into ``out=`` if given:
+    cast to out's dtype when ``casts`` (sums, means, scans), else out must have the result's
+    dtype (as torch asks)."""
     def call(input: Tensor, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
         x = _t(input)
         result = getattr(x, name)(*args, **kwargs)
-        return result if out is None else write_out(name, result, out, (x,), same_dtype)
+        return result if out is None else write_out(name, result, out, (x,), not casts)
 
     call.__name__ = name
     call.__doc__ = f"Same as ``Tensor.{name}``; ``out=`` receives the result."
@@ -152,41 +154,41 @@ def _method_out(name: str, same_dtype: bool = False) -> Any:
 
 
 # the reductions above gain out= (torch.sum(x, 1, out=y))
-sum = _method_out("sum")  # noqa: A001
-mean = _method_out("mean")
-prod = _method_out("prod")
+sum = _method_out("sum", casts=True)  # noqa: A001
+mean = _method_out("mean", casts=True)
+prod = _method_out("prod", casts=True)
 amax = _method_out("amax")
 amin = _method_out("amin")
-max = _method_out("max", same_dtype=True)  # noqa: A001
-min = _method_out("min", same_dtype=True)  # noqa: A001
+max = _method_out("max")  # noqa: A001
+min = _method_out("min")  # noqa: A001
 argmax = _method_out("argmax")
 argmin = _method_out("argmin")
-logsumexp = _method_out("logsumexp")
-std = _method_out("std")
-var = _method_out("var")
+logsumexp = _method_out("logsumexp", casts=True)
+std = _method_out("std", casts=True)
+var = _method_out("var", casts=True)
 gather = _method_out("gather")
 take_along_dim = _method_out("take_along_dim")
 
-sort = _method_out("sort", same_dtype=True)
+sort = _method_out("sort")
 argsort = _method("argsort")
 msort = _method_out("msort")
-topk = _method_out("topk", same_dtype=True)
-kthvalue = _method_out("kthvalue", same_dtype=True)
-median = _method_out("median", same_dtype=True)
-nanmedian = _method_out("nanmedian", same_dtype=True)
-mode = _method_out("mode", same_dtype=True)
+topk = _method_out("topk")
+kthvalue = _method_out("kthvalue")
+median = _method_out("median")
+nanmedian = _method_out("nanmedian")
+mode = _method_out("mode")
 quantile = _method_out("quantile")
 nanquantile = _method_out("nanquantile")
-cumsum = _method_out("cumsum")
-cumprod = _method_out("cumprod")
-cummax = _method_out("cummax", same_dtype=True)
-cummin = _method_out("cummin", same_dtype=True)
+cumsum = _method_out("cumsum", casts=True)
+cumprod = _method_out("cumprod", casts=True)
+cummax = _method_out("cummax")
+cummin = _method_out("cummin")
 logcumsumexp = _method_out("logcumsumexp")
-diff = _method_out("diff")
-nansum = _method_out("nansum")
-nanmean = _method_out("nanmean")
+diff = _method_out("diff", casts=True)
+nansum = _method_out("nansum", casts=True)
+nanmean = _method_out("nanmean", casts=True)
 count_nonzero = _method("count_nonzero")
-aminmax = _method_out("aminmax", same_dtype=True)
+aminmax = _method_out("aminmax")
 all = _method_out("all")  # noqa: A001
 any = _method_out("any")  # noqa: A001
 dist = _method("dist")
@@ -210,13 +212,13 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
          out: Any = None, dtype: Any = None) -> Tensor:
     """Same as ``Tensor.norm`` (torch.norm's argument order, with ``out=``)."""
     result = _t(input).norm(p, dim, keepdim, dtype)
-    return result if out is None else write_out("norm", result, out, (input,))
+    return result if out is None else write_out("norm", result, out, (input,), True)
 
 
 def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:  # noqa: A002
     """Same as ``Tensor.nonzero``."""
     result = _t(input).nonzero(as_tuple=as_tuple)
-    return result if out is None else write_out("nonzero", result, out, (input,))
+    return result if out is None else write_out("nonzero", result, out, (input,), True)
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
@@ -318,7 +320,7 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  
                                                                            strict=True)])
         found = found.reshape(values.shape)
     result = seq._wrap(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
-    return result if out is None else write_out("searchsorted", result, out)
+    return result if out is None else write_out("searchsorted", result, out, (), True)
 
 
 def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noqa: A002

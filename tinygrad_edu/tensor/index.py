@@ -82,7 +82,7 @@ class IndexMixin(TensorBase):
             raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
         shape = np.broadcast_shapes(self.shape, mask.shape)
         x = self.expand(*shape) if self.shape != shape else self  # type: ignore[attr-defined]
-        return x[np.broadcast_to(mask._data, shape)]  # type: ignore[index]
+        return x[np.broadcast_to(mask._data, shape).copy()]  # type: ignore[index]
 
     def take(self, index: Any) -> Any:
         """Elements of the flattened tensor at ``index`` (any shape; the result has it)."""
@@ -152,7 +152,7 @@ class IndexMixin(TensorBase):
         view = [1] * source.ndim
         if source.ndim:
             view[d] = n
-        return d, self._wrap(np.broadcast_to(idx.reshape(view), source.shape))
+        return d, self._wrap(np.broadcast_to(idx.reshape(view), source.shape).copy())
 
     @numpy_names
     def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:

@@ -237,6 +237,9 @@ class ReduceMixin(TensorBase):
         p = 2 or "fro": sqrt(sum x**2), gradient x / norm, and 0 where the norm is 0 (as
         PyTorch); p = 1: sum |x|; p = inf / -inf: max / min |x|; p = 0: the count of nonzeros.
         """
+        if dtype is not None and np.dtype(dtype).itemsize < self.dtype.itemsize:
+            raise RuntimeError(f"norm(): the dtype of the input ({self.dtype}) should be "
+                               f"convertible without narrowing to the specified dtype ({dtype})")
         x = self if dtype is None else self.type(dtype)
         if x.dtype.kind != "f":
             raise RuntimeError(f"norm(): Expected a floating point tensor as input. Got "
