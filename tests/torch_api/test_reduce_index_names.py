@@ -404,7 +404,7 @@ def test_out_argument() -> None:
     np.testing.assert_allclose(ours_q.numpy(), np.quantile(X2, 0.5, axis=0))
     with pytest.raises(RuntimeError, match="dtype"):
         tg.quantile(tg.tensor(X2), 0.5, out=tg.empty(0))
-    ours = (tg.empty(0), tg.empty(0, dtype=tg.int64))
+    ours = (tg.empty(0, dtype=tg.float64), tg.empty(0, dtype=tg.int64))
     res = tg.sort(tg.tensor(X2), 1, out=ours)
     assert res.values is ours[0]
     assert res.indices is ours[1]
