@@ -24,7 +24,7 @@ from .registry import register_op
 Array = NDArray[Any]
 
 
-def argsort_forward(x: Array, *, dim: int, descending: bool = False
+def argsort_forward(x: Array, *, dim: int = -1, descending: bool = False
                     ) -> tuple[Array, NoCache]:
     """Indices that sort x along ``dim`` (stable), as int64. Not differentiable.
 
