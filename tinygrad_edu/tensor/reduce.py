@@ -1,8 +1,10 @@
 """Reductions and the statistics built from them: sum, max, mean, var, softmax, ...
 
 ``sum``, ``prod``, ``amax``/``amin``, ``argmax``/``argmin`` and ``softmax``/``log_softmax`` call
-registered ops (``tinygrad_edu/ops/reduce.py``, ``ops/loss.py``); ``mean``, ``var``, ``std`` and
-``logsumexp`` are composed from ops here, so autograd derives their gradients.
+registered ops (``tinygrad_edu/ops/reduce.py``, ``ops/loss.py``); ``mean``, ``var``, ``std``,
+``logsumexp``, ``nansum``/``nanmean``, ``aminmax`` and ``norm`` are composed from ops here, so
+autograd derives their gradients. Every ``dim``/``keepdim`` may also be spelled ``axis``/
+``keepdims`` (NumPy's names, which PyTorch accepts): ``x.sum(axis=1)``.
 """
 
 from __future__ import annotations
@@ -104,8 +106,12 @@ class ReduceMixin(TensorBase):
             values, index = values.squeeze(d), index.squeeze(d)
         return MaxMin(values, index)
 
-    def gather(self, dim: int, index: Any) -> Any:
-        """out[i][j] = self[index[i][j]][j] for dim 0 (PyTorch's gather; index is int64)."""
+    @numpy_names
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Any:
+        """out[i][j] = self[index[i][j]][j] for dim 0 (PyTorch's gather; index is int64).
+
+        ``sparse_grad`` is accepted for PyTorch's signature; gradients are always dense here.
+        """
         return self.take_along_dim(index, dim)
 
     def take_along_dim(self, indices: Any, dim: int) -> Any:
