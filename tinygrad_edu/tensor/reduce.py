@@ -142,13 +142,17 @@ class ReduceMixin(TensorBase):
     def all(self, dim: Any = None, keepdim: bool = False) -> Any:
         """True where every element over ``dim`` (an int, a tuple, or None: all) is nonzero."""
         dims = dims_tuple(dim, self.ndim, "all")
-        return self._wrap(np.asarray(self._data.all(axis=dims, keepdims=keepdim)))
+        return self._truth(self._data.all(axis=dims, keepdims=keepdim))
 
     @numpy_names
     def any(self, dim: Any = None, keepdim: bool = False) -> Any:
         """True where some element over ``dim`` is nonzero."""
         dims = dims_tuple(dim, self.ndim, "any")
-        return self._wrap(np.asarray(self._data.any(axis=dims, keepdims=keepdim)))
+        return self._truth(self._data.any(axis=dims, keepdims=keepdim))
+
+    def _truth(self, result: Any) -> Any:
+        """all/any give bool, except uint8 for a uint8 input (as PyTorch)."""
+        return self._wrap(np.asarray(result, dtype=np.uint8 if self.dtype == np.uint8 else bool))
 
     @numpy_names
     def count_nonzero(self, dim: Any = None) -> Any:
