@@ -192,8 +192,10 @@ def test_sorting_errors() -> None:
     x = tg.tensor(X)
     with pytest.raises(RuntimeError, match="topk"):
         x.topk(6)
-    with pytest.raises(IndexError, match="kthvalue"):
+    with pytest.raises(RuntimeError, match="kthvalue"):
         x.kthvalue(0)
+    with pytest.raises(RuntimeError, match="only 1 value"):
+        tg.tensor(2.0).index_select(0, tg.tensor([0, 0]))
     with pytest.raises(IndexError, match="Dimension out of range"):
         x.sort(3)
     with pytest.raises(RuntimeError, match="q values must be in the range"):
@@ -428,6 +430,7 @@ def test_index_select() -> None:
     compare(lambda lib, x, i: x.index_select(axis=2, index=i), X, IDX)
     compare(lambda lib, x, i: x.index_select(0, i[:0]), X, IDX)
     compare(lambda lib, x, i: x.index_select(1, i), INTS, IDX, grad=False)
+    compare(lambda lib, x, i: x[0, 0, 0].index_select(0, i[1:2]), X, IDX)  # 0-d self
     with pytest.raises(IndexError, match="out of range"):
         tg.tensor(X).index_select(0, tg.tensor([3]))
     with pytest.raises(RuntimeError, match="int32 or int64"):

@@ -72,6 +72,9 @@ class IndexMixin(TensorBase):
             raise IndexError(f"index_select(): index out of range in self (size {n} along "
                              f"dim {d})")
         if self.ndim == 0:
+            if idx.size != 1:
+                raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                                   f"{idx.size} value(s)")
             return self.reshape(1)[idx].reshape(())  # type: ignore[attr-defined]
         return self[(slice(None),) * d + (idx,)]  # type: ignore[index]
 

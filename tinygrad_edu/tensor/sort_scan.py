@@ -92,7 +92,7 @@ class SortScanMixin(TensorBase):
         d = self._dim(dim, "kthvalue")
         n = self._as_1d().shape[d]
         if not 1 <= k <= n:
-            raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}: "
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}: "
                              f"k={k}, size {n}")
         return self._order_statistic(np.asarray(k - 1), d, keepdim)
 
