@@ -206,6 +206,10 @@ def test_sorting_errors() -> None:
         x.quantile(0.5, interpolation="cubic")
     with pytest.raises(IndexError, match="non-zero size"):
         tg.zeros(2, 0).median(1)
+    with pytest.raises(IndexError, match="non-zero size"):
+        tg.zeros(2, 0).mode(1)
+    with pytest.raises(RuntimeError, match="non-empty"):
+        tg.zeros(0).quantile(0.5)
     with pytest.raises(TypeError, match="alias"):
         x.sort(dim=0, axis=1)
 

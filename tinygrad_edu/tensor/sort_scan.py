@@ -193,7 +193,7 @@ class SortScanMixin(TensorBase):
         x = self.reshape(-1) if dim is None else self._as_1d()  # type: ignore[attr-defined]
         d = 0 if dim is None else self._dim(dim, name)
         if x.shape[d] == 0:
-            raise IndexError(f"{name}() input tensor must be non-empty")
+            raise RuntimeError(f"{name}() input tensor must be non-empty")
         last = x.permute(*[a for a in range(x.ndim) if a != d], d)  # type: ignore[attr-defined]
         values = last.sort(-1).values
         out = _interpolate(values, qs.reshape(-1), interpolation, skip_nan)  # (..., Q)
