@@ -664,3 +664,15 @@ def test_all_any_keep_uint8() -> None:
         pytest.skip("this build stores uint8 tensors as another dtype")
     for case in (lambda lib, x: x.all(), lambda lib, x: x.any(1), lambda lib, x: x.all(0)):
         compare(case, data, grad=False)
+
+
+def test_result_types_print_like_torch_return_types() -> None:
+    x = np.array([[2.0, 1.0, 3.0], [0.5, 4.0, -1.0]], dtype=np.float32)
+    for case in (lambda lib, t: lib.sort(t), lambda lib, t: t.max(1), lambda lib, t: t.min(0),
+                 lambda lib, t: t.topk(2), lambda lib, t: t.kthvalue(1), lambda lib, t: t.median(1),
+                 lambda lib, t: t.mode(1), lambda lib, t: t.cummax(1), lambda lib, t: t.cummin(0),
+                 lambda lib, t: t.nanmedian(0), lambda lib, t: t.aminmax(dim=1)):
+        ours, theirs = case(tg, tg.tensor(x)), case(torch, torch.tensor(x))
+        assert repr(ours) == repr(theirs)
+        assert isinstance(ours, tuple)
+        assert type(ours).__name__ == type(theirs).__name__

@@ -35,6 +35,24 @@ class AMinMax(NamedTuple):
     max: Any
 
 
+def _return_type_repr(self: Any) -> str:
+    parts = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self, strict=True))
+    return f"torch.return_types.{type(self).__name__}(\n{parts})"
+
+
+def return_type(name: str, base: type = MaxMin) -> Any:
+    """The named-tuple type of ``name``'s result (``sort`` -> (values, indices)), printed as
+    PyTorch prints ``torch.return_types.sort``."""
+    return type(name, (base,), {"__slots__": (), "__repr__": _return_type_repr,
+                                "__doc__": f"The result of ``{name}``: {base.__doc__}"})
+
+
+RESULTS = {name: return_type(name) for name in (
+    "max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax",
+    "cummin")}
+RESULTS["aminmax"] = return_type("aminmax", AMinMax)
+
+
 def _count(x: Any, dims: tuple[int, ...] | None) -> int:
     if dims is None:
         return x.numel()
@@ -104,7 +122,7 @@ class ReduceMixin(TensorBase):
         values = apply_op(OPS["take_along_dim"], self, index, dim=d)
         if not keepdim:
             values, index = values.squeeze(d), index.squeeze(d)
-        return MaxMin(values, index)
+        return RESULTS[name](values, index)
 
     @numpy_names
     def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Any:
@@ -167,7 +185,7 @@ class ReduceMixin(TensorBase):
             raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty tensor of "
                                f"shape {self.shape}")
         dims: Any = () if dim is None else dim_index(dim, self.ndim, "aminmax")
-        return AMinMax(self.amin(dims, keepdim), self.amax(dims, keepdim))
+        return RESULTS["aminmax"](self.amin(dims, keepdim), self.amax(dims, keepdim))
 
     @numpy_names
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:

@@ -6,8 +6,9 @@ indices from the ``argsort`` op (``ops/sort.py``) or a numpy scan. So their grad
 ``indices`` names). ``quantile`` interpolates between two picked values. The running sums and
 products are registered ops with their own backward (``ops/scan.py``).
 
-Methods that return values and indices return them as ``MaxMin(values, indices)``, the named
-tuple of ``max(dim)`` (PyTorch's ``torch.return_types``).
+Methods that return values and indices return a named tuple ``(values, indices)`` of a type
+named after the method (``RESULTS`` in ``reduce.py``: PyTorch's ``torch.return_types.sort``,
+...), a subclass of ``MaxMin``, the result type of ``max(dim)``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..checks import dim_index
 from ..ops.scan import cumextreme_indices
 from .base import TensorBase
 from .dim_args import numpy_names
-from .reduce import MaxMin
+from .reduce import RESULTS, MaxMin
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -42,13 +43,13 @@ class SortScanMixin(TensorBase):
         """A 0-d tensor as one element of a 1-d one (torch treats it so along dim 0/-1)."""
         return self.reshape(1) if self.ndim == 0 else self  # type: ignore[attr-defined]
 
-    def _selected(self, index: Any, dim: int, keepdim: bool) -> MaxMin:
-        """(values, indices) at ``index`` (one per slice, dim kept), squeezed unless keepdim;
-        a 0-d input gives 0-d results."""
+    def _selected(self, name: str, index: Any, dim: int, keepdim: bool) -> MaxMin:
+        """``name``'s (values, indices) at ``index`` (one per slice, dim kept), squeezed unless
+        keepdim; a 0-d input gives 0-d results."""
         values = self._as_1d()._pick(index, dim)
         if not keepdim or self.ndim == 0:
             values, index = values.squeeze(dim), index.squeeze(dim)  # type: ignore[attr-defined]
-        return MaxMin(values, index)
+        return RESULTS[name](values, index)
 
     # ------------------------------------------------------------------ sorting
 
@@ -64,7 +65,7 @@ class SortScanMixin(TensorBase):
         """(values, indices) sorted along ``dim``; values = take_along_dim(self, indices)."""
         d = self._dim(dim, "sort")
         index = apply_op(OPS["argsort"], self._as_1d(), dim=d, descending=bool(descending))
-        return self._selected(index, d, keepdim=True)
+        return self._selected("sort", index, d, keepdim=True)
 
     def msort(self) -> Any:
         """Sorted along dim 0 (values only)."""
@@ -81,7 +82,7 @@ class SortScanMixin(TensorBase):
                                f"size {n}")
         order = apply_op(OPS["argsort"], self._as_1d(), dim=d, descending=bool(largest))
         index = order._wrap(np.take(order._data, np.arange(k), axis=d))
-        return self._selected(index, d, keepdim=True)
+        return self._selected("topk", index, d, keepdim=True)
 
     @numpy_names
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> MaxMin:
@@ -94,16 +95,16 @@ class SortScanMixin(TensorBase):
         if not 1 <= k <= n:
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}: "
                              f"k={k}, size {n}")
-        return self._order_statistic(np.asarray(k - 1), d, keepdim)
+        return self._order_statistic("kthvalue", np.asarray(k - 1), d, keepdim)
 
-    def _order_statistic(self, position: Any, d: int, keepdim: bool) -> MaxMin:
+    def _order_statistic(self, name: str, position: Any, d: int, keepdim: bool) -> MaxMin:
         """(values, indices) of the element at sorted ``position`` (an int array broadcast
         against the slices) along ``d``."""
         x = self._as_1d()
         order = apply_op(OPS["argsort"], x, dim=d)._data
         pos = np.expand_dims(np.broadcast_to(position, _without(order.shape, d)), d)
         index = self._wrap(np.take_along_axis(order, pos, axis=d))
-        return self._selected(index, d, keepdim)
+        return self._selected(name, index, d, keepdim)
 
     # ------------------------------------------------------------------ medians and modes
 
@@ -141,7 +142,7 @@ class SortScanMixin(TensorBase):
             position = np.maximum((n - nans - 1) // 2, 0)
         else:  # NaN sorts last: a slice with a NaN gives its first NaN
             position = np.where(nans > 0, n - nans, (n - 1) // 2)
-        return self._order_statistic(position, d, keepdim)
+        return self._order_statistic(name, position, d, keepdim)
 
     @numpy_names
     def mode(self, dim: int = -1, keepdim: bool = False) -> MaxMin:
@@ -157,7 +158,7 @@ class SortScanMixin(TensorBase):
             values, counts = np.unique(rows[at], return_counts=True)
             best = values[np.argmax(counts)]  # unique sorts: the first maximum is the smallest
             index[at] = np.nonzero(rows[at] == best)[0][-1]
-        return self._selected(self._wrap(np.expand_dims(index, d)), d, keepdim)
+        return self._selected("mode", self._wrap(np.expand_dims(index, d)), d, keepdim)
 
     # ------------------------------------------------------------------ quantiles
 
@@ -246,8 +247,8 @@ class SortScanMixin(TensorBase):
         index = self._wrap(cumextreme_indices(x._data, d, largest))
         values = x._pick(index, d)
         if self.ndim == 0:
-            return MaxMin(values.reshape(()), index.reshape(()))  # type: ignore[attr-defined]
-        return MaxMin(values, index)
+            values, index = values.reshape(()), index.reshape(())  # type: ignore[attr-defined]
+        return RESULTS[name](values, index)
 
     @numpy_names
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Any:
