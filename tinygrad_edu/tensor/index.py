@@ -125,7 +125,14 @@ class IndexMixin(TensorBase):
 
     @numpy_names
     def scatter_add(self, dim: int, index: Any, src: Any) -> Any:
-        """out = copy of self with out[index[i][j]][j] += src[i][j] (dim 0)."""
+        """out = copy of self with out[index[i][j]][j] += src[i][j] (dim 0).
+
+        Example (counting labels per class, a common use):
+            >>> import tinygrad_edu as tg
+            >>> labels = tg.tensor([[0, 2, 2, 1]])
+            >>> tg.zeros(1, 3).scatter_add(1, labels, tg.ones(1, 4))
+            tensor([[1., 1., 2.]])
+        """
         d = dim_index(dim, self.ndim, "scatter_add")
         check_scatter("scatter_add", self, d, index, src)
         return apply_op(OPS["scatter_add"], self, index, src.type(self.dtype), dim=d)

@@ -62,7 +62,18 @@ class SortScanMixin(TensorBase):
 
     @numpy_names
     def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> MaxMin:
-        """(values, indices) sorted along ``dim``; values = take_along_dim(self, indices)."""
+        """(values, indices) sorted along ``dim``; values = take_along_dim(self, indices).
+
+        Example:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.tensor([3.0, 1.0, 2.0], requires_grad=True)
+            >>> values, indices = x.sort()
+            >>> indices
+            tensor([1, 2, 0])
+            >>> (values * tg.tensor([1.0, 10.0, 100.0])).sum().backward()
+            >>> x.grad  # each sorted value's gradient goes back to where it came from
+            tensor([100.,   1.,  10.])
+        """
         d = self._dim(dim, "sort")
         index = apply_op(OPS["argsort"], self._as_1d(), dim=d, descending=bool(descending))
         return self._selected("sort", index, d, keepdim=True)
