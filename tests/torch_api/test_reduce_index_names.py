@@ -537,6 +537,16 @@ def test_scatter_errors() -> None:
         x.scatter_reduce(0, tg.tensor([[0]]), tg.ones(1, 1), "foo")
     with pytest.raises(RuntimeError, match="int32 or int64"):
         x.scatter(0, tg.tensor([[0.0]]), 1.0)
+    src64 = tg.ones(1, 4, dtype=tg.float64)
+    index = tg.tensor([[0, 1, 2, 0]])
+    for write in (lambda: x.scatter(0, index, src64), lambda: x.scatter_add(0, index, src64),
+                  lambda: x.scatter_reduce(0, index, src64, "sum"),
+                  lambda: x.index_add(0, tg.tensor([0]), src64),
+                  lambda: x.index_copy(0, tg.tensor([0]), src64),
+                  lambda: x.masked_scatter(x > 0, src64),
+                  lambda: x.put(tg.tensor([0]), src64[0, :1])):
+        with pytest.raises(RuntimeError, match="same dtype"):
+            write()
 
 
 def test_index_add_copy_fill() -> None:
@@ -551,7 +561,7 @@ def test_index_add_copy_fill() -> None:
     compare(lambda lib, x, i: lib.index_fill(x, 0, i[1:2], 1.5), X, IDX)
     compare(lambda lib, x, i: x.index_fill(1, i, 3), INTS, IDX, grad=False)
     with pytest.raises(RuntimeError, match="Number of indices"):
-        tg.tensor(X).index_add(0, tg.tensor([0]), tg.ones(2, 4, 5))
+        tg.tensor(X).index_add(0, tg.tensor([0]), tg.ones(2, 4, 5, dtype=tg.float64))
 
 
 def test_in_place_variants() -> None:

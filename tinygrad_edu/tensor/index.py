@@ -47,6 +47,16 @@ def check_scatter(name: str, x: Any, d: int, index: Any, src: Any) -> None:
     _check_range(index._data, x.shape[d] if x.ndim else 1, d)
 
 
+def check_same_dtype(name: str, x: Any, src: Any) -> None:
+    """Writes need src of x's dtype (PyTorch does not convert it)."""
+    if not isinstance(src, TensorBase):
+        raise TypeError(f"{name}(): expected src/source to be a Tensor, got "
+                        f"{type(src).__name__}")
+    if src.dtype != x.dtype:
+        raise RuntimeError(f"{name}(): expected self and src/source to have the same dtype, but "
+                           f"got {x.dtype} and {src.dtype}")
+
+
 def _check_range(index: Any, n: int, d: int) -> None:
     if index.size and (index.min() < -n or index.max() >= n):
         bad = index.max() if index.max() >= n else index.min()
@@ -113,7 +123,7 @@ class IndexMixin(TensorBase):
             check_index("scatter", index, self.ndim)
             src = self._wrap(np.full(index.shape, src, dtype=self.dtype))
         check_scatter("scatter", self, d, index, src)
-        src = src.type(self.dtype)  # type: ignore[attr-defined]
+        check_same_dtype("scatter", self, src)
         if reduce is not None:
             legacy = {"add": "sum", "multiply": "prod"}
             if reduce not in legacy:
@@ -135,7 +145,8 @@ class IndexMixin(TensorBase):
         """
         d = dim_index(dim, self.ndim, "scatter_add")
         check_scatter("scatter_add", self, d, index, src)
-        return apply_op(OPS["scatter_add"], self, index, src.type(self.dtype), dim=d)
+        check_same_dtype("scatter_add", self, src)
+        return apply_op(OPS["scatter_add"], self, index, src, dim=d)
 
     @numpy_names
     def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
@@ -146,13 +157,15 @@ class IndexMixin(TensorBase):
                                f"mean, amax or amin, got {reduce}")
         d = dim_index(dim, self.ndim, "scatter_reduce")
         check_scatter("scatter_reduce", self, d, index, src)
-        return apply_op(OPS["scatter_reduce"], self, index, src.type(self.dtype), dim=d,
+        check_same_dtype("scatter_reduce", self, src)
+        return apply_op(OPS["scatter_reduce"], self, index, src, dim=d,
                         reduce=reduce, include_self=bool(include_self))
 
     def _spread(self, name: str, dim: int, index: Any, source: Any) -> tuple[int, Any]:
         """A 1-d ``index`` along ``dim`` as a scatter index of source's shape."""
         d = dim_index(dim, self.ndim, name)
         check_index(name, index)
+        check_same_dtype(name, self, source)
         idx = index._data.reshape(-1)
         n = source.shape[d] if source.ndim else 1
         if idx.size != n:
@@ -169,13 +182,13 @@ class IndexMixin(TensorBase):
         """out = copy of self with out[:, index[k]] += alpha * source[:, k] (dim 1)."""
         d, spread = self._spread("index_add", dim, index, source)
         src = source if alpha == 1 else source * alpha
-        return apply_op(OPS["scatter_add"], self, spread, src.type(self.dtype), dim=d)
+        return apply_op(OPS["scatter_add"], self, spread, src, dim=d)
 
     @numpy_names
     def index_copy(self, dim: int, index: Any, source: Any) -> Any:
         """out = copy of self with out[:, index[k]] = source[:, k] (dim 1)."""
         d, spread = self._spread("index_copy", dim, index, source)
-        return apply_op(OPS["scatter"], self, spread, source.type(self.dtype), dim=d)
+        return apply_op(OPS["scatter"], self, spread, source, dim=d)
 
     @numpy_names
     def index_fill(self, dim: int, index: Any, value: Any) -> Any:
@@ -196,19 +209,21 @@ class IndexMixin(TensorBase):
         the first elements of ``source``."""
         mask = as_tensor_like(mask, self)
         if mask.dtype.kind != "b":
-            raise RuntimeError(f"masked_scatter_: expected BoolTensor for mask, got {mask.dtype}")
+            raise RuntimeError(f"masked_scatter: expected BoolTensor for mask, got {mask.dtype}")
+        check_same_dtype("masked_scatter", self, source)
         key = np.broadcast_to(mask._data, self.shape)
         count = int(key.sum())
         if source.numel() < count:
             raise RuntimeError(f"masked_scatter: Number of elements of source < number of ones "
                                f"in mask ({source.numel()} < {count})")
-        values = source.reshape(-1)[:count].type(self.dtype)
+        values = source.reshape(-1)[:count]
         return apply_op(OPS["index_put"], self, values, key=key.copy())
 
     def put(self, index: Any, source: Any, accumulate: bool = False) -> Any:
         """out = copy of self with flat positions ``index`` set to (or, with ``accumulate``,
         increased by) ``source``."""
         check_index("put", index)
+        check_same_dtype("put", self, source)
         _check_range(index._data, self.numel(), 0)
         if index.numel() != source.numel():
             raise RuntimeError(f"put(): Expected source and index to have the same number of "
@@ -216,7 +231,7 @@ class IndexMixin(TensorBase):
                                f"{index.numel()}")
         flat = self.reshape(-1)  # type: ignore[attr-defined]
         op = OPS["scatter_add" if accumulate else "scatter"]
-        out = apply_op(op, flat, index.reshape(-1), source.reshape(-1).type(self.dtype), dim=0)
+        out = apply_op(op, flat, index.reshape(-1), source.reshape(-1), dim=0)
         return out.reshape(self.shape)
 
     # ------------------------------------------------------------------ in place
