@@ -122,9 +122,10 @@ def _identity(reduce: str, dtype: np.dtype[Any]) -> Any:
         return 0
     if reduce == "prod":
         return 1
-    info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
-    low, high = (-np.inf, np.inf) if dtype.kind == "f" else (info.min, info.max)
-    return low if reduce == "amax" else high
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
 
 
 def scatter_reduce_forward(x: Array, index: Array, src: Array, *, dim: int, reduce: str,
@@ -145,9 +146,10 @@ def scatter_reduce_forward(x: Array, index: Array, src: Array, *, dim: int, redu
     if not include_self:  # start each reached position from the reduction's identity
         out[hit] = _identity(reduce, x.dtype)
     _UFUNC[reduce].at(out, key, part)
-    count = np.zeros(x.shape, dtype=np.int64)
+    count = np.zeros(x.shape, dtype=np.int64)  # how many terms each position reduced
     np.add.at(count, key, 1)
-    count = count + (1 if include_self else 0) * hit
+    if include_self:
+        count += hit
     if reduce == "mean":
         total = np.maximum(count, 1)
         out = np.where(hit, out / total, out) if x.dtype.kind == "f" else \
