@@ -23,8 +23,23 @@ Adding an op: register it, then add a row to its family's module; the test files
 
 from __future__ import annotations
 
-from catalog import conv, dropout, elementwise, loss, matmul, movement, norm, pool, reduce, rnn
-from catalog import math as math_ops  # issue 15 part A
+from catalog import (
+    conv,
+    dropout,
+    elementwise,
+    index,
+    loss,
+    matmul,
+    movement,
+    norm,
+    pool,
+    reduce,
+    rnn,
+    scan,
+    sort,
+    stats,
+)
+from catalog import math as math_ops
 from catalog.base import (
     GRAD,
     PARITY,
@@ -72,7 +87,7 @@ __all__ = [
 
 #: The family modules, in the order their rows appear in ``ROWS``.
 FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
-            math_ops)  # issue 15 part A: math
+            math_ops, sort, scan, index, stats)
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]
@@ -87,6 +102,12 @@ COMPOSITES = frozenset({
     "cross_entropy", "mse_loss", "l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "multi_margin_loss", "linear", "group_norm",
     "instance_norm",
+})
+COMPOSITES |= frozenset({  # issue 15, part B: sorting, scans, indexing, statistics
+    "sort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "quantile",
+    "nanquantile", "cummax", "cummin", "diff", "index_select", "index_add", "index_copy",
+    "index_fill", "masked_select", "masked_scatter", "take", "put", "norm", "dist", "nansum",
+    "nanmean", "aminmax", "cov", "corrcoef",
 })
 
 #: Every op name listed in the issue; each must have a row with that name.

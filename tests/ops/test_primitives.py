@@ -307,6 +307,35 @@ CASES.update({
              lambda r: case(n(r, 2, 1, 3), n(r, 4, 1), r.uniform(0, 1, (1, 3)))],
 })
 
+
+# issue 15, part B: scans and scatters
+_SCATTER_INDEX = np.array([[2, 0, 1, 1], [0, 2, 0, 2]])  # no repeats within a column
+_REPEATS = np.array([[0, 1, 1, 2], [0, 1, 1, 0], [2, 1, 0, 0]])
+
+
+def _reduce_case(r: np.random.Generator, reduce: str, include_self: bool) -> Case:
+    """x (3, 4) and src (3, 4) with no value shared between or within them (no max ties)."""
+    both = distinct(r, 24)
+    return case(both[:12].reshape(3, 4), _REPEATS, both[12:].reshape(3, 4), dim=0,
+                reduce=reduce, include_self=include_self)
+
+
+CASES.update({
+    "cumsum": [lambda r: case(n(r, 3, 4), dim=1), lambda r: case(n(r, 2, 3, 2), dim=0)],
+    "cumprod": [lambda r: case(n(r, 3, 4), dim=1),
+                lambda r: case(np.array([[2.0, 0.0, 3.0, -1.5], [0.0, 0.0, 2.0, 4.0]]), dim=1),
+                lambda r: case(np.array([0.5, 2.0, 0.0, 3.0]), dim=0)],
+    "logcumsumexp": [lambda r: case(n(r, 3, 4), dim=1),
+                     lambda r: case(300 * n(r, 4, 2), dim=0)],
+    "scatter": [lambda r: case(n(r, 3, 4), _SCATTER_INDEX, n(r, 2, 4), dim=0),
+                lambda r: case(n(r, 4, 3), _SCATTER_INDEX.T, n(r, 4, 3), dim=1)],
+    "scatter_add": [lambda r: case(n(r, 3, 4), _REPEATS, n(r, 3, 4), dim=0),
+                    lambda r: case(n(r, 4, 3), _REPEATS.T[:, :2], n(r, 4, 3), dim=-1)],
+    "scatter_reduce": [
+        lambda r, red=red, k=k: _reduce_case(r, red, k)
+        for red in ("sum", "prod", "mean", "amax", "amin") for k in (True, False)],
+})
+
 #: Float inputs that get no gradient by design: (op, input index).
 NOT_DIFFERENTIABLE_INPUTS = {("nll_loss", 2)}  # class weights, as in PyTorch
 

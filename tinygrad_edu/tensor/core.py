@@ -10,7 +10,9 @@ mixin per family, each a thin call of a registered op (``tinygrad_edu/ops/``):
 - ``arithmetic.py``: operators and elementwise math;
 - ``pointwise.py``, ``compare.py``, ``inplace_math.py``: more elementwise math (trigonometry,
   rounding, ``//`` and ``%``), comparisons and bit logic, and their in-place ``_`` versions;
-- ``reduce.py``: sums, maxima, mean/var/std, softmax;
+- ``reduce.py``: sums, maxima, mean/var/std, softmax, norms;
+- ``sort_scan.py``: sort, topk, median, quantile, cumsum, cumprod, cummax, diff;
+- ``index.py``: index_select, scatter and index_add, masked_select, nonzero, unique;
 - ``shape.py``: reshape, permute, expand, indexing;
 - ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends;
 - ``devices.py``: ``device``, ``cpu``, ``cuda``, ``is_cuda`` (everything lives on the CPU).
@@ -36,6 +38,7 @@ from .base import TensorBase
 from .compare import CompareMixin
 from .convert import ConversionMixin, as_array
 from .devices import DeviceMixin
+from .index import IndexMixin
 from .inplace import InPlaceMixin
 from .inplace_math import InPlaceMathMixin
 from .pointwise import PointwiseMixin
@@ -43,12 +46,14 @@ from .printing import tensor_repr
 from .reduce import ReduceMixin
 from .sampling import SamplingMixin
 from .shape import ShapeMixin
+from .sort_scan import SortScanMixin
 
 Array = NDArray[Any]
 
 
 class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, ReduceMixin,
-             ShapeMixin, InPlaceMathMixin, InPlaceMixin, SamplingMixin, DeviceMixin, TensorBase):
+             SortScanMixin, IndexMixin, ShapeMixin, InPlaceMathMixin, InPlaceMixin, SamplingMixin,
+             DeviceMixin, TensorBase):
     """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
 
     Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing

@@ -16,6 +16,7 @@ from . import arithmetic, shape
 from .arithmetic import matmul
 from .convert import as_tensor_like
 from .core import Tensor
+from .dim_args import write_out
 
 __all__ = [
     "abs", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip", "cos", "exp",
@@ -264,3 +265,213 @@ bitwise_xor = _elementwise("bitwise_xor")
 bitwise_not = _elementwise("bitwise_not")
 bitwise_left_shift = _elementwise("bitwise_left_shift")
 bitwise_right_shift = _elementwise("bitwise_right_shift")
+# --------------------------------------------------------------------------- issue 15, part B:
+# reductions, sorting, scans and indexing (with ``out=`` where torch has it)
+
+__all__ += [
+    "sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "quantile",
+    "nanquantile", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff", "nansum",
+    "nanmean", "count_nonzero", "aminmax", "all", "any", "norm", "dist", "var_mean",
+    "std_mean", "cov", "corrcoef", "index_select", "masked_select", "masked_scatter", "take",
+    "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
+    "nonzero", "argwhere", "unique", "unique_consecutive", "bincount", "histc",
+    "searchsorted", "bucketize",
+]
+
+
+def _method_out(name: str, casts: bool = False) -> Any:
+    """``torch.<name>(input, ...)`` = ``input.<name>(...)``, writing into ``out=`` if given:
+    cast to out's dtype when ``casts`` (sums, means, scans), else out must have the result's
+    dtype (as torch asks)."""
+    def call(input: Tensor, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
+        x = _t(input)
+        result = getattr(x, name)(*args, **kwargs)
+        return result if out is None else write_out(name, result, out, (x,), not casts)
+
+    call.__name__ = name
+    call.__doc__ = f"Same as ``Tensor.{name}``; ``out=`` receives the result."
+    return call
+
+
+# the reductions above gain out= (torch.sum(x, 1, out=y))
+sum = _method_out("sum", casts=True)  # noqa: A001
+mean = _method_out("mean", casts=True)
+prod = _method_out("prod", casts=True)
+amax = _method_out("amax")
+amin = _method_out("amin")
+max = _method_out("max")  # noqa: A001
+min = _method_out("min")  # noqa: A001
+argmax = _method_out("argmax")
+argmin = _method_out("argmin")
+logsumexp = _method_out("logsumexp", casts=True)
+std = _method_out("std", casts=True)
+var = _method_out("var", casts=True)
+gather = _method_out("gather")
+take_along_dim = _method_out("take_along_dim")
+
+sort = _method_out("sort")
+argsort = _method("argsort")
+msort = _method_out("msort")
+topk = _method_out("topk")
+kthvalue = _method_out("kthvalue")
+median = _method_out("median")
+nanmedian = _method_out("nanmedian")
+mode = _method_out("mode")
+quantile = _method_out("quantile")
+nanquantile = _method_out("nanquantile")
+cumsum = _method_out("cumsum", casts=True)
+cumprod = _method_out("cumprod", casts=True)
+cummax = _method_out("cummax")
+cummin = _method_out("cummin")
+logcumsumexp = _method_out("logcumsumexp")
+diff = _method_out("diff", casts=True)
+nansum = _method_out("nansum", casts=True)
+nanmean = _method_out("nanmean", casts=True)
+count_nonzero = _method("count_nonzero")
+aminmax = _method_out("aminmax")
+all = _method_out("all")  # noqa: A001
+any = _method_out("any")  # noqa: A001
+dist = _method("dist")
+index_select = _method_out("index_select")
+masked_select = _method_out("masked_select")
+masked_scatter = _method("masked_scatter")
+take = _method_out("take")
+scatter = _method_out("scatter")
+scatter_add = _method_out("scatter_add")
+scatter_reduce = _method_out("scatter_reduce")
+index_add = _method_out("index_add")
+index_copy = _method_out("index_copy")
+index_fill = _method("index_fill")
+argwhere = _method("argwhere")
+unique_consecutive = _method("unique_consecutive")
+bincount = _method("bincount")
+histc = _method_out("histc")
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
+         out: Any = None, dtype: Any = None) -> Tensor:
+    """Same as ``Tensor.norm`` (torch.norm's argument order, with ``out=``)."""
+    result = _t(input).norm(p, dim, keepdim, dtype)
+    return result if out is None else write_out("norm", result, out, (input,), True)
+
+
+def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:  # noqa: A002
+    """Same as ``Tensor.nonzero``."""
+    result = _t(input).nonzero(as_tuple=as_tuple)
+    return result if out is None else write_out("nonzero", result, out, (input,), True)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """Same as ``Tensor.unique``."""
+    return _t(input).unique(sorted, return_inverse, return_counts, dim)
+
+
+def _moments(name: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,  # noqa: A002
+             correction: Any) -> tuple[Tensor, Tensor]:
+    x = _t(input)
+    spread = getattr(x, name)(dim, unbiased, keepdim, correction=correction)
+    return spread, x.mean(dim, keepdim)
+
+
+def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None,  # noqa: A002
+             keepdim: bool = False, *, correction: Any = None, axis: Any = None,
+             keepdims: Any = None) -> tuple[Tensor, Tensor]:
+    """(variance, mean) over ``dim`` in one call (``correction=1`` by default)."""
+    return _moments("var", input, axis if axis is not None else dim, unbiased,
+                    keepdims if keepdims is not None else keepdim, correction)
+
+
+def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None,  # noqa: A002
+             keepdim: bool = False, *, correction: Any = None, axis: Any = None,
+             keepdims: Any = None) -> tuple[Tensor, Tensor]:
+    """(standard deviation, mean) over ``dim`` in one call."""
+    return _moments("std", input, axis if axis is not None else dim, unbiased,
+                    keepdims if keepdims is not None else keepdim, correction)
+
+
+def cov(input: Tensor, *, correction: int = 1, fweights: Any = None,  # noqa: A002
+        aweights: Any = None) -> Tensor:
+    """Covariance of the rows (variables) of a 2-d input whose columns are observations.
+
+    With weights w = fweights * aweights: the weighted mean, and the normaliser
+    sum(w) - correction * sum(w * aweights) / sum(w) (sum(w) - correction without aweights).
+    """
+    x = _t(input)
+    if x.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {x.ndim} dimensions")
+    x = x.reshape(1, -1) if x.ndim < 2 else x
+    x = x if x.dtype.kind == "f" else x.float()
+    n = x.shape[1]
+    w = None
+    for given in (fweights, aweights):
+        if given is not None:
+            w = _t(given).type(x.dtype) if w is None else w * _t(given).type(x.dtype)
+    if w is None:
+        mean = x.mean(1, keepdim=True)
+        norm_factor: Any = n - correction
+    else:
+        total = w.sum()
+        mean = (x * w).sum(1, keepdim=True) / total
+        norm_factor = total - correction * ((w * _t(aweights).type(x.dtype)).sum() / total) \
+            if aweights is not None else total - correction
+    centered = x - mean
+    weighted = centered if w is None else centered * w
+    c = matmul(weighted, centered.t()) / norm_factor
+    return c.reshape(()) if _t(input).ndim < 2 else c
+
+
+def corrcoef(input: Tensor) -> Tensor:  # noqa: A002
+    """Pearson correlation of the rows: cov[i, j] / sqrt(cov[i, i] * cov[j, j]), in [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    n = c.shape[0]
+    d = c[arange_index(n), arange_index(n)].sqrt()
+    return (c / d.reshape(-1, 1) / d.reshape(1, -1)).clamp(-1, 1)
+
+
+def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  # noqa: A002
+                 right: bool = False, side: str | None = None, sorter: Any = None,
+                 out: Any = None) -> Tensor:
+    """For each value, the index at which inserting it keeps the (last dim of the) sorted
+    sequence sorted: the first such index, or the last with ``right=True``/``side='right'``."""
+    seq = _t(sorted_sequence)
+    values = np.asarray(input._data if isinstance(input, Tensor) else input)
+    if side is not None:
+        if side not in ("left", "right") or (right and side == "left"):
+            raise RuntimeError(f"searchsorted(): side can only be 'left' or 'right' and must "
+                               f"agree with right={right}, got {side!r}")
+        right = side == "right"
+    data = seq._data
+    if sorter is not None:
+        data = np.take_along_axis(data, _t(sorter)._data, axis=-1)
+    how = "right" if right else "left"
+    if data.ndim == 1:
+        found = np.searchsorted(data, values, side=how)
+    else:
+        if data.shape[:-1] != values.shape[:-1]:
+            raise RuntimeError(f"searchsorted(): boundaries {data.shape} and input "
+                               f"{values.shape} must have the same leading dims")
+        rows = data.reshape(-1, data.shape[-1])
+        vals = values.reshape(rows.shape[0], -1)
+        found = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals,
+                                                                           strict=True)])
+        found = found.reshape(values.shape)
+    result = seq._wrap(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
+    return result if out is None else write_out("searchsorted", result, out, (), True)
+
+
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noqa: A002
+              right: bool = False, out: Any = None) -> Tensor:
+    """The bucket of each value: i with boundaries[i-1] < v <= boundaries[i] (``right``:
+    boundaries[i-1] <= v < boundaries[i])."""
+    if _t(boundaries).ndim != 1:
+        raise RuntimeError("bucketize(): boundaries tensor must be 1 dimension")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+def arange_index(n: int) -> Any:
+    """The int64 array 0..n-1 (an index for the diagonal)."""
+    return np.arange(n, dtype=np.int64)

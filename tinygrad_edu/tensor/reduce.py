@@ -1,8 +1,10 @@
 """Reductions and the statistics built from them: sum, max, mean, var, softmax, ...
 
 ``sum``, ``prod``, ``amax``/``amin``, ``argmax``/``argmin`` and ``softmax``/``log_softmax`` call
-registered ops (``tinygrad_edu/ops/reduce.py``, ``ops/loss.py``); ``mean``, ``var``, ``std`` and
-``logsumexp`` are composed from ops here, so autograd derives their gradients.
+registered ops (``tinygrad_edu/ops/reduce.py``, ``ops/loss.py``); ``mean``, ``var``, ``std``,
+``logsumexp``, ``nansum``/``nanmean``, ``aminmax`` and ``norm`` are composed from ops here, so
+autograd derives their gradients. Every ``dim``/``keepdim`` may also be spelled ``axis``/
+``keepdims`` (NumPy's names, which PyTorch accepts): ``x.sum(axis=1)``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,40 @@ from ..autograd import OPS, apply_op
 from ..checks import dim_index, dims_tuple
 from .arithmetic import where
 from .base import TensorBase
+from .dim_args import numpy_names
 
 
 class MaxMin(NamedTuple):
-    """``(values, indices)`` returned by ``max(dim)`` and ``min(dim)``."""
+    """``(values, indices)`` returned by ``max(dim)``, ``min(dim)``, ``sort``, ``topk``,
+    ``median(dim)``, ``cummax``, ... (PyTorch's ``torch.return_types``)."""
 
     values: Any
     indices: Any
+
+
+class AMinMax(NamedTuple):
+    """``(min, max)`` returned by ``aminmax``."""
+
+    min: Any
+    max: Any
+
+
+def _return_type_repr(self: Any) -> str:
+    parts = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self, strict=True))
+    return f"torch.return_types.{type(self).__name__}(\n{parts})"
+
+
+def return_type(name: str, base: type = MaxMin) -> Any:
+    """The named-tuple type of ``name``'s result (``sort`` -> (values, indices)), printed as
+    PyTorch prints ``torch.return_types.sort``."""
+    return type(name, (base,), {"__slots__": (), "__repr__": _return_type_repr,
+                                "__doc__": f"The result of ``{name}``: {base.__doc__}"})
+
+
+RESULTS = {name: return_type(name) for name in (
+    "max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax",
+    "cummin")}
+RESULTS["aminmax"] = return_type("aminmax", AMinMax)
 
 
 def _count(x: Any, dims: tuple[int, ...] | None) -> int:
@@ -40,6 +69,7 @@ def resolve_correction(unbiased: bool | None, correction: int | None) -> int:
 class ReduceMixin(TensorBase):
     """Reductions over dims, and statistics composed from them."""
 
+    @numpy_names
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
         """Sum over ``dim`` (an int, a tuple of ints, or None for all)."""
         x = self if dtype is None else self.type(dtype)
@@ -47,15 +77,21 @@ class ReduceMixin(TensorBase):
             x = x.long()
         return apply_op(OPS["sum"], x, dim=dims_tuple(dim, self.ndim, "sum"), keepdim=keepdim)
 
-    def prod(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """Product over ``dim`` (an int or None for all)."""
-        return apply_op(OPS["prod"], self, dim=dims_tuple(dim, self.ndim, "prod"),
+    @numpy_names
+    def prod(self, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Any:
+        """Product over ``dim`` (an int or None for all); ints and bools multiply as int64."""
+        x = self if dtype is None else self.type(dtype)
+        if x.dtype.kind in "biu" and dtype is None:
+            x = x.long()
+        return apply_op(OPS["prod"], x, dim=dims_tuple(dim, self.ndim, "prod"),
                         keepdim=keepdim)
 
+    @numpy_names
     def amax(self, dim: Any = (), keepdim: bool = False) -> Any:
         """Maximum over ``dim`` (all dims by default); ties share the gradient."""
         return self._extreme("amax", dim, keepdim)
 
+    @numpy_names
     def amin(self, dim: Any = (), keepdim: bool = False) -> Any:
         """Minimum over ``dim`` (all dims by default); ties share the gradient."""
         return self._extreme("amin", dim, keepdim)
@@ -66,10 +102,12 @@ class ReduceMixin(TensorBase):
         dims = dims_tuple(None if dim == () else dim, self.ndim, name)
         return apply_op(OPS[name], self, dim=dims, keepdim=keepdim)
 
+    @numpy_names
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """max(): the largest value; max(dim): (values, indices); max(tensor): elementwise."""
         return self._max_min("max", "amax", "argmax", dim, keepdim)
 
+    @numpy_names
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         """min(): the smallest value; min(dim): (values, indices); min(tensor): elementwise."""
         return self._max_min("min", "amin", "argmin", dim, keepdim)
@@ -84,10 +122,14 @@ class ReduceMixin(TensorBase):
         values = apply_op(OPS["take_along_dim"], self, index, dim=d)
         if not keepdim:
             values, index = values.squeeze(d), index.squeeze(d)
-        return MaxMin(values, index)
+        return RESULTS[name](values, index)
 
-    def gather(self, dim: int, index: Any) -> Any:
-        """out[i][j] = self[index[i][j]][j] for dim 0 (PyTorch's gather; index is int64)."""
+    @numpy_names
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Any:
+        """out[i][j] = self[index[i][j]][j] for dim 0 (PyTorch's gather; index is int64).
+
+        ``sparse_grad`` is accepted for PyTorch's signature; gradients are always dense here.
+        """
         return self.take_along_dim(index, dim)
 
     def take_along_dim(self, indices: Any, dim: int) -> Any:
@@ -102,34 +144,81 @@ class ReduceMixin(TensorBase):
                              f"{n}")
         return apply_op(OPS["take_along_dim"], self, indices, dim=d)
 
+    @numpy_names
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """Index of the largest value (flattened when ``dim`` is None)."""
         d = None if dim is None else dim_index(dim, self.ndim, "argmax")
         return apply_op(OPS["argmax"], self, dim=d, keepdim=keepdim)
 
+    @numpy_names
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """Index of the smallest value (flattened when ``dim`` is None)."""
         d = None if dim is None else dim_index(dim, self.ndim, "argmin")
         return apply_op(OPS["argmin"], self, dim=d, keepdim=keepdim)
 
-    def all(self) -> Any:
-        """True when every element is nonzero."""
-        return self._wrap(np.asarray(self._data.all()))
+    @numpy_names
+    def all(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """True where every element over ``dim`` (an int, a tuple, or None: all) is nonzero."""
+        dims = dims_tuple(dim, self.ndim, "all")
+        return self._truth(self._data.all(axis=dims, keepdims=keepdim))
 
-    def any(self) -> Any:
-        """True when some element is nonzero."""
-        return self._wrap(np.asarray(self._data.any()))
+    @numpy_names
+    def any(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """True where some element over ``dim`` is nonzero."""
+        dims = dims_tuple(dim, self.ndim, "any")
+        return self._truth(self._data.any(axis=dims, keepdims=keepdim))
+
+    def _truth(self, result: Any) -> Any:
+        """all/any give bool, except uint8 for a uint8 input (as PyTorch)."""
+        return self._wrap(np.asarray(result, dtype=np.uint8 if self.dtype == np.uint8 else bool))
+
+    @numpy_names
+    def count_nonzero(self, dim: Any = None) -> Any:
+        """How many elements over ``dim`` are nonzero (int64)."""
+        dims = dims_tuple(dim, self.ndim, "count_nonzero")
+        return self._wrap(np.asarray(np.count_nonzero(self._data, axis=dims), dtype=np.int64))
+
+    @numpy_names
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> AMinMax:
+        """(min, max) over ``dim`` (all elements when None)."""
+        if self.numel() == 0:
+            raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty tensor of "
+                               f"shape {self.shape}")
+        dims: Any = () if dim is None else dim_index(dim, self.ndim, "aminmax")
+        return RESULTS["aminmax"](self.amin(dims, keepdim), self.amax(dims, keepdim))
+
+    @numpy_names
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+        """Sum over ``dim`` treating NaN as 0 (NaN elements get no gradient)."""
+        x = self if dtype is None else self.type(dtype)
+        if x.dtype.kind == "f":
+            x = where(x != x, x._wrap(np.zeros((), x.dtype)), x)  # x != x only for NaN
+        return x.sum(dim, keepdim)
+
+    @numpy_names
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+        """Mean over ``dim`` of the elements that are not NaN."""
+        x = self if dtype is None else self.type(dtype)
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
+                               f"{x.dtype}")
+        count = (x == x).sum(dim, keepdim)  # the elements that are not NaN
+        return x.nansum(dim, keepdim) / count.type(x.dtype)
 
     # ------------------------------------------------------------------ statistics
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Any:
+    @numpy_names
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
         """Arithmetic mean over ``dim``: sum(x) / n."""
+        if dtype is not None:
+            return self.type(dtype).mean(dim, keepdim)
         if self.dtype.kind != "f":
             raise RuntimeError(f"mean: could not infer output dtype; input dtype must be "
                                f"floating point, got {self.dtype}; call .float() first")
         dims = dims_tuple(dim, self.ndim, "mean")
         return self.sum(dims, keepdim) / _count(self, dims)
 
+    @numpy_names
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: int | None = None) -> Any:
         """Variance, sum((x - mean)**2) / (n - correction); ``correction=1`` by default."""
@@ -138,6 +227,7 @@ class ReduceMixin(TensorBase):
         centered = self - self.mean(dims, True)
         return (centered * centered).sum(dims, keepdim) / max(_count(self, dims) - corr, 0)
 
+    @numpy_names
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: int | None = None) -> Any:
         """Standard deviation, the square root of ``var`` (gradient 0 where it is 0)."""
@@ -145,6 +235,7 @@ class ReduceMixin(TensorBase):
         zero = v == 0  # sqrt's gradient is inf at 0; PyTorch's std gives 0 there
         return where(zero, v * 0, where(zero, v._wrap(np.ones((), v.dtype)), v).sqrt())
 
+    @numpy_names
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Any:
         """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max(x): no overflow."""
         dims = dims_tuple(dim, self.ndim, "logsumexp")
@@ -153,12 +244,64 @@ class ReduceMixin(TensorBase):
         out = (self - m).exp().sum(dims, keepdim=True).log() + m
         return out if keepdim else out.squeeze(dims if dims is not None else None)
 
+    @numpy_names
     def softmax(self, dim: int) -> Any:
         """exp(x) / sum(exp(x)) along ``dim``."""
         return apply_op(OPS["softmax"], self._floating(),
                         dim=dim_index(dim, self.ndim, "softmax"))
 
+    @numpy_names
     def log_softmax(self, dim: int) -> Any:
         """x - logsumexp(x) along ``dim``, computed stably."""
         return apply_op(OPS["log_softmax"], self._floating(),
                         dim=dim_index(dim, self.ndim, "log_softmax"))
+
+    # ------------------------------------------------------------------ norms
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
+             ) -> Any:
+        """The p-norm over ``dim`` (all elements when None): (sum |x|**p) ** (1/p).
+
+        p = 2 or "fro": sqrt(sum x**2), gradient x / norm, and 0 where the norm is 0 (as
+        PyTorch); p = 1: sum |x|; p = inf / -inf: max / min |x|; p = 0: the count of nonzeros.
+        """
+        if dtype is not None and np.dtype(dtype).itemsize < self.dtype.itemsize:
+            raise RuntimeError(f"norm(): the dtype of the input ({self.dtype}) should be "
+                               f"convertible without narrowing to the specified dtype ({dtype})")
+        x = self if dtype is None else self.type(dtype)
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"norm(): Expected a floating point tensor as input. Got "
+                               f"{x.dtype}")
+        if p == "nuc":
+            raise NotImplementedError("norm(): p='nuc' (the nuclear norm) needs singular "
+                                      "values; use tg.linalg.matrix_norm(x, 'nuc')")
+        if isinstance(p, str) and p != "fro":
+            raise RuntimeError(f"norm(): unsupported p {p!r}; expected a number, 'fro' or 'nuc'")
+        order = 2.0 if p == "fro" else float(p)
+        dims = dims_tuple(dim, self.ndim, "norm")
+        if p == "fro" and isinstance(dim, list | tuple) and len(dim) > 2:
+            raise RuntimeError(f"norm(): p='fro' (a matrix norm) needs dim to be an int or a "
+                               f"2-tuple, got {dim}")
+        if order == float("inf"):
+            return x.abs().amax(() if dims is None else dims, keepdim)  # type: ignore
+        if order == float("-inf"):
+            return x.abs().amin(() if dims is None else dims, keepdim)  # type: ignore
+        if order == 0:  # a count: gradient 0 (x * 0 keeps it in the graph, as in PyTorch)
+            count = (x != 0).sum(dims, keepdim).type(x.dtype)  # type: ignore[attr-defined]
+            return count + (x * 0).sum(dims, keepdim)  # type: ignore[attr-defined]
+        if order == 1:
+            return x.abs().sum(dims, keepdim)  # type: ignore[attr-defined]
+        total = (x * x if order == 2 else x.abs() ** order).sum(dims, keepdim)  # type: ignore
+        return _root(total, order)
+
+    def dist(self, other: Any, p: float = 2) -> Any:
+        """The p-norm of ``self - other`` (broadcast)."""
+        return (self - other).norm(p)  # type: ignore[operator]
+
+
+def _root(total: Any, order: float) -> Any:
+    """total ** (1/order), with gradient 0 where total is 0 (the norm's kink at x = 0)."""
+    zero = total == 0
+    safe = where(zero, total._wrap(np.ones((), total.dtype)), total)
+    root = safe.sqrt() if order == 2 else safe ** (1.0 / order)
+    return where(zero, total * 0, root)

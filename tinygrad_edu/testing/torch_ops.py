@@ -313,6 +313,30 @@ _MATH_OPS: dict[str, TorchRef] = {
     "trunc_divide": _div_mode("trunc"),
     "lerp": _torch_fn("lerp", "start, end, weight"),
 }
+# ----------------------------------------------------------------------------- sort, scan, index
+# (issue 15, part B)
+
+def _argsort(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return torch.argsort(xs[0], dim=s["dim"], descending=s.get("descending", False),
+                         stable=True)
+
+
+def _scan(name: str) -> TorchRef:
+    return TorchRef(lambda torch, xs, s: getattr(torch, name)(xs[0], dim=s["dim"]),
+                    f"`torch.{name}(x, dim)`")
+
+
+def _scatter(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return xs[0].scatter(s["dim"], xs[1].long(), xs[2])
+
+
+def _scatter_add(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return xs[0].scatter_add(s["dim"], xs[1].long(), xs[2])
+
+
+def _scatter_reduce(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return xs[0].scatter_reduce(s["dim"], xs[1].long(), xs[2], s["reduce"],
+                                include_self=s.get("include_self", True))
 
 
 # ----------------------------------------------------------------------------- the table
@@ -400,5 +424,15 @@ TORCH_OPS: dict[str, TorchRef] = {
     "gru": _sequence("gru"),
     # math.py (issue 15 part A)
     **_MATH_OPS,
+    # issue 15, part B -- sort.py, scan.py, index.py
+    "argsort": TorchRef(_argsort, "`torch.argsort(x, dim, descending, stable=True)` (no "
+                                  "gradient)"),
+    "cumsum": _scan("cumsum"),
+    "cumprod": _scan("cumprod"),
+    "logcumsumexp": _scan("logcumsumexp"),
+    "scatter": TorchRef(_scatter, "`x.scatter(dim, index, src)`"),
+    "scatter_add": TorchRef(_scatter_add, "`x.scatter_add(dim, index, src)`"),
+    "scatter_reduce": TorchRef(_scatter_reduce, "`x.scatter_reduce(dim, index, src, reduce, "
+                                                "include_self=include_self)`"),
 }
 """Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""

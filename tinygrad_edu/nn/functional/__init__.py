@@ -10,7 +10,7 @@ and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations;
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .conv import conv2d, conv_transpose2d
 from .dropout import dropout, dropout2d
-from .embedding import embedding
+from .embedding import embedding, one_hot
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
@@ -44,4 +44,5 @@ __all__ = [
     "lstm", "lstm_cell", "max_pool2d", "mse_loss", "multi_margin_loss", "nll_loss", "pad",
     "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "sigmoid", "softmax",
     "softplus", "tanh", "temporal_affine", "temporal_softmax_loss",
+    "one_hot",  # issue 15, part B
 ]

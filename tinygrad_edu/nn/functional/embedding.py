@@ -1,4 +1,5 @@
-"""``F.embedding``: rows of a table looked up by integer ids (the ``embedding`` op)."""
+"""``F.embedding``: rows of a table looked up by integer ids (the ``embedding`` op); and
+``F.one_hot``, the ids as one-hot rows."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 from ...autograd import OPS, apply_op
 from ...tensor import Tensor
 
-__all__ = ["embedding"]
+__all__ = ["embedding", "one_hot"]
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
@@ -81,3 +82,29 @@ def _renorm_rows(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float)
         big = norms > max_norm
         scale = (max_norm / (norms[big] + 1e-7)).astype(weight.dtype)
         table[rows[big]] *= scale[:, None]
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class ids -> one-hot rows: out[..., c] = 1 where tensor[...] == c, else 0 (int64).
+
+    ``num_classes=-1`` uses max(tensor) + 1. The result has one more dim than the input. It
+    is an integer tensor (no gradient); ``.float()`` it to multiply with weights.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> tg.nn.functional.one_hot(tg.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
+    if not isinstance(tensor, Tensor) or tensor.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    ids = tensor.numpy()
+    if num_classes == -1:
+        if ids.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(ids.max()) + 1
+    if ids.size and ids.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if ids.size and ids.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor(np.equal.outer(ids, np.arange(num_classes)).astype(np.int64))
