@@ -19,7 +19,9 @@ Reading order:
   one edge per input;
 - ``engine.py``: ``backward`` walks the nodes in reverse topological order without recursion,
   calling each op's backward and adding gradients that meet;
-- ``anomaly.py``: ``detect_anomaly`` and ``record_ops``, for finding bugs.
+- ``anomaly.py``: ``detect_anomaly`` and ``record_ops``, for finding bugs;
+- ``node_names.py``: PyTorch's names of the nodes (``AddBackward0``), which ``grad_fn`` shows;
+- ``function.py``: ``Function``, custom ops written on Tensors (``forward``/``backward``).
 
 Semantics follow PyTorch: the graph is recorded only when grad mode is on and some input
 requires grad; gradients of a tensor used twice add up; caches are freed after backward
@@ -42,10 +44,12 @@ from .anomaly import (
 )
 from .engine import backward, call_backward, is_freed, toposort, unbroadcast, walk
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .graph import GraphTensor, Node, apply_op
+from .function import Function, FunctionCtx, once_differentiable
+from .graph import AccumulateGrad, GraphTensor, Node, apply_op, is_graph_tensor, relabel
 
 __all__ = [
-    "OPS", "AnomalyError", "GraphTensor", "Node", "OpDef", "OpRecord", "Origin", "apply_op",
+    "OPS", "AccumulateGrad", "Function", "FunctionCtx", "is_graph_tensor", "once_differentiable",
+    "relabel", "AnomalyError", "GraphTensor", "Node", "OpDef", "OpRecord", "Origin", "apply_op",
     "backward", "call_backward", "describe_array", "detect_anomaly", "enable_grad",
     "is_anomaly_enabled", "is_freed", "is_grad_enabled", "needs_input_grad", "no_grad",
     "node_origin", "record_ops", "reference_ops", "register_op", "set_detect_anomaly",

@@ -100,8 +100,13 @@ class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceM
 
     @property
     def grad_fn(self) -> Node | None:
-        """The graph node that produced this tensor, or None for leaves."""
-        return self._ctx
+        """The graph node that produced this tensor, or None for leaves.
+
+        Named as in PyTorch: ``(a + b).grad_fn`` prints ``<AddBackward0 object at 0x...>``;
+        ``name()`` and ``next_functions`` walk the graph (``tinygrad_edu/autograd/graph.py``).
+        """
+        ctx = self._ctx
+        return None if ctx is None else ctx._next_entry()[0]
 
     @property
     def data(self) -> Tensor:
@@ -240,7 +245,8 @@ class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceM
     # ------------------------------------------------------------------ Python protocols
 
     def __repr__(self) -> str:
-        return tensor_repr(self._data, None if self._ctx is None else self._ctx.op.name,
+        grad_fn = self.grad_fn
+        return tensor_repr(self._data, None if grad_fn is None else grad_fn.name(),
                            self.requires_grad)
 
     def __len__(self) -> int:
