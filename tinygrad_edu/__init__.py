@@ -11,8 +11,15 @@ Example:
     tensor([[1., 0.]])
 """
 
-from . import cuda, data, nn, ops, optim, runtime, utils
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import autograd, cuda, data, nn, ops, optim, runtime, utils
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
 from .dtypes import device, double, float32, float64, int32, int64, long
 from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
@@ -44,6 +51,18 @@ from .tensor.creation import (
 )
 from .tensor.functions import *  # noqa: F403 - torch.* style functions
 from .tensor.functions import __all__ as _function_names
+from .tensor.legacy import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
 __version__ = "0.1.0"
 
@@ -56,4 +75,8 @@ __all__ = [
     "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "save",
     "set_grad_enabled", "tensor", "utils", "ops", "runtime", "get_num_threads",
     "set_num_threads", "zeros", "zeros_like", *_function_names,
+    # issue 15, part 3 (autograd surface)
+    "autograd", "inference_mode", "is_inference_mode_enabled", "BFloat16Tensor", "BoolTensor",
+    "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor",
+    "LongTensor", "ShortTensor",
 ]

@@ -24,8 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import dtypes
-from ..autograd import Node
-from ..autograd import backward as run_backward
+from ..autograd import Node, is_inference_mode_enabled
+from ..autograd.engine import backward as run_backward
 from ..checks import dim_index
 from .arithmetic import ArithmeticMixin
 from .base import TensorBase
@@ -54,6 +54,7 @@ class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceM
 
     # class-level defaults keep creating a result cheap: only _data and _version are set
     _grad: Tensor | None = None
+    _inference = False  # made inside inference_mode()
     __array_priority__ = 1000  # make `ndarray + Tensor` call Tensor.__radd__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -66,13 +67,21 @@ class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceM
             self._version = [0]
         if requires_grad:
             self.requires_grad_(True)
+        if is_inference_mode_enabled():
+            self._inference = True
 
     def _wrap(self, array: Array) -> Tensor:
         """A new Tensor around ``array`` (the result of an op); no graph attached yet."""
         t = Tensor.__new__(Tensor)
         t._data = array if array.__class__ is np.ndarray else np.asarray(array)
         t._version = [0]
+        if is_inference_mode_enabled():
+            t._inference = True
         return t
+
+    def is_inference(self) -> bool:
+        """True for a tensor made inside ``tg.inference_mode()``."""
+        return self._inference
 
     # ------------------------------------------------------------------ properties
 
