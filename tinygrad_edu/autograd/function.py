@@ -39,6 +39,7 @@ of ``graph.py``) and recognises them by that protocol (``is_graph_tensor``).
 from __future__ import annotations
 
 import inspect
+import warnings
 import weakref
 from typing import Any
 
@@ -212,6 +213,12 @@ class Function(metaclass=_FunctionMeta):
 
     _backward_cls: type[BackwardCFunction]
     _op: OpDef
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        warnings.warn(f"{type(self)} should not be instantiated. Methods on autograd functions "
+                      "are all static, so you should invoke them on the class itself. "
+                      "Instantiating an autograd function will raise an error in a future "
+                      "version of PyTorch.", DeprecationWarning, stacklevel=2)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(

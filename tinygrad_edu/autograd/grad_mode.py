@@ -112,7 +112,8 @@ class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
 
     Nothing is recorded inside, and the tensors made inside are *inference tensors*
     (``t.is_inference()``). PyTorch uses that promise to skip bookkeeping; here it is the same
-    as ``no_grad`` apart from the flag. ``inference_mode(False)`` switches it off inside.
+    as ``no_grad`` apart from the flag. ``inference_mode(False)`` switches it off inside
+    (and turns grad mode on).
     Context manager or decorator (also bare: ``@inference_mode``).
 
     Example:
@@ -131,8 +132,9 @@ class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
 
     @property
     def mode(self) -> bool:  # type: ignore[override]
-        """Grad mode inside: off in inference mode, unchanged with ``inference_mode(False)``."""
-        return False if self.inference else _grad_mode.enabled
+        """Grad mode inside: off in inference mode, on with ``inference_mode(False)`` (as in
+        PyTorch, where the guard sets grad mode to ``not mode``)."""
+        return not self.inference
 
     def __enter__(self) -> None:
         self.prev_inference = _grad_mode.inference

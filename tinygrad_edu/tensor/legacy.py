@@ -87,7 +87,7 @@ class _LegacyTensorType(type):
             return Tensor(data)  # the same memory and version counter
         if not isinstance(data, list | tuple | np.ndarray):
             raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-        return Tensor(np.array(as_array(data, None), dtype=dtype))
+        return Tensor(np.array(as_array(data, dtype), dtype=dtype))  # a copy
 
     def __repr__(cls) -> str:
         return f"<class 'tinygrad_edu.{cls.__name__}'>"

@@ -55,8 +55,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          size_average: Any = None, reduce: Any = None, reduction: str = "mean"
                          ) -> Tensor:
     """Binary cross-entropy of probabilities in [0, 1]."""
-    return _binary_cross_entropy(input, as_tensor_like(target, input),
-                                          _tensor_or_none(weight, input), reduction)
+    return relabel(_binary_cross_entropy(input, as_tensor_like(target, input),
+                                         _tensor_or_none(weight, input), reduction),
+                   "BinaryCrossEntropyBackward0")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
