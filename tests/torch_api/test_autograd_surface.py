@@ -924,3 +924,64 @@ def test_input_returned_unchanged_shares_memory():
     assert y is not x
     assert np.shares_memory(y.numpy(force=True), x.numpy(force=True))
     assert y._version is x._version  # an in-place change through one shows on the other
+
+
+def test_tensor_backward_inputs_and_create_graph():
+    def run(lib):
+        x = make(lib, [1.0, 2.0], requires_grad=True)
+        w = make(lib, [3.0, 4.0], requires_grad=True)
+        (x * w).sum().backward(inputs=[w])
+        y = (x * w).sum()
+        y.backward(retain_graph=None)
+        return x.grad, w.grad
+
+    (tx, tw), (gx, gw) = both(run)
+    close(tx, gx)
+    close(tw, gw)
+    x = tg.ones(2, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="create_graph"):
+        (x * x).sum().backward(create_graph=True)
+
+
+def test_bare_grad_mode_decorators_match_torch():
+    def run(lib):
+        @lib.no_grad
+        def off():
+            return lib.is_grad_enabled()
+
+        @lib.enable_grad
+        def on():
+            return lib.is_grad_enabled()
+
+        with lib.no_grad():
+            inside = on()
+        return off(), inside, lib.is_grad_enabled()
+
+    assert both(run) == ((False, True, True), (False, True, True))
+
+
+def test_explain_backward_and_anomaly_mode_walk_through_a_function():
+    import io
+
+    from tinygrad_edu import viz
+
+    class Two(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return 2 * g1 + 3 * g2
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    a, b = Two.apply(x)
+    out = io.StringIO()
+    viz.explain_backward((a * b).sum(), file=out)
+    assert "Two[0]" in out.getvalue()
+    assert "Two[1]" in out.getvalue()
+    x.grad = None
+    with tg.autograd.detect_anomaly():
+        a, b = Two.apply(x)
+        (a * b).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [12.0, 24.0])  # d/dx sum(2x * 3x) = 12x

@@ -99,7 +99,7 @@ def _fit(name: str, i: int, grad: Any, shape: tuple[int, ...], dtype: Any) -> Ar
 
 
 def call_backward(name: str, backward: Backward, dout: Array, cache: Any,
-                  targets: Sequence[Target]) -> list[Array | None]:
+                  targets: Sequence[Target]) -> list[Any]:
     """Run one op's backward; return each wanted gradient at its input's shape and dtype.
 
     Args:

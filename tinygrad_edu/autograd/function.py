@@ -95,7 +95,8 @@ class FunctionCtx:
         if saved is None:  # still in forward, or nothing was recorded
             return tuple(getattr(self, "to_save", ()))
         name = type(self).__name__
-        return tuple(None if s is None else s.unpack(name, i, self._maker)
+        maker = self._maker  # type: ignore[attr-defined]  # set with _saved, in _record
+        return tuple(None if s is None else s.unpack(name, i, maker)
                      for i, s in enumerate(saved))
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
@@ -149,6 +150,14 @@ class BackwardCFunction(Node, FunctionCtx):
     Unlike the op nodes it has a ``__dict__``: it is also the ``ctx`` of forward and backward.
     """
 
+    _forward_cls: type[Function]
+    _outputs: list[tuple[tuple[int, ...], Any] | None]  # (shape, dtype) per output position
+    _input_shapes: tuple[tuple[int, ...], ...]  # per Tensor argument
+    _arg_is_tensor: tuple[bool, ...]  # per forward argument
+    _several: bool  # forward returned a tuple
+    _maker: Any  # a tiny graph-free tensor whose _wrap makes the gradient tensors
+    _saved: tuple[_Saved | None, ...]
+
     def __init__(self) -> None:  # filled in by Node.__init__ once forward has run
         pass
 
@@ -157,6 +166,8 @@ class _OutputSlot(Node):
     """Output ``index`` of a several-output function: sends its gradient to the function."""
 
     __slots__ = ("function", "index")
+    function: BackwardCFunction
+    index: int
 
     def _next_entry(self) -> tuple[Node, int]:
         return self.function, self.index
@@ -177,7 +188,7 @@ class _FunctionMeta(type):
         cls._op = OpDef(name, _no_forward, _backward_entry, (cls.__doc__ or "").strip())
 
 
-def _backward_entry(dout: Any, ref: Any) -> list[Any]:  # (defined below)
+def _backward_entry(dout: Any, ref: Any) -> tuple[Any, ...]:  # (defined below)
     return _function_backward(dout, ref)
 
 
@@ -306,8 +317,8 @@ def _record(cls: type[Function], ctx: BackwardCFunction, args: tuple[Any, ...],
     """Attach the node ``ctx`` to forward's outputs; return them."""
     several = isinstance(outputs, tuple)
     outs = list(outputs) if several else [outputs]
-    dirty = getattr(ctx, "_dirty", set())
-    skip = getattr(ctx, "_non_differentiable", set())
+    dirty: set[int] = getattr(ctx, "_dirty", set())
+    skip: set[int] = getattr(ctx, "_non_differentiable", set())
     inputs = {id(t): t for t in tensors}
     diff = []
     for j, out in enumerate(outs):
@@ -338,7 +349,10 @@ def _record(cls: type[Function], ctx: BackwardCFunction, args: tuple[Any, ...],
     for j in diff:
         out = outs[j]
         if several:
-            slot = _OutputSlot(cls._op, _slot_backward, j, (ctx,), (), out._data)
+            op = OpDef(f"{cls.__name__}[{j}]", _no_forward, _slot_backward,
+                       f"Output {j} of {cls.__name__}: its gradient goes on to the function's "
+                       "backward, with the other outputs' gradients.")
+            slot = _OutputSlot(op, _slot_backward, j, (ctx,), (), out._data)
             slot.function, slot.index = ctx, j
             out._ctx = slot
         else:
@@ -349,7 +363,7 @@ def _record(cls: type[Function], ctx: BackwardCFunction, args: tuple[Any, ...],
 
 # ----------------------------------------------------------------------------- backward
 
-def _function_backward(dout: Any, ref: weakref.ref[BackwardCFunction]) -> list[Any]:
+def _function_backward(dout: Any, ref: weakref.ref[BackwardCFunction]) -> tuple[Any, ...]:
     """The engine's view of a Function: ndarrays in, one ndarray (or None) per Tensor input.
 
     Wraps the upstream gradient(s) as Tensors, runs the user's ``backward`` (recording is off
@@ -398,7 +412,7 @@ def _function_backward(dout: Any, ref: weakref.ref[BackwardCFunction]) -> list[A
                                f"got {list(g._data.shape)} but expected shape compatible with "
                                f"{list(shape)}")
         arrays.append(g._data)
-    return arrays
+    return tuple(arrays)
 
 
 def _expandable(shape: tuple[int, ...], to: tuple[int, ...]) -> bool:

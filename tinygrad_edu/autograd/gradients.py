@@ -72,12 +72,16 @@ def _seed_grads(roots: tuple[Any, ...], given: Any, name: str) -> list[np.ndarra
     return seeds
 
 
-def _hand_out(dout: Any, seeds: list[np.ndarray]) -> list[np.ndarray]:
+def _hand_out(dout: Any, seeds: list[np.ndarray]) -> tuple[np.ndarray, ...]:
     """The backward of the roots node: each output gets its own seed gradient."""
-    return seeds
+    return tuple(seeds)
 
 
-_ROOTS = OpDef("backward", lambda: None, _hand_out, "the outputs of a backward call")
+def _no_forward(*arrays: Any, **static: Any) -> tuple[Any, Any]:
+    raise RuntimeError("the roots node of a backward call has no forward")
+
+
+_ROOTS = OpDef("backward", _no_forward, _hand_out, "the outputs of a backward call")
 
 
 def _run(roots: tuple[Any, ...], seeds: list[np.ndarray], retain_graph: bool

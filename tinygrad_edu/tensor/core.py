@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from .. import dtypes
 from ..autograd import Node, is_inference_mode_enabled
+from ..autograd import backward as autograd_backward
 from ..autograd.engine import backward as run_backward
 from ..checks import dim_index
 from .arithmetic import ArithmeticMixin
@@ -139,17 +140,25 @@ class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceM
 
     # ------------------------------------------------------------------ autograd
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Compute gradients of this tensor with respect to the graph's leaves.
 
         Gradients add up in each leaf's ``.grad``. Gradients are first order only: backward
-        functions return plain arrays, so there is no ``create_graph`` / double backward.
-        ``tinygrad_edu.viz.explain_backward(loss)`` prints the same pass step by step.
+        functions return plain arrays, so ``create_graph=True`` (double backward) raises
+        ``NotImplementedError``. ``tinygrad_edu.viz.explain_backward(loss)`` prints the same
+        pass step by step.
 
         Args:
             gradient: dL/dself; may be omitted only for one-element tensors.
             retain_graph: keep the saved arrays so that backward can run again.
+            create_graph: not supported (first-order gradients only).
+            inputs: if given, only these tensors get ``.grad`` (``tg.autograd.backward``).
         """
+        if create_graph or inputs is not None:
+            autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+            return
+        retain_graph = bool(retain_graph)
         if not self.requires_grad:
             raise RuntimeError("backward: element 0 of tensors does not require grad and does "
                                "not have a grad_fn; create inputs with requires_grad=True")
