@@ -985,3 +985,56 @@ def test_explain_backward_and_anomaly_mode_walk_through_a_function():
         a, b = Two.apply(x)
         (a * b).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [12.0, 24.0])  # d/dx sum(2x * 3x) = 12x
+
+
+# ----------------------------------------------------------------------------- gradcheck
+
+def cube_fn(lib: Any, factor: float) -> Any:
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.save_for_backward(x)
+            return x ** 3 * k
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x ** 2 * g * factor, None
+
+    return Cube
+
+
+def test_gradcheck_matches_torch():
+    def run(lib):
+        x = make(lib, [[0.5, -1.0], [2.0, 0.3]], requires_grad=True, dtype=lib.float64)
+        y = make(lib, [1.0, 2.0], requires_grad=True, dtype=lib.float64)
+        right = cube_fn(lib, 1.0)
+        return (lib.autograd.gradcheck(right.apply, (x, 1.0)),
+                lib.autograd.gradcheck(cube_fn(lib, 2.0).apply, (x, 1.0), raise_exception=False),
+                lib.autograd.gradcheck(lambda a, b: (a * b.sum(), a.exp(), (a @ b).tanh()),
+                                       (x, y)),
+                lib.autograd.gradcheck(F_torch.softmax if lib is torch else F_tg.softmax,
+                                       (x, 1)))
+
+    assert both(run) == ((True, False, True, True), (True, False, True, True))
+
+
+def test_gradcheck_errors_and_warnings_match_torch():
+    def mismatch(lib):
+        x = make(lib, [0.5, 2.0], requires_grad=True, dtype=lib.float64)
+        lib.autograd.gradcheck(cube_fn(lib, 2.0).apply, (x, 1.0))
+
+    (t_type, t_msg), (g_type, g_msg) = both(lambda lib: error_of(lambda: mismatch(lib)))
+    assert t_type.__name__ == g_type.__name__ == "GradcheckError"
+    assert issubclass(t_type, RuntimeError)
+    assert issubclass(g_type, RuntimeError)
+    assert t_msg.splitlines()[0] == g_msg.splitlines()[0]
+    t_msg, g_msg = same_error(lambda lib: lib.autograd.gradcheck(lambda a: a * 2,
+                                                                 (make(lib, [1.0]),)))
+    assert t_msg == g_msg
+    with pytest.warns(UserWarning, match="not a double precision"):
+        tg.autograd.gradcheck(lambda a: a * 2, (tg.tensor([1.0], requires_grad=True),),
+                              raise_exception=False)
+    x = tg.tensor([1.0], dtype=tg.float64, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="higher-order"):
+        tg.autograd.gradgradcheck(lambda a: a * a, (x,))

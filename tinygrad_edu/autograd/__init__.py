@@ -24,7 +24,8 @@ Reading order:
 - ``function.py``: ``Function``, custom ops written on Tensors (``forward``/``backward``);
 - ``gradients.py``: PyTorch's ``autograd.backward(tensors, grad_tensors)`` and
   ``autograd.grad(outputs, inputs)``, both through the one walk of ``engine.py``;
-- ``variable.py``: ``Variable``, the old name of a tensor that requires grad.
+- ``variable.py``: ``Variable``, the old name of a tensor that requires grad;
+- ``gradcheck.py``: ``gradcheck``, a function's Jacobians against finite differences.
 
 Semantics follow PyTorch: the graph is recorded only when grad mode is on and some input
 requires grad; gradients of a tensor used twice add up; caches are freed after backward
@@ -55,12 +56,14 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .gradients import backward, grad
 from .graph import AccumulateGrad, GraphTensor, Node, apply_op, is_graph_tensor, relabel
 from .variable import Variable
 
 __all__ = [
-    "OPS", "AccumulateGrad", "AnomalyError", "Function", "FunctionCtx", "GraphTensor", "Node",
+    "OPS", "AccumulateGrad", "AnomalyError", "Function", "FunctionCtx", "GradcheckError",
+    "GraphTensor", "Node", "gradcheck", "gradgradcheck",
     "OpDef", "OpRecord", "Origin", "Variable", "apply_op", "backward", "call_backward",
     "describe_array", "detect_anomaly", "enable_grad", "grad", "inference_mode",
     "is_anomaly_enabled", "is_freed", "is_grad_enabled", "is_graph_tensor",
