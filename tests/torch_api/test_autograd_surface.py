@@ -1038,3 +1038,43 @@ def test_gradcheck_errors_and_warnings_match_torch():
     x = tg.tensor([1.0], dtype=tg.float64, requires_grad=True)
     with pytest.raises(NotImplementedError, match="higher-order"):
         tg.autograd.gradgradcheck(lambda a: a * a, (x,))
+
+
+# ----------------------------------------------------------------------------- functional
+
+def test_functional_jacobian_vjp_jvp_match_torch():
+    def run(lib):
+        af = lib.autograd.functional
+        x = make(lib, [[0.5, -1.0], [2.0, 0.3]], dtype=lib.float64)
+        y = make(lib, [1.0, 2.0], dtype=lib.float64)
+
+        def f(a):
+            return (a ** 2).sum(1)
+
+        jac = af.jacobian(f, x)
+        nested = af.jacobian(lambda a, b: (a @ b, (a * 2).sum()), (x, y))
+        unused = af.jacobian(lambda a, b: a.exp(), (x, y))
+        out, vj = af.vjp(f, x, make(lib, [1.0, 2.0], dtype=lib.float64))
+        out2, jv = af.jvp(lambda a, b: a @ b, (x, y), (lib.ones(2, 2, dtype=lib.float64),
+                                                       make(lib, [0.5, -1.0], dtype=lib.float64)))
+        scalar_out, g = af.vjp(lambda a: (a * a).sum(), x)
+        return ([arr(jac)], [arr(j) for row in nested for j in row], [arr(u) for u in unused],
+                [arr(out), arr(vj), arr(out2), arr(jv), arr(scalar_out), arr(g)],
+                (out.requires_grad, x.requires_grad))
+
+    t, g = both(run)
+    for ta, ga in zip(t[:4], g[:4], strict=True):
+        for a, b in zip(ta, ga, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert t[4] == g[4] == (False, False)
+
+
+def test_functional_errors_match_torch():
+    def strict(lib):
+        x = make(lib, [1.0, 2.0], dtype=lib.float64)
+        lib.autograd.functional.jacobian(lambda a, b: a * 2, (x, x.clone()), strict=True)
+
+    t_msg, g_msg = same_error(strict)
+    assert t_msg == g_msg
+    with pytest.raises(NotImplementedError, match="higher-order"):
+        tg.autograd.functional.hessian(lambda a: (a ** 3).sum(), tg.ones(2))

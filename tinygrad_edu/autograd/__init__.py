@@ -25,7 +25,8 @@ Reading order:
 - ``gradients.py``: PyTorch's ``autograd.backward(tensors, grad_tensors)`` and
   ``autograd.grad(outputs, inputs)``, both through the one walk of ``engine.py``;
 - ``variable.py``: ``Variable``, the old name of a tensor that requires grad;
-- ``gradcheck.py``: ``gradcheck``, a function's Jacobians against finite differences.
+- ``gradcheck.py``: ``gradcheck``, a function's Jacobians against finite differences;
+- ``functional.py``: ``jacobian``, ``vjp`` and ``jvp`` of a whole function.
 
 Semantics follow PyTorch: the graph is recorded only when grad mode is on and some input
 requires grad; gradients of a tensor used twice add up; caches are freed after backward
@@ -34,6 +35,7 @@ version counters. Gradients are first order only: backward functions return ndar
 """
 
 from ..ops.registry import OPS, OpDef, needs_input_grad, reference_ops, register_op
+from . import functional
 from .anomaly import (
     AnomalyError,
     OpRecord,
@@ -63,7 +65,7 @@ from .variable import Variable
 
 __all__ = [
     "OPS", "AccumulateGrad", "AnomalyError", "Function", "FunctionCtx", "GradcheckError",
-    "GraphTensor", "Node", "gradcheck", "gradgradcheck",
+    "GraphTensor", "Node", "functional", "gradcheck", "gradgradcheck",
     "OpDef", "OpRecord", "Origin", "Variable", "apply_op", "backward", "call_backward",
     "describe_array", "detect_anomaly", "enable_grad", "grad", "inference_mode",
     "is_anomaly_enabled", "is_freed", "is_grad_enabled", "is_graph_tensor",
