@@ -1078,3 +1078,24 @@ def test_functional_errors_match_torch():
     assert t_msg == g_msg
     with pytest.raises(NotImplementedError, match="higher-order"):
         tg.autograd.functional.hessian(lambda a: (a ** 3).sum(), tg.ones(2))
+
+
+def test_inference_tensors_cannot_be_saved_for_backward():
+    def run(lib):
+        with lib.inference_mode():
+            a = lib.ones(2)
+        w = lib.ones(2, requires_grad=True)
+        added = (a + w).requires_grad  # add saves nothing: allowed
+        cloned = a.clone()
+        (cloned * w).sum().backward()
+        return added, cloned.is_inference(), arr(w.grad).tolist(), (a.exp() * w).requires_grad
+
+    assert both(run) == ((True, False, [1.0, 1.0], True), (True, False, [1.0, 1.0], True))
+
+    def saved(lib):
+        with lib.inference_mode():
+            a = lib.ones(2)
+        return a * lib.ones(2, requires_grad=True)
+
+    t_msg, g_msg = same_error(saved)
+    assert t_msg == g_msg

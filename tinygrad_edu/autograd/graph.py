@@ -277,6 +277,13 @@ def _saved_versions(cache: Any, inputs: tuple[GraphTensor, ...], arrays: list[An
             continue
         for i, a in enumerate(arrays):
             if field is a:
+                if getattr(inputs[i], "_inference", False):
+                    raise RuntimeError(
+                        "Inference tensors cannot be saved for backward. Please do not use "
+                        "Tensors created in inference mode in computation tracked by autograd. "
+                        "To work around this, you can make a clone to get a normal tensor and "
+                        "use it in autograd, or use `torch.no_grad()` instead of "
+                        "`torch.inference_mode()`.")
                 saved.append((inputs[i]._version, inputs[i]._version[0], f"input {i}"))
         if field is result._data:
             saved.append((result._version, result._version[0], "output 0"))
