@@ -1099,3 +1099,30 @@ def test_inference_tensors_cannot_be_saved_for_backward():
 
     t_msg, g_msg = same_error(saved)
     assert t_msg == g_msg
+
+
+def test_saved_tensors_are_released_after_backward():
+    import weakref
+
+    class Keep(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            tmp = x * 3  # an intermediate only backward needs
+            ctx.save_for_backward(tmp)
+            ctx.tmp_ref = weakref.ref(tmp)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            (tmp,) = ctx.saved_tensors
+            return g * 2 + 0 * tmp
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = Keep.apply(x)
+    ref = y.grad_fn.tmp_ref
+    assert ref() is not None
+    y.sum().backward(retain_graph=True)
+    assert ref() is not None  # retained for another backward
+    y.sum().backward()
+    assert ref() is None  # y (and its node) are alive; the saved tensor is gone
+    assert x.grad.tolist() == [4.0, 4.0]

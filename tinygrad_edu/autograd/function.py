@@ -84,20 +84,19 @@ class FunctionCtx:
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
         """The tensors given to ``save_for_backward``, checked for in-place changes."""
-        if getattr(self, "cache", None) is FREED:
+        cache = getattr(self, "cache", None)
+        if cache is FREED:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Saved intermediate values of the "
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or "
                 "if you need to access saved tensors after calling backward.")
-        saved: tuple[_Saved | None, ...] | None = getattr(self, "_saved", None)
-        if saved is None:  # still in forward, or nothing was recorded
+        if cache is None:  # still in forward, or nothing was recorded
             return tuple(getattr(self, "to_save", ()))
         name = type(self).__name__
-        maker = self._maker  # type: ignore[attr-defined]  # set with _saved, in _record
-        return tuple(None if s is None else s.unpack(name, i, maker)
-                     for i, s in enumerate(saved))
+        return tuple(None if s is None else s.unpack(name, i, cache.maker)
+                     for i, s in enumerate(cache.saved))
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
         """These outputs get no gradient (``requires_grad=False``; backward sees zeros)."""
@@ -155,11 +154,22 @@ class BackwardCFunction(Node, FunctionCtx):
     _input_shapes: tuple[tuple[int, ...], ...]  # per Tensor argument
     _arg_is_tensor: tuple[bool, ...]  # per forward argument
     _several: bool  # forward returned a tuple
-    _maker: Any  # a tiny graph-free tensor whose _wrap makes the gradient tensors
-    _saved: tuple[_Saved | None, ...]
 
     def __init__(self) -> None:  # filled in by Node.__init__ once forward has run
         pass
+
+
+class _Cache:
+    """The node's cache: what backward needs, released by the engine after backward (unless
+    ``retain_graph``), as an op's cache is; the node itself may live on with its output."""
+
+    __slots__ = ("ctx", "saved", "maker")
+
+    def __init__(self, ctx: BackwardCFunction, saved: tuple[_Saved | None, ...],
+                 maker: Any) -> None:
+        self.ctx = weakref.ref(ctx)  # the node holds the cache: no cycle back to it
+        self.saved = saved
+        self.maker = maker  # a tiny graph-free tensor whose _wrap makes gradient tensors
 
 
 class _OutputSlot(Node):
@@ -338,12 +348,11 @@ def _record(cls: type[Function], ctx: BackwardCFunction, args: tuple[Any, ...],
     ctx._input_shapes = tuple(t._data.shape for t in tensors)
     ctx._arg_is_tensor = tuple(is_graph_tensor(a) for a in args)
     ctx._several = several
-    ctx._maker = tensors[0]._wrap(np.empty(0))  # makes gradient tensors in backward
-    first = outs[diff[0]]
-    Node.__init__(ctx, cls._op, _function_backward, weakref.ref(ctx), edges, (), first._data)
     out_ids = {id(outs[j]) for j in diff}
-    ctx._saved = tuple(None if t is None else _Saved(t, id(t) in out_ids)
-                       for t in getattr(ctx, "to_save", ()))
+    saved = tuple(None if t is None else _Saved(t, id(t) in out_ids)
+                  for t in getattr(ctx, "to_save", ()))
+    cache = _Cache(ctx, saved, tensors[0]._wrap(np.empty(0)))
+    Node.__init__(ctx, cls._op, _function_backward, cache, edges, (), outs[diff[0]]._data)
     if hasattr(ctx, "to_save"):
         del ctx.to_save
     for j in diff:
@@ -363,17 +372,17 @@ def _record(cls: type[Function], ctx: BackwardCFunction, args: tuple[Any, ...],
 
 # ----------------------------------------------------------------------------- backward
 
-def _function_backward(dout: Any, ref: weakref.ref[BackwardCFunction]) -> tuple[Any, ...]:
+def _function_backward(dout: Any, cache: _Cache) -> tuple[Any, ...]:
     """The engine's view of a Function: ndarrays in, one ndarray (or None) per Tensor input.
 
     Wraps the upstream gradient(s) as Tensors, runs the user's ``backward`` (recording is off
     during the backward pass) and checks its answer as PyTorch does: one gradient per forward
     argument, None for arguments that are not Tensors, shapes the input can be broadcast to.
     """
-    ctx = ref()
+    ctx = cache.ctx()
     assert ctx is not None  # the engine holds the node while it runs its backward
     name = type(ctx).__name__
-    make = ctx._maker._wrap
+    make = cache.maker._wrap
     given = dout if isinstance(dout, OutputGrads) else {0: dout}
     materialize = getattr(ctx, "_materialize", True)
     grad_outputs = []
