@@ -1126,3 +1126,25 @@ def test_saved_tensors_are_released_after_backward():
     y.sum().backward()
     assert ref() is None  # y (and its node) are alive; the saved tensor is gone
     assert x.grad.tolist() == [4.0, 4.0]
+
+
+def test_keyword_arguments_of_apply_become_positional():
+    def run(lib):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k=2.0):
+                ctx.k = k
+                return x * k
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k, None
+
+        x = make(lib, [1.0, 2.0], requires_grad=True)
+        a = Scale.apply(x, k=3.0)
+        b = Scale.apply(x)
+        (a + b).sum().backward()
+        return a.grad_fn.needs_input_grad, b.grad_fn.needs_input_grad, arr(x.grad).tolist()
+
+    t, g = both(run)
+    assert t == g == ((True, False), (True,), [5.0, 5.0])

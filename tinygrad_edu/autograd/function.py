@@ -275,6 +275,9 @@ class Function(metaclass=_FunctionMeta):
             bound = inspect.signature(cls.forward).bind(*args, **kwargs)
             bound.apply_defaults()
             args, kwargs = bound.args, {}
+        elif kwargs:  # keywords become positional (defaults stay out, as in PyTorch)
+            args = inspect.signature(cls.forward).bind(None, *args, **kwargs).args[1:]
+            kwargs = {}
         ctx = cls._backward_cls()
         ctx.needs_input_grad = tuple(is_graph_tensor(a) and bool(a.requires_grad) for a in args)
         tensors = [a for a in args if is_graph_tensor(a)]
