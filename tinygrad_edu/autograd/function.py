@@ -23,7 +23,8 @@ stores on ``ctx`` is there in backward, and ``y.grad_fn.saved_tensors`` shows it
 ``backward`` is ``_function_backward``, which the engine calls like any op's backward, with
 ndarrays: it wraps the upstream gradients as Tensors, calls the user's ``backward`` (recording
 is off during the backward pass, so gradients are first order), checks what came back as
-PyTorch checks it, and hands ndarrays back to the engine.
+PyTorch checks it, and hands ndarrays back to the engine. The saved tensors sit in the node's
+cache (``_Cache``), which the engine releases after backward, as it releases an op's cache.
 
 A forward that returns a tuple has several outputs. Each output that needs a gradient gets a
 small node of its own (``_OutputSlot``) whose only edge is the function's node; the slots send
