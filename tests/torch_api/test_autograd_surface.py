@@ -1148,3 +1148,12 @@ def test_keyword_arguments_of_apply_become_positional():
 
     t, g = both(run)
     assert t == g == ((True, False), (True,), [5.0, 5.0])
+
+
+def test_node_name_table_names_registered_ops():
+    from tinygrad_edu.autograd.node_names import TORCH_NODE_NAMES, torch_node_name
+
+    assert set(TORCH_NODE_NAMES) <= set(tg.ops.OPS), "a name for an op that does not exist"
+    # an op without an entry gets PyTorch's usual rule: CamelCase + Backward0
+    assert torch_node_name("index_select", {}, [], []) == "IndexSelectBackward0"
+    assert torch_node_name("cumsum", {}, [], []) == "CumsumBackward0"
