@@ -1157,3 +1157,17 @@ def test_node_name_table_names_registered_ops():
     # an op without an entry gets PyTorch's usual rule: CamelCase + Backward0
     assert torch_node_name("index_select", {}, [], []) == "IndexSelectBackward0"
     assert torch_node_name("cumsum", {}, [], []) == "CumsumBackward0"
+
+
+def test_type_with_a_legacy_class_converts():
+    def run(lib):
+        x = make(lib, [1.5, -2.5])
+        return (str(x.type(lib.DoubleTensor).dtype).split(".")[-1],
+                arr(x.type(lib.LongTensor)).tolist(), str(lib.LongTensor.dtype).split(".")[-1])
+
+    t, g = both(run)
+    assert t == g
+    from tinygrad_edu.tensor.legacy import legacy_type_name
+
+    assert legacy_type_name(tg.float32) == torch.zeros(1).type() == "torch.FloatTensor"
+    assert legacy_type_name(tg.int64) == torch.zeros(1, dtype=torch.int64).type()
