@@ -1171,3 +1171,18 @@ def test_type_with_a_legacy_class_converts():
 
     assert legacy_type_name(tg.float32) == torch.zeros(1).type() == "torch.FloatTensor"
     assert legacy_type_name(tg.int64) == torch.zeros(1, dtype=torch.int64).type()
+
+
+def test_detach_in_place_and_retains_grad():
+    def run(lib):
+        x = make(lib, [1.0, 2.0], requires_grad=True)
+        h = x * 2
+        before = (h.retains_grad, x.retains_grad)
+        h.retain_grad()
+        after = h.retains_grad
+        z = x * 3
+        z.detach_()
+        return before, after, z.requires_grad, z.grad_fn, z.is_leaf, arr(z).tolist()
+
+    t, g = both(run)
+    assert t == g

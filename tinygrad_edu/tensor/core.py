@@ -194,6 +194,18 @@ class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceM
         self.requires_grad = bool(requires_grad)
         return self
 
+    def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place: it becomes a leaf without grad."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor that called ``retain_grad()``."""
+        ctx = self._ctx
+        return ctx is not None and ctx.retain is not None and ctx.retain() is self
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
         if not self.requires_grad:
