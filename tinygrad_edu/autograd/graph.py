@@ -205,6 +205,8 @@ def _node_class_for(op: OpDef, static: dict[str, Any], arrays: list[Any],
     cls = _FIXED.get(op.name)
     if cls is None:
         cls = node_class(torch_node_name(op.name, static, arrays, edges))
+        if op.name not in TORCH_NODE_NAMES:  # the CamelCase rule: depends on the name only
+            _FIXED[op.name] = cls
     return cls
 
 
