@@ -14,8 +14,15 @@ Example:
 import importlib
 from typing import Any
 
-from . import cuda, data, nn, ops, optim, runtime, special, utils
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import autograd, cuda, data, nn, ops, optim, runtime, special, utils
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
 from .dtypes import device, double, float32, float64, int32, int64, long
 from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
@@ -78,6 +85,18 @@ from .dtypes import int32 as int  # noqa: A004 - PyTorch's name (int32)
 from .tensor.convert import is_floating_point, result_type
 
 # --- end dtypes ---
+from .tensor.legacy import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
 __version__ = "0.1.0"
 
@@ -108,6 +127,10 @@ __all__ = [
     "bfloat16", "can_cast", "dtype", "finfo", "float16", "get_default_dtype", "half", "iinfo",
     "int", "int8", "int16", "is_floating_point", "promote_types", "result_type",
     "set_default_dtype", "short", "uint8",
+    # issue 15, part 3 (autograd surface)
+    "autograd", "inference_mode", "is_inference_mode_enabled", "BFloat16Tensor", "BoolTensor",
+    "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor",
+    "LongTensor", "ShortTensor",
 ]
 
 # issue 15 part 5 (devices): the probes tutorial code runs before choosing a device

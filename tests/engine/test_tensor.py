@@ -629,7 +629,7 @@ def test_repr_like_torch():
     assert repr(tg.tensor([1.0, 2.0], requires_grad=True)) == \
         "tensor([1., 2.], requires_grad=True)"
     x = tg.tensor([1.0, 2.0], requires_grad=True)
-    assert repr(x * 2) == "tensor([2., 4.], grad_fn=<mul>)"
+    assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
     r64 = repr(tg.tensor(np.array([1.0, 2.0])))
     assert r64.startswith("tensor([1., 2.]")
     assert "dtype=" in r64

@@ -434,7 +434,7 @@ CASES: list[Case] = [
     ("SGD bare tensor", lambda: optim.SGD(param(), lr=0.1), TypeError,
      ("iterable", "wrap it in a list")),
     ("SGD non-leaf", lambda: optim.SGD([tg.ones(2, requires_grad=True) * 2], lr=0.1),
-     ValueError, ("non-leaf", "mul")),
+     ValueError, ("non-leaf", "MulBackward0")),
     ("Adam betas", lambda: optim.Adam([param()], betas=(1.5, 0.9)), ValueError,
      ("beta", "1.5")),
     ("Adam eps", lambda: optim.Adam([param()], eps=-1), ValueError, ("epsilon", "-1")),

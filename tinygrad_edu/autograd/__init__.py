@@ -19,7 +19,14 @@ Reading order:
   one edge per input;
 - ``engine.py``: ``backward`` walks the nodes in reverse topological order without recursion,
   calling each op's backward and adding gradients that meet;
-- ``anomaly.py``: ``detect_anomaly`` and ``record_ops``, for finding bugs.
+- ``anomaly.py``: ``detect_anomaly`` and ``record_ops``, for finding bugs;
+- ``node_names.py``: PyTorch's names of the nodes (``AddBackward0``), which ``grad_fn`` shows;
+- ``function.py``: ``Function``, custom ops written on Tensors (``forward``/``backward``);
+- ``gradients.py``: PyTorch's ``autograd.backward(tensors, grad_tensors)`` and
+  ``autograd.grad(outputs, inputs)``, both through the one walk of ``engine.py``;
+- ``variable.py``: ``Variable``, the old name of a tensor that requires grad;
+- ``gradcheck.py``: ``gradcheck``, a function's Jacobians against finite differences;
+- ``functional.py``: ``jacobian``, ``vjp`` and ``jvp`` of a whole function.
 
 Semantics follow PyTorch: the graph is recorded only when grad mode is on and some input
 requires grad; gradients of a tensor used twice add up; caches are freed after backward
@@ -28,6 +35,7 @@ version counters. Gradients are first order only: backward functions return ndar
 """
 
 from ..ops.registry import OPS, OpDef, needs_input_grad, reference_ops, register_op
+from . import functional
 from .anomaly import (
     AnomalyError,
     OpRecord,
@@ -40,14 +48,28 @@ from .anomaly import (
     set_detect_anomaly,
     user_origin,
 )
-from .engine import backward, call_backward, is_freed, toposort, unbroadcast, walk
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .graph import GraphTensor, Node, apply_op
+from .engine import call_backward, is_freed, toposort, unbroadcast, walk
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .gradients import backward, grad
+from .graph import AccumulateGrad, GraphTensor, Node, apply_op, is_graph_tensor, relabel
+from .variable import Variable
 
 __all__ = [
-    "OPS", "AnomalyError", "GraphTensor", "Node", "OpDef", "OpRecord", "Origin", "apply_op",
-    "backward", "call_backward", "describe_array", "detect_anomaly", "enable_grad",
-    "is_anomaly_enabled", "is_freed", "is_grad_enabled", "needs_input_grad", "no_grad",
-    "node_origin", "record_ops", "reference_ops", "register_op", "set_detect_anomaly",
-    "set_grad_enabled", "toposort", "unbroadcast", "user_origin", "walk",
+    "OPS", "AccumulateGrad", "AnomalyError", "Function", "FunctionCtx", "GradcheckError",
+    "GraphTensor", "Node", "functional", "gradcheck", "gradgradcheck",
+    "OpDef", "OpRecord", "Origin", "Variable", "apply_op", "backward", "call_backward",
+    "describe_array", "detect_anomaly", "enable_grad", "grad", "inference_mode",
+    "is_anomaly_enabled", "is_freed", "is_grad_enabled", "is_graph_tensor",
+    "is_inference_mode_enabled", "needs_input_grad", "no_grad", "node_origin",
+    "once_differentiable", "record_ops", "reference_ops", "register_op", "relabel",
+    "set_detect_anomaly", "set_grad_enabled", "toposort", "unbroadcast", "user_origin", "walk",
 ]

@@ -246,6 +246,8 @@ def check_backward(node: Node, dout: Any, in_grads: tuple[Any, ...]) -> None:
     for i, grad in enumerate(in_grads):
         if grad is None or i >= len(node.edges) or node.edges[i] is None:
             continue
+        if isinstance(grad, dict):  # several outputs' gradients (graph.OutputGrads): each is
+            continue                # checked where it was computed
         grad = np.asarray(grad)
         if not nonfinite(grad):
             continue

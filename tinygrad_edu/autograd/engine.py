@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from ..ops.registry import Backward, set_needs
 from .anomaly import DEBUG, check_backward, check_seed
 from .grad_mode import no_grad
-from .graph import GraphTensor, Node
+from .graph import GraphTensor, Node, OutputGrads
 
 Array = NDArray[Any]
 Target = tuple[tuple[int, ...], Any] | None  # (shape, dtype) of an input wanting a gradient
@@ -61,7 +61,7 @@ def toposort(root: Node) -> list[Node]:
     while stack:
         node, children = stack[-1]
         for child in children:
-            if child.__class__ is Node and id(child) not in visited:
+            if isinstance(child, Node) and id(child) not in visited:
                 visited.add(id(child))
                 stack.append((child, iter(child.edges)))
                 break
@@ -99,7 +99,7 @@ def _fit(name: str, i: int, grad: Any, shape: tuple[int, ...], dtype: Any) -> Ar
 
 
 def call_backward(name: str, backward: Backward, dout: Array, cache: Any,
-                  targets: Sequence[Target]) -> list[Array | None]:
+                  targets: Sequence[Target]) -> list[Any]:
     """Run one op's backward; return each wanted gradient at its input's shape and dtype.
 
     Args:
@@ -121,14 +121,15 @@ def call_backward(name: str, backward: Backward, dout: Array, cache: Any,
     if len(in_grads) != len(targets):
         raise RuntimeError(f"{name} backward returned {len(in_grads)} gradients for "
                            f"{len(targets)} inputs")
-    return [None if t is None or g is None else _fit(name, i, g, t[0], t[1])
+    return [None if t is None or g is None else g if g.__class__ is OutputGrads  # see graph.py
+            else _fit(name, i, g, t[0], t[1])
             for i, (t, g) in enumerate(zip(targets, in_grads, strict=True))]
 
 
 def _target(edge: Any) -> Target:
     if edge is None:
         return None
-    if edge.__class__ is Node:
+    if isinstance(edge, Node):
         return edge.shape, edge.dtype
     return edge._data.shape, edge._data.dtype
 
@@ -194,7 +195,7 @@ def walk(root: Node, grad: Array, *, retain_graph: bool = False, run_hooks: bool
                 on_step(node, g, sent)
             for _, edge, ig in sent:
                 key = id(edge)
-                if edge.__class__ is Node:
+                if isinstance(edge, Node):
                     prev = grads.get(key)
                     grads[key] = ig if prev is None else prev + ig
                 else:

@@ -8,6 +8,12 @@ no gradient). float16/bfloat16 inputs are computed in float32 and the result rou
 (``dtypes.half_pair``), as PyTorch's CPU kernels do. The backward walk (``engine.py``)
 follows these edges from the output back.
 
+The node is the tensor's ``grad_fn``, and, as in PyTorch, its class is named after the
+backward it runs: ``(a + b).grad_fn`` is an ``AddBackward0`` (a subclass of ``Node`` made by
+``node_class``; ``node_names.py`` holds PyTorch's name for each op). ``name()`` and
+``next_functions`` show the graph the way PyTorch shows it, with an ``AccumulateGrad`` for
+each leaf that requires grad.
+
 The engine works on Tensors through a small protocol, the only fields of a Tensor that code
 outside ``tinygrad_edu/tensor/`` may touch, and only here and in ``engine.py``:
 
@@ -31,8 +37,10 @@ from ..dtypes import half_pair, has_half
 from ..ops.registry import Backward, OpDef, lookup, set_needs
 from .anomaly import DEBUG, OpRecord, record, user_origin
 from .grad_mode import _grad_mode
+from .node_names import TORCH_NODE_NAMES, torch_node_name
 
-__all__ = ["GraphTensor", "Node", "apply_op"]
+__all__ = ["AccumulateGrad", "GraphTensor", "Node", "OutputGrads", "apply_op", "is_graph_tensor",
+           "node_class", "relabel"]
 
 
 class GraphTensor(Protocol):
@@ -49,8 +57,31 @@ class GraphTensor(Protocol):
         """A new Tensor around ``array``, outside the graph."""
 
 
+def is_graph_tensor(x: Any) -> bool:
+    """Does ``x`` follow the ``GraphTensor`` protocol (is it a Tensor)? Code in ``autograd/``
+    recognises tensors this way, without importing the Tensor class from the layer above."""
+    return isinstance(getattr(x, "_version", None), list) and hasattr(x, "_wrap")
+
+
+class OutputGrads(dict[int, Any]):
+    """The gradients of several outputs of one node, by output index.
+
+    A node with several outputs (an ``autograd.Function`` returning a tuple) gets them
+    together; gradients that meet add up as usual, output by output.
+    """
+
+    def __add__(self, other: OutputGrads) -> OutputGrads:
+        out = OutputGrads(self)
+        for i, g in other.items():
+            out[i] = g if i not in out else out[i] + g
+        return out
+
+
 class Node:
     """One recorded op application: what backward needs to send gradients to the inputs.
+
+    Each recorded node is an instance of a subclass named as PyTorch names the node
+    (``AddBackward0``, see ``node_class``); ``isinstance(x, Node)`` tells nodes from leaves.
 
     Attributes:
         op: the ``OpDef`` that ran.
@@ -84,13 +115,115 @@ class Node:
         self.shape = out.shape
         self.dtype = out.dtype
 
-    def __repr__(self) -> str:
-        return f"<{self.op.name} backward node, output shape {self.shape}>"
+    def name(self) -> str:
+        """PyTorch's name for this node, e.g. ``'AddBackward0'`` (also its class's name).
+
+        The registered op that ran is ``node.op.name`` (``'add'``).
+        """
+        return type(self).__name__
 
     @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """Where this node sends gradients, one ``(node, output index)`` pair per input.
+
+        As in PyTorch: the node that made the input (with which of its outputs the input
+        is), an ``AccumulateGrad`` for a leaf that requires grad, ``(None, 0)`` for an input
+        that needs no gradient.
+        """
+        return tuple([(None, 0) if e is None else e._next_entry() if isinstance(e, Node)
+                      else (AccumulateGrad.of(e), 0) for e in self.edges])
+
+    def _next_entry(self) -> tuple[Node, int]:
+        """This node as an entry of ``next_functions``: the node and which output it is.
+
+        A node standing for one output of a several-output ``autograd.Function`` answers
+        with the function's node and the output's index (see ``autograd/function.py``).
+        """
+        return self, 0
+
+
+class AccumulateGrad:
+    """The end of a path in the graph: adds the gradient into a leaf's ``.grad``.
+
+    PyTorch shows one in ``next_functions`` wherever a leaf that requires grad enters an op;
+    ``.variable`` is the leaf. Our engine adds into leaves directly, so this object exists only
+    to be looked at; there is one per leaf while someone holds it (as in PyTorch).
+    """
+
+    _alive: weakref.WeakValueDictionary[int, AccumulateGrad] = weakref.WeakValueDictionary()
+
+    def __init__(self, variable: GraphTensor) -> None:
+        self.variable = variable
+
+    @classmethod
+    def of(cls, leaf: GraphTensor) -> AccumulateGrad:
+        """The leaf's ``AccumulateGrad`` (the same object while one is alive; it holds the
+        leaf, so the id cannot be reused meanwhile)."""
+        acc = cls._alive.get(id(leaf))
+        if acc is None:
+            acc = cls(leaf)
+            cls._alive[id(leaf)] = acc
+        return acc
+
     def name(self) -> str:
-        """The op's registered name."""
-        return self.op.name
+        """PyTorch's name, ``'torch::autograd::AccumulateGrad'``."""
+        return "torch::autograd::AccumulateGrad"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """Nothing: a leaf is where the backward pass ends."""
+        return ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+_CLASSES: dict[str, type[Node]] = {}
+
+
+def node_class(name: str, module: str | None = None) -> type[Node]:
+    """The ``Node`` subclass called ``name`` (made once, then reused).
+
+    Args:
+        name: PyTorch's node name, e.g. ``"AddBackward0"``.
+        module: the class's ``__module__`` (``autograd.Function`` nodes name their module, as
+            PyTorch prints ``<torch.autograd.function.MyFnBackward object at ...>``); the
+            built-in nodes print without one, ``<AddBackward0 object at ...>``.
+    """
+    key = f"{module}.{name}" if module else name
+    cls = _CLASSES.get(key)
+    if cls is None:
+        cls = type(name, (Node,), {"__slots__": (), "__module__": module or "builtins",
+                                   "__doc__": f"A graph node named as PyTorch names it ({name})."})
+        _CLASSES[key] = cls
+    return cls
+
+
+# op name -> its node class, for the ops whose PyTorch name does not depend on the call
+_FIXED = {op: node_class(name) for op, name in TORCH_NODE_NAMES.items() if isinstance(name, str)}
+
+
+def _node_class_for(op: OpDef, static: dict[str, Any], arrays: list[Any],
+                    edges: tuple[Any, ...]) -> type[Node]:
+    cls = _FIXED.get(op.name)
+    if cls is None:
+        cls = node_class(torch_node_name(op.name, static, arrays, edges))
+        if op.name not in TORCH_NODE_NAMES:  # the CamelCase rule: depends on the name only
+            _FIXED[op.name] = cls
+    return cls
+
+
+def relabel(tensor: Any, name: str) -> Any:
+    """Give the node that made ``tensor`` PyTorch's ``name`` for the whole call; return it.
+
+    A composite method (``mean``: a sum, then a division) ends in the node of its last op;
+    PyTorch shows one node for the call (``MeanBackward0``), and printed losses show its name.
+    Only the name changes: the node still runs its op's backward.
+    """
+    node = tensor._ctx
+    if node is not None and type(node).__module__ == "builtins":
+        node.__class__ = node_class(name)
+    return tensor
 
 
 #: ops that move or pick elements without arithmetic: they run on float16/bfloat16 arrays
@@ -136,8 +269,8 @@ def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
     result = inputs[0]._wrap(out)
     node = None
     if edges is not None:
-        node = Node(op, backward, cache, edges, _saved_versions(cache, inputs, arrays, result),
-                    out)
+        node = _node_class_for(op, static, arrays, edges)(
+            op, backward, cache, edges, _saved_versions(cache, inputs, arrays, result), out)
         result._ctx = node
         result.requires_grad = True
     if debug:
@@ -157,6 +290,13 @@ def _saved_versions(cache: Any, inputs: tuple[GraphTensor, ...], arrays: list[An
             continue
         for i, a in enumerate(arrays):
             if field is a:
+                if getattr(inputs[i], "_inference", False):
+                    raise RuntimeError(
+                        "Inference tensors cannot be saved for backward. Please do not use "
+                        "Tensors created in inference mode in computation tracked by autograd. "
+                        "To work around this, you can make a clone to get a normal tensor and "
+                        "use it in autograd, or use `torch.no_grad()` instead of "
+                        "`torch.inference_mode()`.")
                 saved.append((inputs[i]._version, inputs[i]._version[0], f"input {i}"))
         if field is result._data:
             saved.append((result._version, result._version[0], "output 0"))

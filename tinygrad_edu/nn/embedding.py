@@ -41,7 +41,7 @@ class Embedding(Module):
         >>> emb(tg.tensor([[1, 2, 0]])).shape
         (1, 3, 3)
         >>> emb(tg.tensor([0]))
-        tensor([[0., 0., 0.]], grad_fn=<embedding>)
+        tensor([[0., 0., 0.]], grad_fn=<EmbeddingBackward0>)
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,

@@ -297,7 +297,7 @@ def _param_list(params: Any) -> list[Tensor]:
                             f"{type(p).__name__}")
         if not p.is_leaf:
             raise ValueError(f"can't optimize a non-leaf Tensor (a result of "
-                             f"{p.grad_fn.name if p.grad_fn else 'an op'}); optimize the leaf "
+                             f"{p.grad_fn.name() if p.grad_fn else 'an op'}); optimize the leaf "
                              "it was computed from, or detach() it")
         if p.dtype.kind != "f":
             raise ValueError(f"can't optimize a Tensor of dtype {p.dtype}; parameters must be "

@@ -29,8 +29,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import dtypes
-from ..autograd import Node
-from ..autograd import backward as run_backward
+from ..autograd import Node, is_inference_mode_enabled
+from ..autograd import backward as autograd_backward
+from ..autograd.engine import backward as run_backward
 from ..checks import dim_index
 from ..unsupported import missing_attribute
 from .arithmetic import ArithmeticMixin
@@ -69,6 +70,7 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
 
     # class-level defaults keep creating a result cheap: only _data and _version are set
     _grad: Tensor | None = None
+    _inference = False  # made inside inference_mode()
     __array_priority__ = 1000  # make `ndarray + Tensor` call Tensor.__radd__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -81,13 +83,21 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
             self._version = [0]
         if requires_grad:
             self.requires_grad_(True)
+        if is_inference_mode_enabled():
+            self._inference = True
 
     def _wrap(self, array: Array) -> Tensor:
         """A new Tensor around ``array`` (the result of an op); no graph attached yet."""
         t = Tensor.__new__(Tensor)
         t._data = array if array.__class__ is np.ndarray else np.asarray(array)
         t._version = [0]
+        if is_inference_mode_enabled():
+            t._inference = True
         return t
+
+    def is_inference(self) -> bool:
+        """True for a tensor made inside ``tg.inference_mode()``."""
+        return self._inference
 
     # ------------------------------------------------------------------ properties
 
@@ -110,8 +120,13 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
 
     @property
     def grad_fn(self) -> Node | None:
-        """The graph node that produced this tensor, or None for leaves."""
-        return self._ctx
+        """The graph node that produced this tensor, or None for leaves.
+
+        Named as in PyTorch: ``(a + b).grad_fn`` prints ``<AddBackward0 object at 0x...>``;
+        ``name()`` and ``next_functions`` walk the graph (``tinygrad_edu/autograd/graph.py``).
+        """
+        ctx = self._ctx
+        return None if ctx is None else ctx._next_entry()[0]
 
     @property
     def data(self) -> Tensor:
@@ -135,17 +150,25 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
 
     # ------------------------------------------------------------------ autograd
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Compute gradients of this tensor with respect to the graph's leaves.
 
         Gradients add up in each leaf's ``.grad``. Gradients are first order only: backward
-        functions return plain arrays, so there is no ``create_graph`` / double backward.
-        ``tinygrad_edu.viz.explain_backward(loss)`` prints the same pass step by step.
+        functions return plain arrays, so ``create_graph=True`` (double backward) raises
+        ``NotImplementedError``. ``tinygrad_edu.viz.explain_backward(loss)`` prints the same
+        pass step by step.
 
         Args:
             gradient: dL/dself; may be omitted only for one-element tensors.
             retain_graph: keep the saved arrays so that backward can run again.
+            create_graph: not supported (first-order gradients only).
+            inputs: if given, only these tensors get ``.grad`` (``tg.autograd.backward``).
         """
+        if create_graph or inputs is not None:
+            autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+            return
+        retain_graph = bool(retain_graph)
         if not self.requires_grad:
             raise RuntimeError("backward: element 0 of tensors does not require grad and does "
                                "not have a grad_fn; create inputs with requires_grad=True")
@@ -180,6 +203,18 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
                                f"require gradients, got {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
+
+    def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place: it becomes a leaf without grad."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor that called ``retain_grad()``."""
+        ctx = self._ctx
+        return ctx is not None and ctx.retain is not None and ctx.retain() is self
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
@@ -250,7 +285,8 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
     # ------------------------------------------------------------------ Python protocols
 
     def __repr__(self) -> str:
-        return tensor_repr(self._data, None if self._ctx is None else self._ctx.op.name,
+        grad_fn = self.grad_fn
+        return tensor_repr(self._data, None if grad_fn is None else grad_fn.name(),
                            self.requires_grad)
 
     def __len__(self) -> int:

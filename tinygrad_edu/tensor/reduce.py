@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..autograd import OPS, apply_op
+from ..autograd import OPS, apply_op, relabel
 from ..checks import dim_index, dims_tuple
 from .arithmetic import where
 from .base import TensorBase
@@ -216,7 +216,8 @@ class ReduceMixin(TensorBase):
             raise RuntimeError(f"mean: could not infer output dtype; input dtype must be "
                                f"floating point, got {self.dtype}; call .float() first")
         dims = dims_tuple(dim, self.ndim, "mean")
-        return self.sum(dims, keepdim) / _count(self, dims)
+        return relabel(self.sum(dims, keepdim) / _count(self, dims),  # PyTorch's node name
+                       "MeanBackward0" if dim is None else "MeanBackward1")
 
     @numpy_names
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,

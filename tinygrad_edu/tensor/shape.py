@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import OPS, apply_op
+from ..autograd import OPS, apply_op, relabel
 from ..checks import (
     broadcast_shape,
     dim_index,
@@ -133,13 +133,14 @@ class ShapeMixin(TensorBase):
         order = list(range(self.ndim))
         a, b = dim_index(dim0, self.ndim, "transpose"), dim_index(dim1, self.ndim, "transpose")
         order[a], order[b] = order[b], order[a]
-        return self.permute(*order)
+        return relabel(self.permute(*order), "TransposeBackward0")  # PyTorch's node name
 
     def t(self) -> Any:
         """Transpose of a matrix (a vector is returned as is)."""
         if self.ndim > 2:
             raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got {self.ndim}")
-        return self.T
+        out = self.T
+        return out if out is self else relabel(out, "TBackward0")  # PyTorch's node name
 
     def expand(self, *sizes: Any) -> Any:
         """Broadcast to ``sizes`` without copying; -1 keeps a size."""

@@ -43,6 +43,8 @@ def rule_in_words(op: OpDef) -> str:
 
 
 def _fmt(a: Array) -> str:
+    if isinstance(a, dict):  # the outputs' gradients of an autograd.Function (OutputGrads)
+        return "{" + ", ".join(f"output {i}: {_fmt(g)}" for i, g in sorted(a.items())) + "}"
     a = np.asarray(a)
     if a.size <= SMALL:
         if a.ndim == 0 or a.size == 1:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ...autograd import OPS, apply_op
+from ...autograd import OPS, apply_op, relabel
 from ...tensor import Tensor, as_tensor_like
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "check_reduction",
@@ -41,7 +41,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
              reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Mean squared error."""
-    return _mse_loss(input, as_tensor_like(target, input), reduction)
+    return relabel(_mse_loss(input, as_tensor_like(target, input), reduction),
+                   "MseLossBackward0")  # PyTorch's node name for the whole loss
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
@@ -54,8 +55,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          size_average: Any = None, reduce: Any = None, reduction: str = "mean"
                          ) -> Tensor:
     """Binary cross-entropy of probabilities in [0, 1]."""
-    return _binary_cross_entropy(input, as_tensor_like(target, input),
-                                          _tensor_or_none(weight, input), reduction)
+    return relabel(_binary_cross_entropy(input, as_tensor_like(target, input),
+                                         _tensor_or_none(weight, input), reduction),
+                   "BinaryCrossEntropyBackward0")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
@@ -63,9 +65,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
                                      reduce: Any = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of sigmoid(logits), computed stably."""
-    return _binary_cross_entropy_with_logits(
+    return relabel(_binary_cross_entropy_with_logits(
         input, as_tensor_like(target, input), _tensor_or_none(weight, input), reduction,
-        _tensor_or_none(pos_weight, input))
+        _tensor_or_none(pos_weight, input)), "BinaryCrossEntropyWithLogitsBackward0")
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,  # noqa: A002
