@@ -11,7 +11,16 @@ Example:
     tensor([[1., 0.]])
 """
 
-from . import cuda, data, nn, ops, optim, runtime, utils
+from . import (
+    cuda,
+    data,
+    linalg,  # issue 15, part C: torch.linalg
+    nn,
+    ops,
+    optim,
+    runtime,
+    utils,
+)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
 from .dtypes import device, double, float32, float64, int32, int64, long
@@ -56,4 +65,5 @@ __all__ = [
     "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "save",
     "set_grad_enabled", "tensor", "utils", "ops", "runtime", "get_num_threads",
     "set_num_threads", "zeros", "zeros_like", *_function_names,
+    "linalg",  # issue 15, part C
 ]

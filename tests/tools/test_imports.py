@@ -24,6 +24,7 @@ LAYERS = {
     "autograd": 2,
     "tensor": 3,
     "nn": 4, "optim": 4, "data": 4, "serialization": 4, "cuda": 4,
+    "linalg": 4,  # issue 15, part C: tg.linalg
     "train": 5, "viz": 5, "classic": 5, "testing": 5, "models": 5, "utils": 5,
     ROOT: 6,  # the package itself: importing it imports everything
 }

@@ -7,10 +7,22 @@ readable one and its plumbing lives in its own module (``conv_fast.py``, ...);
 ``reference_ops()`` runs a whole model on the readable pairs.
 """
 
-from . import conv, dropout, elementwise, loss, matmul, movement, norm, pool, reduce, rnn
+from . import (  # linalg: issue 15, part C
+    conv,
+    dropout,
+    elementwise,
+    linalg,
+    loss,
+    matmul,
+    movement,
+    norm,
+    pool,
+    reduce,
+    rnn,
+)
 from .registry import OPS, OpDef, needs_input_grad, reference_ops, register_op
 
 __all__ = [
-    "OPS", "OpDef", "conv", "dropout", "elementwise", "loss", "matmul", "movement",
+    "OPS", "OpDef", "conv", "dropout", "elementwise", "linalg", "loss", "matmul", "movement",
     "needs_input_grad", "norm", "pool", "reduce", "reference_ops", "register_op", "rnn",
 ]

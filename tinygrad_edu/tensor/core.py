@@ -31,14 +31,17 @@ from .arithmetic import ArithmeticMixin
 from .base import TensorBase
 from .convert import ConversionMixin, as_array
 from .inplace import InPlaceMixin
+from .matrix import MatrixMixin
 from .printing import tensor_repr
+from .rearrange import RearrangeMixin
 from .reduce import ReduceMixin
 from .shape import ShapeMixin
 
 Array = NDArray[Any]
 
 
-class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin, TensorBase):
+class Tensor(ConversionMixin, ArithmeticMixin, ReduceMixin, ShapeMixin, InPlaceMixin,
+             RearrangeMixin, MatrixMixin, TensorBase):
     """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
 
     Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing

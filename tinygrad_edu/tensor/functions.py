@@ -120,3 +120,9 @@ tanh = _method("tanh")
 transpose = _method("transpose")
 unsqueeze = _method("unsqueeze")
 var = _method("var")
+
+# --- issue 15, part C: shapes, matrices, linear algebra and tensor facts
+from .functions_shape import *  # noqa: E402,F403
+from .functions_shape import __all__ as _shape_names  # noqa: E402
+
+__all__ += _shape_names
