@@ -23,7 +23,19 @@ Adding an op: register it, then add a row to its family's module; the test files
 
 from __future__ import annotations
 
-from catalog import conv, dropout, elementwise, loss, matmul, movement, norm, pool, reduce, rnn
+from catalog import (
+    conv,
+    dropout,
+    elementwise,
+    linalg,  # issue 15, part C
+    loss,
+    matmul,
+    movement,
+    norm,
+    pool,
+    reduce,
+    rnn,
+)
 from catalog.base import (
     GRAD,
     PARITY,
@@ -70,7 +82,8 @@ __all__ = [
 ]
 
 #: The family modules, in the order their rows appear in ``ROWS``.
-FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn)
+FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
+            linalg)  # linalg: issue 15, part C
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]

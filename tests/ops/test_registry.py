@@ -143,6 +143,10 @@ ENTRY_POINTS: dict[str, tuple[str, ...]] = {
     "index_put": ("Tensor.__setitem__",), "nll_loss": ("F.nll_loss",),
     "take_along_dim": ("Tensor.take_along_dim", "tg.take_along_dim", "Tensor.gather",
                        "tg.gather"),
+    # issue 15, part C: torch.linalg
+    "inv": ("linalg.inv", "Tensor.inverse"), "logabsdet": ("linalg.slogdet", "Tensor.slogdet"),
+    "solve": ("linalg.solve",), "eigh": ("linalg.eigh",), "svd": ("linalg.svd",),
+    "qr": ("linalg.qr",),
 }
 #: ops known to lack a public entry point (none today), as name -> reason
 MISSING_ENTRY_POINT: dict[str, str] = {}
@@ -150,7 +154,7 @@ MISSING_ENTRY_POINT: dict[str, str] = {}
 
 def _resolve(path: str) -> Any:
     owner, _, attr = path.partition(".")
-    root = {"Tensor": tg.Tensor, "tg": tg, "F": F}[owner]
+    root = {"Tensor": tg.Tensor, "tg": tg, "F": F, "linalg": tg.linalg}[owner]
     return getattr(root, attr, None)
 
 

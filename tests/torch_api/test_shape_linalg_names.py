@@ -99,29 +99,49 @@ def test_size_is_a_tuple_that_prints_like_torch() -> None:
     x = tg.zeros(2, 3)
     s, ts = x.shape, torch.zeros(2, 3).shape
     assert repr(s) == repr(ts) == "torch.Size([2, 3])"
-    assert str(s) == str(ts) and f"{s}" == f"{ts}"
-    assert x.size() == s and isinstance(x.size(), tg.Size) and isinstance(s, tuple)
-    assert s == (2, 3) and s != [2, 3] and (s == [2, 3]) == (ts == [2, 3])
-    assert hash(s) == hash((2, 3)) and {s: 1}[(2, 3)] == 1
-    assert isinstance(s[1:], tg.Size) and s[1:] == (3,) and repr(s[:0]) == repr(ts[:0])
-    assert isinstance(s[0], int) and x.size(-1) == 3 and x.size(0) == ts[0]
+    assert str(s) == str(ts)
+    assert f"{s}" == f"{ts}"
+    assert x.size() == s
+    assert isinstance(x.size(), tg.Size)
+    assert isinstance(s, tuple)
+    assert s == (2, 3)
+    assert s != [2, 3]
+    assert (s == [2, 3]) == (ts == [2, 3])
+    assert hash(s) == hash((2, 3))
+    assert {s: 1}[(2, 3)] == 1
+    assert isinstance(s[1:], tg.Size)
+    assert s[1:] == (3,)
+    assert repr(s[:0]) == repr(ts[:0])
+    assert isinstance(s[0], int)
+    assert x.size(-1) == 3
+    assert x.size(0) == ts[0]
     for other in (s + (4,), (4,) + s, s * 2, 2 * s):
         assert isinstance(other, tg.Size)
-    assert s + (4,) == ts + (4,) and (4,) + s == (4,) + ts and s * 2 == ts * 2
-    assert s.numel() == ts.numel() == 6 and tg.Size([]).numel() == 1
-    assert repr(tg.Size([])) == repr(torch.Size([])) and tg.zeros(()).shape == ()
-    assert tg.Size([np.int64(3), 2]) == (3, 2) and tg.Size(tg.tensor([2, 3])) == (2, 3)
-    assert pickle.loads(pickle.dumps(s)) == s and isinstance(pickle.loads(pickle.dumps(s)),
+    assert s + (4,) == ts + (4,)
+    assert (4,) + s == (4,) + ts
+    assert s * 2 == ts * 2
+    assert s.numel() == ts.numel() == 6
+    assert tg.Size([]).numel() == 1
+    assert repr(tg.Size([])) == repr(torch.Size([]))
+    assert tg.zeros(()).shape == ()
+    assert tg.Size([np.int64(3), 2]) == (3, 2)
+    assert tg.Size(tg.tensor([2, 3])) == (2, 3)
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert isinstance(pickle.loads(pickle.dumps(s)),
                                                               tg.Size)
     a, b = s  # unpacking
-    assert (a, b) == (2, 3) and s.count(2) == 1 and s.index(3) == 1
+    assert (a, b) == (2, 3)
+    assert s.count(2) == 1
+    assert s.index(3) == 1
     with pytest.raises(TypeError):
         tg.Size([2.5])
     with pytest.raises(TypeError):
         _ = s + [1]
     with pytest.raises(IndexError):
         x.size(2)
-    assert tg.zeros(s).shape == s and tg.ones(*s).shape == s and x.reshape(s[::-1]).shape == (3, 2)
+    assert tg.zeros(s).shape == s
+    assert tg.ones(*s).shape == s
+    assert x.reshape(s[::-1]).shape == (3, 2)
 
 
 def test_tensor_info() -> None:
@@ -129,11 +149,15 @@ def test_tensor_info() -> None:
                          ((0, 3), np.float32), ((2, 1, 3), np.bool_)]:
         a = np.zeros(shape, dtype=dtype)
         x, t = tg.tensor(a), torch.tensor(a)
-        assert x.stride() == t.stride() and x.element_size() == t.element_size()
-        assert x.nelement() == t.nelement() == x.numel() and x.ndimension() == t.ndimension()
-        assert x.dim() == t.dim() and x.storage_offset() == t.storage_offset() == 0
+        assert x.stride() == t.stride()
+        assert x.element_size() == t.element_size()
+        assert x.nelement() == t.nelement() == x.numel()
+        assert x.ndimension() == t.ndimension()
+        assert x.dim() == t.dim()
+        assert x.storage_offset() == t.storage_offset() == 0
         for d in range(-x.ndim, x.ndim):
-            assert x.stride(d) == t.stride(d) and x.size(d) == t.size(d)
+            assert x.stride(d) == t.stride(d)
+            assert x.size(d) == t.size(d)
     a = arr(2, 3, 4)
     x, t = tg.tensor(a), torch.tensor(a)
     for f in (lambda v: v.transpose(0, 2), lambda v: v.permute(1, 2, 0), lambda v: v[:, 1:],
@@ -260,7 +284,8 @@ def test_rearrange_int_and_bool_dtypes() -> None:
     for dtype in (np.int64, np.int32, np.bool_):
         a = (arr(3, 4) > 0).astype(dtype)
         for fn in (lambda L, x: x.flip(0), lambda L, x: x.tril(), lambda L, x: x.triu(1),
-                   lambda L, x: x.diagonal(), lambda L, x: x.roll(1, 1), lambda L, x: x.unfold(1, 2, 1),
+                   lambda L, x: x.diagonal(), lambda L, x: x.roll(1, 1),
+                   lambda L, x: x.unfold(1, 2, 1),
                    lambda L, x: x.repeat_interleave(2, 0), lambda L, x: x.rot90()):
             check(fn, a, grad=False)
         if dtype is not np.bool_:
@@ -307,10 +332,12 @@ def test_new_tensors_keep_dtype() -> None:
             if "empty" not in repr(f):
                 np.testing.assert_array_equal(o.numpy(), r.numpy())
     y = tg.zeros(2).new_zeros(2, 3, requires_grad=True)
-    assert y.requires_grad and y.is_leaf
+    assert y.requires_grad
+    assert y.is_leaf
     src = tg.tensor([1.0, 2.0], requires_grad=True)
     copy = tg.zeros(1).new_tensor(src)
-    assert not copy.requires_grad and not np.shares_memory(copy.numpy(), src.detach().numpy())
+    assert not copy.requires_grad
+    assert not np.shares_memory(copy.numpy(), src.detach().numpy())
 
 
 def test_shape_changes_in_place() -> None:
@@ -321,7 +348,8 @@ def test_shape_changes_in_place() -> None:
         x, t = tg.tensor(a), torch.tensor(a)
         assert getattr(x, name)(*args) is x
         getattr(t, name)(*args)
-        assert x.shape == t.shape and x.stride() == t.stride()
+        assert x.shape == t.shape
+        assert x.stride() == t.stride()
         np.testing.assert_array_equal(x.numpy(), t.numpy())
         # graph: a non-leaf changed in place still differentiates
         leaf, tleaf = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
@@ -714,7 +742,8 @@ def test_qr(shape: tuple[int, ...]) -> None:
           grad=shape[-1] == shape[-2])
     check(lambda L, x: L.linalg.qr(x, mode="r").R, arr(*shape), rtol=1e-8, grad=False)
     q, r = tg.linalg.qr(tg.tensor(arr(2, 4)))
-    assert q.shape == (2, 2) and r.shape == (2, 4)
+    assert q.shape == (2, 2)
+    assert r.shape == (2, 4)
     with pytest.raises(RuntimeError, match="mode"):
         tg.linalg.qr(tg.zeros(2, 2), mode="full")
 
@@ -763,4 +792,5 @@ def test_linalg_module_imports() -> None:
     for name in ("norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "svd",
                  "svdvals", "qr", "eigh", "eigvalsh", "cholesky", "pinv", "matrix_rank",
                  "lstsq", "cross", "matrix_power", "LinAlgError"):
-        assert hasattr(torch.linalg, name) and hasattr(tg.linalg, name), name
+        assert hasattr(torch.linalg, name), name
+        assert hasattr(tg.linalg, name), name

@@ -366,53 +366,49 @@ class SvdCache(NamedTuple):
     u: Array
     s: Array
     vt: Array
-    full: bool
 
 
-def svd_forward(a: Array, *, full_matrices: bool = False) -> tuple[Array, SvdCache]:
-    """A = U diag(s) V^T with s descending: A (..., m, n), k = min(m, n).
+def svd_forward(a: Array) -> tuple[Array, SvdCache]:
+    """The reduced SVD A = U diag(s) V^T, s descending: A (..., m, n), k = min(m, n).
 
-    Output, packed per matrix: U (m, k) (or (m, m) with ``full_matrices``), s (k), V^T (k, n)
-    (or (n, n)).
+    Output, packed per matrix: U (m, k), s (k), V^T (k, n). (``full_matrices=True`` adds
+    columns that are not unique, so they carry no gradient: the Tensor layer appends them.)
 
-    Backward (reduced SVD): dA = U [diag(ds) + (J_U / E) S + S (J_V / E)] V^T
+    Backward: dA = U [diag(ds) + (J_U / E) S + S (J_V / E)] V^T
     + (I - U U^T) dU S^-1 V^T + U S^-1 dV^T (I - V V^T), with J_U = U^T dU - dU^T U,
-    J_V = V^T dV - dV^T V and E_jk = s_k^2 - s_j^2. Only ds is needed for the singular values;
-    equal singular values make the U, V terms infinite (they are not unique).
+    J_V = V^T dV - dV^T V and E_jk = s_k^2 - s_j^2. Only ds is needed for the singular values
+    (dA = U diag(ds) V^T); equal singular values make the U, V terms infinite (they are not
+    unique).
     """
-    u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
-    return pack(u, s, vt, batch=a.shape[:-2]), SvdCache(u, s, vt, full_matrices)
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return pack(u, s, vt, batch=a.shape[:-2]), SvdCache(u, s, vt)
 
 
 def svd_backward(dout: Array, cache: SvdCache) -> tuple[Array]:
     """The formula of the forward's docstring."""
-    u, s, vt, full = cache
+    u, s, vt = cache
     m, n, k = u.shape[-2], vt.shape[-1], s.shape[-1]
-    du, ds, dvt = unpack(dout, (u.shape[-2:], (k,), vt.shape[-2:]))
-    if full:
-        if np.any(du[..., :, k:]) or np.any(dvt[..., k:, :]):
-            raise RuntimeError("svd backward: the extra columns of U / rows of V^T of "
-                               "full_matrices=True are not unique; use full_matrices=False")
-        u, du, vt, dvt = u[..., :, :k], du[..., :, :k], vt[..., :k, :], dvt[..., :k, :]
+    du, ds, dvt = unpack(dout, ((m, k), (k,), (k, n)))
     v, dv = mT(vt), mT(dvt)
     idx = np.arange(k)
     inner = np.zeros(s.shape + (k,), dtype=dout.dtype)
     inner[..., idx, idx] = ds
-    if np.any(du) or np.any(dv):
-        e = s[..., None, :] ** 2 - s[..., :, None] ** 2
-        e[..., idx, idx] = 1.0
-        ju, jv = mT(u) @ du, mT(v) @ dv
-        ju, jv = (ju - mT(ju)) / e, (jv - mT(jv)) / e
-        ju[..., idx, idx] = jv[..., idx, idx] = 0.0
-        inner = inner + ju * s[..., None, :] + s[..., :, None] * jv
-        sinv = 1.0 / s
-        grad = u @ inner @ vt
-        if m > k:
-            grad = grad + (du - u @ (mT(u) @ du)) * sinv[..., None, :] @ vt
-        if n > k:
-            grad = grad + (u * sinv[..., None, :]) @ (mT(dv) - (mT(dv) @ v) @ vt)
-        return (grad,)
-    return (u @ inner @ vt,)
+    if not (np.any(du) or np.any(dv)):  # only the singular values were used
+        return (u @ inner @ vt,)
+    e = s[..., None, :] ** 2 - s[..., :, None] ** 2
+    e[..., idx, idx] = 1.0
+    ju, jv = mT(u) @ du, mT(v) @ dv
+    ju, jv = (ju - mT(ju)) / e, (jv - mT(jv)) / e
+    ju[..., idx, idx] = 0.0
+    jv[..., idx, idx] = 0.0
+    inner = inner + ju * s[..., None, :] + s[..., :, None] * jv
+    sinv = 1.0 / s
+    grad = u @ inner @ vt
+    if m > k:
+        grad = grad + ((du - u @ (mT(u) @ du)) * sinv[..., None, :]) @ vt
+    if n > k:
+        grad = grad + (u * sinv[..., None, :]) @ (mT(dv) - (mT(dv) @ v) @ vt)
+    return (grad,)
 
 
 register_op("svd", svd_forward, svd_backward)

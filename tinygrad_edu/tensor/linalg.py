@@ -21,6 +21,7 @@ from .. import dtypes
 from ..autograd import OPS, apply_op
 from ..checks import dim_index, dims_tuple
 from ..ops.linalg import LinAlgError
+from . import shape as shape_ops
 from .arithmetic import matmul, where
 from .base import TensorBase
 from .convert import as_tensor_like
@@ -365,9 +366,14 @@ def svd(a: Any, full_matrices: bool = True) -> SVDResult:
     _matrices(a, "svd", square=False)
     m, n = a.shape[-2:]
     k = min(m, n)
-    packed = apply_op(OPS["svd"], a, full_matrices=full_matrices)
-    shapes = ((m, m if full_matrices else k), (k,), (n if full_matrices else k, n))
-    return SVDResult(*_unpack(packed, shapes))
+    u, s, vh = _unpack(apply_op(OPS["svd"], a), ((m, k), (k,), (k, n)))
+    if full_matrices and max(m, n) > k:
+        # the extra columns of U / rows of Vh span the null spaces: not unique, so (unlike
+        # the first k) they are constants here, with no gradient
+        uf, _, vhf = np.linalg.svd(a._data, full_matrices=True)
+        u = shape_ops.cat([u, a._wrap(np.ascontiguousarray(uf[..., :, k:]))], u.ndim - 1)
+        vh = shape_ops.cat([vh, a._wrap(np.ascontiguousarray(vhf[..., k:, :]))], vh.ndim - 2)
+    return SVDResult(u, s, vh)
 
 
 def svdvals(a: Any) -> Any:
