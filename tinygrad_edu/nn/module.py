@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor
+from ..tensor import Size, Tensor
 
 
 class Parameter(Tensor):
@@ -358,8 +358,8 @@ class Module:
                 continue
             if value.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{value.shape} from checkpoint, the shape in current model is "
-                              f"{target.shape}")
+                              f"{Size(value.shape)} from checkpoint, the shape in current model "
+                              f"is {Size(target.shape)}")
             elif (value.dtype.kind == "f") != (target.dtype.kind == "f"):
                 errors.append(f"dtype mismatch for {key}: checkpoint has {value.dtype}, the "
                               f"model has {target.dtype}")

@@ -9,5 +9,6 @@ versions), then one module per method family (``convert``, ``arithmetic``, ``red
 from .convert import as_array, as_tensor_like
 from .core import HookHandle, Tensor
 from .reduce import MaxMin
+from .size import Size
 
-__all__ = ["HookHandle", "MaxMin", "Tensor", "as_array", "as_tensor_like"]
+__all__ = ["HookHandle", "MaxMin", "Size", "Tensor", "as_array", "as_tensor_like"]
