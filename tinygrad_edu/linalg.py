@@ -8,8 +8,11 @@ formula for the determinant, the Cholesky, eigh, SVD and QR rules).
 Example:
     >>> import tinygrad_edu as tg
     >>> a = tg.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
-    >>> tg.linalg.det(a)
-    tensor(5., grad_fn=<DetBackward>)
+    >>> d = tg.linalg.det(a)
+    >>> d.backward()
+    >>> d.item(), a.grad  # Jacobi's formula: d det(A) / dA = det(A) A^-T
+    (5.0, tensor([[ 3., -1.],
+            [-1.,  2.]]))
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class Generator:
         >>> import tinygrad_edu as tg
         >>> g = tg.Generator().manual_seed(0)
         >>> tg.rand(2, generator=g).shape
-        (2,)
+        torch.Size([2])
     """
 
     def __init__(self, device: Any = "cpu") -> None:
