@@ -559,7 +559,8 @@ def test_einsum_call_forms() -> None:
 
 def test_einsum_errors() -> None:
     x = tg.zeros(2, 3)
-    for eq, ops, exc in [("ii->i", (x,), RuntimeError), ("ij,jk", (x, x), RuntimeError),
+    for eq, ops, exc in [("ii->i", (x,), RuntimeError), ("ii", (tg.zeros(1, 3),), RuntimeError),
+                         ("ij,jk", (x, x), RuntimeError),
                          ("ijk", (x,), RuntimeError), ("ij->k", (x,), RuntimeError),
                          ("ij->ii", (x,), RuntimeError), ("ij,jk", (x,), ValueError),
                          ("i1", (x,), RuntimeError)]:

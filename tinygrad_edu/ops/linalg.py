@@ -96,7 +96,11 @@ def letter_sizes(inputs: tuple[str, ...], shapes: tuple[tuple[int, ...], ...]) -
             raise RuntimeError(f"einsum: the number of subscripts in the equation ({len(sub)}) "
                                f"does not match the number of dimensions ({len(shape)}) for "
                                f"operand {k}")
+        own: dict[str, int] = {}
         for c, n in zip(sub, shape, strict=True):
+            if own.setdefault(c, n) != n:
+                raise RuntimeError(f"einsum: subscript {c} is repeated for operand {k} but the "
+                                   f"sizes don't match, {own[c]} != {n}")
             seen = sizes.get(c, 1)
             if n != seen and 1 not in (n, seen):
                 raise RuntimeError(f"einsum: subscript {c} has size {n} for operand {k} which "

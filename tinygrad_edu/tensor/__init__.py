@@ -2,8 +2,10 @@
 
 Reading order: ``base.py`` (the fields), ``core.py`` (the class: grad, backward, detach, hooks,
 versions), then one module per method family (``convert``, ``arithmetic``, ``reduce``,
-``shape``, ``inplace``), ``printing``, and the ``torch.*``-style functions: ``creation``
-(``tg.zeros``, ``tg.randn``, ...) and ``functions`` (``tg.cat``, ``tg.where``, ...).
+``shape``, ``inplace``, ``rearrange``, ``matrix``), ``printing``, and the ``torch.*``-style
+functions: ``creation`` (``tg.zeros``, ``tg.randn``, ...), ``functions`` (``tg.cat``,
+``tg.where``, ...), ``functions_shape`` (``tg.einsum``, ``tg.meshgrid``, ...) and ``linalg``
+(``tg.linalg``). ``size.py`` is ``torch.Size``.
 """
 
 from .convert import as_array, as_tensor_like

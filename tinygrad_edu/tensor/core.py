@@ -10,7 +10,10 @@ mixin per family, each a thin call of a registered op (``tinygrad_edu/ops/``):
 - ``arithmetic.py``: operators and elementwise math;
 - ``reduce.py``: sums, maxima, mean/var/std, softmax;
 - ``shape.py``: reshape, permute, expand, indexing;
-- ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends.
+- ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends;
+- ``rearrange.py``: flips, rolls, diagonals, triangles, ``unfold``, ``new_*``, ``squeeze_``;
+- ``matrix.py``: ``bmm``, ``dot``, ``outer``, ``addmm``, ``kron``, ``det``, ``inverse`` (with
+  ``linalg.py``, the functions of ``tg.linalg``).
 """
 
 from __future__ import annotations
