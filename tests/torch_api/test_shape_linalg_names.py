@@ -848,3 +848,14 @@ def test_every_torch_linalg_name_exists() -> None:
     missing = [n for n in dir(torch.linalg) if not n.startswith("_") and n != "common_notes"
                and not hasattr(tg.linalg, n)]
     assert not missing
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 3), (2, 0, 0)])
+def test_linalg_on_empty_batches_and_matrices(shape: tuple[int, ...]) -> None:
+    a = np.zeros(shape) + (np.eye(shape[-1]) if shape[-1] else 0)
+    for fn in (lambda L, x: L.linalg.inv(x), lambda L, x: L.linalg.det(x),
+               lambda L, x: L.linalg.slogdet(x), lambda L, x: L.linalg.cholesky(x),
+               lambda L, x: L.linalg.eigh(x).eigenvalues, lambda L, x: L.linalg.svdvals(x),
+               lambda L, x: L.linalg.qr(x).R, lambda L, x: L.einsum("bij,bjk->bik", x, x),
+               lambda L, x: L.linalg.solve(x, x)):
+        check(fn, a)

@@ -45,7 +45,8 @@ def mT(x: Array) -> Array:  # noqa: N802 - PyTorch's name
 
 def pack(*arrays: Array, batch: tuple[int, ...]) -> Array:
     """Results of one factorisation, flattened per matrix and joined along a last axis."""
-    return np.concatenate([a.reshape(*batch, -1) for a in arrays], axis=-1)
+    return np.concatenate([a.reshape(*batch, int(np.prod(a.shape[len(batch):])))
+                           for a in arrays], axis=-1)
 
 
 def unpack(packed: Array, shapes: tuple[tuple[int, ...], ...]) -> list[Array]:

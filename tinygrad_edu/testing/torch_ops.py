@@ -298,7 +298,8 @@ def _lstm(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
 
 
 def _pack(torch: Any, batch: Any, *pieces: Any) -> Any:
-    return torch.cat([p.reshape(*batch, -1) for p in pieces], dim=-1)
+    return torch.cat([p.reshape(*batch, int(np.prod(p.shape[len(batch):]))) for p in pieces],
+                     dim=-1)
 
 
 def _einsum(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
