@@ -26,6 +26,7 @@ from __future__ import annotations
 from catalog import (
     conv,
     dropout,
+    einsum,  # issue 15, part C
     elementwise,
     linalg,  # issue 15, part C
     loss,
@@ -83,7 +84,7 @@ __all__ = [
 
 #: The family modules, in the order their rows appear in ``ROWS``.
 FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
-            linalg)  # linalg: issue 15, part C
+            linalg, einsum)  # linalg, einsum: issue 15, part C
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]

@@ -7,9 +7,10 @@ readable one and its plumbing lives in its own module (``conv_fast.py``, ...);
 ``reference_ops()`` runs a whole model on the readable pairs.
 """
 
-from . import (  # linalg: issue 15, part C
+from . import (  # einsum, linalg: issue 15, part C
     conv,
     dropout,
+    einsum,
     elementwise,
     linalg,
     loss,
@@ -23,6 +24,6 @@ from . import (  # linalg: issue 15, part C
 from .registry import OPS, OpDef, needs_input_grad, reference_ops, register_op
 
 __all__ = [
-    "OPS", "OpDef", "conv", "dropout", "elementwise", "linalg", "loss", "matmul", "movement",
-    "needs_input_grad", "norm", "pool", "reduce", "reference_ops", "register_op", "rnn",
+    "OPS", "OpDef", "conv", "dropout", "einsum", "elementwise", "linalg", "loss", "matmul",
+    "movement", "needs_input_grad", "norm", "pool", "reduce", "reference_ops", "register_op", "rnn",
 ]

@@ -16,7 +16,8 @@ import numpy as np
 from .. import dtypes
 from . import shape
 from .core import Tensor
-from .linalg import broadcast_shapes, cdist, einsum
+from .einsum import einsum
+from .linalg import broadcast_shapes, cdist
 from .size import Size
 
 __all__ = [

@@ -421,7 +421,7 @@ TORCH_OPS: dict[str, TorchRef] = {
                             "0 with reverse), the T states h then the last cell state c stacked "
                             "to (T + 1, N, H)"),
     "gru": _sequence("gru"),
-    # linalg.py (issue 15, part C)
+    # einsum.py and linalg.py (issue 15, part C)
     "einsum": TorchRef(_einsum, "`torch.einsum('<inputs>-><output>', *xs)`"),
     "inv": TorchRef(lambda torch, xs, s: torch.linalg.inv(xs[0]), "`torch.linalg.inv(A)`"),
     "det": TorchRef(lambda torch, xs, s: torch.linalg.det(xs[0]), "`torch.linalg.det(A)`"),

@@ -1,5 +1,5 @@
 """Catalog rows of the linear-algebra ops (``tinygrad_edu/ops/linalg.py``, issue 15 part C):
-einsum, inv, det, logabsdet (slogdet), solve, cholesky, eigh, svd and qr.
+inv, det, logabsdet (slogdet), solve, cholesky, eigh, svd and qr.
 
 Inputs are kept well conditioned (a multiple of I added; eigenvalues and singular values
 spaced apart), because central differences and the eigenvector / singular-vector gradients
@@ -63,36 +63,6 @@ def fix_signs(v: Any) -> Any:
     top = lib(v).take_along_dim(d, d.abs().argmax(-2, keepdim=True), -2)
     return v * ((top > 0).double() * 2 - 1).to(v.dtype)
 
-
-# --- einsum
-EINSUM_CASES: dict[str, tuple[str, tuple[str, ...]]] = {
-    # variant: (equation, the letters giving each operand's shape; "1" is a size-1 axis)
-    "matmul": ("ij,jk->ik", ("ij", "jk")),
-    "batched": ("bij,bjk->bik", ("bij", "bjk")),
-    "trace": ("ii", ("ii",)),
-    "diagonal_batch": ("bii->bi", ("bii",)),
-    "sum_out": ("ij->j", ("ij",)),
-    "outer": ("i,j->ij", ("i", "j")),
-    "broadcast_size_1": ("ij,ij->ij", ("ij", "1j")),
-    "ellipsis": ("...ij,...jk->...ik", ("Aij", "jk")),
-    "three_operands": ("ij,jk,k->i", ("ij", "jk", "k")),
-    "attention": ("bqd,bkd->bqk", ("bqd", "bkd")),
-}
-
-
-def _einsum_make(letters: tuple[str, ...]) -> Any:
-    def make(rng: np.random.Generator, sizes: tuple[int, ...]) -> Sample:
-        size = dict(zip("ijkbqdA", sizes, strict=True)) | {"1": 1}
-        return Sample(tuple(normal(rng, [size[c] for c in sub]) for sub in letters))
-
-    return make
-
-
-for _variant, (_eq, _letters) in EINSUM_CASES.items():
-    add(row("einsum", lambda *xs, eq=_eq: tg.einsum(eq, *xs),
-            lambda *xs, eq=_eq: torch.einsum(eq, *xs),
-            lambda size: st.tuples(*[st.integers(1, 3)] * 7), _einsum_make(_letters),
-            variant=_variant, **LINALG))
 
 # --- inverse, determinant, solve
 
