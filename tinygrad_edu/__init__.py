@@ -14,7 +14,7 @@ Example:
 import importlib
 from typing import Any
 
-from . import autograd, cuda, data, nn, ops, optim, runtime, special, utils
+from . import autograd, cuda, data, linalg, nn, ops, optim, runtime, special, utils
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -131,6 +131,7 @@ __all__ = [
     "autograd", "inference_mode", "is_inference_mode_enabled", "BFloat16Tensor", "BoolTensor",
     "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor",
     "LongTensor", "ShortTensor",
+    "linalg",  # issue 15, part C
 ]
 
 # issue 15 part 5 (devices): the probes tutorial code runs before choosing a device

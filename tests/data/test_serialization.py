@@ -530,8 +530,8 @@ def test_load_state_dict_lists_every_mismatch_and_changes_nothing():
     assert msg.startswith("Error(s) in loading state_dict for WithBuffers:")
     for expected in ["Missing key(s) in state_dict: 'running'",
                      "Unexpected key(s) in state_dict: 'extra.weight', 'scratch'",
-                     "size mismatch for fc.weight: copying a param with shape (3, 2) from "
-                     "checkpoint, the shape in current model is (2, 3)",
+                     "size mismatch for fc.weight: copying a param with shape torch.Size([3, 2]) "
+                     "from checkpoint, the shape in current model is torch.Size([2, 3])",
                      "dtype mismatch for steps: checkpoint has float64, the model has int64"]:
         assert expected in msg, msg
     after = _snapshot(model)

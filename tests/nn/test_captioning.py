@@ -92,7 +92,7 @@ def test_temporal_affine_matches_torch_linear():
     layer = TemporalAffine(3, 4)
     assert layer(tg.zeros(2, 5, 3)).shape == (2, 5, 4)
     with pytest.raises(RuntimeError, match=r"TemporalAffine: expected input of shape \(N, T, "
-                                           r"3\).*got \(2, 3\)"):
+                                           r"3\).*got torch.Size\(\[2, 3\]\)"):
         layer(tg.zeros(2, 3))
 
 
@@ -216,7 +216,7 @@ def test_captioning_sample_stops_at_end_and_forward_shapes():
 @pytest.mark.parametrize(("call", "error", "pattern"), [
     (lambda m: m.loss(tg.randn(2, 5), np.ones((2, 4), dtype=np.int64)), ValueError,
      r"CaptioningRNN: expected features of shape \(N, 4\) \(N images, input_dim=4\), got "
-     r"\(2, 5\)"),
+     r"torch.Size\(\[2, 5\]\)"),
     (lambda m: m.loss(tg.randn(2, 4), np.array([[1, 3, 9], [1, 2, 0]])), IndexError,
      r"CaptioningRNN: caption word id 9 is out of range: ids must be in \[0, 7\] .*captions "
      r"of shape \(2, 3\)"),

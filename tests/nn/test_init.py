@@ -273,7 +273,7 @@ def test_fan_based_inits_reject_fewer_than_two_dims(name, shape):
     t = tg.zeros(shape)
     with pytest.raises(ValueError, match=rf"{name}: fan in and fan out can not be computed.*"
                                          rf"fewer than 2 dimensions \(got shape "
-                                         rf"{re.escape(repr(shape))}\)"):
+                                         rf"{re.escape(repr(tg.Size(shape)))}\)"):
         getattr(init, name)(t)
     assert not t.numpy().any()  # untouched
     with pytest.raises(ValueError, match="Fan in and fan out can not be computed"):

@@ -26,8 +26,10 @@ from __future__ import annotations
 from catalog import (
     conv,
     dropout,
+    einsum,
     elementwise,
     index,
+    linalg,
     loss,
     matmul,
     movement,
@@ -87,7 +89,7 @@ __all__ = [
 
 #: The family modules, in the order their rows appear in ``ROWS``.
 FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
-            math_ops, sort, scan, index, stats)
+            math_ops, sort, scan, index, stats, linalg, einsum)
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]

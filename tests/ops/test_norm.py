@@ -772,7 +772,7 @@ def test_batch_norm_argument_errors():
     x = tg.randn(4, 3, 5)
     with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
         F.batch_norm(tg.randn(1, 3), tg.zeros(3), tg.ones(3), training=True)
-    with pytest.raises(ValueError, match=r"got input size \(1, 3, 1\)"):
+    with pytest.raises(ValueError, match=r"got input size torch.Size\(\[1, 3, 1\]\)"):
         F.batch_norm(tg.randn(1, 3, 1), None, None, training=True)
     with pytest.raises(RuntimeError, match="running_mean should contain 3 elements not 4"):
         F.batch_norm(x, tg.zeros(4), tg.ones(4), training=True)
@@ -811,7 +811,7 @@ def test_layer_group_instance_norm_argument_errors():
     with pytest.raises(TypeError, match="normalized_shape must be an int or a sequence"):
         F.layer_norm(tg.randn(2, 4), 4.0)
     with pytest.raises(RuntimeError, match=r"divisible by num_groups, but got input of shape "
-                                           r"\(2, 5, 3\) and num_groups=2"):
+                                           r"torch.Size\(\[2, 5, 3\]\) and num_groups=2"):
         F.group_norm(tg.randn(2, 5, 3), 2)
     with pytest.raises(RuntimeError, match="at least 2 dimensions"):
         F.group_norm(tg.randn(5), 1)

@@ -336,6 +336,80 @@ CASES.update({
         for red in ("sum", "prod", "mean", "amax", "amin") for k in (True, False)],
 })
 
+# --- issue 15, part C: linear algebra (well-conditioned inputs; distinct eigenvalues and
+# singular values, where the eigen- and singular vectors are differentiable)
+
+
+def _conditioned(r: np.random.Generator, *shape: int) -> np.ndarray:
+    return n(r, *shape) + 3 * np.eye(shape[-1])
+
+
+def _spd(r: np.random.Generator, *shape: int) -> np.ndarray:
+    c = _conditioned(r, *shape)
+    return c @ np.swapaxes(c, -1, -2)
+
+
+def _spaced(r: np.random.Generator, batch: tuple[int, ...], k: int, lo: float) -> np.ndarray:
+    """``k`` values per matrix from ``lo`` up, at least 0.5 apart."""
+    return lo + np.cumsum(r.uniform(0.5, 1.0, (*batch, k)), axis=-1)
+
+
+def _orthogonal(r: np.random.Generator, batch: tuple[int, ...], m: int) -> np.ndarray:
+    return np.linalg.qr(n(r, *batch, m, m))[0]
+
+
+def _spectrum(r: np.random.Generator, *shape: int) -> np.ndarray:
+    """U diag(s) V^T with singular values s from 0.5 up, at least 0.5 apart."""
+    batch, (m, k_n) = shape[:-2], shape[-2:]
+    k = min(m, k_n)
+    u, v = _orthogonal(r, batch, m)[..., :k], _orthogonal(r, batch, k_n)[..., :k]
+    return (u * _spaced(r, batch, k, 0.5)[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+
+def _symmetric(r: np.random.Generator, *shape: int) -> np.ndarray:
+    """Q diag(w) Q^T with eigenvalues w from -2 up, at least 0.5 apart."""
+    q = _orthogonal(r, shape[:-2], shape[-1])
+    w = _spaced(r, shape[:-2], shape[-1], -2.0)
+    return (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+
+
+CASES.update({
+    "einsum": [
+        lambda r: case(n(r, 2, 3), n(r, 3, 4), inputs=("ij", "jk"), output="ik"),
+        lambda r: case(n(r, 3, 3), inputs=("ii",), output=""),
+        lambda r: case(n(r, 2, 3, 3), inputs=("bii",), output="bi"),
+        lambda r: case(n(r, 2, 3), n(r, 1, 3), inputs=("ij", "ij"), output="ij"),
+        lambda r: case(n(r, 2, 3), n(r, 3, 4), n(r, 4), inputs=("ij", "jk", "k"),
+                       output="i"),
+    ],
+    "inv": [lambda r: case(_conditioned(r, 3, 3)), lambda r: case(_conditioned(r, 2, 2, 2))],
+    "det": [lambda r: case(_conditioned(r, 3, 3)), lambda r: case(-_conditioned(r, 2, 3, 3)),
+            lambda r: case(np.array([[1.0, 2.0], [2.0, 4.0]]))],  # singular: the adjugate
+    "logabsdet": [lambda r: case(_conditioned(r, 3, 3)),
+                  lambda r: case(-_conditioned(r, 2, 2, 2))],
+    "solve": [lambda r: case(_conditioned(r, 3, 3), n(r, 3, 2)),
+              lambda r: case(_conditioned(r, 2, 1, 3, 3), n(r, 4, 3, 1))],  # broadcast batch
+    "cholesky": [lambda r: case(_spd(r, 3, 3)), lambda r: case(_spd(r, 2, 2, 2))],
+    "eigh": [lambda r: case(_symmetric(r, 3, 3)), lambda r: case(_symmetric(r, 2, 3, 3),
+                                                                 upper=True)],
+    "svd": [lambda r: case(_spectrum(r, 3, 3)), lambda r: case(_spectrum(r, 4, 2)),
+            lambda r: case(_spectrum(r, 2, 2, 3))],
+    "qr": [lambda r: case(n(r, 3, 3)), lambda r: case(n(r, 2, 4, 2))],
+})
+
+#: Ops that read one triangle of a symmetric matrix and return, as PyTorch does, the
+#: symmetric gradient G; their derivative with respect to the entries they read is G + G^T
+#: off the diagonal (those entries stand for both).
+TRIANGLE_READERS = {"cholesky", "eigh"}
+
+
+def _read_triangle(g: np.ndarray, upper: bool) -> np.ndarray:
+    both = g + np.swapaxes(g, -1, -2)
+    diag = np.eye(g.shape[-1], dtype=bool)
+    out = np.where(diag, g, both)
+    return np.triu(out) if upper else np.tril(out)
+
+
 #: Float inputs that get no gradient by design: (op, input index).
 NOT_DIFFERENTIABLE_INPUTS = {("nll_loss", 2)}  # class weights, as in PyTorch
 
@@ -437,6 +511,8 @@ def test_backward_matches_numerical_derivative(name: str, k: int, seed: int) -> 
         assert g.shape in (x.shape, out.shape) or g.ndim >= x.ndim, (
             f"{name}: gradient {i} has shape {g.shape}; input {x.shape}, output {out.shape}")
         reduced = unbroadcast(g, x.shape)
+        if name in TRIANGLE_READERS:
+            reduced = _read_triangle(reduced, bool(static.get("upper", False)))
         assert reduced.shape == x.shape, (
             f"{name}: gradient {i} of shape {g.shape} does not reduce to the input's {x.shape}")
         expected = numerical_grad(name, arrays, static, dout, i)

@@ -145,6 +145,10 @@ ENTRY_POINTS: dict[str, tuple[str, ...]] = {
                        "tg.gather"),
     # issue 15 part A
     "trunc_divide": ("Tensor.div",),
+    # issue 15, part C: torch.linalg
+    "inv": ("linalg.inv", "Tensor.inverse"), "logabsdet": ("linalg.slogdet", "Tensor.slogdet"),
+    "solve": ("linalg.solve",), "eigh": ("linalg.eigh",), "svd": ("linalg.svd",),
+    "qr": ("linalg.qr",),
 }
 #: ops known to lack a public entry point (none today), as name -> reason
 MISSING_ENTRY_POINT: dict[str, str] = {}
@@ -152,7 +156,7 @@ MISSING_ENTRY_POINT: dict[str, str] = {}
 
 def _resolve(path: str) -> Any:
     owner, _, attr = path.partition(".")
-    root = {"Tensor": tg.Tensor, "tg": tg, "F": F}[owner]
+    root = {"Tensor": tg.Tensor, "tg": tg, "F": F, "linalg": tg.linalg}[owner]
     return getattr(root, attr, None)
 
 

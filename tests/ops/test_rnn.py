@@ -535,31 +535,34 @@ def test_module_trains_and_state_dict_round_trips():
 
 @pytest.mark.parametrize(("call", "error", "pattern"), [
     (lambda: tg.nn.Embedding(10, 3)(tg.tensor([[1, 10]])), IndexError,
-     r"Embedding: token id 10 is out of range .* \[0, 9\]; input of shape \(1, 2\)"),
+     r"Embedding: token id 10 is out of range .* \[0, 9\]; input of shape "
+     r"torch.Size\(\[1, 2\]\)"),
     (lambda: R.embedding(tg.tensor([-1]), tg.zeros(4, 2)), IndexError,
      r"embedding: token id -1 .* \[0, 3\]"),
     (lambda: tg.nn.Embedding(4, 2)(tg.zeros(3)), RuntimeError, "Embedding: expected integer"),
     (lambda: tg.nn.Embedding(4, 2, padding_idx=4), ValueError, "padding_idx"),
     (lambda: tg.nn.RNN(3, 4)(tg.zeros(5, 2, 7)), RuntimeError,
-     r"RNN: expected input of shape \(T, N, D\).*input_size = 3.*got \(5, 2, 7\)"),
+     r"RNN: expected input of shape \(T, N, D\).*input_size = 3.*got torch.Size\(\[5, 2, 7\]\)"),
     (lambda: tg.nn.GRU(3, 4, batch_first=True)(tg.zeros(2, 5, 6)), RuntimeError,
      r"GRU: expected input of shape \(N, T, D\)"),
     (lambda: tg.nn.LSTM(3, 4)(tg.zeros(2, 5, 3, 1)), ValueError, "LSTM: expected input"),
     (lambda: tg.nn.RNN(3, 4, num_layers=2)(tg.zeros(5, 2, 3), tg.zeros(1, 2, 4)), RuntimeError,
      r"RNN: expected hidden state h_0 of shape \(2, 2, 4\) \(num_layers \* num_directions, "
-     r"batch, hidden_size\), got \(1, 2, 4\)"),
+     r"batch, hidden_size\), got torch.Size\(\[1, 2, 4\]\)"),
     (lambda: tg.nn.LSTM(3, 4)(tg.zeros(5, 2, 3), (tg.zeros(1, 2, 4), tg.zeros(1, 3, 4))),
-     RuntimeError, r"LSTM: expected hidden state c_0 of shape \(1, 2, 4\).*got \(1, 3, 4\)"),
+     RuntimeError,
+     r"LSTM: expected hidden state c_0 of shape \(1, 2, 4\).*got torch.Size\(\[1, 3, 4\]\)"),
     (lambda: tg.nn.LSTM(3, 4)(tg.zeros(5, 2, 3), tg.zeros(1, 2, 4)), TypeError,
      r"LSTM: expected hx = \(h_0, c_0\) to be a tuple"),
     (lambda: tg.nn.GRU(3, 4)(tg.zeros(5, 3), tg.zeros(1, 2, 4)), RuntimeError,
      r"GRU: expected hidden state h_0 of shape \(1, 4\) \(num_layers \* num_directions, "
-     r"hidden_size\), got \(1, 2, 4\)"),
+     r"hidden_size\), got torch.Size\(\[1, 2, 4\]\)"),
     (lambda: tg.nn.RNNCell(3, 4)(tg.zeros(2, 3), tg.zeros(3, 4)), RuntimeError,
      r"RNNCell: expected hidden state hx of shape \(2, 4\) \(batch, hidden_size\), got "
-     r"\(3, 4\)"),
+     r"torch.Size\(\[3, 4\]\)"),
     (lambda: tg.nn.LSTMCell(3, 4)(tg.zeros(2, 5)), RuntimeError,
-     r"LSTMCell: expected input of shape \(N, 3\) or \(3,\) \(input_size=3\), got \(2, 5\)"),
+     r"LSTMCell: expected input of shape \(N, 3\) or \(3,\) \(input_size=3\), got "
+     r"torch.Size\(\[2, 5\]\)"),
     (lambda: tg.nn.RNN(3, 4)(tg.zeros(5, 2, 3, dtype=tg.float64)), RuntimeError,
      "RNN: input .*float64.* must have the same dtype"),
     (lambda: tg.nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "nonlinearity"),
@@ -569,7 +572,7 @@ def test_module_trains_and_state_dict_round_trips():
     (lambda: R.rnn_tanh(tg.zeros(2, 3), None, tg.zeros(4, 3), tg.zeros(4, 4)), RuntimeError,
      r"rnn_tanh: expected a time-major input of shape \(T, N, 3\)"),
     (lambda: R.lstm_cell(tg.zeros(2, 3), None, tg.zeros(8, 3), tg.zeros(8, 3)), RuntimeError,
-     r"lstm_cell: expected w_hh of shape \(4 \* H, H\), got \(8, 3\)"),
+     r"lstm_cell: expected w_hh of shape \(4 \* H, H\), got torch.Size\(\[8, 3\]\)"),
 ])
 def test_bad_input_raises_clear_errors(call, error, pattern):
     with pytest.raises(error, match=pattern):

@@ -24,11 +24,10 @@ LAYERS = {
     "ops": 1,
     "autograd": 2,
     "tensor": 3,
-    "nn": 4, "data": 4, "serialization": 4, "cuda": 4,
+    "nn": 4, "data": 4, "serialization": 4, "cuda": 4, "linalg": 4, "special": 4,
+    "accelerator": 4, "backends": 4, "device": 0,
     "optim": 4.5,  # above nn: swa_utils.AveragedModel is an nn.Module, as in torch
     "train": 5, "viz": 5, "classic": 5, "testing": 5, "models": 5, "utils": 5, "coverage": 5,
-    "device": 0, "accelerator": 4, "backends": 4,
-    "special": 4,
     ROOT: 6,  # the package itself: importing it imports everything
 }
 

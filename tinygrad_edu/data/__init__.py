@@ -16,7 +16,7 @@ Example:
     >>> X, y = np.random.default_rng(0).normal(size=(6, 2)).astype(np.float32), np.arange(6)
     >>> xb, yb = next(iter(DataLoader(TensorDataset(X, y), batch_size=4)))
     >>> xb.shape, yb.tolist()
-    ((4, 2), [0, 1, 2, 3])
+    (torch.Size([4, 2]), [0, 1, 2, 3])
 """
 
 from . import transforms

@@ -50,7 +50,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         >>> from tinygrad_edu.data import default_collate
         >>> x, y = default_collate([(np.zeros(3), 0), (np.ones(3), 1)])
         >>> x.shape, y
-        ((2, 3), tensor([0, 1]))
+        (torch.Size([2, 3]), tensor([0, 1]))
     """
     if not batch:
         raise ValueError("default_collate: got an empty batch")

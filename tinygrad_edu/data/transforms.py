@@ -11,7 +11,7 @@ Example:
     >>> augment = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(),
     ...                      T.ToTensor(), T.Normalize([0.5] * 3, [0.25] * 3)])
     >>> augment(np.zeros((3, 32, 32), dtype=np.uint8)).shape
-    (3, 32, 32)
+    torch.Size([3, 32, 32])
 """
 
 from __future__ import annotations

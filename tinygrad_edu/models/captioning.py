@@ -68,7 +68,7 @@ class CaptioningRNN(Module):
         >>> features = tg.randn(2, 6)
         >>> captions = np.array([[1, 3, 2, 0], [1, 4, 4, 2]])
         >>> model.loss(features, captions).shape
-        ()
+        torch.Size([])
         >>> model.sample(features, max_length=5).shape
         (2, 5)
     """

@@ -42,7 +42,7 @@ class ThreeLayerConvNet(Module):
         >>> from tinygrad_edu.models.convnet import ThreeLayerConvNet
         >>> net = ThreeLayerConvNet(input_dim=(3, 8, 8), num_filters=4, hidden_dim=10)
         >>> net(tg.zeros(2, 3, 8, 8)).shape
-        (2, 10)
+        torch.Size([2, 10])
     """
 
     def __init__(self, input_dim: Sequence[int] = (3, 32, 32), num_filters: int = 32,
@@ -97,7 +97,7 @@ class ConvNet(Module):
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.models.convnet import ConvNet
         >>> ConvNet()(tg.zeros(4, 1, 8, 8)).shape
-        (4, 10)
+        torch.Size([4, 10])
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10,

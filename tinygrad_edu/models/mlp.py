@@ -37,7 +37,7 @@ class MLP(Module):
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.models.mlp import MLP
         >>> MLP(64, (32,), 10)(tg.zeros(5, 1, 8, 8)).shape
-        (5, 10)
+        torch.Size([5, 10])
     """
 
     def __init__(self, in_features: int, hidden_sizes: Sequence[int] = (100,),

@@ -35,7 +35,7 @@ class BasicBlock(Module):
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.models.resnet import BasicBlock
         >>> BasicBlock(4, 8, stride=2)(tg.zeros(1, 4, 8, 8)).shape
-        (1, 8, 4, 4)
+        torch.Size([1, 8, 4, 4])
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
@@ -71,7 +71,7 @@ class ResNet(Module):
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.models.resnet import ResNet
         >>> ResNet(num_blocks=(1, 1), widths=(4, 8))(tg.zeros(2, 3, 8, 8)).shape
-        (2, 10)
+        torch.Size([2, 10])
     """
 
     def __init__(self, num_blocks: Sequence[int] = (1, 1, 1),

@@ -85,7 +85,7 @@ class Conv2d(_ConvNd):
         >>> import tinygrad_edu as tg
         >>> conv = tg.nn.Conv2d(3, 8, 3, padding=1)
         >>> conv(tg.zeros(2, 3, 16, 16)).shape
-        (2, 8, 16, 16)
+        torch.Size([2, 8, 16, 16])
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
@@ -116,7 +116,7 @@ class ConvTranspose2d(_ConvNd):
         >>> import tinygrad_edu as tg
         >>> up = tg.nn.ConvTranspose2d(8, 3, 2, stride=2)
         >>> up(tg.zeros(1, 8, 4, 4)).shape
-        (1, 3, 8, 8)
+        torch.Size([1, 3, 8, 8])
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,

@@ -39,7 +39,7 @@ class Embedding(Module):
         >>> emb
         Embedding(10, 3, padding_idx=0)
         >>> emb(tg.tensor([[1, 2, 0]])).shape
-        (1, 3, 3)
+        torch.Size([1, 3, 3])
         >>> emb(tg.tensor([0]))
         tensor([[0., 0., 0.]], grad_fn=<EmbeddingBackward0>)
     """

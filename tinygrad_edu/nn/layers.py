@@ -22,7 +22,7 @@ class Sequential(Module):
         >>> import tinygrad_edu as tg
         >>> model = tg.nn.Sequential(tg.nn.Linear(4, 3), tg.nn.ReLU())
         >>> model(tg.zeros(2, 4)).shape
-        (2, 3)
+        torch.Size([2, 3])
         >>> len(model), type(model[0]).__name__
         (2, 'Linear')
     """
@@ -226,7 +226,7 @@ class Linear(Module):
         >>> import tinygrad_edu as tg
         >>> fc = tg.nn.Linear(3, 2)
         >>> fc.weight.shape, fc(tg.ones(5, 3)).shape
-        ((2, 3), (5, 2))
+        (torch.Size([2, 3]), torch.Size([5, 2]))
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,

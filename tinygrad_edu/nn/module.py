@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ..device import CPU_NOTE, check_device
-from ..tensor import Tensor
+from ..tensor import Size, Tensor
 from ..tensor.devices import parse_to_args
 
 
@@ -368,8 +368,8 @@ class Module:
                 continue
             if value.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{value.shape} from checkpoint, the shape in current model is "
-                              f"{target.shape}")
+                              f"{Size(value.shape)} from checkpoint, the shape in current model "
+                              f"is {Size(target.shape)}")
             elif (value.dtype.kind == "f" or value.dtype.char == "E") != (  # E: bfloat16
                     target.dtype.kind == "f"):
                 errors.append(f"dtype mismatch for {key}: checkpoint has {value.dtype}, the "

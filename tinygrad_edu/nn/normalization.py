@@ -137,7 +137,7 @@ class BatchNorm1d(_BatchNorm):
         >>> bn = tg.nn.BatchNorm1d(3)
         >>> y = bn(tg.randn(8, 3))
         >>> bn.num_batches_tracked.item(), y.shape
-        (1, (8, 3))
+        (1, torch.Size([8, 3]))
     """
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
@@ -176,7 +176,7 @@ class BatchNorm2d(_BatchNorm):
         >>> bn
         BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
         >>> bn(tg.randn(2, 4, 5, 5)).shape
-        (2, 4, 5, 5)
+        torch.Size([2, 4, 5, 5])
         >>> _ = bn.eval()  # now normalise with running_mean and running_var
     """
 
@@ -261,7 +261,7 @@ class GroupNorm(Module):
         >>> gn
         GroupNorm(2, 6, eps=1e-05, affine=True, bias=True)
         >>> gn(tg.randn(4, 6, 3, 3)).shape
-        (4, 6, 3, 3)
+        torch.Size([4, 6, 3, 3])
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
@@ -318,7 +318,7 @@ class InstanceNorm2d(_NormBase):
         InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, bias=False,
                        track_running_stats=False)
         >>> inorm(tg.randn(2, 3, 4, 4)).shape
-        (2, 3, 4, 4)
+        torch.Size([2, 3, 4, 4])
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,

@@ -119,7 +119,7 @@ class AdaptiveAvgPool2d(Module):
         >>> gap
         AdaptiveAvgPool2d(output_size=1)
         >>> gap(tg.ones(8, 16, 5, 5)).shape
-        (8, 16, 1, 1)
+        torch.Size([8, 16, 1, 1])
     """
 
     def __init__(self, output_size: Any) -> None:

@@ -225,7 +225,7 @@ class RNN(RNNBase):
         >>> rnn = tg.nn.rnn.RNN(10, 20, num_layers=2, batch_first=True)
         >>> output, h_n = rnn(tg.randn(3, 5, 10))
         >>> output.shape, h_n.shape
-        ((3, 5, 20), (2, 3, 20))
+        (torch.Size([3, 5, 20]), torch.Size([2, 3, 20]))
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -266,7 +266,7 @@ class LSTM(RNNBase):
         >>> lstm = tg.nn.rnn.LSTM(10, 20, bidirectional=True)
         >>> output, (h_n, c_n) = lstm(tg.randn(5, 3, 10))
         >>> output.shape, h_n.shape, c_n.shape
-        ((5, 3, 40), (2, 3, 20), (2, 3, 20))
+        (torch.Size([5, 3, 40]), torch.Size([2, 3, 20]), torch.Size([2, 3, 20]))
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -300,7 +300,7 @@ class GRU(RNNBase):
         >>> gru = tg.nn.rnn.GRU(4, 8)
         >>> output, h_n = gru(tg.randn(6, 4))  # unbatched: (T, input_size)
         >>> output.shape, h_n.shape
-        ((6, 8), (1, 8))
+        (torch.Size([6, 8]), torch.Size([1, 8]))
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -383,7 +383,7 @@ class RNNCell(RNNCellBase):
         >>> for x in tg.randn(6, 3, 10):  # six steps, batch of 3
         ...     h = cell(x, h)
         >>> h.shape
-        (3, 20)
+        torch.Size([3, 20])
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
@@ -415,7 +415,7 @@ class LSTMCell(RNNCellBase):
         >>> cell = tg.nn.rnn.LSTMCell(4, 8)
         >>> h, c = cell(tg.randn(2, 4))
         >>> h.shape, c.shape
-        ((2, 8), (2, 8))
+        (torch.Size([2, 8]), torch.Size([2, 8]))
     """
 
     _op = "lstm_cell"
@@ -445,7 +445,7 @@ class GRUCell(RNNCellBase):
     Example:
         >>> import tinygrad_edu as tg
         >>> tg.nn.rnn.GRUCell(4, 8)(tg.randn(4)).shape
-        (8,)
+        torch.Size([8])
     """
 
     _op = "gru_cell"

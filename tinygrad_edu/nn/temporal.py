@@ -29,7 +29,7 @@ class TemporalAffine(Linear):
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.nn.temporal import TemporalAffine
         >>> TemporalAffine(8, 5)(tg.zeros(2, 3, 8)).shape
-        (2, 3, 5)
+        torch.Size([2, 3, 5])
     """
 
     def forward(self, x: Tensor) -> Tensor:

@@ -10,8 +10,10 @@ readable one and its plumbing lives in its own module (``conv_fast.py``, ...);
 from . import (
     conv,
     dropout,
+    einsum,
     elementwise,
     index,
+    linalg,
     loss,
     math,
     matmul,
@@ -26,7 +28,7 @@ from . import (
 from .registry import OPS, OpDef, needs_input_grad, reference_ops, register_op
 
 __all__ = [
-    "OPS", "OpDef", "conv", "dropout", "elementwise", "loss", "math", "matmul", "movement",
-    "needs_input_grad", "norm", "pool", "reduce", "reference_ops", "register_op", "rnn",
-    "index", "scan", "sort",
+    "OPS", "OpDef", "conv", "dropout", "einsum", "elementwise", "index", "linalg", "loss",
+    "math", "matmul", "movement", "needs_input_grad", "norm", "pool", "reduce", "reference_ops",
+    "register_op", "rnn", "scan", "sort",
 ]

@@ -152,7 +152,7 @@ def reference_ops(enabled: bool = True) -> Iterator[None]:
         >>> with tg.ops.reference_ops():
         ...     conv(tg.randn(1, 1, 5, 5)).sum().backward()
         >>> conv.weight.grad.shape
-        (2, 1, 3, 3)
+        torch.Size([2, 1, 3, 3])
     """
     prev = _state.reference
     _state.reference = bool(enabled)

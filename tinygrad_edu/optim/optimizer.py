@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..autograd import enable_grad, no_grad
-from ..tensor import Tensor
+from ..tensor import Size, Tensor
 
 Array = NDArray[Any]
 ParamGroup = dict[str, Any]
@@ -173,7 +173,7 @@ class Optimizer:
         grad = p.grad.numpy()  # type: ignore[union-attr]
         if grad.shape != p.shape:
             raise RuntimeError(f"{type(self).__name__}.step: the gradient of a parameter of shape "
-                               f"{p.shape} has shape {grad.shape}; they must match")
+                               f"{p.shape} has shape {Size(grad.shape)}; they must match")
         state = self.state.get(p)
         if state is None:
             state = self._init_state(p, group)
@@ -377,7 +377,7 @@ def _load_value(name: str, value: Any, param: Tensor, scalar_names: tuple[str, .
             return f"must be one number, got shape {array.shape}"
         return float(array.reshape(()).item())
     if array.shape != param.shape:
-        return f"has shape {array.shape}, but its parameter has shape {param.shape}"
+        return f"has shape {Size(array.shape)}, but its parameter has shape {param.shape}"
     return Tensor(np.array(array, dtype=param.dtype, copy=True))
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from numpy.typing import NDArray
 
 from ..dtypes import of as _of
+from .size import Size
 
 if TYPE_CHECKING:
     from ..autograd import Node
@@ -45,9 +46,9 @@ class TensorBase:
         raise NotImplementedError
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The size of each dimension, a tuple (``torch.Size`` is a tuple too)."""
-        return self._data.shape
+    def shape(self) -> Size:
+        """The size of each dimension, a ``Size`` (a tuple that prints like ``torch.Size``)."""
+        return tuple.__new__(Size, self._data.shape)
 
     @property
     def dtype(self) -> Any:

@@ -16,6 +16,9 @@ mixin per family, each a thin call of a registered op (``tinygrad_edu/ops/``):
 - ``shape.py``: reshape, permute, expand, indexing;
 - ``inplace.py``: ``add_``, ``x[i] = v``, ``+=`` and friends;
 - ``devices.py``: ``device``, ``cpu``, ``cuda``, ``is_cuda`` (everything lives on the CPU).
+- ``rearrange.py``: flips, rolls, diagonals, triangles, ``unfold``, ``new_*``, ``squeeze_``;
+- ``matrix.py``: ``bmm``, ``dot``, ``outer``, ``addmm``, ``kron``, ``det``, ``inverse`` (with
+  ``linalg.py``, the functions of ``tg.linalg``).
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ from .devices import DeviceMixin
 from .index import IndexMixin
 from .inplace import InPlaceMixin
 from .inplace_math import InPlaceMathMixin
+from .matrix import MatrixMixin
 from .pointwise import PointwiseMixin
 from .printing import tensor_repr
+from .rearrange import RearrangeMixin
 from .reduce import ReduceMixin
 from .sampling import SamplingMixin
 from .shape import ShapeMixin
@@ -53,8 +58,8 @@ Array = NDArray[Any]
 
 
 class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, ReduceMixin,
-             SortScanMixin, IndexMixin, ShapeMixin, InPlaceMathMixin, InPlaceMixin, SamplingMixin,
-             DeviceMixin, TensorBase):
+             SortScanMixin, IndexMixin, ShapeMixin, RearrangeMixin, MatrixMixin, InPlaceMathMixin,
+             InPlaceMixin, SamplingMixin, DeviceMixin, TensorBase):
     """A multi-dimensional array with automatic differentiation (PyTorch's ``torch.Tensor``).
 
     Prefer the factory ``tg.tensor(data)``, which copies; ``Tensor(data)`` wraps an existing

@@ -475,3 +475,8 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noq
 def arange_index(n: int) -> Any:
     """The int64 array 0..n-1 (an index for the diagonal)."""
     return np.arange(n, dtype=np.int64)
+# --- issue 15, part C: shapes, matrices, linear algebra and tensor facts
+from .functions_shape import *  # noqa: E402,F403
+from .functions_shape import __all__ as _shape_names  # noqa: E402
+
+__all__ += _shape_names

@@ -203,3 +203,117 @@ class ShapeMixin(TensorBase):
             return self[first][rest]
         out = apply_op(OPS["getitem"], self, key=key)
         return out if is_advanced_index(key) else self._view(out)
+
+    # ------------------------------------------------------------------ issue 15, part C:
+    # views by other names, and what a tensor knows about its layout
+
+    @property
+    def mT(self) -> Any:  # noqa: N802 - PyTorch's name
+        """The transpose of the last two dims (of every matrix of a batch)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of "
+                               f"matrices. Got {self.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    @property
+    def mH(self) -> Any:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of the last two dims; for real numbers ``mT``."""
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of "
+                               f"matrices. Got {self.ndim}-D tensor.")
+        return self.mT
+
+    @property
+    def H(self) -> Any:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix; for real numbers ``T`` (2-D, or 0-D)."""
+        if self.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor.")
+        return self.T
+
+    def swapaxes(self, axis0: int, axis1: int) -> Any:
+        """numpy's name for ``transpose(axis0, axis1)``."""
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0: int, dim1: int) -> Any:
+        """Another name for ``transpose(dim0, dim1)``."""
+        return self.transpose(dim0, dim1)
+
+    def movedim(self, source: Any, destination: Any) -> Any:
+        """Move dims ``source`` to positions ``destination``; the others keep their order."""
+        src = [source] if isinstance(source, int) else list(source)
+        dst = [destination] if isinstance(destination, int) else list(destination)
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} "
+                               f"dims) should contain the same number of dims as destination "
+                               f"({dst} dims)")
+        src = [dim_index(d, self.ndim, "movedim") for d in src]
+        dst = [dim_index(d, self.ndim, "movedim") for d in dst]
+        if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise RuntimeError(f"movedim: repeated dim in source ({src}) or destination ({dst})")
+        order: list[int | None] = [None] * self.ndim
+        for s, d in zip(src, dst, strict=True):
+            order[d] = s
+        rest = iter(d for d in range(self.ndim) if d not in src)
+        return self.permute(*[next(rest) if o is None else o for o in order])
+
+    moveaxis = movedim
+
+    def broadcast_to(self, size: Any) -> Any:
+        """``expand(size)`` under numpy's name."""
+        return self.expand(*shape_arg((size,)))
+
+    def view_as(self, other: Any) -> Any:
+        """``view(other.shape)``."""
+        return self.view(*other.shape)
+
+    def reshape_as(self, other: Any) -> Any:
+        """``reshape(other.shape)``."""
+        return self.reshape(*other.shape)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Any:
+        """The ``length`` elements of dim ``dim`` from ``start`` on (a view)."""
+        d = dim_index(dim, self.ndim, "narrow")
+        n = self.shape[d]
+        begin = int(start) + n if int(start) < 0 else int(start)
+        if not 0 <= begin <= n or length < 0 or begin + length > n:
+            raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension "
+                               f"size ({n}), or is out of range")
+        return self[(slice(None),) * d + (slice(begin, begin + length),)]
+
+    def unbind(self, dim: int = 0) -> tuple[Any, ...]:
+        """The slices along ``dim``, each without that dim."""
+        if self.ndim == 0:
+            raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
+        d = dim_index(dim, self.ndim, "unbind")
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+
+    def tile(self, *dims: Any) -> Any:
+        """Repeat the tensor ``dims[i]`` times along dim i; missing leading reps count as 1."""
+        reps = shape_arg(dims)
+        return self.repeat(*((1,) * (self.ndim - len(reps)) + reps))
+
+    def nelement(self) -> int:
+        """Number of elements (``numel``)."""
+        return self.numel()
+
+    def ndimension(self) -> int:
+        """Number of dimensions (``dim()``)."""
+        return self.ndim
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return int(self._data.itemsize)
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Elements to step in memory to move by one along each dim (0 along expanded dims)."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[dim_index(dim, self.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        """Where this tensor starts in the memory of the array it views, in elements."""
+        base = self._data
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        start = self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return start // self._data.itemsize

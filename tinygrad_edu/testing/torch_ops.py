@@ -337,6 +337,51 @@ def _scatter_add(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
 def _scatter_reduce(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     return xs[0].scatter_reduce(s["dim"], xs[1].long(), xs[2], s["reduce"],
                                 include_self=s.get("include_self", True))
+# ----------------------------------------------------------------------------- linalg
+# (issue 15, part C) Factorisations with several results are packed like our ops pack them
+# (ops/linalg.py ``pack``). Eigen- and singular vectors are unique only up to sign, so their
+# references take the signs our forward chose (read from its cache) before packing.
+
+
+def _pack(torch: Any, batch: Any, *pieces: Any) -> Any:
+    return torch.cat([p.reshape(*batch, int(np.prod(p.shape[len(batch):]))) for p in pieces],
+                     dim=-1)
+
+
+def _einsum(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    return torch.einsum(f"{','.join(s['inputs'])}->{s['output']}", *xs)
+
+
+def _solve(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """Our B is always a batch of matrices; one more leading axis keeps torch from reading
+    B (n, n) with A (n, n, n) as a batch of vectors."""
+    return torch.linalg.solve(xs[0].unsqueeze(0), xs[1].unsqueeze(0)).squeeze(0)
+
+
+def _sign_like(torch: Any, theirs: Any, ours: Any) -> Any:
+    """+-1 per column of ``theirs`` so that it points the way ours (an array) does."""
+    dot = (theirs.detach() * torch.from_numpy(np.asarray(ours))).sum(-2, keepdim=True)
+    return torch.where(dot < 0, -1.0, 1.0).to(theirs.dtype)
+
+
+def _eigh(torch: Any, xs: list[Any], s: dict[str, Any], cache: Any) -> Any:
+    w, v = torch.linalg.eigh(xs[0], UPLO="U" if s.get("upper") else "L")
+    return _pack(torch, xs[0].shape[:-2], w, v * _sign_like(torch, v, cache.v))
+
+
+def _svd(torch: Any, xs: list[Any], s: dict[str, Any], cache: Any) -> Any:
+    u, sv, vh = torch.linalg.svd(xs[0], full_matrices=False)
+    sign = _sign_like(torch, u, cache.u)  # row j of Vh goes with column j of U
+    return _pack(torch, xs[0].shape[:-2], u * sign, sv, vh * sign.mT)
+
+
+def _qr(torch: Any, xs: list[Any], s: dict[str, Any], cache: Any) -> Any:
+    mode = s.get("mode", "reduced")
+    q, r = torch.linalg.qr(xs[0], mode=mode)
+    if mode == "r":
+        return _pack(torch, xs[0].shape[:-2], r)
+    sign = _sign_like(torch, q, cache.q)
+    return _pack(torch, xs[0].shape[:-2], q * sign, r * sign.mT)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -434,5 +479,21 @@ TORCH_OPS: dict[str, TorchRef] = {
     "scatter_add": TorchRef(_scatter_add, "`x.scatter_add(dim, index, src)`"),
     "scatter_reduce": TorchRef(_scatter_reduce, "`x.scatter_reduce(dim, index, src, reduce, "
                                                 "include_self=include_self)`"),
+    # einsum.py and linalg.py (issue 15, part C)
+    "einsum": TorchRef(_einsum, "`torch.einsum('<inputs>-><output>', *xs)`"),
+    "inv": TorchRef(lambda torch, xs, s: torch.linalg.inv(xs[0]), "`torch.linalg.inv(A)`"),
+    "det": TorchRef(lambda torch, xs, s: torch.linalg.det(xs[0]), "`torch.linalg.det(A)`"),
+    "logabsdet": TorchRef(lambda torch, xs, s: torch.linalg.slogdet(xs[0]).logabsdet,
+                          "`torch.linalg.slogdet(A).logabsdet`"),
+    "solve": TorchRef(_solve, "`torch.linalg.solve(A, B)` (B a batch of matrices)"),
+    "cholesky": TorchRef(lambda torch, xs, s: torch.linalg.cholesky(xs[0]),
+                         "`torch.linalg.cholesky(A)`"),
+    "eigh": TorchRef(_eigh, "`torch.linalg.eigh(A, UPLO)`, w then V packed per matrix (V's "
+                            "column signs taken from our forward's cache)", uses_cache=True),
+    "svd": TorchRef(_svd, "`torch.linalg.svd(A, full_matrices=False)`, U, S, Vh packed per matrix "
+                          "(the singular vectors' signs taken from our forward's cache)",
+                    uses_cache=True),
+    "qr": TorchRef(_qr, "`torch.linalg.qr(A, mode)`, Q then R packed per matrix (column signs "
+                        "of Q taken from our forward's cache)", uses_cache=True),
 }
 """Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""

@@ -117,7 +117,7 @@ def explain_backward(output: Tensor, gradient: Any = None,
             _name(leaf, label, counters, "x")
     start = np.ones_like(output.numpy(force=True)) if seed is None else seed
     op = output.grad_fn.op.name if output.grad_fn is not None else "leaf"
-    print(f"Backward pass of out = {op}(...), shape {output.shape}, seeded with "
+    print(f"Backward pass of out = {op}(...), shape {tuple(output.shape)}, seeded with "
           f"d out/d out = {_fmt(start)}", file=out)
     leaf_parts: dict[int, list[Array]] = {}
     for k, step in enumerate(steps, 1):
