@@ -549,8 +549,13 @@ def test_out_argument() -> None:
     out = tg.zeros(8)
     tg.eq(a, 0.0, out=out)  # bools written as 0/1 into a float tensor
     assert_same(out, torch.eq(ta, 0.0).float())
-    with pytest.raises(RuntimeError, match="shape"):
-        tg.floor(a, out=tg.empty(3))
+    with pytest.warns(UserWarning, match="was resized"):  # torch resizes, and warns
+        resized = tg.floor(a, out=tg.empty(3))
+    assert_same(resized, torch.floor(ta))
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        tg.add(a, 1.0, out=tg.zeros(8, dtype=tg.int64))  # a float result into an int out
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        torch.add(ta, 1.0, out=torch.zeros(8, dtype=torch.int64))
 
 
 def test_special_module() -> None:

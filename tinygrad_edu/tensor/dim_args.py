@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd import is_grad_enabled
 from .base import TensorBase
 
@@ -37,18 +39,20 @@ def numpy_names(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def write_out(name: str, result: Any, out: Any, inputs: tuple[Any, ...] = (),
-              same_dtype: bool = False) -> Any:
+              rule: str = "cast") -> Any:
     """Copy ``result`` (a Tensor or a tuple of them) into ``out`` and return ``out``.
 
-    As in PyTorch: ``out`` is resized to the result's shape and keeps its dtype (reductions
-    and scans cast into it; ops returning (values, indices) want ``same_dtype``), and ``out=``
-    does not record gradients: it is refused while an input requires grad.
+    As in PyTorch, ``out`` keeps its dtype, and ``rule`` says which results it takes:
+    ``"cast"`` any (sums, means, scans cast into it), ``"safe"`` only those that cast within
+    their category (elementwise ops: a float result cannot go into an int ``out``),
+    ``"same"`` only its own dtype (ops returning indices). An ``out`` of another shape is
+    resized (with torch's warning unless it was empty), and ``out=`` records no gradient: it
+    is refused while an input requires grad.
     """
     if isinstance(result, tuple):
         if not isinstance(out, tuple | list) or len(out) != len(result):
             raise TypeError(f"{name}(): out= must be a tuple of {len(result)} Tensors")
-        parts = [write_out(name, r, o, inputs, same_dtype)
-                 for r, o in zip(result, out, strict=True)]
+        parts = [write_out(name, r, o, inputs, rule) for r, o in zip(result, out, strict=True)]
         return type(result)(*parts) if hasattr(result, "_fields") else tuple(parts)
     if not isinstance(out, TensorBase):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
@@ -56,10 +60,19 @@ def write_out(name: str, result: Any, out: Any, inputs: tuple[Any, ...] = (),
                                  for t in (*inputs, out)):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
                            "automatic differentiation, but one of the arguments requires grad")
-    if same_dtype and result.dtype != out.dtype:
+    if rule == "same" and result.dtype != out.dtype:
         raise RuntimeError(f"{name}(): expected out tensor to have dtype {result.dtype}, but "
                            f"got {out.dtype} instead")
+    if rule == "safe" and not dtypes.can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"{name}(): result type {result.dtype} can't be cast to the desired "
+                           f"output type {out.dtype}")
     if out.shape != result.shape:
+        if out.numel():
+            warnings.warn(f"{name}(): An output with one or more elements was resized since it "
+                          f"had shape {list(out.shape)}, which does not match the required "
+                          f"output shape {list(result.shape)}. This behavior is deprecated, and "
+                          "in a future PyTorch release outputs will not be resized unless they "
+                          "have zero elements.", UserWarning, stacklevel=3)
         out._data = np.empty(result.shape, dtype=out.dtype)
     np.copyto(out._data, result._data, casting="unsafe")
     out._version[0] += 1

@@ -24,7 +24,7 @@ __all__ = [
     "minimum", "permute", "prod", "relu", "reshape", "sigmoid", "sin", "softmax", "split",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var", "where",
     "numel", "is_tensor", "concat", "concatenate", "take_along_dim", "gather",
-    # issue 15 part A: elementwise, comparison and logical functions
+    # elementwise math, comparisons and logic
     "floor", "ceil", "round",
     "trunc", "fix", "frac", "sign", "sgn", "rsqrt", "reciprocal", "log1p", "expm1", "log2",
     "log10", "exp2", "square", "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan",
@@ -92,6 +92,7 @@ def numel(x: Tensor) -> int:
 
 
 def _method(name: str) -> Any:
+    """``torch.<name>(input, ...)`` is ``input.<name>(...)``."""
     def call(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
         return getattr(_t(input), name)(*args, **kwargs)
 
@@ -100,173 +101,146 @@ def _method(name: str) -> Any:
     return call
 
 
-abs = _method("abs")  # noqa: A001
-amax = _method("amax")
-amin = _method("amin")
-argmax = _method("argmax")
-argmin = _method("argmin")
-chunk = _method("chunk")
-clamp = clip = _method("clamp")
-cos = _method("cos")
-exp = _method("exp")
-flatten = _method("flatten")
-log = _method("log")
-log_softmax = _method("log_softmax")
-logsumexp = _method("logsumexp")
-max = _method("max")  # noqa: A001
-maximum = _method("maximum")
-mean = _method("mean")
-min = _method("min")  # noqa: A001
-minimum = _method("minimum")
-permute = _method("permute")
-prod = _method("prod")
-relu = _method("relu")
-reshape = _method("reshape")
-sigmoid = _method("sigmoid")
-sin = _method("sin")
-softmax = _method("softmax")
-split = _method("split")
-sqrt = _method("sqrt")
-squeeze = _method("squeeze")
-std = _method("std")
-sum = _method("sum")  # noqa: A001
-take_along_dim = _method("take_along_dim")
-gather = _method("gather")
-tanh = _method("tanh")
-transpose = _method("transpose")
-unsqueeze = _method("unsqueeze")
-var = _method("var")
+def _with_out(name: str, rule: str = "safe") -> Any:
+    """``torch.<name>(input, ..., out=None)``: the method, writing into ``out`` if given.
 
-
-# issue 15 part A: elementwise, comparison and logical functions
-
-
-def _write_out(out: Any, result: Any, name: str) -> Any:
-    """Store ``result`` in the tensor ``out`` (torch's ``out=``) and return ``out``.
-
-    ``out`` keeps its dtype (the result is cast, if the cast is safe); an empty ``out`` takes
-    the result's shape, any other shape is an error.
+    ``rule`` is how the result's dtype must relate to ``out``'s (``dim_args.write_out``):
+    ``"safe"`` for elementwise ops, ``"cast"`` for sums, means and scans, ``"same"`` for ops
+    that return indices.
     """
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    if out.shape != result.shape:
-        if out.numel() != 0:
-            raise RuntimeError(f"{name}: out= has shape {out.shape} but the result has shape "
-                               f"{result.shape}; pass an empty tensor or one of that shape")
-        with out.mutate():  # an empty out is resized, as in PyTorch
-            out._data = np.empty(result.shape, dtype=out.dtype)
-    out.copy_(result.detach() if isinstance(result, Tensor) else result)
-    return out
-
-
-def _elementwise(name: str) -> Any:
-    """``torch.<name>(input, *args, out=None, **kwargs)``: the method, with ``out=``."""
     def call(input: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
-        result = getattr(_t(input), name)(*args, **kwargs)
-        return result if out is None else _write_out(out, result, name)
+        x = _t(input)
+        result = getattr(x, name)(*args, **kwargs)
+        tensors = tuple(a for a in args if isinstance(a, Tensor))
+        return result if out is None else write_out(name, result, out, (x, *tensors), rule)
 
     call.__name__ = name
-    call.__doc__ = f"Same as ``Tensor.{name}`` (``out=`` writes the result into a tensor)."
+    call.__doc__ = f"Same as ``Tensor.{name}``; ``out=`` receives the result."
     return call
 
 
-floor = _elementwise("floor")
-ceil = _elementwise("ceil")
-round = _elementwise("round")  # noqa: A001
-trunc = _elementwise("trunc")
+abs = _with_out("abs")  # noqa: A001
+chunk = _method("chunk")
+clamp = clip = _with_out("clamp")
+cos = _with_out("cos")
+exp = _with_out("exp")
+flatten = _method("flatten")
+log = _with_out("log")
+log_softmax = _method("log_softmax")
+maximum = _with_out("maximum")
+minimum = _with_out("minimum")
+permute = _method("permute")
+relu = _method("relu")
+reshape = _method("reshape")
+sigmoid = _with_out("sigmoid")
+sin = _with_out("sin")
+softmax = _method("softmax")
+split = _method("split")
+sqrt = _with_out("sqrt")
+squeeze = _method("squeeze")
+tanh = _with_out("tanh")
+transpose = _method("transpose")
+unsqueeze = _method("unsqueeze")
+
+
+# elementwise math, comparisons and logic (``tensor/pointwise.py``, ``compare.py``)
+floor = _with_out("floor")
+ceil = _with_out("ceil")
+round = _with_out("round")  # noqa: A001
+trunc = _with_out("trunc")
 fix = _method("fix")
-frac = _elementwise("frac")
-sign = _elementwise("sign")
-sgn = _elementwise("sgn")
-rsqrt = _elementwise("rsqrt")
-reciprocal = _elementwise("reciprocal")
-log1p = _elementwise("log1p")
-expm1 = _elementwise("expm1")
-log2 = _elementwise("log2")
-log10 = _elementwise("log10")
-exp2 = _elementwise("exp2")
-square = _elementwise("square")
-tan = _elementwise("tan")
-asin = _elementwise("asin")
-arcsin = _elementwise("arcsin")
-acos = _elementwise("acos")
-arccos = _elementwise("arccos")
-atan = _elementwise("atan")
-arctan = _elementwise("arctan")
-atan2 = _elementwise("atan2")
-arctan2 = _elementwise("arctan2")
-sinh = _elementwise("sinh")
-cosh = _elementwise("cosh")
-asinh = _elementwise("asinh")
-arcsinh = _elementwise("arcsinh")
-acosh = _elementwise("acosh")
-arccosh = _elementwise("arccosh")
-atanh = _elementwise("atanh")
-arctanh = _elementwise("arctanh")
-erf = _elementwise("erf")
-erfc = _elementwise("erfc")
-erfinv = _elementwise("erfinv")
-logit = _elementwise("logit")
-xlogy = _elementwise("xlogy")
-hypot = _elementwise("hypot")
-floor_divide = _elementwise("floor_divide")
-remainder = _elementwise("remainder")
-fmod = _elementwise("fmod")
-lerp = _elementwise("lerp")
-addcmul = _elementwise("addcmul")
-addcdiv = _elementwise("addcdiv")
-clamp_min = _elementwise("clamp_min")
-clamp_max = _elementwise("clamp_max")
-nan_to_num = _elementwise("nan_to_num")
+frac = _with_out("frac")
+sign = _with_out("sign")
+sgn = _with_out("sgn")
+rsqrt = _with_out("rsqrt")
+reciprocal = _with_out("reciprocal")
+log1p = _with_out("log1p")
+expm1 = _with_out("expm1")
+log2 = _with_out("log2")
+log10 = _with_out("log10")
+exp2 = _with_out("exp2")
+square = _with_out("square")
+tan = _with_out("tan")
+asin = _with_out("asin")
+arcsin = _with_out("arcsin")
+acos = _with_out("acos")
+arccos = _with_out("arccos")
+atan = _with_out("atan")
+arctan = _with_out("arctan")
+atan2 = _with_out("atan2")
+arctan2 = _with_out("arctan2")
+sinh = _with_out("sinh")
+cosh = _with_out("cosh")
+asinh = _with_out("asinh")
+arcsinh = _with_out("arcsinh")
+acosh = _with_out("acosh")
+arccosh = _with_out("arccosh")
+atanh = _with_out("atanh")
+arctanh = _with_out("arctanh")
+erf = _with_out("erf")
+erfc = _with_out("erfc")
+erfinv = _with_out("erfinv")
+logit = _with_out("logit")
+xlogy = _with_out("xlogy")
+hypot = _with_out("hypot")
+floor_divide = _with_out("floor_divide")
+remainder = _with_out("remainder")
+fmod = _with_out("fmod")
+lerp = _with_out("lerp")
+addcmul = _with_out("addcmul")
+addcdiv = _with_out("addcdiv")
+clamp_min = _with_out("clamp_min")
+clamp_max = _with_out("clamp_max")
+nan_to_num = _with_out("nan_to_num")
 isnan = _method("isnan")
 isinf = _method("isinf")
-isposinf = _elementwise("isposinf")
-isneginf = _elementwise("isneginf")
+isposinf = _with_out("isposinf")
+isneginf = _with_out("isneginf")
 isfinite = _method("isfinite")
 isreal = _method("isreal")
-signbit = _elementwise("signbit")
-logical_and = _elementwise("logical_and")
-logical_or = _elementwise("logical_or")
-logical_xor = _elementwise("logical_xor")
-logical_not = _elementwise("logical_not")
-eq = _elementwise("eq")
-ne = _elementwise("ne")
-lt = _elementwise("lt")
-le = _elementwise("le")
-gt = _elementwise("gt")
-ge = _elementwise("ge")
-greater = _elementwise("greater")
-greater_equal = _elementwise("greater_equal")
-less = _elementwise("less")
-less_equal = _elementwise("less_equal")
-not_equal = _elementwise("not_equal")
+signbit = _with_out("signbit")
+logical_and = _with_out("logical_and")
+logical_or = _with_out("logical_or")
+logical_xor = _with_out("logical_xor")
+logical_not = _with_out("logical_not")
+eq = _with_out("eq")
+ne = _with_out("ne")
+lt = _with_out("lt")
+le = _with_out("le")
+gt = _with_out("gt")
+ge = _with_out("ge")
+greater = _with_out("greater")
+greater_equal = _with_out("greater_equal")
+less = _with_out("less")
+less_equal = _with_out("less_equal")
+not_equal = _with_out("not_equal")
 equal = _method("equal")
 allclose = _method("allclose")
-isclose = _elementwise("isclose")
-fmax = _elementwise("fmax")
-fmin = _elementwise("fmin")
-pow = _elementwise("pow")  # noqa: A001
-neg = _elementwise("neg")
-negative = _elementwise("negative")
-absolute = _elementwise("absolute")
+isclose = _with_out("isclose")
+fmax = _with_out("fmax")
+fmin = _with_out("fmin")
+pow = _with_out("pow")  # noqa: A001
+neg = _with_out("neg")
+negative = _with_out("negative")
+absolute = _with_out("absolute")
 positive = _method("positive")
-add = _elementwise("add")
-sub = _elementwise("sub")
-mul = _elementwise("mul")
-div = _elementwise("div")
-true_divide = _elementwise("true_divide")
-multiply = _elementwise("multiply")
-subtract = _elementwise("subtract")
-divide = _elementwise("divide")
-copysign = _elementwise("copysign")
-bitwise_and = _elementwise("bitwise_and")
-bitwise_or = _elementwise("bitwise_or")
-bitwise_xor = _elementwise("bitwise_xor")
-bitwise_not = _elementwise("bitwise_not")
-bitwise_left_shift = _elementwise("bitwise_left_shift")
-bitwise_right_shift = _elementwise("bitwise_right_shift")
-# --------------------------------------------------------------------------- issue 15, part B:
-# reductions, sorting, scans and indexing (with ``out=`` where torch has it)
+add = _with_out("add")
+sub = _with_out("sub")
+mul = _with_out("mul")
+div = _with_out("div")
+true_divide = _with_out("true_divide")
+multiply = _with_out("multiply")
+subtract = _with_out("subtract")
+divide = _with_out("divide")
+copysign = _with_out("copysign")
+bitwise_and = _with_out("bitwise_and")
+bitwise_or = _with_out("bitwise_or")
+bitwise_xor = _with_out("bitwise_xor")
+bitwise_not = _with_out("bitwise_not")
+bitwise_left_shift = _with_out("bitwise_left_shift")
+bitwise_right_shift = _with_out("bitwise_right_shift")
+# --------------------------------------------------------------------------- reductions,
+# sorting, scans and indexing (``tensor/reduce.py``, ``sort_scan.py``, ``index.py``)
 
 __all__ += [
     "sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "quantile",
@@ -279,86 +253,72 @@ __all__ += [
 ]
 
 
-def _method_out(name: str, casts: bool = False) -> Any:
-    """``torch.<name>(input, ...)`` = ``input.<name>(...)``, writing into ``out=`` if given:
-    cast to out's dtype when ``casts`` (sums, means, scans), else out must have the result's
-    dtype (as torch asks)."""
-    def call(input: Tensor, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
-        x = _t(input)
-        result = getattr(x, name)(*args, **kwargs)
-        return result if out is None else write_out(name, result, out, (x,), not casts)
-
-    call.__name__ = name
-    call.__doc__ = f"Same as ``Tensor.{name}``; ``out=`` receives the result."
-    return call
-
-
 # the reductions above gain out= (torch.sum(x, 1, out=y))
-sum = _method_out("sum", casts=True)  # noqa: A001
-mean = _method_out("mean", casts=True)
-prod = _method_out("prod", casts=True)
-amax = _method_out("amax")
-amin = _method_out("amin")
-max = _method_out("max")  # noqa: A001
-min = _method_out("min")  # noqa: A001
-argmax = _method_out("argmax")
-argmin = _method_out("argmin")
-logsumexp = _method_out("logsumexp", casts=True)
-std = _method_out("std", casts=True)
-var = _method_out("var", casts=True)
-gather = _method_out("gather")
-take_along_dim = _method_out("take_along_dim")
+sum = _with_out("sum", "cast")  # noqa: A001
+mean = _with_out("mean", "cast")
+prod = _with_out("prod", "cast")
+amax = _with_out("amax", "same")
+amin = _with_out("amin", "same")
+max = _with_out("max", "same")  # noqa: A001
+min = _with_out("min", "same")  # noqa: A001
+argmax = _with_out("argmax", "same")
+argmin = _with_out("argmin", "same")
+logsumexp = _with_out("logsumexp", "cast")
+std = _with_out("std", "cast")
+var = _with_out("var", "cast")
+gather = _with_out("gather", "same")
+take_along_dim = _with_out("take_along_dim", "same")
 
-sort = _method_out("sort")
+sort = _with_out("sort", "same")
 argsort = _method("argsort")
-msort = _method_out("msort")
-topk = _method_out("topk")
-kthvalue = _method_out("kthvalue")
-median = _method_out("median")
-nanmedian = _method_out("nanmedian")
-mode = _method_out("mode")
-quantile = _method_out("quantile")
-nanquantile = _method_out("nanquantile")
-cumsum = _method_out("cumsum", casts=True)
-cumprod = _method_out("cumprod", casts=True)
-cummax = _method_out("cummax")
-cummin = _method_out("cummin")
-logcumsumexp = _method_out("logcumsumexp")
-diff = _method_out("diff", casts=True)
-nansum = _method_out("nansum", casts=True)
-nanmean = _method_out("nanmean", casts=True)
+msort = _with_out("msort", "same")
+topk = _with_out("topk", "same")
+kthvalue = _with_out("kthvalue", "same")
+median = _with_out("median", "same")
+nanmedian = _with_out("nanmedian", "same")
+mode = _with_out("mode", "same")
+quantile = _with_out("quantile", "same")
+nanquantile = _with_out("nanquantile", "same")
+cumsum = _with_out("cumsum", "cast")
+cumprod = _with_out("cumprod", "cast")
+cummax = _with_out("cummax", "same")
+cummin = _with_out("cummin", "same")
+logcumsumexp = _with_out("logcumsumexp", "same")
+diff = _with_out("diff", "cast")
+nansum = _with_out("nansum", "cast")
+nanmean = _with_out("nanmean", "cast")
 count_nonzero = _method("count_nonzero")
-aminmax = _method_out("aminmax")
-all = _method_out("all")  # noqa: A001
-any = _method_out("any")  # noqa: A001
+aminmax = _with_out("aminmax", "same")
+all = _with_out("all", "same")  # noqa: A001
+any = _with_out("any", "same")  # noqa: A001
 dist = _method("dist")
-index_select = _method_out("index_select")
-masked_select = _method_out("masked_select")
+index_select = _with_out("index_select", "same")
+masked_select = _with_out("masked_select", "same")
 masked_scatter = _method("masked_scatter")
-take = _method_out("take")
-scatter = _method_out("scatter")
-scatter_add = _method_out("scatter_add")
-scatter_reduce = _method_out("scatter_reduce")
-index_add = _method_out("index_add")
-index_copy = _method_out("index_copy")
+take = _with_out("take", "same")
+scatter = _with_out("scatter", "same")
+scatter_add = _with_out("scatter_add", "same")
+scatter_reduce = _with_out("scatter_reduce", "same")
+index_add = _with_out("index_add", "same")
+index_copy = _with_out("index_copy", "same")
 index_fill = _method("index_fill")
 argwhere = _method("argwhere")
 unique_consecutive = _method("unique_consecutive")
 bincount = _method("bincount")
-histc = _method_out("histc")
+histc = _with_out("histc", "same")
 
 
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
          out: Any = None, dtype: Any = None) -> Tensor:
     """Same as ``Tensor.norm`` (torch.norm's argument order, with ``out=``)."""
     result = _t(input).norm(p, dim, keepdim, dtype)
-    return result if out is None else write_out("norm", result, out, (input,), True)
+    return result if out is None else write_out("norm", result, out, (input,), "same")
 
 
 def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:  # noqa: A002
     """Same as ``Tensor.nonzero``."""
     result = _t(input).nonzero(as_tuple=as_tuple)
-    return result if out is None else write_out("nonzero", result, out, (input,), True)
+    return result if out is None else write_out("nonzero", result, out, (input,), "same")
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
@@ -460,7 +420,7 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  
                                                                            strict=True)])
         found = found.reshape(values.shape)
     result = seq._wrap(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
-    return result if out is None else write_out("searchsorted", result, out, (), True)
+    return result if out is None else write_out("searchsorted", result, out, (), "same")
 
 
 def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noqa: A002
@@ -475,7 +435,7 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noq
 def arange_index(n: int) -> Any:
     """The int64 array 0..n-1 (an index for the diagonal)."""
     return np.arange(n, dtype=np.int64)
-# --- issue 15, part C: shapes, matrices, linear algebra and tensor facts
+# shapes, matrices, linear algebra and tensor facts
 from .functions_shape import *  # noqa: E402,F403
 from .functions_shape import __all__ as _shape_names  # noqa: E402
 
