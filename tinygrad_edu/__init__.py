@@ -14,7 +14,20 @@ Example:
 import importlib
 from typing import Any
 
-from . import autograd, cuda, data, linalg, nn, ops, optim, runtime, special, utils
+from . import (
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    data,
+    linalg,
+    nn,
+    ops,
+    optim,
+    runtime,
+    special,
+    utils,
+)
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -23,17 +36,41 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .device import get_default_device, set_default_device
+from .dtypes import DType as dtype
+from .dtypes import (
+    bfloat16,
+    can_cast,
+    device,
+    double,
+    finfo,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    iinfo,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
 from .dtypes import bool_ as bool  # noqa: A004 - PyTorch's name
-from .dtypes import device, double, float32, float64, int32, int64, long
 from .dtypes import float as float  # noqa: A004,PLC0414 - PyTorch's name
+from .dtypes import int32 as int  # noqa: A004 - PyTorch's name (int32)
 from .kernels.threads import get_num_threads, set_num_threads
-
-# issue 15, part 6 (seed parity): random functions and generator state
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save
-from .tensor import Tensor
+from .tensor import Size, Tensor
+from .tensor.convert import is_floating_point, result_type
 from .tensor.creation import (
     arange,
+    as_tensor,
     bernoulli,
     empty,
     empty_like,
@@ -43,6 +80,7 @@ from .tensor.creation import (
     full_like,
     get_rng_state,
     linspace,
+    logspace,
     multinomial,
     normal,
     ones,
@@ -61,30 +99,6 @@ from .tensor.creation import (
 )
 from .tensor.functions import *  # noqa: F403 - torch.* style functions
 from .tensor.functions import __all__ as _function_names
-from .unsupported import missing_attribute
-
-# isort: split
-# --- dtypes (issue 15 part 4) ---
-from .dtypes import DType as dtype
-from .dtypes import (
-    bfloat16,
-    can_cast,
-    finfo,
-    float16,
-    get_default_dtype,
-    half,
-    iinfo,
-    int8,
-    int16,
-    promote_types,
-    set_default_dtype,
-    short,
-    uint8,
-)
-from .dtypes import int32 as int  # noqa: A004 - PyTorch's name (int32)
-from .tensor.convert import is_floating_point, result_type
-
-# --- end dtypes ---
 from .tensor.legacy import (
     BFloat16Tensor,
     BoolTensor,
@@ -97,6 +111,8 @@ from .tensor.legacy import (
     LongTensor,
     ShortTensor,
 )
+from .tensor.printing import set_printoptions
+from .unsupported import missing_attribute
 
 __version__ = "0.1.0"
 
@@ -111,40 +127,29 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"{__name__}.{name}")
     raise missing_attribute("torch", "tinygrad_edu", name, globals())
 
+
 __all__ = [
-    "Generator", "Tensor", "arange", "bool", "cuda", "data", "default_generator", "device",
-    "double",
-    "empty", "empty_like", "enable_grad", "eye", "float", "float32", "float64", "from_numpy",
-    "full", "full_like", "initial_seed", "int32", "int64", "is_grad_enabled", "linspace",
-    "load", "long", "manual_seed", "nn", "no_grad", "ones", "ones_like", "optim", "rand",
-    "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "save",
-    "set_grad_enabled", "tensor", "utils", "ops", "runtime", "get_num_threads",
-    "set_num_threads", "zeros", "zeros_like", *_function_names,
-    "special",  # issue 15 part A
-    # issue 15, part 6 (seed parity)
-    "bernoulli", "get_rng_state", "multinomial", "normal", "seed", "set_rng_state",
-    # dtypes (issue 15 part 4)
-    "bfloat16", "can_cast", "dtype", "finfo", "float16", "get_default_dtype", "half", "iinfo",
-    "int", "int8", "int16", "is_floating_point", "promote_types", "result_type",
-    "set_default_dtype", "short", "uint8",
-    # issue 15, part 3 (autograd surface)
-    "autograd", "inference_mode", "is_inference_mode_enabled", "BFloat16Tensor", "BoolTensor",
-    "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor",
-    "LongTensor", "ShortTensor",
-    "linalg",  # issue 15, part C
+    # packages
+    "accelerator", "autograd", "backends", "cuda", "data", "linalg", "nn", "ops", "optim",
+    "runtime", "special", "utils",
+    # the Tensor, dtypes and devices
+    "Tensor", "Size", "dtype", "bool", "uint8", "int8", "int16", "short", "int32", "int", "int64",
+    "long", "float16", "half", "bfloat16", "float32", "float", "float64", "double",
+    "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast",
+    "finfo", "iinfo", "is_floating_point", "device", "get_default_device", "set_default_device",
+    "BFloat16Tensor", "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
+    "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
+    # making tensors
+    "tensor", "as_tensor", "from_numpy", "zeros", "zeros_like", "ones", "ones_like", "empty",
+    "empty_like", "full", "full_like", "arange", "linspace", "logspace", "eye",
+    # random numbers (PyTorch's for the same seed)
+    "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
+    "set_rng_state", "rand", "rand_like", "randn", "randn_like", "randint", "randint_like",
+    "randperm", "normal", "bernoulli", "multinomial",
+    # gradient modes
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+    "is_inference_mode_enabled",
+    # files, threads, printing
+    "save", "load", "get_num_threads", "set_num_threads", "set_printoptions",
+    *_function_names,
 ]
-
-# issue 15 part 5 (devices): the probes tutorial code runs before choosing a device
-from . import accelerator, backends  # noqa: E402
-
-__all__ += ["accelerator", "backends"]
-
-# issue 15 part 7 (printing): torch.set_printoptions
-from .tensor.printing import set_printoptions  # noqa: E402
-
-__all__ += ["set_printoptions"]
-
-# issue 15 part 5 (devices): the default device of factory functions
-from .device import get_default_device, set_default_device  # noqa: E402
-
-__all__ += ["get_default_device", "set_default_device"]

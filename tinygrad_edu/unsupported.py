@@ -58,7 +58,7 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
     "Tensor": {
         "is_sparse": _NO_SPARSE, "to_sparse": _NO_SPARSE,
         "to_dense": _NO_SPARSE, "coalesce": _NO_SPARSE, "indices": _NO_SPARSE,
-        "values": _NO_SPARSE, "is_complex": _REAL, "conj": _REAL, "real": _REAL, "imag": _REAL,
+        "values": _NO_SPARSE, "conj": _REAL, "real": _REAL, "imag": _REAL,
         "angle": _REAL, "share_memory_": _ONE_PROCESS, "is_shared": _ONE_PROCESS,
         "storage": _STORAGE, "untyped_storage": _STORAGE, "data_ptr": _STORAGE,
         "refine_names": _NO_NAMED, "rename": _NO_NAMED, "names": _NO_NAMED,
@@ -72,8 +72,6 @@ PLANNED: dict[str, dict[str, str]] = {
         "onnx": "ONNX export (interop work: PyTorch checkpoints, safetensors, ONNX, TensorBoard)",
     },
     "autograd": {
-        "functional": "jacobian/hessian/vjp/jvp/hvp (gradients of gradients)",
-        "gradgradcheck": "second-order gradient checks (gradients of gradients)",
         "forward_ad": "forward-mode gradients (gradients of gradients)",
     },
     "utils": {

@@ -55,7 +55,7 @@ def test_status_sorts_names() -> None:
     state, reason = status("torch", "compile", owner)
     assert state == EXPLAINED
     assert "graph compiler" in reason
-    state, reason = status("torch", "autograd.functional", owner)
+    state, reason = status("torch", "autograd.forward_ad", owner)
     assert state == EXPLAINED
     assert "planned" in reason
 

@@ -34,7 +34,10 @@ unless ``retain_graph=True``; in-place changes to a tensor saved for backward ar
 version counters. Gradients are first order only: backward functions return ndarrays.
 """
 
+from typing import Any
+
 from ..ops.registry import OPS, OpDef, needs_input_grad, reference_ops, register_op
+from ..unsupported import missing_attribute
 from . import functional
 from .anomaly import (
     AnomalyError,
@@ -73,3 +76,9 @@ __all__ = [
     "once_differentiable", "record_ops", "reference_ops", "register_op", "relabel",
     "set_detect_anomaly", "set_grad_enabled", "toposort", "unbroadcast", "user_origin", "walk",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``torch.autograd`` names tinygrad_edu lacks say why (``autograd.forward_ad``, ...)."""
+    raise missing_attribute("autograd", "tinygrad_edu.autograd", name, __all__)
+

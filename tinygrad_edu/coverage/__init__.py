@@ -109,7 +109,7 @@ def status(namespace: str, name: str, owner: Any = None) -> tuple[str, str]:
 def _check(namespace: str, names: Iterable[str]) -> Report:
     owner = _owner(namespace, 1)
     if namespace == "Tensor" and owner is not None:
-        owner = owner([0.0])  # instance attributes (grad, data, ...) count too
+        owner = owner([[0.0]])  # instance attributes (grad, data, ...) count too; a matrix has .H
     out = Report(namespace, [], [], [], {})
     for name in sorted(set(names)):
         state, reason = status(namespace, name, owner)

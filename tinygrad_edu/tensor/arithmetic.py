@@ -224,6 +224,12 @@ class ArithmeticMixin(TensorBase):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found {rounding_mode!r}")
 
+    def float_power(self, exponent: Any) -> Any:
+        """``self ** exponent`` computed in float64 (torch's ``float_power``)."""
+        if isinstance(exponent, TensorBase):
+            exponent = exponent.double()
+        return self.double().pow(exponent)
+
     def pow(self, exponent: Any) -> Any:
         """self ** exponent."""
         return self**exponent

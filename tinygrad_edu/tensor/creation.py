@@ -110,6 +110,30 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None,
                    requires_grad, device, "linspace")
 
 
+def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
+    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be a non-negative int, got {steps!r}")
+    return _finish(np.logspace(start, end, steps, base=base), dtype or dtypes.get_default_dtype(),
+                   requires_grad, device, "logspace")
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """A tensor of ``data`` that shares its memory when it can (torch's ``as_tensor``): a Tensor
+    of the same dtype is returned as it is, a numpy array of a supported dtype is wrapped
+    without a copy; anything else is copied as ``tg.tensor`` would."""
+    dtypes.check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+        try:
+            return from_numpy(data)
+        except (TypeError, ValueError):
+            pass  # a dtype from_numpy refuses: copy and convert like tensor()
+    return tensor(data, dtype=dtype)
+
+
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: Any = None) -> Tensor:
     """An identity matrix of shape (n, m)."""

@@ -23,7 +23,7 @@ __all__ = [
     "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min",
     "minimum", "permute", "prod", "relu", "reshape", "sigmoid", "sin", "softmax", "split",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var", "where",
-    "numel", "is_tensor", "concat", "concatenate", "take_along_dim", "gather",
+    "numel", "is_tensor", "concat", "concatenate", "take_along_dim", "gather", "clone",
     # elementwise math, comparisons and logic
     "floor", "ceil", "round",
     "trunc", "fix", "frac", "sign", "sgn", "rsqrt", "reciprocal", "log1p", "expm1", "log2",
@@ -33,7 +33,8 @@ __all__ = [
     "lerp", "addcmul", "addcdiv", "clamp_min", "clamp_max", "nan_to_num", "isnan", "isinf",
     "isposinf", "isneginf", "isfinite", "isreal", "signbit", "logical_and", "logical_or",
     "logical_xor", "logical_not", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal",
-    "less", "less_equal", "not_equal", "equal", "allclose", "isclose", "fmax", "fmin", "pow",
+    "less", "less_equal", "not_equal", "float_power",
+    "equal", "allclose", "isclose", "fmax", "fmin", "pow",
     "neg", "negative", "absolute", "positive", "add", "sub", "mul", "div", "true_divide",
     "multiply", "subtract", "divide", "copysign", "bitwise_and", "bitwise_or", "bitwise_xor",
     "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
@@ -121,6 +122,7 @@ def _with_out(name: str, rule: str = "safe") -> Any:
 
 abs = _with_out("abs")  # noqa: A001
 chunk = _method("chunk")
+clone = _method("clone")
 clamp = clip = _with_out("clamp")
 cos = _with_out("cos")
 exp = _with_out("exp")
@@ -220,6 +222,7 @@ isclose = _with_out("isclose")
 fmax = _with_out("fmax")
 fmin = _with_out("fmin")
 pow = _with_out("pow")  # noqa: A001
+float_power = _with_out("float_power")
 neg = _with_out("neg")
 negative = _with_out("negative")
 absolute = _with_out("absolute")

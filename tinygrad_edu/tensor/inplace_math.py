@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .inplace import InPlaceMixin
 
 
@@ -129,3 +131,18 @@ class InPlaceMathMixin(InPlaceMixin):
 
     def __irshift__(self, other: Any) -> Any:
         return self.bitwise_right_shift_(other)
+    # filling and triangles
+    masked_fill_ = _inplace_of("masked_fill")
+    tril_ = _inplace_of("tril")
+    triu_ = _inplace_of("triu")
+
+    def apply_(self, callable: Callable[[Any], Any]) -> Any:  # noqa: A002 - torch's name
+        """Replace every element ``v`` by ``callable(v)``, one Python call per element (slow:
+        for teaching and small tensors; vectorised ops are the fast way)."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call apply_() on Variable that requires grad. Use "
+                               "var.detach().apply_() instead.")
+        with self.mutate() as a:
+            a[...] = np.vectorize(callable, otypes=[a.dtype])(a)
+        return self
+

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Size, Tensor
 from ..tensor.printing import torch_dtype_name
 
 __all__ = ["assert_close"]
@@ -87,8 +87,8 @@ def _compare_arrays(a: np.ndarray[Any, Any], e: np.ndarray[Any, Any],
                     tols: tuple[float | None, float | None], equal_nan: bool,
                     check_dtype: bool, msg: str | None, where: str) -> None:
     if a.shape != e.shape:
-        _fail(f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}.", msg,
-              where)
+        _fail(f"The values for attribute 'shape' do not match: {Size(a.shape)} != "
+              f"{Size(e.shape)}.", msg, where)
     if check_dtype and a.dtype != e.dtype:
         _fail(f"The values for attribute 'dtype' do not match: {torch_dtype_name(a.dtype)} != "
               f"{torch_dtype_name(e.dtype)}.", msg, where)
