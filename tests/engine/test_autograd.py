@@ -8,8 +8,6 @@ ops, broadcasting, hand-written SGD, integer tensors and gradient dtypes.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -93,11 +91,9 @@ def test_iterating_over_a_tensor_sums_row_gradients():
 def test_chain_of_100k_muls_backpropagates_without_recursion():
     x = tg.tensor(np.array(1.0), requires_grad=True)  # float64 leaf
     h = x
-    start = time.perf_counter()
     for _ in range(100_000):
         h = h * 1.0001
-    h.backward()
-    assert time.perf_counter() - start < 10
+    h.backward()  # a recursive walk would hit Python's recursion limit long before
     assert x.grad.dtype == np.float64
     np.testing.assert_allclose(x.grad.item(), 1.0001**100_000, rtol=1e-9)
 

@@ -105,7 +105,7 @@ COMPOSITES = frozenset({
     "binary_cross_entropy_with_logits", "multi_margin_loss", "linear", "group_norm",
     "instance_norm",
 })
-COMPOSITES |= frozenset({  # issue 15, part B: sorting, scans, indexing, statistics
+COMPOSITES |= frozenset({  # sorting, scans, indexing, statistics
     "sort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "quantile",
     "nanquantile", "cummax", "cummin", "diff", "index_select", "index_add", "index_copy",
     "index_fill", "masked_select", "masked_scatter", "take", "put", "norm", "dist", "nansum",

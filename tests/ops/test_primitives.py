@@ -236,7 +236,7 @@ CASES: dict[str, list[Maker]] = {
 }
 
 
-# ----------------------------------------------------------------------- issue 15 part A: math
+# ----------------------------------------------------------------------- math
 
 
 def _u(lo: float, hi: float) -> Callable[..., np.ndarray]:
@@ -308,7 +308,7 @@ CASES.update({
 })
 
 
-# issue 15, part B: scans and scatters
+# scans and scatters
 _SCATTER_INDEX = np.array([[2, 0, 1, 1], [0, 2, 0, 2]])  # no repeats within a column
 _REPEATS = np.array([[0, 1, 1, 2], [0, 1, 1, 0], [2, 1, 0, 0]])
 
@@ -336,7 +336,7 @@ CASES.update({
         for red in ("sum", "prod", "mean", "amax", "amin") for k in (True, False)],
 })
 
-# --- issue 15, part C: linear algebra (well-conditioned inputs; distinct eigenvalues and
+# --- linear algebra (well-conditioned inputs; distinct eigenvalues and
 # singular values, where the eigen- and singular vectors are differentiable)
 
 

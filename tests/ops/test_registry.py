@@ -143,9 +143,8 @@ ENTRY_POINTS: dict[str, tuple[str, ...]] = {
     "index_put": ("Tensor.__setitem__",), "nll_loss": ("F.nll_loss",),
     "take_along_dim": ("Tensor.take_along_dim", "tg.take_along_dim", "Tensor.gather",
                        "tg.gather"),
-    # issue 15 part A
     "trunc_divide": ("Tensor.div",),
-    # issue 15, part C: torch.linalg
+    # torch.linalg
     "inv": ("linalg.inv", "Tensor.inverse"), "logabsdet": ("linalg.slogdet", "Tensor.slogdet"),
     "solve": ("linalg.solve",), "eigh": ("linalg.eigh",), "svd": ("linalg.svd",),
     "qr": ("linalg.qr",),

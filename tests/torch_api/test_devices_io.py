@@ -1,4 +1,4 @@
-"""Devices answer like a CPU-only PyTorch, and save/load take file objects (issue 15, parts 5, 8).
+"""Devices answer like a CPU-only PyTorch, and save/load take file objects.
 
 Devices: each ``tg.device`` spec, comparison, probe and error is checked against the
 installed torch (a CPU build, as on the machines students use without a GPU): the same repr,

@@ -1,4 +1,4 @@
-"""Tensors print exactly as PyTorch prints them (issue 15, part 7).
+"""Tensors print exactly as PyTorch prints them.
 
 Every test compares text: ``repr`` of a tinygrad_edu tensor with ``repr`` of a torch tensor
 holding the same values, character for character (the dtype suffix included: both print
@@ -150,9 +150,7 @@ def test_requires_grad_and_grad_fn_suffixes() -> None:
 
 
 def test_grad_fn_suffix_of_computed_tensors() -> None:
-    """End to end, once graph nodes carry torch's names (the autograd part of issue 15)."""
-    if "Backward" not in repr(tg.ones(1, requires_grad=True) * 2):
-        pytest.skip("graph nodes are named like torch's by the autograd part of issue 15")
+    """End to end: graph nodes carry torch's names, so the suffix reads the same."""
     a = RNG.standard_normal((4, 19)).astype(np.float32)
     ours, theirs = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     # ops whose float32 results are exact, so that only the text can differ
@@ -205,10 +203,7 @@ def test_set_printoptions_bad_input() -> None:
 
 # ----------------------------------------------------------------------------- hypothesis
 
-# the small dtypes join once tg.tensor keeps them (the dtypes part of issue 15)
-DTYPES = ["float32", "float64", "int64", "int32", "bool"] + [
-    d for d in ("float16", "uint8", "int8", "int16")
-    if tg.tensor(np.zeros(1, d)).numpy().dtype == np.dtype(d)]
+DTYPES = ["float32", "float64", "int64", "int32", "bool", "float16", "uint8", "int8", "int16"]
 
 
 @st.composite
@@ -275,8 +270,6 @@ def test_repr_matches_torch_with_random_print_options(a: np.ndarray, precision: 
 
 def test_dtype_suffix_follows_the_default_dtype() -> None:
     """With float64 as the default, float64 tensors print bare and float32 ones get a suffix."""
-    if not hasattr(tg, "set_default_dtype"):
-        pytest.skip("tg.set_default_dtype comes with the dtypes part of issue 15")
     before_tg, before_torch = tg.get_default_dtype(), torch.get_default_dtype()
     try:
         tg.set_default_dtype(tg.float64)

@@ -1,4 +1,4 @@
-"""Same seed, same numbers as PyTorch: every random function, value for value (issue 15, part 6).
+"""Same seed, same numbers as PyTorch: every random function, value for value.
 
 Each test seeds both libraries, runs the same calls in the same order on both, and compares
 the results exactly (``np.array_equal``, dtypes too): the numbers AND the generator's state

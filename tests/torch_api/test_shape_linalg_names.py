@@ -1,4 +1,4 @@
-"""Shape, matrix / linear-algebra and tensor-info names (issue 15, part C) against PyTorch.
+"""Shape, matrix / linear-algebra and tensor-info names against PyTorch.
 
 Each case runs the same call on tinygrad_edu and on torch and compares values, dtypes and
 shapes; where torch has a gradient the backward is compared too, with a random cotangent.

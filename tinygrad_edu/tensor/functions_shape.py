@@ -1,4 +1,4 @@
-"""``torch.*`` functions for shapes, matrices and tensor facts (issue 15, part C).
+"""``torch.*`` functions for shapes, matrices and tensor facts.
 
 Thin calls into the Tensor methods of ``shape.py``, ``rearrange.py`` and ``matrix.py`` and the
 functions of ``linalg.py``; the few that take several tensors (``meshgrid``, ``block_diag``,

@@ -204,8 +204,8 @@ class ShapeMixin(TensorBase):
         out = apply_op(OPS["getitem"], self, key=key)
         return out if is_advanced_index(key) else self._view(out)
 
-    # ------------------------------------------------------------------ issue 15, part C:
-    # views by other names, and what a tensor knows about its layout
+    # ------------------------------------------------------------------ views by other names,
+    # and what a tensor knows about its layout
 
     @property
     def mT(self) -> Any:  # noqa: N802 - PyTorch's name

@@ -291,7 +291,7 @@ def _lstm(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     return torch.stack([*states, c])
 
 
-# ----------------------------------------------------------------------------- math (issue 15 A)
+# ----------------------------------------------------------------------------- math
 
 def _div_mode(mode: str) -> TorchRef:
     return TorchRef(lambda torch, xs, s: torch.div(xs[0], xs[1], rounding_mode=mode),
@@ -314,7 +314,6 @@ _MATH_OPS: dict[str, TorchRef] = {
     "lerp": _torch_fn("lerp", "start, end, weight"),
 }
 # ----------------------------------------------------------------------------- sort, scan, index
-# (issue 15, part B)
 
 def _argsort(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     return torch.argsort(xs[0], dim=s["dim"], descending=s.get("descending", False),
@@ -338,7 +337,7 @@ def _scatter_reduce(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     return xs[0].scatter_reduce(s["dim"], xs[1].long(), xs[2], s["reduce"],
                                 include_self=s.get("include_self", True))
 # ----------------------------------------------------------------------------- linalg
-# (issue 15, part C) Factorisations with several results are packed like our ops pack them
+# Factorisations with several results are packed like our ops pack them
 # (ops/linalg.py ``pack``). Eigen- and singular vectors are unique only up to sign, so their
 # references take the signs our forward chose (read from its cache) before packing.
 
@@ -467,9 +466,9 @@ TORCH_OPS: dict[str, TorchRef] = {
                             "0 with reverse), the T states h then the last cell state c stacked "
                             "to (T + 1, N, H)"),
     "gru": _sequence("gru"),
-    # math.py (issue 15 part A)
+    # math.py
     **_MATH_OPS,
-    # issue 15, part B -- sort.py, scan.py, index.py
+    # sort.py, scan.py, index.py
     "argsort": TorchRef(_argsort, "`torch.argsort(x, dim, descending, stable=True)` (no "
                                   "gradient)"),
     "cumsum": _scan("cumsum"),
@@ -479,7 +478,7 @@ TORCH_OPS: dict[str, TorchRef] = {
     "scatter_add": TorchRef(_scatter_add, "`x.scatter_add(dim, index, src)`"),
     "scatter_reduce": TorchRef(_scatter_reduce, "`x.scatter_reduce(dim, index, src, reduce, "
                                                 "include_self=include_self)`"),
-    # einsum.py and linalg.py (issue 15, part C)
+    # einsum.py and linalg.py
     "einsum": TorchRef(_einsum, "`torch.einsum('<inputs>-><output>', *xs)`"),
     "inv": TorchRef(lambda torch, xs, s: torch.linalg.inv(xs[0]), "`torch.linalg.inv(A)`"),
     "det": TorchRef(lambda torch, xs, s: torch.linalg.det(xs[0]), "`torch.linalg.det(A)`"),

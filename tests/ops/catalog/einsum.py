@@ -1,4 +1,4 @@
-"""Catalog rows of ``einsum`` (``tinygrad_edu/ops/einsum.py``, issue 15 part C): matrix
+"""Catalog rows of ``einsum`` (``tinygrad_edu/ops/einsum.py``): matrix
 products, traces and diagonals, sums, outer products, broadcasting, ``...`` and three operands.
 """
 

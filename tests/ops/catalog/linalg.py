@@ -1,4 +1,4 @@
-"""Catalog rows of the linear-algebra ops (``tinygrad_edu/ops/linalg.py``, issue 15 part C):
+"""Catalog rows of the linear-algebra ops (``tinygrad_edu/ops/linalg.py``):
 inv, det, logabsdet (slogdet), solve, cholesky, eigh, svd and qr.
 
 Inputs are kept well conditioned (a multiple of I added; eigenvalues and singular values

@@ -1,4 +1,4 @@
-"""Catalog rows of the elementwise math ops (``tinygrad_edu/ops/math.py``, issue 15 part A):
+"""Catalog rows of the elementwise math ops (``tinygrad_edu/ops/math.py``):
 trigonometry, logs and powers, the error function family, logit, rounding, the rounding
 divisions and remainders, atan2/hypot/xlogy/copysign, fmax/fmin and lerp.
 

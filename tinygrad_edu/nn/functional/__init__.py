@@ -44,5 +44,5 @@ __all__ = [
     "lstm", "lstm_cell", "max_pool2d", "mse_loss", "multi_margin_loss", "nll_loss", "pad",
     "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "sigmoid", "softmax",
     "softplus", "tanh", "temporal_affine", "temporal_softmax_loss",
-    "one_hot",  # issue 15, part B
+    "one_hot",
 ]
