@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from ..checks import dim_index
 from . import arithmetic, shape
 from .arithmetic import matmul
@@ -248,11 +246,11 @@ bitwise_right_shift = _with_out("bitwise_right_shift")
 __all__ += [
     "sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "quantile",
     "nanquantile", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff", "nansum",
-    "nanmean", "count_nonzero", "aminmax", "all", "any", "norm", "dist", "var_mean",
-    "std_mean", "cov", "corrcoef", "index_select", "masked_select", "masked_scatter", "take",
+    "nanmean", "count_nonzero", "aminmax", "all", "any", "norm", "dist",
+    "index_select", "masked_select", "masked_scatter", "take",
     "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
     "nonzero", "argwhere", "unique", "unique_consecutive", "bincount", "histc",
-    "searchsorted", "bucketize",
+
 ]
 
 
@@ -330,114 +328,12 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     return _t(input).unique(sorted, return_inverse, return_counts, dim)
 
 
-def _moments(name: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,  # noqa: A002
-             correction: Any) -> tuple[Tensor, Tensor]:
-    x = _t(input)
-    spread = getattr(x, name)(dim, unbiased, keepdim, correction=correction)
-    return spread, x.mean(dim, keepdim)
+# statistics and searching
+from .functions_stats import *  # noqa: E402,F403
+from .functions_stats import __all__ as _stats_names  # noqa: E402
 
+__all__ += _stats_names
 
-def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None,  # noqa: A002
-             keepdim: bool = False, *, correction: Any = None, axis: Any = None,
-             keepdims: Any = None) -> tuple[Tensor, Tensor]:
-    """(variance, mean) over ``dim`` in one call (``correction=1`` by default)."""
-    return _moments("var", input, axis if axis is not None else dim, unbiased,
-                    keepdims if keepdims is not None else keepdim, correction)
-
-
-def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None,  # noqa: A002
-             keepdim: bool = False, *, correction: Any = None, axis: Any = None,
-             keepdims: Any = None) -> tuple[Tensor, Tensor]:
-    """(standard deviation, mean) over ``dim`` in one call."""
-    return _moments("std", input, axis if axis is not None else dim, unbiased,
-                    keepdims if keepdims is not None else keepdim, correction)
-
-
-def cov(input: Tensor, *, correction: int = 1, fweights: Any = None,  # noqa: A002
-        aweights: Any = None) -> Tensor:
-    """Covariance of the rows (variables) of a 2-d input whose columns are observations.
-
-    With weights w = fweights * aweights: the weighted mean, and the normaliser
-    sum(w) - correction * sum(w * aweights) / sum(w) (sum(w) - correction without aweights).
-    """
-    x = _t(input)
-    if x.ndim > 2:
-        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
-                           f"input with {x.ndim} dimensions")
-    x = x.reshape(1, -1) if x.ndim < 2 else x
-    x = x if x.dtype.kind == "f" else x.float()
-    n = x.shape[1]
-    w = None
-    for given in (fweights, aweights):
-        if given is not None:
-            w = _t(given).type(x.dtype) if w is None else w * _t(given).type(x.dtype)
-    if w is None:
-        mean = x.mean(1, keepdim=True)
-        norm_factor: Any = n - correction
-    else:
-        total = w.sum()
-        mean = (x * w).sum(1, keepdim=True) / total
-        norm_factor = total - correction * ((w * _t(aweights).type(x.dtype)).sum() / total) \
-            if aweights is not None else total - correction
-    centered = x - mean
-    weighted = centered if w is None else centered * w
-    c = matmul(weighted, centered.t()) / norm_factor
-    return c.reshape(()) if _t(input).ndim < 2 else c
-
-
-def corrcoef(input: Tensor) -> Tensor:  # noqa: A002
-    """Pearson correlation of the rows: cov[i, j] / sqrt(cov[i, i] * cov[j, j]), in [-1, 1]."""
-    c = cov(input)
-    if c.ndim == 0:
-        return c / c
-    n = c.shape[0]
-    d = c[arange_index(n), arange_index(n)].sqrt()
-    return (c / d.reshape(-1, 1) / d.reshape(1, -1)).clamp(-1, 1)
-
-
-def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  # noqa: A002
-                 right: bool = False, side: str | None = None, sorter: Any = None,
-                 out: Any = None) -> Tensor:
-    """For each value, the index at which inserting it keeps the (last dim of the) sorted
-    sequence sorted: the first such index, or the last with ``right=True``/``side='right'``."""
-    seq = _t(sorted_sequence)
-    values = np.asarray(input._data if isinstance(input, Tensor) else input)
-    if side is not None:
-        if side not in ("left", "right") or (right and side == "left"):
-            raise RuntimeError(f"searchsorted(): side can only be 'left' or 'right' and must "
-                               f"agree with right={right}, got {side!r}")
-        right = side == "right"
-    data = seq._data
-    if sorter is not None:
-        data = np.take_along_axis(data, _t(sorter)._data, axis=-1)
-    how = "right" if right else "left"
-    if data.ndim == 1:
-        found = np.searchsorted(data, values, side=how)
-    else:
-        if data.shape[:-1] != values.shape[:-1]:
-            raise RuntimeError(f"searchsorted(): boundaries {data.shape} and input "
-                               f"{values.shape} must have the same leading dims")
-        rows = data.reshape(-1, data.shape[-1])
-        vals = values.reshape(rows.shape[0], -1)
-        found = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals,
-                                                                           strict=True)])
-        found = found.reshape(values.shape)
-    result = seq._wrap(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
-    return result if out is None else write_out("searchsorted", result, out, (), "same")
-
-
-def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noqa: A002
-              right: bool = False, out: Any = None) -> Tensor:
-    """The bucket of each value: i with boundaries[i-1] < v <= boundaries[i] (``right``:
-    boundaries[i-1] <= v < boundaries[i])."""
-    if _t(boundaries).ndim != 1:
-        raise RuntimeError("bucketize(): boundaries tensor must be 1 dimension")
-    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
-
-
-def arange_index(n: int) -> Any:
-    """The int64 array 0..n-1 (an index for the diagonal)."""
-    return np.arange(n, dtype=np.int64)
 # shapes, matrices, linear algebra and tensor facts
 from .functions_shape import *  # noqa: E402,F403
 from .functions_shape import __all__ as _shape_names  # noqa: E402
