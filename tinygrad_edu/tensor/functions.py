@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import relabel
 from ..checks import dim_index
 from . import arithmetic, shape
 from .arithmetic import matmul
@@ -71,7 +72,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
                                f"{ts[0].shape} at entry 0 and {t.shape} at entry {i}")
     d = dim_index(dim, ts[0].ndim + 1, "stack")
-    return shape.cat([t.unsqueeze(d) for t in ts], d)
+    return relabel(shape.cat([t.unsqueeze(d) for t in ts], d), "StackBackward0", *ts)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -334,7 +335,8 @@ def _moments(name: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,  # n
              correction: Any) -> tuple[Tensor, Tensor]:
     x = _t(input)
     spread = getattr(x, name)(dim, unbiased, keepdim, correction=correction)
-    return spread, x.mean(dim, keepdim)
+    node = "VarMeanBackward0" if name == "var" else "StdMeanBackward0"  # PyTorch's node name
+    return relabel(spread, node, x), relabel(x.mean(dim, keepdim), node, x)
 
 
 def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None,  # noqa: A002
