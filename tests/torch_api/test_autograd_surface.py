@@ -719,6 +719,9 @@ COMPOSITES = {
     "squeeze_dims": lambda L, x, y, m, v: x[None].squeeze((0,)),
     "squeeze_nothing": lambda L, x, y, m, v: x.squeeze(),
     "unsqueeze": lambda L, x, y, m, v: x.unsqueeze(1),
+    "repeat_interleave": lambda L, x, y, m, v: x.repeat_interleave(2, 0),
+    "repeat_interleave_flat": lambda L, x, y, m, v: v.repeat_interleave(3),
+    "repeat_interleave_tensor": lambda L, x, y, m, v: x.repeat_interleave(L.tensor([1, 0, 2]), 0),
 }
 
 
@@ -787,6 +790,15 @@ def test_view_of_the_same_shape_is_a_new_view(view):
     assert g[3] is t[3] is True
     assert g[4] is t[4] is False
     assert g[5] is t[5] is None
+
+
+def test_relabel_leaves_the_node_of_an_input_alone():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert tg.autograd.relabel(y, "SomeBackward0", y).grad_fn.name() == "MulBackward0"
+    z = y.reshape(2)  # a new node of its own: renamed
+    assert tg.autograd.relabel(z, "SomeBackward0", y).grad_fn.name() == "SomeBackward0"
+    assert y.grad_fn.name() == "MulBackward0"
 
 
 def test_flatten_with_nothing_to_merge_returns_the_tensor_itself():

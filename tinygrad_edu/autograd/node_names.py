@@ -17,7 +17,8 @@ the table gets its name in CamelCase followed by ``Backward0`` (``cumsum`` -> ``
 which is PyTorch's rule for most ops.
 
 A method built from several ops (``mean`` is a sum and a division) can give its last node the
-name PyTorch shows for the whole call with ``graph.relabel(tensor, "MeanBackward0")``.
+name PyTorch shows for the whole call with ``graph.relabel(tensor, "MeanBackward0", self)``
+(the inputs named last are left alone: a node that made one of them was not made by the call).
 """
 
 from __future__ import annotations

@@ -141,7 +141,9 @@ class RearrangeMixin(TensorBase):
                                f"the sum of repeats {index.size}")
         if x.ndim == 0:
             x = x.reshape(1)
-        return apply_op(OPS["getitem"], x, key=_along(d, index))
+        out = apply_op(OPS["getitem"], x, key=_along(d, index))  # PyTorch's node names:
+        return relabel(out, "IndexSelectBackward0" if isinstance(repeats, TensorBase)  # an
+                       else "ViewBackward0", self)  # index_select, or a view of an expand
 
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         """Sliding windows: every slice of ``size`` elements along ``dimension``, ``step``
