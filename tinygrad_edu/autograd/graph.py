@@ -213,16 +213,23 @@ def _node_class_for(op: OpDef, static: dict[str, Any], arrays: list[Any],
     return cls
 
 
-def relabel(tensor: Any, name: str) -> Any:
+def relabel(tensor: Any, name: str, *sources: Any) -> Any:
     """Give the node that made ``tensor`` PyTorch's ``name`` for the whole call; return it.
 
     A composite method (``mean``: a sum, then a division) ends in the node of its last op;
     PyTorch shows one node for the call (``MeanBackward0``), and printed losses show its name.
     Only the name changes: the node still runs its op's backward.
+
+    ``sources`` are the call's input tensors: when ``tensor`` is one of them, or its node is
+    the node of one of them (a composite that had nothing to do and handed an input back),
+    that node was not made by this call and keeps its name.
     """
     node = tensor._ctx
-    if node is not None and type(node).__module__ == "builtins":
-        node.__class__ = node_class(name)
+    if node is None or type(node).__module__ != "builtins":
+        return tensor
+    if any(s is tensor or getattr(s, "_ctx", None) is node for s in sources):
+        return tensor
+    node.__class__ = node_class(name)
     return tensor
 
 

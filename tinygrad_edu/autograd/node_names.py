@@ -17,7 +17,8 @@ the table gets its name in CamelCase followed by ``Backward0`` (``cumsum`` -> ``
 which is PyTorch's rule for most ops.
 
 A method built from several ops (``mean`` is a sum and a division) can give its last node the
-name PyTorch shows for the whole call with ``graph.relabel(tensor, "MeanBackward0")``.
+name PyTorch shows for the whole call with ``graph.relabel(tensor, "MeanBackward0", self)``
+(the inputs named last are left alone: a node that made one of them was not made by the call).
 """
 
 from __future__ import annotations
@@ -115,11 +116,13 @@ TORCH_NODE_NAMES: dict[str, str | NameRule] = {
     "binary_cross_entropy": "BinaryCrossEntropyBackward0",
     "cast": "ToCopyBackward0",
     "cat": "CatBackward0",
+    "cholesky": "LinalgCholeskyExBackward0",
     "clamp": "ClampBackward1",
     "clone": "CloneBackward0",
     "conv2d": "ConvolutionBackward0",
     "conv_transpose2d": "ConvolutionBackward0",
     "cos": "CosBackward0",
+    "det": "LinalgDetBackward0",
     "div": "DivBackward0",
     "dropout": "MulBackward0",  # PyTorch's CPU dropout multiplies by the scaled mask
     "elu": "EluBackward0",
@@ -131,9 +134,12 @@ TORCH_NODE_NAMES: dict[str, str | NameRule] = {
     "gru": "StackBackward0",
     "gru_cell": "AddBackward0",
     "index_put": "IndexPutBackward0",
+    "inv": "LinalgInvExBackward0",
     "layer_norm": "NativeLayerNormBackward0",
     "leaky_relu": "LeakyReluBackward0",
     "log": "LogBackward0",
+    "log1p": "Log1PBackward0",
+    "logabsdet": "LinalgSlogdetBackward0",
     "log_softmax": "LogSoftmaxBackward0",
     "lstm": "MkldnnRnnLayerBackward0",
     "lstm_cell": "MulBackward0",
@@ -158,6 +164,7 @@ TORCH_NODE_NAMES: dict[str, str | NameRule] = {
     "sin": "SinBackward0",
     "softmax": "SoftmaxBackward0",
     "softplus": "SoftplusBackward0",
+    "solve": "LinalgSolveExBackward0",
     "sqrt": "SqrtBackward0",
     "sub": _sub,
     "sum": _reduction("Sum"),

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..autograd import OPS, apply_op
+from ..autograd import OPS, apply_op, relabel
 from ..checks import broadcast_shape
 from .base import TensorBase
 from .convert import as_array, as_tensor_like, prepare_binary
@@ -310,7 +310,7 @@ class ArithmeticMixin(TensorBase):
             if max is not None:
                 hi = as_tensor_like(max, self)
                 out = where(out > hi, hi, out)
-            return out
+            return relabel(out, "ClampBackward0", self)  # PyTorch's node name
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         for bound in (min, max):
@@ -331,4 +331,5 @@ class ArithmeticMixin(TensorBase):
             raise RuntimeError(f"masked_fill: expected a bool mask, got dtype {mask.dtype}")
         fill = value if isinstance(value, TensorBase) else self._wrap(
             as_array(value, self.dtype))
-        return where(mask, fill, self)
+        return relabel(where(mask, fill, self), "MaskedFillBackward1" if isinstance(  # PyTorch's
+            value, TensorBase) else "MaskedFillBackward0", self)                     # node names

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..autograd import relabel
 from ..checks import dim_index
 from . import arithmetic, shape
 from .arithmetic import matmul
@@ -69,7 +70,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
                                f"{ts[0].shape} at entry 0 and {t.shape} at entry {i}")
     d = dim_index(dim, ts[0].ndim + 1, "stack")
-    return shape.cat([t.unsqueeze(d) for t in ts], d)
+    return relabel(shape.cat([t.unsqueeze(d) for t in ts], d), "StackBackward0", *ts)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import relabel
 from .arithmetic import matmul
 from .core import Tensor
 from .dim_args import write_out
@@ -26,7 +27,8 @@ def _moments(name: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,  # n
              correction: Any) -> tuple[Tensor, Tensor]:
     x = _t(input)
     spread = getattr(x, name)(dim, unbiased, keepdim, correction=correction)
-    return spread, x.mean(dim, keepdim)
+    node = "VarMeanBackward0" if name == "var" else "StdMeanBackward0"  # PyTorch's node name
+    return relabel(spread, node, x), relabel(x.mean(dim, keepdim), node, x)
 
 
 def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None,  # noqa: A002

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import OPS, apply_op
+from ..autograd import OPS, apply_op, relabel
 from ..checks import dim_index
 from .base import TensorBase
 from .convert import as_tensor_like
@@ -85,8 +85,10 @@ class IndexMixin(TensorBase):
             if idx.size != 1:
                 raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
                                    f"{idx.size} value(s)")
-            return self.reshape(1)[idx].reshape(())  # type: ignore[attr-defined]
-        return self[(slice(None),) * d + (idx,)]  # type: ignore[index]
+            out = self.reshape(1)[idx].reshape(())  # type: ignore[attr-defined]
+        else:
+            out = self[(slice(None),) * d + (idx,)]  # type: ignore[index]
+        return relabel(out, "IndexSelectBackward0", self)  # PyTorch's node name
 
     def masked_select(self, mask: Any) -> Any:
         """The elements where ``mask`` (broadcast with self) is True, as a 1-d tensor."""
@@ -95,7 +97,8 @@ class IndexMixin(TensorBase):
             raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
         shape = np.broadcast_shapes(self.shape, mask.shape)
         x = self.expand(*shape) if self.shape != shape else self  # type: ignore[attr-defined]
-        return x[np.broadcast_to(mask._data, shape).copy()]  # type: ignore[index]
+        out = x[np.broadcast_to(mask._data, shape).copy()]  # type: ignore[index]
+        return relabel(out, "MaskedSelectBackward0", self)  # PyTorch's node name
 
     def take(self, index: Any) -> Any:
         """Elements of the flattened tensor at ``index`` (any shape; the result has it)."""
@@ -106,7 +109,7 @@ class IndexMixin(TensorBase):
             raise IndexError(f"take(): out of range: tried to access index "
                              f"{idx.max() if idx.max() >= n else idx.min()} on a tensor of "
                              f"{n} elements.")
-        return self.reshape(-1)[idx]  # type: ignore[attr-defined]
+        return relabel(self.reshape(-1)[idx], "TakeBackward0", self)  # type: ignore
 
     # ------------------------------------------------------------------ scatter
 
@@ -182,7 +185,8 @@ class IndexMixin(TensorBase):
         """out = copy of self with out[:, index[k]] += alpha * source[:, k] (dim 1)."""
         d, spread = self._spread("index_add", dim, index, source)
         src = source if alpha == 1 else source * alpha
-        return apply_op(OPS["scatter_add"], self, spread, src, dim=d)
+        out = apply_op(OPS["scatter_add"], self, spread, src, dim=d)
+        return relabel(out, "IndexAddBackward0", self)  # PyTorch's node name
 
     @numpy_names
     def index_copy(self, dim: int, index: Any, source: Any) -> Any:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import dtypes
-from ..autograd import OPS, apply_op
+from ..autograd import OPS, apply_op, relabel
 from ..checks import dim_index, dims_tuple
 from ..ops.linalg import LinAlgError
 from . import shape as shape_ops
@@ -125,7 +125,13 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {x.dtype}")
     dims = dims_tuple(dim, x.ndim, "linalg.vector_norm")
-    ord = float(ord)  # noqa: A001
+    # PyTorch shows one node for the call, whatever it is composed of here
+    return relabel(_vector_norm(x, float(ord), dims, keepdim), "LinalgVectorNormBackward0", x)
+
+
+def _vector_norm(x: Any, ord: float, dims: tuple[int, ...] | None,  # noqa: A002
+                 keepdim: bool) -> Any:
+    """``vector_norm`` on a floating ``x`` over ``dims`` (None: all), composed from ops."""
     if ord in (math.inf, -math.inf):
         if x.numel() == 0 and (dims is None or any(x.shape[d] == 0 for d in dims)):
             raise RuntimeError("linalg.vector_norm: Expected a non-empty tensor when ord is "
@@ -201,7 +207,7 @@ def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str | None = None) -> 
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    return vector_norm(diff, p, -1)
+    return relabel(vector_norm(diff, p, -1), "CdistBackward0", x1, x2)  # PyTorch's node name
 
 
 # ----------------------------------------------------------------------------- factorisations
@@ -242,7 +248,7 @@ def solve(a: Any, b: Any, *, left: bool = True) -> Any:
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     dtype = dtypes.promote(a.dtype, False, b.dtype, False)
     x = apply_op(OPS["solve"], a.type(dtype), (b.unsqueeze(-1) if vector else b).type(dtype))
-    return x.squeeze(-1) if vector else x
+    return relabel(x.squeeze(-1), "LinalgSolveExBackward0", a, b) if vector else x
 
 
 def cholesky(a: Any, *, upper: bool = False) -> Any:

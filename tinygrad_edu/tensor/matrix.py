@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import relabel
 from . import linalg
 from .arithmetic import matmul, where
 from .base import TensorBase
@@ -31,8 +32,10 @@ def _scaled(name: str, out: Any, alpha: Any, base: Any, beta: Any) -> Any:
     if alpha != 1:
         out = out * alpha
     if beta == 0:  # a where that always picks out: base stays in the graph with gradient 0
-        return where(out._wrap(np.zeros((), dtype=bool)), base, out)
-    return out + (base if beta == 1 else base * beta)
+        out = where(out._wrap(np.zeros((), dtype=bool)), base, out)
+    else:
+        out = out + (base if beta == 1 else base * beta)
+    return relabel(out, f"{name.capitalize()}Backward0", base)  # PyTorch's: AddmmBackward0
 
 
 class MatrixMixin(TensorBase):
@@ -46,7 +49,7 @@ class MatrixMixin(TensorBase):
         if self.shape[0] != mat2.shape[0]:
             raise RuntimeError(f"bmm: batch1 and batch2 must have same number of batches, got "
                                f"{self.shape[0]} and {mat2.shape[0]}")
-        return matmul(self, mat2)
+        return relabel(matmul(self, mat2), "BmmBackward0", self, mat2)  # PyTorch's node name
 
     def mv(self, vec: Any) -> Any:
         """Matrix (n, m) times vector (m,)."""

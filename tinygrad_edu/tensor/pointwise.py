@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import OPS, apply_op
+from ..autograd import OPS, apply_op, relabel
 from ..checks import broadcast_shape
 from .arithmetic import where
 from .base import TensorBase
@@ -119,7 +119,7 @@ class PointwiseMixin(TensorBase):
     def square(self) -> Any:
         """x * x (bool tensors give int64, as in PyTorch)."""
         x = self.long() if self.dtype.kind == "b" else self
-        return x * x
+        return relabel(x * x, "PowBackward0", self)  # PyTorch squares with pow(x, 2)
 
     def positive(self) -> Any:
         """The tensor itself (``+x``); an error for bool tensors, as in PyTorch."""
@@ -240,7 +240,7 @@ class PointwiseMixin(TensorBase):
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
         """self + value * tensor1 * tensor2."""
         product = tensor1 * value * tensor2 if value != 1 else tensor1 * tensor2
-        return self + product
+        return relabel(self + product, "AddcmulBackward0", self)  # PyTorch's node name
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
         """self + value * tensor1 / tensor2 (true division; integer tensors are an error)."""
@@ -248,7 +248,8 @@ class PointwiseMixin(TensorBase):
         if t1.dtype.kind != "f" and t2.dtype.kind != "f":
             raise RuntimeError("addcdiv: integer division with addcdiv is not supported; "
                                "use true division (tensor1 / tensor2) with addcmul instead")
-        return self + (t1 * value if value != 1 else t1) / t2
+        out = self + (t1 * value if value != 1 else t1) / t2
+        return relabel(out, "AddcdivBackward0", self)  # PyTorch's node name
 
     def clamp_min(self, min: Any) -> Any:  # noqa: A002
         """max(x, min) (``clamp(min=min)``)."""
@@ -274,5 +275,5 @@ class PointwiseMixin(TensorBase):
             if mask.any():
                 fill = self._wrap(np.asarray(value, dtype=self.dtype))
                 out = where(self._wrap(mask), fill, out)
-        return out if out is not self else self.clone()
+        return relabel(out if out is not self else self.clone(), "NanToNumBackward0", self)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..autograd import OPS, apply_op, is_grad_enabled
+from ..autograd import OPS, apply_op, is_grad_enabled, relabel
 from ..checks import dim_index, shape_arg
 from .arithmetic import where
 from .base import TensorBase
@@ -56,7 +56,7 @@ class RearrangeMixin(TensorBase):
             if self.ndim:
                 out = apply_op(OPS["getitem"], out,
                                key=_along(d, np.arange(self.shape[d] - 1, -1, -1)))
-        return out if out is not self else self.clone()
+        return relabel(out if out is not self else self.clone(), "FlipBackward0", self)
 
     def fliplr(self) -> Any:
         """Flip the columns (dim 1)."""
@@ -78,8 +78,8 @@ class RearrangeMixin(TensorBase):
                 raise RuntimeError(f"roll: shifts must be one int when no dims are given, got "
                                    f"{shifts}")
             flat = self.reshape(-1)
-            return flat.roll(shifts if isinstance(shifts, int) else shifts[0], 0).reshape(
-                *self.shape)
+            out = flat.roll(shifts if isinstance(shifts, int) else shifts[0], 0)
+            return relabel(out.reshape(*self.shape), "RollBackward0", self)
         sh = [shifts] if isinstance(shifts, int) else list(shifts)
         ds = [dims] if isinstance(dims, int) else list(dims)
         if len(sh) != len(ds):
@@ -93,7 +93,7 @@ class RearrangeMixin(TensorBase):
             if k and self.ndim:
                 out = apply_op(OPS["cat"], out[_along(d, slice(n - k, n))],
                                out[_along(d, slice(0, n - k))], dim=d)
-        return out if out is not self else self.clone()
+        return relabel(out if out is not self else self.clone(), "RollBackward0", self)
 
     def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Any:
         """Rotate by 90 degrees ``k`` times, from the first of ``dims`` towards the second."""
@@ -109,12 +109,14 @@ class RearrangeMixin(TensorBase):
                                f"{d0} and dim1 = {d1}")
         k %= 4
         if k == 1:
-            return self.flip(d1).transpose(d0, d1)
-        if k == 2:
-            return self.flip(d0, d1)
-        if k == 3:
-            return self.flip(d0).transpose(d0, d1)
-        return self.clone()
+            out = self.flip(d1).transpose(d0, d1)
+        elif k == 2:
+            out = self.flip(d0, d1)
+        elif k == 3:
+            out = self.flip(d0).transpose(d0, d1)
+        else:
+            out = self.clone()
+        return relabel(out, "Rot90Backward0", self)  # PyTorch's node name
 
     def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
                           output_size: int | None = None) -> Any:
@@ -139,7 +141,9 @@ class RearrangeMixin(TensorBase):
                                f"the sum of repeats {index.size}")
         if x.ndim == 0:
             x = x.reshape(1)
-        return apply_op(OPS["getitem"], x, key=_along(d, index))
+        out = apply_op(OPS["getitem"], x, key=_along(d, index))  # PyTorch's node names:
+        return relabel(out, "IndexSelectBackward0" if isinstance(repeats, TensorBase)  # an
+                       else "ViewBackward0", self)  # index_select, or a view of an expand
 
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         """Sliding windows: every slice of ``size`` elements along ``dimension``, ``step``
@@ -163,7 +167,7 @@ class RearrangeMixin(TensorBase):
         starts = np.arange(0, n - size + 1, step)
         windows = starts[:, None] + np.arange(size)[None, :]
         out = apply_op(OPS["getitem"], x, key=_along(d, windows))
-        return out.movedim(d + 1, -1)
+        return relabel(out.movedim(d + 1, -1), "UnfoldBackward0", self)  # PyTorch's name
 
     # ------------------------------------------------------------------ diagonals, triangles
 
@@ -173,7 +177,8 @@ class RearrangeMixin(TensorBase):
         n, m = self.shape[-2:]
         keep = np.tri(n, m, diagonal, dtype=bool) if lower else \
             ~np.tri(n, m, diagonal - 1, dtype=bool)
-        return where(self._wrap(keep), self, self._wrap(np.zeros((), dtype=self.dtype)))
+        out = where(self._wrap(keep), self, self._wrap(np.zeros((), dtype=self.dtype)))
+        return relabel(out, "TrilBackward0" if lower else "TriuBackward0", self)
 
     def tril(self, diagonal: int = 0) -> Any:
         """The lower triangle of each matrix (on and below diagonal ``diagonal``); zeros above."""
@@ -189,14 +194,14 @@ class RearrangeMixin(TensorBase):
         if a == b:
             raise RuntimeError(f"diagonal: dimensions cannot be identical {dim1}, {dim2}")
         rows, cols = _diagonal_index(self.shape[a], self.shape[b], offset)
-        return apply_op(OPS["getitem"], self.movedim((a, b), (-2, -1)),
-                        key=(Ellipsis, rows, cols))
+        out = apply_op(OPS["getitem"], self.movedim((a, b), (-2, -1)), key=(Ellipsis, rows, cols))
+        return relabel(out, "DiagonalBackward0", self)  # PyTorch's node name
 
     def diag(self, diagonal: int = 0) -> Any:
         """1-D: the square matrix with this vector on diagonal ``diagonal``. 2-D: that
         diagonal of the matrix, as a vector."""
-        if self.ndim == 2:
-            return self.diagonal(diagonal)
+        if self.ndim == 2:  # PyTorch 2.13 prints this node with a "_copy" suffix
+            return relabel(self.diagonal(diagonal), "DiagonalBackward0_copy", self)
         if self.ndim != 1:
             raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
         return self.diag_embed(diagonal)
@@ -214,14 +219,14 @@ class RearrangeMixin(TensorBase):
         zeros = self._wrap(np.zeros((*x.shape[:-1], n, n), dtype=self.dtype))
         rows, cols = _diagonal_index(n, n, offset)
         out = apply_op(OPS["index_put"], zeros, x, key=(Ellipsis, rows, cols))
-        return out.movedim((-2, -1), (a, b))
+        return relabel(out.movedim((-2, -1), (a, b)), "DiagEmbedBackward0", self)
 
     def trace(self) -> Any:
         """The sum of the main diagonal of a matrix."""
         if self.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
         out = self.diagonal().sum()
-        return out.long() if out.dtype.kind in "biu" else out
+        return out.long() if out.dtype.kind in "biu" else relabel(out, "TraceBackward0", self)
 
     # ------------------------------------------------------------------ new tensors like this
 

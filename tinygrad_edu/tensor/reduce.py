@@ -115,14 +115,15 @@ class ReduceMixin(TensorBase):
     def _max_min(self, name: str, full: str, arg: str, dim: Any, keepdim: bool) -> Any:
         if isinstance(dim, TensorBase):
             return self.maximum(dim) if name == "max" else self.minimum(dim)  # type: ignore
+        base = name.capitalize()  # PyTorch's node names: max() MaxBackward1, max(dim) 0
         if dim is None:
-            return self._extreme(full, None, False)
+            return relabel(self._extreme(full, None, False), f"{base}Backward1", self)
         d = dim_index(dim, self.ndim, name)
         index = apply_op(OPS[arg], self, dim=d, keepdim=True)
         values = apply_op(OPS["take_along_dim"], self, index, dim=d)
         if not keepdim:
             values, index = values.squeeze(d), index.squeeze(d)
-        return RESULTS[name](values, index)
+        return RESULTS[name](relabel(values, f"{base}Backward0", self), index)
 
     @numpy_names
     def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Any:
@@ -185,7 +186,8 @@ class ReduceMixin(TensorBase):
             raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty tensor of "
                                f"shape {self.shape}")
         dims: Any = () if dim is None else dim_index(dim, self.ndim, "aminmax")
-        return RESULTS["aminmax"](self.amin(dims, keepdim), self.amax(dims, keepdim))
+        return RESULTS["aminmax"](relabel(self.amin(dims, keepdim), "AminmaxBackward0", self),
+                                  relabel(self.amax(dims, keepdim), "AminmaxBackward0", self))
 
     @numpy_names
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
@@ -193,7 +195,7 @@ class ReduceMixin(TensorBase):
         x = self if dtype is None else self.type(dtype)
         if x.dtype.kind == "f":
             x = where(x != x, x._wrap(np.zeros((), x.dtype)), x)  # x != x only for NaN
-        return x.sum(dim, keepdim)
+        return relabel(x.sum(dim, keepdim), "NansumBackward0", self)  # PyTorch's node name
 
     @numpy_names
     def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
@@ -226,7 +228,8 @@ class ReduceMixin(TensorBase):
         corr = resolve_correction(unbiased, correction)
         dims = dims_tuple(dim, self.ndim, "var")
         centered = self - self.mean(dims, True)
-        return (centered * centered).sum(dims, keepdim) / max(_count(self, dims) - corr, 0)
+        out = (centered * centered).sum(dims, keepdim) / max(_count(self, dims) - corr, 0)
+        return relabel(out, "VarBackward0", self)  # PyTorch's node name
 
     @numpy_names
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -234,7 +237,8 @@ class ReduceMixin(TensorBase):
         """Standard deviation, the square root of ``var`` (gradient 0 where it is 0)."""
         v = self.var(dim, unbiased, keepdim, correction=correction)
         zero = v == 0  # sqrt's gradient is inf at 0; PyTorch's std gives 0 there
-        return where(zero, v * 0, where(zero, v._wrap(np.ones((), v.dtype)), v).sqrt())
+        out = where(zero, v * 0, where(zero, v._wrap(np.ones((), v.dtype)), v).sqrt())
+        return relabel(out, "StdBackward0", self)  # PyTorch's node name
 
     @numpy_names
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Any:
@@ -243,7 +247,8 @@ class ReduceMixin(TensorBase):
         m = self.amax(dims, keepdim=True).detach()  # type: ignore[attr-defined]
         m = m.masked_fill(~((m == m) & (m.abs() != float("inf"))), 0.0)  # inf/nan: no shift
         out = (self - m).exp().sum(dims, keepdim=True).log() + m
-        return out if keepdim else out.squeeze(dims if dims is not None else None)
+        out = out if keepdim else out.squeeze(dims if dims is not None else None)
+        return relabel(out, "LogsumexpBackward0", self)  # PyTorch's node name
 
     @numpy_names
     def softmax(self, dim: int) -> Any:
@@ -283,6 +288,12 @@ class ReduceMixin(TensorBase):
         if p == "fro" and isinstance(dim, list | tuple) and len(dim) > 2:
             raise RuntimeError(f"norm(): p='fro' (a matrix norm) needs dim to be an int or a "
                                f"2-tuple, got {dim}")
+        # PyTorch computes every such norm with linalg.vector_norm: one node of that name
+        return relabel(x._p_norm(order, dims, keepdim), "LinalgVectorNormBackward0", self)
+
+    def _p_norm(self, order: float, dims: tuple[int, ...] | None, keepdim: bool) -> Any:
+        """The ``order``-norm over ``dims``, composed from ops (see ``norm``)."""
+        x = self
         if order == float("inf"):
             return x.abs().amax(() if dims is None else dims, keepdim)  # type: ignore
         if order == float("-inf"):
@@ -297,7 +308,7 @@ class ReduceMixin(TensorBase):
 
     def dist(self, other: Any, p: float = 2) -> Any:
         """The p-norm of ``self - other`` (broadcast)."""
-        return (self - other).norm(p)  # type: ignore[operator]
+        return relabel((self - other).norm(p), "DistBackward0", self)  # type: ignore[operator]
 
 
 def _root(total: Any, order: float) -> Any:

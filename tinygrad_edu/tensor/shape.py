@@ -80,8 +80,7 @@ class ShapeMixin(TensorBase):
         if new is None or int(np.prod(new)) != self.numel():
             raise RuntimeError(f"reshape: shape {list(target)} is invalid for input of size "
                                f"{self.numel()} (shape {self.shape})")
-        if new == self.shape:
-            return self
+        # the same shape still gives a new tensor (a view: same memory, same version counter)
         return self._view(apply_op(OPS["reshape"], self, shape=tuple(new)))
 
     view = reshape
@@ -101,6 +100,8 @@ class ShapeMixin(TensorBase):
         if s > e:
             raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
                                f"({end_dim})")
+        if s == e:  # nothing to merge: PyTorch hands back the tensor itself
+            return self
         return self.reshape(*self.shape[:s], -1, *self.shape[e + 1:])
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Any:
@@ -111,14 +112,18 @@ class ShapeMixin(TensorBase):
     def squeeze(self, dim: Any = None) -> Any:
         """Remove dims of size 1 (all of them, or only ``dim``)."""
         if dim is None:
-            return self.reshape(*[n for n in self.shape if n != 1])
+            return relabel(self.reshape(*[n for n in self.shape if n != 1]), "SqueezeBackward0",
+                           self)
         dims = dims_tuple(dim, self.ndim, "squeeze") or ()
-        return self.reshape(*[n for i, n in enumerate(self.shape) if not (i in dims and n == 1)])
+        out = self.reshape(*[n for i, n in enumerate(self.shape) if not (i in dims and n == 1)])
+        return relabel(out, "SqueezeBackward2" if isinstance(dim, tuple | list)  # PyTorch's
+                       else "SqueezeBackward1", self)                              # node names
 
     def unsqueeze(self, dim: int) -> Any:
         """Insert a dim of size 1 at ``dim``."""
         d = dim_index(dim, self.ndim + 1, "unsqueeze")
-        return self.reshape(*self.shape[:d], 1, *self.shape[d:])
+        return relabel(self.reshape(*self.shape[:d], 1, *self.shape[d:]), "UnsqueezeBackward0",
+                       self)
 
     def permute(self, *dims: Any) -> Any:
         """Reorder the dims: ``out.shape[i] == self.shape[dims[i]]``."""
@@ -133,14 +138,14 @@ class ShapeMixin(TensorBase):
         order = list(range(self.ndim))
         a, b = dim_index(dim0, self.ndim, "transpose"), dim_index(dim1, self.ndim, "transpose")
         order[a], order[b] = order[b], order[a]
-        return relabel(self.permute(*order), "TransposeBackward0")  # PyTorch's node name
+        return relabel(self.permute(*order), "TransposeBackward0", self)  # PyTorch's name
 
     def t(self) -> Any:
         """Transpose of a matrix (a vector is returned as is)."""
         if self.ndim > 2:
             raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got {self.ndim}")
         out = self.T
-        return out if out is self else relabel(out, "TBackward0")  # PyTorch's node name
+        return relabel(out, "TBackward0", self)  # PyTorch's node name
 
     def expand(self, *sizes: Any) -> Any:
         """Broadcast to ``sizes`` without copying; -1 keeps a size."""
@@ -168,7 +173,8 @@ class ShapeMixin(TensorBase):
         interleaved = x.reshape(*[v for n in x.shape for v in (1, n)])
         expanded = interleaved.expand(*[v for r, n in zip(reps, x.shape, strict=True)
                                         for v in (r, n)])
-        return expanded.reshape(*[r * n for r, n in zip(reps, x.shape, strict=True)])
+        out = expanded.reshape(*[r * n for r, n in zip(reps, x.shape, strict=True)])
+        return relabel(out, "RepeatBackward0", self)  # PyTorch's node name
 
     def split(self, split_size: Any, dim: int = 0) -> tuple[Any, ...]:
         """Pieces of ``split_size`` (an int or a list of sizes) along ``dim``."""
@@ -184,8 +190,10 @@ class ShapeMixin(TensorBase):
                 raise RuntimeError(f"split: split sizes {sizes} must sum to the size {n} of "
                                    f"dim {d}")
         pieces, start = [], 0
-        for size in sizes:
-            pieces.append(self[(slice(None),) * d + (slice(start, start + size),)])
+        node = "SplitBackward0" if isinstance(split_size, int) else "SplitWithSizesBackward0"
+        for size in sizes:  # each piece has a node of its own, named as PyTorch's shared one
+            pieces.append(relabel(self[(slice(None),) * d + (slice(start, start + size),)],
+                                  node, self))
             start += size
         return tuple(pieces)
 
@@ -286,7 +294,9 @@ class ShapeMixin(TensorBase):
         if self.ndim == 0:
             raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
         d = dim_index(dim, self.ndim, "unbind")
-        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+        # each slice has a node of its own (PyTorch shares one): each can carry the name
+        return tuple(relabel(self[(slice(None),) * d + (i,)], "UnbindBackward0", self)
+                     for i in range(self.shape[d]))
 
     def tile(self, *dims: Any) -> Any:
         """Repeat the tensor ``dims[i]`` times along dim i; missing leading reps count as 1."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import OPS, apply_op
+from ..autograd import OPS, apply_op, relabel
 from ..checks import dim_index
 from ..ops.scan import cumextreme_indices
 from .base import TensorBase
@@ -25,6 +25,12 @@ from .dim_args import numpy_names
 from .reduce import RESULTS, MaxMin
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+#: PyTorch's node names for the values these methods return (``stable=`` given: SortBackward1;
+#: ``median()`` without dim: MedianBackward0)
+_NODE_NAMES = {"sort": "SortBackward0", "topk": "TopkBackward0", "kthvalue": "KthvalueBackward0",
+               "median": "MedianBackward1", "nanmedian": "NanmedianBackward1",
+               "mode": "ModeBackward0", "cummax": "CummaxBackward0", "cummin": "CumminBackward0"}
 
 
 class SortScanMixin(TensorBase):
@@ -49,7 +55,7 @@ class SortScanMixin(TensorBase):
         values = self._as_1d()._pick(index, dim)
         if not keepdim or self.ndim == 0:
             values, index = values.squeeze(dim), index.squeeze(dim)  # type: ignore[attr-defined]
-        return RESULTS[name](values, index)
+        return RESULTS[name](relabel(values, _NODE_NAMES[name], self), index)
 
     # ------------------------------------------------------------------ sorting
 
@@ -61,7 +67,8 @@ class SortScanMixin(TensorBase):
         return idx.reshape(()) if self.ndim == 0 else idx  # type: ignore[attr-defined]
 
     @numpy_names
-    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> MaxMin:
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool | None = None
+             ) -> MaxMin:
         """(values, indices) sorted along ``dim``; values = take_along_dim(self, indices).
 
         Example:
@@ -76,7 +83,10 @@ class SortScanMixin(TensorBase):
         """
         d = self._dim(dim, "sort")
         index = apply_op(OPS["argsort"], self._as_1d(), dim=d, descending=bool(descending))
-        return self._selected("sort", index, d, keepdim=True)
+        out = self._selected("sort", index, d, keepdim=True)
+        if stable is not None:  # PyTorch's sort with a stable= argument is another overload
+            relabel(out.values, "SortBackward1", self)
+        return out
 
     def msort(self) -> Any:
         """Sorted along dim 0 (values only)."""
@@ -139,10 +149,10 @@ class SortScanMixin(TensorBase):
                 return self._wrap(np.array(np.nan, dtype=self.dtype))
             flat = self.reshape(-1)  # type: ignore[attr-defined]
             pick = flat._median(name, 0, False, skip_nan).values
-            if self.dtype.kind == "f" and np.isnan(pick._data):
-                return pick
             ties = flat == pick.detach()  # the median's gradient is shared among its copies
-            return flat.masked_fill(~ties, _lowest(self.dtype)).amax()  # type: ignore
+            out = pick if self.dtype.kind == "f" and np.isnan(pick._data) else \
+                flat.masked_fill(~ties, _lowest(self.dtype)).amax()  # type: ignore
+            return relabel(out, "NanmedianBackward0" if skip_nan else "MedianBackward0", self)
         d = self._dim(dim, name)
         x = self._as_1d()
         n = x.shape[d]
@@ -259,7 +269,7 @@ class SortScanMixin(TensorBase):
         values = x._pick(index, d)
         if self.ndim == 0:
             values, index = values.reshape(()), index.reshape(())  # type: ignore[attr-defined]
-        return RESULTS[name](values, index)
+        return RESULTS[name](relabel(values, _NODE_NAMES[name], self), index)
 
     @numpy_names
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Any:
