@@ -12,6 +12,8 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes
 from ..tensor import Tensor, creation
 from ..tensor.functions import cat, stack
@@ -20,6 +22,7 @@ from . import init
 from .functional.rnn import GATES, cell, check_dtypes, check_state, state_pair, zeros_state
 from .functional.rnn import layer as run_layer
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, gather_packed, pad_packed_sequence
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -98,6 +101,8 @@ class RNNBase(Module):
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:  # noqa: A002
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, name)
         x, batched = self._time_major(input, name)
         states = self._initial_states(hx, x, batched, name)
         output, finals = self._layers(x, states, name)
@@ -106,6 +111,44 @@ class RNNBase(Module):
         if not batched:
             output, finals = output.squeeze(1), [f.squeeze(1) for f in finals]
         return (output, (finals[0], finals[1])) if self.mode == "LSTM" else (output, finals[0])
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any, name: str
+                        ) -> tuple[PackedSequence, Any]:
+        """Run a PackedSequence: each sequence stops at its own length.
+
+        The sequences are grouped by length and each group runs as an ordinary batch over
+        exactly its steps, so its final state is taken at its last real step (the reverse
+        direction starts there too). The outputs are packed again with the input's layout;
+        ``hx`` and the final states are in the original batch order, as in PyTorch.
+        """
+        padded, lengths_t = pad_packed_sequence(packed)  # (T, B, D), original order
+        if padded.shape[-1] != self.input_size:
+            raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {padded.shape[-1]}")
+        states = self._initial_states(hx, padded, True, name)
+        lengths, steps = lengths_t.numpy(), padded.shape[0]
+        outputs, finals, order = [], [], []
+        for n in sorted(set(lengths.tolist()), reverse=True):
+            members = np.flatnonzero(lengths == n)
+            pick = Tensor(members)
+            group = [None if s is None else s.index_select(1, pick) for s in states]
+            out, last = self._layers(padded[:n].index_select(1, pick), group, name)
+            if n < steps:
+                out = cat([out, creation.zeros(steps - n, *out.shape[1:], dtype=out.dtype)])
+            outputs.append(out)
+            finals.append(last)
+            order.extend(members.tolist())
+        back = Tensor(np.argsort(np.asarray(order), kind="stable"))  # group order -> original
+        output = cat(outputs, dim=1).index_select(1, back)
+        columns = (np.arange(len(lengths)) if packed.sorted_indices is None
+                   else packed.sorted_indices)
+        data = gather_packed(output, packed.batch_sizes, columns)
+        result = PackedSequence(data, packed.batch_sizes, packed.sorted_indices,
+                                packed.unsorted_indices)
+        states_n = [cat([f[i] for f in finals], dim=1).index_select(1, back)
+                    for i in range(len(finals[0]))]
+        return (result, (states_n[0], states_n[1])) if self.mode == "LSTM" else \
+            (result, states_n[0])
 
     def _time_major(self, input: Tensor, name: str) -> tuple[Tensor, bool]:  # noqa: A002
         """(T, N, D) from batched (T, N, D) / (N, T, D) or unbatched (T, D) input."""
