@@ -62,7 +62,7 @@ class ParametrizationList(ModuleList):
         self.unsafe = unsafe
         with no_grad():
             new = original
-            for module in reversed(list(self)):
+            for module in reversed(list(self)):  # without right_inverse: the identity
                 if hasattr(module, "right_inverse"):
                     new = module.right_inverse(new)
         self.is_tensor = isinstance(new, Tensor)
@@ -93,8 +93,10 @@ class ParametrizationList(ModuleList):
         """``module.weight = value``: set the originals so that forward() gives ``value``."""
         with no_grad():
             for module in reversed(list(self)):
-                if hasattr(module, "right_inverse"):
-                    value = module.right_inverse(value)
+                if not hasattr(module, "right_inverse"):
+                    raise RuntimeError(f"parametrization {type(module).__name__} does not "
+                                       "implement right_inverse.")
+                value = module.right_inverse(value)
             if self.is_tensor:
                 _assign_data(self.original, value)
             else:
