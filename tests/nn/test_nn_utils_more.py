@@ -8,6 +8,7 @@ compares values, state_dict keys, gradients of every parameter and error types/m
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -596,3 +597,16 @@ def test_eye_and_dirac_errors_match_torch():
 def test_calculate_gain_every_nonlinearity(nonlinearity):
     assert nn.init.calculate_gain(nonlinearity) == torch.nn.init.calculate_gain(nonlinearity)
 
+
+
+@pytest.mark.parametrize(("shape", "sparsity"), [((10, 4), 0.1), ((7, 3), 0.5), ((5, 2), 0.0)])
+def test_sparse_matches_torch_for_a_seed(shape, sparsity):
+    tg.manual_seed(21)
+    ours = nn.init.sparse_(tg.empty(*shape), sparsity, std=0.5)
+    torch.manual_seed(21)
+    theirs = torch.nn.init.sparse_(torch.empty(*shape), sparsity, std=0.5)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    zeros = math.ceil(sparsity * shape[0])
+    assert ((ours.numpy() == 0).sum(axis=0) == zeros).all()
+    with pytest.raises(ValueError, match="only tensors with 2 dimensions"):
+        nn.init.sparse_(tg.empty(2, 2, 2), 0.1)

@@ -22,7 +22,7 @@ from ..tensor import Tensor, creation
 
 __all__ = [
     "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",
-    "normal_", "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_",
+    "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_", "xavier_normal_",
     "xavier_uniform_", "zeros_",
 ]
 
@@ -136,6 +136,28 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
         for d in range(min(per_group, in_channels)):
             values[(g * per_group + d, d, *centre)] = 1
     with no_grad():
+        return tensor.copy_(creation.tensor(values))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: Generator | None = None) -> Tensor:
+    """A sparse 2-d matrix (Martens, 2010): N(0, std**2) values, then in every column
+    ceil(sparsity * rows) randomly chosen entries set to zero.
+
+    The zeroed rows of each column come from ``randperm`` on the default generator (as in
+    PyTorch, where ``generator`` only drives the normal draw), so a seed gives torch's values.
+    """
+    _check(tensor, "sparse_")
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tensor.shape}")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        values = tensor.numpy().copy()
+        for col in range(cols):
+            values[creation.randperm(rows).numpy()[:num_zeros], col] = 0
         return tensor.copy_(creation.tensor(values))
 
 
