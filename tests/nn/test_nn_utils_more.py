@@ -382,6 +382,20 @@ def test_parametrize_errors_match_torch():
     layer = nn.utils.parametrizations.weight_norm(nn.Linear(2, 2))
     with pytest.raises(ValueError, match="Cannot leave unparametrized"):
         parametrize.remove_parametrizations(layer, "weight", leave_parametrized=False)
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        layer.weight = nn.Parameter(tg.ones(2, 2))
+    layer.bias = nn.Parameter(tg.ones(2))  # other names assign as usual
+    assert layer.bias.tolist() == [1.0, 1.0]
+
+
+def test_deepcopy_of_a_parametrized_module():
+    import copy
+
+    layer = nn.utils.parametrizations.weight_norm(nn.Linear(2, 3))
+    twin = copy.deepcopy(layer)
+    assert type(twin) is type(layer)
+    assert twin.parametrizations.weight.original1 is not layer.parametrizations.weight.original1
+    np.testing.assert_array_equal(twin.weight.detach().numpy(), layer.weight.detach().numpy())
 
 
 def test_parametrize_a_buffer():

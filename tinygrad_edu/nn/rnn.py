@@ -1,7 +1,8 @@
 """Recurrent layers: PyTorch's ``RNN``, ``LSTM``, ``GRU``, ``RNNCell``, ``LSTMCell``, ``GRUCell``.
 
 The sequence modules stack layers (optionally bidirectional, with dropout between layers) of
-the one-layer functions of ``nn/functional/rnn.py``; the cell modules call the one-step
+the one-layer functions of ``nn/functional/rnn.py`` (on padded Tensors or on a
+``PackedSequence`` of sequences of different lengths); the cell modules call the one-step
 functions. Names, shapes, defaults and return values are PyTorch's. The forward and backward
 of every step and sequence are written out in ``tinygrad_edu/ops/rnn.py``.
 """
@@ -256,6 +257,10 @@ class RNN(RNNBase):
         zeros when omitted. Returns ``(output, h_n)``: output (T, N, num_directions *
         hidden_size) (batch first when ``batch_first``), the last layer's state at every
         step; h_n like h_0, every layer's final state.
+
+        The input may also be a ``PackedSequence`` (``nn.utils.rnn.pack_padded_sequence``):
+        then each sequence runs for its own length only, h_n holds each one's state at its
+        last real step, and the output is a PackedSequence laid out like the input.
 
     Attributes:
         weight_ih_l{k}, weight_hh_l{k}: (hidden_size, input_size or num_directions *

@@ -123,7 +123,14 @@ def _assign_data(target: Tensor, value: Tensor) -> None:
 def _inject_new_class(module: Module) -> None:
     """Give ``module`` a private subclass to hang the properties on."""
     cls = module.__class__
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"_parametrized_from": cls})
+
+    def __setattr__(self: Module, name: str, value: Any) -> None:  # noqa: N807
+        if isinstance(value, Parameter) and is_parametrized(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
+        cls.__setattr__(self, name, value)
+
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
+                            {"_parametrized_from": cls, "__setattr__": __setattr__})
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:
