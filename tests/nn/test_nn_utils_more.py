@@ -82,6 +82,19 @@ def test_pad_sequence_int_dtype_and_errors():
         R.pad_sequence([tg.ones(2, 3), tg.ones(3, 2)])
 
 
+@pytest.mark.parametrize("make", [
+    lambda lib: [lib.ones(0, 2), lib.ones(2, 2)],
+    lambda lib: [lib.ones(0, 2)],
+    lambda lib: lib.arange(6.0).reshape(3, 2),  # a Tensor: its rows are the sequences
+    lambda lib: [lib.tensor([True]), lib.tensor([True, False])],
+])
+def test_pad_sequence_edge_cases(make):
+    ours, theirs = R.pad_sequence(make(tg)), TR.pad_sequence(make(torch))
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 def test_unpad_sequence_round_trip():
     seqs = [tg.arange(n * 2.0).reshape(n, 2) for n in (2, 4, 1)]
     padded = R.pad_sequence(seqs, batch_first=True)
