@@ -9,6 +9,7 @@ compares values, state_dict keys, gradients of every parameter and error types/m
 from __future__ import annotations
 
 import math
+import pickle
 import warnings
 
 import numpy as np
@@ -409,6 +410,12 @@ def test_deepcopy_of_a_parametrized_module():
     assert type(twin) is type(layer)
     assert twin.parametrizations.weight.original1 is not layer.parametrizations.weight.original1
     np.testing.assert_array_equal(twin.weight.detach().numpy(), layer.weight.detach().numpy())
+    with pytest.raises(RuntimeError, match="only supported through state_dict"):
+        pickle.dumps(layer)
+    copy_via_state = nn.utils.parametrizations.weight_norm(nn.Linear(2, 3))
+    copy_via_state.load_state_dict(layer.state_dict())
+    np.testing.assert_array_equal(copy_via_state.weight.detach().numpy(),
+                                  layer.weight.detach().numpy())
 
 
 def test_parametrize_a_buffer():

@@ -18,6 +18,7 @@ registration (``original = right_inverse(weight)``) and on assignment
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,8 +130,23 @@ def _inject_new_class(module: Module) -> None:
             raise KeyError(f"attribute '{name}' already exists")
         cls.__setattr__(self, name, value)
 
+    def __getstate__(self: Module) -> Any:  # noqa: N807
+        raise RuntimeError("Serialization of parametrized modules is only supported through "
+                           "state_dict(): save module.state_dict() and load it into a module "
+                           "parametrized the same way")
+
+    def __deepcopy__(self: Module, memo: dict[int, Any]) -> Module:  # noqa: N807
+        """copy.deepcopy still works (pickling does not): copy the attributes directly."""
+        replica = memo.get(id(self))
+        if replica is None:
+            replica = object.__new__(type(self))
+            memo[id(self)] = replica
+            object.__setattr__(replica, "__dict__", copy.deepcopy(self.__dict__, memo))
+        return replica
+
     module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                            {"_parametrized_from": cls, "__setattr__": __setattr__})
+                            {"_parametrized_from": cls, "__setattr__": __setattr__,
+                             "__getstate__": __getstate__, "__deepcopy__": __deepcopy__})
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:
