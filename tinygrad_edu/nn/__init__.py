@@ -1,7 +1,9 @@
 """Neural-network building blocks (``torch.nn``'s common subset).
 
 ``Module`` and ``Parameter`` are the base; layers, activations and losses are small modules
-over ``nn.functional``; ``nn.init`` initialises weights and ``nn.utils`` clips gradients.
+over ``nn.functional``; ``nn.init`` initialises weights; ``nn.utils`` clips gradients, packs
+sequences of different lengths (``nn.utils.rnn``) and reparametrizes weights (weight norm,
+spectral norm, ``nn.utils.parametrize``).
 """
 
 from . import functional, init, rnn, temporal, utils

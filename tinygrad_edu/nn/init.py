@@ -21,8 +21,9 @@ from ..random import Generator
 from ..tensor import Tensor, creation
 
 __all__ = [
-    "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
-    "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
+    "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",
+    "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_", "xavier_normal_",
+    "xavier_uniform_", "zeros_",
 ]
 
 
@@ -98,6 +99,66 @@ def zeros_(tensor: Tensor) -> Tensor:
 def ones_(tensor: Tensor) -> Tensor:
     """Fill with ones."""
     return constant_(tensor, 1.0)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-d tensor with the identity matrix (ones on the diagonal, zeros elsewhere).
+
+    A Linear layer so initialised passes its input through unchanged (where it fits).
+    """
+    _check(tensor, "eye_")
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tensor.shape}")
+    with no_grad():
+        return tensor.copy_(creation.eye(*tensor.shape, dtype=tensor.dtype))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-d convolution weight with the Dirac delta (an identity convolution).
+
+    Output channel d of each of the ``groups`` groups copies input channel d through a
+    kernel that is 1 at its centre and 0 elsewhere, so the convolution returns its input
+    (for the first min(out_channels / groups, in_channels) channels of each group).
+    """
+    _check(tensor, "dirac_")
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got "
+                         f"shape {tensor.shape}")
+    out_channels, in_channels = tensor.shape[0], tensor.shape[1]
+    if out_channels % groups != 0:
+        raise ValueError(f"dirac_: dim 0 must be divisible by groups, got {out_channels} and "
+                         f"groups={groups}")
+    per_group = out_channels // groups
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    values = np.zeros(tensor.shape, dtype=tensor.dtype)
+    for g in range(groups):
+        for d in range(min(per_group, in_channels)):
+            values[(g * per_group + d, d, *centre)] = 1
+    with no_grad():
+        return tensor.copy_(creation.tensor(values))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: Generator | None = None) -> Tensor:
+    """A sparse 2-d matrix (Martens, 2010): N(0, std**2) values, then in every column
+    ceil(sparsity * rows) randomly chosen entries set to zero.
+
+    The zeroed rows of each column come from ``randperm`` on the default generator (as in
+    PyTorch, where ``generator`` only drives the normal draw), so a seed gives torch's values.
+    """
+    _check(tensor, "sparse_")
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tensor.shape}")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        values = tensor.numpy().copy()
+        for col in range(cols):
+            values[creation.randperm(rows).numpy()[:num_zeros], col] = 0
+        return tensor.copy_(creation.tensor(values))
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,

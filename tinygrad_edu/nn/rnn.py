@@ -1,7 +1,8 @@
 """Recurrent layers: PyTorch's ``RNN``, ``LSTM``, ``GRU``, ``RNNCell``, ``LSTMCell``, ``GRUCell``.
 
 The sequence modules stack layers (optionally bidirectional, with dropout between layers) of
-the one-layer functions of ``nn/functional/rnn.py``; the cell modules call the one-step
+the one-layer functions of ``nn/functional/rnn.py`` (on padded Tensors or on a
+``PackedSequence`` of sequences of different lengths); the cell modules call the one-step
 functions. Names, shapes, defaults and return values are PyTorch's. The forward and backward
 of every step and sequence are written out in ``tinygrad_edu/ops/rnn.py``.
 """
@@ -12,6 +13,8 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes
 from ..tensor import Tensor, creation
 from ..tensor.functions import cat, stack
@@ -20,6 +23,7 @@ from . import init
 from .functional.rnn import GATES, cell, check_dtypes, check_state, state_pair, zeros_state
 from .functional.rnn import layer as run_layer
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, gather_packed, pad_packed_sequence
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -98,6 +102,8 @@ class RNNBase(Module):
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:  # noqa: A002
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, name)
         x, batched = self._time_major(input, name)
         states = self._initial_states(hx, x, batched, name)
         output, finals = self._layers(x, states, name)
@@ -106,6 +112,44 @@ class RNNBase(Module):
         if not batched:
             output, finals = output.squeeze(1), [f.squeeze(1) for f in finals]
         return (output, (finals[0], finals[1])) if self.mode == "LSTM" else (output, finals[0])
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any, name: str
+                        ) -> tuple[PackedSequence, Any]:
+        """Run a PackedSequence: each sequence stops at its own length.
+
+        The sequences are grouped by length and each group runs as an ordinary batch over
+        exactly its steps, so its final state is taken at its last real step (the reverse
+        direction starts there too). The outputs are packed again with the input's layout;
+        ``hx`` and the final states are in the original batch order, as in PyTorch.
+        """
+        padded, lengths_t = pad_packed_sequence(packed)  # (T, B, D), original order
+        if padded.shape[-1] != self.input_size:
+            raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {padded.shape[-1]}")
+        states = self._initial_states(hx, padded, True, name)
+        lengths, steps = lengths_t.numpy(), padded.shape[0]
+        outputs, finals, order = [], [], []
+        for n in sorted(set(lengths.tolist()), reverse=True):
+            members = np.flatnonzero(lengths == n)
+            pick = Tensor(members)
+            group = [None if s is None else s.index_select(1, pick) for s in states]
+            out, last = self._layers(padded[:n].index_select(1, pick), group, name)
+            if n < steps:
+                out = cat([out, creation.zeros(steps - n, *out.shape[1:], dtype=out.dtype)])
+            outputs.append(out)
+            finals.append(last)
+            order.extend(members.tolist())
+        back = Tensor(np.argsort(np.asarray(order), kind="stable"))  # group order -> original
+        output = cat(outputs, dim=1).index_select(1, back)
+        columns = (np.arange(len(lengths)) if packed.sorted_indices is None
+                   else packed.sorted_indices)
+        data = gather_packed(output, packed.batch_sizes, columns)
+        result = PackedSequence(data, packed.batch_sizes, packed.sorted_indices,
+                                packed.unsorted_indices)
+        states_n = [cat([f[i] for f in finals], dim=1).index_select(1, back)
+                    for i in range(len(finals[0]))]
+        return (result, (states_n[0], states_n[1])) if self.mode == "LSTM" else \
+            (result, states_n[0])
 
     def _time_major(self, input: Tensor, name: str) -> tuple[Tensor, bool]:  # noqa: A002
         """(T, N, D) from batched (T, N, D) / (N, T, D) or unbatched (T, D) input."""
@@ -213,6 +257,10 @@ class RNN(RNNBase):
         zeros when omitted. Returns ``(output, h_n)``: output (T, N, num_directions *
         hidden_size) (batch first when ``batch_first``), the last layer's state at every
         step; h_n like h_0, every layer's final state.
+
+        The input may also be a ``PackedSequence`` (``nn.utils.rnn.pack_padded_sequence``):
+        then each sequence runs for its own length only, h_n holds each one's state at its
+        last real step, and the output is a PackedSequence laid out like the input.
 
     Attributes:
         weight_ih_l{k}, weight_hh_l{k}: (hidden_size, input_size or num_directions *
