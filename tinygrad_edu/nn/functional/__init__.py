@@ -7,8 +7,38 @@ and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations;
 ``tinygrad_edu.nn`` call these functions.
 """
 
-from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .activation import (
+    celu,
+    elu,
+    gelu,
+    glu,
+    gumbel_softmax,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    mish,
+    normalize,
+    prelu,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanh,
+    tanhshrink,
+    threshold,
+)
 from .conv import conv2d, conv_transpose2d
+from .distance import cosine_similarity, pairwise_distance
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
 from .linear import linear
@@ -20,6 +50,19 @@ from .loss import (
     mse_loss,
     multi_margin_loss,
     nll_loss,
+)
+from .loss_more import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
@@ -45,4 +88,12 @@ __all__ = [
     "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "sigmoid", "softmax",
     "softplus", "tanh", "temporal_affine", "temporal_softmax_loss",
     "one_hot",
+    # activations, losses and similarity (issue 16)
+    "celu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
+    "logsigmoid", "mish", "normalize", "prelu", "relu6", "selu", "silu", "softmin",
+    "softshrink", "softsign", "tanhshrink", "threshold",
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
+    "kl_div", "margin_ranking_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+    "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+    "cosine_similarity", "pairwise_distance",
 ]

@@ -14,9 +14,12 @@ from ...autograd import OPS, apply_op
 from ...checks import check_number
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
+from ...tensor.functions import where
 
-__all__ = ["elu", "gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax",
-           "softplus", "tanh"]
+__all__ = ["celu", "elu", "gelu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid",
+           "hardswish", "hardtanh", "leaky_relu", "log_softmax", "logsigmoid", "mish",
+           "normalize", "prelu", "relu", "relu6", "selu", "sigmoid", "silu", "softmax",
+           "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold"]
 
 
 def _maybe_inplace(input: Tensor, inplace: bool, name: str,  # noqa: A002
@@ -94,3 +97,210 @@ def _default_dim(x: Tensor, dim: int | None, name: str) -> int:
     if dim is not None:
         return dim
     return 0 if x.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
+
+
+# ----------------------------------------------------------------------------------------------
+# More activations, each a composite of differentiable Tensor operations: autograd derives the
+# gradient. ``where(mask, a, b)`` routes the gradient to the chosen branch only, so the
+# comparisons below (``<`` or ``<=``) decide the gradient exactly at the kinks, as PyTorch does.
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val); the gradient is 1 strictly inside, 0 at and beyond the ends."""
+    check_tensor(input, "hardtanh")
+    check_number(min_val, "min_val", "hardtanh")
+    check_number(max_val, "max_val", "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    return _maybe_inplace(input, inplace, "hardtanh", lambda t: where(
+        t <= min_val, float(min_val), where(t >= max_val, float(max_val), t)))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """min(max(x, 0), 6) (``hardtanh(x, 0, 6)``)."""
+    check_tensor(input, "relu6")
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """x where x > threshold, else ``value`` (no gradient there)."""
+    check_tensor(input, "threshold")
+    check_number(threshold, "threshold", "threshold")
+    check_number(value, "value", "threshold")
+    return _maybe_inplace(input, inplace, "threshold",
+                          lambda t: where(t > threshold, t, value))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * sigmoid(x) (the swish); gradient s + x s (1 - s) with s = sigmoid(x)."""
+    check_tensor(input, "silu")
+    return _maybe_inplace(input, inplace, "silu", lambda t: t * t.sigmoid())
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * tanh(softplus(x))."""
+    check_tensor(input, "mish")
+    return _maybe_inplace(input, inplace, "mish", lambda t: t * softplus(t).tanh())
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * relu6(x + 3) / 6: 0 up to -3, x from 3 on, x (x + 3) / 6 in between.
+
+    Written piecewise so the gradient at the kinks is PyTorch's: 0 at -3, 1 at 3, and
+    (2x + 3) / 6 strictly between.
+    """
+    check_tensor(input, "hardswish")
+    return _maybe_inplace(input, inplace, "hardswish", lambda t: where(
+        t <= -3, 0.0, where(t < 3, t * (t + 3) / 6, t)))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """relu6(x + 3) / 6: a piecewise-linear sigmoid (gradient 1/6 strictly inside (-3, 3))."""
+    check_tensor(input, "hardsigmoid")
+    return _maybe_inplace(input, inplace, "hardsigmoid", lambda t: where(
+        t <= -3, 0.0, where(t >= 3, 1.0, t / 6 + 0.5)))
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
+    check_tensor(input, "selu")
+    return _maybe_inplace(input, inplace, "selu", lambda t: apply_op(
+        OPS["elu"], t, alpha=SELU_ALPHA) * SELU_SCALE)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) = alpha * elu(x / alpha)."""
+    check_tensor(input, "celu")
+    check_number(alpha, "alpha", "celu")
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError, alpha cannot be 0")
+    return _maybe_inplace(input, inplace, "celu", lambda t: apply_op(
+        OPS["elu"], t / alpha, alpha=1.0) * alpha)
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for large |x|."""
+    check_tensor(input, "logsigmoid")
+    return input.minimum(input.new_zeros(())) - (-input.abs()).exp().log1p()
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """x / (1 + |x|)."""
+    check_tensor(input, "softsign")
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """x - tanh(x)."""
+    check_tensor(input, "tanhshrink")
+    return input - input.tanh()
+
+
+def _check_lambd(lambd: float, name: str) -> None:
+    check_number(lambd, "lambd", name)
+    if lambd < 0:
+        raise RuntimeError(f"{name}: lambda must be greater or equal to 0, but found to be "
+                           f"{lambd}.")
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
+    check_tensor(input, "softshrink")
+    _check_lambd(lambd, "softshrink")
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x where |x| > lambd, else 0."""
+    check_tensor(input, "hardshrink")
+    check_number(lambd, "lambd", "hardshrink")
+    return where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """softmax(-x) along ``dim``: the smallest entries get the largest weights."""
+    check_tensor(input, "softmin")
+    x = input if dtype is None else input.type(dtype)
+    return (-x).softmax(_default_dim(x, dim, "softmin"))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """Gated linear unit: split x in halves a, b along ``dim``; a * sigmoid(b)."""
+    check_tensor(input, "glu")
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + input.ndim if dim < 0 else dim
+    if not 0 <= d < input.ndim:
+        raise IndexError(f"glu: Dimension out of range (expected to be in range of "
+                         f"[{-input.ndim}, {input.ndim - 1}], but got {dim})")
+    if input.shape[d] % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {d} is size "
+                           f"{input.shape[d]}")
+    a, b = input.chunk(2, d)
+    return a * b.sigmoid()
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """x if x > 0 else a * x, with a learned slope a per channel (dim 1) or one shared slope.
+
+    The gradient for a is the sum of x over the entries where x <= 0, per channel.
+    """
+    check_tensor(input, "prelu")
+    check_tensor(weight, "prelu")
+    n = weight.numel()
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype} (input) and "
+                           f"{weight.dtype} (weight)")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if n != 1 and n != channels:
+        raise RuntimeError(f"prelu: Mismatch of parameter numbers and input channel size. "
+                           f"Found parameter numbers = {n} and channel size = {channels}.")
+    if n == 1:
+        slope = weight.reshape(())
+    else:
+        shape = [1] * input.ndim
+        shape[1] = n
+        slope = weight.reshape(*shape)
+    return where(input > 0, input, slope * input)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """Softmax of (logits + Gumbel noise) / tau: a differentiable sample from a categorical.
+
+    The noise is -log(E) with E ~ Exp(1), drawn as PyTorch does it (so a seeded generator gives
+    PyTorch's numbers). ``hard=True`` returns the one-hot of the argmax in the forward pass and
+    the soft sample's gradient in the backward pass (the straight-through estimator:
+    ``y_hard - y_soft.detach() + y_soft``).
+    """
+    check_tensor(logits, "gumbel_softmax")
+    noise = logits.detach().new_empty(logits.shape).exponential_().log().neg()
+    y_soft = ((logits + noise) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.detach().argmax(dim, keepdim=True)
+    y_hard = logits.new_zeros(logits.shape).scatter(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  # noqa: A002
+              out: Tensor | None = None) -> Tensor:
+    """x / max(||x||_p, eps) along ``dim``: unit p-norm vectors (eps guards zero vectors)."""
+    check_tensor(input, "normalize")
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps)
+    result = input / denom
+    if out is not None:
+        out.copy_(result.detach())
+        return out
+    return result

@@ -1,0 +1,298 @@
+"""More activations, losses and similarity functions of nn / nn.functional against torch.
+
+Each case runs the same call in tinygrad_edu and torch on the same numbers and compares the
+output (values, dtype, shape) and the gradients of every float input under a random cotangent.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+import tinygrad_edu.nn as nn
+import tinygrad_edu.nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def _lib_pair():
+    return ((tg, F, nn), (torch, TF, torch.nn))
+
+
+def compare(call, *arrays, grad=None, rtol=1e-10, atol=1e-12, dtype=np.float64):
+    """call(lib, F, nn, *tensors) in both libraries; outputs and gradients must agree.
+
+    ``grad`` lists the indices of the arrays that require grad (default: every float array).
+    """
+    arrays = [np.asarray(a) for a in arrays]
+    if grad is None:
+        grad = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    results = []
+    for lib, F_, nn_ in _lib_pair():
+        ts = []
+        for i, a in enumerate(arrays):
+            a = a.astype(dtype) if a.dtype.kind == "f" else a
+            ts.append(lib.tensor(a, requires_grad=i in grad))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = call(lib, F_, nn_, *ts)
+        grads = []
+        if grad and out.requires_grad:
+            cot = np.random.default_rng(7).standard_normal(tuple(out.shape)).astype(dtype)
+            (out * lib.tensor(cot)).sum().backward()
+            grads = [ts[i].grad for i in grad]
+        results.append((out, grads))
+    (o1, g1), (o2, g2) = results
+    assert tuple(o1.shape) == tuple(o2.shape)
+    assert str(o1.dtype) == str(o2.dtype)
+    np.testing.assert_allclose(o1.detach().numpy(), o2.detach().numpy(), rtol=rtol, atol=atol)
+    assert len(g1) == len(g2)
+    for a, b in zip(g1, g2, strict=True):
+        if b is None:
+            assert a is None or not np.any(a.numpy())
+            continue
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=rtol, atol=atol)
+
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((3, 4, 5)) * 4
+# the kinks of the piecewise activations, where the gradient's choice matters
+KINKS = np.array([-20.0, -6.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 6.0, 20.0, 40.0])
+
+ACTIVATIONS = {
+    "relu6": lambda lib, F_, nn_, x: F_.relu6(x),
+    "hardtanh": lambda lib, F_, nn_, x: F_.hardtanh(x),
+    "hardtanh_range": lambda lib, F_, nn_, x: F_.hardtanh(x, -0.5, 3.0),
+    "silu": lambda lib, F_, nn_, x: F_.silu(x),
+    "mish": lambda lib, F_, nn_, x: F_.mish(x),
+    "hardswish": lambda lib, F_, nn_, x: F_.hardswish(x),
+    "hardsigmoid": lambda lib, F_, nn_, x: F_.hardsigmoid(x),
+    "selu": lambda lib, F_, nn_, x: F_.selu(x),
+    "celu": lambda lib, F_, nn_, x: F_.celu(x),
+    "celu_alpha": lambda lib, F_, nn_, x: F_.celu(x, 0.5),
+    "elu": lambda lib, F_, nn_, x: F_.elu(x, 0.7),
+    "gelu": lambda lib, F_, nn_, x: F_.gelu(x),
+    "gelu_tanh": lambda lib, F_, nn_, x: F_.gelu(x, approximate="tanh"),
+    "leaky_relu": lambda lib, F_, nn_, x: F_.leaky_relu(x, 0.2),
+    "softplus": lambda lib, F_, nn_, x: F_.softplus(x, 2.0, 5.0),
+    "logsigmoid": lambda lib, F_, nn_, x: F_.logsigmoid(x),
+    "softsign": lambda lib, F_, nn_, x: F_.softsign(x),
+    "tanhshrink": lambda lib, F_, nn_, x: F_.tanhshrink(x),
+    "softshrink": lambda lib, F_, nn_, x: F_.softshrink(x),
+    "softshrink_1": lambda lib, F_, nn_, x: F_.softshrink(x, 1.0),
+    "hardshrink": lambda lib, F_, nn_, x: F_.hardshrink(x),
+    "hardshrink_3": lambda lib, F_, nn_, x: F_.hardshrink(x, 3.0),
+    "threshold": lambda lib, F_, nn_, x: F_.threshold(x, 0.5, -2.0),
+    "softmin": lambda lib, F_, nn_, x: F_.softmin(x, dim=-1),
+    "glu": lambda lib, F_, nn_, x: F_.glu(x.reshape(-1, 4), 1) if x.ndim == 1
+    else F_.glu(x[..., :4]),
+    "normalize": lambda lib, F_, nn_, x: F_.normalize(x, dim=-1),
+    "normalize_p1": lambda lib, F_, nn_, x: F_.normalize(x, p=1.0, dim=0),
+}
+
+
+# torch's hardsigmoid backward multiplies by 1/6 rounded to float32 even for float64 inputs;
+# ours uses the exact 1/6, so the gradients differ in the 8th digit
+RTOL = {"hardsigmoid": 1e-7}
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_values_and_gradients_match_torch(name):
+    compare(ACTIVATIONS[name], X, rtol=RTOL.get(name, 1e-10))
+
+
+@pytest.mark.parametrize("name", [n for n in ACTIVATIONS if not n.startswith(("glu", "norm"))])
+def test_activation_at_the_kinks_matches_torch(name):
+    """Exactly at -3, 0, 3, 6, +-lambd, ... the gradient is torch's choice."""
+    compare(ACTIVATIONS[name], KINKS, rtol=RTOL.get(name, 1e-10))
+
+
+@pytest.mark.parametrize("name", ["relu6", "silu", "hardswish", "logsigmoid", "softsign",
+                                  "mish", "selu", "hardtanh"])
+def test_activation_float32_and_0d(name):
+    compare(ACTIVATIONS[name], X, rtol=1e-5, atol=1e-6, dtype=np.float32)
+    compare(ACTIVATIONS[name], np.array(0.7))
+
+
+def test_logsigmoid_is_stable_for_large_inputs():
+    x = np.array([-800.0, -40.0, 40.0, 800.0])
+    compare(ACTIVATIONS["logsigmoid"], x)
+    assert np.isfinite(F.logsigmoid(tg.tensor(x)).numpy()).all()
+
+
+INPLACE = ["relu6", "hardtanh", "silu", "mish", "hardswish", "hardsigmoid", "selu", "celu",
+           "threshold"]
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_activations_overwrite_a_non_leaf_and_keep_gradients(name):
+    args = (0.5, -2.0) if name == "threshold" else ()
+    outs = []
+    for lib, F_, _ in _lib_pair():
+        leaf = lib.tensor(X, requires_grad=True)
+        x = leaf * 1.5
+        out = getattr(F_, name)(x, *args, inplace=True)
+        assert out is x
+        out.sum().backward()
+        outs.append((x.detach().numpy().copy(), leaf.grad.numpy()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-10)
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=RTOL.get(name, 1e-10))
+
+
+MODULES = [
+    ("PReLU", (), {}), ("PReLU", (3,), {"init": 0.1}), ("ReLU6", (), {}),
+    ("ReLU6", (True,), {}), ("SiLU", (), {}), ("SiLU", (), {"inplace": True}), ("Mish", (), {}),
+    ("Hardtanh", (), {}), ("Hardtanh", (-2.0, 3.0, True), {}), ("Hardswish", (), {}),
+    ("Hardsigmoid", (), {}), ("SELU", (), {}), ("CELU", (), {}), ("CELU", (0.5, True), {}),
+    ("ELU", (), {}), ("GELU", (), {}), ("GELU", ("tanh",), {}), ("LogSigmoid", (), {}),
+    ("Softmin", (), {}), ("Softmin", (1,), {}), ("Softsign", (), {}), ("Softplus", (), {}),
+    ("Softplus", (2.0, 10.0), {}), ("Tanhshrink", (), {}), ("Softshrink", (), {}),
+    ("Softshrink", (0.8,), {}), ("Hardshrink", (), {}), ("Threshold", (0.1, 20), {}),
+    ("Threshold", (0.1, 20.0, True), {}), ("GLU", (), {}), ("GLU", (1,), {}),
+    ("LeakyReLU", (), {}), ("LeakyReLU", (0.2,), {}),
+    ("SmoothL1Loss", (), {}), ("SmoothL1Loss", (), {"beta": 0.5, "reduction": "sum"}),
+    ("HuberLoss", (), {"delta": 2.0}), ("KLDivLoss", (), {"reduction": "batchmean"}),
+    ("CosineEmbeddingLoss", (), {"margin": 0.2}), ("MarginRankingLoss", (), {}),
+    ("TripletMarginLoss", (), {"swap": True}), ("HingeEmbeddingLoss", (), {}),
+    ("SoftMarginLoss", (), {}), ("MultiLabelSoftMarginLoss", (), {}),
+    ("PoissonNLLLoss", (), {"full": True}), ("GaussianNLLLoss", (), {"full": True}),
+    ("CrossEntropyLoss", (), {"reduction": "sum", "label_smoothing": 0.1}),
+    ("CosineSimilarity", (), {}), ("CosineSimilarity", (0, 1e-6), {}),
+    ("PairwiseDistance", (), {}), ("PairwiseDistance", (1.0, 1e-5, True), {}),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), MODULES,
+                         ids=[f"{m[0]}{i}" for i, m in enumerate(MODULES)])
+def test_module_reprs_and_attributes_match_torch(name, args, kwargs):
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    for attr in ("inplace", "min_val", "max_val", "alpha", "lambd", "threshold", "value",
+                 "dim", "beta", "delta", "margin", "p", "eps", "swap", "reduction", "norm",
+                 "keepdim", "log_input", "full", "log_target", "num_parameters",
+                 "label_smoothing"):
+        if hasattr(theirs, attr):
+            assert getattr(ours, attr) == getattr(theirs, attr), attr
+
+
+MODULE_CALLS = [
+    ("ReLU6", (), (X,)), ("SiLU", (), (X,)), ("Mish", (), (X,)), ("Hardtanh", (-2.0, 2.0), (X,)),
+    ("Hardswish", (), (X,)), ("Hardsigmoid", (), (X,)), ("SELU", (), (X,)), ("CELU", (0.3,), (X,)),
+    ("LogSigmoid", (), (X,)), ("Softmin", (1,), (X,)), ("Softsign", (), (X,)),
+    ("Tanhshrink", (), (X,)), ("Softshrink", (1.0,), (X,)), ("Hardshrink", (1.0,), (X,)),
+    ("Threshold", (0.1, 20.0), (X,)), ("GLU", (1,), (X[:, :4],)),
+    ("CosineSimilarity", (), (X, X[::-1].copy())),
+    ("PairwiseDistance", (3.0,), (X, X[::-1].copy())),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "inputs"), MODULE_CALLS,
+                         ids=[f"{m[0]}{i}" for i, m in enumerate(MODULE_CALLS)])
+def test_module_forward_and_backward_match_torch(name, args, inputs):
+    # torch's CELU backward rounds 1 / alpha to float32 (alpha = 0.3 here), see also RTOL
+    rtol = {"Hardsigmoid": 1e-7, "CELU": 1e-6}.get(name, 1e-10)
+    compare(lambda lib, F_, nn_, *ts: getattr(nn_, name)(*args)(*ts), *inputs, rtol=rtol)
+
+
+def test_prelu_weight_is_a_named_parameter_and_loads_from_torch():
+    theirs = torch.nn.PReLU(3, init=0.1)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor([0.1, -0.2, 0.3]))
+    ours = nn.PReLU(3)
+    assert [n for n, _ in ours.named_parameters()] == ["weight"]
+    assert isinstance(ours.weight, nn.Parameter) and ours.weight.shape == (3,)
+    assert ours.weight.dtype == tg.float32
+    ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    x = RNG.standard_normal((2, 3, 5)).astype(np.float32)
+    out_t = theirs(torch.tensor(x))
+    out_o = ours(tg.tensor(x))
+    np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), rtol=1e-6)
+    out_t.sum().backward()
+    out_o.sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-5)
+
+
+def test_prelu_modules_with_float64_weights():
+    for num, shape in ((3, (2, 3, 4)), (1, (2, 3))):
+        compare(lambda lib, F_, nn_, x: nn_.PReLU(num, init=0.3).double()(x),
+                RNG.standard_normal(shape))
+    with pytest.raises(RuntimeError, match="prelu"):
+        nn.PReLU()(tg.ones(2, 3, dtype=tg.float64))
+
+
+def test_prelu_errors_like_torch():
+    for lib, F_ in ((tg, F), (torch, TF)):
+        with pytest.raises(RuntimeError):
+            F_.prelu(lib.ones(2, 3), lib.ones(2))
+        with pytest.raises(RuntimeError):
+            F_.prelu(lib.ones(2, 3), lib.ones(3, 1))
+
+
+def test_f_prelu_shared_and_1d():
+    w1 = np.array([0.3])
+    compare(lambda lib, F_, nn_, x, w: F_.prelu(x, w), X, w1)
+    compare(lambda lib, F_, nn_, x, w: F_.prelu(x, w), RNG.standard_normal(4), w1)
+    with pytest.raises(RuntimeError):  # a 1-D input has one channel, as in torch
+        F.prelu(tg.ones(4), tg.ones(4))
+    compare(lambda lib, F_, nn_, x, w: F_.prelu(x, w), KINKS, w1)
+
+
+# ------------------------------------------------------------------------------ gumbel_softmax
+
+
+@pytest.mark.parametrize(("tau", "hard", "dim"), [(1.0, False, -1), (0.5, True, -1),
+                                                  (2.0, False, 0), (1.0, True, 1)])
+def test_gumbel_softmax_draws_torchs_numbers_for_the_same_seed(tau, hard, dim):
+    logits = RNG.standard_normal((4, 6))
+    cot = RNG.standard_normal((4, 6))
+    res = []
+    for lib, F_, _ in _lib_pair():
+        lib.manual_seed(123)
+        x = lib.tensor(logits, requires_grad=True)
+        y = F_.gumbel_softmax(x, tau=tau, hard=hard, dim=dim)
+        (y * lib.tensor(cot)).sum().backward()
+        res.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-10, atol=1e-12)
+    if hard:
+        assert set(np.unique(res[0][0])) <= {0.0, 1.0}
+        np.testing.assert_array_equal(res[0][0].sum(dim), 1.0)
+
+
+# ------------------------------------------------------------------------------- similarity
+
+
+SIM = {
+    "cos_dim1": lambda lib, F_, nn_, a, b: F_.cosine_similarity(a, b),
+    "cos_dim_neg": lambda lib, F_, nn_, a, b: F_.cosine_similarity(a, b, dim=-1, eps=1e-6),
+    "cos_broadcast": lambda lib, F_, nn_, a, b: F_.cosine_similarity(a, b[:1], dim=2),
+    "pdist": lambda lib, F_, nn_, a, b: F_.pairwise_distance(a, b),
+    "pdist_p1_keep": lambda lib, F_, nn_, a, b: F_.pairwise_distance(a, b, 1.0, keepdim=True),
+    "pdist_p3": lambda lib, F_, nn_, a, b: F_.pairwise_distance(a, b, p=3.0, eps=1e-3),
+    "pdist_pinf": lambda lib, F_, nn_, a, b: F_.pairwise_distance(a, b, p=float("inf")),
+    "pdist_1d": lambda lib, F_, nn_, a, b: F_.pairwise_distance(a[0, 0], b[0, 0]),
+}
+
+
+@pytest.mark.parametrize("name", list(SIM))
+def test_similarity_matches_torch(name):
+    compare(SIM[name], X, RNG.standard_normal((3, 4, 5)))
+
+
+def test_cosine_similarity_of_zero_vectors_matches_torch():
+    a = np.zeros((2, 3))
+    a[1] = [1.0, 2.0, 3.0]
+    compare(lambda lib, F_, nn_, x, y: F_.cosine_similarity(x, y), a, np.ones((2, 3)))
+
+
+def test_similarity_errors_like_torch():
+    with pytest.raises(RuntimeError):
+        F.cosine_similarity(tg.ones(2, 3), tg.ones(2, 4))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.cosine_similarity(torch.ones(2, 3), torch.ones(2, 4))
+    with pytest.raises(RuntimeError):
+        F.pairwise_distance(tg.ones(2, 3), tg.ones(3, 3))
