@@ -204,7 +204,8 @@ def test_prelu_weight_is_a_named_parameter_and_loads_from_torch():
         theirs.weight.copy_(torch.tensor([0.1, -0.2, 0.3]))
     ours = nn.PReLU(3)
     assert [n for n, _ in ours.named_parameters()] == ["weight"]
-    assert isinstance(ours.weight, nn.Parameter) and ours.weight.shape == (3,)
+    assert isinstance(ours.weight, nn.Parameter)
+    assert ours.weight.shape == (3,)
     assert ours.weight.dtype == tg.float32
     ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
     x = RNG.standard_normal((2, 3, 5)).astype(np.float32)
@@ -218,7 +219,7 @@ def test_prelu_weight_is_a_named_parameter_and_loads_from_torch():
 
 def test_prelu_modules_with_float64_weights():
     for num, shape in ((3, (2, 3, 4)), (1, (2, 3))):
-        compare(lambda lib, F_, nn_, x: nn_.PReLU(num, init=0.3).double()(x),
+        compare(lambda lib, F_, nn_, x, num=num: nn_.PReLU(num, init=0.3).double()(x),
                 RNG.standard_normal(shape))
     with pytest.raises(RuntimeError, match="prelu"):
         nn.PReLU()(tg.ones(2, 3, dtype=tg.float64))
