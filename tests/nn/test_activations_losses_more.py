@@ -297,3 +297,226 @@ def test_similarity_errors_like_torch():
         torch.nn.functional.cosine_similarity(torch.ones(2, 3), torch.ones(2, 4))
     with pytest.raises(RuntimeError):
         F.pairwise_distance(tg.ones(2, 3), tg.ones(3, 3))
+
+
+# ------------------------------------------------------------------------------------ losses
+
+N, C = 4, 5
+P = RNG.standard_normal((N, C))
+Q = RNG.standard_normal((N, C))
+SIGN = np.where(RNG.random(N) > 0.5, 1.0, -1.0)
+PROBS = np.exp(Q) / np.exp(Q).sum(1, keepdims=True)
+COUNTS = RNG.integers(0, 5, (N, C)).astype(np.float64)
+LABELS01 = (RNG.random((N, C)) > 0.5).astype(np.float64)
+REDUCTIONS = ["mean", "sum", "none"]
+
+LOSSES = {
+    "smooth_l1": (lambda lib, F_, nn_, x, t, r: F_.smooth_l1_loss(x, t, reduction=r), (P, Q)),
+    "smooth_l1_beta": (lambda lib, F_, nn_, x, t, r: F_.smooth_l1_loss(x, t, reduction=r,
+                                                                       beta=0.3), (P, Q)),
+    "smooth_l1_beta0": (lambda lib, F_, nn_, x, t, r: F_.smooth_l1_loss(x, t, reduction=r,
+                                                                        beta=0.0), (P, Q)),
+    "huber": (lambda lib, F_, nn_, x, t, r: F_.huber_loss(x, t, reduction=r, delta=0.7), (P, Q)),
+    "huber_weight": (lambda lib, F_, nn_, x, t, w, r: F_.huber_loss(x, t, r, 0.7, w),
+                     (P, Q, np.abs(Q))),
+    "kl_div": (lambda lib, F_, nn_, x, t, r: F_.kl_div(x.log_softmax(1), t, reduction=r),
+               (P, PROBS)),
+    "kl_div_log_target": (lambda lib, F_, nn_, x, t, r: F_.kl_div(
+        x.log_softmax(1), t.log(), reduction=r, log_target=True), (P, PROBS)),
+    "poisson_log": (lambda lib, F_, nn_, x, t, r: F_.poisson_nll_loss(x, t, reduction=r),
+                    (P, COUNTS)),
+    "poisson_full": (lambda lib, F_, nn_, x, t, r: F_.poisson_nll_loss(x, t, full=True,
+                                                                       reduction=r),
+                     (P, COUNTS)),
+    "poisson_rate": (lambda lib, F_, nn_, x, t, r: F_.poisson_nll_loss(
+        x.exp(), t, log_input=False, full=True, reduction=r), (P, COUNTS)),
+    "gaussian": (lambda lib, F_, nn_, x, t, v, r: F_.gaussian_nll_loss(x, t, v, reduction=r),
+                 (P, Q, np.abs(Q) + 0.1)),
+    "gaussian_full_small_var": (lambda lib, F_, nn_, x, t, v, r: F_.gaussian_nll_loss(
+        x, t, v, full=True, eps=0.05, reduction=r), (P, Q, np.abs(Q) * 0.1)),
+    "gaussian_homoscedastic": (lambda lib, F_, nn_, x, t, v, r: F_.gaussian_nll_loss(
+        x, t, v, reduction=r), (P, Q, np.abs(Q[:, 0]) + 0.1)),
+    "gaussian_float_var": (lambda lib, F_, nn_, x, t, r: F_.gaussian_nll_loss(
+        x, t, 0.5, reduction=r), (P, Q)),
+    "soft_margin": (lambda lib, F_, nn_, x, t, r: F_.soft_margin_loss(x, t, reduction=r),
+                    (P, np.sign(Q))),
+    "multilabel_soft_margin": (lambda lib, F_, nn_, x, t, r: F_.multilabel_soft_margin_loss(
+        x, t, reduction=r), (P, LABELS01)),
+    "multilabel_soft_margin_w": (lambda lib, F_, nn_, x, t, w, r:
+                                 F_.multilabel_soft_margin_loss(x, t, w, reduction=r),
+                                 (P, LABELS01, np.abs(Q[0]))),
+    "hinge_embedding": (lambda lib, F_, nn_, x, t, r: F_.hinge_embedding_loss(
+        x, t, margin=0.5, reduction=r), (P, np.sign(Q))),
+    "margin_ranking": (lambda lib, F_, nn_, a, b, t, r: F_.margin_ranking_loss(
+        a, b, t, margin=0.3, reduction=r), (P[:, 0], Q[:, 0], SIGN)),
+    "cosine_embedding": (lambda lib, F_, nn_, a, b, t, r: F_.cosine_embedding_loss(
+        a, b, t, margin=0.1, reduction=r), (P, Q, SIGN)),
+    "cosine_embedding_1d": (lambda lib, F_, nn_, a, b, t, r: F_.cosine_embedding_loss(
+        a, b, t, reduction=r), (P[0], Q[0], np.array(-1.0))),
+    "triplet": (lambda lib, F_, nn_, a, p, n, r: F_.triplet_margin_loss(a, p, n, reduction=r),
+                (P, Q, P[::-1].copy())),
+    "triplet_swap_p1": (lambda lib, F_, nn_, a, p, n, r: F_.triplet_margin_loss(
+        a, p, n, margin=2.0, p=1, swap=True, reduction=r), (P, Q, P[::-1].copy())),
+    "l1": (lambda lib, F_, nn_, x, t, r: F_.l1_loss(x, t, reduction=r), (P, Q)),
+    "mse": (lambda lib, F_, nn_, x, t, r: F_.mse_loss(x, t, reduction=r), (P, Q)),
+    "bce_weight": (lambda lib, F_, nn_, x, t, w, r: F_.binary_cross_entropy(
+        x.sigmoid(), t, w, reduction=r), (P, PROBS, np.abs(Q))),
+    "bce_logits_pos_weight": (lambda lib, F_, nn_, x, t, w, r:
+                              F_.binary_cross_entropy_with_logits(x, t, reduction=r,
+                                                                  pos_weight=w),
+                              (P, LABELS01, np.abs(Q[0]) + 0.5)),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_loss_values_and_gradients_match_torch(name, reduction):
+    call, arrays = LOSSES[name]
+    # torch's gradient for a poisson target is nan where the Stirling term is masked (t = 0)
+    # torch has no gradient for soft_margin's target or for bce's weight / pos_weight
+    grad = {"soft_margin": [0], "bce_weight": [0, 1], "bce_logits_pos_weight": [0, 1]}.get(
+        name, [0] if name.startswith("poisson") else None)
+    compare(lambda lib, F_, nn_, *ts: call(lib, F_, nn_, *ts, reduction), *arrays, grad=grad)
+
+
+def test_kl_div_batchmean_and_its_mean_warning():
+    compare(lambda lib, F_, nn_, x, t: F_.kl_div(x.log_softmax(1), t, reduction="batchmean"),
+            P, PROBS)
+    compare(lambda lib, F_, nn_, x, t: nn_.KLDivLoss(reduction="batchmean", log_target=True)(
+        x.log_softmax(1), t.log()), P, PROBS)
+    with pytest.warns(UserWarning, match="batchmean"):
+        F.kl_div(tg.tensor(P), tg.tensor(PROBS))
+    zero = PROBS.copy()
+    zero[0, 0] = 0.0  # 0 log 0 = 0
+    compare(lambda lib, F_, nn_, x, t: F_.kl_div(x, t, reduction="sum"), P, zero)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_loss_modules_match_torch(dtype):
+    tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == np.float32 else {}
+    cases = [
+        (("SmoothL1Loss", {"beta": 0.5}), (P, Q)), (("HuberLoss", {"delta": 0.5}), (P, Q)),
+        (("SoftMarginLoss", {}), (P, np.sign(Q))),
+        (("MultiLabelSoftMarginLoss", {"reduction": "sum"}), (P, LABELS01)),
+        (("HingeEmbeddingLoss", {"margin": 2.0}), (P, np.sign(Q))),
+        (("PoissonNLLLoss", {"log_input": False}), (np.abs(P), COUNTS)),
+        (("GaussianNLLLoss", {"full": True}), (P, Q, np.abs(Q) + 0.1)),
+        (("MarginRankingLoss", {"margin": 0.2}), (P[:, 0], Q[:, 0], SIGN)),
+        (("CosineEmbeddingLoss", {"margin": -0.2}), (P, Q, SIGN)),
+        (("TripletMarginLoss", {"p": 3.0, "swap": True}), (P, Q, P[::-1].copy())),
+    ]
+    for (name, kwargs), arrays in cases:
+        grad = [0] if name in ("SoftMarginLoss", "PoissonNLLLoss") else None
+        compare(lambda lib, F_, nn_, *ts, name=name, kwargs=kwargs: getattr(nn_, name)(**kwargs)(
+            *ts), *arrays, dtype=dtype, grad=grad, **tol)
+
+
+def test_multilabel_soft_margin_weight_buffer():
+    w = np.abs(Q[0])
+    compare(lambda lib, F_, nn_, x, t: nn_.MultiLabelSoftMarginLoss(lib.tensor(w))(x, t),
+            P, LABELS01)
+    assert "weight" in dict(nn.MultiLabelSoftMarginLoss(tg.tensor(w)).named_buffers())
+
+
+# cross_entropy / nll_loss: argument completeness
+CE_LOGITS = RNG.standard_normal((N, C, 3, 2))
+CE_TARGET = RNG.integers(0, C, (N, 3, 2))
+CE_TARGET_IGN = CE_TARGET.copy()
+CE_TARGET_IGN[0, 0, 0] = CE_TARGET_IGN[2, 1, 1] = 2  # ignored below with ignore_index=2
+CE_W = np.abs(RNG.standard_normal(C)) + 0.1
+CE_PROBS = np.exp(CE_LOGITS) / np.exp(CE_LOGITS).sum(1, keepdims=True)
+
+CE_CASES = {
+    "kdim": ({}, CE_TARGET),
+    "kdim_weight": ({"weight": CE_W}, CE_TARGET),
+    "kdim_ignore": ({"ignore_index": 2}, CE_TARGET_IGN),
+    "kdim_weight_ignore_smooth": ({"weight": CE_W, "ignore_index": 2,
+                                   "label_smoothing": 0.2}, CE_TARGET_IGN),
+    "kdim_smooth": ({"label_smoothing": 0.3}, CE_TARGET),
+    "probs": ({}, CE_PROBS),
+    "probs_weight_smooth": ({"weight": CE_W, "label_smoothing": 0.1}, CE_PROBS),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", list(CE_CASES))
+def test_cross_entropy_arguments_match_torch(name, reduction):
+    kwargs, target = CE_CASES[name]
+
+    def call(lib, F_, nn_, x, t):
+        kw = dict(kwargs)
+        if "weight" in kw:
+            kw["weight"] = lib.tensor(kw["weight"])
+        return F_.cross_entropy(x, t, reduction=reduction, **kw)
+    compare(call, CE_LOGITS, target, grad=[0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_kdim_weight_ignore_match_torch(reduction):
+    def call(lib, F_, nn_, x, t):
+        return nn_.NLLLoss(lib.tensor(CE_W), ignore_index=2, reduction=reduction)(
+            x.log_softmax(1), t)
+    compare(call, CE_LOGITS, CE_TARGET_IGN, grad=[0])
+    compare(lambda lib, F_, nn_, x, t: nn_.CrossEntropyLoss(label_smoothing=0.1)(x, t),
+            CE_LOGITS[0, :, 0, 0], np.array(3), grad=[0])
+
+
+# ------------------------------------------------------------------------------------- errors
+
+ERRORS = [
+    (RuntimeError, lambda lib, F_: F_.smooth_l1_loss(lib.ones(2), lib.ones(2), beta=-1.0)),
+    (RuntimeError, lambda lib, F_: F_.huber_loss(lib.ones(2), lib.ones(2), delta=0.0)),
+    (ValueError, lambda lib, F_: F_.huber_loss(lib.ones(2), lib.ones(2), weight=lib.ones(3))),
+    (ValueError, lambda lib, F_: F_.gaussian_nll_loss(lib.ones(2, 3), lib.ones(2, 3),
+                                                      -lib.ones(2, 3))),
+    (ValueError, lambda lib, F_: F_.gaussian_nll_loss(lib.ones(2, 3), lib.ones(2, 3),
+                                                      lib.ones(3, 2))),
+    (ValueError, lambda lib, F_: F_.gaussian_nll_loss(lib.ones(2, 3), lib.ones(2, 3), -1.0)),
+    (ValueError, lambda lib, F_: F_.kl_div(lib.ones(2), lib.ones(2), reduction="bad")),
+    (ValueError, lambda lib, F_: F_.triplet_margin_loss(lib.ones(2, 3), lib.ones(2, 3),
+                                                        lib.ones(2, 3), margin=0.0)),
+    (RuntimeError, lambda lib, F_: F_.triplet_margin_loss(lib.ones(2, 3), lib.ones(3),
+                                                          lib.ones(2, 3))),
+    (RuntimeError, lambda lib, F_: F_.margin_ranking_loss(lib.ones(2, 3), lib.ones(3),
+                                                          lib.ones(3))),
+    (RuntimeError, lambda lib, F_: F_.cosine_embedding_loss(lib.ones(2, 3), lib.ones(2, 3),
+                                                            lib.ones(2, 3))),
+    (RuntimeError, lambda lib, F_: F_.cosine_embedding_loss(lib.ones(3), lib.ones(3),
+                                                            lib.ones(2))),
+    (RuntimeError, lambda lib, F_: F_.glu(lib.ones(2, 3), 1)),
+    (IndexError, lambda lib, F_: F_.glu(lib.ones(2, 4), 2)),
+    (RuntimeError, lambda lib, F_: F_.softshrink(lib.ones(2), -0.5)),
+    (ValueError, lambda lib, F_: F_.multilabel_soft_margin_loss(lib.ones(2, 3),
+                                                                lib.ones(2, 3), reduction="x")),
+    (RuntimeError, lambda lib, F_: F_.cross_entropy(lib.ones(2, 3), lib.ones(2),
+                                                    label_smoothing=1.5)),
+    (IndexError, lambda lib, F_: F_.cross_entropy(lib.ones(2, 3), lib.tensor([0, 3]))),
+    (RuntimeError, lambda lib, F_: F_.cross_entropy(lib.ones(2, 3, 4), lib.ones(2, 3, 5))),
+]
+
+
+@pytest.mark.parametrize(("error", "call"), ERRORS, ids=[str(i) for i in range(len(ERRORS))])
+def test_bad_arguments_raise_torchs_error_types(error, call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(error):
+            call(torch, TF)
+        with pytest.raises(error):
+            call(tg, F)
+
+
+def test_module_constructor_errors_like_torch():
+    for lib_nn in (nn, torch.nn):
+        with pytest.raises(ValueError):
+            lib_nn.TripletMarginLoss(margin=-1.0)
+        with pytest.raises(ValueError):
+            lib_nn.SmoothL1Loss(reduction="bogus")(torch.ones(1), torch.ones(1)) \
+                if lib_nn is torch.nn else lib_nn.SmoothL1Loss(reduction="bogus")
+
+
+def test_shape_mismatch_warns_like_torch():
+    with pytest.warns(UserWarning, match="target size"):
+        F.smooth_l1_loss(tg.ones(2, 3), tg.ones(3))
+    with pytest.warns(UserWarning, match="target size"):
+        F.huber_loss(tg.ones(2, 3), tg.ones(3))
+    compare(lambda lib, F_, nn_, x, t: F_.huber_loss(x, t), P, Q[0])
