@@ -507,11 +507,12 @@ def test_bad_arguments_raise_torchs_error_types(error, call):
 
 def test_module_constructor_errors_like_torch():
     for lib_nn in (nn, torch.nn):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="margin"):
             lib_nn.TripletMarginLoss(margin=-1.0)
-        with pytest.raises(ValueError):
-            lib_nn.SmoothL1Loss(reduction="bogus")(torch.ones(1), torch.ones(1)) \
-                if lib_nn is torch.nn else lib_nn.SmoothL1Loss(reduction="bogus")
+    with pytest.raises(ValueError, match="bogus"):  # torch checks when called, we at once
+        torch.nn.SmoothL1Loss(reduction="bogus")(torch.ones(1), torch.ones(1))
+    with pytest.raises(ValueError, match="bogus"):
+        nn.SmoothL1Loss(reduction="bogus")
 
 
 def test_shape_mismatch_warns_like_torch():
@@ -520,3 +521,52 @@ def test_shape_mismatch_warns_like_torch():
     with pytest.warns(UserWarning, match="target size"):
         F.huber_loss(tg.ones(2, 3), tg.ones(3))
     compare(lambda lib, F_, nn_, x, t: F_.huber_loss(x, t), P, Q[0])
+
+
+# ----------------------------------------------------------------------------------------- CTC
+
+T_, N_, C_ = 12, 3, 5
+CTC_LOGITS = RNG.standard_normal((T_, N_, C_))
+CTC_TARGETS = np.array([[1, 2, 2, 3], [4, 4, 0, 0], [1, 3, 1, 0]])  # repeats need a blank
+CTC_IN = [12, 10, 8]
+CTC_TL = [4, 2, 3]
+
+
+def _ctc(lib, F_, x, targets, in_lens, tg_lens, **kw):
+    return F_.ctc_loss(x.log_softmax(-1), lib.tensor(targets), lib.tensor(in_lens),
+                       lib.tensor(tg_lens), **kw)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_ctc_loss_matches_torch(reduction):
+    # torch's CTC gradient is only meaningful through log_softmax (it folds in the softmax
+    # Jacobian), so both libraries are compared on the logits' gradient
+    compare(lambda lib, F_, nn_, x: _ctc(lib, F_, x, CTC_TARGETS, CTC_IN, CTC_TL,
+                                         reduction=reduction), CTC_LOGITS)
+
+
+def test_ctc_loss_concatenated_targets_blank_unbatched_and_empty_target():
+    flat = np.concatenate([CTC_TARGETS[b, :n] for b, n in enumerate(CTC_TL)])
+    compare(lambda lib, F_, nn_, x: _ctc(lib, F_, x, flat, CTC_IN, CTC_TL), CTC_LOGITS)
+    shifted = np.where(CTC_TARGETS == 0, 0, CTC_TARGETS - 1)  # labels 0..3, blank 4
+    compare(lambda lib, F_, nn_, x: _ctc(lib, F_, x, shifted, CTC_IN, CTC_TL, blank=4,
+                                         reduction="sum"), CTC_LOGITS)
+    compare(lambda lib, F_, nn_, x: _ctc(lib, F_, x, CTC_TARGETS[0], [12], [4],
+                                         reduction="none"), CTC_LOGITS[:, 0])
+    compare(lambda lib, F_, nn_, x: _ctc(lib, F_, x, CTC_TARGETS, CTC_IN, [4, 0, 3],
+                                         reduction="none"), CTC_LOGITS)
+    compare(lambda lib, F_, nn_, x: nn_.CTCLoss()(x.log_softmax(-1), lib.tensor(CTC_TARGETS),
+                                                  lib.tensor(CTC_IN), lib.tensor(CTC_TL)),
+            CTC_LOGITS, dtype=np.float32, rtol=1e-5, atol=1e-6)
+
+
+def test_ctc_loss_without_an_alignment_is_inf_or_zero_like_torch():
+    too_short = [12, 10, 2]  # 3 labels cannot fit in 2 frames
+    out = _ctc(tg, F, tg.tensor(CTC_LOGITS), CTC_TARGETS, too_short, CTC_TL, reduction="none")
+    ref = _ctc(torch, TF, torch.tensor(CTC_LOGITS), CTC_TARGETS, too_short, CTC_TL,
+               reduction="none")
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10)
+    assert np.isinf(out.numpy()[2])
+    compare(lambda lib, F_, nn_, x: _ctc(lib, F_, x, CTC_TARGETS, too_short, CTC_TL,
+                                         zero_infinity=True), CTC_LOGITS)
+    assert repr(nn.CTCLoss(blank=2, zero_infinity=True)) == repr(torch.nn.CTCLoss(blank=2))

@@ -38,6 +38,7 @@ from .activation import (
     threshold,
 )
 from .conv import conv2d, conv_transpose2d
+from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
@@ -95,5 +96,5 @@ __all__ = [
     "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
     "kl_div", "margin_ranking_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
     "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
-    "cosine_similarity", "pairwise_distance",
+    "cosine_similarity", "pairwise_distance", "ctc_loss",
 ]
