@@ -570,3 +570,88 @@ def test_ctc_loss_without_an_alignment_is_inf_or_zero_like_torch():
     compare(lambda lib, F_, nn_, x: _ctc(lib, F_, x, CTC_TARGETS, too_short, CTC_TL,
                                          zero_infinity=True), CTC_LOGITS)
     assert repr(nn.CTCLoss(blank=2, zero_infinity=True)) == repr(torch.nn.CTCLoss(blank=2))
+
+
+# ------------------------------------------------------------- in-place spellings and extras
+
+
+@pytest.mark.parametrize(("name", "args"), [("relu_", ()), ("elu_", (0.5,)),
+                                            ("leaky_relu_", (0.2,)), ("hardtanh_", (-0.5, 2.0)),
+                                            ("selu_", ()), ("celu_", (0.5,)),
+                                            ("threshold_", (0.3, -1.0))])
+def test_inplace_function_spellings_match_torch(name, args):
+    outs = []
+    for lib, F_, _ in _lib_pair():
+        leaf = lib.tensor(X, requires_grad=True)
+        x = leaf * 1.0
+        assert getattr(F_, name)(x, *args) is x
+        x.sum().backward()
+        outs.append((x.detach().numpy().copy(), leaf.grad.numpy()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-10)
+    # torch's in-place elu/celu backward recovers exp(x) from the result (1 - result / alpha),
+    # which cancels for very negative x: compare small gradients absolutely
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-10, atol=1e-12)
+
+
+def test_softmax2d_matches_torch():
+    compare(lambda lib, F_, nn_, x: nn_.Softmax2d()(x), X)
+    compare(lambda lib, F_, nn_, x: nn_.Softmax2d()(x), RNG.standard_normal((2, 3, 4, 5)))
+    assert repr(nn.Softmax2d()) == repr(torch.nn.Softmax2d())
+    with pytest.raises(ValueError, match="3D or 4D"):
+        nn.Softmax2d()(tg.ones(2, 3))
+
+
+ML_TARGET = np.array([[3, 0, -1, 1, 2], [1, 1, 4, -1, -1], [-1, 2, 3, 0, 0], [0, 1, 2, 3, 4]])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multilabel_margin_loss_matches_torch(reduction):
+    compare(lambda lib, F_, nn_, x, t: F_.multilabel_margin_loss(x, t, reduction=reduction),
+            P, ML_TARGET)
+    compare(lambda lib, F_, nn_, x, t: nn_.MultiLabelMarginLoss(reduction=reduction)(x, t),
+            P[0], ML_TARGET[1])
+    for lib, F_ in ((tg, F), (torch, TF)):
+        with pytest.raises(RuntimeError):
+            F_.multilabel_margin_loss(lib.tensor(P), lib.tensor(ML_TARGET[:, :3]))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_triplet_margin_with_distance_loss_matches_torch(reduction):
+    n = P[::-1].copy()
+    compare(lambda lib, F_, nn_, a, p, q: F_.triplet_margin_with_distance_loss(
+        a, p, q, reduction=reduction), P, Q, n)
+    compare(lambda lib, F_, nn_, a, p, q: nn_.TripletMarginWithDistanceLoss(
+        distance_function=lambda u, v: 1 - F_.cosine_similarity(u, v), margin=0.5, swap=True,
+        reduction=reduction)(a, p, q), P, Q, n)
+    assert repr(nn.TripletMarginWithDistanceLoss()) == repr(
+        torch.nn.TripletMarginWithDistanceLoss())
+    with pytest.raises(ValueError, match="margin"):
+        F.triplet_margin_with_distance_loss(tg.ones(2), tg.ones(2), tg.ones(2), margin=0)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, 0.0, float("inf")])
+def test_pdist_matches_torch(p):
+    compare(lambda lib, F_, nn_, x: F_.pdist(x, p), RNG.standard_normal((5, 3)))
+    for lib, F_ in ((tg, F), (torch, TF)):
+        with pytest.raises(RuntimeError):
+            F_.pdist(lib.ones(2, 3, 4))
+
+
+def test_normalize_edge_cases_match_torch():
+    zero_rows = np.zeros((3, 4))
+    zero_rows[1] = RNG.standard_normal(4)
+    compare(lambda lib, F_, nn_, x: F_.normalize(x), zero_rows)
+    compare(lambda lib, F_, nn_, x: F_.normalize(x, p=float("inf"), dim=-1), X)
+    out = tg.empty(3, 4, 5, dtype=tg.float64)
+    res = F.normalize(tg.tensor(X), dim=0, out=out)
+    assert res is out
+    np.testing.assert_allclose(out.numpy(), TF.normalize(torch.tensor(X), dim=0).numpy(),
+                               rtol=1e-12)
+    compare(lambda lib, F_, nn_, x: F_.normalize(x), np.zeros((0, 3)))
+
+
+def test_activations_on_empty_tensors_and_softmin_dtype():
+    for name in ("relu6", "silu", "hardswish", "logsigmoid", "softshrink", "softmin"):
+        compare(ACTIVATIONS[name], np.zeros((0, 3)))
+    compare(lambda lib, F_, nn_, x: F_.softmin(x, 1, dtype=lib.float32), X, rtol=1e-6,
+            atol=1e-7)

@@ -19,7 +19,8 @@ from ...tensor.functions import where
 __all__ = ["celu", "elu", "gelu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid",
            "hardswish", "hardtanh", "leaky_relu", "log_softmax", "logsigmoid", "mish",
            "normalize", "prelu", "relu", "relu6", "selu", "sigmoid", "silu", "softmax",
-           "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold"]
+           "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold",
+           "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_"]
 
 
 def _maybe_inplace(input: Tensor, inplace: bool, name: str,  # noqa: A002
@@ -304,3 +305,44 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  
         out.copy_(result.detach())
         return out
     return result
+
+
+# the in-place spellings F.relu_(x), ...: the same as inplace=True
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """relu(x, inplace=True)."""
+    return relu(input, True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """elu(x, alpha, inplace=True)."""
+    return elu(input, alpha, True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """leaky_relu(x, negative_slope, inplace=True)."""
+    return leaky_relu(input, negative_slope, True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """hardtanh(x, min_val, max_val, inplace=True)."""
+    return hardtanh(input, min_val, max_val, True)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """selu(x, inplace=True)."""
+    return selu(input, True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """celu(x, alpha, inplace=True)."""
+    return celu(input, alpha, True)
+
+
+_threshold = threshold  # the argument below shadows the function's name
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """threshold(x, threshold, value, inplace=True)."""
+    return _threshold(input, threshold, value, True)

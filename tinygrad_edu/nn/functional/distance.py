@@ -10,7 +10,7 @@ import numpy as np
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 
-__all__ = ["cosine_similarity", "pairwise_distance"]
+__all__ = ["cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def _broadcast(x1: Tensor, x2: Tensor, name: str) -> tuple[Tensor, Tensor]:
@@ -51,3 +51,16 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     if a.ndim == 0:
         return ((a - b + eps).abs() if p != 0 else (a - b + eps != 0).type(a.dtype))
     return (a - b + eps).norm(p, a.ndim - 1, keepdim=keepdim)
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:  # noqa: A002
+    """p-norm distances between all pairs of rows i < j of an (N, M) input, as a flat (N (N-1)
+    / 2,) tensor in row order (the upper triangle of ``cdist(x, x)``)."""
+    check_tensor(input, "pdist")
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(input.shape[0], k=1)
+    diff = input[Tensor(i)] - input[Tensor(j)]
+    return diff.norm(p, 1)

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from ...tensor import Tensor, as_tensor_like
 from ...tensor.functions import where
@@ -23,7 +26,8 @@ from .loss import _reduce, check_reduction
 
 __all__ = ["cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
            "kl_div", "margin_ranking_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
-           "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss"]
+           "multilabel_margin_loss", "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+           "triplet_margin_with_distance_loss"]
 
 
 def _broadcast_pair(x: Tensor, target: Any, name: str) -> tuple[Tensor, Tensor]:
@@ -262,3 +266,58 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     if swap:
         d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
     return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Callable[[Tensor, Tensor], Tensor]
+                                      | None = None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """``triplet_margin_loss`` with any distance (default ``pairwise_distance``)."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    dims = (anchor.ndim, positive.ndim, negative.ndim)
+    if len(set(dims)) != 1:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {dims[0]}D, positive "
+                           f"{dims[1]}D, and negative {dims[2]}D inputs")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = d_neg.minimum(dist(positive, negative))
+    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: sum over target classes j and non-target classes i of
+    max(0, 1 - (x_j - x_i)), divided by C.
+
+    ``target`` (N, C) or (C,) holds class indices, ended by the first -1 (the rest is unused).
+    """
+    check_reduction(reduction, "multilabel_margin_loss")
+    x = input.unsqueeze(0) if input.ndim <= 1 else input
+    t = np.asarray(as_tensor_like(target, input).numpy())
+    t = t.reshape(1, -1) if t.ndim <= 1 else t
+    if x.ndim != 2 or t.shape != tuple(x.shape):
+        raise RuntimeError(f"multilabel_margin_loss: inconsistent target size: {t.shape} for "
+                           f"input of size: {tuple(input.shape)}")
+    n, c = x.shape
+    counts = np.zeros((n, c))
+    for row in range(n):
+        for label in t[row]:
+            if label < 0:
+                break
+            if label >= c:
+                raise RuntimeError(f"multilabel_margin_loss: target index {label} is out of "
+                                   f"bounds for {c} classes")
+            counts[row, label] += 1
+    is_target = counts > 0
+    # pairs (j, i): j a target class (counted as often as listed), i not a target class
+    pairs = Tensor((counts[:, :, None] * ~is_target[:, None, :]).astype(x.dtype))
+    hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)
+    loss = (hinge * pairs).sum((1, 2)) / c
+    if input.ndim <= 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
