@@ -655,3 +655,30 @@ def test_activations_on_empty_tensors_and_softmin_dtype():
         compare(ACTIVATIONS[name], np.zeros((0, 3)))
     compare(lambda lib, F_, nn_, x: F_.softmin(x, 1, dtype=lib.float32), X, rtol=1e-6,
             atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("lower", "upper"), [(1.0 / 8, 1.0 / 3), (0.1, 0.3)])
+def test_rrelu_training_draws_torchs_slopes(dtype, lower, upper):
+    cot = RNG.standard_normal(X.shape)
+    res = []
+    for lib, _, nn_ in _lib_pair():
+        lib.manual_seed(5)
+        x = lib.tensor(X.astype(dtype), requires_grad=True)
+        y = nn_.RReLU(lower, upper)(x)  # a new module is in training mode
+        (y * lib.tensor(cot.astype(dtype))).sum().backward()
+        after = lib.rand(3).numpy()  # the generator advanced by the same amount
+        res.append((y.detach().numpy(), x.grad.numpy(), after))
+    for a, b in zip(res[0], res[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_rrelu_eval_inplace_and_repr():
+    compare(lambda lib, F_, nn_, x: F_.rrelu(x), X)
+    compare(lambda lib, F_, nn_, x: nn_.RReLU(0.1, 0.3).eval()(x), KINKS)
+    for lib, F_, _ in _lib_pair():
+        lib.manual_seed(1)
+        x = lib.tensor(X) * 1.0
+        assert F_.rrelu_(x, training=True) is x
+    assert repr(nn.RReLU()) == repr(torch.nn.RReLU())
+    assert repr(nn.RReLU(0.1, 0.3, True)) == repr(torch.nn.RReLU(0.1, 0.3, True))

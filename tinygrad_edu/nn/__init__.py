@@ -22,6 +22,7 @@ from .activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
@@ -87,5 +88,5 @@ __all__ = [
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SmoothL1Loss",
     "SoftMarginLoss", "TripletMarginLoss",
     "CosineSimilarity", "PairwiseDistance", "CTCLoss",
-    "MultiLabelMarginLoss", "Softmax2d", "TripletMarginWithDistanceLoss",
+    "MultiLabelMarginLoss", "Softmax2d", "TripletMarginWithDistanceLoss", "RReLU",
 ]

@@ -30,6 +30,8 @@ from .activation import (
     relu,
     relu6,
     relu_,
+    rrelu,
+    rrelu_,
     selu,
     selu_,
     sigmoid,
@@ -107,5 +109,5 @@ __all__ = [
     "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
     "cosine_similarity", "pairwise_distance", "ctc_loss",
     "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_",
-    "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist", "rrelu", "rrelu_",
 ]

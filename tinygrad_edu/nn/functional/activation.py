@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ...autograd import OPS, apply_op
 from ...checks import check_number
+from ...random import get_generator
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 from ...tensor.functions import where
@@ -20,7 +23,8 @@ __all__ = ["celu", "elu", "gelu", "glu", "gumbel_softmax", "hardshrink", "hardsi
            "hardswish", "hardtanh", "leaky_relu", "log_softmax", "logsigmoid", "mish",
            "normalize", "prelu", "relu", "relu6", "selu", "sigmoid", "silu", "softmax",
            "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold",
-           "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_"]
+           "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "rrelu", "rrelu_", "selu_",
+           "threshold_"]
 
 
 def _maybe_inplace(input: Tensor, inplace: bool, name: str,  # noqa: A002
@@ -346,3 +350,34 @@ _threshold = threshold  # the argument below shadows the function's name
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
     """threshold(x, threshold, value, inplace=True)."""
     return _threshold(input, threshold, value, True)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomised leaky ReLU (Xu et al. 2015): x if x > 0 else a x.
+
+    Training: a fresh slope a ~ U[lower, upper) for every entry x <= 0, drawn in PyTorch's
+    order (one 64-bit draw per such entry, so a seeded generator gives PyTorch's slopes); the
+    gradient is a (1 where x > 0). Evaluation: the fixed slope (lower + upper) / 2.
+    """
+    check_tensor(input, "rrelu")
+    check_number(lower, "lower", "rrelu")
+    check_number(upper, "upper", "rrelu")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    x = input.detach().numpy()
+    negative = np.ascontiguousarray(x).reshape(-1) <= 0
+    opmath = np.float64 if x.dtype == np.float64 else np.float32  # PyTorch's opmath_t
+    lo, hi = float(opmath(lower)), float(opmath(upper))
+    words = get_generator(None, "rrelu").random64(int(negative.sum()))
+    unit = (words & np.uint64(2**53 - 1)).astype(np.float64) * 2.0**-53
+    noise = np.ones(negative.size, dtype=x.dtype)
+    noise[negative] = (unit * (hi - lo) + lo).astype(opmath)
+    slopes = Tensor(noise.reshape(x.shape))
+    return _maybe_inplace(input, inplace, "rrelu", lambda t: t * slopes)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+           training: bool = False) -> Tensor:
+    """rrelu(x, lower, upper, training, inplace=True)."""
+    return rrelu(input, lower, upper, training, True)
