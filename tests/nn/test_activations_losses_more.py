@@ -650,6 +650,13 @@ def test_normalize_edge_cases_match_torch():
     compare(lambda lib, F_, nn_, x: F_.normalize(x), np.zeros((0, 3)))
 
 
+def test_softmin_implicit_dim_warns_like_torch():
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        F.softmin(tg.tensor(X[0]))
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        TF.softmin(torch.tensor(X[0]))
+
+
 def test_activations_on_empty_tensors_and_softmin_dtype():
     for name in ("relu6", "silu", "hardswish", "logsigmoid", "softshrink", "softmin"):
         compare(ACTIVATIONS[name], np.zeros((0, 3)))
@@ -682,3 +689,20 @@ def test_rrelu_eval_inplace_and_repr():
         assert F_.rrelu_(x, training=True) is x
     assert repr(nn.RReLU()) == repr(torch.nn.RReLU())
     assert repr(nn.RReLU(0.1, 0.3, True)) == repr(torch.nn.RReLU(0.1, 0.3, True))
+
+
+@pytest.mark.parametrize("name", ["relu6", "hardtanh", "silu", "mish", "hardswish",
+                                  "hardsigmoid", "selu", "celu", "logsigmoid", "softsign",
+                                  "tanhshrink", "softshrink", "hardshrink", "softmin", "glu",
+                                  "normalize", "rrelu"])
+def test_integer_inputs_like_torch(name):
+    """Some activations keep integer dtypes, some promote, most raise NotImplementedError."""
+    results = []
+    for lib, F_, _ in _lib_pair():
+        x = lib.tensor([[-2, 3], [1, 0]])
+        try:
+            y = getattr(F_, name)(x, 1) if name == "softmin" else getattr(F_, name)(x)
+            results.append((str(y.dtype), y.numpy().tolist()))
+        except (NotImplementedError, RuntimeError) as e:
+            results.append(type(e).__name__)
+    assert results[0] == results[1]

@@ -7,6 +7,7 @@ in-place op (``Tensor._inplace``: not on a leaf that requires grad; gradients st
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -110,6 +111,14 @@ def _default_dim(x: Tensor, dim: int | None, name: str) -> int:
 # comparisons below (``<`` or ``<=``) decide the gradient exactly at the kinks, as PyTorch does.
 
 
+def _check_float_input(input: Tensor, name: str) -> None:  # noqa: A002
+    """PyTorch's error for these activations on integer or bool tensors."""
+    check_tensor(input, name)
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f'"{name}" not implemented for {input.dtype}; convert the '
+                                  "input with .float()")
+
+
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
              inplace: bool = False) -> Tensor:
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside, 0 at and beyond the ends."""
@@ -119,8 +128,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
+    # the bounds take the input's kind, so an integer input stays integer (as in PyTorch)
+    cast = float if input.dtype.kind == "f" else int
     return _maybe_inplace(input, inplace, "hardtanh", lambda t: where(
-        t <= min_val, float(min_val), where(t >= max_val, float(max_val), t)))
+        t <= min_val, cast(min_val), where(t >= max_val, cast(max_val), t)))
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -141,13 +152,13 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x * sigmoid(x) (the swish); gradient s + x s (1 - s) with s = sigmoid(x)."""
-    check_tensor(input, "silu")
+    _check_float_input(input, "silu")
     return _maybe_inplace(input, inplace, "silu", lambda t: t * t.sigmoid())
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x * tanh(softplus(x))."""
-    check_tensor(input, "mish")
+    _check_float_input(input, "mish")
     return _maybe_inplace(input, inplace, "mish", lambda t: t * softplus(t).tanh())
 
 
@@ -157,14 +168,14 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     Written piecewise so the gradient at the kinks is PyTorch's: 0 at -3, 1 at 3, and
     (2x + 3) / 6 strictly between.
     """
-    check_tensor(input, "hardswish")
+    _check_float_input(input, "hardswish")
     return _maybe_inplace(input, inplace, "hardswish", lambda t: where(
         t <= -3, 0.0, where(t < 3, t * (t + 3) / 6, t)))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """relu6(x + 3) / 6: a piecewise-linear sigmoid (gradient 1/6 strictly inside (-3, 3))."""
-    check_tensor(input, "hardsigmoid")
+    _check_float_input(input, "hardsigmoid")
     return _maybe_inplace(input, inplace, "hardsigmoid", lambda t: where(
         t <= -3, 0.0, where(t >= 3, 1.0, t / 6 + 0.5)))
 
@@ -175,14 +186,14 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
-    check_tensor(input, "selu")
+    _check_float_input(input, "selu")
     return _maybe_inplace(input, inplace, "selu", lambda t: apply_op(
         OPS["elu"], t, alpha=SELU_ALPHA) * SELU_SCALE)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) = alpha * elu(x / alpha)."""
-    check_tensor(input, "celu")
+    _check_float_input(input, "celu")
     check_number(alpha, "alpha", "celu")
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError, alpha cannot be 0")
@@ -192,7 +203,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for large |x|."""
-    check_tensor(input, "logsigmoid")
+    _check_float_input(input, "logsigmoid")
     return input.minimum(input.new_zeros(())) - (-input.abs()).exp().log1p()
 
 
@@ -217,14 +228,14 @@ def _check_lambd(lambd: float, name: str) -> None:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
-    check_tensor(input, "softshrink")
+    _check_float_input(input, "softshrink")
     _check_lambd(lambd, "softshrink")
     return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x where |x| > lambd, else 0."""
-    check_tensor(input, "hardshrink")
+    _check_float_input(input, "hardshrink")
     check_number(lambd, "lambd", "hardshrink")
     return where((input > lambd) | (input < -lambd), input, 0.0)
 
@@ -232,14 +243,17 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
             dtype: Any = None) -> Tensor:
     """softmax(-x) along ``dim``: the smallest entries get the largest weights."""
-    check_tensor(input, "softmin")
     x = input if dtype is None else input.type(dtype)
+    _check_float_input(x, "softmin")
+    if dim is None:
+        warnings.warn("Implicit dimension choice for softmin has been deprecated. Change the "
+                      "call to include dim=X as an argument.", stacklevel=2)
     return (-x).softmax(_default_dim(x, dim, "softmin"))
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """Gated linear unit: split x in halves a, b along ``dim``; a * sigmoid(b)."""
-    check_tensor(input, "glu")
+    _check_float_input(input, "glu")
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = dim + input.ndim if dim < 0 else dim
@@ -303,6 +317,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  
               out: Tensor | None = None) -> Tensor:
     """x / max(||x||_p, eps) along ``dim``: unit p-norm vectors (eps guards zero vectors)."""
     check_tensor(input, "normalize")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"normalize: norm(): Expected a floating point tensor as input. Got "
+                           f"{input.dtype}")
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps)
     result = input / denom
     if out is not None:
@@ -360,7 +377,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
     order (one 64-bit draw per such entry, so a seeded generator gives PyTorch's slopes); the
     gradient is a (1 where x > 0). Evaluation: the fixed slope (lower + upper) / 2.
     """
-    check_tensor(input, "rrelu")
+    _check_float_input(input, "rrelu")
     check_number(lower, "lower", "rrelu")
     check_number(upper, "upper", "rrelu")
     if not training:
