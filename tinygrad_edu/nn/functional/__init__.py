@@ -1,8 +1,10 @@
 """``tinygrad_edu.nn.functional``: PyTorch's functional names and signatures.
 
 One module per family, as PyTorch's documentation groups them: ``activation``, ``linear``,
-``conv``, ``pooling``, ``normalization``, ``dropout``, ``embedding`` (sparse), ``rnn``, ``loss``,
-``vision`` (padding), plus the course's ``temporal`` layers. Each function checks its arguments
+``conv``, ``pooling``, ``normalization``, ``dropout``, ``embedding`` (sparse), ``rnn``, ``loss``
+(with ``loss_more``: robust, divergence, likelihood and margin losses, and ``ctc``),
+``distance`` (cosine similarity, pairwise distances), ``vision`` (padding), plus the course's
+``temporal`` layers. Each function checks its arguments
 and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations; the modules of
 ``tinygrad_edu.nn`` call these functions.
 """

@@ -1,8 +1,10 @@
 """Activation functions: PyTorch's ``F.relu``, ``F.gelu``, ``F.softmax``, ... .
 
-Each checks its arguments and calls a registered op (``tinygrad_edu/ops/elementwise.py``) or a
-Tensor method. ``inplace=True`` writes the result into the input, with the rules of every
-in-place op (``Tensor._inplace``: not on a leaf that requires grad; gradients still flow).
+Each checks its arguments and calls a registered op (``tinygrad_edu/ops/elementwise.py``) or
+composes Tensor methods (the piecewise ones with ``where``, which decides the gradient at each
+kink). ``normalize`` and ``gumbel_softmax`` live here too, as in PyTorch's documentation.
+``inplace=True`` writes the result into the input, with the rules of every in-place op
+(``Tensor._inplace``: not on a leaf that requires grad; gradients still flow).
 """
 
 from __future__ import annotations
