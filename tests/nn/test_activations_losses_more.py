@@ -706,3 +706,50 @@ def test_integer_inputs_like_torch(name):
         except (NotImplementedError, RuntimeError) as e:
             results.append(type(e).__name__)
     assert results[0] == results[1]
+
+
+# ---------------------------------------------------------------- AdaptiveLogSoftmaxWithLoss
+
+
+def _asm_pair(**kw):
+    theirs = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 20, [4, 10, 15], **kw).double()
+    ours = nn.AdaptiveLogSoftmaxWithLoss(8, 20, [4, 10, 15], **kw).double()
+    ours.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in
+                          theirs.state_dict().items()})
+    return ours, theirs
+
+
+@pytest.mark.parametrize("head_bias", [False, True])
+def test_adaptive_log_softmax_matches_torch(head_bias):
+    ours, theirs = _asm_pair(head_bias=head_bias, div_value=2.0)
+    assert repr(ours) == repr(theirs)
+    assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == [
+        (n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    x = RNG.standard_normal((6, 8))
+    target = np.array([0, 5, 19, 3, 12, 10])
+    res = []
+    for lib, module in ((tg, ours), (torch, theirs)):
+        xt = lib.tensor(x, requires_grad=True)
+        out, loss = module(xt, lib.tensor(target))
+        (loss + out.sum()).backward()
+        res.append([out.detach().numpy(), loss.detach().numpy(), xt.grad.numpy(),
+                    module.head.weight.grad.numpy(), module.tail[1][0].weight.grad.numpy(),
+                    module.log_prob(lib.tensor(x)).detach().numpy(),
+                    module.predict(lib.tensor(x)).numpy(),
+                    module(lib.tensor(x[0]), lib.tensor(target[0]))[0].detach().numpy()])
+    for a, b in zip(res[0], res[1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_adaptive_log_softmax_errors_like_torch():
+    for lib_nn in (nn, torch.nn):
+        with pytest.raises(ValueError, match="cutoffs"):
+            lib_nn.AdaptiveLogSoftmaxWithLoss(8, 20, [10, 4])
+        with pytest.raises(ValueError, match="cutoffs"):
+            lib_nn.AdaptiveLogSoftmaxWithLoss(8, 20, [])
+    ours, theirs = _asm_pair(div_value=2.0)
+    for lib, module in ((tg, ours), (torch, theirs)):
+        with pytest.raises(RuntimeError):
+            module(lib.ones(2, 8, dtype=lib.float64), lib.tensor([0, 20]))
+        with pytest.raises(RuntimeError):
+            module(lib.ones(2, 8, dtype=lib.float64), lib.tensor([0, 1, 2]))

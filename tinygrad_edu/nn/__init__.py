@@ -35,6 +35,7 @@ from .activation import (
     Tanhshrink,
     Threshold,
 )
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .conv import Conv2d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout2d
@@ -89,4 +90,5 @@ __all__ = [
     "SoftMarginLoss", "TripletMarginLoss",
     "CosineSimilarity", "PairwiseDistance", "CTCLoss",
     "MultiLabelMarginLoss", "Softmax2d", "TripletMarginWithDistanceLoss", "RReLU",
+    "AdaptiveLogSoftmaxWithLoss",
 ]
