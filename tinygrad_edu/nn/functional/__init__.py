@@ -1,14 +1,56 @@
 """``tinygrad_edu.nn.functional``: PyTorch's functional names and signatures.
 
 One module per family, as PyTorch's documentation groups them: ``activation``, ``linear``,
-``conv``, ``pooling``, ``normalization``, ``dropout``, ``embedding`` (sparse), ``rnn``, ``loss``,
-``vision`` (padding), plus the course's ``temporal`` layers. Each function checks its arguments
+``conv``, ``pooling``, ``normalization``, ``dropout``, ``embedding`` (sparse), ``rnn``, ``loss``
+(with ``loss_more``: robust, divergence, likelihood and margin losses, and ``ctc``),
+``distance`` (cosine similarity, pairwise distances), ``vision`` (padding), plus the course's
+``temporal`` layers. Each function checks its arguments
 and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations; the modules of
 ``tinygrad_edu.nn`` call these functions.
 """
 
-from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .activation import (
+    celu,
+    celu_,
+    elu,
+    elu_,
+    gelu,
+    glu,
+    gumbel_softmax,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu,
+    leaky_relu_,
+    log_softmax,
+    logsigmoid,
+    mish,
+    normalize,
+    prelu,
+    relu,
+    relu6,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanh,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
 from .conv import conv2d, conv_transpose2d
+from .ctc import ctc_loss
+from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
 from .linear import linear
@@ -20,6 +62,21 @@ from .loss import (
     mse_loss,
     multi_margin_loss,
     nll_loss,
+)
+from .loss_more import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    margin_ranking_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
@@ -45,4 +102,14 @@ __all__ = [
     "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "sigmoid", "softmax",
     "softplus", "tanh", "temporal_affine", "temporal_softmax_loss",
     "one_hot",
+    # activations, losses and similarity (issue 16)
+    "celu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
+    "logsigmoid", "mish", "normalize", "prelu", "relu6", "selu", "silu", "softmin",
+    "softshrink", "softsign", "tanhshrink", "threshold",
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
+    "kl_div", "margin_ranking_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+    "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+    "cosine_similarity", "pairwise_distance", "ctc_loss",
+    "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist", "rrelu", "rrelu_",
 ]
