@@ -8,7 +8,7 @@ and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations;
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .conv import conv2d, conv_transpose2d
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
 from .linear import linear
@@ -22,7 +22,28 @@ from .loss import (
     nll_loss,
 )
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
-from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+)
+from .resample import (
+    fold,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from .rnn import (
     gru,
     gru_cell,
@@ -45,4 +66,8 @@ __all__ = [
     "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "sigmoid", "softmax",
     "softplus", "tanh", "temporal_affine", "temporal_softmax_loss",
     "one_hot",
+    # conv, pooling, resampling, padding and folding (issue 16)
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "conv1d", "conv_transpose1d",
+    "fold", "interpolate", "max_pool1d", "max_unpool1d", "max_unpool2d", "pixel_shuffle",
+    "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
 ]

@@ -1,4 +1,8 @@
-"""Convolution functions: ``F.conv2d`` and ``F.conv_transpose2d``.
+"""Convolution functions: ``F.conv2d``, ``F.conv_transpose2d`` and their 1-d forms.
+
+The 1-d functions view a sequence (N, C, L) as a height-1 image (N, C, 1, L) and the kernel
+(F, C/groups, K) as (F, C/groups, 1, K): a 2-D convolution of that image is exactly the 1-D
+convolution, with the same speed, and autograd reshapes the gradients back.
 
 They handle unbatched input and ``padding='same'`` and call the ``conv2d`` /
 ``conv_transpose2d`` ops (``tinygrad_edu/ops/conv.py``, where the lesson lives), which check
@@ -15,7 +19,8 @@ from ...autograd import OPS, apply_op
 from ...ops.conv_args import conv_pair
 from ...tensor import Tensor, shape
 
-__all__ = ["conv2d", "conv_pair", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_pair", "conv_single", "conv_transpose1d",
+           "conv_transpose2d"]
 
 Pair = tuple[int, int]
 
@@ -102,3 +107,72 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     d = conv_pair(dilation, name, "dilation")
     return _run("conv_transpose2d", input, weight, bias, stride=s, padding=p,
                 output_padding=op, dilation=d, groups=groups)
+
+
+# ----------------------------------------------------------------------------- 1-d forms
+
+def conv_single(value: Any, name: str, arg: str) -> tuple[int]:
+    """A 1-d convolution's argument: an int or a 1-tuple, with PyTorch's range rule."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise RuntimeError(f"{name}: expected {arg} to be a single integer value or a list "
+                               f"of 1 values to match the convolution dimensions, but got "
+                               f"{arg}={value!r}")
+        value = value[0]
+    return (conv_pair(value, name, arg)[0],)
+
+
+def _check_ranks_1d(name: str, x: Tensor, weight: Tensor) -> None:
+    if x.ndim not in (2, 3):
+        raise RuntimeError(f"{name}: expected 2D (unbatched) or 3D (batched) input, got input "
+                           f"of shape {x.shape}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"{name}: expected a 3D weight, got shape {weight.shape}")
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+           stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D convolution: ``conv2d`` of the height-1 image (N, C, 1, L) with kernel (1, K).
+
+    Args:
+        input: (N, C, L) or (C, L).
+        weight: (F, C / groups, K).
+        bias: (F,) or None.
+        stride, padding, dilation: ints or 1-tuples; padding may be ``'valid'`` or ``'same'``.
+        groups: split channels into this many independent convolutions.
+
+    Returns:
+        (N, F, L_out) or (F, L_out), L_out = (L + 2*padding - dilation*(K-1) - 1) // stride + 1.
+    """
+    name = "conv1d"
+    _check_ranks_1d(name, input, weight)
+    (s,), (d,) = conv_single(stride, name, "stride"), conv_single(dilation, name, "dilation")
+    p: Any = padding if isinstance(padding, str) else (0, conv_single(padding, name,
+                                                                      "padding")[0])
+    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), p, (1, d), groups)
+    return out.squeeze(-2)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 1-D convolution: ``conv_transpose2d`` of the height-1 image (N, C, 1, L).
+
+    Args:
+        input: (N, Cin, L) or (Cin, L).
+        weight: (Cin, Cout / groups, K).
+        bias: (Cout,) or None.
+        stride, padding, output_padding, dilation: ints or 1-tuples.
+        groups: split channels into this many independent blocks.
+
+    Returns:
+        (N, Cout, L_out), L_out = (L-1)*stride - 2*padding + dilation*(K-1) + output_padding + 1.
+    """
+    name = "conv_transpose1d"
+    _check_ranks_1d(name, input, weight)
+    (s,), (p,) = conv_single(stride, name, "stride"), conv_single(padding, name, "padding")
+    (op,) = conv_single(output_padding, name, "output_padding")
+    (d,) = conv_single(dilation, name, "dilation")
+    out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), (0, p),
+                           (0, op), groups, (1, d))
+    return out.squeeze(-2)
