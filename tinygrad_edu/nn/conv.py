@@ -56,8 +56,8 @@ class _ConvNd(Module):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         zeros, ones = (0,) * len(self.kernel_size), (1,) * len(self.kernel_size)
-        if self.padding not in (zeros, "valid"):
-            s += f", padding={self.padding}"  # 'same' prints unquoted, as in PyTorch
+        if self.padding != zeros:
+            s += f", padding={self.padding}"  # 'same'/'valid' print unquoted, as in PyTorch
         if self.dilation != ones:
             s += f", dilation={self.dilation}"
         if self.output_padding != zeros:

@@ -25,6 +25,7 @@ the convolution's lesson).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -164,21 +165,29 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,  # no
     return out
 
 
+def _deprecated(name: str) -> None:
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", UserWarning, stacklevel=3)
+
+
 def upsample(input: Tensor, size: Any = None, scale_factor: Any = None,  # noqa: A002
              mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
     """The old name of ``interpolate`` (deprecated in PyTorch)."""
+    _deprecated("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None  # noqa: A002
                      ) -> Tensor:
     """``interpolate(mode='nearest')`` (deprecated in PyTorch)."""
+    _deprecated("upsample_nearest")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None  # noqa: A002
                       ) -> Tensor:
     """``interpolate(mode='bilinear', align_corners=True)`` (deprecated in PyTorch)."""
+    _deprecated("upsample_bilinear")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 

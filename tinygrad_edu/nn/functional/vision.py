@@ -31,8 +31,9 @@ def pad_indices(mode: str, size: int, before: int, after: int) -> np.ndarray:
     j = np.arange(-before, size + after)
     if mode == "replicate":
         return np.clip(j, 0, size - 1)
-    if mode == "circular":
-        return j % size
+    if mode == "circular":  # wrap inside what is left after cropping (negative padding)
+        lo, hi = max(-before, 0), size - max(-after, 0)
+        return lo + (np.arange(-max(before, 0), hi - lo + max(after, 0)) % (hi - lo))
     j = np.abs(j)  # reflect: mirror at 0, then at size - 1
     return np.where(j > size - 1, 2 * (size - 1) - j, j)
 
