@@ -19,8 +19,8 @@ torch = pytest.importorskip("torch")
 
 pytestmark = pytest.mark.torch
 
-TORCH = SimpleNamespace(nn=torch.nn, F=torch.nn.functional, tensor=torch.tensor)
-OURS = SimpleNamespace(nn=tg.nn, F=tg.nn.functional, tensor=tg.tensor)
+TORCH = SimpleNamespace(nn=torch.nn, F=torch.nn.functional, uint8=torch.uint8)
+OURS = SimpleNamespace(nn=tg.nn, F=tg.nn.functional, uint8=tg.uint8)
 TOL = {np.float64: (1e-10, 1e-12), np.float32: (1e-5, 1e-6)}
 
 
@@ -83,7 +83,8 @@ def check_module(factory, x, dtype=np.float64, extra=()):
     assert [tuple(v.shape) for v in om.state_dict().values()] == [tuple(v.shape)
                                                                   for v in sd.values()]
     result = om.load_state_dict({k: v.detach().numpy() for k, v in sd.items()})
-    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert result.missing_keys == []
+    assert result.unexpected_keys == []
     assert repr(om) == repr(tm)
     check(lambda lib, t: (tm if lib is TORCH else om)(t), x, dtype=dtype)
     for (name, p), (tname, tp) in zip(om.named_parameters(), tm.named_parameters(),
@@ -142,10 +143,10 @@ def test_conv1d_default_init_and_attributes():
     m = tg.nn.Conv1d(8, 4, 5)
     t = torch.nn.Conv1d(8, 4, 5)
     assert m.kernel_size == t.kernel_size == (5,)
-    assert m.stride == t.stride and m.padding == t.padding and m.dilation == t.dilation
-    assert tuple(m.weight.shape) == (4, 8, 5) and tuple(m.bias.shape) == (4,)
+    assert (m.stride, m.padding, m.dilation) == (t.stride, t.padding, t.dilation)
+    assert (tuple(m.weight.shape), tuple(m.bias.shape)) == ((4, 8, 5), (4,))
     bound = 1 / np.sqrt(8 * 5)  # kaiming_uniform(a=sqrt(5)) and the bias share this bound
-    assert np.abs(_np(m.weight)).max() <= bound and np.abs(_np(m.bias)).max() <= bound
+    assert max(np.abs(_np(m.weight)).max(), np.abs(_np(m.bias)).max()) <= bound
     assert np.abs(_np(m.weight)).max() > bound / 2
     assert repr(tg.nn.Conv1d(2, 4, 3, padding="same")) == repr(torch.nn.Conv1d(2, 4, 3,
                                                                                padding="same"))
@@ -265,7 +266,7 @@ MODES_2D = [("nearest", None), ("nearest-exact", None), ("bilinear", False),
 
 
 @pytest.mark.parametrize("kw", INTERP_2D, ids=str)
-@pytest.mark.parametrize("mode,align", MODES_2D)
+@pytest.mark.parametrize(("mode", "align"), MODES_2D)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_interpolate_2d_matches_torch(kw, mode, align, dtype):
     check(lambda lib, t: lib.F.interpolate(t, mode=mode, align_corners=align, **kw),
@@ -274,14 +275,14 @@ def test_interpolate_2d_matches_torch(kw, mode, align, dtype):
 
 @pytest.mark.parametrize("kw", [dict(scale_factor=3), dict(size=4), dict(size=(1,)),
                                 dict(scale_factor=0.5)], ids=str)
-@pytest.mark.parametrize("mode,align", [("nearest", None), ("linear", False), ("linear", True),
+@pytest.mark.parametrize(("mode", "align"), [("nearest", None), ("linear", False), ("linear", True),
                                         ("nearest-exact", None), ("area", None)])
 def test_interpolate_1d_matches_torch(kw, mode, align):
     check(lambda lib, t: lib.F.interpolate(t, mode=mode, align_corners=align, **kw),
           rand(2, 3, 6))
 
 
-@pytest.mark.parametrize("mode,align", [("nearest", None), ("trilinear", False),
+@pytest.mark.parametrize(("mode", "align"), [("nearest", None), ("trilinear", False),
                                         ("trilinear", True)])
 def test_interpolate_3d_matches_torch(mode, align):
     check(lambda lib, t: lib.F.interpolate(t, size=(3, 4, 2), mode=mode, align_corners=align),
@@ -320,6 +321,24 @@ def test_interpolate_errors():
         F.interpolate(x, size=(2, 2, 2))
     with pytest.raises(NotImplementedError, match="mode 'bicubic'"):
         F.interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="not implemented for torch.int64"):
+        F.interpolate(tg.zeros(1, 1, 2, 2, dtype=tg.int64), scale_factor=2)
+    with pytest.raises(NotImplementedError, match="'bilinear' is not implemented for torch.uint8"):
+        F.interpolate(tg.zeros(1, 1, 2, 2, dtype=tg.uint8), scale_factor=2, mode="bilinear")
+
+
+def test_edge_cases_match_torch():
+    """uint8 nearest resizing, integer padding and shuffling, empty batches."""
+    ints = np.arange(24).reshape(1, 2, 3, 4)
+    check(lambda lib, t: lib.F.interpolate(t.to(lib.uint8), scale_factor=2), ints, grad=False)
+    for mode in ("reflect", "replicate", "circular"):
+        check(lambda lib, t, mode=mode: lib.F.pad(t, (1, 2, 2, 0), mode=mode), ints, grad=False)
+    check(lambda lib, t: lib.F.pixel_shuffle(t, 1), ints, grad=False)
+    empty = np.zeros((0, 2, 4, 4))
+    check(lambda lib, t: lib.F.unfold(t, 2), empty)
+    check(lambda lib, t: lib.F.interpolate(t, scale_factor=2, mode="bilinear"), empty)
+    check(lambda lib, t: lib.F.pad(t, (1, 1, 1, 1), mode="circular"), empty)
+    check(lambda lib, t: lib.F.max_pool1d(t, 2), np.zeros((0, 2, 4)))
 
 
 # ----------------------------------------------------------------------------- pixel shuffle
@@ -343,7 +362,7 @@ def test_pixel_shuffle_and_unshuffle_match_torch():
 # ----------------------------------------------------------------------------- padding
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
-@pytest.mark.parametrize("shape,pad", [((2, 3, 5), (2, 1)), ((3, 5), (0, 4)),
+@pytest.mark.parametrize(("shape", "pad"), [((2, 3, 5), (2, 1)), ((3, 5), (0, 4)),
                                        ((2, 2, 4, 5), (1, 2, 3, 0)), ((2, 4, 5), (3, 3, 1, 2)),
                                        ((1, 2, 3, 4, 4), (1, 1, 2, 0, 1, 2)),
                                        ((2, 3, 6), (-1, 2))], ids=str)

@@ -11,7 +11,6 @@ import numpy as np
 from hypothesis import strategies as st
 
 import tinygrad_edu.nn.functional as F
-from tinygrad_edu.ops.conv_args import conv_output_size
 from catalog.base import (
     TF,
     OpRow,
@@ -20,6 +19,7 @@ from catalog.base import (
     normal,
     row,
 )
+from tinygrad_edu.ops.conv_args import conv_output_size
 
 ROWS: list[OpRow] = []
 add = ROWS.append

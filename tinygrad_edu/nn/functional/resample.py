@@ -110,7 +110,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,  # no
     """Resize the spatial dims of (N, C, *spatial) input (``torch.nn.functional.interpolate``).
 
     Args:
-        input: (N, C, L), (N, C, H, W) or (N, C, D, H, W), float.
+        input: (N, C, L), (N, C, H, W) or (N, C, D, H, W), float (or uint8 for the nearest
+            modes).
         size: the output's spatial size (an int for every dim, or one per dim).
         scale_factor: a multiplier (or one per dim); the output size is floor(in * scale).
         mode: 'nearest', 'nearest-exact', 'linear' (3-D input), 'bilinear' (4-D),
@@ -142,8 +143,11 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,  # no
     if mode in _LINEAR and _LINEAR[mode] != dims:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR[mode] + 2}D input")
-    if not np.issubdtype(input.dtype, np.floating):
-        raise RuntimeError(f"interpolate: expected a float input, got {input.dtype}")
+    nearest = mode in ("nearest", "nearest-exact")
+    if not (np.issubdtype(input.dtype, np.floating) or (nearest and input.dtype == np.uint8)):
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not implemented for "
+                                  f"{input.dtype} input (float input, or uint8 for the "
+                                  f"nearest modes)")
     sizes, scales = _output_size(input, dims, size, scale_factor)
     if recompute_scale_factor:
         scales = (None,) * dims
@@ -151,7 +155,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,  # no
         if dims == 3:
             raise NotImplementedError("interpolate: mode 'area' supports 3-D and 4-D input")
         return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, sizes)
-    dtype = np.dtype(input.dtype)
+    # the scales' float type: the input's, float32 for uint8 (PyTorch's opmath type)
+    dtype = np.dtype(input.dtype if np.issubdtype(input.dtype, np.floating) else np.float32)
     out = input
     for i in range(dims):
         dim, n, m = 2 + i, input.shape[2 + i], sizes[i]
