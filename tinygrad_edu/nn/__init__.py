@@ -6,7 +6,7 @@ over ``nn.functional``; ``nn.init`` initialises weights and ``nn.utils`` clips g
 
 from . import functional, init, rnn, temporal, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential, Unflatten
@@ -68,7 +68,7 @@ __all__ = [
     "utils",
     # conv, pooling, resampling, padding and folding (issue 16)
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "CircularPad1d", "CircularPad2d",
-    "ConstantPad1d", "ConstantPad2d", "Conv1d", "ConvTranspose1d", "Fold", "MaxPool1d",
+    "ConstantPad1d", "ConstantPad2d", "Conv1d", "Conv3d", "ConvTranspose1d", "Fold", "MaxPool1d",
     "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",

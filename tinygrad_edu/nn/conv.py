@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d`` and ``ConvTranspose2d``
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d`` and
+``ConvTranspose2d``
 (``F.conv2d`` and friends are in ``nn/functional/conv.py``; the math in
 ``tinygrad_edu/ops/conv.py``). The 1-d layers run the 2-d ops on a height-1 image."""
 
@@ -11,7 +12,7 @@ from .. import dtypes
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
-from .functional.conv import conv_pair, conv_single
+from .functional.conv import conv_tuple
 from .module import Module, Parameter
 
 
@@ -27,7 +28,9 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        tuple_of = conv_pair if dims == 2 else conv_single  # ints become (h, w) or (l,)
+        def tuple_of(value: Any, name: str, arg: str) -> tuple[int, ...]:
+            return conv_tuple(value, dims, name, arg)  # an int becomes (l,), (h, w), (d, h, w)
+
         self.kernel_size = tuple_of(kernel_size, name, "kernel_size")
         self.stride = tuple_of(stride, name, "stride")
         self.padding = padding if isinstance(padding, str) else tuple_of(padding, name,
@@ -210,3 +213,35 @@ class ConvTranspose1d(_ConvNd):
     def forward(self, x: Tensor) -> Tensor:
         return F.conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding,
                                   self.output_padding, self.groups, self.dilation)
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution layer over volumes or clips (``torch.nn.Conv3d``).
+
+    Computed as KD 2-D convolutions, one per tap of the kernel's depth (see ``F.conv3d``).
+
+    Shape:
+        input (N, C_in, D, H, W) or (C_in, D, H, W) -> output (N, C_out, D_out, H_out, W_out).
+
+    Attributes:
+        weight: (C_out, C_in / groups, KD, KH, KW); bias: (C_out,).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> conv = tg.nn.Conv3d(2, 4, 3, padding=1)
+        >>> conv(tg.zeros(1, 2, 4, 5, 6)).shape
+        torch.Size([1, 4, 4, 5, 6])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv3d: padding_mode {padding_mode!r} is not supported; use "
+                             "'zeros'")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, False, device=device, dtype=dtype, dims=3)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)

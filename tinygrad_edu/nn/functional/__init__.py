@@ -8,7 +8,7 @@ and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations;
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
 from .linear import linear
@@ -67,7 +67,8 @@ __all__ = [
     "softplus", "tanh", "temporal_affine", "temporal_softmax_loss",
     "one_hot",
     # conv, pooling, resampling, padding and folding (issue 16)
-    "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "conv1d", "conv_transpose1d",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "conv1d", "conv3d",
+    "conv_transpose1d",
     "fold", "interpolate", "max_pool1d", "max_unpool1d", "max_unpool2d", "pixel_shuffle",
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
 ]
