@@ -426,6 +426,8 @@ def test_pad_errors_match_torch():
         F.pad(tg.zeros(1, 3), (1, 1), mode="foo")
     with pytest.raises(RuntimeError, match="doesn't take in value"):
         F.pad(tg.zeros(1, 3), (1, 1), mode="replicate", value=2.0)
+    with pytest.raises(RuntimeError, match="less than or equal to two times"):
+        F.pad(tg.zeros(2, 3), (1, 1, 1, 1, 1, 1), mode="replicate")
     with pytest.raises(ValueError, match="wrapping around more than once"):
         F.pad(tg.zeros(1, 1, 3), (4, 0), mode="circular")
 

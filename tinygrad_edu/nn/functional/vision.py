@@ -41,6 +41,10 @@ def pad_indices(mode: str, size: int, before: int, after: int) -> np.ndarray:
 def _check_mode(input: Tensor, pad: Sequence[int], mode: str) -> int:  # noqa: A002
     """The number of padded dims, after PyTorch's checks of the non-constant modes."""
     dims = len(pad) // 2
+    if dims > input.ndim:
+        raise RuntimeError(f"pad: padding length should be less than or equal to two times "
+                           f"the input dimension, but got padding length {len(pad)} and input "
+                           f"of dimension {input.ndim}")
     if input.ndim not in (dims + 1, dims + 2) or dims > 3:
         raise NotImplementedError(
             f"pad: mode {mode!r} pads the last 1, 2 or 3 dims of a (batched) input of "
