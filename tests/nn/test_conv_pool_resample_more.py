@@ -327,6 +327,20 @@ def test_interpolate_3d_matches_torch(mode, align):
           rand(1, 2, 2, 3, 4))
 
 
+@pytest.mark.parametrize("scale", [1.1, 2.2, 0.9, 1.43])
+@pytest.mark.parametrize(("mode", "spatial"), [("nearest", 1), ("nearest", 2), ("nearest", 3),
+                                               ("nearest-exact", 2), ("linear", 1),
+                                               ("bilinear", 2), ("trilinear", 3)])
+def test_interpolate_scale_factor_where_a_size_stays_or_doubles(mode, spatial, scale):
+    """Where floor(size * scale) is the size itself or its double, torch's kernels take
+    shortcuts for some modes and dims (a copy, o // 2); the results must still agree."""
+    shape = (1, 2) + (4, 2, 3)[:spatial]
+    sf = (scale,) + (1.5,) * (spatial - 1)
+    for dtype in (np.float64, np.float32):
+        check(lambda lib, t: lib.F.interpolate(t, scale_factor=sf, mode=mode), rand(*shape),
+              dtype=dtype)
+
+
 def test_upsample_modules_match_torch():
     x = rand(2, 3, 4, 5)
     for make in (lambda nn: nn.Upsample(scale_factor=2),

@@ -100,6 +100,12 @@ def _linear_weights(dtype: Any, size: int, out: int, scale_factor: float | None,
     return i0, i1, t
 
 
+def _copies(mode: str, dims: int, size: int, out: int) -> bool:
+    """PyTorch's kernels copy a dim whose size does not change, whatever the scale_factor,
+    in the linear modes and in 2-d 'nearest' (1-d and 3-d 'nearest' still apply the scale)."""
+    return out == size and (mode in _LINEAR or (mode == "nearest" and dims == 2))
+
+
 def _along(x: Tensor, dim: int, index: np.ndarray) -> Tensor:
     return x[(slice(None),) * dim + (Tensor(index),)]
 
@@ -160,7 +166,11 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,  # no
     out = input
     for i in range(dims):
         dim, n, m = 2 + i, input.shape[2 + i], sizes[i]
-        if mode in _LINEAR:
+        if _copies(mode, dims, n, m):
+            continue
+        if mode == "nearest" and dims == 2 and m == 2 * n:
+            out = _along(out, dim, np.arange(m) >> 1)  # PyTorch's 2-d shortcut: o // 2
+        elif mode in _LINEAR:
             i0, i1, t = _linear_weights(dtype, n, m, scales[i], bool(align_corners))
             weight = Tensor(t.reshape((m,) + (1,) * (dims - 1 - i)))
             out = _along(out, dim, i0) * (1 - weight) + _along(out, dim, i1) * weight
