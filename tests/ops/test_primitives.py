@@ -397,6 +397,20 @@ CASES.update({
     "qr": [lambda r: case(n(r, 3, 3)), lambda r: case(n(r, 2, 4, 2))],
 })
 
+CASES.update({  # fold.py: im2col and col2im (conv, pooling, resampling, padding and folding)
+    "unfold": [
+        lambda r: case(n(r, 2, 3, 4, 5), kernel_size=(2, 3), dilation=1, padding=0, stride=1),
+        lambda r: case(n(r, 1, 2, 6, 5), kernel_size=2, dilation=(2, 1), padding=1,
+                       stride=(2, 1)),
+    ],
+    "fold": [
+        lambda r: case(n(r, 2, 12, 6), output_size=(3, 4), kernel_size=2, dilation=1,
+                       padding=0, stride=1),
+        lambda r: case(n(r, 1, 8, 18), output_size=(6, 5), kernel_size=2, dilation=(2, 1),
+                       padding=1, stride=(2, 1)),
+    ],
+})
+
 #: Ops that read one triangle of a symmetric matrix and return, as PyTorch does, the
 #: symmetric gradient G; their derivative with respect to the entries they read is G + G^T
 #: off the diagonal (those entries stand for both).

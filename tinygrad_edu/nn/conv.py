@@ -1,5 +1,7 @@
-"""Convolution layers: ``Conv2d`` and ``ConvTranspose2d`` (``F.conv2d`` and friends are in
-``nn/functional/conv.py``; the math in ``tinygrad_edu/ops/conv.py``)."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d`` and
+``ConvTranspose2d``
+(``F.conv2d`` and friends are in ``nn/functional/conv.py``; the math in
+``tinygrad_edu/ops/conv.py``). The 1-d layers run the 2-d ops on a height-1 image."""
 
 from __future__ import annotations
 
@@ -10,14 +12,15 @@ from .. import dtypes
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
-from .functional.conv import conv_pair
+from .functional.conv import conv_tuple
 from .module import Module, Parameter
 
 
 class _ConvNd(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
                  padding: Any, dilation: Any, groups: int, bias: bool, transposed: bool,
-                 output_padding: Any = 0, device: Any = None, dtype: Any = None) -> None:
+                 output_padding: Any = 0, device: Any = None, dtype: Any = None,
+                 dims: int = 2) -> None:
         super().__init__()
         name = type(self).__name__
         dtypes.check_device(device, name)
@@ -25,12 +28,15 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = conv_pair(kernel_size, name, "kernel_size")
-        self.stride = conv_pair(stride, name, "stride")
-        self.padding = padding if isinstance(padding, str) else conv_pair(padding, name,
-                                                                           "padding")
-        self.dilation = conv_pair(dilation, name, "dilation")
-        self.output_padding = conv_pair(output_padding, name, "output_padding")
+        def tuple_of(value: Any, name: str, arg: str) -> tuple[int, ...]:
+            return conv_tuple(value, dims, name, arg)  # an int becomes (l,), (h, w), (d, h, w)
+
+        self.kernel_size = tuple_of(kernel_size, name, "kernel_size")
+        self.stride = tuple_of(stride, name, "stride")
+        self.padding = padding if isinstance(padding, str) else tuple_of(padding, name,
+                                                                         "padding")
+        self.dilation = tuple_of(dilation, name, "dilation")
+        self.output_padding = tuple_of(output_padding, name, "output_padding")
         shape = ((in_channels, out_channels // groups) if transposed else
                  (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = Parameter(creation.empty(*shape, dtype=dtype))
@@ -45,18 +51,19 @@ class _ConvNd(Module):
         for the bias."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if self.padding not in ((0, 0), "valid"):
-            s += f", padding={self.padding}"  # 'same' prints unquoted, as in PyTorch
-        if self.dilation != (1, 1):
+        zeros, ones = (0,) * len(self.kernel_size), (1,) * len(self.kernel_size)
+        if self.padding != zeros:
+            s += f", padding={self.padding}"  # 'same'/'valid' print unquoted, as in PyTorch
+        if self.dilation != ones:
             s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
+        if self.output_padding != zeros:
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -132,3 +139,109 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, x: Tensor) -> Tensor:
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                 self.output_padding, self.groups, self.dilation)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution layer over sequences (``torch.nn.Conv1d``).
+
+    It is a 2-D convolution of a height-1 image: (N, C, L) is viewed as (N, C, 1, L) and the
+    kernel (F, C/groups, K) as (F, C/groups, 1, K); the result is exact, and as fast as the
+    2-D op (see ``F.conv1d``).
+
+    Args:
+        in_channels, out_channels: channel counts.
+        kernel_size, stride, padding, dilation: ints or 1-tuples (padding also 'valid'/'same').
+        groups: independent channel blocks; bias: learn a bias per output channel.
+        padding_mode: only 'zeros'.
+
+    Shape:
+        input (N, C_in, L) or (C_in, L) -> output (N, C_out, L_out) with
+        L_out = (L + 2*padding - dilation*(kernel-1) - 1) // stride + 1.
+
+    Attributes:
+        weight: (C_out, C_in / groups, K), U(-k, k), k = 1/sqrt(C_in/groups * K).
+        bias: (C_out,), U(-k, k).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> conv = tg.nn.Conv1d(4, 8, 3, padding=1)
+        >>> conv(tg.zeros(2, 4, 10)).shape
+        torch.Size([2, 8, 10])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv1d: padding_mode {padding_mode!r} is not supported; use "
+                             "'zeros'")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, False, device=device, dtype=dtype, dims=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+
+class ConvTranspose1d(_ConvNd):
+    """Transposed 1-D convolution layer (``torch.nn.ConvTranspose1d``), via the 2-D op.
+
+    Shape:
+        input (N, C_in, L) or (C_in, L) -> output (N, C_out, L_out) with
+        L_out = (L - 1)*stride - 2*padding + dilation*(kernel-1) + output_padding + 1.
+
+    Attributes:
+        weight: (C_in, C_out / groups, K); bias: (C_out,).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> up = tg.nn.ConvTranspose1d(8, 3, 2, stride=2)
+        >>> up(tg.zeros(1, 8, 5)).shape
+        torch.Size([1, 3, 10])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f"ConvTranspose1d: padding_mode {padding_mode!r} is not "
+                             "supported; use 'zeros'")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, True, output_padding, device=device, dtype=dtype, dims=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution layer over volumes or clips (``torch.nn.Conv3d``).
+
+    Computed as KD 2-D convolutions, one per tap of the kernel's depth (see ``F.conv3d``).
+
+    Shape:
+        input (N, C_in, D, H, W) or (C_in, D, H, W) -> output (N, C_out, D_out, H_out, W_out).
+
+    Attributes:
+        weight: (C_out, C_in / groups, KD, KH, KW); bias: (C_out,).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> conv = tg.nn.Conv3d(2, 4, 3, padding=1)
+        >>> conv(tg.zeros(1, 2, 4, 5, 6)).shape
+        torch.Size([1, 4, 4, 5, 6])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv3d: padding_mode {padding_mode!r} is not supported; use "
+                             "'zeros'")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, False, device=device, dtype=dtype, dims=3)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)

@@ -1,4 +1,5 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d`` and adaptive pooling (PyTorch's modules).
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, adaptive pooling, their 1-d forms and max
+unpooling (PyTorch's modules).
 
 The modules store their arguments and call the functions of ``nn/functional/pooling.py``,
 which run the registered ops of ``ops/pool.py``.
@@ -12,7 +13,8 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+           "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
 
 IntOrPair = Any  # an int or a tuple of two ints
 
@@ -166,3 +168,109 @@ class AdaptiveMaxPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+# ----------------------------------------------------------------------------- 1-d pooling
+
+def _single(value: Any) -> tuple[int, ...]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+class MaxPool1d(MaxPool2d):
+    """1D max pooling over (N, C, L) or (C, L) input (``torch.nn.MaxPool1d``).
+
+    Arguments as ``MaxPool2d``, ints; see ``F.max_pool1d``.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> tg.nn.MaxPool1d(2)(tg.tensor([[1.0, 3.0, 2.0, 0.0]])).tolist()
+        [[3.0, 2.0]]
+    """
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class AvgPool1d(Module):
+    """1D average pooling over (N, C, L) or (C, L) input (``torch.nn.AvgPool1d``).
+
+    Args:
+        kernel_size, stride (default ``kernel_size``), padding: ints (stored as 1-tuples).
+        ceil_mode: round the output size up; count_include_pad: count padding in the divisor.
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """Average pooling of (N, C, L) or (C, L) input to length ``output_size``."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Max pooling of (N, C, L) or (C, L) input to length ``output_size``."""
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+# ----------------------------------------------------------------------------- unpooling
+
+class MaxUnpool2d(Module):
+    """The partial inverse of ``MaxPool2d`` (``torch.nn.MaxUnpool2d``; ``F.max_unpool2d``).
+
+    Every max goes back to the position its index names; the rest is zero.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> pool, unpool = tg.nn.MaxPool2d(2, return_indices=True), tg.nn.MaxUnpool2d(2)
+        >>> out, idx = pool(tg.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]))
+        >>> unpool(out, idx).tolist()
+        [[[[0.0, 0.0], [4.0, 0.0]]]]
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride if stride is not None else kernel_size)
+        self.padding = pair(padding)
+
+    def forward(self, input: Tensor, indices: Tensor,  # noqa: A002
+                output_size: Any = None) -> Tensor:
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """The partial inverse of ``MaxPool1d``: (N, C, L) or (C, L)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        Module.__init__(self)
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+
+    def forward(self, input: Tensor, indices: Tensor,  # noqa: A002
+                output_size: Any = None) -> Tensor:
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)

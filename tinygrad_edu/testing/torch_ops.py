@@ -494,5 +494,8 @@ TORCH_OPS: dict[str, TorchRef] = {
                     uses_cache=True),
     "qr": TorchRef(_qr, "`torch.linalg.qr(A, mode)`, Q then R packed per matrix (column signs "
                         "of Q taken from our forward's cache)", uses_cache=True),
+    # fold.py (issue 16: conv, pooling, resampling, padding and folding)
+    "unfold": _functional("unfold", "kernel_size", "dilation", "padding", "stride"),
+    "fold": _functional("fold", "output_size", "kernel_size", "dilation", "padding", "stride"),
 }
 """Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""

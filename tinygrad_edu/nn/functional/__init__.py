@@ -48,7 +48,7 @@ from .activation import (
     threshold,
     threshold_,
 )
-from .conv import conv2d, conv_transpose2d
+from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
 from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import dropout, dropout2d
@@ -79,7 +79,28 @@ from .loss_more import (
     triplet_margin_with_distance_loss,
 )
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
-from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+)
+from .resample import (
+    fold,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from .rnn import (
     gru,
     gru_cell,
@@ -102,7 +123,7 @@ __all__ = [
     "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "sigmoid", "softmax",
     "softplus", "tanh", "temporal_affine", "temporal_softmax_loss",
     "one_hot",
-    # activations, losses and similarity (issue 16)
+    # activations, losses and similarity
     "celu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
     "logsigmoid", "mish", "normalize", "prelu", "relu6", "selu", "silu", "softmin",
     "softshrink", "softsign", "tanhshrink", "threshold",
@@ -112,4 +133,9 @@ __all__ = [
     "cosine_similarity", "pairwise_distance", "ctc_loss",
     "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "threshold_",
     "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist", "rrelu", "rrelu_",
+    # conv, pooling, resampling, padding and folding
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "conv1d", "conv3d",
+    "conv_transpose1d",
+    "fold", "interpolate", "max_pool1d", "max_unpool1d", "max_unpool2d", "pixel_shuffle",
+    "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
 ]

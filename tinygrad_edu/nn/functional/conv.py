@@ -1,4 +1,9 @@
-"""Convolution functions: ``F.conv2d`` and ``F.conv_transpose2d``.
+"""Convolution functions: ``F.conv2d``, ``F.conv_transpose2d``, their 1-d forms and
+``F.conv3d``.
+
+The 1-d functions view a sequence (N, C, L) as a height-1 image (N, C, 1, L) and the kernel
+(F, C/groups, K) as (F, C/groups, 1, K): a 2-D convolution of that image is exactly the 1-D
+convolution, with the same speed, and autograd reshapes the gradients back.
 
 They handle unbatched input and ``padding='same'`` and call the ``conv2d`` /
 ``conv_transpose2d`` ops (``tinygrad_edu/ops/conv.py``, where the lesson lives), which check
@@ -15,7 +20,8 @@ from ...autograd import OPS, apply_op
 from ...ops.conv_args import conv_pair
 from ...tensor import Tensor, shape
 
-__all__ = ["conv2d", "conv_pair", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_pair", "conv_single", "conv_transpose1d",
+           "conv_transpose2d", "conv_tuple"]
 
 Pair = tuple[int, int]
 
@@ -102,3 +108,151 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     d = conv_pair(dilation, name, "dilation")
     return _run("conv_transpose2d", input, weight, bias, stride=s, padding=p,
                 output_padding=op, dilation=d, groups=groups)
+
+
+# ----------------------------------------------------------------------------- 1-d forms
+
+def conv_tuple(value: Any, dims: int, name: str, arg: str) -> tuple[int, ...]:
+    """A ``dims``-d convolution's argument: an int or a ``dims``-tuple, with PyTorch's range
+    rule."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    if len(values) != dims:
+        raise RuntimeError(f"{name}: expected {arg} to be a single integer value or a list "
+                           f"of {dims} values to match the convolution dimensions, but got "
+                           f"{arg}={value!r}")
+    return tuple(conv_pair(v, name, arg)[0] for v in values)
+
+
+def conv_single(value: Any, name: str, arg: str) -> tuple[int]:
+    """A 1-d convolution's argument: an int or a 1-tuple, with PyTorch's range rule."""
+    return conv_tuple(value, 1, name, arg)  # type: ignore[return-value]
+
+
+def _check_ranks_1d(name: str, x: Tensor, weight: Tensor) -> None:
+    if x.ndim not in (2, 3):
+        raise RuntimeError(f"{name}: expected 2D (unbatched) or 3D (batched) input, got input "
+                           f"of shape {x.shape}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"{name}: expected a 3D weight, got shape {weight.shape}")
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+           stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D convolution: ``conv2d`` of the height-1 image (N, C, 1, L) with kernel (1, K).
+
+    Args:
+        input: (N, C, L) or (C, L).
+        weight: (F, C / groups, K).
+        bias: (F,) or None.
+        stride, padding, dilation: ints or 1-tuples; padding may be ``'valid'`` or ``'same'``.
+        groups: split channels into this many independent convolutions.
+
+    Returns:
+        (N, F, L_out) or (F, L_out), L_out = (L + 2*padding - dilation*(K-1) - 1) // stride + 1.
+    """
+    name = "conv1d"
+    _check_ranks_1d(name, input, weight)
+    (s,), (d,) = conv_single(stride, name, "stride"), conv_single(dilation, name, "dilation")
+    p: Any = padding if isinstance(padding, str) else (0, conv_single(padding, name,
+                                                                      "padding")[0])
+    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), p, (1, d), groups)
+    return out.squeeze(-2)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 1-D convolution: ``conv_transpose2d`` of the height-1 image (N, C, 1, L).
+
+    Args:
+        input: (N, Cin, L) or (Cin, L).
+        weight: (Cin, Cout / groups, K).
+        bias: (Cout,) or None.
+        stride, padding, output_padding, dilation: ints or 1-tuples.
+        groups: split channels into this many independent blocks.
+
+    Returns:
+        (N, Cout, L_out), L_out = (L-1)*stride - 2*padding + dilation*(K-1) + output_padding + 1.
+    """
+    name = "conv_transpose1d"
+    _check_ranks_1d(name, input, weight)
+    (s,), (p,) = conv_single(stride, name, "stride"), conv_single(padding, name, "padding")
+    (op,) = conv_single(output_padding, name, "output_padding")
+    (d,) = conv_single(dilation, name, "dilation")
+    out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), (0, p),
+                           (0, op), groups, (1, d))
+    return out.squeeze(-2)
+
+
+# ----------------------------------------------------------------------------- 3-d
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+           stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-D convolution as a sum of 2-D ones, one per tap of the kernel's depth.
+
+    Tap ``i`` of the depth axis meets the input slices ``x_pad[:, :, s*z + d*i]`` for every
+    output depth z: those OD slices become a batch of images (N*OD, C, H, W), one ``conv2d``
+    with the filters' slice ``weight[:, :, i]`` convolves them all, and the KD results add up:
+
+        out[n, f, z] = bias[f] + sum_i conv2d(x_pad[n, :, s*z + d*i], weight[f, :, i]).
+
+    Exact, and its gradients come from autograd through the 2-D op.
+
+    Args:
+        input: (N, C, D, H, W) or (C, D, H, W).
+        weight: (F, C / groups, KD, KH, KW).
+        bias: (F,) or None.
+        stride, padding, dilation: ints or (d, h, w) triples; padding may be ``'valid'`` or
+            ``'same'`` (stride 1).
+        groups: split channels into this many independent convolutions.
+    """
+    name = "conv3d"
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f"{name}: expected 4D (unbatched) or 5D (batched) input, got input "
+                           f"of shape {input.shape}")
+    if weight.ndim != 5:
+        raise RuntimeError(f"{name}: expected a 5D weight, got shape {weight.shape}")
+    if input.ndim == 4:
+        return conv3d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
+                      groups).squeeze(0)
+    s, d = conv_tuple(stride, 3, name, "stride"), conv_tuple(dilation, 3, name, "dilation")
+    input, p = _padding_3d(input, padding, s, d, weight.shape[2:])
+    if p[0]:
+        input = shape.pad(input, (0, 0, 0, 0, p[0], p[0]))
+    n, c, depth, h, w = input.shape
+    kd = weight.shape[2]
+    od = (depth - d[0] * (kd - 1) - 1) // s[0] + 1
+    if od < 1:
+        raise RuntimeError(f"{name}: the kernel's depth {kd} (dilation {d[0]}) does not fit the "
+                           f"padded input's depth {depth}")
+    out = None
+    for i in range(kd):  # one 2-D convolution per depth tap, over all output depths at once
+        start = d[0] * i
+        slices = input[:, :, start:start + s[0] * (od - 1) + 1:s[0]]  # (N, C, OD, H, W)
+        images = slices.permute(0, 2, 1, 3, 4).reshape(n * od, c, h, w)
+        term = conv2d(images, weight[:, :, i], None, s[1:], p[1:], d[1:], groups)
+        out = term if out is None else out + term
+    assert out is not None
+    out = out.reshape(n, od, *out.shape[1:]).permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        out = out + bias.type(out.dtype).reshape(1, -1, 1, 1, 1)
+    return out
+
+
+def _padding_3d(x: Tensor, padding: Any, stride: tuple[int, ...], dilation: tuple[int, ...],
+                kernel: tuple[int, ...]) -> tuple[Tensor, tuple[int, ...]]:
+    """(input, symmetric padding): 'same' pads an odd total's extra cell at the end."""
+    if not isinstance(padding, str):
+        return x, conv_tuple(padding, 3, "conv3d", "padding")
+    if padding == "valid":
+        return x, (0, 0, 0)
+    if padding != "same":
+        raise ValueError(f"conv3d: invalid padding string {padding!r}, should be one of "
+                         "'valid' or 'same'")
+    if stride != (1, 1, 1):
+        raise ValueError("conv3d: padding='same' is not supported for strided convolutions")
+    totals = [dd * (k - 1) for dd, k in zip(dilation, kernel, strict=True)]
+    extra = (0, totals[2] % 2, 0, totals[1] % 2, 0, totals[0] % 2)
+    if any(extra):
+        x = shape.pad(x, extra)
+    return x, tuple(t // 2 for t in totals)
