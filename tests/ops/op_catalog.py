@@ -91,7 +91,7 @@ __all__ = [
 #: The family modules, in the order their rows appear in ``ROWS``.
 FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
             math_ops, sort, scan, index, stats, linalg, einsum,
-            fold)  # fold: conv, pooling, resampling, padding and folding (issue 16)
+            fold)
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]

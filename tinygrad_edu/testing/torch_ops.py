@@ -494,7 +494,7 @@ TORCH_OPS: dict[str, TorchRef] = {
                     uses_cache=True),
     "qr": TorchRef(_qr, "`torch.linalg.qr(A, mode)`, Q then R packed per matrix (column signs "
                         "of Q taken from our forward's cache)", uses_cache=True),
-    # fold.py (issue 16: conv, pooling, resampling, padding and folding)
+    # fold.py
     "unfold": _functional("unfold", "kernel_size", "dilation", "padding", "stride"),
     "fold": _functional("fold", "output_size", "kernel_size", "dilation", "padding", "stride"),
 }
