@@ -602,3 +602,24 @@ def test_ctrl_c_stops_the_workers(tmp_path) -> None:
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(p) for p in pids)
+
+
+@pytest.mark.parametrize("n", [10, 11, 2])
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_distributed_sampler_matches_torch(n, shuffle, drop_last) -> None:
+    from torch.utils.data.distributed import DistributedSampler as TheirDistributed
+
+    from tinygrad_edu.utils.data.distributed import DistributedSampler
+    for rank in range(3):
+        ours = DistributedSampler(range(n), 3, rank, shuffle, seed=4, drop_last=drop_last)
+        theirs = TheirDistributed(range(n), 3, rank, shuffle, seed=4, drop_last=drop_last)
+        for epoch in range(2):
+            ours.set_epoch(epoch)
+            theirs.set_epoch(epoch)
+            assert list(ours) == list(theirs)
+        assert len(ours) == len(theirs)
+    with pytest.raises(ValueError, match="Invalid rank 3"):
+        DistributedSampler(range(4), 3, 3)
+    with pytest.raises(RuntimeError, match="num_replicas= and rank="):
+        DistributedSampler(range(4))

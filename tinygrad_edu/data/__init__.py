@@ -7,6 +7,7 @@ plus a few ``torchvision``-style transforms and datasets:
 - ``IterableDataset``, ``ChainDataset``, ``StackDataset`` (streams, zipped datasets);
 - samplers (module ``sampler``): ``Sampler``, ``SequentialSampler``, ``RandomSampler``,
   ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``;
+  ``DistributedSampler`` (module ``distributed``; give ``num_replicas`` and ``rank``);
 - ``DataLoader`` (batching, seedable shuffling, samplers, ``drop_last``, ``collate_fn``,
   worker processes with ``num_workers``), ``get_worker_info``, ``default_convert``;
 - ``transforms``: ``Compose``, ``ToTensor``, ``Normalize``, ``RandomCrop``,
@@ -23,7 +24,7 @@ Example:
     (torch.Size([4, 2]), [0, 1, 2, 3])
 """
 
-from . import dataloader, dataset, sampler, transforms
+from . import dataloader, dataset, distributed, sampler, transforms
 from .dataloader import DataLoader, default_collate, default_convert
 from .dataset import (
     ChainDataset,
@@ -44,6 +45,7 @@ from .datasets import (
     load_cifar10,
     synthetic_cifar10,
 )
+from .distributed import DistributedSampler
 from .sampler import (
     BatchSampler,
     RandomSampler,
@@ -59,7 +61,8 @@ __all__ = [
     "DatasetSplits", "Subset", "TensorDataset", "default_collate", "digits", "load_cifar10",
     "random_split", "synthetic_cifar10", "transforms",
     # samplers, streams and worker processes
-    "BatchSampler", "ChainDataset", "IterableDataset", "RandomSampler", "Sampler",
-    "SequentialSampler", "StackDataset", "SubsetRandomSampler", "WeightedRandomSampler",
-    "WorkerInfo", "dataloader", "dataset", "default_convert", "get_worker_info", "sampler",
+    "BatchSampler", "ChainDataset", "DistributedSampler", "IterableDataset", "RandomSampler",
+    "Sampler", "SequentialSampler", "StackDataset", "SubsetRandomSampler", "WeightedRandomSampler",
+    "WorkerInfo", "dataloader", "dataset", "default_convert", "distributed", "get_worker_info",
+    "sampler",
 ]

@@ -18,5 +18,5 @@ from ..data import __all__  # noqa: F401
 
 # PyTorch's submodule paths: ``from torch.utils.data import sampler`` and
 # ``import torch.utils.data.sampler`` both work
-for _name in ("sampler", "dataloader", "dataset"):
+for _name in ("sampler", "dataloader", "dataset", "distributed"):
     sys.modules[f"{__name__}.{_name}"] = sys.modules[f"tinygrad_edu.data.{_name}"]
