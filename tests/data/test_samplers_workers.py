@@ -623,3 +623,34 @@ def test_distributed_sampler_matches_torch(n, shuffle, drop_last) -> None:
         DistributedSampler(range(4), 3, 3)
     with pytest.raises(RuntimeError, match="num_replicas= and rank="):
         DistributedSampler(range(4))
+
+
+class UnevenStream(tdata.IterableDataset):
+    """Worker 0 has one sample; worker 1 has three slow ones (it outlives worker 0)."""
+
+    def __iter__(self):
+        info = tdata.get_worker_info()
+        if info.id == 0:
+            yield 0
+            return
+        for i, pause in ((1, 1.3), (2, 0.1), (3, 0.1)):
+            time.sleep(pause)  # longer than the main process's liveness check interval
+            yield i
+
+
+def test_a_worker_whose_stream_ended_is_not_taken_for_dead() -> None:
+    got = [b.tolist() for b in tdata.DataLoader(UnevenStream(), batch_size=1, num_workers=2)]
+    assert got == [[0], [1], [2], [3]]
+    assert_no_children()
+
+
+def test_persistent_workers_start_again_after_an_error() -> None:
+    loader = tdata.DataLoader(Slow(8, fail_at=5), batch_size=2, num_workers=2,
+                              persistent_workers=True)
+    with pytest.raises(ValueError, match="sample 5 is broken"):
+        list(loader)
+    assert_no_children()
+    loader.dataset.fail_at = None
+    assert [y.tolist() for _, y in loader] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    del loader
+    assert_no_children()

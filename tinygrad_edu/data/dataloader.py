@@ -206,7 +206,7 @@ class DataLoader:
             return self._single_process()
         if not self.persistent_workers:
             return MultiProcessIterator(self)
-        if self._iterator is None:
+        if self._iterator is None or self._iterator._shutdown:  # first pass, or after an error
             self._iterator = MultiProcessIterator(self)
         else:
             self._iterator._reset(self)

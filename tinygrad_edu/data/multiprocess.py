@@ -34,30 +34,33 @@ class MultiProcessIterator:
     """One pass (or, with ``persistent_workers``, every pass) over a loader, with workers."""
 
     def __init__(self, loader: Any) -> None:
-        self._shutdown = True  # until the workers exist
         self._persistent, self._timeout = loader.persistent_workers, loader.timeout
         self._prefetch = loader.prefetch_factor
         self._num_workers = n = loader.num_workers
-        self._iterable = loader._iterable
+        self._active = [True] * n
         # the base seed, as PyTorch: an int64 from the loader's generator (the global one
         # without); worker i seeds its generators with base_seed + i
         self.base_seed = int(random_dist.random_bits(
             get_generator(loader.generator, "DataLoader"), (), np.int64))
         context = loader._context()
         self._data_queue = context.Queue()
-        self._index_queues, self._workers = [], []
-        for worker_id in range(n):
-            index_queue = context.Queue()
-            index_queue.cancel_join_thread()
-            args = (loader._iterable, loader.dataset, index_queue, self._data_queue,
-                    loader._auto_collation, loader.collate_fn, loader.drop_last, self.base_seed,
-                    loader.worker_init_fn, worker_id, n, os.getpid())
-            worker = context.Process(target=worker_loop, args=args, daemon=True)
-            worker.start()
-            self._index_queues.append(index_queue)
-            self._workers.append(worker)
+        self._index_queues: list[Any] = []
+        self._workers: list[Any] = []
         self._shutdown = False
-        self._reset(loader, first=True)
+        try:
+            for worker_id in range(n):
+                index_queue = context.Queue()
+                args = (loader._iterable, loader.dataset, index_queue, self._data_queue,
+                        loader._auto_collation, loader.collate_fn, loader.drop_last,
+                        self.base_seed, loader.worker_init_fn, worker_id, n, os.getpid())
+                worker = context.Process(target=worker_loop, args=args, daemon=True)
+                worker.start()
+                self._index_queues.append(index_queue)
+                self._workers.append(worker)
+            self._reset(loader, first=True)
+        except BaseException:  # e.g. a dataset spawn cannot pickle: stop those started
+            self.shutdown()
+            raise
 
     def _reset(self, loader: Any, first: bool = False) -> None:
         """Start a pass: a fresh sampler iterator, every worker active, the first tasks out."""
@@ -150,7 +153,8 @@ class MultiProcessIterator:
                 waited += wait
             if self._timeout > 0 and waited >= self._timeout:
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
-            dead = [w.pid for w in self._workers if not w.is_alive()]
+            dead = [w.pid for w, active in zip(self._workers, self._active, strict=True)
+                    if active and not w.is_alive()]
             if dead:
                 raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(map(str, dead))}) "
                                    f"exited unexpectedly")
@@ -175,7 +179,10 @@ class MultiProcessIterator:
             q.close()
 
     def __del__(self) -> None:
-        self.shutdown()
+        try:
+            self.shutdown()
+        except Exception:  # at interpreter exit the modules may be gone; daemons die anyway
+            pass
 
 
 def get_context(context: Any) -> Any:
