@@ -654,3 +654,10 @@ def test_persistent_workers_start_again_after_an_error() -> None:
     assert [y.tolist() for _, y in loader] == [[0, 1], [2, 3], [4, 5], [6, 7]]
     del loader
     assert_no_children()
+
+
+def test_a_sampler_may_give_any_keys() -> None:
+    """Indices reach ``dataset[key]`` as the sampler gives them (here strings), as in torch."""
+    table = {"a": np.float32(1), "b": np.float32(2), "c": np.float32(3)}
+    assert as_lists(tdata.DataLoader(table, 2, sampler=["c", "a", "b"])) == \
+        as_lists(tud.DataLoader(table, 2, sampler=["c", "a", "b"])) == [[3.0, 1.0], [2.0]]

@@ -63,7 +63,7 @@ class MapFetcher:
             return self.collate_fn(self.dataset[index])
         if self.source is not None:
             return _gather(self.source, np.asarray(index, dtype=np.int64))
-        return self.collate_fn([self.dataset[int(i)] for i in index])
+        return self.collate_fn([self.dataset[i] for i in index])
 
 
 class IterableFetcher:
