@@ -661,3 +661,37 @@ def test_a_sampler_may_give_any_keys() -> None:
     table = {"a": np.float32(1), "b": np.float32(2), "c": np.float32(3)}
     assert as_lists(tdata.DataLoader(table, 2, sampler=["c", "a", "b"])) == \
         as_lists(tud.DataLoader(table, 2, sampler=["c", "a", "b"])) == [[3.0, 1.0], [2.0]]
+
+
+class CountingSampler:
+    """0..n-1, counting how many indices the loader has asked for."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.pulled = n, 0
+
+    def __iter__(self):
+        for i in range(self.n):
+            self.pulled += 1
+            yield i
+
+    def __len__(self) -> int:
+        return self.n
+
+
+@pytest.mark.parametrize("prefetch_factor", [1, 3])
+def test_prefetch_factor_keeps_as_many_batches_in_flight_as_torch(prefetch_factor) -> None:
+    pulled = []
+    for lib in (tdata, tud):
+        sampler = CountingSampler(40)
+        loader = lib.DataLoader(Slow(40), batch_size=2, sampler=sampler, num_workers=2,
+                                prefetch_factor=prefetch_factor)
+        batches = iter(loader)
+        counts = [sampler.pulled]
+        for _ in range(3):
+            next(batches)
+            counts.append(sampler.pulled)
+        pulled.append(counts)
+        del batches
+    assert pulled[0] == pulled[1]
+    assert pulled[0][0] == 2 * 2 * prefetch_factor  # batch_size * num_workers * factor
+    assert_no_children()
