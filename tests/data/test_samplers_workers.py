@@ -23,6 +23,8 @@ import tinygrad_edu.data as tdata
 torch = pytest.importorskip("torch")
 tud = torch.utils.data
 
+WAIT = 60  # seconds a loader with workers waits for a batch: a hang becomes an error
+
 
 def seed_both(s: int) -> None:
     tg.manual_seed(s)
@@ -388,7 +390,7 @@ def test_workers_give_the_batches_of_a_single_process(shuffle) -> None:
     g0, g2 = tg.Generator().manual_seed(5), tg.Generator().manual_seed(5)
     single = tdata.DataLoader(Slow(), batch_size=5, shuffle=shuffle, generator=g0)
     multi = tdata.DataLoader(Slow(), batch_size=5, shuffle=shuffle, generator=g2,
-                             num_workers=2, prefetch_factor=1)
+                             num_workers=2, timeout=WAIT, prefetch_factor=1)
     for _ in range(2):
         assert as_lists(multi) == as_lists(single)
         np.testing.assert_array_equal(g0.get_state(), g2.get_state())
@@ -397,8 +399,8 @@ def test_workers_give_the_batches_of_a_single_process(shuffle) -> None:
 
 def test_workers_are_seeded_as_torch_seeds_them() -> None:
     g, G = gens(21)
-    ours = tdata.DataLoader(Seeds("tg"), batch_size=2, num_workers=2, generator=g)
-    theirs = tud.DataLoader(Seeds("torch"), batch_size=2, num_workers=2, generator=G)
+    ours = tdata.DataLoader(Seeds("tg"), batch_size=2, num_workers=2, timeout=WAIT, generator=g)
+    theirs = tud.DataLoader(Seeds("torch"), batch_size=2, num_workers=2, timeout=WAIT, generator=G)
     a, b = as_lists(ours), as_lists(theirs)
     strip = [[row[:3] + row[4:] for row in zip(*batch, strict=True)] for batch in a]
     strip_t = [[row[:3] + row[4:] for row in zip(*batch, strict=True)] for batch in b]
@@ -420,7 +422,8 @@ def test_worker_init_fn_runs_in_each_worker_after_seeding() -> None:
         def __getitem__(self, i):
             return np.random.randint(1000), tdata.get_worker_info().id  # noqa: NPY002
 
-    loader = tdata.DataLoader(Draw(), batch_size=1, num_workers=2, worker_init_fn=init)
+    loader = tdata.DataLoader(Draw(), batch_size=1, num_workers=2, timeout=WAIT,
+                              worker_init_fn=init)
     got = [(int(v), int(w)) for v, w in loader]
     expect = {w: np.random.RandomState(100 + w).randint(1000, size=2).tolist() for w in (0, 1)}
     assert got == [(expect[0][0], 0), (expect[1][0], 1), (expect[0][1], 0), (expect[1][1], 1)]
@@ -428,7 +431,8 @@ def test_worker_init_fn_runs_in_each_worker_after_seeding() -> None:
 
 @pytest.mark.parametrize("error", [ValueError, KeyError])
 def test_a_worker_error_is_raised_again_with_its_traceback(error) -> None:
-    loader = tdata.DataLoader(Slow(fail_at=13, error=error), batch_size=4, num_workers=2)
+    loader = tdata.DataLoader(Slow(fail_at=13, error=error), batch_size=4, num_workers=2,
+                              timeout=WAIT)
     batches = iter(loader)
     seen = [next(batches)[1].tolist() for _ in range(3)]
     with pytest.raises(error) as info:
@@ -446,12 +450,13 @@ def test_an_error_in_worker_init_fn_is_raised_again() -> None:
     def init(worker_id):
         raise RuntimeError(f"cannot start worker {worker_id}")
     with pytest.raises(RuntimeError, match="cannot start worker 0"):
-        list(tdata.DataLoader(Slow(), batch_size=4, num_workers=2, worker_init_fn=init))
+        list(tdata.DataLoader(Slow(), batch_size=4, num_workers=2, timeout=WAIT,
+                              worker_init_fn=init))
     assert_no_children()
 
 
 def test_a_dead_worker_is_reported_and_the_rest_stopped() -> None:
-    loader = tdata.DataLoader(Slow(kill_at=6), batch_size=2, num_workers=2)
+    loader = tdata.DataLoader(Slow(kill_at=6), batch_size=2, num_workers=2, timeout=WAIT)
     with pytest.raises(RuntimeError, match="exited unexpectedly"):
         list(loader)
     assert_no_children()
@@ -472,7 +477,7 @@ def test_timeout() -> None:
 
 
 def test_stopping_early_or_dropping_the_loader_leaves_no_process() -> None:
-    loader = tdata.DataLoader(Slow(), batch_size=2, num_workers=2)
+    loader = tdata.DataLoader(Slow(), batch_size=2, num_workers=2, timeout=WAIT)
     for _ in loader:
         assert len(multiprocessing.active_children()) == 2
         break
@@ -481,7 +486,7 @@ def test_stopping_early_or_dropping_the_loader_leaves_no_process() -> None:
     next(it)
     del it
     assert_no_children()
-    persistent = tdata.DataLoader(Seeds("tg"), batch_size=2, num_workers=2,
+    persistent = tdata.DataLoader(Seeds("tg"), batch_size=2, num_workers=2, timeout=WAIT,
                                   persistent_workers=True)
     next(iter(persistent))
     assert len(multiprocessing.active_children()) == 2
@@ -494,9 +499,9 @@ def test_persistent_workers_keep_their_processes_and_match_torch() -> None:
     persistent loader draw only their order (so they differ from a non-persistent loader's)."""
     g, G = gens(8)
     ours = tdata.DataLoader(Slow(10), batch_size=3, shuffle=True, generator=g,
-                            num_workers=2, persistent_workers=True)
+                            num_workers=2, timeout=WAIT, persistent_workers=True)
     theirs = tud.DataLoader(Slow(10), batch_size=3, shuffle=True, generator=G,
-                            num_workers=2, persistent_workers=True)
+                            num_workers=2, timeout=WAIT, persistent_workers=True)
     pids = set()
     for epoch in range(3):
         assert as_lists(ours) == as_lists(theirs)
@@ -512,8 +517,8 @@ def test_persistent_workers_keep_their_processes_and_match_torch() -> None:
 
 @pytest.mark.parametrize("shard", [False, True])
 def test_a_stream_with_workers_matches_torch(shard) -> None:
-    ours = tdata.DataLoader(OurStream(11, shard), batch_size=3, num_workers=2)
-    theirs = tud.DataLoader(TheirStream(11, shard), batch_size=3, num_workers=2)
+    ours = tdata.DataLoader(OurStream(11, shard), batch_size=3, num_workers=2, timeout=WAIT)
+    theirs = tud.DataLoader(TheirStream(11, shard), batch_size=3, num_workers=2, timeout=WAIT)
     got = as_lists(ours)
     assert got == as_lists(theirs)
     flat = sorted(v for batch in got for v in batch)
@@ -522,7 +527,7 @@ def test_a_stream_with_workers_matches_torch(shard) -> None:
 
 
 def test_persistent_workers_restart_a_stream_each_pass() -> None:
-    ours = tdata.DataLoader(OurStream(5, True), batch_size=2, num_workers=2,
+    ours = tdata.DataLoader(OurStream(5, True), batch_size=2, num_workers=2, timeout=WAIT,
                             persistent_workers=True)
     first = as_lists(ours)
     assert as_lists(ours) == first
@@ -536,7 +541,7 @@ def test_spawned_workers_give_the_same_batches() -> None:
     ds = tdata.TensorDataset(np.arange(24.0).reshape(12, 2), np.arange(12))
     single = tdata.DataLoader(ds, batch_size=4, shuffle=True, generator=g0)
     spawned = tdata.DataLoader(ds, batch_size=4, shuffle=True, generator=g2,
-                               num_workers=2, multiprocessing_context="spawn")
+                               num_workers=2, timeout=WAIT, multiprocessing_context="spawn")
     assert as_lists(spawned) == as_lists(single)
     assert_no_children()
 
@@ -549,7 +554,7 @@ def test_tensors_cross_as_arrays_with_their_dtype() -> None:
         def __getitem__(self, i):
             return {"x": tg.full((2,), i, dtype=tg.float16), "y": tg.tensor(i)}
 
-    batches = list(tdata.DataLoader(Tensors(), batch_size=2, num_workers=1))
+    batches = list(tdata.DataLoader(Tensors(), batch_size=2, num_workers=1, timeout=WAIT))
     assert batches[1]["x"].dtype == tg.float16
     assert batches[1]["y"].dtype == tg.int64
     assert as_lists(batches) == [{"x": [[0, 0], [1, 1]], "y": [0, 1]},
@@ -639,13 +644,14 @@ class UnevenStream(tdata.IterableDataset):
 
 
 def test_a_worker_whose_stream_ended_is_not_taken_for_dead() -> None:
-    got = [b.tolist() for b in tdata.DataLoader(UnevenStream(), batch_size=1, num_workers=2)]
+    loader = tdata.DataLoader(UnevenStream(), batch_size=1, num_workers=2, timeout=WAIT)
+    got = [b.tolist() for b in loader]
     assert got == [[0], [1], [2], [3]]
     assert_no_children()
 
 
 def test_persistent_workers_start_again_after_an_error() -> None:
-    loader = tdata.DataLoader(Slow(8, fail_at=5), batch_size=2, num_workers=2,
+    loader = tdata.DataLoader(Slow(8, fail_at=5), batch_size=2, num_workers=2, timeout=WAIT,
                               persistent_workers=True)
     with pytest.raises(ValueError, match="sample 5 is broken"):
         list(loader)
@@ -684,7 +690,7 @@ def test_prefetch_factor_keeps_as_many_batches_in_flight_as_torch(prefetch_facto
     for lib in (tdata, tud):
         sampler = CountingSampler(40)
         loader = lib.DataLoader(Slow(40), batch_size=2, sampler=sampler, num_workers=2,
-                                prefetch_factor=prefetch_factor)
+                                timeout=WAIT, prefetch_factor=prefetch_factor)
         batches = iter(loader)
         counts = [sampler.pulled]
         for _ in range(3):
