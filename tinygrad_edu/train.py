@@ -12,8 +12,8 @@
 
 and adds what a real run needs:
 
-- a progress bar per epoch (tqdm when installed, plain lines otherwise) with the loss, the
-  accuracy and samples/s;
+- a progress bar per epoch (``tqdm.auto`` when tqdm is installed: a widget in a notebook; plain
+  lines otherwise) with the loss, the accuracy and samples/s;
 - a ``History`` (loss per iteration; loss, accuracy and learning rate per epoch);
 - checkpoints after every epoch, written atomically with ``tg.save`` (temporary file, then
   rename). A checkpoint holds the model, the optimizer, the scheduler, the history, the best
@@ -331,14 +331,17 @@ class _FunctionCallback(Callback):
 # ----------------------------------------------------------------------------- progress
 
 class _Progress:
-    """A tqdm bar when tqdm is installed and wanted; otherwise a few plain lines."""
+    """A tqdm bar when tqdm is installed and wanted; otherwise a few plain lines.
+
+    The bar comes from ``tqdm.auto``: a widget in a Jupyter notebook, text in a terminal.
+    """
 
     def __init__(self, total: int, desc: str, enabled: bool) -> None:
         self.total, self.desc, self.enabled, self.bar = total, desc, enabled, None
         self.every = max(1, total // 4)
         if enabled:
             try:
-                from tqdm import tqdm
+                from tqdm.auto import tqdm
             except ImportError:
                 return
             self.bar = tqdm(total=total, desc=desc, unit="batch", leave=False, file=sys.stderr,

@@ -390,7 +390,8 @@ def test_progress_bar_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_progress_without_tqdm_prints_lines(monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(sys.modules, "tqdm", None)  # `from tqdm import tqdm` fails
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # `from tqdm.auto import tqdm` fails,
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # even after an earlier import
     make_trainer(epochs=1, progress=True).fit()
     out = capsys.readouterr().out
     assert "epoch 1/1 [6/6] loss" in out

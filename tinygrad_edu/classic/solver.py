@@ -255,7 +255,10 @@ class Solver:
 
 
 class _Bar:
-    """A per-epoch progress bar (tqdm when installed, else a line at each quarter)."""
+    """A per-epoch progress bar (tqdm when installed, else a line at each quarter).
+
+    The bar comes from ``tqdm.auto``: a widget in a Jupyter notebook, text in a terminal.
+    """
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.enabled, self.done = total, enabled, 0
@@ -263,7 +266,7 @@ class _Bar:
         self._tqdm: Any = None
         if enabled:
             try:
-                from tqdm import tqdm
+                from tqdm.auto import tqdm
             except ImportError:
                 tqdm = None
             self._tqdm = tqdm

@@ -4,7 +4,12 @@ The API is PyTorch's ``torch.utils.data`` (also importable as ``tinygrad_edu.uti
 plus a few ``torchvision``-style transforms and datasets:
 
 - ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``random_split``;
-- ``DataLoader`` (batching, seedable shuffling, ``drop_last``, ``collate_fn``);
+- ``IterableDataset``, ``ChainDataset``, ``StackDataset`` (streams, zipped datasets);
+- samplers (module ``sampler``): ``Sampler``, ``SequentialSampler``, ``RandomSampler``,
+  ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``;
+  ``DistributedSampler`` (module ``distributed``; give ``num_replicas`` and ``rank``);
+- ``DataLoader`` (batching, seedable shuffling, samplers, ``drop_last``, ``collate_fn``,
+  worker processes with ``num_workers``), ``get_worker_info``, ``default_convert``;
 - ``transforms``: ``Compose``, ``ToTensor``, ``Normalize``, ``RandomCrop``,
   ``RandomHorizontalFlip``, ``Lambda`` on (C, H, W) arrays;
 - ``digits()`` (scikit-learn's 8x8 digits, no download), ``CIFAR10`` / ``load_cifar10``
@@ -19,9 +24,18 @@ Example:
     (torch.Size([4, 2]), [0, 1, 2, 3])
 """
 
-from . import transforms
-from .dataloader import DataLoader, default_collate
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from . import dataloader, dataset, distributed, sampler, transforms
+from .dataloader import DataLoader, default_collate, default_convert
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from .datasets import (
     CIFAR10,
     CIFAR10_CLASSES,
@@ -31,9 +45,24 @@ from .datasets import (
     load_cifar10,
     synthetic_cifar10,
 )
+from .distributed import DistributedSampler
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
+from .worker import WorkerInfo, get_worker_info
 
 __all__ = [
     "CIFAR10", "CIFAR10_CLASSES", "CIFARFormatError", "ConcatDataset", "DataLoader", "Dataset",
     "DatasetSplits", "Subset", "TensorDataset", "default_collate", "digits", "load_cifar10",
     "random_split", "synthetic_cifar10", "transforms",
+    # samplers, streams and worker processes
+    "BatchSampler", "ChainDataset", "DistributedSampler", "IterableDataset", "RandomSampler",
+    "Sampler", "SequentialSampler", "StackDataset", "SubsetRandomSampler", "WeightedRandomSampler",
+    "WorkerInfo", "dataloader", "dataset", "default_convert", "distributed", "get_worker_info",
+    "sampler",
 ]

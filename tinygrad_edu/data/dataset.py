@@ -3,14 +3,16 @@
 A map-style dataset is anything with ``__len__`` and ``__getitem__(i)`` returning one sample,
 usually an ``(input, target)`` pair. ``TensorDataset`` wraps whole arrays (numpy or Tensors)
 whose first axis indexes the samples; ``Subset`` and ``random_split`` select samples by index;
-``ConcatDataset`` (also ``a + b``) chains datasets.
+``ConcatDataset`` (also ``a + b``) chains datasets; ``StackDataset`` zips datasets of equal
+length. An ``IterableDataset`` is a stream instead (``__iter__``, no indexing); ``ChainDataset``
+chains streams.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -20,7 +22,8 @@ from ..random import Generator, get_generator
 from ..random_dist import permutation
 from ..tensor import Tensor
 
-__all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
+__all__ = ["ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "StackDataset",
+           "Subset", "TensorDataset", "random_split"]
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -49,6 +52,94 @@ class Dataset(Generic[T_co]):
 
     def __add__(self, other: Dataset[Any]) -> ConcatDataset[Any]:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset[T_co]):
+    """Base class of stream datasets: subclasses define ``__iter__`` (samples one by one).
+
+    A ``DataLoader`` over one has no sampler and no shuffling: it batches the samples in the
+    order the stream gives them. With ``num_workers > 0`` every worker process iterates its
+    own copy of the whole dataset, so a dataset that should be split among the workers asks
+    ``get_worker_info()`` which part is its own (as in PyTorch).
+
+    Example:
+        >>> from tinygrad_edu.data import DataLoader, IterableDataset
+        >>> class Count(IterableDataset):
+        ...     def __iter__(self):
+        ...         return iter(range(5))
+        >>> [b.tolist() for b in DataLoader(Count(), batch_size=2)]
+        [[0, 1], [2, 3], [4]]
+    """
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index: int) -> T_co:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it has "
+                        f"no __getitem__")
+
+    def __add__(self, other: Dataset[Any]) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])  # type: ignore[list-item]
+
+
+class ChainDataset(IterableDataset[Any]):
+    """Several ``IterableDataset`` streams one after the other (``a + b`` builds one).
+
+    Args:
+        datasets: the streams; they are checked when iterated (PyTorch does the same).
+    """
+
+    def __init__(self, datasets: Iterable[Dataset[Any]]) -> None:
+        self.datasets = datasets
+
+    def _streams(self) -> Iterator[IterableDataset[Any]]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError(f"ChainDataset only supports IterableDataset, got "
+                                     f"{type(d).__name__}")
+            yield d
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self._streams():
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self._streams())  # type: ignore[arg-type]
+
+
+class StackDataset(Dataset[Any]):
+    """Datasets of the same length side by side: item i is a tuple (or dict) of their items.
+
+    Args:
+        *args: datasets; ``ds[i]`` is ``(args[0][i], args[1][i], ...)``.
+        **kwargs: named datasets instead; ``ds[i]`` is ``{name: dataset[i]}``.
+
+    Example:
+        >>> from tinygrad_edu.data import StackDataset
+        >>> StackDataset(image=[10, 11], label=[0, 1])[1]
+        {'image': 11, 'label': 1}
+    """
+
+    def __init__(self, *args: Dataset[Any], **kwargs: Dataset[Any]) -> None:
+        if args and kwargs:
+            raise ValueError("StackDataset: give datasets either as arguments (tuple items) or "
+                             "as keywords (dict items), not both")
+        parts = list(args) or list(kwargs.values())
+        if not parts:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        lengths = [len(d) for d in parts]  # type: ignore[arg-type]
+        if len(set(lengths)) != 1:
+            raise ValueError(f"StackDataset: size mismatch between datasets: lengths {lengths}")
+        self._length = lengths[0]
+        self.datasets: tuple[Any, ...] | dict[str, Any] = args if args else kwargs
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 def _rows(array: Any) -> int:

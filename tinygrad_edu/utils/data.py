@@ -11,5 +11,12 @@ Example:
     True
 """
 
+import sys
+
 from ..data import *  # noqa: F403 - the re-export is the point
 from ..data import __all__  # noqa: F401
+
+# PyTorch's submodule paths: ``from torch.utils.data import sampler`` and
+# ``import torch.utils.data.sampler`` both work
+for _name in ("sampler", "dataloader", "dataset", "distributed"):
+    sys.modules[f"{__name__}.{_name}"] = sys.modules[f"tinygrad_edu.data.{_name}"]
