@@ -10,6 +10,23 @@ from ..tensor import Tensor
 from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags, lerp_
 
 
+def check_betas(options: dict[str, Any]) -> None:
+    """The checks Adam's family shares: lr, eps, betas and weight decay (torch's messages)."""
+    betas = options["betas"]
+    if not 0.0 <= options["lr"]:
+        raise ValueError(f"Invalid learning rate: {options['lr']}")
+    if not 0.0 <= options["eps"]:
+        raise ValueError(f"Invalid epsilon value: {options['eps']}")
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta_1, beta_2), got {betas}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= options["weight_decay"]:
+        raise ValueError(f"Invalid weight_decay value: {options['weight_decay']}")
+
+
 class Adam(Optimizer):
     """Adam (PyTorch's ``torch.optim.Adam``): adaptive moment estimation.
 
@@ -84,19 +101,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any]) -> None:
-        betas = options["betas"]
-        if not 0.0 <= options["lr"]:
-            raise ValueError(f"Invalid learning rate: {options['lr']}")
-        if not 0.0 <= options["eps"]:
-            raise ValueError(f"Invalid epsilon value: {options['eps']}")
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta_1, beta_2), got {betas}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= options["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {options['weight_decay']}")
+        check_betas(options)
 
     def _init_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
         state = {"step": 0.0,

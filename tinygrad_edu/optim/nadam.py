@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .adamax import check_betas
+from .adam import check_betas
 from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags, lerp_
 
 
