@@ -33,8 +33,8 @@ from ..tensor import Size, Tensor
 
 Array = NDArray[Any]
 ParamGroup = dict[str, Any]
-_NUMERIC_OPTIONS = {"lr", "momentum", "dampening", "weight_decay", "eps", "alpha", "lr_decay",
-                    "initial_accumulator_value"}
+_NUMERIC_OPTIONS = frozenset({"lr", "momentum", "dampening", "weight_decay", "eps", "alpha",
+                              "lr_decay", "initial_accumulator_value"})
 Params = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
@@ -54,11 +54,13 @@ class Optimizer:
         defaults: the options a group gets when it does not set them.
         scalar_state: names of the state entries that are single numbers (``"step"``, and
             e.g. ASGD's ``"eta"``); every other entry is an array shaped like its parameter.
+        numeric_options: the options that must be numbers (checked with a TypeError).
         param_groups: list of dicts: ``"params"`` (a list of Tensors) plus every option.
         state: dict from parameter to its state dict (empty until the first update).
     """
 
     scalar_state: tuple[str, ...] = ("step",)
+    numeric_options: frozenset[str] = _NUMERIC_OPTIONS
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self._check_numbers(defaults)
@@ -115,7 +117,7 @@ class Optimizer:
 
     def _check_numbers(self, options: dict[str, Any]) -> None:
         """TypeError naming the optimizer when a numeric option (lr, momentum...) is not one."""
-        for name in _NUMERIC_OPTIONS.intersection(options):
+        for name in self.numeric_options.intersection(options):
             value = options[name]
             if isinstance(value, bool) or not isinstance(value, int | float | np.number | Tensor):
                 raise TypeError(f"{type(self).__name__}: option {name!r} must be a number, got "
@@ -252,7 +254,7 @@ class Optimizer:
 
     def _load_state_value(self, name: str, value: Any, param: Tensor) -> Any:
         """The value to install for a saved state entry, or a string saying what is wrong."""
-        return _load_value(name, value, param, self.scalar_state)
+        return load_state_entry(name, value, param, self.scalar_state)
 
     def _load_groups(self, saved_groups: list[Any], errors: list[str]) -> list[ParamGroup]:
         """Check each saved group against ours; return the groups to install."""
@@ -361,9 +363,12 @@ def _load_state(saved_state: Any, params: dict[int, Tensor], errors: list[str],
     return new_state
 
 
-def _load_value(name: str, value: Any, param: Tensor, scalar_names: tuple[str, ...] = ("step",)
-                ) -> Any:
-    """The value to install for ``state[i][name]``, or a string saying what is wrong."""
+def load_state_entry(name: str, value: Any, param: Tensor,
+                     scalar_names: tuple[str, ...] = ("step",),
+                     shape: tuple[int, ...] | None = None) -> Any:
+    """The value to install for ``state[i][name]``, or a string saying what is wrong.
+
+    An array entry must have ``shape`` (by default its parameter's shape)."""
     if isinstance(value, Tensor):
         value = value.numpy(force=True)
     if isinstance(value, bool | int | float | np.number | np.ndarray):
@@ -376,7 +381,9 @@ def _load_value(name: str, value: Any, param: Tensor, scalar_names: tuple[str, .
         if array.size != 1:
             return f"must be one number, got shape {array.shape}"
         return float(array.reshape(()).item())
-    if array.shape != param.shape:
+    if shape is not None and array.shape != tuple(shape):
+        return f"has shape {Size(array.shape)}; expected {Size(shape)}"
+    if shape is None and array.shape != param.shape:
         return f"has shape {Size(array.shape)}, but its parameter has shape {param.shape}"
     return Tensor(np.array(array, dtype=param.dtype, copy=True))
 
