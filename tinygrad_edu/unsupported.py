@@ -36,6 +36,13 @@ _NO_NAMED = "named tensors are a prototype feature of PyTorch that course code d
 _STORAGE = ("tinygrad_edu tensors own numpy arrays; there is no separate Storage object "
             "(use .numpy())")
 
+_TORCH_INTERNAL = ("an implementation detail of PyTorch's own source (type annotations, "
+                   "__torch_function__ dispatch, shared doc text), not an API for models")
+_DATAPIPES = ("the legacy DataPipes (torchdata's, deprecated and removed upstream); use Dataset "
+              "or IterableDataset with DataLoader")
+_LOW_PRECISION_MM = ("low-precision (float8) and grouped matrix multiplies are GPU kernels; "
+                     "tinygrad_edu multiplies float32/float64 matrices with numpy's BLAS")
+
 UNSUPPORTED: dict[str, dict[str, str]] = {
     "torch": {
         "compile": _EAGER, "jit": _EAGER, "fx": _EAGER, "export": _EAGER, "vmap": _EAGER,
@@ -64,6 +71,36 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "refine_names": _NO_NAMED, "rename": _NO_NAMED, "names": _NO_NAMED,
         "align_to": _NO_NAMED, "q_scale": _NO_QUANT, "dequantize": _NO_QUANT,
         "int_repr": _NO_QUANT, "record_stream": _NO_GPU,
+    },
+    "nn.functional": {
+        **dict.fromkeys(["BroadcastingList1", "BroadcastingList2", "BroadcastingList3",
+                         "ScalingType", "SwizzleType", "TYPE_CHECKING", "assert_int_or_pair",
+                         "boolean_dispatch", "handle_torch_function", "has_torch_function",
+                         "has_torch_function_unary", "has_torch_function_variadic",
+                         "reproducibility_notes", "sparse_support_notes", "tf32_notes"],
+                        _TORCH_INTERNAL),
+        **dict.fromkeys(["grouped_mm", "scaled_grouped_mm", "scaled_mm"], _LOW_PRECISION_MM),
+    },
+    "optim": {
+        "SparseAdam": _NO_SPARSE,
+        "swap_in_optimizer_params_and_state": (
+            "it swaps a distributed checkpoint's parameters into a live optimizer; in one "
+            "process, load a state dict with optimizer.load_state_dict"),
+    },
+    "utils.data": {
+        **dict.fromkeys(["DFIterDataPipe", "DataChunk", "IterDataPipe", "MapDataPipe",
+                         "functional_datapipe", "guaranteed_datapipes_determinism",
+                         "non_deterministic", "runtime_validation",
+                         "runtime_validation_disabled", "argument_validation"], _DATAPIPES),
+        "_DatasetKind": _TORCH_INTERNAL,
+    },
+    "autograd": {
+        "NestedIOFunction": ("the legacy Function API (instance methods, before static "
+                             "forward/backward); subclass tinygrad_edu.autograd.Function"),
+        "enforce_grad_layout_policy": ("gradients are contiguous numpy arrays; there is no "
+                                       "stride layout policy to relax"),
+        "set_multithreading_enabled": ("backward runs in the calling thread; there are no "
+                                       "per-device worker threads to switch on or off"),
     },
 }
 

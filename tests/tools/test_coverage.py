@@ -16,7 +16,9 @@ from tinygrad_edu.coverage.course import COURSE
 from tinygrad_edu.unsupported import PLANNED, UNSUPPORTED
 
 OWNERS = {"torch": lambda: tg, "Tensor": lambda: tg.zeros(1),
-          "autograd": lambda: tg.autograd, "utils": lambda: tg.utils}
+          "autograd": lambda: tg.autograd, "utils": lambda: tg.utils, "nn": lambda: tg.nn,
+          "nn.functional": lambda: tg.nn.functional, "optim": lambda: tg.optim,
+          "utils.data": lambda: tg.utils.data}
 
 
 def test_course_checklist_is_present_or_explained() -> None:

@@ -24,6 +24,7 @@ Example:
     (torch.Size([4, 2]), [0, 1, 2, 3])
 """
 
+from ..unsupported import missing_attribute
 from . import dataloader, dataset, distributed, sampler, transforms
 from .dataloader import DataLoader, default_collate, default_convert
 from .dataset import (
@@ -66,3 +67,8 @@ __all__ = [
     "WorkerInfo", "dataloader", "dataset", "default_convert", "distributed", "get_worker_info",
     "sampler",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A torch name that is absent here: the reason when it is listed, else a close match."""
+    raise missing_attribute("utils.data", "tinygrad_edu.data", name, __all__)

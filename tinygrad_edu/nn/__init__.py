@@ -6,6 +6,7 @@ sequences of different lengths (``nn.utils.rnn``) and reparametrizes weights (we
 spectral norm, ``nn.utils.parametrize``).
 """
 
+from ..unsupported import missing_attribute
 from . import functional, init, rnn, temporal, utils
 from .activation import (
     CELU,
@@ -130,3 +131,8 @@ __all__ = [
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A torch name that is absent here: the reason when it is listed, else a close match."""
+    raise missing_attribute("nn", "tinygrad_edu.nn", name, __all__)

@@ -18,6 +18,7 @@ Example:
     [0.0625]
 """
 
+from ..unsupported import missing_attribute
 from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adafactor import Adafactor
@@ -35,3 +36,8 @@ from .sgd import SGD
 
 __all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax",
            "Muon", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler", "swa_utils"]
+
+
+def __getattr__(name: str) -> object:
+    """A torch name that is absent here: the reason when it is listed, else a close match."""
+    raise missing_attribute("optim", "tinygrad_edu.optim", name, __all__)

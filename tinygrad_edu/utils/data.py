@@ -14,7 +14,7 @@ Example:
 import sys
 
 from ..data import *  # noqa: F403 - the re-export is the point
-from ..data import __all__  # noqa: F401
+from ..data import __all__, __getattr__  # noqa: F401 - absent torch names say why
 
 # PyTorch's submodule paths: ``from torch.utils.data import sampler`` and
 # ``import torch.utils.data.sampler`` both work

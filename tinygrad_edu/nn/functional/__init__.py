@@ -9,6 +9,8 @@ and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations;
 ``tinygrad_edu.nn`` call these functions.
 """
 
+from ...tensor import Tensor  # torch.nn.functional.Tensor is torch.Tensor too
+from ...unsupported import missing_attribute
 from .activation import (
     celu,
     celu_,
@@ -115,6 +117,7 @@ from .temporal import temporal_affine, temporal_softmax_loss
 from .vision import pad
 
 __all__ = [
+    "Tensor",
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d",
     "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "gelu", "group_norm", "gru",
@@ -139,3 +142,8 @@ __all__ = [
     "fold", "interpolate", "max_pool1d", "max_unpool1d", "max_unpool2d", "pixel_shuffle",
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A torch name that is absent here: the reason when it is listed, else a close match."""
+    raise missing_attribute("nn.functional", "tinygrad_edu.nn.functional", name, __all__)
