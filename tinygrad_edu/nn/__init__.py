@@ -43,6 +43,7 @@ from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
+from .functional.linear_cross_entropy import LinearCrossEntropyOptions
 from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential, Unflatten
 from .loss import (
     BCELoss,
@@ -55,6 +56,7 @@ from .loss import (
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    LinearCrossEntropyLoss,
     MarginRankingLoss,
     MSELoss,
     MultiLabelMarginLoss,
@@ -124,6 +126,7 @@ __all__ = [
     "CosineSimilarity", "PairwiseDistance", "CTCLoss",
     "MultiLabelMarginLoss", "Softmax2d", "TripletMarginWithDistanceLoss", "RReLU",
     "AdaptiveLogSoftmaxWithLoss",
+    "LinearCrossEntropyLoss", "LinearCrossEntropyOptions",
     # conv, pooling, resampling, padding and folding
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "CircularPad1d", "CircularPad2d",
     "ConstantPad1d", "ConstantPad2d", "Conv1d", "Conv3d", "ConvTranspose1d", "Fold", "MaxPool1d",

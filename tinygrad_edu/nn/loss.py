@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from ..tensor import Tensor
 from . import functional as F
 from .distance import PairwiseDistance
+from .functional.linear_cross_entropy import LinearCrossEntropyOptions
 from .functional.loss import check_reduction
+from .layers import Linear
 from .module import Module
 
 
@@ -308,3 +311,55 @@ class TripletMarginWithDistanceLoss(_Loss):
         return F.triplet_margin_with_distance_loss(
             anchor, positive, negative, distance_function=self.distance_function,
             margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class LinearCrossEntropyLoss(_Loss):
+    """A linear classifier head and its cross-entropy, as one module (``F.linear_cross_entropy``).
+
+    The head is ``self.linear``, a ``Linear(in_features, num_classes * prod(out_features))``
+    (PyTorch's parameter names: ``linear.weight``, ``linear.bias``); ``forward(input, target)``
+    returns the loss, not the logits. With ``out_features=(d_1, ..., d_K)`` each input row
+    gets one ``num_classes``-way classification per position (targets (N, d_1, ..., d_K)).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> head = tg.nn.LinearCrossEntropyLoss(3, 4)
+        >>> _ = tg.nn.init.zeros_(head.linear.weight)
+        >>> round(head(tg.ones(2, 3), tg.tensor([0, 3])).item(), 4)  # uniform over 4: log(4)
+        1.3863
+    """
+
+    def __init__(self, in_features: int, num_classes: int, *,
+                 out_features: tuple[int, ...] = (), bias: bool = False, device: object = None,
+                 dtype: object = None, reduction: str = "mean", weight: Tensor | None = None,
+                 ignore_index: int | None = None, label_smoothing: float = 0.0,
+                 options: LinearCrossEntropyOptions | None = None) -> None:
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise RuntimeError(f"expected weight shape to be {(num_classes,)}, got "
+                               f"{tuple(weight.shape)}")
+        if label_smoothing < 0 or label_smoothing > 1.0:
+            raise RuntimeError("expected label_smoothing to be in range [0, 1], got "
+                               f"{label_smoothing}")
+        super().__init__(reduction, weight)
+        self.num_classes, self.out_features = num_classes, out_features
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        self.linear = Linear(in_features, math.prod(out_features, start=num_classes), bias=bias,
+                             device=device, dtype=dtype)
+        self.options = options
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        weight = self.linear.weight.reshape(self.num_classes, *self.out_features,
+                                            self.linear.in_features)
+        bias = (None if self.linear.bias is None
+                else self.linear.bias.reshape(self.num_classes, *self.out_features))
+        return F.linear_cross_entropy(input, weight, target, linear_bias=bias,
+                                      weight=self.weight, reduction=self.reduction,
+                                      ignore_index=self.ignore_index,
+                                      label_smoothing=self.label_smoothing,
+                                      options=self.options)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+                f"out_features={self.out_features}, bias={self.linear.bias is not None}, "
+                f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
+                f"label_smoothing={self.label_smoothing}, options={self.options}")

@@ -56,6 +56,7 @@ from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
 from .linear import linear
+from .linear_cross_entropy import linear_cross_entropy
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -118,6 +119,7 @@ from .vision import pad
 
 __all__ = [
     "Tensor",
+    "linear_cross_entropy",
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d",
     "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "gelu", "group_norm", "gru",
