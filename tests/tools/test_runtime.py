@@ -18,9 +18,10 @@ from tinygrad_edu.kernels import threads
 # thread count and whether its threading layer was started, glibc's allocator thresholds.
 PROBE = """
 import ctypes, json, os, sys
+# the probe's own tool first: importing threadpoolctl sets KMP_DUPLICATE_LIB_OK (setdefault)
+from threadpoolctl import threadpool_info
 before_env = dict(os.environ)
 import numpy
-from threadpoolctl import threadpool_info
 first = {p["internal_api"]: p["num_threads"] for p in threadpool_info()}
 import tinygrad_edu as tg
 x = tg.randn(300, 200, requires_grad=True)
