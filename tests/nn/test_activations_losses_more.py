@@ -753,3 +753,15 @@ def test_adaptive_log_softmax_errors_like_torch():
             module(lib.ones(2, 8, dtype=lib.float64), lib.tensor([0, 20]))
         with pytest.raises(RuntimeError):
             module(lib.ones(2, 8, dtype=lib.float64), lib.tensor([0, 1, 2]))
+
+
+# ------------------------------------------------------------------------------ empty softmax
+
+@pytest.mark.parametrize("shape", [(2, 0), (0, 3), (2, 0, 4)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_an_empty_row_is_empty_like_torch(name: str, shape: tuple) -> None:
+    """An empty dimension has no maximum: the shift uses -inf there instead of failing."""
+    ours, theirs = tg.zeros(*shape, requires_grad=True), torch.zeros(*shape, requires_grad=True)
+    for x in (ours, theirs):
+        getattr(x, name)(1).sum().backward()
+    assert tuple(ours.grad.shape) == tuple(theirs.grad.shape) == shape

@@ -38,7 +38,7 @@ def softmax_forward(x: Array, *, dim: int) -> tuple[Array, SoftmaxCache]:
     """
     _check_dim("softmax_forward", x, dim)
     with np.errstate(invalid="ignore"):  # inf - inf in a row of infs is nan, as in PyTorch
-        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))
         out = e / np.sum(e, axis=dim, keepdims=True)
     return out, SoftmaxCache(out, dim)
 
@@ -59,7 +59,7 @@ def log_softmax_forward(x: Array, *, dim: int) -> tuple[Array, SoftmaxCache]:
     """
     _check_dim("log_softmax_forward", x, dim)
     with np.errstate(invalid="ignore", divide="ignore"):  # infs give nan, as in PyTorch
-        shifted = x - np.max(x, axis=dim, keepdims=True)
+        shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # empty rows: -inf
         out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
     return out, SoftmaxCache(out, dim)
 
