@@ -460,3 +460,55 @@ def test_mha_constructor_errors():
         nn.MultiheadAttention(8, 3)
     with pytest.raises(ValueError, match="greater than 0"):
         nn.MultiheadAttention(0, 2)
+
+
+@pytest.mark.parametrize("mode", ["eval_no_grad", "eval_with_grad", "train"])
+@pytest.mark.parametrize("mask", ["kpm", "attn_mask"])
+def test_mha_fully_padded_sequence_as_torch(mode, mask):
+    """With need_weights=False a query that may attend to nothing gives zeros (the safe softmax
+    of scaled_dot_product_attention), except in torch's inference fast path (eval, no grad,
+    batch_first self-attention), whose kernel gives NaN: both are reproduced."""
+    rng = np.random.default_rng(13)
+    ours, ref = _pair(batch_first=True)
+    x = rng.standard_normal((N, L, E))
+    masks = {"key_padding_mask": np.zeros((N, L), bool)} if mask == "kpm" else {
+        "attn_mask": np.zeros((L, L), bool)}
+    if mask == "kpm":
+        masks["key_padding_mask"][1] = True  # sequence 1 is all padding
+    else:
+        masks["attn_mask"][2] = True  # query 2 sees no key
+    outs = []
+    for mha, lib in ((ours, tg), (ref, torch)):
+        mha.train(mode == "train")
+        t = lib.tensor(x)
+        m = {k: lib.tensor(v) for k, v in masks.items()}
+        if mode == "eval_no_grad":
+            with lib.no_grad():
+                out, _ = mha(t, t, t, need_weights=False, **m)
+        else:
+            out, _ = mha(t, t, t, need_weights=False, **m)
+        outs.append(out.detach().numpy())
+    np.testing.assert_array_equal(np.isnan(outs[0]), np.isnan(outs[1]))
+    assert np.isnan(outs[1]).any() == (mode == "eval_no_grad")
+    _close(np.nan_to_num(outs[0]), np.nan_to_num(outs[1]))
+
+
+def test_sdpa_float_mask_gradient():
+    rng = np.random.default_rng(14)
+    arrays = [rng.standard_normal(s) for s in ((2, 4, 5), (2, 6, 5), (2, 6, 7), (4, 6))]
+    arrays[3][1, 3] = -np.inf
+    grads = []
+    for lib, fn in ((tg, F.scaled_dot_product_attention), (torch, TF.scaled_dot_product_attention)):
+        q, k, v, m = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(q, k, v, attn_mask=m)
+        (out * lib.tensor(_cot(out.shape, 2))).sum().backward()
+        grads.append(m.grad)
+    _close(*grads)
+
+
+def test_mha_mismatched_mask_types_warn_as_torch():
+    for mha, lib in zip(_pair(), (tg, torch), strict=True):
+        x = lib.ones(L, N, E, dtype=lib.float64)
+        with pytest.warns(UserWarning, match="mismatched key_padding_mask and attn_mask"):
+            mha(x, x, x, key_padding_mask=lib.zeros(N, L, dtype=lib.bool),
+                attn_mask=lib.zeros(L, L, dtype=lib.float64))

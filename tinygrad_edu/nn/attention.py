@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
@@ -129,6 +130,13 @@ class MultiheadAttention(Module):
                 raise TypeError(f"MultiheadAttention: expected a Tensor {arg}, got "
                                 f"{type(t).__name__}")
         batched = query.ndim == 3
+        if not need_weights and self._torch_fast_path(query, key, value, key_padding_mask,
+                                                       attn_mask):
+            # PyTorch's inference kernel computes the weights explicitly; its only visible
+            # difference is a NaN (not 0) output for a query that may attend to no key
+            out, _ = self.forward(query, key, value, key_padding_mask, True, attn_mask,
+                                  average_attn_weights, is_causal)
+            return out, None
         key_padding_mask = canonical_mask(
             key_padding_mask, "key_padding_mask",
             None if attn_mask is None else attn_mask.dtype, "attn_mask", query.dtype)
@@ -148,3 +156,19 @@ class MultiheadAttention(Module):
         if self.batch_first and batched:
             out = out.transpose(1, 0)
         return out, weights
+
+    def _torch_fast_path(self, query: Tensor, key: Tensor, value: Tensor,
+                         key_padding_mask: Tensor | None, attn_mask: Tensor | None) -> bool:
+        """True where PyTorch would run its fused inference kernel (``why_not_fast_path``):
+        evaluation mode, no gradient wanted, batched self-attention with one tensor,
+        ``batch_first``, packed weights with biases, an even number of heads, bool masks."""
+        tensors = [query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight,
+                   self.out_proj.bias]
+        return (not self.training and query.ndim == 3 and query is key is value
+                and self.batch_first and self.num_heads % 2 == 0
+                and self.in_proj_weight is not None and self.in_proj_bias is not None
+                and query.dtype == self.in_proj_weight.dtype == self.in_proj_bias.dtype
+                and self.bias_k is None and self.bias_v is None and not self.add_zero_attn
+                and all(m is None or m.dtype.kind != "f" for m in (attn_mask, key_padding_mask))
+                and not (is_grad_enabled() and any(t is not None and t.requires_grad
+                                                   for t in tensors)))
