@@ -152,6 +152,8 @@ SDPA_ERRORS = {
     "mask_bad_shape": ((2, 4, 5), (2, 6, 5), (2, 6, 7),
                        {"attn_mask": np.ones((3, 6), bool)}, RuntimeError),
     "dropout_above_one": ((2, 4, 5), (2, 6, 5), (2, 6, 7), {"dropout_p": 1.5}, RuntimeError),
+    "is_causal_int": ((2, 4, 5), (2, 6, 5), (2, 6, 7), {"is_causal": 1}, TypeError),
+    "mask_list": ((2, 4, 5), (2, 6, 5), (2, 6, 7), {"attn_mask": [[True] * 6] * 4}, TypeError),
 }
 
 
@@ -170,6 +172,24 @@ def test_sdpa_errors_as_torch(name):
         if lib is torch:
             err_torch = type(info.value)
             assert issubclass(err_torch, err) or issubclass(err, err_torch), err_torch
+
+
+def test_sdpa_scale_is_keyword_only_and_negative_dropout_is_none():
+    q = tg.ones(2, 4, 5)
+    with pytest.raises(TypeError):
+        F.scaled_dot_product_attention(q, q, q, None, 0.0, False, 0.5)
+    _sdpa_check((2, 4, 5), (2, 6, 5), (2, 6, 7), dropout_p=-0.1)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_sdpa_half_precision(dtype):
+    x = np.random.default_rng(15).standard_normal((2, 4, 5))
+    a = F.scaled_dot_product_attention(*[tg.tensor(x).to(getattr(tg, dtype))] * 3,
+                                       is_causal=True)
+    b = TF.scaled_dot_product_attention(*[torch.tensor(x).to(getattr(torch, dtype))] * 3,
+                                        is_causal=True)
+    assert str(a.dtype) == str(b.dtype)
+    _close(a.float(), b.float(), rtol=2e-2, atol=2e-2)
 
 
 def test_sdpa_dtype_mismatch_error():

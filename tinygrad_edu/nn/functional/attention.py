@@ -64,7 +64,9 @@ def _check_sdpa_inputs(query: Tensor, key: Tensor, value: Tensor, attn_mask: Ten
                            f"(dim -2), got key {key.shape} and value "
                            f"{value.shape}")
     if attn_mask is not None:
-        check_tensor(attn_mask, f"{_NAME} (attn_mask)")
+        if not isinstance(attn_mask, Tensor):
+            raise TypeError(f"{_NAME}(): argument 'attn_mask' must be Tensor, not "
+                            f"{type(attn_mask).__name__}")
         if attn_mask.dtype.kind not in "bf" and attn_mask.dtype != query.dtype:
             raise RuntimeError(f"{_NAME}: expected attn_mask dtype to be bool or float or to "
                                f"match query dtype, but got attn_mask.dtype: {attn_mask.dtype} "
@@ -72,7 +74,10 @@ def _check_sdpa_inputs(query: Tensor, key: Tensor, value: Tensor, attn_mask: Ten
         if is_causal:
             raise RuntimeError(f"{_NAME}: Explicit attn_mask should not be set when "
                                "is_causal=True")
-    if not 0.0 <= dropout_p <= 1.0:
+    if not isinstance(is_causal, bool):
+        raise TypeError(f"{_NAME}(): argument 'is_causal' must be bool, not "
+                        f"{type(is_causal).__name__}")
+    if dropout_p > 1.0:  # like PyTorch, a negative p means no dropout
         raise RuntimeError(f"{_NAME}: dropout probability has to be between 0 and 1, but got "
                            f"{dropout_p}")
 
@@ -114,7 +119,7 @@ def _safe_softmax(scores: Tensor) -> Tensor:
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
-                                 is_causal: bool = False, scale: float | None = None,
+                                 is_causal: bool = False, *, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """softmax(query key^T * scale + mask) value, with dropout on the attention weights.
 
