@@ -532,3 +532,27 @@ def test_mha_mismatched_mask_types_warn_as_torch():
         with pytest.warns(UserWarning, match="mismatched key_padding_mask and attn_mask"):
             mha(x, x, x, key_padding_mask=lib.zeros(N, L, dtype=lib.bool),
                 attn_mask=lib.zeros(L, L, dtype=lib.float64))
+
+
+@pytest.mark.parametrize("kinds", [(False, False), (True, False), (False, True), (True, True),
+                                   ("3d", True)])
+def test_mha_merge_masks_as_torch(kinds):
+    has_attn, has_kpm = kinds
+    rng = np.random.default_rng(16)
+    attn = None
+    if has_attn == "3d":
+        attn = rng.standard_normal((N * HEADS, L, L))
+    elif has_attn:
+        attn = rng.standard_normal((L, L))
+    kpm = np.where(rng.random((N, L)) < 0.3, -np.inf, 0.0) if has_kpm else None
+    results = []
+    for mha, lib in zip(_pair(batch_first=True), (tg, torch), strict=True):
+        merged, kind = mha.merge_masks(None if attn is None else lib.tensor(attn),
+                                       None if kpm is None else lib.tensor(kpm),
+                                       lib.ones(N, L, E, dtype=lib.float64))
+        results.append((None if merged is None else merged.numpy(), kind))
+    (m1, k1), (m2, k2) = results
+    assert k1 == k2
+    assert (m1 is None) == (m2 is None)
+    if m2 is not None:
+        np.testing.assert_array_equal(m1, m2)

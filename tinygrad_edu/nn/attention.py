@@ -157,6 +157,25 @@ class MultiheadAttention(Module):
             out = out.transpose(1, 0)
         return out, weights
 
+    def merge_masks(self, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                    query: Tensor) -> tuple[Tensor | None, int | None]:
+        """One (N, num_heads, L, L) float mask from both masks of a batched self-attention,
+        and PyTorch's mask type code (1: key padding only, 2: with an attention mask)."""
+        if key_padding_mask is None and attn_mask is None:
+            return None, None
+        if attn_mask is None:
+            return key_padding_mask, 1
+        batch_size, seq_len, _ = query.shape
+        if attn_mask.ndim == 3:
+            merged = attn_mask.reshape(batch_size, -1, seq_len, seq_len)
+        else:
+            merged = attn_mask.reshape(1, 1, seq_len, seq_len).expand(
+                batch_size, self.num_heads, -1, -1)
+        if key_padding_mask is not None:
+            merged = merged + key_padding_mask.reshape(batch_size, 1, 1, seq_len).expand(
+                -1, self.num_heads, -1, -1)
+        return merged, 2
+
     def _torch_fast_path(self, query: Tensor, key: Tensor, value: Tensor,
                          key_padding_mask: Tensor | None, attn_mask: Tensor | None) -> bool:
         """True where PyTorch would run its fused inference kernel (``why_not_fast_path``):
