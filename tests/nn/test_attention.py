@@ -216,7 +216,7 @@ def _pair(**kw):
     return ours, ref
 
 
-def _mask_arrays(kind, layout, tgt, src, rng, extra_keys=0):
+def _mask_arrays(kind, layout, tgt, src, rng):
     """(attn_mask, key_padding_mask) numpy arrays of the given kind; no row fully masked."""
     batched = layout != "unbatched"
 
@@ -296,15 +296,27 @@ FEATURES = [{}, {"kdim": 3, "vdim": 5}, {"add_bias_kv": True}, {"add_zero_attn":
 def test_mha_grid_matches_torch(mask_kind, weights, layout):
     index = (MASK_KINDS.index(mask_kind) + len(MASK_KINDS) * list(WEIGHTS).index(weights)
              + LAYOUTS.index(layout))
-    features = FEATURES[index % len(FEATURES)]  # every feature meets every mask and layout
+    features = FEATURES[index % len(FEATURES)]  # the features rotate over the grid
     rng = np.random.default_rng(index)
     causal = mask_kind == "causal"
     src = L if causal else S
-    extra = features.get("add_bias_kv", False) + features.get("add_zero_attn", False)
-    attn, kpm = _mask_arrays(mask_kind, layout, L, src, rng, extra)
+    attn, kpm = _mask_arrays(mask_kind, layout, L, src, rng)
     ours, ref = _pair(batch_first=layout == "batch_first", **features)
     arrays = _inputs(layout, L, src, features.get("kdim"), features.get("vdim"), rng)
     _compare_mha(ours, ref, arrays, attn, kpm, is_causal=causal, **WEIGHTS[weights])
+
+
+@pytest.mark.parametrize("mask_kind", MASK_KINDS)
+@pytest.mark.parametrize("features", range(len(FEATURES)))
+def test_mha_every_feature_with_every_mask(features, mask_kind):
+    features = FEATURES[features]
+    rng = np.random.default_rng(17)
+    causal = mask_kind == "causal"
+    src = L if causal else S
+    attn, kpm = _mask_arrays(mask_kind, "seq_first", L, src, rng)
+    ours, ref = _pair(**features)
+    arrays = _inputs("seq_first", L, src, features.get("kdim"), features.get("vdim"), rng)
+    _compare_mha(ours, ref, arrays, attn, kpm, is_causal=causal)
 
 
 @pytest.mark.parametrize("features", list(itertools.product([False, True], repeat=4)))
@@ -556,3 +568,70 @@ def test_mha_merge_masks_as_torch(kinds):
     assert (m1 is None) == (m2 is None)
     if m2 is not None:
         np.testing.assert_array_equal(m1, m2)
+
+
+def _functional_args(lib, arrays):
+    return [lib.tensor(a, requires_grad=True) for a in arrays]
+
+
+def test_functional_mha_static_kv_and_separate_weights_as_torch():
+    """static_k / static_v replace the projected keys and values (already split in heads);
+    separate projection weights with kdim != vdim; no biases."""
+    rng = np.random.default_rng(18)
+    kdim, vdim = 3, 5
+    arrays = [rng.standard_normal(s) for s in (
+        (L, N, E), (S, N, kdim), (S, N, vdim), (E, E), (E, kdim), (E, vdim), (E, E),
+        (N * HEADS, S + 1, E // HEADS), (N * HEADS, S + 1, E // HEADS))]
+    results = []
+    for lib, fn in ((tg, F.multi_head_attention_forward), (torch, TF.multi_head_attention_forward)):
+        q, k, v, wq, wk, wv, wo, sk, sv = ts = _functional_args(lib, arrays)
+        out, weights = fn(q, k, v, E, HEADS, None, None, None, None, True, 0.0, wo, None,
+                          use_separate_proj_weight=True, q_proj_weight=wq, k_proj_weight=wk,
+                          v_proj_weight=wv, static_k=sk, static_v=sv)
+        loss = (out * lib.tensor(_cot(out.shape, 5))).sum()
+        (loss + (weights * lib.tensor(_cot(weights.shape, 6))).sum()).backward()
+        results.append((out, weights, [t.grad for t in ts]))
+    (o1, w1, g1), (o2, w2, g2) = results
+    _close(o1, o2)
+    _close(w1, w2)
+    for a, b in zip(g1, g2, strict=True):
+        if b is None:
+            assert a is None or not np.any(a.numpy())
+        else:
+            _close(a, b)
+
+
+FUNCTIONAL_ERRORS = {
+    "q_weight_shape": {"q_proj_weight": (E, E + 1)},
+    "k_weight_shape": {"k_proj_weight": (E, E + 1)},
+    "missing_v_weight": {"v_proj_weight": None},
+    "static_k_heads": {"static_k": (N * HEADS + 1, S, E // HEADS)},
+    "static_v_head_dim": {"static_v": (N * HEADS, S, E // HEADS + 1)},
+    "bias_k_without_bias_v": {"bias_k": (1, 1, E)},
+    "bias_with_static_k": {"bias_k": (1, 1, E), "bias_v": (1, 1, E),
+                           "static_k": (N * HEADS, S + 1, E // HEADS)},
+    "heads_do_not_divide": {"num_heads": 3},
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONAL_ERRORS)
+def test_functional_mha_errors_as_torch(name):
+    rng = np.random.default_rng(19)
+    shapes = {"q_proj_weight": (E, E), "k_proj_weight": (E, E), "v_proj_weight": (E, E),
+              "bias_k": None, "bias_v": None, "static_k": None, "static_v": None,
+              "num_heads": HEADS}
+    shapes.update(FUNCTIONAL_ERRORS[name])
+    num_heads = shapes.pop("num_heads")
+    arrays = {k: None if s is None else rng.standard_normal(s) for k, s in shapes.items()}
+    x = rng.standard_normal((L, N, E))
+    w_out = rng.standard_normal((E, E))
+    messages = []
+    for lib, fn in ((torch, TF.multi_head_attention_forward), (tg, F.multi_head_attention_forward)):
+        kw = {k: None if a is None else lib.tensor(a) for k, a in arrays.items()}
+        bias_k, bias_v = kw.pop("bias_k"), kw.pop("bias_v")
+        t = lib.tensor(x)
+        with pytest.raises(AssertionError) as info:
+            fn(t, t, t, E, num_heads, None, None, bias_k, bias_v, False, 0.0,
+               lib.tensor(w_out), None, use_separate_proj_weight=True, **kw)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
