@@ -300,19 +300,8 @@ def multi_head_attention_forward(
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = query.shape
-    key_padding_mask = canonical_mask(key_padding_mask, "key_padding_mask",
-                                      _dtype_or_none(attn_mask), "attn_mask", query.dtype)
-    if is_causal and attn_mask is None:
-        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
-                           "Transformer module method `generate_square_subsequent_mask` to "
-                           "create this mask.")
-    if is_causal and key_padding_mask is None and not need_weights:
-        attn_mask = None  # the hint alone is passed on to scaled_dot_product_attention
-    else:
-        attn_mask = canonical_mask(attn_mask, "attn_mask", None, "", query.dtype,
-                                   check_other=False)
-        if key_padding_mask is not None:
-            is_causal = False  # the merged mask is no longer causal
+    attn_mask, key_padding_mask, is_causal = _canonical_masks(
+        attn_mask, key_padding_mask, is_causal, need_weights, query.dtype)
     if embed_dim != embed_dim_to_check:
         raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
                              f"got {embed_dim}")
@@ -343,16 +332,7 @@ def multi_head_attention_forward(
         attn_mask, key_padding_mask = _pad_last(attn_mask), _pad_last(key_padding_mask)
     src_len = k.shape[1]
     if key_padding_mask is not None:
-        if key_padding_mask.shape[0] != bsz:
-            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
-                                 f"{key_padding_mask.shape[0]}")
-        if key_padding_mask.shape[1] != src_len:
-            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
-                                 f"{key_padding_mask.shape[1]}")
-        key_padding_mask = (key_padding_mask.reshape(bsz, 1, 1, src_len)
-                            .expand(-1, num_heads, -1, -1)
-                            .reshape(bsz * num_heads, 1, src_len))
-        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+        attn_mask = _merge_padding(attn_mask, key_padding_mask, bsz, num_heads, src_len)
     if not training:
         dropout_p = 0.0
     if need_weights:
@@ -368,6 +348,41 @@ def multi_head_attention_forward(
     out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
     return (out if batched else out.squeeze(1)), None
+
+
+def _canonical_masks(attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                     is_causal: bool, need_weights: bool, dtype: Any
+                     ) -> tuple[Tensor | None, Tensor | None, bool]:
+    """Both masks as float masks; ``is_causal`` is only a hint that ``attn_mask`` is causal.
+
+    Without a padding mask and without weights, the hint alone goes on to
+    ``scaled_dot_product_attention`` (and the mask is dropped); merged with a padding mask
+    the mask is no longer causal, so the hint is dropped.
+    """
+    key_padding_mask = canonical_mask(key_padding_mask, "key_padding_mask",
+                                      _dtype_or_none(attn_mask), "attn_mask", dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        return None, None, True
+    attn_mask = canonical_mask(attn_mask, "attn_mask", None, "", dtype, check_other=False)
+    return attn_mask, key_padding_mask, is_causal and key_padding_mask is None
+
+
+def _merge_padding(attn_mask: Tensor | None, key_padding_mask: Tensor, bsz: int,
+                   num_heads: int, src_len: int) -> Tensor:
+    """Add the (N, S) padding mask, repeated for every head, to the attention mask."""
+    if key_padding_mask.shape[0] != bsz:
+        raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
+                             f"{key_padding_mask.shape[0]}")
+    if key_padding_mask.shape[1] != src_len:
+        raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
+                             f"{key_padding_mask.shape[1]}")
+    padding = (key_padding_mask.reshape(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1)
+               .reshape(bsz * num_heads, 1, src_len))
+    return padding if attn_mask is None else attn_mask + padding
 
 
 def _project(query: Tensor, key: Tensor, value: Tensor, in_proj_weight: Tensor | None,
