@@ -237,6 +237,8 @@ def _mask_arrays(kind, layout, tgt, src, rng):
         kpm = np.where(bool_mask((N, src) if batched else (src,)), -np.inf, 0.0)
     if kind == "causal":
         attn = np.triu(np.ones((tgt, src), bool), 1)
+    if kind == "causal_float":  # Transformer.generate_square_subsequent_mask's float mask
+        attn = np.where(np.triu(np.ones((tgt, src), bool), 1), -np.inf, 0.0)
     return attn, kpm
 
 
@@ -282,7 +284,7 @@ def _compare_mha(ours, ref, arrays, attn, kpm, self_attention=False, **kw):
 
 
 MASK_KINDS = ["none", "bool_attn", "float_attn_3d", "bool_kpm", "float_kpm", "both_bool",
-              "causal"]
+              "causal", "causal_float"]
 WEIGHTS = {"no_weights": {"need_weights": False}, "averaged": {},
            "per_head": {"average_attn_weights": False}}
 LAYOUTS = ["seq_first", "batch_first", "unbatched"]
@@ -298,7 +300,7 @@ def test_mha_grid_matches_torch(mask_kind, weights, layout):
              + LAYOUTS.index(layout))
     features = FEATURES[index % len(FEATURES)]  # the features rotate over the grid
     rng = np.random.default_rng(index)
-    causal = mask_kind == "causal"
+    causal = mask_kind.startswith("causal")
     src = L if causal else S
     attn, kpm = _mask_arrays(mask_kind, layout, L, src, rng)
     ours, ref = _pair(batch_first=layout == "batch_first", **features)
@@ -311,7 +313,7 @@ def test_mha_grid_matches_torch(mask_kind, weights, layout):
 def test_mha_every_feature_with_every_mask(features, mask_kind):
     features = FEATURES[features]
     rng = np.random.default_rng(17)
-    causal = mask_kind == "causal"
+    causal = mask_kind.startswith("causal")
     src = L if causal else S
     attn, kpm = _mask_arrays(mask_kind, "seq_first", L, src, rng)
     ours, ref = _pair(**features)
