@@ -140,9 +140,12 @@ def _pca(train: Array, *others: Array) -> list[Array]:
     Centring matters for training: the raw ReLU features share a large common part, so every
     image starts the RNN from a similar hidden state.
     """
+    train = train.astype(np.float64)
     mean = train.mean(axis=0)
-    _, _, axes = np.linalg.svd(train - mean, full_matrices=False)
-    return [((f - mean) @ axes.T).astype(np.float32) for f in (train, *others)]
+    centred = train - mean
+    variances, axes = np.linalg.eigh(centred.T @ centred)  # columns: the principal axes
+    axes = axes[:, np.argsort(variances)[::-1]]  # largest variance first
+    return [((f - mean) @ axes).astype(np.float32) for f in (train, *others)]
 
 
 def load_digit_captions(max_train: int | None = None, pca_features: bool = True,
