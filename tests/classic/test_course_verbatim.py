@@ -848,6 +848,7 @@ def test_captioning_solver_options_and_errors(data: dict[str, Any]) -> None:
 
 
 def test_captioning_solver_steps_use_the_minibatch_and_the_rule() -> None:
+    # three iterations of Nesterov momentum: each parameter keeps its own velocity
     word_to_idx = {'<NULL>': 0, '<START>': 1, '<END>': 2, 'cat': 3}
     data = {'train_captions': np.array([[1, 3, 2], [1, 3, 3], [1, 2, 0]]),
             'train_image_idxs': np.array([2, 0, 1]),
@@ -856,14 +857,25 @@ def test_captioning_solver_steps_use_the_minibatch_and_the_rule() -> None:
     np.random.seed(0)
     model = CaptioningRNN(word_to_idx, input_dim=4, wordvec_dim=3, hidden_dim=5,
                           dtype=np.float64)
-    start = {k: v.copy() for k, v in model.params.items()}
+    reference = CaptioningRNN(word_to_idx, input_dim=4, wordvec_dim=3, hidden_dim=5,
+                              dtype=np.float64)
+    reference.params = {k: v.copy() for k, v in model.params.items()}
+    configs: dict[str, dict[str, Any]] = {k: {'learning_rate': 0.3, 'momentum': 0.7}
+                                          for k in model.params}
     np.random.seed(7)
-    captions, features, _ = sample_coco_minibatch(data, batch_size=2)
-    _, grads = model.loss(features, captions)
+    for _ in range(3):
+        captions, features, _ = sample_coco_minibatch(data, batch_size=1)
+        _, grads = reference.loss(features, captions)
+        for name in reference.params:
+            reference.params[name], configs[name] = sgd_nesterov_momentum(
+                reference.params[name], grads[name], configs[name])
     np.random.seed(7)
-    solver = CaptioningSolver(model, data, update_rule='sgd', batch_size=2, num_epochs=1,
-                              optim_config={'learning_rate': 0.3}, verbose=False)
+    solver = CaptioningSolver(model, data, update_rule='sgd_nesterov_momentum', batch_size=1,
+                              num_epochs=1, optim_config={'learning_rate': 0.3,
+                                                          'momentum': 0.7}, verbose=False)
     solver.train()
-    assert len(solver.loss_history) == 1
-    for name, w in start.items():
-        np.testing.assert_allclose(model.params[name], w - 0.3 * grads[name], rtol=1e-12)
+    assert len(solver.loss_history) == 3
+    for name, w in reference.params.items():
+        np.testing.assert_allclose(model.params[name], w, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(solver.optim_configs[name]['velocity'],
+                                   configs[name]['velocity'], rtol=1e-12, atol=1e-15)
