@@ -160,9 +160,9 @@ def test_solver_training_accuracy_subsample_only_when_larger(
 
 def test_solver_rejects_unknown_options_and_rules() -> None:
     model, data = small_problem()
-    with pytest.raises(ValueError, match=r"unrecognized arguments \['learning_rate'\]"):
+    with pytest.raises(ValueError, match=r'^Unrecognized arguments "learning_rate" \(Solver '):
         Solver(model, data, learning_rate=0.1)
-    with pytest.raises(ValueError, match="invalid update_rule 'adagrad'"):
+    with pytest.raises(ValueError, match='^Invalid update_rule "adagrad"'):
         Solver(model, data, update_rule="adagrad")
     with pytest.raises(ValueError, match="missing \\['y_val'\\]"):
         Solver(model, {k: v for k, v in data.items() if k != "y_val"})

@@ -8,9 +8,13 @@ Modules, named as the course's notebooks import them:
 - ``rnn_layers``: RNN and LSTM steps and sequences (LSTM gates i, f, o, g), word embedding,
   temporal affine, temporal softmax loss.
 - ``layer_utils``: sandwich layers (``affine_relu_forward``, ``conv_relu_pool_forward``, ...).
-- ``optim``: the update rules ``sgd``, ``sgd_momentum``, ``rmsprop``, ``adam``.
+- ``optim``: the update rules ``sgd``, ``sgd_momentum``, ``sgd_nesterov_momentum``,
+  ``rmsprop``, ``adam``.
 - ``solver``: ``Solver``; ``classifiers``: ``TwoLayerNet``, ``FullyConnectedNet``,
   ``ThreeLayerConvNet``, ``CaptioningRNN`` (gradients from the autograd engine).
+- ``coco_utils``: ``decode_captions``, ``sample_coco_minibatch`` and
+  ``load_digit_captions`` (the project's digit captions as the course's COCO data dict);
+  ``captioning_solver``: ``CaptioningSolver``.
 - ``gradient_check``: ``eval_numerical_gradient``, ``eval_numerical_gradient_array``,
   ``grad_check_sparse``, ``rel_error``; ``data_utils``: ``load_CIFAR10``,
   ``get_CIFAR10_data``.
@@ -20,7 +24,18 @@ notebook's numbers come from the same code the Tensor API runs. ``docs/classic.m
 every function's PyTorch equivalent and each convention that differs.
 """
 
-from . import data_utils, fast_layers, gradient_check, layer_utils, layers, optim, rnn_layers
+from . import (
+    captioning_solver,
+    coco_utils,
+    data_utils,
+    fast_layers,
+    gradient_check,
+    layer_utils,
+    layers,
+    optim,
+    rnn_layers,
+)
+from .captioning_solver import CaptioningSolver
 from .classifiers import CaptioningRNN, FullyConnectedNet, ThreeLayerConvNet, TwoLayerNet
 from .gradient_check import (
     eval_numerical_gradient,
@@ -31,8 +46,8 @@ from .gradient_check import (
 from .solver import Solver, load_checkpoint
 
 __all__ = [
-    "CaptioningRNN", "FullyConnectedNet", "Solver", "ThreeLayerConvNet", "TwoLayerNet",
-    "data_utils", "eval_numerical_gradient", "eval_numerical_gradient_array", "fast_layers",
-    "grad_check_sparse", "gradient_check", "layer_utils", "layers", "load_checkpoint", "optim",
-    "rel_error", "rnn_layers",
+    "CaptioningRNN", "CaptioningSolver", "FullyConnectedNet", "Solver", "ThreeLayerConvNet",
+    "TwoLayerNet", "captioning_solver", "coco_utils", "data_utils", "eval_numerical_gradient",
+    "eval_numerical_gradient_array", "fast_layers", "grad_check_sparse", "gradient_check",
+    "layer_utils", "layers", "load_checkpoint", "optim", "rel_error", "rnn_layers",
 ]

@@ -10,7 +10,8 @@ use, called on numpy arrays, with the course's dict parameters and conventions:
   ``momentum * running + (1 - momentum) * batch_stat`` with momentum 0.9 and the biased
   variance (PyTorch: momentum 0.1 on the new value, unbiased variance, running_var starts at 1);
 - backwards of one-input layers (relu, dropout, max pool) return a bare array, the others a
-  tuple; everything computes in the dtype of its inputs.
+  tuple; everything computes in the dtype of its inputs (integer ``gamma``/``beta`` of the
+  normalisation layers, as some notebooks pass them, are converted to x's dtype).
 
 The naive convolution and max pooling are the engine's readable pairs (``ops/conv.py``,
 ``ops/pool.py``: numpy indexing and one product or one max), to read and to check against; the
@@ -160,10 +161,31 @@ def _running(name: str, bn_param: dict[str, Any], key: str, size: int, dtype: An
     return value
 
 
-def _check_affine(name: str, x: Array, gamma: Array, beta: Array, channels: int) -> None:
+def _affine_params(name: str, x: Array, gamma: Any, beta: Any, shape: tuple[int, ...],
+                   meaning: str) -> tuple[Array, Array]:
+    """gamma and beta checked to have ``shape``, as floating arrays in x's dtype.
+
+    The notebooks also pass integer arrays (``np.asarray([3, 4, 5])``) and the course's numpy
+    reference then computes in floating point (``gamma * xhat + beta``): integer and boolean
+    scales and shifts are converted to x's dtype, so that the output and the gradients
+    (dgamma, dbeta) are floating arrays of x's dtype, as the reference's are for float64 x.
+    """
+    converted = []
     for arg, value in (("gamma", gamma), ("beta", beta)):
+        if isinstance(value, list | tuple):
+            value = np.asarray(value)
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biu":
+            value = value.astype(x.dtype)
         _checks.array(name, arg, value)
-        _checks.shape(name, arg, value, (channels,), f"one per channel of x {x.shape}")
+        _checks.shape(name, arg, value, shape, meaning)
+        converted.append(value)
+    return converted[0], converted[1]
+
+
+def _check_affine(name: str, x: Array, gamma: Any, beta: Any, channels: int
+                  ) -> tuple[Array, Array]:
+    """gamma and beta (C,), one per channel (column) of x; see ``_affine_params``."""
+    return _affine_params(name, x, gamma, beta, (channels,), f"one per channel of x {x.shape}")
 
 
 def _bn_param(name: str, x: Array, bn_param: dict[str, Any]) -> tuple[bool, float, float]:
@@ -224,7 +246,7 @@ def batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dict[str, A
 
     Args:
         x: (N, D).
-        gamma, beta: (D,) scale and shift.
+        gamma, beta: (D,) scale and shift (integer arrays are converted to x's dtype).
         bn_param: 'mode' ('train' or 'test'), optional 'eps' (1e-5), 'momentum' (0.9),
             'running_mean', 'running_var'.
 
@@ -232,7 +254,7 @@ def batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dict[str, A
         ``(out, cache)`` with out (N, D).
     """
     x = _checks.array("batchnorm_forward", "x", x, 2)
-    _check_affine("batchnorm_forward", x, gamma, beta, x.shape[1])
+    gamma, beta = _check_affine("batchnorm_forward", x, gamma, beta, x.shape[1])
     return _batchnorm("batchnorm_forward", x, gamma, beta, bn_param)
 
 
@@ -261,7 +283,7 @@ def spatial_batchnorm_forward(x: Array, gamma: Array, beta: Array, bn_param: dic
     bn_param as for ``batchnorm_forward``; gamma and beta are (C,).
     """
     x = _checks.array("spatial_batchnorm_forward", "x", x, 4)
-    _check_affine("spatial_batchnorm_forward", x, gamma, beta, x.shape[1])
+    gamma, beta = _check_affine("spatial_batchnorm_forward", x, gamma, beta, x.shape[1])
     return _batchnorm("spatial_batchnorm_forward", x, gamma, beta, bn_param)
 
 
@@ -286,7 +308,7 @@ def layernorm_forward(x: Array, gamma: Array, beta: Array, ln_param: dict[str, A
     """
     name = "layernorm_forward"
     x = _checks.array(name, "x", x, 2)
-    _check_affine(name, x, gamma, beta, x.shape[1])
+    gamma, beta = _check_affine(name, x, gamma, beta, x.shape[1])
     return norm.layer_norm_forward(x, gamma, beta, eps=_eps(name, "ln_param", ln_param))
 
 
@@ -314,7 +336,7 @@ def spatial_groupnorm_forward(x: Array, gamma: Array, beta: Array, G: int,  # no
 
     Args:
         x: (N, C, H, W) with C divisible by G.
-        gamma, beta: (1, C, 1, 1).
+        gamma, beta: (1, C, 1, 1) (integer arrays are converted to x's dtype).
         G: the number of groups.
         gn_param: may carry 'eps' (1e-5).
     """
@@ -324,9 +346,8 @@ def spatial_groupnorm_forward(x: Array, gamma: Array, beta: Array, G: int,  # no
     if isinstance(G, bool) or not isinstance(G, int | np.integer) or G < 1 or channels % G:
         raise ValueError(f"{name}: G must be a positive int dividing the {channels} channels "
                          f"of x {x.shape}, got {G!r}")
-    for arg, value in (("gamma", gamma), ("beta", beta)):
-        _checks.array(name, arg, value)
-        _checks.shape(name, arg, value, (1, channels, 1, 1), "one per channel, course layout")
+    gamma, beta = _affine_params(name, x, gamma, beta, (1, channels, 1, 1),
+                                 "one per channel, course layout")
     groups = (int(G), channels // int(G))
     out, cache = norm.layer_norm_forward(x, gamma.reshape(groups), beta.reshape(groups),
                                          eps=_eps(name, "gn_param", gn_param))

@@ -9,6 +9,12 @@ parameter. PyTorch equivalents, step for step (same numbers):
 - ``sgd_momentum``: ``optim.SGD(lr, momentum)``. The course keeps v = momentum * v - lr * dw
   and adds it; PyTorch keeps b = momentum * b + dw and subtracts lr * b: the same steps while
   the learning rate is constant (v = -lr * b).
+- ``sgd_nesterov_momentum``: ``optim.SGD(lr, momentum, nesterov=True)``. The form of the
+  nndl course (UCLA's version of these assignments) and of the CS231n notes: v' = momentum *
+  v - lr * dw, next_w = w + v' + momentum * (v' - v) = w - momentum * v + (1 + momentum) * v'.
+  The weights kept are the "looked-ahead" ones, so dw is simply the gradient at w. With
+  v = -lr * b (b PyTorch's momentum buffer) this is PyTorch's step
+  w - lr * (dw + momentum * b'): the same steps while the learning rate is constant.
 - ``rmsprop``: ``optim.RMSprop(lr, alpha=decay_rate, eps=epsilon)``.
 - ``adam``: ``optim.Adam(lr, betas=(beta1, beta2), eps=epsilon)``; t is incremented before the
   bias correction, so the first step uses t = 1.
@@ -33,7 +39,7 @@ from . import _checks
 Array = NDArray[Any]
 Config = dict[str, Any]
 
-__all__ = ["adam", "rmsprop", "sgd", "sgd_momentum"]
+__all__ = ["adam", "rmsprop", "sgd", "sgd_momentum", "sgd_nesterov_momentum"]
 
 
 def _start(name: str, w: Any, dw: Any, config: Config | None) -> Config:
@@ -71,6 +77,36 @@ def sgd_momentum(w: Array, dw: Array, config: Config | None = None) -> tuple[Arr
     v = config["momentum"] * v - config["learning_rate"] * dw
     config["velocity"] = v
     return w + v, config
+
+
+def sgd_nesterov_momentum(w: Array, dw: Array, config: Config | None = None
+                          ) -> tuple[Array, Config]:
+    """SGD with Nesterov momentum, in the velocity form of the nndl course and CS231n's notes.
+
+    Nesterov's idea: take the gradient where the momentum is about to carry the weights, at
+    w + momentum * v. Keeping that looked-ahead point as the weights themselves turns the rule
+    into one that needs only the gradient at w:
+
+        v_next = momentum * v - learning_rate * dw
+        next_w = w + v_next + momentum * (v_next - v)
+               = w - momentum * v + (1 + momentum) * v_next
+
+    PyTorch: ``optim.SGD(lr, momentum, nesterov=True)`` (buffer b = momentum * b + dw, step
+    w - lr * (dw + momentum * b)); with v = -lr * b the steps are the same while the learning
+    rate is constant (``Solver``'s ``lr_decay`` changes lr between epochs, when the velocity
+    form and PyTorch's buffer form differ, as for ``sgd_momentum``).
+
+    config: 'learning_rate' (1e-2), 'momentum' (0.9), 'velocity' (zeros like w).
+    """
+    config = _start("sgd_nesterov_momentum", w, dw, config)
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity")
+    v = np.zeros_like(w) if v is None else v
+    mu = config["momentum"]
+    v_next = mu * v - config["learning_rate"] * dw
+    config["velocity"] = v_next
+    return w + v_next + mu * (v_next - v), config
 
 
 def rmsprop(w: Array, dw: Array, config: Config | None = None) -> tuple[Array, Config]:

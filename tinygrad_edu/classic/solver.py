@@ -37,23 +37,42 @@ from . import optim
 Array = NDArray[Any]
 UpdateRule = Callable[[Array, Array, "dict[str, Any] | None"], "tuple[Array, dict[str, Any]]"]
 
-__all__ = ["Solver", "load_checkpoint"]
+__all__ = ["MinibatchTrainer", "Solver", "load_checkpoint"]
 
-_RULES = ("sgd", "sgd_momentum", "rmsprop", "adam")
+_RULES = ("sgd", "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adam")
 
-_DEFAULTS: dict[str, Any] = {
+# The options of every course trainer (Solver and CaptioningSolver), with their defaults;
+# progress_bar is this project's addition.
+_TRAINING_DEFAULTS: dict[str, Any] = {
     "update_rule": "sgd",
     "optim_config": None,
     "lr_decay": 1.0,
     "batch_size": 100,
     "num_epochs": 10,
-    "num_train_samples": 1000,
-    "num_val_samples": None,
-    "checkpoint_name": None,
     "print_every": 10,
     "verbose": True,
     "progress_bar": False,
 }
+
+# Solver's options: the newer course versions added the accuracy subsamples and checkpoints.
+_DEFAULTS: dict[str, Any] = {
+    **_TRAINING_DEFAULTS,
+    "num_train_samples": 1000,
+    "num_val_samples": None,
+    "checkpoint_name": None,
+}
+
+
+def _options(owner: str, kwargs: Mapping[str, Any], defaults: Mapping[str, Any]
+             ) -> dict[str, Any]:
+    """The keyword options with the defaults filled in; unknown names raise the course's
+    ``ValueError("Unrecognized arguments ...")`` (the names quoted, in the order given)."""
+    unknown = [k for k in kwargs if k not in defaults]
+    if unknown:
+        extra = ", ".join(f'"{k}"' for k in unknown)
+        raise ValueError(f"Unrecognized arguments {extra} ({owner} accepts "
+                         f"{', '.join(sorted(defaults))})")
+    return {**defaults, **kwargs}
 
 
 def _update_rule(rule: Any) -> UpdateRule:
@@ -62,8 +81,14 @@ def _update_rule(rule: Any) -> UpdateRule:
         return rule  # type: ignore[no-any-return]
     if isinstance(rule, str) and rule in _RULES:
         return getattr(optim, rule)  # type: ignore[no-any-return]
-    raise ValueError(f"Solver: invalid update_rule {rule!r}; expected one of {list(_RULES)} "
-                     "or a function rule(w, dw, config) -> (next_w, config)")
+    raise ValueError(f'Invalid update_rule "{rule}": expected one of {list(_RULES)} or a '
+                     "function rule(w, dw, config) -> (next_w, config)")
+
+
+def _check_model(owner: str, model: Any) -> None:
+    if not hasattr(model, "params") or not hasattr(model, "loss"):
+        raise TypeError(f"{owner}: model must have a params dict and a loss(X, y) method, got "
+                        f"{type(model).__name__}")
 
 
 def _check_data(data: Any) -> dict[str, Array]:
@@ -82,14 +107,103 @@ def _check_data(data: Any) -> dict[str, Array]:
     return arrays
 
 
-class Solver:
+class MinibatchTrainer:
+    """The training loop the course's ``Solver`` and ``CaptioningSolver`` share.
+
+    Every iteration draws a minibatch (``_minibatch``), calls ``model.loss`` on it, and
+    replaces each ``model.params[name]`` by ``update_rule(w, grads[name], config)``, with one
+    config dict per parameter. After every epoch the learning rates are multiplied by
+    ``lr_decay``. Subclasses say how many training items there are (``_num_train``), how a
+    minibatch is drawn, and what is measured along the way (``_record``, ``_finish``).
+    """
+
+    model: Any
+    _owner = "MinibatchTrainer"
+
+    def _configure(self, options: Mapping[str, Any]) -> None:
+        """The shared options (``_TRAINING_DEFAULTS``), checked."""
+        self.update_rule = _update_rule(options["update_rule"])
+        self._rule_name = (options["update_rule"] if isinstance(options["update_rule"], str)
+                           else getattr(options["update_rule"], "__name__", "custom"))
+        self.optim_config = dict(options["optim_config"] or {})
+        self.lr_decay = options["lr_decay"]
+        for key in ("batch_size", "num_epochs", "print_every"):
+            value = options[key]
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{self._owner}: {key} must be a positive int, got {value!r}")
+        self.batch_size, self.num_epochs = int(options["batch_size"]), int(options["num_epochs"])
+        self.print_every = int(options["print_every"])
+        self.verbose, self.progress_bar = bool(options["verbose"]), bool(options["progress_bar"])
+
+    def _reset(self) -> None:
+        """Fresh histories and one optimiser config per parameter."""
+        self.epoch = 0
+        self.best_val_acc = 0.0
+        self.best_params: dict[str, Array] = {}
+        self.loss_history: list[float] = []
+        self.train_acc_history: list[float] = []
+        self.val_acc_history: list[float] = []
+        self.optim_configs = {name: dict(self.optim_config) for name in self.model.params}
+
+    def _num_train(self) -> int:
+        raise NotImplementedError
+
+    def _minibatch(self) -> tuple[Any, Any]:
+        """The two arguments of ``model.loss`` for one training minibatch."""
+        raise NotImplementedError
+
+    def _record(self, t: int, num_iterations: int, epoch_end: bool) -> None:
+        """Called after every iteration t (and after the epoch counter moved at an epoch end)."""
+
+    def _finish(self) -> None:
+        """Called once after the last iteration."""
+
+    def _step(self) -> None:
+        """One update on a minibatch."""
+        inputs, targets = self._minibatch()
+        loss, grads = self.model.loss(inputs, targets)
+        self.loss_history.append(float(loss))
+        for name, w in list(self.model.params.items()):
+            next_w, config = self.update_rule(w, grads[name], self.optim_configs[name])
+            self.model.params[name] = next_w
+            self.optim_configs[name] = config
+
+    def train(self) -> None:
+        """Run ``num_epochs`` epochs of ``max(N // batch_size, 1)`` updates each.
+
+        Prints ``(Iteration t / T) loss: ...`` every ``print_every`` iterations (when
+        verbose) and decays the learning rates after every epoch.
+        """
+        iterations_per_epoch = max(self._num_train() // self.batch_size, 1)
+        num_iterations = self.num_epochs * iterations_per_epoch
+        bar = _Bar(iterations_per_epoch, self.progress_bar)
+        for t in range(num_iterations):
+            self._step()
+            bar.update(self.epoch, self.num_epochs, self.loss_history[-1])
+            if self.verbose and t % self.print_every == 0:
+                print(f"(Iteration {t + 1} / {num_iterations}) loss: "
+                      f"{self.loss_history[-1]:f}")
+            epoch_end = (t + 1) % iterations_per_epoch == 0
+            if epoch_end:
+                self.epoch += 1
+                for config in self.optim_configs.values():
+                    if "learning_rate" in config:
+                        config["learning_rate"] *= self.lr_decay
+                bar.close()
+            self._record(t, num_iterations, epoch_end)
+        bar.close()
+        self._finish()
+
+
+class Solver(MinibatchTrainer):
     """Train a classic model with minibatch updates; keep histories and the best parameters.
 
     Args:
         model: has ``params`` (dict of arrays) and ``loss(X, y=None)``.
         data: 'X_train', 'y_train', 'X_val', 'y_val' (arrays; labels are class ids).
-        update_rule: 'sgd', 'sgd_momentum', 'rmsprop', 'adam' (``classic.optim``) or a function
-            ``rule(w, dw, config) -> (next_w, config)`` (default 'sgd').
+        update_rule: 'sgd', 'sgd_momentum', 'sgd_nesterov_momentum', 'rmsprop', 'adam'
+            (``classic.optim``) or a function ``rule(w, dw, config) -> (next_w, config)``
+            (default 'sgd').
         optim_config: hyper-parameters for the rule (copied once per parameter).
         lr_decay: the learning rate is multiplied by it after every epoch (1.0).
         batch_size: minibatch size (100).
@@ -103,8 +217,13 @@ class Solver:
         verbose: print the course's lines; False prints nothing.
         progress_bar: show a progress bar per epoch (tqdm when installed).
 
+    Every option of the older course versions (``update_rule``, ``optim_config``,
+    ``lr_decay``, ``batch_size``, ``num_epochs``, ``print_every``, ``verbose``) and of the
+    newer ones (``num_train_samples``, ``num_val_samples``, ``checkpoint_name``) is accepted.
+
     Raises:
-        ValueError: for an unknown option or update rule, or malformed data.
+        ValueError: ``Unrecognized arguments "name"`` for an unknown option (the course's
+            text), ``Invalid update_rule "name"`` for an unknown rule, or malformed data.
 
     Attributes:
         loss_history: the loss of every iteration.
@@ -115,56 +234,28 @@ class Solver:
         epoch: the number of finished epochs.
     """
 
+    _owner = "Solver"
+
     def __init__(self, model: Any, data: Mapping[str, Any], **kwargs: Any) -> None:
-        unknown = sorted(set(kwargs) - set(_DEFAULTS))
-        if unknown:
-            raise ValueError(f"Solver: unrecognized arguments {unknown}; the options are "
-                             f"{sorted(_DEFAULTS)}")
-        options = {**_DEFAULTS, **kwargs}
-        if not hasattr(model, "params") or not hasattr(model, "loss"):
-            raise TypeError(f"Solver: model must have a params dict and a loss(X, y) method, got "
-                            f"{type(model).__name__}")
+        options = _options("Solver", kwargs, _DEFAULTS)
+        _check_model("Solver", model)
         self.model = model
         arrays = _check_data(data)
         self.X_train, self.y_train = arrays["X_train"], arrays["y_train"]
         self.X_val, self.y_val = arrays["X_val"], arrays["y_val"]
-        self.update_rule = _update_rule(options["update_rule"])
-        self._rule_name = (options["update_rule"] if isinstance(options["update_rule"], str)
-                           else getattr(options["update_rule"], "__name__", "custom"))
-        self.optim_config = dict(options["optim_config"] or {})
-        self.lr_decay = options["lr_decay"]
-        for key in ("batch_size", "num_epochs", "print_every"):
-            value = options[key]
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"Solver: {key} must be a positive int, got {value!r}")
-        self.batch_size, self.num_epochs = int(options["batch_size"]), int(options["num_epochs"])
+        self._configure(options)
         self.num_train_samples = options["num_train_samples"]
         self.num_val_samples = options["num_val_samples"]
         self.checkpoint_name = options["checkpoint_name"]
-        self.print_every = int(options["print_every"])
-        self.verbose, self.progress_bar = bool(options["verbose"]), bool(options["progress_bar"])
         self._reset()
 
-    def _reset(self) -> None:
-        """Fresh histories and one optimiser config per parameter."""
-        self.epoch = 0
-        self.best_val_acc = 0.0
-        self.best_params: dict[str, Array] = {}
-        self.loss_history: list[float] = []
-        self.train_acc_history: list[float] = []
-        self.val_acc_history: list[float] = []
-        self.optim_configs = {name: dict(self.optim_config) for name in self.model.params}
+    def _num_train(self) -> int:
+        return int(self.X_train.shape[0])
 
-    def _step(self) -> None:
-        """One update on a minibatch drawn with replacement."""
-        num_train = self.X_train.shape[0]
-        batch_mask = np.random.choice(num_train, self.batch_size)
-        loss, grads = self.model.loss(self.X_train[batch_mask], self.y_train[batch_mask])
-        self.loss_history.append(float(loss))
-        for name, w in list(self.model.params.items()):
-            next_w, config = self.update_rule(w, grads[name], self.optim_configs[name])
-            self.model.params[name] = next_w
-            self.optim_configs[name] = config
+    def _minibatch(self) -> tuple[Array, Array]:
+        """Rows drawn with replacement (``np.random.choice(N, batch_size)``, as the course)."""
+        batch_mask = np.random.choice(self._num_train(), self.batch_size)
+        return self.X_train[batch_mask], self.y_train[batch_mask]
 
     def check_accuracy(self, X: Array, y: Array, num_samples: int | None = None,  # noqa: N803
                        batch_size: int = 100) -> float:
@@ -208,7 +299,11 @@ class Solver:
             print(f'Saving checkpoint to "{filename}"')
         serialization.save(checkpoint, filename)
 
-    def _check_and_record(self, num_iterations: int, t: int) -> None:
+    def _record(self, t: int, num_iterations: int, epoch_end: bool) -> None:
+        """After the first update, every epoch and the last update: measure the accuracies,
+        print them, write a checkpoint, keep the best parameters."""
+        if not (t == 0 or t == num_iterations - 1 or epoch_end):
+            return
         train_acc = self.check_accuracy(self.X_train, self.y_train,
                                         num_samples=self.num_train_samples)
         val_acc = self.check_accuracy(self.X_val, self.y_val, num_samples=self.num_val_samples)
@@ -222,6 +317,11 @@ class Solver:
             self.best_val_acc = val_acc
             self.best_params = {k: np.array(v, copy=True) for k, v in self.model.params.items()}
 
+    def _finish(self) -> None:
+        """Put the best parameters back into the model."""
+        for name, value in self.best_params.items():
+            self.model.params[name] = value
+
     def train(self) -> None:
         """Run ``num_epochs`` epochs of ``max(N // batch_size, 1)`` updates each.
 
@@ -230,28 +330,7 @@ class Solver:
         decays the learning rates after every epoch; at the end puts the best parameters back
         into ``model.params``.
         """
-        num_train = self.X_train.shape[0]
-        iterations_per_epoch = max(num_train // self.batch_size, 1)
-        num_iterations = self.num_epochs * iterations_per_epoch
-        bar = _Bar(iterations_per_epoch, self.progress_bar)
-        for t in range(num_iterations):
-            self._step()
-            bar.update(self.epoch, self.num_epochs, self.loss_history[-1])
-            if self.verbose and t % self.print_every == 0:
-                print(f"(Iteration {t + 1} / {num_iterations}) loss: "
-                      f"{self.loss_history[-1]:f}")
-            epoch_end = (t + 1) % iterations_per_epoch == 0
-            if epoch_end:
-                self.epoch += 1
-                for config in self.optim_configs.values():
-                    if "learning_rate" in config:
-                        config["learning_rate"] *= self.lr_decay
-                bar.close()
-            if t == 0 or t == num_iterations - 1 or epoch_end:
-                self._check_and_record(num_iterations, t)
-        bar.close()
-        for name, value in self.best_params.items():
-            self.model.params[name] = value
+        super().train()
 
 
 class _Bar:

@@ -39,8 +39,12 @@ class CaptioningRNN:
     """Captions from image features: projection -> h0, embedded words -> RNN/LSTM -> scores.
 
     Args:
-        word_to_idx: the vocabulary, word -> id in [0, V). Must hold '<NULL>' (padding, not
-            counted by the loss); ``sample`` needs '<START>' and stops at '<END>' if present.
+        word_to_idx: the vocabulary, word -> id. Must hold '<NULL>' (padding, not counted by
+            the loss); ``sample`` needs '<START>' and stops at '<END>' if present. As in the
+            course, V = len(word_to_idx) sets the sizes of 'W_embed' (V, W) and 'W_vocab'
+            (H, V), whatever the ids are: the course's own unit test uses
+            ``{'<NULL>': 0, 'cat': 2, 'dog': 3}`` with V = 3 (ids with gaps, id 1 unnamed) and
+            captions of ids in [0, 3). Captions must hold ids in [0, V).
         input_dim: D, the size of an image's feature vector.
         wordvec_dim: W, the size of a word vector.
         hidden_dim: H, the size of the hidden state.
@@ -62,11 +66,9 @@ class CaptioningRNN:
                              "or 'lstm'")
         if "<NULL>" not in word_to_idx:
             raise ValueError("CaptioningRNN: word_to_idx must contain the padding word '<NULL>'")
-        vocab_size = len(word_to_idx)
-        if sorted(word_to_idx.values()) != list(range(vocab_size)):
-            raise ValueError(f"CaptioningRNN: word_to_idx must map its words to the ids "
-                             f"0..{vocab_size - 1}, each once")
+        vocab_size = len(word_to_idx)  # the course's V, even when the ids have gaps
         self.cell_type, self.dtype = cell_type, np.dtype(dtype)
+        self.vocab_size = vocab_size
         self.word_to_idx = word_to_idx
         self.idx_to_word = {i: w for w, i in word_to_idx.items()}
         self._null = word_to_idx["<NULL>"]
@@ -100,9 +102,16 @@ class CaptioningRNN:
         if captions.ndim != 2 or captions.shape[1] < 2 or captions.dtype.kind not in "iu":
             raise ValueError(f"CaptioningRNN.loss: captions must be integer ids (N, T + 1) "
                              f"with T >= 1, got {captions.dtype} of shape {captions.shape}")
+        bad = captions[(captions < 0) | (captions >= self.vocab_size)]
+        if bad.size:
+            raise IndexError(f"CaptioningRNN.loss: caption word id {bad[0]} is out of range: ids "
+                             f"must be in [0, {self.vocab_size - 1}] (V = len(word_to_idx) = "
+                             f"{self.vocab_size} rows of W_embed), got captions of shape "
+                             f"{captions.shape}")
         captions_in, captions_out = captions[:, :-1], captions[:, 1:]
-        params = _engine.leaves(self.params)
-        feats = _engine.constant(np.asarray(features, dtype=self.dtype))
+        dtype = self._compute_dtype()
+        params = _engine.leaves({k: np.asarray(v, dtype=dtype) for k, v in self.params.items()})
+        feats = _engine.constant(np.asarray(features, dtype=dtype))
         h0 = feats @ params["W_proj"] + params["b_proj"]
         words = apply_op("embedding", tensor(captions_in.astype(np.int64)), params["W_embed"])
         hidden = self._recurrence(words.transpose(0, 1), h0, params).transpose(0, 1)
@@ -115,7 +124,7 @@ class CaptioningRNN:
     def _recurrence(self, x: Tensor, h0: Tensor, params: dict[str, Tensor]) -> Tensor:
         """The engine's rnn_tanh or lstm op on time-major x (T, N, W) -> h (T, N, H)."""
         wx, wh, b = params["Wx"], params["Wh"], params["b"]
-        no_bias = tensor(np.zeros(b.shape, dtype=self.dtype))
+        no_bias = tensor(np.zeros(b.shape, dtype=b.dtype.np_dtype))
         if self.cell_type == "rnn":
             return apply_op("rnn_tanh", x, h0, wx.T, wh.T, b, no_bias)
         hid = h0.shape[1]
@@ -123,10 +132,22 @@ class CaptioningRNN:
         def engine_order(a: Tensor) -> Tensor:  # course gates i|f|o|g -> engine i|f|g|o
             return cat([a[..., :2 * hid], a[..., 3 * hid:], a[..., 2 * hid:3 * hid]], dim=-1)
 
-        c0 = tensor(np.zeros(h0.shape, dtype=self.dtype))
+        c0 = tensor(np.zeros(h0.shape, dtype=b.dtype.np_dtype))
         out = apply_op("lstm", x, h0, c0, engine_order(wx).T, engine_order(wh).T,
                        engine_order(b), no_bias)
         return out[:-1]  # the last entry is the final cell state
+
+    def _compute_dtype(self) -> np.dtype[Any]:
+        """The dtype the forward pass runs in: the parameters' common floating dtype.
+
+        Normally ``self.dtype``; a notebook that replaces the parameters by float64 arrays
+        (``model.params[k] = np.linspace(...)``) in a float32 model gets float64 arithmetic,
+        as numpy's promotion gives the course's reference.
+        """
+        dtypes = [np.asarray(v).dtype for v in self.params.values()]
+        if not all(d.kind == "f" for d in dtypes):
+            return self.dtype
+        return np.result_type(*dtypes)
 
     def sample(self, features: Array, max_length: int = 30) -> Array:
         """Greedy captions: start from '<START>', feed back the best-scoring word each step.
@@ -137,8 +158,9 @@ class CaptioningRNN:
         """
         if self._start is None:
             raise ValueError("CaptioningRNN.sample: the vocabulary has no '<START>' word")
-        p = self.params
-        feats = np.asarray(features, dtype=self.dtype)
+        dtype = self._compute_dtype()
+        p = {k: np.asarray(v, dtype=dtype) for k, v in self.params.items()}
+        feats = np.asarray(features, dtype=dtype)
         n = feats.shape[0]
         h = feats @ p["W_proj"] + p["b_proj"]
         c = np.zeros_like(h)
