@@ -53,6 +53,12 @@ from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
+from .grid import (
+    GRID_SAMPLE_INTERPOLATION_MODES,
+    GRID_SAMPLE_PADDING_MODES,
+    affine_grid,
+    grid_sample,
+)
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
@@ -138,4 +144,6 @@ __all__ = [
     "conv_transpose1d",
     "fold", "interpolate", "max_pool1d", "max_unpool1d", "max_unpool2d", "pixel_shuffle",
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
+    # i16b-grid: spatial transformer, 3-d family and more pooling
+    "GRID_SAMPLE_INTERPOLATION_MODES", "GRID_SAMPLE_PADDING_MODES", "affine_grid", "grid_sample",
 ]
