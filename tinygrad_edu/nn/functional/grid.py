@@ -120,8 +120,8 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
         >>> import tinygrad_edu as tg
         >>> import tinygrad_edu.nn.functional as F
         >>> theta = tg.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
-        >>> F.affine_grid(theta, (1, 1, 1, 3), align_corners=True).tolist()
-        [[[[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]]]]
+        >>> F.affine_grid(theta, (1, 1, 2, 2), align_corners=True).tolist()
+        [[[[-1.0, -1.0], [1.0, -1.0]], [[-1.0, 1.0], [1.0, 1.0]]]]
     """
     check_tensor(theta, "affine_grid")
     align = _align_corners(align_corners)
