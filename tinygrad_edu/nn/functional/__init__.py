@@ -48,7 +48,7 @@ from .activation import (
     threshold,
     threshold_,
 )
-from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
+from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import dropout, dropout2d
@@ -96,6 +96,19 @@ from .pooling import (
     max_pool2d,
     max_unpool1d,
     max_unpool2d,
+)
+from .pooling3d import (
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
 )
 from .resample import (
     fold,
@@ -146,4 +159,8 @@ __all__ = [
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
     # i16b-grid: spatial transformer, 3-d family and more pooling
     "GRID_SAMPLE_INTERPOLATION_MODES", "GRID_SAMPLE_PADDING_MODES", "affine_grid", "grid_sample",
+    "conv_transpose3d", "adaptive_avg_pool3d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+    "avg_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d",
+    "max_pool3d_with_indices", "max_unpool3d",
 ]
