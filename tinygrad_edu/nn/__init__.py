@@ -87,7 +87,15 @@ from .pooling3d import (
     MaxPool3d,
     MaxUnpool3d,
 )
+from .pooling_more import (
+    FractionalMaxPool2d,
+    FractionalMaxPool3d,
+    LPPool1d,
+    LPPool2d,
+    LPPool3d,
+)
 from .resample import (
+    ChannelShuffle,
     CircularPad1d,
     CircularPad2d,
     CircularPad3d,
@@ -144,5 +152,6 @@ __all__ = [
     # i16b-grid: the 3-d family and more pooling
     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "CircularPad3d", "ConstantPad3d",
     "ConvTranspose3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d", "ReplicationPad3d",
-    "ZeroPad3d",
+    "ZeroPad3d", "ChannelShuffle", "FractionalMaxPool2d", "FractionalMaxPool3d", "LPPool1d",
+    "LPPool2d", "LPPool3d",
 ]

@@ -48,7 +48,15 @@ from .activation import (
     threshold,
     threshold_,
 )
-from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from .conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_tbc,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import dropout, dropout2d
@@ -110,9 +118,20 @@ from .pooling3d import (
     max_pool3d_with_indices,
     max_unpool3d,
 )
+from .pooling_more import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+)
 from .resample import (
+    channel_shuffle,
     fold,
     interpolate,
+    native_channel_shuffle,
     pixel_shuffle,
     pixel_unshuffle,
     unfold,
@@ -162,5 +181,8 @@ __all__ = [
     "conv_transpose3d", "adaptive_avg_pool3d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
     "avg_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d",
-    "max_pool3d_with_indices", "max_unpool3d",
+    "max_pool3d_with_indices", "max_unpool3d", "channel_shuffle", "conv_tbc",
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
+    "native_channel_shuffle",
 ]

@@ -21,7 +21,7 @@ from ...ops.conv_args import conv_pair
 from ...tensor import Tensor, shape
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_pair", "conv_single", "conv_transpose1d",
-           "conv_transpose2d", "conv_transpose3d", "conv_tuple"]
+           "conv_tbc", "conv_transpose2d", "conv_transpose3d", "conv_tuple"]
 
 Pair = tuple[int, int]
 
@@ -323,3 +323,35 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     if bias is not None:
         out = out + bias.type(out.dtype).reshape(1, -1, 1, 1, 1)
     return out
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
+    """1-D convolution of a (time, batch, channels) sequence (PyTorch's ``conv_tbc``).
+
+    ``out[t, b] = bias + sum_k input[t + k - pad, b] @ weight[k]``: ``conv1d`` with the axes
+    moved, (T, B, Cin) -> (B, Cin, T) and weight (K, Cin, Cout) -> (Cout, Cin, K).
+
+    Args:
+        input: (T, B, Cin).
+        weight: (K, Cin, Cout).
+        bias: (Cout,).
+        pad: zero padding at both ends of the time axis.
+
+    Returns:
+        (T + 2*pad - K + 1, B, Cout).
+    """
+    name = "conv_tbc"
+    if input.ndim != 3:
+        raise RuntimeError(f"{name}: Input must have 3 dims: time, batch, in_channel; got "
+                           f"shape {tuple(input.shape)}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"{name}: Weight tensor must have 3 dims: kernel_width, "
+                           f"in_channels, out_channels; got shape {tuple(weight.shape)}")
+    if bias.ndim != 1:
+        raise RuntimeError(f"{name}: Bias must be 1-D, got shape {tuple(bias.shape)}")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)
