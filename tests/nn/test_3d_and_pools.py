@@ -255,3 +255,156 @@ def test_pad3d_errors():
     both_raise(lambda lib, t: lib.nn.ReflectionPad3d(3)(t), RuntimeError, np.zeros((1, 2, 3, 3)))
     with pytest.raises(ValueError, match="padding"):
         tg.nn.ZeroPad3d((1, 2))
+
+
+# ----------------------------------------------------------------------------- with_indices
+
+@pytest.mark.parametrize(("name", "shape", "args"), [
+    ("max_pool1d_with_indices", (2, 3, 9), (3, 2, 1)),
+    ("max_pool2d_with_indices", (2, 3, 7, 8), ((2, 3), 1, (1, 0))),
+    ("max_pool3d_with_indices", (2, 2, 5, 6, 7), (3, 2, 1)),
+    ("adaptive_max_pool1d_with_indices", (2, 3, 9), (4,)),
+    ("adaptive_max_pool2d_with_indices", (3, 7, 8), ((3, None),)),
+    ("adaptive_max_pool3d_with_indices", (2, 2, 5, 6, 7), ((2, 3, 4),)),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_with_indices_functions_match_torch(name, shape, args):
+    out = check(lambda lib, t: getattr(lib.F, name)(t, *args), distinct(*shape))
+    assert isinstance(out, tuple)
+    assert out[1].dtype == tg.int64
+
+
+# ----------------------------------------------------------------------------- LP pooling
+
+LP = [
+    ("lp_pool1d", "LPPool1d", (2, 3, 10), (2, 3), {}),
+    ("lp_pool1d", "LPPool1d", (3, 10), (3.0, 3, 2, True), {}),
+    ("lp_pool2d", "LPPool2d", (2, 3, 7, 8), (2, 2), {}),
+    ("lp_pool2d", "LPPool2d", (2, 3, 7, 8), (1.5, (2, 3), 1, True), {}),
+    ("lp_pool2d", "LPPool2d", (3, 7, 8), (float("inf"), 3, 2), {}),
+    ("lp_pool3d", "LPPool3d", (2, 2, 5, 6, 7), (2, 2), {}),
+    ("lp_pool3d", "LPPool3d", (2, 5, 6, 7), (1, (1, 2, 3), (1, 1, 2), True), {}),
+]
+
+
+@pytest.mark.parametrize(("fn", "module", "shape", "args", "kw"), LP, ids=str)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_lp_pool_matches_torch(fn, module, shape, args, kw, dtype):
+    x = np.abs(rand(*shape)) + 0.1  # positive: x**p is defined for fractional p
+    check(lambda lib, t: getattr(lib.F, fn)(t, *args, **kw), x, dtype=dtype)
+    check_module(lambda nn: getattr(nn, module)(*args), x, dtype)
+
+
+def test_lp_pool_negative_input_and_minus_inf():
+    x = rand(2, 3, 8)
+    check(lambda lib, t: lib.F.lp_pool1d(t, 2, 2), x)  # x**2: signs do not matter
+    check(lambda lib, t: lib.F.lp_pool1d(t, -float("inf"), 2), distinct(2, 3, 8))
+
+
+# ----------------------------------------------------------------------------- channel shuffle
+
+@pytest.mark.parametrize(("shape", "groups"), [((2, 6, 3, 2), 3), ((2, 6, 3), 2),
+                                               ((1, 4, 2, 2, 2), 4), ((3, 5, 1), 1),
+                                               ((0, 4, 2), 2)])
+def test_channel_shuffle_matches_torch(shape, groups):
+    x = rand(*shape)
+    check(lambda lib, t: lib.F.channel_shuffle(t, groups), x)
+    check_module(lambda nn: nn.ChannelShuffle(groups), x)
+    check(lambda lib, t: lib.F.native_channel_shuffle(t, groups), x, grad=False)  # torch has
+    # no derivative for native_channel_shuffle; ours is the differentiable channel_shuffle
+    check(lambda lib, t: lib.F.channel_shuffle(t, groups),
+          np.arange(np.prod(shape)).reshape(shape), grad=False)  # integers keep their dtype
+
+
+def test_channel_shuffle_errors():
+    both_raise(lambda lib, t: lib.F.channel_shuffle(t, 3), RuntimeError, np.zeros((1, 4, 2)))
+    both_raise(lambda lib, t: lib.F.channel_shuffle(t, 0), RuntimeError, np.zeros((1, 4, 2)))
+    both_raise(lambda lib, t: lib.F.channel_shuffle(t, 2), RuntimeError, np.zeros((1, 4)))
+
+
+# ----------------------------------------------------------------------------- conv_tbc
+
+@pytest.mark.parametrize("pad", [0, 1, 2])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_conv_tbc_matches_torch(pad, dtype):
+    check(lambda lib, x, w, b: lib.F.conv_tbc(x, w, b, pad), rand(7, 2, 3), rand(3, 3, 4, seed=1),
+          rand(4, seed=2), dtype=dtype)
+
+
+def test_conv_tbc_errors():
+    both_raise(lambda lib, x, w, b: lib.F.conv_tbc(x, w, b), RuntimeError, np.zeros((5, 2, 3)),
+               np.zeros((2, 4, 4)), np.zeros(4))
+    both_raise(lambda lib, x, w, b: lib.F.conv_tbc(x, w, b), RuntimeError, np.zeros((5, 2, 3)),
+               np.zeros((2, 3, 4)), np.zeros(5))
+
+
+# ----------------------------------------------------------------------------- fractional
+
+FRACTIONAL = [
+    (2, (2, 3, 11, 9), dict(kernel_size=3, output_size=(5, 4))),
+    (2, (2, 3, 11, 9), dict(kernel_size=(2, 3), output_ratio=(0.5, 0.7))),
+    (2, (3, 11, 9), dict(kernel_size=(2, 3), output_size=(1, 7))),
+    (2, (1, 1, 9, 9), dict(kernel_size=2, output_size=8)),
+    (3, (2, 2, 7, 11, 9), dict(kernel_size=(2, 3, 2), output_size=(4, 5, 3))),
+    (3, (2, 7, 6, 9), dict(kernel_size=2, output_ratio=0.5)),
+]
+
+
+@pytest.mark.parametrize(("dims", "shape", "kw"), FRACTIONAL, ids=str)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fractional_max_pool_matches_torch_with_given_samples(dims, shape, kw, dtype):
+    batch = shape[0] if len(shape) == dims + 2 else 1
+    channels = shape[-dims - 1]
+    samples = np.random.default_rng(5).random((batch, channels, dims)).astype(dtype)
+    fn = f"fractional_max_pool{dims}d"
+
+    def pool(lib, t, name=fn, indices=True):  # the samples get no gradient (torch refuses)
+        return getattr(lib.F, name)(t, **kw, return_indices=indices,
+                                    _random_samples=lib.lib.tensor(samples))
+
+    check(pool, distinct(*shape), dtype=dtype)
+    check(lambda lib, t: pool(lib, t, fn + "_with_indices", False), distinct(*shape),
+          dtype=dtype)
+    for lib in (TORCH, OURS):  # the module keeps its samples as a (non-saved) buffer
+        module = getattr(lib.nn, f"FractionalMaxPool{dims}d")(
+            **kw, _random_samples=lib.lib.tensor(samples))
+        assert repr(module) == f"FractionalMaxPool{dims}d()"
+        assert list(module.state_dict()) == ["_random_samples"]
+    check_module(lambda nn: getattr(nn, f"FractionalMaxPool{dims}d")(
+        **kw, _random_samples=(torch if nn is torch.nn else tg).tensor(samples)),
+        distinct(*shape), dtype)
+
+
+def test_fractional_max_pool_draws_torchs_samples_for_the_same_seed():
+    x = distinct(2, 3, 9, 9).astype(np.float32)
+    torch.manual_seed(3)
+    tg.manual_seed(3)
+    theirs = torch.nn.FractionalMaxPool2d(2, output_ratio=0.5, return_indices=True)(
+        torch.tensor(x))
+    ours = tg.nn.FractionalMaxPool2d(2, output_ratio=0.5, return_indices=True)(tg.tensor(x))
+    np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
+    np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+
+
+def test_fractional_max_pool_errors():
+    x = np.zeros((1, 2, 5, 7), np.float32)
+    s = np.full((1, 2, 2), 0.5, np.float32)
+    both_raise(lambda lib, t: lib.F.fractional_max_pool2d(t, 2, output_size=(5, 7)),
+               RuntimeError, x)
+    both_raise(lambda lib, t, u: lib.F.fractional_max_pool2d(t, 2, output_size=(3, 3),
+                                                             _random_samples=u[:, :1]),
+               RuntimeError, x, s)
+    both_raise(lambda lib, t, u: lib.F.fractional_max_pool2d(t, 2, output_size=(3, 3),
+                                                             _random_samples=u.double()),
+               RuntimeError, x, s)
+    both_raise(lambda lib, t: lib.F.fractional_max_pool2d(t, 2), ValueError, x)
+    both_raise(lambda lib, t: lib.F.fractional_max_pool3d(t, 2, output_size=(3, 3, 3)),
+               RuntimeError, x)
+    for lib in (TORCH, OURS):
+        with pytest.raises(ValueError, match="output size, or a pooling ratio"):
+            lib.nn.FractionalMaxPool2d(2)
+        with pytest.raises(ValueError, match="only one of"):
+            lib.nn.FractionalMaxPool2d(2, output_size=2, output_ratio=0.5)
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            lib.nn.FractionalMaxPool3d(2, output_ratio=1.5)
+        with pytest.raises(ValueError, match="greater than 0"):
+            lib.nn.FractionalMaxPool3d(0, output_size=2)
