@@ -3,7 +3,9 @@
 One module per family, as PyTorch's documentation groups them: ``activation``, ``linear``,
 ``conv``, ``pooling``, ``normalization``, ``dropout``, ``embedding`` (sparse), ``rnn``, ``loss``
 (with ``loss_more``: robust, divergence, likelihood and margin losses, and ``ctc``),
-``distance`` (cosine similarity, pairwise distances), ``vision`` (padding), plus the course's
+``distance`` (cosine similarity, pairwise distances), ``vision`` (padding), ``grid``
+(``affine_grid`` and ``grid_sample``: the spatial transformer), ``pooling3d`` (3-d pooling as
+two 2-d poolings) and ``pooling_more`` (LP and fractional max pooling), plus the course's
 ``temporal`` layers. Each function checks its arguments
 and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations; the modules of
 ``tinygrad_edu.nn`` call these functions.
