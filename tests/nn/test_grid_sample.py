@@ -222,6 +222,9 @@ def test_grid_sample_errors():
                                            align_corners=False), ValueError, "padding_mode")
     _both_raise(lambda f, t: f.grid_sample(t.tensor(x), t.tensor(g.astype(np.float64)),
                                            align_corners=False), RuntimeError, "dtype")
+    _both_raise(lambda f, t: f.grid_sample(t.tensor(x.astype(np.int64)),
+                                           t.tensor(g.astype(np.int64)), align_corners=False),
+                NotImplementedError, "dtype")
     _both_raise(lambda f, t: f.grid_sample(t.tensor(x), t.tensor(g[:1]), align_corners=False),
                 RuntimeError, "batch size")
     _both_raise(lambda f, t: f.grid_sample(t.tensor(x), t.tensor(np.zeros((2, 3, 4, 3),

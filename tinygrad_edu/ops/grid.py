@@ -217,9 +217,12 @@ def _check(x: Array, grid: Array, mode: str, padding_mode: str) -> None:
     if grid.shape[-1] != x.ndim - 2:
         raise RuntimeError(f"{name}: expected grid to have size {x.ndim - 2} in last dimension, "
                            f"but got grid with sizes {list(grid.shape)}")
-    if x.dtype.kind != "f" or grid.dtype != x.dtype:
-        raise RuntimeError(f"{name}: expected floating point input and grid of the same dtype, "
-                           f"but got input {x.dtype} and grid {grid.dtype}")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"{name}: not implemented for input of dtype {x.dtype}; "
+                                  f"expected floating point input and grid")
+    if grid.dtype != x.dtype:
+        raise RuntimeError(f"{name}: expected input and grid to have the same dtype, but got "
+                           f"input {x.dtype} and grid {grid.dtype}")
     for d in range(2, x.ndim):
         if x.shape[d] == 0:
             raise RuntimeError(f"{name}: expected input to have non-empty spatial dimensions, "
