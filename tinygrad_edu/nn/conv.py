@@ -277,9 +277,9 @@ class ConvTranspose3d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, True, output_padding, device=device, dtype=dtype, dims=3)
 
-    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
-        return F.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(x, output_size), self.groups,
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups,
                                   self.dilation)
 
     def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
