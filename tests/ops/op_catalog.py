@@ -29,6 +29,7 @@ from catalog import (
     einsum,
     elementwise,
     fold,
+    grid,
     index,
     linalg,
     loss,
@@ -91,7 +92,8 @@ __all__ = [
 #: The family modules, in the order their rows appear in ``ROWS``.
 FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
             math_ops, sort, scan, index, stats, linalg, einsum,
-            fold)
+            fold,
+            grid)  # i16b-grid
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]

@@ -411,6 +411,25 @@ CASES.update({  # fold.py: im2col and col2im (conv, pooling, resampling, padding
     ],
 })
 
+CASES.update({  # grid.py: grid_sample (i16b-grid); positions kept off the kinks
+    "grid_sample": [
+        lambda r: case(n(r, 2, 2, 3, 4), _grid(r, (2, 3, 2), (4, 3), False), mode="bilinear",
+                       padding_mode="zeros", align_corners=False),
+        lambda r: case(n(r, 1, 2, 3, 4), _grid(r, (1, 2, 3), (4, 3), True), mode="bicubic",
+                       padding_mode="reflection", align_corners=True),
+        lambda r: case(n(r, 1, 2, 2, 3, 3), _grid(r, (1, 2, 2, 2), (3, 3, 2), False),
+                       mode="bilinear", padding_mode="border", align_corners=False),
+    ],
+})
+
+
+def _grid(r: np.random.Generator, out_shape: tuple[int, ...], sizes: tuple[int, ...],
+          align_corners: bool) -> np.ndarray:
+    """A grid (x first) whose pixel positions stay 0.1 away from integers and halves."""
+    from catalog.grid import grid_positions
+    return np.stack([grid_positions(r, out_shape, s, align_corners) for s in sizes], axis=-1)
+
+
 #: Ops that read one triangle of a symmetric matrix and return, as PyTorch does, the
 #: symmetric gradient G; their derivative with respect to the entries they read is G + G^T
 #: off the diagonal (those entries stand for both).

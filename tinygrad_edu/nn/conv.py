@@ -1,5 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d`` and
-``ConvTranspose2d``
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``,
+``ConvTranspose2d`` and ``ConvTranspose3d``
 (``F.conv2d`` and friends are in ``nn/functional/conv.py``; the math in
 ``tinygrad_edu/ops/conv.py``). The 1-d layers run the 2-d ops on a height-1 image."""
 
@@ -245,3 +245,55 @@ class Conv3d(_ConvNd):
     def forward(self, x: Tensor) -> Tensor:
         return F.conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups)
+
+
+class ConvTranspose3d(_ConvNd):
+    """Transposed 3-D convolution layer (``torch.nn.ConvTranspose3d``), e.g. for volumetric
+    decoders; computed as KD transposed 2-D convolutions (see ``F.conv_transpose3d``).
+
+    Shape:
+        input (N, C_in, D, H, W) or (C_in, D, H, W) -> output (N, C_out, D_out, H_out, W_out),
+        D_out = (D - 1)*stride - 2*padding + dilation*(kernel - 1) + output_padding + 1.
+
+    Attributes:
+        weight: (C_in, C_out / groups, KD, KH, KW); bias: (C_out,).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> up = tg.nn.ConvTranspose3d(4, 2, 2, stride=2)
+        >>> up
+        ConvTranspose3d(4, 2, kernel_size=(2, 2, 2), stride=(2, 2, 2))
+        >>> up(tg.zeros(1, 4, 2, 3, 3)).shape
+        torch.Size([1, 2, 4, 6, 6])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f"Only \"zeros\" padding mode is supported for "
+                             f"{type(self).__name__}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, True, output_padding, device=device, dtype=dtype, dims=3)
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups,
+                                  self.dilation)
+
+    def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
+        """PyTorch's ``output_size=``: the output_padding that reaches that size."""
+        if output_size is None:
+            return self.output_padding
+        sizes = [int(v) for v in output_size][-3:]
+        extra = []
+        for k in range(3):
+            low = ((x.shape[-3 + k] - 1) * self.stride[k] - 2 * self.padding[k]
+                   + self.dilation[k] * (self.kernel_size[k] - 1) + 1)
+            if not low <= sizes[k] < low + self.stride[k]:
+                raise ValueError(f"requested an output size of {sizes}, but valid sizes range "
+                                 f"from {low} to {low + self.stride[k] - 1} (for an input "
+                                 f"of {list(x.shape[-3:])}) in dim {k}")
+            extra.append(sizes[k] - low)
+        return tuple(extra)

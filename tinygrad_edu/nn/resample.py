@@ -16,6 +16,8 @@ __all__ = [
     "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "Unfold", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
     "ZeroPad1d", "ZeroPad2d",
+    "ChannelShuffle", "CircularPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
+    "ZeroPad3d",
 ]
 
 
@@ -107,6 +109,21 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of ``groups`` groups (``torch.nn.ChannelShuffle``, ShuffleNet);
+    see ``F.channel_shuffle``."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
 
 
 # ----------------------------------------------------------------------------- padding
@@ -226,6 +243,49 @@ class CircularPad2d(_PadNd):
     """Wrap the last two dims around: (N, C, H, W) or (C, H, W)."""
 
     mode = "circular"
+
+
+# 3-d padding (i16b-grid): the last three dims, (left, right, top, bottom, front, back)
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with ``value``: an int or (left, right, top, bottom, front,
+    back)."""
+
+    dims = 3
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> tg.nn.ZeroPad3d(1)(tg.ones(1, 1, 1, 1)).shape
+        torch.Size([1, 3, 3, 3])
+    """
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ReflectionPad3d(_PadNd):
+    """Mirror the last three dims at their edges: (N, C, D, H, W) or (C, D, H, W)."""
+
+    mode, dims = "reflect", 3
+
+
+class ReplicationPad3d(_PadNd):
+    """Repeat the edge values of the last three dims: (N, C, D, H, W) or (C, D, H, W)."""
+
+    mode, dims = "replicate", 3
+
+
+class CircularPad3d(_PadNd):
+    """Wrap the last three dims around: (N, C, D, H, W) or (C, D, H, W)."""
+
+    mode, dims = "circular", 3
 
 
 # ----------------------------------------------------------------------------- folding

@@ -13,6 +13,7 @@ from . import (
     einsum,
     elementwise,
     fold,
+    grid,
     index,
     linalg,
     loss,
@@ -32,4 +33,5 @@ __all__ = [
     "OPS", "OpDef", "conv", "dropout", "einsum", "elementwise", "fold", "index", "linalg", "loss",
     "math", "matmul", "movement", "needs_input_grad", "norm", "pool", "reduce", "reference_ops",
     "register_op", "rnn", "scan", "sort",
+    "grid",  # i16b-grid
 ]

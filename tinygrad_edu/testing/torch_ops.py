@@ -497,5 +497,10 @@ TORCH_OPS: dict[str, TorchRef] = {
     # fold.py
     "unfold": _functional("unfold", "kernel_size", "dilation", "padding", "stride"),
     "fold": _functional("fold", "output_size", "kernel_size", "dilation", "padding", "stride"),
+    # grid.py (i16b-grid)
+    "grid_sample": TorchRef(lambda torch, xs, s: torch.nn.functional.grid_sample(
+        xs[0], xs[1], mode=s.get("mode", "bilinear"), padding_mode=s.get("padding_mode", "zeros"),
+        align_corners=s.get("align_corners", False)),
+        "`F.grid_sample(x, grid, mode, padding_mode, align_corners)`"),
 }
 """Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""

@@ -3,7 +3,9 @@
 One module per family, as PyTorch's documentation groups them: ``activation``, ``linear``,
 ``conv``, ``pooling``, ``normalization``, ``dropout``, ``embedding`` (sparse), ``rnn``, ``loss``
 (with ``loss_more``: robust, divergence, likelihood and margin losses, and ``ctc``),
-``distance`` (cosine similarity, pairwise distances), ``vision`` (padding), plus the course's
+``distance`` (cosine similarity, pairwise distances), ``vision`` (padding), ``grid``
+(``affine_grid`` and ``grid_sample``: the spatial transformer), ``pooling3d`` (3-d pooling as
+two 2-d poolings) and ``pooling_more`` (LP and fractional max pooling), plus the course's
 ``temporal`` layers. Each function checks its arguments
 and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations; the modules of
 ``tinygrad_edu.nn`` call these functions.
@@ -51,11 +53,25 @@ from .activation import (
     threshold_,
 )
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
-from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
+from .conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_tbc,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
+from .grid import (
+    GRID_SAMPLE_INTERPOLATION_MODES,
+    GRID_SAMPLE_PADDING_MODES,
+    affine_grid,
+    grid_sample,
+)
 from .linear import linear
 from .linear_cross_entropy import linear_cross_entropy
 from .loss import (
@@ -95,9 +111,33 @@ from .pooling import (
     max_unpool1d,
     max_unpool2d,
 )
+from .pooling3d import (
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
+from .pooling_more import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+)
 from .resample import (
+    channel_shuffle,
     fold,
     interpolate,
+    native_channel_shuffle,
     pixel_shuffle,
     pixel_unshuffle,
     unfold,
@@ -146,6 +186,15 @@ __all__ = [
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
     # attention (issue 16, part 2: attention)
     "multi_head_attention_forward", "scaled_dot_product_attention",
+    # i16b-grid: spatial transformer, 3-d family and more pooling
+    "GRID_SAMPLE_INTERPOLATION_MODES", "GRID_SAMPLE_PADDING_MODES", "affine_grid", "grid_sample",
+    "conv_transpose3d", "adaptive_avg_pool3d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+    "avg_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d",
+    "max_pool3d_with_indices", "max_unpool3d", "channel_shuffle", "conv_tbc",
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
+    "native_channel_shuffle",
 ]
 
 

@@ -1,5 +1,5 @@
-"""Convolution functions: ``F.conv2d``, ``F.conv_transpose2d``, their 1-d forms and
-``F.conv3d``.
+"""Convolution functions: ``F.conv2d``, ``F.conv_transpose2d``, their 1-d forms,
+``F.conv3d`` and ``F.conv_transpose3d``.
 
 The 1-d functions view a sequence (N, C, L) as a height-1 image (N, C, 1, L) and the kernel
 (F, C/groups, K) as (F, C/groups, 1, K): a 2-D convolution of that image is exactly the 1-D
@@ -21,7 +21,7 @@ from ...ops.conv_args import conv_pair
 from ...tensor import Tensor, shape
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_pair", "conv_single", "conv_transpose1d",
-           "conv_transpose2d", "conv_tuple"]
+           "conv_tbc", "conv_transpose2d", "conv_transpose3d", "conv_tuple"]
 
 Pair = tuple[int, int]
 
@@ -256,3 +256,102 @@ def _padding_3d(x: Tensor, padding: Any, stride: tuple[int, ...], dilation: tupl
     if any(extra):
         x = shape.pad(x, extra)
     return x, tuple(t // 2 for t in totals)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 3-D convolution as a sum of transposed 2-D ones, one per depth tap.
+
+    A transposed convolution scatters: input depth z, through kernel tap i, lands on output
+    depth ``s*z + d*i - p``. So for each tap ``i``, one ``conv_transpose2d`` of every input
+    slice (a batch of N*D images) with ``weight[:, :, i]`` gives the (H, W) planes, which are
+    spread ``s`` apart along the depth (zeros between), shifted by ``d*i`` and added up; the
+    ``p`` planes at each end are then cropped (``output_padding`` keeps extra ones at the end):
+
+        out[n, :, s*z + d*i - p] += conv_transpose2d(x[n, :, z], weight[:, :, i]).
+
+    Exact, and its gradients come from autograd through the 2-D op.
+
+    Args:
+        input: (N, Cin, D, H, W) or (Cin, D, H, W).
+        weight: (Cin, Cout / groups, KD, KH, KW).
+        bias: (Cout,) or None.
+        stride, padding, output_padding, dilation: ints or (d, h, w) triples.
+        groups: split channels into this many independent blocks.
+
+    Returns:
+        (N, Cout, OD, OH, OW), OD = (D-1)*stride - 2*padding + dilation*(KD-1) +
+        output_padding + 1, OH and OW alike.
+    """
+    name = "conv_transpose3d"
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f"{name}: expected 4D (unbatched) or 5D (batched) input, got input "
+                           f"of shape {input.shape}")
+    if weight.ndim != 5:
+        raise RuntimeError(f"{name}: expected a 5D weight, got shape {weight.shape}")
+    if input.ndim == 4:
+        return conv_transpose3d(input.unsqueeze(0), weight, bias, stride, padding,
+                                output_padding, groups, dilation).squeeze(0)
+    s, p = conv_tuple(stride, 3, name, "stride"), conv_tuple(padding, 3, name, "padding")
+    op = conv_tuple(output_padding, 3, name, "output_padding")
+    d = conv_tuple(dilation, 3, name, "dilation")
+    n, c, depth, h, w = input.shape
+    kd = weight.shape[2]
+    if op[0] >= max(s[0], d[0]):
+        raise RuntimeError(f"{name}: output padding must be smaller than either stride or "
+                           f"dilation, but got output_padding {op} for stride {s} and "
+                           f"dilation {d}")
+    full = (depth - 1) * s[0] + d[0] * (kd - 1) + 1 + op[0]  # before cropping the padding
+    od = full - 2 * p[0]
+    if od < 1:
+        raise RuntimeError(f"{name}: the padding {p} leaves no output depth (got {od})")
+    images = input.permute(0, 2, 1, 3, 4).reshape(n * depth, c, h, w)
+    out = None
+    for i in range(kd):
+        planes = conv_transpose2d(images, weight[:, :, i], None, s[1:], p[1:], op[1:], groups,
+                                  d[1:])
+        planes = planes.reshape(n, depth, *planes.shape[1:])  # (N, D, Cout, OH, OW)
+        # spread the D planes s apart (s - 1 zero planes after each), then shift by d*i
+        spread = shape.pad(planes.unsqueeze(2), (0, 0) * 3 + (0, s[0] - 1))
+        spread = spread.reshape(n, depth * s[0], *planes.shape[2:])[:, :(depth - 1) * s[0] + 1]
+        before = d[0] * i
+        term = shape.pad(spread, (0, 0) * 3 + (before, full - before - spread.shape[1]))
+        out = term if out is None else out + term
+    assert out is not None
+    out = out[:, p[0]:p[0] + od].permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        out = out + bias.type(out.dtype).reshape(1, -1, 1, 1, 1)
+    return out
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
+    """1-D convolution of a (time, batch, channels) sequence (PyTorch's ``conv_tbc``).
+
+    ``out[t, b] = bias + sum_k input[t + k - pad, b] @ weight[k]``: ``conv1d`` with the axes
+    moved, (T, B, Cin) -> (B, Cin, T) and weight (K, Cin, Cout) -> (Cout, Cin, K).
+
+    Args:
+        input: (T, B, Cin).
+        weight: (K, Cin, Cout).
+        bias: (Cout,).
+        pad: zero padding at both ends of the time axis.
+
+    Returns:
+        (T + 2*pad - K + 1, B, Cout).
+    """
+    name = "conv_tbc"
+    if input.ndim != 3:
+        raise RuntimeError(f"{name}: Input must have 3 dims: time, batch, in_channel; got "
+                           f"shape {tuple(input.shape)}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"{name}: Weight tensor must have 3 dims: kernel_width, "
+                           f"in_channels, out_channels; got shape {tuple(weight.shape)}")
+    if bias.ndim != 1:
+        raise RuntimeError(f"{name}: Bias must be 1-D, got shape {tuple(bias.shape)}")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

@@ -1,4 +1,5 @@
-"""Resampling: ``interpolate`` (``upsample``), ``pixel_shuffle``, ``unfold`` and ``fold``.
+"""Resampling: ``interpolate`` (``upsample``), ``pixel_shuffle``, ``channel_shuffle``, ``unfold``
+and ``fold``.
 
 Interpolation reads every output cell from input cells chosen by index arithmetic, one
 spatial dim at a time (the modes are separable):
@@ -35,8 +36,8 @@ from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-__all__ = ["fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample",
-           "upsample_bilinear", "upsample_nearest"]
+__all__ = ["channel_shuffle", "fold", "interpolate", "native_channel_shuffle", "pixel_shuffle",
+           "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]
 
 _LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
@@ -250,6 +251,38 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
     return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """Interleave the channels of ``groups`` groups (ShuffleNet): (N, C, *) -> (N, C, *).
+
+    The C channels, seen as a (groups, C / groups) grid, are read column by column: a
+    reshape to (N, groups, C / groups, *), a transpose of those two dims and a reshape back.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> import tinygrad_edu.nn.functional as F
+        >>> F.channel_shuffle(tg.arange(6.0).reshape(1, 6, 1), 2).flatten().tolist()
+        [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    """
+    check_tensor(input, "channel_shuffle")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    g = int(groups)
+    if g <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value "
+                           f"of groups:{g}")
+    n, c, *rest = input.shape
+    if c % g:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {g} groups.")
+    return input.reshape(n, g, c // g, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """PyTorch's kernel-level name of ``channel_shuffle`` (the same result)."""
+    return channel_shuffle(input, groups)
 
 
 # ----------------------------------------------------------------------------- unfold, fold
