@@ -191,7 +191,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         try:
             return _ALLOWED[(module, name)]
         except KeyError:
-            raise _Refused(f"refusing to load {module}.{name}: a CIFAR-10 batch "
+            raise _Refused(f"refusing to load {module}.{name}: a CIFAR batch "
                                          "file holds only dicts, lists, strings, numbers and "
                                          "numeric numpy arrays") from None
 
