@@ -197,7 +197,9 @@ def save_image(tensor: Tensor | list[Tensor], fp: str | os.PathLike[str] | IO[by
         >>> from tinygrad_edu.vision.utils import save_image
         >>> path = os.path.join(tempfile.mkdtemp(), "grid.png")
         >>> save_image(tg.rand(4, 3, 8, 8), path, nrow=2)
-        >>> from PIL import Image; Image.open(path).size
+        >>> from PIL import Image
+        >>> with Image.open(path) as img:
+        ...     print(img.size)
         (22, 22)
     """
     image = Image.fromarray(_to_uint8_hwc(make_grid(tensor, **kwargs)))

@@ -310,8 +310,8 @@ def resnet18(*, weights: Any = None, progress: bool = True, **kwargs: Any) -> Re
     Example:
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.vision.models import resnet18
-        >>> resnet18(num_classes=10)(tg.zeros(1, 3, 32, 32)).shape
-        torch.Size([1, 10])
+        >>> resnet18(num_classes=10)(tg.zeros(2, 3, 32, 32)).shape
+        torch.Size([2, 10])
     """
     return _resnet(BasicBlock, [2, 2, 2, 2], weights, ResNet18_Weights, kwargs)
 
