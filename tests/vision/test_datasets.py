@@ -85,6 +85,17 @@ def test_mnist_reads_torchvisions_layout(tmp_path, gz):
     assert train.raw_folder == str(tmp_path / "MNIST" / "raw")
 
 
+def test_mnist_subsets_by_assigning_data_and_targets(tmp_path):
+    arrays = write_mnist(tmp_path)
+    ds = datasets.MNIST(tmp_path)
+    ds.data, ds.targets = ds.data[5:9], ds.targets[5:9]  # what tutorials do for a quick run
+    assert len(ds) == 4
+    np.testing.assert_array_equal(np.array(ds[3][0]), arrays["train"][0][8])
+    assert ds[3][1] == arrays["train"][1][8]
+    ds.data = arrays["train"][0][:2]  # a numpy array works too
+    np.testing.assert_array_equal(np.array(ds[1][0]), arrays["train"][0][1])
+
+
 def test_mnist_repr_and_transforms_are_torchvisions(tmp_path):
     write_mnist(tmp_path)
 

@@ -25,7 +25,7 @@ from PIL import Image
 
 from ...data.datasets import digits
 from ...tensor import Tensor
-from .mnist import MNIST
+from .mnist import MNIST, as_array
 from .vision import VisionDataset
 
 __all__ = ["Digits", "bilinear_matrix"]
@@ -108,8 +108,8 @@ class Digits(VisionDataset):
         self.data, self.targets = Tensor(pixels), Tensor(labels)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self.data[index], int(self.targets[index])
-        return self._apply_transforms(Image.fromarray(img.numpy(), mode="L"), target)
+        img, target = as_array(self.data)[index], int(as_array(self.targets)[index])
+        return self._apply_transforms(Image.fromarray(img, mode="L"), target)
 
     def __len__(self) -> int:
         return len(self.data)

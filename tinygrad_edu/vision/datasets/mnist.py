@@ -30,8 +30,8 @@ from PIL import Image
 from ...tensor import Tensor
 from .vision import VisionDataset, not_found, verify_str_arg
 
-__all__ = ["EMNIST", "KMNIST", "MNIST", "FashionMNIST", "read_idx", "read_image_file",
-           "read_label_file"]
+__all__ = ["EMNIST", "KMNIST", "MNIST", "FashionMNIST", "as_array", "read_idx",
+           "read_image_file", "read_label_file"]
 
 Array = NDArray[Any]
 
@@ -126,6 +126,15 @@ def read_label_file(path: str | Path) -> Array:
         raise ValueError(f"{path}: expected uint8 labels of shape (N,), got {x.dtype.name} "
                          f"of shape {x.shape}")
     return x.astype(np.int64)
+
+
+def as_array(x: Any) -> Array:
+    """The array of ``.data`` / ``.targets``, a Tensor or whatever the user assigned.
+
+    Indexing the array, not the Tensor, keeps an item at about a microsecond; reading the
+    attribute each time means a user's ``ds.data = ds.data[:1000]`` takes effect.
+    """
+    return x.numpy(force=True) if isinstance(x, Tensor) else np.asarray(x)
 
 
 class MNIST(VisionDataset):
@@ -227,9 +236,8 @@ class MNIST(VisionDataset):
 
     # --- items
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self.data[index], int(self.targets[index])
-        image = Image.fromarray(img.numpy(), mode="L")
-        return self._apply_transforms(image, target)
+        img, target = as_array(self.data)[index], int(as_array(self.targets)[index])
+        return self._apply_transforms(Image.fromarray(img, mode="L"), target)
 
     def __len__(self) -> int:
         return len(self.data)
