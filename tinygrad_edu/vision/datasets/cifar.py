@@ -80,8 +80,12 @@ class CIFAR10(VisionDataset):
 
     def _not_found(self, download: bool) -> Exception:
         missing = self._missing()
-        return not_found(type(self).__name__, missing[0].parent, [f.name for f in missing],
-                         download, f"{self.url} (extract it in {self.root})", self.fmt.layout)
+        folder = missing[0].parent  # root/<folder>, or root itself when that is missing
+        if folder.name != self.fmt.folder:
+            folder = folder / self.fmt.folder
+        return not_found(type(self).__name__, folder, [f.name for f in missing], download,
+                         self.url, f"extract {self.filename} in {self.root}: it unpacks to "
+                         f"{self.fmt.folder}/")
 
     def download(self) -> None:
         """Check that the files are there (nothing is ever downloaded)."""
