@@ -127,7 +127,7 @@ def get_model(name: str, **config: Any) -> Any:
 def get_model_weights(name: Any) -> type[WeightsEnum]:
     """The weights enum of a builder (given by name or as the function)."""
     fn = get_model_builder(name) if isinstance(name, str) else name
-    return fn.weights_enum  # type: ignore[attr-defined,no-any-return]
+    return fn.weights_enum  # type: ignore[attr-defined,union-attr,no-any-return]
 
 
 def get_weight(name: str) -> WeightsEnum:
