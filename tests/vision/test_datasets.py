@@ -403,6 +403,7 @@ def test_digits_8x8_are_sklearns_digits_on_0_255(train):
     assert ds.classes == datasets.MNIST.classes
 
 
+@pytest.mark.torch
 def test_digits_28x28_are_upsampled_as_torch_interpolate_and_centred():
     ds = datasets.Digits(train=False, size=28)
     small = datasets.Digits(train=False, size=8)
@@ -439,6 +440,7 @@ def test_digits_in_a_tutorial_loop():
 # ----------------------------------------------------------------------------- FakeData, base
 
 
+@pytest.mark.torch
 def test_fake_data_draws_torchvisions_images():
     ds = datasets.FakeData(size=4, image_size=(3, 5, 6), num_classes=7, random_offset=3)
     tg.manual_seed(99)

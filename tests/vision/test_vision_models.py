@@ -20,6 +20,8 @@ import tinygrad_edu.vision as torchvision
 from tinygrad_edu.vision import models
 from tinygrad_edu.vision.models import WeightsUnavailableError
 
+pytestmark = pytest.mark.torch
+
 # ----------------------------------------------------------------------------- torch reference
 
 
@@ -183,7 +185,7 @@ def test_resnet18_has_torchvisions_parameter_count_and_state_dict_layout():
 
 @pytest.mark.parametrize(("name", "params"), [
     ("resnet34", 21_797_672), ("resnet50", 25_557_032), ("resnext50_32x4d", 25_028_904),
-    ("wide_resnet50_2", 68_883_240)])
+    pytest.param("wide_resnet50_2", 68_883_240, marks=pytest.mark.slow)])
 def test_deeper_resnets_match_torchvisions_layout(name, params):
     ours, ref = models.get_model(name), _ref(name)
     assert _count(ours.parameters()) == params == _count(ref.parameters())
@@ -245,6 +247,7 @@ def _compare_forward_backward(ours, ref, x: np.ndarray, atol: float = 1e-4) -> N
                                            err_msg=name)
 
 
+@pytest.mark.slow
 def test_resnet18_matches_torchvision_forward_and_backward_with_its_weights():
     torch.manual_seed(0)
     ref = _ref("resnet18", num_classes=10)
@@ -254,6 +257,7 @@ def test_resnet18_matches_torchvision_forward_and_backward_with_its_weights():
     _compare_forward_backward(models.resnet18(num_classes=10), ref, x)
 
 
+@pytest.mark.slow
 def test_bottleneck_grouped_and_dilated_resnets_match_torchvision():
     """Bottleneck blocks, grouped 3x3 convs (ResNeXt) and stride-for-dilation, kept small.
 
@@ -277,7 +281,8 @@ def test_forward_shapes():
     model = torchvision.models.resnet18()
     model.eval()
     assert model(tg.zeros(1, 3, 64, 64)).shape == (1, 1000)
-    assert models.resnet50(num_classes=3)(tg.zeros(2, 3, 32, 32)).shape == (2, 3)
+    model.train()
+    assert model(tg.zeros(2, 3, 32, 32)).shape == (2, 1000)
 
 
 # ----------------------------------------------------------------------------- weights, registry

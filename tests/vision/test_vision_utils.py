@@ -20,6 +20,8 @@ import tinygrad_edu as tg
 from tinygrad_edu.vision import utils
 from tinygrad_edu.vision.utils import make_grid, save_image
 
+pytestmark = pytest.mark.torch
+
 
 def torch_make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None,
                     scale_each=False, pad_value=0.0):
