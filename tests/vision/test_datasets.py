@@ -469,3 +469,22 @@ def test_vision_dataset_base():
     assert "~" not in ds.root
     assert repr(ds.transforms).startswith("StandardTransform\nTransform: <built-in function")
     assert ds.transforms(-2, -3) == (2, -3)
+
+
+def test_a_torchvision_tutorial_runs_on_local_mnist(tmp_path):
+    """The usual tutorial opening, with ``torchvision`` being tinygrad_edu.vision."""
+    write_mnist(tmp_path / "data", n_train=10, n_test=4, gz=True)
+    to_tensor = lambda img: tg.tensor(np.asarray(img, dtype=np.float32)[None] / 255)  # noqa: E731
+    trainset = torchvision.datasets.MNIST(root=str(tmp_path / "data"), train=True,
+                                          download=True, transform=to_tensor)
+    trainloader = DataLoader(trainset, batch_size=4, shuffle=True)
+    images, labels = next(iter(trainloader))
+    assert tuple(images.shape) == (4, 1, 28, 28)
+    assert tuple(labels.shape) == (4,)
+    grid = torchvision.utils.make_grid(images)
+    assert tuple(grid.shape) == (3, 32, 4 * 30 + 2)
+    torchvision.utils.save_image(images, tmp_path / "batch.png", nrow=2)
+    with Image.open(tmp_path / "batch.png") as img:
+        assert img.size == (2 * 30 + 2, 2 * 30 + 2)
+    net = torchvision.models.resnet18(num_classes=10)
+    assert net.fc.out_features == len(trainset.classes)
