@@ -164,6 +164,11 @@ def test_missing_mnist_says_where_to_put_which_files(tmp_path):
     with pytest.raises(DatasetNotFoundError, match="never downloads anything") as info:
         datasets.FashionMNIST(tmp_path, train=False, download=True)
     assert str(tmp_path / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte") in str(info.value)
+    # an old torchvision's processed/training.pt (a torch pickle) is never read
+    (tmp_path / "MNIST" / "processed").mkdir(parents=True)
+    (tmp_path / "MNIST" / "processed" / "training.pt").write_bytes(b"not read")
+    with pytest.raises(DatasetNotFoundError, match="never unpickles such files"):
+        datasets.MNIST(tmp_path)
     # with the files there, download=True is a no-op (nothing is fetched, nothing changes)
     write_mnist(tmp_path)
     before = sorted(p.name for p in (tmp_path / "MNIST" / "raw").iterdir())

@@ -212,9 +212,15 @@ class MNIST(VisionDataset):
 
     def _not_found(self, download: bool) -> Exception:
         missing = [n for n in self._file_names() if self._find(n) is None]
-        return not_found(type(self).__name__, self.raw_folder,
-                         [f"{n} (or {n}.gz)" for n in missing], download, self._source(),
-                         "the files as downloaded (.gz) or gunzipped; torchvision's layout")
+        error = not_found(type(self).__name__, self.raw_folder,
+                          [f"{n} (or {n}.gz)" for n in missing], download, self._source(),
+                          "the files as downloaded (.gz) or gunzipped; torchvision's layout")
+        legacy = Path(self.processed_folder) / self.training_file
+        if legacy.is_file():  # old torchvision versions cached the data as a torch pickle
+            error.args = (f"{error.args[0]}\n{legacy} is there, but it is a pickle written by "
+                          f"an old torchvision, and tinygrad_edu never unpickles such files: "
+                          f"the raw files above are needed.",)
+        return error
 
     def download(self) -> None:
         """Check that the files are there (nothing is ever downloaded)."""
