@@ -28,6 +28,7 @@ LAYERS = {
     "accelerator": 4, "backends": 4, "device": 0,
     "optim": 4.5,  # above nn: swa_utils.AveragedModel is an nn.Module, as in torch
     "train": 5, "viz": 5, "classic": 5, "testing": 5, "models": 5, "utils": 5, "coverage": 5,
+    "vision": 5,  # torchvision's layout (part 6): datasets, utils, models on nn/ and data/
     ROOT: 6,  # the package itself: importing it imports everything
 }
 

@@ -25,6 +25,9 @@ from .dataset import Dataset, TensorDataset
 __all__ = [
     "CIFAR10", "CIFAR10_CLASSES", "CIFARFormatError", "DatasetSplits", "digits", "load_cifar10",
     "synthetic_cifar10",
+    # the shared CIFAR readers (tinygrad_edu.vision.datasets uses them)
+    "CIFAR100_FORMAT", "CIFAR10_FORMAT", "CifarFormat", "cifar_split_files", "read_cifar_classes",
+    "read_cifar_split",
 ]
 
 Array = NDArray[Any]
@@ -39,6 +42,37 @@ _LAYOUT = (f"expected the CIFAR-10 python version (cifar-10-python.tar.gz from "
            f"holding {', '.join(_TRAIN_FILES)} and {_TEST_FILE} (plus batches.meta), each a "
            f"pickled dict with 'data' (N x 3072 uint8: 1024 red, 1024 green, 1024 blue values "
            f"of a 32 x 32 image, row-major) and 'labels' (N ints in 0..9)")
+
+
+class CifarFormat(NamedTuple):
+    """Where a CIFAR variant keeps its python batches and how a batch stores its labels.
+
+    ``CIFAR10_FORMAT`` and ``CIFAR100_FORMAT`` describe the two official archives; the
+    readers below take one of them, so CIFAR-100 goes through the same safe code.
+    """
+
+    name: str                      # for messages, e.g. "CIFAR-10"
+    folder: str                    # the folder the archive extracts to
+    train_files: tuple[str, ...]
+    test_file: str
+    meta_file: str                 # the file holding the class names
+    label_key: str                 # the labels' key in a batch dict
+    names_key: str                 # the class names' key in the meta dict
+    num_classes: int
+    default_names: tuple[str, ...] | None  # used when the meta file is absent (None: needed)
+    layout: str                    # what is expected, for error messages
+
+
+CIFAR10_FORMAT = CifarFormat("CIFAR-10", _FOLDER, _TRAIN_FILES, _TEST_FILE, "batches.meta",
+                             "labels", "label_names", 10, CIFAR10_CLASSES, _LAYOUT)
+CIFAR100_FORMAT = CifarFormat(
+    "CIFAR-100", "cifar-100-python", ("train",), "test", "meta", "fine_labels",
+    "fine_label_names", 100, None,
+    "expected the CIFAR-100 python version (cifar-100-python.tar.gz from "
+    "https://www.cs.toronto.edu/~kriz/cifar.html, extracted): a folder cifar-100-python/ "
+    "holding train, test and meta, each a pickled dict; train and test with 'data' (N x 3072 "
+    "uint8, as in CIFAR-10) and 'fine_labels' (N ints in 0..99), meta with "
+    "'fine_label_names' (100 names)")
 
 
 # ----------------------------------------------------------------------------- digits
@@ -157,7 +191,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         try:
             return _ALLOWED[(module, name)]
         except KeyError:
-            raise _Refused(f"refusing to load {module}.{name}: a CIFAR-10 batch "
+            raise _Refused(f"refusing to load {module}.{name}: a CIFAR batch "
                                          "file holds only dicts, lists, strings, numbers and "
                                          "numeric numpy arrays") from None
 
@@ -165,66 +199,88 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise _Refused("refusing a persistent id")
 
 
-def _unpickle(path: Path) -> dict[str, Any]:
+def _unpickle(path: Path, fmt: CifarFormat = CIFAR10_FORMAT) -> dict[str, Any]:
     """Read one batch file safely; keys come back as str."""
+    name, layout = fmt.name, fmt.layout
     if not path.is_file():
-        raise FileNotFoundError(f"CIFAR-10: {path} is missing; {_LAYOUT}")
+        raise FileNotFoundError(f"{name}: {path} is missing; {layout}")
     raw = path.read_bytes()
     try:
         # latin1 turns Python 2 byte strings (the real files were written by Python 2) into
         # str, which numpy reads back as raw array bytes
         obj = _RestrictedUnpickler(io.BytesIO(raw), encoding="latin1").load()
     except _Refused as exc:
-        raise CIFARFormatError(f"CIFAR-10: {path} was refused, nothing in it was run: {exc}. "
-                               f"{_LAYOUT}") from exc
+        raise CIFARFormatError(f"{name}: {path} was refused, nothing in it was run: {exc}. "
+                               f"{layout}") from exc
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError,
             AttributeError, MemoryError, OverflowError, UnicodeDecodeError,
             RecursionError) as exc:
-        raise CIFARFormatError(f"CIFAR-10: {path} is truncated or damaged "
-                               f"({type(exc).__name__}: {exc}). {_LAYOUT}") from exc
+        raise CIFARFormatError(f"{name}: {path} is truncated or damaged "
+                               f"({type(exc).__name__}: {exc}). {layout}") from exc
     if not isinstance(obj, dict):
-        raise CIFARFormatError(f"CIFAR-10: {path} holds a {type(obj).__name__}, not a dict. "
-                               f"{_LAYOUT}")
+        raise CIFARFormatError(f"{name}: {path} holds a {type(obj).__name__}, not a dict. "
+                               f"{layout}")
     return {k.decode("latin1") if isinstance(k, bytes) else str(k): v for k, v in obj.items()}
 
 
-def _read_batch(path: Path) -> tuple[Array, Array]:
+def _read_batch(path: Path, fmt: CifarFormat = CIFAR10_FORMAT) -> tuple[Array, Array]:
     """Images (N, 3, 32, 32) uint8 and labels (N,) int64 of one batch file, validated."""
-    batch = _unpickle(path)
-    data, labels = batch.get("data"), batch.get("labels")
+    name, layout, key, top = fmt.name, fmt.layout, fmt.label_key, fmt.num_classes - 1
+    batch = _unpickle(path, fmt)
+    data, labels = batch.get("data"), batch.get(key)
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 \
             or data.shape[1] != 3 * 32 * 32:
         seen = (f"shape {data.shape}, dtype {data.dtype}" if isinstance(data, np.ndarray)
                 else type(data).__name__)
-        raise CIFARFormatError(f"CIFAR-10: {path} has a bad 'data' entry ({seen}); expected an "
-                               f"N x 3072 uint8 array. {_LAYOUT}")
+        raise CIFARFormatError(f"{name}: {path} has a bad 'data' entry ({seen}); expected an "
+                               f"N x 3072 uint8 array. {layout}")
     if not isinstance(labels, list | np.ndarray) or len(labels) != len(data):
-        raise CIFARFormatError(f"CIFAR-10: {path} has {len(data)} images but its 'labels' "
-                               f"entry is not a list of {len(data)} ints. {_LAYOUT}")
+        raise CIFARFormatError(f"{name}: {path} has {len(data)} images but its {key!r} "
+                               f"entry is not a list of {len(data)} ints. {layout}")
     try:
         label_array = np.array(labels, dtype=np.int64)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise CIFARFormatError(f"CIFAR-10: {path} has non-integer labels ({exc})") from exc
+        raise CIFARFormatError(f"{name}: {path} has non-integer labels ({exc})") from exc
     if label_array.ndim != 1 or (label_array.size and not
-                                 (label_array.min() >= 0 and label_array.max() <= 9)):
-        raise CIFARFormatError(f"CIFAR-10: {path} has labels outside 0..9. {_LAYOUT}")
+                                 (label_array.min() >= 0 and label_array.max() <= top)):
+        raise CIFARFormatError(f"{name}: {path} has labels outside 0..{top}. {layout}")
     return data.reshape(-1, 3, 32, 32), label_array
 
 
-def _batch_folder(root: str | Path) -> Path:
-    """``root/cifar-10-batches-py`` when it exists, else ``root`` itself."""
+def _batch_folder(root: str | Path, fmt: CifarFormat = CIFAR10_FORMAT) -> Path:
+    """``root/<fmt.folder>`` (e.g. ``cifar-10-batches-py``) when it exists, else ``root``."""
     root = Path(root).expanduser()
-    return root / _FOLDER if (root / _FOLDER).is_dir() else root
+    return root / fmt.folder if (root / fmt.folder).is_dir() else root
 
 
-def _read_split(root: str | Path, train: bool) -> tuple[Array, Array]:
-    folder = _batch_folder(root)
-    names = _TRAIN_FILES if train else (_TEST_FILE,)
+def _read_split(root: str | Path, train: bool, fmt: CifarFormat = CIFAR10_FORMAT
+                ) -> tuple[Array, Array]:
+    folder = _batch_folder(root, fmt)
+    names = fmt.train_files if train else (fmt.test_file,)
     missing = [n for n in names if not (folder / n).is_file()]
     if missing:
-        raise FileNotFoundError(f"CIFAR-10: no {', '.join(missing)} in {folder}; {_LAYOUT}")
-    parts = [_read_batch(folder / name) for name in names]
+        raise FileNotFoundError(f"{fmt.name}: no {', '.join(missing)} in {folder}; "
+                                f"{fmt.layout}")
+    parts = [_read_batch(folder / name, fmt) for name in names]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def read_cifar_split(root: str | Path, train: bool, fmt: CifarFormat = CIFAR10_FORMAT
+                     ) -> tuple[Array, Array]:
+    """One split of a CIFAR variant: images (N, 3, 32, 32) uint8 and labels (N,) int64.
+
+    The reader behind ``CIFAR10`` here and ``tinygrad_edu.vision.datasets.CIFAR10/100``:
+    ``root`` is the folder holding ``fmt.folder`` or that folder itself; every file goes
+    through the restricted unpickler and the checks of ``load_cifar10``.
+    """
+    return _read_split(root, train, fmt)
+
+
+def cifar_split_files(root: str | Path, train: bool, fmt: CifarFormat = CIFAR10_FORMAT
+                      ) -> list[Path]:
+    """The batch files a split needs (whether or not they exist), for existence checks."""
+    folder = _batch_folder(root, fmt)
+    return [folder / n for n in (fmt.train_files if train else (fmt.test_file,))]
 
 
 def load_cifar10(root: str | Path) -> tuple[Array, Array, Array, Array]:
@@ -247,15 +303,24 @@ def load_cifar10(root: str | Path) -> tuple[Array, Array, Array, Array]:
     return X_train, y_train, X_test, y_test
 
 
-def _class_names(root: str | Path) -> tuple[str, ...]:
-    """The names in ``batches.meta`` when it is present and sane, else the standard ones."""
-    meta = _batch_folder(root) / "batches.meta"
+def _class_names(root: str | Path, fmt: CifarFormat = CIFAR10_FORMAT) -> tuple[str, ...]:
+    """The names in the meta file when it is present and sane, else the standard ones."""
+    meta = _batch_folder(root, fmt) / fmt.meta_file
     if not meta.is_file():
-        return CIFAR10_CLASSES
-    names = _unpickle(meta).get("label_names")
-    if not isinstance(names, list) or len(names) != 10:
-        raise CIFARFormatError(f"CIFAR-10: {meta} has no list of 10 'label_names'")
+        if fmt.default_names is None:
+            raise FileNotFoundError(f"{fmt.name}: {meta} is missing (it holds the class "
+                                    f"names); {fmt.layout}")
+        return fmt.default_names
+    names = _unpickle(meta, fmt).get(fmt.names_key)
+    if not isinstance(names, list) or len(names) != fmt.num_classes:
+        raise CIFARFormatError(f"{fmt.name}: {meta} has no list of {fmt.num_classes} "
+                               f"{fmt.names_key!r}")
     return tuple(n.decode("latin1") if isinstance(n, bytes) else str(n) for n in names)
+
+
+def read_cifar_classes(root: str | Path, fmt: CifarFormat = CIFAR10_FORMAT) -> tuple[str, ...]:
+    """The class names of a CIFAR variant, read safely from its meta file."""
+    return _class_names(root, fmt)
 
 
 class CIFAR10(Dataset[tuple[Any, int]]):
