@@ -1,0 +1,7 @@
+"""``torchvision``'s layout: ``import tinygrad_edu.vision as torchvision`` runs tutorial code.
+
+- ``transforms``: image transforms for PIL images, tensors and arrays (``transforms.functional``
+  for the plain functions).
+"""
+
+from . import transforms
