@@ -4,4 +4,4 @@
   for the plain functions).
 """
 
-from . import transforms
+from . import transforms as transforms  # noqa: PLC0414 - the public submodule

@@ -369,8 +369,8 @@ class RandomCrop(_Transform):
         _, h, w = F.get_dimensions(img)
         th, tw = output_size
         if h < th or w < tw:
-            raise ValueError(f"RandomCrop: Required crop size {(th, tw)} is larger than input image size "
-                             f"{(h, w)}")
+            raise ValueError(f"RandomCrop: Required crop size {(th, tw)} is larger than input "
+                             f"image size {(h, w)}")
         if w == tw and h == th:
             return 0, 0, h, w
         i = _randint(generator, "RandomCrop", 0, h - th + 1)
