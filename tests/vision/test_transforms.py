@@ -280,6 +280,15 @@ def test_pad_forms_and_errors() -> None:
     assert F.pad(x, [1, 2]).shape == (1, 6, 4)  # (left/right, top/bottom)
     assert F.pad(x, [-1, 0, 0, 0]).shape == (1, 2, 1)  # negative padding crops
     assert repr(T.Pad(2)) == "Pad(padding=2, fill=0, padding_mode=constant)"
+    pil = Image.fromarray(rgb_uint8(4, 5))
+    got = np.asarray(F.pad(pil, [2, 1], fill=(10, 20, 30)))  # a colour per band
+    assert got.shape == (6, 9, 3)
+    assert got[0, 0].tolist() == [10, 20, 30]
+    np.testing.assert_array_equal(got[1:5, 2:7], np.asarray(pil))
+    np.testing.assert_array_equal(np.asarray(F.pad(pil, [-1, 0, 1, 0], fill=0))[:, :4],
+                                  np.asarray(pil)[:, 1:])
+    with pytest.raises(ValueError, match="does not match the number of channels"):
+        F.pad(pil, 1, fill=(1, 2))
     with pytest.raises(ValueError, match="1, 2, or 4 element tuple, not a 3"):
         T.Pad((1, 2, 3))
     with pytest.raises(ValueError, match="Padding mode should be"):

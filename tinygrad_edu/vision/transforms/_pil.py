@@ -44,25 +44,21 @@ def parse_fill(fill: Any, img: Any, name: str = "fillcolor") -> dict[str, Any]:
 
 def pad(img: Any, left: int, top: int, right: int, bottom: int, fill: Any,
         padding_mode: str) -> Any:
+    """Pad a PIL image (negative amounts crop first): constant padding by
+    ``ImageOps.expand``, the other modes by ``np.pad`` of its pixels (torchvision's way)."""
     from PIL import Image, ImageOps
-    if padding_mode == "constant" and min(left, top, right, bottom) >= 0:
-        out = ImageOps.expand(img, border=(left, top, right, bottom),
-                              **parse_fill(fill, img, name="fill"))
-        if img.mode == "P":
-            out.putpalette(img.getpalette())
-        return out
-    if min(left, top, right, bottom) < 0:  # negative padding crops
+    if min(left, top, right, bottom) < 0:
         img = img.crop((max(-left, 0), max(-top, 0), img.width - max(-right, 0),
                         img.height - max(-bottom, 0)))
         left, top, right, bottom = (max(p, 0) for p in (left, top, right, bottom))
     palette = img.getpalette() if img.mode == "P" else None
-    array = np.asarray(img)
-    widths = [(top, bottom), (left, right)] + [(0, 0)] * (array.ndim - 2)
     if padding_mode == "constant":
-        array = np.pad(array, widths, mode="constant", constant_values=fill)
+        out = ImageOps.expand(img, border=(left, top, right, bottom),
+                              **parse_fill(fill, img, name="fill"))
     else:
-        array = np.pad(array, widths, mode=padding_mode)  # type: ignore[call-overload]
-    out = Image.fromarray(array)
+        array = np.asarray(img)
+        widths = [(top, bottom), (left, right)] + [(0, 0)] * (array.ndim - 2)
+        out = Image.fromarray(np.pad(array, widths, mode=padding_mode))  # type: ignore[call-overload]
     if palette is not None:
         out.putpalette(palette)
     return out
