@@ -679,3 +679,45 @@ def test_random_apply_choice_order() -> None:
     assert repr(T.RandomChoice([double])) == "RandomChoice(\n    Lambda()\n)(p=None)"
     with pytest.raises(TypeError, match="transforms should be a sequence"):
         T.RandomOrder(double)
+
+
+def test_pipelines_pickle_for_worker_processes() -> None:
+    import pickle
+    pipeline = T.Compose([T.RandomResizedCrop(8), T.RandomHorizontalFlip(),
+                          T.ColorJitter(0.2, 0.2, 0.2, 0.1), T.RandomRotation(10), T.ToTensor(),
+                          T.Normalize((0.5,), (0.5,))])
+    copy = pickle.loads(pickle.dumps(pipeline))
+    assert repr(copy) == repr(pipeline)
+    img = Image.fromarray(rgb_uint8(12, 14))
+    tg.manual_seed(0)
+    first = pipeline(img)
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(copy(img).numpy(), first.numpy())
+
+
+def test_to_tensor_follows_the_default_dtype() -> None:
+    tg.set_default_dtype(tg.float64)
+    try:
+        out = T.ToTensor()(rgb_uint8())
+    finally:
+        tg.set_default_dtype(tg.float32)
+    assert out.dtype == tg.float64  # torchvision: .to(torch.get_default_dtype()).div(255)
+
+
+def test_batches_and_single_channel_images() -> None:
+    """Tensor images may have leading dims (..., C, H, W) or none at all (H, W)."""
+    batch = RNG.random((2, 3, 8, 9)).astype(np.float32)
+    for fn in (lambda t: F.rotate(t, 21.0, InterpolationMode.BILINEAR),
+               lambda t: F.resize(t, [5, 4]), lambda t: F.adjust_contrast(t, 0.6),
+               lambda t: F.adjust_hue(t, 0.2), lambda t: F.gaussian_blur(t, 3, 1.0),
+               lambda t: F.center_crop(t, 6)):
+        together = fn(tg.tensor(batch)).numpy()
+        one_by_one = np.stack([fn(tg.tensor(img)).numpy() for img in batch])
+        np.testing.assert_allclose(together, one_by_one, atol=1e-6)
+    plane = RNG.random((8, 9)).astype(np.float32)
+    assert F.resize(tg.tensor(plane), [4, 3]).shape == (4, 3)
+    np.testing.assert_allclose(F.rotate(tg.tensor(plane), 33.0).numpy(),
+                               F.rotate(tg.tensor(plane[None]), 33.0).numpy()[0])
+    assert F.get_dimensions(tg.tensor(plane)) == [1, 8, 9]
+    assert F.get_image_size(Image.fromarray(rgb_uint8())) == [11, 9]
+    assert F.get_image_num_channels(Image.fromarray(rgb_uint8())) == 3

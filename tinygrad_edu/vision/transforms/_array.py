@@ -216,8 +216,8 @@ def affine_output_size(matrix: list[float], w: int, h: int) -> tuple[int, int]:
     pts = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0],
                     [0.5 * w, 0.5 * h, 1.0], [0.5 * w, -0.5 * h, 1.0]], dtype=np.float32)
     new = pts @ np.asarray(matrix, dtype=np.float32).reshape(2, 3).T
-    lo, hi = new.min(axis=0) + np.float32([w * 0.5, h * 0.5]), \
-        new.max(axis=0) + np.float32([w * 0.5, h * 0.5])
+    middle = np.array([w * 0.5, h * 0.5], dtype=np.float32)  # corners back to [0, w] x [0, h]
+    lo, hi = new.min(axis=0) + middle, new.max(axis=0) + middle
     tol = np.float32(1e-4)  # drop float noise so that ceil(3.0000001) stays 3
     size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
     return int(size[0]), int(size[1])
