@@ -405,24 +405,28 @@ def test_random_resized_crop_output() -> None:
 
 # ----------------------------------------------------------------------------- rotation
 
-def torch_rotate(img: torch.Tensor, angle: float, mode: str, expand: bool, center, fill):
-    """torchvision's tensor rotate: inverse matrix, affine grid, grid_sample with a mask."""
+def forward_affine(angle: float, translate, scale: float, shear, center) -> np.ndarray:
+    """The 3x3 forward matrix T C R(angle) S(scale) SHy SHx C^-1 (torchvision's definition),
+    built from the elementary matrices; the transforms use its inverse."""
+    a, sx, sy = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
+
+    def m3(block, shift=(0.0, 0.0)) -> np.ndarray:
+        out = np.eye(3)
+        out[:2, :2], out[:2, 2] = block, shift
+        return out
+
+    rot = m3([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    shx, shy = m3([[1, -math.tan(sx)], [0, 1]]), m3([[1, 0], [-math.tan(sy), 1]])
+    c, c_inv = m3(np.eye(2), center), m3(np.eye(2), (-center[0], -center[1]))
+    t = m3(np.eye(2), translate)
+    return t @ c @ rot @ m3(scale * np.eye(2)) @ shy @ shx @ c_inv
+
+
+def torch_warp(img: torch.Tensor, inverse: np.ndarray, ow: int, oh: int, mode: str, fill):
+    """torchvision's tensor warp: each output pixel (relative to the output centre) is taken
+    back by the inverse matrix and read with grid_sample; a ones channel marks the outside."""
     c, h, w = img.shape
-    cx, cy = (0.0, 0.0) if center is None else (center[0] - w * 0.5, center[1] - h * 0.5)
-    rot = math.radians(-angle)
-    m = [math.cos(rot), math.sin(rot), 0.0, -math.sin(rot), math.cos(rot), 0.0]
-    m[2] += m[0] * -cx + m[1] * -cy + cx
-    m[5] += m[3] * -cx + m[4] * -cy + cy
-    ow, oh = w, h
-    if expand:
-        pts = torch.tensor([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0],
-                            [0.5 * w, 0.5 * h, 1.0], [0.5 * w, -0.5 * h, 1.0]])
-        new = pts @ torch.tensor(m).view(2, 3).T
-        lo = new.min(0).values + torch.tensor((w * 0.5, h * 0.5))
-        hi = new.max(0).values + torch.tensor((w * 0.5, h * 0.5))
-        size = torch.ceil((hi / 1e-4).trunc() * 1e-4) - torch.floor((lo / 1e-4).trunc() * 1e-4)
-        ow, oh = int(size[0]), int(size[1])
-    theta = torch.tensor(m, dtype=torch.float32).reshape(1, 2, 3)
+    theta = torch.tensor(inverse[:2].ravel(), dtype=torch.float32).reshape(1, 2, 3)
     base = torch.empty(1, oh, ow, 3)
     base[..., 0].copy_(torch.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, steps=ow))
     base[..., 1].copy_(torch.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, steps=oh).unsqueeze(-1))
@@ -438,6 +442,24 @@ def torch_rotate(img: torch.Tensor, angle: float, mode: str, expand: bool, cente
     else:
         out = out * mask + (1 - mask) * color
     return torch.round(out[0]).to(torch.uint8) if img.dtype == torch.uint8 else out[0]
+
+
+def torch_rotate(img: torch.Tensor, angle: float, mode: str, expand: bool, center, fill):
+    """torchvision's tensor rotate: the affine warp by -angle about the centre (coordinates
+    relative to the image centre), on a canvas grown to the rotated corners with expand."""
+    c, h, w = img.shape
+    pivot = (0.0, 0.0) if center is None else (center[0] - w * 0.5, center[1] - h * 0.5)
+    inverse = np.linalg.inv(forward_affine(-angle, (0.0, 0.0), 1.0, (0.0, 0.0), pivot))
+    ow, oh = w, h
+    if expand:
+        pts = torch.tensor([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0],
+                            [0.5 * w, 0.5 * h, 1.0], [0.5 * w, -0.5 * h, 1.0]])
+        new = pts @ torch.tensor(inverse[:2], dtype=torch.float32).T
+        lo = new.min(0).values + torch.tensor((w * 0.5, h * 0.5))
+        hi = new.max(0).values + torch.tensor((w * 0.5, h * 0.5))
+        size = torch.ceil((hi / 1e-4).trunc() * 1e-4) - torch.floor((lo / 1e-4).trunc() * 1e-4)
+        ow, oh = int(size[0]), int(size[1])
+    return torch_warp(img, inverse, ow, oh, mode, fill)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8])
@@ -485,6 +507,50 @@ def test_random_rotation_draws_and_repr() -> None:
         T.RandomRotation((1, 2, 3))
     with pytest.raises(ValueError, match="unsupported with Tensor input"):
         F.rotate(tg.tensor(x), 10.0, InterpolationMode.BICUBIC)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize(("angle", "translate", "scale", "shear", "center"), [
+    (0.0, (2, -1), 1.0, (0.0, 0.0), None), (25.0, (0, 0), 0.8, (10.0, 0.0), None),
+    (-40.0, (1, 3), 1.3, (5.0, -12.0), (4, 2))])
+def test_affine_tensor_matches_torch(mode, angle, translate, scale, shear, center) -> None:
+    x = RNG.random((3, 11, 14)).astype(np.float32)
+    pivot = (0.0, 0.0) if center is None else (center[0] - 7.0, center[1] - 5.5)
+    inverse = np.linalg.inv(forward_affine(angle, translate, scale, shear, pivot))
+    out = F.affine(tg.tensor(x), angle, list(translate), scale, list(shear),
+                   InterpolationMode(mode), fill=[0.2, 0.3, 0.4], center=center)
+    expect = torch_warp(torch.tensor(x), inverse, 14, 11, mode, [0.2, 0.3, 0.4])
+    np.testing.assert_allclose(out.numpy(), expect.numpy(), atol=1e-5)
+
+
+def test_affine_on_pil_and_random_affine_draws() -> None:
+    pil = Image.fromarray(rgb_uint8(10, 12))
+    got = F.affine(pil, 15.0, [2, 1], 1.1, [4.0, 0.0], InterpolationMode.BILINEAR, fill=9)
+    inverse = np.linalg.inv(forward_affine(15.0, (2, 1), 1.1, (4.0, 0.0), (6.0, 5.0)))
+    expect = pil.transform((12, 10), Image.AFFINE, tuple(inverse[:2].ravel()), Image.BILINEAR,
+                           fillcolor=(9, 9, 9))
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(expect))
+    x = RNG.random((1, 10, 12)).astype(np.float32)
+    aff = T.RandomAffine(20, translate=(0.1, 0.2), scale=(0.9, 1.1), shear=(-5, 5, -3, 3))
+    seed_both(8)
+    out = aff(tg.tensor(x))
+    angle = torch.empty(1).uniform_(-20.0, 20.0).item()
+    tx = int(round(torch.empty(1).uniform_(-1.2, 1.2).item()))  # 0.1 * width 12
+    ty = int(round(torch.empty(1).uniform_(-2.0, 2.0).item()))  # 0.2 * height 10
+    sc = torch.empty(1).uniform_(0.9, 1.1).item()
+    shx = torch.empty(1).uniform_(-5.0, 5.0).item()
+    shy = torch.empty(1).uniform_(-3.0, 3.0).item()
+    expect = F.affine(tg.tensor(x), angle, [tx, ty], sc, [shx, shy], fill=[0.0])
+    np.testing.assert_array_equal(out.numpy(), expect.numpy())
+    assert repr(T.RandomAffine(10, translate=(0.1, 0.1), fill=1)) == \
+        "RandomAffine(degrees=[-10.0, 10.0], translate=(0.1, 0.1), fill=1)"
+    assert T.RandomAffine(0, shear=8).shear == [-8.0, 8.0]
+    with pytest.raises(ValueError, match="translation values should be between 0 and 1"):
+        T.RandomAffine(0, translate=(2, 0))
+    with pytest.raises(ValueError, match="scale values should be positive"):
+        T.RandomAffine(0, scale=(0, 1))
+    with pytest.raises(ValueError, match="Argument scale should be positive"):
+        F.affine(tg.tensor(x), 0.0, [0, 0], 0.0, 0.0)
 
 
 # ----------------------------------------------------------------------------- colour

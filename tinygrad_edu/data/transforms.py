@@ -39,6 +39,7 @@ from ..vision.transforms import (
     Normalize,
     Pad,
     PILToTensor,
+    RandomAffine,
     RandomApply,
     RandomChoice,
     RandomCrop,
@@ -55,10 +56,10 @@ from ..vision.transforms import (
 
 __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "GaussianBlur", "Grayscale",
-    "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad", "RandomApply",
-    "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip", "RandomOrder",
-    "RandomResizedCrop", "RandomRotation", "RandomVerticalFlip", "Resize", "ToPILImage",
-    "ToTensor", "functional",
+    "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad", "RandomAffine",
+    "RandomApply", "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip",
+    "RandomOrder", "RandomResizedCrop", "RandomRotation", "RandomVerticalFlip", "Resize",
+    "ToPILImage", "ToTensor", "functional",
 ]
 
 

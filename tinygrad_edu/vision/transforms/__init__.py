@@ -20,6 +20,7 @@ from .transforms import (
     Normalize,
     Pad,
     PILToTensor,
+    RandomAffine,
     RandomApply,
     RandomChoice,
     RandomCrop,
@@ -37,8 +38,8 @@ from .transforms import (
 
 __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "GaussianBlur", "Grayscale",
-    "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad", "RandomApply",
-    "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip", "RandomOrder",
-    "RandomResizedCrop", "RandomRotation", "RandomTransforms", "RandomVerticalFlip", "Resize",
-    "ToPILImage", "ToTensor", "functional",
+    "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad", "RandomAffine",
+    "RandomApply", "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip",
+    "RandomOrder", "RandomResizedCrop", "RandomRotation", "RandomTransforms",
+    "RandomVerticalFlip", "Resize", "ToPILImage", "ToTensor", "functional",
 ]

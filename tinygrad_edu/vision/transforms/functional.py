@@ -37,11 +37,11 @@ from . import _array as A
 from . import _pil as P
 
 __all__ = [
-    "InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
-    "adjust_saturation", "center_crop", "convert_image_dtype", "crop", "gaussian_blur",
-    "get_dimensions", "get_image_num_channels", "get_image_size", "hflip", "normalize", "pad",
-    "pil_to_tensor", "resize", "resized_crop", "rgb_to_grayscale", "rotate", "to_grayscale",
-    "to_pil_image", "to_tensor", "vflip",
+    "InterpolationMode", "adjust_brightness", "affine", "adjust_contrast", "adjust_gamma",
+    "adjust_hue", "adjust_saturation", "center_crop", "convert_image_dtype", "crop",
+    "gaussian_blur", "get_dimensions", "get_image_num_channels", "get_image_size", "hflip",
+    "normalize", "pad", "pil_to_tensor", "resize", "resized_crop", "rgb_to_grayscale",
+    "rotate", "to_grayscale", "to_pil_image", "to_tensor", "vflip",
 ]
 
 
@@ -430,6 +430,51 @@ def rotate(img: Any, angle: float, interpolation: Any = InterpolationMode.NEARES
     grid = A.affine_grid(matrix, w, h, ow, oh, A.work_dtype(array))
     fills = _tensor_fill(fill, array.shape[-3])
     out = A.apply_grid(array, grid, interpolation.value, fills)
+    return _wrap(out[0] if squeeze else out, is_tensor)
+
+
+def affine(img: Any, angle: float, translate: Sequence[int], scale: float, shear: Any,
+           interpolation: Any = InterpolationMode.NEAREST, fill: Any = None,
+           center: Sequence[int] | None = None) -> Any:
+    """Rotate by ``angle`` degrees (clockwise), scale, shear (degrees, (x, y)) about the
+    centre, then shift by ``translate`` = (dx, dy) pixels; the output keeps the input's size."""
+    interpolation = interpolation_mode(interpolation)
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    shear = [shear, 0.0] if isinstance(shear, numbers.Number) else list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    _, h, w = get_dimensions(img)
+    if P.is_pil_image(img):
+        from PIL import Image
+        pivot = (w * 0.5, h * 0.5) if center is None else (center[0], center[1])
+        matrix = A.inverse_affine_matrix(pivot, float(angle), (translate[0], translate[1]),
+                                         scale, (shear[0], shear[1]))
+        return img.transform(img.size, Image.Transform.AFFINE, matrix,
+                             _TO_PIL_INT[interpolation], **P.parse_fill(fill, img))
+    if interpolation.value not in ("nearest", "bilinear"):
+        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with "
+                         "Tensor input")
+    array, is_tensor = _unwrap(img, "affine")
+    array, squeeze = _channels_first(array)
+    pivot = (0.0, 0.0) if center is None else (center[0] - w * 0.5, center[1] - h * 0.5)
+    matrix = A.inverse_affine_matrix(pivot, float(angle), (1.0 * translate[0],
+                                                           1.0 * translate[1]),
+                                     scale, (shear[0], shear[1]))
+    grid = A.affine_grid(matrix, w, h, w, h, A.work_dtype(array))
+    out = A.apply_grid(array, grid, interpolation.value, _tensor_fill(fill, array.shape[-3]))
     return _wrap(out[0] if squeeze else out, is_tensor)
 
 

@@ -41,9 +41,9 @@ from .functional import InterpolationMode, interpolation_mode
 __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "GaussianBlur", "Grayscale",
     "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad", "RandomApply",
-    "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip", "RandomOrder",
-    "RandomResizedCrop", "RandomRotation", "RandomVerticalFlip", "Resize", "ToPILImage",
-    "ToTensor",
+    "RandomAffine", "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip",
+    "RandomOrder", "RandomResizedCrop", "RandomRotation", "RandomVerticalFlip", "Resize",
+    "ToPILImage", "ToTensor",
 ]
 
 
@@ -518,6 +518,80 @@ class RandomRotation(_Transform):
         if self.center is not None:
             s += f", center={self.center}"
         return s + f", fill={self.fill})"
+
+
+class RandomAffine(_Transform):
+    """Rotate, shift, scale and shear by random amounts (the image centre stays put).
+
+    Draws, in torchvision's order: the angle ``uniform_(degrees)``; with ``translate`` =
+    (a, b), dx = round(uniform_(-a * width, a * width)) and dy likewise with the height;
+    with ``scale``, the scale; with ``shear``, the x shear and (4 values) the y shear.
+    """
+
+    def __init__(self, degrees: Any, translate: Sequence[float] | None = None,
+                 scale: Sequence[float] | None = None, shear: Any = None,
+                 interpolation: Any = InterpolationMode.NEAREST, fill: Any = 0,
+                 center: Sequence[int] | None = None,
+                 generator: Generator | None = None) -> None:
+        self.interpolation = interpolation_mode(interpolation)
+        self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
+        if translate is not None:
+            _check_sequence_input(translate, "translate", req_sizes=(2,))
+            if not all(0.0 <= t <= 1.0 for t in translate):
+                raise ValueError("translation values should be between 0 and 1")
+        if scale is not None:
+            _check_sequence_input(scale, "scale", req_sizes=(2,))
+            if any(s <= 0 for s in scale):
+                raise ValueError("scale values should be positive")
+        self.shear = None if shear is None else _setup_angle(shear, "shear", req_sizes=(2, 4))
+        if center is not None:
+            _check_sequence_input(center, "center", req_sizes=(2,))
+        self.translate, self.scale, self.center = translate, scale, center
+        self.fill, self.generator = _check_fill(fill), generator
+
+    @staticmethod
+    def get_params(degrees: Sequence[float], translate: Sequence[float] | None,
+                   scale_ranges: Sequence[float] | None, shears: Sequence[float] | None,
+                   img_size: Sequence[int], generator: Generator | None = None
+                   ) -> tuple[float, tuple[int, int], float, tuple[float, float]]:
+        """(angle, (dx, dy), scale, (shear_x, shear_y)); ``img_size`` is [width, height]."""
+        def draw(low: float, high: float) -> float:
+            return _uniform(generator, "RandomAffine", low, high)
+
+        angle = draw(float(degrees[0]), float(degrees[1]))
+        shift = (0, 0)
+        if translate is not None:
+            max_dx, max_dy = float(translate[0] * img_size[0]), float(translate[1] * img_size[1])
+            shift = (int(round(draw(-max_dx, max_dx))), int(round(draw(-max_dy, max_dy))))
+        scale = 1.0 if scale_ranges is None else draw(scale_ranges[0], scale_ranges[1])
+        shear_x = shear_y = 0.0
+        if shears is not None:
+            shear_x = draw(shears[0], shears[1])
+            if len(shears) == 4:
+                shear_y = draw(shears[2], shears[3])
+        return angle, shift, scale, (shear_x, shear_y)
+
+    def forward(self, img: Any) -> Any:
+        fill = self.fill
+        channels, height, width = F.get_dimensions(img)
+        if not _pil.is_pil_image(img):
+            fill = [float(fill)] * channels if isinstance(fill, (int, float)) else \
+                [float(f) for f in fill]
+        params = self.get_params(self.degrees, self.translate, self.scale, self.shear,
+                                 [width, height], self.generator)
+        return F.affine(img, *params, interpolation=self.interpolation, fill=fill,
+                        center=self.center)
+
+    def __repr__(self) -> str:
+        s = f"{self.__class__.__name__}(degrees={self.degrees}"
+        s += f", translate={self.translate}" if self.translate is not None else ""
+        s += f", scale={self.scale}" if self.scale is not None else ""
+        s += f", shear={self.shear}" if self.shear is not None else ""
+        s += (f", interpolation={self.interpolation.value}"
+              if self.interpolation != InterpolationMode.NEAREST else "")
+        s += f", fill={self.fill}" if self.fill != 0 else ""
+        s += f", center={self.center}" if self.center is not None else ""
+        return s + ")"
 
 
 # ----------------------------------------------------------------------------- colour
