@@ -787,3 +787,58 @@ def test_batches_and_single_channel_images() -> None:
     assert F.get_dimensions(tg.tensor(plane)) == [1, 8, 9]
     assert F.get_image_size(Image.fromarray(rgb_uint8())) == [11, 9]
     assert F.get_image_num_channels(Image.fromarray(rgb_uint8())) == 3
+
+
+def test_five_and_ten_crop() -> None:
+    x = np.arange(2 * 6 * 7, dtype=np.float32).reshape(2, 6, 7)
+    tl, tr, bl, br, center = T.FiveCrop((3, 4))(tg.tensor(x))
+    for got, expect in [(tl, x[:, :3, :4]), (tr, x[:, :3, 3:]), (bl, x[:, 3:, :4]),
+                        (br, x[:, 3:, 3:]), (center, x[:, 2:5, 2:6])]:  # round(1.5) = 2
+        np.testing.assert_array_equal(got.numpy(), expect)
+    ten = T.TenCrop(3, vertical_flip=True)(x)
+    assert len(ten) == 10
+    np.testing.assert_array_equal(ten[5], x[:, ::-1][:, :3, :3])
+    pil = Image.fromarray(rgb_uint8(6, 7))
+    assert [c.size for c in T.FiveCrop(2)(pil)] == [(2, 2)] * 5
+    assert repr(T.TenCrop(3)) == "TenCrop(size=(3, 3), vertical_flip=False)"
+    with pytest.raises(ValueError, match="is bigger than input size"):
+        F.five_crop(x, 8)
+
+
+def test_random_erasing_draws_like_torchvision() -> None:
+    x = RNG.random((3, 12, 16)).astype(np.float32)
+    area, log_ratio = 12 * 16, torch.log(torch.tensor((0.3, 3.3)))
+    for value in (0.5, "random", (0.1, 0.2, 0.3)):
+        erasing = T.RandomErasing(p=0.7, value=value)
+        seed_both(12)
+        for _ in range(5):
+            out = erasing(tg.tensor(x)).numpy()
+            expect = torch.tensor(x).clone()
+            if torch.rand(1) < 0.7:
+                for _ in range(10):
+                    target = area * torch.empty(1).uniform_(0.02, 0.33).item()
+                    aspect = torch.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
+                    h = int(round(math.sqrt(target * aspect)))
+                    w = int(round(math.sqrt(target / aspect)))
+                    if h < 12 and w < 16:
+                        v = torch.empty([3, h, w]).normal_() if value == "random" else \
+                            torch.tensor(value if isinstance(value, tuple) else (value,),
+                                         dtype=torch.float32)[:, None, None]
+                        i = torch.randint(0, 12 - h + 1, size=(1,)).item()
+                        j = torch.randint(0, 16 - w + 1, size=(1,)).item()
+                        expect[..., i:i + h, j:j + w] = v
+                        break
+            np.testing.assert_array_equal(out, expect.numpy())
+    y = tg.tensor(x.copy())
+    assert F.erase(y, 1, 2, 3, 4, tg.tensor(0.0), inplace=True) is y
+    assert float(y[:, 1:4, 2:6].abs().sum()) == 0.0
+    assert repr(T.RandomErasing()) == ("RandomErasing(p=0.5, scale=(0.02, 0.33), "
+                                       "ratio=(0.3, 3.3), value=0, inplace=False)")
+    with pytest.raises(ValueError, match="it should be 'random'"):
+        T.RandomErasing(value="noise")
+    with pytest.raises(ValueError, match="Scale should be between 0 and 1"):
+        T.RandomErasing(scale=(0.5, 2))
+    with pytest.raises(ValueError, match="either a single value or 3"):
+        T.RandomErasing(p=1.0, value=(1, 2))(tg.tensor(x))
+    with pytest.raises(TypeError, match="img should be Tensor Image"):
+        F.erase(Image.fromarray(rgb_uint8()), 0, 0, 1, 1, 0)

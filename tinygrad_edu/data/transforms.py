@@ -32,6 +32,7 @@ from ..vision.transforms import (
     ColorJitter,
     Compose,
     ConvertImageDtype,
+    FiveCrop,
     GaussianBlur,
     Grayscale,
     InterpolationMode,
@@ -43,6 +44,7 @@ from ..vision.transforms import (
     RandomApply,
     RandomChoice,
     RandomCrop,
+    RandomErasing,
     RandomGrayscale,
     RandomHorizontalFlip,
     RandomOrder,
@@ -50,16 +52,18 @@ from ..vision.transforms import (
     RandomRotation,
     RandomVerticalFlip,
     Resize,
+    TenCrop,
     ToPILImage,
     functional,
 )
 
 __all__ = [
-    "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "GaussianBlur", "Grayscale",
-    "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad", "RandomAffine",
-    "RandomApply", "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip",
-    "RandomOrder", "RandomResizedCrop", "RandomRotation", "RandomVerticalFlip", "Resize",
-    "ToPILImage", "ToTensor", "functional",
+    "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "FiveCrop", "GaussianBlur",
+    "Grayscale", "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad",
+    "RandomAffine", "RandomApply", "RandomChoice", "RandomCrop", "RandomErasing",
+    "RandomGrayscale", "RandomHorizontalFlip", "RandomOrder", "RandomResizedCrop",
+    "RandomRotation", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
+    "functional",
 ]
 
 

@@ -14,6 +14,7 @@ from .transforms import (
     ColorJitter,
     Compose,
     ConvertImageDtype,
+    FiveCrop,
     GaussianBlur,
     Grayscale,
     Lambda,
@@ -24,6 +25,7 @@ from .transforms import (
     RandomApply,
     RandomChoice,
     RandomCrop,
+    RandomErasing,
     RandomGrayscale,
     RandomHorizontalFlip,
     RandomOrder,
@@ -32,14 +34,16 @@ from .transforms import (
     RandomTransforms,
     RandomVerticalFlip,
     Resize,
+    TenCrop,
     ToPILImage,
     ToTensor,
 )
 
 __all__ = [
-    "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "GaussianBlur", "Grayscale",
-    "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad", "RandomAffine",
-    "RandomApply", "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip",
-    "RandomOrder", "RandomResizedCrop", "RandomRotation", "RandomTransforms",
-    "RandomVerticalFlip", "Resize", "ToPILImage", "ToTensor", "functional",
+    "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "FiveCrop", "GaussianBlur",
+    "Grayscale", "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad",
+    "RandomAffine", "RandomApply", "RandomChoice", "RandomCrop", "RandomErasing",
+    "RandomGrayscale", "RandomHorizontalFlip", "RandomOrder", "RandomResizedCrop",
+    "RandomRotation", "RandomTransforms", "RandomVerticalFlip", "Resize", "TenCrop",
+    "ToPILImage", "ToTensor", "functional",
 ]

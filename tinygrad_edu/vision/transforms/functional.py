@@ -37,8 +37,8 @@ from . import _array as A
 from . import _pil as P
 
 __all__ = [
-    "InterpolationMode", "adjust_brightness", "affine", "adjust_contrast", "adjust_gamma",
-    "adjust_hue", "adjust_saturation", "center_crop", "convert_image_dtype", "crop",
+    "InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
+    "adjust_saturation", "affine", "center_crop", "convert_image_dtype", "crop",
     "gaussian_blur", "get_dimensions", "get_image_num_channels", "get_image_size", "hflip",
     "normalize", "pad", "pil_to_tensor", "resize", "resized_crop", "rgb_to_grayscale",
     "rotate", "to_grayscale", "to_pil_image", "to_tensor", "vflip",
@@ -249,6 +249,11 @@ def _normalize(tensor: Any, mean: Any, std: Any, inplace: bool, name: str) -> An
             raise ValueError(f"{name}: {what} has {values.size} values but the image has "
                              f"{channels} channels (shape {tuple(array.shape)})")
     m, s = m.reshape(-1, 1, 1), s.reshape(-1, 1, 1)
+    if inplace and is_tensor:
+        with tensor.mutate() as data:  # an in-place change the autograd version counter sees
+            data -= m
+            data /= s
+        return tensor
     if inplace:
         array -= m
         array /= s
@@ -380,6 +385,52 @@ def resized_crop(img: Any, top: int, left: int, height: int, width: int, size: A
     """``crop`` then ``resize`` (RandomResizedCrop's work)."""
     return resize(crop(img, top, left, height, width), size, interpolation,
                   antialias=antialias)
+
+
+def five_crop(img: Any, size: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """The four corner crops and the central crop: (top-left, top-right, bottom-left,
+    bottom-right, center)."""
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))  # type: ignore[call-overload]
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    _, h, w = get_dimensions(img)
+    th, tw = size
+    if tw > w or th > h:
+        raise ValueError(f"Requested crop size {size} is bigger than input size {(h, w)}")
+    return (crop(img, 0, 0, th, tw), crop(img, 0, w - tw, th, tw), crop(img, h - th, 0, th, tw),
+            crop(img, h - th, w - tw, th, tw), center_crop(img, [th, tw]))
+
+
+def ten_crop(img: Any, size: Any, vertical_flip: bool = False) -> tuple[Any, ...]:
+    """``five_crop`` of the image, then of its mirror image (left-right, or top-bottom)."""
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))  # type: ignore[call-overload]
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    return five_crop(img, size) + five_crop(vflip(img) if vertical_flip else hflip(img), size)
+
+
+def erase(img: Any, i: int, j: int, h: int, w: int, v: Any, inplace: bool = False) -> Any:
+    """Overwrite the (h, w) window at (i, j) of a tensor image with ``v`` (broadcast)."""
+    if not isinstance(img, (Tensor, np.ndarray)):
+        raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    value = v.numpy(force=True) if isinstance(v, Tensor) else np.asarray(v)
+    if inplace:
+        if isinstance(img, Tensor):
+            with img.mutate() as array:
+                array[..., i:i + h, j:j + w] = value
+        else:
+            img[..., i:i + h, j:j + w] = value
+        return img
+    array, is_tensor = _unwrap(img, "erase")
+    array = array.copy()
+    array[..., i:i + h, j:j + w] = value
+    return _wrap(array, is_tensor)
 
 
 def _flip(img: Any, axis: int, pil_method: str) -> Any:

@@ -32,18 +32,18 @@ from typing import Any
 import numpy as np
 
 from ...random import Generator, get_generator
-from ...random_dist import integers, permutation, uniform
+from ...random_dist import integers, normal, permutation, uniform
 from ...tensor import Tensor
 from . import _pil
 from . import functional as F
 from .functional import InterpolationMode, interpolation_mode
 
 __all__ = [
-    "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "GaussianBlur", "Grayscale",
-    "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad", "RandomApply",
-    "RandomAffine", "RandomChoice", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip",
-    "RandomOrder", "RandomResizedCrop", "RandomRotation", "RandomVerticalFlip", "Resize",
-    "ToPILImage", "ToTensor",
+    "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "FiveCrop", "GaussianBlur",
+    "Grayscale", "InterpolationMode", "Lambda", "Normalize", "PILToTensor", "Pad",
+    "RandomAffine", "RandomApply", "RandomChoice", "RandomCrop", "RandomErasing",
+    "RandomGrayscale", "RandomHorizontalFlip", "RandomOrder", "RandomResizedCrop",
+    "RandomRotation", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
 ]
 
 
@@ -392,6 +392,33 @@ class RandomCrop(_Transform):
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
+class FiveCrop(_Transform):
+    """The four corners and the centre, as a tuple of 5 images (test-time augmentation)."""
+
+    def __init__(self, size: int | Sequence[int]) -> None:
+        self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
+
+    def forward(self, img: Any) -> tuple[Any, ...]:
+        return F.five_crop(img, self.size)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(size={self.size})"
+
+
+class TenCrop(_Transform):
+    """FiveCrop of the image and of its mirror image: a tuple of 10 images."""
+
+    def __init__(self, size: int | Sequence[int], vertical_flip: bool = False) -> None:
+        self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
+        self.vertical_flip = vertical_flip
+
+    def forward(self, img: Any) -> tuple[Any, ...]:
+        return F.ten_crop(img, self.size, self.vertical_flip)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
+
+
 class _RandomFlip(_Transform):
     _flip: Callable[[Any], Any]
 
@@ -682,6 +709,84 @@ class RandomGrayscale(_Transform):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomErasing(_Transform):
+    """With probability ``p``, overwrite a random rectangle of a tensor image (Cutout).
+
+    The rectangle covers ``scale`` of the area with aspect ratio in ``ratio`` (10 attempts,
+    else nothing is erased); ``value`` is a number, one per channel, or ``'random'`` (standard
+    normals). Draws, as torchvision: ``torch.rand(1)``, then per attempt the area and the log
+    ratio (``uniform_``), then the normals (for 'random') and the position (``randint``).
+    """
+
+    def __init__(self, p: float = 0.5, scale: Sequence[float] = (0.02, 0.33),
+                 ratio: Sequence[float] = (0.3, 3.3), value: Any = 0, inplace: bool = False,
+                 generator: Generator | None = None) -> None:
+        if not isinstance(value, (numbers.Number, str, tuple, list)):
+            raise TypeError("Argument value should be either a number or str or a sequence")
+        if isinstance(value, str) and value != "random":
+            raise ValueError("If value is str, it should be 'random'")
+        if not isinstance(scale, Sequence):
+            raise TypeError("Scale should be a sequence")
+        if not isinstance(ratio, Sequence):
+            raise TypeError("Ratio should be a sequence")
+        if scale[0] > scale[1] or ratio[0] > ratio[1]:
+            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
+        if scale[0] < 0 or scale[1] > 1:
+            raise ValueError("Scale should be between 0 and 1")
+        if p < 0 or p > 1:
+            raise ValueError("Random erasing probability should be between 0 and 1")
+        self.p, self.scale, self.ratio, self.value = p, scale, ratio, value
+        self.inplace, self.generator = inplace, generator
+
+    @staticmethod
+    def get_params(img: Any, scale: Sequence[float], ratio: Sequence[float],
+                   value: list[float] | None = None, generator: Generator | None = None
+                   ) -> tuple[int, int, int, int, Any]:
+        """(top, left, height, width, values) of the rectangle; the image itself when none of
+        the 10 attempts fits."""
+        img_c, img_h, img_w = F.get_dimensions(img)
+        area = img_h * img_w
+        log_ratio = np.log(np.asarray(ratio, dtype=np.float32))
+        for _ in range(10):
+            erase_area = area * _uniform(generator, "RandomErasing", scale[0], scale[1])
+            drawn = _uniform(generator, "RandomErasing", float(log_ratio[0]),
+                             float(log_ratio[1]))
+            aspect_ratio = float(np.exp(np.float32(drawn)))
+            h = int(round(math.sqrt(erase_area * aspect_ratio)))
+            w = int(round(math.sqrt(erase_area / aspect_ratio)))
+            if not (h < img_h and w < img_w):
+                continue
+            if value is None:
+                v = Tensor(normal(get_generator(generator, "RandomErasing"), (img_c, h, w),
+                                  np.float32))
+            else:
+                v = Tensor(np.asarray(value, dtype=np.float32)[:, None, None])
+            i = _randint(generator, "RandomErasing", 0, img_h - h + 1)
+            j = _randint(generator, "RandomErasing", 0, img_w - w + 1)
+            return i, j, h, w, v
+        return 0, 0, img_h, img_w, img
+
+    def forward(self, img: Any) -> Any:
+        if _rand(self.generator, "RandomErasing") < self.p:
+            if isinstance(self.value, (int, float)):
+                value: list[float] | None = [float(self.value)]
+            elif isinstance(self.value, str):
+                value = None
+            else:
+                value = [float(v) for v in self.value]
+            channels = F.get_dimensions(img)[0]
+            if value is not None and len(value) not in (1, channels):
+                raise ValueError(f"If value is a sequence, it should have either a single value "
+                                 f"or {channels} (number of input channels)")
+            i, j, h, w, v = self.get_params(img, self.scale, self.ratio, value, self.generator)
+            return F.erase(img, i, j, h, w, v, self.inplace)
+        return img
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(p={self.p}, scale={self.scale}, "
+                f"ratio={self.ratio}, value={self.value}, inplace={self.inplace})")
 
 
 class GaussianBlur(_Transform):
