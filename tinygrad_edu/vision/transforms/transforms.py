@@ -770,12 +770,12 @@ class RandomErasing(_Transform):
 
     def forward(self, img: Any) -> Any:
         if _rand(self.generator, "RandomErasing") < self.p:
-            if isinstance(self.value, (int, float)):
-                value: list[float] | None = [float(self.value)]
-            elif isinstance(self.value, str):
-                value = None
-            else:
+            if isinstance(self.value, str):
+                value: list[float] | None = None
+            elif isinstance(self.value, (tuple, list)):
                 value = [float(v) for v in self.value]
+            else:
+                value = [float(self.value)]  # type: ignore[arg-type]
             channels = F.get_dimensions(img)[0]
             if value is not None and len(value) not in (1, channels):
                 raise ValueError(f"If value is a sequence, it should have either a single value "
