@@ -54,6 +54,7 @@ from ..vision.transforms import (
     Resize,
     TenCrop,
     ToPILImage,
+    _pil,
     functional,
 )
 
@@ -81,7 +82,7 @@ class ToTensor(_vision.ToTensor):
         if isinstance(pic, Tensor):
             pic = pic.numpy(force=True)
         if not isinstance(pic, np.ndarray):
-            if functional.P.is_pil_image(pic):
+            if _pil.is_pil_image(pic):
                 return functional.to_tensor(pic)
             raise TypeError(f"ToTensor: expected a numpy array or Tensor of shape (C, H, W), "
                             f"or a PIL image, got {type(pic).__name__}")
