@@ -28,7 +28,10 @@ LAYERS = {
     "accelerator": 4, "backends": 4, "device": 0,
     "optim": 4.5,  # above nn: swa_utils.AveragedModel is an nn.Module, as in torch
     "train": 5, "viz": 5, "classic": 5, "testing": 5, "models": 5, "utils": 5, "coverage": 5,
-    "vision": 5,  # torchvision's layout (part 6): datasets, utils, models on nn/ and data/
+    # vision (torchvision's layout): datasets, utils and models above nn/ and data/; its
+    # transforms work on single samples with numpy, PIL and Tensors only, below data so that
+    # data.transforms can share them
+    "vision": 5.5, "vision.transforms": 3.5,
     ROOT: 6,  # the package itself: importing it imports everything
 }
 
@@ -86,7 +89,10 @@ def _graph() -> dict[str, set[str]]:
 
 
 def _area(module: str) -> str:
+    """The module's top-level area, or a sub-area given its own layer (``vision.transforms``)."""
     parts = module.split(".")
+    if len(parts) > 2 and ".".join(parts[1:3]) in LAYERS:
+        return ".".join(parts[1:3])
     return parts[1] if len(parts) > 1 else ROOT
 
 

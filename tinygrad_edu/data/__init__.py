@@ -10,8 +10,9 @@ plus a few ``torchvision``-style transforms and datasets:
   ``DistributedSampler`` (module ``distributed``; give ``num_replicas`` and ``rank``);
 - ``DataLoader`` (batching, seedable shuffling, samplers, ``drop_last``, ``collate_fn``,
   worker processes with ``num_workers``), ``get_worker_info``, ``default_convert``;
-- ``transforms``: ``Compose``, ``ToTensor``, ``Normalize``, ``RandomCrop``,
-  ``RandomHorizontalFlip``, ``Lambda`` on (C, H, W) arrays;
+- ``transforms``: ``tinygrad_edu.vision.transforms`` (``Compose``, ``ToTensor``,
+  ``Normalize``, ``RandomCrop``, ``RandomHorizontalFlip``, ``Resize``, ...) for (C, H, W)
+  arrays, Tensors and PIL images (its ``ToTensor`` reads arrays channels-first);
 - ``digits()`` (scikit-learn's 8x8 digits, no download), ``CIFAR10`` / ``load_cifar10``
   (the python batch files, read without executing anything), ``synthetic_cifar10``.
 
