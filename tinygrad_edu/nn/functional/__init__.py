@@ -51,9 +51,16 @@ from .activation import (
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
 from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance, pdist
-from .dropout import dropout, dropout2d
+from .dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .embedding import embedding, one_hot
-from .linear import linear
+from .linear import bilinear, linear
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -138,4 +145,6 @@ __all__ = [
     "conv_transpose1d",
     "fold", "interpolate", "max_pool1d", "max_unpool1d", "max_unpool2d", "pixel_shuffle",
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
+    # part 1b (i16b-layers): more layers, normalisation and dropout
+    "alpha_dropout", "bilinear", "dropout1d", "dropout3d", "feature_alpha_dropout",
 ]
