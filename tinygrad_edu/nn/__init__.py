@@ -49,6 +49,7 @@ from .dropout import (
     FeatureAlphaDropout,
 )
 from .embedding import Embedding
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import (
     Bilinear,
     Flatten,
@@ -83,7 +84,7 @@ from .loss import (
     TripletMarginWithDistanceLoss,
 )
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, RMSNorm
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -115,6 +116,7 @@ from .resample import (
     ZeroPad1d,
     ZeroPad2d,
 )
+from .response_norm import CrossMapLRN2d, LocalResponseNorm
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .temporal import TemporalAffine
 
@@ -147,4 +149,6 @@ __all__ = [
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
     # part 1b (i16b-layers): more layers, normalisation, dropout and parameter containers
     "AlphaDropout", "Bilinear", "Dropout1d", "Dropout3d", "FeatureAlphaDropout",
+    "BatchNorm3d", "CrossMapLRN2d", "InstanceNorm1d", "InstanceNorm3d", "LocalResponseNorm",
+    "RMSNorm",
 ]

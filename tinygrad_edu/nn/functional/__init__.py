@@ -85,7 +85,14 @@ from .loss_more import (
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
-from .normalization import batch_norm, group_norm, instance_norm, layer_norm
+from .normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
 from .pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -147,4 +154,5 @@ __all__ = [
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
     # part 1b (i16b-layers): more layers, normalisation and dropout
     "alpha_dropout", "bilinear", "dropout1d", "dropout3d", "feature_alpha_dropout",
+    "local_response_norm", "rms_norm",
 ]
