@@ -28,6 +28,7 @@ from catalog import (
     dropout,
     einsum,
     elementwise,
+    embedding_bag,
     fold,
     index,
     linalg,
@@ -91,7 +92,8 @@ __all__ = [
 #: The family modules, in the order their rows appear in ``ROWS``.
 FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
             math_ops, sort, scan, index, stats, linalg, einsum,
-            fold)
+            fold,
+            embedding_bag)  # part 1b (i16b-layers)
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]

@@ -49,7 +49,7 @@ from .dropout import (
     Dropout3d,
     FeatureAlphaDropout,
 )
-from .embedding import Embedding
+from .embedding import Embedding, EmbeddingBag
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import (
     Bilinear,
@@ -151,5 +151,5 @@ __all__ = [
     # part 1b (i16b-layers): more layers, normalisation, dropout and parameter containers
     "AlphaDropout", "Bilinear", "Dropout1d", "Dropout3d", "FeatureAlphaDropout",
     "BatchNorm3d", "CrossMapLRN2d", "InstanceNorm1d", "InstanceNorm3d", "LocalResponseNorm",
-    "RMSNorm", "ParameterDict", "ParameterList",
+    "RMSNorm", "ParameterDict", "ParameterList", "EmbeddingBag",
 ]

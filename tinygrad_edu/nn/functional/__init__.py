@@ -59,7 +59,7 @@ from .dropout import (
     dropout3d,
     feature_alpha_dropout,
 )
-from .embedding import embedding, one_hot
+from .embedding import embedding, embedding_bag, one_hot
 from .linear import bilinear, linear
 from .loss import (
     binary_cross_entropy,
@@ -154,5 +154,5 @@ __all__ = [
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
     # part 1b (i16b-layers): more layers, normalisation and dropout
     "alpha_dropout", "bilinear", "dropout1d", "dropout3d", "feature_alpha_dropout",
-    "local_response_norm", "rms_norm",
+    "local_response_norm", "rms_norm", "embedding_bag",
 ]
