@@ -27,6 +27,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ..kernels import rnn as kernels
+from ..kernels.jit import ready
 from .registry import register_op
 
 Array = NDArray[Any]
@@ -88,7 +90,7 @@ def embedding_bag_forward(indices: Array, offsets: Array, weight: Array,
     bags = bag_layout(ids, np.asarray(offsets, dtype=np.int64), include_last_offset,
                       padding_idx)
     n_bags, dim = bags.sizes.shape[0], weight.shape[1]
-    rows = weight[bags.ids]  # (K, D): the looked-up rows of the kept tokens
+    rows = weight[bags.ids]  # (K, D): the looked-up rows of the kept tokens, bag by bag
     weighted = per_sample_weights.shape == ids.shape  # (0,) means none (unless n = 0)
     scale = winners = None
     if mode == "max":
@@ -100,10 +102,20 @@ def embedding_bag_forward(indices: Array, offsets: Array, weight: Array,
             scale = (1.0 / bags.sizes[bags.bag]).astype(weight.dtype)
         else:
             scale = np.ones(bags.bag.shape[0], dtype=weight.dtype)
-        out = np.zeros((n_bags, dim), dtype=weight.dtype)
-        np.add.at(out, bags.bag, rows * scale[:, None])
+        out = _per_bag(np.add, rows * scale[:, None], bags.sizes, 0)
     return out, EmbeddingBagCache(bags, scale, winners, weight, weighted, ids.size,
                                   scale_grad_by_freq, ids)
+
+
+def _per_bag(ufunc: np.ufunc, values: Array, sizes: Array, empty: Any) -> Array:
+    """``ufunc`` reduced over the consecutive runs of ``sizes[b]`` rows of ``values`` (the
+    kept tokens are in bag order), ``empty`` for a bag of size 0."""
+    out = np.full((sizes.shape[0],) + values.shape[1:], empty, dtype=values.dtype)
+    full = sizes > 0
+    if full.any():
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])[full]
+        out[full] = ufunc.reduceat(values, starts, axis=0)
+    return out
 
 
 def _bag_max(bags: Bags, rows: Array, n_bags: int, dim: int) -> tuple[Array, Array]:
@@ -111,13 +123,10 @@ def _bag_max(bags: Bags, rows: Array, n_bags: int, dim: int) -> tuple[Array, Arr
 
     As in PyTorch, the first token holding the maximum wins a tie.
     """
-    out = np.full((n_bags, dim), -np.inf, dtype=rows.dtype)
-    np.maximum.at(out, bags.bag, rows)
-    out[bags.sizes == 0] = 0
+    out = _per_bag(np.maximum, rows, bags.sizes, 0)
     k = bags.bag.shape[0]
     is_max = rows == out[bags.bag]  # (K, D)
-    first = np.full((n_bags, dim), k, dtype=np.int64)
-    np.minimum.at(first, bags.bag, np.where(is_max, np.arange(k)[:, None], k))
+    first = _per_bag(np.minimum, np.where(is_max, np.arange(k)[:, None], k), bags.sizes, k)
     winners = np.where(first < k, np.append(bags.ids, -1)[np.minimum(first, k)], -1)
     return out, winners
 
@@ -126,16 +135,19 @@ def embedding_bag_backward(dout: Array, cache: EmbeddingBagCache
                            ) -> tuple[None, None, Array, Array | None]:
     """Scatter each bag's output gradient back to the rows (and weights) that made it."""
     bags, scale, winners, weight = cache.bags, cache.scale, cache.winners, cache.weight
-    dweight = np.zeros_like(weight)
     if winners is not None:  # max: each output element came from one table entry
+        dweight = np.zeros_like(weight)
         b, d = np.nonzero(winners >= 0)
         np.add.at(dweight, (winners[b, d], d), dout[b, d])
-    else:
+    else:  # sum / mean: each kept token's row gets its bag's gradient times its weight
         contrib = dout[bags.bag] * scale[:, None]
         if cache.scale_grad_by_freq:
             freq = np.bincount(cache.indices, minlength=weight.shape[0])
-            contrib = contrib / freq[bags.ids][:, None]
-        np.add.at(dweight, bags.ids, contrib)
+            contrib = contrib / freq[bags.ids][:, None].astype(weight.dtype)
+        # the embedding's scatter-add (kernels/rnn.py); padding tokens are already left out
+        dweight = ready(kernels.embedding_bwd)(bags.ids, np.ascontiguousarray(contrib,
+                                                                              weight.dtype),
+                                               weight.shape[0], -1)
     dpsw = None
     if cache.weighted:
         dpsw = np.zeros(cache.n_tokens, dtype=weight.dtype)
