@@ -86,15 +86,17 @@ def embedding_bag_forward(indices: Array, offsets: Array, weight: Array,
     (B + 1,) with include_last_offset), weight (V, D), per_sample_weights (n,) (sum only) or
     (0,) for none -> out (B, D) in weight's dtype. padding_idx -1 means none.
     """
+    if mode not in MODES:
+        raise ValueError(f"embedding_bag_forward: mode has to be one of sum, mean or max, got "
+                         f"{mode!r}")
     ids = np.asarray(indices, dtype=np.int64).reshape(-1)
     bags = bag_layout(ids, np.asarray(offsets, dtype=np.int64), include_last_offset,
                       padding_idx)
-    n_bags, dim = bags.sizes.shape[0], weight.shape[1]
     rows = weight[bags.ids]  # (K, D): the looked-up rows of the kept tokens, bag by bag
     weighted = per_sample_weights.shape == ids.shape  # (0,) means none (unless n = 0)
     scale = winners = None
     if mode == "max":
-        out, winners = _bag_max(bags, rows, n_bags, dim)
+        out, winners = _bag_max(bags, rows)
     else:
         if weighted:
             scale = per_sample_weights.reshape(-1)[bags.kept].astype(weight.dtype)
@@ -118,7 +120,7 @@ def _per_bag(ufunc: np.ufunc, values: Array, sizes: Array, empty: Any) -> Array:
     return out
 
 
-def _bag_max(bags: Bags, rows: Array, n_bags: int, dim: int) -> tuple[Array, Array]:
+def _bag_max(bags: Bags, rows: Array) -> tuple[Array, Array]:
     """Elementwise max over each bag (0 for an empty one) and the row each max came from.
 
     As in PyTorch, the first token holding the maximum wins a tie.
