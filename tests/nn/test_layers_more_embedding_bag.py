@@ -217,3 +217,14 @@ def test_errors_match_torch(call, error):
         call(torch, torch.tensor(TABLE))
     with pytest.raises(error):
         call(tg, tg.tensor(TABLE))
+
+
+def test_swapped_arguments_warn_and_work_like_torch():
+    """torch still accepts the old order ``embedding_bag(weight, input, ...)``, with a
+    warning; so do we."""
+    with pytest.warns(UserWarning, match="Argument order of nn.functional.embedding_bag"):
+        expected = torch.nn.functional.embedding_bag(torch.tensor(TABLE), torch.tensor(IDS),
+                                                     torch.tensor([0, 4]))
+    with pytest.warns(UserWarning, match="Argument order of nn.functional.embedding_bag"):
+        ours = tg.nn.functional.embedding_bag(tg.tensor(TABLE), tg.tensor(IDS), tg.tensor([0, 4]))
+    np.testing.assert_allclose(ours.numpy(), expected.numpy(), rtol=1e-12)

@@ -148,7 +148,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                 [ 0.,  0.,  0.],
                 [15., 17., 19.]])
     """
-    ids, offs, psw = _bag_inputs(input, weight, offsets, per_sample_weights)
+    ids, weight, offs, psw = _bag_inputs(input, weight, offsets, per_sample_weights)
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
     if mode == "max" and scale_grad_by_freq:
@@ -175,8 +175,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
 
 
 def _bag_inputs(input: Any, weight: Tensor, offsets: Any, per_sample_weights: Any  # noqa: A002
-                ) -> tuple[Tensor, Tensor, Tensor | None]:
-    """Flat ids, offsets and per-sample weights; a 2-D input becomes bags of equal size."""
+                ) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+    """Flat ids, the table, offsets and per-sample weights; a 2-D input becomes bags of equal
+    size (and the old argument order, table first, is swapped back with a warning)."""
     if (isinstance(weight, Tensor) and isinstance(input, Tensor) and weight.dtype == np.int64
             and input.dtype.kind == "f"):
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
@@ -215,7 +216,7 @@ def _bag_inputs(input: Any, weight: Tensor, offsets: Any, per_sample_weights: An
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
                          f"{ids.ndim}")
-    return ids, offsets, per_sample_weights
+    return ids, weight, offsets, per_sample_weights
 
 
 def _check_bag_ids(ids: Tensor, offsets: Tensor, rows: int, include_last_offset: bool) -> None:
