@@ -28,6 +28,7 @@ from catalog import (
     dropout,
     einsum,
     elementwise,
+    embedding_bag,
     fold,
     grid,
     index,
@@ -93,7 +94,7 @@ __all__ = [
 FAMILIES = (elementwise, reduce, movement, matmul, loss, conv, pool, norm, dropout, rnn,
             math_ops, sort, scan, index, stats, linalg, einsum,
             fold,
-            grid)  # i16b-grid
+            grid, embedding_bag)
 
 #: Every row of every family.
 ROWS: list[OpRow] = [r for family in FAMILIES for r in family.ROWS]

@@ -40,12 +40,30 @@ from .activation import (
 )
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention
+from .containers import ParameterDict, ParameterList
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .distance import CosineSimilarity, PairwiseDistance
-from .dropout import Dropout, Dropout2d
-from .embedding import Embedding
+from .dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
+from .embedding import Embedding, EmbeddingBag
 from .functional.linear_cross_entropy import LinearCrossEntropyOptions
-from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential, Unflatten
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .layers import (
+    Bilinear,
+    Flatten,
+    Identity,
+    Linear,
+    ModuleDict,
+    ModuleList,
+    Sequential,
+    Unflatten,
+)
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -71,7 +89,7 @@ from .loss import (
     TripletMarginWithDistanceLoss,
 )
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, RMSNorm
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -123,6 +141,7 @@ from .resample import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from .response_norm import CrossMapLRN2d, LocalResponseNorm
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .temporal import TemporalAffine
 
@@ -161,6 +180,10 @@ __all__ = [
     "ConvTranspose3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d", "ReplicationPad3d",
     "ZeroPad3d", "ChannelShuffle", "FractionalMaxPool2d", "FractionalMaxPool3d", "LPPool1d",
     "LPPool2d", "LPPool3d",
+    # part 1b (i16b-layers): more layers, normalisation, dropout and parameter containers
+    "AlphaDropout", "Bilinear", "Dropout1d", "Dropout3d", "FeatureAlphaDropout",
+    "BatchNorm3d", "CrossMapLRN2d", "InstanceNorm1d", "InstanceNorm3d", "LocalResponseNorm",
+    "RMSNorm", "ParameterDict", "ParameterList", "EmbeddingBag",
 ]
 
 

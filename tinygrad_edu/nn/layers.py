@@ -1,5 +1,5 @@
 """Containers and basic layers: Sequential, ModuleList, ModuleDict, Identity, Flatten,
-Unflatten and Linear."""
+Unflatten, Linear and Bilinear."""
 
 from __future__ import annotations
 
@@ -265,3 +265,61 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """Bilinear layer y = x1^T W x2 + b: output feature o is x1 . weight[o] . x2 + bias[o].
+
+    Args:
+        in1_features: size of each first input sample.
+        in2_features: size of each second input sample.
+        out_features: size of each output sample.
+        bias: learn an additive bias (default True).
+
+    Shape:
+        input1 (*, in1_features), input2 (*, in2_features) -> output (*, out_features).
+
+    Attributes:
+        weight: (out_features, in1_features, in2_features), U(-k, k) with
+            k = 1/sqrt(in1_features).
+        bias: (out_features,), U(-k, k).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> m = tg.nn.Bilinear(3, 4, 2)
+        >>> m
+        Bilinear(in1_features=3, in2_features=4, out_features=2, bias=True)
+        >>> m(tg.ones(5, 3), tg.ones(5, 4)).shape
+        torch.Size([5, 2])
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        dtypes.check_device(device, "Bilinear")
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(creation.empty(out_features, in1_features, in2_features,
+                                               dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: weight and bias from U(-k, k), k = 1/sqrt(in1_features)."""
+        if self.in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got (in1_features="
+                             f"{self.in1_features})")
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -397,12 +397,12 @@ class Module:
 
     def __repr__(self) -> str:
         extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
         lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
                  for name, child in self._modules.items()]
-        if not lines:
+        if not lines and len(extra_lines) <= 1:  # one line: Linear(in_features=3, ...)
             return f"{type(self).__name__}({extra})"
-        lines = extra.split("\n") + lines if extra else lines
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra_lines + lines) + "\n)"
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) |

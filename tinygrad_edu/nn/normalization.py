@@ -1,4 +1,5 @@
-"""Normalisation layers: ``BatchNorm1d/2d``, ``LayerNorm``, ``GroupNorm``, ``InstanceNorm2d``.
+"""Normalisation layers: ``BatchNorm1d/2d/3d``, ``LayerNorm``, ``GroupNorm`` and ``RMSNorm``
+(instance norm is in ``instancenorm.py``, local response norm in ``response_norm.py``).
 
 The modules own the affine parameters and running statistics and call the functions of
 ``nn/functional/normalization.py``, which check their arguments and call the two registered
@@ -7,7 +8,6 @@ primitives of ``ops/norm.py`` (``batch_norm`` and ``layer_norm``).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,10 +15,10 @@ from .. import dtypes
 from ..autograd import no_grad
 from ..tensor import Tensor, creation
 from . import functional as F
-from .functional.normalization import checked_shape, reshape_result
+from .functional.normalization import checked_shape
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm", "RMSNorm"]
 
 
 # ----------------------------------------------------------------------------- modules
@@ -185,6 +185,27 @@ class BatchNorm2d(_BatchNorm):
             raise ValueError(f"BatchNorm2d: expected 4D input (got {input.ndim}D input)")
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) inputs, per channel (statistics over N, D, H, W).
+
+    Arguments, attributes and the update of the running statistics are those of
+    ``BatchNorm2d``; only the input has one more spatial dim (volumes, videos).
+
+    Shape:
+        input (N, C, D, H, W) -> output the same shape.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> bn = tg.nn.BatchNorm3d(2)
+        >>> bn(tg.randn(3, 2, 2, 2, 2)).shape
+        torch.Size([3, 2, 2, 2, 2])
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        if input.ndim != 5:
+            raise ValueError(f"BatchNorm3d: expected 5D input (got {input.ndim}D input)")
+
+
 class LayerNorm(Module):
     """Layer normalisation over the last dims of each sample.
 
@@ -288,60 +309,53 @@ class GroupNorm(Module):
                 f"affine={self.affine}, bias={self.bias is not None}")
 
 
-class InstanceNorm2d(_NormBase):
-    """Instance normalisation of (N, C, H, W) or (C, H, W): each sample's channel alone.
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the last dims of each sample (no centring).
 
-    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, with mean and biased variance over
-    (H, W) of each (n, c). With ``track_running_stats`` the running averages are updated in
-    training and used in evaluation mode.
+    y = x / sqrt(mean(x^2) + eps) * weight, the mean over the last ``len(normalized_shape)``
+    dims. Cheaper than LayerNorm (no mean to subtract, no bias); used by many Transformers.
 
     Args:
-        num_features: C, the number of channels.
-        eps: added to the variance for stability (default 1e-5).
-        momentum: weight of the new statistics in the running averages (default 0.1).
-        affine: learn per-channel ``weight`` and ``bias`` (default False).
-        track_running_stats: keep running statistics (default False).
-        bias: learn ``bias`` when ``affine`` (keyword only, default True).
+        normalized_shape: the trailing shape to normalise over (an int for the last dim).
+        eps: added to the mean square; None (the default) means the machine epsilon of the
+            input's dtype (``torch.finfo(x.dtype).eps``).
+        elementwise_affine: learn ``weight`` of shape normalized_shape (default True).
 
     Shape:
-        input (N, C, H, W) or (C, H, W) -> output the same shape.
+        input (*, *normalized_shape) -> output the same shape.
 
     Attributes:
-        weight: (C,), initialised to 1. bias: (C,), initialised to 0 (when affine).
-        running_mean, running_var, num_batches_tracked: as in ``BatchNorm2d`` (when
-            track_running_stats).
+        weight: normalized_shape, initialised to 1.
 
     Example:
         >>> import tinygrad_edu as tg
-        >>> inorm = tg.nn.InstanceNorm2d(3)
-        >>> inorm  # doctest: +NORMALIZE_WHITESPACE
-        InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, bias=False,
-                       track_running_stats=False)
-        >>> inorm(tg.randn(2, 3, 4, 4)).shape
-        torch.Size([2, 3, 4, 4])
+        >>> rms = tg.nn.RMSNorm(4)
+        >>> rms
+        RMSNorm((4,), eps=None, elementwise_affine=True)
+        >>> rms(tg.tensor([[2.0, -2.0, 2.0, -2.0]]))
+        tensor([[ 1., -1.,  1., -1.]], grad_fn=<MulBackward0>)
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
-                 dtype: Any = None, *, bias: bool = True) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype, bias)
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None, dtype: Any = None
+                 ) -> None:
+        super().__init__()
+        dtypes.check_device(device, "RMSNorm")
+        self.normalized_shape = checked_shape(normalized_shape, "RMSNorm")
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.register_parameter("weight", Parameter(creation.ones(*self.normalized_shape,
+                                                                  dtype=dtype))
+                                if elementwise_affine else None)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if not isinstance(input, Tensor) or input.ndim not in (3, 4):
-            raise ValueError("InstanceNorm2d: expected 3D or 4D input (got "
-                             f"{getattr(input, 'ndim', '?')}D input)")
-        feature_dim = input.ndim - 3
-        if input.shape[feature_dim] != self.num_features:
-            if self.affine:
-                raise ValueError(f"InstanceNorm2d: expected input's size at dim={feature_dim} "
-                                 f"to match num_features ({self.num_features}), but got: "
-                                 f"{input.shape[feature_dim]}.")
-            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. "
-                          "You can silence this warning by not passing in num_features, which "
-                          "is not used because affine=False", stacklevel=2)
-        x = input.unsqueeze(0) if input.ndim == 3 else input
-        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.training or not self.track_running_stats,
-                            0.0 if self.momentum is None else self.momentum, self.eps)
-        return reshape_result(out, input.shape)
+    def reset_parameters(self) -> None:
+        """weight 1."""
+        if self.weight is not None:
+            with no_grad():
+                self.weight.fill_(1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

@@ -12,6 +12,7 @@ from . import (
     dropout,
     einsum,
     elementwise,
+    embedding_bag,
     fold,
     grid,
     index,
@@ -30,7 +31,8 @@ from . import (
 from .registry import OPS, OpDef, needs_input_grad, reference_ops, register_op
 
 __all__ = [
-    "OPS", "OpDef", "conv", "dropout", "einsum", "elementwise", "fold", "index", "linalg", "loss",
+    "OPS", "OpDef", "conv", "dropout", "einsum", "elementwise",
+    "embedding_bag", "fold", "index", "linalg", "loss",
     "math", "matmul", "movement", "needs_input_grad", "norm", "pool", "reduce", "reference_ops",
     "register_op", "rnn", "scan", "sort",
     "grid",  # i16b-grid

@@ -504,3 +504,21 @@ TORCH_OPS: dict[str, TorchRef] = {
         "`F.grid_sample(x, grid, mode, padding_mode, align_corners)`"),
 }
 """Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""
+
+
+# part 1b (i16b-layers): embedding_bag.py
+def _embedding_bag(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """Our (indices, offsets, weight, per_sample_weights) order; padding_idx -1 and an empty
+    per_sample_weights mean none (torch: None)."""
+    pad = s.get("padding_idx", -1)
+    return torch.nn.functional.embedding_bag(
+        xs[0].long(), xs[2], xs[1].long(), mode=s.get("mode", "mean"),
+        include_last_offset=s.get("include_last_offset", False),
+        padding_idx=None if pad < 0 else pad, scale_grad_by_freq=s.get("scale_grad_by_freq", False),
+        per_sample_weights=_optional(xs[3]) if xs[3].shape != xs[0].shape else xs[3])
+
+
+TORCH_OPS["embedding_bag"] = TorchRef(
+    _embedding_bag, "`F.embedding_bag(indices, weight, offsets, mode, include_last_offset, "
+    "padding_idx, per_sample_weights)` (with scale_grad_by_freq torch's CPU kernel divides by "
+    "wrong counts for some ids; ours divides by each id's count in the input)")

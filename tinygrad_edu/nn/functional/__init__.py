@@ -64,15 +64,22 @@ from .conv import (
 )
 from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance, pdist
-from .dropout import dropout, dropout2d
-from .embedding import embedding, one_hot
+from .dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from .embedding import embedding, embedding_bag, one_hot
 from .grid import (
     GRID_SAMPLE_INTERPOLATION_MODES,
     GRID_SAMPLE_PADDING_MODES,
     affine_grid,
     grid_sample,
 )
-from .linear import linear
+from .linear import bilinear, linear
 from .linear_cross_entropy import linear_cross_entropy
 from .loss import (
     binary_cross_entropy,
@@ -98,7 +105,14 @@ from .loss_more import (
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
-from .normalization import batch_norm, group_norm, instance_norm, layer_norm
+from .normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
 from .pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -195,6 +209,9 @@ __all__ = [
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
     "native_channel_shuffle",
+    # part 1b (i16b-layers): more layers, normalisation and dropout
+    "alpha_dropout", "bilinear", "dropout1d", "dropout3d", "feature_alpha_dropout",
+    "local_response_norm", "rms_norm", "embedding_bag",
 ]
 
 

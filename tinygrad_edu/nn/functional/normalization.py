@@ -1,4 +1,5 @@
-"""Normalisation functions: ``batch_norm``, ``layer_norm``, ``group_norm``, ``instance_norm``.
+"""Normalisation functions: ``batch_norm``, ``layer_norm``, ``group_norm``, ``instance_norm``,
+and the composites ``rms_norm`` and ``local_response_norm``.
 
 They check their arguments and call the ``batch_norm`` and ``layer_norm`` ops
 (``tinygrad_edu/ops/norm.py``, where the backward is the lesson). Group and instance norm are
@@ -18,8 +19,10 @@ from ...autograd import OPS, apply_op
 from ...ops import norm as norm_ops
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
+from .vision import pad
 
-__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
+           "rms_norm"]
 
 
 def check_input(input: Tensor, name: str, min_dim: int) -> None:  # noqa: A002
@@ -212,3 +215,59 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A0
         _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), count,
                         momentum)
     return _grouped(input, channels, weight, bias, eps)
+
+
+def rms_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
+             weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """y = x / sqrt(mean(x^2) + eps) * weight over the last ``len(normalized_shape)`` dims.
+
+    ``eps=None`` is the machine epsilon of x's dtype. A composite of Tensor operations (its
+    gradient is autograd's chain rule through square, mean, rsqrt and the products). See
+    ``RMSNorm``.
+    """
+    shape = checked_shape(normalized_shape, "rms_norm")
+    check_tensor(input, "rms_norm")
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f'"rms_norm" not implemented for dtype {input.dtype} (a '
+                                  "floating point input is expected)")
+    if input.shape[max(input.ndim - len(shape), 0):] != shape or input.ndim < len(shape):
+        raise RuntimeError(f"rms_norm: Given normalized_shape={list(shape)}, expected input "
+                           f"with shape [*, {', '.join(map(str, shape))}], but got input of "
+                           f"size {input.shape}")
+    if weight is not None and (not isinstance(weight, Tensor) or weight.shape != shape):
+        raise RuntimeError("rms_norm: Expected weight to be of same shape as normalized_shape, "
+                           f"but got weight of shape {getattr(weight, 'shape', weight)} and "
+                           f"normalized_shape = {list(shape)}")
+    eps = float(np.finfo(input.dtype).eps) if eps is None else eps
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * (input.square().mean(dim=dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: A002
+                        beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """Local response normalisation across channels (AlexNet's "brightness normalisation").
+
+    b[n, c] = a[n, c] / (k + alpha / size * sum of a[n, c']^2 over the ``size`` channels
+    c' around c) ** beta, the window zero-padded by size // 2 before and (size - 1) // 2
+    after. A composite of Tensor operations (padding, slices, sums, powers), so its
+    gradient is autograd's. Input (N, C, *) with at least one spatial dim. See
+    ``LocalResponseNorm``.
+    """
+    check_tensor(input, "local_response_norm")
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: Expected 3D or higher dimensionality input "
+                         f"(got {input.ndim} dimensions)")
+    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    if input.numel() == 0:
+        return input
+    n, c = input.shape[:2]
+    sq = input.square().reshape(n, c, -1)
+    before, after = size // 2, (size - 1) // 2
+    padded = pad(sq, (0, 0, before, after))  # zeros before and after the channels
+    window = padded[:, 0:c]
+    for offset in range(1, size):  # sum of the size channels around each channel
+        window = window + padded[:, offset:offset + c]
+    div = (window / size * alpha + k).pow(beta).reshape(*input.shape)
+    return input / div
