@@ -6,7 +6,7 @@ sequences of different lengths (``nn.utils.rnn``) and reparametrizes weights (we
 spectral norm, ``nn.utils.parametrize``).
 """
 
-from . import functional, init, rnn, temporal, utils
+from . import functional, init, modules, parameter, rnn, temporal, utils
 from .activation import (
     CELU,
     ELU,
@@ -66,8 +66,9 @@ from .loss import (
     TripletMarginLoss,
     TripletMarginWithDistanceLoss,
 )
-from .module import Module, Parameter
+from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -129,4 +130,6 @@ __all__ = [
     "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
+    # module API (part 1, module helper): parameters and buffers, module paths
+    "Buffer", "UninitializedBuffer", "UninitializedParameter", "modules", "parameter",
 ]
