@@ -21,9 +21,6 @@ from ..tensor import Size, Tensor
 from ..tensor.devices import parse_to_args
 from .parameter import Parameter, is_lazy
 
-if TYPE_CHECKING:
-    from .module import Module
-
 
 class _IncompatibleKeys(NamedTuple):
     """What ``load_state_dict`` returns: the keys it did not find, and the ones it did not
@@ -52,9 +49,9 @@ class ModuleState:
 
     if TYPE_CHECKING:
         def named_modules(self, memo: Any = None, prefix: str = "",
-                          remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]: ...
+                          remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]: ...
         def parameters(self, recurse: bool = True) -> Iterator[Parameter]: ...
-        def children(self) -> Iterator[Module]: ...
+        def children(self) -> Iterator[Any]: ...
 
     # ------------------------------------------------------------------ modes
 
