@@ -43,6 +43,17 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential, Unflatten
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm2d,
+    LazyLinear,
+)
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -132,4 +143,15 @@ __all__ = [
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
     # module API (part 1, module helper): parameters and buffers, module paths
     "Buffer", "UninitializedBuffer", "UninitializedParameter", "modules", "parameter",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+    "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyInstanceNorm2d", "LazyLinear",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The lazy classes whose eager class another module adds (``lazy.PENDING``)."""
+    from . import lazy
+
+    if name in lazy.PENDING:
+        return lazy.lazy_class(name)
+    raise AttributeError(f"module 'tinygrad_edu.nn' has no attribute '{name}'")
