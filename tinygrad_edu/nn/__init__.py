@@ -6,7 +6,7 @@ sequences of different lengths (``nn.utils.rnn``) and reparametrizes weights (we
 spectral norm, ``nn.utils.parametrize``).
 """
 
-from . import functional, init, modules, parameter, rnn, temporal, utils
+from . import functional, init, modules, parallel, parameter, rnn, temporal, utils
 from .activation import (
     CELU,
     ELU,
@@ -38,6 +38,7 @@ from .activation import (
     Threshold,
 )
 from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .compat import Container, DataParallel, NLLLoss2d, SyncBatchNorm, factory_kwargs
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout2d
@@ -145,6 +146,7 @@ __all__ = [
     "Buffer", "UninitializedBuffer", "UninitializedParameter", "modules", "parameter",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyInstanceNorm2d", "LazyLinear",
+    "Container", "DataParallel", "NLLLoss2d", "SyncBatchNorm", "factory_kwargs", "parallel",
 ]
 
 
