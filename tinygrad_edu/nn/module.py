@@ -304,8 +304,6 @@ class Module(ModuleState):
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: cannot assign '{_typename(tensor)}' object to "
                             f"buffer '{name}' (torch Tensor or None required)")
-        if isinstance(tensor, Buffer):
-            del tensor._is_buffer  # stored: from here on it is a plain tensor, as in PyTorch
         self._remove_from(name, keep="_buffers")
         self._buffers[name] = tensor
         if persistent:
