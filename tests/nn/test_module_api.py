@@ -183,7 +183,9 @@ def test_full_backward_hook_several_inputs_and_outputs():
         return log
 
     log = same(scenario)
-    assert log[1][0] == "full" and log[1][1][2] is None and log[1][2][1] is None
+    assert log[1][0] == "full"
+    assert log[1][1][2] is None
+    assert log[1][2][1] is None
 
 
 def test_backward_pre_hook_replaces_grad_output():
@@ -268,6 +270,36 @@ def test_global_backward_hooks():
                 mm.register_module_full_backward_pre_hook(lambda m, go: log.append("pre")):
             lin(x).sum().backward()
         lin(x).sum().backward()  # removed
+        return log
+
+    same(scenario)
+
+
+def test_deprecated_backward_hook_on_a_one_op_module():
+    def scenario(lib):
+        log = []
+        sig = lib.nn.Sigmoid()
+        sig.register_backward_hook(lambda m, gi, go: log.append((gi, go)))
+        sig.register_backward_hook(lambda m, gi, go: (gi[0] * 2,))
+        x = lib.tensor([0.0, 1.0], requires_grad=True)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            out = sig(x * 1)
+        log.append([x.category.__name__ for x in w])
+        out.sum().backward()
+        log.append(x.grad)
+        with pytest.raises(RuntimeError, match="Cannot use both regular backward hooks"):
+            sig.register_full_backward_hook(lambda *a: None)
+        full = lib.nn.Sigmoid()
+        full.register_full_backward_hook(lambda *a: None)
+        with pytest.raises(RuntimeError, match="Cannot use both regular backward hooks"):
+            full.register_backward_hook(lambda *a: None)
+        lin = lib.nn.Linear(2, 1)
+        lin.register_backward_hook(lambda m, gi, go: None)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            lin(lib.ones(1, 2)).sum().backward()
+        log.append([str(x.message)[:70] for x in w])
         return log
 
     same(scenario)
@@ -696,9 +728,11 @@ def test_torch_module_paths():
     from tinygrad_edu.nn.modules.module import Module, _IncompatibleKeys
     from tinygrad_edu.nn.parameter import Parameter, UninitializedParameter
 
-    assert Module is tg.nn.Module and Linear is tg.nn.Linear
+    assert Module is tg.nn.Module
+    assert Linear is tg.nn.Linear
     assert issubclass(tg.nn.BatchNorm2d, _BatchNorm)
-    assert Parameter is tg.nn.Parameter and UninitializedParameter is tg.nn.UninitializedParameter
+    assert Parameter is tg.nn.Parameter
+    assert UninitializedParameter is tg.nn.UninitializedParameter
     assert tg.nn.modules.Conv2d is tg.nn.Conv2d
     assert _IncompatibleKeys([], []) == ([], [])
     with pytest.raises(AttributeError, match="has no attribute 'Nope'"):

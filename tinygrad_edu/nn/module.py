@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from ..tensor import Tensor
 from . import hooks as _hooks
-from .hooks import BackwardHook, RemovableHandle, _HookDict, add_hook
+from .hooks import (
+    BackwardHook,
+    RemovableHandle,
+    _HookDict,
+    add_hook,
+    attach_legacy_backward_hooks,
+)
 from .module_state import ModuleState, _IncompatibleKeys  # noqa: F401 - PyTorch's path
+from .module_tree import ModuleTree
 from .parameter import Buffer, Parameter
 
 __all__ = ["Module", "Parameter", "register_module_forward_hook",
@@ -38,7 +45,7 @@ _HOOK_DICTS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_a
                "_backward_pre_hooks")
 
 
-class Module(ModuleState):
+class Module(ModuleTree, ModuleState):
     """Base class for every layer and model (``torch.nn.Module``).
 
     Subclasses assign Parameters, buffers and Modules as attributes in ``__init__`` and
@@ -78,9 +85,6 @@ class Module(ModuleState):
         """The computation; every subclass defines it."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
-
-    def _get_name(self) -> str:
-        return type(self).__name__
 
     # ------------------------------------------------------------------ calling
 
@@ -141,6 +145,8 @@ class Module(ModuleState):
                               "Tensor or a tuple of Tensors but received "
                               f"{type(result)}", stacklevel=3)
             result = bw_hook.setup_output_hook(result)
+        if self._is_full_backward_hook is False and self._backward_hooks:
+            attach_legacy_backward_hooks(self, args, result, list(self._backward_hooks.values()))
         return result
 
     def _run_always_called_hooks(self, state: dict[str, Any]) -> None:
@@ -209,6 +215,15 @@ class Module(ModuleState):
                                "on a single Module. Please use only one of them.")
         object.__setattr__(self, "_is_full_backward_hook", True)
         return add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Deprecated (use ``register_full_backward_hook``): ``hook(module, grad_input,
+        grad_output)`` with the gradients of the last op of the forward only."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        object.__setattr__(self, "_is_full_backward_hook", False)
+        return add_hook(self._backward_hooks, hook)
 
     # ------------------------------------------------------------------ registration
 
@@ -322,123 +337,6 @@ class Module(ModuleState):
     def register_module(self, name: str, module: Module | None) -> None:
         """Alias of ``add_module``."""
         self.add_module(name, module)
-
-    def get_submodule(self, target: str) -> Module:
-        """The module at dotted path ``target`` ("" is this module)."""
-        if target == "":
-            return self
-        mod: Module = self
-        for item in target.split("."):
-            if not hasattr(mod, item):
-                raise AttributeError(mod._get_name() + " has no attribute `" + item + "`")
-            mod = getattr(mod, item)
-            if not isinstance(mod, Module):
-                raise AttributeError("`" + item + "` is not an nn.Module")
-        return mod
-
-    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
-        """Put ``module`` at dotted path ``target`` (its parent must exist)."""
-        if target == "":
-            raise ValueError("Cannot set the submodule without a target name!")
-        if not isinstance(module, Module):
-            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
-        parent_path, _, name = target.rpartition(".")
-        parent = self.get_submodule(parent_path)
-        if strict and not hasattr(parent, name):
-            raise AttributeError(parent._get_name() + " has no attribute `" + name + "`")
-        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
-            raise AttributeError("`" + name + "` is not an nn.Module")
-        setattr(parent, name, module)
-
-    def get_parameter(self, target: str) -> Parameter:
-        """The parameter at dotted path ``target`` (``"fc.weight"``)."""
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if not hasattr(mod, name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
-        param = getattr(mod, name)
-        if not isinstance(param, Parameter):
-            raise AttributeError("`" + name + "` is not an nn.Parameter")
-        return param
-
-    def get_buffer(self, target: str) -> Tensor:
-        """The buffer at dotted path ``target`` (``"bn.running_mean"``)."""
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if not hasattr(mod, name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
-        if name not in mod._buffers:
-            raise AttributeError("`" + name + "` is not a buffer")
-        return mod._buffers[name]  # type: ignore[return-value]
-
-    # ------------------------------------------------------------------ traversal
-
-    def named_modules(self, memo: set[Any] | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
-        """This module and all below it, with dotted names (each module once unless
-        ``remove_duplicate=False``)."""
-        memo = set() if memo is None else memo
-        if self in memo:
-            return
-        if remove_duplicate:
-            memo.add(self)
-        yield prefix, self
-        for name, child in self._modules.items():
-            if child is not None:
-                yield from child.named_modules(memo, prefix + ("." if prefix else "") + name,
-                                               remove_duplicate)
-
-    def modules(self) -> Iterator[Module]:
-        """This module and all below it."""
-        for _, module in self.named_modules():
-            yield module
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct children with their names (each child once)."""
-        seen: set[int] = set()
-        for name, child in self._modules.items():
-            if child is not None and id(child) not in seen:
-                seen.add(id(child))
-                yield name, child
-
-    def children(self) -> Iterator[Module]:
-        """The direct children."""
-        for _, child in self.named_children():
-            yield child
-
-    def _named_members(self, store: str, prefix: str, recurse: bool,
-                       remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
-        seen: set[int] = set()
-        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-                   if recurse else iter([(prefix, self)]))
-        for module_prefix, module in modules:
-            for name, value in getattr(module, store).items():
-                if value is None or id(value) in seen:
-                    continue
-                if remove_duplicate:
-                    seen.add(id(value))
-                yield module_prefix + ("." if module_prefix else "") + name, value
-
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """Every parameter with its dotted name (a shared one once, under its first name,
-        unless ``remove_duplicate=False``)."""
-        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
-
-    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        """Every parameter (what an optimizer needs)."""
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """Every buffer with its dotted name."""
-        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        """Every buffer."""
-        for _, buf in self.named_buffers(recurse=recurse):
-            yield buf
 
     # ------------------------------------------------------------------ printing
 
