@@ -606,6 +606,11 @@ def test_lazy_load_state_dict_and_errors():
         log += [repr(lazy), type(lazy).__name__, tuple(lazy.weight.shape)]
         lazy(lib.ones(1, 4))
         log += [repr(lazy), type(lazy).__name__]
+        original = lib.nn.LazyLinear(2)
+        clone = copy.deepcopy(original)  # the copy initializes on its own
+        clone(lib.ones(1, 3))
+        original(lib.ones(1, 5))
+        log += [repr(clone), repr(original)]
         with pytest.raises(RuntimeError, match=r"Expected 3D \(unbatched\) or 4D \(batched\)"):
             lib.nn.LazyConv2d(4, 3)(lib.ones(4, 4))
         with pytest.raises(ValueError, match="in_channels must be divisible by groups"):

@@ -126,8 +126,9 @@ class _UninitializedMixin:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
-    def __reduce_ex__(self, proto: Any) -> Any:  # pragma: no cover - as PyTorch: no pickling
-        raise RuntimeError(f"Can't pickle an {type(self).__name__} (materialize it first)")
+    def __reduce_ex__(self, proto: Any) -> Any:
+        # copy.deepcopy (of a lazy module) makes a new placeholder, as PyTorch's does
+        return type(self), (self.requires_grad, None, self._lazy_dtype)
 
 
 def _empty_init(self: Any, requires_grad: bool, dtype: Any) -> None:
