@@ -107,9 +107,8 @@ class ModuleState:
             if t is None or is_lazy(t):
                 continue
             new = fn(t.detach())
-            if new is not t and new._data is not t._data:
+            if new._data is not t._data:  # as PyTorch's param.data = ...: no version bump
                 t._data = new._data
-                t._version[0] += 1
             if t.grad is not None:
                 g = fn(t.grad)
                 t._grad = g if g.dtype == t.dtype else g.type(t.dtype)
