@@ -631,6 +631,28 @@ def test_lazy_classes_waiting_for_their_eager_class():
                 getattr(tg.nn, name)
 
 
+def test_a_pending_lazy_class_works_once_its_eager_class_exists(monkeypatch):
+    from tinygrad_edu.nn import lazy
+
+    if "BatchNorm3d" not in vars(tg.nn):  # stand in for the part that adds it
+        class BatchNorm3d(tg.nn.BatchNorm2d):
+            def _check_input_dim(self, input):  # noqa: A002
+                if input.dim() != 5:
+                    raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+        monkeypatch.setattr(tg.nn, "BatchNorm3d", BatchNorm3d, raising=False)
+        monkeypatch.setattr(lazy, "_built", {})
+    ours, theirs = tg.nn.LazyBatchNorm3d(momentum=0.2), torch.nn.LazyBatchNorm3d(momentum=0.2)
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(4).standard_normal((2, 3, 2, 2, 2))
+    yo, yt = ours(tg.tensor(x)), theirs(torch.tensor(x, dtype=torch.float32))
+    assert type(ours) is tg.nn.BatchNorm3d
+    assert repr(ours) == repr(theirs)
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    for k, v in sd_np(ours).items():
+        np.testing.assert_allclose(v, theirs.state_dict()[k].numpy(), rtol=1e-5, err_msg=k)
+
+
 # ----------------------------------------------------------------------------- compatibility
 
 def test_deprecated_names_warn_as_torch():
