@@ -242,6 +242,7 @@ class Module(ModuleTree, ModuleState):
             object.__setattr__(self, name, value)
             return
         if kind == "_parameters" and isinstance(value, Parameter):
+            self._remove_from(name, keep="_parameters")  # a plain attribute may be replaced
             self.register_parameter(name, value)
             return
         if value is not None and kind == "_parameters":
