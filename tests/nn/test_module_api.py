@@ -348,6 +348,31 @@ def test_submodule_parameter_and_buffer_access():
     same(scenario)
 
 
+def test_assignment_moves_names_between_kinds():
+    def scenario(lib):
+        m = lib.nn.Module()
+        m.w = 3
+        m.w = lib.nn.Parameter(lib.ones(1))  # a plain attribute becomes a parameter
+        m.sub = lib.nn.ReLU()
+        m.register_buffer("buf", lib.ones(1), persistent=False)
+        m.buf = lib.zeros(2)  # stays a non-persistent buffer
+        log = [list(m._parameters), list(m._modules), list(m.state_dict()), "w" in vars(m)]
+        with pytest.raises(TypeError) as info:
+            m.w = lib.ones(1)
+        log.append(str(info.value))
+        with pytest.raises(TypeError) as info:
+            m.sub = 3
+        log.append(str(info.value))
+        m.sub = None
+        m.w = None
+        log += [list(m.named_children()), list(m.named_parameters()), list(m._parameters)]
+        del m.buf
+        log.append(list(m._buffers))
+        return log
+
+    same(scenario)
+
+
 def test_buffers_persistent_and_not():
     def scenario(lib):
         net = _net(lib)
