@@ -26,15 +26,33 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 
+class Close:
+    """A tensor's values in a log: equal to another when shape and values match closely."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.dtype = array.dtype  # the tensor's own dtype must match too
+        self.array = array.astype(np.float64) if array.dtype.kind == "f" else array
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Close) or self.array.shape != other.array.shape:
+            return False
+        if self.dtype != other.dtype:
+            return False
+        if self.array.dtype.kind in "fc" or other.array.dtype.kind in "fc":
+            return bool(np.allclose(self.array, other.array, rtol=1e-5, atol=1e-6))
+        return bool(np.array_equal(self.array, other.array))
+
+    def __repr__(self) -> str:
+        return f"Close({self.array.tolist()}, {self.dtype})"
+
+
 def plain(value: Any) -> Any:
-    """Tensors as rounded nested lists (with their shape), containers recursively."""
+    """Tensors as ``Close`` arrays, containers recursively (named tuples as tuples)."""
     if isinstance(value, (tg.Tensor, torch.Tensor)):
-        arr = value.detach().numpy() if isinstance(value, tg.Tensor) else value.detach().numpy()
-        arr = np.asarray(arr, dtype=np.float64) if arr.dtype.kind in "fc" else np.asarray(arr)
-        return ("tensor", tuple(arr.shape), np.round(arr, 5).tolist())
+        return Close(np.asarray(value.detach().numpy()))
     if isinstance(value, (tuple, list)):
-        return type(value)(plain(v) for v in value) if not hasattr(value, "_fields") else \
-            tuple(plain(v) for v in value)
+        items = [plain(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return value
@@ -257,6 +275,27 @@ def test_backward_hook_errors_and_identity_modules():
         return log
 
     same(scenario)
+
+
+def test_grad_cam_style_hooks_on_a_conv_net():
+    """The tutorial recipe: keep a layer's activations (forward hook) and the gradient at its
+    output (full backward hook), then weight the channels by the mean gradient."""
+    def scenario(lib):
+        lib.manual_seed(0)
+        nn = lib.nn
+        net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(),
+                            nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(),
+                            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 5))
+        kept = {}
+        target = net[2]
+        target.register_forward_hook(lambda m, a, out: kept.update(act=out.detach()))
+        target.register_full_backward_hook(lambda m, gi, go: kept.update(grad=go[0]))
+        x = lib.arange(2 * 2 * 5 * 5, dtype=lib.float32).reshape(2, 2, 5, 5) / 50
+        net(x)[:, 3].sum().backward()
+        weights = kept["grad"].mean(dim=(2, 3), keepdim=True)
+        return [kept["act"], kept["grad"], (weights * kept["act"]).sum(1).relu()]
+
+    same(scenario)  # manual_seed(0) gives both libraries the same initial weights
 
 
 def test_global_backward_hooks():
