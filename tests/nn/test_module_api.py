@@ -828,3 +828,17 @@ def test_torch_module_paths():
     assert _IncompatibleKeys([], []) == ([], [])
     with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
         _ = tg.nn.modules.conv.Nope
+
+
+def test_modules_utils_tuple_helpers():
+    from torch.nn.modules import utils as theirs
+
+    from tinygrad_edu.nn.modules import utils as ours
+
+    for name in ("_single", "_pair", "_triple", "_quadruple"):
+        for value in (3, (1, 2), [4, 5, 6], "ab"):
+            assert getattr(ours, name)(value) == getattr(theirs, name)(value)
+        assert getattr(ours, name).__name__ == getattr(theirs, name).__name__
+    for t, n in (((1, 2), 2), ((1, 2, 3), 1), ((), 3)):
+        assert ours._reverse_repeat_tuple(t, n) == theirs._reverse_repeat_tuple(t, n)
+    assert ours._ntuple(5)(0) == theirs._ntuple(5)(0)

@@ -13,23 +13,36 @@ from typing import Any
 
 from . import (
     activation,
+    adaptive,
     batchnorm,
+    channelshuffle,
     container,
     conv,
+    distance,
     dropout,
+    flatten,
+    fold,
+    instancenorm,
     lazy,
     linear,
     loss,
     module,
     normalization,
+    padding,
+    pixelshuffle,
     pooling,
     rnn,
     sparse,
+    transformer,
+    upsampling,
+    utils,
 )
 from ._forward import from_nn
 
-__all__ = ["activation", "batchnorm", "container", "conv", "dropout", "lazy", "linear", "loss",
-           "module", "normalization", "pooling", "rnn", "sparse"]
+__all__ = ["activation", "adaptive", "batchnorm", "channelshuffle", "container", "conv",
+           "distance", "dropout", "flatten", "fold", "instancenorm", "lazy", "linear", "loss",
+           "module", "normalization", "padding", "pixelshuffle", "pooling", "rnn", "sparse",
+           "transformer", "upsampling", "utils"]
 
 
 def __getattr__(name: str) -> Any:
