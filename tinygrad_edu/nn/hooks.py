@@ -148,8 +148,10 @@ class BackwardHook:
     """The full backward hooks (and backward pre-hooks) of one call of a module.
 
     ``setup_input_hook`` wraps the tensor arguments, ``setup_output_hook`` the tensor
-    outputs; ``grad_input`` and ``grad_output`` are tuples with one entry per argument/output
-    (None where it is not a tensor, or needs no gradient), as PyTorch reports them.
+    outputs; ``grad_input`` and ``grad_output`` are tuples with one entry per argument/output,
+    as PyTorch reports them: None for a non-tensor or an output that got no gradient; for a
+    tensor input that needs no gradient, zeros when another input needs one (all None when no
+    input does: the hooks then fire at the outputs, with a warning).
     """
 
     def __init__(self, module: Any, user_hooks: list[Any], user_pre_hooks: list[Any]) -> None:
@@ -177,7 +179,9 @@ class BackwardHook:
         if not (any(t.requires_grad for t in tensors) and is_grad_enabled()):
             return args, None
         new = BackwardHookFunction.apply(*tensors)
-        node = next(t.grad_fn for t in new if t.grad_fn is not None)
+        node = next((t.grad_fn for t in new if t.grad_fn is not None), None)
+        if node is None:  # nothing differentiable among them
+            return args, None
         ctx = getattr(node, "function", node)  # several outputs: the slot points at the node
         ctx.on_backward = on_backward
         ctx.set_materialize_grads(materialize)
