@@ -528,8 +528,8 @@ def test_load_state_dict_lists_every_mismatch_and_changes_nothing():
         model.load_state_dict(bad)
     msg = str(info.value)
     assert msg.startswith("Error(s) in loading state_dict for WithBuffers:")
-    for expected in ["Missing key(s) in state_dict: 'running'",
-                     "Unexpected key(s) in state_dict: 'extra.weight', 'scratch'",
+    for expected in ['Missing key(s) in state_dict: "running". ',
+                     'Unexpected key(s) in state_dict: "extra.weight", "scratch". ',
                      "size mismatch for fc.weight: copying a param with shape torch.Size([3, 2]) "
                      "from checkpoint, the shape in current model is torch.Size([2, 3])",
                      "dtype mismatch for steps: checkpoint has float64, the model has int64"]:

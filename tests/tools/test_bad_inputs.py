@@ -366,7 +366,7 @@ CASES: list[Case] = [
     ("train mode string", lambda: nn.Linear(1, 1).train("yes"), ValueError,
      ("train", "boolean", "'yes'")),
     ("load_state_dict missing keys", lambda: nn.Linear(2, 2).load_state_dict({}), RuntimeError,
-     ("Linear", "Missing", "'weight'")),
+     ("Linear", "Missing", '"weight"')),
     ("load_state_dict shape",
      lambda: nn.Linear(2, 2).load_state_dict({"weight": tg.ones(3, 3), "bias": tg.ones(2)}),
      RuntimeError, ("size mismatch", "weight", "(3, 3)")),

@@ -338,12 +338,13 @@ def _record(cls: type[Function], ctx: BackwardCFunction, args: tuple[Any, ...],
     for j, out in enumerate(outs):
         if not is_graph_tensor(out):
             continue
+        marked = id(out) in skip  # marked non-differentiable (before any aliasing below)
         if id(out) in inputs and id(out) not in dirty:  # an input returned as it is: a new
             outs[j] = out = _alias(out)                 # tensor on the same memory
         elif id(out) in dirty and out._ctx is None and out.requires_grad:
             raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                "in-place operation.")
-        if id(out) not in skip and out._data.dtype.kind in "fc":
+        if not marked and out._data.dtype.kind in "fc":
             diff.append(j)
     if not diff:
         return tuple(outs) if several else outs[0]

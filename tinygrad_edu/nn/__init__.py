@@ -7,7 +7,7 @@ spectral norm, ``nn.utils.parametrize``).
 """
 
 from ..unsupported import missing_attribute
-from . import functional, init, rnn, temporal, utils
+from . import functional, init, modules, parallel, parameter, rnn, temporal, utils
 from .activation import (
     CELU,
     ELU,
@@ -40,6 +40,7 @@ from .activation import (
 )
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention
+from .compat import Container, DataParallel, NLLLoss2d, SyncBatchNorm, factory_kwargs
 from .containers import ParameterDict, ParameterList
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .distance import CosineSimilarity, PairwiseDistance
@@ -63,6 +64,21 @@ from .layers import (
     ModuleList,
     Sequential,
     Unflatten,
+)
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
 )
 from .loss import (
     BCELoss,
@@ -88,8 +104,9 @@ from .loss import (
     TripletMarginLoss,
     TripletMarginWithDistanceLoss,
 )
-from .module import Module, Parameter
+from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, RMSNorm
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -184,6 +201,12 @@ __all__ = [
     "AlphaDropout", "Bilinear", "Dropout1d", "Dropout3d", "FeatureAlphaDropout",
     "BatchNorm3d", "CrossMapLRN2d", "InstanceNorm1d", "InstanceNorm3d", "LocalResponseNorm",
     "RMSNorm", "ParameterDict", "ParameterList", "EmbeddingBag",
+    # module API (part 1, module helper): parameters and buffers, module paths
+    "Buffer", "UninitializedBuffer", "UninitializedParameter", "modules", "parameter",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+    "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyInstanceNorm2d", "LazyLinear",
+    "LazyBatchNorm3d", "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm3d",
+    "Container", "DataParallel", "NLLLoss2d", "SyncBatchNorm", "factory_kwargs", "parallel",
 ]
 
 

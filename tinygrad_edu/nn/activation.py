@@ -173,11 +173,17 @@ class Hardswish(_Inplace):
 
     function = staticmethod(F.hardswish)
 
+    def extra_repr(self) -> str:
+        return ""  # PyTorch's Hardswish does not show ``inplace``
+
 
 class Hardsigmoid(_Inplace):
     """relu6(x + 3) / 6."""
 
     function = staticmethod(F.hardsigmoid)
+
+    def extra_repr(self) -> str:
+        return ""  # PyTorch's Hardsigmoid does not show ``inplace``
 
 
 class SELU(_Inplace):

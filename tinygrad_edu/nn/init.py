@@ -12,6 +12,7 @@ equal PyTorch's (``orthogonal_`` to rounding: its QR factorisation is numpy's).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,9 @@ __all__ = [
     "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",
     "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_", "xavier_normal_",
     "xavier_uniform_", "zeros_",
+    # deprecated spellings (module API helper)
+    "constant", "dirac", "eye", "kaiming_normal", "kaiming_uniform", "normal", "orthogonal",
+    "sparse", "uniform", "xavier_normal", "xavier_uniform",
 ]
 
 
@@ -294,3 +298,33 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
         q = q.T
     with no_grad():
         return tensor.copy_(creation.tensor((q * gain).astype(tensor.dtype).reshape(tensor.shape)))
+
+
+# ----------------------------------------------------------------------------- old names
+# PyTorch's deprecated spellings without the trailing underscore: they warn and call the
+# in-place function.
+
+def _deprecated(fn: Any) -> Any:
+    new, old = fn.__name__, fn.__name__[:-1]
+
+    def deprecated_init(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`.",
+                      FutureWarning, stacklevel=2)
+        return fn(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old
+    deprecated_init.__doc__ = f"{old}(...): deprecated, use ``nn.init.{new}``."
+    return deprecated_init
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+sparse = _deprecated(sparse_)
+orthogonal = _deprecated(orthogonal_)

@@ -12,7 +12,7 @@ from .. import dtypes
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, _addindent
 
 
 class Sequential(Module):
@@ -122,6 +122,21 @@ class ModuleList(Module):
         items.insert(index, module)
         self._modules.clear()
         self.extend(items)
+
+    def __repr__(self) -> str:
+        """PyTorch's repr, with runs of equal layers folded: ``(0-2): 3 x Linear(...)``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs: list[list[Any]] = []  # [first index, last index, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [_addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2)
+                 for a, b, r in runs]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):

@@ -1,58 +1,51 @@
-"""``Module`` and ``Parameter``: PyTorch's model-building base, in plain Python.
+"""``Module``: PyTorch's model-building base, in plain Python.
 
 A Module keeps three ordered dicts, filled by attribute assignment: ``_parameters`` (the
 ``Parameter`` objects it owns), ``_buffers`` (state that is saved but not trained, such as
 running means) and ``_modules`` (its children). Everything else (``parameters()``,
 ``state_dict()``, ``train()``, the ``repr``) walks those dicts.
+
+Calling a module (``__call__``) runs ``forward`` between its hooks (``hooks.py``): forward
+pre-hooks, forward hooks, and the full backward hooks that see gradients. Saving, loading and
+converting (``state_dict``, ``load_state_dict``, ``to``, ``half``...) live in
+``module_state.py``; ``Parameter`` and ``Buffer`` in ``parameter.py``.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np
+from ..tensor import Tensor
+from . import hooks as _hooks
+from .hooks import (
+    BackwardHook,
+    RemovableHandle,
+    _HookDict,
+    add_hook,
+    attach_legacy_backward_hooks,
+)
+from .module_state import ModuleState, _IncompatibleKeys  # noqa: F401 - PyTorch's path
+from .module_tree import ModuleTree
+from .parameter import Buffer, Parameter
 
-from .. import dtypes
-from ..device import CPU_NOTE, check_device
-from ..tensor import Size, Tensor
-from ..tensor.devices import parse_to_args
+__all__ = ["Module", "Parameter", "register_module_forward_hook",
+           "register_module_forward_pre_hook", "register_module_full_backward_hook",
+           "register_module_full_backward_pre_hook"]
 
+register_module_forward_hook = _hooks.register_module_forward_hook
+register_module_forward_pre_hook = _hooks.register_module_forward_pre_hook
+register_module_full_backward_hook = _hooks.register_module_full_backward_hook
+register_module_full_backward_pre_hook = _hooks.register_module_full_backward_pre_hook
 
-class Parameter(Tensor):
-    """A Tensor that a Module registers as trainable (``requires_grad=True`` by default).
-
-    Example:
-        >>> import tinygrad_edu as tg
-        >>> p = tg.nn.Parameter(tg.zeros(2))
-        >>> p.requires_grad, p.is_leaf
-        (True, True)
-    """
-
-    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        # a Tensor's memory (and version counter) is shared, as in PyTorch
-        super().__init__(np.zeros(0, dtype=np.float32) if data is None else data)
-        self.requires_grad_(requires_grad)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
-
-
-class _IncompatibleKeys(NamedTuple):
-    missing_keys: list[str]
-    unexpected_keys: list[str]
+_HOOK_DICTS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+               "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
+               "_backward_pre_hooks")
 
 
-class _RemovableHandle:
-    def __init__(self, hooks: dict[int, Any], key: int) -> None:
-        self._hooks, self._key = hooks, key
-
-    def remove(self) -> None:
-        self._hooks.pop(self._key, None)
-
-
-class Module:
+class Module(ModuleTree, ModuleState):
     """Base class for every layer and model (``torch.nn.Module``).
 
     Subclasses assign Parameters, buffers and Modules as attributes in ``__init__`` and
@@ -70,39 +63,177 @@ class Module:
         ['fc.weight', 'fc.bias']
     """
 
-    _hook_counter = 0
-
-    def __init__(self) -> None:
-        object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_non_persistent", set())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
+                            f"argument '{next(iter(kwargs))}'" if kwargs else
+                            f"{type(self).__name__}.__init__() takes 1 positional argument "
+                            f"but {len(args) + 1} were given")
+        setattr_ = object.__setattr__
+        setattr_(self, "training", True)
+        setattr_(self, "_parameters", OrderedDict())
+        setattr_(self, "_buffers", OrderedDict())
+        non_persistent: set[str] = set()
+        setattr_(self, "_non_persistent_buffers_set", non_persistent)
+        setattr_(self, "_non_persistent", non_persistent)  # the same set, a shorter name
+        for name in _HOOK_DICTS:
+            setattr_(self, name, _HookDict())
+        setattr_(self, "_is_full_backward_hook", None)
+        setattr_(self, "_modules", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass defines it."""
-        raise TypeError(f"{type(self).__name__} is missing the required 'forward' method")
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  '"forward" function')
+
+    # ------------------------------------------------------------------ calling
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
-            if result is not None:
-                out = result
-        return out
+        g = _hooks
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or
+                self._backward_pre_hooks or g._global_forward_hooks or
+                g._global_forward_pre_hooks or g._global_backward_hooks or
+                g._global_backward_pre_hooks):
+            return self.forward(*args, **kwargs)
+        state: dict[str, Any] = {"args": args, "kwargs": kwargs, "result": None,
+                                 "called": set()}
+        try:
+            return self._call_with_hooks(state)
+        except Exception:
+            self._run_always_called_hooks(state)
+            raise
+
+    def _call_with_hooks(self, state: dict[str, Any]) -> Any:
+        """PyTorch's order: pre-hooks, backward-hook setup on the inputs, forward, forward
+        hooks, backward-hook setup on the outputs."""
+        args, kwargs = state["args"], state["kwargs"]
+        for hook_id, hook in (*_hooks._global_forward_pre_hooks.items(),
+                              *self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {res}.")
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+            state["args"], state["kwargs"] = args, kwargs
+        full, pre = self._full_backward_hooks()
+        bw_hook = BackwardHook(self, full, pre) if full or pre else None
+        if bw_hook is not None:
+            args = bw_hook.setup_input_hook(args)
+        result = self.forward(*args, **kwargs)
+        state["result"] = result
+        for hook_id, hook in (*_hooks._global_forward_hooks.items(),
+                              *self._forward_hooks.items()):
+            if (hook_id in self._forward_hooks_always_called or
+                    hook_id in _hooks._global_forward_hooks_always_called):
+                state["called"].add(hook_id)
+            if (hook_id in self._forward_hooks_with_kwargs or
+                    hook_id in _hooks._global_forward_hooks_with_kwargs):
+                res = hook(self, args, kwargs, result)
+            else:
+                res = hook(self, args, result)
+            if res is not None:
+                result = state["result"] = res
+        if bw_hook is not None:
+            if not isinstance(result, (Tensor, tuple)):
+                warnings.warn("For backward hooks to be called, module output should be a "
+                              "Tensor or a tuple of Tensors but received "
+                              f"{type(result)}", stacklevel=3)
+            result = bw_hook.setup_output_hook(result)
+        if self._is_full_backward_hook is False and self._backward_hooks:
+            attach_legacy_backward_hooks(self, args, result, list(self._backward_hooks.values()))
+        return result
+
+    def _run_always_called_hooks(self, state: dict[str, Any]) -> None:
+        """forward raised: run the ``always_call`` forward hooks that did not run yet."""
+        args, kwargs = state["args"], state["kwargs"]
+        for owner, hooks_, always, with_kwargs in (
+                ("global ", _hooks._global_forward_hooks,
+                 _hooks._global_forward_hooks_always_called,
+                 _hooks._global_forward_hooks_with_kwargs),
+                ("", self._forward_hooks, self._forward_hooks_always_called,
+                 self._forward_hooks_with_kwargs)):
+            for hook_id, hook in hooks_.items():
+                if hook_id not in always or hook_id in state["called"]:
+                    continue
+                try:
+                    res = (hook(self, args, kwargs, state["result"]) if hook_id in with_kwargs
+                           else hook(self, args, state["result"]))
+                    if res is not None:
+                        state["result"] = res
+                except Exception as e:  # noqa: BLE001 - PyTorch silences it with a warning
+                    warnings.warn(f"{owner}module forward hook with ``always_call=True`` raised "
+                                  "an exception that was silenced as another error was raised "
+                                  f"in forward: {e}", stacklevel=3)
+
+    def _full_backward_hooks(self) -> tuple[list[Any], list[Any]]:
+        full = list(_hooks._global_backward_hooks.values())
+        if self._is_full_backward_hook:
+            full += list(self._backward_hooks.values())
+        pre = list(_hooks._global_backward_pre_hooks.values())
+        pre += list(self._backward_pre_hooks.values())
+        return full, pre
+
+    # ------------------------------------------------------------------ hooks
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward; a returned value replaces args
+        (a non-tuple becomes a 1-tuple). With ``with_kwargs``: ``hook(module, args, kwargs)``,
+        returning None or ``(args, kwargs)``. ``prepend`` puts it before the other hooks."""
+        return add_hook(self._forward_pre_hooks, hook, prepend,
+                        ((self._forward_pre_hooks_with_kwargs, with_kwargs),))
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward; a returned value replaces
+        the output. ``with_kwargs``: ``hook(module, args, kwargs, output)``; ``always_call``:
+        also run it when forward raises."""
+        return add_hook(self._forward_hooks, hook, prepend,
+                        ((self._forward_hooks_with_kwargs, with_kwargs),
+                         (self._forward_hooks_always_called, always_call)))
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients of the outputs are known; a
+        returned tuple replaces ``grad_output``."""
+        return add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients of the inputs are
+        known (one entry per positional argument and per output; None where there is no
+        tensor or no gradient); a returned tuple replaces ``grad_input``."""
+        if self._is_full_backward_hook is False:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        object.__setattr__(self, "_is_full_backward_hook", True)
+        return add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Deprecated (use ``register_full_backward_hook``): ``hook(module, grad_input,
+        grad_output)`` with the gradients of the last op of the forward only."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        object.__setattr__(self, "_is_full_backward_hook", False)
+        return add_hook(self._backward_hooks, hook)
 
     # ------------------------------------------------------------------ registration
 
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign attributes before Module.__init__() call; call "
-                                 "super().__init__() first in your __init__")
+            raise AttributeError("cannot assign parameters before Module.__init__() call; "
+                                 "call super().__init__() first in your __init__")
+        if isinstance(value, Buffer):
+            self.register_buffer(name, value, getattr(value, "persistent", True))
+            return
         kind = ("_parameters" if isinstance(value, Parameter) else
                 "_modules" if isinstance(value, Module) else
                 next((s for s in ("_parameters", "_buffers", "_modules")
@@ -110,15 +241,29 @@ class Module:
         if kind is None:
             object.__setattr__(self, name, value)
             return
-        expected = {"_parameters": Parameter, "_buffers": Tensor, "_modules": Module}[kind]
-        if value is not None and not isinstance(value, expected):
-            raise TypeError(f"cannot assign '{type(value).__name__}' as {kind[1:-1]} '{name}' "
-                            f"({expected.__name__} or None expected)")
+        if kind == "_parameters" and isinstance(value, Parameter):
+            self._remove_from(name, keep="_parameters")  # a plain attribute may be replaced
+            self.register_parameter(name, value)
+            return
+        if value is not None and kind == "_parameters":
+            raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                            "(torch.nn.Parameter or None expected)")
+        if value is not None and kind == "_modules" and not isinstance(value, Module):
+            raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                            "(torch.nn.Module or None expected)")
+        if value is not None and kind == "_buffers" and not isinstance(value, Tensor):
+            raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                            "(torch.nn.Buffer, torch.Tensor or None expected)")
+        self._remove_from(name, keep=kind)
+        self.__dict__[kind][name] = value
+
+    def _remove_from(self, name: str, keep: str = "") -> None:
         self.__dict__.pop(name, None)
         for store in ("_parameters", "_buffers", "_modules"):
-            if store != kind:
+            if store != keep:
                 self.__dict__[store].pop(name, None)
-        self.__dict__[kind][name] = value
+        if keep != "_buffers":
+            self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name: str) -> Any:
         for store in ("_parameters", "_buffers", "_modules"):
@@ -131,263 +276,68 @@ class Module:
         for store in (self._parameters, self._buffers, self._modules):
             if name in store:
                 del store[name]
+                self._non_persistent_buffers_set.discard(name)
                 return
         object.__delattr__(self, name)
 
+    def _check_name(self, where: str, what: str, name: Any) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: {what} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError(f"{where}: {what} name can't contain \".\"" +
+                           (f", got: {name}" if what == "module" else ""))
+        if name == "":
+            raise KeyError(f"{where}: {what} name can't be empty string \"\"")
+        stores = {"parameter": "_parameters", "buffer": "_buffers", "module": "_modules"}
+        if hasattr(self, name) and name not in self.__dict__[stores[what]]:
+            raise KeyError(f"{where}: attribute '{name}' already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None, a declared but absent one such as a missing bias)."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name("register_parameter", "parameter", name)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as "
-                            f"parameter '{name}' (nn.Parameter or None expected)")
-        self.__dict__.pop(name, None)
+            raise TypeError(f"register_parameter: cannot assign '{_typename(param)}' object to "
+                            f"parameter '{name}' (torch.nn.Parameter or None required)")
+        if param is not None and param.grad_fn is not None:
+            raise ValueError("register_parameter: Cannot assign non-leaf Tensor to parameter "
+                             f"'{name}'. Model parameters must be created explicitly. To express '"
+                             f"{name}' as a function of another Tensor, compute the value in "
+                             "the forward() method.")
+        self._remove_from(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Add state that is saved in ``state_dict`` (when persistent) but not trained."""
+        """Add state that is saved in ``state_dict`` (when persistent) but not trained.
+
+        A non-persistent buffer (a cache, a constant mask) moves with ``to``/``half`` but is
+        left out of ``state_dict``.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name("register_buffer", "buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: cannot assign {type(tensor).__name__} as buffer "
-                            f"'{name}' (Tensor or None expected)")
-        self.__dict__.pop(name, None)
+            raise TypeError(f"register_buffer: cannot assign '{_typename(tensor)}' object to "
+                            f"buffer '{name}' (torch Tensor or None required)")
+        self._remove_from(name, keep="_buffers")
         self._buffers[name] = tensor
         if persistent:
-            self._non_persistent.discard(name)
+            self._non_persistent_buffers_set.discard(name)
         else:
-            self._non_persistent.add(name)
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module under ``name``."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
-        if not isinstance(name, str):
-            raise TypeError(f"add_module: module name should be a string, got "
-                            f"{type(name).__name__}")
-        if "." in name or name == "":
-            raise KeyError(f"add_module: module name can't contain \".\" or be empty, got "
-                           f"{name!r}")
+            raise TypeError(f"add_module: {_typename(module)} is not a Module subclass")
+        self._check_name("add_module", "module", name)
+        self._remove_from(name, keep="_modules")
         self._modules[name] = module
 
-    register_module = add_module
-
-    def register_forward_hook(self, hook: Callable[..., Any]) -> _RemovableHandle:
-        """Call ``hook(module, args, output)`` after every forward; a returned value replaces
-        the output."""
-        return self._add_hook(self._forward_hooks, hook)
-
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> _RemovableHandle:
-        """Call ``hook(module, args)`` before every forward; a returned value replaces args."""
-        return self._add_hook(self._forward_pre_hooks, hook)
-
-    def _add_hook(self, hooks: dict[int, Any], hook: Callable[..., Any]) -> _RemovableHandle:
-        Module._hook_counter += 1
-        hooks[Module._hook_counter] = hook
-        return _RemovableHandle(hooks, Module._hook_counter)
-
-    # ------------------------------------------------------------------ traversal
-
-    def named_modules(self, memo: set[int] | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
-        """This module and all below it, with dotted names (each module once)."""
-        memo = set() if memo is None else memo
-        if remove_duplicate and id(self) in memo:
-            return
-        memo.add(id(self))
-        yield prefix, self
-        for name, child in self._modules.items():
-            if child is not None:
-                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
-                                               remove_duplicate)
-
-    def modules(self) -> Iterator[Module]:
-        """This module and all below it."""
-        for _, module in self.named_modules():
-            yield module
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct children with their names."""
-        for name, child in self._modules.items():
-            if child is not None:
-                yield name, child
-
-    def children(self) -> Iterator[Module]:
-        """The direct children."""
-        for _, child in self.named_children():
-            yield child
-
-    def _named_members(self, store: str, prefix: str, recurse: bool
-                       ) -> Iterator[tuple[str, Tensor]]:
-        seen: set[int] = set()
-        modules = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
-        for module_prefix, module in modules:
-            for name, value in getattr(module, store).items():
-                if value is None or id(value) in seen:
-                    continue
-                seen.add(id(value))
-                yield (f"{module_prefix}.{name}" if module_prefix else name), value
-
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Parameter]]:
-        """Every parameter with its dotted name (shared ones once)."""
-        yield from self._named_members("_parameters", prefix, recurse)  # type: ignore[misc]
-
-    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        """Every parameter (what an optimizer needs)."""
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True
-                      ) -> Iterator[tuple[str, Tensor]]:
-        """Every buffer with its dotted name."""
-        yield from self._named_members("_buffers", prefix, recurse)
-
-    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        """Every buffer."""
-        for _, buf in self.named_buffers(recurse=recurse):
-            yield buf
-
-    # ------------------------------------------------------------------ modes and conversion
-
-    def train(self, mode: bool = True) -> Module:
-        """Set training mode (dropout active, batch norm uses batch statistics) recursively."""
-        if not isinstance(mode, bool):
-            raise ValueError(f"train: training mode is expected to be boolean, got {mode!r}")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
-        return self
-
-    def eval(self) -> Module:
-        """Set evaluation mode (``train(False)``)."""
-        return self.train(False)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Turn gradient tracking of every parameter on or off (freezing layers)."""
-        for p in self.parameters():
-            p.requires_grad_(requires_grad)
-        return self
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients of all parameters."""
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = Tensor(np.zeros_like(p.grad.numpy()))
-
-    def apply(self, fn: Callable[[Module], Any]) -> Module:
-        """Call ``fn`` on every submodule (children first) and on this module."""
-        for child in self.children():
-            child.apply(fn)
-        fn(self)
-        return self
-
-    def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Convert floating-point parameters and buffers to a dtype, in place; CPU only.
-
-        The call forms of ``Tensor.to`` work: ``to(tg.float64)``, ``to(device)``,
-        ``to(device, dtype)``, ``to(tensor)``; a GPU device raises PyTorch's error.
-        """
-        dtype, _ = parse_to_args("Module.to", args, kwargs)
-        if dtype is not None:
-            if dtype.kind != "f":
-                raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dtype}")
-            for t in list(self.parameters()) + list(self.buffers()):
-                if t.dtype.kind == "f":
-                    t.data = t.data.type(dtype)
-                    if t.grad is not None:
-                        t.grad = t.grad.type(dtype)
-        return self
-
-    def float(self) -> Module:
-        """Convert to float32."""
-        return self.to(dtypes.float32)
-
-    def double(self) -> Module:
-        """Convert to float64."""
-        return self.to(dtypes.float64)
-
-    def half(self) -> Module:
-        """Convert the float parameters and buffers to float16."""
-        return self.to(dtypes.float16)
-
-    def bfloat16(self) -> Module:
-        """Convert the float parameters and buffers to bfloat16."""
-        return self.to(dtypes.bfloat16)
-
-    def cpu(self) -> Module:
-        """This module (everything lives on the CPU)."""
-        return self
-
-    def cuda(self, device: Any = None) -> Module:
-        """Always an error, as on a CPU-only PyTorch: tinygrad_edu has no GPU backend."""
-        if isinstance(device, int) and not isinstance(device, bool):
-            raise RuntimeError(f"Module.cuda({device}): no accelerator device is available; "
-                               f"{CPU_NOTE}")
-        check_device("cuda" if device is None else device, "Module.cuda")
-        return self
-
-    # ------------------------------------------------------------------ state dict
-
-    def state_dict(self, destination: dict[str, Tensor] | None = None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
-        """Parameters and persistent buffers by dotted name (PyTorch's keys).
-
-        The values share memory with the module (detached unless ``keep_vars``).
-        """
-        out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
-        # a module registered under two names appears under both, as in PyTorch
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
-                                                        remove_duplicate=False):
-            head = f"{module_prefix}." if module_prefix else ""
-            for name, p in module._parameters.items():
-                if p is not None:
-                    out[head + name] = p if keep_vars else p.detach()
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent:
-                    out[head + name] = b if keep_vars else b.detach()
-        return out
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
-                        ) -> _IncompatibleKeys:
-        """Copy values into the parameters and buffers, checking everything first.
-
-        Values may be Tensors, numpy arrays or anything with ``__array__`` (a PyTorch tensor).
-        Every mismatch (missing or unexpected keys with ``strict``, wrong shapes, a float value
-        for an integer buffer) is listed in one RuntimeError, and nothing changes then.
-        """
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors, arrays = [], {}
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            try:
-                value = np.asarray(_array_of(state_dict[key]))
-            except Exception as exc:  # noqa: BLE001 - reported below with the key
-                errors.append(f"could not read {key!r} as an array ({exc})")
-                continue
-            if value.shape != target.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{Size(value.shape)} from checkpoint, the shape in current model "
-                              f"is {Size(target.shape)}")
-            elif (value.dtype.kind == "f" or value.dtype.char == "E") != (  # E: bfloat16
-                    target.dtype.kind == "f"):
-                errors.append(f"dtype mismatch for {key}: checkpoint has {value.dtype}, the "
-                              f"model has {target.dtype.name}")
-            else:
-                arrays[key] = value
-        if strict and missing:
-            errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(map(repr, missing)))
-        if strict and unexpected:
-            errors.insert(0, "Unexpected key(s) in state_dict: " +
-                          ", ".join(map(repr, unexpected)))
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
-                               "\n\t".join(errors))
-        for key, value in arrays.items():
-            with own[key].mutate() as target:
-                target[...] = value
-        return _IncompatibleKeys(missing, unexpected)
+    def register_module(self, name: str, module: Module | None) -> None:
+        """Alias of ``add_module``."""
+        self.add_module(name, module)
 
     # ------------------------------------------------------------------ printing
 
@@ -396,23 +346,37 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
+        """PyTorch's layout: settings from ``extra_repr``, then one ``(name): child`` line per
+        child, indented two spaces per level."""
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
-                 for name, child in self._modules.items()]
-        if not lines and len(extra_lines) <= 1:  # one line: Linear(in_features=3, ...)
-            return f"{type(self).__name__}({extra})"
-        return f"{type(self).__name__}(\n  " + "\n  ".join(extra_lines + lines) + "\n)"
+        child_lines = [f"({name}): " + _addindent(repr(child), 2)
+                       for name, child in self._modules.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if len(extra_lines) == 1 and not child_lines:
+            body = extra_lines[0]
+        elif lines:
+            body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{self._get_name()}({body})"
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) |
                       set(self._modules))
 
 
-def _array_of(value: Any) -> Any:
-    """The array inside a Tensor, or the value itself (numpy arrays, torch tensors)."""
+def _addindent(text: str, spaces: int) -> str:
+    """Indent every line but the first by ``spaces`` (blank lines stay empty)."""
+    first, *rest = text.split("\n")
+    if not rest:
+        return text
+    return "\n".join([first] + [(" " * spaces + line) if line.strip() else ""
+                                for line in rest])
+
+
+def _typename(value: Any) -> str:
+    """PyTorch's ``torch.typename``: ``'torch.FloatTensor'`` for a tensor, else the class."""
     if isinstance(value, Tensor):
-        return value.numpy(force=True)
-    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a PyTorch tensor
-        return value.detach().cpu().numpy()
-    return value
+        return value.type()
+    t = type(value)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
