@@ -8,8 +8,7 @@ the ordinary class (``cls_to_become``: ``type(layer)`` is ``Linear`` from then o
 state dict into a lazy module gives the placeholders the saved shapes instead.
 
 Each lazy class is the eager class with a mixin in front (``LazyLinear(LazyModuleMixin,
-Linear)``); ``make_lazy`` builds it. The classes whose eager class lives elsewhere are built on
-first access (``lazy_class``), so they appear as soon as that eager class exists.
+Linear)``); ``make_lazy`` builds it for every conv and norm class.
 """
 
 from __future__ import annotations
