@@ -1,4 +1,4 @@
-"""Bilinear, the normalisation layers of part 1b (RMSNorm, InstanceNorm1d/3d, BatchNorm3d,
+"""Bilinear, the normalisation layers (RMSNorm, InstanceNorm1d/3d, BatchNorm3d,
 LocalResponseNorm, CrossMapLRN2d) and the dropout variants against torch 2.x: values, dtypes,
 shapes, gradients, reprs, state dicts, errors and (for dropout) the random draws.
 

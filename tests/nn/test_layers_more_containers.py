@@ -1,5 +1,5 @@
 """ParameterList and ParameterDict against torch 2.x: registration names, state dict keys,
-list/dict behaviour, loading torch's weights, reprs and errors (part 1b)."""
+list/dict behaviour, loading torch's weights, reprs and errors."""
 
 from __future__ import annotations
 

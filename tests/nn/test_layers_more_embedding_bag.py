@@ -1,4 +1,4 @@
-"""EmbeddingBag and F.embedding_bag against torch 2.x (part 1b): the three modes, 2-D input
+"""EmbeddingBag and F.embedding_bag against torch 2.x: the three modes, 2-D input
 or 1-D input with offsets, empty bags, include_last_offset, per_sample_weights, padding_idx,
 max_norm, from_pretrained, reprs, initialisation draws, gradients and errors."""
 

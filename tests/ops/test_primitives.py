@@ -411,7 +411,7 @@ CASES.update({  # fold.py: im2col and col2im (conv, pooling, resampling, padding
     ],
 })
 
-CASES.update({  # grid.py: grid_sample (i16b-grid); positions kept off the kinks
+CASES.update({  # grid.py: grid_sample; positions kept off the kinks
     "grid_sample": [
         lambda r: case(n(r, 2, 2, 3, 4), _grid(r, (2, 3, 2), (4, 3), False), mode="bilinear",
                        padding_mode="zeros", align_corners=False),

@@ -190,18 +190,18 @@ __all__ = [
     "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
-    # attention (issue 16, part 2: attention)
+    # attention
     "MultiheadAttention",
-    # i16b-grid: the 3-d family and more pooling
+    # the 3-d family and more pooling
     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "CircularPad3d", "ConstantPad3d",
     "ConvTranspose3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d", "ReplicationPad3d",
     "ZeroPad3d", "ChannelShuffle", "FractionalMaxPool2d", "FractionalMaxPool3d", "LPPool1d",
     "LPPool2d", "LPPool3d",
-    # part 1b (i16b-layers): more layers, normalisation, dropout and parameter containers
+    # more layers, normalisation, dropout and parameter containers
     "AlphaDropout", "Bilinear", "Dropout1d", "Dropout3d", "FeatureAlphaDropout",
     "BatchNorm3d", "CrossMapLRN2d", "InstanceNorm1d", "InstanceNorm3d", "LocalResponseNorm",
     "RMSNorm", "ParameterDict", "ParameterList", "EmbeddingBag",
-    # module API (part 1, module helper): parameters and buffers, module paths
+    # parameters and buffers, module paths
     "Buffer", "UninitializedBuffer", "UninitializedParameter", "modules", "parameter",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyInstanceNorm2d", "LazyLinear",

@@ -25,7 +25,7 @@ __all__ = [
     "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",
     "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_", "xavier_normal_",
     "xavier_uniform_", "zeros_",
-    # deprecated spellings (module API helper)
+    # deprecated spellings
     "constant", "dirac", "eye", "kaiming_normal", "kaiming_uniform", "normal", "orthogonal",
     "sparse", "uniform", "xavier_normal", "xavier_uniform",
 ]

@@ -245,7 +245,7 @@ class CircularPad2d(_PadNd):
     mode = "circular"
 
 
-# 3-d padding (i16b-grid): the last three dims, (left, right, top, bottom, front, back)
+# 3-d padding: the last three dims, (left, right, top, bottom, front, back)
 
 class ConstantPad3d(_ConstantPadNd):
     """Pad the last three dims with ``value``: an int or (left, right, top, bottom, front,

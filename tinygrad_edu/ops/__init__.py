@@ -35,5 +35,5 @@ __all__ = [
     "embedding_bag", "fold", "index", "linalg", "loss",
     "math", "matmul", "movement", "needs_input_grad", "norm", "pool", "reduce", "reference_ops",
     "register_op", "rnn", "scan", "sort",
-    "grid",  # i16b-grid
+    "grid",
 ]

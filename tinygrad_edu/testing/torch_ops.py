@@ -497,7 +497,7 @@ TORCH_OPS: dict[str, TorchRef] = {
     # fold.py
     "unfold": _functional("unfold", "kernel_size", "dilation", "padding", "stride"),
     "fold": _functional("fold", "output_size", "kernel_size", "dilation", "padding", "stride"),
-    # grid.py (i16b-grid)
+    # grid.py
     "grid_sample": TorchRef(lambda torch, xs, s: torch.nn.functional.grid_sample(
         xs[0], xs[1], mode=s.get("mode", "bilinear"), padding_mode=s.get("padding_mode", "zeros"),
         align_corners=s.get("align_corners", False)),
@@ -506,7 +506,7 @@ TORCH_OPS: dict[str, TorchRef] = {
 """Op name -> :class:`TorchRef`; every op registered in ``tinygrad_edu.ops.OPS`` has one."""
 
 
-# part 1b (i16b-layers): embedding_bag.py
+# embedding_bag.py
 def _embedding_bag(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     """Our (indices, offsets, weight, per_sample_weights) order; padding_idx -1 and an empty
     per_sample_weights mean none (torch: None)."""

@@ -1,4 +1,4 @@
-"""Catalog rows of ``embedding_bag`` (``tinygrad_edu/ops/embedding_bag.py``), part 1b.
+"""Catalog rows of ``embedding_bag`` (``tinygrad_edu/ops/embedding_bag.py``).
 
 Torch reference: ``torch.nn.functional.embedding_bag`` with the same ids, offsets, table and
 per-sample weights (an empty array: none), in sum, mean and max mode, with empty bags,

@@ -198,9 +198,9 @@ __all__ = [
     "conv_transpose1d",
     "fold", "interpolate", "max_pool1d", "max_unpool1d", "max_unpool2d", "pixel_shuffle",
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
-    # attention (issue 16, part 2: attention)
+    # attention
     "multi_head_attention_forward", "scaled_dot_product_attention",
-    # i16b-grid: spatial transformer, 3-d family and more pooling
+    # spatial transformer, 3-d family and more pooling
     "GRID_SAMPLE_INTERPOLATION_MODES", "GRID_SAMPLE_PADDING_MODES", "affine_grid", "grid_sample",
     "conv_transpose3d", "adaptive_avg_pool3d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
@@ -209,7 +209,7 @@ __all__ = [
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
     "native_channel_shuffle",
-    # part 1b (i16b-layers): more layers, normalisation and dropout
+    # more layers, normalisation and dropout
     "alpha_dropout", "bilinear", "dropout1d", "dropout3d", "feature_alpha_dropout",
     "local_response_norm", "rms_norm", "embedding_bag",
 ]
