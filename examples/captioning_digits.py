@@ -1,8 +1,8 @@
 """Image captioning on handwritten digits: an RNN learns to say "a seven next to a two".
 
 Images: two of scikit-learn's 8x8 digits side by side (8 x 16 pixels). Captions are generated
-from the labels, with two forms of different lengths (shorter ones are padded with <NULL>,
-which the loss ignores):
+from the labels (``tinygrad_edu.data.digit_captions`` builds the data), with two forms of
+different lengths (shorter ones are padded with <NULL>, which the loss ignores):
 
     "<START> a seven next to a two <END>"      (different digits)
     "<START> two sevens <END>"                 (the same digit twice)
@@ -34,60 +34,27 @@ import time
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu.data import digit_captions
+from tinygrad_edu.data.digit_captions import (  # noqa: F401 - the data's names, for readers
+    FEATURES,
+    MAX_WORDS,
+    NAMES,
+    PLURALS,
+    WORD_TO_IDX,
+    WORDS,
+    caption,
+    make_pairs,
+    random_features,
+)
 from tinygrad_edu.models.captioning import CaptioningRNN
-
-NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-PLURALS = ["zeros", "ones", "twos", "threes", "fours", "fives", "sixes", "sevens", "eights",
-           "nines"]
-WORDS = ["<NULL>", "<START>", "<END>", "a", "an", "next", "to", *NAMES, *PLURALS]
-WORD_TO_IDX = {w: i for i, w in enumerate(WORDS)}
-MAX_WORDS = 8  # "<START> a seven next to a two <END>"
-FEATURES = 256
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """The 1797 8x8 digit images (scaled to [0, 1]) and labels, shipped with scikit-learn."""
     try:
-        from sklearn.datasets import load_digits as sklearn_digits
+        return digit_captions.load_digits()
     except ImportError:
         raise SystemExit("this example needs scikit-learn: pip install scikit-learn") from None
-    bunch = sklearn_digits()
-    return bunch.images / 16.0, bunch.target
-
-
-def caption(left: int, right: int) -> list[str]:
-    """The caption of a pair of digits, as words."""
-    if left == right:
-        return ["<START>", "two", PLURALS[left], "<END>"]
-    return ["<START>", _article(left), NAMES[left], "next", "to", _article(right), NAMES[right],
-            "<END>"]
-
-
-def _article(digit: int) -> str:
-    return "an" if digit == 8 else "a"
-
-
-def make_pairs(images: np.ndarray, labels: np.ndarray, count: int, rng: np.random.Generator
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` side-by-side pairs (count, 8, 16) and their captions (count, MAX_WORDS) ids."""
-    first, second = rng.integers(0, len(images), (2, count))
-    same = rng.random(count) < 0.15  # some pairs of the same digit, for the short form
-    for k in np.flatnonzero(same):
-        matches = np.flatnonzero(labels == labels[first[k]])
-        second[k] = rng.choice(matches)
-    pairs = np.concatenate([images[first], images[second]], axis=2)
-    ids = np.full((count, MAX_WORDS), WORD_TO_IDX["<NULL>"], dtype=np.int64)
-    for k in range(count):
-        words = caption(labels[first[k]], labels[second[k]])
-        ids[k, :len(words)] = [WORD_TO_IDX[w] for w in words]
-    return pairs, ids
-
-
-def random_features(pairs: np.ndarray, seed: int = 1234) -> np.ndarray:
-    """ReLU of a fixed random projection of the pixels: (count, FEATURES) float32."""
-    projection = np.random.default_rng(seed).standard_normal((pairs[0].size, FEATURES))
-    flat = pairs.reshape(len(pairs), -1) - 0.3
-    return np.maximum(flat @ projection / np.sqrt(pairs[0].size), 0).astype(np.float32)
 
 
 def train(model: CaptioningRNN, features: np.ndarray, captions: np.ndarray, steps: int,
