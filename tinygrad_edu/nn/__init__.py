@@ -38,6 +38,7 @@ from .activation import (
     Threshold,
 )
 from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .attention import MultiheadAttention
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout2d
@@ -101,9 +102,7 @@ from .resample import (
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .temporal import TemporalAffine
-
-# issue 16 item 2 (Transformers)
-from .transformer import (  # noqa: E402, I001
+from .transformer import (
     Transformer,
     TransformerDecoder,
     TransformerDecoderLayer,
@@ -138,6 +137,8 @@ __all__ = [
     "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
+    # attention (issue 16, part 2: attention)
+    "MultiheadAttention",
     # Transformers (issue 16 item 2)
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer",

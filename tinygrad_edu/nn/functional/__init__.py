@@ -48,6 +48,7 @@ from .activation import (
     threshold,
     threshold_,
 )
+from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
 from .ctc import ctc_loss
 from .distance import cosine_similarity, pairwise_distance, pdist
@@ -138,4 +139,6 @@ __all__ = [
     "conv_transpose1d",
     "fold", "interpolate", "max_pool1d", "max_unpool1d", "max_unpool2d", "pixel_shuffle",
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
+    # attention (issue 16, part 2: attention)
+    "multi_head_attention_forward", "scaled_dot_product_attention",
 ]
