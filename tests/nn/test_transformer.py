@@ -397,6 +397,22 @@ def test_transformer_custom_encoder_decoder_and_init():
             assert not p.detach().numpy().any(), name
 
 
+@pytest.mark.parametrize(("name", "args"), [
+    ("Transformer", (E, NHEAD, 2, 1, FF)), ("TransformerEncoderLayer", (E, NHEAD, FF)),
+    ("TransformerDecoderLayer", (E, NHEAD, FF))])
+def test_seeded_initialisation_gives_torchs_weights(name, args):
+    """tg.manual_seed draws PyTorch's numbers, in PyTorch's order of initialisation."""
+    torch.manual_seed(11)
+    tg.manual_seed(11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = getattr(tnn, name)(*args)
+        ours = getattr(tg.nn, name)(*args)
+    ref = theirs.state_dict()
+    for key, value in ours.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), ref[key].numpy(), err_msg=key)
+
+
 def test_generate_square_subsequent_mask():
     mask = tg.nn.Transformer.generate_square_subsequent_mask(4)
     ref = tnn.Transformer.generate_square_subsequent_mask(4)

@@ -44,6 +44,7 @@ from . import functional as F
 from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .dropout import Dropout
+from .functional.attention import canonical_mask
 from .init import xavier_uniform_
 from .layers import Linear, ModuleList
 from .module import Module
@@ -80,21 +81,13 @@ def _activation_code(activation: Any) -> int:
     return 0
 
 
-def _canonical_mask(mask: Tensor | None, mask_name: str, other: Tensor | None,
-                    other_name: str, target_dtype: Any) -> Tensor | None:
-    """A bool mask becomes a float mask of ``target_dtype`` (-inf where True, 0 elsewhere);
-    a float mask is kept. Warns, as PyTorch does, when the two masks of a layer differ in
-    dtype."""
-    if mask is None:
-        return None
-    if mask.dtype != dtypes.bool_ and not mask.is_floating_point():
-        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
-    if other is not None and mask.dtype != other.dtype:
-        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
-                      "Use same type for both instead.", stacklevel=3)
-    if mask.is_floating_point():
-        return mask
-    return creation.zeros(*mask.shape, dtype=target_dtype).masked_fill(mask, float("-inf"))
+def _canonical_pair(mask: Tensor | None, padding: Tensor | None, mask_name: str,
+                    padding_name: str, dtype: Any) -> tuple[Tensor | None, Tensor | None]:
+    """Both masks as float masks of ``dtype`` (a bool True becomes -inf); PyTorch warns when
+    their dtypes differ."""
+    padding = canonical_mask(padding, padding_name, None if mask is None else mask.dtype,
+                             mask_name, dtype)
+    return canonical_mask(mask, mask_name, None, "", dtype, check_other=False), padding
 
 
 def _seq_len(src: Tensor, batch_first: bool) -> int:
@@ -188,9 +181,8 @@ class TransformerEncoderLayer(Module):
                 ) -> Tensor:
         """Args: src; src_mask (S, S) or (N * nhead, S, S); src_key_padding_mask (N, S) or
         (S,) for unbatched input; is_causal: a hint that src_mask is the causal mask."""
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
-                                               src_mask, "src_mask", src.dtype)
-        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype)
+        src_mask, src_key_padding_mask = _canonical_pair(
+            src_mask, src_key_padding_mask, "src_mask", "src_key_padding_mask", src.dtype)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -379,9 +371,8 @@ class TransformerEncoder(Module):
                 ) -> Tensor:
         """Args: src; mask (S, S) or (N * nhead, S, S); src_key_padding_mask (N, S);
         is_causal: None detects whether ``mask`` is the causal mask."""
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
-                                               mask, "mask", src.dtype)
-        mask = _canonical_mask(mask, "mask", None, "", src.dtype)
+        mask, src_key_padding_mask = _canonical_pair(
+            mask, src_key_padding_mask, "mask", "src_key_padding_mask", src.dtype)
         padded = self._nested_padding(src, mask, src_key_padding_mask)
         first = self.layers[0]
         is_causal = _detect_is_causal_mask(
