@@ -45,9 +45,10 @@ def _build(lib, name, args, kwargs, dtype=None):
     extra = {} if dtype is None else {"dtype": dtype}
     if name in ("TransformerEncoder", "TransformerDecoder"):  # two layers, optional norm
         with_norm = kwargs.pop("with_norm", False)
+        stack_kw = {k: kwargs.pop(k) for k in ("enable_nested_tensor",) if k in kwargs}
         layer = getattr(lib, name + "Layer")(*args, **kwargs, **extra)
         norm = lib.LayerNorm(args[0], **extra) if with_norm else None
-        return getattr(lib, name)(layer, num_layers=2, norm=norm)
+        return getattr(lib, name)(layer, num_layers=2, norm=norm, **stack_kw)
     return getattr(lib, name)(*args, **kwargs, **extra)
 
 
@@ -177,6 +178,34 @@ def test_encoder_layer_fast_path_in_inference_matches():
         ref = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(padding))
         out = ours(tg.tensor(x), src_key_padding_mask=tg.tensor(padding))
     np.testing.assert_allclose(out.numpy(), ref.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("stack", [False, True])
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("mask", ["padding", "attn", "both"])
+def test_query_that_sees_no_key_as_torch(mask, grad, stack):
+    """A fully padded sequence or a fully masked query row: PyTorch's fused inference layer
+    (evaluation, no gradient) gives NaN there, its step-by-step layer a finite value."""
+    rng = np.random.default_rng(9)
+    name = "TransformerEncoder" if stack else "TransformerEncoderLayer"
+    extra = {"enable_nested_tensor": False} if stack else {}
+    theirs, ours = _pair(name, E, NHEAD, FF, batch_first=True, **extra)
+    theirs.eval()
+    ours.eval()
+    x = rng.standard_normal((2, 4, E))
+    kw = {}
+    if mask in ("padding", "both"):
+        kw["src_key_padding_mask"] = np.array([[False] * 4, [True] * 4])
+    if mask in ("attn", "both"):
+        blind = np.zeros((4, 4), bool)
+        blind[2] = True  # query 2 may look at no key
+        kw["mask" if stack else "src_mask"] = blind
+    with torch.set_grad_enabled(grad), tg.set_grad_enabled(grad):
+        ref = theirs(torch.tensor(x), **{k: torch.tensor(v) for k, v in kw.items()})
+        out = ours(tg.tensor(x), **{k: tg.tensor(v) for k, v in kw.items()})
+    ref, out = ref.detach().numpy(), out.detach().numpy()
+    np.testing.assert_allclose(out, ref, equal_nan=True, **TOL)
+    assert np.isnan(ref).any() == (not grad)
 
 
 # ----------------------------------------------------------------------------- decoder layer

@@ -190,7 +190,41 @@ class TransformerEncoderLayer(Module):
         else:
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
             x = self.norm2(x + self._ff_block(x))
+        blind = self._fused_blind_queries(src, src_mask, src_key_padding_mask)
+        if blind is not None:
+            x = x.masked_fill(creation.tensor(blind[:, :, None]), float("nan"))
         return x
+
+    def _fused_blind_queries(self, src: Tensor, src_mask: Tensor | None,
+                             key_padding_mask: Tensor | None) -> np.ndarray | None:
+        """(N, S) positions that may look at no key at all, where PyTorch's fused inference
+        kernel would run (it returns NaN there; the step-by-step layer a finite value).
+
+        PyTorch takes that kernel in evaluation mode when no gradient is wanted, for batched
+        ``batch_first`` input, biases, ReLU or GELU, an even number of heads, equal norm eps
+        and no hooks (the conditions of its ``TransformerEncoderLayer.forward``)."""
+        attn = self.self_attn
+        if (self.training or src.dim() != 3 or not attn.batch_first
+                or attn.in_proj_bias is None or not attn._qkv_same_embed_dim
+                or not self.activation_relu_or_gelu or self.norm1.eps != self.norm2.eps
+                or attn.num_heads % 2 == 1
+                or (src_mask is None and key_padding_mask is None)):
+            return None
+        if any(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in self.modules()):
+            return None
+        params = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+                  attn.out_proj.bias, self.norm1.weight, self.norm1.bias, self.norm2.weight,
+                  self.norm2.bias, self.linear1.weight, self.linear1.bias,
+                  self.linear2.weight, self.linear2.bias)
+        if is_grad_enabled() and any(t is not None and t.requires_grad for t in params):
+            return None
+        merged, _ = attn.merge_masks(src_mask, key_padding_mask, src)
+        masked = np.isneginf(merged.numpy(force=True))
+        if masked.ndim == 2:  # key padding only: (N, S), the same for every query
+            blind = np.repeat(masked.all(axis=1)[:, None], src.shape[1], axis=1)
+        else:  # (N, heads, L, S): blind in any head
+            blind = masked.all(axis=-1).any(axis=1)
+        return blind if blind.any() else None
 
     def _sa_block(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
                   is_causal: bool = False) -> Tensor:
