@@ -25,7 +25,9 @@ the one it is at: ``Transformer.generate_square_subsequent_mask(L)`` is the floa
 
 Submodule and parameter names are PyTorch's (``self_attn``, ``multihead_attn``, ``linear1``,
 ``dropout``, ``linear2``, ``norm1``..``norm3``, ``dropout1``..``dropout3``, ``layers.N``,
-``encoder``, ``decoder``), so ``load_state_dict(torch_model.state_dict())`` works.
+``encoder``, ``decoder``), so ``load_state_dict(torch_model.state_dict())`` works. Where
+PyTorch's fused inference kernels give different numbers (zeros at padded positions, NaN
+for a query that may look at nothing), ``transformer_fastpath.py`` reproduces them.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..autograd import is_grad_enabled
 from ..tensor import Tensor, creation
 from . import functional as F
 from .activation import GELU, ReLU
@@ -49,6 +50,7 @@ from .init import xavier_uniform_
 from .layers import Linear, ModuleList
 from .module import Module
 from .normalization import LayerNorm
+from .transformer_fastpath import fused_blind_queries, nested_padding, why_no_nested_tensor
 
 __all__ = ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
            "TransformerEncoderLayer"]
@@ -190,41 +192,10 @@ class TransformerEncoderLayer(Module):
         else:
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
             x = self.norm2(x + self._ff_block(x))
-        blind = self._fused_blind_queries(src, src_mask, src_key_padding_mask)
+        blind = fused_blind_queries(self, src, src_mask, src_key_padding_mask)
         if blind is not None:
             x = x.masked_fill(creation.tensor(blind[:, :, None]), float("nan"))
         return x
-
-    def _fused_blind_queries(self, src: Tensor, src_mask: Tensor | None,
-                             key_padding_mask: Tensor | None) -> np.ndarray | None:
-        """(N, S) positions that may look at no key at all, where PyTorch's fused inference
-        kernel would run (it returns NaN there; the step-by-step layer a finite value).
-
-        PyTorch takes that kernel in evaluation mode when no gradient is wanted, for batched
-        ``batch_first`` input, biases, ReLU or GELU, an even number of heads, equal norm eps
-        and no hooks (the conditions of its ``TransformerEncoderLayer.forward``)."""
-        attn = self.self_attn
-        if (self.training or src.dim() != 3 or not attn.batch_first
-                or attn.in_proj_bias is None or not attn._qkv_same_embed_dim
-                or not self.activation_relu_or_gelu or self.norm1.eps != self.norm2.eps
-                or attn.num_heads % 2 == 1
-                or (src_mask is None and key_padding_mask is None)):
-            return None
-        if any(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in self.modules()):
-            return None
-        params = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
-                  attn.out_proj.bias, self.norm1.weight, self.norm1.bias, self.norm2.weight,
-                  self.norm2.bias, self.linear1.weight, self.linear1.bias,
-                  self.linear2.weight, self.linear2.bias)
-        if is_grad_enabled() and any(t is not None and t.requires_grad for t in params):
-            return None
-        merged, _ = attn.merge_masks(src_mask, key_padding_mask, src)
-        masked = np.isneginf(merged.numpy(force=True))
-        if masked.ndim == 2:  # key padding only: (N, S), the same for every query
-            blind = np.repeat(masked.all(axis=1)[:, None], src.shape[1], axis=1)
-        else:  # (N, heads, L, S): blind in any head
-            blind = masked.all(axis=-1).any(axis=1)
-        return blind if blind.any() else None
 
     def _sa_block(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
                   is_causal: bool = False) -> Tensor:
@@ -323,37 +294,6 @@ class TransformerDecoderLayer(Module):
 
 # ----------------------------------------------------------------------------- stacks
 
-def _why_no_nested_tensor(layer: Any) -> str:
-    """PyTorch's reason (its warning text) why an encoder of ``layer`` cannot use its
-    nested-tensor fast path, or "" when it can."""
-    name = "encoder_layer"
-    attn = getattr(layer, "self_attn", None)
-    if not isinstance(layer, TransformerEncoderLayer) or attn is None:
-        return f"{name} was not TransformerEncoderLayer"
-    if layer.norm_first:
-        return f"{name}.norm_first was True"
-    if not attn.batch_first:
-        return (f"{name}.self_attn.batch_first was not True(use batch_first for better "
-                "inference performance)")
-    if not getattr(attn, "_qkv_same_embed_dim", True):
-        return f"{name}.self_attn._qkv_same_embed_dim was not True"
-    if getattr(attn, "in_proj_bias", None) is None:
-        return f"{name}.self_attn was passed bias=False"
-    if not layer.activation_relu_or_gelu:
-        return f"{name}.activation_relu_or_gelu was not True"
-    if layer.norm1.eps != layer.norm2.eps:
-        return f"{name}.norm1.eps was not equal to {name}.norm2.eps"
-    if attn.num_heads % 2 == 1:
-        return f"{name}.self_attn.num_heads is odd"
-    return ""
-
-
-def _left_aligned(padding: np.ndarray) -> bool:
-    """True when each row of a (N, S) padding mask is False..False then True..True."""
-    keep = ~padding
-    return bool((keep[:, 1:] <= keep[:, :-1]).all())
-
-
 class TransformerEncoder(Module):
     """A stack of ``num_layers`` copies of ``encoder_layer`` (then ``norm``, if given).
 
@@ -394,7 +334,8 @@ class TransformerEncoder(Module):
         self.enable_nested_tensor = enable_nested_tensor
         self.use_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
-        why_not = _why_no_nested_tensor(encoder_layer)
+        why_not = why_no_nested_tensor(
+            encoder_layer, isinstance(encoder_layer, TransformerEncoderLayer))
         if enable_nested_tensor and why_not:
             warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
                           f"because {why_not}", stacklevel=2)
@@ -407,7 +348,7 @@ class TransformerEncoder(Module):
         is_causal: None detects whether ``mask`` is the causal mask."""
         mask, src_key_padding_mask = _canonical_pair(
             mask, src_key_padding_mask, "mask", "src_key_padding_mask", src.dtype)
-        padded = self._nested_padding(src, mask, src_key_padding_mask)
+        padded = nested_padding(self, src, mask, src_key_padding_mask)
         first = self.layers[0]
         is_causal = _detect_is_causal_mask(
             mask, is_causal, _seq_len(src, first.self_attn.batch_first))
@@ -420,27 +361,6 @@ class TransformerEncoder(Module):
         if self.norm is not None:
             output = self.norm(output)
         return output
-
-    def _nested_padding(self, src: Tensor, mask: Tensor | None,
-                        key_padding: Tensor | None) -> np.ndarray | None:
-        """The (N, S) padding PyTorch's nested-tensor path drops, or None when it is not
-        taken (the conditions of PyTorch's ``TransformerEncoder.forward``)."""
-        first = self.layers[0]
-        if not getattr(self, "use_nested_tensor", False) or first.training or src.dim() != 3:
-            return None
-        if key_padding is None or mask is not None:
-            return None
-        padding = key_padding.numpy(force=True) != 0  # logical_not of the float mask
-        if self.mask_check and not _left_aligned(padding):
-            return None
-        attn = first.self_attn
-        params = (attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
-                  attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
-                  first.norm2.bias, first.linear1.weight, first.linear1.bias,
-                  first.linear2.weight, first.linear2.bias)
-        if is_grad_enabled() and any(t is not None and t.requires_grad for t in (src, *params)):
-            return None
-        return padding
 
 
 class TransformerDecoder(Module):
