@@ -428,10 +428,11 @@ class Transformer(Module):
     Example:
         >>> import tinygrad_edu as tg
         >>> model = tg.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1,
-        ...                           num_decoder_layers=1, dim_feedforward=16)
+        ...                           num_decoder_layers=1, dim_feedforward=16,
+        ...                           batch_first=True)  # else PyTorch's warning, as there
         >>> mask = model.generate_square_subsequent_mask(4)
-        >>> model(tg.randn(6, 2, 8), tg.randn(4, 2, 8), tgt_mask=mask).shape
-        torch.Size([4, 2, 8])
+        >>> model(tg.randn(2, 6, 8), tg.randn(2, 4, 8), tgt_mask=mask).shape
+        torch.Size([2, 4, 8])
     """
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
