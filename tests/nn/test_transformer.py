@@ -488,6 +488,22 @@ def test_bad_input(call, error, pattern):
             call()
 
 
+def test_float32_and_device_arguments():
+    torch.manual_seed(0)
+    theirs = tnn.Transformer(E, NHEAD, 1, 1, FF, dropout=0.0, batch_first=True)
+    ours = tg.nn.Transformer(E, NHEAD, 1, 1, FF, dropout=0.0, batch_first=True, device="cpu")
+    ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(10)
+    src, tgt = (rng.standard_normal(s).astype(np.float32) for s in ((2, 5, E), (2, 3, E)))
+    out = ours(tg.tensor(src), tg.tensor(tgt))
+    assert out.dtype == tg.float32
+    ref = theirs(torch.tensor(src), torch.tensor(tgt))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-4,
+                               atol=1e-5)
+    with pytest.raises(AssertionError, match="not compiled with CUDA"):  # as torch on a CPU
+        tg.nn.TransformerEncoderLayer(E, NHEAD, device="cuda")
+
+
 def test_repr_and_deepcopy_match_torch():
     theirs, ours = _pair("TransformerDecoderLayer", E, NHEAD, FF)
     assert repr(ours) == repr(theirs)

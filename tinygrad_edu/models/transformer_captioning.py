@@ -27,8 +27,8 @@ each position gather what it needs from the others with attention. The steps:
    the highest-scoring next word, repeat. (Each step recomputes the whole prefix: simple,
    and cheap for short captions.)
 
-Weights are initialised as the course does: N(0, 0.02) for linear and embedding weights,
-zero biases, LayerNorm at identity.
+Weights are initialised as the course does: N(0, 0.02) for linear and embedding weights
+(here the output layer's too), zero biases, LayerNorm at identity.
 """
 
 from __future__ import annotations
