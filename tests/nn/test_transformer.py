@@ -210,8 +210,8 @@ def test_query_that_sees_no_key_as_torch(mask, grad, stack):
 
 # ----------------------------------------------------------------------------- decoder layer
 
-DECODER_MASKS = ["none", "causal", "causal_hint", "memory_mask", "padding", "float_padding",
-                 "all"]
+DECODER_MASKS = ["none", "causal", "causal_hint", "wrong_hint", "memory_mask", "padding",
+                 "float_padding", "all"]
 DECODER_CASES = [("eval", m) for m in DECODER_MASKS] + [("train", m) for m in
                                                         ("none", "causal", "all")]
 
@@ -239,6 +239,8 @@ def test_decoder_layer_matches_torch(mask, layout, mode):
         kw["tgt_mask"] = causal == -np.inf
     if mask == "causal_hint":
         kw["tgt_mask"], kw["tgt_is_causal"] = causal, True
+    if mask == "wrong_hint":  # the hint wins over the mask, as in torch
+        kw["tgt_mask"], kw["tgt_is_causal"] = rng.standard_normal((t, t)), True
     if mask in ("memory_mask", "all"):
         kw["memory_mask"] = rng.random((t, s)) < 0.3
         kw["memory_mask"][:, 0] = False  # every query sees some key
@@ -480,6 +482,12 @@ def test_generate_square_subsequent_mask():
     (lambda: tg.nn.TransformerEncoderLayer(8, 2)(tg.randn(3, 1, 8),
                                                  src_mask=tg.zeros(3, 3, dtype=tg.int64)),
      AssertionError, "only bool and floating types of src_mask are supported"),
+    (lambda: tg.nn.TransformerEncoder(tg.nn.TransformerEncoderLayer(8, 2), 1)(
+        tg.randn(3, 2, 8), is_causal=True), RuntimeError,
+     "Need attn_mask if specifying the is_causal hint"),
+    (lambda: tg.nn.TransformerDecoder(tg.nn.TransformerDecoderLayer(8, 2), 1)(
+        tg.randn(3, 2, 8), tg.randn(4, 2, 8), tgt_is_causal=True), RuntimeError,
+     "Need attn_mask if specifying the is_causal hint"),
 ])
 def test_bad_input(call, error, pattern):
     with warnings.catch_warnings():
