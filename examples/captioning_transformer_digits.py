@@ -23,7 +23,7 @@ Run:
 from __future__ import annotations
 
 import argparse
-import sys
+import runpy
 import time
 from pathlib import Path
 
@@ -33,11 +33,12 @@ import tinygrad_edu as tg
 from tinygrad_edu.data.digit_captions import FEATURES, WORD_TO_IDX, make_pairs, random_features
 from tinygrad_edu.models import CaptioningTransformer
 
-# The RNN example's evaluation (exact caption matches) and figure are reused as they are.
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-from captioning_digits import exact_matches, load_digits, save_figure  # noqa: E402
+# The RNN example's evaluation (exact caption matches), data loading and figure are reused
+# as they are: run_path executes that file's definitions (not its main) and returns them.
+_RNN_EXAMPLE = runpy.run_path(str(Path(__file__).resolve().with_name("captioning_digits.py")))
+exact_matches = _RNN_EXAMPLE["exact_matches"]
+load_digits = _RNN_EXAMPLE["load_digits"]
+save_figure = _RNN_EXAMPLE["save_figure"]
 
 
 def build_model(width: int, dropout: float) -> CaptioningTransformer:

@@ -210,7 +210,6 @@ def test_example_quick_overfits_and_samples_training_captions_back(monkeypatch, 
     figure = tmp_path / "captions.png"
     monkeypatch.setattr(sys, "argv", ["captioning_transformer_digits.py", "--quick", "--out",
                                       str(figure)])
-    monkeypatch.setattr(sys, "path", list(sys.path))  # the example adds its own folder
     runpy.run_path(str(EXAMPLES / "captioning_transformer_digits.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "50/50 training captions sampled back exactly" in out, out
