@@ -12,6 +12,12 @@ word while attending to the earlier words and to the image.
 2. Generalise (skipped with ``--quick``): train on pairs of training images, caption pairs
    made of held-out images, and report how many captions are exactly right.
 
+Measured (seed 0, a shared 2-core machine): part 1 stops after 163 steps, about 6 s, with
+the 50 captions sampled back exactly; part 2 (1500 steps of 100 captions) takes about 90 s
+and gets 430 of 500 held-out captions (86%) exactly right. The RNN example gets 87% in
+about 25 s: with a single image token as memory there is little for attention to add, and
+each step of this model does more work.
+
 With matplotlib installed, a figure of images with their sampled captions is saved to
 ``--out`` (default ``captioning_transformer_digits.png``).
 
