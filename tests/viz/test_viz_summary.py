@@ -17,6 +17,7 @@ from tinygrad_edu.models import (
     MLP,
     BasicBlock,
     CaptioningRNN,
+    CaptioningTransformer,
     ConvNet,
     ThreeLayerConvNet,
     resnet8,
@@ -68,6 +69,13 @@ CASES: dict[str, tuple[Callable[[], nn.Module], dict[str, Any]]] = {
     "train_cifar10": (lambda: ThreeLayerConvNet(input_dim=(3, 32, 32), num_filters=32,
                                                 filter_size=7, hidden_dim=100, num_classes=10),
                       {"input_size": (1, 3, 32, 32)}),
+    # issue 16 item 2: the Transformer captioner, and as its example builds it
+    "CaptioningTransformer": (lambda: CaptioningTransformer(
+        WORDS, input_dim=12, wordvec_dim=8, num_heads=2, num_layers=2, dim_feedforward=16),
+        {"input_data": (np.zeros((2, 12), np.float32), captions(2, 5))}),
+    "captioning_transformer_digits": (
+        lambda: example("captioning_transformer_digits.py")["build_model"](64, 0.0),
+        {"input_data": (np.zeros((2, 256), np.float32), captions(2, 8))}),
     "captioning_digits": (lambda: CaptioningRNN(
         example("captioning_digits.py")["WORD_TO_IDX"],
         input_dim=example("captioning_digits.py")["FEATURES"], wordvec_dim=32, hidden_dim=96,

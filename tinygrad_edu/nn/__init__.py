@@ -161,6 +161,13 @@ from .resample import (
 from .response_norm import CrossMapLRN2d, LocalResponseNorm
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .temporal import TemporalAffine
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "GRU", "LSTM", "RNN", "Embedding", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
@@ -207,6 +214,9 @@ __all__ = [
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyInstanceNorm2d", "LazyLinear",
     "LazyBatchNorm3d", "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm3d",
     "Container", "DataParallel", "NLLLoss2d", "SyncBatchNorm", "factory_kwargs", "parallel",
+    # Transformers
+    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]
 
 

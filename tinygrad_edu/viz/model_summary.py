@@ -69,8 +69,10 @@ class ModelSummary:
 
     def __str__(self) -> str:
         shown = [r for r in self.rows if r.depth <= self.depth]
+        folded = _folded(self.rows, self.depth)
         table = [("Layer (type)", "Output Shape", "Param #")]
-        table += [(_layer(r), _shapes(r.out_shapes), _count(r, self.depth)) for r in shown]
+        table += [(_layer(r), _shapes(r.out_shapes), _count(r, self.depth, folded))
+                  for r in shown]
         widths = [max(len(row[i]) for row in table) + 2 for i in range(3)]
         rule = "=" * sum(widths)
 
@@ -106,10 +108,30 @@ def _shapes(shapes: list[tuple[int, ...]]) -> str:
     return text + (f" +{len(shapes) - 2}" if len(shapes) > 2 else "")
 
 
-def _count(row: LayerRow, depth: int) -> str:
+def _folded(rows: list[LayerRow], depth: int) -> dict[int, int]:
+    """Parameters of rows deeper than ``depth`` whose nearest shown ancestor is shallower
+    (a container that never ran, such as a ``ModuleList``, lies between them): they are
+    counted in that ancestor's row, keyed by ``id(row)``."""
+    shown = {r.path: r for r in rows if r.depth <= depth and not r.repeated}
+    extra: dict[int, int] = {}
+    for row in rows:
+        if row.depth <= depth or row.repeated or not row.own_params:
+            continue
+        parts = row.path.split(".")
+        for k in range(len(parts) - 1, -1, -1):
+            ancestor = shown.get(".".join(parts[:k]) if k else "")
+            if ancestor is not None:
+                if ancestor.depth < depth and not ancestor.is_leaf:
+                    extra[id(ancestor)] = extra.get(id(ancestor), 0) + row.own_params
+                break
+    return extra
+
+
+def _count(row: LayerRow, depth: int, folded: dict[int, int]) -> str:
     if row.repeated and row.all_params:
         return "(recursive)"
     n = row.all_params if (row.depth == depth or row.is_leaf) else row.own_params
+    n += folded.get(id(row), 0)
     return f"{n:,}" if n else "--"
 
 
@@ -163,7 +185,7 @@ def summary(model: Module, input_size: Any = None, *, input_data: Any = None,
     if mode not in ("eval", "train", "same"):
         raise ValueError(f"summary: mode must be 'eval', 'train' or 'same', got {mode!r}")
     args = _inputs(input_size, input_data, dtypes)
-    rows, handles = _hook_all(model)
+    rows, handles, called = _hook_all(model)
     was_training = model.training
     try:
         if mode != "same":
@@ -174,6 +196,7 @@ def summary(model: Module, input_size: Any = None, *, input_data: Any = None,
         model.train(was_training)
         for handle in handles:
             handle.remove()
+    _fold_uncalled(model, rows, called)
     params = list(model.parameters())
     result = ModelSummary(
         type(model).__name__, rows, sum(p.numel() for p in params),
@@ -186,8 +209,32 @@ def summary(model: Module, input_size: Any = None, *, input_data: Any = None,
     return result
 
 
-def _hook_all(model: Module) -> tuple[list[LayerRow], list[Any]]:
+def _fold_uncalled(model: Module, rows: list[LayerRow], called: list[Module]) -> None:
+    """Count the parameters of modules that never ran in the row of their nearest ancestor
+    that did.
+
+    A layer may use a child's weights without calling it (``MultiheadAttention`` passes
+    ``out_proj.weight`` to the functional attention, as PyTorch's does); those parameters
+    then sit in the layer's row, so each parameter sits in exactly one row."""
+    ran = {id(m) for m in called}
+    first_rows = {row.path: row for row in rows if not row.repeated}
+    for path, module in model.named_modules():
+        own = sum(p.numel() for p in module._parameters.values() if p is not None)
+        if id(module) in ran or not own:
+            continue
+        parts = path.split(".")
+        for k in range(len(parts) - 1, -1, -1):
+            ancestor = first_rows.get(".".join(parts[:k]))
+            if ancestor is not None:
+                ancestor.own_params += own
+                break
+
+
+def _hook_all(model: Module) -> tuple[list[LayerRow], list[Any], list[Module]]:
+    """Hooks that add one row per module call; returns the rows, the hook handles and the
+    module of each row."""
     rows: list[LayerRow] = []
+    called: list[Module] = []
     seen: set[int] = set()
     handles = []
     for path, module in model.named_modules():
@@ -204,6 +251,7 @@ def _hook_all(model: Module) -> tuple[list[LayerRow], list[Any]]:
                            is_leaf=leaf)
             seen.add(id(mod))
             rows.append(row)
+            called.append(mod)
             open_rows.append(row)
 
         def after(mod: Module, args: Any, out: Any,
@@ -214,4 +262,4 @@ def _hook_all(model: Module) -> tuple[list[LayerRow], list[Any]]:
             row.out_bytes = sum(t.numpy(force=True).nbytes for t in outs)
 
         handles += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
-    return rows, handles
+    return rows, handles, called
