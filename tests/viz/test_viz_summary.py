@@ -69,7 +69,7 @@ CASES: dict[str, tuple[Callable[[], nn.Module], dict[str, Any]]] = {
     "train_cifar10": (lambda: ThreeLayerConvNet(input_dim=(3, 32, 32), num_filters=32,
                                                 filter_size=7, hidden_dim=100, num_classes=10),
                       {"input_size": (1, 3, 32, 32)}),
-    # issue 16 item 2: the Transformer captioner, and as its example builds it
+    # the Transformer captioner, and as its example builds it
     "CaptioningTransformer": (lambda: CaptioningTransformer(
         WORDS, input_dim=12, wordvec_dim=8, num_heads=2, num_layers=2, dim_feedforward=16),
         {"input_data": (np.zeros((2, 12), np.float32), captions(2, 5))}),
