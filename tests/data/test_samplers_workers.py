@@ -643,9 +643,15 @@ class UnevenStream(tdata.IterableDataset):
             yield i
 
 
-def test_a_worker_whose_stream_ended_is_not_taken_for_dead() -> None:
+def test_a_worker_whose_stream_ended_is_not_taken_for_dead_and_stays() -> None:
+    """As in PyTorch, an ended worker idles until the pass is over. A worker that exited
+    early could take the shared result queue's write lock with it (its feeder thread killed
+    while holding it), and the other workers' results would never arrive."""
     loader = tdata.DataLoader(UnevenStream(), batch_size=1, num_workers=2, timeout=WAIT)
-    got = [b.tolist() for b in loader]
+    it = iter(loader)
+    got = [next(it).tolist(), next(it).tolist()]  # worker 0's end arrived before [1]
+    assert all(w.is_alive() for w in it._workers)
+    got += [b.tolist() for b in it]
     assert got == [[0], [1], [2], [3]]
     assert_no_children()
 

@@ -123,9 +123,10 @@ class MultiProcessIterator:
                 return self._hand_out(self._tasks.pop(self._received)[1])
             number, data = self._get()
             if isinstance(data, IterableEnd):
+                # the worker stays (idle) until the pass ends, as in PyTorch: a process that
+                # exits while the others still write to the shared queue can take the queue's
+                # write lock with it (its feeder thread dies holding it) and stall them all
                 self._active[data.worker_id] = False
-                if not self._persistent:
-                    self._index_queues[data.worker_id].put(None)
                 self._put_task()
                 continue
             if number != self._received:
