@@ -423,6 +423,17 @@ CASES.update({  # grid.py: grid_sample; positions kept off the kinks
 })
 
 
+CASES.update({  # embedding_bag.py: bags of table rows (offsets mark where each bag starts)
+    "embedding_bag": [
+        lambda r: case(np.array([0, 2, 2, 3, 1]), np.array([0, 2]), n(r, 4, 3), np.zeros(0),
+                       mode="mean"),
+        lambda r: case(np.array([0, 2, 2, 3, 1]), np.array([0, 1, 1]), n(r, 4, 3),
+                       n(r, 5), mode="sum"),
+        lambda r: case(np.array([1, 3, 0, 2]), np.array([0, 2, 4]), n(r, 4, 2), np.zeros(0),
+                       mode="max", include_last_offset=True),
+    ],
+})
+
 def _grid(r: np.random.Generator, out_shape: tuple[int, ...], sizes: tuple[int, ...],
           align_corners: bool) -> np.ndarray:
     """A grid (x first) whose pixel positions stay 0.1 away from integers and halves."""
