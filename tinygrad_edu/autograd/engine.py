@@ -158,6 +158,7 @@ def node_backward(node: Node, g: Array, retain_graph: bool) -> list[tuple[int, A
         check_backward(node, g, tuple(grads))
     if not retain_graph:
         node.cache = FREED
+        node.inputs = ()
     return [(i, e, ig) for i, (e, ig) in enumerate(zip(node.edges, grads, strict=True))
             if ig is not None]
 

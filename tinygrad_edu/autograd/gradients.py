@@ -12,12 +12,13 @@ its gradient, so contributions meet and add up as everywhere else. ``grad`` read
 gradient of an input that is not a leaf with a hook on the input's node, which runs once every
 contribution has arrived; for a leaf it takes the sum the walk returns.
 
-Gradients are first order: ``create_graph=True`` (differentiating a gradient again) is not
-supported yet and raises ``NotImplementedError``.
+With ``create_graph=True`` the gradients are themselves graphs (``higher.walk_graph``), so
+they can be differentiated again: ``grad`` of a ``grad`` is a second derivative.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,16 +26,10 @@ import numpy as np
 
 from ..ops.registry import OpDef
 from .engine import _accumulate_leaves, walk
-from .graph import GraphTensor, Node, is_graph_tensor
+from .graph import GraphTensor, Node, apply_op, is_graph_tensor
+from .higher import walk_graph
 
 __all__ = ["backward", "grad"]
-
-
-def _no_higher_order(name: str) -> None:
-    raise NotImplementedError(
-        f"{name}: create_graph=True (higher-order gradients, differentiating a gradient again) "
-        "is not supported yet: gradients are first order, backward functions return ndarrays. "
-        "Higher-order autograd is planned in a later issue; use create_graph=False.")
 
 
 def _tensors(x: Any, what: str) -> tuple[Any, ...]:
@@ -94,6 +89,32 @@ def _run(roots: tuple[Any, ...], seeds: list[np.ndarray], retain_graph: bool
     return walk(node, np.empty(0), retain_graph=retain_graph)
 
 
+def _seed_tensors(roots: tuple[Any, ...], given: Any, seeds: list[np.ndarray]) -> list[Any]:
+    """The seeds as Tensors: a given gradient Tensor as it is (its graph is kept, so the
+    result can be differentiated with respect to it too), else a constant."""
+    given = [None] * len(roots) if given is None else [given] if is_graph_tensor(given) \
+        else list(given)
+    out = []
+    for root, g, seed in zip(roots, given, seeds, strict=True):
+        if is_graph_tensor(g):
+            out.append(g if g._data.dtype == seed.dtype else apply_op("cast", g,
+                                                                       dtype=seed.dtype))
+        else:
+            out.append(root._wrap(seed))
+    return out
+
+
+def _run_graph(roots: tuple[Any, ...], seeds: list[Any], retain_graph: bool,
+               capture: set[int] = frozenset()
+               ) -> tuple[dict[int, tuple[GraphTensor, Any]], dict[int, Any]]:
+    """``_run`` for ``create_graph=True``: gradients are Tensors with a graph of their own."""
+    if len(roots) == 1 and roots[0]._ctx is not None:
+        return walk_graph(roots[0]._ctx, seeds[0], retain_graph=retain_graph, capture=capture)
+    node = Node(_ROOTS, _hand_out, seeds, tuple(r._ctx or r for r in roots), (),
+                np.empty(0))  # its walk hands each root its seed
+    return walk_graph(node, seeds[0], retain_graph=retain_graph, capture=capture)
+
+
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, grad_variables: Any = None,
              inputs: Any = None) -> None:
@@ -103,18 +124,20 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         tensors: the outputs (a Tensor or a sequence of them).
         grad_tensors: d(loss)/d(output) for each output; None for one-element outputs.
         retain_graph: keep the saved arrays for another backward (default: ``create_graph``).
-        create_graph: not supported (first-order gradients only).
+        create_graph: make the gradients graphs of their own (each ``.grad`` then has a
+            ``grad_fn``), so that they can be differentiated again.
         grad_variables: the old name of ``grad_tensors``.
         inputs: if given, only these tensors get ``.grad``.
     """
-    if create_graph:
-        _no_higher_order("backward")
     if grad_variables is not None:
         grad_tensors = grad_variables
     roots = _tensors(tensors, "backward")
     seeds = _seed_grads(roots, grad_tensors, "backward")
     retain = create_graph if retain_graph is None else retain_graph
     wanted = None if inputs is None else _tensors(inputs, "backward")
+    if create_graph:
+        _backward_graph(roots, _seed_tensors(roots, grad_tensors, seeds), retain, wanted)
+        return
     captured: dict[int, Any] = {}
     removers = [] if wanted is None else _capture(wanted, captured)
     try:
@@ -129,6 +152,32 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             if t._ctx is not None and id(t) in captured:
                 leaf_grads[id(t)] = (t, captured[id(t)])
     _accumulate_leaves(leaf_grads, {id(s) for s in seeds})
+
+
+def _backward_graph(roots: tuple[Any, ...], seeds: list[Any], retain: bool,
+                    wanted: tuple[Any, ...] | None) -> None:
+    """``backward(create_graph=True)``: each leaf's ``.grad`` gets a gradient with a graph."""
+    warnings.warn("Using backward() with create_graph=True will create a reference cycle "
+                  "between the parameter and its gradient which can cause a memory leak. We "
+                  "recommend using autograd.grad when creating the graph to avoid this. If you "
+                  "have to use this function, make sure to reset the .grad fields of your "
+                  "parameters to None after use to break the cycle and avoid the leak.",
+                  UserWarning, stacklevel=4)
+    capture = set() if wanted is None else {id(t._ctx) for t in wanted if t._ctx is not None}
+    leaf_grads, captured = _run_graph(roots, seeds, retain, capture)
+    if wanted is not None:
+        ids = {id(t) for t in wanted}
+        leaf_grads = {k: v for k, v in leaf_grads.items() if k in ids}
+        for t in wanted:
+            if t._ctx is not None and id(t._ctx) in captured:
+                leaf_grads[id(t)] = (t, captured[id(t._ctx)])
+    for tensor, g in leaf_grads.values():
+        if tensor._hooks:
+            raise NotImplementedError("backward: gradient hooks on leaves do not run with "
+                                      "create_graph=True yet; remove the hook or use "
+                                      "create_graph=False")
+        # out of place, as PyTorch does with create_graph: .grad is a graph
+        tensor.grad = g if tensor.grad is None else tensor.grad + g
 
 
 def _capture(inputs: Sequence[Any], into: dict[int, Any]) -> list[Any]:
@@ -160,7 +209,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         inputs: the Tensor(s) to differentiate with respect to (leaves or not).
         grad_outputs: d(loss)/d(output) for each output; None for one-element outputs.
         retain_graph: keep the saved arrays for another backward (default: ``create_graph``).
-        create_graph: not supported (first-order gradients only).
+        create_graph: return gradients that are graphs themselves, to differentiate again
+            (a second derivative, a gradient penalty).
         only_inputs: ignored (deprecated in PyTorch).
         allow_unused: give None for an input the outputs do not depend on (else an error).
         is_grads_batched: not supported.
@@ -174,9 +224,10 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
         >>> tg.autograd.grad((x ** 2).sum(), x)
         (tensor([2., 4.]),)
+        >>> (dx,) = tg.autograd.grad((x ** 3).sum(), x, create_graph=True)  # 3 x^2
+        >>> tg.autograd.grad(dx.sum(), x)  # 6 x
+        (tensor([ 6., 12.]),)
     """
-    if create_graph:
-        _no_higher_order("grad")
     if is_grads_batched:
         raise NotImplementedError("grad: is_grads_batched=True (vmap over grad_outputs) is not "
                                   "supported; loop over the grad_outputs instead")
@@ -192,6 +243,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     seeds = _seed_grads(roots, grad_outputs, "grad")
     retain = create_graph if retain_graph is None else retain_graph
+    if create_graph:
+        return _grad_graph(roots, _seed_tensors(roots, grad_outputs, seeds), retain, wanted,
+                           allow_unused, materialize_grads)
     captured: dict[int, Any] = {}
     removers = _capture(wanted, captured)
     try:
@@ -219,4 +273,29 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             result.append(None)
             continue
         result.append(t._wrap(np.array(g, dtype=t._data.dtype, copy=True)))
+    return tuple(result)
+
+
+def _grad_graph(roots: tuple[Any, ...], seeds: list[Any], retain: bool,
+                wanted: tuple[Any, ...], allow_unused: bool, materialize: bool
+                ) -> tuple[Any, ...]:
+    """``grad(create_graph=True)``: the gradients as Tensors with a graph of their own."""
+    capture = {id(t._ctx) for t in wanted if t._ctx is not None}
+    leaf_grads, captured = _run_graph(roots, seeds, retain, capture)
+    result = []
+    for i, t in enumerate(wanted):
+        g = captured.get(id(t._ctx)) if t._ctx is not None else leaf_grads.get(id(t),
+                                                                               (t, None))[1]
+        if g is not None and t._ctx is None and t._hooks:
+            raise NotImplementedError("grad: gradient hooks on leaves do not run with "
+                                      "create_graph=True yet; remove the hook or use "
+                                      "create_graph=False")
+        if g is None:
+            if materialize:
+                g = t._wrap(np.zeros_like(t._data))
+            elif not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
+        result.append(g)
     return tuple(result)

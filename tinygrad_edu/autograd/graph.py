@@ -97,10 +97,13 @@ class Node:
         shape, dtype: the output's.
         origin: where the op was created (an ``OpRecord``), set only while
             ``detect_anomaly`` or a recorder is on; read it with ``node_origin``.
+        inputs, static: the op's input Tensors and static arguments, for a backward that
+            builds a graph itself (``create_graph=True``, see ``higher.py``); released with
+            the cache.
     """
 
     __slots__ = ("op", "backward", "cache", "edges", "saved", "hooks", "retain", "shape",
-                 "dtype", "origin", "__weakref__")
+                 "dtype", "origin", "inputs", "static", "__weakref__")
     origin: OpRecord  # set only under anomaly mode or a recorder: read it with node_origin
 
     def __init__(self, op: OpDef, backward: Backward, cache: Any, edges: tuple[Any, ...],
@@ -114,6 +117,8 @@ class Node:
         self.retain: weakref.ref[GraphTensor] | None = None
         self.shape = out.shape
         self.dtype = out.dtype
+        self.inputs: tuple[GraphTensor, ...] = ()
+        self.static: dict[str, Any] = {}
 
     def name(self) -> str:
         """PyTorch's name for this node, e.g. ``'AddBackward0'`` (also its class's name).
@@ -278,6 +283,7 @@ def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
     if edges is not None:
         node = _node_class_for(op, static, arrays, edges)(
             op, backward, cache, edges, _saved_versions(cache, inputs, arrays, result), out)
+        node.inputs, node.static = inputs, static
         result._ctx = node
         result.requires_grad = True
     if debug:

@@ -62,7 +62,12 @@ def add_backward(dout: Array, cache: NoCache) -> tuple[Array, Array]:
     return dout, dout
 
 
-register_op("add", add_forward, add_backward)
+def add_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward (for gradients of gradients): the same rule on Tensors."""
+    return dout, dout
+
+
+register_op("add", add_forward, add_backward, grad=add_grad)
 
 
 def sub_forward(x: Array, y: Array) -> tuple[Array, NoCache]:
@@ -78,7 +83,12 @@ def sub_backward(dout: Array, cache: NoCache) -> tuple[Array, Array]:
     return dout, -dout
 
 
-register_op("sub", sub_forward, sub_backward)
+def sub_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = dout, dy = -dout."""
+    return dout, -dout
+
+
+register_op("sub", sub_forward, sub_backward, grad=sub_grad)
 
 
 def mul_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
@@ -95,7 +105,14 @@ def mul_backward(dout: Array, cache: XYCache) -> tuple[Array | None, Array | Non
             None if cache.x is None else dout * cache.x)
 
 
-register_op("mul", mul_forward, mul_backward)
+def mul_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: each input's gradient is dout times the other input, so
+    the gradient depends on the inputs and can be differentiated with respect to them."""
+    x, y = ctx.inputs
+    return dout * y, dout * x
+
+
+register_op("mul", mul_forward, mul_backward, grad=mul_grad)
 
 
 def div_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
@@ -110,7 +127,14 @@ def div_backward(dout: Array, cache: XYCache) -> tuple[Array, Array | None]:
     return dx, None if cache.x is None else -dx * cache.x / cache.y
 
 
-register_op("div", div_forward, div_backward)
+def div_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = dout / y, dy = -dout * x / y**2."""
+    x, y = ctx.inputs
+    dx = dout / y
+    return dx, -dx * x / y
+
+
+register_op("div", div_forward, div_backward, grad=div_grad)
 
 
 class PowCache(NamedTuple):
@@ -141,7 +165,21 @@ def pow_backward(dout: Array, cache: PowCache) -> tuple[Array, Array]:
     return dx, dy
 
 
-register_op("pow", pow_forward, pow_backward)
+def pow_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = dout * y * x**(y-1), dy = dout * x**y * log(x) (0 where
+    x == 0 and y >= 0, as in the numpy backward)."""
+    x, y = ctx.inputs
+    dx = dout * y * x ** (y - 1) if ctx.needs[0] else None
+    if not ctx.needs[1]:
+        return dx, None
+    at_zero = ctx.const((x.numpy(force=True) == 0) & (y.numpy(force=True) >= 0))
+    safe_x = ctx.apply("where", at_zero, ctx.const(np.ones((), x.numpy(force=True).dtype)), x)
+    dy = dout * ctx.apply("where", at_zero, ctx.const(np.zeros((), x.numpy(force=True).dtype)),
+                          x ** y * safe_x.log())
+    return dx, dy
+
+
+register_op("pow", pow_forward, pow_backward, grad=pow_grad)
 
 
 def neg_forward(x: Array) -> tuple[Array, NoCache]:
@@ -154,7 +192,12 @@ def neg_backward(dout: Array, cache: NoCache) -> tuple[Array]:
     return (-dout,)
 
 
-register_op("neg", neg_forward, neg_backward)
+def neg_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = -dout."""
+    return (-dout,)
+
+
+register_op("neg", neg_forward, neg_backward, grad=neg_grad)
 
 
 def abs_forward(x: Array) -> tuple[Array, XCache]:
@@ -167,7 +210,12 @@ def abs_backward(dout: Array, cache: XCache) -> tuple[Array]:
     return (dout * np.sign(cache.x),)
 
 
-register_op("abs", abs_forward, abs_backward)
+def abs_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * sign(x) (sign is flat: its own derivative is 0)."""
+    return (dout * ctx.inputs[0].sign(),)
+
+
+register_op("abs", abs_forward, abs_backward, grad=abs_grad)
 
 
 # ----------------------------------------------------------------------------- exp, log and friends
@@ -184,7 +232,12 @@ def exp_backward(dout: Array, cache: OutCache) -> tuple[Array]:
     return (dout * cache.out,)
 
 
-register_op("exp", exp_forward, exp_backward)
+def exp_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * exp(x)."""
+    return (dout * ctx.output,)
+
+
+register_op("exp", exp_forward, exp_backward, grad=exp_grad)
 
 
 def log_forward(x: Array) -> tuple[Array, XCache]:
@@ -198,7 +251,12 @@ def log_backward(dout: Array, cache: XCache) -> tuple[Array]:
     return (dout / cache.x,)
 
 
-register_op("log", log_forward, log_backward)
+def log_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout / x."""
+    return (dout / ctx.inputs[0],)
+
+
+register_op("log", log_forward, log_backward, grad=log_grad)
 
 
 def sqrt_forward(x: Array) -> tuple[Array, OutCache]:
@@ -213,7 +271,12 @@ def sqrt_backward(dout: Array, cache: OutCache) -> tuple[Array]:
     return (dout / (2 * cache.out),)
 
 
-register_op("sqrt", sqrt_forward, sqrt_backward)
+def sqrt_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout / (2 sqrt(x))."""
+    return (dout / (ctx.output * 2),)
+
+
+register_op("sqrt", sqrt_forward, sqrt_backward, grad=sqrt_grad)
 
 
 def sin_forward(x: Array) -> tuple[Array, XCache]:
@@ -227,7 +290,12 @@ def sin_backward(dout: Array, cache: XCache) -> tuple[Array]:
     return (dout * np.cos(cache.x),)
 
 
-register_op("sin", sin_forward, sin_backward)
+def sin_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * cos(x)."""
+    return (dout * ctx.inputs[0].cos(),)
+
+
+register_op("sin", sin_forward, sin_backward, grad=sin_grad)
 
 
 def cos_forward(x: Array) -> tuple[Array, XCache]:
@@ -241,7 +309,12 @@ def cos_backward(dout: Array, cache: XCache) -> tuple[Array]:
     return (-dout * np.sin(cache.x),)
 
 
-register_op("cos", cos_forward, cos_backward)
+def cos_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = -dout * sin(x)."""
+    return (-dout * ctx.inputs[0].sin(),)
+
+
+register_op("cos", cos_forward, cos_backward, grad=cos_grad)
 
 
 # ----------------------------------------------------------------------------- activations
@@ -257,7 +330,13 @@ def tanh_backward(dout: Array, cache: OutCache) -> tuple[Array]:
     return (dout * (1 - cache.out * cache.out),)
 
 
-register_op("tanh", tanh_forward, tanh_backward)
+def tanh_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * (1 - tanh(x)**2)."""
+    out = ctx.output
+    return (dout * (1 - out * out),)
+
+
+register_op("tanh", tanh_forward, tanh_backward, grad=tanh_grad)
 
 
 def sigmoid_forward(x: Array) -> tuple[Array, OutCache]:
@@ -272,7 +351,13 @@ def sigmoid_backward(dout: Array, cache: OutCache) -> tuple[Array]:
     return (dout * cache.out * (1 - cache.out),)
 
 
-register_op("sigmoid", sigmoid_forward, sigmoid_backward)
+def sigmoid_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * s * (1 - s), s = sigmoid(x)."""
+    out = ctx.output
+    return (dout * out * (1 - out),)
+
+
+register_op("sigmoid", sigmoid_forward, sigmoid_backward, grad=sigmoid_grad)
 
 
 class MaskCache(NamedTuple):
@@ -304,7 +389,13 @@ def relu_backward(dout: Array, cache: MaskCache) -> tuple[Array]:
     return (_gate(dout, cache.mask),)
 
 
-register_op("relu", relu_forward, relu_backward)
+def relu_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout where x > 0 (the mask is flat: no second term)."""
+    x = ctx.inputs[0].numpy(force=True)
+    return (dout * ctx.const((x > 0).astype(x.dtype)),)
+
+
+register_op("relu", relu_forward, relu_backward, grad=relu_grad)
 
 
 class SlopeCache(NamedTuple):
@@ -498,7 +589,15 @@ def where_backward(dout: Array, cache: WhereCache) -> tuple[None, Array, Array]:
     return None, np.where(cache.condition, dout, zero), np.where(cache.condition, zero, dout)
 
 
-register_op("where", where_forward, where_backward)
+def where_grad(ctx: Any, dout: Any) -> tuple[None, Any, Any]:
+    """Differentiable backward: dout goes to x where the condition holds, to y elsewhere."""
+    condition = ctx.inputs[0]
+    zero = ctx.const(np.zeros((), dout.numpy(force=True).dtype))
+    return (None, ctx.apply("where", condition, dout, zero),
+            ctx.apply("where", condition, zero, dout))
+
+
+register_op("where", where_forward, where_backward, grad=where_grad)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -539,4 +638,9 @@ def cast_backward(dout: Array, cache: CastCache) -> tuple[Array | None]:
     return (dout.astype(cache.dtype) if cache.dtype.kind == "f" else None,)
 
 
-register_op("cast", cast_forward, cast_backward)
+def cast_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout, converted back to the input's dtype (by the engine)."""
+    return (dout,)
+
+
+register_op("cast", cast_forward, cast_backward, grad=cast_grad)

@@ -49,7 +49,13 @@ def softmax_backward(dout: Array, cache: SoftmaxCache) -> tuple[Array]:
     return (out * (dout - np.sum(dout * out, axis=cache.dim, keepdims=True)),)
 
 
-register_op("softmax", softmax_forward, softmax_backward)
+def softmax_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = s * (dout - sum(dout * s, dim)), s = softmax(x)."""
+    dim, s = ctx.static["dim"], ctx.output
+    return (s * (dout - (dout * s).sum(dim=dim, keepdim=True)),)
+
+
+register_op("softmax", softmax_forward, softmax_backward, grad=softmax_grad)
 
 
 def log_softmax_forward(x: Array, *, dim: int) -> tuple[Array, SoftmaxCache]:
@@ -69,7 +75,13 @@ def log_softmax_backward(dout: Array, cache: SoftmaxCache) -> tuple[Array]:
     return (dout - np.exp(cache.out) * np.sum(dout, axis=cache.dim, keepdims=True),)
 
 
-register_op("log_softmax", log_softmax_forward, log_softmax_backward)
+def log_softmax_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout - softmax(x) * sum(dout, dim)."""
+    dim = ctx.static["dim"]
+    return (dout - ctx.inputs[0].softmax(dim) * dout.sum(dim=dim, keepdim=True),)
+
+
+register_op("log_softmax", log_softmax_forward, log_softmax_backward, grad=log_softmax_grad)
 
 
 class NllCache(NamedTuple):

@@ -72,4 +72,27 @@ def matmul_backward(dout: Array, cache: MatmulCache) -> tuple[Array | None, Arra
     return dx, dy
 
 
-register_op("matmul", matmul_forward, matmul_backward)
+def matmul_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = dout @ y^T, dy = x^T @ dout (1-D factors as a row and a
+    column, as in the forward; the engine sums broadcast batch axes)."""
+    x, y = ctx.inputs
+    x2 = x.reshape(1, -1) if x.ndim == 1 else x
+    y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+    d = dout
+    if y.ndim == 1:
+        d = d.unsqueeze(-1)
+    if x.ndim == 1:
+        d = d.unsqueeze(-2)
+    dx = dy = None
+    if ctx.needs[0]:
+        dx = d @ y2.transpose(-1, -2)
+        if x.ndim == 1:
+            dx = dx.reshape(*dx.shape[:-2], -1)
+    if ctx.needs[1]:
+        dy = x2.transpose(-1, -2) @ d
+        if y.ndim == 1:
+            dy = dy.reshape(*dy.shape[:-2], -1)
+    return dx, dy
+
+
+register_op("matmul", matmul_forward, matmul_backward, grad=matmul_grad)

@@ -38,7 +38,12 @@ def reshape_backward(dout: Array, cache: ShapeCache) -> tuple[Array]:
     return (np.reshape(dout, cache.shape),)
 
 
-register_op("reshape", reshape_forward, reshape_backward)
+def reshape_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: reshape dout back to the input's shape."""
+    return (ctx.apply("reshape", dout, shape=tuple(ctx.inputs[0].shape)),)
+
+
+register_op("reshape", reshape_forward, reshape_backward, grad=reshape_grad)
 
 
 class PermuteCache(NamedTuple):
@@ -57,7 +62,13 @@ def permute_backward(dout: Array, cache: PermuteCache) -> tuple[Array]:
     return (np.transpose(dout, np.argsort(cache.dims)),)
 
 
-register_op("permute", permute_forward, permute_backward)
+def permute_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: permute dout by the inverse order."""
+    inverse = tuple(int(i) for i in np.argsort(ctx.static["dims"]))
+    return (ctx.apply("permute", dout, dims=inverse),)
+
+
+register_op("permute", permute_forward, permute_backward, grad=permute_grad)
 
 
 def expand_forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, ShapeCache]:
@@ -70,7 +81,12 @@ def expand_backward(dout: Array, cache: ShapeCache) -> tuple[Array]:
     return (dout,)
 
 
-register_op("expand", expand_forward, expand_backward)
+def expand_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout (the engine sums it over the expanded axes)."""
+    return (dout,)
+
+
+register_op("expand", expand_forward, expand_backward, grad=expand_grad)
 
 
 class IndexCache(NamedTuple):
@@ -108,27 +124,61 @@ def getitem_backward(dout: Array, cache: IndexCache) -> tuple[Array]:
     return (dx,)
 
 
-register_op("getitem", getitem_forward, getitem_backward)
+def getitem_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout written into zeros of x's shape at the read places, added
+    up where an integer-array index reads a place twice (``index_put``, whose own backward
+    reads them again with ``getitem``)."""
+    x, key = ctx.inputs[0], ctx.static["key"]
+    zeros = ctx.const(np.zeros(tuple(x.shape), dout.numpy(force=True).dtype))
+    return (ctx.apply("index_put", zeros, dout, key=key, accumulate=is_advanced_index(key)),)
 
 
-def index_put_forward(x: Array, value: Array, *, key: Any) -> tuple[Array, IndexCache]:
-    """out = copy of x with out[key] = value (what ``x[key] = value`` computes).
+register_op("getitem", getitem_forward, getitem_backward, grad=getitem_grad)
 
-    Backward: dx = dout with the overwritten positions zeroed; dvalue = dout[key].
+
+class PutCache(NamedTuple):
+    """Cache of ``index_put``: the index and whether the values were added."""
+
+    key: Any
+    accumulate: bool
+
+
+def index_put_forward(x: Array, value: Array, *, key: Any, accumulate: bool = False
+                      ) -> tuple[Array, PutCache]:
+    """out = copy of x with out[key] = value (what ``x[key] = value`` computes), or
+    out[key] += value with ``accumulate`` (a position named twice gets both values).
+
+    Backward: dx = dout with the overwritten positions zeroed (all of dout when the values
+    were added); dvalue = dout[key].
     """
     out = x.copy()
-    out[key] = value
-    return out, IndexCache(x.shape, key, is_advanced_index(key))
+    if accumulate:
+        np.add.at(out, key, value)
+    else:
+        out[key] = value
+    return out, PutCache(key, accumulate)
 
 
-def index_put_backward(dout: Array, cache: IndexCache) -> tuple[Array, Array]:
+def index_put_backward(dout: Array, cache: PutCache) -> tuple[Array, Array]:
     """Overwritten elements of x no longer affect the output; value's elements do."""
-    dx = dout.copy()
-    dx[cache.key] = 0
+    dx = dout
+    if not cache.accumulate:
+        dx = dout.copy()
+        dx[cache.key] = 0
     return dx, dout[cache.key]
 
 
-register_op("index_put", index_put_forward, index_put_backward)
+def index_put_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: the same, with ``index_put`` and ``getitem`` on Tensors."""
+    key, accumulate = ctx.static["key"], ctx.static.get("accumulate", False)
+    dx = dout
+    if not accumulate and ctx.needs[0]:
+        zero = ctx.const(np.zeros((), dout.numpy(force=True).dtype))
+        dx = ctx.apply("index_put", dout, zero, key=key)
+    return dx, ctx.apply("getitem", dout, key=key)
+
+
+register_op("index_put", index_put_forward, index_put_backward, grad=index_put_grad)
 
 
 class CatCache(NamedTuple):
@@ -149,7 +199,18 @@ def cat_backward(dout: Array, cache: CatCache) -> tuple[Array, ...]:
     return tuple(np.split(dout, cache.splits, axis=cache.dim))
 
 
-register_op("cat", cat_forward, cat_backward)
+def cat_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: each input gets its own slab of dout (a slice)."""
+    dim, start, grads = ctx.static.get("dim", 0), 0, []
+    for x in ctx.inputs:
+        n = x.shape[dim]
+        key = (slice(None),) * (dim % dout.ndim) + (slice(start, start + n),)
+        grads.append(ctx.apply("getitem", dout, key=key))
+        start += n
+    return tuple(grads)
+
+
+register_op("cat", cat_forward, cat_backward, grad=cat_grad)
 
 
 class PadCache(NamedTuple):
@@ -174,7 +235,14 @@ def pad_backward(dout: Array, cache: PadCache) -> tuple[Array]:
     return (dout[cache.inner],)
 
 
-register_op("pad", pad_forward, pad_backward)
+def pad_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: the inner (unpadded) part of dout."""
+    inner = tuple(slice(b, b + n) for (b, _), n in zip(ctx.static["pad_width"],
+                                                       ctx.inputs[0].shape, strict=True))
+    return (ctx.apply("getitem", dout, key=inner),)
+
+
+register_op("pad", pad_forward, pad_backward, grad=pad_grad)
 
 
 def clone_forward(x: Array) -> tuple[Array, NamedTuple]:
@@ -191,4 +259,9 @@ def clone_backward(dout: Array, cache: CloneCache) -> tuple[Array]:
     return (dout,)
 
 
-register_op("clone", clone_forward, clone_backward)
+def clone_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout."""
+    return (dout,)
+
+
+register_op("clone", clone_forward, clone_backward, grad=clone_grad)

@@ -51,7 +51,16 @@ def sum_backward(dout: Array, cache: SumCache) -> tuple[Array]:
     return (np.broadcast_to(_keep(dout, cache.shape, cache.dim, cache.keepdim), cache.shape),)
 
 
-register_op("sum", sum_forward, sum_backward)
+def sum_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout, with the summed axes put back, expanded to x's shape."""
+    shape, dim = tuple(ctx.inputs[0].shape), ctx.static.get("dim")
+    kept = [1] * len(shape) if dim is None else list(shape)
+    for d in () if dim is None else (dim,) if isinstance(dim, int) else dim:
+        kept[d % len(shape)] = 1
+    return (ctx.apply("expand", ctx.apply("reshape", dout, shape=tuple(kept)), shape=shape),)
+
+
+register_op("sum", sum_forward, sum_backward, grad=sum_grad)
 
 
 class ExtremeCache(NamedTuple):

@@ -30,9 +30,14 @@ from numpy.typing import NDArray
 
 Forward = Callable[..., tuple[Any, Any]]
 Backward = Callable[[NDArray[Any], Any], tuple[Any, ...]]
+#: ``grad(ctx, dout) -> one Tensor (or None) per input``: the backward written with
+#: differentiable Tensor operations, run when a gradient must itself be differentiated
+#: (``create_graph=True``). ``ctx`` gives the op's input Tensors, its static arguments and
+#: ``apply`` for ops whose backward is another registered op (see ``autograd/higher.py``).
+Grad = Callable[[Any, Any], tuple[Any, ...]]
 
-__all__ = ["OPS", "Backward", "Forward", "OpDef", "lookup", "needs_input_grad",
-           "reference_ops", "register_op", "set_needs", "use_reference"]
+__all__ = ["OPS", "Backward", "Forward", "Grad", "OpDef", "lookup", "needs_input_grad",
+           "reference_ops", "register_grad", "register_op", "set_needs", "use_reference"]
 
 
 class OpDef(NamedTuple):
@@ -46,6 +51,8 @@ class OpDef(NamedTuple):
         doc: the forward's docstring (the op's math, shapes and backward rule).
         fast_forward: a faster forward computing the same numbers, or None.
         fast_backward: the backward that goes with ``fast_forward``'s cache.
+        grad: the backward as differentiable Tensor operations (for gradients of
+            gradients), or None while the op has none.
     """
 
     name: str
@@ -54,6 +61,7 @@ class OpDef(NamedTuple):
     doc: str
     fast_forward: Forward | None = None
     fast_backward: Backward | None = None
+    grad: Grad | None = None
 
     def pair(self) -> tuple[Forward, Backward | None]:
         """The (forward, backward) the engine runs now: the fast pair unless in reference mode."""
@@ -66,7 +74,8 @@ OPS: dict[str, OpDef] = {}
 
 
 def register_op(name: str, forward: Forward, backward: Backward | None, *,
-                fast: tuple[Forward, Backward | None] | None = None) -> OpDef:
+                fast: tuple[Forward, Backward | None] | None = None,
+                grad: Grad | None = None) -> OpDef:
     """Register a forward/backward pair under ``name`` and return its ``OpDef``.
 
     Args:
@@ -76,6 +85,9 @@ def register_op(name: str, forward: Forward, backward: Backward | None, *,
             input, or ``None`` for ops that are not differentiable (comparisons, argmax).
         fast: an optional faster ``(forward, backward)`` pair with the same signature and the
             same results, which autograd runs outside ``reference_ops()``.
+        grad: the same backward written with differentiable Tensor operations,
+            ``grad(ctx, dout) -> one Tensor or None per input``, which the engine runs when
+            ``create_graph=True`` asks for a gradient that can be differentiated again.
 
     Returns:
         The ``OpDef`` stored in ``OPS``.
@@ -86,9 +98,22 @@ def register_op(name: str, forward: Forward, backward: Backward | None, *,
         raise TypeError(f"register_op: fast must be a (forward, backward) pair, got {fast!r}")
     doc = (forward.__doc__ or "").strip()
     fast_forward, fast_backward = fast if fast is not None else (None, None)
-    op = OpDef(name, forward, backward, doc, fast_forward, fast_backward)
+    op = OpDef(name, forward, backward, doc, fast_forward, fast_backward, grad)
     OPS[name] = op
     return op
+
+
+def register_grad(name: str, grad: Grad) -> OpDef:
+    """Give the registered op ``name`` its differentiable backward (see ``register_op``).
+
+    For an op registered in a block that its differentiable backward cannot sit in (the
+    backward uses an op registered later); the usual place is ``register_op(..., grad=)``.
+    """
+    op = lookup(name, "register_grad")
+    if op.grad is not None:
+        raise ValueError(f"register_grad: {name!r} already has a differentiable backward")
+    OPS[name] = op._replace(grad=grad)
+    return OPS[name]
 
 
 def lookup(op: OpDef | str, caller: str = "apply_op") -> OpDef:

@@ -159,15 +159,16 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
                  create_graph: bool = False, inputs: Any = None) -> None:
         """Compute gradients of this tensor with respect to the graph's leaves.
 
-        Gradients add up in each leaf's ``.grad``. Gradients are first order only: backward
-        functions return plain arrays, so ``create_graph=True`` (double backward) raises
-        ``NotImplementedError``. ``tinygrad_edu.viz.explain_backward(loss)`` prints the same
-        pass step by step.
+        Gradients add up in each leaf's ``.grad``. With ``create_graph=True`` each gradient is
+        a graph itself (every op runs its differentiable backward, see
+        ``autograd/higher.py``), so it can be differentiated again (a gradient penalty, a
+        second derivative). ``tinygrad_edu.viz.explain_backward(loss)`` prints the same pass
+        step by step.
 
         Args:
             gradient: dL/dself; may be omitted only for one-element tensors.
             retain_graph: keep the saved arrays so that backward can run again.
-            create_graph: not supported (first-order gradients only).
+            create_graph: make the gradients graphs that can be differentiated again.
             inputs: if given, only these tensors get ``.grad`` (``tg.autograd.backward``).
         """
         if create_graph or inputs is not None:

@@ -160,6 +160,11 @@ def _getitem(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
 
 def _index_put(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     """A copy of x with ``value`` written at ``key`` (autograd reaches both x and value)."""
+    if s.get("accumulate"):  # positions named twice add up: index_add on the flat view
+        x, value = xs
+        flat = np.arange(x.numel()).reshape(tuple(x.shape))[s["key"]]
+        value = value.expand(flat.shape).reshape(-1)
+        return x.reshape(-1).index_add(0, torch.tensor(flat.reshape(-1)), value).reshape(x.shape)
     out = xs[0].clone()
     out[_key(torch, s["key"])] = xs[1]
     return out

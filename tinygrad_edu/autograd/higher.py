@@ -1,0 +1,173 @@
+"""Gradients of gradients: the backward walk of ``create_graph=True``.
+
+The first-order walk (``engine.walk``) runs each op's numpy ``backward(dout, cache)``: fast,
+and the lesson, but its result is a plain array that remembers nothing. To differentiate a
+gradient again (a gradient penalty, d2u/dx2 in a physics-informed loss, a Hessian-vector
+product), the gradient itself must be a graph. This walk visits the same nodes in the same
+order, but for each node it runs the op's *differentiable* backward, ``op.grad(ctx, dout)``:
+the same formula written with Tensor operations on the op's input Tensors, recorded like any
+forward computation. For ``mul`` that is two lines::
+
+    def mul_grad(ctx, dout):
+        x, y = ctx.inputs
+        return dout * y, dout * x
+
+``dout * y`` is a new graph node whose inputs are ``dout`` (itself a graph when the walk is
+nested) and ``y``, so the gradient can be differentiated with respect to ``x`` and ``y``
+again, to any order. An op whose backward is another registered op says so with
+``ctx.apply(name, ...)``; an op with no differentiable backward stops the walk with an error
+that names it: never a silent zero or a detached gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops.registry import OPS, OpDef
+from .engine import FREED, _check_versions, toposort
+from .grad_mode import enable_grad
+from .graph import GraphTensor, Node, apply_op
+
+__all__ = ["GradContext", "walk_graph"]
+
+
+class GradContext:
+    """What an op's differentiable backward gets besides ``dout``.
+
+    Attributes:
+        inputs: the op's input Tensors, as the forward got them.
+        static: the op's static (non-Tensor) arguments.
+        needs: per input, whether its gradient is wanted (an input that needs none may get
+            ``None``).
+    """
+
+    __slots__ = ("inputs", "needs", "node", "static")
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.inputs = node.inputs
+        self.static = node.static
+        self.needs = tuple(e is not None for e in node.edges)
+
+    def apply(self, op: OpDef | str, *tensors: Any, **static: Any) -> Any:
+        """Run a registered op on Tensors, recorded: a backward made of other ops."""
+        return apply_op(op, *tensors, **static)
+
+    @property
+    def output(self) -> Any:
+        """The op's output, computed again from the inputs so that it is part of the graph."""
+        return apply_op(self.node.op, *self.inputs, **self.static)
+
+    def const(self, array: Any) -> Any:
+        """A Tensor around ``array`` outside the graph (a constant of the formula)."""
+        return self.inputs[0]._wrap(array)
+
+
+def _op_grad(node: Node) -> Any:
+    """The node's differentiable backward, or an error that names the op."""
+    op = OPS.get(node.op.name, node.op)
+    if op.grad is None:
+        raise RuntimeError(
+            f"{node.op.name}: the gradient of this op cannot be differentiated yet "
+            "(create_graph=True needs its backward written with Tensor operations; it has "
+            "only the numpy one). Use create_graph=False, or express the computation with "
+            "ops that support higher-order gradients.")
+    return op.grad
+
+
+def _fit(name: str, i: int, g: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+    """Bring a gradient Tensor to its input's shape (summing out broadcasting) and dtype."""
+    if tuple(g.shape) != shape:
+        extra = g.ndim - len(shape)
+        if extra > 0:
+            g = g.sum(dim=tuple(range(extra)))
+        axes = tuple(d for d, n in enumerate(shape) if n == 1 and g.shape[d] != 1)
+        if axes and g.ndim == len(shape):
+            g = g.sum(dim=axes, keepdim=True)
+        if tuple(g.shape) != shape:
+            raise RuntimeError(f"{name} grad: gradient for input {i} has shape "
+                               f"{tuple(g.shape)}, but the input has shape {shape}")
+    if g._data.dtype != dtype:
+        g = apply_op("cast", g, dtype=dtype)
+    return g
+
+
+def _node_grad(node: Node, g: Any, retain_graph: bool) -> list[tuple[int, Any, Any]]:
+    """Run ``node``'s differentiable backward on ``g``: ``[(input index, edge, grad)]``."""
+    if node.cache is FREED:
+        raise RuntimeError(
+            f"Trying to backward through the graph a second time ({node.op.name!r} already "
+            "freed its saved arrays). Specify retain_graph=True on the first backward call "
+            "if you need to backward twice.")
+    if not node.inputs:
+        raise RuntimeError(f"{node.name()}: create_graph=True reached a node that did not "
+                           "keep its inputs (an autograd.Function, or a graph node made "
+                           "outside apply_op); its gradient cannot be differentiated yet")
+    _check_versions(node)
+    grads = _op_grad(node)(GradContext(node), g)
+    if len(grads) != len(node.edges):
+        raise RuntimeError(f"{node.op.name} grad returned {len(grads)} gradients for "
+                           f"{len(node.edges)} inputs")
+    sent = []
+    for i, (edge, ig) in enumerate(zip(node.edges, grads, strict=True)):
+        if edge is None or ig is None:
+            continue
+        shape, dtype = (edge.shape, edge.dtype) if isinstance(edge, Node) else (
+            edge._data.shape, edge._data.dtype)
+        sent.append((i, edge, _fit(node.op.name, i, ig, shape, dtype)))
+    if not retain_graph:
+        node.cache = FREED
+        node.inputs = ()
+    return sent
+
+
+def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] = frozenset()
+               ) -> tuple[dict[int, tuple[GraphTensor, Any]], dict[int, Any]]:
+    """The backward pass from ``root``, building the graph of the gradients.
+
+    Args:
+        root: the output's node (or the node standing for several outputs).
+        grad: d(loss)/d(output), a Tensor (it may itself be part of a graph).
+        retain_graph: keep every node's saved arrays and inputs.
+        capture: ids of nodes whose arriving gradient to return (non-leaf ``inputs``).
+
+    Returns:
+        ``({id(leaf): (leaf, gradient)}, {id(node): gradient})``, gradients as Tensors.
+    """
+    grads: dict[int, Any] = {id(root): grad}
+    leaf_grads: dict[int, tuple[GraphTensor, Any]] = {}
+    captured: dict[int, Any] = {}
+    with enable_grad():  # every operation of the backward is recorded
+        for node in toposort(root):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if id(node) in capture:
+                captured[id(node)] = g
+            _retained(node, g)
+            if node.hooks:
+                raise NotImplementedError(
+                    f"{node.name()}: gradient hooks on non-leaf tensors do not run with "
+                    "create_graph=True yet; remove the hook or use create_graph=False")
+            if node.op.name == "backward":  # the node standing for several outputs
+                sent = [(i, e, s) for i, (e, s) in enumerate(zip(node.edges, node.cache,
+                                                                  strict=True))]
+            else:
+                sent = _node_grad(node, g, retain_graph)
+            for _, edge, ig in sent:
+                key = id(edge)
+                if isinstance(edge, Node):
+                    grads[key] = ig if key not in grads else grads[key] + ig
+                else:
+                    prev = leaf_grads.get(key)
+                    leaf_grads[key] = (edge, ig if prev is None else prev[1] + ig)
+    return leaf_grads, captured
+
+
+def _retained(node: Node, g: Any) -> None:
+    """``retain_grad()``: the tensor's ``.grad`` gets the gradient, graph included."""
+    if node.retain is None:
+        return
+    tensor = node.retain()
+    if tensor is not None:
+        tensor.grad = g if tensor.grad is None else tensor.grad + g
