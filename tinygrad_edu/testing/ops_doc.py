@@ -2,9 +2,12 @@
 
 Run ``python -m tinygrad_edu.testing.ops_doc > docs/ops.md`` after adding or changing an op;
 ``tests/ops/test_registry.py`` fails while the committed page differs from what this prints.
-Each row gives the op's name, the file that defines it (from its forward's module), whether
-it is differentiable, whether it has a fast path beside its readable pair, and its PyTorch
-reference (``torch_ops.TORCH_OPS``).
+Each row gives the op's name, the file that defines it (from its forward's module), which
+gradients it has (none; first order: a numpy backward; any order: also a backward written
+with differentiable Tensor operations, run by ``create_graph=True``), whether it has a fast
+path beside its readable pair, and its PyTorch reference (``torch_ops.TORCH_OPS``). The
+gradients column is the op-by-order coverage matrix: ``tests/ops/test_second_order.py``
+checks every "any order" op against torch and central differences.
 
 The package ``tinygrad_edu.testing`` does not import this module, so ``python -m`` runs it
 as a fresh module.
@@ -16,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from ..ops import OPS
+from ..ops.registry import OpDef
 from .torch_ops import TORCH_OPS
 
 __all__ = ["markdown_page", "markdown_table"]
@@ -26,28 +30,35 @@ COMMAND = "python -m tinygrad_edu.testing.ops_doc > docs/ops.md"
 def markdown_table() -> str:
     """A markdown table of every registered op, in registration order (grouped by file).
 
-    Columns: the op's name, the file that defines it, whether it is differentiable (has a
-    backward), whether it has a fast path (``OpDef.fast_forward``), and the description of its
-    PyTorch reference.
+    Columns: the op's name, the file that defines it, its gradients (``no``, ``first order``,
+    ``any order``), whether it has a fast path (``OpDef.fast_forward``), and the description of
+    its PyTorch reference.
 
     Returns:
         The table, header first, one line per op, ending with a newline.
 
     Example:
         >>> [line for line in markdown_table().splitlines() if line.startswith("| `relu` ")]
-        ['| `relu` | `tinygrad_edu/ops/elementwise.py` | yes | no | `torch.relu(x)` |']
+        ['| `relu` | `tinygrad_edu/ops/elementwise.py` | any order | no | `torch.relu(x)` |']
     """
-    lines = ["| op | defined in | differentiable | fast path | PyTorch reference |",
+    lines = ["| op | defined in | gradients | fast path | PyTorch reference |",
              "|---|---|---|---|---|"]
     for name, op in OPS.items():
         ref = TORCH_OPS.get(name)
         description = "(none: add one to `TORCH_OPS`)" if ref is None else ref.description
         cells = [f"`{name}`", f"`{op.forward.__module__.replace('.', '/')}.py`",
-                 "yes" if op.backward is not None else "no",
+                 _orders(op),
                  "yes" if op.fast_forward is not None else "no",
                  description.replace("|", "\\|")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _orders(op: OpDef) -> str:
+    """``no``, ``first order`` or ``any order`` (a differentiable backward: see higher.py)."""
+    if op.backward is None:
+        return "no"
+    return "any order" if op.grad is not None else "first order"
 
 
 def markdown_page() -> str:
