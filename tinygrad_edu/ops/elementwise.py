@@ -454,12 +454,17 @@ def _constant_mask(ctx: Any, mask: Array) -> tuple[Any, Any, Any]:
 
 
 def elu_grad(ctx: Any, dout: Any) -> tuple[Any]:
-    """Differentiable backward: dx = dout * (1 where x > 0, else alpha * e**x); the exp reads
-    x only where x <= 0 (elsewhere 0), so a large x cannot overflow into a nan gradient."""
+    """Differentiable backward: dx = dout * (1 where x > 0, else alpha * e**x).
+
+    The exp reads x only where x < 0 (elsewhere 0: a large x cannot overflow into a nan
+    gradient), so at x == 0 the slope alpha is a constant, as in PyTorch (first derivative
+    alpha there, second 0).
+    """
     x = ctx.inputs[0]
-    mask, zero, one = _constant_mask(ctx, x.numpy(force=True) > 0)
-    negative = ctx.apply("where", mask, zero, x).exp() * ctx.static.get("alpha", 1.0)
-    return (dout * ctx.apply("where", mask, one, negative),)
+    xs = x.numpy(force=True)
+    positive, zero, one = _constant_mask(ctx, xs > 0)
+    negative = ctx.apply("where", ctx.const(xs < 0), x, zero).exp() * ctx.static.get("alpha", 1.0)
+    return (dout * ctx.apply("where", positive, one, negative),)
 
 
 register_op("elu", elu_forward, elu_backward, grad=elu_grad)
@@ -552,11 +557,17 @@ def softplus_backward(dout: Array, cache: SoftplusCache) -> tuple[Array]:
 
 
 def softplus_grad(ctx: Any, dout: Any) -> tuple[Any]:
-    """Differentiable backward: dx = dout * sigmoid(beta x), and dout above the threshold."""
+    """Differentiable backward: dx = dout * sigmoid(beta x), and dout above the threshold.
+
+    At beta x == threshold the sigmoid reads a constant, as in PyTorch (its second
+    derivative there is 0).
+    """
     x = ctx.inputs[0]
     beta, threshold = ctx.static.get("beta", 1.0), ctx.static.get("threshold", 20.0)
-    mask, _, one = _constant_mask(ctx, beta * x.numpy(force=True) > threshold)
-    return (dout * ctx.apply("where", mask, one, (x * beta).sigmoid()),)
+    bx = beta * x.numpy(force=True)
+    above, _, one = _constant_mask(ctx, bx > threshold)
+    sig = ctx.apply("where", ctx.const(bx < threshold), x * beta, ctx.const(bx)).sigmoid()
+    return (dout * ctx.apply("where", above, one, sig),)
 
 
 register_op("softplus", softplus_forward, softplus_backward, grad=softplus_grad)

@@ -347,7 +347,8 @@ register_op("fmod", fmod_forward, remainder_backward, grad=_remainder_grad("trun
 def atan2_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
     """out = atan2(x, y), the angle of the point (y, x) (x is the sine side, as in PyTorch).
 
-    Backward: with r2 = x**2 + y**2, dx = dout * y / r2 and dy = -dout * x / r2.
+    Backward: with r2 = x**2 + y**2, dx = dout * y / r2 and dy = -dout * x / r2 (0 where
+    r2 == 0, at the origin where the angle is undefined, as in PyTorch).
     """
     return np.arctan2(x, y), XYCache(x, y)
 
@@ -357,13 +358,20 @@ def atan2_backward(dout: Array, cache: XYCache) -> tuple[Array, Array]:
     x, y = cache
     with np.errstate(all="ignore"):
         r2 = x * x + y * y
-        return dout * y / r2, -dout * x / r2
+        origin = r2 == 0
+        r2 = np.where(origin, 1, r2)
+        return np.where(origin, 0, dout * y / r2), np.where(origin, 0, -dout * x / r2)
 
 
 def atan2_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
-    """Differentiable backward: dx = dout * y / r2, dy = -dout * x / r2, r2 = x**2 + y**2."""
+    """Differentiable backward: dx = dout * y / r2, dy = -dout * x / r2, r2 = x**2 + y**2
+    (0 where r2 == 0; there r2 reads 1, so that the unused branch stays finite)."""
     x, y = ctx.inputs
-    scale = dout / (x * x + y * y)
+    r2 = x * x + y * y
+    r2s = r2.numpy(force=True)
+    origin = ctx.const(r2s == 0)
+    zero, one = ctx.const(np.zeros((), r2s.dtype)), ctx.const(np.ones((), r2s.dtype))
+    scale = ctx.apply("where", origin, zero, dout / ctx.apply("where", origin, one, r2))
     return scale * y, -scale * x
 
 
@@ -404,7 +412,7 @@ register_op("hypot", hypot_forward, hypot_backward, grad=hypot_grad)
 def xlogy_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
     """out = x * ln(y), and 0 where x == 0 (even for y == 0): the entropy convention.
 
-    Backward: dx = dout * ln(y) (0 where x == 0), dy = dout * x / y.
+    Backward: dx = dout * ln(y) (0 where x == 0 and y <= 0), dy = dout * x / y.
     """
     with np.errstate(all="ignore"):
         out = np.where(x == 0, 0, x * np.log(y))
@@ -413,22 +421,24 @@ def xlogy_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
 
 
 def xlogy_backward(dout: Array, cache: XYCache) -> tuple[Array, Array]:
-    """Product rule on x ln(y); where x == 0 the value is fixed at 0, so dx = 0 there."""
+    """Product rule on x ln(y): dx = xlogy(dout, y), dy = dout x / y. Where x == 0 and
+    y <= 0 the value is pinned at 0 (x ln(y) has no limit there), so dx = 0 (PyTorch's rule);
+    at x == 0 with y > 0, x ln(y) is smooth and dx = dout ln(y)."""
     x, y = cache
     with np.errstate(all="ignore"):
-        dx = dout * np.where(x == 0, 0, np.log(y))
+        dx = np.where((x == 0) & (y <= 0), 0, xlogy_forward(dout, y)[0])
         return dx.astype(dout.dtype, copy=False), dout * x / y
 
 
 def xlogy_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
-    """Differentiable backward: dx = dout * ln(y) (0 where x == 0), dy = dout * x / y. Where
-    x == 0 the log reads 1 instead of y, so its unused branch stays finite."""
+    """Differentiable backward: dx = xlogy(dout, y) (0 where x == 0 and y <= 0), dy = dout *
+    x / y. Where pinned, y reads 1, so that the unused branch stays finite."""
     x, y = ctx.inputs
     xs = x.numpy(force=True)
-    at_zero = ctx.const(xs == 0)
+    pinned = ctx.const((xs == 0) & (y.numpy(force=True) <= 0))
     zero, one = ctx.const(np.zeros((), xs.dtype)), ctx.const(np.ones((), xs.dtype))
-    log_y = ctx.apply("where", at_zero, one, y).log()
-    return dout * ctx.apply("where", at_zero, zero, log_y), dout * x / y
+    dx = ctx.apply("xlogy", dout, ctx.apply("where", pinned, one, y))
+    return ctx.apply("where", pinned, zero, dx), dout * x / y
 
 
 register_op("xlogy", xlogy_forward, xlogy_backward, grad=xlogy_grad)
