@@ -416,7 +416,14 @@ def leaky_relu_backward(dout: Array, cache: SlopeCache) -> tuple[Array]:
     return (np.where(cache.mask, dout, dout * cache.negative_slope),)
 
 
-register_op("leaky_relu", leaky_relu_forward, leaky_relu_backward)
+def leaky_relu_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * (1 where x > 0, else negative_slope), a flat slope."""
+    x = ctx.inputs[0].numpy(force=True)
+    slope = np.where(x > 0, 1, ctx.static.get("negative_slope", 0.01)).astype(x.dtype)
+    return (dout * ctx.const(slope),)
+
+
+register_op("leaky_relu", leaky_relu_forward, leaky_relu_backward, grad=leaky_relu_grad)
 
 
 class EluCache(NamedTuple):
@@ -440,7 +447,27 @@ def elu_backward(dout: Array, cache: EluCache) -> tuple[Array]:
     return (np.where(cache.mask, dout, dout * slope),)
 
 
-register_op("elu", elu_forward, elu_backward)
+def _constant_mask(ctx: Any, mask: Array) -> tuple[Any, Any, Any]:
+    """The Tensors a masked formula needs: ``mask`` and 0-d zero and one in x's dtype."""
+    dtype = ctx.inputs[0].numpy(force=True).dtype
+    return (ctx.const(mask), ctx.const(np.zeros((), dtype)), ctx.const(np.ones((), dtype)))
+
+
+def elu_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * (1 where x > 0, else alpha * e**x).
+
+    The exp reads x only where x < 0 (elsewhere 0: a large x cannot overflow into a nan
+    gradient), so at x == 0 the slope alpha is a constant, as in PyTorch (first derivative
+    alpha there, second 0).
+    """
+    x = ctx.inputs[0]
+    xs = x.numpy(force=True)
+    positive, zero, one = _constant_mask(ctx, xs > 0)
+    negative = ctx.apply("where", ctx.const(xs < 0), x, zero).exp() * ctx.static.get("alpha", 1.0)
+    return (dout * ctx.apply("where", positive, one, negative),)
+
+
+register_op("elu", elu_forward, elu_backward, grad=elu_grad)
 
 
 class GeluCache(NamedTuple):
@@ -485,7 +512,19 @@ def gelu_backward(dout: Array, cache: GeluCache) -> tuple[Array]:
     return (dout * (cdf + x * pdf),)
 
 
-register_op("gelu", gelu_forward, gelu_backward)
+def gelu_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * (Phi(x) + x phi(x)), or the tanh form's slope."""
+    x = ctx.inputs[0]
+    if ctx.static.get("approximate", "none") == "tanh":
+        t = ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh()
+        dinner = (x * x * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI
+        return (dout * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * dinner),)
+    cdf = (ctx.apply("erf", x * (1 / math.sqrt(2))) + 1) * 0.5
+    pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+    return (dout * (cdf + x * pdf),)
+
+
+register_op("gelu", gelu_forward, gelu_backward, grad=gelu_grad)
 
 
 class SoftplusCache(NamedTuple):
@@ -517,7 +556,21 @@ def softplus_backward(dout: Array, cache: SoftplusCache) -> tuple[Array]:
     return (np.where(bx > cache.threshold, dout, dout * sig),)
 
 
-register_op("softplus", softplus_forward, softplus_backward)
+def softplus_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout * sigmoid(beta x), and dout above the threshold.
+
+    At beta x == threshold the sigmoid reads a constant, as in PyTorch (its second
+    derivative there is 0).
+    """
+    x = ctx.inputs[0]
+    beta, threshold = ctx.static.get("beta", 1.0), ctx.static.get("threshold", 20.0)
+    bx = beta * x.numpy(force=True)
+    above, _, one = _constant_mask(ctx, bx > threshold)
+    sig = ctx.apply("where", ctx.const(bx < threshold), x * beta, ctx.const(bx)).sigmoid()
+    return (dout * ctx.apply("where", above, one, sig),)
+
+
+register_op("softplus", softplus_forward, softplus_backward, grad=softplus_grad)
 
 
 def clamp_forward(x: Array, *, min: float | None = None, max: float | None = None  # noqa: A002
@@ -541,7 +594,19 @@ def clamp_backward(dout: Array, cache: MaskCache) -> tuple[Array]:
     return (_gate(dout, cache.mask),)
 
 
-register_op("clamp", clamp_forward, clamp_backward)
+def clamp_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout where min <= x <= max, else 0 (a flat gate)."""
+    x = ctx.inputs[0].numpy(force=True)
+    lo, hi = ctx.static.get("min"), ctx.static.get("max")
+    mask = np.ones(x.shape, dtype=bool)
+    if lo is not None:
+        mask &= x >= lo
+    if hi is not None:
+        mask &= x <= hi
+    return (dout * ctx.const(mask.astype(dout.numpy(force=True).dtype)),)
+
+
+register_op("clamp", clamp_forward, clamp_backward, grad=clamp_grad)
 
 
 class PickCache(NamedTuple):
@@ -568,8 +633,19 @@ def pick_backward(dout: Array, cache: PickCache) -> tuple[Array, Array]:
     return dx, dout - dx
 
 
-register_op("maximum", maximum_forward, pick_backward)
-register_op("minimum", minimum_forward, pick_backward)
+def _pick_grad(x_wins: Any) -> Any:
+    def grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+        """Differentiable backward: dout goes to the picked input, half to each on a tie (the
+        shares are flat, so the second derivative is only through dout)."""
+        x, y = (t.numpy(force=True) for t in ctx.inputs)
+        share_x = np.where(x == y, 0.5, x_wins(x, y)).astype(dout.numpy(force=True).dtype)
+        dx = dout * ctx.const(share_x)
+        return dx, dout - dx
+    return grad
+
+
+register_op("maximum", maximum_forward, pick_backward, grad=_pick_grad(np.greater))
+register_op("minimum", minimum_forward, pick_backward, grad=_pick_grad(np.less))
 
 
 class WhereCache(NamedTuple):

@@ -40,12 +40,16 @@ def _kernel(kernel: Any, x: Array) -> Array:
     return ready(kernel)(np.ascontiguousarray(x).reshape(x.shape))
 
 
-def _unary(name: str, fn: Any, grad: Any, doc: str, cache: str = "x") -> None:
+def _unary(name: str, fn: Any, grad: Any, doc: str, cache: str = "x",
+           tensor_grad: Any = None) -> None:
     """Register an op ``out = fn(x)`` whose backward is ``dout * grad(saved)``.
 
     ``grad`` is the derivative, written in the input ``x`` or, with ``cache="out"``, in the
     output (cheaper where the derivative is a function of the result: tan, expm1, exp2).
-    ``doc`` becomes the forward's docstring (shown in ``docs/ops.md``).
+    ``tensor_grad`` is the same derivative written with Tensor operations, for gradients of
+    gradients (None: ``grad`` itself, when it uses only arithmetic operators, which work on
+    arrays and Tensors alike). ``doc`` becomes the forward's docstring (shown in
+    ``docs/ops.md``).
     """
     def forward(x: Array) -> tuple[Array, Any]:
         with np.errstate(all="ignore"):  # outside the domain: nan or inf, as in PyTorch
@@ -56,10 +60,18 @@ def _unary(name: str, fn: Any, grad: Any, doc: str, cache: str = "x") -> None:
         with np.errstate(all="ignore"):
             return ((dout * grad(saved[0])).astype(dout.dtype, copy=False),)
 
+    slope = grad if tensor_grad is None else tensor_grad
+
+    def differentiable(ctx: Any, dout: Any) -> tuple[Any]:
+        return (dout * slope(ctx.inputs[0] if cache == "x" else ctx.output),)
+
     forward.__name__, backward.__name__ = f"{name}_forward", f"{name}_backward"
+    differentiable.__name__ = f"{name}_grad"
     forward.__doc__ = doc
     backward.__doc__ = f"The chain rule with the derivative of {name}."
-    register_op(name, forward, backward)
+    differentiable.__doc__ = (f"Differentiable backward of {name}: the same derivative on "
+                              "Tensors, recomputed in the graph.")
+    register_op(name, forward, backward, grad=differentiable)
 
 
 # ----------------------------------------------------------------------------- trigonometry
@@ -70,19 +82,25 @@ def _unary(name: str, fn: Any, grad: Any, doc: str, cache: str = "x") -> None:
 _unary("tan", np.tan, lambda out: 1 + out * out,
        "out = tan(x). Backward: dx = dout * (1 + out**2).", cache="out")
 _unary("asin", np.arcsin, lambda x: 1 / np.sqrt(1 - x * x),
-       "out = asin(x), in [-pi/2, pi/2]. Backward: dx = dout / sqrt(1 - x**2).")
+       "out = asin(x), in [-pi/2, pi/2]. Backward: dx = dout / sqrt(1 - x**2).",
+       tensor_grad=lambda x: (1 - x * x).rsqrt())
 _unary("acos", np.arccos, lambda x: -1 / np.sqrt(1 - x * x),
-       "out = acos(x), in [0, pi]. Backward: dx = -dout / sqrt(1 - x**2).")
+       "out = acos(x), in [0, pi]. Backward: dx = -dout / sqrt(1 - x**2).",
+       tensor_grad=lambda x: -(1 - x * x).rsqrt())
 _unary("atan", np.arctan, lambda x: 1 / (1 + x * x),
        "out = atan(x). Backward: dx = dout / (1 + x**2).")
 _unary("sinh", np.sinh, np.cosh,
-       "out = sinh(x) = (e**x - e**-x) / 2. Backward: dx = dout * cosh(x).")
+       "out = sinh(x) = (e**x - e**-x) / 2. Backward: dx = dout * cosh(x).",
+       tensor_grad=lambda x: x.cosh())
 _unary("cosh", np.cosh, np.sinh,
-       "out = cosh(x) = (e**x + e**-x) / 2. Backward: dx = dout * sinh(x).")
+       "out = cosh(x) = (e**x + e**-x) / 2. Backward: dx = dout * sinh(x).",
+       tensor_grad=lambda x: x.sinh())
 _unary("asinh", np.arcsinh, lambda x: 1 / np.sqrt(x * x + 1),
-       "out = asinh(x). Backward: dx = dout / sqrt(x**2 + 1).")
+       "out = asinh(x). Backward: dx = dout / sqrt(x**2 + 1).",
+       tensor_grad=lambda x: (x * x + 1).rsqrt())
 _unary("acosh", np.arccosh, lambda x: 1 / np.sqrt(x * x - 1),
-       "out = acosh(x), for x >= 1. Backward: dx = dout / sqrt(x**2 - 1).")
+       "out = acosh(x), for x >= 1. Backward: dx = dout / sqrt(x**2 - 1).",
+       tensor_grad=lambda x: (x * x - 1).rsqrt())
 _unary("atanh", np.arctanh, lambda x: 1 / (1 - x * x),
        "out = atanh(x), for -1 < x < 1. Backward: dx = dout / (1 - x**2).")
 
@@ -113,15 +131,17 @@ _unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda out: -0.5 * out * out * out,
 # = sqrt(pi)/2 * e**(out**2).
 
 _unary("erf", lambda x: _kernel(special.erf, x), lambda x: _TWO_OVER_SQRT_PI * np.exp(-x * x),
-       "out = erf(x), the error function. Backward: dx = dout * 2/sqrt(pi) * e**(-x**2).")
+       "out = erf(x), the error function. Backward: dx = dout * 2/sqrt(pi) * e**(-x**2).",
+       tensor_grad=lambda x: (-x * x).exp() * _TWO_OVER_SQRT_PI)
 _unary("erfc", lambda x: _kernel(special.erfc, x),
        lambda x: -_TWO_OVER_SQRT_PI * np.exp(-x * x),
        "out = erfc(x) = 1 - erf(x), exact where erf(x) is near 1. Backward: dx = -dout * "
-       "2/sqrt(pi) * e**(-x**2).")
+       "2/sqrt(pi) * e**(-x**2).",
+       tensor_grad=lambda x: (-x * x).exp() * -_TWO_OVER_SQRT_PI)
 _unary("erfinv", lambda x: _kernel(special.erfinv, x),
        lambda out: np.exp(out * out) / _TWO_OVER_SQRT_PI,
        "out = erfinv(x), the y with erf(y) = x. Backward: dx = dout * sqrt(pi)/2 * e**(out**2).",
-       cache="out")
+       cache="out", tensor_grad=lambda out: (out * out).exp() * (1 / _TWO_OVER_SQRT_PI))
 
 class LogitCache(NamedTuple):
     """Cache of ``logit``: the input and the clamp (None: no clamp)."""
@@ -152,7 +172,20 @@ def logit_backward(dout: Array, cache: LogitCache) -> tuple[Array]:
     return (dx.astype(dout.dtype, copy=False),)
 
 
-register_op("logit", logit_forward, logit_backward)
+def logit_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout / (x (1 - x)) inside the clamp, 0 outside; outside,
+    x is replaced by 1/2 before the division so that its (unused) branch stays finite."""
+    x, eps = ctx.inputs[0], ctx.static.get("eps")
+    if eps is None:
+        return (dout / (x * (1 - x)),)
+    xs = x.numpy(force=True)
+    inside = ctx.const((xs >= eps) & (xs <= 1 - eps))
+    zero, half = ctx.const(np.zeros((), xs.dtype)), ctx.const(np.full((), 0.5, xs.dtype))
+    z = ctx.apply("where", inside, x, half)
+    return (ctx.apply("where", inside, dout / (z * (1 - z)), zero),)
+
+
+register_op("logit", logit_forward, logit_backward, grad=logit_grad)
 
 
 # ----------------------------------------------------------------------------- rounding
@@ -162,6 +195,13 @@ def _zero_grad(dout: Array, cache: Any) -> tuple[Array]:
     return (np.zeros_like(dout),)
 
 
+def _zero_grad_graph(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward of a step function: zeros, a constant (as PyTorch, whose zero
+    gradient does not require grad: differentiating it again is an error)."""
+    zero = ctx.const(np.zeros(dout.shape, dout.numpy(force=True).dtype))
+    return tuple(zero if need else None for need in ctx.needs)
+
+
 def _stepwise(name: str, fn: Any) -> None:
     def forward(x: Array) -> tuple[Array, NoCache]:
         return np.asarray(fn(x)).astype(x.dtype, copy=False), NO_CACHE
@@ -169,7 +209,7 @@ def _stepwise(name: str, fn: Any) -> None:
     forward.__name__ = f"{name}_forward"
     forward.__doc__ = (f"out = {name}(x), a step function. Backward: dx = 0 (flat between "
                        "the steps).")
-    register_op(name, forward, _zero_grad)
+    register_op(name, forward, _zero_grad, grad=_zero_grad_graph)
 
 
 _stepwise("floor", np.floor)
@@ -186,7 +226,7 @@ def round_forward(x: Array, *, decimals: int = 0) -> tuple[Array, NoCache]:
     return np.round(x, decimals).astype(x.dtype, copy=False), NO_CACHE
 
 
-register_op("round", round_forward, _zero_grad)
+register_op("round", round_forward, _zero_grad, grad=_zero_grad_graph)
 
 
 def frac_forward(x: Array) -> tuple[Array, NoCache]:
@@ -200,7 +240,12 @@ def frac_backward(dout: Array, cache: NoCache) -> tuple[Array]:
     return (dout,)
 
 
-register_op("frac", frac_forward, frac_backward)
+def frac_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = dout."""
+    return (dout,)
+
+
+register_op("frac", frac_forward, frac_backward, grad=frac_grad)
 
 
 # ----------------------------------------------------------------------------- remainders
@@ -242,8 +287,8 @@ def _zero_grads(dout: Array, cache: Any) -> tuple[Array, Array]:
     return zero, zero
 
 
-register_op("floor_divide", floor_divide_forward, _zero_grads)
-register_op("trunc_divide", trunc_divide_forward, _zero_grads)
+register_op("floor_divide", floor_divide_forward, _zero_grads, grad=_zero_grad_graph)
+register_op("trunc_divide", trunc_divide_forward, _zero_grads, grad=_zero_grad_graph)
 
 
 class QuotientCache(NamedTuple):
@@ -284,8 +329,17 @@ def remainder_backward(dout: Array, cache: QuotientCache) -> tuple[Array, Array]
     return dout, -cache.q * dout
 
 
-register_op("remainder", remainder_forward, remainder_backward)
-register_op("fmod", fmod_forward, remainder_backward)
+def _remainder_grad(quotient: str) -> Any:
+    def grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+        """Differentiable backward: dx = dout, dy = -q * dout with q the rounded quotient, a
+        step function of x and y (recorded, as in PyTorch: its own gradient is zero)."""
+        return dout, -dout * ctx.apply(quotient, *ctx.inputs)
+    return grad
+
+
+register_op("remainder", remainder_forward, remainder_backward,
+            grad=_remainder_grad("floor_divide"))
+register_op("fmod", fmod_forward, remainder_backward, grad=_remainder_grad("trunc_divide"))
 
 
 # ----------------------------------------------------------------------------- two-input math
@@ -293,7 +347,8 @@ register_op("fmod", fmod_forward, remainder_backward)
 def atan2_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
     """out = atan2(x, y), the angle of the point (y, x) (x is the sine side, as in PyTorch).
 
-    Backward: with r2 = x**2 + y**2, dx = dout * y / r2 and dy = -dout * x / r2.
+    Backward: with r2 = x**2 + y**2, dx = dout * y / r2 and dy = -dout * x / r2 (0 where
+    r2 == 0, at the origin where the angle is undefined, as in PyTorch).
     """
     return np.arctan2(x, y), XYCache(x, y)
 
@@ -303,10 +358,24 @@ def atan2_backward(dout: Array, cache: XYCache) -> tuple[Array, Array]:
     x, y = cache
     with np.errstate(all="ignore"):
         r2 = x * x + y * y
-        return dout * y / r2, -dout * x / r2
+        origin = r2 == 0
+        r2 = np.where(origin, 1, r2)
+        return np.where(origin, 0, dout * y / r2), np.where(origin, 0, -dout * x / r2)
 
 
-register_op("atan2", atan2_forward, atan2_backward)
+def atan2_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = dout * y / r2, dy = -dout * x / r2, r2 = x**2 + y**2
+    (0 where r2 == 0; there r2 reads 1, so that the unused branch stays finite)."""
+    x, y = ctx.inputs
+    r2 = x * x + y * y
+    r2s = r2.numpy(force=True)
+    origin = ctx.const(r2s == 0)
+    zero, one = ctx.const(np.zeros((), r2s.dtype)), ctx.const(np.ones((), r2s.dtype))
+    scale = ctx.apply("where", origin, zero, dout / ctx.apply("where", origin, one, r2))
+    return scale * y, -scale * x
+
+
+register_op("atan2", atan2_forward, atan2_backward, grad=atan2_grad)
 
 
 class HypotCache(NamedTuple):
@@ -330,13 +399,20 @@ def hypot_backward(dout: Array, cache: HypotCache) -> tuple[Array, Array]:
         return dout * x / out, dout * y / out
 
 
-register_op("hypot", hypot_forward, hypot_backward)
+def hypot_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = dout * x / out, dy = dout * y / out."""
+    x, y = ctx.inputs
+    scale = dout / ctx.output
+    return scale * x, scale * y
+
+
+register_op("hypot", hypot_forward, hypot_backward, grad=hypot_grad)
 
 
 def xlogy_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
     """out = x * ln(y), and 0 where x == 0 (even for y == 0): the entropy convention.
 
-    Backward: dx = dout * ln(y) (0 where x == 0), dy = dout * x / y.
+    Backward: dx = dout * ln(y) (0 where x == 0 and y <= 0), dy = dout * x / y.
     """
     with np.errstate(all="ignore"):
         out = np.where(x == 0, 0, x * np.log(y))
@@ -345,14 +421,27 @@ def xlogy_forward(x: Array, y: Array) -> tuple[Array, XYCache]:
 
 
 def xlogy_backward(dout: Array, cache: XYCache) -> tuple[Array, Array]:
-    """Product rule on x ln(y); where x == 0 the value is fixed at 0, so dx = 0 there."""
+    """Product rule on x ln(y): dx = xlogy(dout, y), dy = dout x / y. Where x == 0 and
+    y <= 0 the value is pinned at 0 (x ln(y) has no limit there), so dx = 0 (PyTorch's rule);
+    at x == 0 with y > 0, x ln(y) is smooth and dx = dout ln(y)."""
     x, y = cache
     with np.errstate(all="ignore"):
-        dx = dout * np.where(x == 0, 0, np.log(y))
+        dx = np.where((x == 0) & (y <= 0), 0, xlogy_forward(dout, y)[0])
         return dx.astype(dout.dtype, copy=False), dout * x / y
 
 
-register_op("xlogy", xlogy_forward, xlogy_backward)
+def xlogy_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = xlogy(dout, y) (0 where x == 0 and y <= 0), dy = dout *
+    x / y. Where pinned, y reads 1, so that the unused branch stays finite."""
+    x, y = ctx.inputs
+    xs = x.numpy(force=True)
+    pinned = ctx.const((xs == 0) & (y.numpy(force=True) <= 0))
+    zero, one = ctx.const(np.zeros((), xs.dtype)), ctx.const(np.ones((), xs.dtype))
+    dx = ctx.apply("xlogy", dout, ctx.apply("where", pinned, one, y))
+    return ctx.apply("where", pinned, zero, dx), dout * x / y
+
+
+register_op("xlogy", xlogy_forward, xlogy_backward, grad=xlogy_grad)
 
 
 def copysign_forward(x: Array, y: Array) -> tuple[Array, OutCache]:
@@ -368,7 +457,19 @@ def copysign_backward(dout: Array, cache: OutCache) -> tuple[Array, Array]:
     return dout * cache.out, np.zeros_like(dout)
 
 
-register_op("copysign", copysign_forward, copysign_backward)
+def copysign_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = dout * out / x (+1 or -1: flat; 0 at x == 0), dy = 0.
+    The ratio is recorded from the output, as PyTorch does, so it is part of the graph."""
+    x = ctx.inputs[0]
+    xs = x.numpy(force=True)
+    at_zero = ctx.const(xs == 0)
+    zero, one = ctx.const(np.zeros((), xs.dtype)), ctx.const(np.ones((), xs.dtype))
+    ratio = ctx.output / ctx.apply("where", at_zero, one, x)
+    dy = ctx.const(np.zeros(dout.shape, dout.numpy(force=True).dtype)) if ctx.needs[1] else None
+    return dout * ctx.apply("where", at_zero, zero, ratio), dy
+
+
+register_op("copysign", copysign_forward, copysign_backward, grad=copysign_grad)
 
 
 class FPickCache(NamedTuple):
@@ -401,8 +502,18 @@ def fpick_backward(dout: Array, cache: FPickCache) -> tuple[Array, Array]:
     return np.where(cache.x_picked, dout, zero), np.where(cache.x_picked, zero, dout)
 
 
-register_op("fmax", fmax_forward, fpick_backward)
-register_op("fmin", fmin_forward, fpick_backward)
+def _fpick_grad(forward: Any) -> Any:
+    def grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+        """Differentiable backward: dout goes to the picked input (a flat choice)."""
+        _, cache = forward(*(t.numpy(force=True) for t in ctx.inputs))
+        picked = ctx.const(cache.x_picked)
+        zero = ctx.const(np.zeros((), dout.numpy(force=True).dtype))
+        return ctx.apply("where", picked, dout, zero), ctx.apply("where", picked, zero, dout)
+    return grad
+
+
+register_op("fmax", fmax_forward, fpick_backward, grad=_fpick_grad(fmax_forward))
+register_op("fmin", fmin_forward, fpick_backward, grad=_fpick_grad(fmin_forward))
 
 
 class LerpCache(NamedTuple):
@@ -430,4 +541,11 @@ def lerp_backward(dout: Array, cache: LerpCache) -> tuple[Array, Array, Array]:
     return dout * (1 - w), dout * w, dout * gap
 
 
-register_op("lerp", lerp_forward, lerp_backward)
+def lerp_grad(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
+    """Differentiable backward: dstart = dout (1 - w), dend = dout w, dweight = dout (end -
+    start); each slope depends on the other inputs, so the second derivatives mix them."""
+    start, end, w = ctx.inputs
+    return dout * (1 - w), dout * w, dout * (end - start)
+
+
+register_op("lerp", lerp_forward, lerp_backward, grad=lerp_grad)

@@ -148,6 +148,13 @@ add(binary("xlogy", lambda x, y: x.xlogy(y), y=POS))
 add(given_values("xlogy", lambda x, y: x.xlogy(y), None,
                  [[0.0, 0.0, 1.0, 2.0, 0.0], [0.0, 2.0, 0.0, np.nan, np.nan]],
                  variant="zeros_nan", differentiable=False))
+# x == 0 with y > 0: x ln(y) is smooth there, dx = ln(y) (only x == 0, y <= 0 pins it to 0)
+add(given_values("xlogy", lambda x, y: x.xlogy(y), None,
+                 [[0.0, 0.0, 1.0, -2.0], [2.0, 0.5, 3.0, 1.5]], variant="zero_x"))
+# at the origin the angle is undefined: PyTorch's gradient there is 0
+add(given_values("atan2", lambda x, y: x.atan2(y), None,
+                 [[0.0, 1.0, 0.0, 1e-200], [0.0, 2.0, -1.0, 1e-200]], variant="origin",
+                 gradcheck=False, f32=False))
 add(binary("copysign", lambda x, y: x.copysign(y), x=NONZERO, y=NONZERO))
 add(picked("fmax", lambda x, y: x.fmax(y), variant="broadcast"))
 add(picked("fmin", lambda x, y: x.fmin(y), variant="broadcast"))
@@ -171,5 +178,9 @@ add(row("lerp", lambda a, b: tg.lerp(a, b, 0.8), lambda a, b: torch.lerp(a, b, 0
         lambda rng, s: Sample((normal(rng, s[0]), normal(rng, s[1]))),
         variant="scalar_weight_high"))
 add(given_values("lerp", lambda a, b, w: a.lerp(b, w), None,
-                 [[1.0, -2.0, 3.0, 1e10], [5.0, 4.0, -1.0, 1.0], [1.0, 0.0, 0.5, 1.0]],
-                 variant="endpoints"))
+                 [[1.0, -2.0, 3.0], [5.0, 4.0, -1.0], [1.0, 0.0, 0.5]], variant="endpoints"))
+# weight 1 gives exactly ``end`` even from a huge start; central differences are meaningless
+# next to 1e10 (its ulp is 2e-6, above the step), so no gradcheck, only torch parity
+add(given_values("lerp", lambda a, b, w: a.lerp(b, w), None,
+                 [[1.0, 1e10], [5.0, 1.0], [1.0, 1.0]], variant="endpoints_huge_start",
+                 gradcheck=False))
