@@ -26,7 +26,7 @@ from typing import Any
 from ..ops.registry import OPS, OpDef
 from .engine import FREED, _check_versions, toposort
 from .grad_mode import enable_grad
-from .graph import GraphTensor, Node, apply_op
+from .graph import GraphTensor, Node, OutputGrads, apply_op
 
 __all__ = ["GradContext", "walk_graph"]
 
@@ -65,6 +65,8 @@ class GradContext:
 
 def _op_grad(node: Node) -> Any:
     """The node's differentiable backward, or an error that names the op."""
+    if node.op.grad is not None:  # also the nodes of an autograd.Function (function.py)
+        return node.op.grad
     op = OPS.get(node.op.name, node.op)
     if op.grad is None:
         raise RuntimeError(
@@ -99,10 +101,11 @@ def _node_grad(node: Node, g: Any, retain_graph: bool) -> list[tuple[int, Any, A
             f"Trying to backward through the graph a second time ({node.op.name!r} already "
             "freed its saved arrays). Specify retain_graph=True on the first backward call "
             "if you need to backward twice.")
-    if not node.inputs:
+    own = node.op.grad is not None and OPS.get(node.op.name) is not node.op
+    if not node.inputs and not own:  # (an autograd.Function's node reads its ctx instead)
         raise RuntimeError(f"{node.name()}: create_graph=True reached a node that did not "
-                           "keep its inputs (an autograd.Function, or a graph node made "
-                           "outside apply_op); its gradient cannot be differentiated yet")
+                           "keep its inputs (a graph node made outside apply_op); its "
+                           "gradient cannot be differentiated yet")
     _check_versions(node)
     grads = _op_grad(node)(GradContext(node), g)
     if len(grads) != len(node.edges):
@@ -111,6 +114,9 @@ def _node_grad(node: Node, g: Any, retain_graph: bool) -> list[tuple[int, Any, A
     sent = []
     for i, (edge, ig) in enumerate(zip(node.edges, grads, strict=True)):
         if edge is None or ig is None:
+            continue
+        if ig.__class__ is OutputGrads:  # to a several-output Function's node, as it is
+            sent.append((i, edge, ig))
             continue
         shape, dtype = (edge.shape, edge.dtype) if isinstance(edge, Node) else (
             edge._data.shape, edge._data.dtype)
