@@ -17,6 +17,16 @@ nested) and ``y``, so the gradient can be differentiated with respect to ``x`` a
 again, to any order. An op whose backward is another registered op says so with
 ``ctx.apply(name, ...)``; an op with no differentiable backward stops the walk with an error
 that names it: never a silent zero or a detached gradient.
+
+An ``autograd.Function``'s node carries its own differentiable backward (the user's
+``backward`` run with recording on, ``function.py``); it reads the node itself (the ctx and
+its saved tensors) rather than the node's inputs.
+
+For the tools: while a node's differentiable backward runs, the node is on
+``anomaly.DEBUG.during``, so that ops recorded under anomaly mode or ``record_ops`` know which
+op's backward made them; and each walk marks the nodes it made (``derived``: the derivative's
+order and the op they differentiate), which ``viz.draw_graph`` uses to draw a derivative's own
+graph apart from the forward one.
 """
 
 from __future__ import annotations
