@@ -176,8 +176,9 @@ def test_nan_is_marked_where_it_is_produced() -> None:
     assert "produced NaN" in producers[0].texts
     assert NAN_BORDER in producers[0].strokes
     holders = [n for n in drawn.values() if "contains NaN" in n.texts]
-    # log's output (mul saved it for w's gradient) and the sum; mul's output is gone
-    assert len(holders) == 2
+    # log's output (mul saved it for w's gradient), mul's output (sum keeps its input tensor
+    # until backward frees the graph) and the sum
+    assert len(holders) == 3
     assert all(NAN_BORDER in n.strokes for n in holders)
     assert NAN_BORDER not in by_first_line(drawn, "x").strokes
     assert "produced the NaN / Inf" in nodes["legend"].texts
@@ -342,5 +343,11 @@ def test_values_of_temporaries_come_from_the_saved_arrays() -> None:
     out = ((x + y) * y).sum()  # x + y is gone from Python; mul saved it as its input 0
     g = draw_graph(out, params={"x": x, "y": y}, show_data=True, legend=False)
     assert 'label="(2,) float32\\ndata [4, 6]"' in g.source
-    assert 'label="(2,) float32\\ndata [12, 24]"' not in g.source  # mul's output: not saved
+    # mul's output is not in a cache, but sum keeps its input tensor (for create_graph=True)
+    # until backward frees the graph
+    assert 'label="(2,) float32\\ndata [12, 24]"' in g.source
     assert 'label="output\\nscalar float32\\ndata 36"' in g.source
+    out.backward()  # caches and kept inputs are released: no values left to show
+    freed = draw_graph(out, show_data=True, legend=False).source
+    assert "data [12, 24]" not in freed
+    assert "data [4, 6]" not in freed

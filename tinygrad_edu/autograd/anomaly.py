@@ -24,9 +24,9 @@ from ..ops.registry import Backward, Forward, OpDef
 
 Node = Any  # a graph.Node (graph.py imports this module, so it is not imported here)
 
-__all__ = ["AnomalyError", "OpRecord", "Origin", "describe_array", "detect_anomaly",
-           "is_anomaly_enabled", "node_origin", "record_ops", "set_detect_anomaly",
-           "user_origin"]
+__all__ = ["AnomalyError", "OpRecord", "Origin", "derivative_lines", "describe_array",
+           "detect_anomaly", "is_anomaly_enabled", "node_origin", "record_ops",
+           "set_detect_anomaly", "user_origin"]
 
 
 class Origin(NamedTuple):
@@ -54,6 +54,9 @@ class OpRecord(NamedTuple):
         requires_grad: per input, whether it required grad.
         forward, backward: the pair that ran (the op's fast pair, or its readable one inside
             ``reference_ops``).
+        parent: for an op run by the differentiable backward of another op (a
+            ``create_graph=True`` walk: the op is part of a derivative's graph), that op's
+            record, when it was recorded too; else None.
     """
 
     op: OpDef
@@ -65,6 +68,7 @@ class OpRecord(NamedTuple):
     requires_grad: tuple[bool, ...]
     forward: Forward
     backward: Backward | None
+    parent: OpRecord | None = None  # made by the create_graph backward of this op (if known)
 
 
 class AnomalyError(RuntimeError):
@@ -84,6 +88,7 @@ class _Debug:
     anomaly = False
     check_forward = True
     recorders: list[list[OpRecord]] = []
+    during: list[Node] = []  # nodes whose differentiable backward is running (higher.py)
 
     def update(self) -> None:
         self.on = self.anomaly or bool(self.recorders)
@@ -183,14 +188,15 @@ def record(op: OpDef, pair: tuple[Forward, Backward | None], arrays: list[Any],
            static: dict[str, Any], out: Any, node: Node | None, origin: Origin | None,
            flags: tuple[bool, ...]) -> None:
     """What ``apply_op`` does after the forward while debugging: keep records, check out."""
+    parent = node_origin(DEBUG.during[-1]) if DEBUG.during else None
     if DEBUG.recorders:
         copies = tuple(np.array(a, copy=True) for a in arrays)
         rec = OpRecord(op, copies, dict(static), np.array(out, copy=True), node, origin, flags,
-                       *pair)
+                       *pair, parent)
         for records in DEBUG.recorders:
             records.append(rec)
     else:
-        rec = OpRecord(op, tuple(arrays), dict(static), out, node, origin, flags, *pair)
+        rec = OpRecord(op, tuple(arrays), dict(static), out, node, origin, flags, *pair, parent)
     if node is not None:
         node.origin = rec
     if DEBUG.anomaly and DEBUG.check_forward:
@@ -223,6 +229,20 @@ def _where(origin: Origin | None) -> str:
     return f"  created at {origin.filename}:{origin.lineno} in {origin.function}\n    {origin.code}"
 
 
+def derivative_lines(rec: OpRecord | None) -> list[str]:
+    """For an op of a derivative's graph: which op's backward made it, and that op's line,
+    up the chain (a second derivative's op was made by the backward of a first one's)."""
+    lines = []
+    while rec is not None and rec.parent is not None:
+        rec = rec.parent
+        where = ("" if rec.origin is None else
+                 f", created at {rec.origin.filename}:{rec.origin.lineno} in "
+                 f"{rec.origin.function}\n    {rec.origin.code}")
+        lines.append(f"  part of the gradient graph built by create_graph=True from the "
+                     f"backward of {rec.op.name!r}{where}")
+    return lines
+
+
 def count_nonfinite(a: Any) -> str:
     """'2 NaN and 1 Inf'-style count of the non-finite values of ``a``."""
     nan, inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
@@ -234,7 +254,7 @@ def _check_forward(rec: OpRecord, out: Any) -> None:
         return
     lines = [f"detect_anomaly: {rec.op.name!r} produced {count_nonfinite(out)} in its forward "
              f"output ({describe_array(out)}); found in forward", _where(rec.origin),
-             "  inputs:"]
+             *derivative_lines(rec), "  inputs:"]
     lines += [f"    input {i}: {describe_array(a)}" for i, a in enumerate(rec.inputs)]
     if rec.static:
         lines.append(f"  static arguments: {rec.static}")
@@ -255,7 +275,7 @@ def check_backward(node: Node, dout: Any, in_grads: tuple[Any, ...]) -> None:
         lines = [f"detect_anomaly: the backward of {node.op.name!r} returned "
                  f"{count_nonfinite(grad)} in the gradient for input {i} "
                  f"({describe_array(grad)}); found in backward",
-                 _where(None if rec is None else rec.origin),
+                 _where(None if rec is None else rec.origin), *derivative_lines(rec),
                  f"  upstream gradient: {describe_array(dout)}"]
         if rec is not None:
             lines.append("  forward inputs:")

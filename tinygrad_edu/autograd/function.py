@@ -22,9 +22,20 @@ node's class is ``CubeBackward`` (as in PyTorch) and the node *is* the ``ctx``: 
 stores on ``ctx`` is there in backward, and ``y.grad_fn.saved_tensors`` shows it. Its
 ``backward`` is ``_function_backward``, which the engine calls like any op's backward, with
 ndarrays: it wraps the upstream gradients as Tensors, calls the user's ``backward`` (recording
-is off during the backward pass, so gradients are first order), checks what came back as
-PyTorch checks it, and hands ndarrays back to the engine. The saved tensors sit in the node's
-cache (``_Cache``), which the engine releases after backward, as it releases an op's cache.
+is off during a first-order backward pass), checks what came back as PyTorch checks it, and
+hands ndarrays back to the engine. The saved tensors sit in the node's cache (``_Cache``),
+which the engine releases after backward, as it releases an op's cache.
+
+Double backward. With ``create_graph=True`` the engine's second walk (``higher.py``) runs the
+node's differentiable backward instead, ``_function_grad``: the same user ``backward``, but
+with recording on, on the upstream gradients as they are (Tensors that may be graphs) and on
+the real saved tensors (a saved input is the input itself; a saved output is a tensor whose
+``grad_fn`` is this node). Whatever Tensor operations the backward runs are recorded, so the
+gradient is a graph and can be differentiated again, as in PyTorch: ``backward`` written with
+differentiable operations needs nothing else. A backward that is not differentiable (it goes
+through numpy, say) is marked ``@once_differentiable``: it then runs with recording off, and a
+gradient it returns with ``create_graph=True`` carries an ``Error`` node that raises when
+something tries to differentiate it.
 
 A forward that returns a tuple has several outputs. Each output that needs a gradient gets a
 small node of its own (``_OutputSlot``) whose only edge is the function's node; the slots send
@@ -39,6 +50,7 @@ of ``graph.py``) and recognises them by that protocol (``is_graph_tensor``).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 import weakref
@@ -48,10 +60,10 @@ import numpy as np
 
 from ..ops.registry import OpDef, set_needs
 from .engine import FREED
-from .grad_mode import _grad_mode, no_grad
+from .grad_mode import _grad_mode, enable_grad, no_grad
 from .graph import GraphTensor, Node, OutputGrads, is_graph_tensor
 
-__all__ = ["BackwardCFunction", "Function", "FunctionCtx", "InplaceFunction",
+__all__ = ["BackwardCFunction", "Function", "FunctionCtx", "InplaceFunction", "TWICE",
            "once_differentiable"]
 
 _MODULE = "tinygrad_edu.autograd.function"
@@ -96,7 +108,7 @@ class FunctionCtx:
         if cache is None:  # still in forward, or nothing was recorded
             return tuple(getattr(self, "to_save", ()))
         name = type(self).__name__
-        return tuple(None if s is None else s.unpack(name, i, cache.maker)
+        return tuple(None if s is None else s.unpack(name, i, cache)
                      for i, s in enumerate(cache.saved))
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
@@ -115,21 +127,25 @@ class FunctionCtx:
 class _Saved:
     """One tensor kept by ``save_for_backward``, with its version at the end of forward.
 
-    An output of the function is kept as its array and version counter rather than as the
-    Tensor: the output holds the node, and the node holding the output would make a cycle
-    that only the garbage collector could free.
+    An output of the function is kept as its array, version counter and output index rather
+    than as the Tensor: the output holds the node, and the node holding the output would make
+    a cycle that only the garbage collector could free. Unpacking makes a new tensor on the
+    output's memory whose ``grad_fn`` is the function's node again, as PyTorch does, so a
+    backward that uses the output is differentiable through it.
     """
 
-    __slots__ = ("tensor", "data", "counter", "version")
+    __slots__ = ("tensor", "data", "counter", "version", "output")
 
-    def __init__(self, t: GraphTensor, is_output: bool) -> None:
-        self.tensor: GraphTensor | None = None if is_output else t
+    def __init__(self, t: GraphTensor, output: int | None) -> None:
+        self.tensor: GraphTensor | None = None if output is not None else t
+        self.output = output  # which output of the function it is, or None for an input
         self.data = t._data
         self.counter = t._version
         self.version = t._version[0]
 
-    def unpack(self, fn_name: str, i: int, maker: GraphTensor) -> GraphTensor:
-        """The saved tensor (an output: a new tensor on its memory), if unchanged since."""
+    def unpack(self, fn_name: str, i: int, cache: _Cache) -> GraphTensor:
+        """The saved tensor (an output: a new tensor on its memory, in the graph), if
+        unchanged since forward."""
         if self.counter[0] != self.version:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
@@ -139,8 +155,12 @@ class _Saved:
                 "tensor before changing it in place, or change it after backward.")
         if self.tensor is not None:
             return self.tensor
-        t = maker._wrap(self.data)
+        t = cache.maker._wrap(self.data)
         t._version = self.counter
+        ctx = cache.ctx()
+        if ctx is not None and self.output is not None:  # the output, made by this node
+            t._ctx = _output_slot(ctx, self.output, self.data) if ctx._several else ctx
+            t.requires_grad = True
         return t
 
 
@@ -189,6 +209,22 @@ def _slot_backward(dout: Any, index: int) -> tuple[OutputGrads]:
     return (OutputGrads({index: dout}),)
 
 
+def _slot_grad(ctx: Any, dout: Any) -> tuple[OutputGrads]:
+    """``_slot_backward`` for ``create_graph=True``: the gradient Tensor, labelled alike."""
+    return (OutputGrads({ctx.node.index: dout}),)
+
+
+def _output_slot(function: BackwardCFunction, j: int, data: Any) -> _OutputSlot:
+    """The node standing for output ``j`` of a several-output function."""
+    name = function._forward_cls.__name__
+    op = OpDef(f"{name}[{j}]", _no_forward, _slot_backward,
+               f"Output {j} of {name}: its gradient goes on to the function's backward, with "
+               "the other outputs' gradients.", grad=_slot_grad)
+    slot = _OutputSlot(op, _slot_backward, j, (function,), (), data)
+    slot.function, slot.index = function, j
+    return slot
+
+
 class _FunctionMeta(type):
     """Gives every ``Function`` subclass its node class, ``<Name>Backward``."""
 
@@ -196,11 +232,16 @@ class _FunctionMeta(type):
         super().__init__(name, bases, attrs)
         cls._backward_cls = type(f"{name}Backward", (BackwardCFunction,),
                                  {"__module__": _MODULE, "_forward_cls": cls})
-        cls._op = OpDef(name, _no_forward, _backward_entry, (cls.__doc__ or "").strip())
+        cls._op = OpDef(name, _no_forward, _backward_entry, (cls.__doc__ or "").strip(),
+                        grad=_grad_entry)
 
 
 def _backward_entry(dout: Any, ref: Any) -> tuple[Any, ...]:  # (defined below)
     return _function_backward(dout, ref)
+
+
+def _grad_entry(ctx: Any, dout: Any) -> tuple[Any, ...]:  # (defined below)
+    return _function_grad(ctx, dout)
 
 
 def _no_forward(*args: Any, **kwargs: Any) -> Any:
@@ -301,10 +342,86 @@ class InplaceFunction(Function):
         self.inplace = inplace
 
 
+TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
 def once_differentiable(fn: Any) -> Any:
-    """Mark a ``backward`` as not differentiable itself. Gradients here are first order only,
-    so the backward already runs with recording off: this returns ``fn`` unchanged."""
-    return fn
+    """Mark a Function's ``backward`` as not differentiable itself (PyTorch's decorator).
+
+    Use it on a backward that leaves the graph (numpy, in-place tricks): the backward then
+    always runs with recording off. When ``create_graph=True`` hands it gradients that are
+    part of a graph, each gradient it returns is wrapped in an ``Error`` node (PyTorch's
+    ``DelayedError``): the gradient can be used, but differentiating it raises
+    ``RuntimeError: trying to differentiate twice a function that was marked with
+    @once_differentiable`` instead of silently giving a wrong (zero) second derivative.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.autograd.function import once_differentiable
+        >>> class Square(tg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     @once_differentiable
+        ...     def backward(ctx, g):
+        ...         x, = ctx.saved_tensors
+        ...         return tg.from_numpy(2 * x.detach().numpy() * g.detach().numpy())
+        >>> x = tg.tensor([3.0], requires_grad=True)
+        >>> y = Square.apply(x)
+        >>> gx, = tg.autograd.grad((y * y).sum(), x, create_graph=True)
+        >>> gx.grad_fn.name()
+        'torch::autograd::Error'
+    """
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *args: Any) -> Any:
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not _grad_mode.enabled or not any(is_graph_tensor(a) and a.requires_grad
+                                             for a in args):
+            return outputs  # first order, or nothing upstream to differentiate
+        if not isinstance(outputs, tuple):
+            return _delayed_error(outputs)
+        return tuple(_delayed_error(o) for o in outputs)
+
+    return wrapper
+
+
+class _ErrorNode(Node):
+    """PyTorch's ``DelayedError`` node: backward through it raises ``message``."""
+
+    __slots__ = ()
+
+    def name(self) -> str:
+        """PyTorch's name, ``'torch::autograd::Error'``."""
+        return "torch::autograd::Error"
+
+
+_ErrorNode.__name__ = _ErrorNode.__qualname__ = "Error"  # printed as <Error object at ...>
+_ErrorNode.__module__ = "builtins"
+
+
+def _raise_twice(*args: Any) -> Any:
+    raise RuntimeError(TWICE)
+
+
+_ERROR_OP = OpDef("Error", _no_forward, _raise_twice,
+                  "A gradient returned by a @once_differentiable backward with "
+                  "create_graph=True: differentiating it raises.", grad=_raise_twice)
+
+
+def _delayed_error(g: Any) -> Any:
+    """``g`` on the same memory, with an ``Error`` node as its ``grad_fn`` (None stays None)."""
+    if not is_graph_tensor(g):
+        return g
+    leaf = g._wrap(g._data)  # stands for the detached gradient, as in PyTorch
+    leaf.requires_grad = True
+    node = _ErrorNode(_ERROR_OP, _raise_twice, None, (leaf,), (), g._data)
+    node.inputs = (leaf,)
+    out = g._wrap(g._data)
+    out._ctx, out.requires_grad = node, True
+    return out
 
 
 # ----------------------------------------------------------------------------- recording
@@ -353,8 +470,8 @@ def _record(cls: type[Function], ctx: BackwardCFunction, args: tuple[Any, ...],
     ctx._input_shapes = tuple(t._data.shape for t in tensors)
     ctx._arg_is_tensor = tuple(is_graph_tensor(a) for a in args)
     ctx._several = several
-    out_ids = {id(outs[j]) for j in diff}
-    saved = tuple(None if t is None else _Saved(t, id(t) in out_ids)
+    out_index = {id(outs[j]): j for j in diff}
+    saved = tuple(None if t is None else _Saved(t, out_index.get(id(t)))
                   for t in getattr(ctx, "to_save", ()))
     cache = _Cache(ctx, saved, tensors[0]._wrap(np.empty(0)))
     Node.__init__(ctx, cls._op, _function_backward, cache, edges, (), outs[diff[0]]._data)
@@ -362,15 +479,7 @@ def _record(cls: type[Function], ctx: BackwardCFunction, args: tuple[Any, ...],
         del ctx.to_save
     for j in diff:
         out = outs[j]
-        if several:
-            op = OpDef(f"{cls.__name__}[{j}]", _no_forward, _slot_backward,
-                       f"Output {j} of {cls.__name__}: its gradient goes on to the function's "
-                       "backward, with the other outputs' gradients.")
-            slot = _OutputSlot(op, _slot_backward, j, (ctx,), (), out._data)
-            slot.function, slot.index = ctx, j
-            out._ctx = slot
-        else:
-            out._ctx = ctx
+        out._ctx = _output_slot(ctx, j, out._data) if several else ctx
         out.requires_grad = True
     return tuple(outs) if several else outs[0]
 
@@ -381,33 +490,63 @@ def _function_backward(dout: Any, cache: _Cache) -> tuple[Any, ...]:
     """The engine's view of a Function: ndarrays in, one ndarray (or None) per Tensor input.
 
     Wraps the upstream gradient(s) as Tensors, runs the user's ``backward`` (recording is off
-    during the backward pass) and checks its answer as PyTorch does: one gradient per forward
-    argument, None for arguments that are not Tensors, shapes the input can be broadcast to.
+    during a first-order backward pass) and checks its answer (``_checked``).
     """
     ctx = cache.ctx()
     assert ctx is not None  # the engine holds the node while it runs its backward
-    name = type(ctx).__name__
     make = cache.maker._wrap
     given = dout if isinstance(dout, OutputGrads) else {0: dout}
+    grads = _run_backward(ctx, {j: make(g) for j, g in given.items()}, make)
+    return tuple(None if g is None else g._data for g in grads)
+
+
+def _function_grad(gctx: Any, dout: Any) -> tuple[Any, ...]:
+    """The differentiable backward of a Function (``create_graph=True``, see ``higher.py``).
+
+    The same user ``backward``, run with recording on: the upstream gradients are the Tensors
+    the walk hands over (graphs themselves when the walk is nested) and ``saved_tensors`` are
+    the real graph tensors, so every operation of the backward joins the graph and the
+    gradient it returns can be differentiated again. Returns one Tensor (or None) per Tensor
+    input; the engine sums broadcast axes and casts, as for an op.
+    """
+    ctx = gctx.node
+    if ctx.cache is FREED:  # (the walk checks this first; kept for direct calls)
+        raise RuntimeError(f"{type(ctx).__name__}: its saved tensors were freed by backward")
+    given = dout if isinstance(dout, OutputGrads) else {0: dout}
+    with enable_grad():
+        return tuple(_run_backward(ctx, dict(given), ctx.cache.maker._wrap))
+
+
+def _run_backward(ctx: BackwardCFunction, given: dict[int, Any], make: Any) -> list[Any]:
+    """Call the user's ``backward`` with one gradient Tensor per output (zeros, or None with
+    ``set_materialize_grads(False)``, for outputs that got none); return ``_checked``."""
     materialize = getattr(ctx, "_materialize", True)
     grad_outputs = []
     for j, meta in enumerate(ctx._outputs):
         g = given.get(j)
         if g is None and materialize and meta is not None:
-            g = np.zeros(meta[0], dtype=meta[1])
-        grad_outputs.append(None if g is None else make(g))
+            g = make(np.zeros(meta[0], dtype=meta[1]))
+        grad_outputs.append(g)
     prev = set_needs(None)  # the ops the user's backward runs ask about their own inputs
     try:
         grads = ctx._forward_cls.backward(ctx, *grad_outputs)
     finally:
         set_needs(prev)
+    return _checked(ctx, grads)
+
+
+def _checked(ctx: BackwardCFunction, grads: Any) -> list[Any]:
+    """Check the user's ``backward`` answer as PyTorch checks it: one gradient per forward
+    argument, None for arguments that are not Tensors, shapes the input can be broadcast to.
+    Returns the gradient Tensors (or None) of the Tensor arguments."""
+    name = type(ctx).__name__
     if not isinstance(grads, tuple):
         grads = (grads,)
     n = len(ctx._arg_is_tensor)
     if len(grads) < n or any(g is not None for g in grads[n:]):
         raise RuntimeError(f"function {name} returned an incorrect number of gradients "
                            f"(expected {n}, got {len(grads)})")
-    arrays: list[Any] = []
+    tensors: list[Any] = []
     for i, (g, is_tensor) in enumerate(zip(grads[:n], ctx._arg_is_tensor, strict=True)):
         if not is_tensor:
             if g is not None:
@@ -416,17 +555,17 @@ def _function_backward(dout: Any, cache: _Cache) -> tuple[Any, ...]:
                                    "was not a Variable")
             continue
         if g is None:
-            arrays.append(None)
+            tensors.append(None)
             continue
         if not is_graph_tensor(g):
             raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
-        shape = ctx._input_shapes[len(arrays)]
+        shape = ctx._input_shapes[len(tensors)]
         if g._data.shape != shape and not _expandable(shape, g._data.shape):
             raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - "
                                f"got {list(g._data.shape)} but expected shape compatible with "
                                f"{list(shape)}")
-        arrays.append(g._data)
-    return tuple(arrays)
+        tensors.append(g)
+    return tensors
 
 
 def _expandable(shape: tuple[int, ...], to: tuple[int, ...]) -> bool:

@@ -11,8 +11,11 @@ input ``x_j`` and each output ``y_i``, build the Jacobian dy_i/dx_j twice,
 and require ``|analytical - numerical| <= atol + rtol * |numerical|`` everywhere. Use float64
 inputs: in float32 the differences' rounding error is about as large as ``atol``.
 
-First order only: ``gradgradcheck`` (the check of a gradient's gradient) needs higher-order
-autograd, which is not supported yet.
+``gradgradcheck`` checks second derivatives the same way: it builds the function
+``(inputs, grad_outputs) -> autograd.grad(func(inputs), inputs, grad_outputs,
+create_graph=True)`` (the first-order gradients) and runs ``gradcheck`` on it, so the gradients'
+Jacobians with respect to the inputs (Hessian blocks) and to ``grad_outputs`` are both
+compared with finite differences of the first-order gradients.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 from .gradients import grad
 from .graph import is_graph_tensor
 
@@ -141,10 +144,78 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
     return True
 
 
-def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
-                  **kwargs: Any) -> bool:
-    """Second-order check: not supported (gradients are first order)."""
-    raise NotImplementedError(
-        "gradgradcheck: checking second derivatives needs higher-order autograd "
-        "(create_graph=True), which is not supported yet; it is planned in a later issue. "
-        "gradcheck checks first derivatives.")
+def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  gen_non_contig_grad_outputs: bool = False, raise_exception: bool = True,
+                  nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+                  check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+                  check_fwd_over_rev: bool = False, check_rev_over_rev: bool = True,
+                  fast_mode: bool = False, masked: bool = False) -> bool:
+    """Check second derivatives against finite differences (PyTorch's ``gradgradcheck``).
+
+    The first-order gradients ``autograd.grad(func(*inputs), inputs, grad_outputs,
+    create_graph=True)`` are themselves a function of the inputs and of ``grad_outputs``;
+    ``gradcheck`` of that function compares its Jacobians (second derivatives, and the
+    derivatives with respect to ``grad_outputs``) with central differences. A mismatch raises
+    ``GradcheckError: Jacobian mismatch for output i with respect to input j``, where the
+    outputs are the gradients (one per input that requires grad) and the inputs are
+    ``inputs`` followed by ``grad_outputs``.
+
+    Args:
+        func: takes the inputs, returns a Tensor or a tuple of Tensors.
+        inputs: a Tensor or a tuple of arguments (use float64).
+        grad_outputs: the upstream gradients, one per differentiable output; by default
+            random values in [-1, 1) that require grad (fixed seed, so runs repeat).
+        eps, atol, rtol, raise_exception: as in ``gradcheck``.
+        gen_non_contig_grad_outputs, nondet_tol, check_undefined_grad, check_grad_dtypes,
+        check_batched_grad, fast_mode, masked: accepted for compatibility (see ``gradcheck``).
+        check_fwd_over_rev: not supported (there is no forward-mode AD).
+        check_rev_over_rev: run the (reverse-over-reverse) check itself.
+
+    Returns:
+        True when every second derivative matches.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> x = tg.tensor([0.5, 1.5], dtype=tg.float64, requires_grad=True)
+        >>> tg.autograd.gradgradcheck(lambda t: (t ** 3).sin(), (x,))
+        True
+    """
+    if not (check_fwd_over_rev or check_rev_over_rev):
+        raise AssertionError("Expected at least one of check_fwd_over_rev or "
+                             "check_rev_over_rev to be True")
+    if check_undefined_grad and not check_rev_over_rev:
+        raise AssertionError("Setting check_undefined_grad=True requires check_rev_over_rev "
+                             "to be True")
+    if check_fwd_over_rev:
+        raise NotImplementedError("gradgradcheck: check_fwd_over_rev=True needs forward-mode "
+                                  "AD, which tinygrad_edu does not have; leave it False")
+    args = (inputs,) if is_graph_tensor(inputs) else tuple(inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        outs = [o for o in _outputs(func, args) if o.requires_grad]
+        grad_outs = tuple(_random_like(o, rng) for o in outs)
+    else:
+        grad_outs = (grad_outputs,) if is_graph_tensor(grad_outputs) else tuple(grad_outputs)
+    n_in = len(args)
+
+    def first_order_grads(*both: Any) -> tuple[Any, ...]:
+        with enable_grad():  # gradcheck evaluates under no_grad; the gradients need a graph
+            xs, vs = both[:n_in], both[n_in:]
+            outs = [o for o in _outputs(func, xs) if o.requires_grad]
+            wanted = [x for x in xs if is_graph_tensor(x) and x.requires_grad]
+            if not outs:
+                return ()
+            got = grad(outs, wanted, list(vs), create_graph=True, allow_unused=True)
+            return tuple(g for g in got if g is not None)
+
+    return gradcheck(first_order_grads, args + grad_outs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, check_backward_ad=check_rev_over_rev)
+
+
+def _random_like(out: Any, rng: np.random.Generator) -> Any:
+    """An upstream gradient for ``out``: uniform in [-1, 1), requiring grad."""
+    dtype = out._data.dtype if out._data.dtype.kind in "fc" else np.float64
+    v = out._wrap(rng.uniform(-1, 1, out._data.shape).astype(dtype))
+    v.requires_grad = True
+    return v

@@ -17,18 +17,83 @@ nested) and ``y``, so the gradient can be differentiated with respect to ``x`` a
 again, to any order. An op whose backward is another registered op says so with
 ``ctx.apply(name, ...)``; an op with no differentiable backward stops the walk with an error
 that names it: never a silent zero or a detached gradient.
+
+An ``autograd.Function``'s node carries its own differentiable backward (the user's
+``backward`` run with recording on, ``function.py``); it reads the node itself (the ctx and
+its saved tensors) rather than the node's inputs.
+
+For the tools: while a node's differentiable backward runs, the node is on
+``anomaly.DEBUG.during``, so that ops recorded under anomaly mode or ``record_ops`` know which
+op's backward made them; and each walk marks the nodes it made (``derived``: the derivative's
+order and the op they differentiate), which ``viz.draw_graph`` uses to draw a derivative's own
+graph apart from the forward one.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, NamedTuple
 
 from ..ops.registry import OPS, OpDef
+from .anomaly import DEBUG, OpRecord, check_backward, node_origin
 from .engine import FREED, _check_versions, toposort
 from .grad_mode import enable_grad
-from .graph import GraphTensor, Node, apply_op
+from .graph import GraphTensor, Node, OutputGrads, apply_op
 
-__all__ = ["GradContext", "walk_graph"]
+__all__ = ["Derived", "GradContext", "derived", "walk_graph"]
+
+
+class Derived(NamedTuple):
+    """Where a node of a derivative's graph came from (see ``derived``).
+
+    Attributes:
+        order: 1 for a node of a first derivative's graph (made by a ``create_graph`` walk
+            over a forward graph), 2 for one made by a walk over a graph that holds such
+            nodes (a second derivative's graph), and so on.
+        of: the registered name of the op whose differentiable backward made the node.
+        origin: that op's ``OpRecord`` (its user's line) when it was recorded under anomaly
+            mode or a recorder, else None.
+    """
+
+    order: int
+    of: str
+    origin: OpRecord | None
+
+
+#: the nodes each create_graph walk made; weak keys: an entry lives as long as its node
+_DERIVED: weakref.WeakKeyDictionary[Node, Derived] = weakref.WeakKeyDictionary()
+
+
+def derived(node: Any) -> Derived | None:
+    """``Derived`` for a node made by a ``create_graph=True`` backward walk, else None.
+
+    ``viz.draw_graph`` uses it to draw a derivative's own graph apart from the forward one.
+    """
+    return _DERIVED.get(node) if isinstance(node, Node) else None
+
+
+def _mark(results: Any, info: Derived, known: set[int]) -> None:
+    """Mark the nodes behind ``results`` (Tensors, None or ``OutputGrads``) as made by the
+    walk: every node reachable from them that is not in the graph being differentiated
+    (``known``, with the seed's graph) and not marked already."""
+    stack = []
+    for r in results:
+        for t in (r.values() if isinstance(r, OutputGrads) else (r,)):
+            node = getattr(t, "_ctx", None)
+            if node is not None:
+                stack.append(node)
+    while stack:
+        node = stack.pop()
+        if id(node) in known or node in _DERIVED:
+            continue
+        _DERIVED[node] = info
+        stack.extend(e for e in node.edges if isinstance(e, Node))
+
+
+def _walk_order(nodes: list[Node]) -> int:
+    """The order of the derivative a walk over ``nodes`` computes: one more than the
+    highest order among them (0 for a forward graph)."""
+    return 1 + max((d.order for d in map(_DERIVED.get, nodes) if d is not None), default=0)
 
 
 class GradContext:
@@ -65,6 +130,8 @@ class GradContext:
 
 def _op_grad(node: Node) -> Any:
     """The node's differentiable backward, or an error that names the op."""
+    if node.op.grad is not None:  # also the nodes of an autograd.Function (function.py)
+        return node.op.grad
     op = OPS.get(node.op.name, node.op)
     if op.grad is None:
         raise RuntimeError(
@@ -99,12 +166,17 @@ def _node_grad(node: Node, g: Any, retain_graph: bool) -> list[tuple[int, Any, A
             f"Trying to backward through the graph a second time ({node.op.name!r} already "
             "freed its saved arrays). Specify retain_graph=True on the first backward call "
             "if you need to backward twice.")
-    if not node.inputs:
+    own = node.op.grad is not None and OPS.get(node.op.name) is not node.op
+    if not node.inputs and not own:  # (an autograd.Function's node reads its ctx instead)
         raise RuntimeError(f"{node.name()}: create_graph=True reached a node that did not "
-                           "keep its inputs (an autograd.Function, or a graph node made "
-                           "outside apply_op); its gradient cannot be differentiated yet")
+                           "keep its inputs (a graph node made outside apply_op); its "
+                           "gradient cannot be differentiated yet")
     _check_versions(node)
-    grads = _op_grad(node)(GradContext(node), g)
+    DEBUG.during.append(node)  # ops recorded now are part of node's derivative (anomaly.py)
+    try:
+        grads = _op_grad(node)(GradContext(node), g)
+    finally:
+        DEBUG.during.pop()
     if len(grads) != len(node.edges):
         raise RuntimeError(f"{node.op.name} grad returned {len(grads)} gradients for "
                            f"{len(node.edges)} inputs")
@@ -112,9 +184,15 @@ def _node_grad(node: Node, g: Any, retain_graph: bool) -> list[tuple[int, Any, A
     for i, (edge, ig) in enumerate(zip(node.edges, grads, strict=True)):
         if edge is None or ig is None:
             continue
+        if ig.__class__ is OutputGrads:  # to a several-output Function's node, as it is
+            sent.append((i, edge, ig))
+            continue
         shape, dtype = (edge.shape, edge.dtype) if isinstance(edge, Node) else (
             edge._data.shape, edge._data.dtype)
         sent.append((i, edge, _fit(node.op.name, i, ig, shape, dtype)))
+    if DEBUG.anomaly:  # a NaN/Inf in a gradient names the op whose backward made it
+        check_backward(node, getattr(g, "_data", g), tuple(
+            None if ig is None or isinstance(ig, OutputGrads) else ig._data for ig in grads))
     if not retain_graph:
         node.cache = FREED
         node.inputs = ()
@@ -137,8 +215,11 @@ def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] =
     grads: dict[int, Any] = {id(root): grad}
     leaf_grads: dict[int, tuple[GraphTensor, Any]] = {}
     captured: dict[int, Any] = {}
+    order = toposort(root)
+    known = {id(n) for n in order} | _seed_nodes(root, grad)  # nodes that are not new
+    walk_order = _walk_order(order)
     with enable_grad():  # every operation of the backward is recorded
-        for node in toposort(root):
+        for node in order:
             g = grads.pop(id(node), None)
             if g is None:
                 continue
@@ -154,14 +235,29 @@ def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] =
                                                                   strict=True))]
             else:
                 sent = _node_grad(node, g, retain_graph)
+            info = Derived(walk_order, node.op.name, node_origin(node))
+            _mark([ig for _, _, ig in sent], info, known)
             for _, edge, ig in sent:
                 key = id(edge)
                 if isinstance(edge, Node):
                     grads[key] = ig if key not in grads else grads[key] + ig
+                    _mark([grads[key]], info, known)  # the sum of contributions
                 else:
                     prev = leaf_grads.get(key)
                     leaf_grads[key] = (edge, ig if prev is None else prev[1] + ig)
+                    _mark([leaf_grads[key][1]], info, known)
     return leaf_grads, captured
+
+
+def _seed_nodes(root: Node, grad: Any) -> set[int]:
+    """Ids of the nodes of the seed gradients' own graphs (made before the walk)."""
+    seeds = root.cache if root.op.name == "backward" else [grad]
+    ids: set[int] = set()
+    for seed in seeds:
+        node = getattr(seed, "_ctx", None)
+        if node is not None and id(node) not in ids:
+            ids.update(id(n) for n in toposort(node))
+    return ids
 
 
 def _retained(node: Node, g: Any) -> None:

@@ -292,7 +292,8 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
 
     def __repr__(self) -> str:
         grad_fn = self.grad_fn
-        return tensor_repr(self._data, None if grad_fn is None else grad_fn.name(),
+        # the class's name, as PyTorch prints it (name() differs only for Error nodes)
+        return tensor_repr(self._data, None if grad_fn is None else type(grad_fn).__name__,
                            self.requires_grad)
 
     def __len__(self) -> int:

@@ -9,6 +9,9 @@ Use it to test the ops you write, the way tinygrad_edu tests its own:
   :func:`numerical_gradient` and :func:`analytical_gradient` return the two sides.
 - :func:`assert_close_to_torch` runs the same computation in PyTorch and compares outputs and
   gradients (needs torch: ``pip install torch==2.13.0``).
+- :func:`gradgradcheck` checks second derivatives the same way: the backward that
+  ``create_graph=True`` runs (an op's differentiable ``grad``, a ``Function``'s backward),
+  differentiated again, against central differences of the first-order gradients.
 - :func:`gradcheck_graph` records a whole computation once and checks every op's backward on
   its own, naming the first wrong one; :func:`compare_with_torch` replays a recorded graph in
   PyTorch and names the first op whose output or gradients diverge. Its PyTorch side is
@@ -50,6 +53,7 @@ from .gradcheck import (
     numerical_gradient,
 )
 from .gradcheck_graph import GraphCheckError, GraphCheckReport, gradcheck_graph
+from .gradgradcheck import gradgradcheck  # i17-tools
 from .torch_compare import assert_close_to_torch, from_torch, to_torch
 from .torch_ops import TORCH_OPS, TorchRef
 
@@ -76,6 +80,7 @@ __all__ = [
     "from_torch",
     "gradcheck",
     "gradcheck_graph",
+    "gradgradcheck",
     "numerical_gradient",
     "strategies",
     "to_torch",

@@ -11,6 +11,15 @@ line of your code that created it.
 Because each op is checked alone, an error cannot hide behind another one, and the report
 points at one pair of functions, not at the whole network.
 
+Second-order graphs. When ``output_fn`` differentiates with ``create_graph=True`` (a gradient
+penalty, a Hessian-vector product), the ops that the engine runs to build the gradient's graph
+are recorded too, each with the op whose differentiable backward made it (``made_by`` in the
+report; an error names that op and its line as well as the op's own). Such ops are checked
+like any other. On top, each op's differentiable backward (its ``grad``, the formula the
+``create_graph`` walk runs) is checked alone (``graph_grad_check.py``): its derivative must
+match central differences of the op's numpy backward, so a ``grad`` that is right only to
+first order is found and named even though every op it is made of is correct.
+
 Usage::
 
     import numpy as np
@@ -40,10 +49,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..autograd import OpRecord, call_backward, enable_grad, record_ops
+from ..autograd.anomaly import derivative_lines
 from ..random import Generator, default_generator
 from ..tensor import Tensor
 from ..tensor.creation import tensor
 from .gradcheck import GradcheckError, Mismatch
+from .graph_grad_check import check_grad_record, grad_function
 
 __all__ = ["GraphCheckError", "GraphCheckReport", "gradcheck_graph"]
 
@@ -56,14 +67,26 @@ class GraphCheckReport(NamedTuple):
     Attributes:
         checked: ``(position, op name)`` of each op whose backward was checked and agreed.
         skipped: ``(position, op name, reason)`` of each op that was not checked.
+        grad_checked: ``(position, op name)`` of each op whose differentiable backward
+            (``grad``, second order) was checked and agreed.
+        made_by: ``{position: position}``: for each op of a derivative's graph, the op whose
+            differentiable backward made it (``create_graph=True``).
     """
 
     checked: list[tuple[int, str]]
     skipped: list[tuple[int, str, str]]
+    grad_checked: list[tuple[int, str]] | None = None
+    made_by: dict[int, int] | None = None
 
     def __str__(self) -> str:
         lines = [f"gradcheck_graph: {len(self.checked)} ops checked, all backward functions "
                  f"agree with central differences; {len(self.skipped)} skipped"]
+        if self.made_by:
+            lines.append(f"  {len(self.made_by)} of the ops belong to a derivative's graph "
+                         "(made by create_graph=True)")
+        if self.grad_checked:
+            lines.append(f"  {len(self.grad_checked)} differentiable backward functions (grad, "
+                         "second order) agree with central differences")
         lines += [f"  skipped #{i} {name!r}: {why}" for i, name, why in self.skipped]
         return "\n".join(lines)
 
@@ -79,12 +102,13 @@ class GraphCheckError(GradcheckError):
     """
 
     def __init__(self, message: str, op: str, position: int, record: OpRecord,
-                 failures: Sequence[Mismatch]) -> None:
-        """Store the message, the op and the mismatches."""
+                 failures: Sequence[Mismatch], order: int = 1) -> None:
+        """Store the message, the op and the mismatches (``order`` 2: the op's ``grad``)."""
         super().__init__(message, failures)
         self.op = op
         self.position = position
         self.record = record
+        self.order = order
 
     @property
     def origin(self) -> Any:
@@ -94,7 +118,8 @@ class GraphCheckError(GradcheckError):
 
 def gradcheck_graph(output_fn: Callable[..., Any], inputs: Sequence[Any], *, eps: float = 1e-6,
                     atol: float = 1e-5, rtol: float = 1e-3, max_elements: int = 64,
-                    seed: int = 0, raise_exception: bool = True) -> GraphCheckReport:
+                    seed: int = 0, raise_exception: bool = True,
+                    second_order: bool | None = None) -> GraphCheckReport:
     """Check the backward of every op in the graph of ``output_fn(*inputs)`` separately.
 
     Args:
@@ -108,6 +133,9 @@ def gradcheck_graph(output_fn: Callable[..., Any], inputs: Sequence[Any], *, eps
         seed: seeds the upstream gradients and the element choice.
         raise_exception: raise ``GraphCheckError`` on the first wrong op (else return the
             report with the failure listed in ``skipped`` under reason "WRONG: ...").
+        second_order: also check each op's differentiable backward (``grad``) alone. The
+            default, None, does so when ``output_fn`` differentiated with
+            ``create_graph=True`` (some recorded op belongs to a derivative's graph).
 
     Returns:
         A ``GraphCheckReport`` listing checked and skipped ops.
@@ -128,15 +156,28 @@ def gradcheck_graph(output_fn: Callable[..., Any], inputs: Sequence[Any], *, eps
         output_fn(*[_as_input(x) for x in inputs])
     checked: list[tuple[int, str]] = []
     skipped: list[tuple[int, str, str]] = []
+    grad_checked: list[tuple[int, str]] = []
+    where = {id(r): k for k, r in enumerate(records)}
+    made_by = {k: where[id(r.parent)] for k, r in enumerate(records)
+               if r.parent is not None and id(r.parent) in where}
+    if second_order is None:
+        second_order = bool(made_by)
+    tolerances = (eps, atol, rtol, max_elements)
     try:
         for position, record in enumerate(records):
             name = record.op.name
             reason = _why_skip(record)
             if reason is None:
-                failures, reason = _check_record(record, rng, eps, atol, rtol, max_elements)
+                failures, reason = _check_record(record, rng, *tolerances)
+                order = 1
+                if not failures and reason is None and second_order and grad_function(record):
+                    failures, order = _check_grad(record, rng, *tolerances), 2
+                    if not failures:
+                        grad_checked.append((position, name))
                 if failures:
-                    error = GraphCheckError(_message(position, record, failures), name,
-                                            position, record, failures)
+                    error = GraphCheckError(
+                        _message(position, record, failures, made_by, order), name, position,
+                        record, failures, order)
                     if raise_exception:
                         raise error
                     reason = "WRONG: " + str(error)
@@ -146,7 +187,7 @@ def gradcheck_graph(output_fn: Callable[..., Any], inputs: Sequence[Any], *, eps
                 skipped.append((position, name, reason))
     finally:
         default_generator.set_state(state)
-    return GraphCheckReport(checked, skipped)
+    return GraphCheckReport(checked, skipped, grad_checked, made_by)
 
 
 def _as_input(x: Any) -> Any:
@@ -209,9 +250,13 @@ class _Replay:
                                                 if isinstance(v, Generator))]
         self.states = [g.get_state() for g in self.generators]
 
-    def __call__(self, arrays: list[Any]) -> tuple[Array, Any]:
+    def restore(self) -> None:
+        """Put the random generators back in the state the op started from."""
         for g, s in zip(self.generators, self.states, strict=True):
             g.set_state(s)
+
+    def __call__(self, arrays: list[Any]) -> tuple[Array, Any]:
+        self.restore()
         with np.errstate(all="ignore"):
             out, cache = self.forward(*arrays, **self.static)
         return np.asarray(out, dtype=np.float64), cache
@@ -250,6 +295,14 @@ def _check_record(record: OpRecord, rng: np.random.Generator, eps: float, atol: 
         if mismatch is not None:
             failures.append(mismatch)
     return failures, None
+
+
+def _check_grad(record: OpRecord, rng: np.random.Generator, eps: float, atol: float,
+                rtol: float, max_elements: int) -> list[Mismatch]:
+    """The op's differentiable backward against central differences of its numpy one."""
+    xs = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in record.inputs]
+    return check_grad_record(record, _Replay(record), xs, _checked_inputs(record), rng, eps,
+                             atol, rtol, max_elements)
 
 
 def _compare(replay: _Replay, xs: list[Any], i: int, dout: Array, analytic: Array,
@@ -294,25 +347,44 @@ def _at_kink(value: float, up: float, down: float, center: float, eps: float, at
     return min(right, left) - tol <= value <= max(right, left) + tol
 
 
-def _message(position: int, record: OpRecord, failures: Sequence[Mismatch]) -> str:
+def _message(position: int, record: OpRecord, failures: Sequence[Mismatch],
+             made_by: dict[int, int], order: int) -> str:
     op, forward, backward = record.op, record.forward, record.backward
-    lines = [f"gradcheck_graph: the backward of op #{position} {op.name!r} disagrees with "
-             f"central differences of that op alone",
-             f"  forward {forward.__module__}.{forward.__qualname__}, backward "
-             f"{backward.__module__}.{backward.__qualname__}"]  # type: ignore[union-attr]
+    if order == 2:
+        fn = grad_function(record)
+        lines = [f"gradcheck_graph: the differentiable backward (grad) of op #{position} "
+                 f"{op.name!r} disagrees with central differences of its numpy backward: the "
+                 "second derivative through that op alone is wrong",
+                 f"  grad {fn.__module__}.{fn.__qualname__}, backward "
+                 f"{backward.__module__}.{backward.__qualname__}"]  # type: ignore[union-attr]
+    else:
+        lines = [f"gradcheck_graph: the backward of op #{position} {op.name!r} disagrees with "
+                 f"central differences of that op alone",
+                 f"  forward {forward.__module__}.{forward.__qualname__}, backward "
+                 f"{backward.__module__}.{backward.__qualname__}"]  # type: ignore[union-attr]
     if record.origin is not None:
         lines.append(f"  created at {record.origin.filename}:{record.origin.lineno} in "
                      f"{record.origin.function}\n    {record.origin.code}")
+    if position in made_by:
+        lines.append(f"  op #{position} is part of a derivative's graph: made by the "
+                     f"differentiable backward of op #{made_by[position]}")
+        lines += derivative_lines(record)
     shapes = ", ".join(f"{a.shape} {a.dtype}" for a in record.inputs)
     lines.append(f"  inputs: {shapes}; output {record.output.shape}")
     if record.static:
         lines.append(f"  static arguments: {record.static}")
+    n_inputs = len(record.inputs)
     for m in failures:
+        what = "dout" if m.input_index == n_inputs else f"input {m.input_index}"
         if m.element is None:
-            lines.append(f"  input {m.input_index}: backward returned no gradient of shape "
-                         f"{m.shape}")
+            lines.append(f"  {what}: backward returned no gradient of shape {m.shape}")
             continue
-        lines.append(f"  input {m.input_index} {m.shape}: worst element {m.element}: backward "
+        if order == 2:
+            lines.append(f"  {what} {m.shape}: worst element {m.element}: d<grad, u>/d({what}) "
+                         f"gives {m.analytical:.6g}, central difference of <backward, u> gives "
+                         f"{m.numerical:.6g} (abs error {m.max_abs_error:.3g})")
+            continue
+        lines.append(f"  {what} {m.shape}: worst element {m.element}: backward "
                      f"gives {m.analytical:.6g}, central difference gives {m.numerical:.6g} "
                      f"(abs error {m.max_abs_error:.3g})")
     return "\n".join(lines)

@@ -6,7 +6,9 @@ the graphviz program ``dot``, and a missing ``dot`` raises an error that says ho
 it. In Jupyter the returned object displays inline as SVG.
 
 The picture has one box per tensor (named parameters and inputs on the left, the output on the
-right) and one ellipse per op, labelled with the op's registered name. Optional extras:
+right) and one ellipse per op, labelled with the op's registered name. The graph of a gradient
+taken with ``create_graph=True`` (a derivative's own graph) is drawn apart, by derivative order
+(``derivative.py``). Optional extras:
 values and gradients (the micrograd picture), statistics of large tensors, gradient-norm
 colours, NaN/Inf marks, the arrays each op saved for backward, and module clusters or one box
 per module for real models.
@@ -27,7 +29,7 @@ from .. import autograd
 from ..autograd import Node
 from ..nn.module import Module
 from ..tensor import Tensor
-from . import walk
+from . import derivative, walk
 
 try:
     import graphviz
@@ -297,6 +299,7 @@ def _op_item(scene: Scene, opt: Options, node: Node, key: str) -> Item:
         lines += _saved_lines(node)
     item = Item(key, lines, {"shape": "ellipse", "style": "filled", "fillcolor": FILL["op"]},
                 {"op"})
+    derivative.style_op(item, node)  # an op of a derivative's graph (create_graph=True)
     if _produced_nonfinite(scene, node):
         lines.append(f"produced {_nonfinite(scene.values.get(id(node)))}")
         item.attrs.update(fillcolor=NAN_FILL, color=NAN_BORDER, penwidth="3")
@@ -399,6 +402,7 @@ def _input_edges(scene: Scene, keep: list[Node], compact: bool) -> None:
             else:
                 tail = "more"
             attrs = {"label": f"in {i}", "fontsize": "8", "fontcolor": "#6b7280"} if ordered else {}
+            attrs.update(derivative.edge_attrs(node))
             scene.edges.setdefault((tail, f"op{k}"), attrs)
 
 
@@ -417,12 +421,15 @@ def _node_items(scene: Scene, opt: Options, node: Node, k: int, compact: bool,
         item.legend |= op.legend - {"op"}
         if op.attrs["fillcolor"] == NAN_FILL:
             item.attrs.update(op.attrs, shape="box", style="rounded,filled")
+        else:
+            derivative.style_tensor(item, node, keep_fill=opt.show_grad or is_root)
         scene.items[item.name] = item
         return
     scene.items[f"op{k}"] = _op_item(scene, opt, node, f"op{k}")
     scene.items[f"t{k}"] = _tensor_item(opt, f"t{k}", value, (node.shape, node.dtype),
                                         kind, title, grad)
-    scene.edges[(f"op{k}", f"t{k}")] = {}
+    derivative.style_tensor(scene.items[f"t{k}"], node, keep_fill=opt.show_grad or is_root)
+    scene.edges[(f"op{k}", f"t{k}")] = derivative.edge_attrs(node)
 
 
 def _node_grad(scene: Scene, node: Node) -> Array | None:
@@ -597,6 +604,7 @@ def _legend_rows(scene: Scene, opt: Options) -> list[tuple[str, str, str]]:
             border = "#1d4ed8" if recoloured and kind == "param" else "#000000"
             text = text + (" (blue border)" if border != "#000000" else "")
             rows.append(("#ffffff" if recoloured else FILL[kind], border, text))
+    rows += derivative.legend_rows(used)
     if "nan" in used:
         rows.append(("#ffffff", NAN_BORDER, "holds NaN / Inf (red border)"))
     if "nan_op" in used:

@@ -177,9 +177,10 @@ def node_values(nodes: list[Node], roots: Iterable[Tensor], named: Iterable[Tens
     """Forward values of nodes, keyed by ``id(node)``, wherever one can still be found.
 
     Sources, in order: the output tensors, tensors passed by name, tensors that called
-    ``retain_grad()``, live tensors found by a garbage-collector scan (``scan_live``, for the
-    small graphs of lessons), and arrays saved in caches (a node's own output, or a consumer's
-    saved input).
+    ``retain_grad()``, the input tensors each node keeps until backward frees it (for
+    ``create_graph=True``), live tensors found by a garbage-collector scan (``scan_live``, for
+    the small graphs of lessons), and arrays saved in caches (a node's own output, or a
+    consumer's saved input).
     """
     values: dict[int, Array] = {}
     for t in itertools.chain(roots, named):
@@ -189,6 +190,10 @@ def node_values(nodes: list[Node], roots: Iterable[Tensor], named: Iterable[Tens
         kept = node.retain() if node.retain is not None else None
         if kept is not None:
             values.setdefault(id(node), kept.numpy(force=True))
+    for node in nodes:
+        for t, edge in zip(node.inputs, node.edges, strict=False):
+            if isinstance(edge, Node):
+                values.setdefault(id(edge), t.numpy(force=True))
     if scan_live:
         _scan_live(nodes, values)
     for node in nodes:
