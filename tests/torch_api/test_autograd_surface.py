@@ -903,12 +903,16 @@ def test_autograd_grad_errors_match_torch():
     assert g_msg.startswith("Mismatch in shape: grad_output[0] has a shape of")
 
 
-def test_create_graph_is_a_clear_not_implemented_error():
-    x = tg.tensor([1.0], requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph=True.*later issue"):
-        tg.autograd.grad((x * x).sum(), x, create_graph=True)
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        tg.autograd.backward((x * x).sum(), create_graph=True)
+def test_create_graph_gives_gradients_that_differentiate_again():
+    def run(lib):
+        x = make(lib, [1.0, -2.0], requires_grad=True)
+        (g,) = lib.autograd.grad((x * x * x).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x)
+        return g, h
+
+    (tg_, th), (gg, gh) = both(run)
+    close(tg_, gg)
+    close(th, gh)
 
 
 def test_autograd_backward_matches_torch():
@@ -1121,8 +1125,10 @@ def test_tensor_backward_inputs_and_create_graph():
     close(tx, gx)
     close(tw, gw)
     x = tg.ones(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph"):
+    with pytest.warns(UserWarning, match="create_graph=True will create a reference cycle"):
         (x * x).sum().backward(create_graph=True)
+    assert x.grad.grad_fn is not None  # the gradient is a graph: 2 x
+    assert x.grad.tolist() == [2.0, 2.0]
 
 
 def test_bare_grad_mode_decorators_match_torch():
