@@ -146,6 +146,8 @@ def prod_forward(x: Array, *, dim: Dims = None, keepdim: bool = False
 def prod_backward(dout: Array, cache: ProdCache) -> tuple[Array]:
     """Products of the others, from exclusive prefix and suffix products (exact with zeros)."""
     x, dim = cache.x, cache.dim
+    if x.size == 0:  # no element to send a gradient to (and no product to split)
+        return (np.zeros(x.shape, dtype=np.result_type(x, dout)),)
     axes = tuple(range(x.ndim)) if dim is None else dim
     rest = [a for a in range(x.ndim) if a not in axes]
     moved = np.transpose(x, rest + list(axes))
@@ -199,7 +201,9 @@ def take_along_dim_forward(x: Array, index: Array, *, dim: int) -> tuple[Array, 
 
 def take_along_dim_backward(dout: Array, cache: GatherCache) -> tuple[Array, None]:
     """Scatter-add dout to the positions it was gathered from."""
-    dx = np.zeros(cache.shape, dtype=dout.dtype)
+    shape = list(dout.shape)  # x broadcast against index (the engine sums it back to x)
+    shape[cache.dim] = cache.shape[cache.dim]
+    dx = np.zeros(shape, dtype=dout.dtype)
     index = np.broadcast_to(cache.index, dout.shape)
     grid = list(np.indices(dout.shape, sparse=True))
     grid[cache.dim] = index
