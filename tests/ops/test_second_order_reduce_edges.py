@@ -173,3 +173,45 @@ def test_embedding_scale_grad_by_freq_divides_on_each_pass() -> None:
     np.testing.assert_allclose(ours[-1], (u * 2 * w / counts)[ids], rtol=1e-12)
     (numeric,) = differences(fn, w)
     np.testing.assert_allclose(ours[1], numeric / counts, rtol=1e-6, atol=1e-8)
+
+
+def _third(lib: Any, fn: Fn, x: np.ndarray) -> np.ndarray:
+    """d/dx sum(h^2), h = d/dx sum(g^2), g = d/dx fn(x): a third derivative."""
+    t = lib.tensor(x.copy(), requires_grad=True)
+    (g,) = lib.autograd.grad(fn(lib, t), t, create_graph=True)
+    (h,) = lib.autograd.grad((g * g).sum(), t, create_graph=True)
+    (third,) = lib.autograd.grad((h * h).sum(), t)
+    return third.detach().numpy()
+
+
+@pytest.mark.parametrize("name", ["cumprod", "prod", "cumsum"])
+def test_third_derivatives_match_torch(name: str) -> None:
+    # products, not ** 2: pow's own third derivative at 0 is a separate matter (0 * 0**-1)
+    fn = {"cumprod": lambda lib, t: (t.cumprod(1) * t.cumprod(1)).sum(),
+          "prod": lambda lib, t: (t.prod(1) * t.prod(1)).sum(),
+          "cumsum": lambda lib, t: (t.cumsum(1) * t.cumsum(1) * t.cumsum(1)).sum()}[name]
+    x = np.array([[2.0, 0.0, 3.0, -1.5], [0.5, 1.0, 2.0, 4.0]])
+    np.testing.assert_allclose(_third(tg, fn, x), _third(torch, fn, x), rtol=1e-9)
+
+
+def test_third_derivative_of_logcumsumexp() -> None:
+    """torch's third derivative of logcumsumexp is nan (its backward takes log |dout|); ours
+    equals central differences of torch's second-order quantity."""
+    def fn(lib: Any, t: Any) -> Any:
+        return (t.logcumsumexp(1) ** 2).sum()
+
+    x = np.array([[0.5, -1.0, 0.3], [1.5, 0.2, -0.7]])
+
+    def second(xv: np.ndarray) -> float:
+        t = torch.tensor(xv, requires_grad=True)
+        (g,) = torch.autograd.grad(fn(torch, t), t, create_graph=True)
+        (h,) = torch.autograd.grad((g * g).sum(), t)
+        return float((h * h).sum())
+
+    numeric = np.zeros(x.shape)
+    for j in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[j] += 1e-6
+        down[j] -= 1e-6
+        numeric[j] = (second(up) - second(down)) / 2e-6
+    np.testing.assert_allclose(_third(tg, fn, x), numeric, rtol=1e-5, atol=1e-6)
