@@ -334,6 +334,10 @@ CASES.update({
     "scatter_reduce": [
         lambda r, red=red, k=k: _reduce_case(r, red, k)
         for red in ("sum", "prod", "mean", "amax", "amin") for k in (True, False)],
+    # issue 17, reduce/scan part: the linear recurrence (forward and reverse, shared links)
+    "linear_scan": [lambda r: case(n(r, 3, 3), n(r, 3, 4), dim=1),
+                    lambda r: case(n(r, 2, 1), n(r, 3, 2), dim=0, reverse=True),
+                    lambda r: case(n(r, 1, 3, 1), n(r, 2, 4, 2), dim=-2)],
 })
 
 # --- linear algebra (well-conditioned inputs; distinct eigenvalues and

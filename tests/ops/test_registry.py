@@ -149,8 +149,11 @@ ENTRY_POINTS: dict[str, tuple[str, ...]] = {
     "solve": ("linalg.solve",), "eigh": ("linalg.eigh",), "svd": ("linalg.svd",),
     "qr": ("linalg.qr",),
 }
-#: ops known to lack a public entry point (none today), as name -> reason
-MISSING_ENTRY_POINT: dict[str, str] = {}
+#: ops known to lack a public entry point, as name -> reason
+MISSING_ENTRY_POINT: dict[str, str] = {
+    "linear_scan": "an op of the backward only: the scans' and prod's differentiable "
+                   "backward (torch has no such function)",
+}
 
 
 def _resolve(path: str) -> Any:

@@ -29,8 +29,19 @@ EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
 
 
 def has_second_order(row: OpRow) -> bool:
-    """Every registered op the row runs has a differentiable backward."""
-    return all(OPS[name].grad is not None for name in row.covers if name in OPS)
+    """Every registered op the row runs has a differentiable backward (or no gradient at all,
+    as argmax and argsort: the walk never reaches them)."""
+    return all(OPS[name].grad is not None or OPS[name].backward is None
+               for name in row.covers if name in OPS)
+
+
+#: ops (or composite rows) whose double backward torch does not implement (it raises): their
+#: rows are checked against central differences only (``test_gradgradcheck``)
+TORCH_FIRST_ORDER_ONLY = {
+    "embedding_bag": "torch: the derivative for '_embedding_bag_backward' is not implemented",
+    "multi_margin_loss": "torch: derivative for aten::multi_margin_loss_backward is not "
+                         "implemented",
+}
 
 
 #: rows where derivatives are smooth (central differences valid); rows placed on kinks on
@@ -87,6 +98,10 @@ def _out_shape(row: OpRow, sample: Sample) -> tuple[int, ...]:
 def test_second_order_matches_torch(row: OpRow) -> None:
     """Second derivatives equal torch's; where an op has no differentiable backward yet, the
     error names that op (one the row uses and that has none)."""
+    skipped = sorted((row.covers | {row.name}) & TORCH_FIRST_ORDER_ONLY.keys())
+    if skipped and has_second_order(row):
+        pytest.skip(TORCH_FIRST_ORDER_ONLY[skipped[0]])
+
     def body(sample: Sample, data: Any) -> None:
         if not sample.grad_indices():
             return

@@ -61,4 +61,10 @@ def dropout_backward(dout: Array, cache: DropoutCache) -> tuple[Array]:
     return (dout * cache.mask,)
 
 
-register_op("dropout", dropout_forward, dropout_backward)
+def dropout_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout times the same mask, a constant (the one the forward drew
+    and saved: running the forward again would draw another)."""
+    return (dout * ctx.const(ctx.node.cache.mask),)
+
+
+register_op("dropout", dropout_forward, dropout_backward, grad=dropout_grad)

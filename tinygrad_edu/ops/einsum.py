@@ -100,4 +100,42 @@ def einsum_backward(dout: Array, cache: EinsumCache) -> tuple[Array | None, ...]
                  for k in range(len(cache.inputs)))
 
 
-register_op("einsum", einsum_forward, einsum_backward)
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def einsum_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: each operand's gradient as ONE einsum (so it differentiates
+    again as einsum): dout and the other operands, a ones vector for each letter that only
+    this operand has (copy along it), and an identity matrix tying each repeated letter to a
+    fresh one (the diagonal)."""
+    inputs, dtype = ctx.static["inputs"], dout.numpy(force=True).dtype
+    sizes = letter_sizes(inputs, tuple(tuple(x.shape) for x in ctx.inputs))
+    return tuple(_operand_grad(ctx, dout, k, sizes, dtype) if ctx.needs[k] else None
+                 for k in range(len(inputs)))
+
+
+def _operand_grad(ctx: Any, dout: Any, k: int, sizes: dict[str, int], dtype: Any) -> Any:
+    """d/d(operand k) of <dout, einsum(...)>, as one einsum (see ``einsum_grad``)."""
+    inputs, output = ctx.static["inputs"], ctx.static["output"]
+    spare = iter(c for c in _LETTERS if c not in sizes)
+    subs = [output, *[s for j, s in enumerate(inputs) if j != k]]
+    tensors = [dout, *[x for j, x in enumerate(ctx.inputs) if j != k]]
+    own = dict(zip(inputs[k], ctx.inputs[k].shape, strict=True))
+    reach = letter_sizes(tuple(subs), tuple(tuple(t.shape) for t in tensors))
+    result = ""
+    for c in inputs[k]:
+        if c in result:  # a repeated letter: a fresh one, tied to it by the identity
+            fresh = next(spare)
+            subs.append(c + fresh)
+            tensors.append(ctx.const(np.eye(sizes[c], dtype=dtype)))
+            result += fresh
+            continue
+        if c not in reach or reach[c] < own[c]:  # summed inside this operand alone (or
+            subs.append(c)  # broadcast from size 1): the gradient is the same all along c
+            tensors.append(ctx.const(np.ones(own[c], dtype=dtype)))
+            reach[c] = own[c]
+        result += c
+    return ctx.apply("einsum", *tensors, inputs=tuple(subs), output=result)
+
+
+register_op("einsum", einsum_forward, einsum_backward, grad=einsum_grad)

@@ -157,4 +157,37 @@ def embedding_bag_backward(dout: Array, cache: EmbeddingBagCache
     return None, None, dweight, dpsw
 
 
-register_op("embedding_bag", embedding_bag_forward, embedding_bag_backward)
+def embedding_bag_grad(ctx: Any, dout: Any) -> tuple[None, None, Any, Any]:
+    """Differentiable backward: the same scatter-adds as Tensor operations (accumulating
+    ``index_put``; their backward gathers). The bag layout and max's winners are constants of
+    the formula (read from the forward's cache); the per-sample weights are not: they enter
+    dweight as a Tensor, so d(dweight)/d(weights) is there for a second derivative."""
+    _, _, weight, psw = ctx.inputs
+    cache = ctx.node.cache
+    bags, dtype = cache.bags, dout.numpy(force=True).dtype
+    zeros = ctx.const(np.zeros(tuple(weight.shape), dtype))
+    if cache.winners is not None:  # max: each output element came from one table entry
+        b, d = np.nonzero(cache.winners >= 0)
+        picked = ctx.apply("getitem", dout, key=(b, d))
+        return None, None, ctx.apply("index_put", zeros, picked, key=(cache.winners[b, d], d),
+                                     accumulate=True), None
+    per_token = ctx.apply("getitem", dout, key=(bags.bag,))  # (K, D): each token's bag grad
+    scale: Any = ctx.const(cache.scale[:, None])
+    if cache.weighted:
+        kept = np.flatnonzero(bags.kept)
+        scale = ctx.apply("reshape", ctx.apply("getitem", psw, key=(kept,)), shape=(-1, 1))
+    if cache.scale_grad_by_freq:
+        freq = np.bincount(cache.indices, minlength=weight.shape[0])[bags.ids]
+        scale = scale * ctx.const((1.0 / freq[:, None]).astype(dtype))
+    dweight = ctx.apply("index_put", zeros, per_token * scale, key=(bags.ids,), accumulate=True)
+    dpsw = None
+    if cache.weighted and ctx.needs[3]:
+        rows = ctx.apply("getitem", weight, key=(bags.ids,))
+        dots = (per_token * rows).sum(dim=1)
+        dpsw = ctx.apply("index_put", ctx.const(np.zeros(cache.n_tokens, dtype)), dots,
+                         key=(np.flatnonzero(bags.kept),))
+    return None, None, dweight, dpsw
+
+
+register_op("embedding_bag", embedding_bag_forward, embedding_bag_backward,
+            grad=embedding_bag_grad)

@@ -11,7 +11,9 @@ of index's shape. ``index_add``, ``index_copy`` and ``index_fill`` (``tensor/ind
 these ops with a 1-d index repeated along the other dims.
 
 The backward of a scatter is a gather: src[i][j] went to out[index[i][j]][j], so its gradient
-comes back from there.
+comes back from there. Written with Tensor operations (for gradients of gradients), that gather
+is ``getitem`` with the key ``along(index, dim)``, whose own backward is the accumulating
+``index_put``: a scatter-add again.
 """
 
 from __future__ import annotations
@@ -75,7 +77,29 @@ def scatter_backward(dout: Array, cache: ScatterCache) -> tuple[Array, None, Arr
     return dx, None, _src_grad(dout, cache)
 
 
-register_op("scatter", scatter_forward, scatter_backward)
+def gathered(ctx: Any, dout: Any) -> Any:
+    """d src as Tensor operations: dout read at the written places (``getitem``, a gather),
+    padded with zeros to src's shape."""
+    _, index, src = ctx.inputs
+    part = ctx.apply("getitem", dout, key=along(index.numpy(force=True), ctx.static["dim"]))
+    if tuple(part.shape) == tuple(src.shape):
+        return part
+    return ctx.apply("pad", part, pad_width=tuple((0, s - i) for s, i in zip(
+        src.shape, index.shape, strict=True)))
+
+
+def scatter_grad(ctx: Any, dout: Any) -> tuple[Any, None, Any]:
+    """Differentiable backward: dx = dout with the written places set to 0 (``index_put``);
+    dsrc = dout gathered from them."""
+    dx = None
+    if ctx.needs[0]:
+        key = along(ctx.inputs[1].numpy(force=True), ctx.static["dim"])
+        zero = ctx.const(np.zeros((), dout.numpy(force=True).dtype))
+        dx = ctx.apply("index_put", dout, zero, key=key)
+    return dx, None, gathered(ctx, dout) if ctx.needs[2] else None
+
+
+register_op("scatter", scatter_forward, scatter_backward, grad=scatter_grad)
 
 
 def scatter_add_forward(x: Array, index: Array, src: Array, *, dim: int
@@ -95,7 +119,12 @@ def scatter_add_backward(dout: Array, cache: ScatterCache) -> tuple[Array, None,
     return dout, None, _src_grad(dout, cache)
 
 
-register_op("scatter_add", scatter_add_forward, scatter_add_backward)
+def scatter_add_grad(ctx: Any, dout: Any) -> tuple[Any, None, Any]:
+    """Differentiable backward: dx = dout; dsrc = dout gathered from where src was added."""
+    return dout, None, gathered(ctx, dout) if ctx.needs[2] else None
+
+
+register_op("scatter_add", scatter_add_forward, scatter_add_backward, grad=scatter_add_grad)
 
 
 class ReduceCache(NamedTuple):
@@ -218,4 +247,62 @@ def _prod_grads(dout: Array, cache: ReduceCache, hit: Array) -> tuple[Array, Arr
     return dx, dpart.reshape(part.shape)
 
 
-register_op("scatter_reduce", scatter_reduce_forward, scatter_reduce_backward)
+def scatter_reduce_grad(ctx: Any, dout: Any) -> tuple[Any, None, Any]:
+    """Differentiable backward. sum, mean, amax, amin: the numpy backward is dout times
+    constant factors (1, 1 / count, tie masks / ties), read off by running it on dout = 1;
+    prod: the products of the other terms of each place as Tensor operations."""
+    x, index, src = ctx.inputs
+    _, cache = scatter_reduce_forward(x.numpy(force=True), index.numpy(force=True),
+                                      src.numpy(force=True), **ctx.static)
+    if cache.reduce == "prod":
+        dx, dpart = _prod_terms_grad(ctx, dout, cache)
+    else:
+        wx, _, wsrc = scatter_reduce_backward(np.ones(cache.x.shape, cache.x.dtype), cache)
+        dx = dout * ctx.const(wx)
+        part = wsrc[leading(wsrc, cache.index_shape)]
+        dpart = ctx.apply("getitem", dout, key=cache.key) * ctx.const(part)
+    if tuple(dpart.shape) != tuple(src.shape):
+        dpart = ctx.apply("pad", dpart, pad_width=tuple((0, s - i) for s, i in zip(
+            src.shape, cache.index_shape, strict=True)))
+    return dx, None, dpart
+
+
+def _prod_terms_grad(ctx: Any, dout: Any, cache: ReduceCache) -> tuple[Any, Any]:
+    """prod: each term's gradient is dout at its place times the product of the other terms
+    there. The terms (x's own value first with include_self, then the src terms) are sorted by
+    place, so each place's terms are a run; the products before and after each term within
+    its run are linear recurrences (``linear_scan``) whose links are cut between runs."""
+    x, _, src = ctx.inputs
+    shape, dtype = cache.x.shape, cache.x.dtype
+    hit = np.zeros(shape, dtype=bool)
+    hit[cache.key] = True
+    places = np.ravel_multi_index(tuple(np.broadcast_to(k, cache.index_shape)
+                                        for k in cache.key), shape).ravel()
+    part = ctx.apply("reshape", ctx.apply("getitem", src, key=leading(cache.src,
+                                                                      cache.index_shape)),
+                     shape=(-1,))
+    own = np.flatnonzero(hit) if cache.include_self else np.zeros(0, np.int64)
+    flat_x = ctx.apply("reshape", x, shape=(-1,))
+    terms = ctx.apply("cat", ctx.apply("getitem", flat_x, key=own), part, dim=0)
+    where = np.concatenate([own, places])  # the place of each term
+    order = np.argsort(where, kind="stable")
+    run = where[order][:-1] == where[order][1:]  # term k and k + 1 share their place
+    start, end = np.append(True, ~run).astype(dtype), np.append(~run, True).astype(dtype)
+    ranked = ctx.apply("getitem", terms, key=order)
+    links = ctx.const(run.astype(dtype))
+    before = ctx.apply("linear_scan", ranked[:-1] * links, ctx.const(start), dim=0)
+    after = ctx.apply("linear_scan", ranked[1:] * links, ctx.const(end), dim=0, reverse=True)
+    others = ctx.apply("getitem", before * after, key=np.argsort(order))
+    flat_dout = ctx.apply("reshape", dout, shape=(-1,))
+    grads = ctx.apply("getitem", flat_dout, key=where) * others
+    dx = flat_dout * ctx.const((~hit).reshape(-1).astype(dtype))
+    if own.size:
+        dx = ctx.apply("index_put", dx, ctx.apply("getitem", grads, key=(slice(0, own.size),)),
+                       key=own)
+    dpart = ctx.apply("getitem", grads, key=(slice(own.size, None),))
+    return (ctx.apply("reshape", dx, shape=shape),
+            ctx.apply("reshape", dpart, shape=cache.index_shape))
+
+
+register_op("scatter_reduce", scatter_reduce_forward, scatter_reduce_backward,
+            grad=scatter_reduce_grad)

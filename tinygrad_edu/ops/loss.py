@@ -146,7 +146,21 @@ def nll_loss_backward(dout: Array, cache: NllCache) -> tuple[Array, None, None]:
     return np.moveaxis(moved, -1, 1), None, None
 
 
-register_op("nll_loss", nll_loss_forward, nll_loss_backward)
+def nll_loss_grad(ctx: Any, dout: Any) -> tuple[Any, None, None]:
+    """Differentiable backward: dlogp = dout (with a class axis put back) times the constant
+    -weight[t] (scaled for the mean) at each target class, 0 elsewhere: linear in dout, and
+    independent of logp (its second derivative in logp is 0)."""
+    logp, target, weight = (t.numpy(force=True) for t in ctx.inputs)
+    _, cache = nll_loss_forward(logp, target, weight, **ctx.static)
+    dtype = dout.numpy(force=True).dtype
+    factor, _, _ = nll_loss_backward(np.ones(np.shape(target) if cache.reduction == "none"
+                                             else (), dtype), cache)
+    if cache.reduction == "none" and logp.ndim > 1:  # (N, d1, ...) -> (N, 1, d1, ...)
+        dout = ctx.apply("reshape", dout, shape=(logp.shape[0], 1) + logp.shape[2:])
+    return dout * ctx.const(factor), None, None
+
+
+register_op("nll_loss", nll_loss_forward, nll_loss_backward, grad=nll_loss_grad)
 
 
 class BceCache(NamedTuple):
@@ -178,4 +192,38 @@ def binary_cross_entropy_backward(dout: Array, cache: BceCache) -> tuple[Array, 
     return dx, dy
 
 
-register_op("binary_cross_entropy", binary_cross_entropy_forward, binary_cross_entropy_backward)
+def binary_cross_entropy_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = dout * (x - y) / (x (1 - x)), dy = dout * (log(1 - x) -
+    log x), with the numpy backward's clamps as constant masks (where a clamp holds, the
+    clamped value is a constant and its derivative 0)."""
+    x, y = ctx.inputs
+    values = x.numpy(force=True)
+    one = ctx.const(np.ones((), values.dtype))
+    dx = dy = None
+    if ctx.needs[0]:
+        denom = x * (one - x)
+        tiny = denom.numpy(force=True) < float(np.float32(1e-12))  # the clamp at 1e-12
+        if tiny.any():
+            eps = ctx.const(np.full((), float(np.float32(1e-12)), values.dtype))
+            denom = ctx.apply("where", ctx.const(tiny), eps, denom)
+        dx = dout * (x - y) / denom
+    if ctx.needs[1]:
+        with np.errstate(divide="ignore"):
+            low_x, low_1mx = np.log(values) < -100, np.log1p(-values) < -100
+        dy = dout * (_clamped_log(ctx, one - x, low_1mx) - _clamped_log(ctx, x, low_x))
+    return dx, dy
+
+
+def _clamped_log(ctx: Any, v: Any, low: Any) -> Any:
+    """max(log v, -100) as Tensor operations; where log v < -100 (``low``) the constant -100
+    (v is replaced by 1 there first, so log's derivative 1 / v never meets v = 0)."""
+    if not low.any():
+        return v.log()
+    dtype = v.numpy(force=True).dtype
+    mask = ctx.const(low)
+    safe = ctx.apply("where", mask, ctx.const(np.ones((), dtype)), v)
+    return ctx.apply("where", mask, ctx.const(np.full((), -100.0, dtype)), safe.log())
+
+
+register_op("binary_cross_entropy", binary_cross_entropy_forward, binary_cross_entropy_backward,
+            grad=binary_cross_entropy_grad)

@@ -51,13 +51,24 @@ def sum_backward(dout: Array, cache: SumCache) -> tuple[Array]:
     return (np.broadcast_to(_keep(dout, cache.shape, cache.dim, cache.keepdim), cache.shape),)
 
 
-def sum_grad(ctx: Any, dout: Any) -> tuple[Any]:
-    """Differentiable backward: dout, with the summed axes put back, expanded to x's shape."""
-    shape, dim = tuple(ctx.inputs[0].shape), ctx.static.get("dim")
+def kept_shape(shape: tuple[int, ...], dim: Any) -> tuple[int, ...]:
+    """``shape`` with the reduced axes ``dim`` (None: all; an int or a tuple) set to 1."""
     kept = [1] * len(shape) if dim is None else list(shape)
     for d in () if dim is None else (dim,) if isinstance(dim, int) else dim:
         kept[d % len(shape)] = 1
-    return (ctx.apply("expand", ctx.apply("reshape", dout, shape=tuple(kept)), shape=shape),)
+    return tuple(kept)
+
+
+def kept_dout(ctx: Any, dout: Any) -> Any:
+    """A reduction's dout with its reduced axes put back as size 1 (it broadcasts against x)."""
+    shape = kept_shape(tuple(ctx.inputs[0].shape), ctx.static.get("dim"))
+    return ctx.apply("reshape", dout, shape=shape)
+
+
+def sum_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout, with the summed axes put back, expanded to x's shape."""
+    shape = tuple(ctx.inputs[0].shape)
+    return (ctx.apply("expand", kept_dout(ctx, dout), shape=shape),)
 
 
 register_op("sum", sum_forward, sum_backward, grad=sum_grad)
@@ -95,8 +106,27 @@ def extreme_backward(dout: Array, cache: ExtremeCache) -> tuple[Array]:
     return (mask * (_keep(dout, cache.x.shape, cache.dim, cache.keepdim) / count),)
 
 
-register_op("amax", amax_forward, extreme_backward)
-register_op("amin", amin_forward, extreme_backward)
+def _extreme_grad(ctx: Any, dout: Any, best: Any) -> tuple[Any]:
+    """dout times the constant share mask / count (the mask only changes where a tie forms or
+    breaks, so its own derivative is 0)."""
+    x, dim = ctx.inputs[0].numpy(force=True), ctx.static.get("dim")
+    mask = x == best(x, axis=dim, keepdims=True)
+    share = mask / np.maximum(np.sum(mask, axis=dim, keepdims=True), 1)
+    return (kept_dout(ctx, dout) * ctx.const(share.astype(dout.numpy(force=True).dtype)),)
+
+
+def amax_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout shared among the maxima (a constant mask)."""
+    return _extreme_grad(ctx, dout, np.max)
+
+
+def amin_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dout shared among the minima (a constant mask)."""
+    return _extreme_grad(ctx, dout, np.min)
+
+
+register_op("amax", amax_forward, extreme_backward, grad=amax_grad)
+register_op("amin", amin_forward, extreme_backward, grad=amin_grad)
 
 
 class ProdCache(NamedTuple):
@@ -116,6 +146,8 @@ def prod_forward(x: Array, *, dim: Dims = None, keepdim: bool = False
 def prod_backward(dout: Array, cache: ProdCache) -> tuple[Array]:
     """Products of the others, from exclusive prefix and suffix products (exact with zeros)."""
     x, dim = cache.x, cache.dim
+    if x.size == 0:  # no element to send a gradient to (and no product to split)
+        return (np.zeros(x.shape, dtype=np.result_type(x, dout)),)
     axes = tuple(range(x.ndim)) if dim is None else dim
     rest = [a for a in range(x.ndim) if a not in axes]
     moved = np.transpose(x, rest + list(axes))
@@ -127,7 +159,28 @@ def prod_backward(dout: Array, cache: ProdCache) -> tuple[Array]:
     return (others * _keep(dout, x.shape, dim, cache.keepdim),)
 
 
-register_op("prod", prod_forward, prod_backward)
+def prod_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx_i = dout * (product of the x_j before i) * (product of the
+    x_j after i), the reduced axes flattened into one; both running products are linear
+    recurrences (``linear_scan``), exact with zeros."""
+    x = ctx.inputs[0]
+    shape, dim = tuple(x.shape), ctx.static.get("dim")
+    axes = tuple(range(len(shape))) if dim is None else tuple(d % len(shape) for d in dim)
+    rest = [a for a in range(len(shape)) if a not in axes]
+    order = tuple(rest + list(axes))
+    moved = ctx.apply("permute", x, dims=order)
+    flat = ctx.apply("reshape", moved, shape=tuple(moved.shape[: len(rest)]) + (-1,))
+    start = np.zeros(tuple(flat.shape), dout.numpy(force=True).dtype)
+    start[..., :1] = 1  # a running product starts at 1, then only the links multiply
+    before = ctx.apply("linear_scan", flat[..., :-1], ctx.const(start), dim=len(rest))
+    after = ctx.apply("linear_scan", flat[..., 1:], ctx.const(start[..., ::-1].copy()),
+                      dim=len(rest), reverse=True)  # x[i + 1] * ... * x[n - 1]
+    others = ctx.apply("reshape", before * after, shape=tuple(moved.shape))
+    back = tuple(int(i) for i in np.argsort(order))
+    return (ctx.apply("permute", others, dims=back) * kept_dout(ctx, dout),)
+
+
+register_op("prod", prod_forward, prod_backward, grad=prod_grad)
 
 
 class GatherCache(NamedTuple):
@@ -148,7 +201,9 @@ def take_along_dim_forward(x: Array, index: Array, *, dim: int) -> tuple[Array, 
 
 def take_along_dim_backward(dout: Array, cache: GatherCache) -> tuple[Array, None]:
     """Scatter-add dout to the positions it was gathered from."""
-    dx = np.zeros(cache.shape, dtype=dout.dtype)
+    shape = list(dout.shape)  # x broadcast against index (the engine sums it back to x)
+    shape[cache.dim] = cache.shape[cache.dim]
+    dx = np.zeros(shape, dtype=dout.dtype)
     index = np.broadcast_to(cache.index, dout.shape)
     grid = list(np.indices(dout.shape, sparse=True))
     grid[cache.dim] = index
@@ -156,7 +211,21 @@ def take_along_dim_backward(dout: Array, cache: GatherCache) -> tuple[Array, Non
     return dx, None
 
 
-register_op("take_along_dim", take_along_dim_forward, take_along_dim_backward)
+def take_along_dim_grad(ctx: Any, dout: Any) -> tuple[Any, None]:
+    """Differentiable backward: dout added into zeros at the gathered places (an accumulating
+    ``index_put``, whose own backward gathers again)."""
+    x, index = ctx.inputs
+    dim = ctx.static["dim"] % dout.ndim
+    grid = list(np.indices(tuple(dout.shape), sparse=True))
+    grid[dim] = np.broadcast_to(index.numpy(force=True), tuple(dout.shape))
+    shape = list(dout.shape)  # x broadcast against index (the engine sums it back to x)
+    shape[dim] = x.shape[dim]
+    zeros = ctx.const(np.zeros(tuple(shape), dout.numpy(force=True).dtype))
+    return ctx.apply("index_put", zeros, dout, key=tuple(grid), accumulate=True), None
+
+
+register_op("take_along_dim", take_along_dim_forward, take_along_dim_backward,
+            grad=take_along_dim_grad)
 
 
 def argmax_forward(x: Array, *, dim: int | None = None, keepdim: bool = False

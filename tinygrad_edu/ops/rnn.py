@@ -487,5 +487,21 @@ def embedding_backward(dout: Array, cache: EmbeddingCache) -> tuple[None, Array]
     return None, ready(kernels.embedding_bwd)(flat, rows, num_embeddings, padding_idx)
 
 
-register_op("embedding", embedding_forward, embedding_backward)
+def embedding_grad(ctx: Any, dout: Any) -> tuple[None, Any]:
+    """Differentiable backward: the rows of dout (times a constant 0 for padding tokens, 1 / the
+    id's count with ``scale_grad_by_freq``) added into zeros at their ids: an accumulating
+    ``index_put``, a scatter-add whose own backward gathers the rows again."""
+    indices, weight = ctx.inputs
+    flat = indices.numpy(force=True).astype(np.int64).reshape(-1)
+    dtype = dout.numpy(force=True).dtype
+    factor = (flat != ctx.static.get("padding_idx", -1)).astype(dtype)
+    if ctx.static.get("scale_grad_by_freq", False):
+        factor = factor / np.bincount(flat, minlength=weight.shape[0])[flat]
+    rows = ctx.apply("reshape", dout, shape=(flat.size, *weight.shape[1:]))
+    rows = rows * ctx.const(factor.reshape((-1,) + (1,) * (len(weight.shape) - 1)))
+    zeros = ctx.const(np.zeros(tuple(weight.shape), dtype))
+    return None, ctx.apply("index_put", zeros, rows, key=(flat,), accumulate=True)
+
+
+register_op("embedding", embedding_forward, embedding_backward, grad=embedding_grad)
 

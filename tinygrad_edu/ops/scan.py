@@ -1,7 +1,13 @@
-"""Scans (running reductions along one dim): cumsum, cumprod, logcumsumexp, cummax indices.
+"""Scans (running reductions along one dim): cumsum, cumprod, logcumsumexp, cummax indices,
+and the linear recurrence that differentiates them again.
 
 out[i] combines x[0], ..., x[i]. So x[i] moves every output from i on, and each backward is a
 *reverse* scan: it sums the upstream gradient from the end of the dim back to i.
+
+The reverse scans of cumprod and logcumsumexp are linear recurrences, S[i] = c[i] * S[i + 1]
++ dout[i]. ``linear_scan`` is that recurrence as an op of its own, and its backward is the same
+recurrence run the other way: so the gradients of the scans can be differentiated again, to
+any order, exactly (no division, so zeros in cumprod's input are no special case).
 """
 
 from __future__ import annotations
@@ -24,6 +30,11 @@ def scan_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
 def reverse_cumsum(a: Array, dim: int) -> Array:
     """out[i] = a[i] + a[i + 1] + ... + a[n - 1] along ``dim``."""
     return np.flip(np.cumsum(np.flip(a, dim), axis=dim), dim)
+
+
+def _at(dim: int, part: slice) -> tuple[slice, ...]:
+    """The index key that applies ``part`` to axis ``dim`` and keeps every axis before it."""
+    return (slice(None),) * dim + (part,)
 
 
 class ScanCache(NamedTuple):
@@ -49,7 +60,15 @@ def cumsum_backward(dout: Array, cache: ScanCache) -> tuple[Array]:
     return (reverse_cumsum(dout, cache.dim),)
 
 
-register_op("cumsum", cumsum_forward, cumsum_backward)
+def cumsum_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: the reverse cumulative sum of dout (flip, cumsum, flip)."""
+    dim = ctx.static["dim"] % dout.ndim
+    flip = _at(dim, slice(None, None, -1))
+    forward = ctx.apply("cumsum", ctx.apply("getitem", dout, key=flip), dim=dim)
+    return (ctx.apply("getitem", forward, key=flip),)
+
+
+register_op("cumsum", cumsum_forward, cumsum_backward, grad=cumsum_grad)
 
 
 def cumprod_forward(x: Array, *, dim: int) -> tuple[Array, ScanCache]:
@@ -79,7 +98,22 @@ def cumprod_backward(dout: Array, cache: ScanCache) -> tuple[Array]:
     return (np.moveaxis(before * s, -1, cache.dim),)
 
 
-register_op("cumprod", cumprod_forward, cumprod_backward)
+def cumprod_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = before * S, two linear recurrences (``linear_scan``):
+    before[i] = x[i - 1] * before[i - 1] from before[0] = 1 (the product of the x before i),
+    and S[i] = x[i + 1] * S[i + 1] + dout[i] from the end."""
+    x = ctx.inputs[0]
+    dim = ctx.static["dim"] % x.ndim
+    head = ctx.apply("getitem", x, key=_at(dim, slice(None, -1)))
+    tail = ctx.apply("getitem", x, key=_at(dim, slice(1, None)))
+    first = np.zeros(tuple(x.shape), dout.numpy(force=True).dtype)
+    first[_at(dim, slice(0, 1))] = 1
+    before = ctx.apply("linear_scan", head, ctx.const(first), dim=dim)
+    s = ctx.apply("linear_scan", tail, dout, dim=dim, reverse=True)
+    return (before * s,)
+
+
+register_op("cumprod", cumprod_forward, cumprod_backward, grad=cumprod_grad)
 
 
 def logcumsumexp_forward(x: Array, *, dim: int) -> tuple[Array, ScanCache]:
@@ -110,7 +144,97 @@ def logcumsumexp_backward(dout: Array, cache: ScanCache) -> tuple[Array]:
     return (np.moveaxis(weight * t, -1, cache.dim),)
 
 
-register_op("logcumsumexp", logcumsumexp_forward, logcumsumexp_backward)
+def logcumsumexp_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = exp(x - out) * T, T the recurrence ``linear_scan`` with
+    links exp(out[i] - out[i + 1]) over dout (run from the end)."""
+    x, out = ctx.inputs[0], ctx.output
+    dim = ctx.static["dim"] % x.ndim
+    head, tail = _at(dim, slice(None, -1)), _at(dim, slice(1, None))
+    values = out.numpy(force=True)
+    dead = np.isneginf(values)  # out = -inf where x was -inf up to here: use 0 in its place
+    if dead.any():  # (weight exp(x - 0) = 0; its link is never used), never -inf - -inf = nan
+        zero = ctx.const(np.zeros((), values.dtype))
+        out = ctx.apply("where", ctx.const(dead), zero, out)
+        drop = ctx.apply("where", ctx.const(dead[head]), zero, out[head] - out[tail])
+    else:
+        drop = out[head] - out[tail]
+    gap = x - out
+    t = ctx.apply("linear_scan", drop.exp(), dout, dim=dim, reverse=True)
+    return (gap.exp() * t,)
+
+
+register_op("logcumsumexp", logcumsumexp_forward, logcumsumexp_backward, grad=logcumsumexp_grad)
+
+
+class LinearScanCache(NamedTuple):
+    """Cache of ``linear_scan``: the links (broadcast), the output, the dim and the direction."""
+
+    c: Array
+    out: Array
+    dim: int
+    reverse: bool
+
+
+def linear_scan_forward(c: Array, b: Array, *, dim: int, reverse: bool = False
+                        ) -> tuple[Array, LinearScanCache]:
+    """h[i] = c[i - 1] * h[i - 1] + b[i] along ``dim``, from h[0] = b[0]: a linear recurrence.
+
+    c[i] links position i to position i + 1, so c has one entry fewer than b along ``dim``
+    (it broadcasts against b otherwise). With ``reverse`` the recurrence runs from the end:
+    h[i] = c[i] * h[i + 1] + b[i], from h[n - 1] = b[n - 1]. cumsum is c = 1; the exclusive
+    running product of x is c = x[:-1] with b = (1, 0, 0, ...); an exponential moving average
+    is c = 1 - a with b = a * x (and b[0] = x[0]).
+
+    Backward: h[i] reaches the loss directly (dout[i]) and through h[i + 1] = c[i] h[i] + ...
+    (c[i] times the gradient of h[i + 1]), so the gradient of h is the same recurrence run the
+    other way over dout, g = linear_scan(c, dout, reverse=not reverse); then db = g, and
+    dc[i] = g[i + 1] * h[i] (reverse: g[i] * h[i + 1]).
+    """
+    dim = dim % max(b.ndim, 1)
+    n = b.shape[dim]
+    links = b.shape[:dim] + (max(n - 1, 0),) + b.shape[dim + 1:]
+    try:
+        c = np.broadcast_to(c, links)
+    except ValueError:
+        raise RuntimeError(f"linear_scan_forward: the links c of shape {c.shape} must broadcast "
+                           f"to {links} (b's shape {b.shape} with one entry fewer along dim "
+                           f"{dim})") from None
+    cs, bs = np.moveaxis(c, dim, -1), np.moveaxis(b, dim, -1)
+    h = np.empty(bs.shape, np.result_type(c, b))
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    for step, i in enumerate(order):
+        if step == 0:
+            h[..., i] = bs[..., i]
+        elif reverse:
+            h[..., i] = cs[..., i] * h[..., i + 1] + bs[..., i]
+        else:
+            h[..., i] = cs[..., i - 1] * h[..., i - 1] + bs[..., i]
+    out = np.moveaxis(h, -1, dim)
+    return out, LinearScanCache(c, out, dim, reverse)
+
+
+def linear_scan_backward(dout: Array, cache: LinearScanCache) -> tuple[Array, Array]:
+    """The recurrence run the other way over dout, then dc from neighbouring g and h."""
+    c, out, dim, reverse = cache
+    g, _ = linear_scan_forward(c, dout, dim=dim, reverse=not reverse)
+    head, tail = _at(dim, slice(None, -1)), _at(dim, slice(1, None))
+    dc = g[head] * out[tail] if reverse else g[tail] * out[head]
+    return dc, g
+
+
+def linear_scan_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: the same, with ``linear_scan`` and products of Tensors."""
+    c, dim, reverse = ctx.inputs[0], ctx.static["dim"] % dout.ndim, ctx.static.get("reverse",
+                                                                                    False)
+    g = ctx.apply("linear_scan", c, dout, dim=dim, reverse=not reverse)
+    if not ctx.needs[0]:
+        return None, g
+    out, head, tail = ctx.output, _at(dim, slice(None, -1)), _at(dim, slice(1, None))
+    dc = g[head] * out[tail] if reverse else g[tail] * out[head]
+    return dc, g
+
+
+register_op("linear_scan", linear_scan_forward, linear_scan_backward, grad=linear_scan_grad)
 
 
 def cumextreme_indices(x: Array, dim: int, largest: bool) -> Array:

@@ -527,3 +527,28 @@ TORCH_OPS["embedding_bag"] = TorchRef(
     _embedding_bag, "`F.embedding_bag(indices, weight, offsets, mode, include_last_offset, "
     "padding_idx, per_sample_weights)` (with scale_grad_by_freq torch's CPU kernel divides by "
     "wrong counts for some ids; ours divides by each id's count in the input)")
+
+
+# issue 17, reduce/scan part: linear_scan (scan.py), the recurrence behind the scans' second
+# derivatives
+def _linear_scan(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    """The recurrence step by step with torch operations (torch has no such function)."""
+    c, b = xs
+    dim, reverse = s["dim"] % max(b.ndim, 1), s.get("reverse", False)
+    n = b.shape[dim]
+    links = list(b.shape)
+    links[dim] = max(n - 1, 0)
+    cs, bs = c.expand(links).movedim(dim, -1), b.movedim(dim, -1)
+    h: list[Any] = [None] * n
+    for step, i in enumerate(range(n - 1, -1, -1) if reverse else range(n)):
+        if step == 0:
+            h[i] = bs[..., i]
+        else:
+            h[i] = cs[..., i] * h[i + 1] + bs[..., i] if reverse else \
+                cs[..., i - 1] * h[i - 1] + bs[..., i]
+    return torch.stack(h, -1).movedim(-1, dim) if n else b * 1
+
+
+TORCH_OPS["linear_scan"] = TorchRef(
+    _linear_scan, "the recurrence h[i] = c[i - 1] * h[i - 1] + b[i] (reverse: h[i] = c[i] * "
+                  "h[i + 1] + b[i]) step by step with torch operations (no torch function)")

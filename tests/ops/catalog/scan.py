@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from catalog.base import OpRow, Sample, distinct, given_values, normal, row, shapes, torch
+from tinygrad_edu.autograd import apply_op
+from tinygrad_edu.testing import TORCH_OPS
 
 ROWS: list[OpRow] = []
 add = ROWS.append
@@ -76,3 +78,28 @@ def _diff(lib: Any) -> Any:
 
 add(row("diff", _diff(lambda x, **kw: x.diff(**kw)), _diff(torch.diff), shapes(1), _diff_make,
         ("getitem", "sub", "cat")))
+
+
+# --- issue 17, reduce/scan part: linear_scan, h[i] = c[i - 1] * h[i - 1] + b[i] (the
+# recurrence that gives cumprod, logcumsumexp and prod their second derivatives)
+def _linear_scan_make(broadcast: bool) -> Any:
+    def make(rng: np.random.Generator, shape: tuple[int, ...]) -> Sample:
+        dim = int(rng.integers(-len(shape), len(shape)))
+        links = list(shape)
+        links[dim] = shape[dim] - 1
+        if broadcast:  # links shared along every other axis
+            links = [n if i == dim % len(shape) else 1 for i, n in enumerate(links)]
+        return Sample((normal(rng, links), normal(rng, shape)),
+                      {"dim": dim, "reverse": bool(rng.integers(2))})
+
+    return make
+
+
+def _linear_scan_torch(c: Any, b: Any, dim: int, reverse: bool) -> Any:
+    return TORCH_OPS["linear_scan"].fn(torch, [c, b], {"dim": dim, "reverse": reverse})
+
+
+for _variant, _broadcast in (("", False), ("broadcast_links", True)):
+    add(row("linear_scan", lambda c, b, dim, reverse: apply_op("linear_scan", c, b, dim=dim,
+                                                               reverse=reverse),
+            _linear_scan_torch, shapes(1), _linear_scan_make(_broadcast), variant=_variant))
