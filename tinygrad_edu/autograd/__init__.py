@@ -31,7 +31,8 @@ Reading order:
 Semantics follow PyTorch: the graph is recorded only when grad mode is on and some input
 requires grad; gradients of a tensor used twice add up; caches are freed after backward
 unless ``retain_graph=True``; in-place changes to a tensor saved for backward are detected with
-version counters. Gradients are first order only: backward functions return ndarrays.
+version counters. With ``create_graph=True`` gradients are graphs themselves, to any order:
+each op's differentiable backward runs instead of its numpy one (``higher.py``).
 """
 
 from typing import Any

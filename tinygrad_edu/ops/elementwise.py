@@ -166,16 +166,21 @@ def pow_backward(dout: Array, cache: PowCache) -> tuple[Array, Array]:
 
 
 def pow_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
-    """Differentiable backward: dx = dout * y * x**(y-1), dy = dout * x**y * log(x) (0 where
-    x == 0 and y >= 0, as in the numpy backward)."""
+    """Differentiable backward: dx = dout * y * x**(y-1) (0 where y == 0, so that x**0's
+    derivatives stay 0 at x == 0 rather than 0 * inf, as in PyTorch), dy = dout * x**y * log(x)
+    (0 where x == 0 and y >= 0, as in the numpy backward)."""
     x, y = ctx.inputs
-    dx = dout * y * x ** (y - 1) if ctx.needs[0] else None
-    if not ctx.needs[1]:
-        return dx, None
-    at_zero = ctx.const((x.numpy(force=True) == 0) & (y.numpy(force=True) >= 0))
-    safe_x = ctx.apply("where", at_zero, ctx.const(np.ones((), x.numpy(force=True).dtype)), x)
-    dy = dout * ctx.apply("where", at_zero, ctx.const(np.zeros((), x.numpy(force=True).dtype)),
-                          x ** y * safe_x.log())
+    dtype = x.numpy(force=True).dtype
+    zero, one = ctx.const(np.zeros((), dtype)), ctx.const(np.ones((), dtype))
+    dx = dy = None
+    if ctx.needs[0]:
+        constant = ctx.const(y.numpy(force=True) == 0)  # x**0: no x**(-1), not even masked
+        base = ctx.apply("where", constant, one, x)
+        dx = ctx.apply("where", constant, zero, dout * y * base ** (y - 1))
+    if ctx.needs[1]:
+        at_zero = ctx.const((x.numpy(force=True) == 0) & (y.numpy(force=True) >= 0))
+        safe_x = ctx.apply("where", at_zero, one, x)
+        dy = dout * ctx.apply("where", at_zero, zero, x ** y * safe_x.log())
     return dx, dy
 
 
