@@ -124,3 +124,16 @@ def test_first_order_results_are_unchanged_by_the_saved_inputs() -> None:
     assert x.grad.tolist() == [2.0, 4.0]
     assert x.grad.grad_fn is None
     assert y.grad_fn.inputs == ()  # released with the saved arrays
+
+
+def test_powers_at_zero_have_torchs_derivatives() -> None:
+    """x**0 is flat even at 0 (not 0 * inf); so the third derivative of x**2 at 0 is 0."""
+    def scenario(lib):
+        x = lib.tensor([0.0, 1.5, -2.0], dtype=lib.float64, requires_grad=True)
+        (a,) = lib.autograd.grad((x**2).sum(), x, create_graph=True)
+        (b,) = lib.autograd.grad(a.sum(), x, create_graph=True)
+        (c,) = lib.autograd.grad(b.sum(), x, allow_unused=True, materialize_grads=True)
+        (d,) = lib.autograd.grad((x**0).sum(), x)
+        return [a, b, c, d]
+
+    same(scenario)

@@ -160,7 +160,7 @@ def pow_backward(dout: Array, cache: PowCache) -> tuple[Array, Array]:
     x, y, out = cache
     at_zero = (x == 0) & (y >= 0)
     with np.errstate(all="ignore"):  # log of a negative base is nan, as in PyTorch
-        dx = dout * y * np.power(x, y - 1)
+        dx = np.where(y == 0, 0, dout * y * np.power(x, y - 1))  # x**0 is flat, even at 0
         dy = dout * np.where(at_zero, 0, out * np.log(np.where(at_zero, 1, x)))
     return dx, dy
 
