@@ -337,3 +337,16 @@ def test_the_callers_tensors_are_left_alone() -> None:
     assert not x.requires_grad
     assert x.grad is None
     assert w.grad is None
+
+
+def test_the_functions_work_inside_no_grad() -> None:
+    """They switch grad mode on for the function itself (create_graph keeps it on)."""
+    def scenario(lib):
+        af, x = lib.autograd.functional, t64(lib, X)
+        f = scalar_fns(lib)["tanh_exp"]
+        with lib.no_grad():
+            return (af.jacobian(lambda a: a.exp(), x), af.hessian(f, x), af.hvp(f, x, x),
+                    af.vhp(f, x, x, create_graph=True), af.jvp(lambda a: a.sin(), x, x),
+                    af.vjp(lambda a: a.sin(), x, x))
+
+    same(scenario)
