@@ -26,7 +26,8 @@ Reading order:
   ``autograd.grad(outputs, inputs)``, both through the one walk of ``engine.py``;
 - ``variable.py``: ``Variable``, the old name of a tensor that requires grad;
 - ``gradcheck.py``: ``gradcheck``, a function's Jacobians against finite differences;
-- ``functional.py``: ``jacobian``, ``vjp`` and ``jvp`` of a whole function.
+- ``functional.py``: ``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``hvp`` and ``vhp`` of a
+  whole function.
 
 Semantics follow PyTorch: the graph is recorded only when grad mode is on and some input
 requires grad; gradients of a tensor used twice add up; caches are freed after backward
