@@ -394,10 +394,16 @@ def relu_backward(dout: Array, cache: MaskCache) -> tuple[Array]:
     return (_gate(dout, cache.mask),)
 
 
+def _positive(x: Any) -> Any:
+    """1 where x > 0, else 0, as a flat function of x (``sign`` has derivative 0): the
+    gradient stays connected to x, so differentiating it again gives zeros, as in PyTorch,
+    rather than "does not require grad"."""
+    return x.sign().clamp(min=0)
+
+
 def relu_grad(ctx: Any, dout: Any) -> tuple[Any]:
     """Differentiable backward: dx = dout where x > 0 (the mask is flat: no second term)."""
-    x = ctx.inputs[0].numpy(force=True)
-    return (dout * ctx.const((x > 0).astype(x.dtype)),)
+    return (dout * _positive(ctx.inputs[0]),)
 
 
 register_op("relu", relu_forward, relu_backward, grad=relu_grad)
@@ -423,9 +429,8 @@ def leaky_relu_backward(dout: Array, cache: SlopeCache) -> tuple[Array]:
 
 def leaky_relu_grad(ctx: Any, dout: Any) -> tuple[Any]:
     """Differentiable backward: dx = dout * (1 where x > 0, else negative_slope), a flat slope."""
-    x = ctx.inputs[0].numpy(force=True)
-    slope = np.where(x > 0, 1, ctx.static.get("negative_slope", 0.01)).astype(x.dtype)
-    return (dout * ctx.const(slope),)
+    slope = ctx.static.get("negative_slope", 0.01)
+    return (dout * (slope + (1 - slope) * _positive(ctx.inputs[0])),)
 
 
 register_op("leaky_relu", leaky_relu_forward, leaky_relu_backward, grad=leaky_relu_grad)
