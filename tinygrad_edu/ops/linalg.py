@@ -15,6 +15,12 @@ transpose of the last two axes. The rules, for a scalar loss L and dX = dL/dX:
 - ``qr``      A = Q R:         dA = Q (dR + tril(Q^T dQ - dQ^T Q + R dR^T - dR R^T) R^-T)
   + (dQ - Q Q^T dQ) R^-T
 
+Each rule is also written with Tensor operations (``inv_grad``, ``det_grad``, ...) for
+gradients of gradients: the op's results are computed again in the graph (``ctx.output``),
+and the inverses and solves inside a rule are the ``inv`` and ``solve`` ops themselves, so the
+gradient can be differentiated to any order. ``det`` at a (nearly) singular matrix takes the
+adjugate from the SVD instead of det(A) A^-1.
+
 Ops with several results (eigh, svd, qr) return them packed along one last axis, flattened
 (e.g. eigh: the n eigenvalues then the n * n entries of V), because an op has one output
 array; the Tensor layer unpacks them (``unpack``) and the gradient flows back the same way.
@@ -102,7 +108,13 @@ def inv_backward(dout: Array, cache: MatrixCache) -> tuple[Array]:
     return (-(bt @ dout @ bt),)
 
 
-register_op("inv", inv_forward, inv_backward)
+def inv_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dA = -B^T dout B^T, with B = A^-1 again in the graph."""
+    bt = ctx.output.mT
+    return (-(bt @ dout @ bt),)
+
+
+register_op("inv", inv_forward, inv_backward, grad=inv_grad)
 
 
 def adjugate(a: Array) -> Array:
@@ -140,7 +152,54 @@ def det_backward(dout: Array, cache: MatrixCache) -> tuple[Array]:
     return (dout[..., None, None] * adj_t,)
 
 
-register_op("det", det_forward, det_backward)
+def det_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: Jacobi's formula, dA = dout * det(A) * A^-T with ``inv``, or
+    dout * adj(A)^T from the SVD where A is (nearly) singular (``adjugate_grad``)."""
+    a = ctx.inputs[0]
+    if a.shape[-1] == 1:  # det(A) = a_11, adj(A) = 1: a constant gradient
+        adj_t = ctx.const(np.ones(tuple(a.shape), dtype=np.dtype(a.dtype)))
+    elif _well_conditioned(a.numpy(force=True)):
+        adj_t = _matrix_scalar(ctx.output) * ctx.apply("inv", a).mT
+    else:  # det * A^-1 loses digits as A nears singular; its derivative loses all of them
+        adj_t = adjugate_grad(ctx, a).mT
+    return (_matrix_scalar(dout) * adj_t,)
+
+
+def _well_conditioned(a: Array) -> bool:
+    """Every matrix has cond(A) < 1 / sqrt(eps): A^-1 is accurate to about half the digits."""
+    if a.size == 0:
+        return True
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.linalg.cond(a)
+    return bool(np.all(cond < 1 / np.sqrt(np.finfo(a.dtype).eps)))
+
+
+def adjugate_grad(ctx: Any, a: Any) -> Any:
+    """``adjugate`` with Tensor operations: det(U V^T) V adj(S) U^T, through the ``svd`` op
+    (differentiable where the singular values are distinct, e.g. A of rank n - 1)."""
+    m = a.shape[-1]
+    u, s, vt = unpack(ctx.apply("svd", a), ((m, m), (m,), (m, m)))
+    others = [_product([s[..., j] for j in range(m) if j != i], like=s[..., 0])
+              for i in range(m)]
+    adj_s = ctx.apply("cat", *[o.unsqueeze(-1) for o in others], dim=-1)
+    sign = (ctx.apply("det", u) * ctx.apply("det", vt)).detach()  # +-1, piecewise constant
+    return _matrix_scalar(sign) * (vt.mT * adj_s.unsqueeze(-2)) @ u.mT
+
+
+def _product(factors: list[Any], like: Any) -> Any:
+    """The product of Tensors (1, shaped like ``like``, when there are none)."""
+    out = like * 0 + 1
+    for f in factors:
+        out = out * f
+    return out
+
+
+def _matrix_scalar(t: Any) -> Any:
+    """A per-matrix scalar (...) as (..., 1, 1), to scale matrices (...,  n, n)."""
+    return t.unsqueeze(-1).unsqueeze(-1)
+
+
+register_op("det", det_forward, det_backward, grad=det_grad)
 
 
 def logabsdet_forward(a: Array) -> tuple[Array, MatrixCache]:
@@ -158,7 +217,12 @@ def logabsdet_backward(dout: Array, cache: MatrixCache) -> tuple[Array]:
     return (dout[..., None, None] * mT(_lapack("slogdet", np.linalg.inv, cache.a)),)
 
 
-register_op("logabsdet", logabsdet_forward, logabsdet_backward)
+def logabsdet_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dA = dout * A^-T (``inv`` in the graph)."""
+    return (_matrix_scalar(dout) * ctx.apply("inv", ctx.inputs[0]).mT,)
+
+
+register_op("logabsdet", logabsdet_forward, logabsdet_backward, grad=logabsdet_grad)
 
 
 # ----------------------------------------------------------------------------- solve
@@ -195,7 +259,16 @@ def solve_backward(dout: Array, cache: SolveCache) -> tuple[Array | None, Array]
     return da, db
 
 
-register_op("solve", solve_forward, solve_backward)
+def solve_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dB = solve(A^T, dout), dA = -dB X^T (X again in the graph;
+    the engine sums broadcast batch axes)."""
+    a = ctx.inputs[0]
+    db = ctx.apply("solve", a.mT, dout)
+    da = -(db @ ctx.output.mT) if ctx.needs[0] else None
+    return da, db if ctx.needs[1] else None
+
+
+register_op("solve", solve_forward, solve_backward, grad=solve_grad)
 
 
 # ----------------------------------------------------------------------------- cholesky
@@ -225,7 +298,16 @@ def cholesky_backward(dout: Array, cache: MatrixCache) -> tuple[Array]:
     return (mT(linv) @ phi @ linv,)
 
 
-register_op("cholesky", cholesky_forward, cholesky_backward)
+def cholesky_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dA = L^-T Phi(tril(L^T dL)) L^-1, L again in the graph."""
+    low = ctx.output
+    p = (low.mT @ dout).tril()
+    phi = 0.5 * (p + p.tril(-1).mT)
+    linv = ctx.apply("inv", low)
+    return (linv.mT @ phi @ linv,)
+
+
+register_op("cholesky", cholesky_forward, cholesky_backward, grad=cholesky_grad)
 
 
 # ----------------------------------------------------------------------------- eigh
@@ -269,7 +351,24 @@ def eigh_backward(dout: Array, cache: EighCache) -> tuple[Array]:
     return (v @ inner @ mT(v),)
 
 
-register_op("eigh", eigh_forward, eigh_backward)
+def eigh_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dA = V (diag(dw) + skew(V^T dV) / E) V^T, w and V again in
+    the graph (E's diagonal, not used, is set to 1 by adding I)."""
+    n = ctx.inputs[0].shape[-1]
+    w, v = unpack(ctx.output, ((n,), (n, n)))
+    dw, dv = unpack(dout, ((n,), (n, n)))
+    vtdv = v.mT @ dv
+    e = w.unsqueeze(-2) - w.unsqueeze(-1) + _eye(ctx, n, w)
+    inner = 0.5 * (vtdv - vtdv.mT) / e + dw.diag_embed()
+    return (v @ inner @ v.mT,)
+
+
+def _eye(ctx: Any, n: int, like: Any) -> Any:
+    """The identity (n, n) as a constant Tensor of ``like``'s dtype."""
+    return ctx.const(np.eye(n, dtype=np.dtype(like.dtype)))
+
+
+register_op("eigh", eigh_forward, eigh_backward, grad=eigh_grad)
 
 
 # ----------------------------------------------------------------------------- svd
@@ -326,7 +425,33 @@ def svd_backward(dout: Array, cache: SvdCache) -> tuple[Array]:
     return (grad,)
 
 
-register_op("svd", svd_forward, svd_backward)
+def svd_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: the formula of ``svd_forward``'s docstring with Tensor
+    operations, U, s and V^T again in the graph. As in ``svd_backward``, when dU and dV are 0
+    (only the singular values were used) the U, V terms are left out: they would add
+    0 * (1 / E) and are infinite for repeated singular values."""
+    m, n = ctx.inputs[0].shape[-2:]
+    k = min(m, n)
+    shapes = ((m, k), (k,), (k, n))
+    u, s, vt = unpack(ctx.output, shapes)
+    du, ds, dvt = unpack(dout, shapes)
+    inner = ds.diag_embed()
+    if not (np.any(du.numpy(force=True)) or np.any(dvt.numpy(force=True))):
+        return (u @ inner @ vt,)
+    v, dv = vt.mT, dvt.mT
+    e = s.unsqueeze(-2) ** 2 - s.unsqueeze(-1) ** 2 + _eye(ctx, k, s)  # E_jk = s_k^2 - s_j^2
+    ju, jv = u.mT @ du, v.mT @ dv
+    ju, jv = (ju - ju.mT) / e, (jv - jv.mT) / e  # skew: 0 on the diagonal
+    grad = u @ (inner + ju * s.unsqueeze(-2) + s.unsqueeze(-1) * jv) @ vt
+    sinv = 1 / s
+    if m > k:
+        grad = grad + ((du - u @ (u.mT @ du)) * sinv.unsqueeze(-2)) @ vt
+    if n > k:
+        grad = grad + (u * sinv.unsqueeze(-2)) @ (dv.mT - (dv.mT @ v) @ vt)
+    return (grad,)
+
+
+register_op("svd", svd_forward, svd_backward, grad=svd_grad)
 
 
 # ----------------------------------------------------------------------------- qr
@@ -363,13 +488,7 @@ def qr_forward(a: Array, *, mode: str = "reduced") -> tuple[Array, QrCache]:
 def qr_backward(dout: Array, cache: QrCache) -> tuple[Array]:
     """The formula of the forward's docstring (PyTorch's rule for m >= n)."""
     q, r, mode = cache
-    if mode == "r":
-        raise RuntimeError("linalg.qr: the derivative of linalg.qr depends on Q, which is not "
-                           "computed when mode='r'; use mode='reduced'")
-    m, n = q.shape[-2], r.shape[-1]
-    if m < n or (mode == "complete" and m > n):
-        raise RuntimeError(f"linalg.qr: the derivative is implemented only for m >= n with "
-                           f"mode='reduced' (got {m} x {n} with mode='{mode}')")
+    _qr_differentiable(mode, q.shape[-2] if mode != "r" else 0, r.shape[-1])
     dq, dr = unpack(dout, (q.shape[-2:], r.shape[-2:]))
     qdq = mT(q) @ dq
     rdr = r @ mT(dr)
@@ -382,4 +501,33 @@ def qr_backward(dout: Array, cache: QrCache) -> tuple[Array]:
     return (q @ (dr + times_r_inv_t(low)) + times_r_inv_t(dq - q @ qdq),)
 
 
-register_op("qr", qr_forward, qr_backward)
+def _qr_differentiable(mode: str, m: int, n: int) -> None:
+    """The shapes and modes whose QR has a derivative (PyTorch's): m >= n, Q computed."""
+    if mode == "r":
+        raise RuntimeError("linalg.qr: the derivative of linalg.qr depends on Q, which is not "
+                           "computed when mode='r'; use mode='reduced'")
+    if m < n or (mode == "complete" and m > n):
+        raise RuntimeError(f"linalg.qr: the derivative is implemented only for m >= n with "
+                           f"mode='reduced' (got {m} x {n} with mode='{mode}')")
+
+
+def qr_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: the formula of ``qr_forward``'s docstring, Q and R again in
+    the graph, x R^-T by the ``solve`` op."""
+    mode = ctx.static.get("mode", "reduced")
+    m, n = ctx.inputs[0].shape[-2:]
+    _qr_differentiable(mode, m, n)
+    shapes = ((m, n), (n, n))  # m >= n: reduced, or complete with m = n
+    q, r = unpack(ctx.output, shapes)
+    dq, dr = unpack(dout, shapes)
+    qdq, rdr = q.mT @ dq, r @ dr.mT
+    low = (qdq - qdq.mT + rdr - rdr.mT).tril()
+
+    def times_r_inv_t(x: Any) -> Any:
+        """x R^-T, by solving R Y^T = x^T."""
+        return ctx.apply("solve", r, x.mT).mT
+
+    return (q @ (dr + times_r_inv_t(low)) + times_r_inv_t(dq - q @ qdq),)
+
+
+register_op("qr", qr_forward, qr_backward, grad=qr_grad)

@@ -15,6 +15,11 @@ computational graph back one node at a time (CS231n's first version); worked out
 the same gradient is a closed form with two sums per statistic group, ``sum(g)`` and
 ``sum(g * xhat)`` (``batch_norm_backward_alt``, ``layer_norm_backward``, with the derivation).
 
+For gradients of gradients (``create_graph=True``), ``batch_norm_grad`` and
+``layer_norm_grad`` write the closed form with Tensor operations: xhat is rebuilt from x
+(mean and variance over the same axes, themselves functions of x in training), so the
+gradient is a graph that can be differentiated again.
+
 The fast pairs, registered beside these with ``fast=``, are in ``norm_fast.py``: the closed
 forms fused into Numba loops. Autograd runs them; ``reference_ops()`` runs these functions
 instead. Arguments are checked by ``norm_args.py`` for both.
@@ -131,8 +136,36 @@ def batch_norm_backward_alt(dout: Array, cache: BatchNormCache
     return dx.astype(x.dtype), dweight.astype(weight.dtype), dbias.astype(weight.dtype)
 
 
+def batch_norm_grad(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
+    """Differentiable backward: the closed form, with xhat = (x - mean) / sqrt(var + eps)
+    rebuilt from x by Tensor operations (training: mean and var are functions of x too)."""
+    x, weight, _ = ctx.inputs
+    training, eps = ctx.static["training"], ctx.static.get("eps", 1e-5)
+    shape, axes = _per_channel(x), _channel_axes(x)
+    if x.numel() == 0:  # no values: nothing reaches x, and the sums over them are 0
+        return dout * 0, (dout * 0).sum(axes), dout.sum(axes)
+    if training:
+        mean = x.mean(axes, keepdim=True)
+        var = ((x - mean) * (x - mean)).mean(axes, keepdim=True)
+    else:  # the running statistics: constants
+        mean, var = (ctx.const(np.asarray(ctx.static[k], x.dtype).reshape(shape))
+                     for k in ("mean", "var"))
+    s = (var + eps).sqrt()
+    xhat = (x - mean) / s
+    g = dout * weight.reshape(shape)  # the gradient at xhat
+    dx = None
+    if ctx.needs[0]:
+        dx = g / s
+        if training:
+            dx = (g - g.mean(axes, keepdim=True)
+                  - xhat * (g * xhat).mean(axes, keepdim=True)) / s
+    dweight = (dout * xhat).sum(axes) if ctx.needs[1] else None
+    return dx, dweight, dout.sum(axes) if ctx.needs[2] else None
+
+
 register_op("batch_norm", batch_norm_forward, batch_norm_backward,
-            fast=(fast.batch_norm_fast_forward, fast.batch_norm_fast_backward))
+            fast=(fast.batch_norm_fast_forward, fast.batch_norm_fast_backward),
+            grad=batch_norm_grad)
 
 
 def batch_norm_stats(x: Array) -> tuple[Array, Array]:
@@ -235,5 +268,31 @@ def _per_weight(a: Array, weight: Array) -> Array:
     return summed.reshape(weight.shape).astype(weight.dtype)
 
 
+def layer_norm_grad(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
+    """Differentiable backward: the closed form per row, xhat rebuilt from x by Tensor
+    operations. Rows are viewed as (R, G, J, L) (J channels of L positions; layer norm has
+    G = 1, L = 1), so that weight (G, J, 1) broadcasts against them."""
+    x, weight, _ = ctx.inputs
+    eps = ctx.static.get("eps", 1e-5)
+    if x.numel() == 0:
+        return dout * 0, (weight * 0), (weight * 0)
+    if weight.ndim == 1:
+        rows, w = x.reshape(-1, 1, x.shape[-1], 1), weight.reshape(1, -1, 1)
+    else:
+        rows, w = x.reshape(x.shape[0], *weight.shape, -1), weight.reshape(*weight.shape, 1)
+    douts, row = dout.reshape(rows.shape), (2, 3)  # a row: the axes (J, L)
+    mean = rows.mean(row, keepdim=True)
+    s = (((rows - mean) * (rows - mean)).mean(row, keepdim=True) + eps).sqrt()
+    xhat = (rows - mean) / s
+    g = douts * w
+    dx = None
+    if ctx.needs[0]:
+        dx = (g - g.mean(row, keepdim=True) - xhat * (g * xhat).mean(row, keepdim=True)) / s
+        dx = dx.reshape(x.shape)
+    dweight = (douts * xhat).sum((0, 3)).reshape(weight.shape) if ctx.needs[1] else None
+    return dx, dweight, douts.sum((0, 3)).reshape(weight.shape) if ctx.needs[2] else None
+
+
 register_op("layer_norm", layer_norm_forward, layer_norm_backward,
-            fast=(fast.layer_norm_fast_forward, fast.layer_norm_fast_backward))
+            fast=(fast.layer_norm_fast_forward, fast.layer_norm_fast_backward),
+            grad=layer_norm_grad)

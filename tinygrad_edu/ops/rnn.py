@@ -32,6 +32,15 @@ over the whole sequence. Autograd runs them; ``reference_ops()`` runs these func
 instead. ``tests/ops/test_rnn.py`` checks that the sequence ops equal the cell ops run step by
 step through autograd. Arguments are checked by ``rnn_args.py`` for both pairs.
 
+**Gradients of gradients.** Each cell's backward is also written with Tensor operations
+(``rnn_step_grad``, ``lstm_step_grad``, ``gru_step_grad``: the gates computed again from
+the step's input Tensors, then the same rules), for ``create_graph=True``. The sequence ops
+differentiate their backward through those steps (``through_time_grad``): the states are
+computed again one cell op per step, and backpropagation through time runs the cells'
+differentiable backwards in reverse. ``benchmarks/bench_rnn_second_order.py`` measures it: a
+gradient penalty through an LSTM costs about as much as in PyTorch, and no more than the
+same steps written by hand.
+
 **Embedding.** A table lookup ``out = weight[indices]``. Its backward is a lesson too: a word
 that appears k times receives the sum of its k output gradients, so ``dweight`` is a
 scatter-add of the rows of ``dout`` (``kernels.rnn.embedding_bwd``), with nothing for
@@ -109,10 +118,36 @@ def rnn_cell_backward(dout: Array, cache: RNNCellCache) -> tuple[Array | None, .
     return (da @ w_ih, da @ w_hh, da.T @ x, da.T @ h, *_bias_grads(da, da, has_bias))
 
 
+def rnn_step_grad(ctx: Any, inputs: Sequence[Any], dout: Any, needs: Sequence[bool],
+                  relu: bool) -> tuple[Any, ...]:
+    """``rnn_cell_backward`` with Tensor operations on the step's input Tensors ``inputs``:
+    the pre-activation a is computed again, da = dout * act'(a), then the products."""
+    x, h, w_ih, w_hh, b_ih, b_hh = inputs
+    a = _affine_grad(x, w_ih, b_ih) + _affine_grad(h, w_hh, b_hh)
+    if relu:  # relu' is the constant mask a > 0 (its own derivative is 0)
+        da = dout * (a > 0).type(dout.dtype)
+    else:
+        out = a.tanh()
+        da = dout * (1 - out * out)
+    return _products_grad(da, da, inputs, needs)
+
+
+def rnn_tanh_cell_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: da = dout * (1 - tanh(a)**2), then the products."""
+    return rnn_step_grad(ctx, ctx.inputs, dout, ctx.needs, relu=False)
+
+
+def rnn_relu_cell_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: da = dout * (a > 0), then the products."""
+    return rnn_step_grad(ctx, ctx.inputs, dout, ctx.needs, relu=True)
+
+
 register_op("rnn_tanh_cell", rnn_tanh_cell_forward, rnn_cell_backward,
-            fast=(fast.rnn_tanh_cell_fast_forward, fast.rnn_cell_fast_backward))
+            fast=(fast.rnn_tanh_cell_fast_forward, fast.rnn_cell_fast_backward),
+            grad=rnn_tanh_cell_grad)
 register_op("rnn_relu_cell", rnn_relu_cell_forward, rnn_cell_backward,
-            fast=(fast.rnn_relu_cell_fast_forward, fast.rnn_cell_fast_backward))
+            fast=(fast.rnn_relu_cell_fast_forward, fast.rnn_cell_fast_backward),
+            grad=rnn_relu_cell_grad)
 
 
 class RNNCache(NamedTuple):
@@ -162,10 +197,23 @@ def rnn_backward(dout: Array, cache: RNNCache) -> tuple[Array | None, ...]:
     return through_time(rnn_cell_backward, dout, cache.h0, cache.reverse, cache.steps)
 
 
+def rnn_tanh_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: backpropagation through time over ``rnn_tanh_cell`` steps
+    (``through_time_grad``)."""
+    return through_time_grad(ctx, dout, "rnn_tanh_cell",
+                             lambda *a: rnn_step_grad(*a, relu=False))
+
+
+def rnn_relu_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: backpropagation through time over ``rnn_relu_cell`` steps."""
+    return through_time_grad(ctx, dout, "rnn_relu_cell",
+                             lambda *a: rnn_step_grad(*a, relu=True))
+
+
 register_op("rnn_tanh", rnn_tanh_forward, rnn_backward,
-            fast=(fast.rnn_tanh_fast_forward, fast.rnn_fast_backward))
+            fast=(fast.rnn_tanh_fast_forward, fast.rnn_fast_backward), grad=rnn_tanh_grad)
 register_op("rnn_relu", rnn_relu_forward, rnn_backward,
-            fast=(fast.rnn_relu_fast_forward, fast.rnn_fast_backward))
+            fast=(fast.rnn_relu_fast_forward, fast.rnn_fast_backward), grad=rnn_relu_grad)
 
 
 # ----------------------------------------------------------------------------- LSTM
@@ -226,8 +274,32 @@ def lstm_cell_backward(dout: Array, cache: LSTMCellCache) -> tuple[Array | None,
             *_bias_grads(da, da, has_bias))
 
 
+def lstm_step_grad(ctx: Any, inputs: Sequence[Any], dh_next: Any, dc_next: Any,
+                   needs: Sequence[bool]) -> tuple[Any, ...]:
+    """``lstm_cell_backward`` with Tensor operations on the step's input Tensors: the gates
+    computed again from x, h and c, then the same rules (dc_total, the four gates, the
+    products)."""
+    x, h, c, w_ih, w_hh, b_ih, b_hh = inputs
+    a = _affine_grad(x, w_ih, b_ih) + _affine_grad(h, w_hh, b_hh)
+    i, f, g, o = _gates(a, 4)
+    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    tanh_c = (f * c + i * g).tanh()
+    dc_total = dc_next + dh_next * o * (1 - tanh_c * tanh_c)
+    da = ctx.apply("cat", dc_total * g * i * (1 - i), dc_total * c * f * (1 - f),
+                   dc_total * i * (1 - g * g), dh_next * tanh_c * o * (1 - o), dim=1)
+    dx, dh, *weights = _products_grad(da, da, (x, h, w_ih, w_hh, b_ih, b_hh),
+                                      (*needs[:2], *needs[3:]))
+    return (dx, dh, dc_total * f if needs[2] else None, *weights)
+
+
+def lstm_cell_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: ``lstm_step_grad`` with dout[0] = dh' and dout[1] = dc'."""
+    return lstm_step_grad(ctx, ctx.inputs, dout[0], dout[1], ctx.needs)
+
+
 register_op("lstm_cell", lstm_cell_forward, lstm_cell_backward,
-            fast=(fast.lstm_cell_fast_forward, fast.lstm_cell_fast_backward))
+            fast=(fast.lstm_cell_fast_forward, fast.lstm_cell_fast_backward),
+            grad=lstm_cell_grad)
 
 
 class LSTMCache(NamedTuple):
@@ -282,8 +354,29 @@ def lstm_backward(dout: Array, cache: LSTMCache) -> tuple[Array | None, ...]:
     return (np.stack(dx), dh, dc, *total)
 
 
+def lstm_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: backpropagation through time over ``lstm_cell`` steps,
+    carrying dh and dc (dc starts at dout[T]); see ``through_time_grad``."""
+    x, h, c, w_ih, w_hh, b_ih, b_hh = ctx.inputs
+    order = _steps(x.shape[0], ctx.static.get("reverse", False))
+    before = {}  # t -> the (h, c) that step t read, computed again in the graph
+    for t in order:
+        before[t] = (h, c)
+        state = ctx.apply("lstm_cell", x[t], h, c, w_ih, w_hh, b_ih, b_hh)
+        h, c = state[0], state[1]
+    needs = (ctx.needs[0], True, True, *ctx.needs[3:])  # dh, dc go on to the step before
+    dxs: list[Any] = [None] * len(order)
+    dh, dc, total = None, dout[len(order)], [None] * 4
+    for t in reversed(order):
+        dh_t = dout[t] if dh is None else dout[t] + dh
+        dxs[t], dh, dc, *grads = lstm_step_grad(ctx, (x[t], *before[t], w_ih, w_hh, b_ih,
+                                                      b_hh), dh_t, dc, needs)
+        total = _add_grads(total, grads)
+    return (_stack_grad(ctx, dxs) if ctx.needs[0] else None, dh, dc, *total)
+
+
 register_op("lstm", lstm_forward, lstm_backward,
-            fast=(fast.lstm_fast_forward, fast.lstm_fast_backward))
+            fast=(fast.lstm_fast_forward, fast.lstm_fast_backward), grad=lstm_grad)
 
 
 # ----------------------------------------------------------------------------- GRU
@@ -339,8 +432,31 @@ def gru_cell_backward(dout: Array, cache: GRUCellCache) -> tuple[Array | None, .
     return (dxw @ w_ih, dh, dxw.T @ x, dhw.T @ h, *_bias_grads(dxw, dhw, has_bias))
 
 
+def gru_step_grad(ctx: Any, inputs: Sequence[Any], dout: Any, needs: Sequence[bool]
+                  ) -> tuple[Any, ...]:
+    """``gru_cell_backward`` with Tensor operations on the step's input Tensors: r, z, n
+    computed again, then the same rules (dxw and dhw differ in the n block, r * dn)."""
+    x, h, w_ih, w_hh, b_ih, b_hh = inputs
+    xw_r, xw_z, xw_n = _gates(_affine_grad(x, w_ih, b_ih), 3)
+    hw_r, hw_z, hw_n = _gates(_affine_grad(h, w_hh, b_hh), 3)
+    r, z = (xw_r + hw_r).sigmoid(), (xw_z + hw_z).sigmoid()
+    n = (xw_n + r * hw_n).tanh()
+    dn = dout * (1 - z) * (1 - n * n)
+    dz = dout * (h - n) * z * (1 - z)
+    dr = dn * hw_n * r * (1 - r)
+    dxw = ctx.apply("cat", dr, dz, dn, dim=1)
+    dhw = ctx.apply("cat", dr, dz, dn * r, dim=1)
+    dx, dh, *weights = _products_grad(dxw, dhw, inputs, needs)
+    return (dx, dout * z + dh if needs[1] else None, *weights)
+
+
+def gru_cell_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: ``gru_step_grad`` on the cell's inputs."""
+    return gru_step_grad(ctx, ctx.inputs, dout, ctx.needs)
+
+
 register_op("gru_cell", gru_cell_forward, gru_cell_backward,
-            fast=(fast.gru_cell_fast_forward, fast.gru_cell_fast_backward))
+            fast=(fast.gru_cell_fast_forward, fast.gru_cell_fast_backward), grad=gru_cell_grad)
 
 
 class GRUCache(NamedTuple):
@@ -375,8 +491,13 @@ def gru_backward(dout: Array, cache: GRUCache) -> tuple[Array | None, ...]:
     return through_time(gru_cell_backward, dout, cache.h0, cache.reverse, cache.steps)
 
 
+def gru_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """Differentiable backward: backpropagation through time over ``gru_cell`` steps."""
+    return through_time_grad(ctx, dout, "gru_cell", gru_step_grad)
+
+
 register_op("gru", gru_forward, gru_backward,
-            fast=(fast.gru_fast_forward, fast.gru_fast_backward))
+            fast=(fast.gru_fast_forward, fast.gru_fast_backward), grad=gru_grad)
 
 
 # ----------------------------------------------------------------------------- the time loops
@@ -418,6 +539,66 @@ def through_time(cell_backward: Callable[..., tuple[Any, ...]], dout: Array, h0:
         dx[t], dh, *grads = cell_backward(dout[t] + dh, step)
         total = _add(total, grads)
     return (np.stack(dx), dh, *total)
+
+
+def through_time_grad(ctx: Any, dout: Any, cell: str, step_grad: Callable[..., tuple[Any, ...]]
+                      ) -> tuple[Any, ...]:
+    """``through_time`` with Tensor operations, for gradients of gradients.
+
+    The states are computed again in the graph, one ``cell`` op per step, so that each
+    step's backward (``step_grad``, the cell's differentiable backward) can be written in
+    terms of the Tensors it read; then the same loop as ``through_time``: steps in reverse,
+    each fed dout[t] + dh, the weight and bias gradients summed over the steps.
+    """
+    x, h, w_ih, w_hh, b_ih, b_hh = ctx.inputs
+    order = _steps(x.shape[0], ctx.static.get("reverse", False))
+    before = {}  # t -> the state step t read
+    for t in order:
+        before[t] = h
+        h = ctx.apply(cell, x[t], h, w_ih, w_hh, b_ih, b_hh)
+    needs = (ctx.needs[0], True, *ctx.needs[2:])  # dh goes on to the step before
+    dxs: list[Any] = [None] * len(order)
+    dh, total = None, [None] * 4
+    for t in reversed(order):
+        dxs[t], dh, *grads = step_grad(ctx, (x[t], before[t], w_ih, w_hh, b_ih, b_hh),
+                                       dout[t] if dh is None else dout[t] + dh, needs)
+        total = _add_grads(total, grads)
+    return (_stack_grad(ctx, dxs) if ctx.needs[0] else None, dh, *total)
+
+
+def _affine_grad(x: Any, weight: Any, bias: Any) -> Any:
+    """``_affine`` on Tensors: x @ weight.T + bias; an empty bias means none."""
+    out = x @ weight.t()
+    return out + bias if bias.numel() else out
+
+
+def _gates(a: Any, count: int) -> list[Any]:
+    """The ``count`` gate blocks of a (N, count * H), as slices of the Tensor."""
+    size = a.shape[1] // count
+    return [a[:, k * size:(k + 1) * size] for k in range(count)]
+
+
+def _products_grad(dxw: Any, dhw: Any, inputs: Sequence[Any], needs: Sequence[bool]
+                   ) -> tuple[Any, ...]:
+    """The products' rules on Tensors: dx = dxw @ w_ih, dh = dhw @ w_hh, dw_ih = dxw.T @ x,
+    dw_hh = dhw.T @ h, db_ih and db_hh the sums of dxw and dhw over the batch (None for
+    gradients not needed, or without a bias)."""
+    x, h, w_ih, w_hh, b_ih, _ = inputs
+    bias = b_ih.numel() > 0
+    return (dxw @ w_ih if needs[0] else None, dhw @ w_hh if needs[1] else None,
+            dxw.t() @ x if needs[2] else None, dhw.t() @ h if needs[3] else None,
+            dxw.sum(0) if bias and needs[4] else None, dhw.sum(0) if bias and needs[5] else None)
+
+
+def _add_grads(total: list[Any], grads: list[Any]) -> list[Any]:
+    """total + grads, elementwise on Tensors, where None stands for nothing yet."""
+    return [b if a is None else a if b is None else a + b
+            for a, b in zip(total, grads, strict=True)]
+
+
+def _stack_grad(ctx: Any, dxs: list[Any]) -> Any:
+    """dx (T, N, D) from the steps' dx[t] (N, D) (T >= 1), joined with ``cat``."""
+    return ctx.apply("cat", *[d.unsqueeze(0) for d in dxs], dim=0)
 
 
 # ----------------------------------------------------------------------------- helpers
