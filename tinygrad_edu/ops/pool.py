@@ -84,6 +84,13 @@ def max_pool2d_backward(dout: Array, cache: MaxPool2dCache) -> tuple[Array]:
     return (_to_argmax(dout, cache),)
 
 
+def max_pool2d_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = max_pool2d_scatter(dout) at the argmax the forward saved
+    (the same for ``adaptive_max_pool2d``)."""
+    argmax, x_shape = ctx.node.cache.argmax, ctx.node.cache.x_shape
+    return (ctx.apply("max_pool2d_scatter", dout, argmax=argmax, x_shape=x_shape),)
+
+
 def adaptive_max_pool2d_forward(x: Array, *, output_size: Any
                                 ) -> tuple[Array, MaxPool2dCache]:
     """out[n, c, oh, ow] = max of x[n, c, h0:h1, w0:w1], windows cut as evenly as possible.
@@ -136,9 +143,11 @@ def _to_argmax(dout: Array, cache: MaxPool2dCache) -> Array:
 
 
 register_op("max_pool2d", max_pool2d_forward, max_pool2d_backward,
-            fast=(fast.max_pool2d_fast_forward, fast.max_pool2d_fast_backward))
+            fast=(fast.max_pool2d_fast_forward, fast.max_pool2d_fast_backward),
+            grad=max_pool2d_grad)
 register_op("adaptive_max_pool2d", adaptive_max_pool2d_forward, adaptive_max_pool2d_backward,
-            fast=(fast.adaptive_max_pool2d_fast_forward, fast.adaptive_max_pool2d_fast_backward))
+            fast=(fast.adaptive_max_pool2d_fast_forward, fast.adaptive_max_pool2d_fast_backward),
+            grad=max_pool2d_grad)
 
 
 # ----------------------------------------------------------------------------- average pooling
@@ -175,6 +184,14 @@ def avg_pool2d_forward(x: Array, *, kernel_size: Any, stride: Any = None, paddin
 def avg_pool2d_backward(dout: Array, cache: AvgPool2dCache) -> tuple[Array]:
     """Spread dout / divisor evenly over each window; overlapping windows add up."""
     return (_spread(dout, cache),)
+
+
+def avg_pool2d_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = avg_pool2d_scatter(dout) over the forward's windows (the
+    same for ``adaptive_avg_pool2d``)."""
+    x_shape, rows, cols, divisor = ctx.node.cache
+    return (ctx.apply("avg_pool2d_scatter", dout, x_shape=x_shape, rows=rows, cols=cols,
+                      divisor=divisor),)
 
 
 def adaptive_avg_pool2d_forward(x: Array, *, output_size: Any
@@ -223,9 +240,173 @@ def _spread(dout: Array, cache: AvgPool2dCache) -> Array:
 
 
 register_op("avg_pool2d", avg_pool2d_forward, avg_pool2d_backward,
-            fast=(fast.avg_pool2d_fast_forward, fast.avg_pool2d_fast_backward))
+            fast=(fast.avg_pool2d_fast_forward, fast.avg_pool2d_fast_backward),
+            grad=avg_pool2d_grad)
 register_op("adaptive_avg_pool2d", adaptive_avg_pool2d_forward, adaptive_avg_pool2d_backward,
-            fast=(fast.adaptive_avg_pool2d_fast_forward, fast.adaptive_avg_pool2d_fast_backward))
+            fast=(fast.adaptive_avg_pool2d_fast_forward, fast.adaptive_avg_pool2d_fast_backward),
+            grad=avg_pool2d_grad)
+
+
+# ----------------------------------------------------------------------------- backwards as ops
+# To differentiate a pooling's gradient again (create_graph=True), its backward must itself be
+# an op. Both backwards are linear maps fixed by the forward (the argmax; the windows), so each
+# is a pair of adjoint ops: a scatter (the backward) and a gather (the scatter's backward; for
+# a fixed argmax or fixed windows it is the pooling itself). Each one's gradient is the other.
+
+def max_pool2d_scatter_forward(dout: Array, *, argmax: Array, x_shape: Any
+                               ) -> tuple[Array, MaxPool2dCache]:
+    """max_pool2d's backward as an op: dx[p].flat[argmax[p, oh, ow]] += dout[p, oh, ow].
+
+    Shape: dout (*, OH, OW), argmax (P, OH, OW) int64 with P = prod(*) (-1: nothing) ->
+    dx ``x_shape`` = (*, H, W).
+
+    Backward: d dout = ddx[p].flat[argmax] (``max_pool2d_gather``: a scatter's adjoint reads
+    the same places).
+    """
+    cache = _argmax_cache("max_pool2d_scatter", argmax, tuple(x_shape), dout.shape)
+    return _to_argmax(dout, cache), cache
+
+
+def max_pool2d_scatter_backward(dout: Array, cache: MaxPool2dCache) -> tuple[Array]:
+    """Gather dout at the argmax: each scattered value's gradient is where it landed."""
+    return (_from_argmax(dout, cache),)
+
+
+def max_pool2d_scatter_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: max_pool2d_gather of dout at the same argmax."""
+    return (ctx.apply("max_pool2d_gather", dout, argmax=ctx.static["argmax"]),)
+
+
+def max_pool2d_gather_forward(x: Array, *, argmax: Array) -> tuple[Array, MaxPool2dCache]:
+    """out[p, oh, ow] = x[p].flat[argmax[p, oh, ow]] (0 where argmax is -1): max pooling with
+    the winners fixed.
+
+    Shape: x (*, H, W), argmax (P, OH, OW) int64 with P = prod(*) -> out (*, OH, OW).
+
+    Backward: dx = max_pool2d_scatter(dout), the adjoint.
+    """
+    out_shape = x.shape[:-2] + np.shape(argmax)[1:]
+    cache = _argmax_cache("max_pool2d_gather", argmax, x.shape, out_shape)
+    return _from_argmax(x, cache), cache
+
+
+def max_pool2d_gather_backward(dout: Array, cache: MaxPool2dCache) -> tuple[Array]:
+    """Scatter-add dout back to the cells read."""
+    return (_to_argmax(dout, cache),)
+
+
+def max_pool2d_gather_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: max_pool2d_scatter of dout at the same argmax."""
+    return (ctx.apply("max_pool2d_scatter", dout, argmax=ctx.static["argmax"],
+                      x_shape=tuple(ctx.inputs[0].shape)),)
+
+
+def _argmax_cache(name: str, argmax: Any, x_shape: tuple[int, ...], small: tuple[int, ...]
+                  ) -> MaxPool2dCache:
+    """Check that argmax (P, OH, OW) indexes planes of ``x_shape`` and matches the pooled
+    shape ``small`` = (*, OH, OW)."""
+    argmax = np.asarray(argmax)
+    planes = math.prod(x_shape[:-2]) if len(x_shape) >= 2 else -1
+    if (argmax.dtype.kind not in "iu" or argmax.ndim != 3 or argmax.shape[0] != planes
+            or small != x_shape[:-2] + argmax.shape[1:]):
+        raise RuntimeError(f"{name}: expected an integer argmax of shape (P, OH, OW) = "
+                           f"({planes}, {', '.join(map(str, small[-2:]))}) for an input of "
+                           f"shape {x_shape} and pooled shape {small}, got {argmax.dtype} "
+                           f"argmax of shape {argmax.shape}")
+    size = x_shape[-1] * x_shape[-2]
+    if argmax.size and (argmax.min() < -1 or argmax.max() >= size):
+        raise RuntimeError(f"{name}: argmax values must be -1 (none) or flat indices below "
+                           f"H*W = {size}, got values from {argmax.min()} to {argmax.max()}")
+    return MaxPool2dCache(x_shape, argmax.astype(np.int64, copy=False))
+
+
+def _from_argmax(x: Array, cache: MaxPool2dCache) -> Array:
+    """out[p, oh, ow] = x[p].flat[argmax[p, oh, ow]], 0 where argmax is -1."""
+    argmax = cache.argmax.reshape(cache.argmax.shape[0], -1)  # (P, OH*OW)
+    planes = x.reshape(argmax.shape[0], -1)  # (P, H*W)
+    out = np.take_along_axis(planes, np.maximum(argmax, 0), axis=1)
+    out = np.where(argmax >= 0, out, 0).astype(x.dtype, copy=False)
+    return out.reshape(cache.x_shape[:-2] + cache.argmax.shape[1:])
+
+
+register_op("max_pool2d_scatter", max_pool2d_scatter_forward, max_pool2d_scatter_backward,
+            grad=max_pool2d_scatter_grad)
+register_op("max_pool2d_gather", max_pool2d_gather_forward, max_pool2d_gather_backward,
+            grad=max_pool2d_gather_grad)
+
+
+def avg_pool2d_scatter_forward(dout: Array, *, x_shape: Any, rows: Window, cols: Window,
+                               divisor: Array) -> tuple[Array, AvgPool2dCache]:
+    """avg_pool2d's backward as an op: every cell of window (oh, ow) gets
+    dout[oh, ow] / divisor[oh, ow], overlapping windows adding up.
+
+    ``rows``, ``cols`` and ``divisor`` are the windows of the pooling's cache (``pool_args``).
+
+    Shape: dout (*, OH, OW) -> dx ``x_shape`` = (*, H, W).
+
+    Backward: d dout = avg_pool2d_gather(ddx), the mean of each window (the adjoint).
+    """
+    cache = _window_cache("avg_pool2d_scatter", tuple(x_shape), rows, cols, divisor,
+                          dout.shape, dout.dtype)
+    return _spread(dout, cache), cache
+
+
+def avg_pool2d_scatter_backward(dout: Array, cache: AvgPool2dCache) -> tuple[Array]:
+    """The adjoint of spreading: the sum of each window over its divisor."""
+    return (_window_mean(dout, cache.rows, cache.cols, cache.divisor)[0],)
+
+
+def avg_pool2d_scatter_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: avg_pool2d_gather of dout over the same windows."""
+    s = ctx.static
+    return (ctx.apply("avg_pool2d_gather", dout, rows=s["rows"], cols=s["cols"],
+                      divisor=s["divisor"]),)
+
+
+def avg_pool2d_gather_forward(x: Array, *, rows: Window, cols: Window, divisor: Array
+                              ) -> tuple[Array, AvgPool2dCache]:
+    """out[p, oh, ow] = sum of window (oh, ow) of x[p] / divisor[oh, ow]: average pooling over
+    given windows (those of a pooling's cache).
+
+    Shape: x (*, H, W) -> out (*, OH, OW).
+
+    Backward: dx = avg_pool2d_scatter(dout), the adjoint.
+    """
+    small = x.shape[:-2] + (len(rows.start), len(cols.start))
+    cache = _window_cache("avg_pool2d_gather", x.shape, rows, cols, divisor, small, x.dtype)
+    return _window_mean(x, rows, cols, cache.divisor)[0], cache
+
+
+def avg_pool2d_gather_backward(dout: Array, cache: AvgPool2dCache) -> tuple[Array]:
+    """Spread dout / divisor over each window."""
+    return (_spread(dout, cache),)
+
+
+def avg_pool2d_gather_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: avg_pool2d_scatter of dout over the same windows."""
+    s = ctx.static
+    return (ctx.apply("avg_pool2d_scatter", dout, x_shape=tuple(ctx.inputs[0].shape),
+                      rows=s["rows"], cols=s["cols"], divisor=s["divisor"]),)
+
+
+def _window_cache(name: str, x_shape: tuple[int, ...], rows: Window, cols: Window,
+                  divisor: Any, small: tuple[int, ...], dtype: Any) -> AvgPool2dCache:
+    """Check that the windows fit ``x_shape`` and give the pooled shape ``small``."""
+    divisor = np.asarray(divisor)
+    oh, ow = len(rows.start), len(cols.start)
+    fits = all(int((w.start + (w.length - 1) * w.step).max(initial=0)) < n
+               for w, n in ((rows, x_shape[-2]), (cols, x_shape[-1])))
+    if small != x_shape[:-2] + (oh, ow) or divisor.shape != (oh, ow) or not fits:
+        raise RuntimeError(f"{name}: windows for a ({oh}, {ow}) output (divisor of shape "
+                           f"{divisor.shape}) do not match the input of shape {x_shape} and "
+                           f"the pooled one of shape {small}")
+    return AvgPool2dCache(x_shape, rows, cols, divisor.astype(dtype, copy=False))
+
+
+register_op("avg_pool2d_scatter", avg_pool2d_scatter_forward, avg_pool2d_scatter_backward,
+            grad=avg_pool2d_scatter_grad)
+register_op("avg_pool2d_gather", avg_pool2d_gather_forward, avg_pool2d_gather_backward,
+            grad=avg_pool2d_gather_grad)
 
 
 # ----------------------------------------------------------------------------- window taps
