@@ -379,6 +379,25 @@ for _name in RECURRENT:
                                             dict(reverse=True)))
 
 
+# issue 17 (conv): conv2d's weight gradient as an op (x, dy of the conv's output shape)
+TRICKY["conv2d_weight"] = lambda r: ([_n(r, 2, 4, 5, 6), _n(r, 2, 4, 3, 4)],
+                                     dict(kernel_size=(2, 3), stride=(2, 1), padding=(1, 2),
+                                          dilation=(2, 3), groups=2))
+
+
+@FEW
+@given(conv_cases())
+def test_conv2d_weight_pairs_agree(case: tuple[Case, int]) -> None:
+    (arrays, static), seed = case
+    x, weight = arrays[:2]
+    out = OPS["conv2d"].forward(x, weight, np.empty(0), **static)[0]
+    dy = np.random.default_rng(seed + 1).standard_normal(out.shape)
+    static = static | {"kernel_size": weight.shape[2:]}
+    with mock.patch.object(conv_fast, "_CHUNK_BYTES", 1):  # one sample per chunk
+        assert_pairs_agree("conv2d_weight", [x, dy], static, seed)
+    assert_reference_vjp("conv2d_weight", [x, dy], static, seed)
+
+
 @pytest.mark.parametrize("name", sorted(TRICKY))
 def test_reference_backward_matches_central_differences_everywhere(name: str) -> None:
     arrays, static = TRICKY[name](np.random.default_rng(len(name)))
