@@ -36,8 +36,11 @@ from .pool_args import (
     adaptive_window,
     adaptive_windows,
     avg_pool2d_windows,
+    gather_argmax,
     max_pool2d_windows,
     pool_output_size,
+    saved_argmax,
+    saved_windows,
     sliding_window,
 )
 from .registry import register_op
@@ -263,13 +266,13 @@ def max_pool2d_scatter_forward(dout: Array, *, argmax: Array, x_shape: Any
     Backward: d dout = ddx[p].flat[argmax] (``max_pool2d_gather``: a scatter's adjoint reads
     the same places).
     """
-    cache = _argmax_cache("max_pool2d_scatter", argmax, tuple(x_shape), dout.shape)
+    cache = MaxPool2dCache(*saved_argmax("max_pool2d_scatter", argmax, x_shape, dout.shape))
     return _to_argmax(dout, cache), cache
 
 
 def max_pool2d_scatter_backward(dout: Array, cache: MaxPool2dCache) -> tuple[Array]:
     """Gather dout at the argmax: each scattered value's gradient is where it landed."""
-    return (_from_argmax(dout, cache),)
+    return (gather_argmax(dout, cache.argmax),)
 
 
 def max_pool2d_scatter_grad(ctx: Any, dout: Any) -> tuple[Any]:
@@ -285,9 +288,9 @@ def max_pool2d_gather_forward(x: Array, *, argmax: Array) -> tuple[Array, MaxPoo
 
     Backward: dx = max_pool2d_scatter(dout), the adjoint.
     """
-    out_shape = x.shape[:-2] + np.shape(argmax)[1:]
-    cache = _argmax_cache("max_pool2d_gather", argmax, x.shape, out_shape)
-    return _from_argmax(x, cache), cache
+    small = x.shape[:-2] + np.shape(argmax)[1:]
+    cache = MaxPool2dCache(*saved_argmax("max_pool2d_gather", argmax, x.shape, small))
+    return gather_argmax(x, cache.argmax), cache
 
 
 def max_pool2d_gather_backward(dout: Array, cache: MaxPool2dCache) -> tuple[Array]:
@@ -301,35 +304,8 @@ def max_pool2d_gather_grad(ctx: Any, dout: Any) -> tuple[Any]:
                       x_shape=tuple(ctx.inputs[0].shape)),)
 
 
-def _argmax_cache(name: str, argmax: Any, x_shape: tuple[int, ...], small: tuple[int, ...]
-                  ) -> MaxPool2dCache:
-    """Check that argmax (P, OH, OW) indexes planes of ``x_shape`` and matches the pooled
-    shape ``small`` = (*, OH, OW)."""
-    argmax = np.asarray(argmax)
-    planes = math.prod(x_shape[:-2]) if len(x_shape) >= 2 else -1
-    if (argmax.dtype.kind not in "iu" or argmax.ndim != 3 or argmax.shape[0] != planes
-            or small != x_shape[:-2] + argmax.shape[1:]):
-        raise RuntimeError(f"{name}: expected an integer argmax of shape (P, OH, OW) = "
-                           f"({planes}, {', '.join(map(str, small[-2:]))}) for an input of "
-                           f"shape {x_shape} and pooled shape {small}, got {argmax.dtype} "
-                           f"argmax of shape {argmax.shape}")
-    size = x_shape[-1] * x_shape[-2]
-    if argmax.size and (argmax.min() < -1 or argmax.max() >= size):
-        raise RuntimeError(f"{name}: argmax values must be -1 (none) or flat indices below "
-                           f"H*W = {size}, got values from {argmax.min()} to {argmax.max()}")
-    return MaxPool2dCache(x_shape, argmax.astype(np.int64, copy=False))
-
-
-def _from_argmax(x: Array, cache: MaxPool2dCache) -> Array:
-    """out[p, oh, ow] = x[p].flat[argmax[p, oh, ow]], 0 where argmax is -1."""
-    argmax = cache.argmax.reshape(cache.argmax.shape[0], -1)  # (P, OH*OW)
-    planes = x.reshape(argmax.shape[0], -1)  # (P, H*W)
-    out = np.take_along_axis(planes, np.maximum(argmax, 0), axis=1)
-    out = np.where(argmax >= 0, out, 0).astype(x.dtype, copy=False)
-    return out.reshape(cache.x_shape[:-2] + cache.argmax.shape[1:])
-
-
 register_op("max_pool2d_scatter", max_pool2d_scatter_forward, max_pool2d_scatter_backward,
+            fast=(fast.max_pool2d_scatter_fast_forward, fast.max_pool2d_scatter_fast_backward),
             grad=max_pool2d_scatter_grad)
 register_op("max_pool2d_gather", max_pool2d_gather_forward, max_pool2d_gather_backward,
             grad=max_pool2d_gather_grad)
@@ -346,8 +322,9 @@ def avg_pool2d_scatter_forward(dout: Array, *, x_shape: Any, rows: Window, cols:
 
     Backward: d dout = avg_pool2d_gather(ddx), the mean of each window (the adjoint).
     """
-    cache = _window_cache("avg_pool2d_scatter", tuple(x_shape), rows, cols, divisor,
-                          dout.shape, dout.dtype)
+    x_shape, divisor = saved_windows("avg_pool2d_scatter", x_shape, rows, cols, divisor,
+                                     dout.shape, dout.dtype)
+    cache = AvgPool2dCache(x_shape, rows, cols, divisor)
     return _spread(dout, cache), cache
 
 
@@ -373,8 +350,9 @@ def avg_pool2d_gather_forward(x: Array, *, rows: Window, cols: Window, divisor: 
     Backward: dx = avg_pool2d_scatter(dout), the adjoint.
     """
     small = x.shape[:-2] + (len(rows.start), len(cols.start))
-    cache = _window_cache("avg_pool2d_gather", x.shape, rows, cols, divisor, small, x.dtype)
-    return _window_mean(x, rows, cols, cache.divisor)[0], cache
+    _, divisor = saved_windows("avg_pool2d_gather", x.shape, rows, cols, divisor, small,
+                               x.dtype)
+    return _window_mean(x, rows, cols, divisor)
 
 
 def avg_pool2d_gather_backward(dout: Array, cache: AvgPool2dCache) -> tuple[Array]:
@@ -389,21 +367,8 @@ def avg_pool2d_gather_grad(ctx: Any, dout: Any) -> tuple[Any]:
                       rows=s["rows"], cols=s["cols"], divisor=s["divisor"]),)
 
 
-def _window_cache(name: str, x_shape: tuple[int, ...], rows: Window, cols: Window,
-                  divisor: Any, small: tuple[int, ...], dtype: Any) -> AvgPool2dCache:
-    """Check that the windows fit ``x_shape`` and give the pooled shape ``small``."""
-    divisor = np.asarray(divisor)
-    oh, ow = len(rows.start), len(cols.start)
-    fits = all(int((w.start + (w.length - 1) * w.step).max(initial=0)) < n
-               for w, n in ((rows, x_shape[-2]), (cols, x_shape[-1])))
-    if small != x_shape[:-2] + (oh, ow) or divisor.shape != (oh, ow) or not fits:
-        raise RuntimeError(f"{name}: windows for a ({oh}, {ow}) output (divisor of shape "
-                           f"{divisor.shape}) do not match the input of shape {x_shape} and "
-                           f"the pooled one of shape {small}")
-    return AvgPool2dCache(x_shape, rows, cols, divisor.astype(dtype, copy=False))
-
-
 register_op("avg_pool2d_scatter", avg_pool2d_scatter_forward, avg_pool2d_scatter_backward,
+            fast=(fast.avg_pool2d_scatter_fast_forward, fast.avg_pool2d_scatter_fast_backward),
             grad=avg_pool2d_scatter_grad)
 register_op("avg_pool2d_gather", avg_pool2d_gather_forward, avg_pool2d_gather_backward,
             grad=avg_pool2d_gather_grad)
