@@ -12,7 +12,8 @@ conv_transpose2d and a conv2d_weight, max pooling's a max_pool2d_scatter, ...):
 - ``F.cross_entropy`` (through ``nll_loss``) gives torch's product, or, while ``nll_loss`` has
   no differentiable backward, an error naming it;
 - third derivatives (the gradients of conv2d_weight, the pooling scatters and gathers) equal
-  torch's;
+  torch's (or, where torch's own fails, central differences);
+- a spatial transformer (affine_grid, grid_sample, conv) gives torch's product;
 - first-order gradients are unchanged: ``create_graph=False`` never calls a ``grad``.
 """
 
@@ -272,7 +273,7 @@ def test_third_derivative_through_pooling_matches_torch() -> None:
 
 NEW_GRADS = ("conv2d", "conv_transpose2d", "conv2d_weight", "max_pool2d", "adaptive_max_pool2d",
              "avg_pool2d", "adaptive_avg_pool2d", "max_pool2d_scatter", "max_pool2d_gather",
-             "avg_pool2d_scatter", "avg_pool2d_gather", "unfold", "fold")
+             "avg_pool2d_scatter", "avg_pool2d_gather", "unfold", "fold", "grid_sample")
 
 
 def test_first_order_gradients_never_run_a_grad(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -291,3 +292,30 @@ def test_first_order_gradients_never_run_a_grad(monkeypatch: pytest.MonkeyPatch)
         np.testing.assert_array_equal(a, b)
     with pytest.raises(AssertionError, match="a differentiable backward ran"):
         _hvp(tg, convnet2, x, weights, loss, weights)
+
+
+# ----------------------------------------------------------------------------- grid_sample
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_spatial_transformer_hessian_vector_product_matches_torch(mode: str) -> None:
+    """theta -> affine_grid -> grid_sample -> conv -> tanh -> loss: the grid's gradient
+    depends on the image and the image's on the grid, so the product mixes both."""
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((2, 2, 6, 7))
+    theta = np.array([[[0.9, 0.2, 0.1], [-0.1, 1.1, -0.2]], [[1.2, -0.3, 0.0], [0.2, 0.8, 0.3]]])
+    weights = [theta, rng.standard_normal((3, 2, 3, 3)) * 0.5]
+    v = [rng.standard_normal(a.shape) for a in weights]
+
+    def net(lib: Any, xt: Any, w: list[Any], loss: Callable[[Any], Any]) -> Any:
+        F = lib.nn.functional
+        grid = F.affine_grid(w[0], [2, 2, 5, 6], align_corners=False)
+        h = F.grid_sample(xt, grid, mode=mode, padding_mode="reflection", align_corners=False)
+        return loss(F.conv2d(h, w[1], padding=1).tanh())
+
+    def loss(lib: Any, z: Any) -> Any:
+        return (z * z).sum()
+
+    ours = _hvp(tg, net, x, weights, loss, v)
+    theirs = _hvp(torch, net, x, weights, loss, v)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
