@@ -122,9 +122,13 @@ def conv1d_weight(input: Tensor, weight_size: Sequence[int], grad_output: Tensor
     return dw.squeeze(-2)
 
 
-def _vjp(output: Tensor, wrt: Tensor, grad_output: Tensor, other: Tensor) -> Tensor:
+def _vjp(name: str, output: Tensor, wrt: Tensor, grad_output: Tensor, other: Tensor
+         ) -> Tensor:
     """d<output, grad_output>/d wrt; itself a graph when grad_output or the convolution's
     other argument needs a gradient (``wrt`` is a zero stand-in: the map is linear)."""
+    if tuple(grad_output.shape) != tuple(output.shape):
+        raise RuntimeError(f"{name}: grad_output of shape {tuple(grad_output.shape)} does not "
+                           f"match the convolution's output, of shape {tuple(output.shape)}")
     higher = is_grad_enabled() and (grad_output.requires_grad or other.requires_grad)
     (g,) = autograd_grad(output, [wrt], grad_outputs=grad_output, create_graph=higher)
     return g
@@ -140,7 +144,7 @@ def conv3d_input(input_size: Sequence[int], weight: Tensor, grad_output: Tensor,
     conv_tuple(stride, 3, name, "stride")
     x = Tensor(np.zeros(size, dtype=grad_output.numpy(force=True).dtype), requires_grad=True)
     out = F.conv3d(x, weight, None, stride, padding, dilation, groups)
-    return _vjp(out, x, grad_output, weight)
+    return _vjp(name, out, x, grad_output, weight)
 
 
 def conv3d_weight(input: Tensor, weight_size: Sequence[int], grad_output: Tensor,  # noqa: A002
@@ -153,4 +157,4 @@ def conv3d_weight(input: Tensor, weight_size: Sequence[int], grad_output: Tensor
     conv_tuple(stride, 3, name, "stride")
     w = Tensor(np.zeros(size, dtype=input.numpy(force=True).dtype), requires_grad=True)
     out = F.conv3d(input, w, None, stride, padding, dilation, groups)
-    return _vjp(out, w, grad_output, input)
+    return _vjp(name, out, w, grad_output, input)
