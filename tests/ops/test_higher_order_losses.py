@@ -112,8 +112,8 @@ def _logistic(kind: str, x: np.ndarray = X, labels: np.ndarray = BINARY, **kw: A
 
 
 needs_softplus = pytest.mark.skipif(
-    OPS["softplus"].grad is None, reason="binary_cross_entropy_with_logits runs softplus, whose "
-    "differentiable backward comes with the elementwise part of issue 17")
+    OPS["softplus"].grad is None, reason="binary_cross_entropy_with_logits runs softplus, which "
+    "has no differentiable backward here")
 
 
 def _closed_form(theta: np.ndarray) -> np.ndarray:

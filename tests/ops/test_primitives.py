@@ -334,7 +334,7 @@ CASES.update({
     "scatter_reduce": [
         lambda r, red=red, k=k: _reduce_case(r, red, k)
         for red in ("sum", "prod", "mean", "amax", "amin") for k in (True, False)],
-    # issue 17, reduce/scan part: the linear recurrence (forward and reverse, shared links)
+    # the linear recurrence (forward and reverse, shared links)
     "linear_scan": [lambda r: case(n(r, 3, 3), n(r, 3, 4), dim=1),
                     lambda r: case(n(r, 2, 1), n(r, 3, 2), dim=0, reverse=True),
                     lambda r: case(n(r, 1, 3, 1), n(r, 2, 4, 2), dim=-2)],
@@ -437,6 +437,42 @@ CASES.update({  # embedding_bag.py: bags of table rows (offsets mark where each 
                        mode="max", include_last_offset=True),
     ],
 })
+
+# the backwards that became ops (conv2d's weight gradient; the pooling
+# scatters and their adjoint gathers, at the argmax / over the windows of a real pooling)
+def _pooled(r: np.random.Generator, pool: str, scatter: bool, shape: tuple[int, ...],
+            **static: Any) -> Case:
+    from tinygrad_edu.ops import pool as pool_ops
+    out, cache = getattr(pool_ops, f"{pool}_forward")(distinct(r, *shape), **static)
+    saved = ({"argmax": cache.argmax} if pool.endswith("max_pool2d") else
+             {"rows": cache.rows, "cols": cache.cols, "divisor": cache.divisor})
+    if scatter:
+        return case(n(r, *out.shape), x_shape=shape, **saved)
+    return case(n(r, *shape), **saved)
+
+
+def _pool_grad_cases(scatter: bool, kind: str) -> list[Maker]:
+    pools = ([("max_pool2d", {"kernel_size": 3, "stride": 1, "padding": 1}),
+              ("adaptive_max_pool2d", {"output_size": (2, 3)})] if kind == "max" else
+             [("avg_pool2d", {"kernel_size": 3, "stride": 2, "padding": 1,
+                              "count_include_pad": False}),
+              ("adaptive_avg_pool2d", {"output_size": (2, 3)})])
+    return [lambda r, p=p, kw=kw: _pooled(r, p, scatter, (2, 2, 5, 4), **kw) for p, kw in pools]
+
+
+CASES.update({
+    "conv2d_weight": [
+        lambda r: case(n(r, 2, 3, 5, 4), n(r, 2, 4, 3, 2), kernel_size=(3, 3), **CONV),
+        lambda r: case(n(r, 1, 4, 6, 5), n(r, 1, 2, 4, 1), kernel_size=(2, 3),
+                       **CONV | {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2),
+                                 "groups": 2}),
+    ],
+    "max_pool2d_scatter": _pool_grad_cases(True, "max"),
+    "max_pool2d_gather": _pool_grad_cases(False, "max"),
+    "avg_pool2d_scatter": _pool_grad_cases(True, "avg"),
+    "avg_pool2d_gather": _pool_grad_cases(False, "avg"),
+})
+
 
 def _grid(r: np.random.Generator, out_shape: tuple[int, ...], sizes: tuple[int, ...],
           align_corners: bool) -> np.ndarray:

@@ -231,6 +231,29 @@ def test_adaptive_pools_pairs_agree(inputs: Any, output_size: Any) -> None:
         assert_reference_vjp("adaptive_avg_pool2d", [x], static, seed)
 
 
+# the pooling scatters (max pooling's and average pooling's backwards as
+# ops), at the argmax / over the windows of a real pooling, with the tricky arguments
+
+@FEW
+@given(data=st.data(), inputs=pool_inputs(("normal", "ties", "-inf")))
+def test_pool_scatter_pairs_agree(data: Any, inputs: Any) -> None:
+    x, kind, seed = inputs
+    rng = np.random.default_rng(seed)
+    static = data.draw(window_args(x, dilation=True))
+    out, cache = OPS["max_pool2d"].forward(x, **static)
+    saved = dict(argmax=cache.argmax, x_shape=x.shape)
+    assert_pairs_agree("max_pool2d_scatter", [rng.standard_normal(out.shape)], saved, seed,
+                       exact=True)
+    del static["dilation"]
+    static["count_include_pad"] = data.draw(st.booleans())
+    out, cache = OPS["avg_pool2d"].forward(x, **static)
+    saved = dict(x_shape=x.shape, rows=cache.rows, cols=cache.cols, divisor=cache.divisor)
+    dout = rng.standard_normal(out.shape)
+    assert_pairs_agree("avg_pool2d_scatter", [dout], saved, seed)
+    if kind == "normal":
+        assert_reference_vjp("avg_pool2d_scatter", [dout], saved, seed)
+
+
 # ----------------------------------------------------------------------------- norms
 
 @st.composite
@@ -377,6 +400,41 @@ for _name in RECURRENT:
     TRICKY[_name] = (lambda r, name=_name: (recurrent_arrays(name, r, 3, 2, 3, 2, True),
                                             {} if name.endswith("_cell") else
                                             dict(reverse=True)))
+
+
+# conv2d's weight gradient as an op (x, dy of the conv's output shape)
+TRICKY["conv2d_weight"] = lambda r: ([_n(r, 2, 4, 5, 6), _n(r, 2, 4, 3, 4)],
+                                     dict(kernel_size=(2, 3), stride=(2, 1), padding=(1, 2),
+                                          dilation=(2, 3), groups=2))
+
+
+def _scatter_case(r: np.random.Generator, pool: str, **static: Any) -> Case:
+    x = _distinct(r, 2, 2, 6, 5)
+    out, cache = OPS[pool].forward(x, **static)
+    saved = ({"argmax": cache.argmax} if pool.endswith("max_pool2d") else
+             {"rows": cache.rows, "cols": cache.cols, "divisor": cache.divisor})
+    return [_n(r, *out.shape)], saved | {"x_shape": x.shape}
+
+
+TRICKY["max_pool2d_scatter"] = lambda r: _scatter_case(
+    r, "max_pool2d", kernel_size=(3, 2), stride=(1, 1), padding=(1, 0), dilation=(1, 2),
+    ceil_mode=True)
+TRICKY["avg_pool2d_scatter"] = lambda r: _scatter_case(
+    r, "avg_pool2d", kernel_size=3, stride=2, padding=1, ceil_mode=True,
+    count_include_pad=False, divisor_override=None)
+
+
+@FEW
+@given(conv_cases())
+def test_conv2d_weight_pairs_agree(case: tuple[Case, int]) -> None:
+    (arrays, static), seed = case
+    x, weight = arrays[:2]
+    out = OPS["conv2d"].forward(x, weight, np.empty(0), **static)[0]
+    dy = np.random.default_rng(seed + 1).standard_normal(out.shape)
+    static = static | {"kernel_size": weight.shape[2:]}
+    with mock.patch.object(conv_fast, "_CHUNK_BYTES", 1):  # one sample per chunk
+        assert_pairs_agree("conv2d_weight", [x, dy], static, seed)
+    assert_reference_vjp("conv2d_weight", [x, dy], static, seed)
 
 
 @pytest.mark.parametrize("name", sorted(TRICKY))

@@ -148,17 +148,25 @@ ENTRY_POINTS: dict[str, tuple[str, ...]] = {
     "inv": ("linalg.inv", "Tensor.inverse"), "logabsdet": ("linalg.slogdet", "Tensor.slogdet"),
     "solve": ("linalg.solve",), "eigh": ("linalg.eigh",), "svd": ("linalg.svd",),
     "qr": ("linalg.qr",),
+    # torch.nn.grad
+    "conv2d_weight": ("grad.conv2d_weight",),
 }
 #: ops known to lack a public entry point, as name -> reason
 MISSING_ENTRY_POINT: dict[str, str] = {
     "linear_scan": "an op of the backward only: the scans' and prod's differentiable "
                    "backward (torch has no such function)",
 }
+# the pooling backwards, ops only so that gradients can be differentiated
+MISSING_ENTRY_POINT |= {name: "internal: a pooling's backward as an op, run by autograd with "
+                        "create_graph=True (torch has no public name for it)"
+                        for name in ("max_pool2d_scatter", "max_pool2d_gather",
+                                     "avg_pool2d_scatter", "avg_pool2d_gather")}
 
 
 def _resolve(path: str) -> Any:
     owner, _, attr = path.partition(".")
-    root = {"Tensor": tg.Tensor, "tg": tg, "F": F, "linalg": tg.linalg}[owner]
+    root = {"Tensor": tg.Tensor, "tg": tg, "F": F, "linalg": tg.linalg,
+            "grad": tg.nn.grad}[owner]
     return getattr(root, attr, None)
 
 

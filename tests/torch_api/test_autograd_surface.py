@@ -1224,7 +1224,7 @@ def test_gradcheck_errors_and_warnings_match_torch():
         tg.autograd.gradcheck(lambda a: a * 2, (tg.tensor([1.0], requires_grad=True),),
                               raise_exception=False)
     x = tg.tensor([1.0], dtype=tg.float64, requires_grad=True)
-    assert tg.autograd.gradgradcheck(lambda a: a * a * a, (x,))  # i17-tools: now supported
+    assert tg.autograd.gradgradcheck(lambda a: a * a * a, (x,))  # now supported
 
 
 # ----------------------------------------------------------------------------- functional

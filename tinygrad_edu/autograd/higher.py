@@ -104,6 +104,7 @@ class GradContext:
         static: the op's static (non-Tensor) arguments.
         needs: per input, whether its gradient is wanted (an input that needs none may get
             ``None``).
+        cache: the forward's cache, for constants (masks, argmax indices).
     """
 
     __slots__ = ("inputs", "needs", "node", "static")
@@ -122,6 +123,12 @@ class GradContext:
     def output(self) -> Any:
         """The op's output, computed again from the inputs so that it is part of the graph."""
         return apply_op(self.node.op, *self.inputs, **self.static)
+
+    @property
+    def cache(self) -> Any:
+        """The forward's cache (the numpy backward's saved values: a mask, argmax indices),
+        for constants of the formula."""
+        return self.node.cache
 
     def const(self, array: Any) -> Any:
         """A Tensor around ``array`` outside the graph (a constant of the formula)."""

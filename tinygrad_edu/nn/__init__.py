@@ -7,7 +7,7 @@ spectral norm, ``nn.utils.parametrize``).
 """
 
 from ..unsupported import missing_attribute
-from . import functional, init, modules, parallel, parameter, rnn, temporal, utils
+from . import functional, grad, init, modules, parallel, parameter, rnn, temporal, utils
 from .activation import (
     CELU,
     ELU,
@@ -217,6 +217,8 @@ __all__ = [
     # Transformers
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer",
+    # the convolutions' gradients as functions
+    "grad",
 ]
 
 

@@ -30,15 +30,25 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import conv_fast
-from .conv_args import ConvGeometry, conv2d_args, conv_output_size, conv_transpose2d_args
+from .conv_args import (
+    ConvGeometry,
+    conv2d_args,
+    conv2d_weight_args,
+    conv_output_size,
+    conv_pair,
+    conv_transpose2d_args,
+    transposed_output_size,
+)
 from .registry import register_op
 
 Array = NDArray[Any]
 Pair = tuple[int, int]
 
-__all__ = ["Conv2dCache", "ConvGeometry", "ConvTranspose2dCache", "col2im", "conv2d_backward",
-           "conv2d_forward", "conv_output_size", "conv_transpose2d_backward",
-           "conv_transpose2d_forward", "im2col"]
+__all__ = ["Conv2dCache", "Conv2dWeightCache", "ConvGeometry", "ConvTranspose2dCache", "col2im",
+           "conv2d_backward", "conv2d_forward", "conv2d_grad", "conv2d_weight_backward",
+           "conv2d_weight_forward", "conv2d_weight_grad", "conv_output_size",
+           "conv_transpose2d_backward", "conv_transpose2d_forward", "conv_transpose2d_grad",
+           "im2col"]
 
 
 # ----------------------------------------------------------------------------- conv2d
@@ -89,8 +99,24 @@ def conv2d_backward(dout: Array, cache: Conv2dCache) -> tuple[Array, Array, Arra
     return dx, dweight, dbias
 
 
+def conv2d_grad(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
+    """Differentiable backward: dx = conv_transpose2d(dout, weight) (the conv's adjoint in x),
+    dweight = conv2d_weight(x, dout), dbias = dout summed over N, OH, OW."""
+    x, weight, _ = ctx.inputs
+    geo = _geometry(ctx.static)
+    dx = dweight = dbias = None
+    if ctx.needs[0]:
+        dx = _input_grad(ctx, dout, weight, tuple(x.shape[2:]), geo)
+    if ctx.needs[1]:
+        dweight = ctx.apply("conv2d_weight", x, dout, kernel_size=tuple(weight.shape[2:]), **geo)
+    if ctx.needs[2]:
+        dbias = dout.sum(dim=(0, 2, 3))
+    return dx, dweight, dbias
+
+
 register_op("conv2d", conv2d_forward, conv2d_backward,
-            fast=(conv_fast.conv2d_fast_forward, conv_fast.conv2d_fast_backward))
+            fast=(conv_fast.conv2d_fast_forward, conv_fast.conv2d_fast_backward),
+            grad=conv2d_grad)
 
 
 # ----------------------------------------------------------------------------- conv_transpose2d
@@ -146,9 +172,128 @@ def conv_transpose2d_backward(dout: Array, cache: ConvTranspose2dCache
     return dx, dweight, dbias
 
 
+def conv_transpose2d_grad(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
+    """Differentiable backward: dx = conv2d(dout, weight), dweight = conv2d_weight(dout, x),
+    dbias = dout summed over N, OH, OW.
+
+    With output_padding, dout may hold more windows than x has pixels (H' > H): dx keeps the
+    first H x W of them, and x is padded with zeros to H' x W' for the weight gradient.
+    """
+    x, weight, _ = ctx.inputs
+    geo = _geometry(ctx.static)
+    (h, w), kernel = tuple(x.shape[2:]), tuple(weight.shape[2:])
+    full = tuple(conv_output_size(o, k, s, p, d) for o, k, s, p, d in zip(
+        dout.shape[2:], kernel, geo["stride"], geo["padding"], geo["dilation"], strict=True))
+    dx = dweight = dbias = None
+    if ctx.needs[0]:
+        dx = ctx.apply("conv2d", dout, weight, _no_bias(ctx, dout), **geo)
+        if full != (h, w):
+            dx = dx[:, :, :h, :w]
+    if ctx.needs[1]:
+        if full != (h, w):
+            x = ctx.apply("pad", x, pad_width=((0, 0), (0, 0), (0, full[0] - h),
+                                               (0, full[1] - w)))
+        dweight = ctx.apply("conv2d_weight", dout, x, kernel_size=kernel, **geo)
+    if ctx.needs[2]:
+        dbias = dout.sum(dim=(0, 2, 3))
+    return dx, dweight, dbias
+
+
 register_op("conv_transpose2d", conv_transpose2d_forward, conv_transpose2d_backward,
             fast=(conv_fast.conv_transpose2d_fast_forward,
-                  conv_fast.conv_transpose2d_fast_backward))
+                  conv_fast.conv_transpose2d_fast_backward),
+            grad=conv_transpose2d_grad)
+
+
+# ----------------------------------------------------------------------------- conv2d_weight
+
+class Conv2dWeightCache(NamedTuple):
+    """Cache of ``conv2d_weight``: both inputs and the geometry."""
+
+    x: Array  # (N, C, H, W), the conv's input
+    dy: Array  # (N, F, OH, OW), the gradient of the conv's output
+    kernel: Pair
+    geometry: ConvGeometry
+
+
+def conv2d_weight_forward(x: Array, dy: Array, *, kernel_size: Any, stride: Any = (1, 1),
+                          padding: Any = (0, 0), dilation: Any = (1, 1), groups: int = 1
+                          ) -> tuple[Array, Conv2dWeightCache]:
+    """conv2d's weight gradient as an op of its own (``torch.nn.grad.conv2d_weight``):
+    dweight[f, c, i, j] = sum_{n,y,z} dy[n, f, y, z] * x_pad[n, c, s*y + d*i, s*z + d*j].
+
+    It is what ``conv2d_backward`` computes for dweight, ``dy @ cols.T`` summed over the batch;
+    as an op it can be differentiated again. It is bilinear in x and dy, so each input's
+    gradient is the other input combined with dout (a weight-shaped gradient): for x, the
+    conv's input gradient with weight dout; for dy, the conv of x with weight dout.
+
+    Shape: x (N, C, H, W), dy (N, F, OH, OW) (the output shape of the conv) ->
+    dweight (F, C/groups, KH, KW), (KH, KW) = ``kernel_size``.
+    Cache: x, dy, the kernel size and the geometry.
+
+    Backward: dx = col2im(dout.T @ dy) (= conv_transpose2d(dy, dout)),
+    ddy = dout @ cols(x) (= conv2d(x, dout)).
+    """
+    geo, kernel = conv2d_weight_args(x, dy, kernel_size, stride, padding, dilation, groups)
+    n, f, oh, ow = dy.shape
+    cols = im2col(x, kernel, geo, (oh, ow))  # (N, G, C/G*KH*KW, OH*OW)
+    dy_groups = dy.reshape(n, geo.groups, f // geo.groups, oh * ow)
+    dweight = (dy_groups @ cols.transpose(0, 1, 3, 2)).sum(axis=0)
+    shape = (f, x.shape[1] // geo.groups, *kernel)
+    return dweight.reshape(shape), Conv2dWeightCache(x, dy, kernel, geo)
+
+
+def conv2d_weight_backward(dout: Array, cache: Conv2dWeightCache) -> tuple[Array, Array]:
+    """dx: col2im of dout.T @ dy (conv2d's input gradient); ddy: dout @ cols(x) (a conv)."""
+    x, dy, kernel, geo = cache
+    n, f, oh, ow = dy.shape
+    filters = dout.reshape(geo.groups, f // geo.groups, -1)  # (G, F/G, rows)
+    dy_groups = dy.reshape(n, geo.groups, f // geo.groups, oh * ow)
+    dx = col2im(filters.transpose(0, 2, 1) @ dy_groups, x.shape, kernel, geo, (oh, ow))
+    ddy = (filters @ im2col(x, kernel, geo, (oh, ow))).reshape(dy.shape)
+    return dx, ddy
+
+
+def conv2d_weight_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: dx = conv_transpose2d(dy, dout), ddy = conv2d(x, dout)."""
+    x, dy = ctx.inputs
+    geo = _geometry(ctx.static)
+    dx = ddy = None
+    if ctx.needs[0]:
+        dx = _input_grad(ctx, dy, dout, tuple(x.shape[2:]), geo)
+    if ctx.needs[1]:
+        ddy = ctx.apply("conv2d", x, dout, _no_bias(ctx, x), **geo)
+    return dx, ddy
+
+
+register_op("conv2d_weight", conv2d_weight_forward, conv2d_weight_backward,
+            fast=(conv_fast.conv2d_weight_fast_forward, conv_fast.conv2d_weight_fast_backward),
+            grad=conv2d_weight_grad)
+
+
+# ----------------------------------------------------------------------------- helpers of the grads
+
+def _geometry(static: dict[str, Any]) -> dict[str, Any]:
+    """stride, padding, dilation and groups of a conv op's static arguments, as pairs."""
+    return {arg: conv_pair(static.get(arg, default), "conv2d", arg) for arg, default in
+            (("stride", 1), ("padding", 0), ("dilation", 1))} | {
+        "groups": int(static.get("groups", 1))}
+
+
+def _no_bias(ctx: Any, like: Any) -> Any:
+    return ctx.const(np.empty(0, dtype=like.numpy(force=True).dtype))
+
+
+def _input_grad(ctx: Any, dy: Any, weight: Any, size: Pair, geo: dict[str, Any]) -> Any:
+    """x's gradient of conv2d(x, weight) for the output gradient dy: conv_transpose2d(dy,
+    weight), with the output_padding (less than the stride) that brings it to x's size: the
+    last rows and columns no window reached (the stride did not divide the padded input)
+    get zero."""
+    extra = tuple(n - transposed_output_size(o, k, s, p, 0, d) for n, o, k, s, p, d in zip(
+        size, dy.shape[2:], weight.shape[2:], geo["stride"], geo["padding"], geo["dilation"],
+        strict=True))
+    return ctx.apply("conv_transpose2d", dy, weight, _no_bias(ctx, dy), output_padding=extra,
+                     **geo)
 
 
 # ----------------------------------------------------------------------------- im2col, col2im

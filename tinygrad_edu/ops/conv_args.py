@@ -19,7 +19,7 @@ from ..checks import pair
 Array = NDArray[Any]
 Pair = tuple[int, int]
 
-__all__ = ["ConvGeometry", "conv2d_args", "conv_output_size", "conv_pair",
+__all__ = ["ConvGeometry", "conv2d_args", "conv2d_weight_args", "conv_output_size", "conv_pair",
            "conv_transpose2d_args", "transposed_output_size"]
 
 
@@ -132,3 +132,36 @@ def conv_transpose2d_args(x: Array, weight: Array, bias: Array, stride: Any, pad
                            f"{x.shape} with kernel {weight.shape[2:]} and padding "
                            f"{geo.padding}")
     return geo, (oh, ow)
+
+
+def conv2d_weight_args(x: Array, dy: Array, kernel_size: Any, stride: Any, padding: Any,
+                       dilation: Any, groups: Any) -> tuple[ConvGeometry, Pair]:
+    """Check conv2d_weight's inputs (the conv's input ``x`` and its output gradient ``dy``);
+    return the geometry and the kernel size (KH, KW).
+
+    ``dy`` must have the shape ``conv2d(x, weight)`` has: (N, F, OH, OW) with x's N, F a
+    multiple of ``groups`` and (OH, OW) the number of windows that fit x.
+    """
+    name = "conv2d_weight"
+    for arg, value in (("input", x), ("grad_output", dy)):
+        if not isinstance(value, np.ndarray) or value.ndim != 4:
+            raise RuntimeError(f"{name}: expected {arg} to be a 4D (N, C, H, W) numpy array, "
+                               f"got {getattr(value, 'shape', type(value).__name__)}")
+    if x.dtype.kind != "f" or x.dtype != dy.dtype:
+        raise RuntimeError(f"{name}: input ({x.dtype}) and grad_output ({dy.dtype}) must have "
+                           "the same floating point dtype")
+    if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups < 1:
+        raise RuntimeError(f"{name}: groups must be a positive int, got {groups!r}")
+    if x.shape[1] % groups or dy.shape[1] % groups:
+        raise RuntimeError(f"{name}: in_channels ({x.shape[1]}) and out_channels "
+                           f"({dy.shape[1]}) must both be divisible by groups ({groups})")
+    kernel = conv_pair(kernel_size, name, "kernel_size")
+    geo = ConvGeometry(conv_pair(stride, name, "stride"), conv_pair(padding, name, "padding"),
+                       conv_pair(dilation, name, "dilation"), int(groups))
+    windows = tuple(conv_output_size(*args) for args in zip(
+        x.shape[2:], kernel, geo.stride, geo.padding, geo.dilation, strict=True))
+    if dy.shape[0] != x.shape[0] or dy.shape[2:] != windows:
+        raise RuntimeError(f"{name}: grad_output of shape {dy.shape} does not match the "
+                           f"output of a convolution of input {x.shape} with kernel {kernel}: "
+                           f"expected ({x.shape[0]}, F, {windows[0]}, {windows[1]})")
+    return geo, kernel

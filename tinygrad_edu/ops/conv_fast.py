@@ -29,15 +29,16 @@ from numpy.typing import NDArray
 from ..kernels import conv as kernels
 from ..kernels import threads, winograd
 from ..kernels.jit import ready
-from .conv_args import ConvGeometry, conv2d_args, conv_transpose2d_args
+from .conv_args import ConvGeometry, conv2d_args, conv2d_weight_args, conv_transpose2d_args
 from .registry import needs_input_grad
 
 Array = NDArray[Any]
 Pair = tuple[int, int]
 T = TypeVar("T")
 
-__all__ = ["Conv2dFastCache", "ConvTranspose2dFastCache", "conv2d_fast_backward",
-           "conv2d_fast_forward", "conv_transpose2d_fast_backward",
+__all__ = ["Conv2dFastCache", "Conv2dWeightFastCache", "ConvTranspose2dFastCache",
+           "conv2d_fast_backward", "conv2d_fast_forward", "conv2d_weight_fast_backward",
+           "conv2d_weight_fast_forward", "conv_transpose2d_fast_backward",
            "conv_transpose2d_fast_forward"]
 
 # Columns of a few samples at a time: small enough to stay in a core's cache between the
@@ -415,3 +416,42 @@ def conv_transpose2d_fast_backward(dout: Array, cache: ConvTranspose2dFastCache
     if has_bias and needs_input_grad(2):
         dbias = dout.sum(axis=(0, 2, 3))
     return dx, dweight, dbias
+
+
+class Conv2dWeightFastCache(NamedTuple):
+    """Cache of the fast ``conv2d_weight`` pair: both inputs and the columns' geometry."""
+
+    x: Array
+    dy: Array
+    columns: _Columns
+
+
+def conv2d_weight_fast_forward(x: Array, dy: Array, *, kernel_size: Any,
+                               stride: Any = (1, 1), padding: Any = (0, 0),
+                               dilation: Any = (1, 1), groups: int = 1
+                               ) -> tuple[Array, Conv2dWeightFastCache]:
+    """``conv.conv2d_weight_forward``: the fast conv2d backward's weight-gradient products."""
+    geo, (kh, kw) = conv2d_weight_args(x, dy, kernel_size, stride, padding, dilation, groups)
+    f, (oh, ow) = dy.shape[1], dy.shape[2:]
+    cols = _Columns(x.shape, kh, kw, geo, oh, ow)
+    shape = (f, x.shape[1] // geo.groups, kh, kw)
+    if x.shape[0] == 0:
+        return np.zeros(shape, dtype=x.dtype), Conv2dWeightFastCache(x, dy, cols)
+    dweight = _correlate_weight_grad(_flat(dy), x, geo.groups, cols).reshape(shape)
+    return dweight, Conv2dWeightFastCache(x, dy, cols)
+
+
+def conv2d_weight_fast_backward(dout: Array, cache: Conv2dWeightFastCache
+                                ) -> tuple[Array | None, Array | None]:
+    """dx = the conv's input gradient for weight dout; ddy = the conv of x with dout."""
+    x, dy, cols = cache
+    if x.shape[0] == 0:
+        return np.zeros_like(x), np.zeros_like(dy)
+    w2 = np.ascontiguousarray(dout).reshape(dout.shape[0], -1)
+    dx = ddy = None
+    if needs_input_grad(0):
+        dx = _correlate_input_grad(_flat(dy), w2, cols.geometry.groups, cols)
+    if needs_input_grad(1):
+        ddy = _correlate(x, w2, np.empty(0, dtype=x.dtype), cols.geometry.groups,
+                         cols).reshape(dy.shape)
+    return dx, ddy

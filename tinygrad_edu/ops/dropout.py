@@ -64,7 +64,7 @@ def dropout_backward(dout: Array, cache: DropoutCache) -> tuple[Array]:
 def dropout_grad(ctx: Any, dout: Any) -> tuple[Any]:
     """Differentiable backward: dout times the same mask, a constant (the one the forward drew
     and saved: running the forward again would draw another)."""
-    return (dout * ctx.const(ctx.node.cache.mask),)
+    return (dout * ctx.const(ctx.cache.mask),)
 
 
 register_op("dropout", dropout_forward, dropout_backward, grad=dropout_grad)

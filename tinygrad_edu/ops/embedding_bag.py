@@ -163,7 +163,7 @@ def embedding_bag_grad(ctx: Any, dout: Any) -> tuple[None, None, Any, Any]:
     the formula (read from the forward's cache); the per-sample weights are not: they enter
     dweight as a Tensor, so d(dweight)/d(weights) is there for a second derivative."""
     _, _, weight, psw = ctx.inputs
-    cache = ctx.node.cache
+    cache = ctx.cache
     bags, dtype = cache.bags, dout.numpy(force=True).dtype
     zeros = ctx.const(np.zeros(tuple(weight.shape), dtype))
     if cache.winners is not None:  # max: each output element came from one table entry

@@ -83,6 +83,12 @@ def unfold_backward(dout: Array, cache: FoldCache) -> tuple[Array]:
                    cache.out_hw),)
 
 
+def unfold_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = fold(dcols) onto x's (H, W)."""
+    return (ctx.apply("fold", dout, output_size=tuple(ctx.inputs[0].shape[2:]),
+                      **_window_args(ctx.static)),)
+
+
 def fold_forward(cols: Array, *, output_size: Any, kernel_size: Any, dilation: Any = 1,
                  padding: Any = 0, stride: Any = 1) -> tuple[Array, FoldCache]:
     """image[n, c, s*y + d*i - p, s*z + d*j - p] += cols[n, (c, i, j), (y, z)].
@@ -119,5 +125,16 @@ def fold_backward(dout: Array, cache: FoldCache) -> tuple[Array]:
     return (cols[:, 0].copy(),)
 
 
-register_op("unfold", unfold_forward, unfold_backward)
-register_op("fold", fold_forward, fold_backward)
+def fold_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dcols = unfold(dimage)."""
+    return (ctx.apply("unfold", dout, **_window_args(ctx.static)),)
+
+
+def _window_args(static: dict[str, Any]) -> dict[str, Any]:
+    """The window arguments both ops share (``output_size`` is fold's alone)."""
+    return {k: static[k] for k in ("kernel_size", "dilation", "padding", "stride")
+            if k in static}
+
+
+register_op("unfold", unfold_forward, unfold_backward, grad=unfold_grad)
+register_op("fold", fold_forward, fold_backward, grad=fold_grad)

@@ -39,6 +39,13 @@ slope of the image between the taps. Summed over the channels, times ``dout``, t
 ``dgrid``. It is zero for ``'nearest'`` (a step function of ``p``) and wherever padding
 clipped ``p``; it jumps where ``p`` crosses an integer (the taps change).
 
+**Gradients of gradients** (``grid_sample_grad``): the backward again, with Tensors. Near the
+current grid, unnormalizing and padding are linear in ``g`` (a scale, a mirror's sign, a
+shift), so each dim's fractional position is ``t = slope * g + const`` and every weight is a
+polynomial in ``t``; the taps are read with ``getitem`` and ``dx`` written back with an
+accumulating ``index_put``. So ``dgrid`` depends on ``x`` and ``dx`` on the grid, and both can
+be differentiated again (for bilinear, d2/dgx2 is 0 but d2/dgx dgy is not).
+
 The same code serves 4-d input (N, C, H, W) with a grid (N, OH, OW, 2) and 5-d input
 (N, C, D, H, W) with a grid (N, OD, OH, OW, 3) ('bilinear' is then trilinear; 'bicubic' is
 4-d only): a loop over the dims builds each dim's taps, and a loop over every combination of
@@ -283,4 +290,69 @@ def grid_sample_backward(dout: Array, cache: GridSampleCache) -> tuple[Array | N
     return dx, dgrid if needs_input_grad(1) else None
 
 
-register_op("grid_sample", grid_sample_forward, grid_sample_backward)
+def grid_sample_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
+    """Differentiable backward: the same sums, with every tap's weight a Tensor function of
+    the grid (``_weight_tensors``), the taps read with ``getitem`` and written back with an
+    accumulating ``index_put``."""
+    x, grid = ctx.inputs
+    mode = ctx.static.get("mode", "bilinear")
+    xa, ga = x.numpy(force=True), grid.numpy(force=True)
+    taps = _all_taps(xa, ga, mode, ctx.static.get("padding_mode", "zeros"),
+                     ctx.static.get("align_corners", False))
+    weights = [_weight_tensors(ctx, grid, k, taps[k], xa.shape[-1 - k], mode)
+               for k in range(len(taps))]
+    last = (0, *range(2, x.ndim), 1)  # channels last, as the forward gathers
+    xl, doutl = x.permute(*last), dout.permute(*last)
+    dxl = ctx.const(np.zeros(xa.shape[:1] + xa.shape[2:] + xa.shape[1:2], xa.dtype))
+    dgrid: list[Any] = [0.0] * len(taps)
+    for picks in itertools.product(*(range(len(t)) for t in taps)):
+        combo = [taps[k][i] for k, i in enumerate(picks)]
+        valid = ctx.const(np.logical_and.reduce([t.valid for t in combo]).astype(xa.dtype))
+        where = _where(xa, tuple(combo))
+        w = [weights[k][i][0] for k, i in enumerate(picks)]
+        if ctx.needs[0]:
+            share = (_product(w) * valid).unsqueeze(-1) * doutl
+            dxl = ctx.apply("index_put", dxl, share, key=where, accumulate=True)
+        if ctx.needs[1] and mode != "nearest":
+            seen = (doutl * xl[where]).sum(dim=-1) * valid
+            for k, i in enumerate(picks):
+                dgrid[k] = dgrid[k] + seen * weights[k][i][1] * _product(w[:k] + w[k + 1:])
+    dx = dxl.permute(0, x.ndim - 1, *range(1, x.ndim - 1)) if ctx.needs[0] else None
+    if not ctx.needs[1]:
+        return dx, None
+    if mode == "nearest":  # a step function of the grid: zero almost everywhere
+        return dx, ctx.const(np.zeros_like(ga))
+    return dx, ctx.apply("cat", *[d.unsqueeze(-1) for d in dgrid], dim=-1)
+
+
+def _product(factors: list[Any]) -> Any:
+    out = factors[0] if factors else 1.0
+    for f in factors[1:]:
+        out = out * f
+    return out
+
+
+def _weight_tensors(ctx: Any, grid: Any, k: int, taps: list[Tap], size: int, mode: str
+                    ) -> list[tuple[Any, Any]]:
+    """(weight, d weight / d grid coordinate) of each tap of dim k, as Tensors of the grid.
+
+    Near the current grid, unnormalizing and padding are linear (a scale, a mirror's sign, a
+    shift; zero slope where clipped), so the fractional position is t = slope * g + const
+    with the slope the forward used, and the weights are their polynomials in t.
+    """
+    ga = grid.numpy(force=True)[..., k]
+    const = (lambda a: ctx.const(np.asarray(a, dtype=ga.dtype)))  # noqa: E731
+    g = grid[..., k]
+    if mode == "nearest":
+        return [(const(np.ones_like(ga)), const(np.zeros_like(ga)))]
+    if mode == "bilinear":
+        slope, t0 = taps[1].dweight, taps[1].weight  # the right tap: weight t, dweight dt/dg
+        t = g * const(slope) + const(t0 - slope * ga)
+        return [(1 - t, const(-slope)), (t, const(slope))]
+    p, dp = unnormalize(ga, size, ctx.static.get("align_corners", False))
+    t = g * dp + const(p - np.floor(p) - dp * ga)
+    weights, slopes = _cubic_weights(t)
+    return [(w, s * dp) for w, s in zip(weights, slopes, strict=True)]
+
+
+register_op("grid_sample", grid_sample_forward, grid_sample_backward, grad=grid_sample_grad)

@@ -36,8 +36,11 @@ from .pool_args import (
     adaptive_window,
     adaptive_windows,
     avg_pool2d_windows,
+    gather_argmax,
     max_pool2d_windows,
     pool_output_size,
+    saved_argmax,
+    saved_windows,
     sliding_window,
 )
 from .registry import register_op
@@ -82,6 +85,13 @@ def max_pool2d_forward(x: Array, *, kernel_size: Any, stride: Any = None, paddin
 def max_pool2d_backward(dout: Array, cache: MaxPool2dCache) -> tuple[Array]:
     """Scatter-add each dout element into the input cell that was its window's max."""
     return (_to_argmax(dout, cache),)
+
+
+def max_pool2d_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = max_pool2d_scatter(dout) at the argmax the forward saved
+    (the same for ``adaptive_max_pool2d``)."""
+    argmax, x_shape = ctx.cache.argmax, ctx.cache.x_shape
+    return (ctx.apply("max_pool2d_scatter", dout, argmax=argmax, x_shape=x_shape),)
 
 
 def adaptive_max_pool2d_forward(x: Array, *, output_size: Any
@@ -136,9 +146,11 @@ def _to_argmax(dout: Array, cache: MaxPool2dCache) -> Array:
 
 
 register_op("max_pool2d", max_pool2d_forward, max_pool2d_backward,
-            fast=(fast.max_pool2d_fast_forward, fast.max_pool2d_fast_backward))
+            fast=(fast.max_pool2d_fast_forward, fast.max_pool2d_fast_backward),
+            grad=max_pool2d_grad)
 register_op("adaptive_max_pool2d", adaptive_max_pool2d_forward, adaptive_max_pool2d_backward,
-            fast=(fast.adaptive_max_pool2d_fast_forward, fast.adaptive_max_pool2d_fast_backward))
+            fast=(fast.adaptive_max_pool2d_fast_forward, fast.adaptive_max_pool2d_fast_backward),
+            grad=max_pool2d_grad)
 
 
 # ----------------------------------------------------------------------------- average pooling
@@ -175,6 +187,14 @@ def avg_pool2d_forward(x: Array, *, kernel_size: Any, stride: Any = None, paddin
 def avg_pool2d_backward(dout: Array, cache: AvgPool2dCache) -> tuple[Array]:
     """Spread dout / divisor evenly over each window; overlapping windows add up."""
     return (_spread(dout, cache),)
+
+
+def avg_pool2d_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: dx = avg_pool2d_scatter(dout) over the forward's windows (the
+    same for ``adaptive_avg_pool2d``)."""
+    x_shape, rows, cols, divisor = ctx.cache
+    return (ctx.apply("avg_pool2d_scatter", dout, x_shape=x_shape, rows=rows, cols=cols,
+                      divisor=divisor),)
 
 
 def adaptive_avg_pool2d_forward(x: Array, *, output_size: Any
@@ -223,9 +243,135 @@ def _spread(dout: Array, cache: AvgPool2dCache) -> Array:
 
 
 register_op("avg_pool2d", avg_pool2d_forward, avg_pool2d_backward,
-            fast=(fast.avg_pool2d_fast_forward, fast.avg_pool2d_fast_backward))
+            fast=(fast.avg_pool2d_fast_forward, fast.avg_pool2d_fast_backward),
+            grad=avg_pool2d_grad)
 register_op("adaptive_avg_pool2d", adaptive_avg_pool2d_forward, adaptive_avg_pool2d_backward,
-            fast=(fast.adaptive_avg_pool2d_fast_forward, fast.adaptive_avg_pool2d_fast_backward))
+            fast=(fast.adaptive_avg_pool2d_fast_forward, fast.adaptive_avg_pool2d_fast_backward),
+            grad=avg_pool2d_grad)
+
+
+# ----------------------------------------------------------------------------- backwards as ops
+# To differentiate a pooling's gradient again (create_graph=True), its backward must itself be
+# an op. Both backwards are linear maps fixed by the forward (the argmax; the windows), so each
+# is a pair of adjoint ops: a scatter (the backward) and a gather (the scatter's backward; for
+# a fixed argmax or fixed windows it is the pooling itself). Each one's gradient is the other.
+
+def max_pool2d_scatter_forward(dout: Array, *, argmax: Array, x_shape: Any
+                               ) -> tuple[Array, MaxPool2dCache]:
+    """max_pool2d's backward as an op: dx[p].flat[argmax[p, oh, ow]] += dout[p, oh, ow].
+
+    Shape: dout (*, OH, OW), argmax (P, OH, OW) int64 with P = prod(*) (-1: nothing) ->
+    dx ``x_shape`` = (*, H, W).
+
+    Backward: d dout = ddx[p].flat[argmax] (``max_pool2d_gather``: a scatter's adjoint reads
+    the same places).
+    """
+    cache = MaxPool2dCache(*saved_argmax("max_pool2d_scatter", argmax, x_shape, dout.shape))
+    return _to_argmax(dout, cache), cache
+
+
+def max_pool2d_scatter_backward(dout: Array, cache: MaxPool2dCache) -> tuple[Array]:
+    """Gather dout at the argmax: each scattered value's gradient is where it landed."""
+    return (gather_argmax(dout, cache.argmax),)
+
+
+def max_pool2d_scatter_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: max_pool2d_gather of dout at the same argmax."""
+    return (ctx.apply("max_pool2d_gather", dout, argmax=ctx.static["argmax"]),)
+
+
+def max_pool2d_gather_forward(x: Array, *, argmax: Array) -> tuple[Array, MaxPool2dCache]:
+    """out[p, oh, ow] = x[p].flat[argmax[p, oh, ow]] (0 where argmax is -1): max pooling with
+    the winners fixed.
+
+    Shape: x (*, H, W), argmax (P, OH, OW) int64 with P = prod(*) -> out (*, OH, OW).
+
+    Backward: dx = max_pool2d_scatter(dout), the adjoint.
+    """
+    small = x.shape[:-2] + np.shape(argmax)[1:]
+    cache = MaxPool2dCache(*saved_argmax("max_pool2d_gather", argmax, x.shape, small))
+    return gather_argmax(x, cache.argmax), cache
+
+
+def max_pool2d_gather_backward(dout: Array, cache: MaxPool2dCache) -> tuple[Array]:
+    """Scatter-add dout back to the cells read."""
+    return (_to_argmax(dout, cache),)
+
+
+def max_pool2d_gather_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: max_pool2d_scatter of dout at the same argmax."""
+    return (ctx.apply("max_pool2d_scatter", dout, argmax=ctx.static["argmax"],
+                      x_shape=tuple(ctx.inputs[0].shape)),)
+
+
+register_op("max_pool2d_scatter", max_pool2d_scatter_forward, max_pool2d_scatter_backward,
+            fast=(fast.max_pool2d_scatter_fast_forward, fast.max_pool2d_scatter_fast_backward),
+            grad=max_pool2d_scatter_grad)
+register_op("max_pool2d_gather", max_pool2d_gather_forward, max_pool2d_gather_backward,
+            grad=max_pool2d_gather_grad)
+
+
+def avg_pool2d_scatter_forward(dout: Array, *, x_shape: Any, rows: Window, cols: Window,
+                               divisor: Array) -> tuple[Array, AvgPool2dCache]:
+    """avg_pool2d's backward as an op: every cell of window (oh, ow) gets
+    dout[oh, ow] / divisor[oh, ow], overlapping windows adding up.
+
+    ``rows``, ``cols`` and ``divisor`` are the windows of the pooling's cache (``pool_args``).
+
+    Shape: dout (*, OH, OW) -> dx ``x_shape`` = (*, H, W).
+
+    Backward: d dout = avg_pool2d_gather(ddx), the mean of each window (the adjoint).
+    """
+    x_shape, divisor = saved_windows("avg_pool2d_scatter", x_shape, rows, cols, divisor,
+                                     dout.shape, dout.dtype)
+    cache = AvgPool2dCache(x_shape, rows, cols, divisor)
+    return _spread(dout, cache), cache
+
+
+def avg_pool2d_scatter_backward(dout: Array, cache: AvgPool2dCache) -> tuple[Array]:
+    """The adjoint of spreading: the sum of each window over its divisor."""
+    return (_window_mean(dout, cache.rows, cache.cols, cache.divisor)[0],)
+
+
+def avg_pool2d_scatter_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: avg_pool2d_gather of dout over the same windows."""
+    s = ctx.static
+    return (ctx.apply("avg_pool2d_gather", dout, rows=s["rows"], cols=s["cols"],
+                      divisor=s["divisor"]),)
+
+
+def avg_pool2d_gather_forward(x: Array, *, rows: Window, cols: Window, divisor: Array
+                              ) -> tuple[Array, AvgPool2dCache]:
+    """out[p, oh, ow] = sum of window (oh, ow) of x[p] / divisor[oh, ow]: average pooling over
+    given windows (those of a pooling's cache).
+
+    Shape: x (*, H, W) -> out (*, OH, OW).
+
+    Backward: dx = avg_pool2d_scatter(dout), the adjoint.
+    """
+    small = x.shape[:-2] + (len(rows.start), len(cols.start))
+    _, divisor = saved_windows("avg_pool2d_gather", x.shape, rows, cols, divisor, small,
+                               x.dtype)
+    return _window_mean(x, rows, cols, divisor)
+
+
+def avg_pool2d_gather_backward(dout: Array, cache: AvgPool2dCache) -> tuple[Array]:
+    """Spread dout / divisor over each window."""
+    return (_spread(dout, cache),)
+
+
+def avg_pool2d_gather_grad(ctx: Any, dout: Any) -> tuple[Any]:
+    """Differentiable backward: avg_pool2d_scatter of dout over the same windows."""
+    s = ctx.static
+    return (ctx.apply("avg_pool2d_scatter", dout, x_shape=tuple(ctx.inputs[0].shape),
+                      rows=s["rows"], cols=s["cols"], divisor=s["divisor"]),)
+
+
+register_op("avg_pool2d_scatter", avg_pool2d_scatter_forward, avg_pool2d_scatter_backward,
+            fast=(fast.avg_pool2d_scatter_fast_forward, fast.avg_pool2d_scatter_fast_backward),
+            grad=avg_pool2d_scatter_grad)
+register_op("avg_pool2d_gather", avg_pool2d_gather_forward, avg_pool2d_gather_backward,
+            grad=avg_pool2d_gather_grad)
 
 
 # ----------------------------------------------------------------------------- window taps

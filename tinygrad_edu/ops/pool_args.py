@@ -29,7 +29,8 @@ Array = NDArray[Any]
 Pair = tuple[int, int]
 
 __all__ = ["PoolArgs", "Window", "adaptive_window", "adaptive_windows", "avg_pool2d_windows",
-           "max_pool2d_windows", "pool_output_size", "sliding_window"]
+           "gather_argmax", "max_pool2d_windows", "pool_output_size", "saved_argmax",
+           "saved_windows", "sliding_window"]
 
 
 class Window(NamedTuple):
@@ -197,3 +198,52 @@ def _avg_divisor(name: str, x: Array, args: PoolArgs, rows: Window, cols: Window
         end = np.minimum(start + args.kernel[axis], x.shape[-2 + axis] + args.padding[axis])
         padded.append(end - start)
     return np.multiply.outer(padded[0], padded[1]).astype(x.dtype)
+
+
+# ----------------------------------------------------------------------------- saved windows
+# max_pool2d_scatter/gather and avg_pool2d_scatter/gather (``pool.py``) take
+# the argmax or the windows a pooling saved; both pairs check them here.
+
+def saved_argmax(name: str, argmax: Any, x_shape: Any, small: tuple[int, ...]
+                 ) -> tuple[tuple[int, ...], Array]:
+    """Check that ``argmax`` (P, OH, OW) indexes the planes of ``x_shape`` (*, H, W) and
+    matches the pooled shape ``small`` = (*, OH, OW); return x_shape and argmax as int64."""
+    x_shape, argmax = tuple(int(n) for n in x_shape), np.asarray(argmax)
+    planes = int(np.prod(x_shape[:-2])) if len(x_shape) >= 3 else -1
+    if (argmax.dtype.kind not in "iu" or argmax.ndim != 3 or argmax.shape[0] != planes
+            or small != x_shape[:-2] + argmax.shape[1:]):
+        raise RuntimeError(f"{name}: expected an integer argmax of shape (P, OH, OW) = "
+                           f"({planes}, {', '.join(map(str, small[-2:]))}) for an input of "
+                           f"shape {x_shape} and pooled shape {small}, got {argmax.dtype} "
+                           f"argmax of shape {argmax.shape}")
+    size = x_shape[-1] * x_shape[-2]
+    if argmax.size and (argmax.min() < -1 or argmax.max() >= size):
+        raise RuntimeError(f"{name}: argmax values must be -1 (none) or flat indices below "
+                           f"H*W = {size}, got values from {argmax.min()} to {argmax.max()}")
+    return x_shape, argmax.astype(np.int64, copy=False)
+
+
+def gather_argmax(x: Array, argmax: Array) -> Array:
+    """out[p, oh, ow] = x[p].flat[argmax[p, oh, ow]], 0 where argmax is -1: x (*, H, W) ->
+    out (*, OH, OW)."""
+    p, (oh, ow), (h, w) = argmax.shape[0], argmax.shape[1:], x.shape[-2:]
+    index = argmax.reshape(p, oh * ow)
+    out = np.take_along_axis(x.reshape(p, h * w), np.maximum(index, 0), axis=1)
+    out = np.where(index >= 0, out, 0).astype(x.dtype, copy=False)
+    return out.reshape(x.shape[:-2] + argmax.shape[1:])
+
+
+def saved_windows(name: str, x_shape: Any, rows: Window, cols: Window, divisor: Any,
+                  small: tuple[int, ...], dtype: Any) -> tuple[tuple[int, ...], Array]:
+    """Check that the windows fit ``x_shape`` and give the pooled shape ``small``; return
+    x_shape and the divisor in ``dtype``."""
+    x_shape, divisor = tuple(int(n) for n in x_shape), np.asarray(divisor)
+    oh, ow = len(rows.start), len(cols.start)
+    fits = len(x_shape) >= 3 and all(
+        int((w.start + (w.length - 1) * w.step).max(initial=0)) < n
+        for w, n in ((rows, x_shape[-2]), (cols, x_shape[-1])))
+    if not fits or small != x_shape[:-2] + (oh, ow) or divisor.shape != (oh, ow):
+        raise RuntimeError(f"{name}: windows for a ({oh}, {ow}) output (divisor of shape "
+                           f"{divisor.shape}) do not match the input of shape {x_shape} and "
+                           f"the pooled one of shape {small}")
+    return x_shape, divisor.astype(dtype, copy=False)

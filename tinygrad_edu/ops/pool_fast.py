@@ -21,14 +21,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..kernels import pool
-from .pool_args import Window, adaptive_windows, avg_pool2d_windows, max_pool2d_windows
+from .pool_args import (
+    Window,
+    adaptive_windows,
+    avg_pool2d_windows,
+    gather_argmax,
+    max_pool2d_windows,
+    saved_argmax,
+    saved_windows,
+)
 
 Array = NDArray[Any]
 
 __all__ = ["AvgPool2dFastCache", "MaxPool2dFastCache", "adaptive_avg_pool2d_fast_backward",
            "adaptive_avg_pool2d_fast_forward", "adaptive_max_pool2d_fast_backward",
            "adaptive_max_pool2d_fast_forward", "avg_pool2d_fast_backward",
-           "avg_pool2d_fast_forward", "max_pool2d_fast_backward", "max_pool2d_fast_forward"]
+           "avg_pool2d_fast_forward", "avg_pool2d_scatter_fast_backward",
+           "avg_pool2d_scatter_fast_forward", "max_pool2d_fast_backward", "max_pool2d_fast_forward",
+           "max_pool2d_scatter_fast_backward", "max_pool2d_scatter_fast_forward"]
 
 
 def _planes(x: Array) -> Array:
@@ -156,3 +166,34 @@ def adaptive_avg_pool2d_fast_backward(dout: Array, cache: AvgPool2dFastCache
                                       ) -> tuple[Array]:
     """Spread dout / area evenly over each window; overlapping windows add up."""
     return (_avg_unpool_grad(dout, cache),)
+
+
+# ----------------------------------------------------------------------------- backwards as ops
+# the scatters that differentiate a pooling's gradient again run the kernels
+# of the poolings' own backwards; their adjoints (gathers) are the poolings' forwards.
+
+def max_pool2d_scatter_fast_forward(dout: Array, *, argmax: Array, x_shape: Any
+                                    ) -> tuple[Array, MaxPool2dFastCache]:
+    """``pool.max_pool2d_scatter_forward`` by max pooling's backward kernel."""
+    cache = MaxPool2dFastCache(*saved_argmax("max_pool2d_scatter", argmax, x_shape,
+                                             dout.shape))
+    return _max_unpool_grad(dout, cache), cache
+
+
+def max_pool2d_scatter_fast_backward(dout: Array, cache: MaxPool2dFastCache) -> tuple[Array]:
+    """Gather dout at the argmax."""
+    return (gather_argmax(dout, cache.argmax),)
+
+
+def avg_pool2d_scatter_fast_forward(dout: Array, *, x_shape: Any, rows: Window, cols: Window,
+                                    divisor: Array) -> tuple[Array, AvgPool2dFastCache]:
+    """``pool.avg_pool2d_scatter_forward`` by average pooling's backward kernel."""
+    x_shape, divisor = saved_windows("avg_pool2d_scatter", x_shape, rows, cols, divisor,
+                                     dout.shape, dout.dtype)
+    cache = AvgPool2dFastCache(x_shape, rows, cols, divisor)
+    return _avg_unpool_grad(dout, cache), cache
+
+
+def avg_pool2d_scatter_fast_backward(dout: Array, cache: AvgPool2dFastCache) -> tuple[Array]:
+    """The mean of each window, by average pooling's forward kernel."""
+    return (_avg_pool(dout, cache.rows, cache.cols, cache.divisor)[0],)

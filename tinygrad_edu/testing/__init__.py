@@ -53,7 +53,7 @@ from .gradcheck import (
     numerical_gradient,
 )
 from .gradcheck_graph import GraphCheckError, GraphCheckReport, gradcheck_graph
-from .gradgradcheck import gradgradcheck  # i17-tools
+from .gradgradcheck import gradgradcheck
 from .torch_compare import assert_close_to_torch, from_torch, to_torch
 from .torch_ops import TORCH_OPS, TorchRef
 

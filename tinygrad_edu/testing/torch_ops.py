@@ -529,7 +529,7 @@ TORCH_OPS["embedding_bag"] = TorchRef(
     "wrong counts for some ids; ours divides by each id's count in the input)")
 
 
-# issue 17, reduce/scan part: linear_scan (scan.py), the recurrence behind the scans' second
+# linear_scan (scan.py), the recurrence behind the scans' second
 # derivatives
 def _linear_scan(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
     """The recurrence step by step with torch operations (torch has no such function)."""
@@ -552,3 +552,77 @@ def _linear_scan(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
 TORCH_OPS["linear_scan"] = TorchRef(
     _linear_scan, "the recurrence h[i] = c[i - 1] * h[i - 1] + b[i] (reverse: h[i] = c[i] * "
                   "h[i + 1] + b[i]) step by step with torch operations (no torch function)")
+# ----------------------------------------------------------------------------- higher order
+# The backwards that became ops of their own, so that gradients can be differentiated again.
+
+def _conv2d_weight(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    x, dy = xs
+    groups = s.get("groups", 1)
+    size = (dy.shape[1], x.shape[1] // groups, *_pair2(s["kernel_size"]))
+    return torch.nn.grad.conv2d_weight(x, size, dy, s.get("stride", 1), s.get("padding", 0),
+                                       s.get("dilation", 1), groups)
+
+
+def _pair2(value: Any) -> tuple[int, int]:
+    return tuple(value) if isinstance(value, tuple | list) else (value, value)  # type: ignore
+
+
+def _argmax_index(torch: Any, argmax: Any) -> tuple[Any, Any]:
+    """(P, OH*OW) indices (-1 replaced by 0) and the mask of real ones."""
+    a = torch.from_numpy(np.asarray(argmax, dtype=np.int64)).reshape(len(argmax), -1)
+    return a.clamp(min=0), a >= 0
+
+
+def _max_scatter(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    index, real = _argmax_index(torch, s["argmax"])
+    shape = tuple(s["x_shape"])
+    values = xs[0].reshape(index.shape) * real
+    flat = xs[0].new_zeros(index.shape[0], shape[-2] * shape[-1])
+    return flat.scatter_add(1, index, values).reshape(shape)
+
+
+def _max_gather(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    index, real = _argmax_index(torch, s["argmax"])
+    x = xs[0]
+    out = x.reshape(index.shape[0], -1).gather(1, index) * real
+    return out.reshape(*x.shape[:-2], *np.shape(s["argmax"])[1:])
+
+
+def _window_matrix(torch: Any, s: dict[str, Any], hw: tuple[int, int]) -> Any:
+    """M (OH*OW, H*W): M[window, cell] = 1 / divisor[window] for every cell of the window."""
+    rows, cols, divisor = s["rows"], s["cols"], np.asarray(s["divisor"], dtype=np.float64)
+    m = np.zeros((len(rows.start), len(cols.start), *hw))
+    for a, (h0, hn) in enumerate(zip(rows.start, rows.length, strict=True)):
+        for b, (w0, wn) in enumerate(zip(cols.start, cols.length, strict=True)):
+            hs = h0 + rows.step * np.arange(hn)
+            ws = w0 + cols.step * np.arange(wn)
+            m[a, b, hs[:, None], ws[None, :]] = 1 / divisor[a, b]
+    return torch.from_numpy(m.reshape(m.shape[0] * m.shape[1], hw[0] * hw[1]))
+
+
+def _avg_scatter(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    shape = tuple(s["x_shape"])
+    m = _window_matrix(torch, s, shape[-2:]).to(xs[0].dtype)
+    return (xs[0].reshape(-1, m.shape[0]) @ m).reshape(shape)
+
+
+def _avg_gather(torch: Any, xs: list[Any], s: dict[str, Any]) -> Any:
+    x = xs[0]
+    m = _window_matrix(torch, s, tuple(x.shape[-2:])).to(x.dtype)
+    out = x.reshape(-1, m.shape[1]) @ m.T
+    return out.reshape(*x.shape[:-2], len(s["rows"].start), len(s["cols"].start))
+
+
+TORCH_OPS.update({
+    "conv2d_weight": TorchRef(_conv2d_weight, "`torch.nn.grad.conv2d_weight(x, weight_size, "
+                                              "dy, stride, padding, dilation, groups)`"),
+    "max_pool2d_scatter": TorchRef(_max_scatter, "`zeros(P, H*W).scatter_add(1, argmax, dout)` "
+                                                 "(argmax -1: nothing), reshaped to x_shape"),
+    "max_pool2d_gather": TorchRef(_max_gather, "`x.reshape(P, H*W).gather(1, argmax)` (0 where "
+                                               "argmax is -1)"),
+    "avg_pool2d_scatter": TorchRef(_avg_scatter, "`dout @ M` with M[window, cell] = "
+                                                 "1/divisor[window] for the cells of each "
+                                                 "window"),
+    "avg_pool2d_gather": TorchRef(_avg_gather, "`x @ M.T` with M[window, cell] = "
+                                               "1/divisor[window] for the cells of each window"),
+})

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from catalog.base import (
     TF,
@@ -18,6 +19,7 @@ from catalog.base import (
     Spec,
     normal,
     row,
+    torch,
 )
 
 ROWS: list[OpRow] = []
@@ -95,4 +97,39 @@ CONVT_ROWS: dict[str, dict[str, Any]] = {
 for _variant, _opts in CONVT_ROWS.items():
     add(row("conv_transpose2d", *_conv_fns("conv_transpose2d"), CONV_SPEC,
             _conv_make(True, **_opts), variant=_variant, grad_rtol=1e-6, max_examples=6,
+            f32_rtol=1e-4, f32_atol=1e-5))
+
+# --- conv2d's weight gradient as an op (torch.nn.grad.conv2d_weight), so
+# that it can be differentiated again; dy has the conv's output shape.
+
+
+def _conv_weight_make(stride: int = 1, padding: int = 0, dilation: int = 1,
+                      groups: bool = False) -> Callable[[np.random.Generator, Any], Sample]:
+    def make(rng: np.random.Generator, spec: tuple[int, ...]) -> Sample:
+        n, cg, fg, g, h, w, kh, kw = spec
+        g = g if groups else 1
+        h = max(h, dilation * (kh - 1) + 1 - 2 * padding)
+        w = max(w, dilation * (kw - 1) + 1 - 2 * padding)
+        oh, ow = ((size + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+                  for size, k in ((h, kh), (w, kw)))
+        return Sample((normal(rng, [n, cg * g, h, w]), normal(rng, [n, fg * g, oh, ow])),
+                      {"weight_size": (fg * g, cg, kh, kw), "stride": stride,
+                       "padding": padding, "dilation": dilation, "groups": g})
+
+    return make
+
+
+def _conv_weight_ours(x: Any, dy: Any, weight_size: Any, **kw: Any) -> Any:
+    return tg.nn.grad.conv2d_weight(x, weight_size, dy, **kw)
+
+
+def _conv_weight_torch(x: Any, dy: Any, weight_size: Any, **kw: Any) -> Any:
+    return torch.nn.grad.conv2d_weight(x, weight_size, dy, **kw)
+
+
+for _variant, _opts in {"basic": {}, "stride2_padding1": {"stride": 2, "padding": 1},
+                        "dilation2_groups": {"dilation": 2, "padding": 1, "groups": True}
+                        }.items():
+    add(row("conv2d_weight", _conv_weight_ours, _conv_weight_torch, CONV_SPEC,
+            _conv_weight_make(**_opts), variant=_variant, grad_rtol=1e-6, max_examples=6,
             f32_rtol=1e-4, f32_atol=1e-5))

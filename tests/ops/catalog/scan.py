@@ -80,7 +80,7 @@ add(row("diff", _diff(lambda x, **kw: x.diff(**kw)), _diff(torch.diff), shapes(1
         ("getitem", "sub", "cat")))
 
 
-# --- issue 17, reduce/scan part: linear_scan, h[i] = c[i - 1] * h[i - 1] + b[i] (the
+# --- linear_scan, h[i] = c[i - 1] * h[i - 1] + b[i] (the
 # recurrence that gives cumprod, logcumsumexp and prod their second derivatives)
 def _linear_scan_make(broadcast: bool) -> Any:
     def make(rng: np.random.Generator, shape: tuple[int, ...]) -> Sample:

@@ -1,0 +1,145 @@
+"""A Hessian-vector product through a small ConvNet: tinygrad_edu against torch.
+
+``H v = d<grad L(w), v>/dw`` for the weights w of
+
+  conv(3->16, 3x3, pad 1)-ReLU-maxpool2-conv(16->32, 3x3, pad 1)-ReLU-maxpool2-Linear(2048->10)
+
+with a cross-entropy loss (``-(log_softmax * one_hot)``), on x (32, 3, 32, 32) float32: one
+``autograd.grad(..., create_graph=True)`` and one more ``autograd.grad``. Beside it, the
+first-order gradient of the same loss (what a training step pays), so that the second-order
+cost reads as a multiple of the first.
+
+``--unfold`` also times conv2d's differentiable backward written as ``unfold`` + matmul +
+``fold`` (the im2col lesson as Tensor operations) instead of the registered ops it uses
+(``conv_transpose2d`` for dx, ``conv2d_weight`` for dweight): the choice ``ops/conv.py``
+made, measured.
+
+Timing: after a warm-up, best of 5 rounds of the median of ``--runs`` calls; tinygrad_edu with
+2 threads, torch with 2 threads.
+
+Measured (2 cores shared with about seven other busy processes: load average 4-9, so the
+numbers scatter by 2x; OpenBLAS 0.3.31, numpy 2.4, numba 0.68, torch 2.13 CPU), batch 32,
+each library in its own process (in one process, torch's OpenMP threads spinning after a call
+slow tinygrad_edu's pool down several-fold), first quartile of 15 calls, four processes each:
+  first-order gradient   tinygrad_edu 12-31 ms    torch 24-36 ms
+  Hessian-vector product tinygrad_edu 38-86 ms    torch 67-156 ms
+  HVP / first-order gradient: tinygrad_edu 2.8-3.5x, torch 2.3-6.4x
+  HVP with conv2d's grad by unfold + matmul + fold, calls interleaved with the registered
+  ops' in one process: 1.38-1.52x slower (60-90 ms against 42-64 ms); conv2d's grad keeps
+  the registered ops (conv_transpose2d, conv2d_weight, whose fast pairs are the chunked
+  im2col products of the first-order path).
+On a quiet machine expect the lower ends.
+
+Run (unset the two variables that force a slow BLAS kernel here, for benchmarks only):
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_hvp_convnet.py
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import numpy as np
+from common import THREADS, best_median_us, describe_environment
+
+import tinygrad_edu as tg
+from tinygrad_edu.ops import OPS
+
+SHAPES = [(16, 3, 3, 3), (16,), (32, 16, 3, 3), (32,), (10, 2048), (10,)]
+
+
+def loss_fn(lib: Any, x: Any, onehot: Any, w: list[Any]) -> Any:
+    F = lib.nn.functional
+    h = F.max_pool2d(F.relu(F.conv2d(x, w[0], w[1], padding=1)), 2)
+    h = F.max_pool2d(F.relu(F.conv2d(h, w[2], w[3], padding=1)), 2)
+    logits = F.linear(h.reshape(h.shape[0], -1), w[4], w[5])
+    return -(lib.log_softmax(logits, dim=1) * onehot).sum() / x.shape[0]
+
+
+def steps(lib: Any, x_np: np.ndarray, onehot_np: np.ndarray, weights: list[np.ndarray],
+          v_np: list[np.ndarray]) -> tuple[Callable[[], None], Callable[[], None]]:
+    """(first-order gradient, Hessian-vector product) of the loss in ``lib``."""
+    x, onehot = lib.tensor(x_np), lib.tensor(onehot_np)
+    w = [lib.tensor(a, requires_grad=True) for a in weights]
+    v = [lib.tensor(a) for a in v_np]
+
+    def gradient() -> None:
+        lib.autograd.grad(loss_fn(lib, x, onehot, w), w)
+
+    def hvp() -> None:
+        grads = lib.autograd.grad(loss_fn(lib, x, onehot, w), w, create_graph=True)
+        dot = sum((g * u).sum() for g, u in zip(grads, v, strict=True))
+        lib.autograd.grad(dot, w)
+
+    return gradient, hvp
+
+
+def conv2d_grad_by_unfold(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
+    """conv2d's differentiable backward as im2col: dweight = dout @ unfold(x)^T summed over
+    the batch, dx = fold(weight^T @ dout), dbias = dout summed (groups=1)."""
+    x, weight, _ = ctx.inputs
+    s = ctx.static
+    window = dict(kernel_size=tuple(weight.shape[2:]), dilation=s["dilation"],
+                  padding=s["padding"], stride=s["stride"])
+    n, f = dout.shape[:2]
+    d = dout.reshape(n, f, -1)  # (N, F, L)
+    dx = dweight = dbias = None
+    if ctx.needs[0]:
+        cols = weight.reshape(f, -1).transpose(0, 1) @ d  # (N, C*KH*KW, L)
+        dx = ctx.apply("fold", cols, output_size=tuple(x.shape[2:]), **window)
+    if ctx.needs[1]:
+        cols = ctx.apply("unfold", x, **window)
+        dweight = (d @ cols.transpose(1, 2)).sum(dim=0).reshape(*weight.shape)
+    if ctx.needs[2]:
+        dbias = dout.sum(dim=(0, 2, 3))
+    return dx, dweight, dbias
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per round (default: 5)")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--unfold", action="store_true",
+                        help="also time conv2d's grad written with unfold + matmul + fold")
+    args = parser.parse_args()
+    tg.set_num_threads(THREADS)
+    describe_environment()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((args.batch, 3, 32, 32)).astype(np.float32)
+    onehot = np.eye(10, dtype=np.float32)[rng.integers(0, 10, args.batch)]
+    weights = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in SHAPES]
+    v = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
+
+    def timed(fn: Callable[[], None]) -> float:
+        fn()  # warm-up (the first call compiles kernels)
+        fn()
+        return best_median_us(fn, args.runs) / 1000
+
+    ours = [timed(f) for f in steps(tg, x, onehot, weights, v)]
+    rows = {"first-order gradient": ours[0], "Hessian-vector product": ours[1]}
+    theirs: list[float | None] = [None, None]
+    try:
+        import torch
+        torch.set_num_threads(THREADS)
+        theirs = [timed(f) for f in steps(torch, x, onehot, weights, v)]
+    except ImportError:
+        print("(torch not installed: tinygrad_edu only)")
+    print(f"\nbatch {args.batch}, milliseconds")
+    print(f"{'':24} {'tinygrad_edu':>13} {'torch':>8} {'ratio':>7}")
+    for (name, t), th in zip(rows.items(), theirs, strict=True):
+        ratio = f"{t / th:6.1f}x" if th else ""
+        print(f"{name:24} {t:13.1f} {th or float('nan'):8.1f} {ratio:>7}")
+    print(f"HVP / first-order gradient: tinygrad_edu {ours[1] / ours[0]:.1f}x"
+          + (f", torch {theirs[1] / theirs[0]:.1f}x" if theirs[0] else ""))
+    if args.unfold:
+        patched = OPS["conv2d"]._replace(grad=conv2d_grad_by_unfold)
+        with mock.patch.dict(OPS, {"conv2d": patched}):
+            alt = timed(steps(tg, x, onehot, weights, v)[1])
+        print(f"HVP with conv2d's grad by unfold + matmul + fold: {alt:.1f} ms "
+              f"({alt / ours[1]:.1f}x the registered ops)")
+
+
+if __name__ == "__main__":
+    main()
