@@ -359,12 +359,12 @@ def noncontiguous(array: Array, how: str) -> Array:
     """The values of ``array`` in a non-C-contiguous view (``how``: 'transpose' or 'step').
 
     'step' puts the values at every second position of a NaN-filled buffer, so an op that
-    ignores strides reads NaN. Arrays with fewer than two elements come back unchanged (numpy
-    calls them contiguous whatever their strides), and 'transpose' needs two axes longer
+    ignores strides reads NaN. Arrays with fewer than two elements, empty ones included, come
+    back unchanged (numpy calls them contiguous whatever their strides), and 'transpose' needs two axes longer
     than 1 (else 'step' is used).
     """
     long_axes = [i for i, n in enumerate(array.shape) if n > 1]
-    if not long_axes:
+    if not long_axes or array.size == 0:
         return array
     if how == "transpose" and len(long_axes) >= 2:
         view = np.empty(array.shape[::-1], dtype=array.dtype).T
