@@ -360,8 +360,8 @@ def noncontiguous(array: Array, how: str) -> Array:
 
     'step' puts the values at every second position of a NaN-filled buffer, so an op that
     ignores strides reads NaN. Arrays with fewer than two elements, empty ones included, come
-    back unchanged (numpy calls them contiguous whatever their strides), and 'transpose' needs two axes longer
-    than 1 (else 'step' is used).
+    back unchanged (numpy calls them contiguous whatever their strides), and 'transpose'
+    needs two axes longer than 1 (else 'step' is used).
     """
     long_axes = [i for i, n in enumerate(array.shape) if n > 1]
     if not long_axes or array.size == 0:
