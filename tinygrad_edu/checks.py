@@ -56,6 +56,14 @@ def dims_tuple(dim: Any, ndim: int, name: str) -> tuple[int, ...] | None:
     return dims
 
 
+def reduction_dims(dim: Any, ndim: int, name: str) -> tuple[int, ...] | None:
+    """``dims_tuple`` for the reductions, where an empty list of dims means every dim, as in
+    PyTorch: ``x.sum(dim=[])`` is ``x.sum()`` (``any``/``all`` read it as no dim at all)."""
+    if isinstance(dim, list | tuple) and len(dim) == 0:
+        return None
+    return dims_tuple(dim, ndim, name)
+
+
 def shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
     if len(shape) == 1 and isinstance(shape[0], list | tuple):

@@ -72,6 +72,10 @@ def _check_arrays(name: str, x: Any, weight: Any, bias: Any, groups: Any, transp
                            f"{x.shape}")
     if weight.ndim != 4:
         raise RuntimeError(f"{name}: expected a 4D weight, got shape {weight.shape}")
+    if min(weight.shape[2:]) < 1:
+        raise RuntimeError(f"{name}: kernel size should be greater than zero, but got "
+                           f"kernel_height: {weight.shape[2]} kernel_width: {weight.shape[3]} "
+                           f"(weight of shape {weight.shape})")
     if x.dtype.kind != "f" or x.dtype != weight.dtype:
         raise RuntimeError(f"{name}: input ({x.dtype}) and weight ({weight.dtype}) must have "
                            "the same floating point dtype")

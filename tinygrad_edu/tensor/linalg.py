@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index, dims_tuple
+from ..checks import dim_index, reduction_dims
 from ..ops.linalg import LinAlgError
 from . import shape as shape_ops
 from .arithmetic import matmul, where
@@ -124,7 +124,7 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
     if x.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {x.dtype}")
-    dims = dims_tuple(dim, x.ndim, "linalg.vector_norm")
+    dims = reduction_dims(dim, x.ndim, "linalg.vector_norm")
     # PyTorch shows one node for the call, whatever it is composed of here
     return relabel(_vector_norm(x, float(ord), dims, keepdim), "LinalgVectorNormBackward0", x)
 

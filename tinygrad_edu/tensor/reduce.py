@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index, dims_tuple
+from ..checks import dim_index, dims_tuple, reduction_dims
 from .arithmetic import where
 from .base import TensorBase
 from .dim_args import numpy_names
@@ -75,7 +75,7 @@ class ReduceMixin(TensorBase):
         x = self if dtype is None else self.type(dtype)
         if x.dtype.kind == "b":
             x = x.long()
-        return apply_op(OPS["sum"], x, dim=dims_tuple(dim, self.ndim, "sum"), keepdim=keepdim)
+        return apply_op(OPS["sum"], x, dim=reduction_dims(dim, self.ndim, "sum"), keepdim=keepdim)
 
     @numpy_names
     def prod(self, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Any:
@@ -99,7 +99,7 @@ class ReduceMixin(TensorBase):
     def _extreme(self, name: str, dim: Any, keepdim: bool) -> Any:
         if self.numel() == 0:
             raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {self.shape}")
-        dims = dims_tuple(None if dim == () else dim, self.ndim, name)
+        dims = reduction_dims(dim, self.ndim, name)
         return apply_op(OPS[name], self, dim=dims, keepdim=keepdim)
 
     @numpy_names
@@ -176,7 +176,7 @@ class ReduceMixin(TensorBase):
     @numpy_names
     def count_nonzero(self, dim: Any = None) -> Any:
         """How many elements over ``dim`` are nonzero (int64)."""
-        dims = dims_tuple(dim, self.ndim, "count_nonzero")
+        dims = reduction_dims(dim, self.ndim, "count_nonzero")
         return self._wrap(np.asarray(np.count_nonzero(self._data, axis=dims), dtype=np.int64))
 
     @numpy_names
@@ -217,7 +217,7 @@ class ReduceMixin(TensorBase):
         if self.dtype.kind != "f":
             raise RuntimeError(f"mean: could not infer output dtype; input dtype must be "
                                f"floating point, got {self.dtype}; call .float() first")
-        dims = dims_tuple(dim, self.ndim, "mean")
+        dims = reduction_dims(dim, self.ndim, "mean")
         return relabel(self.sum(dims, keepdim) / _count(self, dims),  # PyTorch's node name
                        "MeanBackward0" if dim is None else "MeanBackward1")
 
@@ -226,7 +226,7 @@ class ReduceMixin(TensorBase):
             correction: int | None = None) -> Any:
         """Variance, sum((x - mean)**2) / (n - correction); ``correction=1`` by default."""
         corr = resolve_correction(unbiased, correction)
-        dims = dims_tuple(dim, self.ndim, "var")
+        dims = reduction_dims(dim, self.ndim, "var")
         centered = self - self.mean(dims, True)
         out = (centered * centered).sum(dims, keepdim) / max(_count(self, dims) - corr, 0)
         return relabel(out, "VarBackward0", self)  # PyTorch's node name
@@ -284,7 +284,7 @@ class ReduceMixin(TensorBase):
         if isinstance(p, str) and p != "fro":
             raise RuntimeError(f"norm(): unsupported p {p!r}; expected a number, 'fro' or 'nuc'")
         order = 2.0 if p == "fro" else float(p)
-        dims = dims_tuple(dim, self.ndim, "norm")
+        dims = reduction_dims(dim, self.ndim, "norm")
         if p == "fro" and isinstance(dim, list | tuple) and len(dim) > 2:
             raise RuntimeError(f"norm(): p='fro' (a matrix norm) needs dim to be an int or a "
                                f"2-tuple, got {dim}")

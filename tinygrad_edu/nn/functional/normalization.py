@@ -87,6 +87,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not isinstance(momentum, int | float | np.floating) or isinstance(momentum, bool):
         raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
                         " (momentum=None, the cumulative average, is a BatchNorm option)")
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     w, b = _affine(weight, bias, (channels,), input)
     if not training:
         if running_mean is None or running_var is None:
@@ -104,7 +108,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 def _update_running(running_mean: Tensor | None, running_var: Tensor | None, mean: Any,
                     var: Any, count: int, momentum: float) -> None:
-    """In place: running = (1 - momentum) * running + momentum * batch (unbiased variance)."""
+    """In place: running = (1 - momentum) * running + momentum * batch (unbiased variance).
+
+    An empty batch has no statistics: the running ones stay as they are (as in PyTorch).
+    """
+    if count == 0:
+        return
     unbiased = var * (count / (count - 1)) if count > 1 else var
     for running, batch in ((running_mean, mean), (running_var, unbiased)):
         if running is not None:
