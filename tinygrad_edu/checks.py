@@ -64,10 +64,15 @@ def reduction_dims(dim: Any, ndim: int, name: str) -> tuple[int, ...] | None:
     return dims_tuple(dim, ndim, name)
 
 
-def shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+def shape_arg(shape: tuple[Any, ...], name: str = "reshape", arg: str = "shape"
+              ) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike; anything but ints is torch's TypeError."""
     if len(shape) == 1 and isinstance(shape[0], list | tuple):
         shape = tuple(shape[0])
+    for s in shape:
+        if isinstance(s, bool) or not hasattr(s, "__index__"):  # ints, numpy ints, int tensors
+            raise TypeError(f"{name}(): argument '{arg}' must be tuple of ints, but found "
+                            f"element of type {type(s).__name__} ({s!r})")
     return tuple(int(s) for s in shape)
 
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,11 @@ _ALIASES = (("axis", "dim"), ("keepdims", "keepdim"))
 
 
 def numpy_names(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Accept ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=`` (as torch does)."""
+    """Accept ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=`` (as torch does), and
+    refuse a ``keepdim`` that is not a bool with torch's message (a string would otherwise
+    reach numpy and be blamed on ``dim``)."""
+    params = list(inspect.signature(fn).parameters)
+    at = params.index("keepdim") if "keepdim" in params else None
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -33,6 +38,11 @@ def numpy_names(fn: Callable[..., Any]) -> Callable[..., Any]:
                         raise TypeError(f"{fn.__name__}(): got both {name}= and its alias "
                                         f"{alias}=")
                     kwargs[name] = kwargs.pop(alias)
+        if at is not None:
+            keepdim = kwargs.get("keepdim", args[at] if len(args) > at else False)
+            if not isinstance(keepdim, bool | np.bool_):
+                raise TypeError(f"{fn.__name__}(): argument 'keepdim' must be bool, not "
+                                f"{type(keepdim).__name__}")
         return fn(*args, **kwargs)
 
     return call

@@ -51,6 +51,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("cat: expected a non-empty list of Tensors")
     ts = [_t(t) for t in tensors]
+    for i, t in enumerate(ts):
+        if t.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
     return shape.cat(ts, dim_index(dim, ts[0].ndim, "cat"))
 
 

@@ -52,7 +52,7 @@ class RearrangeMixin(TensorBase):
     def flip(self, *dims: Any) -> Any:
         """Reverse the order of the elements along ``dims`` (a copy, as in PyTorch)."""
         out = self
-        for d in _dims_list(shape_arg(dims), self.ndim, "flip"):
+        for d in _dims_list(shape_arg(dims, "flip", "dims"), self.ndim, "flip"):
             if self.ndim:
                 out = apply_op(OPS["getitem"], out,
                                key=_along(d, np.arange(self.shape[d] - 1, -1, -1)))

@@ -149,12 +149,23 @@ class ReduceMixin(TensorBase):
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """Index of the largest value (flattened when ``dim`` is None)."""
         d = None if dim is None else dim_index(dim, self.ndim, "argmax")
+        self._check_arg_reduction("argmax", d)
         return apply_op(OPS["argmax"], self, dim=d, keepdim=keepdim)
+
+    def _check_arg_reduction(self, name: str, dim: int | None) -> None:
+        """An index of the largest/smallest value needs a value to point at (torch's errors)."""
+        if dim is None and self.numel() == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             f"input.numel() == 0. (input of shape {self.shape})")
+        if dim is not None and self.ndim and self.shape[dim] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size. "
+                             f"(input of shape {self.shape})")
 
     @numpy_names
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """Index of the smallest value (flattened when ``dim`` is None)."""
         d = None if dim is None else dim_index(dim, self.ndim, "argmin")
+        self._check_arg_reduction("argmin", d)
         return apply_op(OPS["argmin"], self, dim=d, keepdim=keepdim)
 
     @numpy_names

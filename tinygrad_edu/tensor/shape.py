@@ -127,9 +127,10 @@ class ShapeMixin(TensorBase):
 
     def permute(self, *dims: Any) -> Any:
         """Reorder the dims: ``out.shape[i] == self.shape[dims[i]]``."""
-        order = tuple(dim_index(d, self.ndim, "permute") for d in shape_arg(dims))
+        given = shape_arg(dims, "permute", "dims")
+        order = tuple(dim_index(d, self.ndim, "permute") for d in given)
         if sorted(order) != list(range(self.ndim)):
-            raise RuntimeError(f"permute: dims {list(shape_arg(dims))} must be a permutation "
+            raise RuntimeError(f"permute: dims {list(given)} must be a permutation "
                                f"of the {self.ndim} dims of a tensor of shape {self.shape}")
         return self._view(apply_op(OPS["permute"], self, dims=order))
 
@@ -149,7 +150,7 @@ class ShapeMixin(TensorBase):
 
     def expand(self, *sizes: Any) -> Any:
         """Broadcast to ``sizes`` without copying; -1 keeps a size."""
-        target = shape_arg(sizes)
+        target = shape_arg(sizes, "expand", "size")
         lead = len(target) - self.ndim
         if lead < 0:
             raise RuntimeError(f"expand: the number of sizes provided ({len(target)}) must be "
@@ -165,7 +166,7 @@ class ShapeMixin(TensorBase):
 
     def repeat(self, *sizes: Any) -> Any:
         """Tile ``sizes[i]`` times along dim i: a broadcast axis before each dim, merged."""
-        reps = shape_arg(sizes)
+        reps = shape_arg(sizes, "repeat", "repeats")
         if len(reps) < self.ndim:
             raise RuntimeError(f"repeat: number of repeat dims ({len(reps)}) can not be "
                                f"smaller than number of dimensions of tensor ({self.ndim})")
@@ -300,7 +301,7 @@ class ShapeMixin(TensorBase):
 
     def tile(self, *dims: Any) -> Any:
         """Repeat the tensor ``dims[i]`` times along dim i; missing leading reps count as 1."""
-        reps = shape_arg(dims)
+        reps = shape_arg(dims, "tile", "dims")
         return self.repeat(*((1,) * (self.ndim - len(reps)) + reps))
 
     def nelement(self) -> int:

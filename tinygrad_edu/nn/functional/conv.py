@@ -26,9 +26,18 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_pair", "conv_single", "conv_trans
 Pair = tuple[int, int]
 
 
+def check_tensors(name: str, **args: Any) -> None:
+    """Each argument must be a Tensor (torch's TypeError, naming the function and argument)."""
+    for arg, value in args.items():
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not "
+                            f"{type(value).__name__}")
+
+
 def _check_ranks(name: str, x: Tensor, weight: Tensor) -> None:
     """The ranks this front door needs before the op checks the rest (``ops/conv_args.py``):
     3D input is unbatched, and ``padding='same'`` reads the kernel size."""
+    check_tensors(name, input=x, weight=weight)
     if x.ndim not in (3, 4):
         raise RuntimeError(f"{name}: expected 3D (unbatched) or 4D (batched) input, got input "
                            f"of shape {x.shape}")
@@ -129,6 +138,7 @@ def conv_single(value: Any, name: str, arg: str) -> tuple[int]:
 
 
 def _check_ranks_1d(name: str, x: Tensor, weight: Tensor) -> None:
+    check_tensors(name, input=x, weight=weight)
     if x.ndim not in (2, 3):
         raise RuntimeError(f"{name}: expected 2D (unbatched) or 3D (batched) input, got input "
                            f"of shape {x.shape}")
