@@ -79,11 +79,14 @@ def test_scalars_equal_torchs(tmp_path):
         w.add_scalar("loss/train", 7, 2)
         w.add_scalar("acc", as_tensor(np.array([[0.5]], np.float32)), 10, walltime=123.0)
         w.add_scalar("no_step", 1.5)
+        w.add_scalar("new", as_tensor(np.float64(0.1)), 3, new_style=True)
+        w.add_scalar("new64", 0.1, 4, new_style=True, double_precision=True)
 
     ours, theirs = both(tmp_path, calls)
+    assert values(ours) == values(theirs)
     got = [(s, v.tag, v.simple_value) for s, v in values(ours)]
-    assert got == [(s, v.tag, v.simple_value) for s, v in values(theirs)]
-    assert len(got) == 5
+    assert len(got) == 7
+    assert values(ours)[6][1].tensor.double_val == [0.1]
     walltimes = [e.wall_time for e in read_events(ours) if e.summary.value]
     assert walltimes[3] == 123.0
     acc = EventAccumulator(str(ours))
@@ -140,6 +143,17 @@ def test_histograms_equal_torchs(tmp_path, name):
         assert (s1, v1.tag) == (s2, v2.tag)
         assert v1.histo == v2.histo, v1.tag
     assert sum(got[0][1].histo.bucket) == data.size
+
+
+def test_raw_histogram_equals_torchs(tmp_path):
+    def calls(w, as_tensor):
+        w.add_histogram_raw("raw", min=-1.0, max=2.0, num=6, sum=3.0, sum_squares=9.0,
+                            bucket_limits=as_tensor(np.array([0.0, 1.0, 2.0])),
+                            bucket_counts=[1, 2, 3], global_step=4)
+
+    ours, theirs = both(tmp_path, calls)
+    assert values(ours) == values(theirs)
+    assert list(values(ours)[0][1].histo.bucket) == [1, 2, 3]
 
 
 def test_histogram_buckets_are_tensorflows(tmp_path):
@@ -512,6 +526,12 @@ BAD_CALLS = [
      ValueError, r"add_histogram: 'h' got 1 NaN or infinite value"),
     (lambda w: w.add_histogram("h", np.array([1.0, 2.0]), 0, bins=[5.0, 6.0]),
      ValueError, r"add_histogram: every value of 'h' lies outside the bins"),
+    (lambda w: w.add_histogram_raw("h", 0, 1, 2, 1, 1, [0.5, 1.0], [2], 0),
+     ValueError, r"add_histogram_raw: 2 bucket_limits but 1 bucket_counts"),
+    (lambda w: w.add_embedding(np.zeros((3, 2))),
+     AttributeError, r"SummaryWriter.add_embedding is not supported: "),
+    (lambda w: w.add_scalarr("s", 1.0),
+     AttributeError, r"'SummaryWriter' object has no attribute 'add_scalarr'"),
     (lambda w: w.add_text("t", 3, 0),
      TypeError, r"add_text: text_string must be a str, got int"),
     (lambda w: w.add_hparams([("lr", 0.1)], {}),

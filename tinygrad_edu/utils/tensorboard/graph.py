@@ -67,16 +67,17 @@ class _Namer:
 
     def __init__(self, model: Module, trace: walk.ModuleTrace) -> None:
         self.root, self.trace = type(model).__name__, trace
-        self.taken: set[str] = set()
+        self.taken: dict[str, int] = {}  # name -> how many nodes asked for it
         self.of: dict[int, str] = {}  # id(Node or Tensor) -> NodeDef name
         self.nodes: list[NodeDef] = []
 
     def unique(self, name: str) -> str:
-        candidate, k = name, 0
+        """``name`` the first time, then ``name_1``, ``name_2``, ... (skipping taken ones)."""
+        candidate = name
         while candidate in self.taken:
-            k += 1
-            candidate = f"{name}_{k}"
-        self.taken.add(candidate)
+            self.taken[name] += 1
+            candidate = f"{name}_{self.taken[name]}"
+        self.taken[candidate] = 0
         return candidate
 
     def scope(self, path: str) -> str:
@@ -93,7 +94,7 @@ class _Namer:
         self.nodes.append(_node_def(name, op, inputs, shape, static))
         return name
 
-    def source(self, t: Tensor, consumer_scope: str) -> str:
+    def source(self, t: Any, consumer_scope: str) -> str:
         """The NodeDef name of an op's input: an op's output, a model input, a parameter or
         a constant (made on first use)."""
         key = id(t._ctx) if isinstance(t._ctx, Node) else id(t)

@@ -58,13 +58,23 @@ def to_numpy(value: Any, method: str, what: str) -> Array:
 
 # ----------------------------------------------------------------------------- scalars
 
-def scalar(method: str, tag: str, value: Any) -> Summary:
-    """One number as ``simple_value`` (stored as a 32-bit float, as TensorBoard reads it)."""
+def scalar(method: str, tag: str, value: Any, new_style: bool = False,
+           double_precision: bool = False) -> Summary:
+    """One number: classic ``simple_value`` (a 32-bit float), or with ``new_style`` a
+    one-element tensor for the "scalars" plugin (float32, or float64 with
+    ``double_precision``)."""
     array = to_numpy(value, method, "the value")
     if array.size != 1:
         raise ValueError(f"{method}: expected one number for {tag!r}, got an array of shape "
                          f"{tuple(array.shape)} ({array.size} values)")
-    return Summary(value=[Summary.Value(tag=tag, simple_value=float(array.reshape(())))])
+    number = float(array.reshape(()))
+    if not new_style:
+        return Summary(value=[Summary.Value(tag=tag, simple_value=number)])
+    tensor = TensorProto(double_val=[number], dtype="DT_DOUBLE") if double_precision else \
+        TensorProto(float_val=[number], dtype="DT_FLOAT")
+    plugin = SummaryMetadata.PluginData(plugin_name="scalars")
+    return Summary(value=[Summary.Value(tag=tag, tensor=tensor,
+                                        metadata=SummaryMetadata(plugin_data=plugin))])
 
 
 # ----------------------------------------------------------------------------- histograms
@@ -275,10 +285,10 @@ def hparams(method: str, hparam_dict: Mapping[str, Any], metric_dict: Mapping[st
             continue
         field, dtype, value = _hparam_kind(method, key, value)
         setattr(start.hparams[key], field, value)
-        options = struct_pb2.ListValue(values=[struct_pb2.Value(**{field: o})
-                                               for o in domain[key]]) if key in domain else None
+        discrete = struct_pb2.ListValue(values=[struct_pb2.Value(**{field: o})
+                                                for o in domain[key]]) if key in domain else None
         infos.append(api_pb2.HParamInfo(name=key, type=api_pb2.DataType.Value(dtype),
-                                        domain_discrete=options))
+                                        domain_discrete=discrete))
     metrics = [api_pb2.MetricInfo(name=api_pb2.MetricName(tag=k)) for k in metric_dict]
     experiment = api_pb2.Experiment(hparam_infos=infos, metric_infos=metrics)
     end = plugin_data_pb2.SessionEndInfo(status=api_pb2.Status.Value("STATUS_SUCCESS"))

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog, TaggedRunMetadata
-from tensorboard.compat.proto.summary_pb2 import Summary
+from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from ...nn.module import Module
@@ -63,6 +63,25 @@ class _FileWriter:
     def add_summary(self, summary: Summary, step: Any = None,
                     walltime: float | None = None) -> None:
         self.add_event(Event(summary=summary), step, walltime)
+
+
+# torch's SummaryWriter methods this one does not have, and what to do instead
+NOT_SUPPORTED = {
+    "add_tensor": "raw tensor summaries are not written; use add_histogram or add_scalar",
+    "add_image_with_boxes": "boxes are not drawn; draw them into the image, then add_image",
+    "add_video": "videos are not written; log the frames with add_images",
+    "add_audio": "audio is not written",
+    "add_embedding": "the embedding projector's files are not written",
+    "add_pr_curve": "precision-recall curves are not written",
+    "add_pr_curve_raw": "precision-recall curves are not written",
+    "add_custom_scalars": "custom layouts are not written; add_scalars draws several series "
+                          "in one chart",
+    "add_custom_scalars_multilinechart": "custom layouts are not written; add_scalars draws "
+                                         "several series in one chart",
+    "add_custom_scalars_marginchart": "custom layouts are not written",
+    "add_mesh": "3-D meshes are not written",
+    "add_onnx_graph": "use add_graph, which reads the graph a forward pass records",
+}
 
 
 class SummaryWriter:
@@ -122,11 +141,12 @@ class SummaryWriter:
                    double_precision: bool = False) -> None:
         """Log one number (a float, a 1-element Tensor or array) under ``tag`` at a step.
 
-        ``new_style`` and ``double_precision`` are accepted for PyTorch's signature; the value
-        is always written the classic way (``simple_value``), which every reader understands.
+        ``new_style=True`` writes it as a tensor for the scalars plugin (float64 with
+        ``double_precision``) instead of the classic ``simple_value``.
         """
-        self._get_file_writer().add_summary(S.scalar("add_scalar", tag, scalar_value),
-                                            global_step, walltime)
+        self._get_file_writer().add_summary(
+            S.scalar("add_scalar", tag, scalar_value, new_style, double_precision),
+            global_step, walltime)
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, Any],
                     global_step: int | None = None, walltime: float | None = None) -> None:
@@ -163,6 +183,22 @@ class SummaryWriter:
         """
         self._get_file_writer().add_summary(
             S.histogram("add_histogram", tag, values, bins, max_bins), global_step, walltime)
+
+    def add_histogram_raw(self, tag: str, min: float, max: float, num: int, sum: float,
+                          sum_squares: float, bucket_limits: Any, bucket_counts: Any,
+                          global_step: int | None = None,
+                          walltime: float | None = None) -> None:
+        """Log a histogram computed elsewhere: its statistics, the right edge of each bucket
+        and the bucket counts (as many limits as counts)."""
+        limits = S.to_numpy(bucket_limits, "add_histogram_raw", "bucket_limits").reshape(-1)
+        counts = S.to_numpy(bucket_counts, "add_histogram_raw", "bucket_counts").reshape(-1)
+        if len(limits) != len(counts):
+            raise ValueError(f"add_histogram_raw: {len(limits)} bucket_limits but "
+                             f"{len(counts)} bucket_counts; expected one limit per count")
+        proto = HistogramProto(min=min, max=max, num=num, sum=sum, sum_squares=sum_squares,
+                               bucket_limit=limits.tolist(), bucket=counts.tolist())
+        self._get_file_writer().add_summary(
+            Summary(value=[Summary.Value(tag=tag, histo=proto)]), global_step, walltime)
 
     # ------------------------------------------------------------------ images
 
@@ -284,6 +320,11 @@ class SummaryWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in NOT_SUPPORTED:
+            raise AttributeError(f"SummaryWriter.{name} is not supported: {NOT_SUPPORTED[name]}")
+        raise AttributeError(f"'SummaryWriter' object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         state = "closed" if self.all_writers is None else "open"
