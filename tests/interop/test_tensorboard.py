@@ -361,6 +361,10 @@ def test_graph_shows_the_model_like_torchs(tmp_path):
     assert ours.versions.producer == theirs.versions.producer
     (output,) = [n for n in ours.node if n.name.startswith("output/")]
     assert by_name[output.input[0]].name.startswith("TgNet/Linear[fc]/")
+    # TensorBoard's own loader finds the graph
+    acc = EventAccumulator(str(tmp_path / "ours"))
+    acc.Reload()
+    assert acc.Graph() == ours
 
 
 def test_graph_of_an_identity_and_of_constants(tmp_path):
@@ -397,8 +401,8 @@ def test_default_log_dir_is_torchs(tmp_path, monkeypatch):
     assert w2.get_logdir() in expected("_lr0.1")
     assert t.get_logdir() in expected("_lr0.1")
     assert len(event_files(Path(w2.get_logdir()))) >= 1
-    assert SummaryWriter(tmp_path / "given", comment="ignored").get_logdir() == \
-        tmp_path / "given"
+    with SummaryWriter(tmp_path / "given", comment="ignored") as w:
+        assert w.get_logdir() == tmp_path / "given"
 
 
 def test_flush_close_and_reopen_like_torch(tmp_path):

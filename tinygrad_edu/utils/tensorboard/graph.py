@@ -45,10 +45,12 @@ def _shape_attr(shape: Iterable[int]) -> AttrValue:
     return AttrValue(list=AttrValue.ListValue(shape=[proto]))
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any, limit: int = 120) -> str:
+    """A static argument as short text: arrays by shape and dtype, long values cut."""
     if isinstance(value, np.ndarray):
         return f"array{tuple(value.shape)} {value.dtype}"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _node_def(name: str, op: str, inputs: list[str], shape: Iterable[int] | None,
