@@ -30,12 +30,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog, TaggedRunMetadata
 from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from ...nn.module import Module
-from . import summary as S
+from . import summary
 from .graph import graph_def
 
 __all__ = ["SummaryWriter", "default_log_dir"]
@@ -60,9 +61,9 @@ class _FileWriter:
             event.step = int(step)
         self.events.add_event(event)
 
-    def add_summary(self, summary: Summary, step: Any = None,
+    def add_summary(self, proto: Summary, step: Any = None,
                     walltime: float | None = None) -> None:
-        self.add_event(Event(summary=summary), step, walltime)
+        self.add_event(Event(summary=proto), step, walltime)
 
 
 # torch's SummaryWriter methods this one does not have, and what to do instead
@@ -145,7 +146,7 @@ class SummaryWriter:
         ``double_precision``) instead of the classic ``simple_value``.
         """
         self._get_file_writer().add_summary(
-            S.scalar("add_scalar", tag, scalar_value, new_style, double_precision),
+            summary.scalar("add_scalar", tag, scalar_value, new_style, double_precision),
             global_step, walltime)
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, Any],
@@ -164,11 +165,11 @@ class SummaryWriter:
         log_dir = self._get_file_writer().events.get_logdir()
         assert self.all_writers is not None
         for tag, value in tag_scalar_dict.items():
-            summary = S.scalar("add_scalars", main_tag, value)
+            proto = summary.scalar("add_scalars", main_tag, value)
             path = log_dir + "/" + main_tag.replace("/", "_") + "_" + tag
             if path not in self.all_writers:
                 self.all_writers[path] = self._new_file_writer(path)
-            self.all_writers[path].add_summary(summary, global_step, walltime)
+            self.all_writers[path].add_summary(proto, global_step, walltime)
 
     # ------------------------------------------------------------------ histograms
 
@@ -182,7 +183,7 @@ class SummaryWriter:
         (an int, a list of edges, or a rule such as ``"auto"``).
         """
         self._get_file_writer().add_summary(
-            S.histogram("add_histogram", tag, values, bins, max_bins), global_step, walltime)
+            summary.histogram("add_histogram", tag, values, bins, max_bins), global_step, walltime)
 
     def add_histogram_raw(self, tag: str, min: float, max: float, num: int, sum: float,
                           sum_squares: float, bucket_limits: Any, bucket_counts: Any,
@@ -190,8 +191,8 @@ class SummaryWriter:
                           walltime: float | None = None) -> None:
         """Log a histogram computed elsewhere: its statistics, the right edge of each bucket
         and the bucket counts (as many limits as counts)."""
-        limits = S.to_numpy(bucket_limits, "add_histogram_raw", "bucket_limits").reshape(-1)
-        counts = S.to_numpy(bucket_counts, "add_histogram_raw", "bucket_counts").reshape(-1)
+        limits = summary.to_numpy(bucket_limits, "add_histogram_raw", "bucket_limits").reshape(-1)
+        counts = summary.to_numpy(bucket_counts, "add_histogram_raw", "bucket_counts").reshape(-1)
         if len(limits) != len(counts):
             raise ValueError(f"add_histogram_raw: {len(limits)} bucket_limits but "
                              f"{len(counts)} bucket_counts; expected one limit per count")
@@ -210,13 +211,13 @@ class SummaryWriter:
         3 (RGB) or 4 (RGBA) channels. Needs Pillow (PNG encoding).
         """
         self._get_file_writer().add_summary(
-            S.image("add_image", tag, img_tensor, dataformats), global_step, walltime)
+            summary.image("add_image", tag, img_tensor, dataformats), global_step, walltime)
 
     def add_images(self, tag: str, img_tensor: Any, global_step: int | None = None,
                    walltime: float | None = None, dataformats: str = "NCHW") -> None:
         """Log a batch of images (``"NCHW"`` or ``"NHWC"``) as one grid, 8 images per row."""
         self._get_file_writer().add_summary(
-            S.image("add_images", tag, img_tensor, dataformats), global_step, walltime)
+            summary.image("add_images", tag, img_tensor, dataformats), global_step, walltime)
 
     def add_figure(self, tag: str, figure: Any, global_step: int | None = None,
                    close: bool = True, walltime: float | None = None) -> None:
@@ -230,12 +231,10 @@ class SummaryWriter:
             raise ImportError("add_figure renders with matplotlib, which is not installed: "
                               "pip install \"tinygrad_edu[plot]\"") from exc
         if isinstance(figure, list):
-            import numpy as np
-
-            batch = np.stack([S.figure_to_chw(f, close) for f in figure])
+            batch = np.stack([summary.figure_to_chw(f, close) for f in figure])
             self.add_image(tag, batch, global_step, walltime, dataformats="NCHW")
         else:
-            self.add_image(tag, S.figure_to_chw(figure, close), global_step, walltime,
+            self.add_image(tag, summary.figure_to_chw(figure, close), global_step, walltime,
                            dataformats="CHW")
 
     # ------------------------------------------------------------------ text
@@ -246,7 +245,7 @@ class SummaryWriter:
         if not isinstance(text_string, str):
             raise TypeError(f"add_text: text_string must be a str, got "
                             f"{type(text_string).__name__}")
-        self._get_file_writer().add_summary(S.text(tag, text_string), global_step, walltime)
+        self._get_file_writer().add_summary(summary.text(tag, text_string), global_step, walltime)
 
     # ------------------------------------------------------------------ graph
 
@@ -292,7 +291,7 @@ class SummaryWriter:
             if type(value) is not dict:
                 raise TypeError(f"add_hparams: {name} must be a dict, got "
                                 f"{type(value).__name__}")
-        protos = S.hparams("add_hparams", hparam_dict, metric_dict, hparam_domain_discrete)
+        protos = summary.hparams("add_hparams", hparam_dict, metric_dict, hparam_domain_discrete)
         run_dir = os.path.join(str(self._get_file_writer().events.get_logdir()),
                                run_name or str(time.time()))
         with SummaryWriter(log_dir=run_dir) as run:
