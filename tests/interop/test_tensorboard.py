@@ -516,6 +516,8 @@ BAD_CALLS = [
      ValueError, r"add_image: an image needs 1, 3 or 4 channels, got 5"),
     (lambda w: w.add_images("i", np.zeros((2, 2, 4, 4)), 0),
      ValueError, r"add_images: a batch of images needs 1 or 3 channels, got 2"),
+    (lambda w: w.add_images("i", np.zeros((0, 3, 4, 4)), 0),
+     ValueError, r"add_images: got an empty array of shape \(0, 3, 4, 4\)"),
     (lambda w: w.add_image("i", "picture.png", 0),
      TypeError, r"add_image: img_tensor must be a Tensor, a numpy array or a number, got str"),
     (lambda w: w.add_scalar("s", np.ones(3), 0),

@@ -101,7 +101,8 @@ def histogram(method: str, tag: str, values: Any, bins: Any = "tensorflow",
 
     TensorBoard stores only each bucket's right edge, so the empty bucket just left of the
     first non-empty one is kept (it carries the left edge); empty buckets on both ends are
-    dropped. ``max_bins`` merges neighbouring buckets until at most that many remain.
+    dropped. With more buckets than ``max_bins``, every ``len(buckets) // max_bins``
+    neighbouring buckets are merged into one (PyTorch's rule).
     """
     flat = to_numpy(values, method, "values").astype(np.float64).reshape(-1)
     if flat.size == 0:
@@ -151,6 +152,9 @@ def to_hwc(method: str, array: Array, dataformats: str) -> Array:
     if array.ndim != len(form):
         raise ValueError(f"{method}: got a {array.ndim}-d array of shape {tuple(array.shape)} "
                          f"but dataformats={dataformats!r} describes a {len(form)}-d one")
+    if array.size == 0:
+        raise ValueError(f"{method}: got an empty array of shape {tuple(array.shape)}; an "
+                         "image needs at least one pixel")
     order = [form.index(axis) for axis in "NCHW" if axis in form]
     array = array.transpose(order)
     if "C" not in form:
