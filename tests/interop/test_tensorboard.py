@@ -497,6 +497,28 @@ def test_callback_with_a_log_dir_closes_its_writer(tmp_path):
     assert tags == {"Loss/train", "LearningRate"}  # no accuracy for regression, no steps
 
 
+def test_resumed_run_continues_the_steps(tmp_path):
+    X = np.random.default_rng(2).normal(size=(8, 3)).astype(np.float32)
+    loader = DataLoader(TensorDataset(X, X[:, :1]), batch_size=4)
+
+    def run(epochs, log_dir):
+        model = tg.nn.Linear(3, 1)
+        fit(model, tg.nn.MSELoss(), tg.optim.SGD(model.parameters(), lr=0.1), loader,
+            epochs=epochs, checkpoint=tmp_path / "ckpt.tgd", resume=True, progress=False,
+            verbose=False, callbacks=[TensorBoardCallback(log_dir)])
+
+    run(1, tmp_path / "first")
+    run(3, tmp_path / "second")
+
+    def steps(log_dir, tag):
+        return [s for s, v in values(log_dir) if v.tag == tag]
+
+    assert steps(tmp_path / "first", "Loss/train") == [1]
+    assert steps(tmp_path / "second", "Loss/train") == [2, 3]
+    assert steps(tmp_path / "first", "Loss/train_step") == [0, 1]
+    assert steps(tmp_path / "second", "Loss/train_step") == [2, 3, 4, 5]
+
+
 # ----------------------------------------------------------------------------- bad input
 
 @pytest.fixture
