@@ -23,6 +23,12 @@ and adds what a real run needs:
 - early stopping (``patience``) and keeping the best weights (``keep_best``);
 - a final summary.
 
+Callbacks hook into the loop (``Callback``). ``TensorBoardCallback`` from
+``tinygrad_edu.utils.tensorboard`` (the ``tensorboard`` extra) is one: it logs each step's
+loss and each epoch's losses, accuracies and learning rate (and, on request, parameter
+histograms) to event files for TensorBoard, e.g.
+``fit(..., callbacks=[TensorBoardCallback("runs/exp1")])``.
+
 Example:
     >>> import numpy as np, tinygrad_edu as tg
     >>> from tinygrad_edu.data import DataLoader, TensorDataset

@@ -112,7 +112,6 @@ PLANNED: dict[str, dict[str, str]] = {
         "forward_ad": "forward-mode gradients (gradients of gradients)",
     },
     "utils": {
-        "tensorboard": "TensorBoard logging (interop work)",
         "checkpoint": "activation checkpointing (recomputing a block in backward)",
     },
 }

@@ -32,6 +32,9 @@ LAYERS = {
     # transforms work on single samples with numpy, PIL and Tensors only, below data so that
     # data.transforms can share them
     "vision": 5.5, "vision.transforms": 3.5,
+    # torch.utils.tensorboard's place; above train and viz: it reads the recorded graph with
+    # viz.walk and its Trainer callback subclasses train.Callback
+    "utils.tensorboard": 5.5,
     ROOT: 6,  # the package itself: importing it imports everything
 }
 
