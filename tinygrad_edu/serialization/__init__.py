@@ -33,8 +33,14 @@ from typing import Any, BinaryIO
 import numpy as np  # noqa: F401 - tests patch serialization.np.savez to interrupt a save
 
 from . import native, safetensors_format, torch_format
-from .common import (archive_end, map_tensors, relocation, seekable, write_to_file_object,
-                     write_to_path)
+from .common import (
+    archive_end,
+    map_tensors,
+    relocation,
+    seekable,
+    write_to_file_object,
+    write_to_path,
+)
 from .torch_format import UnpicklingError
 
 __all__ = ["FORMATS", "UnpicklingError", "load", "save"]

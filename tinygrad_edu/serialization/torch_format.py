@@ -354,8 +354,8 @@ def _tensor(ref: _TensorRef, name: Any) -> Any:
         raise _Refused(f"load: {name} has a tensor with size {list(size)}, stride "
                        f"{list(stride)} and offset {offset} that reaches element {last} of a "
                        f"storage of {flat.size}")
-    array = np.lib.stride_tricks.as_strided(flat[offset:], shape=size,
-                                            strides=[s * flat.itemsize for s in stride])
+    array = np.ndarray(size, flat.dtype, buffer=flat, offset=offset * flat.itemsize,
+                       strides=[s * flat.itemsize for s in stride])  # a view: shared memory
     if array.dtype.kind == "c":
         return array  # complex: numpy keeps it, tinygrad_edu tensors have no complex dtype
     if ref.parameter:
