@@ -578,3 +578,22 @@ def test_legacy_storage_data_cut_short_is_refused_before_allocating(tmp_path):
     path = tmp_path / "liar.pt"
     path.write_bytes(data[:count] + struct.pack("<q", 2**40) + data[count + 8:])
     _assert_refused_cheaply(path, "1000 elements")
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_random_byte_changes_load_or_raise_value_error_only(tmp_path, legacy):
+    """Whatever byte is changed, load answers with the checkpoint or a ValueError (never a
+    raw zipfile/pickle/struct error, never a crash)."""
+    base = torch.arange(12.0).reshape(3, 4)
+    obj = {"w": base, "v": base[1], "n": [1, 2.5, "x"], "p": torch.nn.Parameter(torch.ones(2))}
+    data = _torch_file(tmp_path, obj, legacy).read_bytes()
+    rng = np.random.default_rng(7)
+    path = tmp_path / "changed.pt"
+    for pos in rng.integers(0, len(data), 150):
+        changed = bytearray(data)
+        changed[pos] = (changed[pos] + int(rng.integers(1, 256))) % 256
+        path.write_bytes(bytes(changed))
+        try:
+            tg.load(path)
+        except ValueError as exc:
+            assert str(path) in str(exc), str(exc)
