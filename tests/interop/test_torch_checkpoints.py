@@ -533,7 +533,7 @@ def test_storage_size_that_does_not_match_its_record_is_refused(tmp_path):
 
 
 def test_deeply_nested_pickle_is_refused(tmp_path):
-    depth = 100_000
+    depth = 20_000
     pickled = b"\x80\x02" + b"]" * depth + b"a" * (depth - 1) + b"."
     _assert_refused_cheaply(_zip_checkpoint(tmp_path / "deep.pt", pickled), "levels deep")
 
@@ -596,4 +596,7 @@ def test_random_byte_changes_load_or_raise_value_error_only(tmp_path, legacy):
         try:
             tg.load(path)
         except ValueError as exc:
-            assert str(path) in str(exc), str(exc)
+            message = str(exc)
+        else:
+            message = str(path)  # the change fell where nothing is read (padding, say)
+        assert str(path) in message, message

@@ -535,18 +535,25 @@ def read_legacy(fh: BinaryIO, name: Any, size: int) -> Any:
         storage = storages.get(key)
         if storage is None or storage.root is not None:
             raise _Refused(f"load: {name} has data for an unknown storage {key!r:.40}")
-        (numel,) = struct.unpack("<q", _read_exactly(fh, 8, name))
-        if numel != storage.numel:
-            raise _Refused(f"load: {name}: storage {key!r} declares {storage.numel} elements "
-                           f"but its data {numel}")
-        nbytes = _check_numel(numel, storage.dtype, min(numel * storage.dtype.itemsize,
-                                                        size - fh.tell()),
-                              f"storage {key!r}", name)
-        storage.array = np.frombuffer(bytearray(_read_exactly(fh, nbytes, name)),
-                                      dtype=storage.dtype)
-        if sys.byteorder != "little":
-            _swap_bytes(storage.array)
+        storage.array = _legacy_storage(fh, storage, key, name, size)
     return _resolve(obj, name)
+
+
+def _legacy_storage(fh: BinaryIO, storage: _Storage, key: str, name: Any,
+                    size: int) -> np.ndarray[Any, Any]:
+    """One storage's data: its int64 element count, then its little-endian bytes."""
+    (numel,) = struct.unpack("<q", _read_exactly(fh, 8, name))
+    if numel != storage.numel:
+        raise _Refused(f"load: {name}: storage {key!r} declares {storage.numel} elements in "
+                       f"the pickle but {numel} in its data")
+    nbytes = numel * storage.dtype.itemsize
+    if nbytes > size - fh.tell():  # checked before the buffer is allocated
+        raise _Refused(f"load: {name} ends before the {nbytes} bytes of storage {key!r} "
+                       "(truncated?)")
+    array = np.frombuffer(bytearray(_read_exactly(fh, nbytes, name)), dtype=storage.dtype)
+    if sys.byteorder != "little":
+        _swap_bytes(array)
+    return array
 
 
 def _read_exactly(fh: BinaryIO, n: int, name: Any) -> bytes:
