@@ -600,3 +600,18 @@ def test_random_byte_changes_load_or_raise_value_error_only(tmp_path, legacy):
         else:
             message = str(path)  # the change fell where nothing is read (padding, say)
         assert str(path) in message, message
+
+
+def test_crash_while_writing_a_torch_file_keeps_the_previous_one(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.pt"
+    tg.save({"w": tg.ones(2)}, path, format="torch")
+    before = path.read_bytes()
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        tg.save({"w": tg.zeros(2)}, path, format="torch")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]  # no temporary file left

@@ -247,8 +247,8 @@ def _allowed() -> dict[str, Any]:
     for name, dtype in STORAGE_DTYPES.items():
         for module in ("torch", "torch.storage", "torch.cuda"):
             allowed[f"{module}.{name}"] = _StorageType(name, dtype)
-    for name, dtype in _TORCH_DTYPES.items():
-        allowed[f"torch.{name}"] = _DType(dtype)
+    for name, ours in _TORCH_DTYPES.items():
+        allowed[f"torch.{name}"] = _DType(ours)
     return allowed
 
 
@@ -290,7 +290,8 @@ def _unpickle(fh: BinaryIO, name: Any, storage_for: Any = None) -> Any:
     """
     start = fh.tell()
     for op, arg, _ in pickletools.genops(fh):
-        if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and not 0 <= int(arg) <= MAX_PICKLE_BYTES:
+        if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and not 0 <= int(arg or 0) <= \
+                MAX_PICKLE_BYTES:
             raise _Refused(f"load: {name} has a pickle memo index {arg}, far beyond its size")
     end = fh.tell()
     if end - start > MAX_PICKLE_BYTES:
@@ -596,7 +597,7 @@ def _write_zip(out: BinaryIO, pickled: bytes, storages: list[np.ndarray[Any, Any
         record(".storage_alignment", b"64")
         record("byteorder", sys.byteorder.encode())
         for key, array in enumerate(storages):
-            record(f"data/{key}", memoryview(array.reshape(-1).view(np.uint8)), align=True)
+            record(f"data/{key}", array.reshape(-1).view(np.uint8).data, align=True)
         record("version", b"3\n")
 
 
