@@ -190,6 +190,11 @@ def test_any_archive_folder_name_and_file_objects(tmp_path):
     _same(tg.load(path), obj)
     with open(path, "rb") as f:
         _same(tg.load(f), obj)
+    _same(tg.load(path, map_location="cpu", weights_only=True), obj)  # torch's arguments
+    legacy = io.BytesIO()
+    torch.save(obj, legacy, _use_new_zipfile_serialization=False)
+    legacy.seek(0)
+    _same(tg.load(legacy), obj)
 
 
 def _rewrite_zip(src: Path, dst: Path, change: Any) -> None:
