@@ -543,8 +543,9 @@ def test_deeply_nested_pickle_is_refused(tmp_path):
     _assert_refused_cheaply(_zip_checkpoint(tmp_path / "deep.pt", pickled), "levels deep")
 
 
-def test_memo_index_bomb_is_refused(tmp_path):
-    pickled = b"\x80\x02K\x01r\xff\xff\xff\xff."  # LONG_BINPUT 2**32 - 1
+@pytest.mark.parametrize("index", [2**25, 2**32 - 1])
+def test_memo_index_bomb_is_refused(tmp_path, index):
+    pickled = b"\x80\x02K\x01r" + struct.pack("<I", index) + b"."  # LONG_BINPUT index
     _assert_refused_cheaply(_zip_checkpoint(tmp_path / "memo.pt", pickled), "memo index")
 
 

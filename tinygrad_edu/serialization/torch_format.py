@@ -285,18 +285,20 @@ class _RestrictedUnpickler(pickle.Unpickler):
 def _unpickle(fh: BinaryIO, name: Any, storage_for: Any = None) -> Any:
     """Run the pickle at ``fh``'s position with the restricted unpickler; ``fh`` ends after it.
 
-    The opcodes are checked first: a memo index (BINPUT) beyond the pickle's length would
-    make the C unpickler allocate a memo table of that many entries.
+    The opcodes are walked first (``pickletools.genops`` only reads them): a memo index
+    (BINPUT n) beyond the pickle's own length would make the C unpickler allocate a memo
+    table of n entries, gigabytes for a 10-byte pickle.
     """
     start = fh.tell()
-    for op, arg, _ in pickletools.genops(fh):
-        if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and not 0 <= int(arg or 0) <= \
-                MAX_PICKLE_BYTES:
-            raise _Refused(f"load: {name} has a pickle memo index {arg}, far beyond its size")
+    memo_max = max((int(arg) for op, arg, _ in pickletools.genops(fh)
+                    if op.name in ("PUT", "BINPUT", "LONG_BINPUT")), default=0)
     end = fh.tell()
     if end - start > MAX_PICKLE_BYTES:
         raise _Refused(f"load: {name} has a pickle of {end - start} bytes; at most "
                        f"{MAX_PICKLE_BYTES} are read")
+    if memo_max > end - start:
+        raise _Refused(f"load: {name} has a pickle memo index {memo_max}, beyond the "
+                       f"pickle's {end - start} bytes")
     fh.seek(start)
     obj = _RestrictedUnpickler(fh, name, storage_for).load()
     fh.seek(end)
