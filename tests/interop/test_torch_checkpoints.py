@@ -543,6 +543,20 @@ def test_deeply_nested_pickle_is_refused(tmp_path):
     _assert_refused_cheaply(_zip_checkpoint(tmp_path / "deep.pt", pickled), "levels deep")
 
 
+def test_shared_tuples_are_not_expanded(tmp_path):
+    """t1 = (t0, t0), t2 = (t1, t1), ...: 60 levels are 2**60 leaves if walked as a tree."""
+    pickled = b"\x80\x02K\x01\x85q\x00" + b"".join(
+        b"h" + bytes([i]) + b"h" + bytes([i]) + b"\x86q" + bytes([i + 1]) for i in range(60))
+    path = _zip_checkpoint(tmp_path / "laughs.pt", pickled + b".")
+    for location in (None, lambda t, where: t):
+        error, peak = _peak_bytes(lambda: tg.load(path, map_location=location))  # noqa: B023
+        assert error is None, repr(error)
+        assert peak < SMALL, peak
+    loaded = tg.load(path)
+    assert loaded[0] is loaded[1]
+    assert loaded[0][0] is loaded[1][1]
+
+
 @pytest.mark.parametrize("index", [2**25, 2**32 - 1])
 def test_memo_index_bomb_is_refused(tmp_path, index):
     pickled = b"\x80\x02K\x01r" + struct.pack("<I", index) + b"."  # LONG_BINPUT index

@@ -127,14 +127,26 @@ def relocation(map_location: Any) -> Callable[[Tensor], Tensor] | None:
     return None
 
 
-def map_tensors(obj: Any, fn: Callable[[Tensor], Tensor]) -> Any:
-    """``obj`` with ``fn`` applied to every Tensor in it (the containers are rebuilt)."""
+def map_tensors(obj: Any, fn: Callable[[Tensor], Tensor],
+                memo: dict[int, Any] | None = None) -> Any:
+    """``obj`` with ``fn`` applied to every Tensor in it (the containers are rebuilt; an
+    object that appears twice is mapped once, so shared tensors stay shared)."""
+    memo = {} if memo is None else memo
+    if id(obj) in memo:
+        return memo[id(obj)]
     if isinstance(obj, Tensor):
-        return fn(obj)
-    if isinstance(obj, OrderedDict):
-        return OrderedDict((k, map_tensors(v, fn)) for k, v in obj.items())
-    if isinstance(obj, dict):
-        return {k: map_tensors(v, fn) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return type(obj)(map_tensors(v, fn) for v in obj)
-    return obj
+        result: Any = fn(obj)
+    elif isinstance(obj, dict):
+        result = OrderedDict() if isinstance(obj, OrderedDict) else {}
+        memo[id(obj)] = result
+        result.update((k, map_tensors(v, fn, memo)) for k, v in obj.items())
+    elif isinstance(obj, list):
+        result = []
+        memo[id(obj)] = result
+        result.extend(map_tensors(v, fn, memo) for v in obj)
+    elif isinstance(obj, tuple):
+        result = tuple(map_tensors(v, fn, memo) for v in obj)
+    else:
+        return obj
+    memo[id(obj)] = result
+    return result

@@ -336,8 +336,9 @@ def _resolve(obj: Any, name: Any, memo: dict[int, Any] | None = None, depth: int
         memo[id(obj)] = items
         items.extend(_resolve(v, name, memo, depth + 1) for v in obj)
         return items
-    if isinstance(obj, tuple | set | frozenset):
-        return type(obj)(_resolve(v, name, memo, depth + 1) for v in obj)
+    if isinstance(obj, tuple | set | frozenset):  # memoized too: a pickle can share a tuple
+        memo[id(obj)] = result = type(obj)(_resolve(v, name, memo, depth + 1) for v in obj)
+        return result  # in both halves of the next one, 2**depth times over ("laughs")
     raise _Refused(f"load: {name} holds {obj!r:.60} as a value; tg.load returns tensors, "
                    "numbers, strings and containers only")
 
