@@ -337,10 +337,13 @@ def test_torch_model_loads_our_state_dict_with_identical_outputs(tmp_path):
 
 def test_the_same_tensor_twice_is_one_tensor_for_torch(tmp_path):
     w = tg.ones(3)
+    many = {f"t{i}": tg.full((2,), float(i)) for i in range(300)}  # memo indices past 255
     path = tmp_path / "tied.pt"
-    tg.save({"a": w, "b": w, "c": [w]}, path, format="torch")
+    tg.save({"a": w, "b": w, "c": [w, many["t299"]], "many": many}, path, format="torch")
     theirs = torch.load(path, weights_only=True)
     assert theirs["a"] is theirs["b"] is theirs["c"][0]
+    assert theirs["c"][1] is theirs["many"]["t299"]
+    assert [t[0].item() for t in theirs["many"].values()] == list(range(300))
 
 
 def test_torch_save_of_unsupported_objects_is_a_type_error_and_writes_nothing(tmp_path):
