@@ -11,6 +11,7 @@ PyTorch's for the mistakes both libraries share.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import traceback
@@ -542,6 +543,14 @@ CASES: list[Case] = [
      ("manual_seed", "2**64", str(2**64))),
     ("save into a missing directory", lambda: tg.save({"a": 1}, "no/such/dir/w.pt"),
      FileNotFoundError, ("save", "no/such/dir", "does not exist")),
+    ("save in an unknown format", lambda: tg.save({"a": 1}, "unused.pt", format="onnx"),
+     ValueError, ("save", "format", "'onnx'", "'torch'")),
+    ("save a number as safetensors",
+     lambda: tg.save({"a": 1}, "unused.pt", format="safetensors"), TypeError,
+     ("save", "safetensors", "obj['a']", "int")),
+    ("load a pickle calling os.system",
+     lambda: tg.load(io.BytesIO(b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19.cos\nsystem\n.")),
+     ValueError, ("load", "<BytesIO>", "GLOBAL os.system", "not an allowed global")),
     ("softplus beta 0", lambda: F.softplus(x23(), beta=0), ValueError,
      ("softplus", "beta", "0")),
     # --- the debugging tools

@@ -24,9 +24,10 @@ LAYERS = {
     "ops": 1,
     "autograd": 2,
     "tensor": 3,
-    "nn": 4, "data": 4, "serialization": 4, "cuda": 4, "linalg": 4, "special": 4,
+    "nn": 4, "data": 4, "cuda": 4, "linalg": 4, "special": 4,
     "accelerator": 4, "backends": 4, "device": 0,
     "optim": 4.5,  # above nn: swa_utils.AveragedModel is an nn.Module, as in torch
+    "serialization": 4.6,  # above nn: torch checkpoints rebuild nn.Parameter
     "train": 5, "viz": 5, "classic": 5, "testing": 5, "models": 5, "utils": 5, "coverage": 5,
     # vision (torchvision's layout): datasets, utils and models above nn/ and data/; its
     # transforms work on single samples with numpy, PIL and Tensors only, below data so that

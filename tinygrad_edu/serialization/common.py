@@ -1,0 +1,152 @@
+"""What every format shares: writing a file atomically, finding where a zip archive ends in a
+stream, and ``map_location``.
+
+A path is first written to a temporary file in the same directory and then renamed over the
+target (``os.replace`` is atomic), so a crash or a Ctrl-C never leaves a half-written
+checkpoint behind; a file object receives the bytes in one write, only after the whole object
+was encoded, so a failure writes nothing into it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import tempfile
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..device import CPU_NOTE, device
+from ..tensor import Tensor
+
+
+def write_to_path(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Run ``write(out)`` on a temporary file next to ``path``, then rename it over ``path``."""
+    if not (path.parent or Path(".")).is_dir():
+        raise FileNotFoundError(f"save: cannot write {str(path)!r}: its directory "
+                                f"{str(path.parent)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_to_file_object(f: Any, write: Callable[[BinaryIO], None]) -> None:
+    """Encode everything into memory with ``write``, then hand ``f`` the bytes in one write."""
+    if not callable(getattr(f, "write", None)):
+        raise AttributeError(f"save: expected 'f' to be a string, a path or a file-like object "
+                             f"with a 'write' attribute, got {type(f).__name__}")
+    if isinstance(f, io.TextIOBase):
+        raise TypeError("save: the file object is open in text mode; open it with 'wb' (the "
+                        "archive is bytes)")
+    buffer = io.BytesIO()
+    write(buffer)
+    f.write(buffer.getbuffer())
+    if callable(getattr(f, "flush", None)):
+        f.flush()
+
+
+def seekable(f: Any) -> bool:
+    try:
+        return bool(f.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------ where a zip archive ends
+
+_END = struct.Struct("<4s4H2LH")  # zip's end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_END = struct.Struct("<4sQ2H2L4Q")
+
+
+def archive_end(data: bytes) -> int | None:
+    """Length of the zip archive at the start of ``data``, or None if no end record fits.
+
+    A zip archive is read from its end record, so the bytes after it in a stream (another
+    archive, say) must be cut off first: its end record is the first one whose central
+    directory ends right where the record stands.
+    """
+    pos = data.find(b"PK\x05\x06")
+    while pos != -1 and pos + _END.size <= len(data):
+        if _directory_ends_at(data, pos):
+            return pos + _END.size + _END.unpack_from(data, pos)[-1]  # + the zip comment
+        pos = data.find(b"PK\x05\x06", pos + 1)
+    return None
+
+
+def _directory_ends_at(data: bytes, pos: int) -> bool:
+    """True when the end record at ``pos`` describes a central directory ending right before
+    it (or before its zip64 record, which archives of over 65535 members have)."""
+    *_, cd_size, cd_offset, _ = _END.unpack_from(data, pos)
+    locator = pos - _ZIP64_LOCATOR.size
+    if locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":
+        pos = _ZIP64_LOCATOR.unpack_from(data, locator)[2]
+        if data[pos:pos + 4] != b"PK\x06\x06" or pos + _ZIP64_END.size > len(data):
+            return False
+        *_, cd_size, cd_offset = _ZIP64_END.unpack_from(data, pos)
+    return cd_offset + cd_size == pos and data[cd_offset:cd_offset + 4] == b"PK\x01\x02"
+
+
+# ------------------------------------------------------------------ map_location
+
+
+def relocation(map_location: Any) -> Callable[[Tensor], Tensor] | None:
+    """What ``map_location`` does to each loaded tensor: None (nothing, everything stays on
+    the CPU) or the user's function; a GPU target is an error."""
+    if map_location is None:
+        return None
+    if callable(map_location) and not isinstance(map_location, str | device):
+        def call(t: Tensor) -> Tensor:
+            moved = map_location(t, "cpu")
+            if moved is None:
+                return t
+            if not isinstance(moved, Tensor):
+                raise TypeError(f"load: map_location returned {type(moved).__name__}; "
+                                "expected a Tensor or None")
+            return moved
+        return call
+    targets = map_location.values() if isinstance(map_location, dict) else [map_location]
+    for target in targets:
+        name = str(target)
+        if device(name).type != "cpu":
+            raise RuntimeError(f"load: map_location asks for device {name!r}: Attempting to "
+                               f"deserialize object on a CUDA device but tg.cuda.is_available()"
+                               f" is False. {CPU_NOTE}: use map_location='cpu'")
+    return None
+
+
+def map_tensors(obj: Any, fn: Callable[[Tensor], Tensor],
+                memo: dict[int, Any] | None = None) -> Any:
+    """``obj`` with ``fn`` applied to every Tensor in it (the containers are rebuilt; an
+    object that appears twice is mapped once, so shared tensors stay shared)."""
+    memo = {} if memo is None else memo
+    if id(obj) in memo:
+        return memo[id(obj)]
+    if isinstance(obj, Tensor):
+        result: Any = fn(obj)
+    elif isinstance(obj, dict):
+        result = OrderedDict() if isinstance(obj, OrderedDict) else {}
+        memo[id(obj)] = result
+        result.update((k, map_tensors(v, fn, memo)) for k, v in obj.items())
+    elif isinstance(obj, list):
+        result = []
+        memo[id(obj)] = result
+        result.extend(map_tensors(v, fn, memo) for v in obj)
+    elif isinstance(obj, tuple):
+        result = tuple(map_tensors(v, fn, memo) for v in obj)
+    else:
+        return obj
+    memo[id(obj)] = result
+    return result
