@@ -20,8 +20,9 @@ A converter gets
   dtypes, the static (keyword) arguments, the output's shape and dtype, which dims are
   dynamic, and the values of the inputs that are constants;
 
-and returns the name of the value holding the op's output. When the op is called in a way ONNX cannot express, the converter raises
-``ExportError`` (``unsupported(call, why)`` words it and names the user's line).
+and returns the name of the value holding the op's output. When the op is called in a way
+ONNX cannot express, the converter raises ``ExportError`` (``unsupported(call, why)`` words
+it and names the user's line).
 
 Dynamic axes: with ``dynamic_axes``, ``export`` runs the forward twice, the second time with
 other sizes along the dynamic axes, so every ``OpCall`` also knows the shapes and static
