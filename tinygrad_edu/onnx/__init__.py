@@ -24,7 +24,7 @@ from . import (
     ops_shape,  # noqa: F401
 )
 from .converters import CONVERTERS, ExportError, OpCall, converter, supported_ops
-from .export import DEFAULT_OPSET, TrainingMode, export
+from .exporter import DEFAULT_OPSET, TrainingMode, export
 
 __all__ = ["CONVERTERS", "DEFAULT_OPSET", "ExportError", "OpCall", "TrainingMode", "converter",
            "export", "supported_ops"]

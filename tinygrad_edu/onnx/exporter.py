@@ -22,6 +22,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..autograd.anomaly import user_origin
 from ..nn import Module
 from ..tensor import Tensor
 from .converters import CONVERTERS, ExportError, OpCall, supported_ops
@@ -81,6 +82,7 @@ def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[s
         ExportError: the model uses an op without a converter, or one ONNX cannot express.
     """
     onnx = _require_onnx()
+    caller = user_origin()  # ops made inside the package's own modules point here: not shown
     opset = _check_opset(opset_version)
     positional, kw = _split_args(args, kwargs)
     tensors, names = _graph_inputs(model, positional, kw, input_names)
@@ -97,12 +99,12 @@ def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[s
     from .builder import Builder
     b = Builder(opset)
     b.name_parameters({name: t._data for name, t in params.items()})
-    _write(b, first, second, tensors, names, out_names, axes, params,
-           export_params, keep_initializers_as_inputs)
-    proto = b.model(type(model).__name__, "tinygrad_edu")
+    _write(b, first, second, names, out_names, axes, params, export_params,
+           None if caller is None else str(caller))
+    proto = b.model(type(model).__name__, "tinygrad_edu", keep_initializers_as_inputs)
     onnx.checker.check_model(proto, full_check=True)
     if verbose:
-        print(onnx.helper.printable_graph(proto.graph))
+        print(onnx.printer.to_text(proto.graph))
     if f is not None:
         onnx.save_model(proto, f)
     return proto
@@ -272,9 +274,8 @@ def _traces(model: Any, call: Callable[[list[Tensor]], Any], tensors: list[Tenso
             t.requires_grad_(True)
         first = run_trace(lambda *xs: call(list(xs)), tensors, {}, params)
         second = first
-        grown = _grown_inputs(tensors, names, axes)
-        if grown is not None:
-            second = run_trace(lambda *xs: call(list(xs)), grown, {}, params)
+        if _grown_inputs(tensors, names, axes, True) is not None:
+            second = _second_trace(call, tensors, names, axes, params)
     finally:
         for t in marked:
             t.requires_grad_(False)
@@ -283,10 +284,25 @@ def _traces(model: Any, call: Callable[[list[Tensor]], Any], tensors: list[Tenso
     return first, second
 
 
-def _grown_inputs(tensors: list[Tensor], names: list[str],
-                  axes: dict[str, dict[int, str]]) -> list[Tensor] | None:
+def _second_trace(call: Callable[[list[Tensor]], Any], tensors: list[Tensor],
+                  names: list[str], axes: dict[str, dict[int, str]],
+                  params: dict[str, Tensor]) -> Trace:
+    """The trace with other sizes along the dynamic axes: each axis name grown by its own
+    amount (so that a size tells which axis it follows) or, when the forward refuses that
+    (axes named differently that must be equal), all grown by one."""
+    try:
+        grown = _grown_inputs(tensors, names, axes, False)
+        return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
+    except (RuntimeError, ValueError, IndexError):
+        grown = _grown_inputs(tensors, names, axes, True)
+        return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
+
+
+def _grown_inputs(tensors: list[Tensor], names: list[str], axes: dict[str, dict[int, str]],
+                  uniform: bool) -> list[Tensor] | None:
     """The inputs with each dynamic axis grown (by 1 for the first axis name, 2 for the
-    second, ...), repeating the first entries so that the values stay valid (token ids)."""
+    second, ...; by 1 for all when ``uniform``), repeating the first entries so that the
+    values stay valid (token ids); None when no input has a dynamic axis."""
     growth: dict[str, int] = {}
     grown, changed = [], False
     for t, name in zip(tensors, names, strict=True):
@@ -295,7 +311,7 @@ def _grown_inputs(tensors: list[Tensor], names: list[str],
             if not -data.ndim <= axis < data.ndim:
                 raise ValueError(f"onnx.export: dynamic_axes[{name!r}] names axis {axis}, but "
                                  f"the input has {data.ndim} dims")
-            extra = growth.setdefault(axis_name, len(growth) + 1)
+            extra = growth.setdefault(axis_name, 1 if uniform else len(growth) + 1)
             n = data.shape[axis]
             if n == 0:
                 raise ValueError(f"onnx.export: dynamic axis {axis} of {name!r} has size 0")
@@ -306,11 +322,13 @@ def _grown_inputs(tensors: list[Tensor], names: list[str],
 
 
 # ----------------------------------------------------------------------------- writing
-def _write(b: Any, first: Trace, second: Trace, tensors: list[Tensor], names: list[str],
-           out_names: list[str], axes: dict[str, dict[int, str]], params: dict[str, Tensor],
-           export_params: bool, keep_initializers_as_inputs: bool) -> None:
-    """Add every value reachable from the outputs to the builder, then the outputs."""
+def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: list[str],
+           axes: dict[str, dict[int, str]], params: dict[str, Tensor], export_params: bool,
+           caller: str | None) -> None:
+    """Add the inputs, every value reachable from the outputs, then the outputs."""
     _check_same_graph(first, second)
+    for k, (t, t2) in enumerate(zip(first.input_tensors, second.input_tensors, strict=True)):
+        b.add_input(names[k], t.dtype, tuple(t.shape), axes.get(names[k], {}), tuple(t2.shape))
     needed = _reachable(first)
     value_names: dict[int, str] = {}
     for i, v in enumerate(first.values):
@@ -318,10 +336,11 @@ def _write(b: Any, first: Trace, second: Trace, tensors: list[Tensor], names: li
             continue
         v2 = second.values[i]
         if isinstance(v, Leaf):
-            value_names[i] = _leaf_name(b, v, v2, tensors, names, axes, params, export_params,
-                                        keep_initializers_as_inputs)
+            value_names[i] = _leaf_name(b, v, v2, names, axes, params, export_params)
         else:
             assert isinstance(v2, Step)
+            if v.origin == caller:
+                v.origin = None
             value_names[i] = _convert(b, v, v2, first.values, second.values, value_names)
     for k, (i, name) in enumerate(zip(first.outputs, out_names, strict=True)):
         value = value_names[i]
@@ -358,20 +377,15 @@ def _reachable(trace: Trace) -> set[int]:
     return needed
 
 
-def _leaf_name(b: Any, v: Leaf, v2: Leaf, tensors: list[Tensor], names: list[str],
-               axes: dict[str, dict[int, str]], params: dict[str, Tensor], export_params: bool,
-               keep_initializers_as_inputs: bool) -> str:
+def _leaf_name(b: Any, v: Leaf, v2: Leaf, names: list[str], axes: dict[str, dict[int, str]],
+               params: dict[str, Tensor], export_params: bool) -> str:
     if v.kind == "input":
-        k = v.ref
-        return b.add_input(names[k], v.dtype, v.shape, axes.get(names[k], {}), v2.shape)  # type: ignore[no-any-return]
+        return names[v.ref]
     if v.kind == "param":
         array = params[v.ref]._data
         if not export_params:
             return b.add_input(v.ref, v.dtype, v.shape, {}, v.shape)  # type: ignore[no-any-return]
-        name = b.const(array)
-        if keep_initializers_as_inputs:
-            b.add_input(name + "__input", v.dtype, v.shape, {}, v.shape)
-        return name  # type: ignore[no-any-return]
+        return b.const(array)  # type: ignore[no-any-return]
     return _constant(b, v, v2)
 
 
@@ -379,7 +393,7 @@ def _constant(b: Any, v: Leaf, v2: Leaf) -> str:
     """A constant; one whose shape follows a dynamic axis is written as an ``Expand`` of its
     single value (zeros_like, ones_like), others refused."""
     a, a2 = v.ref, v2.ref
-    if a.shape == a2.shape and np.array_equal(a, a2, equal_nan=a.dtype.kind == "f"):
+    if _const_value(v, v2) is not None:
         return b.const(a)  # type: ignore[no-any-return]
     if a.size and a2.size and (a == a.flat[0]).all() and (a2 == a.flat[0]).all():
         return b.node("Expand", [b.const(a.flat[0]), b.shape_value(a.shape, a2.shape,  # type: ignore[no-any-return]
@@ -403,7 +417,7 @@ def _convert(b: Any, v: Step, v2: Step, values: list[Leaf | Step],
         shapes=[tuple(values[i].shape) for i in v.inputs],
         dtypes=[np.dtype(values[i].dtype) for i in v.inputs], static=v.static,
         out_shape=tuple(v.shape), out_dtype=np.dtype(v.dtype),
-        constants=[_const_value(values[i]) for i in v.inputs],
+        constants=[_const_value(values[i], values2[i]) for i in v.inputs],
         shapes2=[tuple(values2[i].shape) for i in v2.inputs], out_shape2=tuple(v2.shape),
         static2=v2.static, origin=v.origin)
     out = fn(b, call)
@@ -413,5 +427,10 @@ def _convert(b: Any, v: Step, v2: Step, values: list[Leaf | Step],
     return out
 
 
-def _const_value(v: Leaf | Step) -> Any:
-    return v.ref if isinstance(v, Leaf) and v.kind == "const" else None
+def _const_value(v: Leaf | Step, v2: Leaf | Step) -> Any:
+    """The value of a constant input that is the same in both runs, else None."""
+    if isinstance(v, Leaf) and v.kind == "const" and isinstance(v2, Leaf):
+        if v.ref.shape == v2.ref.shape and np.array_equal(v.ref, v2.ref,
+                                                          equal_nan=v.ref.dtype.kind == "f"):
+            return v.ref
+    return None
