@@ -499,3 +499,67 @@ def test_without_onnx_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install 'tinygrad_edu\[onnx\]'"):
         export(nn.Linear(3, 2), batch(1, 3), None)
+
+
+def test_verify_runs_onnx_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    export(model, batch(2, 3), None, verify=True)
+    # a wrong converter is caught by verify (and by the comparisons of these tests)
+    monkeypatch.setitem(tinygrad_edu.onnx.CONVERTERS, "relu",
+                        lambda b, call: b.node("Sigmoid", call.inputs))
+    with pytest.raises(ExportError, match=r"verify=True.*differs"):
+        export(model, batch(2, 3), None, verify=True)
+
+
+def test_options_torch_has_and_we_refuse() -> None:
+    model, x = nn.Linear(3, 2), batch(2, 3)
+    with pytest.raises(ValueError, match=r"dynamic_shapes=.* is not supported \(use dynamic_axes"):
+        export(model, x, None, dynamic_shapes={"x": {0: "b"}})
+    with pytest.raises(ValueError, match="custom_opsets"):
+        export(model, x, None, custom_opsets={"my": 1})
+    with pytest.raises(ValueError, match="export_modules_as_functions"):
+        export(model, x, None, export_modules_as_functions=True)
+    export(model, x, None, dynamo=True, external_data=True, optimize=False, report=False,
+           do_constant_folding=True, autograd_inlining=True, operator_export_type=0)
+
+
+def test_is_in_onnx_export() -> None:
+    seen = []
+
+    def fn(x: tg.Tensor) -> tg.Tensor:
+        seen.append(tinygrad_edu.onnx.is_in_onnx_export())
+        return x * 2
+
+    export(fn, batch(2, 3), None)
+    assert seen == [True]
+    assert not tinygrad_edu.onnx.is_in_onnx_export()
+
+
+def test_reshape_with_two_dynamic_axes() -> None:
+    """(B, T, C) -> (B*T, C) -> Linear -> (B, T, 4): the sizes are read from the input."""
+    lin = nn.Linear(5, 4)
+
+    def fn(x: tg.Tensor) -> tg.Tensor:
+        b, t, c = x.shape
+        y = lin(x.reshape(b * t, c)).reshape(b, t, 4)
+        return y + tg.zeros(b, t, 1) + x[:, :, :1].expand(b, t, 4)
+
+    axes = {"x": {0: "batch", 1: "time"}}
+    check(fn, batch(2, 3, 5), other=(batch(4, 7, 5, seed=1),), dynamic_axes=axes)
+    check(fn, batch(2, 2, 5), other=(batch(3, 5, 5, seed=1),), dynamic_axes=axes)
+
+
+def test_same_axis_on_two_inputs_named_differently() -> None:
+    def fn(a: tg.Tensor, b: tg.Tensor) -> tg.Tensor:
+        return (a * b).sum(1)
+
+    check(fn, batch(2, 3), batch(2, 3, seed=1), other=(batch(5, 3), batch(5, 3, seed=2)),
+          dynamic_axes={"a": [0], "b": [0]})
+
+
+def test_graph_that_changes_with_the_size_is_refused() -> None:
+    def fn(x: tg.Tensor) -> tg.Tensor:
+        return x.relu() if x.shape[0] < 3 else x.sigmoid()
+
+    with pytest.raises(ExportError, match="recorded graph changes when the dynamic axes"):
+        export(fn, batch(2, 3), None, dynamic_axes={"x": {0: "b"}})

@@ -28,13 +28,22 @@ from ..tensor import Tensor
 from .converters import CONVERTERS, ExportError, OpCall, supported_ops
 from .trace import Leaf, Step, Trace, run_trace
 
-__all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "TrainingMode", "export"]
+__all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "TrainingMode", "export",
+           "is_in_onnx_export"]
 
 #: the opset written when ``opset_version`` is not given (torch's default too)
 DEFAULT_OPSET = 17
 #: the opsets ``export`` can write: the converters need opset 13 (``ReduceSum`` and ``Split``
 #: with axes as inputs); 21 is the newest that ONNX Runtime 1.17 (the oldest supported) runs
 MIN_OPSET, MAX_OPSET = 13, 21
+
+
+_exporting = [False]  # set while export runs the model
+
+
+def is_in_onnx_export() -> bool:
+    """True while ``export`` runs the model (a forward may check it, as with torch)."""
+    return _exporting[0]
 
 
 class TrainingMode(enum.IntEnum):
@@ -45,15 +54,23 @@ class TrainingMode(enum.IntEnum):
     TRAINING = 2
 
 
-def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[str] | IO[bytes]
-           | None = None, *, kwargs: dict[str, Any] | None = None, export_params: bool = True,
-           verbose: bool = False, input_names: Sequence[str] | None = None,
-           output_names: Sequence[str] | None = None, opset_version: int | None = None,
+def export(model: Module | Callable[..., Any], args: Any = (),
+           f: str | os.PathLike[str] | IO[bytes] | None = None, *,
+           kwargs: dict[str, Any] | None = None, verbose: bool | None = None,
+           input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
+           opset_version: int | None = None, dynamo: bool = True, external_data: bool = True,
+           dynamic_shapes: Any = None, custom_translation_table: Any = None,
+           report: bool = False, optimize: bool = True, verify: bool = False,
+           profile: bool = False, dump_exported_program: bool = False,
+           artifacts_dir: str | os.PathLike[str] = ".", export_params: bool = True,
+           keep_initializers_as_inputs: bool = False,
            dynamic_axes: Mapping[str, Any] | None = None,
-           training: TrainingMode = TrainingMode.EVAL, do_constant_folding: bool = True,
-           keep_initializers_as_inputs: bool = False, dynamo: bool = False,
-           external_data: bool = False) -> Any:
+           training: TrainingMode = TrainingMode.EVAL, operator_export_type: Any = None,
+           do_constant_folding: bool = True, custom_opsets: Mapping[str, int] | None = None,
+           export_modules_as_functions: Any = False, autograd_inlining: bool = True) -> Any:
     """Write ``model`` as an ONNX file, traced from one forward pass on ``args``.
+
+    The arguments are ``torch.onnx.export``'s; the ones that matter here:
 
     Args:
         model: an ``nn.Module`` (or a function of Tensors).
@@ -61,18 +78,24 @@ def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[s
             as keyword arguments, as in torch).
         f: a file name or a binary file object to write to; None writes nothing.
         kwargs: keyword arguments for the forward (Tensors among them become graph inputs).
-        export_params: store the parameters in the file (else they are graph inputs).
         verbose: print the graph.
         input_names, output_names: names of the graph's inputs and outputs, in order
             (default: the forward's argument names, and ``output``/``output_<i>``).
         opset_version: the ONNX opset to write (default 17; 13 to 21).
+        verify: run the written model in ONNX Runtime on ``args`` and compare it with the
+            model's output (needs onnxruntime).
+        export_params: store the parameters in the file (else they are graph inputs).
+        keep_initializers_as_inputs: also list the stored parameters as graph inputs.
         dynamic_axes: axes whose size may change, by input/output name: ``{"input": {0:
             "batch"}}`` or ``{"input": [0]}`` (named ``<name>_dynamic_axes_<i>``).
         training: ``TrainingMode.EVAL`` (default: export in eval mode, the model's own mode
             restored afterwards), ``PRESERVE`` or ``TRAINING``.
-        do_constant_folding, keep_initializers_as_inputs, dynamo, external_data: torch's
-            options; constants computed outside the graph are always folded, and the whole
-            model is written in one file.
+
+    torch's other options are accepted where they change nothing here (``dynamo``,
+    ``external_data``, ``optimize``, ``do_constant_folding``, ``report``, ...: there is one
+    exporter, constants are always folded, the file is self-contained); ``dynamic_shapes``,
+    ``custom_translation_table``, ``custom_opsets``, ``export_modules_as_functions`` and an
+    ``operator_export_type`` other than ONNX are refused.
 
     Returns:
         The ``onnx.ModelProto`` written.
@@ -81,6 +104,11 @@ def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[s
         ImportError: the ``onnx`` package is missing (``pip install tinygrad_edu[onnx]``).
         ExportError: the model uses an op without a converter, or one ONNX cannot express.
     """
+    _refuse_options(dynamic_shapes=dynamic_shapes, custom_opsets=custom_opsets or None,
+                    custom_translation_table=custom_translation_table or None,
+                    export_modules_as_functions=export_modules_as_functions or None,
+                    operator_export_type=None if operator_export_type in (None, 0)
+                    else operator_export_type)
     onnx = _require_onnx()
     caller = user_origin()  # ops made inside the package's own modules point here: not shown
     opset = _check_opset(opset_version)
@@ -105,9 +133,41 @@ def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[s
     onnx.checker.check_model(proto, full_check=True)
     if verbose:
         print(onnx.printer.to_text(proto.graph))
+    if verify:
+        _verify(proto, model, first, names)
     if f is not None:
         onnx.save_model(proto, f)
     return proto
+
+
+def _refuse_options(**options: Any) -> None:
+    """torch's options that this exporter does not have must keep their defaults."""
+    for name, value in options.items():
+        if value is not None:
+            hint = " (use dynamic_axes)" if name == "dynamic_shapes" else ""
+            raise ValueError(f"onnx.export: {name}={value!r} is not supported{hint}")
+
+
+def _verify(proto: Any, model: Any, trace: Trace, names: list[str]) -> None:
+    """Run the model in ONNX Runtime on the example inputs; compare with the traced outputs."""
+    try:
+        import onnxruntime
+    except ImportError as e:
+        raise ImportError("onnx.export(verify=True) needs onnxruntime; install it with "
+                          "pip install 'tinygrad_edu[onnx]'") from e
+    session = onnxruntime.InferenceSession(proto.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    feeds = {n: t._data for n, t in zip(names, trace.input_tensors, strict=True)}
+    got = session.run(None, feeds)
+    for k, (g, t) in enumerate(zip(got, trace.output_tensors, strict=True)):
+        want = t._data
+        close = (g.shape == want.shape and g.dtype == want.dtype
+                 and (np.allclose(g, want, rtol=1e-4, atol=1e-5) if want.dtype.kind in "fc"
+                      else np.array_equal(g, want)))
+        if not close:
+            raise ExportError(f"onnx.export(verify=True): output {k} of ONNX Runtime differs "
+                              f"from the model's: got {g.dtype} {g.shape}, expected "
+                              f"{want.dtype} {want.shape}")
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -267,6 +327,7 @@ def _traces(model: Any, call: Callable[[list[Tensor]], Any], tensors: list[Tenso
         raise TypeError(f"onnx.export: training must be a TrainingMode, got {training!r}")
     was = model.training if isinstance(model, Module) else None
     marked = [t for t in params.values() if not t.requires_grad and t.is_floating_point()]
+    _exporting[0] = True
     try:
         if was is not None and training != TrainingMode.PRESERVE:
             model.train(training == TrainingMode.TRAINING)
@@ -277,6 +338,7 @@ def _traces(model: Any, call: Callable[[list[Tensor]], Any], tensors: list[Tenso
         if _grown_inputs(tensors, names, axes, True) is not None:
             second = _second_trace(call, tensors, names, axes, params)
     finally:
+        _exporting[0] = False
         for t in marked:
             t.requires_grad_(False)
         if was is not None:
