@@ -424,6 +424,13 @@ def test_verbose_prints_graph(capsys: pytest.CaptureFixture[str]) -> None:
     assert "MatMul" in capsys.readouterr().out
 
 
+def test_docs_list_is_up_to_date() -> None:
+    from tinygrad_edu.onnx.__main__ import markdown
+    committed = (EXAMPLES.parent / "docs" / "onnx.md").read_text(encoding="utf-8")
+    assert markdown() == committed, ("docs/onnx.md is out of date; regenerate it: "
+                                     "python -m tinygrad_edu.onnx > docs/onnx.md")
+
+
 def test_supported_ops_listed() -> None:
     ops = supported_ops()
     assert ops == sorted(ops)
