@@ -570,3 +570,31 @@ def test_graph_that_changes_with_the_size_is_refused() -> None:
 
     with pytest.raises(ExportError, match="recorded graph changes when the dynamic axes"):
         export(fn, batch(2, 3), None, dynamic_axes={"x": {0: "b"}})
+
+
+def test_in_place_ops_in_the_forward() -> None:
+    """An in-place op hands its tensor the result's node: the graph follows the new value."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Linear(4, 2))
+    check(model, batch(2, 3), other=(batch(4, 3, seed=1),), dynamic_axes={"input": [0]},
+          input_names=["input"])
+
+    def fn(x: tg.Tensor) -> tg.Tensor:
+        y = x * 2
+        y += 1
+        y.mul_(x)
+        return y
+
+    check(fn, batch(2, 3))
+
+
+def test_trace_ops_keeps_the_arrays_themselves() -> None:
+    """Ops without a backward (a comparison) are followed by array identity."""
+    from tinygrad_edu.autograd.anomaly import trace_ops
+    x = batch(2, 3)
+    with trace_ops() as records:
+        mask = x > 0
+    assert len(records) == 1
+    assert records[0].op.name == "gt"
+    assert records[0].inputs[0] is x._data
+    assert records[0].output is mask._data
+    assert records[0].node is None  # nothing was recorded for backward

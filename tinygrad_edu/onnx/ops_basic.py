@@ -5,8 +5,8 @@ Most ops have an ONNX twin of the same meaning (``relu`` -> ``Relu``, ``matmul``
 ``gelu`` before opset 20 is ``x * (1 + erf(x / sqrt 2)) / 2``).
 
 ONNX does not promote types: both inputs of ``Add`` must have one dtype. ``inputs_as``
-casts the inputs to the dtype the op computed in (a Python scalar in ``x * 2`` is a constant
-that simply gets stored with the right dtype).
+(``converters.py``) casts the inputs to the dtype the op computed in (a Python scalar in
+``x * 2`` is a constant that simply gets stored with the right dtype).
 """
 
 from __future__ import annotations
@@ -16,51 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .converters import OpCall, converter, unsupported
+from .converters import OpCall, axes_input, converter, input_as, inputs_as, reduce, unsupported
 
 Builder = Any  # builder.Builder (imported only by export, which needs onnx)
-
-
-def input_as(b: Builder, call: OpCall, i: int, dtype: Any) -> str:
-    """Input ``i`` of ``call`` as a value of ``dtype`` (a constant is stored in that dtype,
-    another value gets a ``Cast`` when its dtype differs)."""
-    dtype = np.dtype(dtype)
-    const = call.constants[i] if call.constants else None
-    if const is not None and b.parameter_name(const) is None:
-        return b.const(np.asarray(const).astype(dtype))  # type: ignore[no-any-return]
-    if call.dtypes[i] == dtype:
-        return call.inputs[i]
-    return b.node("Cast", [call.inputs[i]], to=_onnx_dtype(dtype))  # type: ignore[no-any-return]
-
-
-def inputs_as(b: Builder, call: OpCall, dtype: Any = None) -> list[str]:
-    """All inputs as values of ``dtype`` (default: the output's dtype)."""
-    dtype = call.out_dtype if dtype is None else dtype
-    return [input_as(b, call, i, dtype) for i in range(len(call.inputs))]
-
-
-def _onnx_dtype(dtype: Any) -> int:
-    from onnx import helper
-    return int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
-
-
-def axes_input(b: Builder, call: OpCall, dims: Any, ndim: int) -> list[int] | None:
-    """The static ``dim`` argument of a reduction as a sorted list of axes (None for all)."""
-    if dims is None:
-        return None
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return sorted(d % ndim if ndim else 0 for d in dims)
-
-
-def reduce(b: Builder, op_type: str, x: str, axes: list[int] | None, keepdim: bool) -> str:
-    """A ``Reduce*`` node: axes as an input for ReduceSum (opset 13+) and for all of them
-    from opset 18, as an attribute before."""
-    keep = int(bool(keepdim))
-    if axes is None:
-        return b.node(op_type, [x], keepdims=keep)  # type: ignore[no-any-return]
-    if op_type == "ReduceSum" or b.opset >= 18:
-        return b.node(op_type, [x, b.ints(axes)], keepdims=keep)  # type: ignore[no-any-return]
-    return b.node(op_type, [x], axes=axes, keepdims=keep)  # type: ignore[no-any-return]
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -219,7 +177,7 @@ _REDUCE = {"sum": "ReduceSum", "amax": "ReduceMax", "amin": "ReduceMin", "prod":
 def reduction(b: Builder, call: OpCall) -> str:
     (x,) = inputs_as(b, call)
     ndim = len(call.shapes[0])
-    axes = axes_input(b, call, call.static.get("dim"), ndim)
+    axes = axes_input(call.static.get("dim"), ndim)
     if ndim == 0:
         return b.node("Identity", [x])  # type: ignore[no-any-return]
     return reduce(b, _REDUCE[call.op], x, axes, call.static.get("keepdim", False))

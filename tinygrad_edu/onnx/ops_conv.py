@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .converters import OpCall, converter, unsupported
-from .ops_basic import inputs_as, reduce
+from .converters import OpCall, converter, inputs_as, reduce, unsupported
 
 Builder = Any  # builder.Builder
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .converters import OpCall, converter, unsupported
+from .converters import OpCall, converter, inputs_as, unsupported
 
 Builder = Any  # builder.Builder
 
@@ -95,7 +95,6 @@ def expand(b: Builder, call: OpCall) -> str:
 @converter("cat")
 def cat(b: Builder, call: OpCall) -> str:
     ndim = len(call.out_shape)
-    from .ops_basic import inputs_as
     return b.node("Concat", inputs_as(b, call), axis=call.static.get("dim", 0) % ndim)  # type: ignore[no-any-return]
 
 
