@@ -125,9 +125,9 @@ def export(model: Module | Callable[..., Any], args: Any = (),
         raise ValueError(f"onnx.export: dynamic_axes names {sorted(unknown)}, which are neither "
                          f"input_names {names} nor output_names {out_names}")
     from .builder import Builder
-    b = Builder(opset)
+    b = Builder(opset, params_as_inputs=not export_params)
     b.name_parameters({name: t._data for name, t in params.items()})
-    _write(b, first, second, names, out_names, axes, params, export_params,
+    _write(b, first, second, names, out_names, axes, params,
            None if caller is None else str(caller))
     proto = b.model(type(model).__name__, "tinygrad_edu", keep_initializers_as_inputs)
     onnx.checker.check_model(proto, full_check=True)
@@ -385,8 +385,8 @@ def _grown_inputs(tensors: list[Tensor], names: list[str], axes: dict[str, dict[
 
 # ----------------------------------------------------------------------------- writing
 def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: list[str],
-           axes: dict[str, dict[int, str]], params: dict[str, Tensor], export_params: bool,
-           caller: str | None) -> None:
+           axes: dict[str, dict[int, str]], params: dict[str, Tensor], caller: str | None
+           ) -> None:
     """Add the inputs, every value reachable from the outputs, then the outputs."""
     _check_same_graph(first, second)
     for k, (t, t2) in enumerate(zip(first.input_tensors, second.input_tensors, strict=True)):
@@ -398,7 +398,7 @@ def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: lis
             continue
         v2 = second.values[i]
         if isinstance(v, Leaf):
-            value_names[i] = _leaf_name(b, v, v2, names, axes, params, export_params)
+            value_names[i] = _leaf_name(b, v, v2, names, params)
         else:
             assert isinstance(v2, Step)
             if v.origin == caller:
@@ -439,15 +439,11 @@ def _reachable(trace: Trace) -> set[int]:
     return needed
 
 
-def _leaf_name(b: Any, v: Leaf, v2: Leaf, names: list[str], axes: dict[str, dict[int, str]],
-               params: dict[str, Tensor], export_params: bool) -> str:
+def _leaf_name(b: Any, v: Leaf, v2: Leaf, names: list[str], params: dict[str, Tensor]) -> str:
     if v.kind == "input":
         return names[v.ref]
-    if v.kind == "param":
-        array = params[v.ref]._data
-        if not export_params:
-            return b.add_input(v.ref, v.dtype, v.shape, {}, v.shape)  # type: ignore[no-any-return]
-        return b.const(array)  # type: ignore[no-any-return]
+    if v.kind == "param":  # named by its state_dict name (an input with export_params=False)
+        return b.const(params[v.ref]._data)  # type: ignore[no-any-return]
     return _constant(b, v, v2)
 
 
