@@ -598,3 +598,16 @@ def test_trace_ops_keeps_the_arrays_themselves() -> None:
     assert records[0].inputs[0] is x._data
     assert records[0].output is mask._data
     assert records[0].node is None  # nothing was recorded for backward
+
+
+def test_integer_input() -> None:
+    """An integer input cannot require grad: the ops on it alone are followed by trace_ops."""
+    w = tg.randn(4, requires_grad=True)
+
+    def fn(idx: tg.Tensor) -> tuple[tg.Tensor, tg.Tensor]:
+        ids = idx.float() * w + (idx > 2).float()
+        return ids.sum(1), idx * 2
+
+    idx = tg.tensor(np.array([[0, 1, 2, 3], [4, 5, 6, 7]], dtype=np.int64))
+    proto = check(fn, idx, other=(idx[:1],), dynamic_axes={"idx": {0: "batch"}})
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64

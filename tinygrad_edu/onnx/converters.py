@@ -152,10 +152,10 @@ def input_as(b: Builder, call: OpCall, i: int, dtype: Any) -> str:
     dtype = np.dtype(dtype)
     const = call.constants[i] if call.constants else None
     if const is not None and b.parameter_name(const) is None:
-        return b.const(np.asarray(const).astype(dtype))  # type: ignore[no-any-return]
+        return b.const(np.asarray(const).astype(dtype))
     if call.dtypes[i] == dtype:
         return call.inputs[i]
-    return b.node("Cast", [call.inputs[i]], to=_onnx_dtype(dtype))  # type: ignore[no-any-return]
+    return b.node("Cast", [call.inputs[i]], to=_onnx_dtype(dtype))
 
 
 def inputs_as(b: Builder, call: OpCall, dtype: Any = None) -> list[str]:
@@ -182,7 +182,7 @@ def reduce(b: Builder, op_type: str, x: str, axes: list[int] | None, keepdim: bo
     from opset 18, as an attribute before."""
     keep = int(bool(keepdim))
     if axes is None:
-        return b.node(op_type, [x], keepdims=keep)  # type: ignore[no-any-return]
+        return b.node(op_type, [x], keepdims=keep)
     if op_type == "ReduceSum" or b.opset >= 18:
-        return b.node(op_type, [x, b.ints(axes)], keepdims=keep)  # type: ignore[no-any-return]
-    return b.node(op_type, [x], axes=axes, keepdims=keep)  # type: ignore[no-any-return]
+        return b.node(op_type, [x, b.ints(axes)], keepdims=keep)
+    return b.node(op_type, [x], axes=axes, keepdims=keep)

@@ -398,6 +398,7 @@ def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: lis
             continue
         v2 = second.values[i]
         if isinstance(v, Leaf):
+            assert isinstance(v2, Leaf)
             value_names[i] = _leaf_name(b, v, v2, names, params)
         else:
             assert isinstance(v2, Step)
@@ -416,11 +417,13 @@ def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: lis
 
 
 def _check_same_graph(first: Trace, second: Trace) -> None:
-    same = len(first.values) == len(second.values) and all(
-        type(a) is type(c) and (a.op == c.op and a.inputs == c.inputs if isinstance(a, Step)
-                                else a.kind == c.kind)
-        for a, c in zip(first.values, second.values, strict=True))
-    if not same:
+    def same(a: Leaf | Step, c: Leaf | Step) -> bool:
+        if isinstance(a, Step) and isinstance(c, Step):
+            return a.op == c.op and a.inputs == c.inputs
+        return isinstance(a, Leaf) and isinstance(c, Leaf) and a.kind == c.kind
+
+    if len(first.values) != len(second.values) or not all(
+            same(a, c) for a, c in zip(first.values, second.values, strict=True)):
         raise ExportError("onnx.export: the recorded graph changes when the dynamic axes "
                           "change size (the forward takes other ops for another size), so "
                           "it cannot be exported with these dynamic_axes")
@@ -443,7 +446,7 @@ def _leaf_name(b: Any, v: Leaf, v2: Leaf, names: list[str], params: dict[str, Te
     if v.kind == "input":
         return names[v.ref]
     if v.kind == "param":  # named by its state_dict name (an input with export_params=False)
-        return b.const(params[v.ref]._data)  # type: ignore[no-any-return]
+        return b.const(params[v.ref]._data)
     return _constant(b, v, v2)
 
 
@@ -452,9 +455,9 @@ def _constant(b: Any, v: Leaf, v2: Leaf) -> str:
     single value (zeros_like, ones_like), others refused."""
     a, a2 = v.ref, v2.ref
     if _const_value(v, v2) is not None:
-        return b.const(a)  # type: ignore[no-any-return]
+        return b.const(a)
     if a.size and a2.size and (a == a.flat[0]).all() and (a2 == a.flat[0]).all():
-        return b.node("Expand", [b.const(a.flat[0]), b.shape_value(a.shape, a2.shape,  # type: ignore[no-any-return]
+        return b.node("Expand", [b.const(a.flat[0]), b.shape_value(a.shape, a2.shape,
                                                                    "a constant's shape")])
     raise ExportError(
         f"onnx.export: a constant of shape {a.shape} computed outside the recorded graph "
