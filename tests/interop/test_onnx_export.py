@@ -564,6 +564,12 @@ def test_same_axis_on_two_inputs_named_differently() -> None:
           dynamic_axes={"a": [0], "b": [0]})
 
 
+def test_model_that_needs_a_fixed_size_is_refused_as_dynamic() -> None:
+    model = nn.Linear(3, 2)
+    with pytest.raises(ExportError, match="fails on inputs with other sizes along the dynamic"):
+        export(model, batch(2, 3), None, dynamic_axes={"x": {1: "features"}})
+
+
 def test_graph_that_changes_with_the_size_is_refused() -> None:
     def fn(x: tg.Tensor) -> tg.Tensor:
         return x.relu() if x.shape[0] < 3 else x.sigmoid()

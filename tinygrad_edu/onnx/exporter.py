@@ -357,7 +357,12 @@ def _second_trace(call: Callable[[list[Tensor]], Any], tensors: list[Tensor],
         return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
     except (RuntimeError, ValueError, IndexError):
         grown = _grown_inputs(tensors, names, axes, True)
+    try:
         return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
+    except (RuntimeError, ValueError, IndexError) as e:
+        raise ExportError(f"onnx.export: the model fails on inputs with other sizes along the "
+                          f"dynamic axes {axes} ({type(e).__name__}: {e}), so these axes "
+                          "cannot be dynamic") from e
 
 
 def _grown_inputs(tensors: list[Tensor], names: list[str], axes: dict[str, dict[int, str]],
