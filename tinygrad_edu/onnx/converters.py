@@ -13,7 +13,8 @@ A converter gets
 - ``b``, the ``Builder`` of the graph being written (``builder.py``): ``b.node(op_type,
   inputs, outputs=1, **attributes)`` adds an ONNX node and returns its output name (a list
   of names when ``outputs > 1``); ``b.const(array)`` adds a constant (an initializer) and
-  returns its name; ``b.ints(values)`` is the same for an int64 vector; ``b.opset`` is the
+  returns its name; ``b.ints(values)`` is the same for an int64 vector and
+  ``b.scalar(value, dtype)`` for a 0-d value of the tensor's dtype; ``b.opset`` is the
   opset being written; ``b.dim(size, size2)`` and ``b.shape_value(...)`` build shapes
   that follow the dynamic axes at run time.
 - ``call``, the ``OpCall`` (below): the op's input value names, their recorded shapes and
@@ -32,7 +33,9 @@ Dynamic axes: with ``dynamic_axes``, ``export`` runs the forward twice, the seco
 other sizes along the dynamic axes, so every ``OpCall`` also knows the shapes and static
 arguments of the second run (``shapes2``, ``out_shape2``, ``static2``): what differs between
 the two runs follows the dynamic axes and must not be written into the graph as a number.
-Without dynamic axes the two are equal.
+Without dynamic axes the two are equal. A tensor the forward makes without ops from sizes
+(``tg.zeros(b, t)``) is a constant of the graph: written as an ``Expand`` of its one value
+when all its values are equal, refused when its values depend on the sizes (a causal mask).
 
 The modules that register converters are imported by the package (``__init__.py``); a new
 module of converters adds one import line there.

@@ -33,8 +33,9 @@ __all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "TrainingMode", "export",
 
 #: the opset written when ``opset_version`` is not given (torch's default too)
 DEFAULT_OPSET = 17
-#: the opsets ``export`` can write: the converters need opset 13 (``ReduceSum`` and ``Split``
-#: with axes as inputs); 21 is the newest that ONNX Runtime 1.17 (the oldest supported) runs
+#: the opsets ``export`` can write: the converters need opset 13 (``ReduceSum``, ``Squeeze``
+#: and ``Unsqueeze`` with axes as inputs); 21 is the newest ONNX Runtime 1.17 (the oldest
+#: supported) runs
 MIN_OPSET, MAX_OPSET = 13, 21
 
 
