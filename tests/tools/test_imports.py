@@ -29,6 +29,7 @@ LAYERS = {
     "optim": 4.5,  # above nn: swa_utils.AveragedModel is an nn.Module, as in torch
     "serialization": 4.6,  # above nn: torch checkpoints rebuild nn.Parameter
     "train": 5, "viz": 5, "classic": 5, "testing": 5, "models": 5, "utils": 5, "coverage": 5,
+    "onnx": 5,  # export: reads the recorded graph of a Module's forward
     # vision (torchvision's layout): datasets, utils and models above nn/ and data/; its
     # transforms work on single samples with numpy, PIL and Tensors only, below data so that
     # data.transforms can share them

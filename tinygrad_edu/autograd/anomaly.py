@@ -26,7 +26,7 @@ Node = Any  # a graph.Node (graph.py imports this module, so it is not imported 
 
 __all__ = ["AnomalyError", "OpRecord", "Origin", "derivative_lines", "describe_array",
            "detect_anomaly", "is_anomaly_enabled", "node_origin", "record_ops",
-           "set_detect_anomaly", "user_origin"]
+           "set_detect_anomaly", "trace_ops", "user_origin"]
 
 
 class Origin(NamedTuple):
@@ -88,10 +88,11 @@ class _Debug:
     anomaly = False
     check_forward = True
     recorders: list[list[OpRecord]] = []
+    tracers: list[list[OpRecord]] = []  # like recorders, but the records hold the arrays
     during: list[Node] = []  # nodes whose differentiable backward is running (higher.py)
 
     def update(self) -> None:
-        self.on = self.anomaly or bool(self.recorders)
+        self.on = self.anomaly or bool(self.recorders) or bool(self.tracers)
 
 
 DEBUG = _Debug()
@@ -164,6 +165,25 @@ class record_ops:  # noqa: N801 - a context manager, named like the others here
         DEBUG.update()
 
 
+class trace_ops:  # noqa: N801 - a context manager, named like the others here
+    """Like ``record_ops``, but the records hold the arrays themselves, not copies.
+
+    Used to follow, by array identity, ops that the graph does not record (comparisons,
+    argmax: ops without a backward), e.g. by ``tinygrad_edu.onnx.export``. The arrays must not
+    be changed while the records are used.
+    """
+
+    def __enter__(self) -> list[OpRecord]:
+        self.records: list[OpRecord] = []
+        DEBUG.tracers.append(self.records)
+        DEBUG.update()
+        return self.records
+
+    def __exit__(self, *exc: object) -> None:
+        DEBUG.tracers.remove(self.records)
+        DEBUG.update()
+
+
 def user_origin() -> Origin | None:
     """The innermost frame of the caller's stack that lies outside the tinygrad_edu package."""
     frame = sys._getframe(1)
@@ -189,14 +209,14 @@ def record(op: OpDef, pair: tuple[Forward, Backward | None], arrays: list[Any],
            flags: tuple[bool, ...]) -> None:
     """What ``apply_op`` does after the forward while debugging: keep records, check out."""
     parent = node_origin(DEBUG.during[-1]) if DEBUG.during else None
+    rec = OpRecord(op, tuple(arrays), dict(static), out, node, origin, flags, *pair, parent)
+    for traced in DEBUG.tracers:
+        traced.append(rec)
     if DEBUG.recorders:
-        copies = tuple(np.array(a, copy=True) for a in arrays)
-        rec = OpRecord(op, copies, dict(static), np.array(out, copy=True), node, origin, flags,
-                       *pair, parent)
+        rec = rec._replace(inputs=tuple(np.array(a, copy=True) for a in arrays),
+                           output=np.array(out, copy=True))
         for records in DEBUG.recorders:
             records.append(rec)
-    else:
-        rec = OpRecord(op, tuple(arrays), dict(static), out, node, origin, flags, *pair, parent)
     if node is not None:
         node.origin = rec
     if DEBUG.anomaly and DEBUG.check_forward:
