@@ -1,4 +1,4 @@
-"""Test-suite configuration: hypothesis profiles, numpy printing, and the CI torch guard.
+"""Test-suite configuration: hypothesis profiles, numpy printing, and the CI dependency guard.
 
 Hypothesis profiles:
     ci   derandomized, no deadline (first calls compile Numba kernels), 25 examples per test.
@@ -7,13 +7,15 @@ Hypothesis profiles:
 ``ci`` is loaded when the ``CI`` environment variable is non-empty, ``dev`` otherwise;
 ``HYPOTHESIS_PROFILE=<name>`` overrides both.
 
-Parity tests use ``pytest.importorskip("torch")`` so they skip on a machine without torch.
-In CI they must not skip, so with ``CI`` set a missing torch stops the run before collection;
-the same holds for the graphviz package and its ``dot`` program (graph drawing tests).
+Parity tests use ``pytest.importorskip("torch")`` so they skip on a machine without torch, and
+the interop tests skip without onnx/onnxruntime, safetensors or tensorboard. In CI they must
+not skip, so with ``CI`` set a missing test dependency stops the run before collection; the
+same holds for the graphviz program ``dot`` (graph drawing tests).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 
@@ -42,21 +44,20 @@ np.set_printoptions(precision=5, suppress=True, linewidth=100)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """In CI, fail the whole run (instead of skipping parity tests) when torch is missing."""
+    """In CI, fail the whole run (instead of skipping parity and interop tests) when a test
+    dependency is missing."""
     if not _in_ci():
         return
+    needed = ("torch", "sklearn", "matplotlib", "tqdm", "graphviz", "onnx", "onnxruntime",
+              "safetensors", "tensorboard")
     try:
-        import graphviz  # noqa: F401
-        import matplotlib  # noqa: F401
-        import sklearn  # noqa: F401
-        import torch  # noqa: F401
-        import tqdm  # noqa: F401
+        for name in needed:
+            importlib.import_module(name)
     except Exception as exc:  # ImportError, or a broken install raising OSError etc.
         raise pytest.UsageError(
-            "CI is set but importing a test dependency (torch, scikit-learn, matplotlib, tqdm, "
-            "graphviz) failed "
-            f"({type(exc).__name__}: {exc}). The torch parity tests must run in CI, not skip: "
-            'install the test extra with `python -m pip install -e ".[test]"` '
+            f"CI is set but importing the test dependency {name!r} failed "
+            f"({type(exc).__name__}: {exc}). Parity and interop tests must run in CI, not "
+            'skip: install the test extra with `python -m pip install -e ".[test]"` '
             "(it pins torch==2.13.0, the CPU build)."
         ) from exc
     if shutil.which("dot") is None:  # graph drawing tests render SVG; they skip only outside CI
