@@ -186,17 +186,17 @@ def embedding_bag(b: Builder, call: OpCall) -> str:
 def _bag_membership(b: Builder, call: OpCall) -> str:
     """(B, n) bool: token i belongs to bag b (starts[b] <= i < ends[b]) and is not padding."""
     ids, offsets = _indices(b, call, 0), _indices(b, call, 1)
-    n = b.node("Shape", [ids])  # (1,)
+    count = _cast(b, b.node("Shape", [ids]), call.dtypes[1])  # (1,): n
     if call.static.get("include_last_offset", False):  # offsets holds the last end too
         starts = b.node("Slice", [offsets, b.ints([0]), b.ints([-1])])
         ends = b.node("Slice", [offsets, b.ints([1]), b.ints([_END])])
     else:  # each bag ends where the next starts, the last at the end of the ids
         starts = offsets
         ends = b.node("Concat", [b.node("Slice", [offsets, b.ints([1]), b.ints([_END])]),
-                                 _cast(b, n, call.dtypes[1])], axis=0)
-    positions = b.node("Range", [b.const(np.asarray(0, call.dtypes[1])),
-                                 _cast(b, b.node("Squeeze", [n, b.ints([0])]), call.dtypes[1]),
-                                 b.const(np.asarray(1, call.dtypes[1]))])  # (n,)
+                                 count], axis=0)
+    positions = b.node("Range", [_scalar(b, b.const(np.zeros(1, call.dtypes[1]))),
+                                 _scalar(b, count),
+                                 _scalar(b, b.const(np.ones(1, call.dtypes[1])))])  # (n,)
     column = b.ints([1])
     member = b.node("And", [
         b.node("GreaterOrEqual", [positions, b.node("Unsqueeze", [starts, column])]),
@@ -212,6 +212,11 @@ def _cast(b: Builder, x: str, dtype: Any) -> str:
     """``Cast`` to the ONNX type of a numpy dtype."""
     from onnx import helper  # the builder has checked that onnx is installed
     return b.node("Cast", [x], to=int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype))))  # type: ignore[no-any-return]
+
+
+def _scalar(b: Builder, vector: str) -> str:
+    """The 0-d value of a 1-element vector (``Range`` takes 0-d bounds)."""
+    return b.node("Squeeze", [vector, b.ints([0])])  # type: ignore[no-any-return]
 
 
 def _reduce_max(b: Builder, x: str, axis: int) -> str:
