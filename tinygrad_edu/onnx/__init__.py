@@ -25,7 +25,10 @@ from . import (
     ops_shape,  # noqa: F401
 )
 from .converters import CONVERTERS, ExportError, OpCall, converter, supported_ops
-from .export import DEFAULT_OPSET, TrainingMode, export
+from .exporter import DEFAULT_OPSET, TrainingMode, export, is_in_onnx_export
 
-__all__ = ["CONVERTERS", "DEFAULT_OPSET", "ExportError", "OpCall", "TrainingMode", "converter",
-           "export", "supported_ops"]
+#: torch's name for the error of the exporter
+OnnxExporterError = ExportError
+
+__all__ = ["CONVERTERS", "DEFAULT_OPSET", "ExportError", "OnnxExporterError", "OpCall",
+           "TrainingMode", "converter", "export", "is_in_onnx_export", "supported_ops"]

@@ -108,7 +108,7 @@ class Builder:
         if pname is not None:
             if pname not in self._used:
                 self.claim(pname)
-                self._add_initializer(np.ascontiguousarray(array), pname)
+                self._add_initializer(np.array(array, order="C"), pname)
             return pname
         key = None
         if name is None and array.size <= 16:
@@ -116,7 +116,7 @@ class Builder:
             if key in self._small:
                 return self._small[key]
         name = self.claim(name) if name is not None else self.fresh("const")
-        self._add_initializer(np.ascontiguousarray(array), name)
+        self._add_initializer(np.array(array, order="C"), name)
         if key is not None:
             self._small[key] = name
         return name
@@ -205,10 +205,25 @@ class Builder:
         """Is ``name`` the output of a node (not an input or a constant)?"""
         return any(name in n.output for n in self.nodes)
 
-    def model(self, graph_name: str, producer: str) -> onnx.ModelProto:
-        """The finished ``ModelProto``."""
-        graph = helper.make_graph(self.nodes, graph_name, self.inputs, self.outputs,
-                                  self.initializers)
+    def model(self, graph_name: str, producer: str, initializers_as_inputs: bool = False
+              ) -> onnx.ModelProto:
+        """The finished ``ModelProto``, without the nodes and constants no output needs.
+
+        ``initializers_as_inputs`` also lists the initializers among the graph's inputs (so
+        that a runtime may feed other values for them).
+        """
+        needed = {o.name for o in self.outputs}
+        nodes = []
+        for n in reversed(self.nodes):
+            if any(o in needed for o in n.output):
+                nodes.append(n)
+                needed.update(i for i in n.input if i)
+        initializers = [t for t in self.initializers if t.name in needed]
+        inputs = list(self.inputs)
+        if initializers_as_inputs:
+            inputs += [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
+                       for t in initializers]
+        graph = helper.make_graph(nodes[::-1], graph_name, inputs, self.outputs, initializers)
         return helper.make_model(graph, producer_name=producer,
                                  opset_imports=[helper.make_opsetid("", self.opset)])
 

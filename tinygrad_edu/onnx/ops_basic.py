@@ -238,3 +238,32 @@ def argmax(b: Builder, call: OpCall) -> str:
         return out  # type: ignore[no-any-return]
     ndim = len(call.shapes[0])
     return b.node(op_type, [x], axis=dim % ndim if ndim else 0, keepdims=int(keepdim))  # type: ignore[no-any-return]
+
+
+@converter("take_along_dim")
+def take_along_dim(b: Builder, call: OpCall) -> str:
+    """``GatherElements`` (the index has the input's rank: ``max(dim)`` picks this way)."""
+    if len(call.shapes[0]) != len(call.shapes[1]):
+        raise unsupported(call, f"index of rank {len(call.shapes[1])} for an input of rank "
+                          f"{len(call.shapes[0])}")
+    if any(i > n for i, n in zip(call.shapes[1], call.shapes[0], strict=True)):
+        raise unsupported(call, "an index broadcast over the input")
+    index = input_as(b, call, 1, np.int64)
+    ndim = len(call.shapes[0])
+    return b.node("GatherElements", [call.inputs[0], index],  # type: ignore[no-any-return]
+                  axis=call.static["dim"] % ndim if ndim else 0)
+
+
+@converter("expm1", "log1p", "exp2", "trunc")
+def composed_math(b: Builder, call: OpCall) -> str:
+    """Math ops ONNX lacks, from its nodes: ``exp(x) - 1``, ``log(1 + x)``, ``2 ** x``,
+    ``sign(x) * floor(|x|)``."""
+    (x,) = inputs_as(b, call)
+    one = b.scalar(1.0, call.out_dtype)
+    if call.op == "expm1":
+        return b.node("Sub", [b.node("Exp", [x]), one])  # type: ignore[no-any-return]
+    if call.op == "log1p":
+        return b.node("Log", [b.node("Add", [x, one])])  # type: ignore[no-any-return]
+    if call.op == "exp2":
+        return b.node("Pow", [b.scalar(2.0, call.out_dtype), x])  # type: ignore[no-any-return]
+    return b.node("Mul", [b.node("Sign", [x]), b.node("Floor", [b.node("Abs", [x])])])  # type: ignore[no-any-return]

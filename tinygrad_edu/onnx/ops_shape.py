@@ -103,16 +103,10 @@ def cat(b: Builder, call: OpCall) -> str:
 def pad(b: Builder, call: OpCall) -> str:
     widths = call.static["pad_width"]
     begins, ends = [int(w[0]) for w in widths], [int(w[1]) for w in widths]
-    x = call.inputs[0]
-    if min(begins + ends) < 0:  # negative padding crops: a Slice first
-        starts = [max(-p, 0) for p in begins]
-        stops = [n - max(-p, 0) for n, p in zip(call.shapes[0], ends, strict=True)]
-        if call.dynamic_dims(0) & {d for d in range(len(widths)) if ends[d] < 0}:
-            raise unsupported(call, "negative padding along a dynamic axis")
-        x = b.node("Slice", [x, b.ints(starts), b.ints(stops)])
-        begins, ends = [max(p, 0) for p in begins], [max(p, 0) for p in ends]
+    if min(begins + ends) < 0:
+        raise unsupported(call, f"negative padding {widths}")
     value = b.scalar(call.static.get("value", 0.0), call.out_dtype)
-    return b.node("Pad", [x, b.ints(begins + ends), value], mode="constant")  # type: ignore[no-any-return]
+    return b.node("Pad", [call.inputs[0], b.ints(begins + ends), value], mode="constant")  # type: ignore[no-any-return]
 
 
 @converter("getitem")

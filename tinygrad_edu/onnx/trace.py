@@ -60,6 +60,7 @@ class Trace:
     values: list[Leaf | Step] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
     output_tensors: list[Any] = field(default_factory=list)
+    input_tensors: list[Any] = field(default_factory=list)
 
 
 def run_trace(model: Any, args: list[Tensor], kwargs: dict[str, Any],
@@ -70,7 +71,7 @@ def run_trace(model: Any, args: list[Tensor], kwargs: dict[str, Any],
         out = model(*inputs, **kwargs)
     outputs = _flatten(out)
     walk = _Walk(inputs, params, records)
-    trace = Trace(output_tensors=outputs)
+    trace = Trace(output_tensors=outputs, input_tensors=inputs)
     trace.outputs = [walk.value_of(t) for t in outputs]
     trace.values = walk.values
     return trace

@@ -22,18 +22,28 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..autograd.anomaly import user_origin
 from ..nn import Module
 from ..tensor import Tensor
 from .converters import CONVERTERS, ExportError, OpCall, supported_ops
 from .trace import Leaf, Step, Trace, run_trace
 
-__all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "TrainingMode", "export"]
+__all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "TrainingMode", "export",
+           "is_in_onnx_export"]
 
 #: the opset written when ``opset_version`` is not given (torch's default too)
 DEFAULT_OPSET = 17
 #: the opsets ``export`` can write: the converters need opset 13 (``ReduceSum`` and ``Split``
 #: with axes as inputs); 21 is the newest that ONNX Runtime 1.17 (the oldest supported) runs
 MIN_OPSET, MAX_OPSET = 13, 21
+
+
+_exporting = [False]  # set while export runs the model
+
+
+def is_in_onnx_export() -> bool:
+    """True while ``export`` runs the model (a forward may check it, as with torch)."""
+    return _exporting[0]
 
 
 class TrainingMode(enum.IntEnum):
@@ -44,15 +54,23 @@ class TrainingMode(enum.IntEnum):
     TRAINING = 2
 
 
-def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[str] | IO[bytes]
-           | None = None, *, kwargs: dict[str, Any] | None = None, export_params: bool = True,
-           verbose: bool = False, input_names: Sequence[str] | None = None,
-           output_names: Sequence[str] | None = None, opset_version: int | None = None,
+def export(model: Module | Callable[..., Any], args: Any = (),
+           f: str | os.PathLike[str] | IO[bytes] | None = None, *,
+           kwargs: dict[str, Any] | None = None, verbose: bool | None = None,
+           input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
+           opset_version: int | None = None, dynamo: bool = True, external_data: bool = True,
+           dynamic_shapes: Any = None, custom_translation_table: Any = None,
+           report: bool = False, optimize: bool = True, verify: bool = False,
+           profile: bool = False, dump_exported_program: bool = False,
+           artifacts_dir: str | os.PathLike[str] = ".", export_params: bool = True,
+           keep_initializers_as_inputs: bool = False,
            dynamic_axes: Mapping[str, Any] | None = None,
-           training: TrainingMode = TrainingMode.EVAL, do_constant_folding: bool = True,
-           keep_initializers_as_inputs: bool = False, dynamo: bool = False,
-           external_data: bool = False) -> Any:
+           training: TrainingMode = TrainingMode.EVAL, operator_export_type: Any = None,
+           do_constant_folding: bool = True, custom_opsets: Mapping[str, int] | None = None,
+           export_modules_as_functions: Any = False, autograd_inlining: bool = True) -> Any:
     """Write ``model`` as an ONNX file, traced from one forward pass on ``args``.
+
+    The arguments are ``torch.onnx.export``'s; the ones that matter here:
 
     Args:
         model: an ``nn.Module`` (or a function of Tensors).
@@ -60,18 +78,24 @@ def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[s
             as keyword arguments, as in torch).
         f: a file name or a binary file object to write to; None writes nothing.
         kwargs: keyword arguments for the forward (Tensors among them become graph inputs).
-        export_params: store the parameters in the file (else they are graph inputs).
         verbose: print the graph.
         input_names, output_names: names of the graph's inputs and outputs, in order
             (default: the forward's argument names, and ``output``/``output_<i>``).
         opset_version: the ONNX opset to write (default 17; 13 to 21).
+        verify: run the written model in ONNX Runtime on ``args`` and compare it with the
+            model's output (needs onnxruntime).
+        export_params: store the parameters in the file (else they are graph inputs).
+        keep_initializers_as_inputs: also list the stored parameters as graph inputs.
         dynamic_axes: axes whose size may change, by input/output name: ``{"input": {0:
             "batch"}}`` or ``{"input": [0]}`` (named ``<name>_dynamic_axes_<i>``).
         training: ``TrainingMode.EVAL`` (default: export in eval mode, the model's own mode
             restored afterwards), ``PRESERVE`` or ``TRAINING``.
-        do_constant_folding, keep_initializers_as_inputs, dynamo, external_data: torch's
-            options; constants computed outside the graph are always folded, and the whole
-            model is written in one file.
+
+    torch's other options are accepted where they change nothing here (``dynamo``,
+    ``external_data``, ``optimize``, ``do_constant_folding``, ``report``, ...: there is one
+    exporter, constants are always folded, the file is self-contained); ``dynamic_shapes``,
+    ``custom_translation_table``, ``custom_opsets``, ``export_modules_as_functions`` and an
+    ``operator_export_type`` other than ONNX are refused.
 
     Returns:
         The ``onnx.ModelProto`` written.
@@ -80,7 +104,13 @@ def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[s
         ImportError: the ``onnx`` package is missing (``pip install tinygrad_edu[onnx]``).
         ExportError: the model uses an op without a converter, or one ONNX cannot express.
     """
+    _refuse_options(dynamic_shapes=dynamic_shapes, custom_opsets=custom_opsets or None,
+                    custom_translation_table=custom_translation_table or None,
+                    export_modules_as_functions=export_modules_as_functions or None,
+                    operator_export_type=None if operator_export_type in (None, 0)
+                    else operator_export_type)
     onnx = _require_onnx()
+    caller = user_origin()  # ops made inside the package's own modules point here: not shown
     opset = _check_opset(opset_version)
     positional, kw = _split_args(args, kwargs)
     tensors, names = _graph_inputs(model, positional, kw, input_names)
@@ -97,15 +127,47 @@ def export(model: Module | Callable[..., Any], args: Any, f: str | os.PathLike[s
     from .builder import Builder
     b = Builder(opset)
     b.name_parameters({name: t._data for name, t in params.items()})
-    _write(b, first, second, tensors, names, out_names, axes, params,
-           export_params, keep_initializers_as_inputs)
-    proto = b.model(type(model).__name__, "tinygrad_edu")
+    _write(b, first, second, names, out_names, axes, params, export_params,
+           None if caller is None else str(caller))
+    proto = b.model(type(model).__name__, "tinygrad_edu", keep_initializers_as_inputs)
     onnx.checker.check_model(proto, full_check=True)
     if verbose:
-        print(onnx.helper.printable_graph(proto.graph))
+        print(onnx.printer.to_text(proto.graph))
+    if verify:
+        _verify(proto, model, first, names)
     if f is not None:
         onnx.save_model(proto, f)
     return proto
+
+
+def _refuse_options(**options: Any) -> None:
+    """torch's options that this exporter does not have must keep their defaults."""
+    for name, value in options.items():
+        if value is not None:
+            hint = " (use dynamic_axes)" if name == "dynamic_shapes" else ""
+            raise ValueError(f"onnx.export: {name}={value!r} is not supported{hint}")
+
+
+def _verify(proto: Any, model: Any, trace: Trace, names: list[str]) -> None:
+    """Run the model in ONNX Runtime on the example inputs; compare with the traced outputs."""
+    try:
+        import onnxruntime
+    except ImportError as e:
+        raise ImportError("onnx.export(verify=True) needs onnxruntime; install it with "
+                          "pip install 'tinygrad_edu[onnx]'") from e
+    session = onnxruntime.InferenceSession(proto.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    feeds = {n: t._data for n, t in zip(names, trace.input_tensors, strict=True)}
+    got = session.run(None, feeds)
+    for k, (g, t) in enumerate(zip(got, trace.output_tensors, strict=True)):
+        want = t._data
+        close = (g.shape == want.shape and g.dtype == want.dtype
+                 and (np.allclose(g, want, rtol=1e-4, atol=1e-5) if want.dtype.kind in "fc"
+                      else np.array_equal(g, want)))
+        if not close:
+            raise ExportError(f"onnx.export(verify=True): output {k} of ONNX Runtime differs "
+                              f"from the model's: got {g.dtype} {g.shape}, expected "
+                              f"{want.dtype} {want.shape}")
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -265,6 +327,7 @@ def _traces(model: Any, call: Callable[[list[Tensor]], Any], tensors: list[Tenso
         raise TypeError(f"onnx.export: training must be a TrainingMode, got {training!r}")
     was = model.training if isinstance(model, Module) else None
     marked = [t for t in params.values() if not t.requires_grad and t.is_floating_point()]
+    _exporting[0] = True
     try:
         if was is not None and training != TrainingMode.PRESERVE:
             model.train(training == TrainingMode.TRAINING)
@@ -272,10 +335,10 @@ def _traces(model: Any, call: Callable[[list[Tensor]], Any], tensors: list[Tenso
             t.requires_grad_(True)
         first = run_trace(lambda *xs: call(list(xs)), tensors, {}, params)
         second = first
-        grown = _grown_inputs(tensors, names, axes)
-        if grown is not None:
-            second = run_trace(lambda *xs: call(list(xs)), grown, {}, params)
+        if _grown_inputs(tensors, names, axes, True) is not None:
+            second = _second_trace(call, tensors, names, axes, params)
     finally:
+        _exporting[0] = False
         for t in marked:
             t.requires_grad_(False)
         if was is not None:
@@ -283,10 +346,25 @@ def _traces(model: Any, call: Callable[[list[Tensor]], Any], tensors: list[Tenso
     return first, second
 
 
-def _grown_inputs(tensors: list[Tensor], names: list[str],
-                  axes: dict[str, dict[int, str]]) -> list[Tensor] | None:
+def _second_trace(call: Callable[[list[Tensor]], Any], tensors: list[Tensor],
+                  names: list[str], axes: dict[str, dict[int, str]],
+                  params: dict[str, Tensor]) -> Trace:
+    """The trace with other sizes along the dynamic axes: each axis name grown by its own
+    amount (so that a size tells which axis it follows) or, when the forward refuses that
+    (axes named differently that must be equal), all grown by one."""
+    try:
+        grown = _grown_inputs(tensors, names, axes, False)
+        return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
+    except (RuntimeError, ValueError, IndexError):
+        grown = _grown_inputs(tensors, names, axes, True)
+        return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
+
+
+def _grown_inputs(tensors: list[Tensor], names: list[str], axes: dict[str, dict[int, str]],
+                  uniform: bool) -> list[Tensor] | None:
     """The inputs with each dynamic axis grown (by 1 for the first axis name, 2 for the
-    second, ...), repeating the first entries so that the values stay valid (token ids)."""
+    second, ...; by 1 for all when ``uniform``), repeating the first entries so that the
+    values stay valid (token ids); None when no input has a dynamic axis."""
     growth: dict[str, int] = {}
     grown, changed = [], False
     for t, name in zip(tensors, names, strict=True):
@@ -295,7 +373,7 @@ def _grown_inputs(tensors: list[Tensor], names: list[str],
             if not -data.ndim <= axis < data.ndim:
                 raise ValueError(f"onnx.export: dynamic_axes[{name!r}] names axis {axis}, but "
                                  f"the input has {data.ndim} dims")
-            extra = growth.setdefault(axis_name, len(growth) + 1)
+            extra = growth.setdefault(axis_name, 1 if uniform else len(growth) + 1)
             n = data.shape[axis]
             if n == 0:
                 raise ValueError(f"onnx.export: dynamic axis {axis} of {name!r} has size 0")
@@ -306,11 +384,13 @@ def _grown_inputs(tensors: list[Tensor], names: list[str],
 
 
 # ----------------------------------------------------------------------------- writing
-def _write(b: Any, first: Trace, second: Trace, tensors: list[Tensor], names: list[str],
-           out_names: list[str], axes: dict[str, dict[int, str]], params: dict[str, Tensor],
-           export_params: bool, keep_initializers_as_inputs: bool) -> None:
-    """Add every value reachable from the outputs to the builder, then the outputs."""
+def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: list[str],
+           axes: dict[str, dict[int, str]], params: dict[str, Tensor], export_params: bool,
+           caller: str | None) -> None:
+    """Add the inputs, every value reachable from the outputs, then the outputs."""
     _check_same_graph(first, second)
+    for k, (t, t2) in enumerate(zip(first.input_tensors, second.input_tensors, strict=True)):
+        b.add_input(names[k], t.dtype, tuple(t.shape), axes.get(names[k], {}), tuple(t2.shape))
     needed = _reachable(first)
     value_names: dict[int, str] = {}
     for i, v in enumerate(first.values):
@@ -318,10 +398,11 @@ def _write(b: Any, first: Trace, second: Trace, tensors: list[Tensor], names: li
             continue
         v2 = second.values[i]
         if isinstance(v, Leaf):
-            value_names[i] = _leaf_name(b, v, v2, tensors, names, axes, params, export_params,
-                                        keep_initializers_as_inputs)
+            value_names[i] = _leaf_name(b, v, v2, names, axes, params, export_params)
         else:
             assert isinstance(v2, Step)
+            if v.origin == caller:
+                v.origin = None
             value_names[i] = _convert(b, v, v2, first.values, second.values, value_names)
     for k, (i, name) in enumerate(zip(first.outputs, out_names, strict=True)):
         value = value_names[i]
@@ -358,20 +439,15 @@ def _reachable(trace: Trace) -> set[int]:
     return needed
 
 
-def _leaf_name(b: Any, v: Leaf, v2: Leaf, tensors: list[Tensor], names: list[str],
-               axes: dict[str, dict[int, str]], params: dict[str, Tensor], export_params: bool,
-               keep_initializers_as_inputs: bool) -> str:
+def _leaf_name(b: Any, v: Leaf, v2: Leaf, names: list[str], axes: dict[str, dict[int, str]],
+               params: dict[str, Tensor], export_params: bool) -> str:
     if v.kind == "input":
-        k = v.ref
-        return b.add_input(names[k], v.dtype, v.shape, axes.get(names[k], {}), v2.shape)  # type: ignore[no-any-return]
+        return names[v.ref]
     if v.kind == "param":
         array = params[v.ref]._data
         if not export_params:
             return b.add_input(v.ref, v.dtype, v.shape, {}, v.shape)  # type: ignore[no-any-return]
-        name = b.const(array)
-        if keep_initializers_as_inputs:
-            b.add_input(name + "__input", v.dtype, v.shape, {}, v.shape)
-        return name  # type: ignore[no-any-return]
+        return b.const(array)  # type: ignore[no-any-return]
     return _constant(b, v, v2)
 
 
@@ -379,7 +455,7 @@ def _constant(b: Any, v: Leaf, v2: Leaf) -> str:
     """A constant; one whose shape follows a dynamic axis is written as an ``Expand`` of its
     single value (zeros_like, ones_like), others refused."""
     a, a2 = v.ref, v2.ref
-    if a.shape == a2.shape and np.array_equal(a, a2, equal_nan=a.dtype.kind == "f"):
+    if _const_value(v, v2) is not None:
         return b.const(a)  # type: ignore[no-any-return]
     if a.size and a2.size and (a == a.flat[0]).all() and (a2 == a.flat[0]).all():
         return b.node("Expand", [b.const(a.flat[0]), b.shape_value(a.shape, a2.shape,  # type: ignore[no-any-return]
@@ -403,7 +479,7 @@ def _convert(b: Any, v: Step, v2: Step, values: list[Leaf | Step],
         shapes=[tuple(values[i].shape) for i in v.inputs],
         dtypes=[np.dtype(values[i].dtype) for i in v.inputs], static=v.static,
         out_shape=tuple(v.shape), out_dtype=np.dtype(v.dtype),
-        constants=[_const_value(values[i]) for i in v.inputs],
+        constants=[_const_value(values[i], values2[i]) for i in v.inputs],
         shapes2=[tuple(values2[i].shape) for i in v2.inputs], out_shape2=tuple(v2.shape),
         static2=v2.static, origin=v.origin)
     out = fn(b, call)
@@ -413,5 +489,10 @@ def _convert(b: Any, v: Step, v2: Step, values: list[Leaf | Step],
     return out
 
 
-def _const_value(v: Leaf | Step) -> Any:
-    return v.ref if isinstance(v, Leaf) and v.kind == "const" else None
+def _const_value(v: Leaf | Step, v2: Leaf | Step) -> Any:
+    """The value of a constant input that is the same in both runs, else None."""
+    if isinstance(v, Leaf) and v.kind == "const" and isinstance(v2, Leaf):
+        if v.ref.shape == v2.ref.shape and np.array_equal(v.ref, v2.ref,
+                                                          equal_nan=v.ref.dtype.kind == "f"):
+            return v.ref
+    return None
