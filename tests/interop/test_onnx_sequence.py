@@ -23,7 +23,7 @@ import tinygrad_edu as tg  # noqa: E402
 import tinygrad_edu.nn.functional as F  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
 from tinygrad_edu.models import CaptioningRNN, CaptioningTransformer  # noqa: E402
-from tinygrad_edu.onnx import export  # noqa: E402
+from tinygrad_edu.onnx import ExportError, export  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 VOCAB = {"<NULL>": 0, "<START>": 1, "<END>": 2, "a": 3, "cat": 4, "dog": 5, "sits": 6}
@@ -173,6 +173,23 @@ def test_embedding() -> None:
     check(table, {"ids": ids(2, 5)}, {"ids": ids(4, 2, seed=1)},
           dynamic_axes={"ids": {0: "batch", 1: "time"}})
     check(lambda i: F.embedding(i, floats(7, 3)), {"ids": ids(6).type(tg.int32)})
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+def test_embedding_with_max_norm_shrinks_the_rows_it_looks_up(norm_type: float) -> None:
+    tg.manual_seed(6)
+    table = nn.Embedding(9, 4, max_norm=1.5, norm_type=norm_type)
+    # rows 4..8 are first looked up after the export: the graph must shrink them itself
+    check(table, {"ids": ids(2, 3, high=4)}, {"ids": tg.tensor(np.array([[4, 5, 6, 7, 8]]))},
+          dynamic_axes={"ids": [0, 1]}, opset_version=13)
+    bag = nn.EmbeddingBag(9, 4, max_norm=1.0, mode="sum")
+    check(bag, {"ids": ids(2, 3, high=4)}, {"ids": tg.tensor(np.array([[4, 5, 6], [7, 8, 0]]))})
+
+
+def test_embedding_with_max_norm_of_a_norm_onnx_cannot_take() -> None:
+    table = nn.Embedding(5, 3, max_norm=1.0, norm_type=-1.0)
+    with pytest.raises(ExportError, match="norm_type=-1.0"):
+        export(table, ids(2, 3, high=5), None)
 
 
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])

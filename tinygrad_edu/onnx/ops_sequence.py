@@ -149,8 +149,30 @@ def _indices(b: Builder, call: OpCall, i: int) -> str:
 @converter("embedding")
 def embedding(b: Builder, call: OpCall) -> str:
     """out = weight[indices]: a ``Gather`` of rows (``padding_idx`` matters only for the
-    gradient)."""
-    return b.node("Gather", [call.inputs[1], _indices(b, call, 0)], axis=0)  # type: ignore[no-any-return]
+    gradient); with ``max_norm``, the rows shrunk as ``F.embedding`` shrinks them."""
+    rows = b.node("Gather", [call.inputs[1], _indices(b, call, 0)], axis=0)
+    if call.static.get("max_norm") is None:
+        return rows  # type: ignore[no-any-return]
+    return _renorm(b, call, rows, call.static["max_norm"], call.static.get("norm_type", 2.0))
+
+
+def _renorm(b: Builder, call: OpCall, rows: str, max_norm: float, p: float) -> str:
+    """Rows whose p-norm exceeds ``max_norm`` scaled to it: times max_norm / (norm + 1e-7),
+    PyTorch's ``embedding_renorm_`` (which changes the table in place) on the rows looked up."""
+    dtype = call.out_dtype
+    if p == np.inf:
+        norm = _reduce(b, "ReduceMax", b.node("Abs", [rows]), -1)
+    elif p == 2 or p == 1:
+        norm = _reduce(b, "ReduceL2" if p == 2 else "ReduceL1", rows, -1)
+    elif p > 0:
+        powers = b.node("Pow", [b.node("Abs", [rows]), b.scalar(p, dtype)])
+        norm = b.node("Pow", [_reduce(b, "ReduceSum", powers, -1), b.scalar(1 / p, dtype)])
+    else:
+        raise unsupported(call, f"max_norm with norm_type={p} (expected a positive p or inf)")
+    limit = b.scalar(max_norm, dtype)
+    shrink = b.node("Div", [limit, b.node("Add", [norm, b.scalar(1e-7, dtype)])])
+    scale = b.node("Where", [b.node("Greater", [norm, limit]), shrink, b.scalar(1, dtype)])
+    return b.node("Mul", [rows, scale])  # type: ignore[no-any-return]
 
 
 @converter("embedding_bag")
@@ -164,13 +186,15 @@ def embedding_bag(b: Builder, call: OpCall) -> str:
     mode = call.static.get("mode", "mean")
     member = _bag_membership(b, call)  # (B, n) bool
     rows = b.node("Gather", [call.inputs[2], _indices(b, call, 0)], axis=0)  # (n, D)
+    if call.static.get("max_norm") is not None:
+        rows = _renorm(b, call, rows, call.static["max_norm"], call.static.get("norm_type", 2.0))
     dtype = call.out_dtype
-    counts = b.node("ReduceSum", [_cast(b, member, dtype), b.ints([1])], keepdims=1)  # (B, 1)
+    counts = _reduce(b, "ReduceSum", _cast(b, member, dtype), 1)  # (B, 1)
     if mode == "max":
         fill = b.scalar(-np.inf, dtype)
         masked = b.node("Where", [b.node("Unsqueeze", [member, b.ints([2])]),
                                   b.node("Unsqueeze", [rows, b.ints([0])]), fill])  # (B, n, D)
-        best = _reduce_max(b, masked, 1)
+        best = _reduce(b, "ReduceMax", masked, 1, keepdims=0)
         nonempty = b.node("Greater", [counts, b.scalar(0, dtype)])
         return b.node("Where", [nonempty, best, b.scalar(0, dtype)])  # type: ignore[no-any-return]
     if mode not in ("sum", "mean"):
@@ -219,8 +243,8 @@ def _scalar(b: Builder, vector: str) -> str:
     return b.node("Squeeze", [vector, b.ints([0])])  # type: ignore[no-any-return]
 
 
-def _reduce_max(b: Builder, x: str, axis: int) -> str:
-    """``ReduceMax`` over one axis, dropping it (axes are an input from opset 18)."""
-    if b.opset >= 18:
-        return b.node("ReduceMax", [x, b.ints([axis])], keepdims=0)  # type: ignore[no-any-return]
-    return b.node("ReduceMax", [x], axes=[axis], keepdims=0)  # type: ignore[no-any-return]
+def _reduce(b: Builder, op_type: str, x: str, axis: int, keepdims: int = 1) -> str:
+    """A reduction over one axis (axes are an input from opset 18, ReduceSum's from 13)."""
+    if op_type == "ReduceSum" or b.opset >= 18:
+        return b.node(op_type, [x, b.ints([axis])], keepdims=keepdims)  # type: ignore[no-any-return]
+    return b.node(op_type, [x], axes=[axis], keepdims=keepdims)  # type: ignore[no-any-return]
