@@ -137,6 +137,17 @@ def test_functional_layer_in_reverse() -> None:
     check(gru, {"x": floats(5, 2, 3), "h": floats(2, 4, seed=4)})
 
 
+def test_packed_sequence_is_refused_with_a_clear_error() -> None:
+    lstm = nn.LSTM(3, 4)
+
+    def packed(x: tg.Tensor) -> tg.Tensor:
+        _, (h, _) = lstm(nn.utils.rnn.pack_padded_sequence(x, [5, 3]))
+        return h
+
+    with pytest.raises(ExportError, match="advanced indexing"):
+        export(packed, floats(5, 2, 3), None)
+
+
 # ----------------------------------------------------------------------------- cells
 @pytest.mark.parametrize("cls", [nn.RNNCell, nn.LSTMCell, nn.GRUCell])
 def test_cells(cls: type) -> None:

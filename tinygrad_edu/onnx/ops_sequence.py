@@ -30,8 +30,14 @@ ONNX's default is zero.
 length one: x (N, D) becomes (1, N, D), and the new state is Y_h ((h', c') stacked for the
 LSTM cell, as the recorded op returns them).
 
+ONNX allows double precision for these operators, but ONNX Runtime's CPU kernels run them in
+float32 only: a float64 recurrent model exports, and runs elsewhere. A ``PackedSequence``
+input is run by index picking that ONNX export refuses (pad the batch instead).
+
 **Embeddings.** ``embedding`` is a ``Gather`` of table rows (``padding_idx`` only matters for
-the gradient). ``embedding_bag`` is written as a matrix product: a (bags, tokens) matrix
+the gradient). With ``max_norm``, ``F.embedding`` shrinks the table's rows in place before the
+look-up; the graph cannot change its initializers, so it shrinks the rows it looks up instead
+(the same numbers). ``embedding_bag`` is written as a matrix product: a (bags, tokens) matrix
 holds, in row b, the weight each token has in bag b (1 for a sum, 1 / size for a mean, times
 the per-sample weight, 0 for tokens of other bags and for padding), and multiplies the
 looked-up rows (tokens, D); ``max`` takes the maximum over the masked rows instead.
