@@ -248,20 +248,22 @@ def test_multihead_attention_with_masks(need_weights: bool) -> None:
         return (out, weights) if need_weights else out
 
     pad = tg.tensor(np.array([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0], [0, 1, 1, 1, 1]], dtype=bool))
-    pad2 = tg.tensor(np.array([[0, 0, 1, 1, 1], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]], dtype=bool))
+    pad2 = tg.tensor(np.array([[0, 0, 1, 1, 1], [0, 0, 0, 0, 1]], dtype=bool))
     check(attend, {"q": floats(3, 5, 8), "kv": floats(3, 5, 6, seed=1), "pad": pad},
-          {"q": floats(3, 5, 8, seed=2), "kv": floats(3, 5, 6, seed=3), "pad": pad2})
+          {"q": floats(2, 5, 8, seed=2), "kv": floats(2, 5, 6, seed=3), "pad": pad2},
+          dynamic_axes={"q": {0: "batch"}, "kv": {0: "batch"}, "pad": {0: "batch"}})
 
 
-def test_scaled_dot_product_attention_with_a_fully_masked_row() -> None:
-    mask = tg.tensor(np.array([[True, False, True], [False, False, False]]))
-
-    def attend(q: tg.Tensor, k: tg.Tensor, v: tg.Tensor) -> tg.Tensor:
+def test_scaled_dot_product_attention_with_fully_masked_rows() -> None:
+    def attend(q: tg.Tensor, k: tg.Tensor, v: tg.Tensor, mask: tg.Tensor) -> tg.Tensor:
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
 
-    # the second query sees no key: zeros (PyTorch's safe softmax), in ONNX Runtime too
-    check(attend, {"q": floats(2, 2, 4), "k": floats(2, 3, 4, seed=1),
-                   "v": floats(2, 3, 5, seed=2)})
+    # a query that sees no key gives zeros (PyTorch's safe softmax): the graph finds such
+    # rows from the scores it computes, whichever row it is
+    inputs = {"q": floats(2, 2, 4), "k": floats(2, 3, 4, seed=1), "v": floats(2, 3, 5, seed=2)}
+    dead_second = tg.tensor(np.array([[True, False, True], [False, False, False]]))
+    dead_first = tg.tensor(np.array([[False, False, False], [True, True, False]]))
+    check(attend, inputs | {"mask": dead_second}, inputs | {"mask": dead_first})
 
 
 def test_transformer_encoder() -> None:
@@ -270,6 +272,18 @@ def test_transformer_encoder() -> None:
     encoder = nn.TransformerEncoder(layer, num_layers=2)
     check(encoder, {"x": floats(2, 5, 8)}, {"x": floats(3, 7, 8, seed=1)},
           dynamic_axes={"x": {0: "batch", 1: "time"}})
+    pad = tg.tensor(np.array([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]], dtype=bool))
+    pad2 = tg.tensor(np.array([[0, 1, 1, 1, 1], [0, 0, 1, 0, 0]], dtype=bool))
+
+    # PyTorch's nested-tensor fast path (no_grad only) writes zeros at padded positions; the
+    # traced graph, like PyTorch's own slow path, computes them: compare without it
+    plain = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False).eval()
+
+    def padded(x: tg.Tensor, mask: tg.Tensor) -> tg.Tensor:
+        return plain(x, src_key_padding_mask=mask)
+
+    check(padded, {"x": floats(2, 5, 8), "mask": pad}, {"x": floats(2, 5, 8, seed=2),
+                                                         "mask": pad2})
     pre = nn.TransformerEncoderLayer(8, 2, 16, activation="gelu", norm_first=True)
     check(pre, {"x": floats(5, 2, 8)})
 

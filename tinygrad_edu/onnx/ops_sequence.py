@@ -224,9 +224,8 @@ def _bag_membership(b: Builder, call: OpCall) -> str:
         starts = offsets
         ends = b.node("Concat", [b.node("Slice", [offsets, b.ints([1]), b.ints([_END])]),
                                  count], axis=0)
-    positions = b.node("Range", [_scalar(b, b.const(np.zeros(1, call.dtypes[1]))),
-                                 _scalar(b, count),
-                                 _scalar(b, b.const(np.ones(1, call.dtypes[1])))])  # (n,)
+    positions = b.node("Range", [b.scalar(0, call.dtypes[1]), _scalar(b, count),
+                                 b.scalar(1, call.dtypes[1])])  # (n,): 0, 1, ..., n - 1
     column = b.ints([1])
     member = b.node("And", [
         b.node("GreaterOrEqual", [positions, b.node("Unsqueeze", [starts, column])]),

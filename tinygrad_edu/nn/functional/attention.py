@@ -158,8 +158,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if is_causal:
         attn_mask = creation.ones(n_l, n_s, dtype="bool").tril()
     if attn_mask is not None:
-        if attn_mask.dtype.kind == "b":
-            scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
+        if attn_mask.dtype.kind == "b":  # keep the scores where True (``where`` is an op, so
+            scores = where(attn_mask, scores, -math.inf)  # a traced graph reads the mask)
         else:
             scores = scores + attn_mask.to(scores.dtype)
     weights = _safe_softmax(scores)
