@@ -53,6 +53,7 @@ def check(model: Any, inputs: dict[str, Any], *others: dict[str, Any], atol: flo
     names = list(inputs)
     f = io.BytesIO()
     proto = export(model, tuple(inputs.values()), f, input_names=names, **kwargs)
+    assert sorted(i.name for i in proto.graph.input) == sorted(names)  # none baked in
     options = ort.SessionOptions()
     options.log_severity_level = 3  # no warnings about initializers ONNX Runtime folds
     session = ort.InferenceSession(f.getvalue(), options, providers=["CPUExecutionProvider"])
@@ -134,7 +135,8 @@ def test_functional_layer_in_reverse() -> None:
     def gru(x: tg.Tensor, h: tg.Tensor) -> Any:
         return F.gru(x, h, w_ih, w_hh, b_ih, b_hh, reverse=True)
 
-    check(gru, {"x": floats(5, 2, 3), "h": floats(2, 4, seed=4)})
+    check(gru, {"x": floats(5, 2, 3), "h": floats(2, 4, seed=4)},
+          {"x": floats(5, 2, 3, seed=5), "h": floats(2, 4, seed=6)})
 
 
 def test_packed_sequence_is_refused_with_a_clear_error() -> None:
@@ -155,11 +157,11 @@ def test_cells(cls: type) -> None:
     cell = cls(3, 5)
     check(cell, {"x": floats(2, 3)}, {"x": floats(6, 3, seed=1)},
           dynamic_axes={"x": {0: "batch"}})
-    if cls is nn.LSTMCell:
-        step = WithState(cell)
-        check(step, {"x": floats(2, 3), "h": floats(2, 5, seed=1), "c": floats(2, 5, seed=2)})
-    else:
-        check(cell, {"x": floats(2, 3), "h": floats(2, 5, seed=1)})
+    states = {"h": floats(2, 5, seed=1)} | ({"c": floats(2, 5, seed=2)} if cls is nn.LSTMCell
+                                            else {})
+    others = {"h": floats(2, 5, seed=3)} | ({"c": floats(2, 5, seed=4)} if cls is nn.LSTMCell
+                                           else {})
+    check(WithState(cell), {"x": floats(2, 3)} | states, {"x": floats(2, 3, seed=5)} | others)
 
 
 def test_relu_cell_without_bias_unrolled_over_time() -> None:
@@ -219,7 +221,9 @@ def test_embedding_bag_with_per_sample_weights_and_last_offset() -> None:
     tg.manual_seed(8)
     bag = nn.EmbeddingBag(7, 3, mode="sum", include_last_offset=True)
     check(bag, {"ids": ids(6), "offsets": tg.tensor(np.array([0, 1, 4, 5])),
-                "weights": floats(6)})
+                "weights": floats(6)},
+          {"ids": ids(6, seed=1), "offsets": tg.tensor(np.array([0, 3, 3, 6])),
+           "weights": floats(6, seed=1)})
 
 
 # ----------------------------------------------------------------------------- attention
@@ -330,3 +334,10 @@ def test_char_rnn_example_model() -> None:
     model = char_lstm(20, 16, 2)  # as the example builds it (smaller): embed, 2-layer LSTM, head
     check(model, {"ids": ids(2, 7, high=20)}, {"ids": ids(3, 11, high=20, seed=1)},
           output_names=["scores", "h_n", "c_n"], dynamic_axes={"ids": {0: "N", 1: "T"}})
+
+    def step(chars: tg.Tensor, h: tg.Tensor, c: tg.Tensor) -> Any:  # sampling carries a state
+        return model(chars, (h, c))
+
+    check(step, {"ids": ids(2, 1, high=20), "h": floats(2, 2, 16), "c": floats(2, 2, 16, seed=1)},
+          {"ids": ids(2, 1, high=20, seed=2), "h": floats(2, 2, 16, seed=3),
+           "c": floats(2, 2, 16, seed=4)})
