@@ -133,12 +133,10 @@ def _weights(b: Builder, weight: str, order: tuple[int, ...], hidden: int) -> st
 def _bias(b: Builder, call: OpCall, biases: tuple[int, int], gates: int,
           order: tuple[int, ...]) -> str:
     """B (1, 2G) = the input bias then the recurrent bias, each in ONNX's gate order; ""
-    (ONNX's zero default) when both are empty (no bias)."""
-    if all(call.shapes[i][0] == 0 for i in biases):
+    (ONNX's zero default) when there are none (both recorded as empty arrays)."""
+    if call.shapes[biases[0]][0] == 0:
         return ""
-    parts = [call.inputs[i] if call.shapes[i][0] else b.const(np.zeros(gates, call.dtypes[i]))
-             for i in biases]
-    both = b.node("Concat", parts, axis=0)
+    both = b.node("Concat", [call.inputs[i] for i in biases], axis=0)
     rows = _gate_rows(order, gates // len(order))
     return b.node("Gather", [both, b.ints(np.concatenate([rows, gates + rows])[None])],  # type: ignore[no-any-return]
                   axis=0)
