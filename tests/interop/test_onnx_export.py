@@ -398,9 +398,9 @@ def test_torch_keywords_and_modes() -> None:
     assert "0.weight" in names
     assert "1.running_var" in names
     proto = export(model, x, None, export_params=False)
-    assert "0.weight" in [i.name for i in proto.graph.input]
-    assert not proto.graph.initializer or "0.weight" not in {
-        t.name for t in proto.graph.initializer}
+    params = {k for k in model.state_dict() if not k.endswith("num_batches_tracked")}
+    assert params <= {i.name for i in proto.graph.input}
+    assert not params & {t.name for t in proto.graph.initializer}
     model.train()
     with pytest.raises(ExportError, match="batch_norm in training mode"):
         export(model, x, None, training=tinygrad_edu.onnx.TrainingMode.PRESERVE)
@@ -564,9 +564,56 @@ def test_same_axis_on_two_inputs_named_differently() -> None:
           dynamic_axes={"a": [0], "b": [0]})
 
 
+def test_model_that_needs_a_fixed_size_is_refused_as_dynamic() -> None:
+    model = nn.Linear(3, 2)
+    with pytest.raises(ExportError, match="fails on inputs with other sizes along the dynamic"):
+        export(model, batch(2, 3), None, dynamic_axes={"x": {1: "features"}})
+
+
 def test_graph_that_changes_with_the_size_is_refused() -> None:
     def fn(x: tg.Tensor) -> tg.Tensor:
         return x.relu() if x.shape[0] < 3 else x.sigmoid()
 
     with pytest.raises(ExportError, match="recorded graph changes when the dynamic axes"):
         export(fn, batch(2, 3), None, dynamic_axes={"x": {0: "b"}})
+
+
+def test_in_place_ops_in_the_forward() -> None:
+    """An in-place op hands its tensor the result's node: the graph follows the new value."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Linear(4, 2))
+    check(model, batch(2, 3), other=(batch(4, 3, seed=1),), dynamic_axes={"input": [0]},
+          input_names=["input"])
+
+    def fn(x: tg.Tensor) -> tg.Tensor:
+        y = x * 2
+        y += 1
+        y.mul_(x)
+        return y
+
+    check(fn, batch(2, 3))
+
+
+def test_trace_ops_keeps_the_arrays_themselves() -> None:
+    """Ops without a backward (a comparison) are followed by array identity."""
+    from tinygrad_edu.autograd.anomaly import trace_ops
+    x = batch(2, 3)
+    with trace_ops() as records:
+        mask = x > 0
+    assert len(records) == 1
+    assert records[0].op.name == "gt"
+    assert records[0].inputs[0] is x._data
+    assert records[0].output is mask._data
+    assert records[0].node is None  # nothing was recorded for backward
+
+
+def test_integer_input() -> None:
+    """An integer input cannot require grad: the ops on it alone are followed by trace_ops."""
+    w = tg.randn(4, requires_grad=True)
+
+    def fn(idx: tg.Tensor) -> tuple[tg.Tensor, tg.Tensor]:
+        ids = idx.float() * w + (idx > 2).float()
+        return ids.sum(1), idx * 2
+
+    idx = tg.tensor(np.array([[0, 1, 2, 3], [4, 5, 6, 7]], dtype=np.int64))
+    proto = check(fn, idx, other=(idx[:1],), dynamic_axes={"idx": {0: "batch"}})
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64

@@ -35,8 +35,9 @@ class Builder:
         nodes, initializers, inputs, outputs: the graph's parts, as onnx protos.
     """
 
-    def __init__(self, opset: int) -> None:
+    def __init__(self, opset: int, params_as_inputs: bool = False) -> None:
         self.opset = opset
+        self.params_as_inputs = params_as_inputs  # export_params=False: weights are inputs
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self.inputs: list[onnx.ValueInfoProto] = []
@@ -107,8 +108,11 @@ class Builder:
         pname = self.parameter_name(array) if name is None else None
         if pname is not None:
             if pname not in self._used:
-                self.claim(pname)
-                self._add_initializer(np.array(array, order="C"), pname)
+                if self.params_as_inputs:
+                    self.add_input(pname, array.dtype, array.shape, {}, array.shape)
+                else:
+                    self.claim(pname)
+                    self._add_initializer(np.array(array, order="C"), pname)
             return pname
         key = None
         if name is None and array.size <= 16:

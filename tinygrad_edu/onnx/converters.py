@@ -13,7 +13,8 @@ A converter gets
 - ``b``, the ``Builder`` of the graph being written (``builder.py``): ``b.node(op_type,
   inputs, outputs=1, **attributes)`` adds an ONNX node and returns its output name (a list
   of names when ``outputs > 1``); ``b.const(array)`` adds a constant (an initializer) and
-  returns its name; ``b.ints(values)`` is the same for an int64 vector; ``b.opset`` is the
+  returns its name; ``b.ints(values)`` is the same for an int64 vector and
+  ``b.scalar(value, dtype)`` for a 0-d value of the tensor's dtype; ``b.opset`` is the
   opset being written; ``b.dim(size, size2)`` and ``b.shape_value(...)`` build shapes
   that follow the dynamic axes at run time.
 - ``call``, the ``OpCall`` (below): the op's input value names, their recorded shapes and
@@ -24,11 +25,17 @@ and returns the name of the value holding the op's output. When the op is called
 ONNX cannot express, the converter raises ``ExportError`` (``unsupported(call, why)`` words
 it and names the user's line).
 
+Helpers for converters (below): ``inputs_as(b, call)`` / ``input_as(b, call, i, dtype)`` give
+the inputs in one dtype (ONNX does not promote types), ``reduce(b, "ReduceMean", x, axes,
+keepdim)`` writes a reduction the way the opset wants it, ``axes_input`` normalises a ``dim``.
+
 Dynamic axes: with ``dynamic_axes``, ``export`` runs the forward twice, the second time with
 other sizes along the dynamic axes, so every ``OpCall`` also knows the shapes and static
 arguments of the second run (``shapes2``, ``out_shape2``, ``static2``): what differs between
 the two runs follows the dynamic axes and must not be written into the graph as a number.
-Without dynamic axes the two are equal.
+Without dynamic axes the two are equal. A tensor the forward makes without ops from sizes
+(``tg.zeros(b, t)``) is a constant of the graph: written as an ``Expand`` of its one value
+when all its values are equal, refused when its values depend on the sizes (a causal mask).
 
 The modules that register converters are imported by the package (``__init__.py``); a new
 module of converters adds one import line there.
@@ -44,8 +51,8 @@ import numpy as np
 
 Builder = Any  # builder.Builder: it needs onnx, and this module must import without it
 
-__all__ = ["CONVERTERS", "Converter", "ExportError", "OpCall", "converter", "supported_ops",
-           "unsupported"]
+__all__ = ["CONVERTERS", "Converter", "ExportError", "OpCall", "axes_input", "converter",
+           "input_as", "inputs_as", "reduce", "supported_ops", "unsupported"]
 
 
 class ExportError(RuntimeError):
@@ -136,3 +143,49 @@ def supported_ops() -> list[str]:
 def unsupported(call: OpCall, why: str) -> ExportError:
     """The error a converter raises for a call ONNX (or this exporter) cannot express."""
     return ExportError(f"onnx.export: cannot export {call.op!r}{call.where()}: {why}")
+
+
+# ----------------------------------------------------------------------------- helpers
+# Small pieces many converters share. ONNX does not promote types (both inputs of ``Add``
+# must have one dtype): ``inputs_as`` gives the inputs in the dtype the op computed in.
+
+def input_as(b: Builder, call: OpCall, i: int, dtype: Any) -> str:
+    """Input ``i`` of ``call`` as a value of ``dtype`` (a constant is stored in that dtype,
+    another value gets a ``Cast`` when its dtype differs)."""
+    dtype = np.dtype(dtype)
+    const = call.constants[i] if call.constants else None
+    if const is not None and b.parameter_name(const) is None:
+        return b.const(np.asarray(const).astype(dtype))
+    if call.dtypes[i] == dtype:
+        return call.inputs[i]
+    return b.node("Cast", [call.inputs[i]], to=_onnx_dtype(dtype))
+
+
+def inputs_as(b: Builder, call: OpCall, dtype: Any = None) -> list[str]:
+    """All inputs as values of ``dtype`` (default: the output's dtype)."""
+    dtype = call.out_dtype if dtype is None else dtype
+    return [input_as(b, call, i, dtype) for i in range(len(call.inputs))]
+
+
+def _onnx_dtype(dtype: Any) -> int:
+    from onnx import helper
+    return int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+
+
+def axes_input(dims: Any, ndim: int) -> list[int] | None:
+    """The static ``dim`` argument of a reduction as a sorted list of axes (None for all)."""
+    if dims is None:
+        return None
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return sorted(d % ndim if ndim else 0 for d in dims)
+
+
+def reduce(b: Builder, op_type: str, x: str, axes: list[int] | None, keepdim: bool) -> str:
+    """A ``Reduce*`` node: axes as an input for ReduceSum (opset 13+) and for all of them
+    from opset 18, as an attribute before."""
+    keep = int(bool(keepdim))
+    if axes is None:
+        return b.node(op_type, [x], keepdims=keep)
+    if op_type == "ReduceSum" or b.opset >= 18:
+        return b.node(op_type, [x, b.ints(axes)], keepdims=keep)
+    return b.node(op_type, [x], axes=axes, keepdims=keep)

@@ -33,8 +33,9 @@ __all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "TrainingMode", "export",
 
 #: the opset written when ``opset_version`` is not given (torch's default too)
 DEFAULT_OPSET = 17
-#: the opsets ``export`` can write: the converters need opset 13 (``ReduceSum`` and ``Split``
-#: with axes as inputs); 21 is the newest that ONNX Runtime 1.17 (the oldest supported) runs
+#: the opsets ``export`` can write: the converters need opset 13 (``ReduceSum``, ``Squeeze``
+#: and ``Unsqueeze`` with axes as inputs); 21 is the newest ONNX Runtime 1.17 (the oldest
+#: supported) runs
 MIN_OPSET, MAX_OPSET = 13, 21
 
 
@@ -125,9 +126,9 @@ def export(model: Module | Callable[..., Any], args: Any = (),
         raise ValueError(f"onnx.export: dynamic_axes names {sorted(unknown)}, which are neither "
                          f"input_names {names} nor output_names {out_names}")
     from .builder import Builder
-    b = Builder(opset)
+    b = Builder(opset, params_as_inputs=not export_params)
     b.name_parameters({name: t._data for name, t in params.items()})
-    _write(b, first, second, names, out_names, axes, params, export_params,
+    _write(b, first, second, names, out_names, axes, params,
            None if caller is None else str(caller))
     proto = b.model(type(model).__name__, "tinygrad_edu", keep_initializers_as_inputs)
     onnx.checker.check_model(proto, full_check=True)
@@ -357,7 +358,12 @@ def _second_trace(call: Callable[[list[Tensor]], Any], tensors: list[Tensor],
         return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
     except (RuntimeError, ValueError, IndexError):
         grown = _grown_inputs(tensors, names, axes, True)
+    try:
         return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
+    except (RuntimeError, ValueError, IndexError) as e:
+        raise ExportError(f"onnx.export: the model fails on inputs with other sizes along the "
+                          f"dynamic axes {axes} ({type(e).__name__}: {e}), so these axes "
+                          "cannot be dynamic") from e
 
 
 def _grown_inputs(tensors: list[Tensor], names: list[str], axes: dict[str, dict[int, str]],
@@ -385,8 +391,8 @@ def _grown_inputs(tensors: list[Tensor], names: list[str], axes: dict[str, dict[
 
 # ----------------------------------------------------------------------------- writing
 def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: list[str],
-           axes: dict[str, dict[int, str]], params: dict[str, Tensor], export_params: bool,
-           caller: str | None) -> None:
+           axes: dict[str, dict[int, str]], params: dict[str, Tensor], caller: str | None
+           ) -> None:
     """Add the inputs, every value reachable from the outputs, then the outputs."""
     _check_same_graph(first, second)
     for k, (t, t2) in enumerate(zip(first.input_tensors, second.input_tensors, strict=True)):
@@ -398,7 +404,8 @@ def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: lis
             continue
         v2 = second.values[i]
         if isinstance(v, Leaf):
-            value_names[i] = _leaf_name(b, v, v2, names, axes, params, export_params)
+            assert isinstance(v2, Leaf)
+            value_names[i] = _leaf_name(b, v, v2, names, params)
         else:
             assert isinstance(v2, Step)
             if v.origin == caller:
@@ -416,11 +423,13 @@ def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: lis
 
 
 def _check_same_graph(first: Trace, second: Trace) -> None:
-    same = len(first.values) == len(second.values) and all(
-        type(a) is type(c) and (a.op == c.op and a.inputs == c.inputs if isinstance(a, Step)
-                                else a.kind == c.kind)
-        for a, c in zip(first.values, second.values, strict=True))
-    if not same:
+    def same(a: Leaf | Step, c: Leaf | Step) -> bool:
+        if isinstance(a, Step) and isinstance(c, Step):
+            return a.op == c.op and a.inputs == c.inputs
+        return isinstance(a, Leaf) and isinstance(c, Leaf) and a.kind == c.kind
+
+    if len(first.values) != len(second.values) or not all(
+            same(a, c) for a, c in zip(first.values, second.values, strict=True)):
         raise ExportError("onnx.export: the recorded graph changes when the dynamic axes "
                           "change size (the forward takes other ops for another size), so "
                           "it cannot be exported with these dynamic_axes")
@@ -439,15 +448,11 @@ def _reachable(trace: Trace) -> set[int]:
     return needed
 
 
-def _leaf_name(b: Any, v: Leaf, v2: Leaf, names: list[str], axes: dict[str, dict[int, str]],
-               params: dict[str, Tensor], export_params: bool) -> str:
+def _leaf_name(b: Any, v: Leaf, v2: Leaf, names: list[str], params: dict[str, Tensor]) -> str:
     if v.kind == "input":
         return names[v.ref]
-    if v.kind == "param":
-        array = params[v.ref]._data
-        if not export_params:
-            return b.add_input(v.ref, v.dtype, v.shape, {}, v.shape)  # type: ignore[no-any-return]
-        return b.const(array)  # type: ignore[no-any-return]
+    if v.kind == "param":  # named by its state_dict name (an input with export_params=False)
+        return b.const(params[v.ref]._data)
     return _constant(b, v, v2)
 
 
@@ -456,9 +461,9 @@ def _constant(b: Any, v: Leaf, v2: Leaf) -> str:
     single value (zeros_like, ones_like), others refused."""
     a, a2 = v.ref, v2.ref
     if _const_value(v, v2) is not None:
-        return b.const(a)  # type: ignore[no-any-return]
+        return b.const(a)
     if a.size and a2.size and (a == a.flat[0]).all() and (a2 == a.flat[0]).all():
-        return b.node("Expand", [b.const(a.flat[0]), b.shape_value(a.shape, a2.shape,  # type: ignore[no-any-return]
+        return b.node("Expand", [b.const(a.flat[0]), b.shape_value(a.shape, a2.shape,
                                                                    "a constant's shape")])
     raise ExportError(
         f"onnx.export: a constant of shape {a.shape} computed outside the recorded graph "

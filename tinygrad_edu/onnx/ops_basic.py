@@ -5,8 +5,8 @@ Most ops have an ONNX twin of the same meaning (``relu`` -> ``Relu``, ``matmul``
 ``gelu`` before opset 20 is ``x * (1 + erf(x / sqrt 2)) / 2``).
 
 ONNX does not promote types: both inputs of ``Add`` must have one dtype. ``inputs_as``
-casts the inputs to the dtype the op computed in (a Python scalar in ``x * 2`` is a constant
-that simply gets stored with the right dtype).
+(``converters.py``) casts the inputs to the dtype the op computed in (a Python scalar in
+``x * 2`` is a constant that simply gets stored with the right dtype).
 """
 
 from __future__ import annotations
@@ -16,51 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .converters import OpCall, converter, unsupported
+from .converters import OpCall, axes_input, converter, input_as, inputs_as, reduce, unsupported
 
 Builder = Any  # builder.Builder (imported only by export, which needs onnx)
-
-
-def input_as(b: Builder, call: OpCall, i: int, dtype: Any) -> str:
-    """Input ``i`` of ``call`` as a value of ``dtype`` (a constant is stored in that dtype,
-    another value gets a ``Cast`` when its dtype differs)."""
-    dtype = np.dtype(dtype)
-    const = call.constants[i] if call.constants else None
-    if const is not None and b.parameter_name(const) is None:
-        return b.const(np.asarray(const).astype(dtype))  # type: ignore[no-any-return]
-    if call.dtypes[i] == dtype:
-        return call.inputs[i]
-    return b.node("Cast", [call.inputs[i]], to=_onnx_dtype(dtype))  # type: ignore[no-any-return]
-
-
-def inputs_as(b: Builder, call: OpCall, dtype: Any = None) -> list[str]:
-    """All inputs as values of ``dtype`` (default: the output's dtype)."""
-    dtype = call.out_dtype if dtype is None else dtype
-    return [input_as(b, call, i, dtype) for i in range(len(call.inputs))]
-
-
-def _onnx_dtype(dtype: Any) -> int:
-    from onnx import helper
-    return int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
-
-
-def axes_input(b: Builder, call: OpCall, dims: Any, ndim: int) -> list[int] | None:
-    """The static ``dim`` argument of a reduction as a sorted list of axes (None for all)."""
-    if dims is None:
-        return None
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return sorted(d % ndim if ndim else 0 for d in dims)
-
-
-def reduce(b: Builder, op_type: str, x: str, axes: list[int] | None, keepdim: bool) -> str:
-    """A ``Reduce*`` node: axes as an input for ReduceSum (opset 13+) and for all of them
-    from opset 18, as an attribute before."""
-    keep = int(bool(keepdim))
-    if axes is None:
-        return b.node(op_type, [x], keepdims=keep)  # type: ignore[no-any-return]
-    if op_type == "ReduceSum" or b.opset >= 18:
-        return b.node(op_type, [x, b.ints(axes)], keepdims=keep)  # type: ignore[no-any-return]
-    return b.node(op_type, [x], axes=axes, keepdims=keep)  # type: ignore[no-any-return]
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -72,12 +30,12 @@ _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "maximum": "M
 def binary(b: Builder, call: OpCall) -> str:
     if call.op == "div" and call.out_dtype.kind != "f":
         raise unsupported(call, f"integer division of {call.dtypes}")
-    return b.node(_BINARY[call.op], inputs_as(b, call))  # type: ignore[no-any-return]
+    return b.node(_BINARY[call.op], inputs_as(b, call))
 
 
 @converter("pow")
 def pow_(b: Builder, call: OpCall) -> str:
-    return b.node("Pow", inputs_as(b, call))  # type: ignore[no-any-return]
+    return b.node("Pow", inputs_as(b, call))
 
 
 _COMPARE = {"eq": "Equal", "lt": "Less", "gt": "Greater", "le": "LessOrEqual",
@@ -89,14 +47,14 @@ def compare(b: Builder, call: OpCall) -> str:
     common = np.result_type(*call.dtypes)
     x, y = inputs_as(b, call, common)
     if call.op == "ne":
-        return b.node("Not", [b.node("Equal", [x, y])])  # type: ignore[no-any-return]
-    return b.node(_COMPARE[call.op], [x, y])  # type: ignore[no-any-return]
+        return b.node("Not", [b.node("Equal", [x, y])])
+    return b.node(_COMPARE[call.op], [x, y])
 
 
 @converter("where")
 def where(b: Builder, call: OpCall) -> str:
     cond = input_as(b, call, 0, np.bool_)
-    return b.node("Where", [cond, input_as(b, call, 1, call.out_dtype),  # type: ignore[no-any-return]
+    return b.node("Where", [cond, input_as(b, call, 1, call.out_dtype),
                             input_as(b, call, 2, call.out_dtype)])
 
 
@@ -111,26 +69,26 @@ _UNARY = {"neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs"
 
 @converter(*_UNARY)
 def unary(b: Builder, call: OpCall) -> str:
-    return b.node(_UNARY[call.op], inputs_as(b, call))  # type: ignore[no-any-return]
+    return b.node(_UNARY[call.op], inputs_as(b, call))
 
 
 @converter("rsqrt")
 def rsqrt(b: Builder, call: OpCall) -> str:
-    return b.node("Reciprocal", [b.node("Sqrt", inputs_as(b, call))])  # type: ignore[no-any-return]
+    return b.node("Reciprocal", [b.node("Sqrt", inputs_as(b, call))])
 
 
 @converter("log2", "log10")
 def log_base(b: Builder, call: OpCall) -> str:
     base = 2.0 if call.op == "log2" else 10.0
     log = b.node("Log", inputs_as(b, call))
-    return b.node("Div", [log, b.scalar(math.log(base), call.out_dtype)])  # type: ignore[no-any-return]
+    return b.node("Div", [log, b.scalar(math.log(base), call.out_dtype)])
 
 
 @converter("round")
 def round_(b: Builder, call: OpCall) -> str:
     if call.static.get("decimals", 0) != 0:
         raise unsupported(call, f"decimals={call.static['decimals']} (only 0)")
-    return b.node("Round", inputs_as(b, call))  # type: ignore[no-any-return]
+    return b.node("Round", inputs_as(b, call))
 
 
 @converter("cast")
@@ -141,13 +99,13 @@ def cast(b: Builder, call: OpCall) -> str:
 # ----------------------------------------------------------------------------- activations
 @converter("leaky_relu")
 def leaky_relu(b: Builder, call: OpCall) -> str:
-    return b.node("LeakyRelu", inputs_as(b, call),  # type: ignore[no-any-return]
+    return b.node("LeakyRelu", inputs_as(b, call),
                   alpha=float(call.static.get("negative_slope", 0.01)))
 
 
 @converter("elu")
 def elu(b: Builder, call: OpCall) -> str:
-    return b.node("Elu", inputs_as(b, call),  # type: ignore[no-any-return]
+    return b.node("Elu", inputs_as(b, call),
                   alpha=float(call.static.get("alpha", 1.0)))
 
 
@@ -159,7 +117,7 @@ def gelu(b: Builder, call: OpCall) -> str:
         raise unsupported(call, f"approximate={approximate!r}")
     (x,) = inputs_as(b, call)
     if b.opset >= 20:
-        return b.node("Gelu", [x], approximate=approximate)  # type: ignore[no-any-return]
+        return b.node("Gelu", [x], approximate=approximate)
     dt = call.out_dtype
     if approximate == "none":  # x/2 * (1 + erf(x / sqrt 2))
         inner = b.node("Erf", [b.node("Div", [x, b.scalar(math.sqrt(2.0), dt)])])
@@ -168,7 +126,7 @@ def gelu(b: Builder, call: OpCall) -> str:
         arg = b.node("Add", [x, b.node("Mul", [cube, b.scalar(0.044715, dt)])])
         inner = b.node("Tanh", [b.node("Mul", [arg, b.scalar(math.sqrt(2 / math.pi), dt)])])
     half = b.node("Mul", [x, b.scalar(0.5, dt)])
-    return b.node("Mul", [half, b.node("Add", [inner, b.scalar(1.0, dt)])])  # type: ignore[no-any-return]
+    return b.node("Mul", [half, b.node("Add", [inner, b.scalar(1.0, dt)])])
 
 
 @converter("softplus")
@@ -182,7 +140,7 @@ def softplus(b: Builder, call: OpCall) -> str:
     if beta != 1.0:
         soft = b.node("Div", [soft, b.scalar(beta, dt)])
     big = b.node("Greater", [bx, b.scalar(threshold, dt)])
-    return b.node("Where", [big, x, soft])  # type: ignore[no-any-return]
+    return b.node("Where", [big, x, soft])
 
 
 @converter("clamp")
@@ -193,8 +151,8 @@ def clamp(b: Builder, call: OpCall) -> str:
     while bounds and bounds[-1] == "":
         bounds.pop()
     if lo is not None and hi is not None and lo > hi:  # torch: everything becomes max
-        return b.node("Expand", [b.scalar(hi, call.out_dtype), b.node("Shape", [x])])  # type: ignore[no-any-return]
-    return b.node("Clip", [x, *bounds])  # type: ignore[no-any-return]
+        return b.node("Expand", [b.scalar(hi, call.out_dtype), b.node("Shape", [x])])
+    return b.node("Clip", [x, *bounds])
 
 
 @converter("softmax", "log_softmax")
@@ -202,7 +160,7 @@ def softmax(b: Builder, call: OpCall) -> str:
     op_type = "Softmax" if call.op == "softmax" else "LogSoftmax"
     ndim = len(call.shapes[0])
     dim = call.static["dim"]
-    return b.node(op_type, inputs_as(b, call), axis=dim % ndim if ndim else 0)  # type: ignore[no-any-return]
+    return b.node(op_type, inputs_as(b, call), axis=dim % ndim if ndim else 0)
 
 
 @converter("dropout")
@@ -219,9 +177,9 @@ _REDUCE = {"sum": "ReduceSum", "amax": "ReduceMax", "amin": "ReduceMin", "prod":
 def reduction(b: Builder, call: OpCall) -> str:
     (x,) = inputs_as(b, call)
     ndim = len(call.shapes[0])
-    axes = axes_input(b, call, call.static.get("dim"), ndim)
+    axes = axes_input(call.static.get("dim"), ndim)
     if ndim == 0:
-        return b.node("Identity", [x])  # type: ignore[no-any-return]
+        return b.node("Identity", [x])
     return reduce(b, _REDUCE[call.op], x, axes, call.static.get("keepdim", False))
 
 
@@ -235,9 +193,9 @@ def argmax(b: Builder, call: OpCall) -> str:
         out = b.node(op_type, [flat], axis=0, keepdims=0)
         if keepdim:
             out = b.node("Reshape", [out, b.ints([1] * len(call.shapes[0]))])
-        return out  # type: ignore[no-any-return]
+        return out
     ndim = len(call.shapes[0])
-    return b.node(op_type, [x], axis=dim % ndim if ndim else 0, keepdims=int(keepdim))  # type: ignore[no-any-return]
+    return b.node(op_type, [x], axis=dim % ndim if ndim else 0, keepdims=int(keepdim))
 
 
 @converter("take_along_dim")
@@ -250,7 +208,7 @@ def take_along_dim(b: Builder, call: OpCall) -> str:
         raise unsupported(call, "an index broadcast over the input")
     index = input_as(b, call, 1, np.int64)
     ndim = len(call.shapes[0])
-    return b.node("GatherElements", [call.inputs[0], index],  # type: ignore[no-any-return]
+    return b.node("GatherElements", [call.inputs[0], index],
                   axis=call.static["dim"] % ndim if ndim else 0)
 
 
@@ -261,9 +219,9 @@ def composed_math(b: Builder, call: OpCall) -> str:
     (x,) = inputs_as(b, call)
     one = b.scalar(1.0, call.out_dtype)
     if call.op == "expm1":
-        return b.node("Sub", [b.node("Exp", [x]), one])  # type: ignore[no-any-return]
+        return b.node("Sub", [b.node("Exp", [x]), one])
     if call.op == "log1p":
-        return b.node("Log", [b.node("Add", [x, one])])  # type: ignore[no-any-return]
+        return b.node("Log", [b.node("Add", [x, one])])
     if call.op == "exp2":
-        return b.node("Pow", [b.scalar(2.0, call.out_dtype), x])  # type: ignore[no-any-return]
-    return b.node("Mul", [b.node("Sign", [x]), b.node("Floor", [b.node("Abs", [x])])])  # type: ignore[no-any-return]
+        return b.node("Pow", [b.scalar(2.0, call.out_dtype), x])
+    return b.node("Mul", [b.node("Sign", [x]), b.node("Floor", [b.node("Abs", [x])])])

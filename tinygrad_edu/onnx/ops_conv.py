@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .converters import OpCall, converter, unsupported
-from .ops_basic import inputs_as, reduce
+from .converters import OpCall, converter, inputs_as, reduce, unsupported
 
 Builder = Any  # builder.Builder
 
@@ -29,7 +28,7 @@ def _bias(call: OpCall, i: int, inputs: list[str]) -> list[str]:
 def conv2d(b: Builder, call: OpCall) -> str:
     inputs = inputs_as(b, call)
     ph, pw = _pair(call.static.get("padding", 0))
-    return b.node("Conv", inputs[:2] + _bias(call, 2, inputs),  # type: ignore[no-any-return]
+    return b.node("Conv", inputs[:2] + _bias(call, 2, inputs),
                   strides=_pair(call.static.get("stride", 1)), pads=[ph, pw, ph, pw],
                   dilations=_pair(call.static.get("dilation", 1)),
                   group=int(call.static.get("groups", 1)),
@@ -44,7 +43,7 @@ def batch_norm(b: Builder, call: OpCall) -> str:
     dt = call.out_dtype
     mean = b.const(call.static["mean"].astype(dt, copy=False))
     var = b.const(call.static["var"].astype(dt, copy=False))
-    return b.node("BatchNormalization", [x, w, bias, mean, var],  # type: ignore[no-any-return]
+    return b.node("BatchNormalization", [x, w, bias, mean, var],
                   epsilon=float(call.static.get("eps", 1e-5)))
 
 
@@ -52,7 +51,7 @@ def batch_norm(b: Builder, call: OpCall) -> str:
 def conv_transpose2d(b: Builder, call: OpCall) -> str:
     inputs = inputs_as(b, call)
     ph, pw = _pair(call.static.get("padding", 0))
-    return b.node("ConvTranspose", inputs[:2] + _bias(call, 2, inputs),  # type: ignore[no-any-return]
+    return b.node("ConvTranspose", inputs[:2] + _bias(call, 2, inputs),
                   strides=_pair(call.static.get("stride", 1)), pads=[ph, pw, ph, pw],
                   output_padding=_pair(call.static.get("output_padding", 0)),
                   dilations=_pair(call.static.get("dilation", 1)),
@@ -91,7 +90,7 @@ def max_pool2d(b: Builder, call: OpCall) -> str:
     if ceil and call.dynamic_dims(0) & {2, 3}:
         raise unsupported(call, "ceil_mode=True with dynamic height or width")
     ends = _end_pads(call, kernel, stride, pads, dilation) if ceil else pads
-    return b.node("MaxPool", inputs_as(b, call), kernel_shape=kernel, strides=stride,  # type: ignore[no-any-return]
+    return b.node("MaxPool", inputs_as(b, call), kernel_shape=kernel, strides=stride,
                   pads=pads + ends, dilations=dilation)
 
 
@@ -110,7 +109,7 @@ def avg_pool2d(b: Builder, call: OpCall) -> str:
     if divisor is not None:
         scale = kernel[0] * kernel[1] / divisor
         out = b.node("Mul", [out, b.scalar(scale, call.out_dtype)])
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 @converter("adaptive_avg_pool2d", "adaptive_max_pool2d")
@@ -121,13 +120,13 @@ def adaptive_pool2d(b: Builder, call: OpCall) -> str:
     (x,) = inputs_as(b, call)
     sizes, outs = call.shapes[0][2:], call.out_shape[2:]
     if tuple(outs) == (1, 1):
-        return b.node("GlobalAveragePool" if average else "GlobalMaxPool", [x])  # type: ignore[no-any-return]
+        return b.node("GlobalAveragePool" if average else "GlobalMaxPool", [x])
     if call.dynamic_dims(0) & {2, 3}:
         raise unsupported(call, f"output size {tuple(outs)} with dynamic height or width "
                           "(only the global pool, output size 1)")
     if all(n % o == 0 for n, o in zip(sizes, outs, strict=True)):
         kernel = [n // o for n, o in zip(sizes, outs, strict=True)]
-        return b.node("AveragePool" if average else "MaxPool",  # type: ignore[no-any-return]
+        return b.node("AveragePool" if average else "MaxPool",
                       [x], kernel_shape=kernel, strides=kernel)
     reduce_op = "ReduceMean" if average else "ReduceMax"
     for axis, (n, o) in enumerate(zip(sizes, outs, strict=True), start=2):
@@ -149,7 +148,7 @@ def _normalize_last(b: Builder, x: str, eps: float, dtype: Any) -> str:
     centred = b.node("Sub", [x, mean])
     var = reduce(b, "ReduceMean", b.node("Mul", [centred, centred]), [-1], True)
     std = b.node("Sqrt", [b.node("Add", [var, b.scalar(eps, dtype)])])
-    return b.node("Div", [centred, std])  # type: ignore[no-any-return]
+    return b.node("Div", [centred, std])
 
 
 @converter("layer_norm")
@@ -161,12 +160,12 @@ def layer_norm(b: Builder, call: OpCall) -> str:
     eps, dt = float(call.static.get("eps", 1e-5)), call.out_dtype
     if len(call.shapes[1]) == 1:
         if b.opset >= 17:
-            return b.node("LayerNormalization", [x, weight, bias], axis=-1, epsilon=eps)  # type: ignore[no-any-return]
-        return b.node("Add", [b.node("Mul", [_normalize_last(b, x, eps, dt), weight]), bias])  # type: ignore[no-any-return]
+            return b.node("LayerNormalization", [x, weight, bias], axis=-1, epsilon=eps)
+        return b.node("Add", [b.node("Mul", [_normalize_last(b, x, eps, dt), weight]), bias])
     groups, per_group = call.shapes[1]
     rows = b.node("Reshape", [x, b.ints([0, groups, -1])])
     normed = b.node("Reshape", [_normalize_last(b, rows, eps, dt), b.node("Shape", [x])])
     channel = [groups * per_group] + [1] * (len(call.shapes[0]) - 2)
     scale = b.node("Reshape", [weight, b.ints(channel)])
     shift = b.node("Reshape", [bias, b.ints(channel)])
-    return b.node("Add", [b.node("Mul", [normed, scale]), shift])  # type: ignore[no-any-return]
+    return b.node("Add", [b.node("Mul", [normed, scale]), shift])

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .converters import OpCall, converter, unsupported
+from .converters import OpCall, converter, inputs_as, unsupported
 
 Builder = Any  # builder.Builder
 
@@ -21,7 +21,7 @@ Builder = Any  # builder.Builder
 def _parts_value(b: Builder, parts: list[int | str]) -> str:
     """An int64 vector from a mix of numbers and 1-element int64 values (``Concat``)."""
     if all(isinstance(p, int) for p in parts):
-        return b.ints(parts)  # type: ignore[no-any-return]
+        return b.ints(parts)
     pieces: list[str] = []
     run: list[int] = []
     for p in parts:
@@ -34,39 +34,47 @@ def _parts_value(b: Builder, parts: list[int | str]) -> str:
         pieces.append(p)
     if run:
         pieces.append(b.ints(run))
-    return b.node("Concat", pieces, axis=0)  # type: ignore[no-any-return]
+    return b.node("Concat", pieces, axis=0)
 
 
 @converter("reshape")
 def reshape(b: Builder, call: OpCall) -> str:
+    """``Reshape``: a size that is the same in both runs is written as it is, a dynamic one
+    kept from the input at the same position as ``0``, one left-over dynamic size as ``-1``,
+    several read from the graph inputs."""
     target, target2 = tuple(call.static["shape"]), tuple(call.static2["shape"])
+    if 0 in target:  # an empty tensor: 0 must mean zero, not "copy"
+        if b.opset < 14 or target != target2:
+            raise unsupported(call, f"an empty reshape target {target} (needs opset 14 and "
+                              "no dynamic axes)")
+        return b.node("Reshape", [call.inputs[0], b.ints(target)], allowzero=1)
     source, source2 = call.shapes[0], call.shapes2[0]
-    parts: list[int | str | None] = []
-    for i, (t, t2) in enumerate(zip(target, target2, strict=True)):
-        if t == t2:
-            parts.append(t)
-        elif i < len(source) and (source[i], source2[i]) == (t, t2):
+    copied = {i for i, (t, t2) in enumerate(zip(target, target2, strict=True))
+              if t != t2 and i < len(source) and (source[i], source2[i]) == (t, t2)}
+    open_ = [i for i, (t, t2) in enumerate(zip(target, target2, strict=True))
+             if t != t2 and i not in copied]
+    parts: list[int | str] = []
+    for i, t in enumerate(target):
+        if i in copied:
             parts.append(0)  # copy the input's dim i
+        elif i not in open_:
+            parts.append(t)
+        elif len(open_) == 1:
+            parts.append(-1)  # whatever is left
         else:
-            parts.append(None)
-    if 0 in target:  # an empty target dim: 0 would mean "copy"
-        return b.node("Reshape", [call.inputs[0], b.ints(target)], allowzero=1)  # type: ignore[no-any-return]
-    open_ = [i for i, p in enumerate(parts) if p is None]
-    if len(open_) == 1:
-        parts[open_[0]] = -1
-    for i in open_ if len(open_) > 1 else []:
-        parts[i] = b.dim(target[i], target2[i])
-        if parts[i] is None:
-            raise unsupported(call, f"the reshape target {target} has several sizes that "
-                              "follow dynamic axes and cannot be read from the inputs")
-    return b.node("Reshape", [call.inputs[0], _parts_value(b, parts)])  # type: ignore[arg-type, no-any-return]
+            dim = b.dim(t, target2[i])
+            if dim is None:
+                raise unsupported(call, f"the reshape target {target} has several sizes that "
+                                  "follow dynamic axes and cannot be read from the inputs")
+            parts.append(dim)
+    return b.node("Reshape", [call.inputs[0], _parts_value(b, parts)])
 
 
 @converter("permute")
 def permute(b: Builder, call: OpCall) -> str:
     ndim = len(call.shapes[0])
     perm = [d % ndim for d in call.static["dims"]] if ndim else []
-    return b.node("Transpose", [call.inputs[0]], perm=perm)  # type: ignore[no-any-return]
+    return b.node("Transpose", [call.inputs[0]], perm=perm)
 
 
 @converter("expand")
@@ -89,14 +97,13 @@ def expand(b: Builder, call: OpCall) -> str:
                 raise unsupported(call, f"the expand target {target} has a size that follows "
                                   "a dynamic axis and cannot be read from the inputs")
             parts.append(dim)
-    return b.node("Expand", [call.inputs[0], _parts_value(b, parts)])  # type: ignore[no-any-return]
+    return b.node("Expand", [call.inputs[0], _parts_value(b, parts)])
 
 
 @converter("cat")
 def cat(b: Builder, call: OpCall) -> str:
     ndim = len(call.out_shape)
-    from .ops_basic import inputs_as
-    return b.node("Concat", inputs_as(b, call), axis=call.static.get("dim", 0) % ndim)  # type: ignore[no-any-return]
+    return b.node("Concat", inputs_as(b, call), axis=call.static.get("dim", 0) % ndim)
 
 
 @converter("pad")
@@ -106,7 +113,7 @@ def pad(b: Builder, call: OpCall) -> str:
     if min(begins + ends) < 0:
         raise unsupported(call, f"negative padding {widths}")
     value = b.scalar(call.static.get("value", 0.0), call.out_dtype)
-    return b.node("Pad", [call.inputs[0], b.ints(begins + ends), value], mode="constant")  # type: ignore[no-any-return]
+    return b.node("Pad", [call.inputs[0], b.ints(begins + ends), value], mode="constant")
 
 
 @converter("getitem")
@@ -156,7 +163,7 @@ def getitem(b: Builder, call: OpCall) -> str:
         x = b.node("Unsqueeze", [x, b.ints(unsqueeze_at)])
     if not (axes or squeeze or unsqueeze_at):
         x = b.node("Identity", [x])
-    return x  # type: ignore[no-any-return]
+    return x
 
 
 def _expand_ellipsis(call: OpCall, key: tuple[Any, ...], ndim: int) -> list[Any]:

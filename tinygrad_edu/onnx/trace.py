@@ -170,9 +170,9 @@ class _Walk:
         if isinstance(made, OpRecord):
             if not depends:  # an op outside the graph on constants only: its result is one
                 return Leaf("const", made.output, made.output.shape, made.output.dtype)
-            origin = made.origin
+            line = None if made.origin is None else str(made.origin)
             return Step(made.op.name, ids, made.static, made.output.shape, made.output.dtype,
-                        None if origin is None else str(origin), True)
+                        line, True)
         rec = getattr(made, "origin", None)
         origin = None if rec is None or rec.origin is None else str(rec.origin)
         return Step(made.op.name, ids, made.static, tuple(made.shape), np.dtype(made.dtype),
