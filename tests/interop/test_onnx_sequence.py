@@ -330,14 +330,16 @@ def test_captioning_transformer() -> None:
 
 def test_char_rnn_example_model() -> None:
     tg.manual_seed(15)
-    char_lstm = runpy.run_path(str(EXAMPLES / "char_rnn.py"), run_name="char_rnn")["CharLSTM"]
-    model = char_lstm(20, 16, 2)  # as the example builds it (smaller): embed, 2-layer LSTM, head
-    check(model, {"ids": ids(2, 7, high=20)}, {"ids": ids(3, 11, high=20, seed=1)},
+    example = runpy.run_path(str(EXAMPLES / "char_rnn.py"), run_name="char_rnn")
+    vocab = len(set(example["TEXT"].read_text(encoding="utf-8")))
+    model = example["CharLSTM"](vocab, 48, 2)  # as the example builds it with --quick
+    check(model, {"ids": ids(2, 7, high=vocab)}, {"ids": ids(3, 11, high=vocab, seed=1)},
           output_names=["scores", "h_n", "c_n"], dynamic_axes={"ids": {0: "N", 1: "T"}})
 
     def step(chars: tg.Tensor, h: tg.Tensor, c: tg.Tensor) -> Any:  # sampling carries a state
         return model(chars, (h, c))
 
-    check(step, {"ids": ids(2, 1, high=20), "h": floats(2, 2, 16), "c": floats(2, 2, 16, seed=1)},
-          {"ids": ids(2, 1, high=20, seed=2), "h": floats(2, 2, 16, seed=3),
-           "c": floats(2, 2, 16, seed=4)})
+    check(step, {"ids": ids(2, 1, high=vocab), "h": floats(2, 2, 48),
+                 "c": floats(2, 2, 48, seed=1)},
+          {"ids": ids(2, 1, high=vocab, seed=2), "h": floats(2, 2, 48, seed=3),
+           "c": floats(2, 2, 48, seed=4)})
