@@ -103,6 +103,14 @@ def test_recurrent_layers_without_state(cls: type, layers: int, bidirectional: b
     assert op_types(proto).count(onnx_op) == layers * (2 if bidirectional else 1)
 
 
+@pytest.mark.parametrize("opset", [13, 21])  # the oldest and newest opsets export writes
+def test_recurrent_layers_at_other_opsets(opset: int) -> None:
+    tg.manual_seed(0)
+    for rnn in (nn.LSTM(3, 4, bidirectional=True), nn.GRU(3, 4), nn.GRUCell(3, 4)):
+        x = floats(5, 2, 3) if not isinstance(rnn, nn.GRUCell) else floats(2, 3)
+        check(rnn, {"x": x}, opset_version=opset)
+
+
 @pytest.mark.parametrize("cls", [nn.RNN, nn.LSTM, nn.GRU])
 def test_recurrent_layers_with_initial_state(cls: type) -> None:
     tg.manual_seed(1)
@@ -205,12 +213,14 @@ def test_embedding_with_max_norm_of_a_norm_onnx_cannot_take() -> None:
         export(table, ids(2, 3, high=5), None)
 
 
-@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
-def test_embedding_bag(mode: str) -> None:
+@pytest.mark.parametrize(("mode", "opset"), [("sum", 17), ("mean", 17), ("max", 17),
+                                             ("max", 13), ("max", 18)])
+def test_embedding_bag(mode: str, opset: int) -> None:
     tg.manual_seed(7)
     bag = nn.EmbeddingBag(7, 3, mode=mode, padding_idx=2)
     check(bag, {"ids": ids(3, 4)}, {"ids": tg.tensor(np.array([[2, 2, 2, 2], [1, 2, 3, 4],
-                                                              [6, 6, 5, 0]]))})
+                                                              [6, 6, 5, 0]]))},
+          opset_version=opset)
     offsets = tg.tensor(np.array([0, 2, 2, 5]))  # bag 1 is empty
     check(bag, {"ids": ids(7), "offsets": offsets},
           {"ids": ids(9, seed=1), "offsets": tg.tensor(np.array([0, 0, 4, 9]))},
