@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from .converters import OpCall, converter, unsupported
+from .converters import OpCall, converter, reduce, unsupported
 
 Builder = Any  # builder.Builder: it needs onnx, and this module must import without it
 
@@ -165,12 +165,12 @@ def _renorm(b: Builder, call: OpCall, rows: str, max_norm: float, p: float) -> s
     PyTorch's ``embedding_renorm_`` (which changes the table in place) on the rows looked up."""
     dtype = call.out_dtype
     if p == np.inf:
-        norm = _reduce(b, "ReduceMax", b.node("Abs", [rows]), -1)
+        norm = reduce(b, "ReduceMax", b.node("Abs", [rows]), [-1], True)
     elif p == 2 or p == 1:
-        norm = _reduce(b, "ReduceL2" if p == 2 else "ReduceL1", rows, -1)
+        norm = reduce(b, "ReduceL2" if p == 2 else "ReduceL1", rows, [-1], True)
     elif p > 0:
         powers = b.node("Pow", [b.node("Abs", [rows]), b.scalar(p, dtype)])
-        norm = b.node("Pow", [_reduce(b, "ReduceSum", powers, -1), b.scalar(1 / p, dtype)])
+        norm = b.node("Pow", [reduce(b, "ReduceSum", powers, [-1], True), b.scalar(1 / p, dtype)])
     else:
         raise unsupported(call, f"max_norm with norm_type={p} (expected a positive p or inf)")
     limit = b.scalar(max_norm, dtype)
@@ -193,12 +193,12 @@ def embedding_bag(b: Builder, call: OpCall) -> str:
     if call.static.get("max_norm") is not None:
         rows = _renorm(b, call, rows, call.static["max_norm"], call.static.get("norm_type", 2.0))
     dtype = call.out_dtype
-    counts = _reduce(b, "ReduceSum", _cast(b, member, dtype), 1)  # (B, 1)
+    counts = reduce(b, "ReduceSum", _cast(b, member, dtype), [1], True)  # (B, 1)
     if mode == "max":
         fill = b.scalar(-np.inf, dtype)
         masked = b.node("Where", [b.node("Unsqueeze", [member, b.ints([2])]),
                                   b.node("Unsqueeze", [rows, b.ints([0])]), fill])  # (B, n, D)
-        best = _reduce(b, "ReduceMax", masked, 1, keepdims=0)
+        best = reduce(b, "ReduceMax", masked, [1], False)
         nonempty = b.node("Greater", [counts, b.scalar(0, dtype)])
         return b.node("Where", [nonempty, best, b.scalar(0, dtype)])  # type: ignore[no-any-return]
     if mode not in ("sum", "mean"):
@@ -244,10 +244,3 @@ def _cast(b: Builder, x: str, dtype: Any) -> str:
 def _scalar(b: Builder, vector: str) -> str:
     """The 0-d value of a 1-element vector (``Range`` takes 0-d bounds)."""
     return b.node("Squeeze", [vector, b.ints([0])])  # type: ignore[no-any-return]
-
-
-def _reduce(b: Builder, op_type: str, x: str, axis: int, keepdims: int = 1) -> str:
-    """A reduction over one axis (axes are an input from opset 18, ReduceSum's from 13)."""
-    if op_type == "ReduceSum" or b.opset >= 18:
-        return b.node(op_type, [x, b.ints([axis])], keepdims=keepdims)  # type: ignore[no-any-return]
-    return b.node(op_type, [x], axes=[axis], keepdims=keepdims)  # type: ignore[no-any-return]
