@@ -124,6 +124,14 @@ class CaptioningModel(Module):
         dtype = self.visual_projection.weight.dtype
         return feats if feats.dtype == dtype else feats.type(dtype)
 
+    @staticmethod
+    def _ids_tensor(captions: Any, ids: NDArray) -> Tensor:
+        """The checked word ids as a Tensor: the caller's own when it is an int64 Tensor (so
+        that a traced graph, e.g. for ONNX export, reads its input), else a new one."""
+        if isinstance(captions, Tensor) and captions.dtype == np.int64:
+            return captions
+        return creation.tensor(ids)
+
     def _captions(self, captions: Any, n: int, min_length: int) -> NDArray:
         name = type(self).__name__
         ids = np.asarray(captions.numpy(force=True) if isinstance(captions, Tensor) else captions)
@@ -199,7 +207,7 @@ class CaptioningRNN(CaptioningModel):
         """Scores (N, T, V) for the next word after each of the T input words (N, T)."""
         feats = self._features(features)
         ids = self._captions(captions, feats.shape[0], 1)
-        words = self.word_embedding(creation.tensor(ids))
+        words = self.word_embedding(self._ids_tensor(captions, ids))
         hidden, _ = self.rnn(words, self._initial_state(feats))
         scores: Tensor = self.output_projection(hidden)
         return scores

@@ -185,7 +185,7 @@ class CaptioningTransformer(CaptioningModel):
             raise ValueError(f"CaptioningTransformer: captions of {ids.shape[1]} words are "
                              f"longer than max_length={self.max_length}")
         memory = self.visual_projection(feats).unsqueeze(1)            # (N, 1, W)
-        words = self.positional_encoding(self.embedding(creation.tensor(ids)))  # (N, T, W)
+        words = self.positional_encoding(self.embedding(self._ids_tensor(captions, ids)))
         causal = Transformer.generate_square_subsequent_mask(ids.shape[1], dtype=words.dtype)
         hidden = self.transformer(words, memory, tgt_mask=causal)     # (N, T, W)
         scores: Tensor = self.output(hidden)                          # (N, T, V)

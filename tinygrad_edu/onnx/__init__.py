@@ -21,6 +21,7 @@ from __future__ import annotations
 from . import (
     ops_basic,  # noqa: F401
     ops_conv,  # noqa: F401
+    ops_sequence,  # noqa: F401
     ops_shape,  # noqa: F401
 )
 from .converters import CONVERTERS, ExportError, OpCall, converter, supported_ops

@@ -78,13 +78,14 @@ class EmbeddingBagCache(NamedTuple):
 def embedding_bag_forward(indices: Array, offsets: Array, weight: Array,
                           per_sample_weights: Array, *, mode: str = "mean",
                           include_last_offset: bool = False, padding_idx: int = -1,
-                          scale_grad_by_freq: bool = False
-                          ) -> tuple[Array, EmbeddingBagCache]:
+                          scale_grad_by_freq: bool = False, max_norm: float | None = None,
+                          norm_type: float = 2.0) -> tuple[Array, EmbeddingBagCache]:
     """out[b] = reduce over the tokens i of bag b of (w_i *) weight[indices[i]].
 
     Shape: indices (n,) ids in [0, V), offsets (B,) non-decreasing starts (offsets[0] = 0;
     (B + 1,) with include_last_offset), weight (V, D), per_sample_weights (n,) (sum only) or
-    (0,) for none -> out (B, D) in weight's dtype. padding_idx -1 means none.
+    (0,) for none -> out (B, D) in weight's dtype. padding_idx -1 means none. ``max_norm``
+    and ``norm_type`` are only recorded (see ``embedding_forward``).
     """
     if mode not in MODES:
         raise ValueError(f"embedding_bag_forward: mode has to be one of sum, mean or max, got "

@@ -644,11 +644,16 @@ class EmbeddingCache(NamedTuple):
 
 
 def embedding_forward(indices: Array, weight: Array, *, padding_idx: int = -1,
-                      scale_grad_by_freq: bool = False) -> tuple[Array, EmbeddingCache]:
+                      scale_grad_by_freq: bool = False, max_norm: float | None = None,
+                      norm_type: float = 2.0) -> tuple[Array, EmbeddingCache]:
     """out[...] = weight[indices[...]]: one row of the table per token.
 
     Shape: indices (*) integers in [0, V), weight (V, D) -> out (*, D). Cache: indices
     flattened to (M,) int64, V, padding_idx (-1 for none), scale_grad_by_freq.
+
+    ``max_norm`` and ``norm_type`` are only recorded: the caller (``F.embedding``) has already
+    shrunk the rows it looks up in place; a graph written from the record (ONNX export)
+    shrinks the rows it looks up itself.
 
     Backward: dweight[v] = sum of dout over the tokens equal to v (divided by the count of v
     with ``scale_grad_by_freq``); zero for v = padding_idx. indices get no gradient.

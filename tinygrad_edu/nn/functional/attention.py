@@ -110,9 +110,11 @@ def _safe_softmax(scores: Tensor) -> Tensor:
     weights are set to 0 afterwards (``where`` sends no gradient to the unchosen branch).
     An empty row (S = 0) counts as fully masked, as in PyTorch.
     """
-    if scores.shape[-1] == 0:  # no keys at all: empty weights, and the output is zeros
+    if scores.numel() == 0:  # no keys (the output is zeros) or no queries: nothing to do
         return scores
-    dead = (scores.detach() == -math.inf).all(dim=-1, keepdim=True)
+    # a row is dead when its largest score is -inf (amax and == are ops: a traced graph for
+    # ONNX export computes the test again from the scores)
+    dead = scores.detach().amax(dim=-1, keepdim=True) == -math.inf
     weights = where(dead, 0.0, scores).softmax(-1)
     return where(dead, 0.0, weights)
 
@@ -156,8 +158,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if is_causal:
         attn_mask = creation.ones(n_l, n_s, dtype="bool").tril()
     if attn_mask is not None:
-        if attn_mask.dtype.kind == "b":
-            scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
+        if attn_mask.dtype.kind == "b":  # keep the scores where True (``where`` is an op, so
+            scores = where(attn_mask, scores, -math.inf)  # a traced graph reads the mask)
         else:
             scores = scores + attn_mask.to(scores.dtype)
     weights = _safe_softmax(scores)

@@ -55,7 +55,16 @@ def lookup(name: str, input: Any, weight: Tensor, padding_idx: int | None,  # no
     if max_norm is not None:
         _renorm_rows(weight, ids, max_norm, norm_type)
     return apply_op(OPS["embedding"], ids, weight, padding_idx=-1 if pad is None else pad,
-                    scale_grad_by_freq=bool(scale_grad_by_freq))
+                    scale_grad_by_freq=bool(scale_grad_by_freq),
+                    **_recorded_renorm(max_norm, norm_type))
+
+
+def _recorded_renorm(max_norm: float | None, norm_type: float) -> dict[str, float]:
+    """``max_norm``/``norm_type`` for the op's record (the rows are already shrunk in place),
+    so that a graph written from it (ONNX export) shrinks the rows it looks up."""
+    if max_norm is None:
+        return {}
+    return {"max_norm": float(max_norm), "norm_type": float(norm_type)}
 
 
 def _check_ids(name: str, ids: Tensor, rows: int) -> None:
@@ -171,7 +180,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     return apply_op(OPS["embedding_bag"], ids, offs, weight, psw, mode=mode,
                     include_last_offset=bool(include_last_offset),
                     padding_idx=-1 if padding_idx is None else padding_idx % rows,
-                    scale_grad_by_freq=bool(scale_grad_by_freq))
+                    scale_grad_by_freq=bool(scale_grad_by_freq),
+                    **_recorded_renorm(max_norm, norm_type))
 
 
 def _bag_inputs(input: Any, weight: Tensor, offsets: Any, per_sample_weights: Any  # noqa: A002

@@ -133,13 +133,12 @@ def layer(op: str, name: str, x: Tensor, states: list[Tensor], w_ih: Tensor, w_h
            b_ih: Tensor | None, b_hh: Tensor | None, reverse: bool
            ) -> tuple[Tensor, list[Tensor]]:
     """One layer, one direction: the output sequence and the final state(s)."""
-    length = x.shape[0]
     y = apply_op(OPS[op], x, *states, w_ih, w_hh, _bias(b_ih, x), _bias(b_hh, x),
                   reverse=reverse)
-    last = 0 if reverse else length - 1
+    # counted from the end, the indices hold for every length (an exported graph keeps them)
     if op == "lstm":  # y holds the states h, then the final cell state (see ops/rnn.py)
-        return y[:length], [y[last], y[length]]
-    return y, [y[last]]
+        return y[:-1], [y[0] if reverse else y[-2], y[-1]]
+    return y, [y[0] if reverse else y[-1]]
 
 
 def _sequence(op: str, input: Tensor, states: tuple[Any, ...], w_ih: Tensor,  # noqa: A002
