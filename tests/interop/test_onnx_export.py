@@ -617,3 +617,30 @@ def test_integer_input() -> None:
     idx = tg.tensor(np.array([[0, 1, 2, 3], [4, 5, 6, 7]], dtype=np.int64))
     proto = check(fn, idx, other=(idx[:1],), dynamic_axes={"idx": {0: "batch"}})
     assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64
+
+
+# ------------------------------------------------------------- indices computed from the size
+
+def test_an_index_computed_from_a_dynamic_size_counts_from_the_end():
+    def last_rows(x: tg.Tensor) -> tg.Tensor:
+        n = x.shape[0]
+        return x[n - 1] + x[: n - 2].sum(0) + x[n - 3: n - 1].sum(0)
+
+    check(last_rows, batch(5, 3), other=(batch(9, 3, seed=1),), dynamic_axes=BATCH)
+
+
+def test_an_index_that_depends_on_the_size_otherwise_is_refused():
+    def first_half(x: tg.Tensor) -> tg.Tensor:
+        return x[: x.shape[0] // 2] * 2
+
+    with pytest.raises(ExportError, match="depends on the size of a dynamic axis"):
+        export(first_half, (batch(6, 3),), io.BytesIO(), dynamic_axes=BATCH)
+    check(first_half, batch(6, 3))  # without dynamic_axes the traced size is the size
+
+
+def test_an_input_the_graph_never_reads_is_named_in_a_warning():
+    def through_item(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+        return x * y.sum().item()
+
+    with pytest.warns(UserWarning, match="never reads input 'y'"):
+        export(through_item, (batch(2, 3), batch(2, 3, seed=1)), io.BytesIO())

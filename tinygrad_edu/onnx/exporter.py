@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import inspect
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
@@ -130,6 +131,7 @@ def export(model: Module | Callable[..., Any], args: Any = (),
     b.name_parameters({name: t._data for name, t in params.items()})
     _write(b, first, second, names, out_names, axes, params,
            None if caller is None else str(caller))
+    _warn_unread_inputs(b, names)
     proto = b.model(type(model).__name__, "tinygrad_edu", keep_initializers_as_inputs)
     onnx.checker.check_model(proto, full_check=True)
     if verbose:
@@ -368,9 +370,11 @@ def _second_trace(call: Callable[[list[Tensor]], Any], tensors: list[Tensor],
 
 def _grown_inputs(tensors: list[Tensor], names: list[str], axes: dict[str, dict[int, str]],
                   uniform: bool) -> list[Tensor] | None:
-    """The inputs with each dynamic axis grown (by 1 for the first axis name, 2 for the
-    second, ...; by 1 for all when ``uniform``), repeating the first entries so that the
-    values stay valid (token ids); None when no input has a dynamic axis."""
+    """The inputs with each dynamic axis grown (by 3 for the first axis name, 5 for the
+    second, ...; by 3 for all when ``uniform``), repeating the first entries so that the
+    values stay valid (token ids); None when no input has a dynamic axis. Odd, distinct
+    amounts make a size computed from another (``n // 2``) differ between the traces
+    where growing by 1 could leave it equal."""
     growth: dict[str, int] = {}
     grown, changed = [], False
     for t, name in zip(tensors, names, strict=True):
@@ -379,7 +383,7 @@ def _grown_inputs(tensors: list[Tensor], names: list[str], axes: dict[str, dict[
             if not -data.ndim <= axis < data.ndim:
                 raise ValueError(f"onnx.export: dynamic_axes[{name!r}] names axis {axis}, but "
                                  f"the input has {data.ndim} dims")
-            extra = growth.setdefault(axis_name, 1 if uniform else len(growth) + 1)
+            extra = growth.setdefault(axis_name, 3 if uniform else 2 * len(growth) + 3)
             n = data.shape[axis]
             if n == 0:
                 raise ValueError(f"onnx.export: dynamic axis {axis} of {name!r} has size 0")
@@ -420,6 +424,19 @@ def _write(b: Any, first: Trace, second: Trace, names: list[str], out_names: lis
             b.rename(b.nodes[-1].output[0], b.claim(name))
         v, v2 = first.values[i], second.values[i]
         b.add_output(name, v.dtype, v.shape, axes.get(name, {}), v2.shape)
+
+
+def _warn_unread_inputs(b: Any, names: list[str]) -> None:
+    """Warn about a graph input that no node reads: the forward ignored it, or computed with
+    it outside the recorded ops (plain numpy, ``.item()``), so its values at export time are
+    baked into the graph and other values will not change the result."""
+    read = {name for n in b.nodes for name in n.input}
+    for name in names:
+        if name not in read:
+            warnings.warn(f"onnx.export: the graph never reads input {name!r}: the forward "
+                          "ignores it or uses its values outside the recorded ops (numpy, "
+                          ".item(), .tolist()), which the graph then holds as constants",
+                          UserWarning, stacklevel=3)
 
 
 def _check_same_graph(first: Trace, second: Trace) -> None:

@@ -119,13 +119,14 @@ def pad(b: Builder, call: OpCall) -> str:
 @converter("getitem")
 def getitem(b: Builder, call: OpCall) -> str:
     """Basic indexing: ints, slices (any step), ``None`` and ``...``; index arrays are refused."""
-    key = call.static["key"]
-    key = key if isinstance(key, tuple) else (key,)
     shape, shape2 = call.shapes[0], call.shapes2[0]
-    items = _expand_ellipsis(call, key, len(shape))
+    items = _expand_ellipsis(call, _key(call.static), len(shape))
+    items2 = _expand_ellipsis(call, _key(call.static2), len(shape2))
     starts, ends, axes, steps, squeeze, unsqueeze_at = [], [], [], [], [], []
     dim, out_dim = 0, 0
-    for item in items:
+    for item, item2 in zip(items, items2, strict=True):
+        if item is not None:
+            item = _from_end(call, item, item2, shape[dim], shape2[dim])
         if item is None:
             unsqueeze_at.append(out_dim)
             out_dim += 1
@@ -164,6 +165,34 @@ def getitem(b: Builder, call: OpCall) -> str:
     if not (axes or squeeze or unsqueeze_at):
         x = b.node("Identity", [x])
     return x
+
+
+def _key(static: dict[str, Any]) -> tuple[Any, ...]:
+    key = static["key"]
+    return key if isinstance(key, tuple) else (key,)
+
+
+def _from_end(call: OpCall, item: Any, item2: Any, n: int, n2: int) -> Any:
+    """The index of one dim, the same for both traced sizes ``n`` and ``n2``.
+
+    An index the forward computed from the size (``x[len(x) - 1]``, ``x[:n - 2]``) differs
+    between the traces by exactly the change of size: it counts from the end, so it is
+    written as a negative index. Any other difference cannot be written in the graph.
+    """
+    if item == item2:
+        return item
+    def pick(a: Any, a2: Any) -> Any:
+        if a == a2:
+            return a
+        if a is not None and a2 is not None and a - n == a2 - n2 and a - n < 0:
+            return a - n
+        raise unsupported(call, f"an index that depends on the size of a dynamic axis in a "
+                                f"way the graph cannot express ({item!r} for size {n}, "
+                                f"{item2!r} for size {n2})")
+    if isinstance(item, slice) and isinstance(item2, slice):
+        return slice(pick(item.start, item2.start), pick(item.stop, item2.stop),
+                     pick(item.step, item2.step))
+    return pick(item, item2)
 
 
 def _expand_ellipsis(call: OpCall, key: tuple[Any, ...], ndim: int) -> list[Any]:
