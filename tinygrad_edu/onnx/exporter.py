@@ -354,7 +354,7 @@ def _second_trace(call: Callable[[list[Tensor]], Any], tensors: list[Tensor],
                   params: dict[str, Tensor]) -> Trace:
     """The trace with other sizes along the dynamic axes: each axis name grown by its own
     amount (so that a size tells which axis it follows) or, when the forward refuses that
-    (axes named differently that must be equal), all grown by one."""
+    (axes named differently that must be equal), all grown by the same amount."""
     try:
         grown = _grown_inputs(tensors, names, axes, False)
         return run_trace(lambda *xs: call(list(xs)), grown or tensors, {}, params)
