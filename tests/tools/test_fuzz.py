@@ -11,7 +11,7 @@ naming the op), not crash with a numpy traceback, hang or return numbers.
 
 The run is bounded by time, and each graph is seeded by its index, so a failure names the seed
 and the program that reproduces it. Budget: ``FUZZ_SECONDS`` if set, else 45 s in CI (``CI``
-set) and 240 s locally; ``FUZZ_GRAPHS`` caps the number of graphs.
+set) and 90 s locally; ``FUZZ_GRAPHS`` caps the number of graphs.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 PACKAGE = os.path.dirname(os.path.abspath(tg.__file__))
 IN_CI = bool(os.environ.get("CI"))
-SECONDS = float(os.environ.get("FUZZ_SECONDS") or (45 if IN_CI else 240))
+SECONDS = float(os.environ.get("FUZZ_SECONDS") or (45 if IN_CI else 90))
 MAX_GRAPHS = int(os.environ.get("FUZZ_GRAPHS") or 100_000)
 RTOL, ATOL = 1e-6, 1e-9
 
