@@ -24,15 +24,18 @@ def _bias(call: OpCall, i: int, inputs: list[str]) -> list[str]:
     return [inputs[i]] if call.shapes[i] and call.shapes[i][0] else []
 
 
+def _conv_attributes(call: OpCall) -> dict[str, Any]:
+    """The attributes ``Conv`` and ``ConvTranspose`` share, from the op's static arguments."""
+    ph, pw = _pair(call.static.get("padding", 0))
+    return dict(strides=_pair(call.static.get("stride", 1)), pads=[ph, pw, ph, pw],
+                dilations=_pair(call.static.get("dilation", 1)),
+                group=int(call.static.get("groups", 1)), kernel_shape=list(call.shapes[1][2:]))
+
+
 @converter("conv2d")
 def conv2d(b: Builder, call: OpCall) -> str:
     inputs = inputs_as(b, call)
-    ph, pw = _pair(call.static.get("padding", 0))
-    return b.node("Conv", inputs[:2] + _bias(call, 2, inputs),
-                  strides=_pair(call.static.get("stride", 1)), pads=[ph, pw, ph, pw],
-                  dilations=_pair(call.static.get("dilation", 1)),
-                  group=int(call.static.get("groups", 1)),
-                  kernel_shape=list(call.shapes[1][2:]))
+    return b.node("Conv", inputs[:2] + _bias(call, 2, inputs), **_conv_attributes(call))
 
 
 @converter("batch_norm")
@@ -50,13 +53,9 @@ def batch_norm(b: Builder, call: OpCall) -> str:
 @converter("conv_transpose2d")
 def conv_transpose2d(b: Builder, call: OpCall) -> str:
     inputs = inputs_as(b, call)
-    ph, pw = _pair(call.static.get("padding", 0))
     return b.node("ConvTranspose", inputs[:2] + _bias(call, 2, inputs),
-                  strides=_pair(call.static.get("stride", 1)), pads=[ph, pw, ph, pw],
                   output_padding=_pair(call.static.get("output_padding", 0)),
-                  dilations=_pair(call.static.get("dilation", 1)),
-                  group=int(call.static.get("groups", 1)),
-                  kernel_shape=list(call.shapes[1][2:]))
+                  **_conv_attributes(call))
 
 
 # ----------------------------------------------------------------------------- pooling
