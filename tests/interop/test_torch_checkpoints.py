@@ -44,9 +44,11 @@ def _as_numpy(t: Any) -> np.ndarray:
 
 
 def _same(ours: Any, theirs: Any) -> None:
-    """ours (from tg.load) holds the same values, dtypes and shapes as theirs (torch's)."""
-    if isinstance(theirs, torch.Tensor):
+    """ours (a tinygrad_edu object) and theirs (a torch object) hold the same structure,
+    values, dtypes, shapes, Parameters and requires_grad; either side may be the original."""
+    if isinstance(ours, tg.Tensor) or isinstance(theirs, torch.Tensor):
         assert isinstance(ours, tg.Tensor), type(ours)
+        assert isinstance(theirs, torch.Tensor), type(theirs)
         assert str(ours.dtype) == str(theirs.dtype)
         assert tuple(ours.shape) == tuple(theirs.shape)
         np.testing.assert_array_equal(ours.detach().numpy(), _as_numpy(theirs))
@@ -279,30 +281,6 @@ def _our_tensor(dtype: str, shape: tuple[int, ...] = (2, 3)) -> Any:
     return (values > 0) if dtype == "bool" else values.to(getattr(tg, dtype))
 
 
-def _same_reversed(theirs: Any, ours: Any) -> None:
-    """theirs (torch.load of our file) matches ours (what tg.save was given)."""
-    if isinstance(ours, tg.Tensor):
-        assert isinstance(theirs, torch.Tensor)
-        assert str(theirs.dtype) == str(ours.dtype)
-        assert tuple(theirs.shape) == ours.shape
-        np.testing.assert_array_equal(_as_numpy(theirs), ours.detach().numpy())
-        assert theirs.requires_grad == ours.requires_grad
-        assert isinstance(theirs, torch.nn.Parameter) == isinstance(ours, tg.nn.Parameter)
-    elif isinstance(ours, dict):
-        assert type(theirs) is type(ours)
-        assert list(theirs) == list(ours)
-        for key in ours:
-            _same_reversed(theirs[key], ours[key])
-    elif isinstance(ours, list | tuple):
-        assert type(theirs) is type(ours)
-        assert len(theirs) == len(ours)
-        for a, b in zip(theirs, ours, strict=True):
-            _same_reversed(a, b)
-    else:
-        assert theirs == ours
-        assert type(theirs) is type(ours)
-
-
 def test_torch_reads_what_we_write(tmp_path):
     base = tg.arange(12, dtype=tg.float32).reshape(3, 4)
     obj = {d: _our_tensor(d) for d in DTYPES}
@@ -316,7 +294,7 @@ def test_torch_reads_what_we_write(tmp_path):
     path = tmp_path / "ours.pt"
     tg.save(obj, path, format="torch")
     theirs = torch.load(path, weights_only=True)
-    _same_reversed(theirs, obj)
+    _same(obj, theirs)
     assert theirs["transposed"].is_contiguous()  # written contiguous
     _same(tg.load(path), theirs)  # and we read our own file back
 
