@@ -117,7 +117,7 @@ from .unsupported import missing_attribute
 __version__ = "0.1.0"
 
 # Subpackages ``tg.<name>`` imports on first use, as ``torch.testing`` works after ``import torch``.
-_LAZY = ("testing", "viz", "classic", "models", "train", "coverage")
+_LAZY = ("testing", "viz", "classic", "models", "train", "coverage", "onnx")
 
 
 def __getattr__(name: str) -> Any:

@@ -101,16 +101,12 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
                                        "stride layout policy to relax"),
         "set_multithreading_enabled": ("backward runs in the calling thread; there are no "
                                        "per-device worker threads to switch on or off"),
+        "forward_ad": ("forward-mode AD (dual numbers) is not built; autograd.functional.jvp "
+                       "gives Jacobian-vector products by the double-backward trick"),
     },
 }
 
 PLANNED: dict[str, dict[str, str]] = {
-    "torch": {
-        "onnx": "ONNX export (interop work: PyTorch checkpoints, safetensors, ONNX, TensorBoard)",
-    },
-    "autograd": {
-        "forward_ad": "forward-mode gradients (gradients of gradients)",
-    },
     "utils": {
         "checkpoint": "activation checkpointing (recomputing a block in backward)",
     },

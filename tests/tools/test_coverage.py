@@ -59,6 +59,9 @@ def test_status_sorts_names() -> None:
     assert "graph compiler" in reason
     state, reason = status("torch", "autograd.forward_ad", owner)
     assert state == EXPLAINED
+    assert "autograd.functional.jvp" in reason
+    state, reason = status("torch", "utils.checkpoint", owner)
+    assert state == EXPLAINED
     assert "planned" in reason
 
 
@@ -69,6 +72,7 @@ def test_unknown_names_get_python_errors_with_a_suggestion() -> None:
     with pytest.raises(AttributeError, match="'Tensor' object has no attribute 'sortt'"):
         tg.zeros(1).sortt  # noqa: B018
     assert tg.testing.gradcheck is not None  # the tool packages load on first use
+    assert tg.onnx.export is not None  # as torch.onnx does after import torch
 
 
 def test_command_line_prints_both_tables() -> None:
