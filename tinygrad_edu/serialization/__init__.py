@@ -35,6 +35,7 @@ import numpy as np  # noqa: F401 - tests patch serialization.np.savez to interru
 from . import native, safetensors_format, torch_format
 from .common import (
     archive_end,
+    check_nesting,
     map_tensors,
     relocation,
     seekable,
@@ -84,6 +85,7 @@ def save(obj: Any, f: str | os.PathLike[str] | BinaryIO, pickle_module: Any = No
         {'w': tensor([1., 1.])}
     """
     kind = _save_format(format, f)
+    check_nesting(obj)
     if kind == "torch":
         write = torch_format.encoder(obj)
     elif kind == "safetensors":

@@ -9,8 +9,10 @@ was encoded, so a failure writes nothing into it.
 
 from __future__ import annotations
 
+import glob
 import io
 import os
+import stat
 import struct
 import tempfile
 from collections import OrderedDict
@@ -21,25 +23,78 @@ from typing import Any, BinaryIO
 from ..device import CPU_NOTE, device
 from ..tensor import Tensor
 
+MAX_NESTING = 200  # containers nested deeper than this are refused (a checkpoint has 3-5)
+
+
+def check_nesting(obj: Any, limit: int = MAX_NESTING) -> None:
+    """ValueError when dicts/lists/tuples in ``obj`` nest deeper than ``limit`` (walked without
+    recursion, so a list nested 100,000 deep gets this error, not a RecursionError)."""
+    stack = [(obj, 0, "obj")]
+    while stack:
+        item, depth, where = stack.pop()
+        if depth > limit:
+            raise ValueError(f"save: the object is nested more than {limit} containers deep "
+                             f"(at {where[:80]}{'...' if len(where) > 80 else ''}); a "
+                             "checkpoint is a few dicts and lists of tensors")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1, f"{where}[{k!r}]") for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(item))
+
 
 def write_to_path(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Run ``write(out)`` on a temporary file next to ``path``, then rename it over ``path``."""
-    if not (path.parent or Path(".")).is_dir():
+    """Run ``write(out)`` on a temporary file next to ``path``, then rename it over ``path``.
+
+    A symlink is written through: its target gets the new content and the link stays. An
+    existing file keeps its permission bits (a new one gets the usual mode for the umask).
+    The temporary file's name holds this process's id, so temporary files that a killed
+    save left behind (their process is gone) are removed by the next save of the same path.
+    """
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    folder = path.parent or Path(".")
+    if not folder.is_dir():
         raise FileNotFoundError(f"save: cannot write {str(path)!r}: its directory "
                                 f"{str(path.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    _remove_stale_temporaries(path)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                               dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)
             out.flush()
             os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
+        os.chmod(tmp, mode)  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete ``.<name>.<pid>.<random>.tmp`` files next to ``path`` whose process is gone."""
+    for tmp in (path.parent or Path(".")).glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 def write_to_file_object(f: Any, write: Callable[[BinaryIO], None]) -> None:
