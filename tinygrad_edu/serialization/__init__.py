@@ -34,6 +34,7 @@ import numpy as np  # noqa: F401 - tests patch serialization.np.savez to interru
 
 from . import native, safetensors_format, torch_format
 from .common import (
+    Refused,
     archive_end,
     check_nesting,
     map_tensors,
@@ -173,7 +174,7 @@ def _read(fh: BinaryIO, name: Any, size: int) -> Any:
                 names = z.namelist()
             fh.seek(0)
             if native.MEMBER in names:
-                return native.read(fh, name)
+                return native.read(fh, name, size)
             if torch_format.is_torch_zip(names):
                 return torch_format.read_zip(fh, name, size)
         elif torch_format.is_legacy(head):
@@ -182,9 +183,12 @@ def _read(fh: BinaryIO, name: Any, size: int) -> Any:
             return safetensors_format.read(fh.read(), name)
     except UnpicklingError:
         raise
+    except Refused as exc:  # a broken rule, already explained: the documented ValueError
+        raise ValueError(*exc.args) from exc.__cause__
     except (zipfile.BadZipFile, pickle.UnpicklingError, struct.error, EOFError, KeyError,
             IndexError, TypeError, AttributeError, ValueError, OverflowError,
-            UnicodeDecodeError, RecursionError, NotImplementedError, OSError) as exc:
+            UnicodeDecodeError, RecursionError, NotImplementedError, RuntimeError, OSError,
+            MemoryError) as exc:
         if isinstance(exc, ValueError) and str(exc).startswith("load: "):
             raise  # already names the file and says what is wrong
         raise ValueError(f"load: {name} is not a readable checkpoint (truncated or "

@@ -15,6 +15,7 @@ import os
 import stat
 import struct
 import tempfile
+import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -117,6 +118,64 @@ def seekable(f: Any) -> bool:
         return bool(f.seekable())
     except (AttributeError, OSError, ValueError):
         return False
+
+
+# ------------------------------------------------------------------ one record of a zip
+
+DEFLATE_RATIO = 1032  # deflate expands at most about 1032x: a bigger claim is a bomb
+
+
+class Refused(ValueError):
+    """A file that breaks its format's rules, with a message that already names it."""
+
+
+def checked_member(z: zipfile.ZipFile, member: str, name: Any, size: int, nbytes: int | None,
+                   limit: int) -> zipfile.ZipInfo:
+    """The zip entry of ``member`` once its header's sizes were checked: they must be what
+    the caller expects (``nbytes``), within ``limit``, and really stored in the file of
+    ``size`` bytes, so that reading it allocates no more than the file can back."""
+    info = z.NameToInfo.get(member)
+    if info is None:
+        raise Refused(f"load: {name} has no record {member!r}")
+    if nbytes is not None and info.file_size != nbytes:
+        raise Refused(f"load: {name}: record {member!r} holds {info.file_size} bytes, but "
+                      f"its header declares {nbytes}")
+    if info.file_size > limit:
+        raise Refused(f"load: {name}: record {member!r} declares {info.file_size} bytes; at "
+                      f"most {limit} are read")
+    if info.flag_bits & 0x1:
+        raise Refused(f"load: {name}: record {member!r} is marked encrypted; checkpoints are not")
+    if info.compress_type == zipfile.ZIP_STORED:
+        backed = info.compress_size == info.file_size
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        backed = info.file_size <= info.compress_size * DEFLATE_RATIO + 1024
+    else:
+        raise Refused(f"load: {name}: record {member!r} uses zip compression method "
+                      f"{info.compress_type}; checkpoints are stored or deflated")
+    if not backed or info.header_offset + info.compress_size > size:
+        raise Refused(f"load: {name}: record {member!r} declares {info.file_size} bytes that "
+                      f"the file cannot hold ({info.compress_size} stored, file of {size})")
+    return info
+
+
+def read_member(z: zipfile.ZipFile, member: str, name: Any, size: int, nbytes: int | None,
+                limit: int, skip: int = 0) -> bytearray:
+    """The bytes of one record (after its first ``skip``), read only after
+    ``checked_member`` accepted its sizes."""
+    info = checked_member(z, member, name, size, nbytes, limit)
+    buffer = bytearray(info.file_size - skip)
+    view = memoryview(buffer)
+    with z.open(info) as src:
+        src.read(skip)
+        pos = 0
+        while pos < len(buffer):
+            chunk = src.read(min(1 << 24, len(buffer) - pos))
+            if not chunk:
+                raise Refused(f"load: {name}: record {member!r} ends early (truncated?)")
+            view[pos:pos + len(chunk)] = chunk
+            pos += len(chunk)
+        src.read(1)  # reaching the end checks the CRC
+    return buffer
 
 
 # ------------------------------------------------------------------ where a zip archive ends

@@ -15,6 +15,7 @@ as their uint16 bits (``.npy`` knows no bfloat16) and flagged in the index.
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import numpy as np
 
 from ..dtypes import bfloat16
 from ..tensor import Tensor
+from .common import Refused, checked_member, read_member
 
 FORMAT = "tinygrad_edu/1"
 _INDEX = "__index__"
@@ -40,13 +42,18 @@ def encoder(obj: Any) -> Callable[[BinaryIO], None]:
     return write
 
 
-def read(fh: BinaryIO, path: Any) -> Any:
-    """The object of the native archive ``fh`` (``path`` names it in errors)."""
-    index, arrays = _read_archive(fh, path)
-    try:
-        return _decode(index["root"], arrays, path)
-    except RecursionError:
-        raise ValueError(f"load: {path} has an index nested too deeply to be ours") from None
+def read(fh: BinaryIO, path: Any, size: int) -> Any:
+    """The object of the native archive ``fh`` of ``size`` bytes (``path`` names it in errors).
+
+    Only the arrays the index refers to are read, each after its sizes were checked against
+    the file (``common.checked_member``), so a small file cannot make ``load`` allocate much.
+    """
+    with zipfile.ZipFile(fh) as z:
+        index = _read_index(z, path, size)
+        try:
+            return _decode(index["root"], lambda name: _read_array(z, name, path, size), path)
+        except RecursionError:
+            raise ValueError(f"load: {path} has an index nested too deeply to be ours") from None
 
 
 def _arrays(obj: Any) -> dict[str, np.ndarray[Any, Any]]:
@@ -88,29 +95,57 @@ def _encode(obj: Any, arrays: dict[str, Any], where: str) -> Any:
                     "numpy arrays, numbers, strings, None and dicts/lists/tuples of them")
 
 
-def _read_archive(fh: BinaryIO, path: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The JSON index and the arrays of an archive; ValueError naming ``path`` if damaged."""
+MAX_INDEX_BYTES = 1 << 26  # the JSON index of a checkpoint is kilobytes
+
+
+def _read_index(z: zipfile.ZipFile, path: Any, size: int) -> dict[str, Any]:
     try:
-        archive = np.load(fh, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("not an .npz archive")
-        with archive:
-            index = json.loads(bytes(archive[_INDEX]).decode())
-            arrays = {name: archive[name] for name in archive.files if name != _INDEX}
-    except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError, RecursionError,
-            json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"load: {path} is not a readable tinygrad_edu file (truncated or "
-                         f"corrupted?): {type(exc).__name__}: {exc}") from exc
+        index = json.loads(_read_array(z, _INDEX, path, size, MAX_INDEX_BYTES).tobytes())
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise Refused(f"load: {path} has an unreadable index ({type(exc).__name__}: {exc})") \
+            from exc
     if not isinstance(index, dict) or index.get("format") != FORMAT or "root" not in index:
-        raise ValueError(f"load: {path} has no tinygrad_edu index (format {FORMAT!r} expected)")
-    return index, arrays
+        raise Refused(f"load: {path} has no tinygrad_edu index (format {FORMAT!r} expected)")
+    return index
 
 
-def _decode(node: Any, arrays: dict[str, Any], path: Any) -> Any:
+def _read_array(z: zipfile.ZipFile, name: Any, path: Any, size: int,
+                limit: int = 1 << 62) -> np.ndarray[Any, Any]:
+    """The array stored as ``<name>.npy``: its .npy header is read first, and the data only
+    when the header's dtype and shape account for exactly the bytes the record holds."""
+    if not isinstance(name, str):
+        raise Refused(f"load: {path} has a damaged index (array name {name!r:.40})")
+    member = f"{name}.npy"
+    if member not in z.NameToInfo:
+        raise Refused(f"load: {path} has a damaged index: it names the array {name!r}, which "
+                      "the archive does not hold")
+    info = checked_member(z, member, path, size, None, limit)
+    try:
+        with z.open(info) as src:
+            version = np.lib.format.read_magic(src)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(src)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(src)
+            header = src.tell()
+    except (ValueError, EOFError) as exc:
+        raise Refused(f"load: {path}: {member!r} has a damaged .npy header ({exc})") from exc
+    if dtype.hasobject:
+        raise Refused(f"load: {path}: {member!r} holds Python objects; checkpoints hold plain "
+                      "arrays")
+    nbytes = math.prod(shape) * dtype.itemsize
+    if header + nbytes != info.file_size:
+        raise Refused(f"load: {path}: {member!r} declares shape {shape} of {dtype} "
+                      f"({nbytes} bytes), but the record holds {info.file_size - header}")
+    data = read_member(z, member, path, size, info.file_size, limit, skip=header)
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+
+
+def _decode(node: Any, array: Callable[[Any], np.ndarray[Any, Any]], path: Any) -> Any:
     try:
         kind = node["t"]
         if kind in ("tensor", "ndarray"):
-            data = arrays[node["a"]]
+            data = array(node["a"])
             if node.get("bfloat16"):
                 data = data.view(bfloat16.np_dtype)
             if kind == "ndarray":
@@ -120,11 +155,13 @@ def _decode(node: Any, arrays: dict[str, Any], path: Any) -> Any:
         if kind == "value":
             return node["v"]
         if kind == "dict":
-            return OrderedDict((k, _decode(v, arrays, path)) for k, v in node["items"])
+            return OrderedDict((k, _decode(v, array, path)) for k, v in node["items"])
         if kind in ("list", "tuple"):
-            items = [_decode(v, arrays, path) for v in node["items"]]
+            items = [_decode(v, array, path) for v in node["items"]]
             return items if kind == "list" else tuple(items)
+    except Refused:
+        raise
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"load: {path} has a damaged index ({type(exc).__name__}: {exc})") \
+        raise Refused(f"load: {path} has a damaged index ({type(exc).__name__}: {exc})") \
             from exc
-    raise ValueError(f"load: {path} has an unknown entry type {kind!r} in its index")
+    raise Refused(f"load: {path} has an unknown entry type {kind!r} in its index")

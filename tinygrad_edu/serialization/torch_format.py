@@ -55,6 +55,7 @@ import numpy as np
 from .. import dtypes
 from ..nn.parameter import Parameter
 from ..tensor import Tensor
+from .common import Refused, read_member
 
 # torch's storage classes and the numpy dtype of their elements (UntypedStorage: raw bytes)
 STORAGE_DTYPES: dict[str, np.dtype[Any]] = {
@@ -74,16 +75,11 @@ LEGACY_MAGIC = 0x1950a86a20f9469cfc6c  # the first pickle of a legacy file
 LEGACY_PROTOCOL = 1001
 MAX_PICKLE_BYTES = 1 << 26  # data.pkl of a state dict is kilobytes; 64 MiB is plenty
 MAX_DEPTH = 200  # containers nested deeper than this are refused (a state dict has 3-5)
-_DEFLATE_RATIO = 1032  # deflate expands at most about 1032x: a bigger claim is a bomb
 
 
 class UnpicklingError(pickle.UnpicklingError, ValueError):
     """The pickle asked for something outside the allow-list (a global such as ``os.system``,
     or BUILD on a stand-in). A ValueError too, as every unreadable file is for ``load``."""
-
-
-class _Refused(ValueError):
-    """A file that breaks the format's rules, with a message that already names it."""
 
 
 # ------------------------------------------------------------------ what the pickle may use
@@ -154,11 +150,11 @@ class _Storage(_StandIn):
         if self.root is not None:
             flat = self.root.elements(name)
             if self.offset + self.numel > flat.size:
-                raise _Refused(f"load: {name} has a storage view of elements [{self.offset}, "
+                raise Refused(f"load: {name} has a storage view of elements [{self.offset}, "
                                f"{self.offset + self.numel}) of a storage of {flat.size}")
             return flat[self.offset:self.offset + self.numel]
         if self.array is None:
-            raise _Refused(f"load: {name} uses a storage whose data is missing")
+            raise Refused(f"load: {name} uses a storage whose data is missing")
         return self.array
 
     def __repr__(self) -> str:
@@ -173,7 +169,7 @@ class _TensorRef(_StandIn):
     def __init__(self, storage: Any, offset: Any, size: Any, stride: Any,
                  requires_grad: Any = False, parameter: bool = False) -> None:
         if not isinstance(storage, _Storage):
-            raise _Refused(f"a tensor's storage must be a storage, got {type(storage).__name__}")
+            raise Refused(f"a tensor's storage must be a storage, got {type(storage).__name__}")
         self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
         self.requires_grad, self.parameter = bool(requires_grad), parameter
 
@@ -194,7 +190,7 @@ def _rebuild_tensor(storage: Any, storage_offset: Any, size: Any, stride: Any) -
 def _rebuild_parameter(data: Any, requires_grad: Any, backward_hooks: Any,
                        state: Any = None) -> _TensorRef:
     if not isinstance(data, _TensorRef):
-        raise _Refused(f"a Parameter must wrap a tensor, got {type(data).__name__}")
+        raise Refused(f"a Parameter must wrap a tensor, got {type(data).__name__}")
     return _TensorRef(data.storage, data.offset, data.size, data.stride, requires_grad, True)
 
 
@@ -210,7 +206,7 @@ def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> An
 def _encode(text: Any, encoding: Any = "latin1") -> bytes:
     """``_codecs.encode``, which protocol 2 uses for bytes: only latin-1 text."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise _Refused("_codecs.encode is allowed only for latin-1 text (pickled bytes)")
+        raise Refused("_codecs.encode is allowed only for latin-1 text (pickled bytes)")
     return text.encode("latin1")
 
 
@@ -278,7 +274,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
             raise UnpicklingError(f"load: {self.name}: only storages may be persistent ids, "
                                   f"got {pid!r:.80}")
         if self.storage_for is None:
-            raise _Refused(f"load: {self.name} has a storage where none may be")
+            raise Refused(f"load: {self.name} has a storage where none may be")
         return self.storage_for(pid[1:])
 
 
@@ -294,10 +290,10 @@ def _unpickle(fh: BinaryIO, name: Any, storage_for: Any = None) -> Any:
                     if op.name in ("PUT", "BINPUT", "LONG_BINPUT")), default=0)
     end = fh.tell()
     if end - start > MAX_PICKLE_BYTES:
-        raise _Refused(f"load: {name} has a pickle of {end - start} bytes; at most "
+        raise Refused(f"load: {name} has a pickle of {end - start} bytes; at most "
                        f"{MAX_PICKLE_BYTES} are read")
     if memo_max > end - start:
-        raise _Refused(f"load: {name} has a pickle memo index {memo_max}, beyond the "
+        raise Refused(f"load: {name} has a pickle memo index {memo_max}, beyond the "
                        f"pickle's {end - start} bytes")
     fh.seek(start)
     obj = _RestrictedUnpickler(fh, name, storage_for).load()
@@ -312,7 +308,7 @@ def _resolve(obj: Any, name: Any, memo: dict[int, Any] | None = None, depth: int
     """The loaded object with every tensor stand-in turned into a Tensor (or, for complex
     dtypes, which tinygrad_edu has not, a numpy array). Shared objects stay shared."""
     if depth > MAX_DEPTH:
-        raise _Refused(f"load: {name} nests containers more than {MAX_DEPTH} levels deep")
+        raise Refused(f"load: {name} nests containers more than {MAX_DEPTH} levels deep")
     memo = {} if memo is None else memo
     if obj is None or isinstance(obj, bool | int | float | complex | str | bytes | bytearray):
         return obj
@@ -339,7 +335,7 @@ def _resolve(obj: Any, name: Any, memo: dict[int, Any] | None = None, depth: int
     if isinstance(obj, tuple | set | frozenset):  # memoized too: a pickle can share a tuple
         memo[id(obj)] = result = type(obj)(_resolve(v, name, memo, depth + 1) for v in obj)
         return result  # in both halves of the next one, 2**depth times over ("laughs")
-    raise _Refused(f"load: {name} holds {obj!r:.60} as a value; tg.load returns tensors, "
+    raise Refused(f"load: {name} holds {obj!r:.60} as a value; tg.load returns tensors, "
                    "numbers, strings and containers only")
 
 
@@ -347,7 +343,7 @@ def _tensor(ref: _TensorRef, name: Any) -> Any:
     """A view over the storage with the ref's size, stride and offset, all checked first."""
     size, stride, offset = _shape(ref.size, name), _shape(ref.stride, name), ref.offset
     if len(size) != len(stride) or not isinstance(offset, int) or offset < 0:
-        raise _Refused(f"load: {name} has a tensor with size {size}, stride {stride} and "
+        raise Refused(f"load: {name} has a tensor with size {size}, stride {stride} and "
                        f"offset {offset!r}: they do not describe a tensor")
     flat = ref.storage.elements(name)
     if math.prod(size) == 0:
@@ -355,7 +351,7 @@ def _tensor(ref: _TensorRef, name: Any) -> Any:
     else:
         last = offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True))
     if last >= flat.size or offset > flat.size:
-        raise _Refused(f"load: {name} has a tensor with size {list(size)}, stride "
+        raise Refused(f"load: {name} has a tensor with size {list(size)}, stride "
                        f"{list(stride)} and offset {offset} that reaches element {last} of a "
                        f"storage of {flat.size}")
     array = np.ndarray(size, flat.dtype, buffer=flat, offset=offset * flat.itemsize,
@@ -371,7 +367,7 @@ def _tensor(ref: _TensorRef, name: Any) -> Any:
 def _shape(value: Any, name: Any) -> tuple[int, ...]:
     if not isinstance(value, tuple | list) or not all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value):
-        raise _Refused(f"load: {name} has a tensor size or stride {value!r:.80}; expected a "
+        raise Refused(f"load: {name} has a tensor size or stride {value!r:.80}; expected a "
                        "tuple of non-negative ints")
     return tuple(value)
 
@@ -387,10 +383,10 @@ def _check_numel(numel: Any, dtype: np.dtype[Any], available: int, what: str,
                  name: Any) -> int:
     """``numel`` as bytes, after checking that the file holds that many (``available``)."""
     if not isinstance(numel, int) or isinstance(numel, bool) or numel < 0:
-        raise _Refused(f"load: {name}: {what} declares {numel!r:.40} elements")
+        raise Refused(f"load: {name}: {what} declares {numel!r:.40} elements")
     nbytes = numel * dtype.itemsize
     if nbytes != available:
-        raise _Refused(f"load: {name}: {what} declares {numel} elements of {dtype} "
+        raise Refused(f"load: {name}: {what} declares {numel} elements of {dtype} "
                        f"({nbytes} bytes), but the file holds {available} bytes for it")
     return nbytes
 
@@ -407,20 +403,20 @@ def read_zip(fh: BinaryIO, name: Any, size: int) -> Any:
     """The object of the torch zip checkpoint ``fh`` (``size`` bytes long)."""
     with zipfile.ZipFile(fh) as z:
         prefix = _folder(z, name)
-        order = _record(z, prefix + "byteorder", name, size, None, 16) \
+        order = read_member(z, prefix + "byteorder", name, size, None, 16) \
             if prefix + "byteorder" in z.NameToInfo else b"little"
         if order not in (b"little", b"big"):
-            raise _Refused(f"load: {name} has byteorder {order!r:.20}; expected little or big")
+            raise Refused(f"load: {name} has byteorder {order!r:.20}; expected little or big")
         storages: dict[str, _Storage] = {}
 
         def storage_for(entry: tuple[Any, ...]) -> _Storage:
             if len(entry) != 4 or not isinstance(entry[0], _StorageType) or \
                     not isinstance(entry[1], str):
-                raise _Refused(f"load: {name} has a malformed storage id {entry!r:.80}")
+                raise Refused(f"load: {name} has a malformed storage id {entry!r:.80}")
             kind, key, _location, numel = entry
             if key in storages:
                 if storages[key].dtype != kind.dtype:
-                    raise _Refused(f"load: {name} uses storage {key!r} as two dtypes")
+                    raise Refused(f"load: {name} uses storage {key!r} as two dtypes")
                 return storages[key]
             storage = _Storage(kind.dtype, numel)
             storage.array = _storage_array(z, f"{prefix}data/{key}", kind.dtype, numel,
@@ -428,7 +424,7 @@ def read_zip(fh: BinaryIO, name: Any, size: int) -> Any:
             storages[key] = storage
             return storage
 
-        pickled = _record(z, prefix + "data.pkl", name, size, None, MAX_PICKLE_BYTES)
+        pickled = read_member(z, prefix + "data.pkl", name, size, None, MAX_PICKLE_BYTES)
         obj = _unpickle(io.BytesIO(pickled), name, storage_for)
     return _resolve(obj, name)
 
@@ -438,57 +434,20 @@ def _folder(z: zipfile.ZipFile, name: Any) -> str:
     folders = [n[:-len("data.pkl")] for n in z.namelist()
                if n.endswith("/data.pkl") and n.count("/") == 1]
     if len(folders) != 1:
-        raise _Refused(f"load: {name} has {len(folders)} data.pkl records; a checkpoint has 1")
+        raise Refused(f"load: {name} has {len(folders)} data.pkl records; a checkpoint has 1")
     if folders[0] + "constants.pkl" in z.NameToInfo:
-        raise _Refused(f"load: {name} is a TorchScript archive (torch.jit.save), not a "
+        raise Refused(f"load: {name} is a TorchScript archive (torch.jit.save), not a "
                        "checkpoint; tg.load reads files written by torch.save")
     return folders[0]
-
-
-def _record(z: zipfile.ZipFile, member: str, name: Any, size: int, nbytes: int | None,
-            limit: int) -> bytearray:
-    """The bytes of one record, read only after its header's sizes were checked: they must
-    be what the caller expects, within ``limit``, and really stored in the file."""
-    info = z.NameToInfo.get(member)
-    if info is None:
-        raise _Refused(f"load: {name} has no record {member!r}")
-    if nbytes is not None and info.file_size != nbytes:
-        raise _Refused(f"load: {name}: record {member!r} holds {info.file_size} bytes, but "
-                       f"its storage declares {nbytes}")
-    if info.file_size > limit:
-        raise _Refused(f"load: {name}: record {member!r} declares {info.file_size} bytes; at "
-                       f"most {limit} are read")
-    if info.compress_type == zipfile.ZIP_STORED:
-        backed = info.compress_size == info.file_size
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        backed = info.file_size <= info.compress_size * _DEFLATE_RATIO + 1024
-    else:
-        raise _Refused(f"load: {name}: record {member!r} uses zip compression method "
-                       f"{info.compress_type}; torch writes stored (uncompressed) records")
-    if not backed or info.header_offset + info.compress_size > size:
-        raise _Refused(f"load: {name}: record {member!r} declares {info.file_size} bytes that "
-                       f"the file cannot hold ({info.compress_size} stored, file of {size})")
-    buffer = bytearray(info.file_size)
-    view = memoryview(buffer)
-    with z.open(info) as src:
-        pos = 0
-        while pos < len(buffer):
-            chunk = src.read(min(1 << 24, len(buffer) - pos))
-            if not chunk:
-                raise _Refused(f"load: {name}: record {member!r} ends early (truncated?)")
-            view[pos:pos + len(chunk)] = chunk
-            pos += len(chunk)
-        src.read(1)  # reaching the end checks the CRC
-    return buffer
 
 
 def _storage_array(z: zipfile.ZipFile, member: str, dtype: np.dtype[Any], numel: Any,
                    order: str, name: Any, size: int) -> np.ndarray[Any, Any]:
     info = z.NameToInfo.get(member)
     if info is None:
-        raise _Refused(f"load: {name} has no record {member!r} for a storage")
+        raise Refused(f"load: {name} has no record {member!r} for a storage")
     nbytes = _check_numel(numel, dtype, info.file_size, f"storage {member!r}", name)
-    array = np.frombuffer(_record(z, member, name, size, nbytes, nbytes), dtype=dtype)
+    array = np.frombuffer(read_member(z, member, name, size, nbytes, nbytes), dtype=dtype)
     if order != sys.byteorder:
         _swap_bytes(array)
     return array
@@ -507,38 +466,38 @@ def is_legacy(head: bytes) -> bool:
 def read_legacy(fh: BinaryIO, name: Any, size: int) -> Any:
     """The object of the legacy torch file ``fh``: five pickles, then the storages."""
     if _unpickle(fh, name) != LEGACY_MAGIC:
-        raise _Refused(f"load: {name} has the wrong magic number for a torch file")
+        raise Refused(f"load: {name} has the wrong magic number for a torch file")
     if _unpickle(fh, name) != LEGACY_PROTOCOL:
-        raise _Refused(f"load: {name} has an unknown legacy protocol version")
+        raise Refused(f"load: {name} has an unknown legacy protocol version")
     _unpickle(fh, name)  # sys_info: the writer's byte order; the data is little-endian anyway
     storages: dict[str, _Storage] = {}
 
     def storage_for(entry: tuple[Any, ...]) -> _Storage:
         if len(entry) != 5 or not isinstance(entry[0], _StorageType) or \
                 not isinstance(entry[1], str):
-            raise _Refused(f"load: {name} has a malformed storage id {entry!r:.80}")
+            raise Refused(f"load: {name} has a malformed storage id {entry!r:.80}")
         kind, key, _location, numel, view = entry
         if not isinstance(numel, int) or numel < 0:
-            raise _Refused(f"load: {name}: storage {key!r} declares {numel!r:.40} elements")
+            raise Refused(f"load: {name}: storage {key!r} declares {numel!r:.40} elements")
         root = storages.setdefault(key, _Storage(kind.dtype, numel))
         if root.dtype != kind.dtype or root.numel != numel:
-            raise _Refused(f"load: {name} uses storage {key!r} with two dtypes or sizes")
+            raise Refused(f"load: {name} uses storage {key!r} with two dtypes or sizes")
         if view is None:
             return root
         view_key, offset, view_numel = view
         if not isinstance(offset, int) or not isinstance(view_numel, int) or offset < 0 \
                 or view_numel < 0:
-            raise _Refused(f"load: {name} has a malformed storage view {view!r:.80}")
+            raise Refused(f"load: {name} has a malformed storage view {view!r:.80}")
         return storages.setdefault(view_key, _Storage(kind.dtype, view_numel, root, offset))
 
     obj = _unpickle(fh, name, storage_for)
     keys = _unpickle(fh, name)
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise _Refused(f"load: {name} has a malformed list of storage keys")
+        raise Refused(f"load: {name} has a malformed list of storage keys")
     for key in keys:
         storage = storages.get(key)
         if storage is None or storage.root is not None:
-            raise _Refused(f"load: {name} has data for an unknown storage {key!r:.40}")
+            raise Refused(f"load: {name} has data for an unknown storage {key!r:.40}")
         storage.array = _legacy_storage(fh, storage, key, name, size)
     return _resolve(obj, name)
 
@@ -548,11 +507,11 @@ def _legacy_storage(fh: BinaryIO, storage: _Storage, key: str, name: Any,
     """One storage's data: its int64 element count, then its little-endian bytes."""
     (numel,) = struct.unpack("<q", _read_exactly(fh, 8, name))
     if numel != storage.numel:
-        raise _Refused(f"load: {name}: storage {key!r} declares {storage.numel} elements in "
+        raise Refused(f"load: {name}: storage {key!r} declares {storage.numel} elements in "
                        f"the pickle but {numel} in its data")
     nbytes = numel * storage.dtype.itemsize
     if nbytes > size - fh.tell():  # checked before the buffer is allocated
-        raise _Refused(f"load: {name} ends before the {nbytes} bytes of storage {key!r} "
+        raise Refused(f"load: {name} ends before the {nbytes} bytes of storage {key!r} "
                        "(truncated?)")
     array = np.frombuffer(bytearray(_read_exactly(fh, nbytes, name)), dtype=storage.dtype)
     if sys.byteorder != "little":
@@ -563,7 +522,7 @@ def _legacy_storage(fh: BinaryIO, storage: _Storage, key: str, name: Any,
 def _read_exactly(fh: BinaryIO, n: int, name: Any) -> bytes:
     data = fh.read(n)
     if len(data) != n:
-        raise _Refused(f"load: {name} ends in the middle of its storages (truncated?)")
+        raise Refused(f"load: {name} ends in the middle of its storages (truncated?)")
     return data
 
 
