@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import struct
 from collections import namedtuple
 from pathlib import Path
 
@@ -478,6 +479,34 @@ def test_cifar_refuses_object_arrays_and_other_numpy_globals(tmp_path: Path) -> 
         load_cifar10(tmp_path)
     path.write_bytes(pickle.dumps({b"data": np.float32(1.0), b"labels": [0]}, protocol=4))
     with pytest.raises(CIFARFormatError, match="refus"):
+        load_cifar10(tmp_path)
+
+
+def _ndarray_call_pickle(n: int, buffer: bytes | None, strides: tuple[int, ...]) -> bytes:
+    """A batch file whose 'data' is ``numpy.ndarray((n, 3072), 'u1', buffer, 0, strides)``:
+    the arguments come from the file, so plain pickle builds n images out of ``buffer``
+    (zero strides) or out of uninitialised memory (no buffer)."""
+    p = b"\x80\x03}X\x04\x00\x00\x00data"  # PROTO 3, {}, 'data'
+    p += b"cnumpy\nndarray\n("
+    p += b"J" + struct.pack("<i", n) + b"M\x00\x0c\x86"  # (n, 3072)
+    p += b"cnumpy\ndtype\nX\x02\x00\x00\x00u1\x85R"
+    if buffer is not None:
+        p += b"C" + bytes([len(buffer)]) + buffer + b"K\x00"
+        p += b"(" + b"".join(b"J" + struct.pack("<i", s) for s in strides) + b"t"
+    p += b"tRs"  # build it, d['data'] = it
+    p += b"X\x06\x00\x00\x00labels]s"  # d['labels'] = []
+    return p + b"."
+
+
+@pytest.mark.parametrize(("buffer", "strides"), [(b"x" * 3, (0, 0)), (None, ())])
+def test_cifar_never_builds_an_array_from_the_files_own_constructor_arguments(
+        tmp_path: Path, buffer: bytes | None, strides: tuple[int, ...]) -> None:
+    data = _ndarray_call_pickle(100_000, buffer, strides)
+    if buffer is not None:  # what plain pickle makes of it: 100,000 images from 3 bytes
+        assert pickle.loads(data)["data"].shape == (100_000, 3072)
+    folder = synthetic_cifar10(tmp_path, n=5)
+    (folder / "data_batch_1").write_bytes(data)
+    with pytest.raises(CIFARFormatError, match="refusing to call numpy.ndarray"):
         load_cifar10(tmp_path)
 
 

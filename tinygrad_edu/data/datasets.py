@@ -150,9 +150,22 @@ class _Refused(pickle.UnpicklingError):
     """The file asks for an object that a batch file never holds."""
 
 
+class _NdarrayType:
+    """What the pickle gets for the global ``numpy.ndarray``: a name to hand ``_reconstruct``
+    (a pickled array says "an empty ndarray, then fill it"), never a callable. Called as
+    ``numpy.ndarray(shape, dtype, buffer, offset, strides)``, numpy would build an array from
+    the file's own numbers: zero strides make a million images of one byte, no buffer makes
+    uninitialised memory pixels."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise _Refused("refusing to call numpy.ndarray(...) with the file's own shape, buffer "
+                       "and strides; a batch file's arrays come through _reconstruct")
+
+
 def _reconstruct(subtype: Any, shape: Any, dtype: Any) -> Array:
-    """Stand-in for numpy's ``_reconstruct`` (an empty array that BUILD fills), plain only."""
-    if subtype is not np.ndarray:
+    """Stand-in for numpy's ``_reconstruct`` (an empty array that BUILD fills, checking that
+    the bytes it is given fill the declared shape exactly), plain arrays only."""
+    if subtype is not _NdarrayType:
         raise _Refused(f"refusing to build an array of type {subtype!r}")
     dtype = np.dtype(dtype)
     if dtype.kind not in "biuf":
@@ -175,7 +188,7 @@ def _dtype(spec: Any, align: Any = False, copy: Any = False) -> np.dtype[Any]:
 _ALLOWED = {
     ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "ndarray"): _NdarrayType,
     ("numpy", "dtype"): _dtype,
 }
 
