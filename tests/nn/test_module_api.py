@@ -827,3 +827,22 @@ def test_modules_utils_tuple_helpers():
     for t, n in (((1, 2), 2), ((1, 2, 3), 1), ((), 3)):
         assert ours._reverse_repeat_tuple(t, n) == theirs._reverse_repeat_tuple(t, n)
     assert ours._ntuple(5)(0) == theirs._ntuple(5)(0)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("abc", "checkpoint has <U3 values, expected real numbers"),
+    (np.array(1 + 2j), "checkpoint has complex128 values"),
+    (np.datetime64("2020-01-01"), "checkpoint has datetime64"),
+    (np.uint64(2 ** 64 - 1), r"value out of range for 1.num_batches_tracked: checkpoint has "
+                             r"values in \[18446744073709551615"),
+])
+def test_load_state_dict_refuses_values_an_int_buffer_cannot_hold_and_changes_nothing(
+        value, message):
+    model = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.BatchNorm1d(2))
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    state = {k: v + 1 for k, v in model.state_dict().items()}  # every key would change
+    state["1.num_batches_tracked"] = value
+    with pytest.raises(RuntimeError, match=message):
+        model.load_state_dict(state)
+    for key, tensor in model.state_dict().items():
+        assert np.array_equal(tensor.numpy(), before[key]), key

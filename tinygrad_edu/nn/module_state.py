@@ -251,6 +251,9 @@ def _checked_value(key: str, raw: Any, target: Any) -> tuple[Any, str | None]:
     if value.dtype == object:
         return None, (f'While copying the parameter named "{key}", expected torch.Tensor or '
                       f"Tensor-like object from checkpoint but received {type(raw)}")
+    if value.dtype.kind not in "biuf" and value.dtype.char != "E":  # E: bfloat16
+        return None, (f"dtype mismatch for {key}: checkpoint has {value.dtype} values, "
+                      "expected real numbers (floats, ints or bools)")
     if is_lazy(target):
         return value, None
     if target.ndim == 0 and value.shape == (1,):  # PyTorch's old 1-element scalars
@@ -263,6 +266,12 @@ def _checked_value(key: str, raw: Any, target: Any) -> tuple[Any, str | None]:
             target.dtype.kind == "f"):
         return None, (f"dtype mismatch for {key}: checkpoint has {value.dtype}, the model has "
                       f"{target.dtype.name}")
+    if target.dtype.kind in "iu" and value.size:
+        limits = np.iinfo(target.dtype)
+        low, high = int(value.min()), int(value.max())
+        if low < limits.min or high > limits.max:
+            return None, (f"value out of range for {key}: checkpoint has values in "
+                          f"[{low}, {high}], which {target.dtype.name} cannot hold")
     return value, None
 
 
