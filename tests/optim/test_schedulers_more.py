@@ -381,3 +381,44 @@ def test_a_custom_scheduler_written_for_torch_runs_unchanged() -> None:
         results.append([list(scheduler.get_last_lr())] + [r["lr"] for r in run(opt, scheduler,
                                                                                  12)])
     assert results[0] == results[1]
+
+
+def _step_lr() -> tuple[object, object]:
+    opt = tg.optim.SGD([tg.nn.Parameter(tg.ones(2))], lr=0.1)
+    return opt, tg.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ({"optimizer": 1}, "'optimizer' is not part of its state"),
+    ({"not_a_field": 3}, "'not_a_field' is not part of its state"),
+    ({"step_size": 0}, "learning rates cannot be computed .ZeroDivisionError"),
+    ({"last_epoch": "abc"}, "'last_epoch' should be a number, got 'abc'"),
+    ({"last_epoch": 2.5}, "'last_epoch' should be a number, got 2.5"),
+    ({"base_lrs": [0.1, 0.2]}, "'base_lrs' should be a list of 1"),
+    ({"gamma": float("nan")}, "'gamma' should be a number"),
+])
+def test_a_scheduler_state_that_does_not_fit_is_refused_and_changes_nothing(edit, message):
+    _, scheduler = _step_lr()
+    before = scheduler.state_dict()
+    state = {**before, "last_epoch": 4, **edit}
+    with pytest.raises(ValueError, match=message):
+        scheduler.load_state_dict(state)
+    assert scheduler.state_dict() == before
+    assert scheduler.optimizer.param_groups[0]["lr"] == pytest.approx(0.1)
+
+
+def test_a_composite_checks_every_wrapped_state_before_loading_any():
+    opt = tg.optim.SGD([tg.nn.Parameter(tg.ones(2))], lr=0.1)
+    warm = tg.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+    decay = tg.optim.lr_scheduler.StepLR(opt, step_size=2)
+    chain = tg.optim.lr_scheduler.ChainedScheduler([warm, decay])
+    before = [chain.state_dict(), warm.state_dict(), decay.state_dict()]
+    state = chain.state_dict()
+    state["_schedulers"][0]["last_epoch"] = 7  # fits
+    state["_schedulers"][1]["step_size"] = 0  # does not
+    with pytest.raises(ValueError, match="StepLR.load_state_dict: .*ZeroDivisionError"):
+        chain.load_state_dict(state)
+    assert [chain.state_dict(), warm.state_dict(), decay.state_dict()] == before
+    state["_schedulers"] = state["_schedulers"][:1]
+    with pytest.raises(ValueError, match="expected the states of 2 schedulers"):
+        chain.load_state_dict(state)

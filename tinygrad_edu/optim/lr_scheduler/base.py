@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 import warnings
 from typing import Any
 
@@ -99,7 +101,12 @@ class LRScheduler:
         """Restore a state returned by ``state_dict``.
 
         Load the optimizer's state too: the current learning rates live in its groups.
+        The state is checked before anything changes: only this scheduler's own keys, each
+        value of the kind it has now (numbers, lists of as many numbers, ...), and the
+        learning rates it gives must compute (``step_size=0`` would divide by zero). A
+        ValueError names every key that does not fit.
         """
+        check_state(self, state_dict)
         self.__dict__.update({key: copy_state(value) for key, value in state_dict.items()})
 
 
@@ -132,6 +139,73 @@ def check_momentum_support(optimizer: Optimizer) -> bool:
         raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
                          "option enabled")
     return "betas" in optimizer.defaults
+
+
+_dry_run = threading.local()  # set while a copy of a scheduler tries a state out
+
+
+def check_state(scheduler: LRScheduler, state_dict: Any, dry_run: bool = True) -> None:
+    """ValueError unless ``state_dict`` fits ``scheduler`` (see ``LRScheduler.load_state_dict``):
+    its own keys, values of the kinds it holds now, and, with ``dry_run``, learning rates that
+    a copy of the scheduler loading the state (with its class's own ``load_state_dict``) can
+    compute."""
+    name = f"{type(scheduler).__name__}.load_state_dict"
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"{name}: expected a dict from state_dict(), got "
+                        f"{type(state_dict).__name__}")
+    own = vars(scheduler)
+    problems = [f"{key!r} is not part of its state" if key not in own or key == "optimizer"
+                else f"{key!r} should be {_kind(own[key])}, got {value!r:.60}"
+                for key, value in state_dict.items()
+                if key not in own or key == "optimizer" or not _same_kind(own[key], value)]
+    if not problems and dry_run and not getattr(_dry_run, "active", False):
+        trial = copy.copy(scheduler)  # the optimizer is shared: rates are read, not written
+        trial.__dict__.update({key: copy_state(value) for key, value in own.items()})
+        _dry_run.active = True
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                type(scheduler).load_state_dict(trial, copy_state(state_dict))
+                closed_form = getattr(trial, "_get_closed_form_lr", None)
+                rates = closed_form() if closed_form is not None else trial.get_lr()
+            if any(not isinstance(r, int | float) or r != r for r in rates):
+                problems.append(f"its learning rates come out as {rates!r:.80}")
+        except NotImplementedError:  # a scheduler without get_lr (plateau, composites)
+            pass
+        except Exception as exc:  # noqa: BLE001 - the state's values break the schedule
+            problems.append(f"its learning rates cannot be computed ({type(exc).__name__}: "
+                            f"{exc})")
+        finally:
+            _dry_run.active = False
+    if problems:
+        raise ValueError(f"{name}: the state does not fit (nothing was loaded): "
+                         + "; ".join(problems))
+
+
+def _same_kind(current: Any, value: Any) -> bool:
+    """Is ``value`` the same kind of thing as the scheduler's ``current`` one?"""
+    if current is None or value is None or callable(current):
+        return True
+    if isinstance(current, bool) or isinstance(value, bool):
+        return isinstance(current, bool) == isinstance(value, bool)
+    if isinstance(current, int | float):
+        return isinstance(value, int | float) and value == value and (  # not NaN
+            isinstance(current, float) or float(value).is_integer())
+    if isinstance(current, str):
+        return isinstance(value, str)
+    if isinstance(current, list | tuple):
+        return isinstance(value, list | tuple) and len(value) == len(current) and all(
+            _same_kind(c, v) for c, v in zip(current, value, strict=True))
+    if isinstance(current, dict):  # MultiStepLR's milestones: a Counter, saved as a list too
+        return isinstance(value, dict | list | tuple)
+    return True
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}"
+    return "a number" if isinstance(value, int | float) and not isinstance(value, bool) \
+        else f"a {type(value).__name__}"
 
 
 def copy_state(value: Any) -> Any:

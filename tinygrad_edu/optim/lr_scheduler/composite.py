@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..optimizer import Optimizer
-from .base import LRScheduler
+from .base import LRScheduler, check_state, copy_state
 from .plateau import ReduceLROnPlateau
 
 
@@ -34,9 +34,17 @@ def _state_with_children(scheduler: Any) -> dict[str, Any]:
 
 
 def _load_with_children(scheduler: Any, state_dict: dict[str, Any]) -> None:
+    """Check the whole state (this scheduler's and every wrapped one's) before loading any."""
     state = dict(state_dict)
-    children = state.pop("_schedulers")
-    LRScheduler.load_state_dict(scheduler, state)
+    children = state.pop("_schedulers", None)
+    if not isinstance(children, list | tuple) or len(children) != len(scheduler._schedulers):
+        raise ValueError(f"{type(scheduler).__name__}.load_state_dict: expected the states of "
+                         f"{len(scheduler._schedulers)} schedulers under '_schedulers', got "
+                         f"{children!r:.60} (nothing was loaded)")
+    check_state(scheduler, state, dry_run=False)
+    for child, child_state in zip(scheduler._schedulers, children, strict=True):
+        check_state(child, child_state)
+    scheduler.__dict__.update({key: copy_state(value) for key, value in state.items()})
     for child, child_state in zip(scheduler._schedulers, children, strict=True):
         child.load_state_dict(child_state)
 
