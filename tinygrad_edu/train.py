@@ -46,6 +46,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 import time
@@ -618,47 +619,131 @@ class Trainer:
         save(self.checkpoint_state(), path)
 
     def load_checkpoint(self, path: str | Path) -> None:
-        """Restore a checkpoint written by ``save_checkpoint``, checking it first.
+        """Restore a checkpoint written by ``save_checkpoint``: all of it, or nothing.
 
-        The model, optimizer and scheduler must match the ones that were saved. If any part
-        does not fit, a ValueError or RuntimeError says what, and the model and the optimizer
-        are left as they were.
+        Every field is checked first (the progress fields against their schema: the epoch
+        against the history's length, the best-model record, the random states...), then
+        the model, optimizer and scheduler load their own parts, each checking its state
+        before changing anything. If any part does not fit, a ValueError (or the model's
+        RuntimeError) names the field and what it found, and the model, optimizer, scheduler
+        and trainer are left exactly as they were.
         """
         state = load(path)
+        progress = self._checked_progress(state, path)
+        before = self._parts_state()
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            if self.scheduler is not None:
+                self.scheduler.load_state_dict(dict(state["scheduler"]))
+        except Exception:
+            self._restore_parts(before)
+            raise
+        self._apply_progress(progress)
+
+    def _parts_state(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+        """Copies of the model's, optimizer's and scheduler's states, to roll back to."""
+        return ({k: v.numpy(force=True).copy() for k, v in self.model.state_dict().items()},
+                copy.deepcopy(self.optimizer.state_dict()),
+                None if self.scheduler is None else copy.deepcopy(self.scheduler.state_dict()))
+
+    def _restore_parts(self, before: tuple[dict[str, Any], dict[str, Any],
+                                           dict[str, Any] | None]) -> None:
+        model, optimizer, scheduler = before
+        self.model.load_state_dict(model)
+        self.optimizer.load_state_dict(optimizer)
+        if self.scheduler is not None and scheduler is not None:
+            self.scheduler.load_state_dict(scheduler)
+
+    def _checked_progress(self, state: Any, path: Any) -> dict[str, Any]:
+        """The checkpoint's progress fields, checked; ValueError naming the first bad one."""
+        where = f"Trainer: {path}"
         if not isinstance(state, Mapping) or state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"Trainer: {path} is not a training checkpoint (format "
+            raise ValueError(f"{where} is not a training checkpoint (format "
                              f"{CHECKPOINT_FORMAT!r} expected); a file with only weights "
                              "loads with model.load_state_dict(tg.load(path))")
+        missing = [k for k in ("epoch", "model", "optimizer", "scheduler", "history", "best",
+                               "rng") if k not in state]
+        if missing:
+            raise ValueError(f"{where} lacks the checkpoint field(s) {missing}")
         if (state["scheduler"] is None) != (self.scheduler is None):
-            raise ValueError(f"Trainer: {path} was saved "
+            raise ValueError(f"{where} was saved "
                              f"{'without' if state['scheduler'] is None else 'with'} a "
                              f"scheduler, but this trainer has "
                              f"{'one' if self.scheduler is not None else 'none'}")
-        model_before = {k: v.numpy(force=True).copy() for k, v in self.model.state_dict().items()}
-        self.model.load_state_dict(state["model"])
-        try:
-            self.optimizer.load_state_dict(state["optimizer"])
-        except Exception:
-            self.model.load_state_dict(model_before)
-            raise
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(dict(state["scheduler"]))
-        self._restore_progress(state)
 
-    def _restore_progress(self, state: Mapping[str, Any]) -> None:
-        self.epoch = int(state["epoch"])
-        self.history = History.from_dict(state["history"])
+        def bad(field: str, found: Any, expected: str) -> ValueError:
+            return ValueError(f"{where}: checkpoint field {field!r} is {found!r:.80}; "
+                              f"expected {expected} (nothing was loaded)")
+
+        for part in ("model", "optimizer", "scheduler"):
+            if not isinstance(state[part], Mapping) and not (part == "scheduler" and
+                                                             state[part] is None):
+                raise bad(part, state[part], f"the {part}'s state_dict()")
+        epoch = state["epoch"]
+        if not _is_int(epoch) or epoch < 0:
+            raise bad("epoch", epoch, "the number of completed epochs, an int >= 0")
+        history = state["history"]
+        try:
+            restored = History.from_dict(history)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise bad("history", history, f"History.to_dict() output ({exc})") from None
+        per_epoch = [f.name for f in fields(History) if f.name != "loss"]
+        lengths = {len(getattr(restored, name)) for name in per_epoch}
+        if lengths != {epoch}:
+            raise bad("history", f"{sorted(lengths)} entries per epoch list", f"{epoch} (the "
+                      "checkpoint's epoch) in each")
         best = state["best"]
+        if not isinstance(best, Mapping) or not {"score", "epoch", "wait", "state",
+                                                 "stopped_early"} <= set(best):
+            raise bad("best", best, "a dict with score, epoch, wait, state, stopped_early")
+        if best["score"] is not None and not _is_number(best["score"]):
+            raise bad("best.score", best["score"], "None or a number")
+        if best["epoch"] is not None and not (_is_int(best["epoch"]) and
+                                              0 <= best["epoch"] <= epoch):
+            raise bad("best.epoch", best["epoch"], f"None or an int in [0, {epoch}]")
+        if not _is_int(best["wait"]) or best["wait"] < 0:
+            raise bad("best.wait", best["wait"], "an int >= 0")
+        if not isinstance(best["stopped_early"], bool | np.bool_):
+            raise bad("best.stopped_early", best["stopped_early"], "a bool")
+        best_state = best["state"]
+        if best_state is not None:
+            own = self.model.state_dict()
+            if not isinstance(best_state, Mapping) or set(best_state) != set(own) or any(
+                    _array(v).shape != own[k].shape for k, v in best_state.items()):
+                raise bad("best.state", type(best_state).__name__,
+                          "None or the model's state dict (same keys and shapes)")
+        rng = state["rng"]
+        if not isinstance(rng, Mapping) or "default" not in rng:
+            raise bad("rng", rng, "a dict with the 'default' (and 'loader') random states")
+        for name in ("default", "loader"):
+            value = rng.get(name)
+            if value is None and name == "loader":
+                continue
+            try:
+                _random.Generator().set_state(value)
+            except Exception as exc:  # noqa: BLE001 - any way a state can be wrong
+                raise bad(f"rng.{name}", value, f"a generator state ({exc})") from None
+        train_time = state.get("train_time", 0.0)
+        if not _is_number(train_time) or not 0 <= train_time < math.inf:
+            raise bad("train_time", train_time, "a number of seconds >= 0")
+        return {"epoch": int(epoch), "history": restored, "best": best, "rng": rng,
+                "train_time": float(train_time)}
+
+    def _apply_progress(self, progress: Mapping[str, Any]) -> None:
+        self.epoch = progress["epoch"]
+        self.history = progress["history"]
+        best = progress["best"]
         self.best_score, self.best_epoch = best["score"], best["epoch"]
         self.wait, self.stopped_early = int(best["wait"]), bool(best["stopped_early"])
         self.stop_training = self.stopped_early
         self.best_state = None if best["state"] is None else {
             k: _array(v).copy() for k, v in best["state"].items()}
-        self.train_time = float(state.get("train_time", 0.0))
-        _random.default_generator.set_state(state["rng"]["default"])
+        self.train_time = progress["train_time"]
+        _random.default_generator.set_state(progress["rng"]["default"])
         generator = getattr(self.train_loader, "generator", None)
-        if generator is not None and state["rng"]["loader"] is not None:
-            generator.set_state(state["rng"]["loader"])
+        if generator is not None and progress["rng"].get("loader") is not None:
+            generator.set_state(progress["rng"]["loader"])
 
     def _maybe_resume(self) -> None:
         if not self.resume:
@@ -715,6 +800,14 @@ class Trainer:
         if self.checkpoint is not None:
             lines.append(f"  checkpoint: {self.checkpoint}")
         return "\n".join(lines)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _is_number(value: Any) -> bool:
+    return _is_int(value) or isinstance(value, float | np.floating) and value == value
 
 
 def _plain_state(state: Mapping[str, Any]) -> dict[str, Any]:

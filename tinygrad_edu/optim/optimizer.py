@@ -232,6 +232,12 @@ class Optimizer:
         if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
             raise ValueError("load_state_dict: expected a dict with the keys 'state' and "
                              f"'param_groups', got {_describe(state_dict)}")
+        if not isinstance(state_dict["param_groups"], list | tuple) or \
+                not isinstance(state_dict["state"], Mapping):
+            raise ValueError("load_state_dict: expected 'param_groups' to be a list of groups "
+                             "and 'state' a dict, got "
+                             f"{type(state_dict['param_groups']).__name__} and "
+                             f"{type(state_dict['state']).__name__} (nothing was loaded)")
         saved_groups = list(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"load_state_dict: the state dict has {len(saved_groups)} parameter "

@@ -79,7 +79,7 @@ def _encode(obj: Any, arrays: dict[str, Any], where: str) -> Any:
         return node
     if obj is None or isinstance(obj, bool | int | float | str):
         return {"t": "value", "v": obj}
-    if isinstance(obj, np.generic):
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":  # numpy's numbers
         return {"t": "value", "v": obj.item()}
     if isinstance(obj, dict):
         items = []
