@@ -14,7 +14,7 @@ from ..checks import dim_index
 from . import arithmetic, shape
 from .arithmetic import matmul
 from .convert import as_tensor_like
-from .core import Tensor
+from .core import Tensor, tensor_arg
 from .dim_args import write_out
 
 __all__ = [
@@ -40,17 +40,13 @@ __all__ = [
 ]
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
     if not isinstance(tensors, list | tuple):
         raise TypeError(f"cat: expected a list or tuple of Tensors, got {type(tensors).__name__}")
     if not tensors:
         raise ValueError("cat: expected a non-empty list of Tensors")
-    ts = [_t(t) for t in tensors]
+    ts = [tensor_arg(t, "cat", "tensors") for t in tensors]
     for i, t in enumerate(ts):
         if t.ndim == 0:
             raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
@@ -68,7 +64,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                         f"{type(tensors).__name__}")
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
-    ts = [_t(t) for t in tensors]
+    ts = [tensor_arg(t, "stack", "tensors") for t in tensors]
     for i, t in enumerate(ts):
         if t.shape != ts[0].shape:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
@@ -79,7 +75,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise ``input if condition else other``."""
-    cond = _t(condition)
+    cond = tensor_arg(condition, "where", "condition")
     tensors = [v for v in (input, other) if isinstance(v, Tensor)]
     ref = tensors[0] if tensors else cond.float()  # numbers adopt a tensor operand's dtype
     return arithmetic.where(cond, as_tensor_like(input, ref), as_tensor_like(other, ref))
@@ -98,7 +94,7 @@ def numel(x: Tensor) -> int:
 def _method(name: str) -> Any:
     """``torch.<name>(input, ...)`` is ``input.<name>(...)``."""
     def call(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return getattr(_t(input), name)(*args, **kwargs)
+        return getattr(tensor_arg(input, name), name)(*args, **kwargs)
 
     call.__name__ = name
     call.__doc__ = f"Same as ``Tensor.{name}``."
@@ -113,7 +109,7 @@ def _with_out(name: str, rule: str = "safe") -> Any:
     that return indices.
     """
     def call(input: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
-        x = _t(input)
+        x = tensor_arg(input, name)
         result = getattr(x, name)(*args, **kwargs)
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         return result if out is None else write_out(name, result, out, (x, *tensors), rule)
@@ -317,20 +313,21 @@ histc = _with_out("histc", "same")
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
          out: Any = None, dtype: Any = None) -> Tensor:
     """Same as ``Tensor.norm`` (torch.norm's argument order, with ``out=``)."""
-    result = _t(input).norm(p, dim, keepdim, dtype)
+    result = tensor_arg(input, "norm").norm(p, dim, keepdim, dtype)
     return result if out is None else write_out("norm", result, out, (input,), "same")
 
 
 def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:  # noqa: A002
     """Same as ``Tensor.nonzero``."""
-    result = _t(input).nonzero(as_tuple=as_tuple)
+    result = tensor_arg(input, "nonzero").nonzero(as_tuple=as_tuple)
     return result if out is None else write_out("nonzero", result, out, (input,), "same")
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
            return_counts: bool = False, dim: int | None = None) -> Any:
     """Same as ``Tensor.unique``."""
-    return _t(input).unique(sorted, return_inverse, return_counts, dim)
+    x = tensor_arg(input, "unique")
+    return x.unique(sorted, return_inverse, return_counts, dim)
 
 
 # statistics and searching
