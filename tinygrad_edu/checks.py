@@ -174,3 +174,14 @@ def pair(value: Any, name: str, arg: str) -> tuple[int, int]:
         raise RuntimeError(f"{name}: {arg} must either be a single int, or a tuple of two "
                            f"ints, got {value!r}")
     return (int(items[0]), int(items[-1]))
+
+
+def check_floating(dtype: Any, message: str) -> None:
+    """PyTorch's error for an op that has no integer or bool kernel, unless ``dtype`` (ours or
+    numpy's) is a floating dtype.
+
+    PyTorch raises NotImplementedError there ("... not implemented for 'Long'"); it is a
+    RuntimeError, so code that catches RuntimeError still catches it.
+    """
+    if getattr(dtype, "kind", None) != "f":
+        raise NotImplementedError(message)

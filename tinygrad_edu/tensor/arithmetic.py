@@ -302,14 +302,15 @@ class ArithmeticMixin(TensorBase):
         """Limit values to [min, max]; either bound may be None."""
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):
             # PyTorch's rule: x keeps its gradient where min <= x <= max (ties included), a
-            # bound gets it where it was picked; min > max gives max everywhere
+            # bound gets it where it was picked; min > max gives max everywhere; a NaN bound
+            # gives NaN
             out = self
             if min is not None:
                 lo = as_tensor_like(min, self)
-                out = where(out < lo, lo, out)
+                out = where((out < lo) | lo.isnan(), lo, out)
             if max is not None:
                 hi = as_tensor_like(max, self)
-                out = where(out > hi, hi, out)
+                out = where((out > hi) | hi.isnan(), hi, out)
             return relabel(out, "ClampBackward0", self)  # PyTorch's node name
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")

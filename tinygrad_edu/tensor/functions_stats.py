@@ -54,7 +54,10 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Any = None,  # noqa: A0
     if x.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {x.ndim} dimensions")
-    x = x.reshape(1, -1) if x.ndim < 2 else x
+    if x.dtype.kind == "b":
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    ndim = x.ndim
+    x = x.reshape(1, -1) if ndim < 2 else x
     x = x if x.dtype.kind == "f" else x.float()
     n = x.shape[1]
     w = None
@@ -74,7 +77,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Any = None,  # noqa: A0
     centered = x - mean
     weighted = centered if w is None else centered * w
     c = matmul(weighted, centered.t()) / norm_factor
-    return c.reshape(()) if x.ndim < 2 else c
+    return c.reshape(()) if ndim < 2 else c
 
 
 def corrcoef(input: Tensor) -> Tensor:  # noqa: A002

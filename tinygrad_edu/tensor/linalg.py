@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index, reduction_dims
+from ..checks import check_floating, dim_index, reduction_dims
 from ..ops.linalg import LinAlgError
 from . import shape as shape_ops
 from .arithmetic import matmul, where
@@ -71,9 +71,8 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 
 def _float(x: Any, name: str) -> Any:
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"linalg.{name}: Expected a floating point tensor as input. Got "
-                           f"{x.dtype}")
+    check_floating(x.dtype, f"linalg.{name}: Expected a floating point tensor as input. Got "
+                            f"{x.dtype}")
     return x
 
 

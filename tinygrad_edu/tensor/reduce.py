@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index, dims_tuple, reduction_dims
+from ..checks import check_floating, dim_index, dims_tuple, reduction_dims
 from .arithmetic import where
 from .base import TensorBase
 from .dim_args import numpy_names
@@ -286,9 +286,8 @@ class ReduceMixin(TensorBase):
             raise RuntimeError(f"norm(): the dtype of the input ({self.dtype}) should be "
                                f"convertible without narrowing to the specified dtype ({dtype})")
         x = self if dtype is None else self.type(dtype)
-        if x.dtype.kind != "f":
-            raise RuntimeError(f"norm(): Expected a floating point tensor as input. Got "
-                               f"{x.dtype}")
+        check_floating(x.dtype, f"norm(): Expected a floating point tensor as input. Got "
+                                f"{x.dtype}")
         if p == "nuc":
             raise NotImplementedError("norm(): p='nuc' (the nuclear norm) needs singular "
                                       "values; use tg.linalg.matrix_norm(x, 'nuc')")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index
+from ..checks import check_floating, dim_index
 from ..ops.scan import cumextreme_indices
 from .base import TensorBase
 from .dim_args import numpy_names
@@ -240,9 +240,8 @@ class SortScanMixin(TensorBase):
     @numpy_names
     def logcumsumexp(self, dim: int) -> Any:
         """Running log(sum(exp(x))) along ``dim``, computed without overflow."""
-        if self.dtype.kind != "f":
-            raise RuntimeError(f"logcumsumexp(): expected floating point input, got "
-                               f"{self.dtype}")
+        check_floating(self.dtype, f"logcumsumexp(): expected floating point input, got "
+                                   f"{self.dtype}")
         return self._scan("logcumsumexp", dim, None)
 
     def _scan(self, name: str, dim: int, dtype: Any) -> Any:
