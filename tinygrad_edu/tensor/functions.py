@@ -6,6 +6,7 @@ here.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from .arithmetic import matmul
 from .convert import as_tensor_like
 from .core import Tensor, tensor_arg
 from .dim_args import write_out
+from .front_door import front_door
 
 __all__ = [
     "abs", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip", "cos", "exp",
@@ -341,3 +343,9 @@ from .functions_shape import *  # noqa: E402,F403
 from .functions_shape import __all__ as _shape_names  # noqa: E402
 
 __all__ += _shape_names
+
+# Each function names itself in the errors of the ops it is made of ("dist: sub: the size of
+# tensor a ..."); the arguments are converted by the functions themselves (tensor_arg).
+for _name in __all__:
+    if inspect.isfunction(globals()[_name]):
+        globals()[_name] = front_door(globals()[_name], _name, check_tensors=False)

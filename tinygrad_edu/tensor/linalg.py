@@ -20,7 +20,7 @@ from ..checks import check_floating, dim_index, reduction_dims
 from ..ops.linalg import LinAlgError
 from . import shape as shape_ops
 from .arithmetic import matmul, where
-from .convert import as_tensor_like
+from .convert import as_tensor_like, check_tensor
 
 __all__ = [
     "EighResult", "LinAlgError", "QRResult", "SlogdetResult", "SVDResult", "broadcast_shapes",
@@ -71,6 +71,7 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 
 def _float(x: Any, name: str) -> Any:
+    check_tensor(x, f"linalg.{name}", "A")
     check_floating(x.dtype, f"linalg.{name}: Expected a floating point tensor as input. Got "
                             f"{x.dtype}")
     return x
@@ -118,6 +119,7 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
                 dtype: Any = None) -> Any:
     """The ``ord``-norm of x seen as vectors along ``dim`` (all elements when None):
     (sum |x|^ord)^(1/ord); inf: max |x|; -inf: min |x|; 0: the count of non-zeros."""
+    check_tensor(x, "linalg.vector_norm", "x")
     if dtype is not None:
         x = x.type(dtype)
     if x.dtype.kind != "f":
