@@ -185,3 +185,35 @@ def check_floating(dtype: Any, message: str) -> None:
     """
     if getattr(dtype, "kind", None) != "f":
         raise NotImplementedError(message)
+
+
+def check_size(value: Any, name: str, arg: str) -> int:
+    """A layer's size argument (features, channels, groups): an int (bools are not), >= 0.
+
+    TypeError for another type and RuntimeError for a negative size, PyTorch's types for the
+    same mistakes ("Trying to create tensor with negative dimension"), with the layer and the
+    argument named.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
+    if value < 0:
+        raise RuntimeError(f"{name}: {arg} must be >= 0 (it is a tensor dimension), got {value}")
+    return int(value)
+
+
+def int_arg(value: Any, name: str, arg: str) -> int:
+    """An int argument (``chunks``, ``k``, ``n``): PyTorch's TypeError for anything else,
+    bools included."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name}(): argument '{arg}' must be int, not {type(value).__name__}")
+    return int(value)
+
+
+def size_arg(shape: tuple[Any, ...], name: str, arg: str = "size") -> tuple[int, ...]:
+    """``shape_arg`` for the size of a new tensor: no negative entries (PyTorch's
+    RuntimeError "Trying to create tensor with negative dimension")."""
+    sizes = shape_arg(shape, name, arg)
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"{name}: trying to create tensor with negative dimension: "
+                           f"{list(sizes)}")
+    return sizes

@@ -17,10 +17,12 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from .tensor.front_door import front_door
 from .tensor.functions import cat
 from .tensor.linalg import (
     EighResult,
@@ -226,3 +228,10 @@ matrix_exp = _unsupported("matrix_exp", "the matrix exponential is not implement
 tensorinv = _unsupported("tensorinv", "not implemented; reshape to a matrix and use linalg.inv")
 tensorsolve = _unsupported("tensorsolve", "not implemented; reshape to a matrix and use "
                            "linalg.solve")
+
+
+# Each function names itself in the errors of the functions it is made of
+# ("linalg.cond: linalg.svd: ...").
+for _name in __all__:
+    if inspect.isfunction(globals()[_name]):
+        globals()[_name] = front_door(globals()[_name], f"linalg.{_name}", check_tensors=False)

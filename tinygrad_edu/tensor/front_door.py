@@ -27,14 +27,29 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 _MISSING = object()
 
 
-def _tensor_parameters(fn: Callable[..., Any]) -> list[tuple[int | None, str, bool]]:
-    """(position or None, name, may be None) of each parameter annotated as a Tensor."""
+def tensor_parameters(fn: Callable[..., Any], skip: int = 0
+                      ) -> list[tuple[int | None, str, bool]]:
+    """(position or None, name, may be None) of each parameter annotated as a Tensor; ``skip``
+    leading parameters are not counted (1 for ``self`` of a method taken from its class)."""
     found = []
-    for i, p in enumerate(inspect.signature(fn).parameters.values()):
+    for i, p in enumerate(list(inspect.signature(fn).parameters.values())[skip:]):
         annotation = p.annotation if isinstance(p.annotation, str) else ""
         if annotation in _TENSOR:
             found.append((i if p.kind in _POSITIONAL else None, p.name, _TENSOR[annotation]))
     return found
+
+
+def check_tensor_arguments(tensors: list[tuple[int | None, str, bool]], args: tuple[Any, ...],
+                           kwargs: dict[str, Any], name: str) -> None:
+    """PyTorch's TypeError for the first argument of ``tensors`` that is not a Tensor."""
+    for position, arg, optional in tensors:
+        given = position is not None and len(args) > position
+        value = args[position] if given else kwargs.get(arg, _MISSING)  # type: ignore[index]
+        if value is _MISSING or (value is None and optional):
+            continue
+        if not isinstance(value, TensorBase):
+            raise TypeError(f"{name}(): argument '{arg}' must be a Tensor, not "
+                            f"{type(value).__name__}")
 
 
 def name_the_function(exc: BaseException, name: str) -> None:
@@ -52,18 +67,11 @@ def front_door(fn: Callable[..., Any], name: str | None = None, check_tensors: b
     a list of numbers itself); ``rename=False`` leaves the messages of its errors as they are.
     """
     name = name or fn.__name__
-    tensors = _tensor_parameters(fn) if check_tensors else []
+    tensors = tensor_parameters(fn) if check_tensors else []
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
-        for position, arg, optional in tensors:
-            given = len(args) > position if position is not None else False
-            value = args[position] if given else kwargs.get(arg, _MISSING)  # type: ignore[index]
-            if value is _MISSING or (value is None and optional):
-                continue
-            if not isinstance(value, TensorBase):
-                raise TypeError(f"{name}(): argument '{arg}' must be a Tensor, not "
-                                f"{type(value).__name__}")
+        check_tensor_arguments(tensors, args, kwargs, name)
         try:
             return fn(*args, **kwargs)
         except (RuntimeError, ValueError, TypeError, IndexError) as exc:

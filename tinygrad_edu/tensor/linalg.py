@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OPS, apply_op, relabel
-from ..checks import check_floating, dim_index, reduction_dims
+from ..checks import check_floating, dim_index, int_arg, reduction_dims
 from ..ops.linalg import LinAlgError
 from . import shape as shape_ops
 from .arithmetic import matmul, where
@@ -361,6 +361,8 @@ def lstsq(a: Any, b: Any, rcond: float | None = None, *, driver: str | None = No
 
 def matrix_power(a: Any, n: int) -> Any:
     """A @ A @ ... (n times) by repeated squaring; n = 0 gives I, n < 0 powers of A^-1."""
+    check_tensor(a, "linalg.matrix_power", "A")
+    n = int_arg(n, "linalg.matrix_power", "n")
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, got "
                            f"shape {a.shape}")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import check_floating, dim_index
+from ..checks import check_floating, dim_index, int_arg
 from ..ops.scan import cumextreme_indices
 from .base import TensorBase
 from .dim_args import numpy_names
@@ -111,6 +111,7 @@ class SortScanMixin(TensorBase):
 
         Among equal values the index may differ from PyTorch's, which is not stable here.
         """
+        k = int_arg(k, "kthvalue", "k")
         d = self._dim(dim, "kthvalue")
         n = self._as_1d().shape[d]
         if not 1 <= k <= n:
