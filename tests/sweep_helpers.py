@@ -227,10 +227,19 @@ RAW_WORDS = ("object is not iterable", "not supported between instances", "has n
              "object cannot be", "NoneType' object", "operands could not be broadcast")
 
 
-def names_function(message: str, names: tuple[str, ...]) -> bool:
-    """The message names the function: one of its names appears in the message's first line."""
+def names_function(message: str, names: tuple[str, ...], module: bool = False) -> bool:
+    """The message names the function: one of its names appears in the message's first line.
+
+    A module may also speak through the functional it calls ("pad(): argument 'input' must be
+    a Tensor" from ``nn.ZeroPad2d``), as PyTorch's modules do.
+    """
     head = message.strip().splitlines()[0].lower() if message.strip() else ""
+    if module and any(head.startswith((f"{f}:", f"{f}()", f"{f} ")) for f in FUNCTIONALS):
+        return True
     return any(n.lower() in head for n in names)
+
+
+FUNCTIONALS = tuple(n for n in tg.nn.functional.__all__ if n[0].islower())
 
 
 def classify(call: Call, ours: Outcome, theirs: Outcome, names: tuple[str, ...],
@@ -239,7 +248,8 @@ def classify(call: Call, ours: Outcome, theirs: Outcome, names: tuple[str, ...],
     if ours.error is not None:
         msg = str(ours.error)
         raw = (not os.path.abspath(ours.innermost).startswith(PACKAGE)
-               or not names_function(msg, names) or any(w in msg for w in RAW_WORDS)
+               or not names_function(msg, names, call.kind == "module")
+               or any(w in msg for w in RAW_WORDS)
                or isinstance(ours.error, AttributeError | ZeroDivisionError | RecursionError))
         # PyTorch's own text, word for word, is kept where a test holds us to it (the
         # optimizers' "Invalid learning rate: -1.0"), unless it is Python's words
