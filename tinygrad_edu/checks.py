@@ -202,11 +202,11 @@ def check_size(value: Any, name: str, arg: str) -> int:
 
 
 def int_arg(value: Any, name: str, arg: str) -> int:
-    """An int argument (``chunks``, ``k``, ``n``): PyTorch's TypeError for anything else,
-    bools included."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+    """An int argument (``chunks``, ``k``, ``n``; an int tensor of one element will do):
+    PyTorch's TypeError for anything else, bools included."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(f"{name}(): argument '{arg}' must be int, not {type(value).__name__}")
-    return int(value)
+    return int(value.__index__())
 
 
 def size_arg(shape: tuple[Any, ...], name: str, arg: str = "size") -> tuple[int, ...]:

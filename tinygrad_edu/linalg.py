@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .tensor.convert import check_tensor
 from .tensor.front_door import front_door
 from .tensor.functions import cat
 from .tensor.linalg import (
@@ -70,6 +71,7 @@ def matmul(a: Any, b: Any) -> Any:
 
 def diagonal(a: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
     """The diagonals of a batch of matrices (default: the last two dims)."""
+    check_tensor(a, "linalg.diagonal", "A")
     return a.diagonal(offset, dim1, dim2)
 
 
@@ -103,6 +105,7 @@ def cond(a: Any, p: Any = None) -> Any:
 
 def vander(x: Any, *, N: int | None = None) -> Any:  # noqa: N803 - PyTorch's name
     """The Vandermonde matrix: column j is x ** j, j = 0 .. N-1 (N = len(x) by default)."""
+    check_tensor(x, "linalg.vander", "x")
     if x.ndim < 1:
         raise RuntimeError("linalg.vander: x must have at least one dimension")
     n = x.shape[-1] if N is None else N

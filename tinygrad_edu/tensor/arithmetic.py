@@ -135,7 +135,7 @@ class ArithmeticMixin(TensorBase):
         return matmul(as_tensor_like(other, self), self)
 
     def __neg__(self) -> Any:
-        return apply_op(OPS["neg"], self)
+        return self.neg()
 
     def __pos__(self) -> Any:
         return self
@@ -296,6 +296,10 @@ class ArithmeticMixin(TensorBase):
 
     def neg(self) -> Any:
         """-x."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("neg: Negation, the `-` operator, on a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         return apply_op(OPS["neg"], self)
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002

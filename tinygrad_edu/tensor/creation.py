@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes, random_dist
-from ..checks import check_number
+from ..checks import check_number, int_arg
 from ..random import Generator, default_generator, get_generator
 from .convert import as_array
 from .core import Tensor
@@ -202,6 +202,7 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
     if not isinstance(size, list | tuple):
         raise TypeError(f"randint: size must be a tuple of ints, got {size!r}; e.g. "
                         "randint(0, 10, (3,))")
+    low, high = int_arg(low, "randint", "low"), int_arg(high, "randint", "high")
     if not low < high:
         raise RuntimeError(f"randint: expects 'low' to be less than 'high', got low={low}, "
                            f"high={high}")

@@ -90,7 +90,7 @@ def is_tensor(obj: Any) -> bool:
 
 def numel(x: Tensor) -> int:
     """Number of elements."""
-    return x.numel()
+    return tensor_arg(x, "numel").numel()
 
 
 def _method(name: str) -> Any:

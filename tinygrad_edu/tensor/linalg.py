@@ -199,6 +199,8 @@ def norm(a: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # 
 
 def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str | None = None) -> Any:
     """Distances between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R)."""
+    check_tensor(x1, "cdist", "x1")
+    check_tensor(x2, "cdist", "x2")
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 "
                            f"got: {x2.ndim}D")
@@ -382,6 +384,8 @@ def matrix_power(a: Any, n: int) -> Any:
 
 def cross(a: Any, b: Any, dim: int = -1) -> Any:
     """The cross product of 3-vectors along ``dim`` (inputs broadcast)."""
+    check_tensor(a, "linalg.cross", "input")
+    check_tensor(b, "linalg.cross", "other")
     b = as_tensor_like(b, a)
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "

@@ -185,12 +185,13 @@ class ShapeMixin(TensorBase):
         """Pieces of ``split_size`` (an int or a list of sizes) along ``dim``."""
         d = dim_index(dim, self.ndim, "split")
         n = self.shape[d]
-        if isinstance(split_size, int):
+        if not isinstance(split_size, list | tuple):
+            split_size = int_arg(split_size, "split", "split_size")
             if split_size <= 0:
                 raise RuntimeError(f"split: split_size must be positive, got {split_size}")
             sizes = [min(split_size, n - s) for s in range(0, n, split_size)] or [0]
         else:
-            sizes = list(split_size)
+            sizes = list(shape_arg(tuple(split_size), "split", "split_size"))
             if sum(sizes) != n:
                 raise RuntimeError(f"split: split sizes {sizes} must sum to the size {n} of "
                                    f"dim {d}")

@@ -96,6 +96,7 @@ class SortScanMixin(TensorBase):
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
              ) -> MaxMin:
         """The ``k`` largest (or smallest) values along ``dim`` and their indices, in order."""
+        k = int_arg(k, "topk", "k")
         d = self._dim(dim, "topk")
         n = self._as_1d().shape[d]
         if not 0 <= k <= n:
