@@ -97,9 +97,16 @@ class ReduceMixin(TensorBase):
         return self._extreme("amin", dim, keepdim)
 
     def _extreme(self, name: str, dim: Any, keepdim: bool) -> Any:
-        if self.numel() == 0:
-            raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {self.shape}")
         dims = reduction_dims(dim, self.ndim, name)
+        if self.numel() == 0:  # PyTorch's errors; reducing a non-empty dim of rows is fine
+            if dims is None:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                                   f"input.numel() == 0 (shape {self.shape}). Specify the "
+                                   "reduction dim with the 'dim' argument.")
+            empty = [d for d in dims if self.shape[d] == 0]
+            if empty:
+                raise IndexError(f"{name}(): Expected reduction dim {empty[0]} to have non-zero "
+                                 f"size (shape {self.shape}).")
         return apply_op(OPS[name], self, dim=dims, keepdim=keepdim)
 
     @numpy_names

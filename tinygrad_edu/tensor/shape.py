@@ -209,6 +209,8 @@ class ShapeMixin(TensorBase):
         d = dim_index(dim, self.ndim, "chunk")
         if chunks <= 0:
             raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")
+        if self.shape[d] == 0:  # PyTorch: ``chunks`` empty pieces
+            return tuple(self.narrow(d, 0, 0) for _ in range(chunks))
         return self.split(-(-self.shape[d] // chunks), d)
 
     def __getitem__(self, key: Any) -> Any:
