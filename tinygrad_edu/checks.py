@@ -174,3 +174,46 @@ def pair(value: Any, name: str, arg: str) -> tuple[int, int]:
         raise RuntimeError(f"{name}: {arg} must either be a single int, or a tuple of two "
                            f"ints, got {value!r}")
     return (int(items[0]), int(items[-1]))
+
+
+def check_floating(dtype: Any, message: str) -> None:
+    """PyTorch's error for an op that has no integer or bool kernel, unless ``dtype`` (ours or
+    numpy's) is a floating dtype.
+
+    PyTorch raises NotImplementedError there ("... not implemented for 'Long'"); it is a
+    RuntimeError, so code that catches RuntimeError still catches it.
+    """
+    if getattr(dtype, "kind", None) != "f":
+        raise NotImplementedError(message)
+
+
+def check_size(value: Any, name: str, arg: str) -> int:
+    """A layer's size argument (features, channels, groups): an int (bools are not), >= 0.
+
+    TypeError for another type and RuntimeError for a negative size, PyTorch's types for the
+    same mistakes ("Trying to create tensor with negative dimension"), with the layer and the
+    argument named.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
+    if value < 0:
+        raise RuntimeError(f"{name}: {arg} must be >= 0 (it is a tensor dimension), got {value}")
+    return int(value)
+
+
+def int_arg(value: Any, name: str, arg: str) -> int:
+    """An int argument (``chunks``, ``k``, ``n``; an int tensor of one element will do):
+    PyTorch's TypeError for anything else, bools included."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name}(): argument '{arg}' must be int, not {type(value).__name__}")
+    return int(value.__index__())
+
+
+def size_arg(shape: tuple[Any, ...], name: str, arg: str = "size") -> tuple[int, ...]:
+    """``shape_arg`` for the size of a new tensor: no negative entries (PyTorch's
+    RuntimeError "Trying to create tensor with negative dimension")."""
+    sizes = shape_arg(shape, name, arg)
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"{name}: trying to create tensor with negative dimension: "
+                           f"{list(sizes)}")
+    return sizes

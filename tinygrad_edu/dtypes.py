@@ -253,8 +253,9 @@ def _combine(higher: DType | None, lower: DType | None) -> DType | None:
     return promote_types(higher, lower)
 
 
-def scalar_type(value: Any) -> DType:
-    """The dtype a Python number takes part in promotion with (floats: the default dtype)."""
+def scalar_type(value: Any, name: str = "") -> DType:
+    """The dtype a Python number takes part in promotion with (floats: the default dtype);
+    ``name``, the op, starts the message of the TypeError for anything that is not a number."""
     if isinstance(value, bool | np.bool_):
         return bool_
     if isinstance(value, builtins.int | np.integer):
@@ -262,10 +263,10 @@ def scalar_type(value: Any) -> DType:
     if isinstance(value, builtins.float | np.floating):
         return get_default_dtype()
     if isinstance(value, complex | np.complexfloating):
-        raise TypeError("complex numbers are not supported; keep the real and imaginary parts "
-                        "in two float tensors")
-    raise TypeError(f"unsupported operand type {type(value).__name__}; expected a Tensor, "
-                    "a number or a numpy array")
+        raise TypeError(f"{name}{': ' if name else ''}complex numbers are not supported; keep "
+                        "the real and imaginary parts in two float tensors")
+    raise TypeError(f"{name}{': ' if name else ''}unsupported operand type "
+                    f"{type(value).__name__}; expected a Tensor, a number or a numpy array")
 
 
 def result_type_of(operands: list[tuple[DType | None, builtins.int | None]]) -> DType:
@@ -303,9 +304,9 @@ def of_any(dtype: Any) -> DType:
     return dtype if isinstance(dtype, DType) else of(dtype)
 
 
-def scalar_dtype(tensor_dtype: Any, value: object) -> DType:
+def scalar_dtype(tensor_dtype: Any, value: object, name: str = "") -> DType:
     """Result dtype of ``tensor op python_number`` for a tensor with dims."""
-    return result_type_of([(of_any(tensor_dtype), 1), (scalar_type(value), None)])
+    return result_type_of([(of_any(tensor_dtype), 1), (scalar_type(value, name), None)])
 
 
 def can_cast(from_: Any, to: Any) -> bool:

@@ -17,10 +17,13 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from .tensor.convert import check_tensor
+from .tensor.front_door import front_door
 from .tensor.functions import cat
 from .tensor.linalg import (
     EighResult,
@@ -68,6 +71,7 @@ def matmul(a: Any, b: Any) -> Any:
 
 def diagonal(a: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
     """The diagonals of a batch of matrices (default: the last two dims)."""
+    check_tensor(a, "linalg.diagonal", "A")
     return a.diagonal(offset, dim1, dim2)
 
 
@@ -101,6 +105,7 @@ def cond(a: Any, p: Any = None) -> Any:
 
 def vander(x: Any, *, N: int | None = None) -> Any:  # noqa: N803 - PyTorch's name
     """The Vandermonde matrix: column j is x ** j, j = 0 .. N-1 (N = len(x) by default)."""
+    check_tensor(x, "linalg.vander", "x")
     if x.ndim < 1:
         raise RuntimeError("linalg.vander: x must have at least one dimension")
     n = x.shape[-1] if N is None else N
@@ -226,3 +231,10 @@ matrix_exp = _unsupported("matrix_exp", "the matrix exponential is not implement
 tensorinv = _unsupported("tensorinv", "not implemented; reshape to a matrix and use linalg.inv")
 tensorsolve = _unsupported("tensorsolve", "not implemented; reshape to a matrix and use "
                            "linalg.solve")
+
+
+# Each function names itself in the errors of the functions it is made of
+# ("linalg.cond: linalg.svd: ...").
+for _name in __all__:
+    if inspect.isfunction(globals()[_name]):
+        globals()[_name] = front_door(globals()[_name], f"linalg.{_name}", check_tensors=False)

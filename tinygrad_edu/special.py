@@ -15,6 +15,7 @@ from typing import Any
 
 from .tensor import Tensor
 from .tensor import functions as _functions
+from .tensor.core import tensor_arg
 
 __all__ = ["erf", "erfc", "erfinv", "exp2", "expit", "expm1", "log1p", "log_softmax",
            "logit", "logsumexp", "ndtr", "round", "softmax", "xlogy"]
@@ -30,10 +31,6 @@ xlogy = _functions.xlogy
 round = _functions.round  # noqa: A001 - PyTorch's name
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def expit(input: Any, *, out: Any = None) -> Tensor:  # noqa: A002
     """The logistic sigmoid 1 / (1 + e**-x) (``torch.special.expit``)."""
     return _functions.sigmoid(input) if out is None else out.copy_(_functions.sigmoid(input))
@@ -41,21 +38,22 @@ def expit(input: Any, *, out: Any = None) -> Tensor:  # noqa: A002
 
 def ndtr(input: Any) -> Tensor:  # noqa: A002
     """The standard normal CDF: (1 + erf(x / sqrt(2))) / 2."""
-    return (1 + (_t(input)._floating() * 0.7071067811865476).erf()) * 0.5
+    x = tensor_arg(input, "ndtr")._floating()
+    return (1 + (x * 0.7071067811865476).erf()) * 0.5
 
 
 def softmax(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """exp(x) / sum(exp(x)) along ``dim`` (``dtype``: cast the input first)."""
-    x = _t(input)
+    x = tensor_arg(input, "softmax")
     return (x if dtype is None else x.type(dtype)).softmax(dim)
 
 
 def log_softmax(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """x - logsumexp(x) along ``dim`` (``dtype``: cast the input first)."""
-    x = _t(input)
+    x = tensor_arg(input, "log_softmax")
     return (x if dtype is None else x.type(dtype)).log_softmax(dim)
 
 
 def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
     """log(sum(exp(x))) along ``dim``, computed without overflow."""
-    return _t(input).logsumexp(dim, keepdim=keepdim)
+    return tensor_arg(input, "logsumexp").logsumexp(dim, keepdim=keepdim)

@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from .. import dtypes
+from ..checks import check_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
@@ -24,6 +25,9 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         dtypes.check_device(device, name)
+        for arg, size in (("in_channels", in_channels), ("out_channels", out_channels),
+                          ("groups", groups)):
+            check_size(size, name, arg)
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
 from .. import dtypes
+from ..checks import check_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
@@ -248,12 +249,8 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         dtypes.check_device(device, "Linear")
-        for arg, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, int) or isinstance(v, bool):
-                raise TypeError(f"Linear: {arg} must be an int, got {v!r}")
-            if v < 0:
-                raise RuntimeError(f"Linear: {arg} must be >= 0 (it is a tensor dimension), "
-                                   f"got {v}")
+        check_size(in_features, "Linear", "in_features")
+        check_size(out_features, "Linear", "out_features")
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
         if bias:

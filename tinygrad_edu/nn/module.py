@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..tensor import Tensor
+from ..tensor.front_door import check_tensor_arguments, tensor_parameters
 from . import hooks as _hooks
 from .hooks import (
     BackwardHook,
@@ -43,6 +44,17 @@ register_module_full_backward_pre_hook = _hooks.register_module_full_backward_pr
 _HOOK_DICTS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
                "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
                "_backward_pre_hooks")
+
+
+_FORWARD_TENSORS: dict[type, list[tuple[int | None, str, bool]]] = {}
+
+
+def _forward_tensors(cls: type) -> list[tuple[int | None, str, bool]]:
+    """The Tensor-annotated arguments of ``cls.forward``, found once per class: a module
+    called with ``None`` or a string there gets PyTorch's TypeError naming the module."""
+    if cls not in _FORWARD_TENSORS:
+        _FORWARD_TENSORS[cls] = tensor_parameters(cls.forward, skip=1)  # type: ignore[attr-defined]
+    return _FORWARD_TENSORS[cls]
 
 
 class Module(ModuleTree, ModuleState):
@@ -89,6 +101,8 @@ class Module(ModuleTree, ModuleState):
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        cls = type(self)
+        check_tensor_arguments(_forward_tensors(cls), args, kwargs, cls.__name__)
         g = _hooks
         if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or
                 self._backward_pre_hooks or g._global_forward_hooks or

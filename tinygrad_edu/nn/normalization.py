@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd import no_grad
+from ..checks import check_number, check_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from .functional.normalization import checked_shape
@@ -48,7 +49,12 @@ class _NormBase(Module):
     def __init__(self, num_features: int, eps: float, momentum: float | None, affine: bool,
                  track_running_stats: bool, device: Any, dtype: Any, bias: bool) -> None:
         super().__init__()
-        dtypes.check_device(device, type(self).__name__)
+        name = type(self).__name__
+        dtypes.check_device(device, name)
+        check_size(num_features, name, "num_features")
+        check_number(eps, "eps", name)
+        if momentum is not None:
+            check_number(momentum, "momentum", name)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _add_affine(self, (num_features,), affine, bias, dtype)
@@ -290,6 +296,9 @@ class GroupNorm(Module):
                  bias: bool = True) -> None:
         super().__init__()
         dtypes.check_device(device, "GroupNorm")
+        check_size(num_groups, "GroupNorm", "num_groups")
+        check_size(num_channels, "GroupNorm", "num_channels")
+        check_number(eps, "eps", "GroupNorm")
         if num_groups <= 0 or num_channels % num_groups != 0:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -128,15 +130,18 @@ class ChannelShuffle(Module):
 
 # ----------------------------------------------------------------------------- padding
 
-def _padding(padding: Any, dims: int) -> tuple[int, ...]:
+def _padding(padding: Any, dims: int, name: str) -> tuple[int, ...]:
     """An int pads every side; a tuple lists (left, right, top, bottom)."""
-    if isinstance(padding, int):
-        return (padding,) * (2 * dims)
-    padding = tuple(padding)
-    if len(padding) != 2 * dims:
-        raise ValueError(f"padding must be an int or a tuple of {2 * dims} ints, got "
+    items = tuple(padding) if isinstance(padding, list | tuple) else (padding,)
+    if any(isinstance(p, bool) or not isinstance(p, int | np.integer) for p in items):
+        raise TypeError(f"{name}: padding must be an int or a tuple of {2 * dims} ints, got "
+                        f"{padding!r}")
+    if len(items) == 1:
+        return items * (2 * dims)
+    if len(items) != 2 * dims:
+        raise ValueError(f"{name}: padding must be an int or a tuple of {2 * dims} ints, got "
                          f"{padding!r}")
-    return padding
+    return items
 
 
 class _PadNd(Module):
@@ -145,7 +150,7 @@ class _PadNd(Module):
 
     def __init__(self, padding: Any) -> None:
         super().__init__()
-        self.padding = _padding(padding, self.dims)
+        self.padding = _padding(padding, self.dims, type(self).__name__)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.pad(input, self.padding, self.mode)

@@ -100,7 +100,7 @@ class RNNBase(Module):
         return (w_ih, w_hh, getattr(self, f"bias_ih_l{layer}{suffix}"),
                 getattr(self, f"bias_hh_l{layer}{suffix}"))
 
-    def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:  # noqa: A002
+    def forward(self, input: Tensor | PackedSequence, hx: Any = None) -> tuple[Tensor, Any]:  # noqa: A002
         name = type(self).__name__
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx, name)

@@ -77,8 +77,9 @@ def _check_arrays(name: str, x: Any, weight: Any, bias: Any, groups: Any, transp
                            f"kernel_height: {weight.shape[2]} kernel_width: {weight.shape[3]} "
                            f"(weight of shape {weight.shape})")
     if x.dtype.kind != "f" or x.dtype != weight.dtype:
-        raise RuntimeError(f"{name}: input ({x.dtype}) and weight ({weight.dtype}) must have "
-                           "the same floating point dtype")
+        error = NotImplementedError if x.dtype == bool else RuntimeError  # PyTorch's types
+        raise error(f"{name}: input ({x.dtype}) and weight ({weight.dtype}) must have the same "
+                    "floating point dtype")
     if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups < 1:
         raise RuntimeError(f"{name}: groups must be a positive int, got {groups!r}")
     w0, w1 = weight.shape[:2]

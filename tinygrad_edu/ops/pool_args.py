@@ -134,7 +134,7 @@ def _check_input(name: str, x: Any) -> None:
         raise RuntimeError(f"{name}: expected non-empty C, H and W (only the batch size N may "
                            f"be 0), got input shape {shape}")
     if x.dtype not in (np.float32, np.float64):
-        raise RuntimeError(f"{name}: not implemented for dtype {x.dtype} (input shape "
+        raise NotImplementedError(f"{name}: not implemented for dtype {x.dtype} (input shape "
                            f"{shape}); pooling needs float32 or float64 input, convert it with "
                            ".float()")
 

@@ -34,7 +34,7 @@ from ..tensor import Size, Tensor
 Array = NDArray[Any]
 ParamGroup = dict[str, Any]
 _NUMERIC_OPTIONS = frozenset({"lr", "momentum", "dampening", "weight_decay", "eps", "alpha",
-                              "lr_decay", "initial_accumulator_value"})
+                              "lr_decay", "initial_accumulator_value", "rho", "momentum_decay"})
 Params = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
@@ -68,9 +68,14 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[ParamGroup] = []
+        name = type(self).__name__
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of "
-                            "Tensors or dicts, but got a Tensor; wrap it in a list: [tensor]")
+            raise TypeError(f"{name}: params argument given to the optimizer should be an "
+                            "iterable of Tensors or dicts, but got a Tensor; wrap it in a list: "
+                            "[tensor]")
+        if isinstance(params, str | bytes) or not hasattr(params, "__iter__"):
+            raise TypeError(f"{name}: params argument given to the optimizer should be an "
+                            f"iterable of Tensors or dicts, but got {type(params).__name__}")
         groups: list[Any] = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")

@@ -135,7 +135,7 @@ class ArithmeticMixin(TensorBase):
         return matmul(as_tensor_like(other, self), self)
 
     def __neg__(self) -> Any:
-        return apply_op(OPS["neg"], self)
+        return self.neg()
 
     def __pos__(self) -> Any:
         return self
@@ -296,20 +296,25 @@ class ArithmeticMixin(TensorBase):
 
     def neg(self) -> Any:
         """-x."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("neg: Negation, the `-` operator, on a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         return apply_op(OPS["neg"], self)
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
         """Limit values to [min, max]; either bound may be None."""
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):
             # PyTorch's rule: x keeps its gradient where min <= x <= max (ties included), a
-            # bound gets it where it was picked; min > max gives max everywhere
+            # bound gets it where it was picked; min > max gives max everywhere; a NaN bound
+            # gives NaN
             out = self
             if min is not None:
                 lo = as_tensor_like(min, self)
-                out = where(out < lo, lo, out)
+                out = where((out < lo) | lo.isnan(), lo, out)
             if max is not None:
                 hi = as_tensor_like(max, self)
-                out = where(out > hi, hi, out)
+                out = where((out > hi) | hi.isnan(), hi, out)
             return relabel(out, "ClampBackward0", self)  # PyTorch's node name
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")

@@ -128,16 +128,24 @@ def scalar_array(value: Any, dtype: dtypes.DType) -> Array:
         return np.asarray(value).astype(dtype.np_dtype)
 
 
+def _operand_array(name: str, other: Any) -> Array:
+    """The array of a list or ndarray operand; the op is named if it cannot be a tensor."""
+    try:
+        return as_array(other, None)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: the other operand cannot become a tensor ({exc})") from None
+
+
 def prepare_binary(name: str, a: Any, other: Any) -> tuple[Any, Any]:
     """Convert the operand, check broadcasting and promote both sides to one dtype."""
     if isinstance(other, TensorBase):
         b = other
         dtype = dtypes.promote(a.dtype, a.ndim == 0, b.dtype, b.ndim == 0)
     elif isinstance(other, np.ndarray | list | tuple):
-        b = a._wrap(as_array(other, None))
+        b = a._wrap(_operand_array(name, other))
         dtype = dtypes.promote(a.dtype, a.ndim == 0, b.dtype, b.ndim == 0)
     else:
-        dtype = dtypes.scalar_dtype(a.dtype, other)
+        dtype = dtypes.scalar_dtype(a.dtype, other, name)
         b = a._wrap(scalar_array(other, dtype))
     if a.shape != b.shape:
         broadcast_shape(name, a.shape, b.shape)

@@ -316,6 +316,25 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
         return format(repr(self), spec)
 
 
+def tensor_arg(value: Any, name: str, arg: str = "input") -> Tensor:
+    """A function's tensor argument as a Tensor (the front door of ``tg.<name>(input, ...)``).
+
+    Tensors pass through; numbers and nested lists of numbers become tensors. Anything else
+    (``None``, a string, a list of strings, ...) is PyTorch's TypeError, naming the function,
+    the argument and what it got, instead of an error from deep inside the conversion.
+    """
+    if isinstance(value, Tensor):
+        return value
+    problem = TypeError(f"{name}(): argument '{arg}' must be a Tensor, not "
+                        f"{type(value).__name__} ({value!r:.40})")
+    if value is None or isinstance(value, str | bytes):
+        raise problem
+    try:
+        return Tensor(value)
+    except (TypeError, ValueError, RuntimeError):
+        raise problem from None
+
+
 class HookHandle:
     """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
 

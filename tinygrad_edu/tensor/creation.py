@@ -7,9 +7,11 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes, random_dist
+from ..checks import check_number, int_arg
 from ..random import Generator, default_generator, get_generator
 from .convert import as_array
 from .core import Tensor
+from .front_door import front_door
 
 
 def _size(size: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -101,9 +103,17 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     return _finish(values, dtype, requires_grad, device, "arange")
 
 
+def _check_bounds(start: Any, end: Any, name: str) -> None:
+    """``start`` and ``end`` are numbers or 0-d tensors, as PyTorch takes them."""
+    for arg, value in (("start", start), ("end", end)):
+        if not (isinstance(value, Tensor) and value.ndim == 0):
+            check_number(value, arg, name)
+
+
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    _check_bounds(start, end, "linspace")
     if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 0:
         raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
     return _finish(np.linspace(start, end, steps), dtype or dtypes.get_default_dtype(),
@@ -113,6 +123,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None,
 def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
+    _check_bounds(start, end, "logspace")
     if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 0:
         raise RuntimeError(f"logspace: number of steps must be a non-negative int, got {steps!r}")
     return _finish(np.logspace(start, end, steps, base=base), dtype or dtypes.get_default_dtype(),
@@ -191,6 +202,7 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
     if not isinstance(size, list | tuple):
         raise TypeError(f"randint: size must be a tuple of ints, got {size!r}; e.g. "
                         "randint(0, 10, (3,))")
+    low, high = int_arg(low, "randint", "low"), int_arg(high, "randint", "high")
     if not low < high:
         raise RuntimeError(f"randint: expects 'low' to be less than 'high', got low={low}, "
                            f"high={high}")
@@ -326,3 +338,12 @@ def randint_like(t: Tensor, low: int, high: int | None = None, dtype: Any = None
     return randint(low, high, t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
                    device=device)
 
+
+
+# Each function checks its Tensor arguments (``zeros_like(None)``) and names itself in the
+# errors of the functions it calls ("empty: zeros: sizes must be ints ...").
+for _name in ("tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
+              "logspace", "as_tensor", "eye", "rand", "randn", "randint", "randperm", "normal",
+              "bernoulli", "multinomial", "zeros_like", "ones_like", "empty_like", "full_like",
+              "rand_like", "randn_like", "randint_like"):
+    globals()[_name] = front_door(globals()[_name], _name)

@@ -6,6 +6,7 @@ here.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +15,9 @@ from ..checks import dim_index
 from . import arithmetic, shape
 from .arithmetic import matmul
 from .convert import as_tensor_like
-from .core import Tensor
+from .core import Tensor, tensor_arg
 from .dim_args import write_out
+from .front_door import front_door
 
 __all__ = [
     "abs", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip", "cos", "exp",
@@ -40,17 +42,13 @@ __all__ = [
 ]
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
     if not isinstance(tensors, list | tuple):
         raise TypeError(f"cat: expected a list or tuple of Tensors, got {type(tensors).__name__}")
     if not tensors:
         raise ValueError("cat: expected a non-empty list of Tensors")
-    ts = [_t(t) for t in tensors]
+    ts = [tensor_arg(t, "cat", "tensors") for t in tensors]
     for i, t in enumerate(ts):
         if t.ndim == 0:
             raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
@@ -68,7 +66,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                         f"{type(tensors).__name__}")
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
-    ts = [_t(t) for t in tensors]
+    ts = [tensor_arg(t, "stack", "tensors") for t in tensors]
     for i, t in enumerate(ts):
         if t.shape != ts[0].shape:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
@@ -79,7 +77,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise ``input if condition else other``."""
-    cond = _t(condition)
+    cond = tensor_arg(condition, "where", "condition")
     tensors = [v for v in (input, other) if isinstance(v, Tensor)]
     ref = tensors[0] if tensors else cond.float()  # numbers adopt a tensor operand's dtype
     return arithmetic.where(cond, as_tensor_like(input, ref), as_tensor_like(other, ref))
@@ -92,13 +90,13 @@ def is_tensor(obj: Any) -> bool:
 
 def numel(x: Tensor) -> int:
     """Number of elements."""
-    return x.numel()
+    return tensor_arg(x, "numel").numel()
 
 
 def _method(name: str) -> Any:
     """``torch.<name>(input, ...)`` is ``input.<name>(...)``."""
     def call(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return getattr(_t(input), name)(*args, **kwargs)
+        return getattr(tensor_arg(input, name), name)(*args, **kwargs)
 
     call.__name__ = name
     call.__doc__ = f"Same as ``Tensor.{name}``."
@@ -113,7 +111,7 @@ def _with_out(name: str, rule: str = "safe") -> Any:
     that return indices.
     """
     def call(input: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
-        x = _t(input)
+        x = tensor_arg(input, name)
         result = getattr(x, name)(*args, **kwargs)
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         return result if out is None else write_out(name, result, out, (x, *tensors), rule)
@@ -317,20 +315,21 @@ histc = _with_out("histc", "same")
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
          out: Any = None, dtype: Any = None) -> Tensor:
     """Same as ``Tensor.norm`` (torch.norm's argument order, with ``out=``)."""
-    result = _t(input).norm(p, dim, keepdim, dtype)
+    result = tensor_arg(input, "norm").norm(p, dim, keepdim, dtype)
     return result if out is None else write_out("norm", result, out, (input,), "same")
 
 
 def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:  # noqa: A002
     """Same as ``Tensor.nonzero``."""
-    result = _t(input).nonzero(as_tuple=as_tuple)
+    result = tensor_arg(input, "nonzero").nonzero(as_tuple=as_tuple)
     return result if out is None else write_out("nonzero", result, out, (input,), "same")
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
            return_counts: bool = False, dim: int | None = None) -> Any:
     """Same as ``Tensor.unique``."""
-    return _t(input).unique(sorted, return_inverse, return_counts, dim)
+    x = tensor_arg(input, "unique")
+    return x.unique(sorted, return_inverse, return_counts, dim)
 
 
 # statistics and searching
@@ -344,3 +343,9 @@ from .functions_shape import *  # noqa: E402,F403
 from .functions_shape import __all__ as _shape_names  # noqa: E402
 
 __all__ += _shape_names
+
+# Each function names itself in the errors of the ops it is made of ("dist: sub: the size of
+# tensor a ..."); the arguments are converted by the functions themselves (tensor_arg).
+for _name in __all__:
+    if inspect.isfunction(globals()[_name]):
+        globals()[_name] = front_door(globals()[_name], _name, check_tensors=False)

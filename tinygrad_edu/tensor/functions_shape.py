@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from . import shape
-from .core import Tensor
+from .core import Tensor, tensor_arg
 from .einsum import einsum
 from .linalg import broadcast_shapes, cdist
 from .size import Size
@@ -32,13 +32,9 @@ __all__ = [
 ]
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def _method(name: str) -> Any:
     def call(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return getattr(_t(input), name)(*args, **kwargs)
+        return getattr(tensor_arg(input, name), name)(*args, **kwargs)
 
     call.__name__ = name
     call.__doc__ = f"Same as ``Tensor.{name}``."
@@ -94,10 +90,11 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
     """``Tensor.repeat_interleave``; with one tensor of counts, ``repeat_interleave(counts)``
     gives each index i repeated counts[i] times."""
     if repeats is None:
-        counts = _t(input)
+        counts = tensor_arg(input, "repeat_interleave")
         return Tensor(range(counts.shape[0]) if counts.ndim else [0]).repeat_interleave(
             counts, 0, output_size=output_size)
-    return _t(input).repeat_interleave(repeats, dim, output_size=output_size)
+    return tensor_arg(input, "repeat_interleave").repeat_interleave(repeats, dim,
+                                                                   output_size=output_size)
 
 
 def _tensors(args: Sequence[Any], name: str) -> list[Tensor]:
@@ -186,8 +183,8 @@ def _atleast(ndim: int, tensors: tuple[Any, ...]) -> Any:
         return x.unsqueeze(0).unsqueeze(-1) if x.ndim == 1 else x.unsqueeze(-1)
 
     single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
-    ts = [_t(x) for x in (tensors[0] if len(tensors) == 1 and
-                          isinstance(tensors[0], list | tuple) else tensors)]
+    given = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], list | tuple) else tensors
+    ts = [tensor_arg(x, f"atleast_{ndim}d") for x in given]
     out = tuple(lift(x) for x in ts)
     return out[0] if single else out
 
@@ -213,7 +210,7 @@ def _joined(tensors: Sequence[Any], name: str) -> list[Tensor]:
                         f"{type(tensors).__name__}")
     if not tensors:
         raise RuntimeError(f"{name} expects a non-empty TensorList")
-    ts = [_t(x) for x in tensors]
+    ts = [tensor_arg(x, name, "tensors") for x in tensors]
     dtype = ts[0].dtype
     for x in ts[1:]:
         dtype = dtypes.promote(dtype, False, x.dtype, False)

@@ -13,19 +13,15 @@ import numpy as np
 
 from ..autograd import relabel
 from .arithmetic import matmul
-from .core import Tensor
+from .core import Tensor, tensor_arg
 from .dim_args import write_out
 
 __all__ = ["bucketize", "corrcoef", "cov", "searchsorted", "std_mean", "var_mean"]
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def _moments(name: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,  # noqa: A002
              correction: Any) -> tuple[Tensor, Tensor]:
-    x = _t(input)
+    x = tensor_arg(input, f"{name}_mean")
     spread = getattr(x, name)(dim, unbiased, keepdim, correction=correction)
     node = "VarMeanBackward0" if name == "var" else "StdMeanBackward0"  # PyTorch's node name
     return relabel(spread, node, x), relabel(x.mean(dim, keepdim), node, x)
@@ -54,29 +50,34 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Any = None,  # noqa: A0
     With weights w = fweights * aweights: the weighted mean, and the normaliser
     sum(w) - correction * sum(w * aweights) / sum(w) (sum(w) - correction without aweights).
     """
-    x = _t(input)
+    x = tensor_arg(input, "cov")
     if x.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {x.ndim} dimensions")
-    x = x.reshape(1, -1) if x.ndim < 2 else x
+    if x.dtype.kind == "b":
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    ndim = x.ndim
+    x = x.reshape(1, -1) if ndim < 2 else x
     x = x if x.dtype.kind == "f" else x.float()
     n = x.shape[1]
     w = None
     for given in (fweights, aweights):
         if given is not None:
-            w = _t(given).type(x.dtype) if w is None else w * _t(given).type(x.dtype)
+            weight = tensor_arg(given, "cov", "fweights/aweights").type(x.dtype)
+            w = weight if w is None else w * weight
     if w is None:
         mean = x.mean(1, keepdim=True)
         norm_factor: Any = n - correction
     else:
         total = w.sum()
         mean = (x * w).sum(1, keepdim=True) / total
-        norm_factor = total - correction * ((w * _t(aweights).type(x.dtype)).sum() / total) \
+        aw = tensor_arg(aweights, "cov", "aweights") if aweights is not None else None
+        norm_factor = total - correction * ((w * aw.type(x.dtype)).sum() / total) \
             if aweights is not None else total - correction
     centered = x - mean
     weighted = centered if w is None else centered * w
     c = matmul(weighted, centered.t()) / norm_factor
-    return c.reshape(()) if _t(input).ndim < 2 else c
+    return c.reshape(()) if ndim < 2 else c
 
 
 def corrcoef(input: Tensor) -> Tensor:  # noqa: A002
@@ -93,7 +94,7 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  
                  out: Any = None) -> Tensor:
     """For each value, the index at which inserting it keeps the (last dim of the) sorted
     sequence sorted: the first such index, or the last with ``right=True``/``side='right'``."""
-    seq = _t(sorted_sequence)
+    seq = tensor_arg(sorted_sequence, "searchsorted", "sorted_sequence")
     values = np.asarray(input._data if isinstance(input, Tensor) else input)
     if side is not None:
         if side not in ("left", "right") or (right and side == "left"):
@@ -102,7 +103,7 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  
         right = side == "right"
     data = seq._data
     if sorter is not None:
-        data = np.take_along_axis(data, _t(sorter)._data, axis=-1)
+        data = np.take_along_axis(data, tensor_arg(sorter, "searchsorted", "sorter")._data, axis=-1)
     how = "right" if right else "left"
     if data.ndim == 1:
         found = np.searchsorted(data, values, side=how)
@@ -123,6 +124,6 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noq
               right: bool = False, out: Any = None) -> Tensor:
     """The bucket of each value: i with boundaries[i-1] < v <= boundaries[i] (``right``:
     boundaries[i-1] <= v < boundaries[i])."""
-    if _t(boundaries).ndim != 1:
+    if tensor_arg(boundaries, "bucketize", "boundaries").ndim != 1:
         raise RuntimeError("bucketize(): boundaries tensor must be 1 dimension")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index
+from ..checks import check_floating, dim_index
 from .base import TensorBase
 from .convert import as_tensor_like
 from .dim_args import numpy_names
@@ -358,8 +358,7 @@ class IndexMixin(TensorBase):
     def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Any:  # noqa: A002
         """A histogram of ``bins`` equal bins over [min, max] (the data's range when both are
         0); elements outside are ignored, the last bin includes max."""
-        if self.dtype.kind != "f":
-            raise RuntimeError(f"histc(): expected a floating point input, got {self.dtype}")
+        check_floating(self.dtype, f"histc(): expected a floating point input, got {self.dtype}")
         if bins <= 0:
             raise RuntimeError(f"histc(): bins must be > 0, but got {bins}")
         lo, hi = float(min), float(max)

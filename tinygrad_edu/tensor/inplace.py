@@ -18,6 +18,7 @@ from ..checks import broadcast_shape, index_key
 from .arithmetic import where
 from .base import TensorBase
 from .convert import as_tensor_like
+from .front_door import name_the_function
 from .shape import index_arrays
 
 
@@ -46,7 +47,11 @@ class InPlaceMixin(TensorBase):
         if recording:  # the op may save its input, so it must not see the memory we overwrite
             old = self._wrap(self._data.copy())
             old._ctx, old.requires_grad = self._ctx, self.requires_grad
-        result = compute(old)
+        try:
+            result = compute(old)
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            name_the_function(exc, name)  # "div_: div: the size of tensor a ..."
+            raise
         if recording and old.requires_grad and result._ctx is None:
             # the value no longer depends on the old one, but stays in the graph: zero gradient
             result = where(old._wrap(np.zeros((), dtype=bool)), old, result)

@@ -16,11 +16,11 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index, reduction_dims
+from ..checks import check_floating, dim_index, int_arg, reduction_dims
 from ..ops.linalg import LinAlgError
 from . import shape as shape_ops
 from .arithmetic import matmul, where
-from .convert import as_tensor_like
+from .convert import as_tensor_like, check_tensor
 
 __all__ = [
     "EighResult", "LinAlgError", "QRResult", "SlogdetResult", "SVDResult", "broadcast_shapes",
@@ -71,9 +71,9 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 
 def _float(x: Any, name: str) -> Any:
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"linalg.{name}: Expected a floating point tensor as input. Got "
-                           f"{x.dtype}")
+    check_tensor(x, f"linalg.{name}", "A")
+    check_floating(x.dtype, f"linalg.{name}: Expected a floating point tensor as input. Got "
+                            f"{x.dtype}")
     return x
 
 
@@ -119,6 +119,7 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
                 dtype: Any = None) -> Any:
     """The ``ord``-norm of x seen as vectors along ``dim`` (all elements when None):
     (sum |x|^ord)^(1/ord); inf: max |x|; -inf: min |x|; 0: the count of non-zeros."""
+    check_tensor(x, "linalg.vector_norm", "x")
     if dtype is not None:
         x = x.type(dtype)
     if x.dtype.kind != "f":
@@ -198,6 +199,8 @@ def norm(a: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # 
 
 def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str | None = None) -> Any:
     """Distances between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R)."""
+    check_tensor(x1, "cdist", "x1")
+    check_tensor(x2, "cdist", "x2")
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 "
                            f"got: {x2.ndim}D")
@@ -360,6 +363,8 @@ def lstsq(a: Any, b: Any, rcond: float | None = None, *, driver: str | None = No
 
 def matrix_power(a: Any, n: int) -> Any:
     """A @ A @ ... (n times) by repeated squaring; n = 0 gives I, n < 0 powers of A^-1."""
+    check_tensor(a, "linalg.matrix_power", "A")
+    n = int_arg(n, "linalg.matrix_power", "n")
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, got "
                            f"shape {a.shape}")
@@ -379,6 +384,8 @@ def matrix_power(a: Any, n: int) -> Any:
 
 def cross(a: Any, b: Any, dim: int = -1) -> Any:
     """The cross product of 3-vectors along ``dim`` (inputs broadcast)."""
+    check_tensor(a, "linalg.cross", "input")
+    check_tensor(b, "linalg.cross", "other")
     b = as_tensor_like(b, a)
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OPS, apply_op, is_grad_enabled, relabel
-from ..checks import dim_index, shape_arg
+from ..checks import dim_index, shape_arg, size_arg
 from .arithmetic import where
 from .base import TensorBase
 from .convert import as_array
@@ -246,19 +246,19 @@ class RearrangeMixin(TensorBase):
         """A tensor of ``size`` filled with ``fill_value``, with this tensor's dtype."""
         dtypes.check_device(device, "new_full")
         target = self.dtype if dtype is None else dtypes.to_dtype(dtype, "new_full")
-        return self._new(np.full(shape_arg((size,)), fill_value, dtype=target), dtype,
+        return self._new(np.full(size_arg((size,), "new_full"), fill_value, dtype=target), dtype,
                          requires_grad)
 
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Any:
         """Zeros of ``size`` with this tensor's dtype."""
-        return self.new_full(shape_arg(size), 0, dtype=dtype, device=device,
+        return self.new_full(size_arg(size, "new_zeros"), 0, dtype=dtype, device=device,
                              requires_grad=requires_grad)
 
     def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Any:
         """Ones of ``size`` with this tensor's dtype."""
-        return self.new_full(shape_arg(size), 1, dtype=dtype, device=device,
+        return self.new_full(size_arg(size, "new_ones"), 1, dtype=dtype, device=device,
                              requires_grad=requires_grad)
 
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,

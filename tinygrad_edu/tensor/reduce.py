@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index, dims_tuple, reduction_dims
+from ..checks import check_floating, dim_index, dims_tuple, reduction_dims
 from .arithmetic import where
 from .base import TensorBase
 from .dim_args import numpy_names
@@ -97,9 +97,16 @@ class ReduceMixin(TensorBase):
         return self._extreme("amin", dim, keepdim)
 
     def _extreme(self, name: str, dim: Any, keepdim: bool) -> Any:
-        if self.numel() == 0:
-            raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {self.shape}")
         dims = reduction_dims(dim, self.ndim, name)
+        if self.numel() == 0:  # PyTorch's errors; reducing a non-empty dim of rows is fine
+            if dims is None:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                                   f"input.numel() == 0 (shape {self.shape}). Specify the "
+                                   "reduction dim with the 'dim' argument.")
+            empty = [d for d in dims if self.shape[d] == 0]
+            if empty:
+                raise IndexError(f"{name}(): Expected reduction dim {empty[0]} to have non-zero "
+                                 f"size (shape {self.shape}).")
         return apply_op(OPS[name], self, dim=dims, keepdim=keepdim)
 
     @numpy_names
@@ -286,9 +293,8 @@ class ReduceMixin(TensorBase):
             raise RuntimeError(f"norm(): the dtype of the input ({self.dtype}) should be "
                                f"convertible without narrowing to the specified dtype ({dtype})")
         x = self if dtype is None else self.type(dtype)
-        if x.dtype.kind != "f":
-            raise RuntimeError(f"norm(): Expected a floating point tensor as input. Got "
-                               f"{x.dtype}")
+        check_floating(x.dtype, f"norm(): Expected a floating point tensor as input. Got "
+                                f"{x.dtype}")
         if p == "nuc":
             raise NotImplementedError("norm(): p='nuc' (the nuclear norm) needs singular "
                                       "values; use tg.linalg.matrix_norm(x, 'nuc')")

@@ -19,11 +19,14 @@ from ..checks import (
     dim_index,
     dims_tuple,
     index_key,
+    int_arg,
     shape_arg,
+    size_arg,
     split_int_index,
 )
 from ..ops.movement import is_advanced_index
 from .base import TensorBase
+from .convert import check_tensor
 
 
 def cat(tensors: Sequence[Any], dim: int) -> Any:
@@ -162,11 +165,12 @@ class ShapeMixin(TensorBase):
 
     def expand_as(self, other: Any) -> Any:
         """Broadcast to ``other``'s shape."""
+        check_tensor(other, "expand_as", "other")
         return self.expand(*other.shape)
 
     def repeat(self, *sizes: Any) -> Any:
         """Tile ``sizes[i]`` times along dim i: a broadcast axis before each dim, merged."""
-        reps = shape_arg(sizes, "repeat", "repeats")
+        reps = size_arg(sizes, "repeat", "repeats")
         if len(reps) < self.ndim:
             raise RuntimeError(f"repeat: number of repeat dims ({len(reps)}) can not be "
                                f"smaller than number of dimensions of tensor ({self.ndim})")
@@ -181,12 +185,13 @@ class ShapeMixin(TensorBase):
         """Pieces of ``split_size`` (an int or a list of sizes) along ``dim``."""
         d = dim_index(dim, self.ndim, "split")
         n = self.shape[d]
-        if isinstance(split_size, int):
+        if not isinstance(split_size, list | tuple):
+            split_size = int_arg(split_size, "split", "split_size")
             if split_size <= 0:
                 raise RuntimeError(f"split: split_size must be positive, got {split_size}")
             sizes = [min(split_size, n - s) for s in range(0, n, split_size)] or [0]
         else:
-            sizes = list(split_size)
+            sizes = list(shape_arg(tuple(split_size), "split", "split_size"))
             if sum(sizes) != n:
                 raise RuntimeError(f"split: split sizes {sizes} must sum to the size {n} of "
                                    f"dim {d}")
@@ -200,9 +205,12 @@ class ShapeMixin(TensorBase):
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Any, ...]:
         """``chunks`` nearly equal pieces along ``dim``."""
+        chunks = int_arg(chunks, "chunk", "chunks")
         d = dim_index(dim, self.ndim, "chunk")
         if chunks <= 0:
             raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")
+        if self.shape[d] == 0:  # PyTorch: ``chunks`` empty pieces
+            return tuple(self.narrow(d, 0, 0) for _ in range(chunks))
         return self.split(-(-self.shape[d] // chunks), d)
 
     def __getitem__(self, key: Any) -> Any:
@@ -250,8 +258,8 @@ class ShapeMixin(TensorBase):
 
     def movedim(self, source: Any, destination: Any) -> Any:
         """Move dims ``source`` to positions ``destination``; the others keep their order."""
-        src = [source] if isinstance(source, int) else list(source)
-        dst = [destination] if isinstance(destination, int) else list(destination)
+        src = list(source) if isinstance(source, list | tuple) else [source]
+        dst = list(destination) if isinstance(destination, list | tuple) else [destination]
         if len(src) != len(dst):
             raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} "
                                f"dims) should contain the same number of dims as destination "
@@ -274,10 +282,12 @@ class ShapeMixin(TensorBase):
 
     def view_as(self, other: Any) -> Any:
         """``view(other.shape)``."""
+        check_tensor(other, "view_as", "other")
         return self.view(*other.shape)
 
     def reshape_as(self, other: Any) -> Any:
         """``reshape(other.shape)``."""
+        check_tensor(other, "reshape_as", "other")
         return self.reshape(*other.shape)
 
     def narrow(self, dim: int, start: Any, length: int) -> Any:

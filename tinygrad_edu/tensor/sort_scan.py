@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import dim_index
+from ..checks import check_floating, dim_index, int_arg
 from ..ops.scan import cumextreme_indices
 from .base import TensorBase
 from .dim_args import numpy_names
@@ -96,6 +96,7 @@ class SortScanMixin(TensorBase):
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
              ) -> MaxMin:
         """The ``k`` largest (or smallest) values along ``dim`` and their indices, in order."""
+        k = int_arg(k, "topk", "k")
         d = self._dim(dim, "topk")
         n = self._as_1d().shape[d]
         if not 0 <= k <= n:
@@ -111,6 +112,7 @@ class SortScanMixin(TensorBase):
 
         Among equal values the index may differ from PyTorch's, which is not stable here.
         """
+        k = int_arg(k, "kthvalue", "k")
         d = self._dim(dim, "kthvalue")
         n = self._as_1d().shape[d]
         if not 1 <= k <= n:
@@ -240,9 +242,8 @@ class SortScanMixin(TensorBase):
     @numpy_names
     def logcumsumexp(self, dim: int) -> Any:
         """Running log(sum(exp(x))) along ``dim``, computed without overflow."""
-        if self.dtype.kind != "f":
-            raise RuntimeError(f"logcumsumexp(): expected floating point input, got "
-                               f"{self.dtype}")
+        check_floating(self.dtype, f"logcumsumexp(): expected floating point input, got "
+                                   f"{self.dtype}")
         return self._scan("logcumsumexp", dim, None)
 
     def _scan(self, name: str, dim: int, dtype: Any) -> Any:

@@ -11,7 +11,10 @@ and calls a registered op (``tinygrad_edu/ops/``) or composes Tensor operations;
 ``tinygrad_edu.nn`` call these functions.
 """
 
+import inspect
+
 from ...tensor import Tensor  # torch.nn.functional.Tensor is torch.Tensor too
+from ...tensor.front_door import front_door
 from ...unsupported import missing_attribute
 from .activation import (
     celu,
@@ -213,6 +216,14 @@ __all__ = [
     "alpha_dropout", "bilinear", "dropout1d", "dropout3d", "feature_alpha_dropout",
     "local_response_norm", "rms_norm", "embedding_bag",
 ]
+
+# Each public function goes through its front door (``tensor/front_door.py``): its Tensor
+# arguments are checked first, and an error from an op it calls names the function. The
+# attention errors keep PyTorch's text word for word, as tests/nn/test_attention.py checks.
+for _name in __all__:
+    if inspect.isfunction(globals()[_name]):
+        globals()[_name] = front_door(globals()[_name], _name,
+                                      rename=_name != "multi_head_attention_forward")
 
 
 def __getattr__(name: str) -> object:

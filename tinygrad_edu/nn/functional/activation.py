@@ -149,7 +149,7 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
     check_number(threshold, "threshold", "threshold")
     check_number(value, "value", "threshold")
     return _maybe_inplace(input, inplace, "threshold",
-                          lambda t: where(t > threshold, t, value))
+                          lambda t: where(t <= threshold, value, t))  # NaN stays NaN
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -232,14 +232,15 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
     _check_float_input(input, "softshrink")
     _check_lambd(lambd, "softshrink")
-    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+    inside = (input >= -lambd) & (input <= lambd)  # False for NaN, which stays NaN
+    return where(inside, 0.0, where(input > lambd, input - lambd, input + lambd))
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x where |x| > lambd, else 0."""
     _check_float_input(input, "hardshrink")
     check_number(lambd, "lambd", "hardshrink")
-    return where((input > lambd) | (input < -lambd), input, 0.0)
+    return where((input >= -lambd) & (input <= lambd), 0.0, input)  # NaN stays NaN
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op, relabel
+from ...checks import check_floating
 from ...tensor import Tensor, as_tensor_like
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "check_reduction",
@@ -98,8 +99,7 @@ def check_reduction(reduction: str, name: str) -> None:
 
 
 def _check_float(x: Tensor, name: str, arg: str) -> None:
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"{name}: expected {arg} to be a float tensor, got dtype {x.dtype}")
+    check_floating(x.dtype, f"{name}: expected {arg} to be a float tensor, got dtype {x.dtype}")
 
 
 def _nll_loss(logp: Tensor, target: Tensor, weight: Tensor | None = None,

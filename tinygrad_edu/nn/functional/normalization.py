@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
+from ...checks import check_floating
 from ...ops import norm as norm_ops
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -27,9 +28,8 @@ __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_res
 
 def check_input(input: Tensor, name: str, min_dim: int) -> None:  # noqa: A002
     check_tensor(input, name)
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"{name}: expected a floating point input (float32 or float64), "
-                           f"got dtype {input.dtype}")
+    check_floating(input.dtype, f"{name}: expected a floating point input (float32 or "
+                                f"float64), got dtype {input.dtype}")
     if input.ndim < min_dim:
         raise RuntimeError(f"{name}: expected an input with at least {min_dim} dimensions, "
                            f"got shape {input.shape}")
