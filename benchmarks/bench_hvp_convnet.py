@@ -37,15 +37,13 @@ Run (unset the two variables that force a slow BLAS kernel here, for benchmarks 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
 import numpy as np
-from common import THREADS, best_median_us, describe_environment
-
-import tinygrad_edu as tg
-from tinygrad_edu.ops import OPS
+from common import THREADS, best_median_us
 
 SHAPES = [(16, 3, 3, 3), (16,), (32, 16, 3, 3), (32,), (10, 2048), (10,)]
 
@@ -103,9 +101,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--unfold", action="store_true",
                         help="also time conv2d's grad written with unfold + matmul + fold")
+    parser.add_argument("--lib", choices=("tinygrad_edu", "torch", "both"), default="both",
+                        help="time one library only, importing nothing of the other (what "
+                             "benchmarks/separate.py runs); 'both' shares one process")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of rows")
     args = parser.parse_args()
-    tg.set_num_threads(THREADS)
-    describe_environment()
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.batch, 3, 32, 32)).astype(np.float32)
     onehot = np.eye(10, dtype=np.float32)[rng.integers(0, 10, args.batch)]
@@ -117,29 +117,35 @@ def main() -> None:
         fn()
         return best_median_us(fn, args.runs) / 1000
 
-    ours = [timed(f) for f in steps(tg, x, onehot, weights, v)]
-    rows = {"first-order gradient": ours[0], "Hessian-vector product": ours[1]}
-    theirs: list[float | None] = [None, None]
-    try:
+    names = ("first-order gradient", "Hessian-vector product")
+    results: dict[str, list[float]] = {}
+    if args.lib in ("tinygrad_edu", "both"):
+        import tinygrad_edu as tg
+        tg.set_num_threads(THREADS)
+        results["tinygrad_edu"] = [timed(f) for f in steps(tg, x, onehot, weights, v)]
+        if args.unfold:
+            from tinygrad_edu.ops import OPS
+            patched = OPS["conv2d"]._replace(grad=conv2d_grad_by_unfold)
+            with mock.patch.dict(OPS, {"conv2d": patched}):
+                results["tinygrad_edu"].append(timed(steps(tg, x, onehot, weights, v)[1]))
+    if args.lib in ("torch", "both"):
         import torch
         torch.set_num_threads(THREADS)
-        theirs = [timed(f) for f in steps(torch, x, onehot, weights, v)]
-    except ImportError:
-        print("(torch not installed: tinygrad_edu only)")
-    print(f"\nbatch {args.batch}, milliseconds")
-    print(f"{'':24} {'tinygrad_edu':>13} {'torch':>8} {'ratio':>7}")
-    for (name, t), th in zip(rows.items(), theirs, strict=True):
-        ratio = f"{t / th:6.1f}x" if th else ""
-        print(f"{name:24} {t:13.1f} {th or float('nan'):8.1f} {ratio:>7}")
-    print(f"HVP / first-order gradient: tinygrad_edu {ours[1] / ours[0]:.1f}x"
-          + (f", torch {theirs[1] / theirs[0]:.1f}x" if theirs[0] else ""))
-    if args.unfold:
-        patched = OPS["conv2d"]._replace(grad=conv2d_grad_by_unfold)
-        with mock.patch.dict(OPS, {"conv2d": patched}):
-            alt = timed(steps(tg, x, onehot, weights, v)[1])
-        print(f"HVP with conv2d's grad by unfold + matmul + fold: {alt:.1f} ms "
-              f"({alt / ours[1]:.1f}x the registered ops)")
-
+        results["torch"] = [timed(f) for f in steps(torch, x, onehot, weights, v)]
+    print(f"batch {args.batch}, milliseconds")
+    for lib, (grad, hvp, *alt) in results.items():
+        print(f"  {lib:13} first-order gradient {grad:8.1f}  Hessian-vector product {hvp:8.1f}"
+              f"  (HVP / gradient {hvp / grad:.1f}x)")
+        if alt:
+            print(f"  {lib:13} HVP with conv2d's grad by unfold + matmul + fold: {alt[0]:.1f} "
+                  f"ms ({alt[0] / hvp:.1f}x the registered ops)")
+    if "tinygrad_edu" in results and "torch" in results:
+        print("  ratio         " + "  ".join(
+            f"{n} {a / b:.2f}x" for n, a, b in zip(names, results["tinygrad_edu"],
+                                                    results["torch"], strict=False)))
+    if args.json and len(results) == 1:
+        ((_, values),) = results.items()
+        print(json.dumps(dict(zip(names, values, strict=False))))
 
 if __name__ == "__main__":
     main()
