@@ -14,24 +14,25 @@ cost reads as a multiple of the first.
 (``conv_transpose2d`` for dx, ``conv2d_weight`` for dweight): the choice ``ops/conv.py``
 made, measured.
 
-Timing: after a warm-up, best of 5 rounds of the median of ``--runs`` calls; tinygrad_edu with
-2 threads, torch with 2 threads.
+Timing: after a warm-up, best of 5 rounds of the median of ``--runs`` calls, 2 threads each.
+``--lib tinygrad_edu`` / ``--lib torch`` time one library without importing the other;
+``benchmarks/separate.py`` runs them in alternating processes and compares medians.
 
-Measured (2 cores shared with about seven other busy processes: load average 4-9, so the
-numbers scatter by 2x; OpenBLAS 0.3.31, numpy 2.4, numba 0.68, torch 2.13 CPU), batch 32,
-each library in its own process (in one process, torch's OpenMP threads spinning after a call
-slow tinygrad_edu's pool down several-fold), first quartile of 15 calls, four processes each:
-  first-order gradient   tinygrad_edu 12-31 ms    torch 24-36 ms
-  Hessian-vector product tinygrad_edu 38-86 ms    torch 67-156 ms
-  HVP / first-order gradient: tinygrad_edu 2.8-3.5x, torch 2.3-6.4x
-  HVP with conv2d's grad by unfold + matmul + fold, calls interleaved with the registered
-  ops' in one process: 1.38-1.52x slower (60-90 ms against 42-64 ms); conv2d's grad keeps
-  the registered ops (conv_transpose2d, conv2d_weight, whose fast pairs are the chunked
-  im2col products of the first-order path).
-On a quiet machine expect the lower ends.
+Measured with separate.py (4 processes per library, alternating, on an idle 2-core AMD EPYC
+with AVX2; OpenBLAS 0.3.31, numpy 2.4, numba 0.68, torch 2.13 CPU), batch 32, milliseconds:
+  first-order gradient    tinygrad_edu 15.9 [15.4 - 16.5]   torch 11.8 [11.4 - 12.6]   1.35x
+  Hessian-vector product  tinygrad_edu 52.1 [51.9 - 53.7]   torch 27.6 [27.3 - 28.4]   1.89x
+  HVP / first-order gradient: tinygrad_edu 3.3x, torch 2.3x
+(Earlier numbers in this file, taken with both libraries in one process on a busy machine,
+had torch slowed by tinygrad_edu's thread settings and read as faster than torch.) With
+``--unfold``, conv2d's grad by unfold + matmul + fold was 1.38-1.52x slower than the
+registered ops (conv_transpose2d, conv2d_weight, whose fast pairs are the chunked im2col
+products of the first-order path), so ``ops/conv.py`` keeps the registered ops.
 
 Run (unset the two variables that force a slow BLAS kernel here, for benchmarks only):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_hvp_convnet.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/separate.py \
+        benchmarks/bench_hvp_convnet.py --rounds 4 -- --runs 5
 """
 
 from __future__ import annotations

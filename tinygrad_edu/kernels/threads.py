@@ -315,11 +315,12 @@ def _matmul_2d(a: NDArray[Any], b: NDArray[Any], out: NDArray[Any]) -> None:
         _split(m, lambda r0, r1: np.matmul(a[r0:r1], b, out=out[r0:r1]))
 
 
-# A split of a product's rows (or columns, or stacked matrices): into this many blocks,
-# whatever the number of threads. OpenBLAS may round a row differently in a product of another
-# shape (its kernels depend on all three sizes), so only blocks of the same shapes on every
-# thread count give the same bits on 1 and 2 threads.
-SPLIT_PARTS = 4
+# A split of a product's rows (or columns, or stacked matrices): into this many blocks, the
+# cores this process may use when it starts, whatever set_num_threads says later. OpenBLAS may
+# round a row differently in a product of another shape (its kernels depend on all three
+# sizes), so only blocks of the same shapes on every thread count give the same bits on 1
+# and 2 threads.
+SPLIT_PARTS = _default_threads()
 
 
 def _split(rows: int, block: Callable[[int, int], Any]) -> None:
