@@ -159,21 +159,28 @@ def check_number(value: Any, arg: str, name: str) -> None:
         raise TypeError(f"{name}: argument '{arg}' must be a number, got {value!r}")
 
 
-def pair(value: Any, name: str, arg: str) -> tuple[int, int]:
-    """An int or a sequence of one or two ints, as an (H, W) pair (PyTorch's rule).
+def int_tuple(value: Any, n: int, name: str, arg: str) -> tuple[int, ...]:
+    """An int or a sequence of one or ``n`` ints, as an ``n``-tuple (PyTorch's rule for the
+    (D,) H, W arguments of convolutions and poolings).
 
     TypeError for anything that is not an int, RuntimeError for a sequence of another length;
     the caller checks the range (PyTorch's messages differ per argument).
     """
     items = tuple(value) if isinstance(value, list | tuple) else (value,)
+    words = {2: "two", 3: "three"}.get(n, str(n))
     for v in items:
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise TypeError(f"{name}: {arg} must be an int or a tuple of two ints, got "
+            raise TypeError(f"{name}: {arg} must be an int or a tuple of {words} ints, got "
                             f"{value!r}")
-    if len(items) not in (1, 2):
-        raise RuntimeError(f"{name}: {arg} must either be a single int, or a tuple of two "
+    if len(items) not in (1, n):
+        raise RuntimeError(f"{name}: {arg} must either be a single int, or a tuple of {words} "
                            f"ints, got {value!r}")
-    return (int(items[0]), int(items[-1]))
+    return tuple(int(items[0 if len(items) == 1 else i]) for i in range(n))
+
+
+def pair(value: Any, name: str, arg: str) -> tuple[int, int]:
+    """``int_tuple`` for the (H, W) arguments."""
+    return int_tuple(value, 2, name, arg)  # type: ignore[return-value]
 
 
 def check_floating(dtype: Any, message: str) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ...checks import int_tuple
 from ...ops.pool_args import pool_output_size
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -42,11 +43,7 @@ Triple = tuple[int, int, int]
 
 def triple(value: Any, name: str, arg: str) -> Triple:
     """An int or a 3-tuple of ints (PyTorch's 3-d pooling arguments)."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * 3
-    if len(values) != 3:
-        raise RuntimeError(f"{name}: {arg} must either be a single int, or a tuple of three "
-                           f"ints, got {value!r}")
-    return tuple(int(v) for v in values)  # type: ignore[return-value]
+    return int_tuple(value, 3, name, arg)  # type: ignore[return-value]
 
 
 def _batched(name: str, input: Tensor) -> Tensor:  # noqa: A002
