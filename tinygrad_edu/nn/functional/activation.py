@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import check_number
+from ...checks import check_number, int_arg
 from ...random import get_generator
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -259,6 +259,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     _check_float_input(input, "glu")
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = int_arg(dim, "glu", "dim")
     d = dim + input.ndim if dim < 0 else dim
     if not 0 <= d < input.ndim:
         raise IndexError(f"glu: Dimension out of range (expected to be in range of "

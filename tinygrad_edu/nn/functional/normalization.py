@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import check_floating
+from ...checks import check_floating, check_number
 from ...ops import norm as norm_ops
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -87,6 +87,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not isinstance(momentum, int | float | np.floating) or isinstance(momentum, bool):
         raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
                         " (momentum=None, the cumulative average, is a BatchNorm option)")
+    check_number(eps, "eps", "batch_norm")
     if training and not eps > 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if not eps >= 0:
@@ -128,6 +129,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     """Layer normalisation over the last ``len(normalized_shape)`` dims. See ``LayerNorm``."""
     shape = checked_shape(normalized_shape, "layer_norm")
     check_input(input, "layer_norm", len(shape))
+    check_number(eps, "eps", "layer_norm")
     if input.shape[input.ndim - len(shape):] != shape:
         raise RuntimeError(f"layer_norm: Given normalized_shape={list(shape)}, expected input "
                            f"with shape [*, {', '.join(map(str, shape))}], but got input of "
@@ -166,6 +168,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     See ``GroupNorm``.
     """
     check_input(input, "group_norm", 2)
+    check_number(eps, "eps", "group_norm")
     n_batch, channels = input.shape[:2]
     if not isinstance(num_groups, int | np.integer) or num_groups <= 0:
         raise ValueError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")

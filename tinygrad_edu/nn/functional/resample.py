@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
+from ...checks import int_arg
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -216,7 +217,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     sub-pixel convolution of super-resolution nets.
     """
     check_tensor(input, "pixel_shuffle")
-    r = int(upscale_factor)
+    r = int_arg(upscale_factor, "pixel_shuffle", "upscale_factor")
     if input.ndim < 3:
         raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but "
                            f"got input with {input.ndim} dimension(s)")
@@ -236,7 +237,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C, H*r, W*r) -> (*, C*r*r, H, W): the inverse of ``pixel_shuffle``."""
     check_tensor(input, "pixel_unshuffle")
-    r = int(downscale_factor)
+    r = int_arg(downscale_factor, "pixel_unshuffle", "downscale_factor")
     if input.ndim < 3:
         raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but "
                            f"got input with {input.ndim} dimension(s)")
