@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import dtypes
 from ..autograd import no_grad
+from ..checks import check_number
 from ..tensor import Tensor, creation
 from . import functional as F
 from .module import Module, Parameter
@@ -220,6 +221,8 @@ class Hardtanh(Module):
         self.min_val = min_val if min_value is None else min_value
         self.max_val = max_val if max_value is None else max_value
         self.inplace = inplace
+        check_number(self.min_val, "min_val", "Hardtanh")
+        check_number(self.max_val, "max_val", "Hardtanh")
         if self.max_val <= self.min_val:
             raise AssertionError(f"Hardtanh: max_val ({self.max_val}) must be greater than "
                                  f"min_val ({self.min_val})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..checks import check_number
 from ..tensor import Tensor
 from . import functional as F
 from .distance import PairwiseDistance
@@ -337,6 +338,7 @@ class LinearCrossEntropyLoss(_Loss):
         if weight is not None and tuple(weight.shape) != (num_classes,):
             raise RuntimeError(f"expected weight shape to be {(num_classes,)}, got "
                                f"{tuple(weight.shape)}")
+        check_number(label_smoothing, "label_smoothing", "LinearCrossEntropyLoss")
         if label_smoothing < 0 or label_smoothing > 1.0:
             raise RuntimeError("expected label_smoothing to be in range [0, 1], got "
                                f"{label_smoothing}")

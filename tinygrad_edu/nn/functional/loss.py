@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op, relabel
-from ...checks import check_floating
+from ...checks import check_floating, check_number
 from ...tensor import Tensor, as_tensor_like
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "check_reduction",
@@ -154,6 +154,7 @@ def _cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None,
     """
     check_reduction(reduction, "cross_entropy")
     _check_float(x, "cross_entropy", "input")
+    check_number(label_smoothing, "label_smoothing", "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                            f"{label_smoothing}")

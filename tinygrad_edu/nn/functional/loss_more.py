@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ...checks import check_number
 from ...tensor import Tensor, as_tensor_like
 from ...tensor.functions import where
 from .activation import logsigmoid
@@ -51,6 +52,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # n
     kink is smoothed over a band of width ``beta``. ``beta=0`` is the L1 loss.
     """
     check_reduction(reduction, "smooth_l1_loss")
+    check_number(beta, "beta", "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     x, target = _broadcast_pair(input, target, "smooth_l1_loss")
@@ -68,6 +70,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     ``weight`` (the input's shape) multiplies each element's loss before the reduction.
     """
     check_reduction(reduction, "huber_loss")
+    check_number(delta, "delta", "huber_loss")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, target = _broadcast_pair(input, target, "huber_loss")
@@ -140,6 +143,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
     the clamp is invisible to the gradient, which treats var as unclamped.
     """
     target = as_tensor_like(target, input)
+    check_number(eps, "eps", "gaussian_nll_loss")
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("var has negative entry/entries")
