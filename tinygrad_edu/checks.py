@@ -153,6 +153,17 @@ def split_int_index(key: Any) -> tuple[Any, Any]:
     return first, rest
 
 
+def check_scalar(value: Any, arg: str, name: str) -> None:
+    """PyTorch's TypeError naming the function unless ``value`` is a Number (bools, ints,
+    floats, complex, numpy scalars) or a one-element array or tensor."""
+    if isinstance(value, bool | int | float | complex | np.number | np.bool_):
+        return
+    if getattr(value, "ndim", None) == 0 and getattr(value, "dtype", None) is not None and \
+            getattr(value.dtype, "kind", "O") in "biufc":
+        return
+    raise TypeError(f"{name}(): argument '{arg}' must be Number, not {type(value).__name__}")
+
+
 def check_number(value: Any, arg: str, name: str) -> None:
     """TypeError naming the function unless ``value`` is a real number (bools are not)."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):

@@ -323,6 +323,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: object = None,
                  dtype: object = None) -> None:
         super().__init__()
+        check_number(init, "init", "PReLU")
         self.num_parameters, self.init = num_parameters, init
         dtypes.check_device(device, "PReLU")
         self.weight = Parameter(creation.empty(num_parameters, dtype=dtype))

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes, random_dist
-from ..checks import check_number, int_arg
+from ..checks import check_number, check_scalar, int_arg
 from ..random import Generator, default_generator, get_generator
 from .convert import as_array
 from .core import Tensor
@@ -79,6 +79,7 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: An
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
     """A tensor filled with ``fill_value``; the dtype follows the value like PyTorch."""
+    check_scalar(fill_value, "fill_value", "full")
     dtype = dtype or as_array(fill_value, None).dtype
     return _finish(np.full(_size((size,), "full"), fill_value, dtype=dtypes.to_dtype(dtype)),
                    None, requires_grad, device, "full")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import OPS, apply_op, is_grad_enabled
-from ..checks import broadcast_shape, index_key
+from ..checks import broadcast_shape, check_scalar, index_key
 from .arithmetic import where
 from .base import TensorBase
 from .convert import as_tensor_like
@@ -103,6 +103,8 @@ class InPlaceMixin(TensorBase):
 
     def fill_(self, value: Any) -> Any:
         """In place: fill with ``value`` (a number or a one-element tensor)."""
+        if not isinstance(value, TensorBase):
+            check_scalar(value, "value", "fill_")
         return self.copy_(value if isinstance(value, TensorBase)
                           else np.full(self.shape, value, dtype=self.dtype))
 

@@ -183,6 +183,8 @@ class ShapeMixin(TensorBase):
 
     def split(self, split_size: Any, dim: int = 0) -> tuple[Any, ...]:
         """Pieces of ``split_size`` (an int or a list of sizes) along ``dim``."""
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
         d = dim_index(dim, self.ndim, "split")
         n = self.shape[d]
         if not isinstance(split_size, list | tuple):
@@ -206,6 +208,8 @@ class ShapeMixin(TensorBase):
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Any, ...]:
         """``chunks`` nearly equal pieces along ``dim``."""
         chunks = int_arg(chunks, "chunk", "chunks")
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         d = dim_index(dim, self.ndim, "chunk")
         if chunks <= 0:
             raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got: {chunks}")

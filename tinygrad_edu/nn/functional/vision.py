@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...checks import check_scalar
 from ...tensor import Tensor, shape
 from ...tensor.convert import check_tensor
 
@@ -87,6 +88,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         raise NotImplementedError(f"pad: unrecognised padding mode {mode!r}; expected one of "
                                   f"{', '.join(_MODES)}")
     if mode == "constant":
+        if value is not None:
+            check_scalar(value, "value", "pad")
         return shape.pad(input, pad, 0.0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument")
