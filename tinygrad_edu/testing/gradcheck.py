@@ -371,22 +371,30 @@ def _numerical(
     fn: TensorFn, prepared: Sequence[_Input], cotangent: Float64Array, eps: float
 ) -> list[Float64Array | None]:
     """Central differences of ``_objective``, one element at a time, under ``no_grad``."""
-    grads: list[Float64Array | None] = []
     with no_grad():
-        for item in prepared:
-            if item.array is None:
-                grads.append(None)
-                continue
-            array, grad = item.array, np.zeros(item.array.shape)
-            for index in np.ndindex(array.shape):
-                original = array[index]
-                array[index] = original + eps
-                plus = _objective(fn, prepared, cotangent)
-                array[index] = original - eps
-                minus = _objective(fn, prepared, cotangent)
-                array[index] = original
-                grad[index] = (plus - minus) / (2 * eps)
-            grads.append(grad)
+        return central_differences([item.array for item in prepared],
+                                   lambda: _objective(fn, prepared, cotangent), eps)
+
+
+def central_differences(arrays: Sequence[Float64Array | None], value: Callable[[], float],
+                        eps: float) -> list[Float64Array | None]:
+    """d value() / d array for each array (None for None): each element is moved by +eps and
+    -eps in place, ``value()`` read both times, and put back."""
+    grads: list[Float64Array | None] = []
+    for array in arrays:
+        if array is None:
+            grads.append(None)
+            continue
+        grad = np.zeros(array.shape)
+        for index in np.ndindex(array.shape):
+            original = array[index]
+            array[index] = original + eps
+            plus = value()
+            array[index] = original - eps
+            minus = value()
+            array[index] = original
+            grad[index] = (plus - minus) / (2 * eps)
+        grads.append(grad)
     return grads
 
 

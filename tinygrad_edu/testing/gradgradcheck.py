@@ -52,6 +52,7 @@ from .gradcheck import (
     _Input,
     _leaf,
     _prepare,
+    central_differences,
 )
 
 __all__ = ["gradgradcheck"]
@@ -212,22 +213,7 @@ def _numerical(fn: TensorFn, both: list[_Input], us: list[Float64Array], eps: fl
             s = _dot(fn, _plain(both, requires_grad=True), us, create_graph=False)
         return float(s.detach().numpy())
 
-    grads: list[Float64Array | None] = []
-    for item in both:
-        if item.array is None:
-            grads.append(None)
-            continue
-        array, result = item.array, np.zeros(item.array.shape)
-        for index in np.ndindex(array.shape):
-            original = array[index]
-            array[index] = original + eps
-            plus = value()
-            array[index] = original - eps
-            minus = value()
-            array[index] = original
-            result[index] = (plus - minus) / (2 * eps)
-        grads.append(result)
-    return grads
+    return central_differences([item.array for item in both], value, eps)
 
 
 def _report(k: int, n_inputs: int, array: Array, analytic: Array, numeric: Array, atol: float,
