@@ -159,7 +159,12 @@ class Generator:
 
     def set_state(self, state: Any) -> Generator:
         """Restore a state from ``get_state`` (ours or PyTorch's bytes); returns the generator."""
-        raw = np.asarray(state, dtype=np.uint8).reshape(-1)
+        raw = np.asarray(state) if hasattr(state, "__array__") else None
+        if raw is None or raw.dtype != np.uint8:
+            got = type(state).__name__ if raw is None else f"an array of {raw.dtype}"
+            raise TypeError(f"set_state: RNG state must be a ByteTensor (uint8 bytes from "
+                            f"get_state), got {got}")
+        raw = raw.reshape(-1)
         if raw.size != STATE_BYTES:
             raise RuntimeError(f"set_state: expected a state of {STATE_BYTES} bytes (from "
                                f"get_state), got {raw.size}")

@@ -708,11 +708,11 @@ class Trainer:
             raise bad("best.stopped_early", best["stopped_early"], "a bool")
         best_state = best["state"]
         if best_state is not None:
-            own = self.model.state_dict()
-            if not isinstance(best_state, Mapping) or set(best_state) != set(own) or any(
-                    _array(v).shape != own[k].shape for k, v in best_state.items()):
-                raise bad("best.state", type(best_state).__name__,
-                          "None or the model's state dict (same keys and shapes)")
+            errors = (self.model._checked_state(best_state)[3] if isinstance(best_state, Mapping)
+                      else [f"a {type(best_state).__name__}"])
+            if errors:
+                raise bad("best.state", "; ".join(errors), "None or a state dict that "
+                          "model.load_state_dict accepts")
         rng = state["rng"]
         if not isinstance(rng, Mapping) or "default" not in rng:
             raise bad("rng", rng, "a dict with the 'default' (and 'loader') random states")

@@ -411,6 +411,20 @@ def corrupt(good: dict[str, Any], how: str) -> Any:
         return {"state": sd["state"]}
     elif how == "bad_option":
         sd["param_groups"][1]["lr"] = -1.0
+    elif how == "bool_option":
+        sd["param_groups"][0]["amsgrad"] = "abc"
+    elif how == "pair_option":
+        sd["param_groups"][0]["betas"] = (0.9,)
+    elif how == "nan_option":
+        sd["param_groups"][1]["eps"] = float("nan")
+    elif how == "initial_lr":
+        sd["param_groups"][1]["initial_lr"] = None
+    elif how == "float_index":
+        sd["param_groups"][1]["params"] = [2.5, 3]
+    elif how == "missing_entry":
+        del sd["state"][0]["exp_avg"]
+    elif how == "step":
+        sd["state"][1]["step"] = -100
     elif how == "several":
         sd["state"][1]["exp_avg"] = tg.zeros(7, dtype=tg.float64)
         sd["state"][2]["max_exp_avg_sq"] = tg.zeros(2, 2, dtype=tg.float64)
@@ -427,6 +441,14 @@ def corrupt(good: dict[str, Any], how: str) -> Any:
     ("unknown_index", "state[9] belongs to no parameter"),
     ("keys", "expected a dict with the keys 'state' and 'param_groups'"),
     ("bad_option", "Invalid learning rate: -1.0"),
+    ("bool_option", "param_groups[0]['amsgrad'] is 'abc'; expected True or False"),
+    ("pair_option", "param_groups[0]['betas'] is (0.9,); expected a list of 2 like (0.9, 0.999)"),
+    ("nan_option", "param_groups[1]['eps'] is nan; expected a number (not NaN)"),
+    ("initial_lr", "param_groups[1]['initial_lr'] is None; expected a learning rate"),
+    ("float_index", "'params' of a group must be a list of integer indices, got [2.5, 3]"),
+    ("missing_entry", "state[0] has the entries ['exp_avg_sq', 'max_exp_avg_sq', 'step']; "
+                      "expected ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step']"),
+    ("step", "state[1]['step'] is -100.0; expected a count of updates"),
     ("several", "torch.Size([3, 4])"),
 ])
 def test_load_state_dict_mismatch_raises_and_changes_nothing(how: str, message: str) -> None:

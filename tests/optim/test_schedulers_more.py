@@ -392,8 +392,8 @@ def _step_lr() -> tuple[object, object]:
     ({"optimizer": 1}, "'optimizer' is not part of its state"),
     ({"not_a_field": 3}, "'not_a_field' is not part of its state"),
     ({"step_size": 0}, "learning rates cannot be computed .ZeroDivisionError"),
-    ({"last_epoch": "abc"}, "'last_epoch' should be a number, got 'abc'"),
-    ({"last_epoch": 2.5}, "'last_epoch' should be a number, got 2.5"),
+    ({"last_epoch": "abc"}, "'last_epoch' should be a whole number, got 'abc'"),
+    ({"last_epoch": 2.5}, "'last_epoch' should be a whole number, got 2.5"),
     ({"base_lrs": [0.1, 0.2]}, "'base_lrs' should be a list of 1"),
     ({"gamma": float("nan")}, "'gamma' should be a number"),
 ])

@@ -331,6 +331,9 @@ def test_state_round_trip_and_exchange_with_torch():
     same(tg.rand(4, generator=g), torch.rand(4))
     with pytest.raises(RuntimeError, match="5056"):
         g.set_state(np.zeros(3, dtype=np.uint8))
+    for wrong in (np.zeros(5056, np.float32), [0] * 5056, None):  # torch: a ByteTensor only
+        with pytest.raises(TypeError, match="set_state: RNG state must be a ByteTensor"):
+            g.set_state(wrong)
 
 
 # -- dropout -------------------------------------------------------------------------------

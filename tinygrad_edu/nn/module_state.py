@@ -206,6 +206,21 @@ class ModuleState:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
+        arrays, missing, unexpected, errors = self._checked_state(state_dict, strict)
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
+                               "\n\t".join(errors))
+        owners = self._owners()
+        for key, value in arrays.items():
+            _load_one(owners[key], key.rpartition(".")[2], own[key], value,
+                      state_dict[key], assign)
+        return _IncompatibleKeys(missing, unexpected)
+
+    def _checked_state(self, state_dict: Mapping[str, Any], strict: bool = True
+                       ) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
+        """``load_state_dict``'s checks without loading: (the arrays to copy, missing keys,
+        unexpected keys, the errors, which are empty when ``state_dict`` would load)."""
+        own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors, arrays = [], {}
@@ -222,14 +237,7 @@ class ModuleState:
         if strict and missing:
             errors.insert(0, "Missing key(s) in state_dict: " +
                           ", ".join(f'"{k}"' for k in missing) + ". ")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
-                               "\n\t".join(errors))
-        owners = self._owners()
-        for key, value in arrays.items():
-            _load_one(owners[key], key.rpartition(".")[2], own[key], value,
-                      state_dict[key], assign)
-        return _IncompatibleKeys(missing, unexpected)
+        return arrays, missing, unexpected, errors
 
     def _owners(self) -> dict[str, Any]:
         """The module that holds each state-dict key."""

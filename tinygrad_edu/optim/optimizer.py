@@ -254,7 +254,13 @@ class Optimizer:
             if isinstance(saved, Mapping):
                 params.update(zip(_indices(saved.get("params", []), []), group["params"],
                                   strict=False))
-        new_state = _load_state(state_dict["state"], params, errors, self._load_state_value)
+        group_of = {id(p): new for new in new_groups for p in new["params"]}
+
+        def state_keys(p: Tensor) -> set[str]:
+            """The entries a parameter's non-empty state must have (empty: not known)."""
+            return set() if errors else set(self._init_state(p, group_of[id(p)]))
+        new_state = _load_state(state_dict["state"], params, errors, self._load_state_value,
+                                state_keys)
         if errors:
             raise ValueError("load_state_dict: the state dict does not fit this optimizer "
                              "(nothing was loaded):\n  " + "\n  ".join(errors))
@@ -285,9 +291,14 @@ class Optimizer:
                 errors.append(f"param_groups[{i}] lacks the options {missing} of "
                               f"{type(self).__name__}")
             else:
+                problems = [f"param_groups[{i}][{k!r}] is {v!r:.60}; expected {want}"
+                            for k, v in new.items()
+                            if (want := _option_mismatch(group.get(k, _ABSENT), v, k))]
+                errors.extend(problems)
                 try:
-                    self._check_options(new)
-                except (TypeError, ValueError) as exc:  # e.g. a negative lr, or a string
+                    if not problems:
+                        self._check_options(new)
+                except (TypeError, ValueError) as exc:  # e.g. a negative lr
                     errors.append(f"param_groups[{i}]: {exc}")
             new["params"] = group["params"]
             new_groups.append(new)
@@ -338,19 +349,69 @@ def _plain(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+_ABSENT = object()
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and \
+        not isinstance(value, bool) and value == value  # noqa: PLR0124 - NaN is not a number here
+
+
+def kind_mismatch(current: Any, value: Any, none_ok: bool = False) -> str:
+    """What a saved ``value`` should have been, judged by the kind of the ``current`` one (a
+    bool stays a bool, a number a number that is not NaN, an int a whole number, a pair a
+    pair); '' when it fits. ``current`` None or a function takes anything; ``none_ok`` also
+    lets ``value`` be None. Optimizers check their groups' options with it, schedulers their
+    states."""
+    if current is None or callable(current) or value is None and none_ok:
+        return ""
+    if isinstance(current, bool | np.bool_):
+        return "" if isinstance(value, bool | np.bool_) else "True or False"
+    if isinstance(current, Tensor) or _is_real(current):
+        if isinstance(value, Tensor) or _is_real(value) and (
+                not isinstance(current, int | np.integer) or float(value).is_integer()):
+            return ""
+        return "a whole number" if isinstance(current, int | np.integer) else \
+            "a number (not NaN)"
+    if isinstance(current, str):
+        return "" if isinstance(value, str) else "a string"
+    if isinstance(current, list | tuple):
+        return "" if isinstance(value, list | tuple) and len(value) == len(current) and not any(
+            kind_mismatch(c, v, none_ok) for c, v in zip(current, value, strict=True)) \
+            else f"a list of {len(current)} like {current!r:.60}"
+    if isinstance(current, dict):  # MultiStepLR's milestones: a Counter, saved as a list too
+        return "" if isinstance(value, dict | list | tuple) else "a dict"
+    return ""
+
+
+def _option_mismatch(current: Any, saved: Any, name: str) -> str:
+    """``kind_mismatch`` for a saved group option. Options this optimizer does not have may
+    hold anything (groups can carry a user's own keys), except a scheduler's ``initial_lr``,
+    which is a learning rate."""
+    if current is _ABSENT:
+        return "" if name != "initial_lr" or _is_real(saved) and saved >= 0 else \
+            "a learning rate (a number >= 0)"
+    return kind_mismatch(current, saved, none_ok=isinstance(current, str))
+
+
 def _indices(saved_params: Any, errors: list[str]) -> list[int]:
-    try:
+    if isinstance(saved_params, np.ndarray) and saved_params.dtype.kind in "iu":
+        saved_params = saved_params.reshape(-1).tolist()  # read back from an .npz file
+    if isinstance(saved_params, list | tuple) and all(
+            isinstance(i, int | np.integer) and not isinstance(i, bool) for i in saved_params):
         return [int(i) for i in saved_params]
-    except (TypeError, ValueError):
-        errors.append(f"'params' of a group must be a list of integer indices, got "
-                      f"{saved_params!r}")
-        return []
+    errors.append(f"'params' of a group must be a list of integer indices, got "
+                  f"{saved_params!r:.80}")
+    return []
 
 
 def _load_state(saved_state: Any, params: dict[int, Tensor], errors: list[str],
-                load_value: Callable[[str, Any, Tensor], Any]
+                load_value: Callable[[str, Any, Tensor], Any],
+                state_keys: Callable[[Tensor], set[str]] = lambda p: set(),
                 ) -> defaultdict[Tensor, dict[str, Any]]:
-    """Check the saved per-parameter state and build the new ``state`` from it."""
+    """Check the saved per-parameter state and build the new ``state`` from it: each entry
+    loads with ``load_value``, and a non-empty state has exactly the ``state_keys`` of its
+    parameter (where they are known: a state that only some updates create is not checked)."""
     new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
     if not isinstance(saved_state, Mapping):
         errors.append(f"'state' must be a dict, got {_describe(saved_state)}")
@@ -363,6 +424,11 @@ def _load_state(saved_state: Any, params: dict[int, Tensor], errors: list[str],
             continue
         if not isinstance(entry, Mapping):
             errors.append(f"state[{key!r}] must be a dict, got {_describe(entry)}")
+            continue
+        expected = state_keys(p) if entry else set()
+        if expected and set(entry) != expected:
+            errors.append(f"state[{key!r}] has the entries {sorted(map(str, entry))}; expected "
+                          f"{sorted(expected)}")
             continue
         new_state[p] = {}
         for name, value in entry.items():
@@ -391,7 +457,10 @@ def load_state_entry(name: str, value: Any, param: Tensor,
     if name in scalar_names:
         if array.size != 1:
             return f"must be one number, got shape {array.shape}"
-        return float(array.reshape(()).item())
+        number = float(array.reshape(()).item())
+        if name == "step" and not (number >= 0 and number.is_integer()):
+            return f"is {number}; expected a count of updates (a whole number >= 0)"
+        return number
     if shape is not None and array.shape != tuple(shape):
         return f"has shape {Size(array.shape)}; expected {Size(shape)}"
     if shape is None and array.shape != param.shape:

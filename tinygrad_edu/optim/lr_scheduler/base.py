@@ -7,7 +7,7 @@ import threading
 import warnings
 from typing import Any
 
-from ..optimizer import Optimizer
+from ..optimizer import Optimizer, kind_mismatch
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
@@ -155,9 +155,10 @@ def check_state(scheduler: LRScheduler, state_dict: Any, dry_run: bool = True) -
                         f"{type(state_dict).__name__}")
     own = vars(scheduler)
     problems = [f"{key!r} is not part of its state" if key not in own or key == "optimizer"
-                else f"{key!r} should be {_kind(own[key])}, got {value!r:.60}"
+                else f"{key!r} should be {want}, got {value!r:.60}"
                 for key, value in state_dict.items()
-                if key not in own or key == "optimizer" or not _same_kind(own[key], value)]
+                if key not in own or key == "optimizer"
+                or (want := kind_mismatch(own[key], value, none_ok=True))]
     if not problems and dry_run and not getattr(_dry_run, "active", False):
         trial = copy.copy(scheduler)  # the optimizer is shared: rates are read, not written
         trial.__dict__.update({key: copy_state(value) for key, value in own.items()})
@@ -180,32 +181,6 @@ def check_state(scheduler: LRScheduler, state_dict: Any, dry_run: bool = True) -
     if problems:
         raise ValueError(f"{name}: the state does not fit (nothing was loaded): "
                          + "; ".join(problems))
-
-
-def _same_kind(current: Any, value: Any) -> bool:
-    """Is ``value`` the same kind of thing as the scheduler's ``current`` one?"""
-    if current is None or value is None or callable(current):
-        return True
-    if isinstance(current, bool) or isinstance(value, bool):
-        return isinstance(current, bool) == isinstance(value, bool)
-    if isinstance(current, int | float):
-        return isinstance(value, int | float) and value == value and (  # not NaN
-            isinstance(current, float) or float(value).is_integer())
-    if isinstance(current, str):
-        return isinstance(value, str)
-    if isinstance(current, list | tuple):
-        return isinstance(value, list | tuple) and len(value) == len(current) and all(
-            _same_kind(c, v) for c, v in zip(current, value, strict=True))
-    if isinstance(current, dict):  # MultiStepLR's milestones: a Counter, saved as a list too
-        return isinstance(value, dict | list | tuple)
-    return True
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return f"a list of {len(value)}"
-    return "a number" if isinstance(value, int | float) and not isinstance(value, bool) \
-        else f"a {type(value).__name__}"
 
 
 def copy_state(value: Any) -> Any:
