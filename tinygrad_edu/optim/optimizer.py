@@ -388,9 +388,10 @@ def _option_mismatch(current: Any, saved: Any, name: str) -> str:
     """``kind_mismatch`` for a saved group option. Options this optimizer does not have may
     hold anything (groups can carry a user's own keys), except a scheduler's ``initial_lr``,
     which is a learning rate."""
+    if name == "initial_lr":
+        return "" if _is_real(saved) and saved >= 0 else "a learning rate (a number >= 0)"
     if current is _ABSENT:
-        return "" if name != "initial_lr" or _is_real(saved) and saved >= 0 else \
-            "a learning rate (a number >= 0)"
+        return ""
     return kind_mismatch(current, saved, none_ok=isinstance(current, str))
 
 
@@ -448,7 +449,8 @@ def load_state_entry(name: str, value: Any, param: Tensor,
     An array entry must have ``shape`` (by default its parameter's shape)."""
     if isinstance(value, Tensor):
         value = value.numpy(force=True)
-    if isinstance(value, bool | int | float | np.number | np.ndarray):
+    if isinstance(value, bool | int | float | np.number | np.ndarray) and not (
+            name == "step" and isinstance(value, bool | np.bool_)):
         array = np.asarray(value)
     else:
         return f"has type {type(value).__name__}; expected a Tensor, an ndarray or a number"

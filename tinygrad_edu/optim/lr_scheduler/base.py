@@ -159,6 +159,14 @@ def check_state(scheduler: LRScheduler, state_dict: Any, dry_run: bool = True) -
                 for key, value in state_dict.items()
                 if key not in own or key == "optimizer"
                 or (want := kind_mismatch(own[key], value, none_ok=True))]
+    # every schedule's position: without it a resumed run starts from this scheduler's own
+    # (other fields may be missing: a LambdaLR's state leaves out its plain functions)
+    missing = [key for key in ("last_epoch", "base_lrs") if key in own and key not in state_dict]
+    if missing:
+        problems.append(f"it lacks {missing}")
+    if not problems and any(_is_negative(lr) for lr in state_dict.get("base_lrs") or ()):
+        problems.append(f"'base_lrs' holds a negative learning rate: "
+                        f"{state_dict['base_lrs']!r:.60}")
     if not problems and dry_run and not getattr(_dry_run, "active", False):
         trial = copy.copy(scheduler)  # the optimizer is shared: rates are read, not written
         trial.__dict__.update({key: copy_state(value) for key, value in own.items()})
@@ -181,6 +189,10 @@ def check_state(scheduler: LRScheduler, state_dict: Any, dry_run: bool = True) -
     if problems:
         raise ValueError(f"{name}: the state does not fit (nothing was loaded): "
                          + "; ".join(problems))
+
+
+def _is_negative(value: Any) -> bool:
+    return isinstance(value, int | float) and value < 0
 
 
 def copy_state(value: Any) -> Any:
