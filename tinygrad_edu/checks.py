@@ -235,3 +235,35 @@ def size_arg(shape: tuple[Any, ...], name: str, arg: str = "size") -> tuple[int,
         raise RuntimeError(f"{name}: trying to create tensor with negative dimension: "
                            f"{list(sizes)}")
     return sizes
+
+
+def layer_size(value: Any, name: str, arg: str, *, least: int = 0,
+               error: type[Exception] = RuntimeError, bool_ok: bool = True,
+               compare_first: bool = False) -> int:
+    """A layer's size hyperparameter (features, hidden size, layers, heads) as an int.
+
+    PyTorch's types for the mistakes, with the layer and the argument named:
+
+    - TypeError for a value that is not an int. A bool is an int (True is 1), except where
+      ``bool_ok`` is False: PyTorch's tensor constructors refuse a bool as the *first* size of
+      a new tensor, so a size that becomes a weight's first dimension may not be a bool.
+    - ``error`` for a size below ``least``: RuntimeError for a negative tensor dimension
+      (PyTorch's "Trying to create tensor with negative dimension"), ValueError where the
+      layer checks the value itself ("must be greater than zero").
+    - ``compare_first``: a number of the wrong type (``-1.0``) is compared with ``least``
+      before its type is checked, PyTorch's order where the layer compares before it creates
+      a tensor (``num_layers``, ``proj_size``); NaN compares as not too small.
+    """
+    def too_small() -> Exception:
+        return error(f"{name}: {arg} must be >= {least}, got {value!r}")
+
+    if compare_first and isinstance(value, int | float | np.integer | np.floating) and \
+            value < least:
+        raise too_small()
+    if not isinstance(value, int | np.integer):
+        raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
+    if value < least:
+        raise too_small()
+    if isinstance(value, bool) and not bool_ok:
+        raise TypeError(f"{name}: {arg} must be an int, not a bool, got {value!r}")
+    return int(value)

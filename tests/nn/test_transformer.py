@@ -466,12 +466,13 @@ def test_generate_square_subsequent_mask():
 
 @pytest.mark.parametrize(("call", "error", "pattern"), [
     (lambda: tg.nn.TransformerEncoderLayer(7, 2), AssertionError,
-     "embed_dim must be divisible by num_heads"),
+     "TransformerEncoderLayer: d_model must be divisible by nhead, got d_model=7 and nhead=2"),
     (lambda: tg.nn.TransformerDecoderLayer(8, 2, dropout=1.5), ValueError,
      "dropout probability has to be between 0 and 1, but got 1.5"),
     (lambda: tg.nn.TransformerEncoderLayer(8, 2, activation="tanh"), RuntimeError,
      "activation should be relu/gelu, not tanh"),
-    (lambda: tg.nn.TransformerEncoderLayer(8, 0), ValueError, "nhead must be a positive int"),
+    (lambda: tg.nn.TransformerEncoderLayer(8, 0), ValueError,
+     "TransformerEncoderLayer: d_model and nhead must be greater than 0"),
     (lambda: tg.nn.Transformer(8, 2, 1, 1, 16)(tg.randn(5, 2, 8), tg.randn(4, 3, 8)),
      RuntimeError, "the batch number of src and tgt must be equal"),
     (lambda: tg.nn.Transformer(8, 2, 1, 1, 16, batch_first=True)(tg.randn(2, 5, 8),

@@ -567,7 +567,7 @@ def test_module_trains_and_state_dict_round_trips():
      "RNN: input .*float64.* must have the same dtype"),
     (lambda: tg.nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "nonlinearity"),
     (lambda: tg.nn.LSTM(3, 4, proj_size=2), ValueError, "proj_size"),
-    (lambda: tg.nn.GRU(3, 0), ValueError, "hidden_size must be a positive int"),
+    (lambda: tg.nn.GRU(3, 0), ValueError, "GRU: hidden_size must be >= 1, got 0"),
     (lambda: tg.nn.RNN(3, 4, dropout=1.5), ValueError, "dropout should be a number in range"),
     (lambda: R.rnn_tanh(tg.zeros(2, 3), None, tg.zeros(4, 3), tg.zeros(4, 4)), RuntimeError,
      r"rnn_tanh: expected a time-major input of shape \(T, N, 3\)"),

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes
 from ..autograd.grad_mode import is_grad_enabled
+from ..checks import layer_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
@@ -25,6 +28,30 @@ from .layers import Linear
 from .module import Module, Parameter
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
+
+
+def check_heads(embed_dim: Any, num_heads: Any, name: str,
+                args: tuple[str, str] = ("embed_dim", "num_heads")) -> tuple[int, int]:
+    """The model size and the number of heads of an attention layer, as ints.
+
+    PyTorch's checks, in its order and with its exception types: TypeError for a value that
+    is not a number, ValueError for a size <= 0, AssertionError when the heads do not divide
+    the model size (2.5 is not divisible by 1), then TypeError for a float, and for a bool
+    model size (PyTorch refuses a bool as the first size of the projection weight). ``args``
+    are the layer's names for the two (``d_model``, ``nhead`` in a Transformer layer).
+    """
+    values = (embed_dim, num_heads)
+    for arg, value in zip(args, values, strict=True):
+        if not isinstance(value, int | float | np.integer | np.floating):
+            raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
+    if embed_dim <= 0 or num_heads <= 0:
+        raise ValueError(f"{name}: {args[0]} and {args[1]} must be greater than 0, got "
+                         f"{args[0]}={embed_dim} and {args[1]}={num_heads} instead")
+    if embed_dim // num_heads * num_heads != embed_dim:
+        raise AssertionError(f"{name}: {args[0]} must be divisible by {args[1]}, got "
+                             f"{args[0]}={embed_dim} and {args[1]}={num_heads}")
+    return (layer_size(embed_dim, name, args[0], least=1, error=ValueError, bool_ok=False),
+            layer_size(num_heads, name, args[1], least=1, error=ValueError))
 
 
 class NonDynamicallyQuantizableLinear(Linear):
@@ -67,19 +94,24 @@ class MultiheadAttention(Module):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, device: Any = None,
                  dtype: Any = None) -> None:
-        if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
-                             f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+        name = "MultiheadAttention"
+        embed_dim, num_heads = check_heads(embed_dim, num_heads, name)
+        if kdim is not None:
+            kdim = layer_size(kdim, name, "kdim")
+        if vdim is not None:
+            vdim = layer_size(vdim, name, "vdim")
+        if not isinstance(dropout, int | float | np.number):
+            # PyTorch fails at the first forward, comparing dropout with 0.0
+            raise TypeError(f"{name}: dropout must be a number (a probability), got "
+                            f"{dropout!r}")
         super().__init__()
-        dtypes.check_device(device, "MultiheadAttention")
+        dtypes.check_device(device, name)
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.num_heads, self.dropout, self.batch_first = num_heads, dropout, batch_first
         self.head_dim = embed_dim // num_heads
-        if self.head_dim * num_heads != embed_dim:
-            raise AssertionError("embed_dim must be divisible by num_heads")
 
         def empty(*shape: int) -> Parameter:
             return Parameter(creation.empty(*shape, dtype=dtype))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
+from ..checks import layer_size
 from ..tensor import Tensor, creation
 from . import init
 from .functional.embedding import embedding_bag, lookup, padding_index
@@ -52,6 +53,10 @@ class Embedding(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         dtypes.check_device(device, "Embedding")
+        # the weight's sizes: PyTorch refuses a bool as the first
+        num_embeddings = layer_size(num_embeddings, "Embedding", "num_embeddings",
+                                    bool_ok=False)
+        embedding_dim = layer_size(embedding_dim, "Embedding", "embedding_dim")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_index("Embedding", padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
@@ -145,6 +150,10 @@ class EmbeddingBag(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         dtypes.check_device(device, "EmbeddingBag")
+        # the weight's sizes: PyTorch refuses a bool as the first
+        num_embeddings = layer_size(num_embeddings, "EmbeddingBag", "num_embeddings",
+                                    bool_ok=False)
+        embedding_dim = layer_size(embedding_dim, "EmbeddingBag", "embedding_dim")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq = scale_grad_by_freq

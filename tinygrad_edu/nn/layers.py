@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
 from .. import dtypes
-from ..checks import check_size
+from ..checks import layer_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
@@ -249,8 +249,8 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         dtypes.check_device(device, "Linear")
-        check_size(in_features, "Linear", "in_features")
-        check_size(out_features, "Linear", "out_features")
+        in_features = layer_size(in_features, "Linear", "in_features")
+        out_features = layer_size(out_features, "Linear", "out_features", bool_ok=False)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
         if bias:
@@ -309,6 +309,9 @@ class Bilinear(Module):
                  bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         dtypes.check_device(device, "Bilinear")
+        in1_features = layer_size(in1_features, "Bilinear", "in1_features")
+        in2_features = layer_size(in2_features, "Bilinear", "in2_features")
+        out_features = layer_size(out_features, "Bilinear", "out_features", bool_ok=False)
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         self.weight = Parameter(creation.empty(out_features, in1_features, in2_features,
@@ -322,7 +325,7 @@ class Bilinear(Module):
     def reset_parameters(self) -> None:
         """PyTorch's default: weight and bias from U(-k, k), k = 1/sqrt(in1_features)."""
         if self.in1_features <= 0:
-            raise ValueError(f"in1_features must be > 0, but got (in1_features="
+            raise ValueError(f"Bilinear: in1_features must be > 0, but got (in1_features="
                              f"{self.in1_features})")
         bound = 1 / math.sqrt(self.weight.shape[1])
         init.uniform_(self.weight, -bound, bound)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
+from ..checks import layer_size
 from ..tensor import creation
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
@@ -76,6 +77,8 @@ class LazyLinear(LazyModuleMixin, Linear):
 
     def __init__(self, out_features: int, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
+        # checked now (PyTorch's types), not when the first input makes the weight
+        out_features = layer_size(out_features, "LazyLinear", "out_features", bool_ok=False)
         super().__init__(0, 0, False, device, dtype)
         self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..checks import layer_size
 from ..tensor import Tensor, creation
 from ..tensor.functions import cat, stack
 from . import functional as F
@@ -48,7 +49,9 @@ class RNNBase(Module):
         if mode not in _MODE_OPS:
             raise ValueError(f"{name}: unrecognized RNN mode {mode!r}; expected one of "
                              f"{sorted(_MODE_OPS)}")
-        _check_sizes(name, input_size, hidden_size, num_layers, dropout, proj_size)
+        _check_sizes(name, input_size, hidden_size, num_layers, dropout, proj_size,
+                     GATES[_MODE_OPS[mode]])
+        input_size, hidden_size, num_layers = int(input_size), int(hidden_size), int(num_layers)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
@@ -75,7 +78,7 @@ class RNNBase(Module):
 
     def reset_parameters(self) -> None:
         """Every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
 
@@ -219,20 +222,32 @@ class RNNBase(Module):
         return s
 
 
-def _check_sizes(name: str, input_size: int, hidden_size: int, num_layers: int,
-                 dropout: Any, proj_size: int) -> None:
-    for what, value in (("input_size", input_size), ("hidden_size", hidden_size),
-                        ("num_layers", num_layers)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name}: {what} must be a positive int, got {value!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or \
-            not 0 <= dropout <= 1:
+def _check_sizes(name: str, input_size: Any, hidden_size: Any, num_layers: Any,
+                 dropout: Any, proj_size: Any, gates: int) -> None:
+    """PyTorch's checks of a recurrent module's hyperparameters, with its exception types.
+
+    ``gates`` is the number of gates: a plain RNN's weights have hidden_size rows, and
+    PyTorch refuses a bool as the first size of a tensor (``RNN(5, True)``), not as a
+    multiple of it (``LSTM(5, True)`` has 4 rows).
+    """
+    if not isinstance(dropout, int | float | np.number | str):
+        # PyTorch converts with float() first: None is a TypeError, a string a ValueError
+        raise TypeError(f"{name}: dropout should be a number in range [0, 1] representing the "
+                        f"probability of an element being zeroed, got {dropout!r}")
+    if isinstance(dropout, bool | str) or not 0 <= dropout <= 1:
         raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing "
                          f"the probability of an element being zeroed, got {dropout!r}")
     if dropout > 0 and num_layers == 1:
         warnings.warn(f"{name}: dropout option adds dropout after all but last recurrent "
                       "layer, so non-zero dropout expects num_layers greater than 1, but got "
                       f"dropout={dropout} and num_layers={num_layers}", stacklevel=4)
+    layer_size(input_size, name, "input_size", least=1, error=ValueError)
+    layer_size(hidden_size, name, "hidden_size", least=1, error=ValueError, bool_ok=gates > 1)
+    layer_size(num_layers, name, "num_layers", least=1, error=ValueError, compare_first=True)
+    layer_size(proj_size, name, "proj_size", error=ValueError, compare_first=True)
+    if proj_size >= hidden_size:
+        raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
+                         f"proj_size={proj_size} and hidden_size={hidden_size}")
     if proj_size != 0:
         raise ValueError(f"{name}: proj_size={proj_size} is not supported (LSTM projections); "
                          "use proj_size=0")
@@ -372,7 +387,9 @@ class RNNCellBase(Module):
         super().__init__()
         name = type(self).__name__
         dtypes.check_device(device, name)
-        _check_sizes(name, input_size, hidden_size, 1, 0.0, 0)
+        # sizes of the weights (PyTorch creates them unchecked): 0 is allowed
+        input_size = layer_size(input_size, name, "input_size")
+        hidden_size = layer_size(hidden_size, name, "hidden_size")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         gates = num_chunks * hidden_size
         self.weight_ih = Parameter(creation.empty(gates, input_size, dtype=dtype))
@@ -387,7 +404,7 @@ class RNNCellBase(Module):
 
     def reset_parameters(self) -> None:
         """Every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
 

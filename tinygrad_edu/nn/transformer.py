@@ -40,10 +40,11 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..checks import layer_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from .activation import GELU, ReLU
-from .attention import MultiheadAttention
+from .attention import MultiheadAttention, check_heads
 from .dropout import Dropout
 from .functional.attention import canonical_mask
 from .init import xavier_uniform_
@@ -114,18 +115,20 @@ def _get_clones(module: Module, n: int) -> ModuleList:
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
-def _check_layer_args(name: str, d_model: int, nhead: int, dim_feedforward: int,
-                      dropout: float) -> None:
-    for arg, value in (("d_model", d_model), ("nhead", nhead),
-                       ("dim_feedforward", dim_feedforward)):
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ValueError(f"{name}: {arg} must be a positive int, got {value!r}")
-    if d_model % nhead != 0:
-        raise AssertionError(f"{name}: embed_dim must be divisible by num_heads (d_model="
-                             f"{d_model}, nhead={nhead})")
+def _check_layer_args(name: str, d_model: Any, nhead: Any, dim_feedforward: Any,
+                      dropout: Any) -> tuple[int, int, int]:
+    """d_model, nhead and dim_feedforward as ints, after PyTorch's checks (its types)."""
+    d_model, nhead = check_heads(d_model, nhead, name, ("d_model", "nhead"))
+    # the first size of linear1's weight: PyTorch creates it unchecked, 0 is allowed
+    dim_feedforward = layer_size(dim_feedforward, name, "dim_feedforward", bool_ok=False)
+    if not isinstance(dropout, int | float | np.number):
+        raise TypeError(f"{name}: dropout must be a number (a probability), got {dropout!r}")
     if not 0.0 <= dropout <= 1.0:
-        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got "
-                         f"{dropout}")
+        # NaN: PyTorch's dropout raises RuntimeError for it (at the first forward)
+        error = RuntimeError if np.isnan(dropout) else ValueError
+        raise error(f"{name}: dropout probability has to be between 0 and 1, but got "
+                    f"{dropout}")
+    return d_model, nhead, dim_feedforward
 
 
 # ----------------------------------------------------------------------------- layers
@@ -161,7 +164,8 @@ class TransformerEncoderLayer(Module):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        _check_layer_args("TransformerEncoderLayer", d_model, nhead, dim_feedforward, dropout)
+        d_model, nhead, dim_feedforward = _check_layer_args(
+            "TransformerEncoderLayer", d_model, nhead, dim_feedforward, dropout)
         factory = {"device": device, "dtype": dtype}
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, **factory)
@@ -233,7 +237,8 @@ class TransformerDecoderLayer(Module):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        _check_layer_args("TransformerDecoderLayer", d_model, nhead, dim_feedforward, dropout)
+        d_model, nhead, dim_feedforward = _check_layer_args(
+            "TransformerDecoderLayer", d_model, nhead, dim_feedforward, dropout)
         factory = {"device": device, "dtype": dtype}
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
                                             batch_first=batch_first, bias=bias, **factory)
