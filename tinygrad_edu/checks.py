@@ -235,3 +235,25 @@ def size_arg(shape: tuple[Any, ...], name: str, arg: str = "size") -> tuple[int,
         raise RuntimeError(f"{name}: trying to create tensor with negative dimension: "
                            f"{list(sizes)}")
     return sizes
+
+
+def is_real(value: Any) -> bool:
+    """A real number: a Python or numpy int or float (bools are ints)."""
+    return isinstance(value, int | float | np.integer | np.floating)
+
+
+def check_divisible(name: str, groups_arg: str, groups: Any, sizes: dict[str, Any]) -> None:
+    """PyTorch's checks of a layer's group count against the sizes it divides (a convolution's
+    channels, GroupNorm's channels), made before the sizes are known to be ints.
+
+    TypeError when a value is not a number; ValueError when a size (2.5 channels, or any size
+    for NaN groups) is not a multiple of ``groups``. The caller then checks that each is an int
+    (``check_size``), as PyTorch's tensor creation does.
+    """
+    for arg, value in ((groups_arg, groups), *sizes.items()):
+        if not is_real(value):
+            raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
+    for arg, value in sizes.items():
+        if groups != 0 and float(value) % float(groups) != 0:  # NaN: never a multiple
+            raise ValueError(f"{name}: {arg} ({value}) must be divisible by {groups_arg} "
+                             f"({groups})")

@@ -9,12 +9,19 @@ import math
 from typing import Any
 
 from .. import dtypes
-from ..checks import check_size
+from ..checks import check_divisible, check_size, is_real
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
 from .functional.conv import conv_tuple
 from .module import Module, Parameter
+
+
+def _bools_as_ints(value: Any) -> Any:
+    """PyTorch's layers take a kernel size of True as 1 (it only sizes the weight)."""
+    if isinstance(value, list | tuple):
+        return tuple(int(v) if isinstance(v, bool) else v for v in value)
+    return int(value) if isinstance(value, bool) else value
 
 
 class _ConvNd(Module):
@@ -25,17 +32,21 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         dtypes.check_device(device, name)
+        if isinstance(in_channels, bool) and not transposed:  # as PyTorch, where it only
+            # enters the weight's shape as in_channels // groups, an int
+            in_channels = int(in_channels)
+        if is_real(groups) and groups < 1:
+            raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
+        check_divisible(name, "groups", groups,
+                        {"in_channels": in_channels, "out_channels": out_channels})
         for arg, size in (("in_channels", in_channels), ("out_channels", out_channels),
                           ("groups", groups)):
             check_size(size, name, arg)
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must be divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         def tuple_of(value: Any, name: str, arg: str) -> tuple[int, ...]:
             return conv_tuple(value, dims, name, arg)  # an int becomes (l,), (h, w), (d, h, w)
 
-        self.kernel_size = tuple_of(kernel_size, name, "kernel_size")
+        self.kernel_size = tuple_of(_bools_as_ints(kernel_size), name, "kernel_size")
         self.stride = tuple_of(stride, name, "stride")
         self.padding = padding if isinstance(padding, str) else tuple_of(padding, name,
                                                                          "padding")
