@@ -51,7 +51,8 @@ class _NormBase(Module):
         super().__init__()
         name = type(self).__name__
         dtypes.check_device(device, name)
-        check_size(num_features, name, "num_features")
+        if affine or track_running_stats:  # else unused, and unchecked, as in PyTorch
+            check_size(num_features, name, "num_features")
         check_number(eps, "eps", name)
         if momentum is not None:
             check_number(momentum, "momentum", name)
