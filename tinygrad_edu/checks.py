@@ -257,3 +257,19 @@ def check_divisible(name: str, groups_arg: str, groups: Any, sizes: dict[str, An
         if groups != 0 and float(value) % float(groups) != 0:  # NaN: never a multiple
             raise ValueError(f"{name}: {arg} ({value}) must be divisible by {groups_arg} "
                              f"({groups})")
+
+
+def int_items(value: Any, name: str, arg: str, none_entries: bool = False) -> tuple[Any, ...]:
+    """An int or a sequence of ints (a size argument of any length) as a tuple: PyTorch's
+    TypeError for anything else, bools included. With ``none_entries`` a sequence may hold
+    None (an adaptive pooling's "keep the input's size")."""
+    seq = isinstance(value, list | tuple)
+    items = tuple(value) if seq else (value,)
+    for v in items:
+        if v is None and none_entries and seq:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            extra = " (or None entries)" if none_entries else ""
+            raise TypeError(f"{name}: {arg} must be an int or a tuple of ints{extra}, got "
+                            f"{value!r}")
+    return items

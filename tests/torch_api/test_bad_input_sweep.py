@@ -58,6 +58,16 @@ DELIBERATE: list[tuple[str, str, str]] = [
     # silently gives a loss of 0; ours propagates the NaN, as max(0, NaN) should.
     (r"^module\.MultiMarginLoss\[margin=nan\]$", r"^result: values \[nan\]",
      "torch drops NaN hinge terms"),
+    # torch's LPPool reads norm_type with float() and unpacks kernel_size with `kw, kh = ...`,
+    # so a string leaks Python's ValueError ("could not convert string to float", "not enough
+    # values to unpack"); ours is the TypeError naming the module and the argument.
+    (r"^module\.LPPool\dd\[args\[[01]\]=str\]$", r"^type: ours TypeError, torch ValueError",
+     "torch's raw ValueError for a string"),
+    # torch's FractionalMaxPool2d takes kernel_size=-1 and returns -inf everywhere; we refuse
+    # it with the ValueError torch's FractionalMaxPool3d raises ("kernel_size must be greater
+    # than 0").
+    (r"^module\.FractionalMaxPool\dd\[args\[0\]=-1\]$",
+     r"^refused \(torch accepts\): ValueError", "torch pools with a negative kernel"),
 ]
 
 
