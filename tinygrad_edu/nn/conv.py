@@ -25,6 +25,8 @@ def _bools_as_ints(value: Any) -> Any:
 
 
 class _ConvNd(Module):
+    _lazy = False  # True for the Lazy* layers, whose in_channels comes with the first input
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
                  padding: Any, dilation: Any, groups: int, bias: bool, transposed: bool,
                  output_padding: Any = 0, device: Any = None, dtype: Any = None,
@@ -37,7 +39,8 @@ class _ConvNd(Module):
             in_channels = int(in_channels)
         if is_real(groups) and groups < 1:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
-        check_divisible(name, "groups", groups,
+        # PyTorch's lazy layers build on channel counts of 0, so only groups is checked here
+        check_divisible(name, "groups", groups, {} if self._lazy else
                         {"in_channels": in_channels, "out_channels": out_channels})
         for arg, size in (("in_channels", in_channels), ("out_channels", out_channels),
                           ("groups", groups)):
