@@ -267,3 +267,41 @@ def layer_size(value: Any, name: str, arg: str, *, least: int = 0,
     if isinstance(value, bool) and not bool_ok:
         raise TypeError(f"{name}: {arg} must be an int, not a bool, got {value!r}")
     return int(value)
+
+
+def is_real(value: Any) -> bool:
+    """A real number: a Python or numpy int or float (bools are ints)."""
+    return isinstance(value, int | float | np.integer | np.floating)
+
+
+def check_divisible(name: str, groups_arg: str, groups: Any, sizes: dict[str, Any]) -> None:
+    """PyTorch's checks of a layer's group count against the sizes it divides (a convolution's
+    channels, GroupNorm's channels), made before the sizes are known to be ints.
+
+    TypeError when a value is not a number; ValueError when a size (2.5 channels, or any size
+    for NaN groups) is not a multiple of ``groups``. The caller then checks that each is an int
+    (``check_size``), as PyTorch's tensor creation does.
+    """
+    for arg, value in ((groups_arg, groups), *sizes.items()):
+        if not is_real(value):
+            raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
+    for arg, value in sizes.items():
+        if groups != 0 and float(value) % float(groups) != 0:  # NaN: never a multiple
+            raise ValueError(f"{name}: {arg} ({value}) must be divisible by {groups_arg} "
+                             f"({groups})")
+
+
+def int_items(value: Any, name: str, arg: str, none_entries: bool = False) -> tuple[Any, ...]:
+    """An int or a sequence of ints (a size argument of any length) as a tuple: PyTorch's
+    TypeError for anything else, bools included. With ``none_entries`` a sequence may hold
+    None (an adaptive pooling's "keep the input's size")."""
+    seq = isinstance(value, list | tuple)
+    items = tuple(value) if seq else (value,)
+    for v in items:
+        if v is None and none_entries and seq:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            extra = " (or None entries)" if none_entries else ""
+            raise TypeError(f"{name}: {arg} must be an int or a tuple of ints{extra}, got "
+                            f"{value!r}")
+    return items

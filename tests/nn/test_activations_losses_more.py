@@ -74,6 +74,8 @@ ACTIVATIONS = {
     "selu": lambda lib, F_, nn_, x: F_.selu(x),
     "celu": lambda lib, F_, nn_, x: F_.celu(x),
     "celu_alpha": lambda lib, F_, nn_, x: F_.celu(x, 0.5),
+    "celu_negative_alpha": lambda lib, F_, nn_, x: F_.celu(x, -0.5),
+    "threshold_bools": lambda lib, F_, nn_, x: F_.threshold(x, True, False),
     "elu": lambda lib, F_, nn_, x: F_.elu(x, 0.7),
     "gelu": lambda lib, F_, nn_, x: F_.gelu(x),
     "gelu_tanh": lambda lib, F_, nn_, x: F_.gelu(x, approximate="tanh"),
@@ -231,6 +233,31 @@ def test_prelu_errors_like_torch():
             F_.prelu(lib.ones(2, 3), lib.ones(2))
         with pytest.raises(RuntimeError):
             F_.prelu(lib.ones(2, 3), lib.ones(3, 1))
+
+
+def test_activation_hyperparameter_errors_like_torch():
+    x, nan = np.array([-2.0, -0.5, 0.5, 2.0]), float("nan")
+    calls = [(lambda lib, F_, nn_: F_.softshrink(lib.tensor(x), nan), RuntimeError,
+              "softshrink: lambda must be in range"),
+             (lambda lib, F_, nn_: F_.rrelu(lib.tensor(x), nan, 0.3), RuntimeError,
+              "rrelu: lower bound must be finite"),
+             (lambda lib, F_, nn_: nn_.RReLU(0.3, 0.1)(lib.tensor(x)), RuntimeError,
+              "rrelu: lower bound should be less than or equal to the upper bound"),
+             (lambda lib, F_, nn_: nn_.PReLU(2.5), TypeError, "PReLU: num_parameters"),
+             (lambda lib, F_, nn_: nn_.PReLU(-1), RuntimeError, "PReLU: num_parameters")]
+    for call, error, message in calls:
+        with pytest.raises(error):
+            call(torch, TF, torch.nn)
+        with pytest.raises(error, match=message):
+            call(tg, F, nn)
+
+
+def test_nan_hyperparameters_give_torchs_values():
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    for call in (lambda lib, F_: F_.hardtanh(lib.tensor(x), -1.0, float("nan")),
+                 lambda lib, F_: F_.hardtanh(lib.tensor(x), float("nan"), 1.0),
+                 lambda lib, F_: F_.celu(lib.tensor(x), float("nan"))):
+        np.testing.assert_array_equal(call(tg, F).numpy(), call(torch, TF).numpy())
 
 
 def test_f_prelu_shared_and_1d():

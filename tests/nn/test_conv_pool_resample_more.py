@@ -450,6 +450,22 @@ def test_pad_constant_still_works_and_value():
     check(lambda lib, t: lib.F.pad(t, (1, 1), mode="constant"), rand(5))
 
 
+@pytest.mark.parametrize("pad", [(-1, 2), (-1, -1, 1, 0), (0, 0, -1, -1, -1, 1), (-3, 1),
+                                 (-4, 0)], ids=str)
+def test_pad_constant_negative_padding_crops_like_torch(pad):
+    check(lambda lib, t: lib.F.pad(t, pad, value=2.5), rand(2, 3, 4))
+    check(lambda lib, t: lib.nn.ConstantPad1d(-1, 2.5)(t), rand(2, 3, 4))
+    check(lambda lib, t: lib.nn.ZeroPad2d(-1)(t), rand(2, 3, 4))
+
+
+def test_pad_cropping_more_than_the_input_raises_like_torch():
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.pad(torch.zeros(2, 3), (-2, -2))
+    with pytest.raises(RuntimeError, match="pad: the input size 3 of dim 1, plus negative "
+                                           "padding -2 and -2"):
+        tg.nn.functional.pad(tg.zeros(2, 3), (-2, -2))
+
+
 def test_pad_errors_match_torch():
     F = tg.nn.functional
     with pytest.raises(RuntimeError, match="should be less than the corresponding input"):
@@ -462,7 +478,7 @@ def test_pad_errors_match_torch():
         F.pad(tg.zeros(1, 3), (1, 1), mode="replicate", value=2.0)
     with pytest.raises(RuntimeError, match="less than or equal to two times"):
         F.pad(tg.zeros(2, 3), (1, 1, 1, 1, 1, 1), mode="replicate")
-    with pytest.raises(ValueError, match="wrapping around more than once"):
+    with pytest.raises(RuntimeError, match="wrapping around more than once"):
         F.pad(tg.zeros(1, 1, 3), (4, 0), mode="circular")
 
 

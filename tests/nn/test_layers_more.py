@@ -205,6 +205,20 @@ def test_instance_norm_momentum_none_and_errors():
         tg.nn.InstanceNorm3d(3)(tg.randn(2, 4, 2, 2, 2))
 
 
+@pytest.mark.parametrize("num_features", [None, "a", -1, 2.5])
+def test_instance_norm_without_parameters_ignores_num_features_like_torch(num_features):
+    # torch: "num_features ... is not used because affine=False"
+    with pytest.warns(UserWarning, match="does not match num_features"):
+        check_module(lambda nn: nn.InstanceNorm2d(num_features), rand(2, 3, 4, 3))
+    for lib in (tg, torch):
+        with pytest.raises((TypeError, RuntimeError)):
+            lib.nn.InstanceNorm2d(num_features, affine=True)
+
+
+def test_batch_norm_nan_eps_gives_nan_like_torch():
+    check_module(lambda nn: nn.BatchNorm1d(3, eps=float("nan")), rand(4, 3))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kw", [{}, {"affine": False}, {"momentum": None},
                                 {"track_running_stats": False}], ids=str)

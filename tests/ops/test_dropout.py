@@ -174,6 +174,17 @@ def test_probability_outside_zero_one_raises_like_torch(p):
         TF.dropout(torch.ones(3), p)
 
 
+@pytest.mark.parametrize(("p", "error"), [(float("nan"), RuntimeError), (None, TypeError),
+                                         ("a", TypeError)])
+def test_probability_nan_or_not_a_number_raises_torchs_type(p, error):
+    with pytest.raises(error):
+        TF.dropout(torch.ones(3), p)
+    for call in (lambda: F.dropout(tg.ones(3), p), lambda: tg.nn.Dropout(p),
+                 lambda: tg.nn.AlphaDropout(p), lambda: tg.nn.Dropout3d(p)):
+        with pytest.raises(error, match="dropout probability"):
+            call()
+
+
 def test_inplace_overwrites_the_input_and_keeps_the_graph():
     tg.manual_seed(5)
     x = tg.ones(50)

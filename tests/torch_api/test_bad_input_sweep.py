@@ -49,6 +49,25 @@ DELIBERATE: list[tuple[str, str, str]] = [
      "broadcasting 1 with 0 gives 0"),
     # hardswish(-inf): torch computes -inf * 0 = NaN; hardswish is 0 for every x <= -3.
     (r"[Hh]ardswish\[.*nan/inf", r"^result: values", "the limit, not -inf * 0"),
+    # torch's cross_entropy smooths only when label_smoothing > 0, so a negative or NaN one is
+    # silently ignored, though its own message says it "must be between 0.0 and 1.0" (and
+    # LinearCrossEntropyLoss refuses -1): we refuse them with that message.
+    (r"^module\.(Linear)?CrossEntropyLoss\[label_smoothing=(-1|nan)\]$",
+     r"^refused \(torch accepts\): RuntimeError", "torch ignores a bad label_smoothing"),
+    # torch's multi_margin_loss kernel adds a hinge term only `if z > 0`, so a NaN margin
+    # silently gives a loss of 0; ours propagates the NaN, as max(0, NaN) should.
+    (r"^module\.MultiMarginLoss\[margin=nan\]$", r"^result: values \[nan\]",
+     "torch drops NaN hinge terms"),
+    # torch's LPPool reads norm_type with float() and unpacks kernel_size with `kw, kh = ...`,
+    # so a string leaks Python's ValueError ("could not convert string to float", "not enough
+    # values to unpack"); ours is the TypeError naming the module and the argument.
+    (r"^module\.LPPool\dd\[args\[[01]\]=str\]$", r"^type: ours TypeError, torch ValueError",
+     "torch's raw ValueError for a string"),
+    # torch's FractionalMaxPool2d takes kernel_size=-1 and returns -inf everywhere; we refuse
+    # it with the ValueError torch's FractionalMaxPool3d raises ("kernel_size must be greater
+    # than 0").
+    (r"^module\.FractionalMaxPool\dd\[args\[0\]=-1\]$",
+     r"^refused \(torch accepts\): ValueError", "torch pools with a negative kernel"),
 ]
 
 

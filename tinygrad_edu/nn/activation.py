@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import dtypes
 from ..autograd import no_grad
-from ..checks import check_number
+from ..checks import check_number, check_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from .module import Module, Parameter
@@ -324,6 +324,7 @@ class PReLU(Module):
                  dtype: object = None) -> None:
         super().__init__()
         check_number(init, "init", "PReLU")
+        check_size(num_parameters, "PReLU", "num_parameters")
         self.num_parameters, self.init = num_parameters, init
         dtypes.check_device(device, "PReLU")
         self.weight = Parameter(creation.empty(num_parameters, dtype=dtype))

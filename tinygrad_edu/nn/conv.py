@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from .. import dtypes
-from ..checks import check_size
+from ..checks import check_divisible, check_size, is_real
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
@@ -17,7 +17,16 @@ from .functional.conv import conv_tuple
 from .module import Module, Parameter
 
 
+def _bools_as_ints(value: Any) -> Any:
+    """PyTorch's layers take a kernel size of True as 1 (it only sizes the weight)."""
+    if isinstance(value, list | tuple):
+        return tuple(int(v) if isinstance(v, bool) else v for v in value)
+    return int(value) if isinstance(value, bool) else value
+
+
 class _ConvNd(Module):
+    _lazy = False  # True for the Lazy* layers, whose in_channels comes with the first input
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
                  padding: Any, dilation: Any, groups: int, bias: bool, transposed: bool,
                  output_padding: Any = 0, device: Any = None, dtype: Any = None,
@@ -25,17 +34,22 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         dtypes.check_device(device, name)
+        if isinstance(in_channels, bool) and not transposed:  # as PyTorch, where it only
+            # enters the weight's shape as in_channels // groups, an int
+            in_channels = int(in_channels)
+        if is_real(groups) and groups < 1:
+            raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
+        # PyTorch's lazy layers build on channel counts of 0, so only groups is checked here
+        check_divisible(name, "groups", groups, {} if self._lazy else
+                        {"in_channels": in_channels, "out_channels": out_channels})
         for arg, size in (("in_channels", in_channels), ("out_channels", out_channels),
                           ("groups", groups)):
             check_size(size, name, arg)
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must be divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         def tuple_of(value: Any, name: str, arg: str) -> tuple[int, ...]:
             return conv_tuple(value, dims, name, arg)  # an int becomes (l,), (h, w), (d, h, w)
 
-        self.kernel_size = tuple_of(kernel_size, name, "kernel_size")
+        self.kernel_size = tuple_of(_bools_as_ints(kernel_size), name, "kernel_size")
         self.stride = tuple_of(stride, name, "stride")
         self.padding = padding if isinstance(padding, str) else tuple_of(padding, name,
                                                                          "padding")

@@ -111,6 +111,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
 
     _spatial_dims = 2
     _transposed = False
+    _lazy = True
 
     def __init__(self, out_channels: int, kernel_size: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(0, out_channels, kernel_size, *args, **kwargs)

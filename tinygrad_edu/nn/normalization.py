@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd import no_grad
-from ..checks import check_number, check_size
+from ..checks import check_divisible, check_number, check_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from .functional.normalization import checked_shape
@@ -51,7 +51,8 @@ class _NormBase(Module):
         super().__init__()
         name = type(self).__name__
         dtypes.check_device(device, name)
-        check_size(num_features, name, "num_features")
+        if affine or track_running_stats:  # else unused, and unchecked, as in PyTorch
+            check_size(num_features, name, "num_features")
         check_number(eps, "eps", name)
         if momentum is not None:
             check_number(momentum, "momentum", name)
@@ -296,6 +297,7 @@ class GroupNorm(Module):
                  bias: bool = True) -> None:
         super().__init__()
         dtypes.check_device(device, "GroupNorm")
+        check_divisible("GroupNorm", "num_groups", num_groups, {"num_channels": num_channels})
         check_size(num_groups, "GroupNorm", "num_groups")
         check_size(num_channels, "GroupNorm", "num_channels")
         check_number(eps, "eps", "GroupNorm")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..checks import int_items
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -124,8 +125,11 @@ class AdaptiveAvgPool2d(Module):
         torch.Size([8, 16, 1, 1])
     """
 
+    _dims = 2
+
     def __init__(self, output_size: Any) -> None:
         super().__init__()
+        int_items(output_size, type(self).__name__, "output_size", none_entries=self._dims > 1)
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
@@ -159,8 +163,11 @@ class AdaptiveMaxPool2d(Module):
                  [3]]])
     """
 
+    _dims = 2
+
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__()
+        int_items(output_size, type(self).__name__, "output_size", none_entries=self._dims > 1)
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
@@ -219,12 +226,16 @@ class AvgPool1d(Module):
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     """Average pooling of (N, C, L) or (C, L) input to length ``output_size``."""
 
+    _dims = 1
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     """Max pooling of (N, C, L) or (C, L) input to length ``output_size``."""
+
+    _dims = 1
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)

@@ -56,12 +56,16 @@ class AvgPool3d(AvgPool2d):
 class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
     """Average pooling of a volume to ``output_size`` (an int or (OD, OH, OW), None keeps)."""
 
+    _dims = 3
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.adaptive_avg_pool3d(input, self.output_size)
 
 
 class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
     """Max pooling of a volume to ``output_size`` (an int or (OD, OH, OW), None keeps)."""
+
+    _dims = 3
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)

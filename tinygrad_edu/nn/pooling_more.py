@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..checks import check_scalar, int_tuple
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -17,9 +18,13 @@ __all__ = ["FractionalMaxPool2d", "FractionalMaxPool3d", "LPPool1d", "LPPool2d",
 
 
 class _LPPoolNd(Module):
+    dims = 1
+
     def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
                  ceil_mode: bool = False) -> None:
         super().__init__()
+        check_scalar(norm_type, "norm_type", type(self).__name__)
+        int_tuple(kernel_size, self.dims, type(self).__name__, "kernel_size")
         self.norm_type, self.kernel_size = norm_type, kernel_size
         self.stride, self.ceil_mode = stride, ceil_mode
 
@@ -54,6 +59,8 @@ class LPPool2d(_LPPoolNd):
         [[[[2.0]]]]
     """
 
+    dims = 2
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride,
                            self.ceil_mode)
@@ -61,6 +68,8 @@ class LPPool2d(_LPPoolNd):
 
 class LPPool3d(_LPPoolNd):
     """p-norm pooling of (N, C, D, H, W) or (C, D, H, W) (``torch.nn.LPPool3d``)."""
+
+    dims = 3
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride,
@@ -78,8 +87,15 @@ class _FractionalMaxPoolNd(Module):
         def tup(value: Any) -> tuple[Any, ...]:
             return tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
 
-        if min(tup(kernel_size)) <= 0:
-            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        kernel = int_tuple(kernel_size, dims, name, "kernel_size")
+        if min(kernel) <= 0:
+            raise ValueError(f"{name}: kernel_size must be greater than 0, but got "
+                             f"{kernel_size}")
+        if output_size is not None:
+            int_tuple(output_size, dims, name, "output_size")
+            if min(tup(output_size)) < 0:  # PyTorch: "negative dimensions are not allowed"
+                raise RuntimeError(f"{name}: output_size must not be negative, got "
+                                   f"{output_size}")
         self.kernel_size = tup(kernel_size)
         self.return_indices = return_indices
         self.register_buffer("_random_samples", _random_samples)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import int_arg, int_items
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -47,6 +48,9 @@ class Upsample(Module):
                  recompute_scale_factor: bool | None = None) -> None:
         super().__init__()
         self.name = type(self).__name__
+        if size is not None and any(s <= 0 for s in int_items(size, self.name, "size")):
+            raise RuntimeError(f"{self.name}: output sizes should be greater than 0, got "
+                               f"size={size!r}")
         self.size = size
         if isinstance(scale_factor, tuple):
             self.scale_factor: Any = tuple(float(f) for f in scale_factor)
@@ -119,7 +123,7 @@ class ChannelShuffle(Module):
 
     def __init__(self, groups: int) -> None:
         super().__init__()
-        self.groups = groups
+        self.groups = int_arg(groups, "ChannelShuffle", "groups")
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.channel_shuffle(input, self.groups)

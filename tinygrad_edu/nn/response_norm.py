@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import check_scalar
 from ..tensor import Tensor
 from ..tensor.convert import check_tensor
 from ..tensor.einsum import einsum
@@ -95,6 +96,8 @@ class CrossMapLRN2d(Module):
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1
                  ) -> None:
         super().__init__()
+        for arg, value in (("size", size), ("alpha", alpha), ("beta", beta), ("k", k)):
+            check_scalar(value, arg, "CrossMapLRN2d")
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002

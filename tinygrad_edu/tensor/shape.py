@@ -49,8 +49,17 @@ def pad(x: Any, pad: Sequence[int], value: float = 0.0) -> Any:
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: padding length must be even and at most 2 * ndim "
                          f"({2 * x.ndim}), got {len(pad)}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
+    if any(p < 0 for p in pad):  # negative padding crops first, as in PyTorch
+        key = [slice(None)] * x.ndim
+        for i in range(len(pad) // 2):
+            dim, before, after = x.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
+            lo, hi = max(-before, 0), max(-after, 0)
+            if lo + hi > x.shape[dim]:
+                raise RuntimeError(f"pad: the input size {x.shape[dim]} of dim {dim}, plus "
+                                   f"negative padding {before} and {after}, resulted in a "
+                                   f"negative output size (input shape {x.shape})")
+            key[dim] = slice(lo, x.shape[dim] - hi)
+        x, pad = x[tuple(key)], [max(int(p), 0) for p in pad]
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import check_number, int_arg
+from ...checks import check_number, check_scalar, int_arg
 from ...random import get_generator
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -130,6 +130,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
+    if input.dtype.kind == "f" and np.isnan([min_val, max_val]).any():
+        # clamping to a NaN bound gives NaN everywhere, as PyTorch's clamp does
+        return _maybe_inplace(input, inplace, "hardtanh", lambda t: t * float("nan"))
     # the bounds take the input's kind, so an integer input stays integer (as in PyTorch)
     cast = float if input.dtype.kind == "f" else int
     return _maybe_inplace(input, inplace, "hardtanh", lambda t: where(
@@ -146,8 +149,8 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
               inplace: bool = False) -> Tensor:
     """x where x > threshold, else ``value`` (no gradient there)."""
     check_tensor(input, "threshold")
-    check_number(threshold, "threshold", "threshold")
-    check_number(value, "value", "threshold")
+    check_scalar(threshold, "threshold", "threshold")  # True is 1, as in PyTorch
+    check_scalar(value, "value", "threshold")
     return _maybe_inplace(input, inplace, "threshold",
                           lambda t: where(t <= threshold, value, t))  # NaN stays NaN
 
@@ -199,8 +202,12 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     check_number(alpha, "alpha", "celu")
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError, alpha cannot be 0")
-    return _maybe_inplace(input, inplace, "celu", lambda t: apply_op(
-        OPS["elu"], t / alpha, alpha=1.0) * alpha)
+    if alpha > 0:
+        return _maybe_inplace(input, inplace, "celu", lambda t: apply_op(
+            OPS["elu"], t / alpha, alpha=1.0) * alpha)
+    # a negative (or NaN) alpha: x / alpha flips sign, so the two sides are kept apart
+    return _maybe_inplace(input, inplace, "celu", lambda t: where(
+        t > 0, t, (where(t > 0, 0.0, t) / alpha).expm1() * alpha))
 
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
@@ -223,9 +230,8 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
 
 def _check_lambd(lambd: float, name: str) -> None:
     check_number(lambd, "lambd", name)
-    if lambd < 0:
-        raise RuntimeError(f"{name}: lambda must be greater or equal to 0, but found to be "
-                           f"{lambd}.")
+    if not 0 <= lambd < float("inf"):  # NaN too
+        raise RuntimeError(f"{name}: lambda must be in range [0, inf), but found {lambd}")
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
@@ -384,6 +390,12 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
     _check_float_input(input, "rrelu")
     check_number(lower, "lower", "rrelu")
     check_number(upper, "upper", "rrelu")
+    for arg, bound in (("lower", lower), ("upper", upper)):
+        if not np.isfinite(bound):
+            raise RuntimeError(f"rrelu: {arg} bound must be finite, got {bound}")
+    if lower > upper:
+        raise RuntimeError(f"rrelu: lower bound should be less than or equal to the upper "
+                           f"bound, got lower={lower} and upper={upper}")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     x = input.detach().numpy()

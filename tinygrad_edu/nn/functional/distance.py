@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...checks import check_scalar, int_arg
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 
@@ -31,6 +32,11 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """
     check_tensor(x1, "cosine_similarity")
     check_tensor(x2, "cosine_similarity")
+    dim = int_arg(dim, "cosine_similarity", "dim")
+    check_scalar(eps, "eps", "cosine_similarity")
+    eps = float(eps) if isinstance(eps, bool | np.bool_) else eps  # True is 1, as in PyTorch
+    if not eps >= 0:  # NaN too
+        raise RuntimeError(f"cosine_similarity: eps must be non-negative, got: {eps}")
     a, b = _broadcast(x1, x2, "cosine_similarity")
     if a.ndim == 0:
         raise IndexError("cosine_similarity: Dimension specified as 1 but tensor has no "
@@ -47,6 +53,8 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """||x1 - x2 + eps||_p over the last dimension (eps keeps the norm off 0, its kink)."""
     check_tensor(x1, "pairwise_distance")
     check_tensor(x2, "pairwise_distance")
+    check_scalar(p, "p", "pairwise_distance")
+    check_scalar(eps, "eps", "pairwise_distance")
     a, b = _broadcast(x1, x2, "pairwise_distance")
     if a.ndim == 0:
         return ((a - b + eps).abs() if p != 0 else (a - b + eps != 0).type(a.dtype))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op, relabel
-from ...checks import check_floating, check_number
+from ...checks import check_floating, check_number, int_arg
 from ...tensor import Tensor, as_tensor_like
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "check_reduction",
@@ -28,6 +28,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
                   size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits (N, C, ...) and class indices (N, ...) or probabilities."""
+    ignore_index = int_arg(ignore_index, "cross_entropy", "ignore_index")
     return _cross_entropy(input, as_tensor_like(target, input), weight, ignore_index,
                                    reduction, label_smoothing)
 
@@ -36,6 +37,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
              size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices under log-probabilities."""
+    ignore_index = int_arg(ignore_index, "nll_loss", "ignore_index")
     return _nll_loss(input, as_tensor_like(target, input), weight, ignore_index, reduction)
 
 

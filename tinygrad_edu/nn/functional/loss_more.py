@@ -53,7 +53,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # n
     """
     check_reduction(reduction, "smooth_l1_loss")
     check_number(beta, "beta", "smooth_l1_loss")
-    if beta < 0:
+    if not beta >= 0:  # NaN too, as in PyTorch
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     x, target = _broadcast_pair(input, target, "smooth_l1_loss")
     d = x - target
@@ -71,7 +71,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     """
     check_reduction(reduction, "huber_loss")
     check_number(delta, "delta", "huber_loss")
-    if delta <= 0:
+    if not delta > 0:  # NaN too, as in PyTorch
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, target = _broadcast_pair(input, target, "huber_loss")
     d = x - target
@@ -121,6 +121,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True,  # n
     t log t - t + 0.5 log(2 pi t), for targets > 1.
     """
     check_reduction(reduction, "poisson_nll_loss")
+    check_number(eps, "eps", "poisson_nll_loss")
     target = as_tensor_like(target, input)
     if log_input:
         loss = input.exp() - target * input

@@ -88,9 +88,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
                         " (momentum=None, the cumulative average, is a BatchNorm option)")
     check_number(eps, "eps", "batch_norm")
-    if training and not eps > 0:
+    if training and eps <= 0:  # a NaN eps passes, and gives NaN, as in PyTorch
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-    if not eps >= 0:
+    if eps < 0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     w, b = _affine(weight, bias, (channels,), input)
     if not training:
@@ -150,10 +150,13 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
 def checked_shape(normalized_shape: Any, name: str) -> tuple[int, ...]:
     items = ((normalized_shape,) if isinstance(normalized_shape, int | np.integer)
              else normalized_shape)
-    if not isinstance(items, Sequence) or not all(isinstance(n, int | np.integer) and n >= 0
-                                                   for n in items):
+    if not isinstance(items, Sequence) or not all(
+            isinstance(n, int | np.integer) and not isinstance(n, bool) for n in items):
         raise TypeError(f"{name}: normalized_shape must be an int or a sequence of ints, got "
                         f"{normalized_shape!r}")
+    if any(n < 0 for n in items):  # PyTorch: "Trying to create tensor with negative dimension"
+        raise RuntimeError(f"{name}: normalized_shape must not have negative sizes, got "
+                           f"{normalized_shape!r}")
     if len(items) == 0:
         raise RuntimeError(f"{name}: Expected normalized_shape to be at least 1-dimensional, "
                            "i.e., containing at least one element, but got normalized_shape "
@@ -270,8 +273,10 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     if input.ndim < 3:
         raise ValueError(f"local_response_norm: Expected 3D or higher dimensionality input "
                          f"(got {input.ndim} dimensions)")
-    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, int | np.integer):
+        raise TypeError(f"local_response_norm: size must be a positive int, got {size!r}")
+    if size < 1:  # PyTorch's pooling window: "kernel size should be greater than zero"
+        raise RuntimeError(f"local_response_norm: size must be a positive int, got {size}")
     if input.numel() == 0:
         return input
     n, c = input.shape[:2]

@@ -58,7 +58,7 @@ def _check_mode(input: Tensor, pad: Sequence[int], mode: str) -> int:  # noqa: A
                                f"dimension, but got: padding ({before}, {after}) at dimension "
                                f"{input.ndim - 1 - i} of input {input.shape}")
         if mode == "circular" and max(before, after) > size:
-            raise ValueError(f"pad: padding value causes wrapping around more than once: "
+            raise RuntimeError(f"pad: padding value causes wrapping around more than once: "
                              f"padding ({before}, {after}) for a dimension of size {size}")
         if mode == "replicate" and size == 0:
             raise RuntimeError(f"pad: cannot replicate an empty dimension of input "
