@@ -24,7 +24,6 @@ from common import (
     describe_environment,
     load_library,
     selected_libraries,
-    timed_ms,
 )
 
 BATCH, SIZES = 200, (3072, 100, 100, 10)
@@ -68,12 +67,12 @@ def main() -> None:
         weights += [rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
                     rng.uniform(-bound, bound, fan_out).astype(np.float32)]
 
-    rows = Rows()
+    rows = Rows(args)
     for name in libs:
         lib = load_library(name)
-        rows.add(name, "forward+backward+SGD step", lambda lib=lib: timed_ms(
-            make_step(lib, weights, x_np, y_np), args.runs, warmup=3))
-    rows.report(args, f"MLP {'-'.join(map(str, SIZES))} training step, batch {BATCH}, float32")
+        rows.time_step(name, "forward+backward+SGD step", args.runs, make_step, lib, weights,
+                       x_np, y_np, warmup=3)
+    rows.report(f"MLP {'-'.join(map(str, SIZES))} training step, batch {BATCH}, float32")
 
 
 if __name__ == "__main__":

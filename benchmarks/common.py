@@ -6,6 +6,7 @@ protocol of ``benchmarks/separate.py`` through :func:`add_library_args` and :cla
 - ``--lib tinygrad_edu`` / ``--lib torch`` times one library and imports nothing of the other
   (tinygrad_edu sets thread variables at import that slow torch, and torch's thread pool slows
   tinygrad_edu); ``--lib both`` (the default) times both in one process, the secondary view.
+- ``--only REGEX`` runs only the matching rows.
 - ``--json`` ends the output with one line ``{"row": value, ...}`` (the rows' times, in the
   script's unit, milliseconds unless ``"_unit"`` says otherwise) plus keys starting with ``_``:
   ``"_memory"`` maps each row to ``[peak MB, MB over the process's memory right after the
@@ -24,6 +25,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import sys
@@ -114,6 +116,9 @@ def add_library_args(parser: argparse.ArgumentParser) -> None:
                              "benchmarks/separate.py runs); 'both' shares one process")
     parser.add_argument("--json", action="store_true",
                         help="end with one JSON line of rows (see benchmarks/common.py)")
+    parser.add_argument("--only", metavar="REGEX",
+                        help="run only the rows whose name matches (e.g. one row per process, "
+                             "so that its peak memory is its own)")
 
 
 def selected_libraries(args: argparse.Namespace) -> list[str]:
@@ -167,14 +172,16 @@ def _threadpools() -> list[dict[str, Any]]:
 class Rows:
     """Each library's rows: a time in ``unit`` and the peak memory while the row ran."""
 
-    def __init__(self, unit: str = "milliseconds") -> None:
-        self.unit = unit
+    def __init__(self, args: argparse.Namespace, unit: str = "milliseconds") -> None:
+        self.args, self.unit = args, unit
         self.times: dict[str, dict[str, float]] = {}
         self.memory: dict[str, dict[str, float]] = {}
 
     def add(self, lib: str, row: str, measure: Callable[[], float | None]) -> float | None:
         """Run ``measure`` (building the workload and timing it) as row ``row`` of ``lib``;
-        a measure returning None leaves the row out (not supported)."""
+        a measure returning None leaves the row out (not supported), and so does ``--only``."""
+        if self.args.only and not re.search(self.args.only, row):
+            return None
         reset_peak()
         value = measure()
         if value is not None:
@@ -182,8 +189,14 @@ class Rows:
             self.memory.setdefault(lib, {})[row] = window_peak_mb()
         return value
 
-    def report(self, args: argparse.Namespace, title: str) -> None:
+    def time_step(self, lib: str, row: str, runs: int, make: Callable[..., Callable[[], Any]],
+                  *make_args: Any, warmup: int = 2) -> float | None:
+        """Row ``row``: build a step with ``make(*make_args)`` and time it (milliseconds)."""
+        return self.add(lib, row, lambda: timed_ms(make(*make_args), runs, warmup))
+
+    def report(self, title: str) -> None:
         """Print the table (with ratios when both libraries ran here) and the JSON line."""
+        args = self.args
         print(f"\n{title}, {self.unit}")
         names = [lib for lib in LIBS if lib in self.times]
         rows = list(dict.fromkeys(r for lib in names for r in self.times[lib]))
