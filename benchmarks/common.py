@@ -177,13 +177,14 @@ class Rows:
         self.times: dict[str, dict[str, float]] = {}
         self.memory: dict[str, dict[str, float]] = {}
 
-    def add(self, lib: str, row: str, measure: Callable[[], float | None]) -> float | None:
-        """Run ``measure`` (building the workload and timing it) as row ``row`` of ``lib``;
+    def add(self, lib: str, row: str, measure: Callable[..., float | None], *args: Any
+            ) -> float | None:
+        """Run ``measure(*args)`` (building the workload and timing it) as row ``row`` of ``lib``;
         a measure returning None leaves the row out (not supported), and so does ``--only``."""
         if self.args.only and not re.search(self.args.only, row):
             return None
         reset_peak()
-        value = measure()
+        value = measure(*args)
         if value is not None:
             self.times.setdefault(lib, {})[row] = value
             self.memory.setdefault(lib, {})[row] = window_peak_mb()
