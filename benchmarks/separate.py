@@ -139,8 +139,16 @@ def header_lines() -> list[str]:
 
 # --------------------------------------------------------------------------------- output
 
+def num(value: float) -> str:
+    """About three significant digits, never in exponent notation."""
+    size = abs(value)
+    if size < 0.01:
+        return f"{value:.2g}"
+    return f"{value:.{0 if size >= 100 else 1 if size >= 10 else 2 if size >= 1 else 3}f}"
+
+
 def spread(values: list[float]) -> str:
-    return (f"{statistics.median(values):.3g} [{min(values):.3g} - {max(values):.3g}]"
+    return (f"{num(statistics.median(values))} [{num(min(values))} - {num(max(values))}]"
             if values else "-")
 
 
@@ -153,8 +161,9 @@ def memory_cell(values: list[list[float]] | None) -> str:
 
 
 def fit_lines(results: dict[str, Samples]) -> list[tuple[str, str, str]]:
-    """Least-squares ``median time = fixed + per_sample * batch`` for each group of rows
-    named ``<group> b<batch>`` (at least two batch sizes), per library."""
+    """``median time = fixed + per_sample * batch`` fitted by least squares on the relative
+    errors, for each group of rows named ``<group> b<batch>`` (two batch sizes or more), per
+    library."""
     fits = []
     groups: dict[str, list[tuple[int, str]]] = {}
     for row in results["tinygrad_edu"].times | results["torch"].times:
@@ -169,11 +178,15 @@ def fit_lines(results: dict[str, Samples]) -> list[tuple[str, str, str]]:
             if len({b for b, _ in points}) < 2:
                 cells.append("-")
                 continue
-            mean_b = statistics.fmean(b for b, _ in points)
-            mean_t = statistics.fmean(t for _, t in points)
-            slope = (sum((b - mean_b) * (t - mean_t) for b, t in points)
-                     / sum((b - mean_b) ** 2 for b, _ in points))
-            cells.append(f"{mean_t - slope * mean_b:.3g} ms + {slope * 1000:.3g} us/sample")
+            # weights 1/t^2: each point counts by its relative error, so that the small
+            # batches (where the fixed part shows) weigh as much as the large ones
+            w = [1 / t**2 for _, t in points]
+            sw = sum(w)
+            mb = sum(wi * b for wi, (b, _) in zip(w, points, strict=True)) / sw
+            mt = sum(wi * t for wi, (_, t) in zip(w, points, strict=True)) / sw
+            slope = (sum(wi * (b - mb) * (t - mt) for wi, (b, t) in zip(w, points, strict=True))
+                     / sum(wi * (b - mb) ** 2 for wi, (b, _) in zip(w, points, strict=True)))
+            cells.append(f"{num(mt - slope * mb)} ms + {num(slope * 1000)} us/sample")
         fits.append((group, cells[0], cells[1]))
     return fits
 
@@ -208,7 +221,8 @@ def table(script: str, results: dict[str, Samples], rounds: int, markdown: bool)
         lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                       for i, (c, w) in enumerate(zip(r, widths, strict=True))))
     if fits:
-        lines.append("  fit: time = fixed + per-sample x batch (least squares on the medians)")
+        lines.append("  fit: time = fixed + per-sample x batch (least squares on the medians' "
+                     "relative errors)")
         lines += [f"    {g:30} tinygrad_edu {a:26} torch {b}" for g, a, b in fits]
     return lines
 
