@@ -218,13 +218,13 @@ class Rows:
                     peak = self.memory[lib][row]
                     print(f"{row:34} {self.times[lib][row]:12.3f} {peak:9.1f} "
                           f"{peak - _import_mb.get(lib, 0.0):+8.1f}")
-        if args.json and len(names) == 1:
-            (lib,) = names
+        if args.json and args.lib != "both":
+            lib = args.lib
             base = _import_mb.get(lib, 0.0)
-            line: dict[str, Any] = dict(self.times[lib])
+            line: dict[str, Any] = dict(self.times.get(lib, {}))
             line["_unit"] = self.unit
             line["_memory"] = {row: [round(peak, 1), round(peak - base, 1)]
-                               for row, peak in self.memory[lib].items()}
+                               for row, peak in self.memory.get(lib, {}).items()}
             line["_process"] = {"peak_mb": round(maxrss_mb(), 1), "import_mb": round(base, 1)}
             print(json.dumps(line))
 

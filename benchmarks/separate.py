@@ -141,6 +141,7 @@ def header_lines() -> list[str]:
 
 def num(value: float) -> str:
     """About three significant digits, never in exponent notation."""
+    value = float(f"{value:.3g}")
     size = abs(value)
     if size < 0.01:
         return f"{value:.2g}"
@@ -195,7 +196,9 @@ def table(script: str, results: dict[str, Samples], rounds: int, markdown: bool)
     ours, theirs = results["tinygrad_edu"], results["torch"]
     unit = ours.unit
     rows = list(dict.fromkeys([*ours.times, *theirs.times]))
-    lines = [f"{script}: {rounds} processes per library, alternating; {unit}, median "
+    name = f"**{script}**" if markdown else script
+    lines = [f"{name}: {rounds} process{'es' if rounds > 1 else ''} per library, alternating; "
+             f"{unit}, median "
              f"[min - max]; ratio of medians tinygrad_edu / torch; peak MB of the row "
              f"(+ over the memory after import); load average {os.getloadavg()[0]:.1f}"]
     body = []
