@@ -220,6 +220,9 @@ class Rows:
                           f"{peak - _import_mb.get(lib, 0.0):+8.1f}")
         if args.json and args.lib != "both":
             lib = args.lib
+            other = [name for name in LIBS if name != lib and name in sys.modules]
+            if other:  # the measurement would not be of `lib` alone
+                raise RuntimeError(f"--lib {lib}: {other[0]} was imported in this process")
             base = _import_mb.get(lib, 0.0)
             line: dict[str, Any] = dict(self.times.get(lib, {}))
             line["_unit"] = self.unit

@@ -55,13 +55,14 @@ def test_every_script_of_all_exists_and_takes_the_protocol_arguments(bench_modul
         assert "Rows(" in text, name
 
 
-def test_rows_json_line_has_times_memory_and_unit(bench_modules, capsys):
+def test_rows_json_line_has_times_memory_and_unit(bench_modules, capsys, monkeypatch):
     common, _ = bench_modules
-    args = argparse.Namespace(lib="torch", json=True, only="step")
+    monkeypatch.setattr(common, "LIBS", ("lib_a", "lib_b"))  # the test process holds both
+    args = argparse.Namespace(lib="lib_a", json=True, only="step")
     rows = common.Rows(args, unit="ms per step")
-    rows.add("torch", "a step", lambda: 1.5)
-    rows.add("torch", "left out by --only", lambda: 2.0)
-    rows.add("torch", "not supported", lambda: None)
+    rows.add(args.lib, "a step", lambda: 1.5)
+    rows.add(args.lib, "left out by --only", lambda: 2.0)
+    rows.add(args.lib, "not supported", lambda: None)
     rows.report("title")
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["a step"] == 1.5
@@ -71,6 +72,15 @@ def test_rows_json_line_has_times_memory_and_unit(bench_modules, capsys):
     assert set(line["_memory"]) == {"a step"}
     assert len(line["_memory"]["a step"]) == 2
     assert line["_process"]["peak_mb"] > 0
+
+
+def test_rows_refuse_a_json_line_when_the_other_library_is_imported(bench_modules):
+    common, _ = bench_modules
+    pytest.importorskip("torch")
+    rows = common.Rows(argparse.Namespace(lib="tinygrad_edu", json=True, only=None))
+    rows.add("tinygrad_edu", "a step", lambda: 1.0)
+    with pytest.raises(RuntimeError, match="--lib tinygrad_edu: torch was imported"):
+        rows.report("title")
 
 
 def test_fit_recovers_fixed_and_per_sample_cost(bench_modules):
