@@ -7,7 +7,8 @@ At 8x8 the arithmetic is negligible, so the numbers measure what each op costs t
 
 Timing: after a warm-up, 5 rounds of 50 runs each; the median run of each round is taken,
 and the best of the 5 medians is reported, divided by the number of ops in the chain.
-Both libraries run in this one process; torch is limited to 2 threads.
+Both libraries use 2 threads. ``--lib``/``--json``: the separate-process protocol of
+``benchmarks/separate.py``; with ``--lib both`` both libraries run in this one process.
 
 Run (the two variables, set on this project's machines, force a slow BLAS kernel; unset them for
 benchmarks only):
@@ -20,9 +21,14 @@ import argparse
 from typing import Any
 
 import numpy as np
-from common import THREADS, best_median_us, describe_environment
-
-import tinygrad_edu as tg
+from common import (
+    Rows,
+    add_library_args,
+    best_median_us,
+    describe_environment,
+    load_library,
+    selected_libraries,
+)
 
 SIZE = 8
 CHAIN = 200  # ops per run, cycling add, mul, tanh
@@ -42,62 +48,36 @@ def chain(x: Any, w: Any, n_ops: int) -> Any:
     return h
 
 
-def bench(x: Any, w: Any, runs: int) -> dict[str, float]:
-    """Microseconds per op for forward only and for forward + backward."""
-
-    def forward() -> None:
-        chain(x, w, CHAIN)
-
-    def forward_backward() -> None:
-        x.grad = None
-        w.grad = None
-        chain(x, w, CHAIN).sum().backward()
-
-    for _ in range(5):  # warm-up: first calls compile kernels / fill allocator caches
-        forward_backward()
-    return {
-        "forward": best_median_us(forward, runs) / CHAIN,
-        "forward+backward": best_median_us(forward_backward, runs) / CHAIN,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50, help="runs per round (default: 50)")
+    add_library_args(parser)
     args = parser.parse_args()
-
-    describe_environment()
+    libs = selected_libraries(args)
+    describe_environment(libs)
     rng = np.random.default_rng(0)
     x_np = rng.standard_normal((SIZE, SIZE)).astype(np.float32)
     w_np = rng.standard_normal((SIZE, SIZE)).astype(np.float32)
 
-    ours = bench(
-        tg.tensor(x_np, requires_grad=True),
-        tg.tensor(w_np, requires_grad=True),
-        args.runs,
-    )
-    print(f"\n{SIZE}x{SIZE} float32, chain of {CHAIN} ops (add, mul, tanh), microseconds per op")
+    rows = Rows(args, unit="microseconds per op")
+    for name in libs:
+        lib = load_library(name)
+        x = lib.tensor(x_np, requires_grad=True)
+        w = lib.tensor(w_np, requires_grad=True)
 
-    try:
-        import torch
-    except ImportError:
-        print(f"{'':18} {'tinygrad_edu':>12}")
-        for name, us in ours.items():
-            print(f"{name:18} {us:12.2f}")
-        print("\ntorch is not installed; install the test extra for the comparison.")
-        return
+        def forward(x: Any = x, w: Any = w) -> None:
+            chain(x, w, CHAIN)
 
-    torch.set_num_threads(THREADS)
-    theirs = bench(
-        torch.tensor(x_np, requires_grad=True),
-        torch.tensor(w_np, requires_grad=True),
-        args.runs,
-    )
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
-    print(f"{'':18} {'tinygrad_edu':>12} {'torch':>8} {'ratio':>7}")
-    for name, us in ours.items():
-        print(f"{name:18} {us:12.2f} {theirs[name]:8.2f} {us / theirs[name]:6.1f}x")
-    print("\nratio = tinygrad_edu / torch (lower is better; 1.0x = as fast as torch)")
+        def forward_backward(x: Any = x, w: Any = w) -> None:
+            x.grad = None
+            w.grad = None
+            chain(x, w, CHAIN).sum().backward()
+
+        for _ in range(5):  # warm-up: first calls compile kernels / fill allocator caches
+            forward_backward()
+        for row, fn in (("forward", forward), ("forward+backward", forward_backward)):
+            rows.add(name, row, lambda fn=fn: best_median_us(fn, args.runs) / CHAIN)
+    rows.report(f"{SIZE}x{SIZE} float32, chain of {CHAIN} ops (add, mul, tanh)")
 
 
 if __name__ == "__main__":

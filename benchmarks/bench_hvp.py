@@ -13,6 +13,8 @@ log_softmax times a one-hot target (ops that all have a differentiable backward)
 is conv(3->8, 3x3, pad 1)-ReLU-conv(8->8, 3x3, stride 2, pad 1)-ReLU-Linear(512->10) on
 8x3x16x16. The same code runs on both libraries (only the module differs), from the same
 weights, both at 2 threads; best of 5 rounds of the median of ``--runs`` products.
+``--lib``/``--json``: the separate-process protocol of ``benchmarks/separate.py``. With
+``--lib both`` (one process) the products are also checked against torch's.
 
 Run (unset the two variables that force a slow BLAS kernel here, for benchmarks only):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_hvp.py
@@ -24,10 +26,14 @@ import argparse
 from typing import Any
 
 import numpy as np
-from common import THREADS, best_median_us, describe_environment, print_table
-
-import tinygrad_edu
-import tinygrad_edu.nn.functional
+from common import (
+    Rows,
+    add_library_args,
+    describe_environment,
+    load_library,
+    selected_libraries,
+    timed_ms,
+)
 
 BATCH, SIZES = 64, (64, 128, 128, 10)
 CONV_INPUT = (8, 3, 16, 16)
@@ -94,8 +100,10 @@ def functional_hvp(lib: Any, loss: Any, weights: list[np.ndarray], vectors: list
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="products per round (default 20)")
+    add_library_args(parser)
     args = parser.parse_args()
-    describe_environment()
+    libs = selected_libraries(args)
+    describe_environment(libs)
     rng = np.random.default_rng(0)
     x_np = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
     onehot_np = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]
@@ -106,46 +114,40 @@ def main() -> None:
     conv_w = conv_weights(rng)
     conv_v = [rng.standard_normal(w.shape).astype(np.float32) for w in conv_w]
 
-    def cases(lib: Any, F: Any) -> dict[str, Any]:
+    def cases(lib: Any) -> dict[str, Any]:
+        F = lib.nn.functional
         mlp = mlp_loss(F, lib.tensor(x_np), lib.tensor(onehot_np))
         conv = conv_loss(F, lib.tensor(img_np), lib.tensor(conv_onehot))
-        return {"MLP grad-of-grad": grad_of_grad(lib, mlp, mlp_w, mlp_v),
-                "MLP functional.hvp": functional_hvp(lib, mlp, mlp_w, mlp_v),
-                "ConvNet grad-of-grad": grad_of_grad(lib, conv, conv_w, conv_v)}
+        return {"MLP grad-of-grad": lambda: grad_of_grad(lib, mlp, mlp_w, mlp_v),
+                "MLP functional.hvp": lambda: functional_hvp(lib, mlp, mlp_w, mlp_v),
+                "ConvNet grad-of-grad": lambda: grad_of_grad(lib, conv, conv_w, conv_v)}
 
-    def timed(step: Any) -> float:
-        for _ in range(3):  # warm-up (and Numba compilation)
-            step()
-        return best_median_us(step, args.runs) / 1000
+    products: dict[str, dict[str, list[np.ndarray]]] = {}
 
-    ours: dict[str, Any] = {}
-    for name, step in cases(tinygrad_edu, tinygrad_edu.nn.functional).items():
+    def measure(name: str, row: str, make: Any) -> float | None:
+        step = make()
         try:
-            ours[name] = (timed(step), step())
+            ms = timed_ms(step, args.runs, warmup=3)  # the warm-up compiles kernels
         except RuntimeError as exc:  # an op without a differentiable backward
             if "cannot be differentiated" not in str(exc):
                 raise
-            print(f"{name}: not supported here: {str(exc).split(':')[0]} has no "
+            print(f"{row}: not supported here: {str(exc).split(':')[0]} has no "
                   "differentiable backward yet")
-    theirs: dict[str, Any] = {}
-    try:
-        import torch
-        import torch.nn.functional
-    except ImportError:
-        print("torch is not installed; install the test extra for the comparison.")
-    else:
-        torch.set_num_threads(THREADS)
-        for name, step in cases(torch, torch.nn.functional).items():
-            if name in ours:
-                theirs[name] = (timed(step), step())
-    for name, (_, result) in ours.items():  # the products agree before their times count
-        if name in theirs:
-            for a, b in zip(result, theirs[name][1], strict=True):
-                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-3, atol=1e-5)
-    rows = {name: (t, theirs[name][0] if name in theirs else None)
-            for name, (t, _) in ours.items()}
-    print_table(f"Hessian-vector products, float32 (MLP {'-'.join(map(str, SIZES))} batch "
-                f"{BATCH}; ConvNet on {'x'.join(map(str, CONV_INPUT))})", rows, "milliseconds")
+            return None
+        products.setdefault(name, {})[row] = [g.detach().numpy() for g in step()]
+        return ms
+
+    rows = Rows(args)
+    for name in libs:
+        lib = load_library(name)
+        for row, make in cases(lib).items():
+            rows.add(name, row, measure, name, row, make)
+    if len(products) == 2:  # one process: the products agree before their times count
+        for row, ours in products["tinygrad_edu"].items():
+            for a, b in zip(ours, products["torch"].get(row, ours), strict=True):
+                np.testing.assert_allclose(a, b, rtol=2e-3, atol=1e-5)
+    rows.report(f"Hessian-vector products, float32 (MLP {'-'.join(map(str, SIZES))} batch "
+                f"{BATCH}; ConvNet on {'x'.join(map(str, CONV_INPUT))})")
 
 
 if __name__ == "__main__":

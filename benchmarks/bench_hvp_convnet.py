@@ -15,8 +15,8 @@ cost reads as a multiple of the first.
 made, measured.
 
 Timing: after a warm-up, best of 5 rounds of the median of ``--runs`` calls, 2 threads each.
-``--lib tinygrad_edu`` / ``--lib torch`` time one library without importing the other;
-``benchmarks/separate.py`` runs them in alternating processes and compares medians.
+``--lib``/``--json``: the separate-process protocol of ``benchmarks/separate.py``, which runs
+one library per process, alternating, and compares medians.
 
 Measured with separate.py (4 processes per library, alternating, on an idle 2-core AMD EPYC
 with AVX2; OpenBLAS 0.3.31, numpy 2.4, numba 0.68, torch 2.13 CPU), batch 32, milliseconds:
@@ -38,13 +38,19 @@ Run (unset the two variables that force a slow BLAS kernel here, for benchmarks 
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
 import numpy as np
-from common import THREADS, best_median_us
+from common import (
+    Rows,
+    add_library_args,
+    describe_environment,
+    load_library,
+    selected_libraries,
+    timed_ms,
+)
 
 SHAPES = [(16, 3, 3, 3), (16,), (32, 16, 3, 3), (32,), (10, 2048), (10,)]
 
@@ -102,51 +108,38 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--unfold", action="store_true",
                         help="also time conv2d's grad written with unfold + matmul + fold")
-    parser.add_argument("--lib", choices=("tinygrad_edu", "torch", "both"), default="both",
-                        help="time one library only, importing nothing of the other (what "
-                             "benchmarks/separate.py runs); 'both' shares one process")
-    parser.add_argument("--json", action="store_true", help="end with one JSON line of rows")
+    add_library_args(parser)
     args = parser.parse_args()
+    libs = selected_libraries(args)
+    describe_environment(libs)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.batch, 3, 32, 32)).astype(np.float32)
     onehot = np.eye(10, dtype=np.float32)[rng.integers(0, 10, args.batch)]
     weights = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in SHAPES]
     v = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
 
-    def timed(fn: Callable[[], None]) -> float:
-        fn()  # warm-up (the first call compiles kernels)
-        fn()
-        return best_median_us(fn, args.runs) / 1000
+    def pick(lib: Any, which: int) -> Callable[[], None]:
+        return steps(lib, x, onehot, weights, v)[which]
 
-    names = ("first-order gradient", "Hessian-vector product")
-    results: dict[str, list[float]] = {}
-    if args.lib in ("tinygrad_edu", "both"):
-        import tinygrad_edu as tg
-        tg.set_num_threads(THREADS)
-        results["tinygrad_edu"] = [timed(f) for f in steps(tg, x, onehot, weights, v)]
-        if args.unfold:
-            from tinygrad_edu.ops import OPS
-            patched = OPS["conv2d"]._replace(grad=conv2d_grad_by_unfold)
-            with mock.patch.dict(OPS, {"conv2d": patched}):
-                results["tinygrad_edu"].append(timed(steps(tg, x, onehot, weights, v)[1]))
-    if args.lib in ("torch", "both"):
-        import torch
-        torch.set_num_threads(THREADS)
-        results["torch"] = [timed(f) for f in steps(torch, x, onehot, weights, v)]
-    print(f"batch {args.batch}, milliseconds")
-    for lib, (grad, hvp, *alt) in results.items():
-        print(f"  {lib:13} first-order gradient {grad:8.1f}  Hessian-vector product {hvp:8.1f}"
-              f"  (HVP / gradient {hvp / grad:.1f}x)")
-        if alt:
-            print(f"  {lib:13} HVP with conv2d's grad by unfold + matmul + fold: {alt[0]:.1f} "
-                  f"ms ({alt[0] / hvp:.1f}x the registered ops)")
-    if "tinygrad_edu" in results and "torch" in results:
-        print("  ratio         " + "  ".join(
-            f"{n} {a / b:.2f}x" for n, a, b in zip(names, results["tinygrad_edu"],
-                                                    results["torch"], strict=False)))
-    if args.json and len(results) == 1:
-        ((_, values),) = results.items()
-        print(json.dumps(dict(zip(names, values, strict=False))))
+    def unfold_hvp(lib: Any) -> float:
+        from tinygrad_edu.ops import OPS
+        patched = OPS["conv2d"]._replace(grad=conv2d_grad_by_unfold)
+        with mock.patch.dict(OPS, {"conv2d": patched}):
+            return timed_ms(pick(lib, 1), args.runs)
+
+    rows = Rows(args)
+    for name in libs:
+        lib = load_library(name)
+        rows.time_step(name, "first-order gradient", args.runs, pick, lib, 0)
+        rows.time_step(name, "Hessian-vector product", args.runs, pick, lib, 1)
+        if args.unfold and name == "tinygrad_edu":
+            rows.add(name, "HVP, conv2d grad by unfold", unfold_hvp, lib)
+    for name, times in rows.times.items():
+        if len(times) >= 2:
+            ratio = times["Hessian-vector product"] / times["first-order gradient"]
+            print(f"{name}: HVP / first-order gradient {ratio:.1f}x")
+    rows.report(f"batch {args.batch}")
+
 
 if __name__ == "__main__":
     main()

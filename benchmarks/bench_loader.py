@@ -11,6 +11,10 @@ The speed-up needs free cores: on a machine busy with other work the workers sha
 with it and gain little. ``--sleep`` replaces the computation by a 2 ms ``time.sleep`` (like
 waiting for a disk or a network): that shows how well the workers overlap whatever the load.
 
+``--lib``/``--json``: the separate-process protocol of ``benchmarks/separate.py`` (rows
+``workers N``, milliseconds per pass); the dataset is a plain class with ``__len__`` and
+``__getitem__``, which both libraries' loaders take, so a process imports only its library.
+
 Run from the repository root: ``python benchmarks/bench_loader.py [--repeats 3] [--sleep]``.
 """
 
@@ -19,10 +23,11 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-
-from tinygrad_edu.data import DataLoader, Dataset
+from common import Rows, add_library_args, load_library, selected_libraries
 
 ITEMS, BATCH, TRANSFORM_MS = 512, 32, 2.0
 
@@ -41,7 +46,7 @@ def _spin(n: int) -> float:
     return total
 
 
-class ExpensiveDataset(Dataset):
+class ExpensiveDataset:
     """32x32x3 uint8 images, each through a ~2 ms Python transform, then scaled to floats."""
 
     def __init__(self, spins: int, sleep: bool = False) -> None:
@@ -59,40 +64,44 @@ class ExpensiveDataset(Dataset):
         return self.images[i].astype(np.float32) / 255.0, i % 10
 
 
-def _time(make_loader, workers: int, repeats: int) -> float:
+def _time(make_loader: Callable[[int], Any], workers: int, repeats: int) -> float:
+    """Milliseconds of the best of ``repeats`` passes over a fresh loader."""
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
         n = sum(1 for _ in make_loader(workers))
         best = min(best, time.perf_counter() - start)
         assert n == ITEMS // BATCH
-    return best
+    return best * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", "--runs", type=int, default=3,
+                        help="passes per figure (default: 3)")
     parser.add_argument("--sleep", action="store_true", help="sleep instead of computing")
+    add_library_args(parser)
     args = parser.parse_args()
+    libs = selected_libraries(args)
     dataset = ExpensiveDataset(int(_spin_per_ms() * TRANSFORM_MS), args.sleep)
-    loaders = {"tinygrad_edu": lambda w: DataLoader(dataset, BATCH, shuffle=True, num_workers=w)}
-    try:
-        import torch
-        torch.set_num_threads(1)
-        loaders["torch"] = lambda w: torch.utils.data.DataLoader(dataset, BATCH, shuffle=True,
-                                                                 num_workers=w)
-    except ImportError:
-        pass
     kind = "sleep" if args.sleep else "Python transform"
     print(f"{ITEMS} samples, batch {BATCH}, ~{TRANSFORM_MS} ms {kind} per sample, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    print(f"{'library':<14}{'workers':>8}{'seconds':>10}{'speed-up':>10}")
-    for name, make in loaders.items():
+    rows = Rows(args)
+    for name in libs:
+        lib = load_library(name)
+        loader = lib.data.DataLoader if name == "tinygrad_edu" else lib.utils.data.DataLoader
+
+        def make(workers: int, loader: Any = loader) -> Any:
+            return loader(dataset, BATCH, shuffle=True, num_workers=workers)
+
         base = None
         for workers in (0, 1, 2):
-            seconds = _time(make, workers, args.repeats)
-            base = base or seconds
-            print(f"{name:<14}{workers:>8}{seconds:>10.3f}{base / seconds:>9.2f}x")
+            ms = rows.add(name, f"workers {workers}", _time, make, workers, args.repeats)
+            if ms is not None:
+                base = base or ms
+                print(f"{name:<14} {workers} workers {ms:9.1f} ms, speed-up {base / ms:.2f}x")
+    rows.report("one pass over the loader")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ x(64, 32, 32, 32). One run is ``x.grad = None; out = pool(x); out.backward(ones)
 code on both libraries, so the graph bookkeeping of each engine is included.
 
 Timing: best of 5 rounds of the median run time (``--runs`` runs per round), after a warm-up
-that also compiles the Numba kernels. Both libraries run in this one process with 2 threads,
-and their rounds alternate, so that both see the same machine load.
+that also compiles the Numba kernels, 2 threads. ``--lib``/``--json``: the separate-process
+protocol of ``benchmarks/separate.py``; with ``--lib both`` both libraries run in this one
+process and their rounds alternate.
 
 Run (unset the two variables that force a slow BLAS kernel on this project's machines, for
 benchmarks only):
@@ -22,10 +23,15 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import ROUNDS, THREADS, best_median_us, describe_environment, print_table
-
-import tinygrad_edu as tg
-import tinygrad_edu.nn.functional as tg_pool
+from common import (
+    ROUNDS,
+    Rows,
+    add_library_args,
+    best_median_us,
+    describe_environment,
+    load_library,
+    selected_libraries,
+)
 
 #: row name -> (input shape, function(F, x) running the pooling with F = functional module)
 WORKLOADS: dict[str, tuple[tuple[int, ...], Callable[[Any, Any], Any]]] = {
@@ -39,9 +45,9 @@ WORKLOADS: dict[str, tuple[tuple[int, ...], Callable[[Any, Any], Any]]] = {
 }
 
 
-def make_run(lib: Any, F: Any, fn: Callable[[Any, Any], Any], x_np: np.ndarray
-             ) -> Callable[[], None]:
+def make_run(lib: Any, fn: Callable[[Any, Any], Any], x_np: np.ndarray) -> Callable[[], None]:
     """One forward + backward run, warmed up (compiles the kernels, fills allocator caches)."""
+    F = lib.nn.functional
     x = lib.tensor(x_np, requires_grad=True)
     ones = lib.ones(fn(F, x).shape)
 
@@ -66,29 +72,23 @@ def alternate(runs: list[Callable[[], None]], n: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="runs per round (default: 20)")
+    add_library_args(parser)
     args = parser.parse_args()
-    tg.set_num_threads(THREADS)
-    describe_environment()
-    try:
-        import torch
-        import torch.nn.functional as torch_F
-    except ImportError:
-        torch = None
-        print("torch is not installed; install the test extra for the comparison.")
-    else:
-        torch.set_num_threads(THREADS)
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    libs = selected_libraries(args)
+    describe_environment(libs)
+    modules = [load_library(name) for name in libs]
 
     rng = np.random.default_rng(0)
-    rows: dict[str, tuple[float, float | None]] = {}
+    rows = Rows(args)
     for name, (shape, fn) in WORKLOADS.items():
         x_np = rng.standard_normal(shape).astype(np.float32)
-        runs = [make_run(tg, tg_pool, fn, x_np)]
-        if torch is not None:
-            runs.append(make_run(torch, torch_F, fn, x_np))
-        times = alternate(runs, args.runs)
-        rows[name] = (times[0], times[1] if torch is not None else None)
-    print_table("pooling forward + backward, float32", rows, "milliseconds")
+        if len(libs) == 1:
+            rows.time_step(libs[0], name, args.runs, make_run, modules[0], fn, x_np, warmup=0)
+        else:  # one process: the two libraries' rounds alternate
+            times = alternate([make_run(lib, fn, x_np) for lib in modules], args.runs)
+            for lib_name, t in zip(libs, times, strict=True):
+                rows.add(lib_name, name, lambda t=t: t)
+    rows.report("pooling forward + backward, float32")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from bench_conv import convnet_step
@@ -75,12 +74,10 @@ def main() -> None:
     steps: dict[str, Callable[[], None]] = {}
     x_np = rng.standard_normal((50, 3, 32, 32)).astype(np.float32)
     y_np = rng.integers(0, 10, 50)
-    steps["ConvNet step b50"] = convnet_step(tg, tinygrad_edu.nn, tinygrad_edu.nn.functional,
-                                             tinygrad_edu.optim, x_np, y_np)
-    lstm: Any = tg.nn.LSTM(SHAPE[2], HIDDEN, batch_first=True)
+    steps["ConvNet step b50"] = convnet_step(tg, x_np, y_np)
     x_seq = rng.standard_normal(SHAPE).astype(np.float32)
     dout = rng.standard_normal(SHAPE[:2] + (HIDDEN,)).astype(np.float32)
-    steps["LSTM 64x16x128 h256"] = step_fn(tg, lstm, x_seq, dout, True)
+    steps["LSTM 64x16x128 h256"] = step_fn(tg, "LSTM", {}, x_seq, dout, True)
 
     print("\ntraining step (forward + backward), milliseconds")
     print(f"{'':22} {'fast':>9} {'reference':>10} {'speed-up':>9}")

@@ -8,10 +8,11 @@ output sequence; x (64, 16, 128) requires grad unless the row says "data input")
     LSTM x2    LSTM(128, 256, num_layers=2, bidirectional=True, batch_first=True) (information)
 "data input" rows time the usual first layer of a model, whose input is a batch of data that
 needs no gradient (both libraries then skip dx). The same code runs on both libraries,
-through the module API and autograd; both start from the same weights.
+through the module API and autograd; both start from the same weights (drawn with numpy).
 
 Timing: after a warm-up (which also compiles the Numba kernels), best of 5 rounds of the median
-of ``--runs`` calls. Both libraries run in this one process; torch and Numba use 2 threads.
+of ``--runs`` calls, 2 threads. ``--lib``/``--json``: the separate-process protocol of
+``benchmarks/separate.py``; with ``--lib both`` both libraries run in this one process.
 
 Measured (2 cores, quiet machine, OpenBLAS 0.3.31, torch 2.13 with oneDNN), ratios over
 several runs: RNN(tanh) 0.38-0.40x, LSTM 0.92-0.95x (0.87-0.92x with data input), GRU 0.57x,
@@ -32,10 +33,7 @@ import argparse
 from typing import Any
 
 import numpy as np
-from common import THREADS, best_median_us, describe_environment, print_table
-
-import tinygrad_edu as tg
-from tinygrad_edu.nn import rnn as tg_rnn
+from common import Rows, add_library_args, describe_environment, load_library, selected_libraries
 
 SHAPE = (64, 16, 128)  # (N, T, D), batch_first
 HIDDEN = 256
@@ -50,8 +48,21 @@ WORKLOADS = {  # name: (module, options, input requires grad)
 }
 
 
-def step_fn(lib: Any, layer: Any, x_np: np.ndarray, dout_np: np.ndarray, input_grad: bool
-            ) -> Any:
+def make_layer(lib: Any, kind: str, options: dict[str, Any]) -> Any:
+    """The layer with weights drawn by numpy (uniform in +-1/sqrt(hidden), like torch's), the
+    same in every process and library."""
+    layer = getattr(lib.nn, kind)(SHAPE[2], HIDDEN, batch_first=True, **options)
+    rng = np.random.default_rng(1)
+    bound = 1 / np.sqrt(HIDDEN)
+    layer.load_state_dict({
+        name: lib.tensor(rng.uniform(-bound, bound, tuple(v.shape)).astype(np.float32))
+        for name, v in sorted(layer.state_dict().items())})
+    return layer
+
+
+def step_fn(lib: Any, kind: str, options: dict[str, Any], x_np: np.ndarray,
+            dout_np: np.ndarray, input_grad: bool) -> Any:
+    layer = make_layer(lib, kind, options)
     x, dout = lib.tensor(x_np, requires_grad=input_grad), lib.tensor(dout_np)
 
     def step() -> None:
@@ -67,37 +78,22 @@ def step_fn(lib: Any, layer: Any, x_np: np.ndarray, dout_np: np.ndarray, input_g
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="runs per round (default: 10)")
+    add_library_args(parser)
     args = parser.parse_args()
-    describe_environment()
-    try:
-        import torch
-
-        torch.set_num_threads(THREADS)
-    except ImportError:
-        torch = None
-        print("torch is not installed; install the test extra for the comparison.")
-
-    def timed(step: Any) -> float:
-        step()  # warm-up (the first call compiles kernels)
-        step()
-        return best_median_us(step, args.runs) / 1000
-
+    libs = selected_libraries(args)
+    describe_environment(libs)
     rng = np.random.default_rng(0)
     x_np = rng.standard_normal(SHAPE).astype(np.float32)
-    rows: dict[str, tuple[float, float | None]] = {}
-    for name, (kind, options, input_grad) in WORKLOADS.items():
-        ours = getattr(tg_rnn, kind)(SHAPE[2], HIDDEN, batch_first=True, **options)
-        directions = 2 if options.get("bidirectional") else 1
-        dout_np = rng.standard_normal(SHAPE[:2] + (directions * HIDDEN,)).astype(np.float32)
-        theirs = None
-        if torch is not None:
-            theirs = getattr(torch.nn, kind)(SHAPE[2], HIDDEN, batch_first=True, **options)
-            ours.load_state_dict({k: v.detach().numpy() for k, v in
-                                  theirs.state_dict().items()})
-        rows[name] = (timed(step_fn(tg, ours, x_np, dout_np, input_grad)),
-                      None if theirs is None else
-                      timed(step_fn(torch, theirs, x_np, dout_np, input_grad)))
-    print_table("forward + backward (float32, batch_first)", rows, "milliseconds")
+    douts = {name: rng.standard_normal(SHAPE[:2] + ((2 if options.get("bidirectional") else 1)
+                                                    * HIDDEN,)).astype(np.float32)
+             for name, (_, options, _) in WORKLOADS.items()}
+    rows = Rows(args)
+    for lib_name in libs:
+        lib = load_library(lib_name)
+        for name, (kind, options, input_grad) in WORKLOADS.items():
+            rows.time_step(lib_name, name, args.runs, step_fn, lib, kind, options, x_np,
+                           douts[name], input_grad)
+    rows.report("forward + backward (float32, batch_first)")
 
 
 if __name__ == "__main__":

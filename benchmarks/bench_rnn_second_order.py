@@ -13,16 +13,17 @@ and, in tinygrad_edu only, the same gradient penalty through two other roads:
     cell loop       the layer's step run by the user, ``F.lstm_cell`` (etc.) over t
     composite       the step written with Tensor operations (matmul, sigmoid, tanh, mul)
 
-Measured (2 cores shared with other jobs, load average about 7, so torch's times jump by
-10x from run to run; read the ratios as rough): the gradient penalty through the sequence op
-took 0.45-1.5x torch's time in the steadier run (small: RNN 27 ms, LSTM 60 ms, GRU 96 ms;
-medium: 167, 407, 427 ms), 15-60x our own first-order step, and no more than the cell loop
-(44, 65, 113 / 190, 504, 400 ms) or the composite (39, 78, 136 / 225, 472, 367 ms) except
-for the medium GRU. So the step composites are kept: a fused second-order kernel would buy
-little over the Python overhead per step that all three roads pay.
+Measured with both libraries in one process (2 cores shared with other jobs, load average about
+7, so torch's times jump by 10x from run to run; read the ratios as rough): the gradient penalty
+through the sequence op took 0.45-1.5x torch's time in the steadier run (small: RNN 27 ms, LSTM
+60 ms, GRU 96 ms; medium: 167, 407, 427 ms), 15-60x our own first-order step, and no more than
+the cell loop (44, 65, 113 / 190, 504, 400 ms) or the composite (39, 78, 136 / 225, 472, 367 ms)
+except for the medium GRU. So the step composites are kept: a fused second-order kernel would
+buy little over the Python overhead per step that all three roads pay.
 
 Timing: after a warm-up (which also compiles the Numba kernels), best of 5 rounds of the median
-of ``--runs`` calls. Both libraries run in this one process; torch and Numba use 2 threads.
+of ``--runs`` calls, 2 threads. ``--lib``/``--json``: the separate-process protocol of
+``benchmarks/separate.py``; with ``--lib both`` both libraries run in this one process.
 
 Run (the two variables, set on this project's machines, force a slow BLAS kernel; unset them for
 benchmarks only):
@@ -36,10 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import THREADS, best_median_us, describe_environment, print_table
-
-import tinygrad_edu as tg
-import tinygrad_edu.nn.functional as F
+from common import Rows, add_library_args, describe_environment, load_library, selected_libraries
 
 SIZES = {"small": (8, 8, 16, 32), "medium": (32, 16, 64, 128)}  # N, T, D, H
 MODULES = ("RNN", "LSTM", "GRU")
@@ -85,8 +83,9 @@ def _weights(layer: Any) -> tuple[Any, ...]:
     return (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0)
 
 
-def cell_loop(module: str, size: tuple[int, ...]) -> Callable[[], None]:
+def cell_loop(tg: Any, module: str, size: tuple[int, ...]) -> Callable[[], None]:
     """The layer's steps run one cell op at a time by the caller."""
+    F = tg.nn.functional
     layer, x, c = _setup(tg, module, size)
     w = _weights(layer)
     cell = {"RNN": F.rnn_tanh_cell, "LSTM": F.lstm_cell, "GRU": F.gru_cell}[module]
@@ -103,7 +102,7 @@ def cell_loop(module: str, size: tuple[int, ...]) -> Callable[[], None]:
     return penalty_step(tg, run, x, c)
 
 
-def composite(module: str, size: tuple[int, ...]) -> Callable[[], None]:
+def composite(tg: Any, module: str, size: tuple[int, ...]) -> Callable[[], None]:
     """The steps written with Tensor operations only (what a user could write)."""
     layer, x, c = _setup(tg, module, size)
     w_ih, w_hh, b_ih, b_hh = _weights(layer)
@@ -137,35 +136,28 @@ def composite(module: str, size: tuple[int, ...]) -> Callable[[], None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sizes", nargs="*", default=list(SIZES))
+    parser.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
+    add_library_args(parser)
     args = parser.parse_args()
-    try:
-        import torch
-
-        torch.set_num_threads(THREADS)
-    except ImportError:
-        torch = None
-    describe_environment()
-    for name in args.sizes:
-        size = SIZES[name]
-        rows: dict[str, tuple[float, float | None]] = {}
-        for module in MODULES:
-            for label, make in (("first order", first_order), ("grad penalty", grad_penalty)):
-                ours = make(tg, module, size)
-                theirs = make(torch, module, size) if torch is not None else None
-                for fn in (ours, theirs):
-                    if fn is not None:
-                        fn()  # warm-up (compiles the kernels)
-                rows[f"{module} {label}"] = (
-                    best_median_us(ours, args.runs) / 1e3,
-                    None if theirs is None else best_median_us(theirs, args.runs) / 1e3)
-            for label, make_ours in (("cell loop", cell_loop), ("composite", composite)):
-                fn = make_ours(module, size)
-                fn()
-                rows[f"{module} grad penalty, {label}"] = (best_median_us(fn, args.runs) / 1e3,
-                                                           None)
-        n, t, d, h = size
-        print_table(f"{name}: N={n}, T={t}, D={d}, H={h}, float32", rows, "ms per step")
+    libs = selected_libraries(args)
+    describe_environment(libs)
+    rows = Rows(args, unit="ms per step")
+    roads: list[tuple[str, Callable[..., Callable[[], None]], tuple[str, ...]]] = [
+        ("first order", first_order, ("tinygrad_edu", "torch")),
+        ("grad penalty", grad_penalty, ("tinygrad_edu", "torch")),
+        ("grad penalty, cell loop", cell_loop, ("tinygrad_edu",)),
+        ("grad penalty, composite", composite, ("tinygrad_edu",))]
+    for name in libs:
+        lib = load_library(name)
+        for size_name in args.sizes:
+            for module in MODULES:
+                for label, make, where in roads:
+                    if name in where:
+                        rows.time_step(name, f"{size_name} {module} {label}", args.runs, make,
+                                       lib, module, SIZES[size_name], warmup=1)
+    print("sizes: " + "; ".join(f"{k}: N={n}, T={t}, D={d}, H={h}"
+                                for k, (n, t, d, h) in SIZES.items() if k in args.sizes))
+    rows.report("recurrent layers, float32")
 
 
 if __name__ == "__main__":
