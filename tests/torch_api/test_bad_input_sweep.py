@@ -47,6 +47,9 @@ DELIBERATE: list[tuple[str, str, str]] = [
     # of 1; a batch of 1 broadcast with a batch of 0 is a batch of 0.
     (r"^F\.scaled_dot_product_attention\[args\[2\]=empty\]", r"^result: shape",
      "broadcasting 1 with 0 gives 0"),
+    # gelu(+-inf): torch's vectorized kernel (AVX-512 machines, 4 or more elements) gives NaN,
+    # its scalar path inf and 0, the limits, which we give on every machine.
+    (r"^(F\.gelu|module\.GELU)\[.*nan/inf", r"^result: values", "the limits, not the kernel's NaN"),
     # hardswish(-inf): torch computes -inf * 0 = NaN; hardswish is 0 for every x <= -3.
     (r"[Hh]ardswish\[.*nan/inf", r"^result: values", "the limit, not -inf * 0"),
     # torch's cross_entropy smooths only when label_smoothing > 0, so a negative or NaN one is
@@ -70,6 +73,9 @@ DELIBERATE: list[tuple[str, str, str]] = [
      r"^refused \(torch accepts\): ValueError", "torch pools with a negative kernel"),
 ]
 
+
+# reasons of DELIBERATE entries that only some machines need (torch's kernel differs by CPU)
+MACHINE_DEPENDENT = {"the limits, not the kernel's NaN"}
 
 USED: set[int] = set()  # the DELIBERATE entries that some case needed
 
@@ -128,7 +134,8 @@ def test_every_known_failure_still_fails(sweep: tuple[dict[str, str], list[str],
 
 def test_every_deliberate_difference_is_still_needed(
         sweep: tuple[dict[str, str], list[str], int]):
-    unused = [DELIBERATE[i][2] for i in range(len(DELIBERATE)) if i not in USED]
+    unused = [DELIBERATE[i][2] for i in range(len(DELIBERATE))
+              if i not in USED and DELIBERATE[i][2] not in MACHINE_DEPENDENT]
     assert not unused, f"no case needs these any more: {unused}"
 
 
