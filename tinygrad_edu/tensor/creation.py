@@ -334,7 +334,7 @@ def randint_like(t: Tensor, low: int, high: int | None = None, dtype: Any = None
 
 
 # Each function checks its Tensor arguments (``zeros_like(None)``) and names itself in the
-# errors of the functions it calls ("empty: zeros: sizes must be ints ...").
+# errors of the functions it calls ("empty: zeros(): argument 'size' must be tuple of ints ...").
 for _name in ("tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
               "logspace", "as_tensor", "eye", "rand", "randn", "randint", "randperm", "normal",
               "bernoulli", "multinomial", "zeros_like", "ones_like", "empty_like", "full_like",
