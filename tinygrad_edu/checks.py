@@ -66,11 +66,16 @@ def reduction_dims(dim: Any, ndim: int, name: str) -> tuple[int, ...] | None:
 
 def shape_arg(shape: tuple[Any, ...], name: str = "reshape", arg: str = "shape"
               ) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike; anything but ints is torch's TypeError."""
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike; anything but ints is torch's TypeError.
+
+    A bool after the first size is an int, as in PyTorch (its parser checks the type of the
+    first element only and converts the others with ``int()``): ``zeros(2, True)`` is
+    ``zeros(2, 1)``, ``zeros(True, 2)`` a TypeError.
+    """
     if len(shape) == 1 and isinstance(shape[0], list | tuple):
         shape = tuple(shape[0])
-    for s in shape:
-        if isinstance(s, bool) or not hasattr(s, "__index__"):  # ints, numpy ints, int tensors
+    for i, s in enumerate(shape):
+        if isinstance(s, bool) and i == 0 or not hasattr(s, "__index__"):  # ints, int tensors
             raise TypeError(f"{name}(): argument '{arg}' must be tuple of ints, but found "
                             f"element of type {type(s).__name__} ({s!r})")
     return tuple(int(s) for s in shape)
@@ -305,3 +310,13 @@ def int_items(value: Any, name: str, arg: str, none_entries: bool = False) -> tu
             raise TypeError(f"{name}: {arg} must be an int or a tuple of ints{extra}, got "
                             f"{value!r}")
     return items
+
+
+def count_arg(value: Any, name: str, arg: str) -> int:
+    """An int that counts something (``eye``'s n, ``linspace``'s steps, ``randperm``'s n):
+    ``int_arg``'s TypeError for another type, RuntimeError for a negative count (PyTorch's
+    types for the two mistakes)."""
+    n = int_arg(value, name, arg)
+    if n < 0:
+        raise RuntimeError(f"{name}: {arg} must be non-negative, got {n}")
+    return n

@@ -98,6 +98,8 @@ def cond(a: Any, p: Any = None) -> Any:
     ``matrix_norm(A, p) * matrix_norm(A^-1, p)``."""
     if p is None or p in (2, -2):
         s = svdvals(a)
+        if s.shape[-1] == 0:  # empty matrices: PyTorch's condition number is 0
+            return s.sum(-1)
         ratio = s[..., 0] / s[..., -1]
         return 1 / ratio if p == -2 else ratio
     return matrix_norm(a, p) * matrix_norm(inv(a), p)

@@ -188,7 +188,7 @@ def bernoulli_scalar(gen: Generator, shape: tuple[int, ...], p: float) -> Array:
 
 def bernoulli_tensor(gen: Generator, p: Array) -> Array:
     """1 where a uniform < p, element by element (float32 uniforms unless p is float64)."""
-    p = np.ascontiguousarray(p)
+    p = np.asarray(p)  # (np.ascontiguousarray would make a 0-d p 1-d)
     u = unit_uniform(gen, p.size, np.float64 if p.dtype == np.float64 else np.float32)
     return (u < p.reshape(-1).astype(u.dtype)).reshape(p.shape)
 

@@ -100,7 +100,7 @@ CASES: list[Case] = [
     ("tensor on cuda", lambda: tg.tensor([1.0], device="cuda"), AssertionError,
      ("tensor", "CPU only", "cuda")),
     ("zeros negative size", lambda: tg.zeros(-1, 2), RuntimeError,
-     ("zeros", "negative dimension", "(-1, 2)")),
+     ("zeros", "negative dimension", "[-1, 2]")),
     ("zeros float size", lambda: tg.zeros(2.5), TypeError, ("zeros", "ints", "2.5")),
     ("ones string size", lambda: tg.ones("3"), TypeError, ("ones", "ints")),
     ("full negative size", lambda: tg.full((2, -3), 1.0), RuntimeError,

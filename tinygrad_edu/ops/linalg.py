@@ -76,10 +76,13 @@ def _lapack(name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except np.linalg.LinAlgError as e:
-        why = ("the input is not positive-definite" if name == "cholesky" else
-               "the input matrix is singular")
-        raise LinAlgError(f"linalg.{name}: the factorization could not be completed because "
-                          f"{why} ({e})") from None
+        why = {"cholesky": "the factorization could not be completed because the input is not "
+                           "positive-definite",
+               "eigh": "the algorithm failed to converge because the input matrix is "
+                       "ill-conditioned or has too many repeated eigenvalues"}.get(
+            name, "the factorization could not be completed because the input matrix is "
+                  "singular")
+        raise LinAlgError(f"linalg.{name}: {why} ({e})") from None
 
 
 # ----------------------------------------------------------------------------- inverse, det
@@ -286,6 +289,12 @@ def cholesky_forward(a: Array) -> tuple[Array, MatrixCache]:
     lower = np.tril(a)
     sym = lower + mT(np.tril(a, -1))
     out = _lapack("cholesky", np.linalg.cholesky, sym)
+    failed = np.isnan(np.diagonal(out, axis1=-2, axis2=-1))  # a NaN pivot: LAPACK's failure
+    if failed.any():
+        order = int(np.argmax(failed.any(axis=tuple(range(failed.ndim - 1))))) + 1
+        raise LinAlgError(f"linalg.cholesky: the factorization could not be completed because "
+                          f"the input is not positive-definite (the leading minor of order "
+                          f"{order} is not positive-definite: it holds a NaN)")
     return out, MatrixCache(a, out)
 
 
@@ -332,7 +341,7 @@ def eigh_forward(a: Array, *, upper: bool = False) -> tuple[Array, EighCache]:
     infinite, as in PyTorch: their eigenvectors are not unique.
     """
     _square(a, "eigh")
-    w, v = np.linalg.eigh(a, UPLO="U" if upper else "L")
+    w, v = _lapack("eigh", np.linalg.eigh, a, UPLO="U" if upper else "L")
     return pack(w, v, batch=a.shape[:-2]), EighCache(w, v)
 
 
@@ -394,6 +403,9 @@ def svd_forward(a: Array) -> tuple[Array, SvdCache]:
     (dA = U diag(ds) V^T); equal singular values make the U, V terms infinite (they are not
     unique).
     """
+    if not np.isfinite(a).all():
+        raise LinAlgError("linalg.svd: the algorithm failed to converge because the input "
+                          "matrix contained non-finite values (NaN or Inf)")
     u, s, vt = np.linalg.svd(a, full_matrices=False)
     return pack(u, s, vt, batch=a.shape[:-2]), SvdCache(u, s, vt)
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..checks import check_number
 from ..tensor import Tensor
 from .optimizer import Array, Optimizer, Params
 
@@ -256,6 +257,7 @@ class LBFGS(Optimizer):
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
+        check_number(max_iter, "max_iter", "LBFGS")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval,

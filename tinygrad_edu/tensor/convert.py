@@ -71,6 +71,19 @@ def _from_python(data: Any) -> Array:
     return arr
 
 
+def check_no_str_list(data: Any, name: str) -> None:
+    """The data constructors (``tensor``, ``as_tensor``, ``new_tensor``) infer the dims from
+    the first element of nested lists: a string there is PyTorch's ValueError ("too many
+    dimensions 'str'"); a string elsewhere is the TypeError of ``as_array``."""
+    first = data
+    while isinstance(first, list | tuple) and first:
+        first = first[0]
+    if isinstance(data, list | tuple) and isinstance(first, str | bytes):
+        raise ValueError(f"{name}: too many dimensions 'str': can't make a tensor of a list of "
+                         f"strings (first element {first!r}); expected numbers, bools, nested "
+                         "lists of them or a numpy array")
+
+
 def _has_big_int(data: Any) -> bool:
     if isinstance(data, list | tuple):
         return any(_has_big_int(x) for x in data)

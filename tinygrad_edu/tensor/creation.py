@@ -7,21 +7,15 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes, random_dist
-from ..checks import check_number, check_scalar, int_arg
+from ..checks import check_number, check_scalar, count_arg, int_arg, size_arg
 from ..random import Generator, default_generator, get_generator
-from .convert import as_array
+from .convert import as_array, check_no_str_list
 from .core import Tensor
 from .front_door import front_door
 
 
 def _size(size: tuple[Any, ...], name: str) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], list | tuple):
-        size = tuple(size[0])
-    if any(not isinstance(s, int | np.integer) or isinstance(s, bool) for s in size):
-        raise TypeError(f"{name}: sizes must be ints, got {size}")
-    if any(s < 0 for s in size):
-        raise RuntimeError(f"{name}: trying to create tensor with negative dimension: {size}")
-    return tuple(int(s) for s in size)
+    return size_arg(size, name)
 
 
 def _finish(array: Any, dtype: Any, requires_grad: bool, device: Any, name: str) -> Tensor:
@@ -40,6 +34,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
     bools bool, mixed lists the promoted type; ndarrays keep their dtype (uint8 stays uint8).
     """
     dtypes.check_device(device, "tensor")
+    check_no_str_list(data, "tensor")
     t = Tensor(np.array(as_array(data, dtype), copy=True))
     if requires_grad:
         t.requires_grad_(True)
@@ -90,7 +85,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints."""
     if end is None:
         start, end = 0, start
-    if any(isinstance(v, str | bytes | bool) or v is None for v in (start, end, step)):
+    if any(isinstance(v, str | bytes) or v is None for v in (start, end, step)):
         raise TypeError(f"arange: start, end and step must be numbers, got {start!r}, {end!r}, "
                         f"{step!r}")
     if step == 0:
@@ -105,9 +100,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
 
 
 def _check_bounds(start: Any, end: Any, name: str) -> None:
-    """``start`` and ``end`` are numbers or 0-d tensors, as PyTorch takes them."""
+    """``start`` and ``end`` are numbers (bools too, as 0 and 1) or 0-d tensors, as PyTorch
+    takes them."""
     for arg, value in (("start", start), ("end", end)):
-        if not (isinstance(value, Tensor) and value.ndim == 0):
+        if not (isinstance(value, Tensor) and value.ndim == 0 or isinstance(value, bool)):
             check_number(value, arg, name)
 
 
@@ -115,8 +111,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     _check_bounds(start, end, "linspace")
-    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 0:
-        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
+    steps = count_arg(steps, "linspace", "steps")
     return _finish(np.linspace(start, end, steps), dtype or dtypes.get_default_dtype(),
                    requires_grad, device, "linspace")
 
@@ -125,8 +120,7 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: An
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
     _check_bounds(start, end, "logspace")
-    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 0:
-        raise RuntimeError(f"logspace: number of steps must be a non-negative int, got {steps!r}")
+    steps = count_arg(steps, "logspace", "steps")
     return _finish(np.logspace(start, end, steps, base=base), dtype or dtypes.get_default_dtype(),
                    requires_grad, device, "logspace")
 
@@ -149,9 +143,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: Any = None) -> Tensor:
     """An identity matrix of shape (n, m)."""
-    for name, v in (("n", n), ("m", m)):
-        if v is not None and (not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 0):
-            raise RuntimeError(f"eye: {name} must be a non-negative int, got {v!r}")
+    n = count_arg(n, "eye", "n")
+    m = n if m is None else count_arg(m, "eye", "m")
     return _finish(np.eye(n, m), dtype or dtypes.get_default_dtype(), requires_grad, device, "eye")
 
 
@@ -216,9 +209,8 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (PyTorch's for the same seed)."""
-    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
-        raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
-    values = random_dist.permutation(get_generator(generator, "randperm"), int(n))
+    n = count_arg(n, "randperm", "n")
+    values = random_dist.permutation(get_generator(generator, "randperm"), n)
     return _finish(values, dtype or dtypes.int64, requires_grad, device, "randperm")
 
 
@@ -342,7 +334,7 @@ def randint_like(t: Tensor, low: int, high: int | None = None, dtype: Any = None
 
 
 # Each function checks its Tensor arguments (``zeros_like(None)``) and names itself in the
-# errors of the functions it calls ("empty: zeros: sizes must be ints ...").
+# errors of the functions it calls ("empty: zeros(): argument 'size' must be tuple of ints ...").
 for _name in ("tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
               "logspace", "as_tensor", "eye", "rand", "randn", "randint", "randperm", "normal",
               "bernoulli", "multinomial", "zeros_like", "ones_like", "empty_like", "full_like",

@@ -12,6 +12,8 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes
 from ..autograd import OPS, apply_op
 from .base import TensorBase
@@ -24,12 +26,30 @@ _LETTERS = string.ascii_uppercase + string.ascii_lowercase
 def _sublist_equation(args: Sequence[Any]) -> tuple[str, list[Any]]:
     """``einsum(a, [0, 1], b, [1, 2], [0, 2])``: the equation and operands it stands for."""
     def letters(sub: Sequence[Any]) -> str:
-        return "".join("..." if s is Ellipsis else _LETTERS[int(s)] for s in sub)
+        if isinstance(sub, str | bytes) or not hasattr(sub, "__iter__"):
+            raise TypeError(f"einsum(): a sublist must be a list of ints (or ...), got "
+                            f"{type(sub).__name__} ({sub!r:.40})")
+        return "".join("..." if s is Ellipsis else _LETTERS[_subscript(s)] for s in sub)
 
     operands, subs = list(args[0:len(args) - len(args) % 2:2]), list(args[1::2])
     out = letters(args[-1]) if len(args) % 2 else None
     eq = ",".join(letters(s) for s in subs[:len(operands)])
     return (eq if out is None else f"{eq}->{out}"), operands
+
+
+def _subscript(s: Any) -> int:
+    """One entry of a sublist: an int in [0, 52) (a one-element int tensor will do)."""
+    if isinstance(s, TensorBase) and s.numel() != 1:  # PyTorch's type for a tensor as a number
+        raise RuntimeError(f"einsum(): a sublist entry must be an int, got a tensor of shape "
+                           f"{list(s.shape)}")
+    if isinstance(s, int | float | np.number | TensorBase) and \
+            not 0 <= float(s) < len(_LETTERS):  # the range first, as PyTorch checks (NaN too)
+        raise ValueError(f"einsum(): subscript in subscript list is not within the valid range "
+                         f"[0, {len(_LETTERS)}), got {s!r:.40}")
+    if not hasattr(s, "__index__"):
+        raise TypeError(f"einsum(): a sublist entry must be an int, got {type(s).__name__} "
+                        f"({s!r:.40})")
+    return int(s.__index__())
 
 
 def _expand_equation(equation: str, ndims: Sequence[int]) -> tuple[tuple[str, ...], str]:

@@ -85,11 +85,14 @@ unflatten = _method("unflatten")
 vdot = _method("vdot")
 
 
-def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,  # noqa: A002
-                      output_size: int | None = None) -> Tensor:
+_COUNTS_FORM: Any = object()  # repeat_interleave(counts): no repeats given (None is an error)
+
+
+def repeat_interleave(input: Any, repeats: Any = _COUNTS_FORM,  # noqa: A002
+                      dim: int | None = None, *, output_size: int | None = None) -> Tensor:
     """``Tensor.repeat_interleave``; with one tensor of counts, ``repeat_interleave(counts)``
     gives each index i repeated counts[i] times."""
-    if repeats is None:
+    if repeats is _COUNTS_FORM:
         counts = tensor_arg(input, "repeat_interleave")
         return Tensor(range(counts.shape[0]) if counts.ndim else [0]).repeat_interleave(
             counts, 0, output_size=output_size)
@@ -143,6 +146,10 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
 def cartesian_prod(*tensors: Any) -> Tensor:
     """All combinations of one element from each 1-D tensor, one per row (itertools.product)."""
     ts = _tensors(tensors, "cartesian_prod")
+    for i, t in enumerate(ts):
+        if t.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: expected 1-D tensors, but tensor {i} has shape "
+                               f"{list(t.shape)}")
     if len(ts) == 1:
         return ts[0]
     grids = meshgrid(*ts, indexing="ij")

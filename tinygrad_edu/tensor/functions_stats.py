@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import relabel
+from ..checks import check_scalar
 from .arithmetic import matmul
 from .core import Tensor, tensor_arg
 from .dim_args import write_out
@@ -93,8 +94,15 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  
                  right: bool = False, side: str | None = None, sorter: Any = None,
                  out: Any = None) -> Tensor:
     """For each value, the index at which inserting it keeps the (last dim of the) sorted
-    sequence sorted: the first such index, or the last with ``right=True``/``side='right'``."""
+    sequence sorted: the first such index, or the last with ``right=True``/``side='right'``.
+
+    ``input`` is a tensor or a number. The search is PyTorch's binary search, step for step,
+    so NaN and unsorted sequences give its answers: a NaN value goes after everything, a NaN
+    in the sequence compares as smaller than the value being searched.
+    """
     seq = tensor_arg(sorted_sequence, "searchsorted", "sorted_sequence")
+    if not isinstance(input, Tensor):
+        check_scalar(input, "input", "searchsorted")
     values = np.asarray(input._data if isinstance(input, Tensor) else input)
     if side is not None:
         if side not in ("left", "right") or (right and side == "left"):
@@ -104,26 +112,42 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  
     data = seq._data
     if sorter is not None:
         data = np.take_along_axis(data, tensor_arg(sorter, "searchsorted", "sorter")._data, axis=-1)
-    how = "right" if right else "left"
     if data.ndim == 1:
-        found = np.searchsorted(data, values, side=how)
+        found = _binary_search(data.reshape(1, -1), values.reshape(1, values.size), right)
     else:
         if data.shape[:-1] != values.shape[:-1]:
             raise RuntimeError(f"searchsorted(): boundaries {data.shape} and input "
                                f"{values.shape} must have the same leading dims")
-        rows = data.reshape(-1, data.shape[-1])
-        vals = values.reshape(rows.shape[0], -1)
-        found = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals,
-                                                                           strict=True)])
-        found = found.reshape(values.shape)
+        lead = int(np.prod(data.shape[:-1]))
+        found = _binary_search(data.reshape(lead, data.shape[-1]),
+                               values.reshape(lead, values.shape[-1]), right)
+    found = found.reshape(values.shape)
     result = seq._wrap(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
     return result if out is None else write_out("searchsorted", result, out, (), "same")
+
+
+def _binary_search(rows: Any, values: Any, right: bool) -> Any:
+    """For each row of ``values``, the insertion points in the same row of ``rows``: all the
+    searches step together, each halving [start, end) as PyTorch's loop does (go right
+    unless ``row[mid] >= value``, or ``>`` for ``right``)."""
+    n = rows.shape[1]
+    start = np.zeros(values.shape, dtype=np.int64)
+    end = np.full(values.shape, n, dtype=np.int64)
+    while (active := start < end).any():
+        mid = start + ((end - start) >> 1)
+        mid_value = np.take_along_axis(rows, np.minimum(mid, n - 1), axis=1)
+        stop = mid_value > values if right else mid_value >= values
+        start = np.where(active & ~stop, mid + 1, start)
+        end = np.where(active & stop, mid, end)
+    return start
 
 
 def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noqa: A002
               right: bool = False, out: Any = None) -> Tensor:
     """The bucket of each value: i with boundaries[i-1] < v <= boundaries[i] (``right``:
     boundaries[i-1] <= v < boundaries[i])."""
+    if not isinstance(input, Tensor):
+        check_scalar(input, "input", "bucketize")
     if tensor_arg(boundaries, "bucketize", "boundaries").ndim != 1:
         raise RuntimeError("bucketize(): boundaries tensor must be 1 dimension")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)

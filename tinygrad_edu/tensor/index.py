@@ -24,10 +24,14 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
 def check_index(name: str, index: Any, ndim: int | None = None) -> None:
-    """An index must be an integer tensor (of ``ndim`` dims when given)."""
-    if not isinstance(index, TensorBase) or index.dtype.kind not in "iu":
-        got = index.dtype if isinstance(index, TensorBase) else type(index).__name__
-        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index, got {got}")
+    """An index must be an integer tensor (of ``ndim`` dims when given): anything but a
+    tensor is PyTorch's TypeError, a tensor of another dtype its RuntimeError."""
+    if not isinstance(index, TensorBase):
+        raise TypeError(f"{name}(): argument 'index' must be a Tensor, not "
+                        f"{type(index).__name__}")
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index, got "
+                           f"{index.dtype}")
     if ndim is not None and index.ndim != ndim:
         raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions as "
                            f"self tensor ({ndim}), got {index.ndim}")
@@ -303,7 +307,7 @@ class IndexMixin(TensorBase):
         Always sorted (PyTorch leaves the order unspecified when ``sorted=False``)."""
         if dim is None:
             values, inverse, counts = np.unique(self._data.reshape(-1), return_inverse=True,
-                                                return_counts=True)
+                                                return_counts=True, equal_nan=False)
             inverse = inverse.reshape(self.shape)
         else:
             d = dim_index(dim, self.ndim, "unique")
@@ -319,7 +323,12 @@ class IndexMixin(TensorBase):
             data, d = self._data.reshape(-1), 0
         else:
             data, d = self._data, dim_index(dim, self.ndim, "unique_consecutive")
-        rows = np.moveaxis(data, d, 0).reshape(data.shape[d], -1)
+        rest = int(np.prod(np.delete(data.shape, d)))
+        if rest == 0 and data.shape[d] != 0:
+            raise RuntimeError(f"unique_consecutive: there are 0 sized dimensions in shape "
+                               f"{self.shape}, and they aren't selected (dim={dim}), so unique "
+                               "cannot be applied")
+        rows = np.moveaxis(data, d, 0).reshape(data.shape[d], rest)
         starts = np.ones(rows.shape[0], dtype=bool)
         starts[1:] = np.any(rows[1:] != rows[:-1], axis=1)
         inverse = np.cumsum(starts) - 1
@@ -364,6 +373,9 @@ class IndexMixin(TensorBase):
         lo, hi = float(min), float(max)
         if lo == hi and self.numel():
             lo, hi = float(self._data.min()), float(self._data.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"histc(): range of [{lo}, {hi}] is not finite (the data's "
+                               "range when min and max are both 0)")
         if lo == hi:
             lo, hi = lo - 1, hi + 1
         if lo > hi:

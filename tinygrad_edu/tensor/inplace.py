@@ -17,7 +17,7 @@ from ..autograd import OPS, apply_op, is_grad_enabled
 from ..checks import broadcast_shape, check_scalar, index_key
 from .arithmetic import where
 from .base import TensorBase
-from .convert import as_tensor_like
+from .convert import as_tensor_like, check_tensor
 from .front_door import name_the_function
 from .shape import index_arrays
 
@@ -106,12 +106,12 @@ class InPlaceMixin(TensorBase):
         if not isinstance(value, TensorBase):
             check_scalar(value, "value", "fill_")
         return self.copy_(value if isinstance(value, TensorBase)
-                          else np.full(self.shape, value, dtype=self.dtype))
+                          else self._wrap(np.full(self.shape, value, dtype=self.dtype)))
 
     def copy_(self, src: Any) -> Any:
-        """In place: copy ``src`` (broadcast to this shape) into this tensor."""
-        src_t = as_tensor_like(src, self)
-        return self._inplace("copy_", lambda t: src_t.type(self.dtype).expand(*self.shape))
+        """In place: copy ``src`` (a tensor, broadcast to this shape) into this tensor."""
+        check_tensor(src, "copy_", "src")
+        return self._inplace("copy_", lambda t: src.type(self.dtype).expand(*self.shape))
 
     def __iadd__(self, other: Any) -> Any:
         return self.add_(other)

@@ -353,7 +353,11 @@ def lstsq(a: Any, b: Any, rcond: float | None = None, *, driver: str | None = No
     it). Like PyTorch's default CPU driver 'gelsy', only the solution and rank are filled."""
     _matrices(a, "lstsq", square=False)
     b = as_tensor_like(b, a)
-    vector = b.ndim == a.ndim - 1
+    if not 0 <= a.ndim - b.ndim <= 1:
+        raise RuntimeError(f"linalg.lstsq: input.dim() must be greater or equal to other.dim() "
+                           f"and (input.dim() - other.dim()) <= 1, got shapes {a.shape} and "
+                           f"{b.shape}")
+    vector = b.ndim == 1 or b.ndim == a.ndim - 1 and b.shape == a.shape[:-1]
     bm = b.unsqueeze(-1) if vector else b
     x = pinv(a, rtol=rcond) @ bm
     empty = a._wrap(np.zeros(0, dtype=a.dtype))

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import broadcast_shape
+from ..checks import broadcast_shape, check_scalar
 from .arithmetic import where
 from .base import TensorBase
 from .convert import as_tensor_like, prepare_binary
@@ -224,6 +224,8 @@ class PointwiseMixin(TensorBase):
 
     def lerp(self, end: Any, weight: Any) -> Any:
         """self + weight * (end - self): linear interpolation (``weight`` a number or tensor)."""
+        if not isinstance(weight, TensorBase):
+            check_scalar(weight, "weight", "lerp")
         end = as_tensor_like(end, self)
         if self.dtype.kind != "f" or end.dtype.kind != "f":
             raise RuntimeError(f"lerp: expected floating-point tensors, got {self.dtype} and "
@@ -253,10 +255,14 @@ class PointwiseMixin(TensorBase):
 
     def clamp_min(self, min: Any) -> Any:  # noqa: A002
         """max(x, min) (``clamp(min=min)``)."""
+        if not isinstance(min, TensorBase):
+            check_scalar(min, "min", "clamp_min")
         return self.clamp(min=min)  # type: ignore[attr-defined]
 
     def clamp_max(self, max: Any) -> Any:  # noqa: A002
         """min(x, max) (``clamp(max=max)``)."""
+        if not isinstance(max, TensorBase):
+            check_scalar(max, "max", "clamp_max")
         return self.clamp(max=max)  # type: ignore[attr-defined]
 
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,

@@ -16,10 +16,11 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OPS, apply_op, is_grad_enabled, relabel
-from ..checks import dim_index, shape_arg, size_arg
+from ..checks import dim_index, int_arg, shape_arg, size_arg
 from .arithmetic import where
 from .base import TensorBase
-from .convert import as_array
+from .convert import as_array, check_no_str_list
+from .front_door import name_the_function
 
 
 def _dims_list(dims: Any, ndim: int, name: str) -> list[int]:
@@ -73,15 +74,15 @@ class RearrangeMixin(TensorBase):
     def roll(self, shifts: Any, dims: Any = None) -> Any:
         """Shift elements ``shifts`` places along ``dims``; those pushed off the end come back
         at the start. Without dims the tensor is rolled as if flattened."""
+        sh = list(shape_arg((shifts,), "roll", "shifts"))
         if dims is None:
-            if not isinstance(shifts, int) and len(shifts) != 1:
+            if len(sh) != 1:
                 raise RuntimeError(f"roll: shifts must be one int when no dims are given, got "
                                    f"{shifts}")
             flat = self.reshape(-1)
-            out = flat.roll(shifts if isinstance(shifts, int) else shifts[0], 0)
+            out = flat.roll(sh[0], 0)
             return relabel(out.reshape(*self.shape), "RollBackward0", self)
-        sh = [shifts] if isinstance(shifts, int) else list(shifts)
-        ds = [dims] if isinstance(dims, int) else list(dims)
+        ds = list(shape_arg((dims,), "roll", "dims"))
         if len(sh) != len(ds):
             raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(sh)}, "
                                f"dims:{len(ds)}")
@@ -128,8 +129,13 @@ class RearrangeMixin(TensorBase):
         x = self.reshape(-1) if dim is None else self
         d = 0 if dim is None else dim_index(dim, self.ndim, "repeat_interleave")
         n = x.shape[d] if x.ndim else 1
-        counts = as_array(repeats, None).astype(np.int64) if isinstance(repeats, TensorBase) \
-            else np.asarray(repeats, dtype=np.int64)
+        if not isinstance(repeats, TensorBase):
+            counts = np.asarray(int_arg(repeats, "repeat_interleave", "repeats"))
+        elif repeats.dtype.kind not in "iu":
+            raise NotImplementedError(f"repeat_interleave: not implemented for repeats of dtype "
+                                      f"{repeats.dtype}; expected an integer tensor")
+        else:
+            counts = as_array(repeats, None).astype(np.int64)
         if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, n)):
             raise RuntimeError(f"repeat_interleave: repeats must have the same size as input "
                                f"along dim {d} ({n}), got {tuple(counts.shape)}")
@@ -238,8 +244,18 @@ class RearrangeMixin(TensorBase):
                    requires_grad: bool = False) -> Any:
         """A copy of ``data`` with this tensor's dtype (unless ``dtype`` is given)."""
         dtypes.check_device(device, "new_tensor")
+        if data is None:  # with a dtype to convert to, PyTorch reads None as a bad number
+            raise TypeError("new_tensor(): data must be numbers, bools, nested lists of them, "
+                            "a numpy array or a tensor, got None")
+        check_no_str_list(data, "new_tensor")
         values = data._data if isinstance(data, TensorBase) else data
-        return self._new(np.array(values), dtype, requires_grad)
+        if isinstance(values, np.ndarray):
+            values = values.copy()
+        try:
+            return self._new(values, dtype, requires_grad)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            name_the_function(exc, "new_tensor")
+            raise
 
     def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Any:
@@ -264,7 +280,8 @@ class RearrangeMixin(TensorBase):
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Any:
         """An uninitialised tensor of ``size`` (here: zeros) with this tensor's dtype."""
-        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+        return self.new_zeros(size_arg(size, "new_empty"), dtype=dtype, device=device,
+                              requires_grad=requires_grad)
 
     # ------------------------------------------------------------------ shape changes in place
 

@@ -261,6 +261,9 @@ class ReduceMixin(TensorBase):
     @numpy_names
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Any:
         """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max(x): no overflow."""
+        if dim is None:  # unlike the other reductions, PyTorch's logsumexp needs its dims
+            raise TypeError("logsumexp(): argument 'dim' must be an int or a tuple of ints, "
+                            "not NoneType")
         dims = dims_tuple(dim, self.ndim, "logsumexp")
         m = self.amax(dims, keepdim=True).detach()  # type: ignore[attr-defined]
         m = m.masked_fill(~((m == m) & (m.abs() != float("inf"))), 0.0)  # inf/nan: no shift

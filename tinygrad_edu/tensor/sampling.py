@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import random_dist
+from ..checks import int_arg
 from ..random import Generator, get_generator
 from .base import TensorBase
 
@@ -147,10 +148,11 @@ class SamplingMixin(TensorBase):
         most.
         """
         name = "multinomial"
+        num_samples = int_arg(num_samples, name, "num_samples")
         if self.ndim not in (1, 2):
             raise RuntimeError(f"{name}: prob_dist must be 1 or 2 dim, got {self.ndim}")
         _float_only(self, name)
-        if not isinstance(num_samples, int | np.integer) or num_samples <= 0:
+        if num_samples <= 0:
             raise RuntimeError(f"{name}: cannot sample n_sample <= 0 samples, got "
                                f"{num_samples!r}")
         categories = self.shape[-1]

@@ -27,6 +27,7 @@ from ..checks import (
 from ..ops.movement import is_advanced_index
 from .base import TensorBase
 from .convert import check_tensor
+from .front_door import name_the_function
 
 
 def cat(tensors: Sequence[Any], dim: int) -> Any:
@@ -71,6 +72,15 @@ def index_arrays(key: Any) -> Any:
     if isinstance(key, tuple):
         return tuple(k._data if isinstance(k, TensorBase) else k for k in key)
     return key._data if isinstance(key, TensorBase) else key
+
+
+def _named(name: str, method: Any, shape: tuple[int, ...]) -> Any:
+    """``method(*shape)`` for ``name`` (``view_as`` calls ``view``): its errors name both."""
+    try:
+        return method(*shape)
+    except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+        name_the_function(exc, name)
+        raise
 
 
 class ShapeMixin(TensorBase):
@@ -140,6 +150,10 @@ class ShapeMixin(TensorBase):
     def permute(self, *dims: Any) -> Any:
         """Reorder the dims: ``out.shape[i] == self.shape[dims[i]]``."""
         given = shape_arg(dims, "permute", "dims")
+        if len(given) != self.ndim:  # before the range of each dim, as PyTorch checks
+            raise RuntimeError(f"permute: dims {list(given)} must be a permutation of the "
+                               f"{self.ndim} dims of a tensor of shape {self.shape} (the number "
+                               "of dims does not match the length of the desired ordering)")
         order = tuple(dim_index(d, self.ndim, "permute") for d in given)
         if sorted(order) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {list(given)} must be a permutation "
@@ -175,7 +189,7 @@ class ShapeMixin(TensorBase):
     def expand_as(self, other: Any) -> Any:
         """Broadcast to ``other``'s shape."""
         check_tensor(other, "expand_as", "other")
-        return self.expand(*other.shape)
+        return _named("expand_as", self.expand, other.shape)
 
     def repeat(self, *sizes: Any) -> Any:
         """Tile ``sizes[i]`` times along dim i: a broadcast axis before each dim, merged."""
@@ -296,12 +310,12 @@ class ShapeMixin(TensorBase):
     def view_as(self, other: Any) -> Any:
         """``view(other.shape)``."""
         check_tensor(other, "view_as", "other")
-        return self.view(*other.shape)
+        return _named("view_as", self.view, other.shape)
 
     def reshape_as(self, other: Any) -> Any:
         """``reshape(other.shape)``."""
         check_tensor(other, "reshape_as", "other")
-        return self.reshape(*other.shape)
+        return _named("reshape_as", self.reshape, other.shape)
 
     def narrow(self, dim: int, start: Any, length: int) -> Any:
         """The ``length`` elements of dim ``dim`` from ``start`` on (a view)."""

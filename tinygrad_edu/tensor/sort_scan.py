@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import check_floating, dim_index, int_arg
+from ..checks import check_floating, check_scalar, dim_index, int_arg
 from ..ops.scan import cumextreme_indices
 from .base import TensorBase
 from .dim_args import numpy_names
@@ -209,6 +209,8 @@ class SortScanMixin(TensorBase):
         if interpolation not in _INTERPOLATIONS:
             raise ValueError(f"{name}() interpolation must be one of {_INTERPOLATIONS}, got "
                              f"{interpolation!r}")
+        if not isinstance(q, TensorBase):
+            check_scalar(q, "q", name)
         qs = np.asarray(q._data if isinstance(q, TensorBase) else q, dtype=np.float64)
         if qs.ndim > 1:
             raise RuntimeError(f"{name}() q must be a scalar or 1D tensor, got {qs.ndim} dims")
