@@ -71,8 +71,6 @@ DELIBERATE: list[tuple[str, str, str]] = [
     # than 0").
     (r"^module\.FractionalMaxPool\dd\[args\[0\]=-1\]$",
      r"^refused \(torch accepts\): ValueError", "torch pools with a negative kernel"),
-
-
     # torch's SGD and ASGD constructors never look at dampening / alpha: a string or None there
     # fails later, inside step() ("unsupported operand type(s) for -: 'int' and 'NoneType'").
     # Ours refuses it in the constructor with a TypeError naming the optimizer and the option.
