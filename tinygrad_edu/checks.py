@@ -266,3 +266,12 @@ def input_dims(x: Any, ndims: tuple[int, ...], name: str, exc: type[Exception] =
         ranks = " or ".join(f"{n}D" for n in ndims)
         raise exc(f"{name}: expected {ranks} input{what} (got {x.ndim}D input of shape "
                   f"{tuple(x.shape)})")
+
+
+def min_dims(x: Any, n: int, name: str, expected: str) -> None:
+    """PyTorch's IndexError for an input with fewer than ``n`` dims where the function reads a
+    dim that is not there (``avg_pool2d``'s dim -3, ``unfold``'s dim 1); ``expected`` says
+    which ranks the function takes."""
+    if x.ndim < n:
+        raise IndexError(f"{name}: expected {expected}, got a {x.ndim}-d input of shape "
+                         f"{tuple(x.shape)} (dimension out of range)")

@@ -332,7 +332,7 @@ CASES: list[Case] = [
      ("more than 1 value per channel", "(1, 3)")),
     ("LayerNorm shape", lambda: nn.LayerNorm(4)(x23()), RuntimeError,
      ("layer_norm", "normalized_shape", "(2, 3)")),
-    ("LayerNorm negative", lambda: nn.LayerNorm(-4), TypeError, ("LayerNorm", "-4")),
+    ("LayerNorm negative", lambda: nn.LayerNorm(-4), RuntimeError, ("LayerNorm", "-4")),
     ("GroupNorm divisibility", lambda: nn.GroupNorm(2, 3), ValueError,
      ("GroupNorm", "divisible", "(3)")),
     ("GroupNorm input channels", lambda: nn.GroupNorm(2, 4)(img()), RuntimeError,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import check_number, int_arg
+from ...checks import check_number, check_scalar, int_arg
 from ...random import get_generator
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -146,8 +146,8 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
               inplace: bool = False) -> Tensor:
     """x where x > threshold, else ``value`` (no gradient there)."""
     check_tensor(input, "threshold")
-    check_number(threshold, "threshold", "threshold")
-    check_number(value, "value", "threshold")
+    check_scalar(threshold, "threshold", "threshold")  # a Number: bools too, as in PyTorch
+    check_scalar(value, "value", "threshold")
     return _maybe_inplace(input, inplace, "threshold",
                           lambda t: where(t <= threshold, value, t))  # NaN stays NaN
 

@@ -144,6 +144,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
     """
     target = as_tensor_like(target, input)
     check_number(eps, "eps", "gaussian_nll_loss")
+    if not isinstance(var, Tensor | int | float):
+        raise TypeError(f"gaussian_nll_loss(): argument 'var' must be a Tensor or a float, not "
+                        f"{type(var).__name__}")
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("var has negative entry/entries")

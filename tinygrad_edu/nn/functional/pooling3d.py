@@ -176,6 +176,9 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
         output_size: an int or (OD, OH, OW); a None entry keeps the input's size.
     """
     name = "adaptive_avg_pool3d"
+    empty = P.adaptive_empty(name, input, output_size, 3)
+    if empty is not None:
+        return empty
     x = _batched(name, input)
     od, oh, ow = _adaptive_size(name, x, output_size)
     n, c, depth, h, w = x.shape
@@ -194,6 +197,9 @@ def adaptive_max_pool3d(input: Tensor, output_size: Any,  # noqa: A002
         return_indices: also return the flat index d*H*W + h*W + w of each max.
     """
     name = "adaptive_max_pool3d"
+    empty = P.adaptive_empty(name, input, output_size, 3, return_indices)
+    if empty is not None:
+        return empty
     x = _batched(name, input)
     od, oh, ow = _adaptive_size(name, x, output_size)
     n, c, depth, h, w = x.shape
