@@ -110,7 +110,9 @@ class ShapeMixin(TensorBase):
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
         """Merge dims ``start_dim..end_dim`` into one."""
-        if self.ndim == 0:
+        if self.ndim == 0:  # its dims are 0 and -1, as for a 1-d tensor (PyTorch's rule)
+            dim_index(start_dim, 0, "flatten")
+            dim_index(end_dim, 0, "flatten")
             return self.reshape(1)
         s, e = dim_index(start_dim, self.ndim, "flatten"), dim_index(end_dim, self.ndim, "flatten")
         if s > e:

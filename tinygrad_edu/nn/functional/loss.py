@@ -244,6 +244,10 @@ def _binary_cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = Non
         raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 "
                            f"and 1, found {bad}; use binary_cross_entropy_with_logits for "
                            "logits")
+    t = target.detach().numpy()
+    if t.size and not np.all((t >= 0) & (t <= 1)):  # NaN is outside too, as in PyTorch
+        raise RuntimeError(f"binary_cross_entropy: all elements of target should be between 0 "
+                           f"and 1, found {t[~((t >= 0) & (t <= 1))].flat[0]}")
     loss = apply_op(OPS["binary_cross_entropy"], x, target.type(x.dtype))
     if weight is not None:
         loss = loss * weight
