@@ -125,8 +125,8 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     pooled = P.max_pool2d(columns, (k[0], 1), (s[0], 1), (p[0], 0), (d[0], 1), ceil_mode,
                           return_indices)
     if not return_indices:
-        return _unbatch(pooled.reshape(n, c, -1, oh, ow), input.ndim == 5)
-    out = pooled[0].reshape(n, c, -1, oh, ow)
+        return _unbatch(pooled.reshape(n, c, pooled.shape[2], oh, ow), input.ndim == 5)
+    out = pooled[0].reshape(n, c, pooled[0].shape[2], oh, ow)  # the sizes: N may be 0
     indices = _volume_indices(pooled[1], planes[1].reshape(n, c, depth, oh * ow), x,
                               tuple(out.shape))
     return _unbatch((out, indices), input.ndim == 5)
@@ -157,7 +157,7 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     oh, ow = planes.shape[2:]
     out = P.avg_pool2d(planes.reshape(n, c, depth, oh * ow), (k[0], 1), (s[0], 1), (p[0], 0),
                        ceil_mode, count_include_pad, divisor_override)
-    return _unbatch(out.reshape(n, c, -1, oh, ow), input.ndim == 5)
+    return _unbatch(out.reshape(n, c, out.shape[2], oh, ow), input.ndim == 5)
 
 
 def _adaptive_size(name: str, x: Tensor, output_size: Any) -> tuple[int, int, int]:
