@@ -320,3 +320,43 @@ def count_arg(value: Any, name: str, arg: str) -> int:
     if n < 0:
         raise RuntimeError(f"{name}: {arg} must be non-negative, got {n}")
     return n
+
+
+def pad_arg(pad: Any, ndim: int, name: str = "pad") -> list[int]:
+    """``F.pad``'s ``pad``: a sequence of ints (bools count as 0 and 1, as in PyTorch) of even
+    length, at most two per dim of the input. TypeError for anything else in it, RuntimeError
+    for a bad length: PyTorch's types."""
+    if not isinstance(pad, list | tuple):
+        raise TypeError(f"{name}(): argument 'pad' must be tuple of ints, not "
+                        f"{type(pad).__name__}")
+    for p in pad:
+        if not hasattr(p, "__index__"):
+            raise TypeError(f"{name}(): argument 'pad' must be tuple of ints, but found element "
+                            f"of type {type(p).__name__} ({p!r})")
+    if len(pad) % 2:
+        raise RuntimeError(f"{name}: padding length must be divisible by 2, got {len(pad)}")
+    if len(pad) // 2 > ndim:
+        raise RuntimeError(f"{name}: padding length should be less than or equal to two times "
+                           f"the input dimension, but got padding length {len(pad)} and input "
+                           f"of dimension {ndim}")
+    return [int(p.__index__()) for p in pad]
+
+
+def input_dims(x: Any, ndims: tuple[int, ...], name: str, exc: type[Exception] = ValueError,
+               what: str = "") -> None:
+    """An input of one of the ranks ``ndims``, else ``exc`` (PyTorch's type differs per
+    function: ValueError for most modules, RuntimeError or IndexError for some functionals)
+    naming the function, the ranks expected and the shape got."""
+    if x.ndim not in ndims:
+        ranks = " or ".join(f"{n}D" for n in ndims)
+        raise exc(f"{name}: expected {ranks} input{what} (got {x.ndim}D input of shape "
+                  f"{tuple(x.shape)})")
+
+
+def min_dims(x: Any, n: int, name: str, expected: str) -> None:
+    """PyTorch's IndexError for an input with fewer than ``n`` dims where the function reads a
+    dim that is not there (``avg_pool2d``'s dim -3, ``unfold``'s dim 1); ``expected`` says
+    which ranks the function takes."""
+    if x.ndim < n:
+        raise IndexError(f"{name}: expected {expected}, got a {x.ndim}-d input of shape "
+                         f"{tuple(x.shape)} (dimension out of range)")

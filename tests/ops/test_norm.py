@@ -821,8 +821,11 @@ def test_layer_group_instance_norm_argument_errors():
     with pytest.raises(RuntimeError, match="Expected weight to be a vector of size equal to the "
                                            "number of channels"):
         F.group_norm(tg.randn(2, 4, 3), 2, weight=tg.ones(3))
-    with pytest.raises(ValueError, match="num_groups must be a positive int"):
+    with pytest.raises(RuntimeError, match="num_groups must be a positive int, got 0"):
         F.group_norm(tg.randn(2, 4, 3), 0)
+    with pytest.raises(TypeError,
+                       match=r"group_norm\(\): argument 'num_groups' must be int, not bool"):
+        F.group_norm(tg.randn(2, 4, 3), True)
     with pytest.raises(ValueError, match=r"num_channels \(5\) must be divisible by num_groups "
                                          r"\(2\)"):
         tg.nn.GroupNorm(2, 5)

@@ -70,6 +70,49 @@ CASES: dict[str, tuple[Callable[[Any, Any], Any], str]] = {
         lambda T, F: T.unique_consecutive(T.ones(0, 3), dim=1), "unique_consecutive"),
     "lstsq with B of more dims": (lambda T, F: T.linalg.lstsq(T.ones(2, 3), T.ones(1, 2, 3)),
                                   "linalg.lstsq"),
+
+
+    # the functional API and the modules' forward inputs
+    "cross_entropy with a 0-d float target": (
+        lambda T, F: F.cross_entropy(T.zeros(2, 3), T.tensor(1.0)), "cross_entropy"),
+    "cross_entropy of a 0-d input": (
+        lambda T, F: F.cross_entropy(T.tensor(1.0), T.tensor([0, 1])), "cross_entropy"),
+    "nll_loss with a float target of another batch": (
+        lambda T, F: F.nll_loss(T.zeros(2, 3), T.zeros(1, 2)), "nll_loss"),
+    "multi_margin_loss of a 3-d input": (
+        lambda T, F: F.multi_margin_loss(T.zeros(1, 2, 3), T.tensor([0, 1])),
+        "multi_margin_loss"),
+    "pad of a 0-d tensor": (lambda T, F: F.pad(T.tensor(1.0), (1, 1)), "pad"),
+    "pad with a float width": (lambda T, F: F.pad(T.zeros(2, 3), (1, 2.5)), "pad"),
+    "pad cropping more than the dim": (lambda T, F: F.pad(T.zeros(2, 3), (-4, 1)), "pad"),
+    "CircularPad1d of a 0-d tensor": (lambda T, F: T.nn.CircularPad1d(1)(T.tensor(1.0)),
+                                      "CircularPad1d"),
+    "RNNCell of a 3-d input": (lambda T, F: T.nn.RNNCell(3, 4)(T.zeros(1, 2, 3)), "RNNCell"),
+    "group_norm with num_groups=-1": (lambda T, F: F.group_norm(T.zeros(1, 2, 4), -1),
+                                      "group_norm"),
+    "group_norm with num_groups=2.5": (lambda T, F: F.group_norm(T.zeros(1, 2, 4), 2.5),
+                                       "group_norm"),
+    "rms_norm of a 0-d input": (lambda T, F: F.rms_norm(T.tensor(1.0), (3,)), "rms_norm"),
+    "avg_pool2d of a 0-d tensor": (lambda T, F: F.avg_pool2d(T.tensor(1.0), 2), "avg_pool2d"),
+    "unfold of a 2-d tensor": (lambda T, F: F.unfold(T.zeros(3, 3), 2), "unfold"),
+    "adaptive_avg_pool1d to None": (lambda T, F: F.adaptive_avg_pool1d(T.zeros(1, 2, 5), None),
+                                    "adaptive_avg_pool1d"),
+    "binary_cross_entropy with a NaN target": (
+        lambda T, F: F.binary_cross_entropy(T.tensor([0.5]), T.tensor([float("nan")])),
+        "binary_cross_entropy"),
+    "soft_margin_loss with a target larger than the input": (
+        lambda T, F: F.soft_margin_loss(T.tensor(1.0), T.zeros(2, 3)), "soft_margin_loss"),
+    "bilinear with a 0-d weight": (
+        lambda T, F: F.bilinear(T.zeros(2, 3), T.zeros(2, 3), T.tensor(1.0)), "bilinear"),
+    "embedding of a table of 0 rows": (
+        lambda T, F: F.embedding(T.tensor([0, 1]), T.zeros(0, 3)), "embedding"),
+    "conv1d with no output channel": (
+        lambda T, F: F.conv1d(T.zeros(1, 2, 5), T.zeros(0, 2, 2)), "conv1d"),
+    "Flatten of a 0-d tensor": (lambda T, F: T.nn.Flatten()(T.tensor(1.0)), "flatten"),
+    "LazyLinear of a 0-d tensor": (lambda T, F: T.nn.LazyLinear(3)(T.tensor(1.0)),
+                                   "LazyLinear"),
+    "LazyBatchNorm2d of a 5-d tensor": (
+        lambda T, F: T.nn.LazyBatchNorm2d()(T.zeros(1, 1, 2, 4, 4)), "LazyBatchNorm2d"),
 }
 
 
@@ -240,3 +283,36 @@ def test_results_match_torch(call: Callable[[Any], Any]):
         if "bernoulli" not in repr(call):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6,
                                        equal_nan=True)
+
+
+# Calls PyTorch accepts: the same result
+RESULTS: dict[str, Callable[[Any, Any], Any]] = {
+    "pad with a negative width crops": lambda T, F: F.pad(T.arange(6.0).reshape(2, 3), (1, -2)),
+    "pad with a bool width": lambda T, F: F.pad(T.ones(2, 3), (1, True)),
+    "adaptive_max_pool1d of an empty batch": lambda T, F: F.adaptive_max_pool1d(
+        T.zeros(0, 2, 5), 2, True),
+    "adaptive_avg_pool3d of no channel": lambda T, F: F.adaptive_avg_pool3d(
+        T.zeros(0, 4, 4, 4), 2),
+    "instance_norm of an empty batch": lambda T, F: F.instance_norm(T.zeros(0, 3, 4)),
+    "avg_pool3d of an empty batch": lambda T, F: F.avg_pool3d(T.zeros(0, 2, 4, 4, 4), 2),
+    "threshold with bool bounds": lambda T, F: F.threshold(T.tensor([0.0, 1.0, 2.0]), True,
+                                                           True),
+    "feature_alpha_dropout of a 0-d tensor out of training": lambda T, F:
+        F.feature_alpha_dropout(T.tensor(3.0)),
+    "multi-head attention of length 0": lambda T, F: T.nn.MultiheadAttention(4, 2)(
+        T.zeros(0, 2, 4), T.zeros(3, 2, 4), T.zeros(3, 2, 4))[0],
+}
+
+
+def _arrays(value: Any) -> list[Any]:
+    values = value if isinstance(value, tuple) else (value,)
+    return [v.detach().numpy() for v in values]
+
+
+@pytest.mark.parametrize("case", list(RESULTS))
+def test_degenerate_input_gives_torchs_result(case: str):
+    theirs = _arrays(RESULTS[case](torch, torch.nn.functional))
+    ours = _arrays(RESULTS[case](tg, tg_F))
+    assert [a.shape for a in ours] == [b.shape for b in theirs]
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.tolist() == b.tolist()

@@ -16,12 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
-from ..checks import layer_size
+from ..checks import layer_size, min_dims
 from ..tensor import creation
+from ..tensor.convert import check_tensor
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import Linear
-from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm
 from .parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 __all__ = ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d",
@@ -90,6 +91,9 @@ class LazyLinear(LazyModuleMixin, Linear):
             super().reset_parameters()
 
     def initialize_parameters(self, input: Any) -> None:  # noqa: A002 - PyTorch's name
+        check_tensor(input, type(self).__name__)  # checked while this is the lazy class
+        min_dims(input, 1, type(self).__name__, "an input (*, in_features) to read "
+                 "in_features from")
         if self.has_uninitialized_params():
             self.in_features = input.shape[-1]
             self.weight.materialize((self.out_features, self.in_features))
@@ -171,6 +175,11 @@ class _LazyNormBase(LazyModuleMixin):
             super().reset_parameters()  # type: ignore[misc]
 
     def initialize_parameters(self, input: Any) -> None:  # noqa: A002
+        name = type(self).__name__  # checked while this is still the lazy class
+        check_tensor(input, name)
+        min_dims(input, 2, name, "an input (N, C, *) to read num_features from its dim 1")
+        if isinstance(self, _BatchNorm):  # its rank check comes first, naming this class
+            self._check_input_dim(input)
         if not self.has_uninitialized_params():
             return
         self.num_features = int(input.shape[1])

@@ -149,7 +149,8 @@ class BatchNorm1d(_BatchNorm):
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
         if input.ndim not in (2, 3):
-            raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {input.ndim}D input)")
+            raise ValueError(f"{type(self).__name__}: expected 2D or 3D input (got "
+                             f"{input.ndim}D input)")
 
 
 class BatchNorm2d(_BatchNorm):
@@ -189,7 +190,7 @@ class BatchNorm2d(_BatchNorm):
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
         if input.ndim != 4:
-            raise ValueError(f"BatchNorm2d: expected 4D input (got {input.ndim}D input)")
+            raise ValueError(f"{type(self).__name__}: expected 4D input (got {input.ndim}D input)")
 
 
 class BatchNorm3d(_BatchNorm):
@@ -210,7 +211,7 @@ class BatchNorm3d(_BatchNorm):
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
         if input.ndim != 5:
-            raise ValueError(f"BatchNorm3d: expected 5D input (got {input.ndim}D input)")
+            raise ValueError(f"{type(self).__name__}: expected 5D input (got {input.ndim}D input)")
 
 
 class LayerNorm(Module):

@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import int_arg, int_items
+from ..checks import input_dims, int_arg, int_items
 from ..tensor import Tensor
+from ..tensor.convert import check_tensor
 from . import functional as F
 from .module import Module
 
@@ -242,13 +243,22 @@ class ReplicationPad2d(_PadNd):
     mode = "replicate"
 
 
-class CircularPad1d(_PadNd):
+class _CircularPadNd(_PadNd):
+    mode = "circular"
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        check_tensor(input, type(self).__name__)  # PyTorch's modules check the rank first
+        input_dims(input, (self.dims + 1, self.dims + 2), type(self).__name__)
+        return F.pad(input, self.padding, self.mode)
+
+
+class CircularPad1d(_CircularPadNd):
     """Wrap the last dim around: (N, C, L) or (C, L)."""
 
     mode, dims = "circular", 1
 
 
-class CircularPad2d(_PadNd):
+class CircularPad2d(_CircularPadNd):
     """Wrap the last two dims around: (N, C, H, W) or (C, H, W)."""
 
     mode = "circular"
@@ -291,7 +301,7 @@ class ReplicationPad3d(_PadNd):
     mode, dims = "replicate", 3
 
 
-class CircularPad3d(_PadNd):
+class CircularPad3d(_CircularPadNd):
     """Wrap the last three dims around: (N, C, D, H, W) or (C, D, H, W)."""
 
     mode, dims = "circular", 3

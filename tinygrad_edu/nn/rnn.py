@@ -18,6 +18,7 @@ import numpy as np
 from .. import dtypes
 from ..checks import layer_size
 from ..tensor import Tensor, creation
+from ..tensor.convert import check_tensor
 from ..tensor.functions import cat, stack
 from . import functional as F
 from . import init
@@ -157,7 +158,8 @@ class RNNBase(Module):
     def _time_major(self, input: Tensor, name: str) -> tuple[Tensor, bool]:  # noqa: A002
         """(T, N, D) from batched (T, N, D) / (N, T, D) or unbatched (T, D) input."""
         layout = "(N, T, D)" if self.batch_first else "(T, N, D)"
-        if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        check_tensor(input, name)
+        if input.ndim not in (2, 3):
             raise ValueError(f"{name}: expected input of shape {layout} (batched) or (T, D) "
                              f"(unbatched), got {getattr(input, 'shape', type(input).__name__)}")
         if input.shape[-1] != self.input_size or input.numel() == 0:

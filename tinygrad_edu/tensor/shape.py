@@ -20,6 +20,7 @@ from ..checks import (
     dims_tuple,
     index_key,
     int_arg,
+    pad_arg,
     shape_arg,
     size_arg,
     split_int_index,
@@ -47,24 +48,27 @@ def cat(tensors: Sequence[Any], dim: int) -> Any:
 
 def pad(x: Any, pad: Sequence[int], value: float = 0.0) -> Any:
     """PyTorch's F.pad (constant mode): ``pad`` lists (before, after) from the last dim back."""
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: padding length must be even and at most 2 * ndim "
-                         f"({2 * x.ndim}), got {len(pad)}")
-    if any(p < 0 for p in pad):  # negative padding crops first, as in PyTorch
-        key = [slice(None)] * x.ndim
-        for i in range(len(pad) // 2):
-            dim, before, after = x.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
-            lo, hi = max(-before, 0), max(-after, 0)
-            if lo + hi > x.shape[dim]:
-                raise RuntimeError(f"pad: the input size {x.shape[dim]} of dim {dim}, plus "
-                                   f"negative padding {before} and {after}, resulted in a "
-                                   f"negative output size (input shape {x.shape})")
-            key[dim] = slice(lo, x.shape[dim] - hi)
-        x, pad = x[tuple(key)], [max(int(p), 0) for p in pad]
+    pad = pad_arg(pad, x.ndim)
+    if any(p < 0 for p in pad):  # a negative width crops that side first
+        x = x[crop_slices(x.shape, pad, "pad")]
+        pad = [max(p, 0) for p in pad]
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     return apply_op(OPS["pad"], x, pad_width=tuple(widths), value=value)
+
+
+def crop_slices(shape: tuple[int, ...], pad: Sequence[int], name: str) -> tuple[slice, ...]:
+    """The slices that a negative ``pad`` width (PyTorch's crop) keeps of each dim."""
+    keep = [slice(None)] * len(shape)
+    for i in range(len(pad) // 2):
+        dim = len(shape) - 1 - i
+        lo, hi = max(-pad[2 * i], 0), shape[dim] - max(-pad[2 * i + 1], 0)
+        if hi < lo or shape[dim] + pad[2 * i] + pad[2 * i + 1] < 0:
+            raise RuntimeError(f"{name}: padding ({pad[2 * i]}, {pad[2 * i + 1]}) would give "
+                               f"dim {dim} of size {shape[dim]} a negative size")
+        keep[dim] = slice(lo, hi)
+    return tuple(keep)
 
 
 def index_arrays(key: Any) -> Any:
@@ -116,7 +120,9 @@ class ShapeMixin(TensorBase):
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
         """Merge dims ``start_dim..end_dim`` into one."""
-        if self.ndim == 0:
+        if self.ndim == 0:  # its dims are 0 and -1, as for a 1-d tensor (PyTorch's rule)
+            dim_index(start_dim, 0, "flatten")
+            dim_index(end_dim, 0, "flatten")
             return self.reshape(1)
         s, e = dim_index(start_dim, self.ndim, "flatten"), dim_index(end_dim, self.ndim, "flatten")
         if s > e:

@@ -348,7 +348,8 @@ def multi_head_attention_forward(
         q.reshape(bsz, num_heads, tgt_len, head_dim), k.reshape(bsz, num_heads, src_len, head_dim),
         v.reshape(bsz, num_heads, src_len, head_dim), attn_mask, dropout_p, is_causal)
     out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz,
+                                                              out_proj_weight.shape[0])
     return (out if batched else out.squeeze(1)), None
 
 
@@ -438,8 +439,10 @@ def _attend_with_weights(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tensor | No
     weights = scores.softmax(-1)
     if dropout_p > 0.0:
         weights = dropout(weights, p=dropout_p)
-    out = (weights @ v).transpose(0, 1).reshape(tgt_len * bsz, -1)
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    # explicit sizes, not -1: a length or batch of 0 leaves -1 undetermined
+    out = (weights @ v).transpose(0, 1).reshape(tgt_len * bsz, num_heads * v.shape[-1])
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz,
+                                                              out_proj_weight.shape[0])
     weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
     if average:
         weights = weights.mean(dim=1)

@@ -43,6 +43,14 @@ def _check_ranks(name: str, x: Tensor, weight: Tensor) -> None:
                            f"of shape {x.shape}")
     if weight.ndim != 4:
         raise RuntimeError(f"{name}: expected a 4D weight, got shape {weight.shape}")
+    _check_weight_rows(name, weight)
+
+
+def _check_weight_rows(name: str, weight: Tensor) -> None:
+    """PyTorch's RuntimeError for a weight with no output (or, transposed, input) channel."""
+    if weight.shape[0] < 1:
+        raise RuntimeError(f"{name}: expected weight to be at least 1 at dimension 0, but got "
+                           f"weight of shape {weight.shape}")
 
 
 def _run(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, **static: Any) -> Tensor:
@@ -144,6 +152,7 @@ def _check_ranks_1d(name: str, x: Tensor, weight: Tensor) -> None:
                            f"of shape {x.shape}")
     if weight.ndim != 3:
         raise RuntimeError(f"{name}: expected a 3D weight, got shape {weight.shape}")
+    _check_weight_rows(name, weight)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002

@@ -162,8 +162,9 @@ def _alpha_apply(input: Tensor, p: float, training: bool, inplace: bool,  # noqa
     if input.dtype.kind != "f":
         raise RuntimeError(f"{name}: expected a floating point input (float32 or float64), got "
                            f"dtype {input.dtype}")
-    if feature and input.ndim < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if feature and training and input.ndim < 2:  # out of training it is the identity
+        raise RuntimeError(f"{name}: Feature dropout requires at least 2 dimensions in the "
+                           f"input, got shape {input.shape}")
     if not training or p == 0 or input.numel() == 0:
         return input
     dt = input.dtype.type

@@ -69,6 +69,9 @@ def _recorded_renorm(max_norm: float | None, norm_type: float) -> dict[str, floa
 
 def _check_ids(name: str, ids: Tensor, rows: int) -> None:
     data = ids.numpy()
+    if rows == 0 and data.size:  # PyTorch's RuntimeError: nothing to index into
+        raise RuntimeError(f"{name}: the embedding table has 0 rows (weight of shape (0, D)), "
+                           f"so no token id can be looked up; input of shape {ids.shape}")
     bad = (data < 0) | (data >= rows)
     if data.size and bad.any():
         raise IndexError(f"{name}: token id {data[bad].flat[0]} is out of range for a table "

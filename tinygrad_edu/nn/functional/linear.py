@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...autograd import relabel
+from ...checks import min_dims
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 from ...tensor.einsum import einsum
@@ -37,6 +38,9 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     """
     check_tensor(input1, "bilinear")
     check_tensor(input2, "bilinear")
+    if isinstance(weight, Tensor):  # PyTorch reads weight.size(1) first: IndexError
+        min_dims(weight, 2, "bilinear", "a 3-D weight (out_features, in1_features, "
+                 "in2_features)")
     if not isinstance(weight, Tensor) or weight.ndim != 3:
         raise RuntimeError("bilinear(): weight must be a 3-D Tensor (out_features, in1_features, "
                            f"in2_features), got {getattr(weight, 'shape', type(weight).__name__)}")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op, relabel
-from ...checks import check_floating, check_number, int_arg
+from ...checks import check_floating, check_number, input_dims, int_arg
 from ...tensor import Tensor, as_tensor_like
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "check_reduction",
@@ -122,17 +122,14 @@ def _nll_loss(logp: Tensor, target: Tensor, weight: Tensor | None = None,
 
 def _check_targets(x: Tensor, target: Tensor, name: str, ignore_index: int | None) -> None:
     """Class-index targets: integer dtype and the input's shape without the class dim."""
+    if x.ndim == 0:
+        raise ValueError(f"{name}: expected input with a class dimension, got a 0-d tensor")
+    _check_batch(x, target, name)
     if target.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: expected target dtype to be Long (int64 class indices), "
                            f"but got {target.dtype}; use target.long()")
-    if x.ndim == 0:
-        raise ValueError(f"{name}: expected input with a class dimension, got a 0-d tensor")
     expected = () if x.ndim == 1 else (x.shape[0],) + x.shape[2:]
     if target.shape != expected:
-        if x.ndim >= 2 and target.ndim >= 1 and target.shape[0] != x.shape[0]:
-            raise ValueError(f"{name}: expected input batch_size ({x.shape[0]}) to match target "
-                             f"batch_size ({target.shape[0]}); input shape {x.shape}, target "
-                             f"shape {target.shape}")
         raise RuntimeError(f"{name}: expected target of shape {expected} for input of shape "
                            f"{x.shape}, got {target.shape}")
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
@@ -144,6 +141,16 @@ def _check_targets(x: Tensor, target: Tensor, name: str, ignore_index: int | Non
         ignored = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
         raise IndexError(f"{name}: Target {t[bad].flat[0]} is out of bounds; expected class "
                          f"indices in [0, {n_classes - 1}]{ignored}")
+
+
+def _check_batch(x: Tensor, target: Tensor, name: str) -> None:
+    """PyTorch's ValueError when a batched input's and its class-index target's batch sizes
+    differ (a 0-d target has a batch of 0); checked before the target's dtype, as in PyTorch."""
+    target_batch = target.shape[0] if target.ndim else 0
+    if x.ndim >= 2 and target_batch != x.shape[0]:
+        raise ValueError(f"{name}: expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({target_batch}); input shape {x.shape}, target "
+                         f"shape {target.shape}")
 
 
 def _cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -160,9 +167,14 @@ def _cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                            f"{label_smoothing}")
+    if x.ndim == 0:  # PyTorch's IndexError: the class dim 1 is out of range
+        raise IndexError("cross_entropy: expected input with a class dimension (dim 1), got a "
+                         "0-d tensor")
     class_dim = 1 if x.ndim > 1 else 0
     if target.dtype.kind != "f":
         _check_targets(x, target, "cross_entropy", ignore_index)
+    elif target.shape != x.shape:  # not class probabilities: class indices of the wrong dtype
+        _check_batch(x, target, "cross_entropy")
     logp = x.log_softmax(class_dim)
     n_classes = x.shape[class_dim]
     w_shape = [1] * x.ndim
@@ -234,6 +246,10 @@ def _binary_cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = Non
         raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 "
                            f"and 1, found {bad}; use binary_cross_entropy_with_logits for "
                            "logits")
+    t = target.detach().numpy()
+    if t.size and not np.all((t >= 0) & (t <= 1)):  # NaN is outside too, as in PyTorch
+        raise RuntimeError(f"binary_cross_entropy: all elements of target should be between 0 "
+                           f"and 1, found {t[~((t >= 0) & (t <= 1))].flat[0]}")
     loss = apply_op(OPS["binary_cross_entropy"], x, target.type(x.dtype))
     if weight is not None:
         loss = loss * weight
@@ -260,9 +276,12 @@ def _multi_margin_loss(x: Tensor, target: Tensor, p: int = 1, margin: float = 1.
     check_reduction(reduction, "multi_margin_loss")
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
-    if x.ndim not in (1, 2):
-        raise ValueError(f"multi_margin_loss: expected input of shape (N, C) or (C,), got "
-                         f"{x.shape}")
+    input_dims(x, (1, 2), "multi_margin_loss", RuntimeError, " of shape (N, C) or (C,)")
+    batch = x.shape[0] if x.ndim == 2 else 1
+    if target.ndim > 1 or target.numel() != batch:
+        raise RuntimeError(f"multi_margin_loss: expected a 1-D target of one class index per "
+                           f"sample ({batch}), got shape {target.shape} for input of shape "
+                           f"{x.shape}")
     x2 = x.reshape(1, -1) if x.ndim == 1 else x
     t = target.reshape(1) if x.ndim == 1 else target
     _check_targets(x2, t, "multi_margin_loss", None)

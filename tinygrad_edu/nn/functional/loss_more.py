@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ...checks import check_number
+from ...checks import broadcast_shape, check_number, min_dims
 from ...tensor import Tensor, as_tensor_like
 from ...tensor.functions import where
 from .activation import logsigmoid
@@ -145,6 +145,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
     """
     target = as_tensor_like(target, input)
     check_number(eps, "eps", "gaussian_nll_loss")
+    if not isinstance(var, Tensor | int | float):
+        raise TypeError(f"gaussian_nll_loss(): argument 'var' must be a Tensor or a float, not "
+                        f"{type(var).__name__}")
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("var has negative entry/entries")
@@ -174,6 +177,8 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,  #
     """Two-class logistic loss log(1 + exp(-y x)) for labels y in {1, -1}."""
     check_reduction(reduction, "soft_margin_loss")
     target = as_tensor_like(target, input)
+    # the loss has the input's shape: the target broadcasts to it, not the other way round
+    broadcast_shape("soft_margin_loss", tuple(target.shape), tuple(input.shape), into=True)
     return _reduce((-input * target).exp().log1p(), reduction)
 
 
@@ -188,6 +193,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
     target = as_tensor_like(target, input)
+    min_dims(input, 1, "multilabel_soft_margin_loss", "an input (N, C) or (C,) with a class "
+             "dim")
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * as_tensor_like(weight, input)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import check_floating, check_number
+from ...checks import check_floating, check_number, int_arg
 from ...ops import norm as norm_ops
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -26,12 +26,13 @@ __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_res
            "rms_norm"]
 
 
-def check_input(input: Tensor, name: str, min_dim: int) -> None:  # noqa: A002
+def check_input(input: Tensor, name: str, min_dim: int,  # noqa: A002
+                exc: type[Exception] = RuntimeError) -> None:
     check_tensor(input, name)
     check_floating(input.dtype, f"{name}: expected a floating point input (float32 or "
                                 f"float64), got dtype {input.dtype}")
     if input.ndim < min_dim:
-        raise RuntimeError(f"{name}: expected an input with at least {min_dim} dimensions, "
+        raise exc(f"{name}: expected an input with at least {min_dim} dimensions, "
                            f"got shape {input.shape}")
 
 
@@ -84,6 +85,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for arg, t in (("running_mean", running_mean), ("running_var", running_var),
                    ("weight", weight), ("bias", bias)):
         _check_vector(t, arg, channels, "batch_norm", input.shape)
+    for arg, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.ndim != 1:
+            raise RuntimeError(f"batch_norm: expected {arg} to be a 1-D tensor of one value per "
+                               f"channel ({channels}), got shape {t.shape}")
     if not isinstance(momentum, int | float | np.floating) or isinstance(momentum, bool):
         raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
                         " (momentum=None, the cumulative average, is a BatchNorm option)")
@@ -173,8 +178,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     check_input(input, "group_norm", 2)
     check_number(eps, "eps", "group_norm")
     n_batch, channels = input.shape[:2]
-    if not isinstance(num_groups, int | np.integer) or num_groups <= 0:
-        raise ValueError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
+    num_groups = int_arg(num_groups, "group_norm", "num_groups")
+    if num_groups <= 0:
+        raise RuntimeError(f"group_norm: num_groups must be a positive int, got {num_groups}")
     # like PyTorch: one value per group and sample cannot be normalised
     _verify_batch_size([n_batch * channels // num_groups, num_groups, *input.shape[2:]])
     if channels % num_groups:
@@ -207,7 +213,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A0
     given, the running statistics move towards their mean over the batch; otherwise the
     running statistics normalise (as in batch norm's evaluation mode).
     """
-    check_input(input, "instance_norm", 2)
+    check_input(input, "instance_norm", 2, ValueError)  # PyTorch: no spatial element
     channels = input.shape[1]
     for arg, t in (("running_mean", running_mean), ("running_var", running_var),
                    ("weight", weight), ("bias", bias)):
@@ -220,6 +226,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A0
     if math.prod(input.shape[2:]) == 1:
         raise ValueError("Expected more than 1 spatial element when training, got input size "
                          f"{input.shape}")
+    if input.numel() == 0:  # no instance to normalise: an empty result, as in PyTorch
+        return input.clone()
     if running_mean is not None or running_var is not None:
         count = math.prod(input.shape[2:])
         x3 = input.numpy(force=True).reshape(1, input.shape[0] * channels, count)
@@ -245,7 +253,10 @@ def rms_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
     if input.dtype.kind != "f":
         raise NotImplementedError(f'"rms_norm" not implemented for dtype {input.dtype} (a '
                                   "floating point input is expected)")
-    if input.shape[max(input.ndim - len(shape), 0):] != shape or input.ndim < len(shape):
+    if input.ndim < len(shape):
+        raise ValueError(f"rms_norm: input tensor must have at least {len(shape)} dimensions "
+                         f"(normalized_shape={list(shape)}), but got {input.ndim}")
+    if input.shape[input.ndim - len(shape):] != shape:
         raise RuntimeError(f"rms_norm: Given normalized_shape={list(shape)}, expected input "
                            f"with shape [*, {', '.join(map(str, shape))}], but got input of "
                            f"size {input.shape}")

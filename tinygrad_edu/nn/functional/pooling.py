@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op, is_grad_enabled
+from ...checks import min_dims
 from ...ops.conv_args import conv_pair
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -89,9 +90,34 @@ def avg_pool2d(input: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None =
         The pooled Tensor.
     """
     check_tensor(input, "avg_pool2d")
+    min_dims(input, 3, "avg_pool2d", "a 3D (C, H, W) or 4D (N, C, H, W) input")
     return apply_op(OPS["avg_pool2d"], input, kernel_size=kernel_size, stride=stride,
                     padding=padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad,
                     divisor_override=divisor_override)
+
+
+def adaptive_empty(name: str, input: Tensor, output_size: Any, dims: int,  # noqa: A002
+                   return_indices: bool = False) -> Any:
+    """PyTorch's result of adaptive pooling for a float input with a batch or channel count
+    of 0 (and non-empty pooled dims): an empty tensor of the output's shape (and empty int64
+    indices); None for every other input, which the pooling itself checks."""
+    check_tensor(input, name)
+    if output_size is None:
+        raise TypeError(f"{name}(): argument 'output_size' must be tuple of ints, not NoneType")
+    if (input.numel() or input.dtype.kind != "f" or input.ndim not in (dims + 1, dims + 2)
+            or 0 in input.shape[-dims:]):
+        return None
+    items = tuple(output_size) if isinstance(output_size, list | tuple) else (output_size,)
+    items = items * dims if len(items) == 1 else items
+    sizes = tuple(input.shape[input.ndim - dims + a] if v is None else v
+                  for a, v in enumerate(items))
+    if len(sizes) != dims or any(isinstance(v, bool) or not isinstance(v, int | np.integer)
+                                 or v < 0 for v in sizes):
+        return None
+    shape = (*input.shape[:-dims], *(int(v) for v in sizes))
+    # a sum over the pooled dims, expanded: empty, and still connected to the input's graph
+    out = input.sum(dim=tuple(range(-dims, 0)), keepdim=True).expand(*shape)
+    return (out, Tensor(np.zeros(shape, dtype=np.int64))) if return_indices else out
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
@@ -105,7 +131,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     Returns:
         The pooled Tensor, (N, C, OH, OW) or (C, OH, OW).
     """
-    check_tensor(input, "adaptive_avg_pool2d")
+    empty = adaptive_empty("adaptive_avg_pool2d", input, output_size, 2)
+    if empty is not None:
+        return empty
     return apply_op(OPS["adaptive_avg_pool2d"], input, output_size=output_size)
 
 
@@ -121,7 +149,9 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
     Returns:
         The pooled Tensor, or ``(pooled, indices)`` when ``return_indices`` is True.
     """
-    check_tensor(input, "adaptive_max_pool2d")
+    empty = adaptive_empty("adaptive_max_pool2d", input, output_size, 2, return_indices)
+    if empty is not None:
+        return empty
     if return_indices:
         return _with_indices("adaptive_max_pool2d", input, output_size=output_size)
     return apply_op(OPS["adaptive_max_pool2d"], input, output_size=output_size)
@@ -184,6 +214,9 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Mean over windows chosen so that the sequence gets length ``output_size``."""
     name = "adaptive_avg_pool1d"
+    empty = adaptive_empty(name, input, output_size, 1)
+    if empty is not None:
+        return empty
     size = _single(output_size, name, "output_size")
     return _squeeze(adaptive_avg_pool2d(_as_image(name, input), (1, size)))
 
@@ -192,6 +225,9 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any,  # noqa: A002
                         return_indices: bool = False) -> Any:
     """Max over windows chosen so that the sequence gets length ``output_size``."""
     name = "adaptive_max_pool1d"
+    empty = adaptive_empty(name, input, output_size, 1, return_indices)
+    if empty is not None:
+        return empty
     size = _single(output_size, name, "output_size")
     return _squeeze(adaptive_max_pool2d(_as_image(name, input), (1, size), return_indices))
 

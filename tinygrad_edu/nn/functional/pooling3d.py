@@ -125,8 +125,8 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     pooled = P.max_pool2d(columns, (k[0], 1), (s[0], 1), (p[0], 0), (d[0], 1), ceil_mode,
                           return_indices)
     if not return_indices:
-        return _unbatch(pooled.reshape(n, c, -1, oh, ow), input.ndim == 5)
-    out = pooled[0].reshape(n, c, -1, oh, ow)
+        return _unbatch(pooled.reshape(n, c, pooled.shape[2], oh, ow), input.ndim == 5)
+    out = pooled[0].reshape(n, c, pooled[0].shape[2], oh, ow)  # the sizes: N may be 0
     indices = _volume_indices(pooled[1], planes[1].reshape(n, c, depth, oh * ow), x,
                               tuple(out.shape))
     return _unbatch((out, indices), input.ndim == 5)
@@ -157,7 +157,7 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     oh, ow = planes.shape[2:]
     out = P.avg_pool2d(planes.reshape(n, c, depth, oh * ow), (k[0], 1), (s[0], 1), (p[0], 0),
                        ceil_mode, count_include_pad, divisor_override)
-    return _unbatch(out.reshape(n, c, -1, oh, ow), input.ndim == 5)
+    return _unbatch(out.reshape(n, c, out.shape[2], oh, ow), input.ndim == 5)
 
 
 def _adaptive_size(name: str, x: Tensor, output_size: Any) -> tuple[int, int, int]:
@@ -176,6 +176,9 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
         output_size: an int or (OD, OH, OW); a None entry keeps the input's size.
     """
     name = "adaptive_avg_pool3d"
+    empty = P.adaptive_empty(name, input, output_size, 3)
+    if empty is not None:
+        return empty
     x = _batched(name, input)
     od, oh, ow = _adaptive_size(name, x, output_size)
     n, c, depth, h, w = x.shape
@@ -194,6 +197,9 @@ def adaptive_max_pool3d(input: Tensor, output_size: Any,  # noqa: A002
         return_indices: also return the flat index d*H*W + h*W + w of each max.
     """
     name = "adaptive_max_pool3d"
+    empty = P.adaptive_empty(name, input, output_size, 3, return_indices)
+    if empty is not None:
+        return empty
     x = _batched(name, input)
     od, oh, ow = _adaptive_size(name, x, output_size)
     n, c, depth, h, w = x.shape

@@ -167,6 +167,10 @@ def _fractional(name: str, dims: int, input: Tensor, kernel_size: Any,  # noqa: 
     if samples.dtype != x.dtype:
         raise RuntimeError(f"{name}: Expect _random_samples to have the same dtype as input "
                            f"({x.dtype}), got {samples.dtype}")
+    if n * c == 0:  # no plane to pool: empty results of the output's shape, as in PyTorch
+        pooled = x.sum(dim=tuple(range(2, 2 + dims)), keepdim=True).expand(n, c, *out)
+        indices = Tensor(np.zeros((n, c, *out), dtype=np.int64))
+        return (pooled, indices) if batched else (pooled.squeeze(0), indices.squeeze(0))
     u = samples.numpy(force=True)
     # 2-d: sample 0 drives the width and sample 1 the height; 3-d: time, height, width
     order = (1, 0) if dims == 2 else (0, 1, 2)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import int_arg
+from ...checks import int_arg, min_dims
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -297,6 +297,7 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     See ``ops/fold.py``.
     """
     check_tensor(input, "unfold")
+    min_dims(input, 3, "unfold", "a 3D or 4D (batch mode) tensor for input")
     if input.ndim not in (3, 4):
         raise RuntimeError(f"unfold: expected 3D or 4D (batch mode) tensor for input, got "
                            f"shape {input.shape}")

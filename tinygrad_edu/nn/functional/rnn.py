@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
+from ...checks import input_dims
 from ...ops.rnn_args import GATES, check_weights
 from ...tensor import Tensor
 
@@ -63,7 +64,8 @@ def cell(op: str, name: str, input: Tensor, states: tuple[Any, ...],  # noqa: A0
     """Check, add the batch dim of unbatched input, run one step; the new state(s)."""
     hidden = _check_weights(name, op, w_ih, w_hh, b_ih, b_hh)
     features = w_ih.shape[1]
-    if input.ndim not in (1, 2) or input.shape[-1] != features:
+    input_dims(input, (1, 2), name, what=f" of shape (N, {features}) or ({features},)")
+    if input.shape[-1] != features:
         raise RuntimeError(f"{name}: expected input of shape (N, {features}) or "
                            f"({features},) (input_size={features}), got {input.shape}")
     batched = input.ndim == 2

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...checks import check_scalar
+from ...checks import check_scalar, pad_arg
 from ...tensor import Tensor, shape
 from ...tensor.convert import check_tensor
 
@@ -42,10 +42,6 @@ def pad_indices(mode: str, size: int, before: int, after: int) -> np.ndarray:
 def _check_mode(input: Tensor, pad: Sequence[int], mode: str) -> int:  # noqa: A002
     """The number of padded dims, after PyTorch's checks of the non-constant modes."""
     dims = len(pad) // 2
-    if dims > input.ndim:
-        raise RuntimeError(f"pad: padding length should be less than or equal to two times "
-                           f"the input dimension, but got padding length {len(pad)} and input "
-                           f"of dimension {input.ndim}")
     if input.ndim not in (dims + 1, dims + 2) or dims > 3:
         raise NotImplementedError(
             f"pad: mode {mode!r} pads the last 1, 2 or 3 dims of a (batched) input of "
@@ -63,6 +59,10 @@ def _check_mode(input: Tensor, pad: Sequence[int], mode: str) -> int:  # noqa: A
         if mode == "replicate" and size == 0:
             raise RuntimeError(f"pad: cannot replicate an empty dimension of input "
                                f"{input.shape}")
+    if mode == "replicate" and 0 in input.shape[input.ndim - dims - 1:]:
+        raise RuntimeError(f"pad: mode 'replicate' expects a {dims + 1}D or {dims + 2}D (batch "
+                           f"mode) input with possibly 0 batch size and other non-zero "
+                           f"dimensions, got shape {input.shape}")
     return dims
 
 
@@ -93,9 +93,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         return shape.pad(input, pad, 0.0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument")
-    pad = [int(p) for p in pad]
-    if len(pad) % 2:
-        raise ValueError(f"pad: padding length must be divisible by 2, got {len(pad)}")
+    pad = pad_arg(pad, input.ndim)
     out = input
     for i in range(_check_mode(input, pad, mode)):
         dim = input.ndim - 1 - i
