@@ -313,14 +313,19 @@ def binary(name: str, fn: Callable[..., Any], fn_torch: Callable[..., Any] | Non
 
 def picked(name: str, fn: Callable[..., Any], fn_torch: Callable[..., Any] | None = None,
            **opts: Any) -> OpRow:
-    """maximum/minimum-like binary op with broadcasting and no near-ties (smooth there)."""
+    """maximum/minimum-like binary op with broadcasting and no near-ties (smooth there).
+
+    Every x lies near an even multiple of 0.1 and every y near an odd one (jitter < 0.02), so
+    any x and y that meet under broadcasting differ by more than 0.05, whatever the shapes
+    (drawing normals until no pair is close never ends for a large broadcast).
+    """
 
     def make(rng: np.random.Generator, shape_pair: tuple[tuple[int, ...], ...]) -> Sample:
+        def draw(shape: tuple[int, ...], odd: int) -> Array:
+            grid = 2 * rng.integers(-10, 11, shape) + odd  # -20 .. 21, even or odd
+            return 0.1 * grid + uniform(rng, shape, -0.02, 0.02)
         a, b = shape_pair
-        while True:
-            x, y = normal(rng, a), normal(rng, b)
-            if np.all(np.abs(np.subtract(x, y)) > 0.05):
-                return Sample((x, y))
+        return Sample((draw(a, 0), draw(b, 1)))
 
     return row(name, fn, fn_torch, bshapes(2), make, **opts)
 

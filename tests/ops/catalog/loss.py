@@ -253,12 +253,14 @@ def _margin_make(n_dims: int, weight: bool, **kw: Any
         margin = kw.get("margin", 1.0)
         shape = [c] if n_dims == 1 else [n, c]
         t = ints(rng, shape[:-1], 0, c)
-        while True:  # no wrong-class score within 0.05 of the hinge's kink
-            x = normal(rng, shape, 1.5)
+        x = normal(rng, shape, 1.5)
+        while True:  # no wrong-class score within 0.05 of the hinge's kink: redraw those
             x2 = x.reshape(-1, c)
             corr = np.take_along_axis(x2, t.reshape(-1, 1), 1)
-            if np.all(np.abs(margin - corr + x2) > 0.05):
+            close = (np.abs(margin - corr + x2) <= 0.05).reshape(shape)  # never the right class
+            if not close.any():
                 break
+            x = np.where(close, normal(rng, shape, 1.5), x)
         args: tuple[Any, ...] = (x, t)
         if weight:
             args = (*args, uniform(rng, [c], 0.3, 2.0))
