@@ -184,6 +184,8 @@ def to_numpy(value: Any) -> Any:
             return np.asarray(value.detach().numpy())
         except TypeError:  # torch.bfloat16 has no numpy twin
             return np.asarray(value.detach().float().numpy())
+    if isinstance(value, np.ndarray):
+        return value
     if isinstance(value, list | tuple):
         return tuple(to_numpy(v) for v in value)
     if isinstance(value, int | float | bool | complex | np.generic | type(None) | str):
@@ -191,13 +193,17 @@ def to_numpy(value: Any) -> Any:
     return type(value).__name__  # an optimizer, a generator, ...: compare the kind
 
 
-def same_result(ours: Any, theirs: Any, shapes_only: bool) -> str:
-    """'' when equal, else what differs."""
+# decompositions whose vectors are defined up to sign (each library's LAPACK call picks one)
+SIGN_FREE = ("eigh", "eig", "svd")
+
+
+def same_result(ours: Any, theirs: Any, shapes_only: bool, sign_free: bool = False) -> str:
+    """'' when equal (with ``sign_free``: equal up to signs), else what differs."""
     a, b = to_numpy(ours), to_numpy(theirs)
     if isinstance(a, tuple) and isinstance(b, tuple):
         if len(a) != len(b):
             return f"{len(a)} results, torch {len(b)}"
-        diffs = (same_result(x, y, shapes_only) for x, y in zip(a, b, strict=True))
+        diffs = (same_result(x, y, shapes_only, sign_free) for x, y in zip(a, b, strict=True))
         return next((d for d in diffs if d), "")
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
@@ -205,8 +211,10 @@ def same_result(ours: Any, theirs: Any, shapes_only: bool) -> str:
             return f"shape {a.shape}, torch {b.shape}"
         if shapes_only or a.dtype.kind not in "biufc" or b.dtype.kind not in "biufc":
             return ""
-        if not np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=1e-3, atol=1e-4,
-                           equal_nan=True):
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        if sign_free:
+            a, b = np.abs(a), np.abs(b)
+        if not np.allclose(a, b, rtol=1e-3, atol=1e-4, equal_nan=True):
             return f"values {a.ravel()[:4]}, torch {b.ravel()[:4]}"
         return ""
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
@@ -277,7 +285,7 @@ def classify(call: Call, ours: Outcome, theirs: Outcome, names: tuple[str, ...],
         return ""
     if theirs.error is not None:
         return f"accepted (torch: {type(theirs.error).__name__}: {str(theirs.error)[:80]})"
-    diff = same_result(ours.value, theirs.value, shapes_only)
+    diff = same_result(ours.value, theirs.value, shapes_only, call.name in SIGN_FREE)
     return f"result: {diff}" if diff else ""
 
 
