@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...checks import FLOATING_CHECKED, common_floating
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 
@@ -31,7 +32,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """
     check_tensor(x1, "cosine_similarity")
     check_tensor(x2, "cosine_similarity")
-    a, b = _broadcast(x1, x2, "cosine_similarity")
+    a, b = common_floating("cosine_similarity", *_broadcast(x1, x2, "cosine_similarity"),
+                           rule=FLOATING_CHECKED, args=("x1", "x2"))
     if a.ndim == 0:
         raise IndexError("cosine_similarity: Dimension specified as 1 but tensor has no "
                          "dimensions")

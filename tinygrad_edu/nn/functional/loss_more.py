@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ...checks import check_number
+from ...checks import FLOATING_CHECKED, check_dtypes, check_number, common_floating
 from ...tensor import Tensor, as_tensor_like
 from ...tensor.functions import where
 from .activation import logsigmoid
@@ -55,7 +55,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # n
     check_number(beta, "beta", "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    x, target = _broadcast_pair(input, target, "smooth_l1_loss")
+    x, target = common_floating("smooth_l1_loss", *_broadcast_pair(input, target,
+                                "smooth_l1_loss"), args=("input", "target"))
     d = x - target
     ad = d.abs()
     if beta == 0:
@@ -74,6 +75,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, target = _broadcast_pair(input, target, "huber_loss")
+    # PyTorch writes the loss into a tensor of the input's dtype: a float one
+    x, target = common_floating("huber_loss", x, target, args=("input", "target"))
+    check_dtypes("huber_loss", FLOATING_CHECKED, input)
     d = x - target
     ad = d.abs()
     loss = where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
@@ -101,6 +105,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A00
                       "the KL div math definition.'mean' will be changed to behave the same as "
                       "'batchmean' in the next major release.", stacklevel=2)
     target = as_tensor_like(target, input)
+    check_dtypes("kl_div", FLOATING_CHECKED, input, target, args=("input", "target"))
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -148,8 +153,10 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = input.detach().new_ones(input.shape) * float(var)
-    elif bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
+    else:
+        check_dtypes("gaussian_nll_loss", FLOATING_CHECKED, var, args=("var",))
+        if bool((var < 0).any()):
+            raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
@@ -173,6 +180,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,  #
     """Two-class logistic loss log(1 + exp(-y x)) for labels y in {1, -1}."""
     check_reduction(reduction, "soft_margin_loss")
     target = as_tensor_like(target, input)
+    check_dtypes("soft_margin_loss", FLOATING_CHECKED, input)  # the loss has its dtype
     return _reduce((-input * target).exp().log1p(), reduction)
 
 
@@ -201,6 +209,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # 
     """x where y = 1, max(0, margin - x) where y = -1 (x is a distance, y similar/dissimilar)."""
     check_reduction(reduction, "hinge_embedding_loss")
     target = as_tensor_like(target, input)
+    check_dtypes("hinge_embedding_loss", FLOATING_CHECKED, input)  # the loss has its dtype
     margin_part = where(target != 1, (margin - input).clamp(min=0), 0.0)
     self_part = where(target != -1, input, 0.0)
     return _reduce(margin_part + self_part, reduction)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import check_floating, check_number
+from ...checks import FLOATING_CHECKED, NUMBERS, check_dtypes, check_floating, check_number
 from ...ops import norm as norm_ops
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -84,6 +84,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for arg, t in (("running_mean", running_mean), ("running_var", running_var),
                    ("weight", weight), ("bias", bias)):
         _check_vector(t, arg, channels, "batch_norm", input.shape)
+    check_dtypes("batch_norm", FLOATING_CHECKED, running_mean, running_var, weight, bias,
+                 args=("running_mean", "running_var", "weight", "bias"))
     if not isinstance(momentum, int | float | np.floating) or isinstance(momentum, bool):
         raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
                         " (momentum=None, the cumulative average, is a BatchNorm option)")
@@ -272,6 +274,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
                          f"(got {input.ndim} dimensions)")
     if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
         raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    check_dtypes("local_response_norm", NUMBERS, input)
     if input.numel() == 0:
         return input
     n, c = input.shape[:2]

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...checks import check_scalar
+from ...checks import NUMBERS, check_dtypes, check_scalar
 from ...tensor import Tensor, shape
 from ...tensor.convert import check_tensor
 
@@ -96,6 +96,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     pad = [int(p) for p in pad]
     if len(pad) % 2:
         raise ValueError(f"pad: padding length must be divisible by 2, got {len(pad)}")
+    if mode in ("reflect", "replicate"):  # PyTorch has no bool kernel for these two
+        check_dtypes(f"pad ({mode})", NUMBERS, input)
     out = input
     for i in range(_check_mode(input, pad, mode)):
         dim = input.ndim - 1 - i
