@@ -250,7 +250,9 @@ class DtypeRule(NamedTuple):
             it checks and refuses ("Boolean inputs not supported for relu").
         expected: the words for what is accepted, for the message.
         same: every tensor checked must also have one and the same dtype (RuntimeError, as
-            PyTorch's "mat1 and mat2 must have the same dtype").
+            PyTorch's "mat1 and mat2 must have the same dtype"), except that floating dtypes
+            of different widths pass: the function computes them in the wider one (a float64
+            batch through a float32 layer, as ``testing.gradcheck_graph`` runs it).
     """
 
     kinds: str
@@ -267,7 +269,7 @@ FLOATING_CHECKED = DtypeRule("f", RuntimeError, "a floating point")
 NUMBERS = DtypeRule("fiu", NotImplementedError, "a floating point or integer")
 #: Bool refused by an explicit check (relu, hardtanh, argmax, topk).
 NOT_BOOL = DtypeRule("fiu", RuntimeError, "a floating point or integer")
-#: Any dtype, but one for all (matmul, linear, bilinear).
+#: Any dtype, but one for all (matmul, linear, bilinear; floats of two widths promote).
 SAME = DtypeRule("fiub", RuntimeError, "any", same=True)
 
 
@@ -286,7 +288,7 @@ def check_dtypes(name: str, rule: DtypeRule, *tensors: Any, args: tuple[str, ...
     given = [(names[i], t.dtype) for i, t in enumerate(tensors) if t is not None]
     if rule.same:
         for arg, dtype in given[1:]:
-            if dtype != given[0][1]:
+            if dtype != given[0][1] and not dtype.kind == given[0][1].kind == "f":
                 raise RuntimeError(f"{name}: expected {given[0][0]} and {arg} to have the same "
                                    f"dtype, got {given[0][1]} and {dtype}")
     for arg, dtype in given:

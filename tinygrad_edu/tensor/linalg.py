@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd import OPS, apply_op, relabel
 from ..checks import (
     FLOATING_CHECKED,
@@ -259,7 +260,8 @@ def solve(a: Any, b: Any, *, left: bool = True) -> Any:
         return solve(a.mT, b.mT).mT
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     check_dtypes("linalg.solve", SAME, a, b, args=("A", "B"))
-    x = apply_op(OPS["solve"], a, b.unsqueeze(-1) if vector else b)
+    dtype = dtypes.promote(a.dtype, False, b.dtype, False)
+    x = apply_op(OPS["solve"], a.type(dtype), (b.unsqueeze(-1) if vector else b).type(dtype))
     return relabel(x.squeeze(-1), "LinalgSolveExBackward0", a, b) if vector else x
 
 
