@@ -104,20 +104,35 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  
     data = seq._data
     if sorter is not None:
         data = np.take_along_axis(data, tensor_arg(sorter, "searchsorted", "sorter")._data, axis=-1)
-    how = "right" if right else "left"
     if data.ndim == 1:
-        found = np.searchsorted(data, values, side=how)
+        found = _binary_search(data.reshape(1, -1), values.reshape(1, -1), right)
     else:
         if data.shape[:-1] != values.shape[:-1]:
             raise RuntimeError(f"searchsorted(): boundaries {data.shape} and input "
                                f"{values.shape} must have the same leading dims")
-        rows = data.reshape(-1, data.shape[-1])
-        vals = values.reshape(rows.shape[0], -1)
-        found = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals,
-                                                                           strict=True)])
-        found = found.reshape(values.shape)
+        rows = data.reshape(int(np.prod(data.shape[:-1])), data.shape[-1])
+        found = _binary_search(rows, values.reshape(rows.shape[0], -1), right)
+    found = found.reshape(values.shape)
     result = seq._wrap(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
     return result if out is None else write_out("searchsorted", result, out, (), "same")
+
+
+def _binary_search(rows: Any, values: Any, right: bool) -> Any:
+    """For each value of ``values`` (R, M), the insertion index in its row of ``rows`` (R, N):
+    PyTorch's plain binary search, step by step for all values at once. On a sorted row it is
+    numpy's ``searchsorted``; on one that is not, it gives PyTorch's answer (numpy's search
+    reuses the bounds of the previous value, and answers differently)."""
+    n = rows.shape[1]
+    lo = np.zeros(values.shape, dtype=np.int64)
+    hi = np.full(values.shape, n, dtype=np.int64)
+    while (active := lo < hi).any():
+        mid = (lo + hi) // 2
+        at = np.take_along_axis(rows, np.minimum(mid, n - 1), axis=1)
+        # go right unless at >= v (at > v with ``right``): a NaN value goes right, as in PyTorch
+        go = ~(at > values) if right else ~(at >= values)
+        lo = np.where(active & go, mid + 1, lo)
+        hi = np.where(active & ~go, mid, hi)
+    return lo
 
 
 def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,  # noqa: A002
