@@ -7,9 +7,11 @@ the op, what it got and what it expected.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from .dtypes import promote
 
 
 def broadcast_shape(name: str, a: tuple[int, ...], b: tuple[int, ...], into: bool = False
@@ -360,3 +362,74 @@ def min_dims(x: Any, n: int, name: str, expected: str) -> None:
     if x.ndim < n:
         raise IndexError(f"{name}: expected {expected}, got a {x.ndim}-d input of shape "
                          f"{tuple(x.shape)} (dimension out of range)")
+
+
+class DtypeRule(NamedTuple):
+    """What dtypes an op takes, declared once with the op (``register_op(..., dtypes=)``) or
+    with a function, and checked by ``check_dtypes``.
+
+    Attributes:
+        kinds: the numpy kinds accepted: ``"f"`` floating, ``"i"``/``"u"`` integer, ``"b"`` bool.
+        error: PyTorch's exception for another dtype: NotImplementedError where it has no
+            kernel for the dtype ("elu_cpu" not implemented for 'Long'), RuntimeError where
+            it checks and refuses ("Boolean inputs not supported for relu").
+        expected: the words for what is accepted, for the message.
+        same: every tensor checked must also have one and the same dtype (RuntimeError, as
+            PyTorch's "mat1 and mat2 must have the same dtype"), except that floating dtypes
+            of different widths pass: the function computes them in the wider one (a float64
+            batch through a float32 layer, as ``testing.gradcheck_graph`` runs it).
+    """
+
+    kinds: str
+    error: type[Exception]
+    expected: str
+    same: bool = False
+
+
+#: No integer or bool kernel (elu, gelu, softmax, ...).
+FLOATING = DtypeRule("f", NotImplementedError, "a floating point")
+#: Only floating point, refused by an explicit check (cdist, vecdot, kl_div).
+FLOATING_CHECKED = DtypeRule("f", RuntimeError, "a floating point")
+#: No bool kernel (reflection pads, trace, kthvalue).
+NUMBERS = DtypeRule("fiu", NotImplementedError, "a floating point or integer")
+#: Bool refused by an explicit check (relu, hardtanh, argmax, topk).
+NOT_BOOL = DtypeRule("fiu", RuntimeError, "a floating point or integer")
+#: Any dtype, but one for all (matmul, linear, bilinear; floats of two widths promote).
+SAME = DtypeRule("fiub", RuntimeError, "any", same=True)
+
+
+_DEFAULT_NAMES = ("input", "other", "argument 3", "argument 4", "argument 5", "argument 6")
+
+
+def check_dtypes(name: str, rule: DtypeRule, *tensors: Any, args: tuple[str, ...] = ()
+                 ) -> None:
+    """PyTorch's error unless the tensors' dtypes follow ``rule`` (None entries are skipped).
+
+    ``args`` names the tensors for the message (``input`` and ``weight``); the message names
+    the function, the argument, the dtype it got and what it expects:
+    ``elu: expected a floating point input, got torch.bool``.
+    """
+    names = (*args, *_DEFAULT_NAMES[len(args):])
+    given = [(names[i], t.dtype) for i, t in enumerate(tensors) if t is not None]
+    if rule.same:
+        for arg, dtype in given[1:]:
+            if dtype != given[0][1] and not dtype.kind == given[0][1].kind == "f":
+                raise RuntimeError(f"{name}: expected {given[0][0]} and {arg} to have the same "
+                                   f"dtype, got {given[0][1]} and {dtype}")
+    for arg, dtype in given:
+        if dtype.kind not in rule.kinds:
+            raise rule.error(f"{name}: expected {rule.expected} {arg}, got {dtype}")
+
+
+def common_floating(name: str, a: Any, b: Any, rule: DtypeRule = FLOATING,
+                    args: tuple[str, ...] = ("input", "other")) -> tuple[Any, Any]:
+    """Tensors ``a`` and ``b`` in their promoted dtype, which must be floating (``rule``'s
+    error otherwise): for the functions PyTorch computes in the common dtype (mse, smooth L1,
+    Huber, cosine similarity), which take an integer or bool tensor beside a float one but
+    have no integer kernel."""
+    if a.dtype.kind != "f" and b.dtype.kind != "f":
+        check_dtypes(name, rule, a, b, args=args)
+    if a.dtype != b.dtype:
+        dtype = promote(a.dtype, False, b.dtype, False)
+        a, b = a.type(dtype), b.type(dtype)
+    return a, b

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .checks import FLOATING_CHECKED, NOT_BOOL, SAME, check_dtypes
 from .tensor.convert import check_tensor
 from .tensor.front_door import front_door
 from .tensor.functions import cat
@@ -77,6 +78,10 @@ def diagonal(a: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
 
 def vecdot(x: Any, y: Any, *, dim: int = -1) -> Any:
     """Dot products of the vectors along ``dim`` (inputs broadcast)."""
+    check_tensor(x, "linalg.vecdot", "x")
+    check_tensor(y, "linalg.vecdot", "y")
+    check_dtypes("linalg.vecdot", FLOATING_CHECKED, x, args=("x",))
+    check_dtypes("linalg.vecdot", SAME, x, y, args=("x", "y"))
     return (x * y).sum(dim)
 
 
@@ -110,6 +115,7 @@ def vander(x: Any, *, N: int | None = None) -> Any:  # noqa: N803 - PyTorch's na
     check_tensor(x, "linalg.vander", "x")
     if x.ndim < 1:
         raise RuntimeError("linalg.vander: x must have at least one dimension")
+    check_dtypes("linalg.vander", NOT_BOOL, x, args=("x",))
     n = x.shape[-1] if N is None else N
     if n <= 1:
         raise RuntimeError(f"linalg.vander: N must be greater than 1, got {n}")

@@ -655,8 +655,6 @@ ERRORS: list[tuple[str, str, tuple[int, ...], str, tuple[Any, ...], dict[str, An
      r"non-empty C, H and W .* \(1, 0, 5, 5\)"),
     ("empty_height", "adaptive_max_pool2d", (2, 0, 5), "float32", (2,), {}, RuntimeError,
      r"adaptive_max_pool2d: expected non-empty C, H and W"),
-    ("int_dtype", "max_pool2d", (1, 1, 4, 4), "int64", (2,), {}, RuntimeError,
-     r"max_pool2d: not implemented for dtype int64 \(input shape \(1, 1, 4, 4\)\)"),
     ("int_dtype_adaptive", "adaptive_avg_pool2d", (1, 4, 4), "int64", (2,), {},
      RuntimeError, r"adaptive_avg_pool2d: not implemented for dtype int64"),
     ("bool_dtype", "adaptive_max_pool2d", (1, 4, 4), "bool", (2,), {}, RuntimeError,
@@ -723,14 +721,22 @@ def test_errors(name, fn, shape, dtype, args, kwargs, exc, match, monkeypatch):
 @pytest.mark.parametrize(("name", "fn", "shape", "dtype", "args", "kwargs", "exc", "match"),
                          ERRORS, ids=[e[0] for e in ERRORS])
 def test_torch_rejects_the_same_inputs(name, fn, shape, dtype, args, kwargs, exc, match):
-    """Every input rejected above is rejected by torch too, except integer max/avg pooling
-    (torch implements it; tinygrad_edu pools float32 and float64 only)."""
+    """Every input rejected above is rejected by torch too."""
     x = torch.zeros(shape, dtype=getattr(torch, "bool" if dtype == "bool" else dtype))
-    if name == "int_dtype":
-        getattr(TF, fn)(x, *args, **kwargs)
-        return
     with pytest.raises((RuntimeError, TypeError, IndexError)):
         getattr(TF, fn)(x, *args, **kwargs)
+
+
+@pytest.mark.parametrize("fn", ["max_pool2d", "avg_pool2d"])
+def test_integer_pooling_is_torchs(fn):
+    """Integer max/avg pooling, which torch implements too: the same dtype and numbers (an
+    average truncates toward zero), with ceil mode and padding."""
+    x = (np.arange(2 * 5 * 5) * 7 % 23 - 11).reshape(1, 2, 5, 5)
+    kwargs = dict(padding=1, ceil_mode=True)
+    ours = getattr(P, fn)(tg.tensor(x), 3, 2, **kwargs)
+    theirs = getattr(TF, fn)(torch.tensor(x), 3, 2, **kwargs)
+    assert str(ours.dtype) == str(theirs.dtype) == "torch.int64"
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 def test_input_must_be_a_tensor():

@@ -647,6 +647,18 @@ def test_searchsorted_and_bucketize() -> None:
             np.argsort(unsorted), np.array([2.0, 4.0]), grad=False)
 
 
+def test_searchsorted_of_a_sequence_that_is_not_sorted_is_torchs_binary_search() -> None:
+    """Undefined by the docs, but the same numbers as PyTorch's search (numpy's, which reuses
+    the previous value's bounds, answers differently); a NaN value or entry too."""
+    rows = np.array([[0, 1, 0], [1, 0, 1]])
+    vals = np.array([[0.125, 0.25, 0.375], [0.5, np.nan, 0.75]])
+    for right in (False, True):
+        compare(lambda lib, s, v, r=right: lib.searchsorted(s, v, right=r), rows, vals,
+                grad=False)
+        compare(lambda lib, v, s, r=right: lib.bucketize(v, s, right=r), vals[0],
+                np.array([2.0, np.nan, 1.0, 0.0]), grad=False)
+
+
 # ----------------------------------------------------------------------------- one_hot
 
 def test_one_hot() -> None:

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from ..checks import check_dtypes
 from ..dtypes import half_pair, has_half
 from ..ops.registry import Backward, OpDef, lookup, set_needs
 from .anomaly import DEBUG, OpRecord, record, user_origin
@@ -259,6 +260,8 @@ def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
         op = lookup(op)
     debug = DEBUG.on  # anomaly mode or a recorder: remember where the op came from
     origin = user_origin() if debug else None
+    if op.dtypes is not None:  # declared with the op (register_op's dtypes=)
+        check_dtypes(op.name, op.dtypes, *inputs)
     forward, backward = op.pair()
     arrays = [t._data for t in inputs]
     if has_half(arrays) and op.name not in HALF_NATIVE:  # float16/bfloat16: compute in float32

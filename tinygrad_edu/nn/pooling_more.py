@@ -32,6 +32,12 @@ class _LPPoolNd(Module):
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, ceil_mode={self.ceil_mode}")
 
+    def _p(self) -> Any:
+        """norm_type as a float, as PyTorch's modules pass it: an integer input then pools its
+        float powers (``x.pow(3)`` of an int tensor would stay int and its average truncate)."""
+        p = self.norm_type
+        return float(p) if isinstance(p, int | float) else p
+
 
 class LPPool1d(_LPPoolNd):
     """p-norm pooling of a sequence (N, C, L) or (C, L) (``torch.nn.LPPool1d``).
@@ -43,7 +49,7 @@ class LPPool1d(_LPPoolNd):
     """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride,
+        return F.lp_pool1d(input, self._p(), self.kernel_size, self.stride,
                            self.ceil_mode)
 
 
@@ -62,7 +68,7 @@ class LPPool2d(_LPPoolNd):
     dims = 2
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride,
+        return F.lp_pool2d(input, self._p(), self.kernel_size, self.stride,
                            self.ceil_mode)
 
 
@@ -72,7 +78,7 @@ class LPPool3d(_LPPoolNd):
     dims = 3
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride,
+        return F.lp_pool3d(input, self._p(), self.kernel_size, self.stride,
                            self.ceil_mode)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_scalar
+from ..checks import FLOATING_CHECKED, check_dtypes, check_scalar
 from ..tensor import Tensor
 from ..tensor.convert import check_tensor
 from ..tensor.einsum import einsum
@@ -105,6 +105,7 @@ class CrossMapLRN2d(Module):
         if input.ndim != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D "
                              "instead.")
+        check_dtypes("CrossMapLRN2d", FLOATING_CHECKED, input)  # the output has its dtype
         window = Tensor(cross_map_window(input.shape[1], self.size).astype(input.dtype))
         energy = einsum("cd,ndhw->nchw", window, input.square())
         return input * (energy * (self.alpha / self.size) + self.k).pow(-self.beta)

@@ -191,6 +191,11 @@ class RNNBase(Module):
                 ) -> tuple[Tensor, list[Tensor]]:
         """Run the stack: each layer's output (both directions side by side) feeds the next."""
         op, n = _MODE_OPS[self.mode], x.shape[1]
+        weight = self.weight_ih_l0
+        if x.dtype != weight.dtype:  # PyTorch's modules check this first, with a ValueError
+            raise ValueError(f"{name}: input dtype ({x.dtype}) does not match weight dtype "
+                             f"({weight.dtype}); convert the input with .to({weight.dtype}) "
+                             f"or the module with .to({x.dtype})")
         finals: list[list[Tensor]] = [[] for _ in states]
         zeros = zeros_state(x, (n, self.hidden_size))
         for layer in range(self.num_layers):

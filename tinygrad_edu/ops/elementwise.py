@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ..checks import FLOATING, NOT_BOOL
 from ..kernels import elementwise as kernels
 from ..kernels import special
 from ..kernels.jit import ready
@@ -406,7 +407,7 @@ def relu_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout * _positive(ctx.inputs[0]),)
 
 
-register_op("relu", relu_forward, relu_backward, grad=relu_grad)
+register_op("relu", relu_forward, relu_backward, grad=relu_grad, dtypes=NOT_BOOL)
 
 
 class SlopeCache(NamedTuple):
@@ -433,7 +434,8 @@ def leaky_relu_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout * (slope + (1 - slope) * _positive(ctx.inputs[0])),)
 
 
-register_op("leaky_relu", leaky_relu_forward, leaky_relu_backward, grad=leaky_relu_grad)
+register_op("leaky_relu", leaky_relu_forward, leaky_relu_backward, grad=leaky_relu_grad,
+            dtypes=FLOATING)
 
 
 class EluCache(NamedTuple):
@@ -477,7 +479,7 @@ def elu_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout * ctx.apply("where", positive, one, negative),)
 
 
-register_op("elu", elu_forward, elu_backward, grad=elu_grad)
+register_op("elu", elu_forward, elu_backward, grad=elu_grad, dtypes=FLOATING)
 
 
 class GeluCache(NamedTuple):
@@ -534,7 +536,7 @@ def gelu_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout * (cdf + x * pdf),)
 
 
-register_op("gelu", gelu_forward, gelu_backward, grad=gelu_grad)
+register_op("gelu", gelu_forward, gelu_backward, grad=gelu_grad, dtypes=FLOATING)
 
 
 class SoftplusCache(NamedTuple):
@@ -580,7 +582,8 @@ def softplus_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout * ctx.apply("where", above, one, sig),)
 
 
-register_op("softplus", softplus_forward, softplus_backward, grad=softplus_grad)
+register_op("softplus", softplus_forward, softplus_backward, grad=softplus_grad,
+            dtypes=FLOATING)
 
 
 def clamp_forward(x: Array, *, min: float | None = None, max: float | None = None  # noqa: A002

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ..checks import DtypeRule
 from .conv import col2im, im2col
 from .conv_args import ConvGeometry, conv_output_size, conv_pair
 from .registry import register_op
@@ -136,5 +137,6 @@ def _window_args(static: dict[str, Any]) -> dict[str, Any]:
             if k in static}
 
 
-register_op("unfold", unfold_forward, unfold_backward, grad=unfold_grad)
+register_op("unfold", unfold_forward, unfold_backward, grad=unfold_grad,
+            dtypes=DtypeRule("fb", NotImplementedError, "a floating point or bool"))
 register_op("fold", fold_forward, fold_backward, grad=fold_grad)

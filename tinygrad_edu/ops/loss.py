@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ..checks import FLOATING
 from .registry import register_op
 
 Array = NDArray[Any]
@@ -55,7 +56,7 @@ def softmax_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (s * (dout - (dout * s).sum(dim=dim, keepdim=True)),)
 
 
-register_op("softmax", softmax_forward, softmax_backward, grad=softmax_grad)
+register_op("softmax", softmax_forward, softmax_backward, grad=softmax_grad, dtypes=FLOATING)
 
 
 def log_softmax_forward(x: Array, *, dim: int) -> tuple[Array, SoftmaxCache]:
@@ -81,7 +82,8 @@ def log_softmax_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout - ctx.inputs[0].softmax(dim) * dout.sum(dim=dim, keepdim=True),)
 
 
-register_op("log_softmax", log_softmax_forward, log_softmax_backward, grad=log_softmax_grad)
+register_op("log_softmax", log_softmax_forward, log_softmax_backward, grad=log_softmax_grad,
+            dtypes=FLOATING)
 
 
 class NllCache(NamedTuple):
@@ -226,4 +228,4 @@ def _clamped_log(ctx: Any, v: Any, low: Any) -> Any:
 
 
 register_op("binary_cross_entropy", binary_cross_entropy_forward, binary_cross_entropy_backward,
-            grad=binary_cross_entropy_grad)
+            grad=binary_cross_entropy_grad, dtypes=FLOATING._replace(same=True))

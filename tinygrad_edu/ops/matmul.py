@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ..checks import SAME
 from ..kernels import threads
 from .registry import needs_input_grad, register_op
 
@@ -95,4 +96,4 @@ def matmul_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
     return dx, dy
 
 
-register_op("matmul", matmul_forward, matmul_backward, grad=matmul_grad)
+register_op("matmul", matmul_forward, matmul_backward, grad=matmul_grad, dtypes=SAME)

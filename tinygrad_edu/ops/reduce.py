@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ..checks import NOT_BOOL
 from .elementwise import NO_CACHE, NoCache
 from .registry import register_op
 
@@ -240,5 +241,5 @@ def argmin_forward(x: Array, *, dim: int | None = None, keepdim: bool = False
     return np.argmin(x, axis=dim, keepdims=keepdim).astype(np.int64), NO_CACHE
 
 
-register_op("argmax", argmax_forward, None)
-register_op("argmin", argmin_forward, None)
+register_op("argmax", argmax_forward, None, dtypes=NOT_BOOL)
+register_op("argmin", argmin_forward, None, dtypes=NOT_BOOL)

@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 
 from numpy.typing import NDArray
 
+from ..checks import DtypeRule
+
 Forward = Callable[..., tuple[Any, Any]]
 Backward = Callable[[NDArray[Any], Any], tuple[Any, ...]]
 #: ``grad(ctx, dout) -> one Tensor (or None) per input``: the backward written with
@@ -53,6 +55,9 @@ class OpDef(NamedTuple):
         fast_backward: the backward that goes with ``fast_forward``'s cache.
         grad: the backward as differentiable Tensor operations (for gradients of
             gradients), or None while the op has none.
+        dtypes: the dtypes its Tensor inputs may have (``checks.DtypeRule``: ``FLOATING`` for
+            an op with no integer or bool kernel, ``SAME`` for one dtype across the inputs),
+            checked once per call by the engine; None takes every dtype.
     """
 
     name: str
@@ -62,6 +67,7 @@ class OpDef(NamedTuple):
     fast_forward: Forward | None = None
     fast_backward: Backward | None = None
     grad: Grad | None = None
+    dtypes: DtypeRule | None = None
 
     def pair(self) -> tuple[Forward, Backward | None]:
         """The (forward, backward) the engine runs now: the fast pair unless in reference mode."""
@@ -75,7 +81,7 @@ OPS: dict[str, OpDef] = {}
 
 def register_op(name: str, forward: Forward, backward: Backward | None, *,
                 fast: tuple[Forward, Backward | None] | None = None,
-                grad: Grad | None = None) -> OpDef:
+                grad: Grad | None = None, dtypes: DtypeRule | None = None) -> OpDef:
     """Register a forward/backward pair under ``name`` and return its ``OpDef``.
 
     Args:
@@ -88,6 +94,9 @@ def register_op(name: str, forward: Forward, backward: Backward | None, *,
         grad: the same backward written with differentiable Tensor operations,
             ``grad(ctx, dout) -> one Tensor or None per input``, which the engine runs when
             ``create_graph=True`` asks for a gradient that can be differentiated again.
+        dtypes: what the op's Tensor inputs may be (a ``checks.DtypeRule``); the engine raises
+            PyTorch's error naming the op for another dtype
+            ("elu: expected a floating point input, got torch.bool").
 
     Returns:
         The ``OpDef`` stored in ``OPS``.
@@ -98,7 +107,7 @@ def register_op(name: str, forward: Forward, backward: Backward | None, *,
         raise TypeError(f"register_op: fast must be a (forward, backward) pair, got {fast!r}")
     doc = (forward.__doc__ or "").strip()
     fast_forward, fast_backward = fast if fast is not None else (None, None)
-    op = OpDef(name, forward, backward, doc, fast_forward, fast_backward, grad)
+    op = OpDef(name, forward, backward, doc, fast_forward, fast_backward, grad, dtypes)
     OPS[name] = op
     return op
 

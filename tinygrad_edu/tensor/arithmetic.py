@@ -53,10 +53,10 @@ def matmul(a: Any, b: Any) -> Any:
                            "second")
     if a.ndim > 2 or b.ndim > 2:
         broadcast_shape("matmul (batch dims)", a.shape[:-2], b.shape[:-2])
-    if a.dtype != b.dtype:
+    if a.dtype != b.dtype and a.dtype.kind == b.dtype.kind == "f":  # float32 with float64
         dtype = dtypes.promote(a.dtype, False, b.dtype, False)
         a, b = a.type(dtype), b.type(dtype)
-    return apply_op(OPS["matmul"], a, b)
+    return apply_op(OPS["matmul"], a, b)  # else one dtype for both (the op's declared dtypes)
 
 
 def _true_div(a: Any, other: Any) -> Any:

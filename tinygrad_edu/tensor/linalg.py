@@ -16,7 +16,16 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OPS, apply_op, relabel
-from ..checks import check_floating, dim_index, int_arg, reduction_dims
+from ..checks import (
+    FLOATING_CHECKED,
+    NUMBERS,
+    SAME,
+    check_dtypes,
+    check_floating,
+    dim_index,
+    int_arg,
+    reduction_dims,
+)
 from ..ops.linalg import LinAlgError
 from . import shape as shape_ops
 from .arithmetic import matmul, where
@@ -209,6 +218,7 @@ def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str | None = None) -> 
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    check_dtypes("cdist", FLOATING_CHECKED, x1, x2, args=("x1", "x2"))
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return relabel(vector_norm(diff, p, -1), "CdistBackward0", x1, x2)  # PyTorch's node name
 
@@ -249,6 +259,7 @@ def solve(a: Any, b: Any, *, left: bool = True) -> Any:
     if not left:
         return solve(a.mT, b.mT).mT
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    check_dtypes("linalg.solve", SAME, a, b, args=("A", "B"))
     dtype = dtypes.promote(a.dtype, False, b.dtype, False)
     x = apply_op(OPS["solve"], a.type(dtype), (b.unsqueeze(-1) if vector else b).type(dtype))
     return relabel(x.squeeze(-1), "LinalgSolveExBackward0", a, b) if vector else x
@@ -357,6 +368,7 @@ def lstsq(a: Any, b: Any, rcond: float | None = None, *, driver: str | None = No
         raise RuntimeError(f"linalg.lstsq: input.dim() must be greater or equal to other.dim() "
                            f"and (input.dim() - other.dim()) <= 1, got shapes {a.shape} and "
                            f"{b.shape}")
+    check_dtypes("linalg.lstsq", SAME, a, b, args=("input", "other"))
     vector = b.ndim == 1 or b.ndim == a.ndim - 1 and b.shape == a.shape[:-1]
     bm = b.unsqueeze(-1) if vector else b
     x = pinv(a, rtol=rcond) @ bm
@@ -391,6 +403,8 @@ def cross(a: Any, b: Any, dim: int = -1) -> Any:
     check_tensor(a, "linalg.cross", "input")
     check_tensor(b, "linalg.cross", "other")
     b = as_tensor_like(b, a)
+    check_dtypes("linalg.cross", NUMBERS, a)
+    check_dtypes("linalg.cross", SAME, a, b)
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {a.shape} and {b.shape}")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import relabel
+from ..checks import NUMBERS, SAME, check_dtypes
 from . import linalg
 from .arithmetic import matmul, where
 from .base import TensorBase
@@ -46,6 +47,7 @@ class MatrixMixin(TensorBase):
         mat2 = as_tensor_like(mat2, self)
         _need("bmm", self, 3, "self")
         _need("bmm", mat2, 3, "mat2")
+        check_dtypes("bmm", NUMBERS, self)
         if self.shape[0] != mat2.shape[0]:
             raise RuntimeError(f"bmm: batch1 and batch2 must have same number of batches, got "
                                f"{self.shape[0]} and {mat2.shape[0]}")
@@ -98,7 +100,9 @@ class MatrixMixin(TensorBase):
 
     def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         """beta * self + alpha * (mat1 @ mat2), mat1 and mat2 matrices."""
-        return _scaled("addmm", as_tensor_like(mat1, self).mm(mat2), alpha, self, beta)
+        mat1, mat2 = as_tensor_like(mat1, self), as_tensor_like(mat2, self)
+        check_dtypes("addmm", SAME, self, mat1, mat2, args=("input", "mat1", "mat2"))
+        return _scaled("addmm", mat1.mm(mat2), alpha, self, beta)
 
     def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         """beta * self + alpha * (mat @ vec)."""

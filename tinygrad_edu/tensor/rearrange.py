@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OPS, apply_op, is_grad_enabled, relabel
-from ..checks import dim_index, int_arg, shape_arg, size_arg
+from ..checks import NUMBERS, check_dtypes, dim_index, int_arg, shape_arg, size_arg
 from .arithmetic import where
 from .base import TensorBase
 from .convert import as_array, check_no_str_list
@@ -231,6 +231,7 @@ class RearrangeMixin(TensorBase):
         """The sum of the main diagonal of a matrix."""
         if self.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        check_dtypes("trace", NUMBERS, self)
         out = self.diagonal().sum()
         return out.long() if out.dtype.kind in "biu" else relabel(out, "TraceBackward0", self)
 

@@ -265,22 +265,23 @@ class ReduceMixin(TensorBase):
             raise TypeError("logsumexp(): argument 'dim' must be an int or a tuple of ints, "
                             "not NoneType")
         dims = dims_tuple(dim, self.ndim, "logsumexp")
-        m = self.amax(dims, keepdim=True).detach()  # type: ignore[attr-defined]
+        x = self._floating()  # integers and bools give a float result, as in PyTorch
+        m = x.amax(dims, keepdim=True).detach()  # type: ignore[attr-defined]
         m = m.masked_fill(~((m == m) & (m.abs() != float("inf"))), 0.0)  # inf/nan: no shift
-        out = (self - m).exp().sum(dims, keepdim=True).log() + m
+        out = (x - m).exp().sum(dims, keepdim=True).log() + m
         out = out if keepdim else out.squeeze(dims if dims is not None else None)
         return relabel(out, "LogsumexpBackward0", self)  # PyTorch's node name
 
     @numpy_names
     def softmax(self, dim: int) -> Any:
         """exp(x) / sum(exp(x)) along ``dim``."""
-        return apply_op(OPS["softmax"], self._floating(),
+        return apply_op(OPS["softmax"], self,
                         dim=dim_index(dim, self.ndim, "softmax"))
 
     @numpy_names
     def log_softmax(self, dim: int) -> Any:
         """x - logsumexp(x) along ``dim``, computed stably."""
-        return apply_op(OPS["log_softmax"], self._floating(),
+        return apply_op(OPS["log_softmax"], self,
                         dim=dim_index(dim, self.ndim, "log_softmax"))
 
     # ------------------------------------------------------------------ norms

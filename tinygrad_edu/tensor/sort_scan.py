@@ -18,7 +18,15 @@ from typing import Any
 import numpy as np
 
 from ..autograd import OPS, apply_op, relabel
-from ..checks import check_floating, check_scalar, dim_index, int_arg
+from ..checks import (
+    NOT_BOOL,
+    NUMBERS,
+    check_dtypes,
+    check_floating,
+    check_scalar,
+    dim_index,
+    int_arg,
+)
 from ..ops.scan import cumextreme_indices
 from .base import TensorBase
 from .dim_args import numpy_names
@@ -97,6 +105,7 @@ class SortScanMixin(TensorBase):
              ) -> MaxMin:
         """The ``k`` largest (or smallest) values along ``dim`` and their indices, in order."""
         k = int_arg(k, "topk", "k")
+        check_dtypes("topk", NOT_BOOL, self)
         d = self._dim(dim, "topk")
         n = self._as_1d().shape[d]
         if not 0 <= k <= n:
@@ -113,6 +122,7 @@ class SortScanMixin(TensorBase):
         Among equal values the index may differ from PyTorch's, which is not stable here.
         """
         k = int_arg(k, "kthvalue", "k")
+        check_dtypes("kthvalue", NUMBERS, self)
         d = self._dim(dim, "kthvalue")
         n = self._as_1d().shape[d]
         if not 1 <= k <= n:
@@ -146,6 +156,7 @@ class SortScanMixin(TensorBase):
         return self._median("nanmedian", dim, keepdim, skip_nan=True)
 
     def _median(self, name: str, dim: Any, keepdim: bool, skip_nan: bool) -> Any:
+        check_dtypes(name, NUMBERS, self)
         if dim is None:
             if self.numel() == 0:
                 return self._wrap(np.array(np.nan, dtype=self.dtype))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import check_number, check_scalar, int_arg
+from ...checks import FLOATING, NOT_BOOL, NUMBERS, check_dtypes, check_number, check_scalar, int_arg
 from ...random import get_generator
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -116,9 +116,7 @@ def _default_dim(x: Tensor, dim: int | None, name: str) -> int:
 def _check_float_input(input: Tensor, name: str) -> None:  # noqa: A002
     """PyTorch's error for these activations on integer or bool tensors."""
     check_tensor(input, name)
-    if input.dtype.kind != "f":
-        raise NotImplementedError(f'"{name}" not implemented for {input.dtype}; convert the '
-                                  "input with .float()")
+    check_dtypes(name, FLOATING, input)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
@@ -130,6 +128,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
+    check_dtypes("hardtanh", NOT_BOOL, input)
     if input.dtype.kind == "f" and np.isnan([min_val, max_val]).any():
         # clamping to a NaN bound gives NaN everywhere, as PyTorch's clamp does
         return _maybe_inplace(input, inplace, "hardtanh", lambda t: t * float("nan"))
@@ -151,6 +150,7 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
     check_tensor(input, "threshold")
     check_scalar(threshold, "threshold", "threshold")  # True is 1, as in PyTorch
     check_scalar(value, "value", "threshold")
+    check_dtypes("threshold", NUMBERS, input)
     return _maybe_inplace(input, inplace, "threshold",
                           lambda t: where(t <= threshold, value, t))  # NaN stays NaN
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...checks import check_scalar, int_arg
+from ...checks import FLOATING_CHECKED, check_scalar, common_floating, int_arg
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 
@@ -37,7 +37,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     eps = float(eps) if isinstance(eps, bool | np.bool_) else eps  # True is 1, as in PyTorch
     if not eps >= 0:  # NaN too
         raise RuntimeError(f"cosine_similarity: eps must be non-negative, got: {eps}")
-    a, b = _broadcast(x1, x2, "cosine_similarity")
+    a, b = common_floating("cosine_similarity", *_broadcast(x1, x2, "cosine_similarity"),
+                           rule=FLOATING_CHECKED, args=("x1", "x2"))
     if a.ndim == 0:
         raise IndexError("cosine_similarity: Dimension specified as 1 but tensor has no "
                          "dimensions")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
+from ...checks import FLOATING_CHECKED, check_dtypes
 from ...random import get_generator
 from ...random_dist import bernoulli_scalar
 from ...tensor import Tensor
@@ -159,14 +160,12 @@ def _alpha_apply(input: Tensor, p: float, training: bool, inplace: bool,  # noqa
     """
     check_p(p, name)
     check_tensor(input, name)
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"{name}: expected a floating point input (float32 or float64), got "
-                           f"dtype {input.dtype}")
     if feature and training and input.ndim < 2:  # out of training it is the identity
         raise RuntimeError(f"{name}: Feature dropout requires at least 2 dimensions in the "
                            f"input, got shape {input.shape}")
     if not training or p == 0 or input.numel() == 0:
-        return input
+        return input  # any dtype, as in PyTorch; only the computation below needs floats
+    check_dtypes(name, FLOATING_CHECKED, input)
     dt = input.dtype.type
     if p == 1:  # PyTorch multiplies by zero (a nan stays nan)
         keep_a = np.zeros((), dt)

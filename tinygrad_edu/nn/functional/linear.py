@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...autograd import relabel
-from ...checks import min_dims
+from ...checks import SAME, check_dtypes, min_dims
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
 from ...tensor.einsum import einsum
@@ -17,6 +17,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if not isinstance(weight, Tensor) or weight.ndim not in (1, 2):
         raise RuntimeError(f"linear: weight must be a 1-D or 2-D Tensor (out_features, "
                            f"in_features), got {getattr(weight, 'shape', type(weight).__name__)}")
+    check_dtypes("linear", SAME, input, weight, bias, args=("input", "weight", "bias"))
     out = input @ weight.t()
     if bias is None:
         return out
@@ -59,5 +60,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
         raise RuntimeError("bilinear(): bias size does not match weight size: got "
                            f"{bias.shape[0] if isinstance(bias, Tensor) and bias.ndim else bias}"
                            f" but expected {weight.shape[0]}")
+    check_dtypes("bilinear", SAME, input1, input2, weight, bias,
+                 args=("input1", "input2", "weight", "bias"))
     out = einsum("...i,oij,...j->...o", input1, weight, input2)
     return out if bias is None else out + bias

@@ -13,7 +13,16 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op, relabel
-from ...checks import check_floating, check_number, input_dims, int_arg
+from ...checks import (
+    FLOATING,
+    DtypeRule,
+    check_dtypes,
+    check_floating,
+    check_number,
+    common_floating,
+    input_dims,
+    int_arg,
+)
 from ...tensor import Tensor, as_tensor_like
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "check_reduction",
@@ -98,6 +107,10 @@ def check_reduction(reduction: str, name: str) -> None:
     """ValueError unless ``reduction`` is 'none', 'mean' or 'sum'."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+
+
+#: a target that is not floating point or bool: PyTorch cannot write the float loss into it
+_FLOAT_OR_BOOL = DtypeRule("fb", RuntimeError, "a floating point or bool")
 
 
 def _check_float(x: Tensor, name: str, arg: str) -> None:
@@ -220,6 +233,7 @@ def _soft_cross_entropy(logp: Tensor, target: Tensor, weight: Tensor | None, red
 def _mse_loss(x: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error (x - target)**2."""
     check_reduction(reduction, "mse_loss")
+    x, target = common_floating("mse_loss", x, target, args=("input", "target"))
     diff = x - target
     return _reduce(diff * diff, reduction)
 
@@ -240,6 +254,8 @@ def _binary_cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = Non
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)) for probabilities x; logs are clamped at -100."""
     check_reduction(reduction, "binary_cross_entropy")
+    check_dtypes("binary_cross_entropy", OPS["binary_cross_entropy"].dtypes, x, target,
+                 args=("input", "target"))
     _check_same_shape(x, target, "binary_cross_entropy")
     if x.numel() and not np.all((x.detach().numpy() >= 0) & (x.detach().numpy() <= 1)):
         bad = x.detach().numpy()[~((x.detach().numpy() >= 0) & (x.detach().numpy() <= 1))].flat[0]
@@ -250,7 +266,7 @@ def _binary_cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = Non
     if t.size and not np.all((t >= 0) & (t <= 1)):  # NaN is outside too, as in PyTorch
         raise RuntimeError(f"binary_cross_entropy: all elements of target should be between 0 "
                            f"and 1, found {t[~((t >= 0) & (t <= 1))].flat[0]}")
-    loss = apply_op(OPS["binary_cross_entropy"], x, target.type(x.dtype))
+    loss = apply_op(OPS["binary_cross_entropy"], x, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -261,6 +277,8 @@ def _binary_cross_entropy_with_logits(x: Tensor, target: Tensor, weight: Tensor 
                                      ) -> Tensor:
     """BCE of sigmoid(x), computed stably: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
     check_reduction(reduction, "binary_cross_entropy_with_logits")
+    check_dtypes("binary_cross_entropy_with_logits", FLOATING, x)
+    check_dtypes("binary_cross_entropy_with_logits", _FLOAT_OR_BOOL, target, args=("target",))
     _check_same_shape(x, target, "binary_cross_entropy_with_logits")
     log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
     loss = (1 - target) * x + log_weight * apply_op(OPS["softplus"], -x, beta=1.0,
@@ -274,6 +292,7 @@ def _multi_margin_loss(x: Tensor, target: Tensor, p: int = 1, margin: float = 1.
                       weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
     """Multiclass SVM loss: sum over wrong classes j of max(0, margin - x_y + x_j)**p / C."""
     check_reduction(reduction, "multi_margin_loss")
+    check_dtypes("multi_margin_loss", FLOATING, x)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
     input_dims(x, (1, 2), "multi_margin_loss", RuntimeError, " of shape (N, C) or (C,)")

@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ...checks import broadcast_shape, check_number, min_dims
+from ...checks import (
+    FLOATING_CHECKED,
+    broadcast_shape,
+    check_dtypes,
+    check_number,
+    common_floating,
+    min_dims,
+)
 from ...tensor import Tensor, as_tensor_like
 from ...tensor.functions import where
 from .activation import logsigmoid
@@ -55,7 +62,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # n
     check_number(beta, "beta", "smooth_l1_loss")
     if not beta >= 0:  # NaN too, as in PyTorch
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    x, target = _broadcast_pair(input, target, "smooth_l1_loss")
+    x, target = common_floating("smooth_l1_loss", *_broadcast_pair(input, target,
+                                "smooth_l1_loss"), args=("input", "target"))
     d = x - target
     ad = d.abs()
     if beta == 0:
@@ -74,6 +82,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     if not delta > 0:  # NaN too, as in PyTorch
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, target = _broadcast_pair(input, target, "huber_loss")
+    # PyTorch writes the loss into a tensor of the input's dtype: a float one
+    x, target = common_floating("huber_loss", x, target, args=("input", "target"))
+    check_dtypes("huber_loss", FLOATING_CHECKED, input)
     d = x - target
     ad = d.abs()
     loss = where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
@@ -101,6 +112,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A00
                       "the KL div math definition.'mean' will be changed to behave the same as "
                       "'batchmean' in the next major release.", stacklevel=2)
     target = as_tensor_like(target, input)
+    check_dtypes("kl_div", FLOATING_CHECKED, input, target, args=("input", "target"))
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -152,8 +164,10 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = input.detach().new_ones(input.shape) * float(var)
-    elif bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
+    else:
+        check_dtypes("gaussian_nll_loss", FLOATING_CHECKED, var, args=("var",))
+        if bool((var < 0).any()):
+            raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
@@ -179,6 +193,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,  #
     target = as_tensor_like(target, input)
     # the loss has the input's shape: the target broadcasts to it, not the other way round
     broadcast_shape("soft_margin_loss", tuple(target.shape), tuple(input.shape), into=True)
+    check_dtypes("soft_margin_loss", FLOATING_CHECKED, input)  # the loss has its dtype
     return _reduce((-input * target).exp().log1p(), reduction)
 
 
@@ -209,6 +224,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # 
     """x where y = 1, max(0, margin - x) where y = -1 (x is a distance, y similar/dissimilar)."""
     check_reduction(reduction, "hinge_embedding_loss")
     target = as_tensor_like(target, input)
+    check_dtypes("hinge_embedding_loss", FLOATING_CHECKED, input)  # the loss has its dtype
     margin_part = where(target != 1, (margin - input).clamp(min=0), 0.0)
     self_part = where(target != -1, input, 0.0)
     return _reduce(margin_part + self_part, reduction)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op
-from ...checks import check_floating, check_number, int_arg
+from ...checks import FLOATING_CHECKED, NUMBERS, check_dtypes, check_floating, check_number, int_arg
 from ...ops import norm as norm_ops
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -89,6 +89,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if t is not None and t.ndim != 1:
             raise RuntimeError(f"batch_norm: expected {arg} to be a 1-D tensor of one value per "
                                f"channel ({channels}), got shape {t.shape}")
+    check_dtypes("batch_norm", FLOATING_CHECKED, running_mean, running_var, weight, bias,
+                 args=("running_mean", "running_var", "weight", "bias"))
     if not isinstance(momentum, int | float | np.floating) or isinstance(momentum, bool):
         raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
                         " (momentum=None, the cumulative average, is a BatchNorm option)")
@@ -288,6 +290,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
         raise TypeError(f"local_response_norm: size must be a positive int, got {size!r}")
     if size < 1:  # PyTorch's pooling window: "kernel size should be greater than zero"
         raise RuntimeError(f"local_response_norm: size must be a positive int, got {size}")
+    check_dtypes("local_response_norm", NUMBERS, input)
     if input.numel() == 0:
         return input
     n, c = input.shape[:2]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import OPS, apply_op, is_grad_enabled
-from ...checks import min_dims
+from ...checks import FLOATING, check_dtypes, min_dims
 from ...ops.conv_args import conv_pair
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -47,6 +47,17 @@ def _with_indices(name: str, input: Tensor, **static: Any) -> tuple[Tensor, Tens
     return out, indices
 
 
+def pool_integers(input: Tensor, pool: Any) -> Any:  # noqa: A002
+    """``pool(input)`` for an integer input, which PyTorch pools too: the ops compute in
+    float64 (exact below 2**53) and the result is cast back to the input's dtype, toward zero,
+    as PyTorch's integer division truncates an average. ``(out, indices)`` keeps its indices.
+    """
+    out = pool(input.double())
+    if isinstance(out, tuple):
+        return out[0].type(input.dtype), out[1]
+    return out.type(input.dtype)
+
+
 def max_pool2d(input: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,  # noqa: A002
                padding: IntOrPair = 0, dilation: IntOrPair = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Any:
@@ -65,6 +76,9 @@ def max_pool2d(input: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None =
         The pooled Tensor, or ``(pooled, indices)`` when ``return_indices`` is True.
     """
     check_tensor(input, "max_pool2d")
+    if input.dtype.kind in "iu":
+        return pool_integers(input, lambda x: max_pool2d(
+            x, kernel_size, stride, padding, dilation, ceil_mode, return_indices))
     static = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
                   ceil_mode=ceil_mode)
     if return_indices:
@@ -91,6 +105,9 @@ def avg_pool2d(input: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None =
     """
     check_tensor(input, "avg_pool2d")
     min_dims(input, 3, "avg_pool2d", "a 3D (C, H, W) or 4D (N, C, H, W) input")
+    if input.dtype.kind in "iu":
+        return pool_integers(input, lambda x: avg_pool2d(
+            x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
     return apply_op(OPS["avg_pool2d"], input, kernel_size=kernel_size, stride=stride,
                     padding=padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad,
                     divisor_override=divisor_override)
@@ -194,6 +211,8 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     name = "max_pool1d"
     k = _single(kernel_size, name, "kernel_size")
     s = k if stride is None or stride == [] else _single(stride, name, "stride")
+    if not return_indices and isinstance(input, Tensor):  # PyTorch's max_pool1d kernel is
+        check_dtypes(name, FLOATING, input)  # for floats only; with indices, ints pool too
     out = max_pool2d(_as_image(name, input), (1, k), (1, s), (0, _single(padding, name,
                      "padding")), (1, _single(dilation, name, "dilation")), ceil_mode,
                      return_indices)

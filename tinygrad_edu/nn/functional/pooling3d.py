@@ -146,6 +146,9 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         divisor_override: divide every window's sum by this int instead.
     """
     name = "avg_pool3d"
+    if isinstance(input, Tensor) and input.dtype.kind in "iu":  # truncated once, at the end
+        return P.pool_integers(input, lambda x: avg_pool3d(
+            x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
     x = _batched(name, input)
     k, s, p, _ = _sliding_args(name, x, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and divisor_override == 0:

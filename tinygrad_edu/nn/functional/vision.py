@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...checks import check_scalar, pad_arg
+from ...checks import NUMBERS, check_dtypes, check_scalar, pad_arg
 from ...tensor import Tensor, shape
 from ...tensor.convert import check_tensor
 
@@ -94,6 +94,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     if value is not None and value != 0:
         raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument")
     pad = pad_arg(pad, input.ndim)
+    if mode in ("reflect", "replicate"):  # PyTorch has no bool kernel for these two
+        check_dtypes(f"pad ({mode})", NUMBERS, input)
     out = input
     for i in range(_check_mode(input, pad, mode)):
         dim = input.ndim - 1 - i
