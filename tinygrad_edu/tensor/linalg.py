@@ -240,7 +240,9 @@ def slogdet(a: Any) -> SlogdetResult:
     """(sign, log|det A|): the determinant without overflow; the gradient flows through
     ``logabsdet`` (the sign is piecewise constant)."""
     _matrices(a, "slogdet")
-    sign, _ = np.linalg.slogdet(a._data)
+    with np.errstate(invalid="ignore"):
+        sign, logabs = np.linalg.slogdet(a._data)
+    sign = np.where(np.isnan(logabs), 0, sign)  # a NaN determinant has no sign (PyTorch: 0)
     return SlogdetResult(a._wrap(np.asarray(sign, dtype=a.dtype)), apply_op(OPS["logabsdet"], a))
 
 
