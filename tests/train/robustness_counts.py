@@ -5,7 +5,7 @@ Not a test (the tests assert the outcome: ``tests/train/test_checkpoint_corpus.p
 this script counts every outcome instead of stopping at the first bad one, with public API
 only, so that it runs unchanged on an older tree to give the "before" numbers:
 
-    CI=true PYTHONPATH=$PWD:$PWD/tests:$PWD/tests/train python tests/robustness_counts.py
+    CI=true PYTHONPATH=$PWD python tests/train/robustness_counts.py
 
 1. The checkpoint corpus: each field of a training checkpoint replaced by a bad value (or
    removed), then ``Trainer.load_checkpoint``: refused cleanly (the documented error, nothing
