@@ -65,8 +65,9 @@ def crop_slices(shape: tuple[int, ...], pad: Sequence[int], name: str) -> tuple[
         dim = len(shape) - 1 - i
         lo, hi = max(-pad[2 * i], 0), shape[dim] - max(-pad[2 * i + 1], 0)
         if hi < lo or shape[dim] + pad[2 * i] + pad[2 * i + 1] < 0:
-            raise RuntimeError(f"{name}: padding ({pad[2 * i]}, {pad[2 * i + 1]}) would give "
-                               f"dim {dim} of size {shape[dim]} a negative size")
+            raise RuntimeError(f"{name}: the input size {shape[dim]} of dim {dim}, plus negative "
+                               f"padding {pad[2 * i]} and {pad[2 * i + 1]}, resulted in a "
+                               f"negative output size (input shape {tuple(shape)})")
         keep[dim] = slice(lo, hi)
     return tuple(keep)
 
