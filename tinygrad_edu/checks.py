@@ -409,6 +409,18 @@ def check_dtypes(name: str, rule: DtypeRule, *tensors: Any, args: tuple[str, ...
     the function, the argument, the dtype it got and what it expects:
     ``elu: expected a floating point input, got torch.bool``.
     """
+    first = None  # the fast path, run for every call of an op with a rule: no names, no lists
+    for t in tensors:
+        if t is None:
+            continue
+        dtype = t.dtype
+        if dtype.kind not in rule.kinds or rule.same and first is not None and dtype != first \
+                and not dtype.kind == first.kind == "f":
+            break
+        if first is None:
+            first = dtype
+    else:
+        return
     names = (*args, *_DEFAULT_NAMES[len(args):])
     given = [(names[i], t.dtype) for i, t in enumerate(tensors) if t is not None]
     if rule.same:

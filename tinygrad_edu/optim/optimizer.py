@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..autograd import enable_grad, no_grad
+from ..checks import is_real
 from ..tensor import Size, Tensor
 
 Array = NDArray[Any]
@@ -353,8 +354,8 @@ _ABSENT = object()
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and \
-        not isinstance(value, bool) and value == value  # noqa: PLR0124 - NaN is not a number here
+    """``checks.is_real`` without bools and NaN: what a numeric option may hold."""
+    return is_real(value) and not isinstance(value, bool) and value == value  # noqa: PLR0124
 
 
 def kind_mismatch(current: Any, value: Any, none_ok: bool = False) -> str:
