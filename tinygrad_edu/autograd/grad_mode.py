@@ -23,6 +23,16 @@ class _GradMode(threading.local):
 _grad_mode = _GradMode()
 
 
+class _InferenceSeen:
+    """Set for good once any thread enters inference mode: from then on the engine looks for
+    inference tensors among the arrays an op saves (``graph._recorded``)."""
+
+    seen = False
+
+
+INFERENCE_SEEN = _InferenceSeen()
+
+
 def is_grad_enabled() -> bool:
     """Return True when operations are being recorded for backward."""
     return _grad_mode.enabled
@@ -140,6 +150,8 @@ class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
         self.prev_inference = _grad_mode.inference
         super().__enter__()
         _grad_mode.inference = self.inference
+        if self.inference:
+            INFERENCE_SEEN.seen = True
 
     def __exit__(self, *exc: object) -> None:
         super().__exit__(*exc)

@@ -35,9 +35,9 @@ from numpy.typing import NDArray
 
 from ..checks import check_dtypes
 from ..dtypes import half_pair, has_half
-from ..ops.registry import Backward, OpDef, lookup, set_needs
+from ..ops.registry import Backward, Forward, OpDef, lookup, set_needs
 from .anomaly import DEBUG, OpRecord, record, user_origin
-from .grad_mode import _grad_mode
+from .grad_mode import INFERENCE_SEEN, _grad_mode
 from .node_names import TORCH_NODE_NAMES, torch_node_name
 
 __all__ = ["AccumulateGrad", "GraphTensor", "Node", "OutputGrads", "apply_op", "is_graph_tensor",
@@ -92,7 +92,11 @@ class Node:
         edges: per input, the input's ``Node``, the leaf Tensor that accumulates the
             gradient, or ``None`` when that input needs no gradient.
         saved: ``(version_counter, version, description)`` for each input or output array the
-            cache holds, checked before backward uses the cache.
+            cache holds, checked before backward uses the cache. For a recorded op it is found
+            when first read (``versions`` tells the engine whether it has to look).
+        arrays, versions, out_id, out_version: for a recorded op, the arrays its forward ran
+            on, the versions of its inputs then, the output's ``id`` and version counter: what
+            ``saved`` is found from.
         hooks: gradient hooks of the (non-leaf) output tensor, functions of ndarrays.
         retain: weak reference to the output tensor when it called ``retain_grad()``.
         shape, dtype: the output's.
@@ -103,23 +107,38 @@ class Node:
             the cache.
     """
 
-    __slots__ = ("op", "backward", "cache", "edges", "saved", "hooks", "retain", "shape",
-                 "dtype", "origin", "inputs", "static", "__weakref__")
+    __slots__ = ("op", "backward", "cache", "edges", "_saved", "hooks", "retain", "shape",
+                 "dtype", "origin", "inputs", "static", "arrays", "versions", "out_id",
+                 "out_version",
+                 "__weakref__")
     origin: OpRecord  # set only under anomaly mode or a recorder: read it with node_origin
 
     def __init__(self, op: OpDef, backward: Backward, cache: Any, edges: tuple[Any, ...],
-                 saved: tuple[tuple[list[int], int, str], ...], out: NDArray[Any]) -> None:
+                 saved: tuple[tuple[list[int], int, str], ...] | None, out: NDArray[Any]
+                 ) -> None:
         self.op = op
         self.backward = backward
         self.cache = cache
         self.edges = edges
-        self.saved = saved
+        self._saved = saved
+        self.versions: tuple[int, ...] | None = None
+        self.arrays: Any = ()
         self.hooks: list[Callable[[NDArray[Any]], NDArray[Any]]] | None = None
         self.retain: weakref.ref[GraphTensor] | None = None
         self.shape = out.shape
         self.dtype = out.dtype
         self.inputs: tuple[GraphTensor, ...] = ()
         self.static: dict[str, Any] = {}
+
+    @property
+    def saved(self) -> tuple[tuple[list[int], int, str], ...]:
+        """``(version_counter, version at forward, "input 0" | "output 0")`` for each input or
+        output array the cache holds (empty once the cache is freed)."""
+        if self._saved is None:
+            if not isinstance(self.cache, tuple) or not self.inputs:
+                return ()
+            self._saved = _find_saved(self)
+        return self._saved
 
     def name(self) -> str:
         """PyTorch's name for this node, e.g. ``'AddBackward0'`` (also its class's name).
@@ -255,65 +274,104 @@ def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
 
     Returns:
         A new Tensor holding the forward's output; it has a ``Node`` when recorded.
+
+    This runs for every op a program calls, so it is written for speed: at 8x8 the engine's
+    own work is most of an op's time (``benchmarks/bench_elementwise.py``). The steps are
+    plain all the same: check the dtypes, pick the pair, run the forward on the arrays, wrap
+    the result, and record a node when some input requires grad.
     """
     if op.__class__ is not OpDef:
         op = lookup(op)
-    debug = DEBUG.on  # anomaly mode or a recorder: remember where the op came from
-    origin = user_origin() if debug else None
     if op.dtypes is not None:  # declared with the op (register_op's dtypes=)
         check_dtypes(op.name, op.dtypes, *inputs)
+    if DEBUG.on:  # anomaly mode or a recorder: remember where the op came from
+        return _apply_debug(op, inputs, static)
     forward, backward = op.pair()
     arrays = [t._data for t in inputs]
     if has_half(arrays) and op.name not in HALF_NATIVE:  # float16/bfloat16: compute in float32
         forward, backward, arrays = half_pair(forward, backward, arrays)
-    edges = None
-    if _grad_mode.enabled and backward is not None:
-        edges = tuple([(t._ctx or t) if t.requires_grad else None for t in inputs])
-        if all(e is None for e in edges):
-            edges = None
-    if edges is None:
+    if backward is not None and _grad_mode.enabled:
+        needs = tuple([t.requires_grad for t in inputs])
+        if True in needs:
+            return _recorded(op, forward, backward, inputs, arrays, static, needs)[0]
+    return inputs[0]._wrap(forward(*arrays, **static)[0])  # _wrap makes numpy scalars arrays
+
+
+def _recorded(op: OpDef, forward: Forward, backward: Backward, inputs: tuple[GraphTensor, ...],
+              arrays: list[Any], static: dict[str, Any], needs: tuple[bool, ...]
+              ) -> tuple[GraphTensor, Node]:
+    """Run the forward while ``needs_input_grad`` answers ``needs``; wrap the output and give
+    it a node whose edges lead to the inputs that require grad."""
+    prev = set_needs(needs)  # the forward may ask what its backward will have to compute
+    try:
         out, cache = forward(*arrays, **static)
-    else:  # the forward may ask needs_input_grad what its backward will have to compute
-        prev = set_needs(tuple([e is not None for e in edges]))
-        try:
-            out, cache = forward(*arrays, **static)
-        finally:
-            set_needs(prev)
+    finally:
+        set_needs(prev)
     if out.__class__ is not np.ndarray:  # numpy gives scalars for 0-d results: a Tensor's
         out = np.asarray(out)            # data is always an ndarray
     result = inputs[0]._wrap(out)
+    edges = tuple([(t._ctx or t) if need else None for t, need in zip(inputs, needs, strict=True)])
+    cls = _FIXED.get(op.name) or _node_class_for(op, static, arrays, edges)
+    # Which arrays the cache holds is found only when backward needs to know (an input was
+    # changed in place since), from the inputs' versions now; see ``Node.saved``.
+    node = cls(op, backward, cache, edges, None, out)
+    node.inputs, node.static, node.arrays = inputs, static, arrays
+    node.versions = tuple([t._version[0] for t in inputs])
+    node.out_id, node.out_version = id(out), result._version
+    if INFERENCE_SEEN.seen:  # an inference tensor saved for backward is an error at once
+        _refuse_inference(node)
+    result._ctx = node
+    result.requires_grad = True
+    return result, node
+
+
+def _apply_debug(op: OpDef, inputs: tuple[GraphTensor, ...], static: dict[str, Any]) -> Any:
+    """``apply_op`` under anomaly mode or a recorder: the same steps, plus the op's record
+    (where in the user's code it was called, its arrays for the checks)."""
+    origin = user_origin()
+    forward, backward = op.pair()
+    arrays = [t._data for t in inputs]
+    if has_half(arrays) and op.name not in HALF_NATIVE:
+        forward, backward, arrays = half_pair(forward, backward, arrays)
+    needs = tuple([t.requires_grad for t in inputs])
     node = None
-    if edges is not None:
-        node = _node_class_for(op, static, arrays, edges)(
-            op, backward, cache, edges, _saved_versions(cache, inputs, arrays, result), out)
-        node.inputs, node.static = inputs, static
-        result._ctx = node
-        result.requires_grad = True
-    if debug:
-        record(op, (forward, backward), arrays, static, out, node, origin,
-               tuple(bool(t.requires_grad) for t in inputs))
+    if backward is not None and _grad_mode.enabled and True in needs:
+        result, node = _recorded(op, forward, backward, inputs, arrays, static, needs)
+        out = result._data
+    else:
+        result = inputs[0]._wrap(forward(*arrays, **static)[0])
+        out = result._data
+    record(op, (forward, backward), arrays, static, out, node, origin, needs)
     return result
 
 
-def _saved_versions(cache: Any, inputs: tuple[GraphTensor, ...], arrays: list[Any],
-                    result: GraphTensor) -> tuple[tuple[list[int], int, str], ...]:
-    """Find which input/output arrays the cache holds, with their current versions."""
-    if not isinstance(cache, tuple):
-        return ()
+#: the descriptions in ``Node.saved``, made once
+_INPUT_NAMES = tuple(f"input {i}" for i in range(32))
+
+
+def _find_saved(node: Node) -> tuple[tuple[list[int], int, str], ...]:
+    """``Node.saved`` of a recorded op: the cache's fields that are the op's input arrays or
+    its output, with the version each had at forward (the output's was 0)."""
     saved = []
-    for field in cache:
+    for field in node.cache:
         if field.__class__ is not np.ndarray:
             continue
-        for i, a in enumerate(arrays):
+        for i, a in enumerate(node.arrays):
             if field is a:
-                if getattr(inputs[i], "_inference", False):
-                    raise RuntimeError(
-                        "Inference tensors cannot be saved for backward. Please do not use "
-                        "Tensors created in inference mode in computation tracked by autograd. "
-                        "To work around this, you can make a clone to get a normal tensor and "
-                        "use it in autograd, or use `torch.no_grad()` instead of "
-                        "`torch.inference_mode()`.")
-                saved.append((inputs[i]._version, inputs[i]._version[0], f"input {i}"))
-        if field is result._data:
-            saved.append((result._version, result._version[0], "output 0"))
+                saved.append((node.inputs[i]._version, node.versions[i],
+                              _INPUT_NAMES[i] if i < 32 else f"input {i}"))
+        if id(field) == node.out_id:  # the output lives as long as the cache holds it
+            saved.append((node.out_version, 0, "output 0"))
     return tuple(saved)
+
+
+def _refuse_inference(node: Node) -> None:
+    for _, _, where in node.saved:
+        if where.startswith("input") and getattr(node.inputs[int(where[6:])], "_inference",
+                                                 False):
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. Please do not use "
+                "Tensors created in inference mode in computation tracked by autograd. "
+                "To work around this, you can make a clone to get a normal tensor and "
+                "use it in autograd, or use `torch.no_grad()` instead of "
+                "`torch.inference_mode()`.")

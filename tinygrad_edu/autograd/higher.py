@@ -202,7 +202,7 @@ def _node_grad(node: Node, g: Any, retain_graph: bool) -> list[tuple[int, Any, A
             None if ig is None or isinstance(ig, OutputGrads) else ig._data for ig in grads))
     if not retain_graph:
         node.cache = FREED
-        node.inputs = ()
+        node.inputs = node.arrays = ()
     return sent
 
 

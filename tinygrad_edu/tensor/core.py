@@ -35,6 +35,7 @@ from .. import dtypes
 from ..autograd import Node, is_inference_mode_enabled
 from ..autograd import backward as autograd_backward
 from ..autograd.engine import backward as run_backward
+from ..autograd.grad_mode import _grad_mode
 from ..checks import dim_index
 from ..unsupported import missing_attribute
 from .arithmetic import ArithmeticMixin
@@ -96,7 +97,7 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
         t = Tensor.__new__(Tensor)
         t._data = array if array.__class__ is np.ndarray else np.asarray(array)
         t._version = [0]
-        if is_inference_mode_enabled():
+        if _grad_mode.inference:  # is_inference_mode_enabled(), read directly: runs per op
             t._inference = True
         return t
 
