@@ -42,7 +42,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LIBS = ("tinygrad_edu", "torch")
 #: the scripts ``--all`` runs, in order
-ALL = ("bench_elementwise.py", "bench_conv.py", "bench_pool.py", "bench_norm.py",
+ALL = ("bench_peak.py", "bench_elementwise.py", "bench_conv.py", "bench_pool.py", "bench_norm.py",
        "bench_rnn.py", "bench_mlp_step.py", "bench_scaling.py", "bench_hvp.py",
        "bench_hvp_convnet.py", "bench_rnn_second_order.py", "bench_loader.py")
 FLAGS = ("avx2", "avx512f", "fma")
