@@ -7,8 +7,15 @@ At 8x8 the arithmetic is negligible, so the numbers measure what each op costs t
 
 Timing: after a warm-up, 5 rounds of 50 runs each; the median run of each round is taken,
 and the best of the 5 medians is reported, divided by the number of ops in the chain.
-Both libraries use 2 threads. ``--lib``/``--json``: the separate-process protocol of
-``benchmarks/separate.py``; with ``--lib both`` both libraries run in this one process.
+Both libraries use 2 threads.
+
+The row ``floor: numpy + one Python object`` (tinygrad_edu's process only) runs the same chain
+on the smallest Python wrapper there is: a class with one slot holding the numpy result, its
+operators one numpy call each, no graph. No Python library that records a graph per op can
+be cheaper per op than that; it is the limit the two rows above are measured against.
+
+``--lib``/``--json``: the separate-process protocol of ``benchmarks/separate.py``; with
+``--lib both`` both libraries run in this one process.
 
 Run (the two variables, set on this project's machines, force a slow BLAS kernel; unset them for
 benchmarks only):
@@ -48,6 +55,24 @@ def chain(x: Any, w: Any, n_ops: int) -> Any:
     return h
 
 
+class Floor:
+    """The least a Python tensor can be: one numpy array in a slot, one numpy call per op."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = data
+
+    def __add__(self, other: Floor) -> Floor:
+        return Floor(self.data + other.data)
+
+    def __mul__(self, other: Floor) -> Floor:
+        return Floor(self.data * other.data)
+
+    def tanh(self) -> Floor:
+        return Floor(np.tanh(self.data))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50, help="runs per round (default: 50)")
@@ -77,6 +102,11 @@ def main() -> None:
             forward_backward()
         for row, fn in (("forward", forward), ("forward+backward", forward_backward)):
             rows.add(name, row, lambda fn=fn: best_median_us(fn, args.runs) / CHAIN)
+    if "tinygrad_edu" in libs:  # measured in tinygrad_edu's process, beside its rows
+        floor_x, floor_w = Floor(x_np), Floor(w_np)
+        rows.add("tinygrad_edu", "floor: numpy + one Python object",
+                 lambda: best_median_us(lambda: chain(floor_x, floor_w, CHAIN), args.runs)
+                 / CHAIN)
     rows.report(f"{SIZE}x{SIZE} float32, chain of {CHAIN} ops (add, mul, tanh)")
 
 
