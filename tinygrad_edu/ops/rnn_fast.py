@@ -83,11 +83,15 @@ def _over_rows(batch: int, run: Any) -> None:
 
     The recurrence never mixes samples, so each thread carries its own rows through every
     time step: one hand-off to the threads per sequence instead of one per step, and each
-    row's numbers are the same whatever the blocks are.
+    row's numbers are the same whatever the blocks are. A batch run as one block (one thread,
+    or fewer than 2 * MIN_ROWS_PER_THREAD rows) keeps BLAS on one thread too: OpenBLAS's own
+    threads, woken for every step's product and spinning between them, made a forward 10-40
+    times slower on a busy machine.
     """
     parts = threads.worker_count(batch // MIN_ROWS_PER_THREAD)
     bounds = [batch * k // parts for k in range(parts + 1)]
-    threads.map_workers(parts, lambda k: run(slice(bounds[k], bounds[k + 1])))
+    with threads.single_threaded_blas():
+        threads.map_workers(parts, lambda k: run(slice(bounds[k], bounds[k + 1])))
 
 
 def _sigmoid_scale(gates: int, hidden: int, tanh_block: int, dtype: Any) -> Array:
@@ -97,9 +101,9 @@ def _sigmoid_scale(gates: int, hidden: int, tanh_block: int, dtype: Any) -> Arra
     return scale
 
 
-def _rnn_step(xw: Array, hw: Array, bias: Array, out: Array, relu: bool) -> None:
-    """out = act(xw + hw + bias); out may be xw."""
-    ready(kernels.scaled_sum)(xw, hw, bias, np.ones_like(bias), out)
+def _rnn_step(xw: Array, hw: Array, bias: Array, ones: Array, out: Array, relu: bool) -> None:
+    """out = act(xw + hw + bias); out may be xw; ``ones`` is np.ones_like(bias)."""
+    ready(kernels.scaled_sum)(xw, hw, bias, ones, out)
     if relu:
         np.maximum(out, 0, out=out)
     else:
@@ -122,11 +126,13 @@ def _lstm_step(gates: Array, hw: Array, bias: Array, scale: Array, c_prev: Array
     np.multiply(gates[:, 3 * c.shape[1]:], tanh_c, out=h)
 
 
-def _gru_step(xw: Array, hw: Array, scale: Array, h_prev: Array, gates: Array, h: Array
-              ) -> None:
-    """r, z = sigmoid(xw + hw), n = tanh(xw_n + r * hw_n), h = (1 - z) * n + z * h_prev."""
+def _gru_step(xw: Array, hw: Array, scale: Array, no_bias: Array, h_prev: Array, gates: Array,
+              h: Array) -> None:
+    """r, z = sigmoid(xw + hw), n = tanh(xw_n + r * hw_n), h = (1 - z) * n + z * h_prev.
+
+    ``no_bias`` is np.zeros_like(scale): the biases are inside xw and hw (the n gate needs
+    them apart)."""
     hidden = h.shape[1]
-    no_bias = np.zeros_like(scale)  # (the biases are inside xw and hw: the n gate needs them)
     ready(kernels.scaled_sum)(xw, hw, no_bias, scale, gates)  # the n block is rewritten below
     reset_update, candidate = gates[:, :2 * hidden], gates[:, 2 * hidden:]
     np.tanh(reset_update, out=reset_update)
@@ -212,8 +218,8 @@ class RNNCellFastCache(NamedTuple):
 def _rnn_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
                       b_hh: Array, relu: bool) -> tuple[Array, RNNCellFastCache]:
     out = _affine(x, w_ih)  # the input products, turned into the output in place
-    _rnn_step(out, threads.matmul(h, w_hh.T), _bias(b_ih, b_hh, out.shape[-1], out.dtype), out,
-              relu)
+    bias = _bias(b_ih, b_hh, out.shape[-1], out.dtype)
+    _rnn_step(out, threads.matmul(h, w_hh.T), bias, np.ones_like(bias), out, relu)
     return out, RNNCellFastCache(x, h, w_ih, w_hh, b_ih.size > 0, out, relu)
 
 
@@ -260,12 +266,15 @@ def _rnn_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_h
     bias = _bias(b_ih, b_hh, out.shape[2], out.dtype)
     w_hh_t = _recurrent_weight(w_hh)
 
+    ones = np.ones_like(bias)
+
     def run(rows: slice) -> None:
-        hw, h = np.empty_like(out[0, rows]), h0[rows]
+        out_r = out[:, rows]
+        hw, h = np.empty_like(out_r[0]), h0[rows]
         for t in _steps(x.shape[0], reverse):
             np.matmul(h, w_hh_t, out=hw)
-            _rnn_step(out[t, rows], hw, bias, out[t, rows], relu)
-            h = out[t, rows]
+            h = out_r[t]
+            _rnn_step(h, hw, bias, ones, h, relu)
 
     _over_rows(x.shape[1], run)
     return out, RNNFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, reverse, relu)
@@ -384,12 +393,14 @@ def lstm_fast_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, 
     w_hh_t = _recurrent_weight(w_hh)
 
     def run(rows: slice) -> None:
-        hw, h_prev, c_prev = np.empty_like(gates[0, rows]), h0[rows], c0[rows]
+        # this block's rows of every step's buffers (then a step's block is one index away)
+        gates_r, c_r, tanh_r, out_r = gates[:, rows], c[:, rows], tanh_c[:, rows], out[:, rows]
+        hw, h_prev, c_prev = np.empty_like(gates_r[0]), h0[rows], c0[rows]
         for t in _steps(length, reverse):
             np.matmul(h_prev, w_hh_t, out=hw)
-            _lstm_step(gates[t, rows], hw, bias, scale, c_prev, c[t, rows], tanh_c[t, rows],
-                       out[t, rows])
-            h_prev, c_prev = out[t, rows], c[t, rows]
+            h_prev, c_new = out_r[t], c_r[t]
+            _lstm_step(gates_r[t], hw, bias, scale, c_prev, c_new, tanh_r[t], h_prev)
+            c_prev = c_new
         out[length, rows] = c_prev
 
     _over_rows(batch, run)
@@ -409,12 +420,13 @@ def lstm_fast_backward(dout: Array, cache: LSTMFastCache) -> tuple[Array | None,
 
     def run(rows: slice) -> None:
         dh, dc = np.zeros_like(c0[rows]), np.array(dout[length, rows], order="C")
+        dout_r, gates_r, dgates_r = dout[:, rows], gates[:, rows], dgates[:, rows]
+        c_r, tanh_r = c[:, rows], tanh_c[:, rows]
         for t in reversed(_steps(length, reverse)):
             prev = t + 1 if reverse else t - 1
-            c_prev = c[prev, rows] if 0 <= prev < length else c0[rows]
-            step(dout[t, rows], dh, dc, gates[t, rows], c_prev, tanh_c[t, rows],
-                 dgates[t, rows])
-            np.matmul(dgates[t, rows], w_hh, out=dh)
+            c_prev = c_r[prev] if 0 <= prev < length else c0[rows]
+            step(dout_r[t], dh, dc, gates_r[t], c_prev, tanh_r[t], dgates_r[t])
+            np.matmul(dgates_r[t], w_hh, out=dh)
         dh0[rows], dc0[rows] = dh, dc
 
     _over_rows(x.shape[1], run)
@@ -446,7 +458,8 @@ def gru_cell_fast_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Ar
     h = np.ascontiguousarray(h)
     xw, hw = _affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh)
     out, gates = np.empty_like(h, dtype=xw.dtype), np.empty_like(xw)
-    _gru_step(xw, hw, _sigmoid_scale(3, h.shape[1], 2, xw.dtype), h, gates, out)
+    scale = _sigmoid_scale(3, h.shape[1], 2, xw.dtype)
+    _gru_step(xw, hw, scale, np.zeros_like(scale), h, gates, out)
     return out, GRUCellFastCache(x, h, w_ih, w_hh, b_ih.size > 0, gates, hw)
 
 
@@ -488,14 +501,17 @@ def gru_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
     scale = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype)
     w_hh_t = _recurrent_weight(w_hh)
 
+    no_bias = np.zeros_like(scale)
+
     def run(rows: slice) -> None:
+        xw_r, hw_r, gates_r, out_r = xw[:, rows], hw[:, rows], gates[:, rows], out[:, rows]
         h = h0[rows]
         for t in _steps(x.shape[0], reverse):
-            np.matmul(h, w_hh_t, out=hw[t, rows])
+            np.matmul(h, w_hh_t, out=hw_r[t])
             if b_hh.size:
-                hw[t, rows] += b_hh
-            _gru_step(xw[t, rows], hw[t, rows], scale, h, gates[t, rows], out[t, rows])
-            h = out[t, rows]
+                hw_r[t] += b_hh
+            _gru_step(xw_r[t], hw_r[t], scale, no_bias, h, gates_r[t], out_r[t])
+            h = out_r[t]
 
     _over_rows(x.shape[1], run)
     return out, GRUFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
@@ -513,12 +529,13 @@ def gru_fast_backward(dout: Array, cache: GRUFastCache) -> tuple[Array | None, .
 
     def run(rows: slice) -> None:
         dh = np.zeros_like(h0[rows])
+        dh_hw = np.empty_like(dh)  # the part of dh through the recurrent products
         for t in reversed(_steps(length, reverse)):
             prev = t + 1 if reverse else t - 1
             h_prev = out[prev, rows] if 0 <= prev < length else h0[rows]
             step(dout[t, rows], dh, gates[t, rows], hw[t, rows], h_prev, dxw[t, rows],
                  dhw[t, rows])
-            dh += np.matmul(dhw[t, rows], w_hh)
+            dh += np.matmul(dhw[t, rows], w_hh, out=dh_hw)
         dh0[rows] = dh
 
     _over_rows(x.shape[1], run)
