@@ -7,10 +7,11 @@ numbers (to rounding) with less work:
 - a step's gates are computed in place by small Numba kernels (``kernels/rnn.py``): the two
   biases added once, sigmoid(a) = (1 + tanh(a / 2)) / 2 so one ``np.tanh`` squashes every
   gate, the cell update fused; the backward of a step is one gate kernel;
-- over a sequence only ``h @ w_hh.T`` has to wait for the previous step: the input products
-  of all T steps are one matrix product ``(T*N, D) @ (D, G)``, and backward saves every
-  step's pre-activation gradient and then computes ``dx``, ``dw_ih``, ``dw_hh`` and the biases
-  with one product each over all steps;
+- over a sequence only ``h @ w_hh.T`` has to wait for the previous step (it multiplies a
+  contiguous copy of w_hh.T, made once): the input products of all T steps are one matrix
+  product ``(T*N, D) @ (D, G)``, and backward saves every step's pre-activation gradient and
+  then computes ``dx``, the weights' gradients (both from one product when they share the
+  pre-activation gradient) and the biases' over all steps at once;
 - the samples of a batch never mix, so a sequence runs as one block of rows per thread, each
   carrying its rows through every step with BLAS on one thread; the big products over all
   steps (inputs, weight gradients) are split over the threads by ``threads.matmul``.
