@@ -266,6 +266,30 @@ def test_sequence_op_equals_cells_through_autograd(op, steps, n, d, hidden, reve
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("op", ["rnn_tanh", "lstm", "gru"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_sequence_gradients_of_some_inputs_equal_those_of_all(op, reverse):
+    """The backward skips the gradients nobody needs (a data input's dx, a frozen weight's):
+    the ones it computes are those of the run where every input needs its gradient (the
+    LSTM's and RNN's weight gradients come from one product when both are needed)."""
+    rng = np.random.default_rng(4)
+    arrays = _op_arrays(rng, op.split("_")[0], steps=4, n=3, d=3, hidden=2)
+    k = 3 if op == "lstm" else 2  # index of w_ih
+    cot = rng.standard_normal((4, 3, 2))
+
+    def grads(needed):
+        ts = [tg.tensor(a, requires_grad=i in needed) for i, a in enumerate(arrays)]
+        hx = ts[1] if op != "lstm" else (ts[1], ts[2])
+        out, _ = getattr(R, op)(ts[0], hx, *ts[k:], reverse=reverse)
+        (out * tg.tensor(cot)).sum().backward()
+        return {i: ts[i].grad.numpy() for i in needed}
+
+    every = grads(range(len(arrays)))
+    for needed in ([k, k + 1], [0, k], [0, k + 1], [k], [k + 1], [0]):
+        for i, grad in grads(needed).items():
+            np.testing.assert_allclose(grad, every[i], rtol=1e-12, atol=1e-14, err_msg=str(i))
+
+
 # ----------------------------------------------------------------------------- torch parity
 
 def _copy_weights(ours, theirs, dtype):

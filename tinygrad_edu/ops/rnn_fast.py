@@ -7,10 +7,11 @@ numbers (to rounding) with less work:
 - a step's gates are computed in place by small Numba kernels (``kernels/rnn.py``): the two
   biases added once, sigmoid(a) = (1 + tanh(a / 2)) / 2 so one ``np.tanh`` squashes every
   gate, the cell update fused; the backward of a step is one gate kernel;
-- over a sequence only ``h @ w_hh.T`` has to wait for the previous step: the input products
-  of all T steps are one matrix product ``(T*N, D) @ (D, G)``, and backward saves every
-  step's pre-activation gradient and then computes ``dx``, ``dw_ih``, ``dw_hh`` and the biases
-  with one product each over all steps;
+- over a sequence only ``h @ w_hh.T`` has to wait for the previous step (it multiplies a
+  contiguous copy of w_hh.T, made once): the input products of all T steps are one matrix
+  product ``(T*N, D) @ (D, G)``, and backward saves every step's pre-activation gradient and
+  then computes ``dx``, the weights' gradients (both from one product when they share the
+  pre-activation gradient) and the biases' over all steps at once;
 - the samples of a batch never mix, so a sequence runs as one block of rows per thread, each
   carrying its rows through every step with BLAS on one thread; the big products over all
   steps (inputs, weight gradients) are split over the threads by ``threads.matmul``.
@@ -60,6 +61,14 @@ def _bias(b_ih: Array, b_hh: Array, width: int, dtype: Any) -> Array:
     return b_ih + b_hh if b_ih.size else np.zeros(width, dtype=dtype)
 
 
+def _recurrent_weight(w_hh: Array) -> Array:
+    """w_hh.T (H, G) as a C-contiguous copy, made once per sequence for the per-step products
+    h @ w_hh.T: OpenBLAS packs this layout faster than the transposed view (measured for 32
+    rows of an LSTM with H = 256: 210 instead of 290 us a step, for a copy costing less than
+    one step)."""
+    return np.ascontiguousarray(w_hh.T)
+
+
 def _steps(length: int, reverse: bool) -> range:
     """The order in which the steps run."""
     return range(length - 1, -1, -1) if reverse else range(length)
@@ -75,11 +84,15 @@ def _over_rows(batch: int, run: Any) -> None:
 
     The recurrence never mixes samples, so each thread carries its own rows through every
     time step: one hand-off to the threads per sequence instead of one per step, and each
-    row's numbers are the same whatever the blocks are.
+    row's numbers are the same whatever the blocks are. A batch run as one block (one thread,
+    or fewer than 2 * MIN_ROWS_PER_THREAD rows) keeps BLAS on one thread too: OpenBLAS's own
+    threads, woken for every step's product and spinning between them, made a forward 10-40
+    times slower on a busy machine.
     """
     parts = threads.worker_count(batch // MIN_ROWS_PER_THREAD)
     bounds = [batch * k // parts for k in range(parts + 1)]
-    threads.map_workers(parts, lambda k: run(slice(bounds[k], bounds[k + 1])))
+    with threads.single_threaded_blas():
+        threads.map_workers(parts, lambda k: run(slice(bounds[k], bounds[k + 1])))
 
 
 def _sigmoid_scale(gates: int, hidden: int, tanh_block: int, dtype: Any) -> Array:
@@ -89,9 +102,9 @@ def _sigmoid_scale(gates: int, hidden: int, tanh_block: int, dtype: Any) -> Arra
     return scale
 
 
-def _rnn_step(xw: Array, hw: Array, bias: Array, out: Array, relu: bool) -> None:
-    """out = act(xw + hw + bias); out may be xw."""
-    ready(kernels.scaled_sum)(xw, hw, bias, np.ones_like(bias), out)
+def _rnn_step(xw: Array, hw: Array, bias: Array, ones: Array, out: Array, relu: bool) -> None:
+    """out = act(xw + hw + bias); out may be xw; ``ones`` is np.ones_like(bias)."""
+    ready(kernels.scaled_sum)(xw, hw, bias, ones, out)
     if relu:
         np.maximum(out, 0, out=out)
     else:
@@ -114,11 +127,13 @@ def _lstm_step(gates: Array, hw: Array, bias: Array, scale: Array, c_prev: Array
     np.multiply(gates[:, 3 * c.shape[1]:], tanh_c, out=h)
 
 
-def _gru_step(xw: Array, hw: Array, scale: Array, h_prev: Array, gates: Array, h: Array
-              ) -> None:
-    """r, z = sigmoid(xw + hw), n = tanh(xw_n + r * hw_n), h = (1 - z) * n + z * h_prev."""
+def _gru_step(xw: Array, hw: Array, scale: Array, no_bias: Array, h_prev: Array, gates: Array,
+              h: Array) -> None:
+    """r, z = sigmoid(xw + hw), n = tanh(xw_n + r * hw_n), h = (1 - z) * n + z * h_prev.
+
+    ``no_bias`` is np.zeros_like(scale): the biases are inside xw and hw (the n gate needs
+    them apart)."""
     hidden = h.shape[1]
-    no_bias = np.zeros_like(scale)  # (the biases are inside xw and hw: the n gate needs them)
     ready(kernels.scaled_sum)(xw, hw, no_bias, scale, gates)  # the n block is rewritten below
     reset_update, candidate = gates[:, :2 * hidden], gates[:, 2 * hidden:]
     np.tanh(reset_update, out=reset_update)
@@ -134,21 +149,35 @@ def _weight_grads(x: Array, h0: Array, out: Array, w_ih: Array, dxw: Array, dhw:
     dxw (T, N, G) is the gradient of the input products x[t] @ w_ih.T (+ b_ih), dhw that of the
     recurrent ones h_prev(t) @ w_hh.T (+ b_hh); h_prev(t) is out[t-1] (out[t+1] when
     ``reverse``), or h0 for the first step. ``first`` is the index of w_ih among the inputs.
+
+    dw_hh is one product over all steps, with the states h_prev(t) copied side by side. When
+    both sides share their gradient (dxw is dhw: the RNN and the LSTM), both weights come from
+    one product dxw.T @ [x | h_prev]: BLAS packs the big (T*N, G) factor once instead of twice.
     """
     steps, _, gates = dxw.shape
     dxw2, dhw2 = dxw.reshape(-1, gates), dhw.reshape(-1, gates)
     dx = dw_ih = dw_hh = db_ih = db_hh = None
     if needs_input_grad(0):
         dx = threads.matmul(dxw2, w_ih).reshape(x.shape)
-    if needs_input_grad(first):
-        dw_ih = threads.matmul(dxw2.T, x.reshape(-1, x.shape[-1]))
+    width, hidden = x.shape[-1], out.shape[-1]
     if needs_input_grad(first + 1):
-        hidden = out.shape[-1]
+        both = dhw is dxw and needs_input_grad(first)
+        factors = np.empty(x.shape[:2] + ((width if both else 0) + hidden,), dtype=x.dtype)
+        previous = factors[..., width:] if both else factors
         # the first step to run pairs with h0, every other step t with the state before it
-        dhw_rest, h_rest = (dhw[:-1], out[1:]) if reverse else (dhw[1:], out[:-1])
-        dw_hh = threads.matmul(dhw[-1 if reverse else 0].T, h0)
+        previous[-1 if reverse else 0] = h0
         if steps > 1:
-            dw_hh += threads.matmul(dhw_rest.reshape(-1, gates).T, h_rest.reshape(-1, hidden))
+            previous[slice(0, -1) if reverse else slice(1, None)] = (
+                out[1:] if reverse else out[:-1])
+        if both:
+            factors[..., :width] = x
+        dw = threads.matmul(dhw2.T, factors.reshape(-1, factors.shape[-1]))
+        if both:
+            dw_ih, dw_hh = np.ascontiguousarray(dw[:, :width]), np.ascontiguousarray(dw[:, width:])
+        else:
+            dw_hh = dw
+    if dw_ih is None and needs_input_grad(first):
+        dw_ih = threads.matmul(dxw2.T, x.reshape(-1, width))
     if has_bias and needs_input_grad(first + 2):
         db_ih = dxw2.sum(axis=0)
     if has_bias and needs_input_grad(first + 3):
@@ -190,8 +219,8 @@ class RNNCellFastCache(NamedTuple):
 def _rnn_cell_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array,
                       b_hh: Array, relu: bool) -> tuple[Array, RNNCellFastCache]:
     out = _affine(x, w_ih)  # the input products, turned into the output in place
-    _rnn_step(out, threads.matmul(h, w_hh.T), _bias(b_ih, b_hh, out.shape[-1], out.dtype), out,
-              relu)
+    bias = _bias(b_ih, b_hh, out.shape[-1], out.dtype)
+    _rnn_step(out, threads.matmul(h, w_hh.T), bias, np.ones_like(bias), out, relu)
     return out, RNNCellFastCache(x, h, w_ih, w_hh, b_ih.size > 0, out, relu)
 
 
@@ -236,13 +265,17 @@ def _rnn_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array, b_h
     x = np.ascontiguousarray(x)
     out = _affine(x, w_ih)  # all T input products at once; out[t] = act(out[t] + hw + b)
     bias = _bias(b_ih, b_hh, out.shape[2], out.dtype)
+    w_hh_t = _recurrent_weight(w_hh)
+
+    ones = np.ones_like(bias)
 
     def run(rows: slice) -> None:
-        hw, h = np.empty_like(out[0, rows]), h0[rows]
+        out_r = out[:, rows]
+        hw, h = np.empty_like(out_r[0]), h0[rows]
         for t in _steps(x.shape[0], reverse):
-            np.matmul(h, w_hh.T, out=hw)
-            _rnn_step(out[t, rows], hw, bias, out[t, rows], relu)
-            h = out[t, rows]
+            np.matmul(h, w_hh_t, out=hw)
+            h = out_r[t]
+            _rnn_step(h, hw, bias, ones, h, relu)
 
     _over_rows(x.shape[1], run)
     return out, RNNFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, reverse, relu)
@@ -358,14 +391,17 @@ def lstm_fast_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, 
     c, tanh_c = np.empty_like(out[:length]), np.empty_like(out[:length])
     scale = _sigmoid_scale(4, hidden, 2, gates.dtype)
     bias = _bias(b_ih, b_hh, 4 * hidden, gates.dtype)
+    w_hh_t = _recurrent_weight(w_hh)
 
     def run(rows: slice) -> None:
-        hw, h_prev, c_prev = np.empty_like(gates[0, rows]), h0[rows], c0[rows]
+        # this block's rows of every step's buffers (then a step's block is one index away)
+        gates_r, c_r, tanh_r, out_r = gates[:, rows], c[:, rows], tanh_c[:, rows], out[:, rows]
+        hw, h_prev, c_prev = np.empty_like(gates_r[0]), h0[rows], c0[rows]
         for t in _steps(length, reverse):
-            np.matmul(h_prev, w_hh.T, out=hw)
-            _lstm_step(gates[t, rows], hw, bias, scale, c_prev, c[t, rows], tanh_c[t, rows],
-                       out[t, rows])
-            h_prev, c_prev = out[t, rows], c[t, rows]
+            np.matmul(h_prev, w_hh_t, out=hw)
+            h_prev, c_new = out_r[t], c_r[t]
+            _lstm_step(gates_r[t], hw, bias, scale, c_prev, c_new, tanh_r[t], h_prev)
+            c_prev = c_new
         out[length, rows] = c_prev
 
     _over_rows(batch, run)
@@ -385,12 +421,13 @@ def lstm_fast_backward(dout: Array, cache: LSTMFastCache) -> tuple[Array | None,
 
     def run(rows: slice) -> None:
         dh, dc = np.zeros_like(c0[rows]), np.array(dout[length, rows], order="C")
+        dout_r, gates_r, dgates_r = dout[:, rows], gates[:, rows], dgates[:, rows]
+        c_r, tanh_r = c[:, rows], tanh_c[:, rows]
         for t in reversed(_steps(length, reverse)):
             prev = t + 1 if reverse else t - 1
-            c_prev = c[prev, rows] if 0 <= prev < length else c0[rows]
-            step(dout[t, rows], dh, dc, gates[t, rows], c_prev, tanh_c[t, rows],
-                 dgates[t, rows])
-            np.matmul(dgates[t, rows], w_hh, out=dh)
+            c_prev = c_r[prev] if 0 <= prev < length else c0[rows]
+            step(dout_r[t], dh, dc, gates_r[t], c_prev, tanh_r[t], dgates_r[t])
+            np.matmul(dgates_r[t], w_hh, out=dh)
         dh0[rows], dc0[rows] = dh, dc
 
     _over_rows(x.shape[1], run)
@@ -422,7 +459,8 @@ def gru_cell_fast_forward(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Ar
     h = np.ascontiguousarray(h)
     xw, hw = _affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh)
     out, gates = np.empty_like(h, dtype=xw.dtype), np.empty_like(xw)
-    _gru_step(xw, hw, _sigmoid_scale(3, h.shape[1], 2, xw.dtype), h, gates, out)
+    scale = _sigmoid_scale(3, h.shape[1], 2, xw.dtype)
+    _gru_step(xw, hw, scale, np.zeros_like(scale), h, gates, out)
     return out, GRUCellFastCache(x, h, w_ih, w_hh, b_ih.size > 0, gates, hw)
 
 
@@ -462,15 +500,19 @@ def gru_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
     out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)
     gates, hw = np.empty_like(xw), np.empty_like(xw)
     scale = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype)
+    w_hh_t = _recurrent_weight(w_hh)
+
+    no_bias = np.zeros_like(scale)
 
     def run(rows: slice) -> None:
+        xw_r, hw_r, gates_r, out_r = xw[:, rows], hw[:, rows], gates[:, rows], out[:, rows]
         h = h0[rows]
         for t in _steps(x.shape[0], reverse):
-            np.matmul(h, w_hh.T, out=hw[t, rows])
+            np.matmul(h, w_hh_t, out=hw_r[t])
             if b_hh.size:
-                hw[t, rows] += b_hh
-            _gru_step(xw[t, rows], hw[t, rows], scale, h, gates[t, rows], out[t, rows])
-            h = out[t, rows]
+                hw_r[t] += b_hh
+            _gru_step(xw_r[t], hw_r[t], scale, no_bias, h, gates_r[t], out_r[t])
+            h = out_r[t]
 
     _over_rows(x.shape[1], run)
     return out, GRUFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
@@ -488,12 +530,13 @@ def gru_fast_backward(dout: Array, cache: GRUFastCache) -> tuple[Array | None, .
 
     def run(rows: slice) -> None:
         dh = np.zeros_like(h0[rows])
+        dh_hw = np.empty_like(dh)  # the part of dh through the recurrent products
         for t in reversed(_steps(length, reverse)):
             prev = t + 1 if reverse else t - 1
             h_prev = out[prev, rows] if 0 <= prev < length else h0[rows]
             step(dout[t, rows], dh, gates[t, rows], hw[t, rows], h_prev, dxw[t, rows],
                  dhw[t, rows])
-            dh += np.matmul(dhw[t, rows], w_hh)
+            dh += np.matmul(dhw[t, rows], w_hh, out=dh_hw)
         dh0[rows] = dh
 
     _over_rows(x.shape[1], run)
