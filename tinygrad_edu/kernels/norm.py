@@ -332,6 +332,8 @@ def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t
         blk, g = t // groups, t % groups
         w = weight[g]
         n0, n1 = blk * n_samples // n_blocks, (blk + 1) * n_samples // n_blocks
+        part_w[blk, g, :] = 0.0  # this iteration's own partial rows (allocated, not zeroed)
+        part_b[blk, g, :] = 0.0
         for n in range(n0, n1):
             gs, xs = dout[n, g], x[n, g]
             mu, rs = mean[n, g], rstd[n, g]
@@ -378,10 +380,30 @@ def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, n_weigh
     partial affine sums (B, G, J)."""
     n_samples, groups = x.shape[0], x.shape[1]
     n_blocks = max(1, min(n_samples, (AFFINE_TASKS + groups - 1) // groups))
-    part_w = np.zeros((n_blocks, groups, n_weights))
-    part_b = np.zeros((n_blocks, groups, n_weights))
+    part_w = np.empty((n_blocks, groups, n_weights))
+    part_b = np.empty((n_blocks, groups, n_weights))
     coef = np.empty((n_samples, groups, 4), x.dtype)  # mean, rstd, k_dev, k_0 in x's dtype
     kernel = ready(layer_norm_bwd_rows)
     threads.parallel_for(n_blocks * groups, lambda t0, t1: kernel(
         dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t0, t1), work=2 * x.size)
     return dx, part_w, part_b
+
+
+def affine_sums(part: Any, dtype: Any) -> Any:
+    """``sum_blocks`` of the partials (B, G, J) of ``layer_norm_bwd``: (G, J) in ``dtype``."""
+    return ready(sum_blocks)(part, np.empty(part.shape[1:], dtype))
+
+
+@njit(cache=True)
+def sum_blocks(part, out):  # pragma: no cover - compiled
+    """out[g, j] = sum over b of part[b, g, j] (float64, in the order of b), in out's dtype:
+    layer norm's affine gradients from the backward's partial sums."""
+    total = np.zeros(out.shape[1])
+    for g in range(part.shape[1]):
+        total[:] = 0.0
+        for b in range(part.shape[0]):
+            for j in range(part.shape[2]):
+                total[j] += part[b, g, j]
+        for j in range(part.shape[2]):
+            out[g, j] = total[j]
+    return out
