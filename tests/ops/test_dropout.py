@@ -233,3 +233,15 @@ def test_modules_follow_torch_repr_and_have_no_state():
         assert repr(ours) == repr(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict()) == []
         assert list(ours.parameters()) == []
+
+
+def test_scaled_bernoulli_kernel_as_plain_python_matches_compiled():
+    """The compiled loop and its plain Python function (readable, seen by coverage) agree."""
+    from tinygrad_edu.kernels import rng
+
+    words = tg.Generator().manual_seed(5).random32(2 * 300)
+    compiled, plain = np.empty(300, np.float32), np.empty(300, np.float32)
+    rng.scaled_bernoulli(words, 0.7, 1 / 0.7, compiled)
+    rng.scaled_bernoulli.py_func(words, 0.7, 1 / 0.7, plain)
+    np.testing.assert_array_equal(plain, compiled)
+    assert set(np.unique(compiled)) == {0.0, np.float32(1 / 0.7)}
