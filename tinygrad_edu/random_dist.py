@@ -186,6 +186,23 @@ def bernoulli_scalar(gen: Generator, shape: tuple[int, ...], p: float) -> Array:
     return (unit_uniform(gen, n, np.float64) < p).reshape(shape)
 
 
+# scaled_bernoulli draws this many values per block of the stream: 1 MB of raw words that stay
+# in cache, instead of 64-bit and float64 arrays as large as the result
+_BERNOULLI_BLOCK = 1 << 16
+
+
+def scaled_bernoulli(gen: Generator, shape: tuple[int, ...], p: float, scale: float,
+                     dtype: Any) -> Array:
+    """``bernoulli_scalar(gen, shape, p)`` times ``scale`` in ``dtype`` (float32 or float64):
+    the same draws, turned into 0 or ``scale`` block by block by one compiled loop."""
+    out = np.empty(shape, dtype)
+    flat = out.reshape(-1)
+    for start in range(0, flat.size, _BERNOULLI_BLOCK):
+        block = flat[start:start + _BERNOULLI_BLOCK]
+        kernels.scaled_bernoulli(gen.random32(2 * block.size), float(p), float(scale), block)
+    return out
+
+
 def bernoulli_tensor(gen: Generator, p: Array) -> Array:
     """1 where a uniform < p, element by element (float32 uniforms unless p is float64)."""
     p = np.asarray(p)  # (np.ascontiguousarray would make a 0-d p 1-d)

@@ -103,6 +103,25 @@ def test_primitive_pair_called_directly_and_cache_holds_only_the_mask():
     assert all(isinstance(f, np.ndarray) for f in y.grad_fn.cache)
 
 
+@pytest.mark.parametrize(("shape", "mask_shape", "dtype", "p"), [
+    ((3, 70001), None, np.float64, 0.3),  # more than one block of the stream
+    ((2, 3, 4, 5), (2, 3, 1, 1), np.float32, 0.9),  # dropout2d's broadcast mask
+    ((7,), None, np.float32, 0.01),
+])
+def test_fast_forward_draws_the_readable_mask_bit_for_bit(shape, mask_shape, dtype, p):
+    """The fast pair turns the raw stream into the mask in a compiled loop: the same mask,
+    output and dtype as the readable forward, and the stream ends at the same place."""
+    x = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    results = []
+    for forward in (O.dropout_forward, O.dropout_fast_forward):
+        gen = tg.Generator().manual_seed(11)
+        out, cache = forward(x, p=p, mask_shape=mask_shape, generator=gen)
+        results.append((out, cache.mask, tg.rand(4, generator=gen).numpy()))
+    for ours, readable in zip(*results, strict=True):
+        assert ours.dtype == readable.dtype
+        np.testing.assert_array_equal(ours, readable)
+
+
 def test_gradcheck_with_a_fixed_mask():
     x = np.random.default_rng(3).standard_normal((3, 4))
 
@@ -214,3 +233,15 @@ def test_modules_follow_torch_repr_and_have_no_state():
         assert repr(ours) == repr(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict()) == []
         assert list(ours.parameters()) == []
+
+
+def test_scaled_bernoulli_kernel_as_plain_python_matches_compiled():
+    """The compiled loop and its plain Python function (readable, seen by coverage) agree."""
+    from tinygrad_edu.kernels import rng
+
+    words = tg.Generator().manual_seed(5).random32(2 * 300)
+    compiled, plain = np.empty(300, np.float32), np.empty(300, np.float32)
+    rng.scaled_bernoulli(words, 0.7, 1 / 0.7, compiled)
+    rng.scaled_bernoulli.py_func(words, 0.7, 1 / 0.7, plain)
+    np.testing.assert_array_equal(plain, compiled)
+    assert set(np.unique(compiled)) == {0.0, np.float32(1 / 0.7)}

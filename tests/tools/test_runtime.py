@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -122,3 +123,24 @@ def test_an_error_in_a_worker_reaches_the_caller_and_the_pool_still_works():
         assert sum(e - s for s, e in seen) == 10
     finally:
         threads.PARALLEL_MIN_WORK = before
+
+
+def test_workers_keep_no_reference_to_a_finished_task():
+    """A worker drops its task before reporting it done: an array a kernel filled on the pool
+    is then referenced by the caller alone, so a backward's fresh output can become a
+    ``.grad`` without a copy."""
+    before = tg.get_num_threads()
+    tg.set_num_threads(2)
+    try:
+        out = np.zeros(10)
+        alive = weakref.ref(out)
+
+        def body(start: int, stop: int, out: np.ndarray = out) -> None:
+            out[start:stop] = 1
+
+        threads.parallel_for(10, body, work=threads.PARALLEL_MIN_WORK)
+        assert out.sum() == 10
+        del body, out
+        assert alive() is None
+    finally:
+        tg.set_num_threads(before)

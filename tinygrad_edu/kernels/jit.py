@@ -26,7 +26,9 @@ def _is_cached(kernel: Any) -> bool:
 def ready(kernel: Any) -> Any:
     """Return ``kernel``; print the one-line notice if it is about to compile from scratch."""
     global _announced
-    if not _announced and not getattr(kernel, "signatures", True) and not _is_cached(kernel):
+    # ``overloads`` (a dict) rather than ``signatures``, which builds a list of types on every
+    # call (7 us: more than some kernels take)
+    if not _announced and not getattr(kernel, "overloads", True) and not _is_cached(kernel):
         _announced = True
         print("tinygrad_edu: compiling Numba kernels on first use (cached on disk for next "
               "time)...", file=sys.stderr, flush=True)

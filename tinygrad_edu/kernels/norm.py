@@ -19,11 +19,15 @@ n: to keep each cell owned by one iteration, the samples are split into a few fi
 iteration (block, g) adds into its own partial row ``partial[block, g]``, and the caller sums
 the partials over the blocks afterwards.
 
-Sums accumulate in float64 whatever the input dtype, in a fixed order that does not depend on
-the number of threads. The helpers below keep LANES partial sums (lane j adds elements
-j, j + LANES, ...) and add them up at the end: without fastmath the compiler may not reorder
-a single running sum, but independent lanes it can run as vector instructions. The
-elementwise loops compute in x's dtype (their coefficients are stored in x's dtype first).
+Sums accumulate in float64 whatever the input dtype, in an order that does not depend on the
+number of threads. The reductions are compiled with ``fastmath={"reassoc"}`` and nothing else:
+the compiler may split a running sum into vector lanes and add the lanes up at the end (so
+the last bits can differ between CPUs with different vector widths, never between runs or
+thread counts), while NaN and infinity keep their meaning. The elementwise loops compute in
+x's dtype (their coefficients are stored in x's dtype first). Layer norm's backward adds
+each row's ``dout * xhat`` and ``dout`` for the affine gradients into a row in x's dtype and
+moves that into the float64 partial sums every FLUSH rows: float64 vector arithmetic runs at
+half the width, and a sum of FLUSH terms loses nothing that matters.
 """
 
 from __future__ import annotations
@@ -36,84 +40,55 @@ from numba import njit
 from . import threads
 from .jit import ready
 
-LANES = 64  # partial sums per reduction (see the module docstring)
+REASSOC = {"reassoc"}  # sums may be reordered into vector lanes (see the module docstring)
 BLOCK = 64  # batch norm: a block of channels holds at least this many values per sample
 AFFINE_TASKS = 16  # layer-norm backward: aim for this many (block, group) iterations
+FLUSH = 8  # layer-norm backward: rows whose affine gradients are added in x's dtype first
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=REASSOC)
 def _sum(a):  # pragma: no cover - compiled
-    """sum(a) of a contiguous 1-D array, in float64."""
-    acc = np.zeros(LANES)
-    blocks = a.size // LANES
-    for i in range(blocks):
-        base = i * LANES
-        for j in range(LANES):  # lane j: independent sums, so this loop is vectorised
-            acc[j] += a[base + j]
+    """sum(a) of a 1-D array, in float64."""
     total = np.float64(0.0)  # (explicit, so that plain Python also sums in float64)
-    for i in range(blocks * LANES, a.size):
+    for i in range(a.size):
         total += a[i]
-    return total + acc.sum()
+    return total
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=REASSOC)
 def _sum_sq_dev(a, mu):  # pragma: no cover - compiled
-    """sum((a - mu)**2) of a contiguous 1-D array, in float64."""
+    """sum((a - mu)**2) of a 1-D array, in float64."""
     mu = np.float64(mu)
-    acc = np.zeros(LANES)
-    blocks = a.size // LANES
-    for i in range(blocks):
-        base = i * LANES
-        for j in range(LANES):
-            dev = a[base + j] - mu
-            acc[j] += dev * dev
     total = np.float64(0.0)
-    for i in range(blocks * LANES, a.size):
+    for i in range(a.size):
         dev = a[i] - mu
         total += dev * dev
-    return total + acc.sum()
+    return total
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=REASSOC)
 def _sum_dot_dev(g, w, a, mu):  # pragma: no cover - compiled
-    """(sum(g * w), sum(g * w * (a - mu))) of contiguous 1-D arrays, in float64."""
+    """(sum(g * w), sum(g * w * (a - mu))) of 1-D arrays, in float64 (g * w in a's dtype)."""
     mu = np.float64(mu)
-    acc_g = np.zeros(LANES)
-    acc_gd = np.zeros(LANES)
-    blocks = a.size // LANES
-    for i in range(blocks):
-        base = i * LANES
-        for j in range(LANES):
-            gw = g[base + j] * w[base + j]
-            acc_g[j] += gw
-            acc_gd[j] += gw * (a[base + j] - mu)
     total_g = np.float64(0.0)
     total_gd = np.float64(0.0)
-    for i in range(blocks * LANES, a.size):
+    for i in range(a.size):
         gw = g[i] * w[i]
         total_g += gw
         total_gd += gw * (a[i] - mu)
-    return total_g + acc_g.sum(), total_gd + acc_gd.sum()
+    return total_g, total_gd
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=REASSOC)
 def _sum_dot_dev_scalar(g, a, mu):  # pragma: no cover - compiled
-    """(sum(g), sum(g * (a - mu))) of contiguous 1-D arrays, in float64."""
+    """(sum(g), sum(g * (a - mu))) of 1-D arrays, in float64."""
     mu = np.float64(mu)
-    acc_g = np.zeros(LANES)
-    acc_gd = np.zeros(LANES)
-    blocks = a.size // LANES
-    for i in range(blocks):
-        base = i * LANES
-        for j in range(LANES):
-            acc_g[j] += g[base + j]
-            acc_gd[j] += g[base + j] * (a[base + j] - mu)
     total_g = np.float64(0.0)
     total_gd = np.float64(0.0)
-    for i in range(blocks * LANES, a.size):
+    for i in range(a.size):
         total_g += g[i]
         total_gd += g[i] * (a[i] - mu)
-    return total_g + acc_g.sum(), total_gd + acc_gd.sum()
+    return total_g, total_gd
 
 
 @njit(cache=True)
@@ -350,13 +325,23 @@ def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t
     """
     n_samples, groups, width = x.shape
     n_blocks = part_w.shape[0]
+    per_element = part_w.shape[2] == width  # one weight per element (layer norm)
+    acc_w = np.zeros(width if per_element else 0, x.dtype)  # FLUSH rows' affine gradients
+    acc_b = np.zeros_like(acc_w)
     for t in range(t0, t1):
         blk, g = t // groups, t % groups
         w = weight[g]
-        for n in range(blk * n_samples // n_blocks, (blk + 1) * n_samples // n_blocks):
+        n0, n1 = blk * n_samples // n_blocks, (blk + 1) * n_samples // n_blocks
+        part_w[blk, g, :] = 0.0  # this iteration's own partial rows (allocated, not zeroed)
+        part_b[blk, g, :] = 0.0
+        for n in range(n0, n1):
             gs, xs = dout[n, g], x[n, g]
             mu, rs = mean[n, g], rstd[n, g]
-            sum_g, sum_g_dev = _row_sums(gs, xs, w, mu, rs, part_w[blk, g], part_b[blk, g])
+            if per_element:
+                sum_g, sum_g_dev = _sum_dot_dev(gs, w, xs, mu)
+            else:
+                sum_g, sum_g_dev = _row_sums(gs, xs, w, mu, rs, part_w[blk, g],
+                                             part_b[blk, g])
             coef[n, g, 0] = mu
             coef[n, g, 1] = rs
             coef[n, g, 2] = -rs * rs * rs * sum_g_dev / width
@@ -366,6 +351,27 @@ def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t
                 dxs = dx[n, g]
                 for d in range(width):  # the formula above, expanded per element
                     dxs[d] = s * gs[d] * w[d] + k_dev * (xs[d] - m) + k_0
+            if per_element:
+                _add_affine(gs, xs, m, s, acc_w, acc_b)
+                if (n - n0) % FLUSH == FLUSH - 1 or n == n1 - 1:
+                    _flush(acc_w, part_w[blk, g])
+                    _flush(acc_b, part_b[blk, g])
+
+
+@njit(cache=True)
+def _add_affine(gs, xs, m, s, acc_w, acc_b):  # pragma: no cover - compiled
+    """acc_w += gs * xhat, acc_b += gs, xhat = (xs - m) * s, in x's dtype."""
+    for d in range(xs.size):
+        acc_w[d] += gs[d] * ((xs[d] - m) * s)
+        acc_b[d] += gs[d]
+
+
+@njit(cache=True)
+def _flush(acc, total):  # pragma: no cover - compiled
+    """total += acc (float64), then acc = 0."""
+    for d in range(acc.size):
+        total[d] += acc[d]
+        acc[d] = 0
 
 
 def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, n_weights: int,
@@ -374,10 +380,30 @@ def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, n_weigh
     partial affine sums (B, G, J)."""
     n_samples, groups = x.shape[0], x.shape[1]
     n_blocks = max(1, min(n_samples, (AFFINE_TASKS + groups - 1) // groups))
-    part_w = np.zeros((n_blocks, groups, n_weights))
-    part_b = np.zeros((n_blocks, groups, n_weights))
+    part_w = np.empty((n_blocks, groups, n_weights))
+    part_b = np.empty((n_blocks, groups, n_weights))
     coef = np.empty((n_samples, groups, 4), x.dtype)  # mean, rstd, k_dev, k_0 in x's dtype
     kernel = ready(layer_norm_bwd_rows)
     threads.parallel_for(n_blocks * groups, lambda t0, t1: kernel(
         dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t0, t1), work=2 * x.size)
     return dx, part_w, part_b
+
+
+def affine_sums(part: Any, dtype: Any) -> Any:
+    """``sum_blocks`` of the partials (B, G, J) of ``layer_norm_bwd``: (G, J) in ``dtype``."""
+    return ready(sum_blocks)(part, np.empty(part.shape[1:], dtype))
+
+
+@njit(cache=True)
+def sum_blocks(part, out):  # pragma: no cover - compiled
+    """out[g, j] = sum over b of part[b, g, j] (float64, in the order of b), in out's dtype:
+    layer norm's affine gradients from the backward's partial sums."""
+    total = np.zeros(out.shape[1])
+    for g in range(part.shape[1]):
+        total[:] = 0.0
+        for b in range(part.shape[0]):
+            for j in range(part.shape[2]):
+                total[j] += part[b, g, j]
+        for j in range(part.shape[2]):
+            out[g, j] = total[j]
+    return out

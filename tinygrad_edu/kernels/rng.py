@@ -179,3 +179,18 @@ def box_muller_16_f32(data, mant, expo, mean, std):  # pragma: no cover - compil
             s, c = _sincos32(_TWO_PI * data[start + j + 8])
             data[start + j] = _fma(radius * c, std, mean)
             data[start + j + 8] = _fma(radius * s, std, mean)
+
+
+@njit(cache=True)
+def scaled_bernoulli(words, p, scale, out):  # pragma: no cover - compiled
+    """out[i] = scale where u_i < p, else 0, in out's dtype: PyTorch's ``bernoulli_(p)`` times
+    a scale, in one pass over the raw stream.
+
+    u_i is the float64 uniform of the 64-bit draw made of the words 2i (high) and 2i + 1 (low):
+    its low 53 bits times 2**-53. Taken as high mod 2**21 times 2**32 plus low, every step is
+    exact in float64, so u_i is the very number ``unit_uniform`` computes with uint64 arrays.
+    """
+    for i in range(out.size):
+        high = words[2 * i] & np.uint64(0x1FFFFF)
+        u = (np.float64(high) * 4294967296.0 + np.float64(words[2 * i + 1])) * 2.0**-53
+        out[i] = scale if u < p else 0.0

@@ -75,10 +75,17 @@ class _Pool:
             if task is None:
                 return
             fn, index, done = task
+            # drop the task before reporting it done: a worker that still held the function
+            # (and through it the arrays it wrote) would keep a kernel's fresh output from
+            # being adopted as a gradient without a copy
+            task = None
             try:
-                done.put((index, fn(index), None))
+                result = (index, fn(index), None)
             except BaseException as exc:  # re-raised in the caller
-                done.put((index, None, exc))
+                result = (index, None, exc)
+            fn = None
+            done.put(result)
+            result = None
 
     def map(self, fn: Callable[[int], T], count: int) -> list[T]:
         """[fn(0), ..., fn(count - 1)]: fn(0) on the calling thread, the rest on workers."""

@@ -4,6 +4,10 @@ The scaling ("inverted dropout") keeps the expected value of every output equal 
 so nothing changes at evaluation time, when dropout is the identity. The mask is drawn once in
 the forward and saved, already scaled: backward multiplies by the same mask, so the gradient
 flows only through the elements that were kept.
+
+The fast pair (``dropout_fast_forward``, registered with ``fast=``) draws the same mask from
+the same stream; a compiled loop turns the raw random words into 0 or 1 / (1 - p) block by
+block, where the readable forward builds uniforms, a boolean array and then the mask.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..random import Generator, get_generator
-from ..random_dist import bernoulli_scalar
+from ..random_dist import bernoulli_scalar, scaled_bernoulli
 from .registry import register_op
 
 Array = NDArray[Any]
@@ -67,4 +71,18 @@ def dropout_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout * ctx.const(ctx.cache.mask),)
 
 
-register_op("dropout", dropout_forward, dropout_backward, grad=dropout_grad)
+def dropout_fast_forward(x: Array, *, p: float, mask_shape: tuple[int, ...] | None = None,
+                         generator: Generator | None = None) -> tuple[Array, DropoutCache]:
+    """``dropout_forward`` with the scaled mask made from the raw stream in one compiled pass
+    (``random_dist.scaled_bernoulli``): the same draws, so the same mask, bit for bit."""
+    if not 0 < p < 1 or x.size == 0 or x.dtype not in (np.float32, np.float64):
+        return dropout_forward(x, p=p, mask_shape=mask_shape, generator=generator)
+    shape = x.shape if mask_shape is None else tuple(mask_shape)
+    mask = scaled_bernoulli(get_generator(generator, "dropout"), shape, 1.0 - p,
+                            1.0 / (1.0 - p), x.dtype)
+    with np.errstate(invalid="ignore"):  # inf * 0 is nan, as in PyTorch
+        return x * mask, DropoutCache(mask)
+
+
+register_op("dropout", dropout_forward, dropout_backward,
+            fast=(dropout_fast_forward, dropout_backward), grad=dropout_grad)

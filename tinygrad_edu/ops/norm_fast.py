@@ -141,6 +141,6 @@ def layer_norm_fast_backward(dout: Array, cache: LayerNormFastCache
         norm_rows(dx, weight) if need_dx else dx)
     dweight = dbias = None
     if need_affine:  # add up the per-block partial sums, in block order
-        dweight = part_w.sum(axis=0).reshape(weight.shape).astype(weight.dtype)
-        dbias = part_b.sum(axis=0).reshape(weight.shape).astype(weight.dtype)
+        dweight = kernels.affine_sums(part_w, weight.dtype).reshape(weight.shape)
+        dbias = kernels.affine_sums(part_b, weight.dtype).reshape(weight.shape)
     return (dx if need_dx else None), dweight, dbias
