@@ -12,7 +12,7 @@ the median of the rounds:
   torch LSTM / MLP training step             alone, and with tinygrad_edu imported first
 
 and for each workload the ratio of each case's median to the library's time alone (target:
-at most 1.1x).
+at most 1.1x), beside the median CPU time of a step over all the process's threads.
 
 The workloads are those of ``bench_mlp_step.py`` (MLP 3072-100-100-10, batch 200), of
 ``bench_conv.py`` (ConvNet, batch 50) and of ``bench_rnn.py`` (LSTM 128 -> 256 over 16 steps,
@@ -124,14 +124,15 @@ def child(case: str, steps: int) -> None:
     step = _workload(*_libs(timed), kind)
     for _ in range(3):  # warm-up (the first call compiles or loads kernels)
         step()
-    times = []
+    times, cpu_times = [], []
     for _ in range(steps):
         if interleaved:  # the other library's threads have just worked (not timed)
             poke()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         step()
         times.append(time.perf_counter() - start)
-    print(statistics.median(times) * 1000)
+        cpu_times.append(time.process_time() - cpu)
+    print(statistics.median(times) * 1000, statistics.median(cpu_times) * 1000)
 
 
 def main() -> None:
@@ -146,20 +147,25 @@ def main() -> None:
         return
     cases = [c for c in CASES if args.only in c]
     results: dict[str, list[float]] = {c: [] for c in cases}
+    cpu: dict[str, list[float]] = {c: [] for c in cases}
     for k in range(args.rounds):
         for case in cases if k % 2 == 0 else cases[::-1]:  # alternate the order
             out = subprocess.run([sys.executable, __file__, "--case", case, "--steps",
                                   str(args.steps)], capture_output=True, text=True, check=True)
-            results[case].append(float(out.stdout.strip().splitlines()[-1]))
+            wall, cpu_ms = out.stdout.strip().splitlines()[-1].split()
+            results[case].append(float(wall))
+            cpu[case].append(float(cpu_ms))
     print(f"median step time over {args.rounds} processes ({args.steps} steps each), "
           f"milliseconds; min-max in brackets; ratio to the library alone (target <= 1.1x); "
+          f"the process's CPU time per step (all its threads: another library's spinning "
+          f"threads show here even when the machine is busy); "
           f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     medians = {case: statistics.median(values) for case, values in results.items()}
     for case, values in results.items():
         alone = medians.get(case.split(",")[0] + ", alone")
         ratio = f"{medians[case] / alone:5.2f}x" if alone and not case.endswith("alone") else ""
         print(f"  {case:46} {medians[case]:8.2f}  [{min(values):.2f}-{max(values):.2f}]  "
-              f"{ratio}")
+              f"{ratio:6}  CPU {statistics.median(cpu[case]):7.2f}")
 
 
 if __name__ == "__main__":
