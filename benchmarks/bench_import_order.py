@@ -6,8 +6,13 @@ in the same process then feel. This script times the same workload in fresh proc
 differ only in what was imported first, alternating the cases over several rounds, and prints
 the median of the rounds:
 
-  tinygrad_edu MLP / ConvNet / LSTM step     alone, and with torch imported (and used) first
+  tinygrad_edu MLP / ConvNet / LSTM step     alone, with torch imported (and used) first, and
+                                             with a torch op run before every timed step
+                                             (as a parity test or ``compare_with_torch`` does)
   torch LSTM / MLP training step             alone, and with tinygrad_edu imported first
+
+and for each workload the ratio of each case's median to the library's time alone (target:
+at most 1.1x), beside the median CPU time of a step over all the process's threads.
 
 The workloads are those of ``bench_mlp_step.py`` (MLP 3072-100-100-10, batch 200), of
 ``bench_conv.py`` (ConvNet, batch 50) and of ``bench_rnn.py`` (LSTM 128 -> 256 over 16 steps,
@@ -21,6 +26,7 @@ benchmarks only):
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -32,8 +38,11 @@ CASES = {
     # name: (library timed, workload, what the process imports first)
     "tinygrad_edu MLP step, alone": ("tinygrad_edu", "mlp", None),
     "tinygrad_edu MLP step, torch first": ("tinygrad_edu", "mlp", "torch"),
+    "tinygrad_edu MLP step, torch interleaved": ("tinygrad_edu", "mlp", "torch, interleaved"),
     "tinygrad_edu ConvNet step, alone": ("tinygrad_edu", "convnet", None),
     "tinygrad_edu ConvNet step, torch first": ("tinygrad_edu", "convnet", "torch"),
+    "tinygrad_edu ConvNet step, torch interleaved": ("tinygrad_edu", "convnet",
+                                                     "torch, interleaved"),
     "tinygrad_edu LSTM step, alone": ("tinygrad_edu", "lstm", None),
     "tinygrad_edu LSTM step, torch first": ("tinygrad_edu", "lstm", "torch"),
     "torch LSTM step, alone": ("torch", "lstm", None),
@@ -57,13 +66,19 @@ def _libs(name: str) -> tuple[Any, Any, Any, Any]:
     return tinygrad_edu, tinygrad_edu.nn, tinygrad_edu.nn.functional, tinygrad_edu.optim
 
 
-def _other_first(name: str) -> None:
-    """Import the other library and run a little of it, as a user comparing the two would."""
+def _other_first(name: str) -> Any:
+    """Import the other library and run a little of it, as a user comparing the two would;
+    returns a function that runs that little once more."""
     lib, nn, F, _ = _libs(name)
     x = lib.randn(64, 256)
     layer = nn.Linear(256, 256)
-    for _ in range(20):
+
+    def poke() -> None:
         F.relu(layer(x)).sum().backward()
+
+    for _ in range(20):
+        poke()
+    return poke
 
 
 def _workload(lib: Any, nn: Any, F: Any, optim: Any, kind: str) -> Any:
@@ -104,17 +119,20 @@ def _workload(lib: Any, nn: Any, F: Any, optim: Any, kind: str) -> Any:
 
 def child(case: str, steps: int) -> None:
     timed, kind, first = CASES[case]
-    if first is not None:
-        _other_first(first)
+    poke = _other_first(first.split(",")[0]) if first is not None else None
+    interleaved = first is not None and first.endswith("interleaved")
     step = _workload(*_libs(timed), kind)
     for _ in range(3):  # warm-up (the first call compiles or loads kernels)
         step()
-    times = []
+    times, cpu_times = [], []
     for _ in range(steps):
-        start = time.perf_counter()
+        if interleaved:  # the other library's threads have just worked (not timed)
+            poke()
+        start, cpu = time.perf_counter(), time.process_time()
         step()
         times.append(time.perf_counter() - start)
-    print(statistics.median(times) * 1000)
+        cpu_times.append(time.process_time() - cpu)
+    print(statistics.median(times) * 1000, statistics.median(cpu_times) * 1000)
 
 
 def main() -> None:
@@ -129,16 +147,25 @@ def main() -> None:
         return
     cases = [c for c in CASES if args.only in c]
     results: dict[str, list[float]] = {c: [] for c in cases}
-    for _ in range(args.rounds):
-        for case in cases:
+    cpu: dict[str, list[float]] = {c: [] for c in cases}
+    for k in range(args.rounds):
+        for case in cases if k % 2 == 0 else cases[::-1]:  # alternate the order
             out = subprocess.run([sys.executable, __file__, "--case", case, "--steps",
                                   str(args.steps)], capture_output=True, text=True, check=True)
-            results[case].append(float(out.stdout.strip().splitlines()[-1]))
+            wall, cpu_ms = out.stdout.strip().splitlines()[-1].split()
+            results[case].append(float(wall))
+            cpu[case].append(float(cpu_ms))
     print(f"median step time over {args.rounds} processes ({args.steps} steps each), "
-          f"milliseconds; min-max in brackets")
+          f"milliseconds; min-max in brackets; ratio to the library alone (target <= 1.1x); "
+          f"the process's CPU time per step (all its threads: another library's spinning "
+          f"threads show here even when the machine is busy); "
+          f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    medians = {case: statistics.median(values) for case, values in results.items()}
     for case, values in results.items():
-        print(f"  {case:42} {statistics.median(values):8.2f}  "
-              f"[{min(values):.2f}-{max(values):.2f}]")
+        alone = medians.get(case.split(",")[0] + ", alone")
+        ratio = f"{medians[case] / alone:5.2f}x" if alone and not case.endswith("alone") else ""
+        print(f"  {case:46} {medians[case]:8.2f}  [{min(values):.2f}-{max(values):.2f}]  "
+              f"{ratio:6}  CPU {statistics.median(cpu[case]):7.2f}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import struct
+import subprocess
+import sys
 from collections import namedtuple
 from pathlib import Path
 
@@ -332,6 +334,26 @@ def test_transforms_in_a_dataset_pipeline(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- digits
+
+def test_sklearn_digits_read_from_the_file_without_importing_sklearn() -> None:
+    pytest.importorskip("sklearn")
+    code = ("import sys; from tinygrad_edu.data.datasets import sklearn_digits; "
+            "images, target = sklearn_digits('test'); "
+            "print(images.shape, images.dtype, target.dtype, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["(1797,", "8,", "8)", "float64", "int64", "False"]
+    from sklearn.datasets import load_digits
+
+    from tinygrad_edu.data.datasets import sklearn_digits
+
+    bunch = load_digits()
+    images, target = sklearn_digits("test")
+    np.testing.assert_array_equal(images, bunch.images)
+    np.testing.assert_array_equal(target, bunch.target)
+    assert images.dtype == bunch.images.dtype
+    assert target.dtype == bunch.target.dtype
+
 
 def test_digits_splits() -> None:
     pytest.importorskip("sklearn")

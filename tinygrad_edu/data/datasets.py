@@ -10,6 +10,8 @@ writes small files in the same format, for tests and for demos without the real 
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import io
 import math
 import pickle
@@ -112,18 +114,42 @@ def digits(val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0
     if not (0 <= val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
         raise ValueError(f"digits: val_fraction ({val_fraction}) and test_fraction "
                          f"({test_fraction}) must be in [0, 1) with a sum below 1")
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as exc:
-        raise ImportError("digits() needs scikit-learn, which ships the digits images: install "
-                          "the data extra, e.g. pip install -e \".[data]\" (or pip install "
-                          "scikit-learn)") from exc
-    bunch = load_digits()
-    images = (bunch.images / 16.0).astype(np.float32)[:, None]
-    labels = bunch.target.astype(np.int64)
+    pixels, target = sklearn_digits("digits()")
+    images = (pixels / 16.0).astype(np.float32)[:, None]
+    labels = target.astype(np.int64)
     parts = _stratified_split(labels, (val_fraction, test_fraction), seed)
     train, val, test = (TensorDataset(images[idx], labels[idx]) for idx in parts)
     return DatasetSplits(train, val, test, tuple(str(d) for d in range(10)))
+
+
+def sklearn_digits(caller: str) -> tuple[Array, Array]:
+    """scikit-learn's 1797 digits: images (1797, 8, 8) float64 in 0..16 and int labels.
+
+    The same arrays as ``sklearn.datasets.load_digits()``'s ``images`` and ``target``, read
+    from the file scikit-learn installs (``datasets/data/digits.csv.gz``) the way it reads
+    it, without importing scikit-learn: that import (scipy included) takes longer than
+    the rest of a small training run's start. A scikit-learn without that file is asked.
+
+    Raises:
+        ImportError: when scikit-learn is not installed (the ``data`` extra); ``caller``
+            names what needed it.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    for folder in folders:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            with gzip.open(path, mode="rt", encoding="utf-8") as text:
+                data = np.loadtxt(text, delimiter=",")
+            return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(int)
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:
+        raise ImportError(f"{caller} needs scikit-learn, which ships the digits images: install "
+                          "the data extra, e.g. pip install -e \".[data]\" (or pip install "
+                          "scikit-learn)") from exc
+    bunch = load_digits()
+    return bunch.images, bunch.target
 
 
 def _stratified_split(labels: Array, fractions: tuple[float, float], seed: int

@@ -50,13 +50,10 @@ def load_digits() -> tuple[Array, Array]:
     Raises:
         ImportError: when scikit-learn is not installed (the ``data`` extra).
     """
-    try:
-        from sklearn.datasets import load_digits as sklearn_digits
-    except ImportError as exc:
-        raise ImportError("the digit caption data needs scikit-learn, which ships the digits "
-                          "images: pip install scikit-learn") from exc
-    bunch = sklearn_digits()
-    return bunch.images / 16.0, bunch.target
+    from .datasets import sklearn_digits
+
+    images, target = sklearn_digits("the digit caption data")
+    return images / 16.0, target
 
 
 def caption(left: int, right: int) -> list[str]:

@@ -144,8 +144,10 @@ def batch_norm_stats_blocks(x, mean, var, b0, b1):  # pragma: no cover - compile
             for k in range(size):
                 dev = xs[k] - mu_at[k]
                 acc[k] += dev * dev
-        mean[c0:c1] = mu
-        var[c0:c1] = _per_channel_sums(acc, length) / (n_batch * length)
+        sq = _per_channel_sums(acc, length)
+        for j in range(c1 - c0):  # (a loop: a slice assignment from an array compiles ~2 s
+            mean[c0 + j] = mu[j]  # of Numba's error formatting on first use)
+            var[c0 + j] = sq[j] / (n_batch * length)
 
 
 def batch_norm_stats(x: Any) -> tuple[Any, Any]:
@@ -222,7 +224,9 @@ def batch_norm_bwd_blocks(dout, x, mean, rstd, weight, training, dx, dweight, db
                 acc_gd[k] += gs[k] * (xs[k] - mu_at[k])
         sum_g, sum_gd = _per_channel_sums(acc_g, length), _per_channel_sums(acc_gd, length)
         r = rstd[c0:c1]
-        dweight[c0:c1], dbias[c0:c1] = sum_gd * r, sum_g
+        for j in range(c1 - c0):  # (a loop, as in batch_norm_stats_blocks)
+            dweight[c0 + j] = sum_gd[j] * r[j]
+            dbias[c0 + j] = sum_g[j]
         k_dy = weight[c0:c1] * r
         k_dy_at = _per_position(k_dy, length, x)
         k_dev_at = _per_position(-k_dy * r * r * sum_gd / count * train, length, x)
