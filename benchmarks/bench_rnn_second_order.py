@@ -1,9 +1,10 @@
 """Recurrent layers with gradients of gradients (``create_graph=True``), against PyTorch CPU.
 
 The sequence ops (``rnn_tanh``, ``lstm``, ``gru``) get their differentiable backward by
-backpropagation through time over their cell ops (``ops/rnn.py``, ``through_time_grad``):
-the states are computed again one cell op per step, and each step's backward is the cell's
-backward written with Tensor operations. This script measures what that costs.
+backpropagation through time written with Tensor operations (``ops/rnn.py``,
+``rnn_sequence_grad`` and its LSTM and GRU versions): the states from the op's output, the
+gates of all steps at once, only the carried gradient step by step. This script measures
+what that costs.
 
 Workloads (float32, one layer, batch_first, x (N, T, D) requires grad), each library timed on:
     first order     out = layer(x); out.backward(c): the fused numpy pairs (must not change)
@@ -18,8 +19,9 @@ Measured with both libraries in one process (2 cores shared with other jobs, loa
 through the sequence op took 0.45-1.5x torch's time in the steadier run (small: RNN 27 ms, LSTM
 60 ms, GRU 96 ms; medium: 167, 407, 427 ms), 15-60x our own first-order step, and no more than
 the cell loop (44, 65, 113 / 190, 504, 400 ms) or the composite (39, 78, 136 / 225, 472, 367 ms)
-except for the medium GRU. So the step composites are kept: a fused second-order kernel would
-buy little over the Python overhead per step that all three roads pay.
+except for the medium GRU. (That was with the sequence ops' backward run through the cell ops
+step by step; it now records a few ops per step, and took 0.3-0.8x of its old time in an A/B
+on the loaded machine.)
 
 Timing: after a warm-up (which also compiles the Numba kernels), best of 5 rounds of the median
 of ``--runs`` calls, 2 threads. ``--lib``/``--json``: the separate-process protocol of

@@ -350,3 +350,39 @@ def test_the_functions_work_inside_no_grad() -> None:
                     af.vjp(lambda a: a.sin(), x, x))
 
     same(scenario)
+
+
+def test_hvp_and_jvp_through_a_function_and_a_recurrent_layer_match_torch() -> None:
+    """hvp's and jvp's double-backward trick without create_graph builds the gradient's graph
+    through the seed only (``higher.seeds_only``): through an autograd.Function's own
+    backward (which reads its saved tensors) and through the LSTM's sequence backward (which
+    reads the op's output again) the products still equal torch's."""
+    def scenario(lib):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 3 * x * x * g
+
+        lib.manual_seed(0)
+        lstm = lib.nn.LSTM(2, 3, dtype=lib.float64)
+        with lib.no_grad():
+            for k, p in enumerate(lstm.parameters()):
+                p.copy_(t64(lib, np.linspace(-0.6, 0.7, p.numel()).reshape(p.shape) / (k + 1)))
+        x0 = t64(lib, np.linspace(-1, 1, 12).reshape(2, 3, 2))
+
+        def f(x):
+            return (Cube.apply(lstm(x)[0]).sin() * lstm(x * x)[0]).sum()
+
+        def g(x):
+            return Cube.apply(lstm(x)[0]).tanh()
+
+        af, v = lib.autograd.functional, t64(lib, np.cos(np.arange(12.0)).reshape(2, 3, 2))
+        return af.hvp(f, x0, v), af.jvp(g, x0, v), af.hvp(f, x0, v, create_graph=True)
+
+    same(scenario, rtol=1e-9)

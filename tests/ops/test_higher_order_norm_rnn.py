@@ -1,7 +1,7 @@
 """Gradients of gradients through the norms, the recurrent layers and linear algebra, against
 PyTorch: gradient penalties through nn.LayerNorm / BatchNorm1d / GroupNorm and through
-nn.RNN / LSTM / GRU (whose sequence ops differentiate their backward step by step through
-the cell ops), third derivatives, and the cases the catalog's rows do not reach (a singular
+nn.RNN / LSTM / GRU (whose sequence ops write backpropagation through time with Tensor
+operations), third derivatives, and the cases the catalog's rows do not reach (a singular
 determinant, QR without Q).
 
 The catalog (``tests/ops/test_second_order.py``) checks each op alone; these check the modules
@@ -240,6 +240,27 @@ def test_sequence_second_order_equals_the_cells_step_by_step(op: str, reverse: b
         return [s.numpy() for s in tg.autograd.grad(dot, ts)]
 
     _assert_same(hvp(False), hvp(True), op)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_third_derivative_through_recurrent_layers_matches_torch(kind: str, bias: bool) -> None:
+    """A third derivative through a bidirectional layer: the sequence ops' differentiable
+    backward reads the states from the op's output, so differentiating it once more runs
+    that backward again (and without a bias, the empty-bias path)."""
+    theirs = getattr(torch.nn, kind)(3, 4, bias=bias, bidirectional=True, dtype=torch.float64)
+    ours = getattr(tg.nn, kind)(3, 4, bias=bias, bidirectional=True, dtype=tg.float64)
+    _copy_state(ours, theirs)
+    x = np.random.default_rng(3).standard_normal((3, 2, 3))
+
+    def third(lib: Any, layer: Any) -> np.ndarray:
+        xt = lib.tensor(x.copy(), requires_grad=True)
+        (g,) = lib.autograd.grad((layer(xt)[0] ** 2).sum(), xt, create_graph=True)
+        (g2,) = lib.autograd.grad((g * g).sum(), xt, create_graph=True)
+        (g3,) = lib.autograd.grad(g2.sin().sum(), xt)
+        return g3.detach().numpy()
+
+    np.testing.assert_allclose(third(tg, ours), third(torch, theirs), **TOL)
 
 
 # ----------------------------------------------------------------------------- linear algebra

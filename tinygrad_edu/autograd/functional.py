@@ -37,6 +37,7 @@ import numpy as np
 from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 from .gradients import grad
 from .graph import apply_op, is_graph_tensor
+from .higher import seeds_only
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
@@ -190,6 +191,13 @@ def _preprocess_v(v: Any, refs: tuple[Any, ...], is_refs_tuple: bool, create_gra
     return None
 
 
+def _seeds_only(create_graph: bool, strict: bool) -> Any:
+    """For the double-backward trick's ``u^T J``: ``higher.seeds_only`` unless the result
+    must be differentiable (``create_graph``) or strict mode checks what the gradients
+    require (its errors then stay PyTorch's, case for case)."""
+    return nullcontext() if create_graph or strict else seeds_only()
+
+
 _V_NONE_INPUT = ("The vector v can only be None if the input to the user-provided function is "
                  "a single Tensor with a single element.")
 
@@ -250,7 +258,8 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
                                            "jvp")
         _check_requires_grad(outs, "outputs", strict=strict)
         dummies = tuple(_zeros_like(o, requires_grad=True) for o in outs)  # the u above
-        grad_inputs = _autograd_grad(outs, ins, dummies, create_graph=True)  # u^T J
+        with _seeds_only(create_graph, strict):
+            grad_inputs = _autograd_grad(outs, ins, dummies, create_graph=True)  # u^T J
         _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
     with set_grad_enabled(True) if create_graph else nullcontext():
         grad_res = _autograd_grad(grad_inputs, dummies, vs, create_graph=create_graph)
@@ -515,7 +524,8 @@ def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         is_inputs_tuple, ins, vs, outs, jac = _scalar_function_and_gradient(
             func, inputs, v, create_graph, strict, "hvp")
         dummies = tuple(_zeros_like(t, requires_grad=True) for t in ins)  # the u above
-        double_back = _autograd_grad(jac, ins, dummies, create_graph=True)
+        with _seeds_only(create_graph, strict):
+            double_back = _autograd_grad(jac, ins, dummies, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grad_res = _autograd_grad(double_back, dummies, vs, create_graph=create_graph)

@@ -31,7 +31,10 @@ graph apart from the forward one.
 
 from __future__ import annotations
 
+import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from ..ops.registry import OPS, OpDef
@@ -40,7 +43,7 @@ from .engine import FREED, _check_versions, toposort
 from .grad_mode import enable_grad
 from .graph import GraphTensor, Node, OutputGrads, apply_op
 
-__all__ = ["Derived", "GradContext", "derived", "walk_graph"]
+__all__ = ["Derived", "GradContext", "derived", "seeds_only", "walk_graph"]
 
 
 class Derived(NamedTuple):
@@ -109,9 +112,10 @@ class GradContext:
 
     __slots__ = ("inputs", "needs", "node", "static")
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, constant_inputs: bool = False) -> None:
         self.node = node
-        self.inputs = node.inputs
+        self.inputs = (tuple(t if t is None else t.detach() for t in node.inputs)
+                       if constant_inputs else node.inputs)
         self.static = node.static
         self.needs = tuple(e is not None for e in node.edges)
 
@@ -166,7 +170,8 @@ def _fit(name: str, i: int, g: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     return g
 
 
-def _node_grad(node: Node, g: Any, retain_graph: bool) -> list[tuple[int, Any, Any]]:
+def _node_grad(node: Node, g: Any, retain_graph: bool, constant_inputs: bool = False
+               ) -> list[tuple[int, Any, Any]]:
     """Run ``node``'s differentiable backward on ``g``: ``[(input index, edge, grad)]``."""
     if node.cache is FREED:
         raise RuntimeError(
@@ -181,7 +186,7 @@ def _node_grad(node: Node, g: Any, retain_graph: bool) -> list[tuple[int, Any, A
     _check_versions(node)
     DEBUG.during.append(node)  # ops recorded now are part of node's derivative (anomaly.py)
     try:
-        grads = _op_grad(node)(GradContext(node), g)
+        grads = _op_grad(node)(GradContext(node, constant_inputs), g)
     finally:
         DEBUG.during.pop()
     if len(grads) != len(node.edges):
@@ -216,6 +221,8 @@ def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] =
         retain_graph: keep every node's saved arrays and inputs.
         capture: ids of nodes whose arriving gradient to return (non-leaf ``inputs``).
 
+    Inside ``seeds_only()`` the gradients' graphs lead to the seeds only (see there).
+
     Returns:
         ``({id(leaf): (leaf, gradient)}, {id(node): gradient})``, gradients as Tensors.
     """
@@ -225,6 +232,7 @@ def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] =
     order = toposort(root)
     known = {id(n) for n in order} | _seed_nodes(root, grad)  # nodes that are not new
     walk_order = _walk_order(order)
+    constant_inputs = _take_seeds_only()
     with enable_grad():  # every operation of the backward is recorded
         for node in order:
             g = grads.pop(id(node), None)
@@ -241,7 +249,7 @@ def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] =
                 sent = [(i, e, s) for i, (e, s) in enumerate(zip(node.edges, node.cache,
                                                                   strict=True))]
             else:
-                sent = _node_grad(node, g, retain_graph)
+                sent = _node_grad(node, g, retain_graph, constant_inputs)
             info = Derived(walk_order, node.op.name, node_origin(node))
             _mark([ig for _, _, ig in sent], info, known)
             for _, edge, ig in sent:
@@ -274,3 +282,36 @@ def _retained(node: Node, g: Any) -> None:
     tensor = node.retain()
     if tensor is not None:
         tensor.grad = g if tensor.grad is None else tensor.grad + g
+
+
+_SEEDS_ONLY = threading.local()
+
+
+@contextmanager
+def seeds_only() -> Iterator[None]:
+    """The next ``create_graph`` walk in this block builds gradients that are graphs of the
+    seed gradients (``grad_outputs``) only: each op's differentiable backward sees its inputs
+    as constants, so whatever it computes from them alone (tanh's 1 - out**2, a transpose of
+    a weight) is not recorded, and the gradients cannot be differentiated with respect to the
+    forward graph's inputs.
+
+    For the double-backward trick (``functional.jvp`` and ``hvp`` without
+    ``create_graph``): there the gradient's graph is differentiated only with respect to the
+    dummy seed ``u``, and the backward over it then visits only the nodes on paths from
+    ``u``, as PyTorch's engine visits only the nodes that lead to the inputs asked for.
+    Walks nested in that walk (an ``autograd.Function``'s backward calling ``grad``) record
+    as usual.
+    """
+    before = getattr(_SEEDS_ONLY, "on", False)
+    _SEEDS_ONLY.on = True
+    try:
+        yield
+    finally:
+        _SEEDS_ONLY.on = before
+
+
+def _take_seeds_only() -> bool:
+    """Whether this walk is in ``seeds_only`` (and make the walks nested in it normal)."""
+    on = getattr(_SEEDS_ONLY, "on", False)
+    _SEEDS_ONLY.on = False
+    return on

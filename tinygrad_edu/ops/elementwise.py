@@ -85,8 +85,8 @@ def sub_backward(dout: Array, cache: NoCache) -> tuple[Array, Array]:
 
 
 def sub_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
-    """Differentiable backward: dx = dout, dy = -dout."""
-    return dout, -dout
+    """Differentiable backward: dx = dout, dy = -dout (not recorded when y needs none)."""
+    return dout, -dout if ctx.needs[1] else None
 
 
 register_op("sub", sub_forward, sub_backward, grad=sub_grad)
@@ -110,7 +110,7 @@ def mul_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
     """Differentiable backward: each input's gradient is dout times the other input, so
     the gradient depends on the inputs and can be differentiated with respect to them."""
     x, y = ctx.inputs
-    return dout * y, dout * x
+    return dout * y if ctx.needs[0] else None, dout * x if ctx.needs[1] else None
 
 
 register_op("mul", mul_forward, mul_backward, grad=mul_grad)
@@ -129,10 +129,11 @@ def div_backward(dout: Array, cache: XYCache) -> tuple[Array, Array | None]:
 
 
 def div_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
-    """Differentiable backward: dx = dout / y, dy = -dout * x / y**2."""
+    """Differentiable backward: dx = dout / y, dy = -dout * x / y**2 (dy only when y needs
+    it: a mean's count or a constant scale needs none)."""
     x, y = ctx.inputs
     dx = dout / y
-    return dx, -dx * x / y
+    return dx if ctx.needs[0] else None, -dx * x / y if ctx.needs[1] else None
 
 
 register_op("div", div_forward, div_backward, grad=div_grad)

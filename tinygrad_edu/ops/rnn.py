@@ -35,11 +35,13 @@ step through autograd. Arguments are checked by ``rnn_args.py`` for both pairs.
 **Gradients of gradients.** Each cell's backward is also written with Tensor operations
 (``rnn_step_grad``, ``lstm_step_grad``, ``gru_step_grad``: the gates computed again from
 the step's input Tensors, then the same rules), for ``create_graph=True``. The sequence ops
-differentiate their backward through those steps (``through_time_grad``): the states are
-computed again one cell op per step, and backpropagation through time runs the cells'
-differentiable backwards in reverse. ``benchmarks/bench_rnn_second_order.py`` measures it: a
-gradient penalty through an LSTM costs about as much as in PyTorch, and no more than the
-same steps written by hand.
+write backpropagation through time the same way, but with as few recorded ops per step as
+the recursion needs (``rnn_sequence_grad``, ``lstm_sequence_grad``, ``gru_sequence_grad``):
+the states come from the op's output, the gates and the coefficients of each step's rule are
+computed for all steps at once, only the carried gradient (dh, and dc for the LSTM) runs
+step by step, and the weight gradients are one product over all steps.
+``benchmarks/bench_rnn_second_order.py`` measures it against PyTorch and against the same
+steps written by hand.
 
 **Embedding.** A table lookup ``out = weight[indices]``. Its backward is a lesson too: a word
 that appears k times receives the sum of its k output gradients, so ``dweight`` is a
@@ -198,16 +200,14 @@ def rnn_backward(dout: Array, cache: RNNCache) -> tuple[Array | None, ...]:
 
 
 def rnn_tanh_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
-    """Differentiable backward: backpropagation through time over ``rnn_tanh_cell`` steps
-    (``through_time_grad``)."""
-    return through_time_grad(ctx, dout, "rnn_tanh_cell",
-                             lambda *a: rnn_step_grad(*a, relu=False))
+    """Differentiable backward: backpropagation through time with Tensor operations
+    (``rnn_sequence_grad``)."""
+    return rnn_sequence_grad(ctx, dout, relu=False)
 
 
 def rnn_relu_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
-    """Differentiable backward: backpropagation through time over ``rnn_relu_cell`` steps."""
-    return through_time_grad(ctx, dout, "rnn_relu_cell",
-                             lambda *a: rnn_step_grad(*a, relu=True))
+    """Differentiable backward: ``rnn_sequence_grad`` with relu's mask."""
+    return rnn_sequence_grad(ctx, dout, relu=True)
 
 
 register_op("rnn_tanh", rnn_tanh_forward, rnn_backward,
@@ -355,24 +355,9 @@ def lstm_backward(dout: Array, cache: LSTMCache) -> tuple[Array | None, ...]:
 
 
 def lstm_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
-    """Differentiable backward: backpropagation through time over ``lstm_cell`` steps,
-    carrying dh and dc (dc starts at dout[T]); see ``through_time_grad``."""
-    x, h, c, w_ih, w_hh, b_ih, b_hh = ctx.inputs
-    order = _steps(x.shape[0], ctx.static.get("reverse", False))
-    before = {}  # t -> the (h, c) that step t read, computed again in the graph
-    for t in order:
-        before[t] = (h, c)
-        state = ctx.apply("lstm_cell", x[t], h, c, w_ih, w_hh, b_ih, b_hh)
-        h, c = state[0], state[1]
-    needs = (ctx.needs[0], True, True, *ctx.needs[3:])  # dh, dc go on to the step before
-    dxs: list[Any] = [None] * len(order)
-    dh, dc, total = None, dout[len(order)], [None] * 4
-    for t in reversed(order):
-        dh_t = dout[t] if dh is None else dout[t] + dh
-        dxs[t], dh, dc, *grads = lstm_step_grad(ctx, (x[t], *before[t], w_ih, w_hh, b_ih,
-                                                      b_hh), dh_t, dc, needs)
-        total = _add_grads(total, grads)
-    return (_stack_grad(ctx, dxs) if ctx.needs[0] else None, dh, dc, *total)
+    """Differentiable backward: backpropagation through time with Tensor operations,
+    carrying dh and dc (dc starts at dout[T]); see ``lstm_sequence_grad``."""
+    return lstm_sequence_grad(ctx, dout)
 
 
 register_op("lstm", lstm_forward, lstm_backward,
@@ -492,8 +477,9 @@ def gru_backward(dout: Array, cache: GRUCache) -> tuple[Array | None, ...]:
 
 
 def gru_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
-    """Differentiable backward: backpropagation through time over ``gru_cell`` steps."""
-    return through_time_grad(ctx, dout, "gru_cell", gru_step_grad)
+    """Differentiable backward: backpropagation through time with Tensor operations
+    (``gru_sequence_grad``)."""
+    return gru_sequence_grad(ctx, dout)
 
 
 register_op("gru", gru_forward, gru_backward,
@@ -541,29 +527,148 @@ def through_time(cell_backward: Callable[..., tuple[Any, ...]], dout: Array, h0:
     return (np.stack(dx), dh, *total)
 
 
-def through_time_grad(ctx: Any, dout: Any, cell: str, step_grad: Callable[..., tuple[Any, ...]]
-                      ) -> tuple[Any, ...]:
-    """``through_time`` with Tensor operations, for gradients of gradients.
+def _states_before(ctx: Any, states: Any, h0: Any) -> Any:
+    """The state each step read, (T, N, H): h0 for the first step that ran, else the state
+    the step before it left (``states`` (T, N, H) the sequence op's output, in the graph)."""
+    length = states.shape[0]
+    first = h0.unsqueeze(0)
+    if length == 1:
+        return first
+    if ctx.static.get("reverse", False):  # step t read out[t + 1]; the last one h0
+        return ctx.apply("cat", states[1:], first, dim=0)
+    return ctx.apply("cat", first, states[:-1], dim=0)
 
-    The states are computed again in the graph, one ``cell`` op per step, so that each
-    step's backward (``step_grad``, the cell's differentiable backward) can be written in
-    terms of the Tensors it read; then the same loop as ``through_time``: steps in reverse,
-    each fed dout[t] + dh, the weight and bias gradients summed over the steps.
+
+def _flat(t: Any) -> Any:
+    """(T, N, K) -> (T * N, K): the steps' rows as one batch, for the shared products."""
+    return t.reshape(t.shape[0] * t.shape[1], t.shape[2])
+
+
+def _pre_activations(x: Any, before: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any
+                     ) -> tuple[Any, Any]:
+    """x @ w_ih.T + b_ih and before @ w_hh.T + b_hh for all steps at once, (T, N, G) each."""
+    length, batch = x.shape[0], x.shape[1]
+    xw = _affine_grad(_flat(x), w_ih, b_ih).reshape(length, batch, w_ih.shape[0])
+    hw = _affine_grad(_flat(before), w_hh, b_hh).reshape(length, batch, w_hh.shape[0])
+    return xw, hw
+
+
+def _sequence_products(ctx: Any, dxw: Any, dhw: Any, before: Any, needs: Sequence[bool]
+                       ) -> tuple[Any, ...]:
+    """The products' rules summed over all steps, from the pre-activation gradients of every
+    step (T, N, G): dx = dxw @ w_ih (T, N, D), dw_ih, dw_hh, db_ih, db_hh (the first input's
+    and the weights' gradients; dh0 comes from the time loop)."""
+    x, _, w_ih, w_hh, b_ih, b_hh = ctx.inputs[:2] + ctx.inputs[-4:]
+    flat_x, flat_h = _flat(dxw), _flat(dhw)
+    bias = b_ih.numel() > 0
+    dx = (flat_x @ w_ih).reshape(*x.shape) if needs[0] else None
+    return (dx, flat_x.t() @ _flat(x) if needs[-4] else None,
+            flat_h.t() @ _flat(before) if needs[-3] else None,
+            flat_x.sum(0) if bias and needs[-2] else None,
+            flat_h.sum(0) if bias and needs[-1] else None)
+
+
+def _stack_steps(ctx: Any, steps: list[Any]) -> Any:
+    """(T, N, K) from the steps' (N, K) Tensors, in time order."""
+    return ctx.apply("cat", *[s.unsqueeze(0) for s in steps], dim=0)
+
+
+def rnn_sequence_grad(ctx: Any, dout: Any, relu: bool) -> tuple[Any, ...]:
+    """``rnn_backward`` with Tensor operations, for gradients of gradients.
+
+    The states are the op's output (computed again in the graph, one node); the activation's
+    derivative for every step at once (1 - out**2, or the mask out > 0); then the only
+    sequential part, da[t] = (dout[t] + dh) * act'[t] with dh = da[t + 1] @ w_hh from the
+    step after; and the products of all steps as one product each.
     """
-    x, h, w_ih, w_hh, b_ih, b_hh = ctx.inputs
+    x, h0, w_ih, w_hh, b_ih, b_hh = ctx.inputs
+    out = ctx.output
+    deriv = (out > 0).type(out.dtype) if relu else 1 - out * out
+    das: list[Any] = [None] * x.shape[0]
+    dh = None
     order = _steps(x.shape[0], ctx.static.get("reverse", False))
-    before = {}  # t -> the state step t read
-    for t in order:
-        before[t] = h
-        h = ctx.apply(cell, x[t], h, w_ih, w_hh, b_ih, b_hh)
-    needs = (ctx.needs[0], True, *ctx.needs[2:])  # dh goes on to the step before
-    dxs: list[Any] = [None] * len(order)
-    dh, total = None, [None] * 4
     for t in reversed(order):
-        dxs[t], dh, *grads = step_grad(ctx, (x[t], before[t], w_ih, w_hh, b_ih, b_hh),
-                                       dout[t] if dh is None else dout[t] + dh, needs)
-        total = _add_grads(total, grads)
-    return (_stack_grad(ctx, dxs) if ctx.needs[0] else None, dh, *total)
+        das[t] = (dout[t] if dh is None else dout[t] + dh) * deriv[t]
+        dh = das[t] @ w_hh if t != order[0] or ctx.needs[1] else None
+    da = _stack_steps(ctx, das)
+    dx, *weights = _sequence_products(ctx, da, da, _states_before(ctx, out, h0), ctx.needs)
+    return (dx, dh, *weights)
+
+
+def gru_sequence_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """``gru_backward`` with Tensor operations: the states from the op's output, r, z, n and
+    the coefficients of the step's rules for all steps at once, then the time loop, where
+    the gradient g[t] = dout[t] + dh of each state gives dh = g * z + dhw @ w_hh with
+    dhw = [dr | dz | r * dn] = [g | g | g] * (coefficients), and the products at once."""
+    x, h0, w_ih, w_hh, b_ih, b_hh = ctx.inputs
+    before = _states_before(ctx, ctx.output, h0)
+    xw, hw = _pre_activations(x, before, w_ih, w_hh, b_ih, b_hh)
+    (xw_r, xw_z, xw_n), (hw_r, hw_z, hw_n) = _gates3(xw), _gates3(hw)
+    r, z = (xw_r + hw_r).sigmoid(), (xw_z + hw_z).sigmoid()
+    n = (xw_n + r * hw_n).tanh()
+    dn_dg = (1 - z) * (1 - n * n)  # dn = g * dn_dg
+    dz_dg = (before - n) * z * (1 - z)
+    dr_dg = dn_dg * hw_n * r * (1 - r)
+    to_xw = ctx.apply("cat", dr_dg, dz_dg, dn_dg, dim=2)  # dxw = [g | g | g] * to_xw
+    to_hw = ctx.apply("cat", dr_dg, dz_dg, dn_dg * r, dim=2)
+    gs: list[Any] = [None] * x.shape[0]
+    dh = None
+    order = _steps(x.shape[0], ctx.static.get("reverse", False))
+    for t in reversed(order):
+        g = dout[t] if dh is None else dout[t] + dh
+        gs[t] = g
+        if t != order[0] or ctx.needs[1]:
+            dh = g * z[t] + (ctx.apply("cat", g, g, g, dim=1) * to_hw[t]) @ w_hh
+    g3 = _stack_steps(ctx, gs)
+    g3 = ctx.apply("cat", g3, g3, g3, dim=2)
+    dx, *weights = _sequence_products(ctx, g3 * to_xw, g3 * to_hw, before, ctx.needs)
+    return (dx, dh if ctx.needs[1] else None, *weights)
+
+
+def lstm_sequence_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    """``lstm_backward`` with Tensor operations: the hidden states from the op's output, the
+    gates of all steps at once, the cell states again in a loop (c = f * c + i * g), then the
+    time loop carrying dh and dc, with da = [dc_total | dc_total | dc_total | dh] *
+    (coefficients) per step, and the products at once."""
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh = ctx.inputs
+    length = x.shape[0]
+    out = ctx.output
+    before = _states_before(ctx, out[:length], h0)
+    xw, hw = _pre_activations(x, before, w_ih, w_hh, b_ih, b_hh)
+    size = w_hh.shape[1]
+    a = xw + hw
+    i, f, g, o = (a[:, :, k * size:(k + 1) * size] for k in range(4))
+    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    order = _steps(length, ctx.static.get("reverse", False))
+    ig = i * g
+    c_before: list[Any] = [None] * length
+    c = c0
+    for t in order:
+        c_before[t] = c
+        c = f[t] * c + ig[t]
+    c_prev = _stack_steps(ctx, c_before)
+    tanh_c = (f * c_prev + ig).tanh()
+    to_c = o * (1 - tanh_c * tanh_c)  # dc_total = dc + dh * to_c
+    to_a = ctx.apply("cat", g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g),
+                     tanh_c * o * (1 - o), dim=2)  # da = [dc | dc | dc | dh] * to_a
+    das: list[Any] = [None] * length
+    dh, dc = None, dout[length]
+    for t in reversed(order):
+        dh_t = dout[t] if dh is None else dout[t] + dh
+        dc_total = dc + dh_t * to_c[t]
+        das[t] = ctx.apply("cat", dc_total, dc_total, dc_total, dh_t, dim=1) * to_a[t]
+        if t != order[0] or ctx.needs[1]:
+            dh = das[t] @ w_hh
+        dc = dc_total * f[t]
+    da = _stack_steps(ctx, das)
+    dx, *weights = _sequence_products(ctx, da, da, before, ctx.needs)
+    return (dx, dh if ctx.needs[1] else None, dc if ctx.needs[2] else None, *weights)
+
+
+def _gates3(a: Any) -> list[Any]:
+    """The three gate blocks of a (T, N, 3H), as slices of the Tensor."""
+    size = a.shape[2] // 3
+    return [a[:, :, k * size:(k + 1) * size] for k in range(3)]
 
 
 def _affine_grad(x: Any, weight: Any, bias: Any) -> Any:
@@ -594,11 +699,6 @@ def _add_grads(total: list[Any], grads: list[Any]) -> list[Any]:
     """total + grads, elementwise on Tensors, where None stands for nothing yet."""
     return [b if a is None else a if b is None else a + b
             for a, b in zip(total, grads, strict=True)]
-
-
-def _stack_grad(ctx: Any, dxs: list[Any]) -> Any:
-    """dx (T, N, D) from the steps' dx[t] (N, D) (T >= 1), joined with ``cat``."""
-    return ctx.apply("cat", *[d.unsqueeze(0) for d in dxs], dim=0)
 
 
 # ----------------------------------------------------------------------------- helpers
