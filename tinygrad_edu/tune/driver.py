@@ -8,6 +8,8 @@ the trial ended. Trials that fail, are pruned, or lose their worker are recorded
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -40,21 +42,34 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _sampler(optuna: Any, search: str, domains: Mapping[str, _space.Domain], seed: int | None,
-             num_trials: int) -> Any:
+def _axes(search: str, domains: Mapping[str, _space.Domain]) -> dict[str, list[Any]]:
+    """The grid's axes: the grid() parameters (and, for search='grid', the choice() ones)."""
+    kinds = ("grid", "choice") if search == "grid" else ("grid",)
     if search == "grid":
-        wide = [k for k, d in domains.items() if d.kind not in ("grid", "choice")]
+        wide = [k for k, d in domains.items() if d.kind not in kinds]
         if wide:
             raise ValueError(f"run: grid search needs grid() or choice() for every searched "
                              f"parameter; {wide} are ranges (use search='random' or 'tpe')")
-        return optuna.samplers.GridSampler({k: list(d.values) for k, d in domains.items()},
-                                           seed=seed)
-    if search == "random":
+    return {k: list(d.values) for k, d in domains.items() if d.kind in kinds}
+
+
+def _sampler(optuna: Any, search: str, seed: int | None, num_trials: int) -> Any:
+    """The sampler of everything not on the grid (the grid's points are queued in order)."""
+    if search in ("grid", "random"):
         return optuna.samplers.RandomSampler(seed=seed)
     if search == "tpe":
         return optuna.samplers.TPESampler(seed=seed,
                                           n_startup_trials=max(2, min(10, num_trials // 3)))
     raise ValueError(f"run: search must be 'tpe', 'random' or 'grid', got {search!r}")
+
+
+def _queue_grid(study: Any, axes: Mapping[str, list[Any]], num_trials: int) -> None:
+    """Queue ``num_trials`` points of the grid, all of it in order (again if there are more
+    trials than points); the other parameters are sampled when a point runs."""
+    points = list(itertools.product(*axes.values()))
+    for i in range(num_trials):
+        study.enqueue_trial(dict(zip(axes, points[i % len(points)], strict=True)),
+                            skip_if_exists=False)
 
 
 def _pruner(optuna: Any, scheduler: str | None, grace_period: int) -> Any:
@@ -116,7 +131,8 @@ def run(trainable: Callable[..., Any], space: Mapping[str, Any], num_trials: int
             and calls ``tune.report(**metrics)`` after each epoch.
         space: names to domains (``loguniform``, ``uniform``, ``randint``, ``choice``,
             ``grid``) or constants.
-        num_trials: configs to try (default: the grid's size for a grid search, else 10);
+        num_trials: configs to try (default: the grid's size when there is a grid, else 10;
+            more trials than grid points go through the grid again);
             with ``resume=True`` the total, finished trials included.
         metric, mode: the reported metric to optimise and "max" or "min".
         backend: "local" (worker processes on this machine) or "ray" (a Ray cluster).
@@ -125,7 +141,9 @@ def run(trainable: Callable[..., Any], space: Mapping[str, Any], num_trials: int
         storage: the study's folder: the Optuna database (study.db), results.csv/.json,
             best_config.json, checkpoints and plots. None keeps the study in memory only.
         resume: continue the study in ``storage`` (after Ctrl-C or a crash).
-        search: "tpe" (default), "random" or "grid" (default when the space has a grid()).
+        search: how the parameters other than grid() ones are drawn: "tpe" (default) or
+            "random"; "grid" enumerates the choice() parameters too (no ranges allowed).
+            The grid() values are always enumerated: every combination once, in order.
         scheduler: early stopping of bad trials from their curves: None, "median" (stop a
             trial whose best so far is below the median of finished trials at the same epoch)
             or "asha" (successive halving, asynchronous).
@@ -155,17 +173,20 @@ def run(trainable: Callable[..., Any], space: Mapping[str, Any], num_trials: int
         raise ValueError(f"run: mode must be 'max' or 'min', got {mode!r}")
     if backend not in ("local", "ray"):
         raise ValueError(f"run: backend must be 'local' or 'ray', got {backend!r}")
-    search = search or ("grid" if any(d.kind == "grid" for d in domains.values()) else "tpe")
+    search = search or "tpe"
+    axes = _axes(search, domains)
     if num_trials is None:
-        num_trials = _space.grid_size(domains) if search == "grid" else 10
+        num_trials = math.prod(len(v) for v in axes.values()) if axes else 10
     if isinstance(num_trials, bool) or not isinstance(num_trials, int) or num_trials < 1:
         raise ValueError(f"run: num_trials must be a positive int, got {num_trials!r}")
     folder = None if storage is None else Path(storage)
     study = _open_study(optuna, folder, resume, mode,
-                        _sampler(optuna, search, domains, seed, num_trials),
+                        _sampler(optuna, search, seed, num_trials),
                         _pruner(optuna, scheduler, grace_period))
     if resume:
         _requeue_unfinished(optuna, study)
+    if axes and not study.get_trials(deepcopy=False):
+        _queue_grid(study, axes, num_trials)
     done = sum(t.user_attrs.get("status") in FINISHED for t in study.get_trials(deepcopy=False))
     todo = max(0, num_trials - done)
     make = _backend_factory(backend, trainable, data, metric, mode, max_concurrent,
