@@ -123,7 +123,8 @@ def run(trainable: Callable[..., Any], space: Mapping[str, Any], num_trials: int
         resume: bool = False, *, search: str | None = None, scheduler: str | None = None,
         grace_period: int = 1, data: Any = _NO_DATA, threads_per_trial: int | None = None,
         seed: int | None = None, max_retries: int = 1, address: str | None = None,
-        start_method: str | None = None, plots: bool = True, verbose: bool = True) -> Results:
+        start_method: str | None = None, points_to_evaluate: list[dict[str, Any]] | None = None,
+        plots: bool = True, verbose: bool = True) -> Results:
     """Search hyper-parameters: run ``trainable(config)`` for ``num_trials`` configs.
 
     Args:
@@ -157,6 +158,8 @@ def run(trainable: Callable[..., Any], space: Mapping[str, Any], num_trials: int
         address: the Ray cluster to join (default: ``ray.init()``'s choice, a local one).
         start_method: multiprocessing start method for the local workers (default: fork on
             Linux, spawn elsewhere; spawn needs an importable trainable).
+        points_to_evaluate: configs (searched values) to try first, e.g. the hand-picked
+            one, so the table shows how the search compares with it (they count as trials).
         plots: with storage, also write the plots (when matplotlib is installed).
         verbose: print a line per finished trial and the table at the end.
 
@@ -185,8 +188,12 @@ def run(trainable: Callable[..., Any], space: Mapping[str, Any], num_trials: int
                         _pruner(optuna, scheduler, grace_period))
     if resume:
         _requeue_unfinished(optuna, study)
-    if axes and not study.get_trials(deepcopy=False):
-        _queue_grid(study, axes, num_trials)
+    if not study.get_trials(deepcopy=False):
+        for point in points_to_evaluate or []:
+            study.enqueue_trial({k: v for k, v in point.items() if k in domains},
+                                skip_if_exists=False)
+        if axes:
+            _queue_grid(study, axes, num_trials - len(points_to_evaluate or []))
     done = sum(t.user_attrs.get("status") in FINISHED for t in study.get_trials(deepcopy=False))
     todo = max(0, num_trials - done)
     make = _backend_factory(backend, trainable, data, metric, mode, max_concurrent,
