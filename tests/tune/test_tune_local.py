@@ -173,3 +173,35 @@ def test_without_the_extras_the_error_names_them(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(ImportError, match=r"pip install tinygrad_edu\[ray\]"):
         tune.run(trainables.quadratic, SPACE, metric="score", backend="ray")
+
+
+DRIVER = """
+import sys
+sys.path[:0] = {paths!r}
+import trainables
+from tinygrad_edu import tune
+tune.run(trainables.quadratic, {{"x": tune.grid([0.1, 0.2, 0.3, 0.4]), "epochs": 3,
+         "sleep": 0.3}}, metric="score", max_concurrent=1, storage={storage!r}, verbose=True)
+"""
+
+
+def test_resume_after_the_driver_was_killed(tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    here = Path(__file__).resolve().parent
+    code = DRIVER.format(paths=[str(here), str(here.parents[1])], storage=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # the first trial finished; the second is running
+    assert first.startswith("trial 0 completed"), first
+    time.sleep(0.5)
+    proc.kill()  # no Ctrl-C handler runs: the running trial is left "running" in the study
+    proc.wait()
+    proc.stdout.close()
+    res = tune.run(trainables.quadratic, {"x": tune.grid([0.1, 0.2, 0.3, 0.4]), "epochs": 3},
+                   metric="score", max_concurrent=1, storage=tmp_path, resume=True,
+                   verbose=False)
+    done = sorted(r["x"] for r in res.rows if r["status"] == "completed")
+    assert done == [0.1, 0.2, 0.3, 0.4]
+    assert [r["x"] for r in res.rows if r["status"] == "interrupted"] == [0.2]

@@ -25,18 +25,21 @@ def _worker_main(conn: Connection, trainable: Any, data: Any, threads: int, metr
                  mode: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     limit_threads(threads)
-    while True:
-        message = conn.recv()
-        if message[0] == "stop":
-            return
-        _, number, config = message
+    try:
+        while True:
+            message = conn.recv()
+            if message[0] == "stop":
+                return
+            _, number, config = message
 
-        def send(values: dict[str, Any], checkpoint: Any, number: int = number) -> str:
-            conn.send(("report", number, values, checkpoint))
-            return str(conn.recv())
+            def send(values: dict[str, Any], checkpoint: Any, number: int = number) -> str:
+                conn.send(("report", number, values, checkpoint))
+                return str(conn.recv())
 
-        status, error, seconds = run_trial(trainable, config, data, number, send, metric, mode)
-        conn.send(("end", number, status, error, seconds))
+            result = run_trial(trainable, config, data, number, send, metric, mode)
+            conn.send(("end", number, *result))
+    except (EOFError, OSError):
+        return  # the driver is gone (killed): nobody is left to report to
 
 
 def default_start_method() -> str:
