@@ -61,3 +61,13 @@ def test_ray_pruning_failures_and_checkpoints(local_ray: Any, tmp_path: Path) ->
     assert "pruned" in {rows[0.45]["status"], rows[0.1]["status"]}
     assert res.best_checkpoint is not None
     assert res.best_config["x"] == 0.3
+
+
+def test_ray_a_killed_actor_trial_is_retried(local_ray: Any, tmp_path: Path) -> None:
+    space = {"x": tune.grid([0.2, 0.3]), "epochs": 2, "marker": str(tmp_path / "killed")}
+    res = tune.run(trainables.killed_once, space, metric="score", mode="max",
+                   backend="ray", verbose=False)
+    assert sorted((r["x"], r["status"]) for r in res.rows) == [
+        (0.2, "completed"), (0.2, "lost"), (0.3, "completed")]
+    lost = next(r for r in res.rows if r["status"] == "lost")
+    assert lost["error"] == "the Ray actor running the trial died"

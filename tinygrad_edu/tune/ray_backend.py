@@ -92,7 +92,8 @@ class RayBackend:
             try:
                 status, error, seconds = ray.get(ref)
             except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as exc:
-                events.append(("lost", slot, number, f"the Ray actor died: {exc}"))
+                events.append(("lost", slot, number,
+                               f"{exc}\nthe Ray actor running the trial died"))
                 self._start(slot)
             else:
                 events.append(("end", slot, number, status, error, seconds))
