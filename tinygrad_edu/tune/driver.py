@@ -213,13 +213,11 @@ def run(trainable: Callable[..., Any], space: Mapping[str, Any], num_trials: int
                          if folder is not None else ""), flush=True)
             raise
     res = results()
-    res.domains = domains  # type: ignore[attr-defined]
     _finish(res, folder, plots, verbose)
     return res
 
 
 def _finish(res: Results, folder: Path | None, plots: bool, verbose: bool) -> None:
-    res.domains = getattr(res, "domains", {})  # type: ignore[attr-defined]
     if folder is not None:
         res.write(folder)
         if plots and res.rows:

@@ -15,7 +15,7 @@ def plot_params(results: Any, path: Path) -> Path:
     params = results.params or ["trial"]
     fig = _figure(3.2 * len(params), 3.0)
     axes = fig.subplots(1, len(params), squeeze=False)[0]
-    domains = getattr(results, "domains", {})
+    log_scale = results.log_params()
     for ax, p in zip(axes, params, strict=True):
         for status, color in _COLORS.items():
             rows = [r for r in results.rows if r["status"] == status
@@ -26,8 +26,10 @@ def plot_params(results: Any, path: Path) -> Path:
             elif xs:
                 ax.scatter([str(x) for x in xs], [r[results.metric] for r in rows], c=color,
                            s=18, label=status)
-        if getattr(domains.get(p), "kind", "") == "loguniform":
+        if p in log_scale:
+            from matplotlib.ticker import NullFormatter
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())  # labels at the decades only
         ax.set_xlabel(p)
         ax.set_ylabel(results.metric)
     axes[0].legend(fontsize=7)

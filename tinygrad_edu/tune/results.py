@@ -113,6 +113,13 @@ class Results:
         path = self.storage / "trials" / str(n) / "checkpoint.npz"
         return path if path.exists() else None
 
+    def log_params(self) -> set[str]:
+        """The searched parameters drawn on a log scale (``loguniform``)."""
+        if self.study is None:
+            return set()
+        return {name for t in self.study.get_trials(deepcopy=False)
+                for name, d in t.distributions.items() if getattr(d, "log", False)}
+
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self.rows:
