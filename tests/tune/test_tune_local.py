@@ -205,3 +205,11 @@ def test_resume_after_the_driver_was_killed(tmp_path: Path) -> None:
     done = sorted(r["x"] for r in res.rows if r["status"] == "completed")
     assert done == [0.1, 0.2, 0.3, 0.4]
     assert [r["x"] for r in res.rows if r["status"] == "interrupted"] == [0.2]
+
+
+def test_spawned_workers_run_an_importable_trainable() -> None:
+    # the start method of macOS and Windows: the worker imports the trainable's module
+    res = tune.run(trainables.quadratic, {"x": tune.grid([0.3, 0.6]), "epochs": 2},
+                   metric="score", max_concurrent=1, start_method="spawn", verbose=False)
+    assert [(r["x"], r["status"]) for r in res.rows] == [(0.3, "completed"), (0.6, "completed")]
+    assert res.best_value == pytest.approx(1.0)
