@@ -103,6 +103,8 @@ def _open_study(optuna: Any, storage: Path | None, resume: bool, mode: str, samp
 def _requeue_unfinished(optuna: Any, study: Any) -> None:
     """Trials left running by a driver that was killed: mark them and run their configs again."""
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        # a finished trial's attributes are read-only and a FrozenTrial cannot set them: the
+        # storage's own setter (Optuna's storage API) records the status before the tell
         study._storage.set_trial_user_attr(t._trial_id, "status", "interrupted")
         study.tell(t.number, state=optuna.trial.TrialState.FAIL)
         study.enqueue_trial(t.params, skip_if_exists=False)
