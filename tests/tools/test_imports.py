@@ -37,6 +37,8 @@ LAYERS = {
     # torch.utils.tensorboard's place; above train and viz: it reads the recorded graph with
     # viz.walk and its Trainer callback subclasses train.Callback
     "utils.tensorboard": 5.5,
+    # hyper-parameter search: runs trainables built on train/classic, plots with viz
+    "tune": 5.5,
     ROOT: 6,  # the package itself: importing it imports everything
 }
 
