@@ -2,6 +2,10 @@
 
 Big products are split over tinygrad_edu's threads (``kernels.threads.matmul``), each block a
 single-threaded BLAS product, so that numpy's BLAS never starts threads of its own.
+
+The file ends with the op's fast pair (registered with ``fast=``, run by autograd outside
+``reference_ops()``): the same products, arranged so that each gradient comes out laid out like
+its factor.
 """
 
 from __future__ import annotations
@@ -96,4 +100,57 @@ def matmul_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
     return dx, dy
 
 
-register_op("matmul", matmul_forward, matmul_backward, grad=matmul_grad, dtypes=SAME)
+# ----------------------------------------------------------------------------- the fast pair
+#
+# The same numbers as the lesson pair; only the arrangement of the products changes, which BLAS
+# does for free (it reads either operand transposed without copying it):
+# - a factor that is a transposed matrix (``x @ w.T`` in ``F.linear``: w.T is a Fortran-ordered
+#   view of the C-ordered weight) gets its gradient as the transpose of the transposed product,
+#   dy = (dout^T @ x)^T, so that the gradient reaching the weight through ``permute`` is
+#   C-ordered like the weight and becomes its ``.grad`` without a copy. The lesson's gradient
+#   arrives transposed, and copying a transposed (512, 1024) float32 matrix into C order costs
+#   milliseconds (power-of-two strides thrash the cache);
+# - a stack of matrices times one matrix, (..., N, K) @ (K, M), gets the one matrix's gradient
+#   as a single product over all rows, x.reshape(-1, K)^T @ dout.reshape(-1, M), instead of
+#   one (K, M) product per matrix of the stack, summed afterwards.
+
+
+class MatmulFastCache(NamedTuple):
+    """Cache of the fast ``matmul`` pair: both inputs."""
+
+    x: Array
+    y: Array
+
+
+def matmul_fast_forward(x: Array, y: Array) -> tuple[Array, MatmulFastCache]:
+    """``matmul_forward`` (the same product; only the backward differs)."""
+    out, _ = matmul_forward(x, y)
+    return out, MatmulFastCache(x, y)
+
+
+def _transposed(a: Array) -> bool:
+    """a is laid out as a transposed C-ordered matrix: Fortran order only."""
+    return bool(a.flags.f_contiguous and not a.flags.c_contiguous)
+
+
+def matmul_fast_backward(dout: Array, cache: MatmulFastCache
+                         ) -> tuple[Array | None, Array | None]:
+    """``matmul_backward``, each gradient laid out like its factor (see above)."""
+    x, y = cache
+    if x.ndim < 2 or y.ndim != 2:  # vectors and stacks of right factors: the lesson's way
+        return matmul_backward(dout, MatmulCache(x, y))
+    k, m = y.shape
+    dx = dy = None
+    if needs_input_grad(0):
+        if x.ndim == 2 and _transposed(x):
+            dx = threads.matmul(y, dout.T).T
+        else:
+            dx = threads.matmul(dout, y.T)
+    if needs_input_grad(1):
+        x2, d2 = x.reshape(-1, k), dout.reshape(-1, m)
+        dy = threads.matmul(d2.T, x2).T if _transposed(y) else threads.matmul(x2.T, d2)
+    return dx, dy
+
+
+register_op("matmul", matmul_forward, matmul_backward, grad=matmul_grad, dtypes=SAME,
+            fast=(matmul_fast_forward, matmul_fast_backward))
