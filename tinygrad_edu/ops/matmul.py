@@ -163,3 +163,59 @@ def matmul_fast_backward(dout: Array, cache: MatmulFastCache
 
 register_op("matmul", matmul_forward, matmul_backward, grad=matmul_grad, dtypes=SAME,
             fast=(matmul_fast_forward, matmul_fast_backward))
+
+
+# ----------------------------------------------------------------------------- linear
+
+class LinearCache(NamedTuple):
+    """Cache of ``linear``: the input and the weight."""
+
+    x: Array
+    weight: Array
+
+
+def linear_forward(x: Array, weight: Array, bias: Array) -> tuple[Array, LinearCache]:
+    """out = x @ weight^T + bias: a layer's affine map as one op (PyTorch's ``addmm``).
+
+    The same numbers as ``matmul`` of x and the transposed weight, then ``add`` of the bias
+    (added in place into the product), as one node of the graph instead of three.
+
+    Shape: x (..., K), weight (M, K), bias (M,) -> out (..., M).
+
+    Backward: dx = dout @ weight; dweight = dout^T @ x over the rows of every leading axis,
+    laid out like the weight; dbias = dout summed over every axis but the last.
+    """
+    if (x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]
+            or bias.shape != weight.shape[:1]):
+        raise ValueError(f"linear_forward: expected x (..., K), weight (M, K) and bias (M,), "
+                         f"got {x.shape}, {weight.shape} and {bias.shape}")
+    out = threads.matmul(x, weight.T)
+    out += bias
+    return out, LinearCache(x, weight)
+
+
+def linear_backward(dout: Array, cache: LinearCache
+                    ) -> tuple[Array | None, Array | None, Array | None]:
+    """The gradients of x, the weight and the bias (each skipped when nobody needs it)."""
+    x, weight = cache
+    m, k = weight.shape
+    d2 = dout.reshape(-1, m)
+    dx = threads.matmul(dout, weight) if needs_input_grad(0) else None
+    dw = _product(d2.T, x.reshape(-1, k)) if needs_input_grad(1) else None
+    db = d2.sum(axis=0) if needs_input_grad(2) else None
+    return dx, dw, db
+
+
+def linear_grad(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
+    """Differentiable backward: dx = dout @ weight, dweight = dout^T @ x and dbias = the sum
+    of dout, with the leading axes of x and dout merged into rows."""
+    x, weight, _ = ctx.inputs
+    m, k = weight.shape
+    d2 = dout.reshape(-1, m)
+    dx = dout @ weight if ctx.needs[0] else None
+    dw = d2.t() @ x.reshape(-1, k) if ctx.needs[1] else None
+    db = d2.sum(0) if ctx.needs[2] else None
+    return dx, dw, db
+
+
+register_op("linear", linear_forward, linear_backward, grad=linear_grad, dtypes=SAME)
