@@ -421,7 +421,13 @@ def test_export_under_no_grad_and_frozen_parameters() -> None:
 
 def test_verbose_prints_graph(capsys: pytest.CaptureFixture[str]) -> None:
     export(nn.Linear(3, 2), batch(1, 3), None, verbose=True)
-    assert "MatMul" in capsys.readouterr().out
+    assert "Gemm" in capsys.readouterr().out  # a Linear layer on a batch of rows, as torch's
+
+
+def test_linear_on_a_stack_of_rows_is_a_matmul_by_the_transposed_weight() -> None:
+    proto = check(nn.Linear(3, 2), batch(2, 4, 3), other=(batch(5, 4, 3, seed=1),),
+                  input_names=["x"], dynamic_axes=BATCH)
+    assert [n.op_type for n in proto.graph.node] == ["Transpose", "MatMul", "Add"]
 
 
 def test_docs_list_is_up_to_date() -> None:

@@ -3,7 +3,7 @@
 Every op with a fast path registers two pairs: its readable numpy forward/backward
 (``OpDef.forward``/``backward``) and the fast one (``fast_forward``/``fast_backward``), which
 autograd runs outside ``reference_ops()``. Here, for conv2d, conv_transpose2d, the four
-pooling ops, batch and layer norm and the eight recurrent ops:
+pooling ops, batch and layer norm, the eight recurrent ops and matmul:
 
 - hypothesis draws small shapes and the tricky arguments (stride, padding, dilation, groups;
   ceil_mode, count_include_pad, divisor_override, ties, NaN and -inf; training and eval
@@ -366,6 +366,58 @@ def _near_relu_kink(name: str, arrays: list[np.ndarray], static: dict[str, Any])
                for s in getattr(cache, "steps", (cache,)))
 
 
+# ----------------------------------------------------------------------------- matmul
+
+def _matrix(rng: np.random.Generator, rows: int, cols: int, transposed: bool) -> np.ndarray:
+    """A (rows, cols) matrix, C-ordered or the transposed view of a C-ordered one."""
+    return rng.standard_normal((cols, rows)).T if transposed else _n(rng, rows, cols)
+
+
+@FEW
+@given(lead=st.sampled_from([(), (2,), (2, 1)]), n=st.integers(0, 3), k=st.integers(1, 4),
+       m=st.integers(1, 4), x_t=st.booleans(), y_t=st.booleans(), y_vector=st.booleans(),
+       seed=SEEDS)
+def test_matmul_pairs_agree(lead: tuple[int, ...], n: int, k: int, m: int, x_t: bool,
+                            y_t: bool, y_vector: bool, seed: int) -> None:
+    """Stacks times a matrix (one product for the matrix's gradient), transposed factors (each
+    gradient of a product of two matrices laid out like its factor), vectors and empty
+    batches."""
+    rng = np.random.default_rng(seed)
+    x = _matrix(rng, n, k, x_t) if not lead else _n(rng, *lead, n, k)
+    y = _n(rng, k) if y_vector else _matrix(rng, k, m, y_t)
+    op = OPS["matmul"]
+    if not lead:
+        assert_pairs_agree("matmul", [x, y], {}, seed)
+    out, cache = op.fast_forward(x, y)
+    dout = rng.standard_normal(out.shape)
+    dx, dy = op.fast_backward(dout, cache)
+    ref_dx, ref_dy = op.backward(dout, op.forward(x, y)[1])
+    if y.ndim == 2:
+        # the lesson's gradient of a matrix times a stack is one per matrix of the stack,
+        # summed by the engine; the fast pair sums inside its single product
+        ref_dy = ref_dy.reshape(-1, *y.shape).sum(axis=0)
+        assert dx.shape == x.shape
+        assert dy.shape == y.shape
+    _close(ref_dx, dx, "matmul gradient of x")
+    _close(ref_dy, dy, "matmul gradient of y")
+    for factor, grad in ((x, dx), (y, dy)):
+        if factor.ndim == 2 and y.ndim == 2 and factor.size > 1:
+            assert grad.flags.c_contiguous == factor.flags.c_contiguous
+            assert grad.flags.f_contiguous == factor.flags.f_contiguous
+
+
+def test_a_linear_layers_weight_gradient_needs_no_copy() -> None:
+    """x @ w.T: the weight's gradient reaches it C-ordered, like the weight, and becomes its
+    ``.grad`` as it is (copying a transposed gradient into C order costs a strided pass)."""
+    from tinygrad_edu.autograd import engine
+
+    layer = tg.nn.Linear(6, 4)
+    with mock.patch.object(engine, "_copy_like", wraps=engine._copy_like) as copies:
+        layer(tg.randn(5, 6)).sum().backward()
+    assert layer.weight.grad.numpy().flags.c_contiguous
+    assert all(call.args[0].shape != (4, 6) for call in copies.call_args_list)
+
+
 # ----------------------------------------------------------------------------- every element
 
 def _distinct(rng: np.random.Generator, *shape: int) -> np.ndarray:
@@ -396,6 +448,7 @@ TRICKY: dict[str, Callable[[np.random.Generator], Case]] = {
                              dict(training=True, eps=1e-5)),
     "layer_norm": lambda r: ([_n(r, 2, 4, 3) - 1, _n(r, 2, 2), _n(r, 2, 2)], dict(eps=1e-5)),
 }
+TRICKY["matmul"] = lambda r: ([_n(r, 4, 3).T, _n(r, 5, 4).T], {})  # both transposed
 for _name in RECURRENT:
     TRICKY[_name] = (lambda r, name=_name: (recurrent_arrays(name, r, 3, 2, 3, 2, True),
                                             {} if name.endswith("_cell") else
@@ -499,6 +552,8 @@ BAD: list[tuple[str, list[Any], dict[str, Any], type[Exception], str]] = [
     ("rnn_relu", [np.ones((1, 2, 3)), np.ones((2, 2)), np.ones((2, 3)), np.ones((2, 2)),
                   np.ones(2), np.empty(0)], dict(reverse=False), RuntimeError,
      r"rnn_relu: expected b_hh of shape \(2,\), got \(0,\)"),
+    ("matmul", [np.ones((2, 3)), np.ones((2, 3))], {}, ValueError,
+     r"matmul_forward: shapes \(2, 3\) and \(2, 3\) cannot be multiplied"),
 ]
 
 

@@ -325,7 +325,7 @@ def test_visualize_graph_example_writes_the_svgs(
     assert "classifier.2" in convnet
     assert "<ellipse" not in convnet  # every op is inside a module box
     batch = (tmp_path / "one_batch.svg").read_text()
-    for op in ("conv2d", "relu", "max_pool2d", "matmul", "log_softmax", "nll_loss"):
+    for op in ("conv2d", "relu", "max_pool2d", "linear", "log_softmax", "nll_loss"):
         assert op in batch, op
 
 

@@ -33,6 +33,16 @@ def binary(b: Builder, call: OpCall) -> str:
     return b.node(_BINARY[call.op], inputs_as(b, call))
 
 
+@converter("linear")
+def linear(b: Builder, call: OpCall) -> str:
+    """x @ weight^T + bias: ``Gemm`` for a 2-D x, else ``MatMul`` by the transposed weight."""
+    x, weight, bias = inputs_as(b, call)
+    if len(call.shapes[0]) == 2:
+        return b.node("Gemm", [x, weight, bias], transB=1)
+    return b.node("Add", [b.node("MatMul", [x, b.node("Transpose", [weight], perm=[1, 0])]),
+                          bias])
+
+
 @converter("pow")
 def pow_(b: Builder, call: OpCall) -> str:
     return b.node("Pow", inputs_as(b, call))

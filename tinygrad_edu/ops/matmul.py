@@ -2,6 +2,10 @@
 
 Big products are split over tinygrad_edu's threads (``kernels.threads.matmul``), each block a
 single-threaded BLAS product, so that numpy's BLAS never starts threads of its own.
+
+The file ends with the op's fast pair (registered with ``fast=``, run by autograd outside
+``reference_ops()``): the same products, arranged so that each gradient comes out laid out like
+its factor.
 """
 
 from __future__ import annotations
@@ -96,4 +100,122 @@ def matmul_grad(ctx: Any, dout: Any) -> tuple[Any, Any]:
     return dx, dy
 
 
-register_op("matmul", matmul_forward, matmul_backward, grad=matmul_grad, dtypes=SAME)
+# ----------------------------------------------------------------------------- the fast pair
+#
+# The same numbers as the lesson pair; only the arrangement of the products changes, which BLAS
+# does for free (it reads either operand transposed without copying it):
+# - a factor that is a transposed matrix (``x @ w.T`` in ``F.linear``: w.T is a Fortran-ordered
+#   view of the C-ordered weight) gets its gradient as the transpose of the transposed product,
+#   dy = (dout^T @ x)^T, so that the gradient reaching the weight through ``permute`` is
+#   C-ordered like the weight and becomes its ``.grad`` without a copy. The lesson's gradient
+#   arrives transposed, and copying a transposed (512, 1024) float32 matrix into C order costs
+#   milliseconds (power-of-two strides thrash the cache);
+# - a stack of matrices times one matrix, (..., N, K) @ (K, M), gets the one matrix's gradient
+#   as a single product over all rows, x.reshape(-1, K)^T @ dout.reshape(-1, M), instead of
+#   one (K, M) product per matrix of the stack, summed afterwards;
+# - a weight's gradient from a batch of one sample is an outer product, computed as one.
+
+
+class MatmulFastCache(NamedTuple):
+    """Cache of the fast ``matmul`` pair: both inputs."""
+
+    x: Array
+    y: Array
+
+
+def matmul_fast_forward(x: Array, y: Array) -> tuple[Array, MatmulFastCache]:
+    """``matmul_forward`` (the same product; only the backward differs)."""
+    out, _ = matmul_forward(x, y)
+    return out, MatmulFastCache(x, y)
+
+
+def _transposed(a: Array) -> bool:
+    """a is laid out as a transposed C-ordered matrix: Fortran order only."""
+    return bool(a.flags.f_contiguous and not a.flags.c_contiguous)
+
+
+def _product(a: Array, b: Array) -> Array:
+    """a @ b; a sum over one term (a batch of one sample) is an outer product, which BLAS
+    computes 4-15 times slower than numpy's broadcast multiplication (the same numbers)."""
+    if a.shape[1] == 1:
+        return np.multiply(a, b)
+    return threads.matmul(a, b)
+
+
+def matmul_fast_backward(dout: Array, cache: MatmulFastCache
+                         ) -> tuple[Array | None, Array | None]:
+    """``matmul_backward``, each gradient laid out like its factor (see above)."""
+    x, y = cache
+    if x.ndim < 2 or y.ndim != 2:  # vectors and stacks of right factors: the lesson's way
+        return matmul_backward(dout, MatmulCache(x, y))
+    k, m = y.shape
+    dx = dy = None
+    if needs_input_grad(0):
+        if x.ndim == 2 and _transposed(x):
+            dx = threads.matmul(y, dout.T).T
+        else:
+            dx = threads.matmul(dout, y.T)
+    if needs_input_grad(1):
+        x2, d2 = x.reshape(-1, k), dout.reshape(-1, m)
+        dy = _product(d2.T, x2).T if _transposed(y) else _product(x2.T, d2)
+    return dx, dy
+
+
+register_op("matmul", matmul_forward, matmul_backward, grad=matmul_grad, dtypes=SAME,
+            fast=(matmul_fast_forward, matmul_fast_backward))
+
+
+# ----------------------------------------------------------------------------- linear
+
+class LinearCache(NamedTuple):
+    """Cache of ``linear``: the input and the weight."""
+
+    x: Array
+    weight: Array
+
+
+def linear_forward(x: Array, weight: Array, bias: Array) -> tuple[Array, LinearCache]:
+    """out = x @ weight^T + bias: a layer's affine map as one op (PyTorch's ``addmm``).
+
+    The same numbers as ``matmul`` of x and the transposed weight, then ``add`` of the bias
+    (added in place into the product), as one node of the graph instead of three.
+
+    Shape: x (..., K), weight (M, K), bias (M,) -> out (..., M).
+
+    Backward: dx = dout @ weight; dweight = dout^T @ x over the rows of every leading axis,
+    laid out like the weight; dbias = dout summed over every axis but the last.
+    """
+    if (x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]
+            or bias.shape != weight.shape[:1]):
+        raise ValueError(f"linear_forward: expected x (..., K), weight (M, K) and bias (M,), "
+                         f"got {x.shape}, {weight.shape} and {bias.shape}")
+    out = threads.matmul(x, weight.T)
+    out += bias
+    return out, LinearCache(x, weight)
+
+
+def linear_backward(dout: Array, cache: LinearCache
+                    ) -> tuple[Array | None, Array | None, Array | None]:
+    """The gradients of x, the weight and the bias (each skipped when nobody needs it)."""
+    x, weight = cache
+    m, k = weight.shape
+    d2 = dout.reshape(-1, m)
+    dx = threads.matmul(dout, weight) if needs_input_grad(0) else None
+    dw = _product(d2.T, x.reshape(-1, k)) if needs_input_grad(1) else None
+    db = d2.sum(axis=0) if needs_input_grad(2) else None
+    return dx, dw, db
+
+
+def linear_grad(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
+    """Differentiable backward: dx = dout @ weight, dweight = dout^T @ x and dbias = the sum
+    of dout, with the leading axes of x and dout merged into rows."""
+    x, weight, _ = ctx.inputs
+    m, k = weight.shape
+    d2 = dout.reshape(-1, m)
+    dx = dout @ weight if ctx.needs[0] else None
+    dw = d2.t() @ x.reshape(-1, k) if ctx.needs[1] else None
+    db = d2.sum(0) if ctx.needs[2] else None
+    return dx, dw, db
+
+
+register_op("linear", linear_forward, linear_backward, grad=linear_grad, dtypes=SAME)

@@ -417,6 +417,8 @@ TORCH_OPS: dict[str, TorchRef] = {
               "logs unclamped, ours clamps them at -100: they differ where x is 0 or 1)"),
     # matmul.py
     "matmul": _torch_fn("matmul", "x, y"),
+    "linear": TorchRef(lambda torch, xs, s: torch.nn.functional.linear(*xs),
+                       "`F.linear(x, weight, bias)`"),
     # movement.py
     "reshape": TorchRef(lambda torch, xs, s: xs[0].reshape(s["shape"]), "`x.reshape(shape)`"),
     "permute": TorchRef(lambda torch, xs, s: xs[0].permute(s["dims"]), "`x.permute(dims)`"),

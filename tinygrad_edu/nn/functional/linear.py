@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...autograd import relabel
+from ...autograd import OPS, apply_op, relabel
 from ...checks import SAME, check_dtypes, min_dims
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -18,6 +18,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear: weight must be a 1-D or 2-D Tensor (out_features, "
                            f"in_features), got {getattr(weight, 'shape', type(weight).__name__)}")
     check_dtypes("linear", SAME, input, weight, bias, args=("input", "weight", "bias"))
+    if (bias is not None and input.ndim >= 2 and weight.ndim == 2 and isinstance(bias, Tensor)
+            and input.shape[-1] == weight.shape[1] and bias.shape == weight.shape[:1]):
+        # the common case as one op (ops/matmul.py): x @ weight.T + bias, one graph node
+        return relabel(apply_op(OPS["linear"], input, weight, bias),
+                       "AddmmBackward0" if input.ndim == 2 else "ViewBackward0")
     out = input @ weight.t()
     if bias is None:
         return out

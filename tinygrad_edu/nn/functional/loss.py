@@ -123,14 +123,23 @@ def _nll_loss(logp: Tensor, target: Tensor, weight: Tensor | None = None,
     check_reduction(reduction, "nll_loss")
     _check_float(logp, "nll_loss", "input")
     _check_targets(logp, target, "nll_loss", ignore_index)
+    return _checked_nll_loss(logp, target, weight, ignore_index, reduction)
+
+
+def _checked_nll_loss(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                      reduction: str) -> Tensor:
+    """The ``nll_loss`` op on arguments already checked (``cross_entropy`` checks its input
+    and targets once, then comes here)."""
     n_classes = logp.shape[1] if logp.ndim > 1 else logp.shape[0]
     if weight is None:
         weight = Tensor(np.ones(n_classes, dtype=logp.dtype))
     elif weight.shape != (n_classes,):
         raise RuntimeError(f"nll_loss: weight should have one entry per class ({n_classes}), "
                            f"got shape {weight.shape}")
-    return apply_op(OPS["nll_loss"], logp, target, weight.detach().type(logp.dtype),
-                    ignore_index=ignore_index, reduction=reduction)
+    else:
+        weight = weight.detach().type(logp.dtype)
+    return apply_op(OPS["nll_loss"], logp, target, weight, ignore_index=ignore_index,
+                    reduction=reduction)
 
 
 def _check_targets(x: Tensor, target: Tensor, name: str, ignore_index: int | None) -> None:
@@ -194,7 +203,7 @@ def _cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None,
     w_shape[class_dim] = n_classes
     if target.dtype.kind == "f":
         return _soft_cross_entropy(logp, target, weight, reduction, label_smoothing, w_shape)
-    loss = _nll_loss(logp, target, weight, ignore_index, reduction)
+    loss = _checked_nll_loss(logp, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return loss
     wlogp = logp if weight is None else logp * weight.reshape(*w_shape)
