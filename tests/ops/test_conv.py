@@ -546,5 +546,7 @@ def test_side_by_side_is_chosen_for_small_maps_with_many_rows():
     large = _Columns((8, 64, 32, 32), 3, 3, geo, 32, 32)
     assert [c.side_by_side for c in (small_many, small_some, small_few, large)] == [
         True, False, False, False]
+    assert _Columns((1, 16, 4, 4), 3, 3, geo, 4, 4).side_by_side  # one sample
+    assert not _Columns((1, 64, 32, 32), 3, 3, geo, 32, 32).side_by_side
     assert [c.side_by_side_weight_grad for c in (small_many, small_some, small_few, large)] == [
         True, True, False, False]

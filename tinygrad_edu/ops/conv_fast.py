@@ -85,9 +85,11 @@ class _Columns(NamedTuple):
     @property
     def side_by_side(self) -> bool:
         """Compute the products of the conv and of its input gradient side by side: many
-        rows and a small output map (measured, see ``_SIDE_BY_SIDE_MAX_POSITIONS``)."""
-        return (self.positions <= _SIDE_BY_SIDE_MAX_POSITIONS
-                and self.rows >= _SIDE_BY_SIDE_MIN_ROWS)
+        rows and a small output map (measured, see ``_SIDE_BY_SIDE_MAX_POSITIONS``), or a
+        small map of one sample (the layouts are then the same, and backward makes one pass,
+        not two; on large maps the transposing copies cost more than that saves)."""
+        return self.positions <= _SIDE_BY_SIDE_MAX_POSITIONS and (
+            self.image[0] == 1 or self.rows >= _SIDE_BY_SIDE_MIN_ROWS)
 
     @property
     def side_by_side_weight_grad(self) -> bool:
@@ -107,9 +109,9 @@ class _Columns(NamedTuple):
         scratch (C, H + 2*ph, W + 2*pw), both private to the worker thread
         (``threads.map_chunks``: the same results on 1 and 2 threads).
         """
-        p = self.positions
+        p, rows = self.positions, self.rows
         return self._chunks(dtype, 0, lambda n0, n1, flat, padded, _: step(
-            n0, n1, flat[:(n1 - n0) * self.rows * p].reshape(n1 - n0, self.rows, p), padded))
+            n0, n1, flat[:(n1 - n0) * rows * p].reshape(n1 - n0, rows, p), padded))
 
     def side_by_side_chunks(self, dtype: Any, features: int,
                             step: Callable[[int, int, Array, Array, Array], T]) -> list[T]:
@@ -120,21 +122,21 @@ class _Columns(NamedTuple):
         the same layout, ``padded`` as for ``by_chunks``; all contiguous and private to the
         worker thread.
         """
-        p = self.positions
+        p, rows = self.positions, self.rows
         return self._chunks(dtype, features, lambda n0, n1, flat, padded, extra: step(
-            n0, n1, flat[:(n1 - n0) * self.rows * p].reshape(self.rows, (n1 - n0) * p),
+            n0, n1, flat[:(n1 - n0) * rows * p].reshape(rows, (n1 - n0) * p),
             padded, extra[:(n1 - n0) * features * p].reshape(features, (n1 - n0) * p)))
 
     def _chunks(self, dtype: Any, features: int,
                 step: Callable[[int, int, Array, Array, Array], T]) -> list[T]:
         n, c, h, w = self.image
-        (ph, pw), p = self.geometry.padding, self.positions
-        per_sample = max(1, (self.rows + features) * p * np.dtype(dtype).itemsize)
+        (ph, pw), p, rows = self.geometry.padding, self.positions, self.rows
+        per_sample = max(1, (rows + features) * p * np.dtype(dtype).itemsize)
         per = max(1, min(n, _CHUNK_BYTES // per_sample))
         per = -(-n // -(-n // per)) if n else 1  # the same number of chunks, evened out
 
         def scratch() -> tuple[Array, Array, Array]:
-            return (np.empty(per * self.rows * p, dtype=dtype),
+            return (np.empty(per * rows * p, dtype=dtype),
                     np.zeros((c, h + 2 * ph, w + 2 * pw), dtype=dtype),
                     np.empty(per * features * p, dtype=dtype))
 
