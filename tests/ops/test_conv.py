@@ -550,3 +550,20 @@ def test_side_by_side_is_chosen_for_small_maps_with_many_rows():
     assert not _Columns((1, 64, 32, 32), 3, 3, geo, 32, 32).side_by_side
     assert [c.side_by_side_weight_grad for c in (small_many, small_some, small_few, large)] == [
         True, True, False, False]
+
+
+def test_side_by_side_same_result_on_one_and_two_threads(monkeypatch):
+    import tinygrad_edu.ops.conv_fast as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 20000)  # chunks of a few samples
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((9, 64, 4, 4)), rng.standard_normal((8, 64, 3, 3))
+    results = []
+    for threads in (1, 2):
+        with num_threads(threads):
+            xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+            out = F.conv2d(xt, wt, padding=1)  # 576 rows, 16 positions: side by side
+            out.backward(tg.tensor(np.cos(np.arange(out.numel())).reshape(out.shape)))
+            results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
