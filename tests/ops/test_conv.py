@@ -475,3 +475,95 @@ def test_an_empty_batch_gives_empty_results_and_zero_weight_gradients_like_torch
         assert out.shape == tuple(ref.shape)
         assert xt.grad.shape == x.shape
         np.testing.assert_array_equal(wt.grad.numpy(), ref_w.grad.numpy())
+
+
+# ----------------------------------------------------------------------------- side by side
+
+SIDE_BY_SIDE_CASES = [  # x shape, weight shape (conv2d's), keyword arguments
+    ((5, 4, 4, 4), (6, 4, 3, 3), dict(padding=1)),
+    ((3, 4, 6, 5), (6, 2, 3, 2), dict(stride=(2, 1), padding=(1, 0), groups=2)),
+    ((4, 3, 7, 7), (2, 3, 2, 3), dict(dilation=2, padding=(0, 1))),
+    ((0, 4, 4, 4), (6, 4, 3, 3), dict(padding=1)),
+]
+
+
+@pytest.mark.parametrize("path", ["product and gradients", "weight gradient", "per sample"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", SIDE_BY_SIDE_CASES)
+def test_side_by_side_products_match_torch(monkeypatch, path, dtype, case):
+    """Every product layout of the fast pair (``conv_fast._Columns.side_by_side``), forced on
+    small shapes, in chunks of a few samples, with non-contiguous input, a bias, each
+    requires_grad combination, and the transposed conv."""
+    import tinygrad_edu.ops.conv_fast as conv_ops
+
+    rows = {"product and gradients": 1, "weight gradient": 10**9, "per sample": 10**9}[path]
+    positions = 0 if path == "per sample" else 10**9
+    monkeypatch.setattr(conv_ops, "_SIDE_BY_SIDE_MIN_ROWS", rows)
+    monkeypatch.setattr(conv_ops, "_SIDE_BY_SIDE_MAX_POSITIONS", positions)
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 2000)  # several chunks
+    # "weight gradient": the conv's products per sample, its weight gradient side by side
+    # where rows >= 2 * positions (the first, second and last cases)
+    xs, ws, kwargs = case
+    rng = np.random.default_rng(len(xs) + sum(ws))
+    x = rng.standard_normal((xs[0], xs[1], xs[3], xs[2])).astype(dtype)
+    x = x.transpose(0, 1, 3, 2)  # non-contiguous, of shape xs
+    w = rng.standard_normal(ws).astype(dtype)
+    b = rng.standard_normal(ws[0]).astype(dtype)
+    tol = 1e-10 if dtype == np.float64 else 2e-4
+    for fn, theirs, weight in ((F.conv2d, TF.conv2d, w),
+                               (F.conv_transpose2d, TF.conv_transpose2d, None)):
+        if weight is None:  # conv_transpose2d: weight (C_in, C_out/groups, KH, KW)
+            if kwargs.get("stride", 1) != 1:
+                continue
+            weight = rng.standard_normal((xs[1], 3, *ws[2:])).astype(dtype)
+            bias = rng.standard_normal(3 * kwargs.get("groups", 1)).astype(dtype)
+        else:
+            bias = b
+        for needs in ((True, True, True), (True, False, False), (False, True, False)):
+            arrays = list(zip((x, weight, bias), needs, strict=True))
+            ours = [tg.tensor(a, requires_grad=r) for a, r in arrays]
+            ref = [torch.tensor(np.ascontiguousarray(a), requires_grad=r) for a, r in arrays]
+            out, expected = fn(*ours, **kwargs), theirs(*ref, **kwargs)
+            np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(),
+                                       rtol=tol, atol=tol)
+            cot = rng.standard_normal(tuple(expected.shape)).astype(dtype)
+            out.backward(tg.tensor(cot))
+            expected.backward(torch.tensor(cot))
+            for a, r in zip(ours, ref, strict=True):
+                if r.requires_grad:
+                    np.testing.assert_allclose(a.grad.numpy(), r.grad.numpy(), rtol=tol,
+                                               atol=tol)
+
+
+def test_side_by_side_is_chosen_for_small_maps_with_many_rows():
+    from tinygrad_edu.ops.conv_args import ConvGeometry
+    from tinygrad_edu.ops.conv_fast import _Columns
+
+    geo = ConvGeometry((1, 1), (1, 1), (1, 1), 1)
+    small_many = _Columns((8, 64, 4, 4), 3, 3, geo, 4, 4)  # 576 rows, 16 positions
+    small_some = _Columns((8, 16, 4, 4), 3, 3, geo, 4, 4)  # 144 rows
+    small_few = _Columns((8, 1, 8, 8), 3, 3, geo, 8, 8)  # 9 rows, 64 positions
+    large = _Columns((8, 64, 32, 32), 3, 3, geo, 32, 32)
+    assert [c.side_by_side for c in (small_many, small_some, small_few, large)] == [
+        True, False, False, False]
+    assert _Columns((1, 16, 4, 4), 3, 3, geo, 4, 4).side_by_side  # one sample
+    assert not _Columns((1, 64, 32, 32), 3, 3, geo, 32, 32).side_by_side
+    assert [c.side_by_side_weight_grad for c in (small_many, small_some, small_few, large)] == [
+        True, True, False, False]
+
+
+def test_side_by_side_same_result_on_one_and_two_threads(monkeypatch):
+    import tinygrad_edu.ops.conv_fast as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 20000)  # chunks of a few samples
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((9, 64, 4, 4)), rng.standard_normal((8, 64, 3, 3))
+    results = []
+    for threads in (1, 2):
+        with num_threads(threads):
+            xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+            out = F.conv2d(xt, wt, padding=1)  # 576 rows, 16 positions: side by side
+            out.backward(tg.tensor(np.cos(np.arange(out.numel())).reshape(out.shape)))
+            results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -447,6 +447,23 @@ def test_max_pool2d_takes_the_2x2_kernels_only_for_2x2_blocks(monkeypatch):
     used.clear()
     P.adaptive_max_pool2d(x, (4, 4)).sum().backward()  # 9 rows into 4: overlapping windows
     assert used == ["max_pool_fwd", "max_pool_bwd"]
+    even = tg.tensor(np.random.default_rng(1).standard_normal((3, 6, 4)), requires_grad=True)
+    for kwargs in (dict(kernel_size=2, ceil_mode=True), dict(kernel_size=[2, 2], stride=[2, 2])):
+        used.clear()
+        P.max_pool2d(even, **kwargs).sum().backward()
+        assert used == ["max_pool_2x2_fwd", "max_pool_2x2_bwd"], kwargs
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=True), dict(kernel_size=2, stride=True),
+                                    dict(kernel_size=(2, 2.0)), dict(kernel_size=2, padding=-1)])
+def test_max_pool2d_2x2_look_alikes_get_the_checks(kwargs):
+    """Arguments equal to MaxPool2d(2)'s but of another type go through the full checks."""
+    x = np.zeros((1, 2, 4, 4), np.float32)
+    with pytest.raises((TypeError, RuntimeError)) as ours:
+        P.max_pool2d(tg.tensor(x), **kwargs)
+    with pytest.raises((TypeError, RuntimeError)) as theirs:
+        TF.max_pool2d(torch.tensor(x), **kwargs)
+    assert type(ours.value) is type(theirs.value)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -112,3 +112,43 @@ def col2im(cols, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, x
                     for y in range(oh):
                         _add(padded[c, y * sh + i * dh], j * dw, row, y * ow, ow, sw)
         crop_sample(padded, ph, pw, x, n0 + k)
+
+
+# Columns of a chunk with the samples side by side, shape (C * KH * KW, nb * OH * OW):
+# ``cols[(c * KH + i) * KW + j, k * OH * OW + oh * OW + ow]`` is the same tap as above. Then
+# ``weight.reshape(F, -1) @ cols`` is the whole chunk's convolution in one product, which BLAS
+# runs much faster than nb products with a few dozen columns each when the image is small.
+
+
+@njit(cache=True, nogil=True)
+def im2col_batch(x, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, cols
+                 ):  # pragma: no cover - compiled
+    """Fill cols (C*KH*KW, nb*OH*OW) from samples n0 .. n0+nb-1 of x (N, C, H, W).
+
+    ``padded`` is scratch of shape (C, H + 2*ph, W + 2*pw), as for ``im2col``.
+    """
+    channels, p = x.shape[1], oh * ow
+    for k in range(cols.shape[1] // p):
+        pad_sample(x, n0 + k, ph, pw, padded)
+        for c in range(channels):
+            for i in range(kh):
+                for j in range(kw):
+                    row = cols[(c * kh + i) * kw + j]
+                    for y in range(oh):
+                        _copy(row, k * p + y * ow, padded[c, y * sh + i * dh], j * dw, ow, sw)
+
+
+@njit(cache=True, nogil=True)
+def col2im_batch(cols, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, x
+                 ):  # pragma: no cover - compiled
+    """Adjoint of ``im2col_batch``: overwrites samples n0 .. n0+nb-1 of x (N, C, H, W)."""
+    channels, p = x.shape[1], oh * ow
+    for k in range(cols.shape[1] // p):
+        padded[:] = 0
+        for c in range(channels):
+            for i in range(kh):
+                for j in range(kw):
+                    row = cols[(c * kh + i) * kw + j]
+                    for y in range(oh):
+                        _add(padded[c, y * sh + i * dh], j * dw, row, k * p + y * ow, ow, sw)
+        crop_sample(padded, ph, pw, x, n0 + k)

@@ -23,12 +23,18 @@ def _is_cached(kernel: Any) -> bool:
     return index is None or os.path.exists(index)
 
 
+# Kernels already looked at: asking a dispatcher for its signatures costs about 10 us (Numba
+# hashes every type), more than many kernels take to run, so each kernel is looked at once.
+_seen: set[int] = set()
+
+
 def ready(kernel: Any) -> Any:
     """Return ``kernel``; print the one-line notice if it is about to compile from scratch."""
     global _announced
-    # ``overloads`` (a dict) rather than ``signatures``, which builds a list of types on every
-    # call (7 us: more than some kernels take)
-    if not _announced and not getattr(kernel, "overloads", True) and not _is_cached(kernel):
+    if _announced or id(kernel) in _seen:
+        return kernel
+    _seen.add(id(kernel))  # kernels live as long as their module: their ids are never reused
+    if not getattr(kernel, "signatures", True) and not _is_cached(kernel):
         _announced = True
         print("tinygrad_edu: compiling Numba kernels on first use (cached on disk for next "
               "time)...", file=sys.stderr, flush=True)

@@ -194,6 +194,8 @@ def map_chunks(n: int, per: int, scratch: Callable[[], S],
     The chunks depend only on ``n`` and ``per``, never on the number of threads, so anything
     summed over the results in order is the same on 1 and 2 threads.
     """
+    if n <= per:  # one chunk (or none): on the calling thread, nothing to hand out
+        return [step(0, n, scratch())] if n > 0 else []
     chunks = [(n0, min(n, n0 + per)) for n0 in range(0, n, per)]
     n_workers = worker_count(len(chunks))
 

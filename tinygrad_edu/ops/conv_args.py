@@ -52,7 +52,10 @@ _MINIMUM = {"kernel_size": (1, "kernel size should be greater than zero"),
 
 def conv_pair(value: Any, name: str, arg: str) -> Pair:
     """A convolution's (h, w) argument, with PyTorch's range rule and message."""
-    p = pair(value, name, arg)
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is type(value[1]) is int:
+        p = value  # already a pair of ints (the layers' and the ops' own form): no conversion
+    else:
+        p = pair(value, name, arg)
     minimum, message = _MINIMUM[arg]
     if min(p) < minimum:
         raise RuntimeError(f"{name}: {message}, got {arg}={value!r}")

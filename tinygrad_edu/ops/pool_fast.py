@@ -84,10 +84,37 @@ def _max_unpool_grad(dout: Array, cache: MaxPool2dFastCache) -> Array:
     return kernel(dout3, cache.argmax, height, width).reshape(cache.x_shape)
 
 
+def _is(value: Any, n: int) -> bool:
+    """``value`` is the int n or a pair of them (bools are not ints here)."""
+    if type(value) is int:
+        return value == n
+    return (type(value) in (tuple, list) and len(value) == 2
+            and all(type(v) is int and v == n for v in value))
+
+
+def _is_max_pool_2x2(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                     ceil_mode: bool) -> bool:
+    """MaxPool2d(2) on an input ``max_pool2d_windows`` accepts, whose windows are the 2x2
+    blocks: decided from the arguments alone, without building the windows."""
+    if (type(x) is not np.ndarray or x.ndim not in (3, 4) or x.dtype not in _FLOATS
+            or not _is(kernel_size, 2) or not (stride is None or _is(stride, 2))
+            or not _is(padding, 0) or not _is(dilation, 1)):
+        return False
+    c, h, w = x.shape[-3:]
+    return c > 0 and h >= 2 and w >= 2 and (not ceil_mode or h % 2 == w % 2 == 0)
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def max_pool2d_fast_forward(x: Array, *, kernel_size: Any, stride: Any = None,
                             padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False
                             ) -> tuple[Array, MaxPool2dFastCache]:
     """``pool.max_pool2d_forward`` by the Numba kernels (2x2 blocks: the dedicated ones)."""
+    if _is_max_pool_2x2(x, kernel_size, stride, padding, dilation, ceil_mode):
+        out, argmax = pool.max_pool_2x2_fwd(_planes(x), x.shape[-2] // 2, x.shape[-1] // 2)
+        return (out.reshape(x.shape[:-2] + out.shape[1:]),
+                MaxPool2dFastCache(x.shape, argmax, True))
     rows, cols = max_pool2d_windows(x, kernel_size, stride, padding, dilation, ceil_mode)
     return _max_pool(x, rows, cols)
 

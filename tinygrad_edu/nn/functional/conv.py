@@ -53,12 +53,23 @@ def _check_weight_rows(name: str, weight: Tensor) -> None:
                            f"weight of shape {weight.shape}")
 
 
+# The ops' "no bias": an empty array of the input's dtype, one constant Tensor per dtype
+_NO_BIAS: dict[Any, Tensor] = {}
+
+
+def _no_bias(dtype: Any) -> Tensor:
+    b = _NO_BIAS.get(dtype)
+    if b is None:
+        b = _NO_BIAS[dtype] = Tensor(np.empty(0, dtype=dtype))
+    return b
+
+
 def _run(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, **static: Any) -> Tensor:
     """Add/remove the batch dim of unbatched input around the op."""
     batched = x.ndim == 4
     x4 = x if batched else x.unsqueeze(0)
-    b = bias if bias is not None else Tensor(np.empty(0, dtype=x.dtype))
-    out = apply_op(OPS[op], x4, weight, b.type(x.dtype), **static)
+    b = bias.type(x.dtype) if bias is not None else _no_bias(x.dtype)
+    out = apply_op(OPS[op], x4, weight, b, **static)
     return out if batched else out.squeeze(0)
 
 
