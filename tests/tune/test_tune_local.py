@@ -185,6 +185,19 @@ tune.run(trainables.quadratic, {{"x": tune.grid([0.1, 0.2, 0.3, 0.4]), "epochs":
 """
 
 
+def _processes_naming(text: str) -> list[int]:
+    """PIDs of this machine's processes whose command line contains ``text`` (Linux)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_bytes().decode(
+                    errors="replace"):
+                pids.append(int(entry.name))
+        except OSError:  # ended meanwhile
+            continue
+    return pids
+
+
 def test_resume_after_the_driver_was_killed(tmp_path: Path) -> None:
     import subprocess
     import time
@@ -199,6 +212,11 @@ def test_resume_after_the_driver_was_killed(tmp_path: Path) -> None:
     proc.kill()  # no Ctrl-C handler runs: the running trial is left "running" in the study
     proc.wait()
     proc.stdout.close()
+    if sys.platform.startswith("linux"):  # the orphaned worker (a fork: the same command
+        deadline = time.monotonic() + 10  # line, naming this test's storage) exits too
+        while _processes_naming(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_naming(str(tmp_path)) == []
     res = tune.run(trainables.quadratic, {"x": tune.grid([0.1, 0.2, 0.3, 0.4]), "epochs": 3},
                    metric="score", max_concurrent=1, storage=tmp_path, resume=True,
                    verbose=False)

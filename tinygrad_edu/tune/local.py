@@ -10,8 +10,11 @@ process sentinel: its trial comes back as "lost" and a fresh worker takes the sl
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
 import sys
+import threading
+import time
 import warnings
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -21,9 +24,27 @@ from .worker import limit_threads, run_trial
 Event = tuple[Any, ...]
 
 
+def _exit_with_driver() -> None:
+    """End this worker as soon as its driver is gone (killed, crashed).
+
+    The pipe alone does not tell: a forked worker holds copies of the driver's ends of the
+    pipes, so its reads never see them close, and an orphaned worker would live on (holding
+    the terminal's or a CI job's output open). A daemon thread watches the parent instead.
+    """
+    driver = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(0.2)
+        os._exit(0)  # nothing to save: the trial's results went to the driver as it ran
+
+    threading.Thread(target=watch, name="tune-driver-watch", daemon=True).start()
+
+
 def _worker_main(conn: Connection, trainable: Any, data: Any, threads: int, metric: str,
                  mode: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    _exit_with_driver()
     limit_threads(threads)
     try:
         while True:
