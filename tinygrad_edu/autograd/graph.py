@@ -310,7 +310,8 @@ def _recorded(op: OpDef, forward: Forward, backward: Backward, inputs: tuple[Gra
     if out.__class__ is not np.ndarray:  # numpy gives scalars for 0-d results: a Tensor's
         out = np.asarray(out)            # data is always an ndarray
     result = inputs[0]._wrap(out)
-    edges = tuple([(t._ctx or t) if need else None for t, need in zip(inputs, needs, strict=True)])
+    edges = tuple([(t._ctx or t) if t.requires_grad else None for t in inputs])  # (no zip:
+    # pairing with needs costs twice as much, and needs is each input's requires_grad)
     cls = _FIXED.get(op.name) or _node_class_for(op, static, arrays, edges)
     # Which arrays the cache holds is found only when backward needs to know (an input was
     # changed in place since), from the inputs' versions now; see ``Node.saved``.
