@@ -29,8 +29,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per trial (default: 4)")
-    parser.add_argument("--rounds", type=int, default=2, help="runs per setting (default: 2)")
+    parser.add_argument("--epochs", type=int, default=10, help="epochs per trial (default: 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per setting (default: 3)")
     args = parser.parse_args()
     sys.path.insert(0, str(EXAMPLES))
     from tune_digits import train_digits  # noqa: PLC0415 - the example's trainable
