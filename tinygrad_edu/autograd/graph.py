@@ -284,12 +284,12 @@ def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
         op = lookup(op)
     if op.dtypes is not None:  # declared with the op (register_op's dtypes=)
         check_dtypes(op.name, op.dtypes, *inputs)
-    if DEBUG.on:  # anomaly mode or a recorder: remember where the op came from
-        return _apply_debug(op, inputs, static)
     forward, backward = op.pair()
     arrays = [t._data for t in inputs]
     if has_half(arrays) and op.name not in HALF_NATIVE:  # float16/bfloat16: compute in float32
         forward, backward, arrays = half_pair(forward, backward, arrays)
+    if DEBUG.on:  # anomaly mode or a recorder: remember where the op came from
+        return _apply_debug(op, forward, backward, inputs, arrays, static)
     if backward is not None and _grad_mode.enabled:
         needs = tuple([t.requires_grad for t in inputs])
         if True in needs:
@@ -326,28 +326,20 @@ def _recorded(op: OpDef, forward: Forward, backward: Backward, inputs: tuple[Gra
     return result, node
 
 
-def _apply_debug(op: OpDef, inputs: tuple[GraphTensor, ...], static: dict[str, Any]) -> Any:
-    """``apply_op`` under anomaly mode or a recorder: the same steps, plus the op's record
+def _apply_debug(op: OpDef, forward: Forward, backward: Backward | None,
+                 inputs: tuple[GraphTensor, ...], arrays: list[Any], static: dict[str, Any]
+                 ) -> Any:
+    """``apply_op``'s last steps under anomaly mode or a recorder, plus the op's record
     (where in the user's code it was called, its arrays for the checks)."""
     origin = user_origin()
-    forward, backward = op.pair()
-    arrays = [t._data for t in inputs]
-    if has_half(arrays) and op.name not in HALF_NATIVE:
-        forward, backward, arrays = half_pair(forward, backward, arrays)
     needs = tuple([t.requires_grad for t in inputs])
     node = None
     if backward is not None and _grad_mode.enabled and True in needs:
         result, node = _recorded(op, forward, backward, inputs, arrays, static, needs)
-        out = result._data
     else:
         result = inputs[0]._wrap(forward(*arrays, **static)[0])
-        out = result._data
-    record(op, (forward, backward), arrays, static, out, node, origin, needs)
+    record(op, (forward, backward), arrays, static, result._data, node, origin, needs)
     return result
-
-
-#: the descriptions in ``Node.saved``, made once
-_INPUT_NAMES = tuple(f"input {i}" for i in range(32))
 
 
 def _find_saved(node: Node) -> tuple[tuple[list[int], int, str], ...]:
@@ -359,20 +351,20 @@ def _find_saved(node: Node) -> tuple[tuple[list[int], int, str], ...]:
             continue
         for i, a in enumerate(node.arrays):
             if field is a:
-                saved.append((node.inputs[i]._version, node.versions[i],
-                              _INPUT_NAMES[i] if i < 32 else f"input {i}"))
+                saved.append((node.inputs[i]._version, node.versions[i], f"input {i}"))
         if id(field) == node.out_id:  # the output lives as long as the cache holds it
             saved.append((node.out_version, 0, "output 0"))
     return tuple(saved)
 
 
 def _refuse_inference(node: Node) -> None:
-    for _, _, where in node.saved:
-        if where.startswith("input") and getattr(node.inputs[int(where[6:])], "_inference",
-                                                 False):
-            raise RuntimeError(
-                "Inference tensors cannot be saved for backward. Please do not use "
-                "Tensors created in inference mode in computation tracked by autograd. "
-                "To work around this, you can make a clone to get a normal tensor and "
-                "use it in autograd, or use `torch.no_grad()` instead of "
-                "`torch.inference_mode()`.")
+    """PyTorch's error when the op's cache holds an inference tensor's array."""
+    held = {id(f) for f in node.cache} if isinstance(node.cache, tuple) else set()
+    if any(getattr(t, "_inference", False) and id(a) in held
+           for t, a in zip(node.inputs, node.arrays, strict=True)):
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use "
+            "Tensors created in inference mode in computation tracked by autograd. "
+            "To work around this, you can make a clone to get a normal tensor and "
+            "use it in autograd, or use `torch.no_grad()` instead of "
+            "`torch.inference_mode()`.")

@@ -603,7 +603,7 @@ def gru_sequence_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
     x, h0, w_ih, w_hh, b_ih, b_hh = ctx.inputs
     before = _states_before(ctx, ctx.output, h0)
     xw, hw = _pre_activations(x, before, w_ih, w_hh, b_ih, b_hh)
-    (xw_r, xw_z, xw_n), (hw_r, hw_z, hw_n) = _gates3(xw), _gates3(hw)
+    (xw_r, xw_z, xw_n), (hw_r, hw_z, hw_n) = _gates(xw, 3), _gates(hw, 3)
     r, z = (xw_r + hw_r).sigmoid(), (xw_z + hw_z).sigmoid()
     n = (xw_n + r * hw_n).tanh()
     dn_dg = (1 - z) * (1 - n * n)  # dn = g * dn_dg
@@ -635,9 +635,7 @@ def lstm_sequence_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
     out = ctx.output
     before = _states_before(ctx, out[:length], h0)
     xw, hw = _pre_activations(x, before, w_ih, w_hh, b_ih, b_hh)
-    size = w_hh.shape[1]
-    a = xw + hw
-    i, f, g, o = (a[:, :, k * size:(k + 1) * size] for k in range(4))
+    i, f, g, o = _gates(xw + hw, 4)
     i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
     order = _steps(length, ctx.static.get("reverse", False))
     ig = i * g
@@ -665,12 +663,6 @@ def lstm_sequence_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
     return (dx, dh if ctx.needs[1] else None, dc if ctx.needs[2] else None, *weights)
 
 
-def _gates3(a: Any) -> list[Any]:
-    """The three gate blocks of a (T, N, 3H), as slices of the Tensor."""
-    size = a.shape[2] // 3
-    return [a[:, :, k * size:(k + 1) * size] for k in range(3)]
-
-
 def _affine_grad(x: Any, weight: Any, bias: Any) -> Any:
     """``_affine`` on Tensors: x @ weight.T + bias; an empty bias means none."""
     out = x @ weight.t()
@@ -678,9 +670,9 @@ def _affine_grad(x: Any, weight: Any, bias: Any) -> Any:
 
 
 def _gates(a: Any, count: int) -> list[Any]:
-    """The ``count`` gate blocks of a (N, count * H), as slices of the Tensor."""
-    size = a.shape[1] // count
-    return [a[:, k * size:(k + 1) * size] for k in range(count)]
+    """The ``count`` gate blocks of a (..., count * H), as slices of the Tensor's last axis."""
+    size = a.shape[-1] // count
+    return [a[..., k * size:(k + 1) * size] for k in range(count)]
 
 
 def _products_grad(dxw: Any, dhw: Any, inputs: Sequence[Any], needs: Sequence[bool]
@@ -693,12 +685,6 @@ def _products_grad(dxw: Any, dhw: Any, inputs: Sequence[Any], needs: Sequence[bo
     return (dxw @ w_ih if needs[0] else None, dhw @ w_hh if needs[1] else None,
             dxw.t() @ x if needs[2] else None, dhw.t() @ h if needs[3] else None,
             dxw.sum(0) if bias and needs[4] else None, dhw.sum(0) if bias and needs[5] else None)
-
-
-def _add_grads(total: list[Any], grads: list[Any]) -> list[Any]:
-    """total + grads, elementwise on Tensors, where None stands for nothing yet."""
-    return [b if a is None else a if b is None else a + b
-            for a, b in zip(total, grads, strict=True)]
 
 
 # ----------------------------------------------------------------------------- helpers
