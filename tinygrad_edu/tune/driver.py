@@ -339,10 +339,10 @@ class _Loop:
         if error:
             trial.set_user_attr("error", error)
         curve = [h.get(self.metric) for h in run.history]
-        best = [v for v in curve if v is not None]
+        values = [v for v in curve if v is not None]
+        best = (max(values) if self.mode == "max" else min(values)) if values else None
         if status == "completed":
-            value = max(best) if self.mode == "max" else min(best)
-            self.study.tell(trial, value)
+            self.study.tell(trial, best)
         elif status == "pruned":
             self.study.tell(trial, state=state.PRUNED)
         else:
@@ -350,8 +350,7 @@ class _Loop:
         if status in FINISHED:
             self.finished += 1
         if self.verbose:
-            shown = f" {self.metric}={max(best) if self.mode == 'max' else min(best):.4g}" \
-                if best else ""
+            shown = f" {self.metric}={best:.4g}" if best is not None else ""
             extra = f": {error.strip().splitlines()[-1]}" if error else ""
             print(f"trial {trial.number} {status} after {len(curve)} epoch(s), "
                   f"{seconds:.1f}s{shown} {run.config}{extra}", flush=True)
