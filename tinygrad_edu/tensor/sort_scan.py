@@ -319,13 +319,16 @@ def _interpolate(values: Any, qs: Any, how: str, skip_nan: bool) -> Any:
     rank = q * (count - 1), with count the non-NaN values for ``skip_nan`` (NaN sorts last);
     without it a row holding NaN takes its last value, NaN. ``linear`` interpolation is
     lo + (hi - lo) * (rank - floor(rank)), a weighted sum of two picked values, so its
-    gradient splits dout between them with weights (1 - w) and w.
+    gradient splits dout between them with weights (1 - w) and w. It is computed from the
+    nearer end, as PyTorch's ``lerp`` does.
     """
     data = values._data
     n = data.shape[-1]
     nans = np.isnan(data).sum(axis=-1, keepdims=True)
     count = n - nans if skip_nan else np.full_like(nans, n)
-    rank = qs * np.maximum(count - 1, 0)  # an all-NaN row (skip_nan) takes NaN from 0
+    # in the values' dtype, as PyTorch computes ranks and weights (an all-NaN row, with
+    # skip_nan, takes NaN from 0)
+    rank = np.asarray(qs, dtype=data.dtype) * np.maximum(count - 1, 0).astype(data.dtype)
     if not skip_nan:
         rank = np.where(nans > 0, n - 1, rank)
     lo = np.floor(rank).astype(np.int64)
@@ -339,6 +342,12 @@ def _interpolate(values: Any, qs: Any, how: str, skip_nan: bool) -> Any:
     hi_v = values._pick(values._wrap(np.broadcast_to(hi, shape).copy()), values.ndim - 1)
     if how == "higher":
         return hi_v
-    weight = 0.5 if how == "midpoint" else np.broadcast_to(rank - lo, shape)
-    w = values._wrap(np.asarray(weight, dtype=data.dtype))
-    return lo_v + (hi_v - lo_v) * w
+    weight = np.broadcast_to(np.asarray(0.5 if how == "midpoint" else rank - lo,
+                                        dtype=data.dtype), shape)
+    # PyTorch's lerp, from the nearer end: lo + (hi - lo) * w below 0.5, else
+    # hi - (hi - lo) * (1 - w); the same rounding (a midpoint of values of opposite signs
+    # loses digits, and which end it starts from shows in float32)
+    below = weight < 0.5
+    base = apply_op(OPS["where"], values._wrap(np.ascontiguousarray(below)), lo_v, hi_v)
+    coef = values._wrap(np.where(below, weight, weight - 1).astype(data.dtype))
+    return base + (hi_v - lo_v) * coef
