@@ -65,9 +65,12 @@ POOL_ROWS: list[tuple[str, str, Callable[[Any], Any], Callable[[Any], Any], bool
     ("adaptive_max_pool2d", "2x3", lambda x: F.adaptive_max_pool2d(x, (2, 3)),
      lambda x: TF.adaptive_max_pool2d(x, (2, 3)), False),
 ]
+# float32 atol: the drawn values reach about +-100, and a window's float32 sum rounds at
+# ulp(64) = 7.6e-6 in a summation order that differs from torch's; averaged values near 0
+# (values of opposite signs) keep that absolute error (2.5e-6 seen in a randomized run)
 for _name, _variant, _ours, _theirs, _unbatched in POOL_ROWS:
     add(row(_name, _ours, _theirs, POOL_SPEC, _pool_make(_unbatched), variant=_variant,
-            max_examples=8, f32_rtol=1e-5, f32_atol=1e-6))
+            max_examples=8, f32_rtol=1e-5, f32_atol=1e-5))
 
 # --- the pooling backwards as ops (so that they can be differentiated
 # again): scatter (the backward) and gather (its adjoint), at the argmax / over the windows a
