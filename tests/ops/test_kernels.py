@@ -90,9 +90,9 @@ def test_sgd_momentum_matches_the_numpy_statements(dtype: type, weight_decay: fl
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("size", [elementwise.PARALLEL_MIN_SIZE - 1, elementwise.PARALLEL_MIN_SIZE])
+@pytest.mark.parametrize("size", [elementwise.LOOP_MIN_SIZE - 1, elementwise.LOOP_MIN_SIZE])
 def test_relu_and_clamp_match_torch_on_both_paths(dtype: type, size: int) -> None:
-    """Below and at the size where the ops switch to the parallel kernels, forward and
+    """Below and at the size where the ops switch to the compiled loops, forward and
     backward equal torch's bit for bit, special input values included (a NaN input passes
     its gradient, as in torch)."""
     torch = pytest.importorskip("torch")
@@ -112,7 +112,7 @@ def test_relu_and_clamp_match_torch_on_both_paths(dtype: type, size: int) -> Non
 
 def test_relu_and_sgd_kernels_give_the_same_result_on_one_and_two_threads() -> None:
     rng = np.random.default_rng(5)
-    x = rng.standard_normal(3 * elementwise.PARALLEL_MIN_SIZE + 7).astype(np.float32)
+    x = rng.standard_normal(3 * elementwise.LOOP_MIN_SIZE + 7).astype(np.float32)
     results = []
     for threads in (1, 2):
         with num_threads(threads):

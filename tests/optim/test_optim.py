@@ -231,7 +231,7 @@ def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
     from tinygrad_edu.kernels import elementwise
 
     rng = np.random.default_rng(4)
-    shape = (3, elementwise.PARALLEL_MIN_SIZE)
+    shape = (3, elementwise.LOOP_MIN_SIZE)
     start = rng.standard_normal(shape).astype(dtype)
     grads = [rng.standard_normal(shape).astype(dtype) for _ in range(4)]
     fused = options.keys() <= {"momentum", "weight_decay"}
@@ -239,7 +239,7 @@ def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
     def run(min_size: int) -> tuple[np.ndarray, int]:
         calls = []
         kernel = elementwise.sgd_momentum
-        monkeypatch.setattr(elementwise, "PARALLEL_MIN_SIZE", min_size)
+        monkeypatch.setattr(elementwise, "LOOP_MIN_SIZE", min_size)
         monkeypatch.setattr(elementwise, "sgd_momentum",
                             lambda *a: (calls.append(1), kernel(*a))[1])
         p = tg.tensor(start.copy(), requires_grad=True)
@@ -250,7 +250,7 @@ def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
         monkeypatch.undo()
         return p._data, len(calls)
 
-    with_kernel, kernel_calls = run(elementwise.PARALLEL_MIN_SIZE)
+    with_kernel, kernel_calls = run(elementwise.LOOP_MIN_SIZE)
     with_numpy, numpy_calls = run(10 * start.size)
     assert (kernel_calls, numpy_calls) == ((3 if fused else 0), 0)  # step 1 creates the buffer
     assert with_kernel.dtype == dtype

@@ -1,12 +1,12 @@
-"""Elementwise loops for large float arrays: ReLU, gradient gating, the SGD momentum update.
+"""Elementwise loops for float arrays: ReLU, gradient gating, the SGD momentum update.
 
-numpy runs ``x > 0`` and ``np.maximum(x, 0)`` as two passes on one core; one loop, split over
-the threads, writes the output and the mask together (about 2x faster on a 6.5 MB activation).
-Likewise SGD's three in-place numpy statements become one pass (3.5x faster on a 3 MB
-weight). The callers use these only when ``parallel_pays`` says so, and compute the same
-values in numpy otherwise, with the same operations in the same order: the results are
-bit-identical either way. Every element is computed on its own, so they never depend on the
-number of threads.
+numpy runs ``x > 0`` and ``np.maximum(x, 0)`` as two passes (and ``np.maximum`` checks for
+NaN on the way); one loop writes the output and the mask together, 3-4x faster on one
+thread, and very large arrays are split over the threads. Likewise SGD's three in-place
+numpy statements become one pass (3.5x faster on a 3 MB weight). The callers use these only
+when ``loop_pays`` says so, and compute the same values in numpy otherwise, with the same
+operations in the same order: the results are bit-identical either way. Every element is
+computed on its own, so they never depend on the number of threads.
 
 Each loop is a compiled function of a range ``[start, stop)`` of the flattened arrays (the
 ``*_range`` kernels); the function of the same name without the suffix allocates the result
@@ -23,15 +23,18 @@ from numba import njit
 from . import threads
 from .jit import ready
 
-# Arrays at least this large run these kernels; for smaller ones handing work to the threads
-# would cost more than the loop saves.
-PARALLEL_MIN_SIZE = threads.PARALLEL_MIN_WORK
+# Arrays at least this large run these loops; on smaller ones numpy's few calls cost no more
+# than calling a compiled loop.
+LOOP_MIN_SIZE = 1 << 13
+# One cheap pass per element: half the work per element of the norms' and pools' loops that
+# ``threads.PARALLEL_MIN_WORK`` is measured for, so these split from 2**21 elements.
+PASS_WORK = 0.5
 
 
-def parallel_pays(*arrays: Any) -> bool:
-    """Large, C-contiguous, float32/float64 arrays of one shape: what these kernels take."""
+def loop_pays(*arrays: Any) -> bool:
+    """Not tiny, C-contiguous, float32/float64 arrays of one shape: what these loops take."""
     first = arrays[0]
-    return (first.size >= PARALLEL_MIN_SIZE and first.dtype in (np.float32, np.float64)
+    return (first.size >= LOOP_MIN_SIZE and first.dtype in (np.float32, np.float64)
             and all(a.flags.c_contiguous and a.shape == first.shape for a in arrays))
 
 
@@ -60,7 +63,8 @@ def relu(x: Any) -> tuple[Any, Any]:
     flat = x.reshape(-1)
     out, mask = np.empty_like(flat), np.empty(flat.size, dtype=np.bool_)
     kernel = ready(relu_range)
-    threads.parallel_for(flat.size, lambda i0, i1: kernel(flat, out, mask, i0, i1))
+    threads.parallel_for(flat.size, lambda i0, i1: kernel(flat, out, mask, i0, i1),
+                         work=int(flat.size * PASS_WORK))
     return out.reshape(x.shape), mask.reshape(x.shape)
 
 
@@ -78,7 +82,8 @@ def gate(dout: Any, mask: Any) -> Any:
     flat, keep = dout.reshape(-1), mask.reshape(-1)
     dx = np.empty_like(flat)
     kernel = ready(gate_range)
-    threads.parallel_for(flat.size, lambda i0, i1: kernel(flat, keep, dx, i0, i1))
+    threads.parallel_for(flat.size, lambda i0, i1: kernel(flat, keep, dx, i0, i1),
+                         work=int(flat.size * PASS_WORK))
     return dx.reshape(dout.shape)
 
 
@@ -112,4 +117,4 @@ def sgd_momentum(param: Any, grad: Any, buf: Any, neg_lr: Any, momentum: Any,
     p, g, b = param.reshape(-1), grad.reshape(-1), buf.reshape(-1)
     kernel = ready(sgd_momentum_range)
     threads.parallel_for(p.size, lambda i0, i1: kernel(p, g, b, neg_lr, momentum, weight_decay,
-                                                       i0, i1))
+                                                       i0, i1), work=int(p.size * PASS_WORK))

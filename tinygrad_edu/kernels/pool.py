@@ -82,8 +82,9 @@ def max_pool_fwd(x3: Any, h_start: Any, h_len: Any, w_start: Any, w_len: Any, dh
     shape = (x3.shape[0], h_start.shape[0], w_start.shape[0])
     out, argmax = np.empty(shape, dtype=x3.dtype), np.empty(shape, dtype=np.int64)
     kernel = ready(max_pool_fwd_planes)
-    threads.parallel_for(x3.shape[0], lambda p0, p1: kernel(
-        x3, h_start, h_len, w_start, w_len, dh, dw, out, argmax, p0, p1), work=x3.size)
+    window = int(h_len.max(initial=0)) * int(w_len.max(initial=0))
+    threads.parallel_for(x3.shape[0], lambda p0, p1: kernel(  # work: every window's compares
+        x3, h_start, h_len, w_start, w_len, dh, dw, out, argmax, p0, p1), work=out.size * window)
     return out, argmax
 
 

@@ -40,9 +40,13 @@ from numpy.typing import NDArray
 T = TypeVar("T")
 S = TypeVar("S")
 
-# Work below this many elements (or multiply-adds for products) runs on the calling thread:
-# handing a range to a worker costs about 20 microseconds.
-PARALLEL_MIN_WORK = 1 << 15
+# Work below this many elements runs on the calling thread. Handing a range to a worker costs
+# 40-60 microseconds on a virtual machine whose idle cores sleep (waking the worker, and the
+# caller again when the worker is done): a norm's or a pool's loop covers 2**18 to 2**19
+# float32 elements in that time. Measured on 2 cores, 2 threads were 1.2-2.5x slower than 1
+# below about 2**19 elements and break even near 2**20. Callers whose loops cost more or less
+# per element say so with ``work``.
+PARALLEL_MIN_WORK = 1 << 20
 # Products of at least this many multiply-adds are split over the pool by ``matmul``; smaller
 # ones run on one thread (measured: below about 2**23, handing half the product to another
 # thread costs more than it saves).

@@ -375,7 +375,7 @@ class MaskCache(NamedTuple):
 
 def _gate(dout: Array, mask: Array) -> Array:
     """dout * mask: the gradient where mask is True, zero elsewhere."""
-    if kernels.parallel_pays(dout, mask):
+    if kernels.loop_pays(dout, mask):
         return kernels.gate(dout, mask)
     return dout * mask
 
@@ -385,7 +385,7 @@ def relu_forward(x: Array) -> tuple[Array, MaskCache]:
 
     As in PyTorch, a NaN input gives a NaN output and lets the gradient through.
     """
-    if kernels.parallel_pays(x):
+    if kernels.loop_pays(x):
         out, mask = kernels.relu(x)
         return out, MaskCache(mask)
     return np.maximum(x, 0), MaskCache(~(x <= 0))

@@ -88,7 +88,7 @@ class SGD(Optimizer):
         state_buf = state.get("momentum_buffer")
         if (state_buf is not None and group["momentum"] != 0 and group["dampening"] == 0
                 and not group["nesterov"] and not group["maximize"]
-                and kernels.parallel_pays(param, grad, state_buf.numpy())
+                and kernels.loop_pays(param, grad, state_buf.numpy())
                 and param.dtype == grad.dtype == state_buf.numpy().dtype):
             # the common case of a large parameter: the statements below fused into one pass
             # (bit-identical: the same operations on scalars of the parameter's dtype)
