@@ -3,7 +3,7 @@
 Every op with a fast path registers two pairs: its readable numpy forward/backward
 (``OpDef.forward``/``backward``) and the fast one (``fast_forward``/``fast_backward``), which
 autograd runs outside ``reference_ops()``. Here, for conv2d, conv_transpose2d, the four
-pooling ops, batch and layer norm, the eight recurrent ops and matmul:
+pooling ops, batch and layer norm, the eight recurrent ops, matmul, log_softmax and nll_loss:
 
 - hypothesis draws small shapes and the tricky arguments (stride, padding, dilation, groups;
   ceil_mode, count_include_pad, divisor_override, ties, NaN and -inf; training and eval
@@ -319,6 +319,53 @@ def test_layer_norm_pairs_agree(case: tuple[Case, int]) -> None:
     assert_reference_vjp("layer_norm", arrays, static, seed)
 
 
+# ----------------------------------------------------------------------------- the loss ops
+
+@FEW
+@given(data=st.data(), seed=SEEDS)
+def test_log_softmax_pairs_agree(data: Any, seed: int) -> None:
+    """Rows along the last axis take the compiled loops; other axes, empty inputs and
+    non-contiguous ones the numpy forward. Large logits, infinities and NaN included."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(data.draw(st.lists(st.integers(0, 4), min_size=1, max_size=3)))
+    x = rng.standard_normal(shape) * data.draw(st.sampled_from([1.0, 1e4]))
+    if x.size and data.draw(st.booleans()):
+        x.flat[rng.integers(x.size)] = data.draw(st.sampled_from([np.inf, -np.inf, np.nan]))
+    if x.ndim > 1 and data.draw(st.booleans()):
+        x = x.swapaxes(0, -1)  # not contiguous
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    assert_pairs_agree("log_softmax", [x], dict(dim=dim), seed)
+    if np.isfinite(x).all():
+        assert_reference_vjp("log_softmax", [x], dict(dim=dim), seed)
+
+
+@FEW
+@given(data=st.data(), seed=SEEDS)
+def test_nll_loss_pairs_agree(data: Any, seed: int) -> None:
+    """(N, C) input takes the compiled loop, other ranks the numpy forward; ignored targets,
+    class weights and the three reductions."""
+    rng = np.random.default_rng(seed)
+    n, c = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4))
+    spatial = tuple(data.draw(st.lists(st.integers(1, 3), max_size=1)))
+    logp = rng.standard_normal((n, c, *spatial))
+    target = rng.integers(0, c, (n, *spatial))
+    ignore_index = data.draw(st.sampled_from([-100, 0, 1]))
+    if data.draw(st.booleans()):
+        target.flat[0] = ignore_index if ignore_index < 0 else target.flat[0]
+    weight = rng.random(c) + 0.5 if data.draw(st.booleans()) else np.ones(c)
+    static = dict(ignore_index=ignore_index,
+                  reduction=data.draw(st.sampled_from(["mean", "sum", "none"])))
+    assert_pairs_agree("nll_loss", [logp, target, weight], static, seed)
+
+
+def test_nll_loss_pairs_reject_an_out_of_range_target_alike() -> None:
+    logp, weight = np.zeros((3, 4)), np.ones(4)
+    for target in (np.array([0, 4, 1]), np.array([0, -1, 1])):
+        for forward in (OPS["nll_loss"].forward, OPS["nll_loss"].fast_forward):
+            with pytest.raises(IndexError, match=rf"nll_loss: Target {target[1]} is out of"):
+                forward(logp, target, weight)
+
+
 # ----------------------------------------------------------------------------- recurrent ops
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
@@ -447,6 +494,7 @@ TRICKY: dict[str, Callable[[np.random.Generator], Case]] = {
     "batch_norm": lambda r: ([_n(r, 3, 2, 2, 2) * 2 + 1, _n(r, 2), _n(r, 2)],
                              dict(training=True, eps=1e-5)),
     "layer_norm": lambda r: ([_n(r, 2, 4, 3) - 1, _n(r, 2, 2), _n(r, 2, 2)], dict(eps=1e-5)),
+    "log_softmax": lambda r: ([_n(r, 3, 2, 4) * 3], dict(dim=-1)),
 }
 TRICKY["matmul"] = lambda r: ([_n(r, 4, 3).T, _n(r, 5, 4).T], {})  # both transposed
 for _name in RECURRENT:
@@ -506,10 +554,13 @@ def test_eval_batch_norm_backward_matches_central_differences() -> None:
                                                          _n(rng, 3)])
 
 
-#: ops whose fast pair is compared with the readable one in their own test file, with the reason
+#: ops whose fast pair is compared with the readable one by a test of their own, with the reason
 TESTED_ELSEWHERE = {
     # random: each pair must draw from its own generator at the same seed
     "dropout": "tests/ops/test_dropout.py::test_fast_forward_draws_the_readable_mask_bit_for_bit",
+    # the class weights take no gradient (as in PyTorch), so central differences over every
+    # float input do not apply; the op catalog checks the log-probabilities' gradient
+    "nll_loss": "test_nll_loss_pairs_agree (above)",
 }
 
 

@@ -3,6 +3,11 @@
 ``cross_entropy`` is ``nll_loss(log_softmax(x))`` (see ``nn/functional/loss.py``); the two
 primitives here are written by hand because their backward is the lesson and because the
 max-shift inside them keeps logits of +-1e4 finite.
+
+The file ends with the fast pairs of ``log_softmax`` and ``nll_loss`` (registered with
+``fast=``, run by autograd outside ``reference_ops()``): the same arithmetic on (N, C) rows as
+compiled loops (``kernels/loss.py``), since numpy's reductions along a short class axis cost
+more than the loss itself.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..checks import FLOATING
+from ..kernels import loss as kernels
+from ..kernels.jit import ready
 from .registry import register_op
 
 Array = NDArray[Any]
@@ -82,8 +89,6 @@ def log_softmax_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout - ctx.inputs[0].softmax(dim) * dout.sum(dim=dim, keepdim=True),)
 
 
-register_op("log_softmax", log_softmax_forward, log_softmax_backward, grad=log_softmax_grad,
-            dtypes=FLOATING)
 
 
 class NllCache(NamedTuple):
@@ -100,6 +105,8 @@ def _classes_last(x: Array) -> Array:
     """(N, C, d1, ...) -> (N * d1 * ..., C); (C,) -> (1, C)."""
     if x.ndim == 1:
         return x[None, :]
+    if x.ndim == 2:  # already (N, C) (moveaxis would cost more than the loss itself)
+        return x
     return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
@@ -142,8 +149,8 @@ def nll_loss_backward(dout: Array, cache: NllCache) -> tuple[Array, None, None]:
     flat = np.zeros((rows.shape[0], cache.shape[1] if len(cache.shape) > 1 else cache.shape[0]),
                     dtype=dout.dtype)
     flat[rows, cache.target] = -cache.weights * upstream
-    if len(cache.shape) == 1:
-        return flat[0], None, None
+    if len(cache.shape) <= 2:
+        return flat.reshape(cache.shape), None, None
     moved = flat.reshape((cache.shape[0],) + cache.shape[2:] + (cache.shape[1],))
     return np.moveaxis(moved, -1, 1), None, None
 
@@ -162,7 +169,6 @@ def nll_loss_grad(ctx: Any, dout: Any) -> tuple[Any, None, None]:
     return dout * ctx.const(factor), None, None
 
 
-register_op("nll_loss", nll_loss_forward, nll_loss_backward, grad=nll_loss_grad)
 
 
 class BceCache(NamedTuple):
@@ -229,3 +235,91 @@ def _clamped_log(ctx: Any, v: Any, low: Any) -> Any:
 
 register_op("binary_cross_entropy", binary_cross_entropy_forward, binary_cross_entropy_backward,
             grad=binary_cross_entropy_grad, dtypes=FLOATING._replace(same=True))
+
+
+# ----------------------------------------------------------------------------- the fast pairs
+
+_ROW_DTYPES = (np.float32, np.float64)
+
+
+def _rows(x: Array, dim: int) -> Array | None:
+    """x as (rows, C) when ``dim`` is its last axis, x is C-contiguous float32/float64 and not
+    empty (what the row loops take); else None."""
+    if (x.ndim == 0 or x.size == 0 or dim % x.ndim != x.ndim - 1 or x.dtype not in _ROW_DTYPES
+            or not x.flags.c_contiguous):
+        return None
+    return x.reshape(-1, x.shape[-1])
+
+
+class LogSoftmaxRowsCache(NamedTuple):
+    """Cache of the fast ``log_softmax``: the output and the axis."""
+
+    out: Array
+    dim: int
+
+
+def log_softmax_fast_forward(x: Array, *, dim: int) -> tuple[Array, LogSoftmaxRowsCache]:
+    """``log_softmax_forward``, by ``kernels.loss.log_softmax_rows`` along the last axis."""
+    _check_dim("log_softmax_forward", x, dim)
+    rows = _rows(x, dim)
+    if rows is None:
+        out, _ = log_softmax_forward(x, dim=dim)
+    else:
+        out = np.empty_like(x)
+        ready(kernels.log_softmax_rows)(rows, out.reshape(rows.shape))
+    return out, LogSoftmaxRowsCache(out, dim)
+
+
+def log_softmax_fast_backward(dout: Array, cache: LogSoftmaxRowsCache) -> tuple[Array]:
+    """``log_softmax_backward``, by ``kernels.loss.log_softmax_bwd_rows`` on rows."""
+    out = cache.out
+    rows = _rows(out, cache.dim)
+    if rows is None or dout.dtype != out.dtype or not dout.flags.c_contiguous:
+        return log_softmax_backward(dout, SoftmaxCache(*cache))
+    dx = np.empty_like(out)
+    ready(kernels.log_softmax_bwd_rows)(dout.reshape(rows.shape), rows, dx.reshape(rows.shape))
+    return (dx,)
+
+
+class NllRowsCache(NamedTuple):
+    """Cache of the fast ``nll_loss``: the fields of ``NllCache``."""
+
+    shape: tuple[int, ...]
+    target: Array
+    weights: Array
+    scale: float
+    reduction: str
+
+
+def nll_loss_fast_forward(logp: Array, target: Array, weight: Array, *,
+                          ignore_index: int = -100, reduction: str = "mean"
+                          ) -> tuple[Array, NllRowsCache]:
+    """``nll_loss_forward``; (N, C) log-probabilities by ``kernels.loss.nll_rows``."""
+    if (logp.ndim != 2 or logp.dtype not in _ROW_DTYPES or target.shape != logp.shape[:1]
+            or target.dtype != np.int64 or weight.dtype != logp.dtype):
+        out, cache = nll_loss_forward(logp, target, weight, ignore_index=ignore_index,
+                                      reduction=reduction)
+        return out, NllRowsCache(*cache)
+    n = logp.shape[0]
+    safe_t, w, losses = np.empty(n, np.int64), np.empty(n, logp.dtype), np.empty(n, logp.dtype)
+    loss_sum, weight_sum, bad = ready(kernels.nll_rows)(logp, target, weight, ignore_index,
+                                                        safe_t, w, losses)
+    if bad >= 0:  # the lesson pair raises the error, naming the first bad target
+        nll_loss_forward(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    scale = 1.0
+    if reduction == "none":
+        out = losses
+    elif reduction == "sum":
+        out = loss_sum
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.float64(loss_sum) / weight_sum  # nan when every target is ignored
+        scale = 1.0 / weight_sum if weight_sum else 0.0
+    cache = NllRowsCache(logp.shape, safe_t, w, scale, reduction)
+    return np.asarray(out, dtype=logp.dtype), cache
+
+
+register_op("log_softmax", log_softmax_forward, log_softmax_backward, grad=log_softmax_grad,
+            dtypes=FLOATING, fast=(log_softmax_fast_forward, log_softmax_fast_backward))
+register_op("nll_loss", nll_loss_forward, nll_loss_backward, grad=nll_loss_grad,
+            fast=(nll_loss_fast_forward, nll_loss_backward))

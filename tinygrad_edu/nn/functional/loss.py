@@ -156,6 +156,8 @@ def _check_targets(x: Tensor, target: Tensor, name: str, ignore_index: int | Non
                            f"{x.shape}, got {target.shape}")
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     t = target.numpy()
+    if t.size == 0 or 0 <= t.min() and t.max() < n_classes:  # (two quick passes, no masks)
+        return
     bad = (t < 0) | (t >= n_classes)
     if ignore_index is not None:
         bad &= t != ignore_index
