@@ -91,7 +91,7 @@ class DType:
         except TypeError:
             return False
 
-    def __hash__(self) -> int:  # the numpy dtype's hash, as they compare equal
+    def __hash__(self) -> int:  # the numpy dtype's, as they compare equal (loads bfloat16's)
         return hash(self.np_dtype)
 
     def __repr__(self) -> str:
@@ -136,7 +136,7 @@ _BF16: np.dtype[Any] | None = None  # bfloat16.np_dtype once loaded: no array ha
 def _load_bfloat16() -> np.dtype[Any]:
     """Import ``ml_dtypes`` and give ``bfloat16`` its numpy dtype (on its first use)."""
     global _BF16
-    import ml_dtypes  # noqa: PLC0415 - takes most of a second: only when bfloat16 is used
+    import ml_dtypes  # here, not at the top: it takes most of a second to import
 
     _BF16 = bfloat16.np_dtype = np.dtype(ml_dtypes.bfloat16)
     _BY_NUMPY[_BF16] = bfloat16
@@ -367,7 +367,7 @@ class finfo:  # noqa: N801 - PyTorch's name
             raise TypeError("torch.finfo() requires a floating point input type. Use "
                             "torch.iinfo to handle 'torch.finfo'")
         if d is bfloat16:
-            import ml_dtypes  # noqa: PLC0415 - numpy has no finfo of bfloat16
+            import ml_dtypes  # numpy has no finfo of bfloat16
 
             info = ml_dtypes.finfo(d.np_dtype)
         else:
