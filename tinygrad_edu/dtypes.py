@@ -7,10 +7,12 @@ accepts it wherever it takes a dtype (``np.zeros(3, dtype=tg.float16)``).
 
 Supported: bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64.
 bfloat16 has no numpy dtype of its own; it is stored with the ``ml_dtypes`` package (the one
-JAX uses). Ops compute float16/bfloat16 in float32 and round the result back (``half_pair``),
-as PyTorch does on the CPU. Complex dtypes and uint16/32/64 are deliberately unsupported
-(``UNSUPPORTED`` says why; the error says it too). The promotion rules are PyTorch's:
-``promote_types``, ``result_type``, ``can_cast``; docs/dtypes.md has the table.
+JAX uses), imported the first time bfloat16's numpy dtype is needed (importing it takes most of
+a second, which float32 work should not pay). Ops compute float16/bfloat16 in float32 and round
+the result back (``half_pair``), as PyTorch does on the CPU. Complex dtypes and uint16/32/64
+are deliberately unsupported (``UNSUPPORTED`` says why; the error says it too). The promotion
+rules are PyTorch's: ``promote_types``, ``result_type``, ``can_cast``; docs/dtypes.md has the
+table.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import builtins
 from collections.abc import Callable
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
 
@@ -29,15 +30,20 @@ class DType:
     Attributes the course code reads: ``is_floating_point``, ``is_complex``, ``is_signed``,
     ``itemsize`` (bytes per element). Other attributes (``kind``, ``name``, ``type``...) are
     the numpy dtype's, except that bfloat16's ``kind`` is ``'f'`` (numpy calls it ``'V'``).
+
+    bfloat16 is made with ``np_dtype=None``: its slot stays empty until the first read, which
+    lands in ``__getattr__`` and loads the numpy dtype from ``ml_dtypes`` (``_load_bfloat16``).
+    The other dtypes read a filled slot, as fast as any attribute.
     """
 
     __slots__ = ("np_dtype", "name", "legacy", "kind")
 
-    def __init__(self, np_dtype: Any, name: str, legacy: str) -> None:
-        self.np_dtype = np.dtype(np_dtype)
+    def __init__(self, np_dtype: Any, name: str, legacy: str, kind: str = "") -> None:
+        if np_dtype is not None:
+            self.np_dtype = np.dtype(np_dtype)
         self.name = name
         self.legacy = legacy  # the legacy tensor type's name: 'torch.FloatTensor'
-        self.kind = "f" if name == "bfloat16" else self.np_dtype.kind
+        self.kind = kind or self.np_dtype.kind
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -68,7 +74,9 @@ class DType:
         """The type itself (no complex types here)."""
         return self
 
-    def __getattr__(self, attr: str) -> Any:
+    def __getattr__(self, attr: str) -> Any:  # only called for what the slots don't hold
+        if attr == "np_dtype":  # bfloat16's, not loaded yet
+            return _load_bfloat16()
         return getattr(self.np_dtype, attr)
 
     def __eq__(self, other: object) -> bool:
@@ -83,7 +91,7 @@ class DType:
         except TypeError:
             return False
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # the numpy dtype's, as they compare equal (loads bfloat16's)
         return hash(self.np_dtype)
 
     def __repr__(self) -> str:
@@ -108,20 +116,31 @@ int16 = short = DType(np.int16, "int16", "torch.ShortTensor")
 int32 = DType(np.int32, "int32", "torch.IntTensor")
 int64 = long = DType(np.int64, "int64", "torch.LongTensor")
 float16 = half = DType(np.float16, "float16", "torch.HalfTensor")
-bfloat16 = DType(ml_dtypes.bfloat16, "bfloat16", "torch.BFloat16Tensor")
+bfloat16 = DType(None, "bfloat16", "torch.BFloat16Tensor", kind="f")  # numpy dtype: on first use
 float32 = float = DType(np.float32, "float32", "torch.FloatTensor")  # noqa: A001 - torch's alias
 float64 = double = DType(np.float64, "float64", "torch.DoubleTensor")
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 SUPPORTED = ALL  # the name older code uses
 FLOATING = (float16, bfloat16, float32, float64)
-_BY_NUMPY = {d.np_dtype: d for d in ALL}
+_BY_NUMPY = {d.np_dtype: d for d in ALL if d is not bfloat16}  # bfloat16: _load_bfloat16
 _BY_NAME = {**{d.name: d for d in ALL}, **{d.legacy: d for d in ALL},
             **{"torch." + d.name: d for d in ALL},
             **{"torch.half": float16, "torch.float": float32, "torch.double": float64,
                "torch.short": int16, "torch.int": int32, "torch.long": int64}}
 _HALF_CHARS = "eE"  # numpy's type codes of float16 and bfloat16
-_F16, _BF16 = float16.np_dtype, bfloat16.np_dtype
+_F16 = float16.np_dtype
+_BF16: np.dtype[Any] | None = None  # bfloat16.np_dtype once loaded: no array has it before
+
+
+def _load_bfloat16() -> np.dtype[Any]:
+    """Import ``ml_dtypes`` and give ``bfloat16`` its numpy dtype (on its first use)."""
+    global _BF16
+    import ml_dtypes  # here, not at the top: it takes most of a second to import
+
+    _BF16 = bfloat16.np_dtype = np.dtype(ml_dtypes.bfloat16)
+    _BY_NUMPY[_BF16] = bfloat16
+    return _BF16
 
 #: numpy dtype names that PyTorch has but tinygrad_edu refuses, with the reason.
 UNSUPPORTED = {
@@ -153,6 +172,14 @@ def of_numpy(np_dtype: Any, where: str) -> DType:
     d = np.dtype(np_dtype)
     if d in _BY_NUMPY:
         return _BY_NUMPY[d]
+    return _bfloat16_or_error(d, where)
+
+
+def _bfloat16_or_error(d: np.dtype[Any], where: str) -> DType:
+    """``bfloat16`` for ml_dtypes' bfloat16 before our bfloat16 was used (an array the user
+    made with ml_dtypes), else the TypeError of an unsupported dtype."""
+    if d.name == "bfloat16" and _BF16 is None and d == _load_bfloat16():
+        return bfloat16
     raise unsupported(d, where)
 
 
@@ -187,7 +214,7 @@ def to_dtype(dtype: Any, where: str = "dtype") -> DType:
         raise TypeError(f"{where}: {dtype!r} is not a dtype; {_EXPECTED}") from None
     if d in _BY_NUMPY:
         return _BY_NUMPY[d]
-    raise unsupported(d, where)
+    return _bfloat16_or_error(d, where)
 
 
 # ----------------------------------------------------------------------------- default dtype
@@ -237,7 +264,7 @@ def promote_types(a: Any, b: Any) -> DType:
     if ca != cb:
         return a if ca > cb else b
     if ca == 2:
-        if {a, b} == {float16, bfloat16}:
+        if {a.name, b.name} == {"float16", "bfloat16"}:
             return float32
         return a if a.itemsize > b.itemsize else b
     return _BY_NUMPY[np.promote_types(a.np_dtype, b.np_dtype)]
@@ -339,7 +366,12 @@ class finfo:  # noqa: N801 - PyTorch's name
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use "
                             "torch.iinfo to handle 'torch.finfo'")
-        info = ml_dtypes.finfo(d.np_dtype)
+        if d is bfloat16:
+            import ml_dtypes  # numpy has no finfo of bfloat16
+
+            info = ml_dtypes.finfo(d.np_dtype)
+        else:
+            info = np.finfo(d.np_dtype)
         self.dtype = d.name
         self.bits = builtins.int(info.bits)
         self.eps = builtins.float(info.eps)

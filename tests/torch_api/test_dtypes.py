@@ -7,6 +7,8 @@ Every expected value comes from torch itself, run side by side.
 from __future__ import annotations
 
 import operator
+import subprocess
+import sys
 
 import ml_dtypes
 import numpy as np
@@ -198,6 +200,49 @@ def test_bfloat16_array_keeps_its_dtype():
     t = tg.tensor(a)
     assert t.dtype == tg.bfloat16
     assert t.tolist() == [1.5, -2.25]
+
+
+# float32 work in a fresh process: training, printing, finfo, promotion, save/load. ml_dtypes
+# (most of a second to import) must stay unloaded until bfloat16 is used; then an array the
+# user made with ml_dtypes is our bfloat16 and computes in float32, as before.
+FLOAT32_THEN_BFLOAT16 = """
+import os, sys, tempfile
+import numpy as np
+import tinygrad_edu as tg
+from tinygrad_edu import dtypes, nn
+
+model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+for opt in (tg.optim.SGD(model.parameters(), lr=0.1), tg.optim.Adam(model.parameters())):
+    loss = nn.functional.cross_entropy(model(tg.randn(5, 4)), tg.tensor([0, 1, 2, 0, 1]))
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+repr(model(tg.randn(2, 4))), repr(tg.arange(3)), repr(tg.finfo(tg.float32))
+assert tg.promote_types(tg.float32, tg.float64) is tg.float64
+assert (tg.ones(2) + tg.ones(2, dtype=tg.float16)).dtype is tg.float32
+path = os.path.join(tempfile.mkdtemp(), "model.pt")
+tg.save(model.state_dict(), path)
+model.load_state_dict(tg.load(path))
+assert str(tg.bfloat16) == "torch.bfloat16" and tg.bfloat16 == tg.bfloat16
+assert tg.bfloat16.is_floating_point and tg.bfloat16 == "bfloat16"
+assert "ml_dtypes" not in sys.modules, "float32 work imported ml_dtypes"
+
+import ml_dtypes
+a = np.array([1.5, 3.0], dtype=ml_dtypes.bfloat16)
+t = tg.tensor(a)
+assert t.dtype is tg.bfloat16 and tg.bfloat16 == a.dtype and hash(tg.bfloat16) == hash(a.dtype)
+assert dtypes.has_half([a]) and (t / 3).dtype is tg.bfloat16
+expected = (a.astype(np.float32) / np.float32(3)).astype(ml_dtypes.bfloat16)
+assert (t / 3).numpy().tobytes() == expected.tobytes()
+print("ok")
+"""
+
+
+def test_float32_work_does_not_import_ml_dtypes():
+    out = subprocess.run([sys.executable, "-c", FLOAT32_THEN_BFLOAT16], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("ok")
 
 
 PYTHON_DATA = [[1.0, 2.0], 1.5, [1, 2], 3, [True, False], True, [1, 2.5], [1, 2.0, True],

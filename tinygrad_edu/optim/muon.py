@@ -5,18 +5,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
+from .. import dtypes
 from ..tensor import Tensor
 from .optimizer import Array, Optimizer, ParamGroup, Params, lerp_
-
-_BF16 = ml_dtypes.bfloat16
 
 
 def _bf16(x: Array) -> Array:
     """``x`` rounded to bfloat16 (kept in float32): PyTorch runs the iteration in bfloat16."""
-    return np.asarray(x, dtype=np.float32).astype(_BF16).astype(np.float32)
+    return np.asarray(x, dtype=np.float32).astype(dtypes.bfloat16.np_dtype).astype(np.float32)
 
 
 def newton_schulz(g: Array, coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315),

@@ -21,13 +21,14 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor
 
-# safetensors' dtype names -> numpy (BF16 is ml_dtypes' bfloat16, which tinygrad_edu uses)
-DTYPES: dict[str, np.dtype[Any]] = {
-    "F64": np.dtype(np.float64), "F32": np.dtype(np.float32), "F16": np.dtype(np.float16),
-    "BF16": np.dtype(dtypes.bfloat16.np_dtype), "I64": np.dtype(np.int64),
-    "I32": np.dtype(np.int32), "I16": np.dtype(np.int16), "I8": np.dtype(np.int8),
-    "U8": np.dtype(np.uint8), "BOOL": np.dtype(np.bool_), "C64": np.dtype(np.complex64),
+# safetensors' dtype names -> the dtype its arrays are read with (our DTypes, which numpy takes
+# as dtypes: bfloat16's numpy dtype, from ml_dtypes, is loaded only when a BF16 tensor is read)
+DTYPES: dict[str, Any] = {
+    "F64": dtypes.float64, "F32": dtypes.float32, "F16": dtypes.float16,
+    "BF16": dtypes.bfloat16, "I64": dtypes.int64, "I32": dtypes.int32, "I16": dtypes.int16,
+    "I8": dtypes.int8, "U8": dtypes.uint8, "BOOL": dtypes.bool_, "C64": np.dtype(np.complex64),
 }
+_NAMES = {dtype.name for dtype in DTYPES.values()}  # numpy's names of those (native) dtypes
 _HOLDS = "a flat dict of str -> tensor (such as model.state_dict())"
 
 
@@ -84,7 +85,7 @@ def encoder(obj: Any) -> Any:
             raise TypeError(f"save: format='safetensors' holds {_HOLDS}; obj[{key!r}] is "
                             f"{type(value).__name__} (keep other values in a separate file)")
         array = value.numpy(force=True) if isinstance(value, Tensor) else value
-        if array.dtype not in DTYPES.values():
+        if array.dtype.name not in _NAMES or not array.dtype.isnative:
             raise TypeError(f"save: format='safetensors' can't hold obj[{key!r}] of dtype "
                             f"{array.dtype}")
         arrays[key] = np.array(array, order="C")  # a contiguous copy: tied weights, twice

@@ -57,10 +57,11 @@ from ..nn.parameter import Parameter
 from ..tensor import Tensor
 from .common import Refused, read_member
 
-# torch's storage classes and the numpy dtype of their elements (UntypedStorage: raw bytes)
-STORAGE_DTYPES: dict[str, np.dtype[Any]] = {
+# torch's storage classes and the numpy dtype of their elements (UntypedStorage: raw bytes);
+# bfloat16's is our DType, whose numpy dtype (from ml_dtypes) is loaded only when it is used
+STORAGE_DTYPES: dict[str, Any] = {
     "FloatStorage": np.dtype(np.float32), "DoubleStorage": np.dtype(np.float64),
-    "HalfStorage": np.dtype(np.float16), "BFloat16Storage": np.dtype(dtypes.bfloat16.np_dtype),
+    "HalfStorage": np.dtype(np.float16), "BFloat16Storage": dtypes.bfloat16,
     "CharStorage": np.dtype(np.int8), "ShortStorage": np.dtype(np.int16),
     "IntStorage": np.dtype(np.int32), "LongStorage": np.dtype(np.int64),
     "ByteStorage": np.dtype(np.uint8), "BoolStorage": np.dtype(np.bool_),
@@ -68,7 +69,7 @@ STORAGE_DTYPES: dict[str, np.dtype[Any]] = {
     "ComplexDoubleStorage": np.dtype(np.complex128),
     "UntypedStorage": np.dtype(np.uint8),
 }
-_STORAGE_NAMES = {dtype: name for name, dtype in STORAGE_DTYPES.items()
+_STORAGE_NAMES = {dtype.name: name for name, dtype in STORAGE_DTYPES.items()  # by numpy's name
                   if name != "UntypedStorage"}
 
 LEGACY_MAGIC = 0x1950a86a20f9469cfc6c  # the first pickle of a legacy file
@@ -114,10 +115,15 @@ class _Global(_StandIn):
 class _StorageType(_StandIn):
     """``torch.FloatStorage`` and friends: only a dtype, named in persistent ids."""
 
-    __slots__ = ("dtype", "name")
+    __slots__ = ("_dtype", "name")
 
-    def __init__(self, name: str, dtype: np.dtype[Any]) -> None:
-        self.name, self.dtype = name, dtype
+    def __init__(self, name: str, dtype: Any) -> None:
+        self.name, self._dtype = name, dtype
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype of the elements."""
+        return np.dtype(self._dtype)
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"
@@ -668,7 +674,7 @@ class _PickleWriter:
             return
         self.keep.append(t)
         data = t.numpy(force=True) if isinstance(t, Tensor) else t
-        kind = _STORAGE_NAMES.get(data.dtype)
+        kind = _STORAGE_NAMES.get(data.dtype.name) if data.dtype.isnative else None
         if kind is None:
             raise TypeError(f"save: {where} has dtype {data.dtype}, which the torch format "
                             "can't hold")
