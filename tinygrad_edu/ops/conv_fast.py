@@ -484,11 +484,14 @@ class _Rows(NamedTuple):
 
         ``rows`` is a flat buffer for the chunk's rows (nb*OH*OW, KH*KW*C), ``dy`` one for its
         (nb*OH*OW, F) product, both private to the worker thread; a chunk's buffers take
-        about ``_CHUNK_BYTES``.
+        about ``_CHUNK_BYTES``. The chunks depend only on the shapes, never on the number of
+        threads.
         """
         n, p = self.image[0], self.positions
         per_sample = max(1, (self.taps + self.features) * p * np.dtype(dtype).itemsize)
         per = max(1, min(n, _CHUNK_BYTES // per_sample))
+        if n * p * self.taps * self.features >= threads.BLAS_SPLIT_MIN_WORK:
+            per = min(per, -(-n // 2))  # products worth two threads: at least two chunks
         per = -(-n // -(-n // per)) if n else 1  # the same number of chunks, evened out
 
         def scratch() -> tuple[Array, Array]:
