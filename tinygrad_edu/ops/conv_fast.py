@@ -591,7 +591,8 @@ def conv2d_fast_forward(x: Array, weight: Array, bias: Array, *, stride: Any = (
 
     Winograd runs for 3x3 kernels, stride 1, no dilation or groups, with at least
     ``_WINOGRAD_MIN_CHANNELS`` input and output channels and ``_WINOGRAD_MIN_TILES`` 2x2
-    output tiles per sample; the cache then holds the transformed weights.
+    output tiles per sample; the cache then holds the transformed weights. Otherwise small
+    maps with many channels (``_use_rows``) run channels-last, the rest by im2col.
     """
     geo, (oh, ow) = conv2d_args(x, weight, bias, stride, padding, dilation, groups)
     n, f, (kh, kw) = x.shape[0], weight.shape[0], weight.shape[2:]
