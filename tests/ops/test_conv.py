@@ -101,6 +101,39 @@ def test_im2col_and_col2im_equal_the_naive_loops(geometry):
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_im2row_and_row2im_equal_the_naive_loops(geometry):
+    """The channels-last rows: the naive columns with the taps' order (c, i, j) -> (i, j, c)."""
+    xs, ws, stride, padding, dilation, _ = geometry
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(xs)
+    kh, kw = ws[2:]
+    oh = (xs[2] + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (xs[3] + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    args = (kh, kw, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
+            oh, ow)
+    n, c, p = xs[0], xs[1], oh * ow
+    naive = (im2col_naive(x, *args).reshape(c, kh, kw, n, p).transpose(3, 4, 1, 2, 0)
+             .reshape(n * p, kh * kw * c))
+    rows = np.full(naive.size + 3, np.nan)  # a buffer may be longer than the rows
+    kernels.im2row(x, 0, n, *args, rows)
+    np.testing.assert_array_equal(rows[:naive.size].reshape(naive.shape), naive)
+    assert np.isnan(rows[naive.size:]).all()
+    # a chunk that starts later in the batch fills the buffer from its first sample on
+    tail = np.full(naive.size, np.nan)
+    kernels.im2row(x, 1, n, *args, tail)
+    np.testing.assert_array_equal(tail[:(n - 1) * naive[0].size * p], naive[p:].ravel())
+    # row2im is the adjoint of im2row; it overwrites only its chunk's samples
+    r = rng.standard_normal(naive.shape)
+    back = np.full(xs, np.nan)
+    kernels.row2im(r.ravel(), 0, n, *args, back)
+    np.testing.assert_allclose(np.sum(naive * r), np.sum(x * back), rtol=1e-12)
+    part = np.full(xs, np.nan)
+    kernels.row2im(r[p:].ravel(), 1, n, *args, part)
+    np.testing.assert_array_equal(part[1:], back[1:])
+    assert np.isnan(part[0]).all()
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
 def test_conv2d_forward_equals_naive(geometry):
     xs, ws, stride, padding, dilation, groups = geometry
     rng = np.random.default_rng(1)
@@ -556,6 +589,7 @@ def test_side_by_side_same_result_on_one_and_two_threads(monkeypatch):
     import tinygrad_edu.ops.conv_fast as conv_ops
 
     monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 20000)  # chunks of a few samples
+    monkeypatch.setattr(conv_ops, "_ROWS_CHANNELS_PER_COLUMN", 10**9)  # not channels-last
     rng = np.random.default_rng(7)
     x, w = rng.standard_normal((9, 64, 4, 4)), rng.standard_normal((8, 64, 3, 3))
     results = []
@@ -563,6 +597,99 @@ def test_side_by_side_same_result_on_one_and_two_threads(monkeypatch):
         with num_threads(threads):
             xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
             out = F.conv2d(xt, wt, padding=1)  # 576 rows, 16 positions: side by side
+            out.backward(tg.tensor(np.cos(np.arange(out.numel())).reshape(out.shape)))
+            results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- channels last
+
+CHANNELS_LAST_CASES = [  # x shape, weight shape, keyword arguments
+    ((5, 6, 4, 4), (7, 6, 3, 3), dict(padding=1)),
+    ((3, 5, 7, 6), (4, 5, 2, 3), dict(stride=(2, 1), padding=(0, 2))),
+    ((4, 3, 7, 7), (2, 3, 3, 2), dict(dilation=(1, 2), padding=(1, 0), stride=(1, 3))),
+    ((3, 4, 5, 5), (6, 4, 1, 1), dict(stride=2)),
+    ((0, 6, 4, 4), (7, 6, 3, 3), dict(padding=1)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CHANNELS_LAST_CASES)
+def test_channels_last_matches_torch_and_the_readable_pair(monkeypatch, dtype, case):
+    """The channels-last path (``conv_fast._Rows``), forced on any groups-1 conv: stride,
+    dilation, padding, a 1x1 kernel, an empty batch; chunks of a few samples, non-contiguous
+    input, a bias, each requires_grad combination."""
+    import tinygrad_edu.ops.conv_fast as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_ROWS_CHANNELS_PER_COLUMN", 0)
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 3000)  # several chunks
+    xs, ws, kwargs = case
+    rng = np.random.default_rng(sum(xs) + sum(ws))
+    x = rng.standard_normal((xs[0], xs[1], xs[3], xs[2])).astype(dtype).transpose(0, 1, 3, 2)
+    w = rng.standard_normal(ws).astype(dtype)
+    b = rng.standard_normal(ws[0]).astype(dtype)
+    assert conv2d_fast_forward(x, w, b, **kwargs)[1].channels_last
+    tol = 1e-10 if dtype == np.float64 else 2e-4
+    for needs in ((True, True, True), (True, False, False), (False, True, False)):
+        arrays = list(zip((x, w, b), needs, strict=True))
+        ref = [torch.tensor(np.ascontiguousarray(a), requires_grad=r) for a, r in arrays]
+        expected = TF.conv2d(*ref, **kwargs)
+        cot = rng.standard_normal(tuple(expected.shape)).astype(dtype)
+        expected.backward(torch.tensor(cot))
+        for readable in (False, True):  # the fast pair, then the readable one
+            with tg.ops.reference_ops(readable):
+                ours = [tg.tensor(a, requires_grad=r) for a, r in arrays]
+                out = F.conv2d(*ours, **kwargs)
+                out.backward(tg.tensor(cot))
+            assert out.dtype == ours[0].dtype
+            np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(),
+                                       rtol=tol, atol=tol)
+            for a, r in zip(ours, ref, strict=True):
+                if r.requires_grad:
+                    np.testing.assert_allclose(a.grad.numpy(), r.grad.numpy(), rtol=tol,
+                                               atol=tol)
+                else:
+                    assert a.grad is None
+
+
+def test_channels_last_is_chosen_for_small_maps_with_many_channels(monkeypatch):
+    rng = np.random.default_rng(8)
+
+    def path(xs, ws, **kwargs):
+        x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+        cache = conv2d_fast_forward(x, w, np.zeros(0), **kwargs)[1]
+        return "rows" if cache.channels_last else "winograd" if cache.winograd is not None \
+            else "im2col"
+
+    assert path((2, 16, 4, 4), (32, 16, 3, 3), padding=1) == "rows"  # the digits ConvNet
+    assert path((2, 64, 4, 4), (128, 64, 3, 3), padding=1) == "rows"
+    assert path((2, 32, 8, 8), (64, 32, 3, 3), padding=1) == "rows"
+    assert path((2, 16, 8, 8), (32, 16, 3, 3), padding=1) == "im2col"  # 2 channels a column
+    assert path((2, 1, 8, 8), (16, 1, 3, 3), padding=1) == "im2col"
+    assert path((2, 3, 31, 31), (16, 3, 3, 3), stride=2) == "im2col"
+    assert path((2, 32, 32, 32), (32, 32, 3, 3), padding=1) == "winograd"
+    assert path((2, 16, 4, 4), (32, 8, 3, 3), padding=1, groups=2) == "im2col"  # groups
+    # the readable pair and torch agree with the grouped conv the rows leave to im2col
+    import tinygrad_edu.ops.conv_fast as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_ROWS_CHANNELS_PER_COLUMN", 0)
+    assert path((2, 16, 4, 4), (32, 8, 3, 3), padding=1, groups=2) == "im2col"
+    _parity(F.conv2d, TF.conv2d, (3, 4, 4, 4), (6, 2, 3, 3), 6, True,
+            dict(padding=1, groups=2), np.float64, 1e-10)
+
+
+def test_channels_last_same_result_on_one_and_two_threads(monkeypatch):
+    import tinygrad_edu.ops.conv_fast as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 20000)  # chunks of a few samples
+    rng = np.random.default_rng(10)
+    x, w = rng.standard_normal((9, 32, 4, 4)), rng.standard_normal((8, 32, 3, 3))
+    results = []
+    for threads in (1, 2):
+        with num_threads(threads):
+            xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+            out = F.conv2d(xt, wt, padding=1)  # 32 channels, 4 columns: channels-last
             out.backward(tg.tensor(np.cos(np.arange(out.numel())).reshape(out.shape)))
             results.append((out.detach().numpy().copy(), xt.grad.numpy(), wt.grad.numpy()))
     for a, b in zip(*results, strict=True):

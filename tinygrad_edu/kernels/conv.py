@@ -152,3 +152,69 @@ def col2im_batch(cols, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, x
                     for y in range(oh):
                         _add(padded[c, y * sh + i * dh], j * dw, row, k * p + y * ow, ow, sw)
         crop_sample(padded, ph, pw, x, n0 + k)
+
+
+# Channels-last rows, shape (N * OH * OW, KH * KW * C), for small maps with several channels:
+# ``rows[n * OH * OW + oh * OW + ow, (i * KW + j) * C + c]`` is the same tap as above. Each
+# copy is then a run of C channels (KW*C without dilation) instead of a run of OW positions (4
+# on a 4x4 map, where the loop overhead of im2col's copies cost more than the product), and a
+# chunk's convolution is one product ``rows @ weight.transpose(0, 2, 3, 1).reshape(F, -1).T``.
+# The kernels take a chunk of samples [n0, n1), whose rows stay in cache for the product, and
+# the ops run chunks on the thread pool. Each sample is first copied channels-last into a
+# zero-bordered scratch image (H + 2*ph, W + 2*pw, C), flat, so the copies need no bounds tests.
+
+
+@njit(cache=True, nogil=True)
+def im2row(x, n0, n1, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, rows
+           ):  # pragma: no cover - compiled
+    """Fill rows (flat, of ((n1 - n0) * OH * OW, KH*KW*C)) from samples n0 .. n1-1 of x
+    (N, C, H, W); rows may be longer."""
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    wp = width + 2 * pw
+    padded = np.zeros((height + 2 * ph) * wp * channels, dtype=x.dtype)
+    taps = kh * kw * channels
+    for n in range(n0, n1):
+        for y in range(height):
+            for z in range(width):
+                base = ((y + ph) * wp + z + pw) * channels
+                for c in range(channels):
+                    padded[base + c] = x[n, c, y, z]
+        for y in range(oh):
+            for z in range(ow):
+                dst = (((n - n0) * oh + y) * ow + z) * taps
+                for i in range(kh):
+                    src = ((y * sh + i * dh) * wp + z * sw) * channels
+                    if dw == 1:  # the row's KW taps are one run of KW*C in both
+                        _copy(rows, dst + i * kw * channels, padded, src, kw * channels, 1)
+                    else:
+                        for j in range(kw):
+                            _copy(rows, dst + (i * kw + j) * channels, padded,
+                                  src + j * dw * channels, channels, 1)
+
+
+@njit(cache=True, nogil=True)
+def row2im(rows, n0, n1, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, x
+           ):  # pragma: no cover - compiled
+    """Adjoint of ``im2row``: overwrites samples n0 .. n1-1 of x (N, C, H, W) with the sums
+    of their entries of rows (flat, as for ``im2row``); what lands in the padding is dropped."""
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    wp = width + 2 * pw
+    padded = np.empty((height + 2 * ph) * wp * channels, dtype=x.dtype)
+    taps = kh * kw * channels
+    for n in range(n0, n1):
+        padded[:] = 0
+        for y in range(oh):
+            for z in range(ow):
+                src = (((n - n0) * oh + y) * ow + z) * taps
+                for i in range(kh):
+                    dst = ((y * sh + i * dh) * wp + z * sw) * channels
+                    if dw == 1:  # one run of KW*C, as in im2row
+                        _add(padded, dst, rows, src + i * kw * channels, kw * channels, 1)
+                    else:
+                        for j in range(kw):
+                            _add(padded, dst + j * dw * channels, rows,
+                                 src + (i * kw + j) * channels, channels, 1)
+        for c in range(channels):
+            for y in range(height):
+                for z in range(width):
+                    x[n, c, y, z] = padded[((y + ph) * wp + z + pw) * channels + c]
