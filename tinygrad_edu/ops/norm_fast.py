@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..kernels import norm as kernels
-from .norm_args import check_batch_norm, check_layer_norm, norm_rows, per_element
+from .norm_args import check_batch_norm, check_layer_norm, norm_rows
 from .registry import needs_input_grad
 
 Array = NDArray[Any]
@@ -121,8 +121,7 @@ def layer_norm_fast_forward(x: Array, weight: Array, bias: Array, *, eps: float 
     rows = norm_rows(xc, weight)
     out = _empty(x.shape, x)  # the kernel fills it through an (R, G, D) view
     _, mean, rstd = kernels.layer_norm_fwd(
-        rows, per_element(weight, rows), per_element(bias, rows), float(eps),
-        norm_rows(out, weight))
+        rows, _per_piece(weight, x), _per_piece(bias, x), float(eps), out.reshape(rows.shape))
     return out, LayerNormFastCache(xc, mean, rstd, weight)
 
 
@@ -137,10 +136,14 @@ def layer_norm_fast_backward(dout: Array, cache: LayerNormFastCache
     dx = _empty(x.shape if need_dx else (0, *rows.shape[1:]), x)
     _, part_w, part_b = kernels.layer_norm_bwd(
         norm_rows(dout.astype(x.dtype, copy=False), weight), rows, cache.mean, cache.rstd,
-        per_element(weight, rows), weight.shape[-1] if need_affine else 0,
-        norm_rows(dx, weight) if need_dx else dx)
+        _per_piece(weight, x), need_affine, dx.reshape(-1, *rows.shape[1:]))
     dweight = dbias = None
     if need_affine:  # add up the per-block partial sums, in block order
-        dweight = kernels.affine_sums(part_w, weight.dtype).reshape(weight.shape)
-        dbias = kernels.affine_sums(part_b, weight.dtype).reshape(weight.shape)
+        dweight, dbias = kernels.affine_sums(part_w, part_b, weight.dtype)
+        dweight, dbias = dweight.reshape(weight.shape), dbias.reshape(weight.shape)
     return (dx if need_dx else None), dweight, dbias
+
+
+def _per_piece(a: Array, x: Array) -> Array:
+    """weight or bias (J,) or (G, J) as (G, J) in x's dtype: the kernels' per-piece form."""
+    return a.astype(x.dtype, copy=False).reshape(-1, a.shape[-1])
