@@ -152,7 +152,9 @@ def ln_fwd(x, w, b, eps=EPS, kernel=K.layer_norm_fwd):
 
 
 def ln_bwd(dout, x, mean, rstd, w, need_dx=True, need_affine=True, kernel=K.layer_norm_bwd):
-    return kernel(dout, x, mean, rstd, w, need_affine, _dx_buffer(x, need_dx))
+    affine = w.shape if need_affine else (w.shape[0], 0)
+    return kernel(dout, x, mean, rstd, w, _dx_buffer(x, need_dx), np.empty(affine, w.dtype),
+                  np.empty(affine, w.dtype))
 
 BN_SHAPES = [(2, 3, 1), (5, 2, 7), (3, 4, 64), (2, 3, 131), (1, 2, 9)]
 LN_SHAPES = [(4, 1, 1), (3, 1, 7), (2, 1, 64), (5, 1, 130), (3, 4, 9), (2, 3, 67)]
@@ -223,18 +225,18 @@ def test_kernel_layer_norm_backward_matches_naive(shape, dtype):
     gamma = _random(rng, shape[1:], dtype)
     _, mean, rstd = ln_fwd(x, gamma, np.zeros_like(gamma))
     dx_ref, dgamma_ref, dbeta_ref = naive_layer_norm_backward(dout, x, gamma)
-    dx, part_w, part_b = ln_bwd(dout, x, mean, rstd, gamma)
-    assert dx.dtype == dtype
-    assert part_w.shape[1:] == shape[1:]
+    dx, dgamma, dbeta = ln_bwd(dout, x, mean, rstd, gamma)
+    assert dx.dtype == dgamma.dtype == dtype
+    assert dgamma.shape == dbeta.shape == shape[1:]
     assert_close(dx, dx_ref, dtype)
-    assert_close(part_w.sum(axis=0), dgamma_ref, dtype)
-    assert_close(part_b.sum(axis=0), dbeta_ref, dtype)
+    assert_close(dgamma, dgamma_ref, dtype)
+    assert_close(dbeta, dbeta_ref, dtype)
     dx_only, no_w, no_b = ln_bwd(dout, x, mean, rstd, gamma, need_affine=False)
     np.testing.assert_array_equal(dx_only, dx)
     assert no_w.size == no_b.size == 0
-    no_dx, part_w2, _ = ln_bwd(dout, x, mean, rstd, gamma, need_dx=False)
+    no_dx, dgamma2, _ = ln_bwd(dout, x, mean, rstd, gamma, need_dx=False)
     assert no_dx.shape[0] == 0
-    np.testing.assert_array_equal(part_w2, part_w)
+    np.testing.assert_array_equal(dgamma2, dgamma)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -251,18 +253,18 @@ def test_kernel_layer_norm_per_channel_weights(shape, n_weights, dtype):
     out, mean, rstd = ln_fwd(x, gamma, beta)
     assert_close(out, naive_layer_norm_forward(x, gamma_at, beta_at)[0], dtype)
     dx_ref, dgamma_ref, dbeta_ref = naive_layer_norm_backward(dout, x, gamma_at)
-    dx, part_w, part_b = ln_bwd(dout, x, mean, rstd, gamma)
-    assert part_w.shape[1:] == gamma.shape
+    dx, dgamma, dbeta = ln_bwd(dout, x, mean, rstd, gamma)
+    assert dgamma.shape == dbeta.shape == gamma.shape
     per_piece = (shape[1], n_weights, -1)
     assert_close(dx, dx_ref, dtype)
-    assert_close(part_w.sum(axis=0), dgamma_ref.reshape(per_piece).sum(axis=-1), dtype)
-    assert_close(part_b.sum(axis=0), dbeta_ref.reshape(per_piece).sum(axis=-1), dtype)
-    no_dx, part_w2, _ = ln_bwd(dout, x, mean, rstd, gamma, need_dx=False)
+    assert_close(dgamma, dgamma_ref.reshape(per_piece).sum(axis=-1), dtype)
+    assert_close(dbeta, dbeta_ref.reshape(per_piece).sum(axis=-1), dtype)
+    no_dx, dgamma2, _ = ln_bwd(dout, x, mean, rstd, gamma, need_dx=False)
     assert no_dx.shape[0] == 0
-    np.testing.assert_array_equal(part_w2, part_w)
+    np.testing.assert_array_equal(dgamma2, dgamma)
     dx_only, no_w, _ = ln_bwd(dout, x, mean, rstd, gamma, need_affine=False)
     np.testing.assert_array_equal(dx_only, dx)
-    assert no_w.shape[2] == 0
+    assert no_w.size == 0
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -351,12 +353,16 @@ def test_threads_one_and_two_give_identical_results(dtype):
     xg, gg = x.reshape(6, 5, 150), dout.reshape(6, 5, 150)
     wg, bg = _random(rng, (5, 150), dtype), _random(rng, (5, 150), dtype)
 
+    wc, bc = _random(rng, (5, 3), dtype), _random(rng, (5, 3), dtype)  # per channel of 50
+
     def run():
         mean, var = K.batch_norm_stats(x)
         rstd = 1 / np.sqrt(var + EPS)
         lout, lmean, lrstd = ln_fwd(xg, wg, bg)
+        gout, gmean, grstd = ln_fwd(xg, wc, bc)
         return (mean, var, bn_fwd(x, mean, rstd, w, b), *bn_bwd(dout, x, mean, rstd, w, True),
-                lout, lmean, lrstd, *ln_bwd(gg, xg, lmean, lrstd, wg))
+                lout, lmean, lrstd, *ln_bwd(gg, xg, lmean, lrstd, wg),
+                gout, *ln_bwd(gg, xg, gmean, grstd, wc))
 
     with num_threads(1):
         one = run()

@@ -382,8 +382,8 @@ def _piece_sums(gs, xs, w, mu, rs, pw, pb):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, t0, t1
-                        ):  # pragma: no cover - compiled
+def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight, dbias, t0,
+                        t1):  # pragma: no cover - compiled
     """Gradients of layer norm on the rows of x (N, G, D): dx, partial_dweight, partial_dbias.
 
     Per row, with g = dout * w (weight (G, J) in x's dtype, J pieces of L = D / J values per
@@ -391,9 +391,10 @@ def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, t0, t1
     - sum(g) - xhat * sum(g * xhat)), written into dx (pass dx of shape (0, G, D) to skip
     it). For the affine gradients the samples are cut into B fixed blocks:
     partial_dweight[b, g, j] = sum(dout * xhat), partial_dbias[b, g, j] = sum(dout) over the
-    samples of block b and piece j ((B, G, J) float64; (B, G, 0) to skip them); the caller
-    sums them over b. Parallel over (block, g): each iteration owns its rows of dx and its
-    partial rows.
+    samples of block b and piece j ((B, G, J) float64; (B, G, 0) to skip them), summed over
+    b into dweight and dbias (G, J) by ``sum_blocks``: here when this call ran all the
+    iterations, otherwise by the caller once all ranges are done. Parallel over (block, g):
+    each iteration owns its rows of dx and its partial rows.
     """
     n_samples, groups, width = x.shape
     n_blocks = part_w.shape[0]
@@ -429,6 +430,8 @@ def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, t0, t1
                 if (n - n0) % FLUSH == FLUSH - 1 or n == n1 - 1:
                     _flush(acc_w, pw)
                     _flush(acc_b, pb)
+    if t0 == 0 and t1 == n_blocks * groups:  # (one call on one thread: no second dispatch)
+        sum_blocks(part_w, part_b, dweight, dbias)
 
 
 @njit(cache=True)
@@ -466,27 +469,25 @@ def _flush(acc, total):  # pragma: no cover - compiled
         acc[d] = 0
 
 
-def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, need_affine: bool,
-                   dx: Any) -> tuple[Any, Any, Any]:
-    """``layer_norm_bwd_rows`` over all (block, group) iterations: dx (filled) and the
-    partial affine sums (B, G, J) ((B, G, 0) without ``need_affine``)."""
+def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, dx: Any,
+                   dweight: Any, dbias: Any) -> tuple[Any, Any, Any]:
+    """``layer_norm_bwd_rows`` over all (block, group) iterations, then the affine sums:
+    dx, dweight and dbias filled and returned (dweight, dbias (G, J), or (G, 0) to skip)."""
     n_samples, groups = x.shape[0], x.shape[1]
     n_blocks = max(1, min(n_samples, (AFFINE_TASKS + groups - 1) // groups))
-    n_weights = weight.shape[1] if need_affine else 0
-    part_w = np.empty((n_blocks, groups, n_weights))
-    part_b = np.empty((n_blocks, groups, n_weights))
+    part_w = np.empty((n_blocks, groups, dweight.shape[1]))
+    part_b = np.empty((n_blocks, groups, dweight.shape[1]))
     kernel = ready(layer_norm_bwd_rows)
-    threads.parallel_for(n_blocks * groups, lambda t0, t1: kernel(
-        dout, x, mean, rstd, weight, dx, part_w, part_b, t0, t1), work=2 * x.size)
-    return dx, part_w, part_b
+    ranges = []
 
+    def body(t0: int, t1: int) -> None:
+        ranges.append(t0)
+        kernel(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight, dbias, t0, t1)
 
-def affine_sums(part_w: Any, part_b: Any, dtype: Any) -> tuple[Any, Any]:
-    """``sum_blocks`` of both partials (B, G, J) of ``layer_norm_bwd``: two (G, J) in
-    ``dtype``."""
-    out_w, out_b = np.empty(part_w.shape[1:], dtype), np.empty(part_b.shape[1:], dtype)
-    ready(sum_blocks)(part_w, part_b, out_w, out_b)
-    return out_w, out_b
+    threads.parallel_for(n_blocks * groups, body, work=2 * x.size)
+    if len(ranges) > 1:  # split over threads: add the partials up now that all are done
+        ready(sum_blocks)(part_w, part_b, dweight, dbias)
+    return dx, dweight, dbias
 
 
 @njit(cache=True)
@@ -503,7 +504,9 @@ def _sum_blocks(part, out):  # pragma: no cover - compiled
     for g in range(part.shape[1]):
         total[:] = 0.0
         for b in range(part.shape[0]):
-            for j in range(part.shape[2]):
-                total[j] += part[b, g, j]
-        for j in range(part.shape[2]):
-            out[g, j] = total[j]
+            row = part[b, g]
+            for j in range(row.size):
+                total[j] += row[j]
+        row_out = out[g]
+        for j in range(row_out.size):
+            row_out[j] = total[j]

@@ -133,15 +133,16 @@ def layer_norm_fast_backward(dout: Array, cache: LayerNormFastCache
         return np.zeros_like(x), np.zeros_like(weight), np.zeros_like(weight)
     need_dx, need_affine = needs_input_grad(0), needs_input_grad(1) or needs_input_grad(2)
     rows = norm_rows(x, weight)
+    w = _per_piece(weight, x)
     dx = _empty(x.shape if need_dx else (0, *rows.shape[1:]), x)
-    _, part_w, part_b = kernels.layer_norm_bwd(
-        norm_rows(dout.astype(x.dtype, copy=False), weight), rows, cache.mean, cache.rstd,
-        _per_piece(weight, x), need_affine, dx.reshape(-1, *rows.shape[1:]))
-    dweight = dbias = None
-    if need_affine:  # add up the per-block partial sums, in block order
-        dweight, dbias = kernels.affine_sums(part_w, part_b, weight.dtype)
-        dweight, dbias = dweight.reshape(weight.shape), dbias.reshape(weight.shape)
-    return (dx if need_dx else None), dweight, dbias
+    affine_shape = w.shape if need_affine else (w.shape[0], 0)
+    _, dweight, dbias = kernels.layer_norm_bwd(
+        norm_rows(dout.astype(x.dtype, copy=False), weight), rows, cache.mean, cache.rstd, w,
+        dx.reshape(-1, *rows.shape[1:]), np.empty(affine_shape, weight.dtype),
+        np.empty(affine_shape, weight.dtype))
+    if not need_affine:
+        return (dx if need_dx else None), None, None
+    return (dx if need_dx else None), dweight.reshape(weight.shape), dbias.reshape(weight.shape)
 
 
 def _per_piece(a: Array, x: Array) -> Array:
