@@ -371,8 +371,8 @@ def _piece_sums(gs, xs, w, mu, rs, pw, pb):  # pragma: no cover - compiled
     length = xs.size // w.size
     sum_g, sum_g_dev = 0.0, 0.0
     for j in range(w.size):
-        piece = slice(j * length, (j + 1) * length)
-        s, sd = _sum_dot_dev_scalar(gs[piece], xs[piece], mu)
+        lo, hi = j * length, (j + 1) * length  # (a slice object would make an 'A' array)
+        s, sd = _sum_dot_dev_scalar(gs[lo:hi], xs[lo:hi], mu)
         sum_g += w[j] * s
         sum_g_dev += w[j] * sd
         if pw.size:
@@ -423,13 +423,15 @@ def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight
                 if need_dx:
                     _dx_pieces(gs, xs, w, m, s, k_dev, k_0, dx[n, g])
                 continue
-            if need_dx:
+            if need_dx and affine:  # one pass for dx and the affine sums
+                _dx_affine_row(gs, xs, w, m, s, k_dev, k_0, dx[n, g], acc_w, acc_b)
+            elif need_dx:
                 _dx_row(gs, xs, w, m, s, k_dev, k_0, dx[n, g])
-            if affine:
+            elif affine:
                 _add_affine(gs, xs, m, s, acc_w, acc_b)
-                if (n - n0) % FLUSH == FLUSH - 1 or n == n1 - 1:
-                    _flush(acc_w, pw)
-                    _flush(acc_b, pb)
+            if affine and ((n - n0) % FLUSH == FLUSH - 1 or n == n1 - 1):
+                _flush(acc_w, pw)
+                _flush(acc_b, pb)
     if t0 == 0 and t1 == n_blocks * groups:  # (one call on one thread: no second dispatch)
         sum_blocks(part_w, part_b, dweight, dbias)
 
@@ -451,6 +453,17 @@ def _dx_pieces(gs, xs, w, m, s, k_dev, k_0, dxs):  # pragma: no cover - compiled
         gp, xp, dp = gs[lo:hi], xs[lo:hi], dxs[lo:hi]
         for d in range(length):
             dp[d] = scale * gp[d] + k_dev * (xp[d] - m) + k_0
+
+
+@njit(cache=True)
+def _dx_affine_row(gs, xs, w, m, s, k_dev, k_0, dxs, acc_w, acc_b
+                   ):  # pragma: no cover - compiled
+    """``_dx_row`` and ``_add_affine`` in one loop."""
+    for d in range(xs.size):
+        gd, dev = gs[d], xs[d] - m
+        dxs[d] = s * gd * w[d] + k_dev * dev + k_0
+        acc_w[d] += gd * (dev * s)
+        acc_b[d] += gd
 
 
 @njit(cache=True)
