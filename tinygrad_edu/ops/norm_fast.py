@@ -3,10 +3,12 @@
 ``norm.py`` holds the lesson: the forward as a chain of numpy steps and the backward through
 them, node by node (batch norm, as in CS231n) or by the compact closed form (layer norm). This
 module computes the same numbers with the compiled loops of ``kernels/norm.py``: statistics in
-two passes in float64, the forward in one pass, and the backward's two sums per statistic group
-(``sum(g)`` and ``sum(g * xhat)``) in the same loop that then writes dx, over blocks of
-channels or rows on tinygrad_edu's thread pool. Nothing of the size of x is stored besides x
-itself (xhat is recomputed in the backward).
+two passes with float64 totals, the forward in one pass, and the backward's two sums per
+statistic group (``sum(g)`` and ``sum(g * xhat)``) before one loop that writes dx (and adds up
+the affine gradients), over blocks of channels or rows on tinygrad_edu's thread pool. Layer
+norm's kernels take the affine weight as (G, J), one value per piece of a row (per element for
+layer norm, per channel for group and instance norm). Nothing of the size of x is stored
+besides x itself (xhat is recomputed in the backward).
 
 ``norm.py`` registers these functions as the ops' ``fast=`` pairs; autograd runs them except
 inside ``reference_ops()``. The forwards check their arguments with ``norm_args``, exactly like
@@ -137,7 +139,7 @@ def layer_norm_fast_backward(dout: Array, cache: LayerNormFastCache
     dx = _empty(x.shape if need_dx else (0, *rows.shape[1:]), x)
     affine_shape = w.shape if need_affine else (w.shape[0], 0)
     _, dweight, dbias = kernels.layer_norm_bwd(
-        norm_rows(dout.astype(x.dtype, copy=False), weight), rows, cache.mean, cache.rstd, w,
+        np.ascontiguousarray(dout, x.dtype).reshape(rows.shape), rows, cache.mean, cache.rstd, w,
         dx.reshape(-1, *rows.shape[1:]), np.empty(affine_shape, weight.dtype),
         np.empty(affine_shape, weight.dtype))
     if not need_affine:
