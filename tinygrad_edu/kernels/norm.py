@@ -403,6 +403,7 @@ def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight
     per_element = length == 1  # one weight per element (layer norm)
     acc_w = np.zeros(width if per_element and affine else 0, x.dtype)  # FLUSH rows' sums
     acc_b = np.zeros_like(acc_w)
+    dx_none = np.empty(0, x.dtype)
     for t in range(t0, t1):
         blk, g = t // groups, t % groups
         w, pw, pb = weight[g], part_w[blk, g], part_b[blk, g]
@@ -423,24 +424,13 @@ def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight
                 if need_dx:
                     _dx_pieces(gs, xs, w, m, s, k_dev, k_0, dx[n, g])
                 continue
-            if need_dx and affine:  # one pass for dx and the affine sums
-                _dx_affine_row(gs, xs, w, m, s, k_dev, k_0, dx[n, g], acc_w, acc_b)
-            elif need_dx:
-                _dx_row(gs, xs, w, m, s, k_dev, k_0, dx[n, g])
-            elif affine:
-                _add_affine(gs, xs, m, s, acc_w, acc_b)
+            _row_grads(gs, xs, w, m, s, k_dev, k_0, dx[n, g] if need_dx else dx_none, acc_w,
+                       acc_b)
             if affine and ((n - n0) % FLUSH == FLUSH - 1 or n == n1 - 1):
                 _flush(acc_w, pw)
                 _flush(acc_b, pb)
     if t0 == 0 and t1 == n_blocks * groups:  # (one call on one thread: no second dispatch)
         sum_blocks(part_w, part_b, dweight, dbias)
-
-
-@njit(cache=True)
-def _dx_row(gs, xs, w, m, s, k_dev, k_0, dxs):  # pragma: no cover - compiled
-    """dx of a row with one weight per element: s * g * w + k_dev * (x - m) + k_0."""
-    for d in range(xs.size):
-        dxs[d] = s * gs[d] * w[d] + k_dev * (xs[d] - m) + k_0
 
 
 @njit(cache=True)
@@ -456,22 +446,18 @@ def _dx_pieces(gs, xs, w, m, s, k_dev, k_0, dxs):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _dx_affine_row(gs, xs, w, m, s, k_dev, k_0, dxs, acc_w, acc_b
-                   ):  # pragma: no cover - compiled
-    """``_dx_row`` and ``_add_affine`` in one loop."""
+def _row_grads(gs, xs, w, m, s, k_dev, k_0, dxs, acc_w, acc_b):  # pragma: no cover - compiled
+    """One pass over a row with one weight per element: dx = s * g * w + k_dev * (x - m) +
+    k_0 into dxs, and acc_w += g * xhat, acc_b += g (xhat = (x - m) * s), in x's dtype; an
+    empty dxs or acc_w skips that part (the compiler makes a loop for each case)."""
+    need_dx, affine = dxs.size > 0, acc_w.size > 0
     for d in range(xs.size):
         gd, dev = gs[d], xs[d] - m
-        dxs[d] = s * gd * w[d] + k_dev * dev + k_0
-        acc_w[d] += gd * (dev * s)
-        acc_b[d] += gd
-
-
-@njit(cache=True)
-def _add_affine(gs, xs, m, s, acc_w, acc_b):  # pragma: no cover - compiled
-    """acc_w += gs * xhat, acc_b += gs, xhat = (xs - m) * s, in x's dtype."""
-    for d in range(xs.size):
-        acc_w[d] += gs[d] * ((xs[d] - m) * s)
-        acc_b[d] += gs[d]
+        if need_dx:
+            dxs[d] = s * gd * w[d] + k_dev * dev + k_0
+        if affine:
+            acc_w[d] += gd * (dev * s)
+            acc_b[d] += gd
 
 
 @njit(cache=True)
@@ -513,9 +499,8 @@ def sum_blocks(part_w, part_b, out_w, out_b):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def _sum_blocks(part, out):  # pragma: no cover - compiled
-    total = np.zeros(out.shape[1])
     for g in range(part.shape[1]):
-        total[:] = 0.0
+        total = np.zeros(out.shape[1])
         for b in range(part.shape[0]):
             row = part[b, g]
             for j in range(row.size):
