@@ -151,10 +151,10 @@ def ln_fwd(x, w, b, eps=EPS, kernel=K.layer_norm_fwd):
     return kernel(x, w, b, eps, np.empty_like(x))
 
 
-def ln_bwd(dout, x, mean, rstd, w, need_dx=True, need_affine=True, kernel=K.layer_norm_bwd,
-           n_weights=None):
-    n_weights = (x.shape[-1] if n_weights is None else n_weights) if need_affine else 0
-    return kernel(dout, x, mean, rstd, w, n_weights, _dx_buffer(x, need_dx))
+def ln_bwd(dout, x, mean, rstd, w, need_dx=True, need_affine=True, kernel=K.layer_norm_bwd):
+    affine = w.shape if need_affine else (w.shape[0], 0)
+    return kernel(dout, x, mean, rstd, w, _dx_buffer(x, need_dx), np.empty(affine, w.dtype),
+                  np.empty(affine, w.dtype))
 
 BN_SHAPES = [(2, 3, 1), (5, 2, 7), (3, 4, 64), (2, 3, 131), (1, 2, 9)]
 LN_SHAPES = [(4, 1, 1), (3, 1, 7), (2, 1, 64), (5, 1, 130), (3, 4, 9), (2, 3, 67)]
@@ -225,50 +225,92 @@ def test_kernel_layer_norm_backward_matches_naive(shape, dtype):
     gamma = _random(rng, shape[1:], dtype)
     _, mean, rstd = ln_fwd(x, gamma, np.zeros_like(gamma))
     dx_ref, dgamma_ref, dbeta_ref = naive_layer_norm_backward(dout, x, gamma)
-    dx, part_w, part_b = ln_bwd(dout, x, mean, rstd, gamma)
-    assert dx.dtype == dtype
-    assert part_w.shape[1:] == shape[1:]
+    dx, dgamma, dbeta = ln_bwd(dout, x, mean, rstd, gamma)
+    assert dx.dtype == dgamma.dtype == dtype
+    assert dgamma.shape == dbeta.shape == shape[1:]
     assert_close(dx, dx_ref, dtype)
-    assert_close(part_w.sum(axis=0), dgamma_ref, dtype)
-    assert_close(part_b.sum(axis=0), dbeta_ref, dtype)
+    assert_close(dgamma, dgamma_ref, dtype)
+    assert_close(dbeta, dbeta_ref, dtype)
     dx_only, no_w, no_b = ln_bwd(dout, x, mean, rstd, gamma, need_affine=False)
     np.testing.assert_array_equal(dx_only, dx)
     assert no_w.size == no_b.size == 0
-    no_dx, part_w2, _ = ln_bwd(dout, x, mean, rstd, gamma, need_dx=False)
+    no_dx, dgamma2, _ = ln_bwd(dout, x, mean, rstd, gamma, need_dx=False)
     assert no_dx.shape[0] == 0
-    np.testing.assert_array_equal(part_w2, part_w)
+    np.testing.assert_array_equal(dgamma2, dgamma)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(("shape", "n_weights"), [((3, 2, 12), 4), ((4, 3, 130), 2),
-                                                  ((5, 2, 70), 1)])
-def test_kernel_layer_norm_backward_per_channel_weights(shape, n_weights, dtype):
-    """Group/instance norm: one weight per piece of L = D / J elements of a row."""
+                                                  ((5, 2, 70), 1), ((2, 2, 1200), 3)])
+def test_kernel_layer_norm_per_channel_weights(shape, n_weights, dtype):
+    """Group/instance norm: weight (G, J), one value per piece of L = D / J elements of a row
+    (pieces longer than a CHUNK of the row sums included)."""
     rng = np.random.default_rng(20)
     x, dout = _random(rng, shape, dtype, 2.0, 1.0), _random(rng, shape, dtype)
-    gamma = _random(rng, (shape[1], n_weights), dtype)
-    gamma_at = np.repeat(gamma, shape[2] // n_weights, axis=1)
-    _, mean, rstd = ln_fwd(x, gamma_at, np.zeros_like(gamma_at))
+    gamma, beta = _random(rng, (shape[1], n_weights), dtype), _random(rng, (shape[1], n_weights),
+                                                                       dtype)
+    gamma_at, beta_at = (np.repeat(a, shape[2] // n_weights, axis=1) for a in (gamma, beta))
+    out, mean, rstd = ln_fwd(x, gamma, beta)
+    assert_close(out, naive_layer_norm_forward(x, gamma_at, beta_at)[0], dtype)
     dx_ref, dgamma_ref, dbeta_ref = naive_layer_norm_backward(dout, x, gamma_at)
-    dx, part_w, part_b = ln_bwd(dout, x, mean, rstd, gamma_at, n_weights=n_weights)
-    assert part_w.shape[1:] == gamma.shape
+    dx, dgamma, dbeta = ln_bwd(dout, x, mean, rstd, gamma)
+    assert dgamma.shape == dbeta.shape == gamma.shape
     per_piece = (shape[1], n_weights, -1)
     assert_close(dx, dx_ref, dtype)
-    assert_close(part_w.sum(axis=0), dgamma_ref.reshape(per_piece).sum(axis=-1), dtype)
-    assert_close(part_b.sum(axis=0), dbeta_ref.reshape(per_piece).sum(axis=-1), dtype)
+    assert_close(dgamma, dgamma_ref.reshape(per_piece).sum(axis=-1), dtype)
+    assert_close(dbeta, dbeta_ref.reshape(per_piece).sum(axis=-1), dtype)
+    no_dx, dgamma2, _ = ln_bwd(dout, x, mean, rstd, gamma, need_dx=False)
+    assert no_dx.shape[0] == 0
+    np.testing.assert_array_equal(dgamma2, dgamma)
+    dx_only, no_w, _ = ln_bwd(dout, x, mean, rstd, gamma, need_affine=False)
+    np.testing.assert_array_equal(dx_only, dx)
+    assert no_w.size == 0
 
 
-@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 200])
-def test_kernel_lane_sums_match_numpy(size):
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 200, 256, 257, 1000])
+def test_kernel_row_sums_match_numpy(size, dtype):
+    """The row sums add CHUNK values at a time in the row's dtype, then in float64: float64
+    rows agree with numpy to the last bits, float32 rows to float32 rounding of a few terms."""
     rng = np.random.default_rng(size)
-    a, g, w = (rng.standard_normal(size).astype(np.float32) for _ in range(3))
-    a64, g64, gw64 = (v.astype(np.float64) for v in (a, g, g * w))  # g * w is in float32
-    np.testing.assert_allclose(K._sum(a), a64.sum(), atol=1e-12)
-    np.testing.assert_allclose(K._sum_sq_dev(a, 0.25), ((a64 - 0.25) ** 2).sum(), atol=1e-12)
-    np.testing.assert_allclose(K._sum_dot_dev(g, w, a, 0.5),
-                               (gw64.sum(), (gw64 * (a64 - 0.5)).sum()), atol=1e-12)
-    np.testing.assert_allclose(K._sum_dot_dev_scalar(g, a, 0.5),
-                               (g64.sum(), (g64 * (a64 - 0.5)).sum()), atol=1e-12)
+    a, g, w = (_random(rng, size, dtype, 2.0, 3.0) for _ in range(3))
+    a64, g64, gw64 = (v.astype(np.float64) for v in (a, g, g * w))  # g * w is in a's dtype
+    mu = float(a64.mean()) if size else 0.0
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    scale = max(1.0, size)
+
+    def close(ours, ref, magnitude):
+        np.testing.assert_allclose(ours, ref, rtol=tol, atol=tol * magnitude * scale)
+
+    close(K._sum(a), a64.sum(), 3.0)
+    if size:
+        close(K._mean(a), a64.mean(), 3.0 / scale)
+    close(K._sum_sq_dev(a, mu), ((a64 - mu) ** 2).sum(), 4.0)
+    for m in (mu, 0.5):  # deviations from the mean or from any value
+        close(K._sum_dot_dev(g, w, a, m), (gw64.sum(), (gw64 * (a64 - m)).sum()), 40.0)
+        close(K._sum_dot_dev_scalar(g, a, m), (g64.sum(), (g64 * (a64 - m)).sum()), 20.0)
+
+
+def test_kernel_layer_norm_float32_statistics_of_an_offset_row():
+    """Rows far from 0 (mean 1e4 times the spread): the float32 sums of deviations (from the
+    row's first value for the mean, from the rounded mean for the variance, corrected to the
+    float64 mean) still give both to float32 precision of the spread."""
+    rng = np.random.default_rng(21)
+    x = (rng.standard_normal((4, 1, 3000)) + 1e4).astype(np.float32)
+    w, b = np.ones((1, 3000), np.float32), np.zeros((1, 3000), np.float32)
+    _, mean, rstd = ln_fwd(x, w, b)
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(mean, x64.mean(axis=-1), rtol=1e-7)
+    np.testing.assert_allclose(rstd, 1 / np.sqrt(x64.var(axis=-1) + EPS), rtol=1e-5)
+
+
+def test_kernel_layer_norm_constant_row():
+    """A constant row has variance 0 (never a negative rounding: rstd = 1/sqrt(eps))."""
+    x = np.full((2, 1, 300), 1.1, np.float32)
+    w, b = np.ones((1, 300), np.float32), np.zeros((1, 300), np.float32)
+    out, _, rstd = ln_fwd(x, w, b)
+    np.testing.assert_allclose(rstd, 1 / np.sqrt(EPS), rtol=1e-3)
+    assert np.all(np.isfinite(out))
 
 
 def test_kernel_python_functions_match_compiled():
@@ -311,12 +353,16 @@ def test_threads_one_and_two_give_identical_results(dtype):
     xg, gg = x.reshape(6, 5, 150), dout.reshape(6, 5, 150)
     wg, bg = _random(rng, (5, 150), dtype), _random(rng, (5, 150), dtype)
 
+    wc, bc = _random(rng, (5, 3), dtype), _random(rng, (5, 3), dtype)  # per channel of 50
+
     def run():
         mean, var = K.batch_norm_stats(x)
         rstd = 1 / np.sqrt(var + EPS)
         lout, lmean, lrstd = ln_fwd(xg, wg, bg)
+        gout, gmean, grstd = ln_fwd(xg, wc, bc)
         return (mean, var, bn_fwd(x, mean, rstd, w, b), *bn_bwd(dout, x, mean, rstd, w, True),
-                lout, lmean, lrstd, *ln_bwd(gg, xg, lmean, lrstd, wg))
+                lout, lmean, lrstd, *ln_bwd(gg, xg, lmean, lrstd, wg),
+                gout, *ln_bwd(gg, xg, gmean, grstd, wc))
 
     with num_threads(1):
         one = run()

@@ -12,22 +12,27 @@ added position by position (acc[k] += x[n, block][k]): each position is its own 
 loop over k runs as vector instructions, for any L.
 
 Layer norm works on x of shape (N, G, D): each row x[n, g] is normalised on its own, and the
-affine weight (G, D) depends on g (G = 1 for layer norm; group and instance norm have G > 1,
-and their per-channel weight is repeated over each channel's positions).
+affine weight (G, J) depends on g: a row is J pieces of L = D / J values that share one weight
+(layer norm: G = 1, J = D, one weight per element; group and instance norm: one weight per
+channel, whose L positions form a piece, so a piece's scale and shift are two numbers).
 Its forward runs in parallel over rows. Its backward also needs dweight and dbias, sums over
 n: to keep each cell owned by one iteration, the samples are split into a few fixed blocks,
 iteration (block, g) adds into its own partial row ``partial[block, g]``, and the caller sums
 the partials over the blocks afterwards.
 
-Sums accumulate in float64 whatever the input dtype, in an order that does not depend on the
-number of threads. The reductions are compiled with ``fastmath={"reassoc"}`` and nothing else:
-the compiler may split a running sum into vector lanes and add the lanes up at the end (so
-the last bits can differ between CPUs with different vector widths, never between runs or
-thread counts), while NaN and infinity keep their meaning. The elementwise loops compute in
-x's dtype (their coefficients are stored in x's dtype first). Layer norm's backward adds
-each row's ``dout * xhat`` and ``dout`` for the affine gradients into a row in x's dtype and
-moves that into the float64 partial sums every FLUSH rows: float64 vector arithmetic runs at
-half the width, and a sum of FLUSH terms loses nothing that matters.
+Sums are float64 whatever the input dtype, in an order that does not depend on the number of
+threads. The reductions are compiled with ``fastmath={"reassoc"}`` and nothing else: the
+compiler may split a running sum into vector lanes and add the lanes up at the end (so the
+last bits can differ between CPUs with different vector widths, never between runs or thread
+counts), while NaN and infinity keep their meaning. A layer-norm row's sums add CHUNK values
+at a time in x's dtype (each vector lane then adds a handful of values) and those partial sums
+in float64: float64 vector arithmetic runs at half the width and needs a conversion per value,
+and on float32 rows that cost as much as reading the row. Deviations are taken from the
+mean rounded to x's dtype, and the sums are then corrected to the float64 mean exactly. The
+elementwise loops compute in x's dtype (their coefficients are rounded to x's dtype first).
+Layer norm's backward adds each row's ``dout * xhat`` and ``dout`` for the affine gradients
+into a row in x's dtype and moves that into the float64 partial sums every FLUSH rows, for the
+same reason; a sum of FLUSH terms loses nothing that matters.
 """
 
 from __future__ import annotations
@@ -44,51 +49,103 @@ REASSOC = {"reassoc"}  # sums may be reordered into vector lanes (see the module
 BLOCK = 64  # batch norm: a block of channels holds at least this many values per sample
 AFFINE_TASKS = 16  # layer-norm backward: aim for this many (block, group) iterations
 FLUSH = 8  # layer-norm backward: rows whose affine gradients are added in x's dtype first
+CHUNK = 256  # row sums: values added in the row's dtype before they join a float64 total
 
 
 @njit(cache=True, fastmath=REASSOC)
 def _sum(a):  # pragma: no cover - compiled
-    """sum(a) of a 1-D array, in float64."""
+    """sum(a) of a 1-D array in float64, the values added CHUNK at a time in a's dtype."""
     total = np.float64(0.0)  # (explicit, so that plain Python also sums in float64)
-    for i in range(a.size):
-        total += a[i]
+    for c0 in range(0, a.size, CHUNK):
+        # (each loop runs over a slice's own range: a loop over range(c0, c1) of the whole
+        # array was not vectorised)
+        piece = a[c0:c0 + CHUNK]
+        part = a.dtype.type(0)
+        for i in range(piece.size):
+            part += piece[i]
+        total += part
     return total
+
+
+@njit(cache=True, fastmath=REASSOC)
+def _mean(a):  # pragma: no cover - compiled
+    """mean(a) of a non-empty 1-D array, in float64: a[0] + mean(a - a[0]).
+
+    The deviations from a[0] are added CHUNK at a time in a's dtype, as in ``_sum``: they
+    are of the size of the values' spread, so a row far from 0 loses nothing to the rounding
+    of large partial sums.
+    """
+    k = a[0]
+    total = np.float64(0.0)
+    for c0 in range(0, a.size, CHUNK):
+        piece = a[c0:c0 + CHUNK]
+        part = a.dtype.type(0)
+        for i in range(piece.size):
+            part += piece[i] - k
+        total += part
+    return np.float64(k) + total / a.size
 
 
 @njit(cache=True, fastmath=REASSOC)
 def _sum_sq_dev(a, mu):  # pragma: no cover - compiled
-    """sum((a - mu)**2) of a 1-D array, in float64."""
-    mu = np.float64(mu)
+    """sum((a - mu)**2) of a 1-D array whose mean is mu (float64), in float64.
+
+    The deviations are taken from m, mu rounded to a's dtype, and squared and added CHUNK at a
+    time in a's dtype; as mu is the mean, sum((a - m)**2) = sum((a - mu)**2) + size * (mu -
+    m)**2, which the last line takes back.
+    """
+    m = a.dtype.type(mu)
     total = np.float64(0.0)
-    for i in range(a.size):
-        dev = a[i] - mu
-        total += dev * dev
-    return total
+    for c0 in range(0, a.size, CHUNK):
+        piece = a[c0:c0 + CHUNK]
+        part = a.dtype.type(0)
+        for i in range(piece.size):
+            dev = piece[i] - m
+            part += dev * dev
+        total += part
+    shift = mu - np.float64(m)
+    return total - a.size * shift * shift
 
 
 @njit(cache=True, fastmath=REASSOC)
 def _sum_dot_dev(g, w, a, mu):  # pragma: no cover - compiled
-    """(sum(g * w), sum(g * w * (a - mu))) of 1-D arrays, in float64 (g * w in a's dtype)."""
-    mu = np.float64(mu)
+    """(sum(g * w), sum(g * w * (a - mu))) of 1-D arrays, in float64 (mu float64).
+
+    Computed in a's dtype CHUNK values at a time, with deviations from m = mu rounded to a's
+    dtype; sum(gw * (a - mu)) = sum(gw * (a - m)) + (m - mu) * sum(gw) puts mu back.
+    """
+    m = a.dtype.type(mu)
     total_g = np.float64(0.0)
     total_gd = np.float64(0.0)
-    for i in range(a.size):
-        gw = g[i] * w[i]
-        total_g += gw
-        total_gd += gw * (a[i] - mu)
-    return total_g, total_gd
+    for c0 in range(0, a.size, CHUNK):
+        gp, wp, ap = g[c0:c0 + CHUNK], w[c0:c0 + CHUNK], a[c0:c0 + CHUNK]
+        part_g = a.dtype.type(0)
+        part_gd = a.dtype.type(0)
+        for i in range(ap.size):
+            gw = gp[i] * wp[i]
+            part_g += gw
+            part_gd += gw * (ap[i] - m)
+        total_g += part_g
+        total_gd += part_gd
+    return total_g, total_gd + (np.float64(m) - mu) * total_g
 
 
 @njit(cache=True, fastmath=REASSOC)
 def _sum_dot_dev_scalar(g, a, mu):  # pragma: no cover - compiled
-    """(sum(g), sum(g * (a - mu))) of 1-D arrays, in float64."""
-    mu = np.float64(mu)
+    """(sum(g), sum(g * (a - mu))) of 1-D arrays, in float64, as ``_sum_dot_dev``."""
+    m = a.dtype.type(mu)
     total_g = np.float64(0.0)
     total_gd = np.float64(0.0)
-    for i in range(a.size):
-        total_g += g[i]
-        total_gd += g[i] * (a[i] - mu)
-    return total_g, total_gd
+    for c0 in range(0, a.size, CHUNK):
+        gp, ap = g[c0:c0 + CHUNK], a[c0:c0 + CHUNK]
+        part_g = a.dtype.type(0)
+        part_gd = a.dtype.type(0)
+        for i in range(ap.size):
+            part_g += gp[i]
+            part_gd += gp[i] * (ap[i] - m)
+        total_g += part_g
+        total_gd += part_gd
+    return total_g, total_gd + (np.float64(m) - mu) * total_g
 
 
 @njit(cache=True)
@@ -250,28 +307,46 @@ def batch_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, trainin
     return dx, dweight, dbias
 
 
-@njit(cache=True, nogil=True)
-def layer_norm_fwd_rows(x, weight, bias, eps, out, mean, rstd, coef, t0, t1
-                        ):  # pragma: no cover - compiled
-    """Normalise each row x[n, g] of x (N, G, D): fills out, returns out, mean, rstd (N, G).
+@njit(cache=True)
+def _row_stats(xs, eps):  # pragma: no cover - compiled
+    """(mean, rstd) of a row in float64, then both rounded to the row's dtype (4 values)."""
+    mu = _mean(xs)
+    var = _sum_sq_dev(xs, mu) / xs.size
+    if var < 0.0:  # (rounding, for a constant row; NaN stays NaN)
+        var = 0.0
+    rs = 1.0 / np.sqrt(var + eps)
+    return mu, rs, xs.dtype.type(mu), xs.dtype.type(rs)
 
-    out[n, g, d] = (x - mean[n, g]) * rstd[n, g] * weight[g, d] + bias[g, d], with weight
-    and bias (G, D) in x's dtype; mean and rstd = 1 / sqrt(var + eps) are float64.
-    Parallel over the N * G rows.
+
+@njit(cache=True, nogil=True)
+def layer_norm_fwd_rows(x, weight, bias, eps, out, mean, rstd, t0, t1
+                        ):  # pragma: no cover - compiled
+    """Normalise each row x[n, g] of x (N, G, D): fills out, mean and rstd (N, G).
+
+    out[n, g, d] = (x - mean[n, g]) * rstd[n, g] * w + b, with weight and bias (G, J) in x's
+    dtype: each row is J pieces of L = D / J values that share weight[g, j] and bias[g, j]
+    (layer norm: J = D; group and instance norm: one weight per channel). mean and rstd =
+    1 / sqrt(var + eps) are float64; the output is computed in x's dtype. Parallel over the
+    N * G rows.
     """
     n_samples, groups, width = x.shape
+    length = width // weight.shape[1]
     for t in range(t0, t1):
         n, g = t // groups, t % groups
-        xs, os, w, b = x[n, g], out[n, g], weight[g], bias[g]
-        mu = _sum(xs) / width
-        rs = 1.0 / np.sqrt(_sum_sq_dev(xs, mu) / width + eps)
+        xs, os = x[n, g], out[n, g]
+        mu, rs, m, s = _row_stats(xs, eps)
         mean[n, g] = mu
         rstd[n, g] = rs
-        coef[t, 0] = mu
-        coef[t, 1] = rs
-        m, s = coef[t, 0], coef[t, 1]
-        for d in range(width):
-            os[d] = (xs[d] - m) * s * w[d] + b[d]
+        if length == 1:
+            w, b = weight[g], bias[g]
+            for d in range(width):
+                os[d] = (xs[d] - m) * s * w[d] + b[d]
+            continue
+        for j in range(weight.shape[1]):  # a piece of L values: one scale and one shift
+            scale, shift = s * weight[g, j], bias[g, j]
+            xp, op = xs[j * length:(j + 1) * length], os[j * length:(j + 1) * length]
+            for d in range(length):
+                op[d] = (xp[d] - m) * scale + shift
 
 
 def layer_norm_fwd(x: Any, weight: Any, bias: Any, eps: float, out: Any
@@ -279,95 +354,110 @@ def layer_norm_fwd(x: Any, weight: Any, bias: Any, eps: float, out: Any
     """``layer_norm_fwd_rows`` over all N * G rows: out (filled), mean, rstd (N, G)."""
     n_samples, groups = x.shape[0], x.shape[1]
     mean, rstd = np.empty((n_samples, groups)), np.empty((n_samples, groups))
-    coef = np.empty((n_samples * groups, 2), x.dtype)  # mean, rstd in x's dtype
     kernel = ready(layer_norm_fwd_rows)
     threads.parallel_for(n_samples * groups, lambda t0, t1: kernel(
-        x, weight, bias, eps, out, mean, rstd, coef, t0, t1), work=x.size)
+        x, weight, bias, eps, out, mean, rstd, t0, t1), work=x.size)
     return out, mean, rstd
 
 
 @njit(cache=True)
-def _row_sums(gs, xs, w, mu, rs, pw, pb):  # pragma: no cover - compiled
-    """(sum(g), sum(g * (x - mu))) of a row, g = dout * w; adds its affine gradients.
+def _piece_sums(gs, xs, w, mu, rs, pw, pb):  # pragma: no cover - compiled
+    """(sum(g), sum(g * (x - mu))) of a row of J = w.size pieces, g = dout * w[piece].
 
-    The row is J = pw.size pieces of L elements with one weight each (J = 0: no affine
-    gradients wanted, L = 1: layer norm, one weight per element). pw[j] += sum(dout * xhat),
-    pb[j] += sum(dout) over piece j. With L > 1 one pass gives both: per piece, the sums of
-    dout and dout * (x - mu) are taken once and scaled by the piece's weight.
+    The sums of dout and dout * (x - mu) are taken once per piece and scaled by its weight;
+    when pw.size (affine gradients wanted), pw[j] += sum(dout * xhat) and pb[j] +=
+    sum(dout) over piece j.
     """
-    length = xs.size // max(pw.size, 1)
-    if pw.size == 0 or length == 1:
-        sum_g, sum_g_dev = _sum_dot_dev(gs, w, xs, mu)
-        for d in range(pw.size):  # layer norm: one weight per element
-            pw[d] += gs[d] * ((xs[d] - mu) * rs)
-            pb[d] += gs[d]
-        return sum_g, sum_g_dev
+    length = xs.size // w.size
     sum_g, sum_g_dev = 0.0, 0.0
-    for j in range(pw.size):  # group/instance norm: one weight per piece of L elements
-        piece = slice(j * length, (j + 1) * length)
-        s, sd = _sum_dot_dev_scalar(gs[piece], xs[piece], mu)
-        sum_g += w[j * length] * s
-        sum_g_dev += w[j * length] * sd
-        pw[j] += sd * rs
-        pb[j] += s
+    for j in range(w.size):
+        lo, hi = j * length, (j + 1) * length  # (a slice object would make an 'A' array)
+        s, sd = _sum_dot_dev_scalar(gs[lo:hi], xs[lo:hi], mu)
+        sum_g += w[j] * s
+        sum_g_dev += w[j] * sd
+        if pw.size:
+            pw[j] += sd * rs
+            pb[j] += s
     return sum_g, sum_g_dev
 
 
 @njit(cache=True, nogil=True)
-def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t0, t1
-                        ):  # pragma: no cover - compiled
+def layer_norm_bwd_rows(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight, dbias, t0,
+                        t1):  # pragma: no cover - compiled
     """Gradients of layer norm on the rows of x (N, G, D): dx, partial_dweight, partial_dbias.
 
-    Per row, with g = dout * weight[g] (weight (G, D) in x's dtype) and xhat = (x - mean) *
-    rstd: dx = rstd / D * (D * g - sum(g) - xhat * sum(g * xhat)), written into dx (pass dx
-    of shape (0, G, D) to skip it). For the affine gradients each row is cut into
-    ``n_weights`` = J pieces of L = D / J elements (one weight value each; J = D for layer
-    norm, 0 to skip) and the samples into B fixed blocks: partial_dweight[b, g, j] =
-    sum(dout * xhat), partial_dbias[b, g, j] = sum(dout) over the samples of block b and
-    piece j ((B, G, J) float64); the caller sums them over b. Parallel over (block, g): each
-    iteration owns its rows of dx and its partial rows.
+    Per row, with g = dout * w (weight (G, J) in x's dtype, J pieces of L = D / J values per
+    row, as in ``layer_norm_fwd_rows``) and xhat = (x - mean) * rstd: dx = rstd / D * (D * g
+    - sum(g) - xhat * sum(g * xhat)), written into dx (pass dx of shape (0, G, D) to skip
+    it). For the affine gradients the samples are cut into B fixed blocks:
+    partial_dweight[b, g, j] = sum(dout * xhat), partial_dbias[b, g, j] = sum(dout) over the
+    samples of block b and piece j ((B, G, J) float64; (B, G, 0) to skip them), summed over
+    b into dweight and dbias (G, J) by ``sum_blocks``: here when this call ran all the
+    iterations, otherwise by the caller once all ranges are done. Parallel over (block, g):
+    each iteration owns its rows of dx and its partial rows.
     """
     n_samples, groups, width = x.shape
     n_blocks = part_w.shape[0]
-    per_element = part_w.shape[2] == width  # one weight per element (layer norm)
-    acc_w = np.zeros(width if per_element else 0, x.dtype)  # FLUSH rows' affine gradients
+    length = width // weight.shape[1]
+    need_dx, affine = dx.shape[0] > 0, part_w.shape[2] > 0
+    per_element = length == 1  # one weight per element (layer norm)
+    acc_w = np.zeros(width if per_element and affine else 0, x.dtype)  # FLUSH rows' sums
     acc_b = np.zeros_like(acc_w)
+    dx_none = np.empty(0, x.dtype)
     for t in range(t0, t1):
         blk, g = t // groups, t % groups
-        w = weight[g]
+        w, pw, pb = weight[g], part_w[blk, g], part_b[blk, g]
         n0, n1 = blk * n_samples // n_blocks, (blk + 1) * n_samples // n_blocks
-        part_w[blk, g, :] = 0.0  # this iteration's own partial rows (allocated, not zeroed)
-        part_b[blk, g, :] = 0.0
+        pw[:] = 0.0  # this iteration's own partial rows (allocated, not zeroed)
+        pb[:] = 0.0
         for n in range(n0, n1):
             gs, xs = dout[n, g], x[n, g]
             mu, rs = mean[n, g], rstd[n, g]
             if per_element:
                 sum_g, sum_g_dev = _sum_dot_dev(gs, w, xs, mu)
             else:
-                sum_g, sum_g_dev = _row_sums(gs, xs, w, mu, rs, part_w[blk, g],
-                                             part_b[blk, g])
-            coef[n, g, 0] = mu
-            coef[n, g, 1] = rs
-            coef[n, g, 2] = -rs * rs * rs * sum_g_dev / width
-            coef[n, g, 3] = -rs * sum_g / width
-            m, s, k_dev, k_0 = coef[n, g, 0], coef[n, g, 1], coef[n, g, 2], coef[n, g, 3]
-            if dx.shape[0] > 0:
-                dxs = dx[n, g]
-                for d in range(width):  # the formula above, expanded per element
-                    dxs[d] = s * gs[d] * w[d] + k_dev * (xs[d] - m) + k_0
-            if per_element:
-                _add_affine(gs, xs, m, s, acc_w, acc_b)
-                if (n - n0) % FLUSH == FLUSH - 1 or n == n1 - 1:
-                    _flush(acc_w, part_w[blk, g])
-                    _flush(acc_b, part_b[blk, g])
+                sum_g, sum_g_dev = _piece_sums(gs, xs, w, mu, rs, pw, pb)
+            m, s = xs.dtype.type(mu), xs.dtype.type(rs)
+            k_dev = xs.dtype.type(-rs * rs * rs * sum_g_dev / width)
+            k_0 = xs.dtype.type(-rs * sum_g / width)
+            if not per_element:
+                if need_dx:
+                    _dx_pieces(gs, xs, w, m, s, k_dev, k_0, dx[n, g])
+                continue
+            _row_grads(gs, xs, w, m, s, k_dev, k_0, dx[n, g] if need_dx else dx_none, acc_w,
+                       acc_b)
+            if affine and ((n - n0) % FLUSH == FLUSH - 1 or n == n1 - 1):
+                _flush(acc_w, pw)
+                _flush(acc_b, pb)
+    if t0 == 0 and t1 == n_blocks * groups:  # (one call on one thread: no second dispatch)
+        sum_blocks(part_w, part_b, dweight, dbias)
 
 
 @njit(cache=True)
-def _add_affine(gs, xs, m, s, acc_w, acc_b):  # pragma: no cover - compiled
-    """acc_w += gs * xhat, acc_b += gs, xhat = (xs - m) * s, in x's dtype."""
+def _dx_pieces(gs, xs, w, m, s, k_dev, k_0, dxs):  # pragma: no cover - compiled
+    """dx of a row of w.size pieces with one weight each, as ``_dx_row``."""
+    length = xs.size // w.size
+    for j in range(w.size):
+        scale = s * w[j]
+        lo, hi = j * length, (j + 1) * length
+        gp, xp, dp = gs[lo:hi], xs[lo:hi], dxs[lo:hi]
+        for d in range(length):
+            dp[d] = scale * gp[d] + k_dev * (xp[d] - m) + k_0
+
+
+@njit(cache=True)
+def _row_grads(gs, xs, w, m, s, k_dev, k_0, dxs, acc_w, acc_b):  # pragma: no cover - compiled
+    """One pass over a row with one weight per element: dx = s * g * w + k_dev * (x - m) +
+    k_0 into dxs, and acc_w += g * xhat, acc_b += g (xhat = (x - m) * s), in x's dtype; an
+    empty dxs or acc_w skips that part (the compiler makes a loop for each case)."""
+    need_dx, affine = dxs.size > 0, acc_w.size > 0
     for d in range(xs.size):
-        acc_w[d] += gs[d] * ((xs[d] - m) * s)
-        acc_b[d] += gs[d]
+        gd, dev = gs[d], xs[d] - m
+        if need_dx:
+            dxs[d] = s * gd * w[d] + k_dev * dev + k_0
+        if affine:
+            acc_w[d] += gd * (dev * s)
+            acc_b[d] += gd
 
 
 @njit(cache=True)
@@ -378,36 +468,43 @@ def _flush(acc, total):  # pragma: no cover - compiled
         acc[d] = 0
 
 
-def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, n_weights: int,
-                   dx: Any) -> tuple[Any, Any, Any]:
-    """``layer_norm_bwd_rows`` over all (block, group) iterations: dx (filled) and the
-    partial affine sums (B, G, J)."""
+def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, dx: Any,
+                   dweight: Any, dbias: Any) -> tuple[Any, Any, Any]:
+    """``layer_norm_bwd_rows`` over all (block, group) iterations, then the affine sums:
+    dx, dweight and dbias filled and returned (dweight, dbias (G, J), or (G, 0) to skip)."""
     n_samples, groups = x.shape[0], x.shape[1]
     n_blocks = max(1, min(n_samples, (AFFINE_TASKS + groups - 1) // groups))
-    part_w = np.empty((n_blocks, groups, n_weights))
-    part_b = np.empty((n_blocks, groups, n_weights))
-    coef = np.empty((n_samples, groups, 4), x.dtype)  # mean, rstd, k_dev, k_0 in x's dtype
+    part_w = np.empty((n_blocks, groups, dweight.shape[1]))
+    part_b = np.empty((n_blocks, groups, dweight.shape[1]))
     kernel = ready(layer_norm_bwd_rows)
-    threads.parallel_for(n_blocks * groups, lambda t0, t1: kernel(
-        dout, x, mean, rstd, weight, dx, part_w, part_b, coef, t0, t1), work=2 * x.size)
-    return dx, part_w, part_b
+    ranges = []
 
+    def body(t0: int, t1: int) -> None:
+        ranges.append(t0)
+        kernel(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight, dbias, t0, t1)
 
-def affine_sums(part: Any, dtype: Any) -> Any:
-    """``sum_blocks`` of the partials (B, G, J) of ``layer_norm_bwd``: (G, J) in ``dtype``."""
-    return ready(sum_blocks)(part, np.empty(part.shape[1:], dtype))
+    threads.parallel_for(n_blocks * groups, body, work=2 * x.size)
+    if len(ranges) > 1:  # split over threads: add the partials up now that all are done
+        ready(sum_blocks)(part_w, part_b, dweight, dbias)
+    return dx, dweight, dbias
 
 
 @njit(cache=True)
-def sum_blocks(part, out):  # pragma: no cover - compiled
-    """out[g, j] = sum over b of part[b, g, j] (float64, in the order of b), in out's dtype:
-    layer norm's affine gradients from the backward's partial sums."""
-    total = np.zeros(out.shape[1])
+def sum_blocks(part_w, part_b, out_w, out_b):  # pragma: no cover - compiled
+    """out[g, j] = sum over b of part[b, g, j] (float64, in the order of b), in out's dtype,
+    for both pairs: layer norm's affine gradients from the backward's partial sums."""
+    _sum_blocks(part_w, out_w)
+    _sum_blocks(part_b, out_b)
+
+
+@njit(cache=True)
+def _sum_blocks(part, out):  # pragma: no cover - compiled
     for g in range(part.shape[1]):
-        total[:] = 0.0
+        total = np.zeros(out.shape[1])
         for b in range(part.shape[0]):
-            for j in range(part.shape[2]):
-                total[j] += part[b, g, j]
-        for j in range(part.shape[2]):
-            out[g, j] = total[j]
-    return out
+            row = part[b, g]
+            for j in range(row.size):
+                total[j] += row[j]
+        row_out = out[g]
+        for j in range(row_out.size):
+            row_out[j] = total[j]

@@ -2,8 +2,10 @@
 
 Both pairs of each op, the readable one (``norm.py``) and the fast one (``norm_fast.py``),
 start their forward with ``check_batch_norm`` / ``check_layer_norm``, so they accept and
-reject the same inputs with the same messages. ``norm_rows`` and ``per_element`` describe how
-``layer_norm`` cuts x into rows (layer, group and instance norm alike); both pairs use them.
+reject the same inputs with the same messages. ``norm_rows`` describes how ``layer_norm``
+cuts x into rows (layer, group and instance norm alike); both pairs use it. ``per_element``
+repeats the affine weight over each row's values for the readable pair (the kernels take it
+per piece of a row, as (G, J)).
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@
 ``norm.py`` holds the lesson: the forward as a chain of numpy steps and the backward through
 them, node by node (batch norm, as in CS231n) or by the compact closed form (layer norm). This
 module computes the same numbers with the compiled loops of ``kernels/norm.py``: statistics in
-two passes in float64, the forward in one pass, and the backward's two sums per statistic group
-(``sum(g)`` and ``sum(g * xhat)``) in the same loop that then writes dx, over blocks of
-channels or rows on tinygrad_edu's thread pool. Nothing of the size of x is stored besides x
-itself (xhat is recomputed in the backward).
+two passes with float64 totals, the forward in one pass, and the backward's two sums per
+statistic group (``sum(g)`` and ``sum(g * xhat)``) before one loop that writes dx (and adds up
+the affine gradients), over blocks of channels or rows on tinygrad_edu's thread pool. Layer
+norm's kernels take the affine weight as (G, J), one value per piece of a row (per element for
+layer norm, per channel for group and instance norm). Nothing of the size of x is stored
+besides x itself (xhat is recomputed in the backward).
 
 ``norm.py`` registers these functions as the ops' ``fast=`` pairs; autograd runs them except
 inside ``reference_ops()``. The forwards check their arguments with ``norm_args``, exactly like
@@ -22,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..kernels import norm as kernels
-from .norm_args import check_batch_norm, check_layer_norm, norm_rows, per_element
+from .norm_args import check_batch_norm, check_layer_norm, norm_rows
 from .registry import needs_input_grad
 
 Array = NDArray[Any]
@@ -121,8 +123,7 @@ def layer_norm_fast_forward(x: Array, weight: Array, bias: Array, *, eps: float 
     rows = norm_rows(xc, weight)
     out = _empty(x.shape, x)  # the kernel fills it through an (R, G, D) view
     _, mean, rstd = kernels.layer_norm_fwd(
-        rows, per_element(weight, rows), per_element(bias, rows), float(eps),
-        norm_rows(out, weight))
+        rows, _per_piece(weight, x), _per_piece(bias, x), float(eps), out.reshape(rows.shape))
     return out, LayerNormFastCache(xc, mean, rstd, weight)
 
 
@@ -134,13 +135,18 @@ def layer_norm_fast_backward(dout: Array, cache: LayerNormFastCache
         return np.zeros_like(x), np.zeros_like(weight), np.zeros_like(weight)
     need_dx, need_affine = needs_input_grad(0), needs_input_grad(1) or needs_input_grad(2)
     rows = norm_rows(x, weight)
+    w = _per_piece(weight, x)
     dx = _empty(x.shape if need_dx else (0, *rows.shape[1:]), x)
-    _, part_w, part_b = kernels.layer_norm_bwd(
-        norm_rows(dout.astype(x.dtype, copy=False), weight), rows, cache.mean, cache.rstd,
-        per_element(weight, rows), weight.shape[-1] if need_affine else 0,
-        norm_rows(dx, weight) if need_dx else dx)
-    dweight = dbias = None
-    if need_affine:  # add up the per-block partial sums, in block order
-        dweight = kernels.affine_sums(part_w, weight.dtype).reshape(weight.shape)
-        dbias = kernels.affine_sums(part_b, weight.dtype).reshape(weight.shape)
-    return (dx if need_dx else None), dweight, dbias
+    affine_shape = w.shape if need_affine else (w.shape[0], 0)
+    _, dweight, dbias = kernels.layer_norm_bwd(
+        np.ascontiguousarray(dout, x.dtype).reshape(rows.shape), rows, cache.mean, cache.rstd, w,
+        dx.reshape(-1, *rows.shape[1:]), np.empty(affine_shape, weight.dtype),
+        np.empty(affine_shape, weight.dtype))
+    if not need_affine:
+        return (dx if need_dx else None), None, None
+    return (dx if need_dx else None), dweight.reshape(weight.shape), dbias.reshape(weight.shape)
+
+
+def _per_piece(a: Array, x: Array) -> Array:
+    """weight or bias (J,) or (G, J) as (G, J) in x's dtype: the kernels' per-piece form."""
+    return a.astype(x.dtype, copy=False).reshape(-1, a.shape[-1])

@@ -29,8 +29,9 @@ __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_res
 def check_input(input: Tensor, name: str, min_dim: int,  # noqa: A002
                 exc: type[Exception] = RuntimeError) -> None:
     check_tensor(input, name)
-    check_floating(input.dtype, f"{name}: expected a floating point input (float32 or "
-                                f"float64), got dtype {input.dtype}")
+    if input.dtype.kind != "f":  # (the message is only formatted for an error)
+        check_floating(input.dtype, f"{name}: expected a floating point input (float32 or "
+                                    f"float64), got dtype {input.dtype}")
     if input.ndim < min_dim:
         raise exc(f"{name}: expected an input with at least {min_dim} dimensions, "
                            f"got shape {input.shape}")
@@ -137,7 +138,9 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     shape = checked_shape(normalized_shape, "layer_norm")
     check_input(input, "layer_norm", len(shape))
     check_number(eps, "eps", "layer_norm")
-    if input.shape[input.ndim - len(shape):] != shape:
+    in_shape = tuple(input.shape)
+    lead = in_shape[:len(in_shape) - len(shape)]
+    if in_shape[len(lead):] != shape:
         raise RuntimeError(f"layer_norm: Given normalized_shape={list(shape)}, expected input "
                            f"with shape [*, {', '.join(map(str, shape))}], but got input of "
                            f"size {input.shape}")
@@ -148,13 +151,15 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
                                f"{getattr(t, 'shape', type(t).__name__)} and normalized_shape "
                                f"= {list(shape)}")
     size = math.prod(shape)
-    lead = input.shape[:input.ndim - len(shape)]
     x = input if len(shape) == 1 else input.reshape(*lead, size)
     w, b = _affine(weight, bias, (size,), input)
-    return reshape_result(apply_op(OPS["layer_norm"], x, w, b, eps=eps), input.shape)
+    return reshape_result(apply_op(OPS["layer_norm"], x, w, b, eps=eps), in_shape)
 
 
 def checked_shape(normalized_shape: Any, name: str) -> tuple[int, ...]:
+    if (type(normalized_shape) is tuple and len(normalized_shape) == 1
+            and type(normalized_shape[0]) is int and normalized_shape[0] >= 0):
+        return normalized_shape  # the common case (a module's own shape), checked quickly
     items = ((normalized_shape,) if isinstance(normalized_shape, int | np.integer)
              else normalized_shape)
     if not isinstance(items, Sequence) or not all(
