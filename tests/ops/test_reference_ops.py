@@ -356,6 +356,37 @@ def test_recurrent_pairs_agree(name: str, steps: int, n: int, d: int, hidden: in
                   seed=seed % 1000, atol=1e-6, rtol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["rnn_tanh", "lstm", "gru"])
+@pytest.mark.parametrize("steps", [1, 3])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_recurrent_pairs_agree_from_zero_states(name: str, steps: int, reverse: bool) -> None:
+    """Zero initial states (the modules' default): the fast backward skips the first step's
+    product with h0 in the recurrent weight's gradient."""
+    arrays = recurrent_arrays(name, np.random.default_rng(steps), steps, 3, 2, 3, True)
+    for state in range(1, 3 if name == "lstm" else 2):
+        arrays[state] = np.zeros_like(arrays[state])
+    assert_pairs_agree(name, arrays, dict(reverse=reverse), seed=steps)
+
+
+def test_lstm_backward_results_outlive_its_reused_work_array() -> None:
+    """The fast backward's work array is reused by the next call: the gradients a backward
+    returned stay as they were after the next backward (of a pending forward, or a new one)."""
+    rng = np.random.default_rng(5)
+    runs = [recurrent_arrays("lstm", rng, 4, 3, 2, 3, True) for _ in range(2)]
+    douts = [rng.standard_normal((5, 3, 3)) for _ in runs]
+    op = OPS["lstm"]
+    caches = [op.fast_forward(*a)[1] for a in runs]
+    first = op.fast_backward(douts[0], caches[0])
+    kept = [g.copy() for g in first]
+    second = op.fast_backward(douts[1], caches[1])
+    for a, b in zip(first, kept, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert_pairs_agree("lstm", runs[1], {}, seed=0)
+    again = op.fast_backward(douts[1], op.fast_forward(*runs[1])[1])
+    for a, b in zip(second, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def _near_relu_kink(name: str, arrays: list[np.ndarray], static: dict[str, Any]) -> bool:
     """Does some step of a relu RNN have a pre-activation within 1e-4 of zero?"""
     if "relu" not in name:

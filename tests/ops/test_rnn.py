@@ -270,8 +270,7 @@ def test_sequence_op_equals_cells_through_autograd(op, steps, n, d, hidden, reve
 @pytest.mark.parametrize("reverse", [False, True])
 def test_sequence_gradients_of_some_inputs_equal_those_of_all(op, reverse):
     """The backward skips the gradients nobody needs (a data input's dx, a frozen weight's):
-    the ones it computes are those of the run where every input needs its gradient (the
-    LSTM's and RNN's weight gradients come from one product when both are needed)."""
+    the ones it computes are those of the run where every input needs its gradient."""
     rng = np.random.default_rng(4)
     arrays = _op_arrays(rng, op.split("_")[0], steps=4, n=3, d=3, hidden=2)
     k = 3 if op == "lstm" else 2  # index of w_ih
