@@ -368,23 +368,34 @@ def test_recurrent_pairs_agree_from_zero_states(name: str, steps: int, reverse: 
     assert_pairs_agree(name, arrays, dict(reverse=reverse), seed=steps)
 
 
-def test_lstm_backward_results_outlive_its_reused_work_array() -> None:
-    """The fast backward's work array is reused by the next call: the gradients a backward
-    returned stay as they were after the next backward (of a pending forward, or a new one)."""
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+def test_sequence_work_arrays_are_never_shared(name: str) -> None:
+    """The fast pair's work arrays go back to a pool when a call (or its cache) is done and
+    serve later calls: two forwards whose backwards run later, in the other order, get what
+    each run gets alone, and a backward's gradients stay as they were after the next call."""
     rng = np.random.default_rng(5)
-    runs = [recurrent_arrays("lstm", rng, 4, 3, 2, 3, True) for _ in range(2)]
-    douts = [rng.standard_normal((5, 3, 3)) for _ in runs]
-    op = OPS["lstm"]
-    caches = [op.fast_forward(*a)[1] for a in runs]
-    first = op.fast_backward(douts[0], caches[0])
-    kept = [g.copy() for g in first]
-    second = op.fast_backward(douts[1], caches[1])
-    for a, b in zip(first, kept, strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert_pairs_agree("lstm", runs[1], {}, seed=0)
-    again = op.fast_backward(douts[1], op.fast_forward(*runs[1])[1])
-    for a, b in zip(second, again, strict=True):
-        np.testing.assert_array_equal(a, b)
+    runs = [recurrent_arrays(name, rng, 4, 3, 2, 3, True) for _ in range(2)]
+    out_steps = 5 if name == "lstm" else 4
+    douts = [rng.standard_normal((out_steps, 3, 3)) for _ in runs]
+    op = OPS[name]
+
+    def alone(k: int) -> list[Any]:
+        out, cache = op.fast_forward(*runs[k])
+        return [out.copy(), *(g.copy() for g in op.fast_backward(douts[k], cache))]
+
+    expected = [alone(0), alone(1)]
+    pending = [op.fast_forward(*a) for a in runs]
+    got = [None, None]
+    for k in (1, 0):
+        out, cache = pending[k]
+        got[k] = [out, *op.fast_backward(douts[k], cache)]
+    del pending
+    kept = [[g.copy() for g in grads] for grads in got]
+    alone(0)
+    for k in range(2):
+        for a, b, c in zip(expected[k], got[k], kept[k], strict=True):
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(b, c)
 
 
 def _near_relu_kink(name: str, arrays: list[np.ndarray], static: dict[str, Any]) -> bool:

@@ -14,7 +14,10 @@ numbers (to rounding) with less work:
   pre-activation gradient) and the biases' over all steps at once;
 - the samples of a batch never mix, so a sequence runs as one block of rows per thread, each
   carrying its rows through every step with BLAS on one thread; the big products over all
-  steps (inputs, weight gradients) are split over the threads by ``threads.matmul``.
+  steps (inputs, weight gradients) are split over the threads by ``threads.matmul``;
+- the LSTM's and GRU's big work arrays (gates, cell states, gate gradients), which no caller
+  sees, come from a small pool and go back to it when the call or the cache is done: fresh
+  memory would page-fault again at every training step (see ``_FREE``).
 
 ``rnn.py`` registers these functions as the ops' ``fast=`` pairs; autograd runs them except
 inside ``reference_ops()``. The forwards check their arguments with ``rnn_args``, exactly like
@@ -23,6 +26,8 @@ the readable ones.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -71,34 +76,67 @@ def _recurrent_weight(w_hh: Array) -> Array:
     return np.ascontiguousarray(w_hh.T)
 
 
-# Work arrays kept between calls: (shape, dtype) -> arrays not in use. See ``_scratch``.
-_SCRATCH: dict[tuple[tuple[int, ...], str], list[Array]] = {}
-# Sizes (shape and dtype) kept at most; the least recently added size goes first.
-SCRATCH_SIZES = 4
+# Work arrays kept between calls: (shape, dtype) -> arrays no call is using, at most
+# POOL_BYTES in all (the least recently returned size goes first).
+#
+# A sequence's big work arrays (an LSTM of 64 x 16 steps with H = 256: 4 MB of gates, 1 MB
+# each of cell states and their tanh, 4 MB of gate gradients) are fresh memory, often: glibc
+# gives the top of its heap back to the system when a training step frees more than its trim
+# threshold, and the next step page-faults on every 4 KB again (about 5 us a fault on a
+# virtual machine: 2000-3000 faults were a third of that LSTM's training step). Kept here,
+# the arrays stay mapped. Only arrays no caller ever sees come from the pool.
+_FREE: dict[tuple[tuple[int, ...], str], list[Array]] = {}
+POOL_BYTES = 64 << 20
+_pool = {"bytes": 0}
+_pool_lock = threading.Lock()
+
+
+def _take(shape: tuple[int, ...], dtype: Any) -> Array:
+    """An uninitialized array from the pool (or a new one), now owned by the caller."""
+    key = (tuple(shape), np.dtype(dtype).str)
+    with _pool_lock:
+        free = _FREE.get(key)
+        if free:
+            array = free.pop()
+            _pool["bytes"] -= array.nbytes
+            return array
+    return np.empty(shape, dtype=dtype)
+
+
+def _give(array: Array) -> None:
+    """Return an array from ``_take`` to the pool; nothing may use it afterwards."""
+    key = (array.shape, array.dtype.str)
+    with _pool_lock:
+        free = _FREE.pop(key, [])  # (re)inserted last: the sizes in use stay longest
+        _FREE[key] = free
+        while _pool["bytes"] + array.nbytes > POOL_BYTES and any(_FREE.values()):
+            oldest = next(k for k, v in _FREE.items() if v)
+            _pool["bytes"] -= _FREE[oldest].pop().nbytes
+        if _pool["bytes"] + array.nbytes <= POOL_BYTES:
+            free.append(array)
+            _pool["bytes"] += array.nbytes
 
 
 @contextmanager
 def _scratch(shape: tuple[int, ...], dtype: Any) -> Iterator[Array]:
-    """An uninitialized work array that only this call uses, kept for the next call after it.
-
-    A backward's pre-activation gradients (4 MB for an LSTM of 64 x 16 steps and H = 256) are
-    needed only inside the call. A fresh array of that size is fresh memory, often: glibc gives
-    the top of its heap back to the system when a step frees more than its trim threshold, and
-    the next step page-faults on every 4 KB of it again (about 5 us a fault on a virtual
-    machine, a third of an LSTM's training step). Kept here, the array stays mapped. Each call
-    takes an array of its own (or makes one), so calls on several threads never share one.
-    """
-    key = (tuple(shape), np.dtype(dtype).str)
-    free = _SCRATCH.get(key)
-    array = free.pop() if free else np.empty(shape, dtype=dtype)
+    """A work array for the duration of the block (each call gets its own)."""
+    array = _take(shape, dtype)
     try:
         yield array
     finally:
-        free = _SCRATCH.pop(key, [])  # (re)inserted last: the sizes in use stay
-        free.append(array)
-        _SCRATCH[key] = free
-        while len(_SCRATCH) > SCRATCH_SIZES:
-            del _SCRATCH[next(iter(_SCRATCH))]
+        _give(array)
+
+
+def _cached(shape: tuple[int, ...], dtype: Any) -> Array:
+    """A work array for an op's cache: back to the pool when the array returned dies.
+
+    The caller keeps it in the cache only (the views it takes inside the op's calls die with
+    the calls): when autograd drops the cache, the memory goes back to the pool.
+    """
+    base = _take(shape, dtype)
+    array = base.view()
+    weakref.finalize(array, _give, base).atexit = False
+    return array
 
 
 def _steps(length: int, reverse: bool) -> range:
@@ -414,13 +452,26 @@ def lstm_fast_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, 
     """
     check_sequence("lstm", 4, x, (h0, c0), w_ih, w_hh, b_ih, b_hh)
     x, c0 = np.ascontiguousarray(x), np.ascontiguousarray(c0)
-    gates = _affine(x, w_ih)  # all T input products; the gates overwrite them
     length, batch, hidden = x.shape[0], x.shape[1], c0.shape[1]
-    out = np.empty((length + 1, batch, hidden), dtype=gates.dtype)
-    c, tanh_c = np.empty_like(out[:length]), np.empty_like(out[:length])
-    scale = _sigmoid_scale(4, hidden, 2, gates.dtype)
-    bias = _bias(b_ih, b_hh, 4 * hidden, gates.dtype)
-    w_hh_t = _recurrent_weight(w_hh)
+    dtype = np.result_type(x, w_ih)
+    # all T input products at once; the gates overwrite them
+    gates = _cached((length, batch, 4 * hidden), dtype)
+    threads.matmul(x.reshape(-1, x.shape[2]), w_ih.T, out=gates.reshape(-1, 4 * hidden))
+    out = np.empty((length + 1, batch, hidden), dtype=dtype)
+    c, tanh_c = _cached(out[:length].shape, dtype), _cached(out[:length].shape, dtype)
+    scale = _sigmoid_scale(4, hidden, 2, dtype)
+    bias = _bias(b_ih, b_hh, 4 * hidden, dtype)
+    with _scratch(w_hh.shape[::-1], w_hh.dtype) as w_hh_t:
+        np.copyto(w_hh_t, w_hh.T)
+        _lstm_sequence(x, h0, c0, w_hh_t, bias, scale, reverse, out, gates, c, tanh_c)
+    return out, LSTMFastCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c,
+                              reverse)
+
+
+def _lstm_sequence(x: Array, h0: Array, c0: Array, w_hh_t: Array, bias: Array, scale: Array,
+                   reverse: bool, out: Array, gates: Array, c: Array, tanh_c: Array) -> None:
+    """The time loop of ``lstm_fast_forward``: ``gates`` holds the input products on entry."""
+    length = x.shape[0]
 
     def run(rows: slice) -> None:
         # this block's rows of every step's buffers (then a step's block is one index away)
@@ -433,9 +484,7 @@ def lstm_fast_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, 
             c_prev = c_new
         out[length, rows] = c_prev
 
-    _over_rows(batch, run)
-    return out, LSTMFastCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c,
-                              reverse)
+    _over_rows(x.shape[1], run)
 
 
 @threads.blas_in_pool
@@ -529,35 +578,50 @@ def gru_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
     """``rnn.gru_forward``: the fused step at every step, the input products done at once."""
     check_sequence("gru", 3, x, (h0,), w_ih, w_hh, b_ih, b_hh)
     x, h0 = np.ascontiguousarray(x), np.ascontiguousarray(h0)
-    xw = _affine(x, w_ih, b_ih)
-    out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)
-    gates, hw = np.empty_like(xw), np.empty_like(xw)
+    dtype, shape = np.result_type(x, w_ih), x.shape[:2] + (w_ih.shape[0],)
+    out = np.empty(x.shape[:2] + h0.shape[1:], dtype=dtype)
+    gates, hw = _cached(shape, dtype), _cached(shape, dtype)
+    with _scratch(shape, dtype) as xw:
+        threads.matmul(x.reshape(-1, x.shape[2]), w_ih.T, out=xw.reshape(-1, shape[2]))
+        if b_ih.size:
+            xw += b_ih
+        _gru_sequence(xw, h0, w_hh, b_hh, reverse, out, gates, hw)
+    return out, GRUFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
+
+
+def _gru_sequence(xw: Array, h0: Array, w_hh: Array, b_hh: Array, reverse: bool, out: Array,
+                  gates: Array, hw: Array) -> None:
+    """The time loop of ``gru_fast_forward`` from the input products xw (T, N, 3H)."""
     scale = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype)
     w_hh_t = _recurrent_weight(w_hh)
-
     no_bias = np.zeros_like(scale)
 
     def run(rows: slice) -> None:
         xw_r, hw_r, gates_r, out_r = xw[:, rows], hw[:, rows], gates[:, rows], out[:, rows]
         h = h0[rows]
-        for t in _steps(x.shape[0], reverse):
+        for t in _steps(xw.shape[0], reverse):
             np.matmul(h, w_hh_t, out=hw_r[t])
             if b_hh.size:
                 hw_r[t] += b_hh
             _gru_step(xw_r[t], hw_r[t], scale, no_bias, h, gates_r[t], out_r[t])
             h = out_r[t]
 
-    _over_rows(x.shape[1], run)
-    return out, GRUFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
+    _over_rows(xw.shape[1], run)
 
 
 @threads.blas_in_pool
 def gru_fast_backward(dout: Array, cache: GRUFastCache) -> tuple[Array | None, ...]:
     """Backpropagation through time for the GRU (see ``gru_fast_forward``)."""
+    gates = cache.gates
+    with _scratch(gates.shape, gates.dtype) as dxw, _scratch(gates.shape, gates.dtype) as dhw:
+        return _gru_backward(np.ascontiguousarray(dout), cache, dxw, dhw)
+
+
+def _gru_backward(dout: Array, cache: GRUFastCache, dxw: Array, dhw: Array
+                  ) -> tuple[Array | None, ...]:
+    """``gru_fast_backward`` with the work arrays for the products' gradients (T, N, 3H)."""
     x, h0, w_ih, w_hh, has_bias, out, gates, hw, reverse = cache
     length = x.shape[0]
-    dout = np.ascontiguousarray(dout)
-    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
     dh0 = np.empty_like(h0)
     step = ready(kernels.gru_step_bwd)
 
