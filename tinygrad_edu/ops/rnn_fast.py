@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -89,12 +90,35 @@ _FREE: dict[tuple[tuple[int, ...], str], list[Array]] = {}
 POOL_BYTES = 64 << 20
 _pool = {"bytes": 0}
 _pool_lock = threading.Lock()
+# Arrays given back and not yet filed in _FREE. A cache's arrays are given back by a weakref
+# finalizer, which may run inside any allocation (a garbage collection), even on a thread that
+# holds _pool_lock: it only appends here, and whoever gets the lock files them.
+_returned: deque[Array] = deque()
+
+
+def _file_returned() -> None:
+    """Move the arrays given back into _FREE, POOL_BYTES at most (the caller holds the lock)."""
+    while _returned:
+        array = _returned.popleft()
+        if array.nbytes > POOL_BYTES:
+            continue
+        key = (array.shape, array.dtype.str)
+        free = _FREE.pop(key, [])  # (re)inserted last: the sizes in use stay longest
+        _FREE[key] = free
+        while _pool["bytes"] + array.nbytes > POOL_BYTES:
+            oldest = next(k for k, v in _FREE.items() if v)
+            _pool["bytes"] -= _FREE[oldest].pop().nbytes
+        free.append(array)
+        _pool["bytes"] += array.nbytes
+        for k in [k for k, v in _FREE.items() if not v]:
+            del _FREE[k]
 
 
 def _take(shape: tuple[int, ...], dtype: Any) -> Array:
     """An uninitialized array from the pool (or a new one), now owned by the caller."""
     key = (tuple(shape), np.dtype(dtype).str)
     with _pool_lock:
+        _file_returned()
         free = _FREE.get(key)
         if free:
             array = free.pop()
@@ -105,16 +129,12 @@ def _take(shape: tuple[int, ...], dtype: Any) -> Array:
 
 def _give(array: Array) -> None:
     """Return an array from ``_take`` to the pool; nothing may use it afterwards."""
-    key = (array.shape, array.dtype.str)
-    with _pool_lock:
-        free = _FREE.pop(key, [])  # (re)inserted last: the sizes in use stay longest
-        _FREE[key] = free
-        while _pool["bytes"] + array.nbytes > POOL_BYTES and any(_FREE.values()):
-            oldest = next(k for k, v in _FREE.items() if v)
-            _pool["bytes"] -= _FREE[oldest].pop().nbytes
-        if _pool["bytes"] + array.nbytes <= POOL_BYTES:
-            free.append(array)
-            _pool["bytes"] += array.nbytes
+    _returned.append(array)
+    if _pool_lock.acquire(blocking=False):
+        try:
+            _file_returned()
+        finally:
+            _pool_lock.release()
 
 
 @contextmanager
