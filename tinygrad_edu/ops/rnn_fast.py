@@ -530,6 +530,8 @@ def _lstm_backward(dout: Array, cache: LSTMFastCache, dgates: Array) -> tuple[Ar
     length = x.shape[0]
     dh0, dc0 = np.empty_like(c0), np.empty_like(c0)
     step = ready(kernels.lstm_step_bwd)
+    first = _steps(length, reverse)[0]
+    need_dh0 = needs_input_grad(1)  # else the first step's product with w_hh goes nowhere
 
     def run(rows: slice) -> None:
         dh, dc = np.zeros_like(c0[rows]), np.array(dout[length, rows], order="C")
@@ -539,7 +541,8 @@ def _lstm_backward(dout: Array, cache: LSTMFastCache, dgates: Array) -> tuple[Ar
             prev = t + 1 if reverse else t - 1
             c_prev = c_r[prev] if 0 <= prev < length else c0[rows]
             step(dout_r[t], dh, dc, gates_r[t], c_prev, tanh_r[t], dgates_r[t])
-            np.matmul(dgates_r[t], w_hh, out=dh)
+            if t != first or need_dh0:
+                np.matmul(dgates_r[t], w_hh, out=dh)
         dh0[rows], dc0[rows] = dh, dc
 
     _over_rows(x.shape[1], run)
