@@ -17,8 +17,9 @@ of ``--runs`` calls, 2 threads. ``--lib``/``--json``: the separate-process proto
 Measured (2 cores, quiet machine, OpenBLAS 0.3.31, torch 2.13 with oneDNN), ratios over
 several runs: RNN(tanh) 0.38-0.40x, LSTM 0.92-0.95x (0.87-0.92x with data input), GRU 0.57x,
 2-layer bidirectional LSTM 0.94-0.95x (those ratios were taken with tinygrad_edu's former
-import-time thread settings, which also slowed torch; see bench_import_order.py). Without
-``tg.runtime.tune_malloc()`` each step's fresh 4 MB gate buffers page-fault. torch runs the
+import-time thread settings, which also slowed torch; see bench_import_order.py). The LSTM's
+and GRU's big work arrays come from a pool (``ops/rnn_fast.py``): fresh, they page-faulted at
+every step (2000-3500 faults, about 5 us each on a virtual machine). torch runs the
 LSTM as one fused oneDNN primitive; the matrix products alone (the same ones, through numpy's
 OpenBLAS) take most of torch's time, so the LSTM rows are bounded by BLAS here.
 

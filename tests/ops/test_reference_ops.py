@@ -403,6 +403,48 @@ def test_recurrent_pairs_agree(name: str, steps: int, n: int, d: int, hidden: in
                   seed=seed % 1000, atol=1e-6, rtol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["rnn_tanh", "lstm", "gru"])
+@pytest.mark.parametrize("steps", [1, 3])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_recurrent_pairs_agree_from_zero_states(name: str, steps: int, reverse: bool) -> None:
+    """Zero initial states (the modules' default): the fast backward skips the first step's
+    product with h0 in the recurrent weight's gradient."""
+    arrays = recurrent_arrays(name, np.random.default_rng(steps), steps, 3, 2, 3, True)
+    for state in range(1, 3 if name == "lstm" else 2):
+        arrays[state] = np.zeros_like(arrays[state])
+    assert_pairs_agree(name, arrays, dict(reverse=reverse), seed=steps)
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+def test_sequence_work_arrays_are_never_shared(name: str) -> None:
+    """The fast pair's work arrays go back to a pool when a call (or its cache) is done and
+    serve later calls: two forwards whose backwards run later, in the other order, get what
+    each run gets alone, and a backward's gradients stay as they were after the next call."""
+    rng = np.random.default_rng(5)
+    runs = [recurrent_arrays(name, rng, 4, 3, 2, 3, True) for _ in range(2)]
+    out_steps = 5 if name == "lstm" else 4
+    douts = [rng.standard_normal((out_steps, 3, 3)) for _ in runs]
+    op = OPS[name]
+
+    def alone(k: int) -> list[Any]:
+        out, cache = op.fast_forward(*runs[k])
+        return [out.copy(), *(g.copy() for g in op.fast_backward(douts[k], cache))]
+
+    expected = [alone(0), alone(1)]
+    pending = [op.fast_forward(*a) for a in runs]
+    got = [None, None]
+    for k in (1, 0):
+        out, cache = pending[k]
+        got[k] = [out, *op.fast_backward(douts[k], cache)]
+    del pending
+    kept = [[g.copy() for g in grads] for grads in got]
+    alone(0)
+    for k in range(2):
+        for a, b, c in zip(expected[k], got[k], kept[k], strict=True):
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(b, c)
+
+
 def _near_relu_kink(name: str, arrays: list[np.ndarray], static: dict[str, Any]) -> bool:
     """Does some step of a relu RNN have a pre-activation within 1e-4 of zero?"""
     if "relu" not in name:

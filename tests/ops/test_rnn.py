@@ -270,8 +270,7 @@ def test_sequence_op_equals_cells_through_autograd(op, steps, n, d, hidden, reve
 @pytest.mark.parametrize("reverse", [False, True])
 def test_sequence_gradients_of_some_inputs_equal_those_of_all(op, reverse):
     """The backward skips the gradients nobody needs (a data input's dx, a frozen weight's):
-    the ones it computes are those of the run where every input needs its gradient (the
-    LSTM's and RNN's weight gradients come from one product when both are needed)."""
+    the ones it computes are those of the run where every input needs its gradient."""
     rng = np.random.default_rng(4)
     arrays = _op_arrays(rng, op.split("_")[0], steps=4, n=3, d=3, hidden=2)
     k = 3 if op == "lstm" else 2  # index of w_ih
@@ -626,3 +625,28 @@ def test_same_result_on_one_and_two_threads():
                                [p.grad.numpy() for p in lstm.parameters()])
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_work_array_pool_reuses_and_stays_under_its_cap(monkeypatch):
+    """The fast pairs' pool (``rnn_fast._take`` / ``_give`` / ``_cached``): an array given
+    back serves the next request of its shape and dtype, a cache's array goes back when it
+    dies, and the pool keeps at most POOL_BYTES, dropping the least recently returned sizes."""
+    from tinygrad_edu.ops import rnn_fast as fast
+
+    monkeypatch.setattr(fast, "_FREE", {})
+    monkeypatch.setattr(fast, "_pool", {"bytes": 0})
+    monkeypatch.setattr(fast, "POOL_BYTES", 3 * 800)
+    a = fast._take((10, 10), np.float64)  # 800 bytes
+    fast._give(a)
+    assert fast._take((10, 10), np.float64) is a
+    assert fast._take((10, 10), np.float32) is not a  # another dtype: another array
+    cached = fast._cached((10, 10), np.float64)
+    address = cached.ctypes.data
+    del cached
+    assert fast._take((10, 10), np.float64).ctypes.data == address
+    for shape in [(10, 10), (100,), (20, 5), (5, 20)]:  # 4 x 800 bytes given back
+        fast._give(np.empty(shape))
+    assert fast._pool["bytes"] == sum(v.nbytes for f in fast._FREE.values() for v in f) == 2400
+    assert (10, 10) not in [k[0] for k in fast._FREE]  # the oldest size went first
+    fast._give(np.empty(4000 // 8))  # bigger than the whole pool: not kept
+    assert fast._pool["bytes"] == 2400

@@ -14,7 +14,10 @@ numbers (to rounding) with less work:
   pre-activation gradient) and the biases' over all steps at once;
 - the samples of a batch never mix, so a sequence runs as one block of rows per thread, each
   carrying its rows through every step with BLAS on one thread; the big products over all
-  steps (inputs, weight gradients) are split over the threads by ``threads.matmul``.
+  steps (inputs, weight gradients) are split over the threads by ``threads.matmul``;
+- the LSTM's and GRU's big work arrays (gates, cell states, gate gradients), which no caller
+  sees, come from a small pool and go back to it when the call or the cache is done: fresh
+  memory would page-fault again at every training step (see ``_FREE``).
 
 ``rnn.py`` registers these functions as the ops' ``fast=`` pairs; autograd runs them except
 inside ``reference_ops()``. The forwards check their arguments with ``rnn_args``, exactly like
@@ -23,6 +26,11 @@ the readable ones.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -67,6 +75,88 @@ def _recurrent_weight(w_hh: Array) -> Array:
     rows of an LSTM with H = 256: 210 instead of 290 us a step, for a copy costing less than
     one step)."""
     return np.ascontiguousarray(w_hh.T)
+
+
+# Work arrays kept between calls: (shape, dtype) -> arrays no call is using, at most
+# POOL_BYTES in all (the least recently returned size goes first).
+#
+# A sequence's big work arrays (an LSTM of 64 x 16 steps with H = 256: 4 MB of gates, 1 MB
+# each of cell states and their tanh, 4 MB of gate gradients) are fresh memory, often: glibc
+# gives the top of its heap back to the system when a training step frees more than its trim
+# threshold, and the next step page-faults on every 4 KB again (about 5 us a fault on a
+# virtual machine: 2000-3000 faults were a third of that LSTM's training step). Kept here,
+# the arrays stay mapped. Only arrays no caller ever sees come from the pool.
+_FREE: dict[tuple[tuple[int, ...], str], list[Array]] = {}
+POOL_BYTES = 64 << 20
+_pool = {"bytes": 0}
+_pool_lock = threading.Lock()
+# Arrays given back and not yet filed in _FREE. A cache's arrays are given back by a weakref
+# finalizer, which may run inside any allocation (a garbage collection), even on a thread that
+# holds _pool_lock: it only appends here, and whoever gets the lock files them.
+_returned: deque[Array] = deque()
+
+
+def _file_returned() -> None:
+    """Move the arrays given back into _FREE, POOL_BYTES at most (the caller holds the lock)."""
+    while _returned:
+        array = _returned.popleft()
+        if array.nbytes > POOL_BYTES:
+            continue
+        key = (array.shape, array.dtype.str)
+        free = _FREE.pop(key, [])  # (re)inserted last: the sizes in use stay longest
+        _FREE[key] = free
+        while _pool["bytes"] + array.nbytes > POOL_BYTES:
+            oldest = next(k for k, v in _FREE.items() if v)
+            _pool["bytes"] -= _FREE[oldest].pop().nbytes
+        free.append(array)
+        _pool["bytes"] += array.nbytes
+        for k in [k for k, v in _FREE.items() if not v]:
+            del _FREE[k]
+
+
+def _take(shape: tuple[int, ...], dtype: Any) -> Array:
+    """An uninitialized array from the pool (or a new one), now owned by the caller."""
+    key = (tuple(shape), np.dtype(dtype).str)
+    with _pool_lock:
+        _file_returned()
+        free = _FREE.get(key)
+        if free:
+            array = free.pop()
+            _pool["bytes"] -= array.nbytes
+            return array
+    return np.empty(shape, dtype=dtype)
+
+
+def _give(array: Array) -> None:
+    """Return an array from ``_take`` to the pool; nothing may use it afterwards."""
+    _returned.append(array)
+    if _pool_lock.acquire(blocking=False):
+        try:
+            _file_returned()
+        finally:
+            _pool_lock.release()
+
+
+@contextmanager
+def _scratch(shape: tuple[int, ...], dtype: Any) -> Iterator[Array]:
+    """A work array for the duration of the block (each call gets its own)."""
+    array = _take(shape, dtype)
+    try:
+        yield array
+    finally:
+        _give(array)
+
+
+def _cached(shape: tuple[int, ...], dtype: Any) -> Array:
+    """A work array for an op's cache: back to the pool when the array returned dies.
+
+    The caller keeps it in the cache only (the views it takes inside the op's calls die with
+    the calls): when autograd drops the cache, the memory goes back to the pool.
+    """
+    base = _take(shape, dtype)
+    array = base.view()
+    weakref.finalize(array, _give, base).atexit = False
+    return array
 
 
 def _steps(length: int, reverse: bool) -> range:
@@ -150,34 +240,31 @@ def _weight_grads(x: Array, h0: Array, out: Array, w_ih: Array, dxw: Array, dhw:
     recurrent ones h_prev(t) @ w_hh.T (+ b_hh); h_prev(t) is out[t-1] (out[t+1] when
     ``reverse``), or h0 for the first step. ``first`` is the index of w_ih among the inputs.
 
-    dw_hh is one product over all steps, with the states h_prev(t) copied side by side. When
-    both sides share their gradient (dxw is dhw: the RNN and the LSTM), both weights come from
-    one product dxw.T @ [x | h_prev]: BLAS packs the big (T*N, G) factor once instead of twice.
+    Each weight's gradient is one product over all steps, straight from the arrays the
+    sequence already has: dw_ih from x, dw_hh from the states out (every step but the first
+    read the state another step left, a contiguous block of out) plus the first step's
+    product with h0, skipped when h0 is zero (the usual start). No copy of the states side by
+    side and no output to split: fewer fresh megabytes per call, and fresh memory costs a page
+    fault per 4 KB on the first write (about 5 us each on a virtual machine).
     """
     steps, _, gates = dxw.shape
     dxw2, dhw2 = dxw.reshape(-1, gates), dhw.reshape(-1, gates)
     dx = dw_ih = dw_hh = db_ih = db_hh = None
     if needs_input_grad(0):
         dx = threads.matmul(dxw2, w_ih).reshape(x.shape)
-    width, hidden = x.shape[-1], out.shape[-1]
+    if needs_input_grad(first):
+        dw_ih = threads.matmul(dxw2.T, x.reshape(-1, x.shape[-1]))
     if needs_input_grad(first + 1):
-        both = dhw is dxw and needs_input_grad(first)
-        factors = np.empty(x.shape[:2] + ((width if both else 0) + hidden,), dtype=x.dtype)
-        previous = factors[..., width:] if both else factors
-        # the first step to run pairs with h0, every other step t with the state before it
-        previous[-1 if reverse else 0] = h0
+        hidden = out.shape[-1]
+        start = dhw[-1 if reverse else 0]  # the step that read h0
         if steps > 1:
-            previous[slice(0, -1) if reverse else slice(1, None)] = (
-                out[1:] if reverse else out[:-1])
-        if both:
-            factors[..., :width] = x
-        dw = threads.matmul(dhw2.T, factors.reshape(-1, factors.shape[-1]))
-        if both:
-            dw_ih, dw_hh = np.ascontiguousarray(dw[:, :width]), np.ascontiguousarray(dw[:, width:])
+            later = dhw[:-1] if reverse else dhw[1:]
+            before = out[1:steps] if reverse else out[:steps - 1]
+            dw_hh = threads.matmul(later.reshape(-1, gates).T, before.reshape(-1, hidden))
+            if h0.any():
+                dw_hh += threads.matmul(start.T, h0)
         else:
-            dw_hh = dw
-    if dw_ih is None and needs_input_grad(first):
-        dw_ih = threads.matmul(dxw2.T, x.reshape(-1, width))
+            dw_hh = threads.matmul(start.T, h0)
     if has_bias and needs_input_grad(first + 2):
         db_ih = dxw2.sum(axis=0)
     if has_bias and needs_input_grad(first + 3):
@@ -385,39 +472,66 @@ def lstm_fast_forward(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array, 
     """
     check_sequence("lstm", 4, x, (h0, c0), w_ih, w_hh, b_ih, b_hh)
     x, c0 = np.ascontiguousarray(x), np.ascontiguousarray(c0)
-    gates = _affine(x, w_ih)  # all T input products; the gates overwrite them
     length, batch, hidden = x.shape[0], x.shape[1], c0.shape[1]
-    out = np.empty((length + 1, batch, hidden), dtype=gates.dtype)
-    c, tanh_c = np.empty_like(out[:length]), np.empty_like(out[:length])
-    scale = _sigmoid_scale(4, hidden, 2, gates.dtype)
-    bias = _bias(b_ih, b_hh, 4 * hidden, gates.dtype)
-    w_hh_t = _recurrent_weight(w_hh)
+    dtype = np.result_type(x, w_ih)
+    # all T input products at once; the gates overwrite them
+    gates = _cached((length, batch, 4 * hidden), dtype)
+    threads.matmul(x.reshape(-1, x.shape[2]), w_ih.T, out=gates.reshape(-1, 4 * hidden))
+    out = np.empty((length + 1, batch, hidden), dtype=dtype)
+    c, tanh_c = _cached(out[:length].shape, dtype), _cached(out[:length].shape, dtype)
+    scale = _sigmoid_scale(4, hidden, 2, dtype)
+    bias = _bias(b_ih, b_hh, 4 * hidden, dtype)
+    _lstm_sequence(x, h0, c0, np.ascontiguousarray(w_hh), bias, scale, reverse, out, gates, c,
+                   tanh_c)
+    return out, LSTMFastCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c,
+                              reverse)
+
+
+def _lstm_sequence(x: Array, h0: Array, c0: Array, w_hh: Array, bias: Array, scale: Array,
+                   reverse: bool, out: Array, gates: Array, c: Array, tanh_c: Array) -> None:
+    """The time loop of ``lstm_fast_forward``: ``gates`` holds the input products on entry.
+
+    A step's recurrent product is computed transposed, w_hh @ h.T (4H, rows), and copied back:
+    OpenBLAS packs the weight (4H, H) in that product faster than w_hh.T in h @ w_hh.T, whose
+    1 MB for H = 256 fills a core's L2 cache (measured for 32 rows: 0.22 ms a step with both
+    copies instead of 0.28 ms with a contiguous w_hh.T; H * 3 rows of the GRU gain nothing).
+    """
+    length = x.shape[0]
 
     def run(rows: slice) -> None:
         # this block's rows of every step's buffers (then a step's block is one index away)
         gates_r, c_r, tanh_r, out_r = gates[:, rows], c[:, rows], tanh_c[:, rows], out[:, rows]
-        hw, h_prev, c_prev = np.empty_like(gates_r[0]), h0[rows], c0[rows]
+        hw = np.empty_like(gates_r[0])
+        hw_t, h_t = np.empty(hw.shape[::-1], hw.dtype), np.empty(c0[rows].shape[::-1], hw.dtype)
+        np.copyto(h_t, h0[rows].T)
+        c_prev = c0[rows]
         for t in _steps(length, reverse):
-            np.matmul(h_prev, w_hh_t, out=hw)
-            h_prev, c_new = out_r[t], c_r[t]
-            _lstm_step(gates_r[t], hw, bias, scale, c_prev, c_new, tanh_r[t], h_prev)
+            np.matmul(w_hh, h_t, out=hw_t)
+            np.copyto(hw, hw_t.T)
+            h, c_new = out_r[t], c_r[t]
+            _lstm_step(gates_r[t], hw, bias, scale, c_prev, c_new, tanh_r[t], h)
+            np.copyto(h_t, h.T)
             c_prev = c_new
         out[length, rows] = c_prev
 
-    _over_rows(batch, run)
-    return out, LSTMFastCache(x, h0, c0, w_ih, w_hh, b_ih.size > 0, out, gates, c, tanh_c,
-                              reverse)
+    _over_rows(x.shape[1], run)
 
 
 @threads.blas_in_pool
 def lstm_fast_backward(dout: Array, cache: LSTMFastCache) -> tuple[Array | None, ...]:
     """Backpropagation through time for the LSTM (see ``lstm_fast_forward``)."""
+    with _scratch(cache.gates.shape, cache.gates.dtype) as dgates:
+        return _lstm_backward(np.ascontiguousarray(dout), cache, dgates)
+
+
+def _lstm_backward(dout: Array, cache: LSTMFastCache, dgates: Array) -> tuple[Array | None, ...]:
+    """``lstm_fast_backward`` with the work array for the gates' gradients (T, N, 4H)."""
     x, h0, c0, w_ih, w_hh, has_bias, out, gates, c, tanh_c, reverse = cache
     length = x.shape[0]
-    dout = np.ascontiguousarray(dout)
-    dgates = np.empty_like(gates)
     dh0, dc0 = np.empty_like(c0), np.empty_like(c0)
     step = ready(kernels.lstm_step_bwd)
+    first = _steps(length, reverse)[0]
+    need_dh0 = needs_input_grad(1)  # else the first step's product with w_hh goes nowhere
 
     def run(rows: slice) -> None:
         dh, dc = np.zeros_like(c0[rows]), np.array(dout[length, rows], order="C")
@@ -427,7 +541,8 @@ def lstm_fast_backward(dout: Array, cache: LSTMFastCache) -> tuple[Array | None,
             prev = t + 1 if reverse else t - 1
             c_prev = c_r[prev] if 0 <= prev < length else c0[rows]
             step(dout_r[t], dh, dc, gates_r[t], c_prev, tanh_r[t], dgates_r[t])
-            np.matmul(dgates_r[t], w_hh, out=dh)
+            if t != first or need_dh0:
+                np.matmul(dgates_r[t], w_hh, out=dh)
         dh0[rows], dc0[rows] = dh, dc
 
     _over_rows(x.shape[1], run)
@@ -496,35 +611,50 @@ def gru_fast_forward(x: Array, h0: Array, w_ih: Array, w_hh: Array, b_ih: Array,
     """``rnn.gru_forward``: the fused step at every step, the input products done at once."""
     check_sequence("gru", 3, x, (h0,), w_ih, w_hh, b_ih, b_hh)
     x, h0 = np.ascontiguousarray(x), np.ascontiguousarray(h0)
-    xw = _affine(x, w_ih, b_ih)
-    out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)
-    gates, hw = np.empty_like(xw), np.empty_like(xw)
+    dtype, shape = np.result_type(x, w_ih), x.shape[:2] + (w_ih.shape[0],)
+    out = np.empty(x.shape[:2] + h0.shape[1:], dtype=dtype)
+    gates, hw = _cached(shape, dtype), _cached(shape, dtype)
+    with _scratch(shape, dtype) as xw:
+        threads.matmul(x.reshape(-1, x.shape[2]), w_ih.T, out=xw.reshape(-1, shape[2]))
+        if b_ih.size:
+            xw += b_ih
+        _gru_sequence(xw, h0, w_hh, b_hh, reverse, out, gates, hw)
+    return out, GRUFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
+
+
+def _gru_sequence(xw: Array, h0: Array, w_hh: Array, b_hh: Array, reverse: bool, out: Array,
+                  gates: Array, hw: Array) -> None:
+    """The time loop of ``gru_fast_forward`` from the input products xw (T, N, 3H)."""
     scale = _sigmoid_scale(3, h0.shape[1], 2, xw.dtype)
     w_hh_t = _recurrent_weight(w_hh)
-
     no_bias = np.zeros_like(scale)
 
     def run(rows: slice) -> None:
         xw_r, hw_r, gates_r, out_r = xw[:, rows], hw[:, rows], gates[:, rows], out[:, rows]
         h = h0[rows]
-        for t in _steps(x.shape[0], reverse):
+        for t in _steps(xw.shape[0], reverse):
             np.matmul(h, w_hh_t, out=hw_r[t])
             if b_hh.size:
                 hw_r[t] += b_hh
             _gru_step(xw_r[t], hw_r[t], scale, no_bias, h, gates_r[t], out_r[t])
             h = out_r[t]
 
-    _over_rows(x.shape[1], run)
-    return out, GRUFastCache(x, h0, w_ih, w_hh, b_ih.size > 0, out, gates, hw, reverse)
+    _over_rows(xw.shape[1], run)
 
 
 @threads.blas_in_pool
 def gru_fast_backward(dout: Array, cache: GRUFastCache) -> tuple[Array | None, ...]:
     """Backpropagation through time for the GRU (see ``gru_fast_forward``)."""
+    gates = cache.gates
+    with _scratch(gates.shape, gates.dtype) as dxw, _scratch(gates.shape, gates.dtype) as dhw:
+        return _gru_backward(np.ascontiguousarray(dout), cache, dxw, dhw)
+
+
+def _gru_backward(dout: Array, cache: GRUFastCache, dxw: Array, dhw: Array
+                  ) -> tuple[Array | None, ...]:
+    """``gru_fast_backward`` with the work arrays for the products' gradients (T, N, 3H)."""
     x, h0, w_ih, w_hh, has_bias, out, gates, hw, reverse = cache
     length = x.shape[0]
-    dout = np.ascontiguousarray(dout)
-    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
     dh0 = np.empty_like(h0)
     step = ready(kernels.gru_step_bwd)
 
