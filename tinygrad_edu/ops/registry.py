@@ -175,10 +175,11 @@ def reference_ops(enabled: bool = True) -> Iterator[None]:
 
     Inside the block, the ops that have a fast path (conv2d and conv_transpose2d, pooling,
     batch and layer norm, the RNN/LSTM/GRU steps and sequences, matmul, log_softmax and
-    nll_loss) run the plain numpy forward and backward that their file opens with, so a debugger or a print in those functions
-    shows the backward of a real network step by step. Results agree with the fast path to
-    rounding; it is slower (``benchmarks/bench_reference.py`` shows by how much). A backward
-    always runs the pair of the forward that ran, even if the block ended in between.
+    nll_loss) run the plain numpy forward and backward that their file opens with, so a
+    debugger or a print in those functions shows the backward of a real network step by
+    step. Results agree with the fast path to rounding; it is slower
+    (``benchmarks/bench_reference.py`` shows by how much). A backward always runs the pair of
+    the forward that ran, even if the block ended in between.
 
     Example:
         >>> import tinygrad_edu as tg
