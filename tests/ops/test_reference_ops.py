@@ -342,12 +342,14 @@ def test_log_softmax_pairs_agree(data: Any, seed: int) -> None:
 @FEW
 @given(data=st.data(), seed=SEEDS)
 def test_nll_loss_pairs_agree(data: Any, seed: int) -> None:
-    """(N, C) input takes the compiled loop, other ranks the numpy forward; ignored targets,
-    class weights and the three reductions."""
+    """Contiguous (N, C) input takes the compiled loop, other ranks and layouts the numpy
+    forward; ignored targets, class weights and the three reductions."""
     rng = np.random.default_rng(seed)
     n, c = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4))
     spatial = tuple(data.draw(st.lists(st.integers(1, 3), max_size=1)))
     logp = rng.standard_normal((n, c, *spatial))
+    if data.draw(st.booleans()):
+        logp = np.asfortranarray(logp)  # not C-contiguous: the numpy forward
     target = rng.integers(0, c, (n, *spatial))
     ignore_index = data.draw(st.sampled_from([-100, 0, 1]))
     if data.draw(st.booleans()):

@@ -89,8 +89,6 @@ def log_softmax_grad(ctx: Any, dout: Any) -> tuple[Any]:
     return (dout - ctx.inputs[0].softmax(dim) * dout.sum(dim=dim, keepdim=True),)
 
 
-
-
 class NllCache(NamedTuple):
     """Cache of ``nll_loss``: where each target sits, its weight and the reduction."""
 
@@ -167,8 +165,6 @@ def nll_loss_grad(ctx: Any, dout: Any) -> tuple[Any, None, None]:
     if cache.reduction == "none" and logp.ndim > 1:  # (N, d1, ...) -> (N, 1, d1, ...)
         dout = ctx.apply("reshape", dout, shape=(logp.shape[0], 1) + logp.shape[2:])
     return dout * ctx.const(factor), None, None
-
-
 
 
 class BceCache(NamedTuple):
@@ -296,7 +292,9 @@ def nll_loss_fast_forward(logp: Array, target: Array, weight: Array, *,
                           ) -> tuple[Array, NllRowsCache]:
     """``nll_loss_forward``; (N, C) log-probabilities by ``kernels.loss.nll_rows``."""
     if (logp.ndim != 2 or logp.dtype not in _ROW_DTYPES or target.shape != logp.shape[:1]
-            or target.dtype != np.int64 or weight.dtype != logp.dtype):
+            or target.dtype != np.int64 or weight.dtype != logp.dtype
+            or not (logp.flags.c_contiguous and target.flags.c_contiguous
+                    and weight.flags.c_contiguous)):
         out, cache = nll_loss_forward(logp, target, weight, ignore_index=ignore_index,
                                       reduction=reduction)
         return out, NllRowsCache(*cache)
