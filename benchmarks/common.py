@@ -20,6 +20,7 @@ threads), for separate.py's header.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib
 import importlib.util
 import json
@@ -119,10 +120,29 @@ def add_library_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", metavar="REGEX",
                         help="run only the rows whose name matches (e.g. one row per process, "
                              "so that its peak memory is its own)")
+    parser.add_argument("--tune-malloc", action="store_true",
+                        help="glibc keeps freed blocks up to 32 MiB for reuse in this process, "
+                             "whichever library it times (see tune_malloc)")
+
+
+def tune_malloc() -> bool:
+    """The allocator setting of ``tg.runtime.tune_malloc()``, made here without importing
+    tinygrad_edu (a torch process must not): glibc keeps freed blocks up to 32 MiB for reuse
+    instead of unmapping them, so the next step's arrays do not page-fault again. False
+    where glibc's ``mallopt`` is missing."""
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    # glibc's M_MMAP_THRESHOLD (-3) and M_TRIM_THRESHOLD (-1), as in tinygrad_edu/runtime.py
+    return bool(mallopt(-3, 32 << 20)) and bool(mallopt(-1, 128 << 20))
 
 
 def selected_libraries(args: argparse.Namespace) -> list[str]:
-    """The libraries to time: the one asked for, or both (torch only where installed)."""
+    """The libraries to time: the one asked for, or both (torch only where installed); with
+    ``--tune-malloc``, the allocator is tuned first (the same for both libraries)."""
+    if getattr(args, "tune_malloc", False) and not tune_malloc():
+        print("--tune-malloc: glibc's mallopt is not available here; the allocator is as it was")
     if args.lib != "both":
         return [args.lib]
     if importlib.util.find_spec("torch") is None:
