@@ -7,6 +7,8 @@ protocol of ``benchmarks/separate.py`` through :func:`add_library_args` and :cla
   (tinygrad_edu sets thread variables at import that slow torch, and torch's thread pool slows
   tinygrad_edu); ``--lib both`` (the default) times both in one process, the secondary view.
 - ``--only REGEX`` runs only the matching rows.
+- ``--tune-malloc`` makes glibc keep freed blocks for reuse in the process, whichever library
+  it times (the setting of ``tg.runtime.tune_malloc()``): how much of a row is page faults.
 - ``--json`` ends the output with one line ``{"row": value, ...}`` (the rows' times, in the
   script's unit, milliseconds unless ``"_unit"`` says otherwise) plus keys starting with ``_``:
   ``"_memory"`` maps each row to ``[peak MB, MB over the process's memory right after the
