@@ -206,10 +206,7 @@ def _correlate_weight_grad(dy: Array, x: Array, groups: int, cols: _Columns) -> 
             np.matmul(columns[:, rs], dy[n0:n1, fs].transpose(0, 2, 1)).sum(axis=0)
             for fs, rs in blocks], axis=1)
 
-    partial = cols.by_chunks(x.dtype, step)
-    dw_t = partial[0]
-    for part in partial[1:]:  # in chunk order, whatever the number of threads
-        dw_t += part
+    dw_t = _sum_in_order(cols.by_chunks(x.dtype, step))
     return np.ascontiguousarray(dw_t.T)
 
 
@@ -268,9 +265,8 @@ def _correlate_grads_side_by_side(dy: Array, x: Array | None, w2: Array | None, 
     partial = cols.side_by_side_chunks(dy.dtype, f, step)
     if x is None:
         return dx, None
-    dw_t = partial[0] if partial else np.zeros((cols.rows // groups, f), dtype=dy.dtype)
-    for part in partial[1:]:  # in chunk order, whatever the number of threads
-        dw_t += part
+    dw_t = (_sum_in_order(partial) if partial
+            else np.zeros((cols.rows // groups, f), dtype=dy.dtype))
     return dx, np.ascontiguousarray(dw_t.T)
 
 
@@ -428,9 +424,7 @@ def _winograd_backward(dout: Array, x: Array, u: Array, tiles: _Tiles, need_dx: 
     partial = tiles.by_chunks(dout.dtype, step)
     dweight = None
     if need_dw:
-        du = partial[0]
-        for part in partial[1:]:  # in chunk order, whatever the number of threads
-            du += part
+        du = _sum_in_order(partial)
         f, c = du.shape[1:]
         dweight = np.einsum("ai,abfc,bj->fcij", _WINOGRAD_G, du.reshape(4, 4, f, c),
                             _WINOGRAD_G).astype(dout.dtype, copy=False)
@@ -558,12 +552,19 @@ def _rows_backward(dout: Array, x: Array, weight: Array, r: _Rows, need_dx: bool
     partial = r.by_chunks(dout.dtype, step)
     dweight = None
     if need_dw:
-        dw_rows = partial[0]
-        for part in partial[1:]:  # in chunk order, whatever the number of threads
-            dw_rows += part
+        dw_rows = _sum_in_order(partial)
         dweight = np.ascontiguousarray(
             dw_rows.reshape(f, r.kh, r.kw, -1).transpose(0, 3, 1, 2))
     return dx, dweight
+
+
+def _sum_in_order(parts: list[Array]) -> Array:
+    """The chunks' partial sums added in chunk order (into the first), whatever the number of
+    threads that made them: the same bits on 1 and 2 threads."""
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 def _flat(a: Array) -> Array:
