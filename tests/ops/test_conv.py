@@ -69,16 +69,22 @@ GEOMETRIES = [
 ]
 
 
-@pytest.mark.parametrize("geometry", GEOMETRIES)
-def test_im2col_and_col2im_equal_the_naive_loops(geometry):
+def _kernel_args(geometry):
+    """The kernels' geometry arguments (kh, kw, sh, sw, ph, pw, dh, dw, oh, ow) of a case."""
     xs, ws, stride, padding, dilation, _ = geometry
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(xs)
     kh, kw = ws[2:]
     oh = (xs[2] + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     ow = (xs[3] + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    args = (kh, kw, *stride[:1], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-            oh, ow)
+    return kh, kw, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], oh, ow
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_im2col_and_col2im_equal_the_naive_loops(geometry):
+    xs, _, _, padding, _, _ = geometry
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs)
+    args = _kernel_args(geometry)
+    kh, kw, oh, ow = args[0], args[1], args[8], args[9]
     n, rows, p = xs[0], xs[1] * kh * kw, oh * ow
     naive = im2col_naive(x, *args).reshape(rows, n, p).transpose(1, 0, 2)
     padded = np.zeros((xs[1], xs[2] + 2 * padding[0], xs[3] + 2 * padding[1]))
@@ -103,14 +109,11 @@ def test_im2col_and_col2im_equal_the_naive_loops(geometry):
 @pytest.mark.parametrize("geometry", GEOMETRIES)
 def test_im2row_and_row2im_equal_the_naive_loops(geometry):
     """The channels-last rows: the naive columns with the taps' order (c, i, j) -> (i, j, c)."""
-    xs, ws, stride, padding, dilation, _ = geometry
+    xs, _, _, padding, _, _ = geometry
     rng = np.random.default_rng(1)
     x = rng.standard_normal(xs)
-    kh, kw = ws[2:]
-    oh = (xs[2] + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-    ow = (xs[3] + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    args = (kh, kw, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-            oh, ow)
+    args = _kernel_args(geometry)
+    kh, kw, oh, ow = args[0], args[1], args[8], args[9]
     n, c, p = xs[0], xs[1], oh * ow
     naive = (im2col_naive(x, *args).reshape(c, kh, kw, n, p).transpose(3, 4, 1, 2, 0)
              .reshape(n * p, kh * kw * c))

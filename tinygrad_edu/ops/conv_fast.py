@@ -444,34 +444,17 @@ def _winograd_backward(dout: Array, x: Array, u: Array, tiles: _Tiles, need_dx: 
 _ROWS_CHANNELS_PER_COLUMN = 4
 
 
-def _use_rows(x_shape: tuple[int, ...], geo: ConvGeometry, ow: int) -> bool:
+def _use_rows(cols: _Columns) -> bool:
     """Channels-last rows for groups 1 and output rows short against the channels."""
-    return geo.groups == 1 and _ROWS_CHANNELS_PER_COLUMN * ow <= x_shape[1]
+    return cols.geometry.groups == 1 and _ROWS_CHANNELS_PER_COLUMN * cols.ow <= cols.image[1]
 
 
 class _Rows(NamedTuple):
-    """A conv2d (groups 1) by channels-last rows: input (N, C, H, W), F filters KH x KW."""
+    """A conv2d (groups 1) by channels-last rows: the image, kernel, geometry and output size
+    of ``cols`` (its ``rows``, C*KH*KW, are each output position's taps here), F filters."""
 
-    image: tuple[int, ...]
+    cols: _Columns
     features: int
-    kh: int
-    kw: int
-    geometry: ConvGeometry
-    oh: int
-    ow: int
-
-    @property
-    def positions(self) -> int:
-        return self.oh * self.ow
-
-    @property
-    def taps(self) -> int:
-        return self.kh * self.kw * self.image[1]
-
-    def kernel_args(self) -> tuple[int, ...]:
-        (sh, sw), (ph, pw), (dh, dw) = (self.geometry.stride, self.geometry.padding,
-                                        self.geometry.dilation)
-        return self.kh, self.kw, sh, sw, ph, pw, dh, dw, self.oh, self.ow
 
     def by_chunks(self, dtype: Any, step: Callable[[int, int, Array, Array], T]) -> list[T]:
         """step(n0, n1, rows, dy) for every chunk of samples; results in chunk order.
@@ -481,15 +464,15 @@ class _Rows(NamedTuple):
         about ``_CHUNK_BYTES``. The chunks depend only on the shapes, never on the number of
         threads.
         """
-        n, p = self.image[0], self.positions
-        per_sample = max(1, (self.taps + self.features) * p * np.dtype(dtype).itemsize)
+        n, p, taps = self.cols.image[0], self.cols.positions, self.cols.rows
+        per_sample = max(1, (taps + self.features) * p * np.dtype(dtype).itemsize)
         per = max(1, min(n, _CHUNK_BYTES // per_sample))
-        if n * p * self.taps * self.features >= threads.BLAS_SPLIT_MIN_WORK:
+        if n * p * taps * self.features >= threads.BLAS_SPLIT_MIN_WORK:
             per = min(per, -(-n // 2))  # products worth two threads: at least two chunks
         per = -(-n // -(-n // per)) if n else 1  # the same number of chunks, evened out
 
         def scratch() -> tuple[Array, Array]:
-            return (np.empty(per * p * self.taps, dtype=dtype),
+            return (np.empty(per * p * taps, dtype=dtype),
                     np.empty(per * p * self.features, dtype=dtype))
 
         return threads.map_chunks(n, per, scratch, lambda n0, n1, bufs: step(n0, n1, *bufs))
@@ -503,10 +486,10 @@ class _Rows(NamedTuple):
 def _rows_forward(x: Array, weight: Array, bias: Array, r: _Rows) -> Array:
     """out[chunk] = (rows @ weight_rows.T) transposed to (nb, F, OH, OW) (+ bias)."""
     x = np.ascontiguousarray(x)
-    f, p, taps = r.features, r.positions, r.taps
+    f, p, taps = r.features, r.cols.positions, r.cols.rows
     w_t = r.weight_rows(weight).T
     out = np.empty((x.shape[0], f, p), dtype=x.dtype)
-    im2row, args = ready(kernels.im2row), r.kernel_args()
+    im2row, args = ready(kernels.im2row), r.cols.kernel_args()
 
     def step(n0: int, n1: int, rows: Array, product: Array) -> None:
         m = (n1 - n0) * p
@@ -520,7 +503,7 @@ def _rows_forward(x: Array, weight: Array, bias: Array, r: _Rows) -> Array:
             out[n0:n1] = by_sample
 
     r.by_chunks(x.dtype, step)
-    return out.reshape(x.shape[0], f, r.oh, r.ow)
+    return out.reshape(x.shape[0], f, r.cols.oh, r.cols.ow)
 
 
 @threads.blas_in_pool
@@ -529,11 +512,11 @@ def _rows_backward(dout: Array, x: Array, weight: Array, r: _Rows, need_dx: bool
     """Per chunk, dy = dout channels-last (nb*OH*OW, F); dweight_rows += dy.T @ rows, and
     drows = dy @ weight_rows, row2im'd into dx."""
     x = np.ascontiguousarray(x)
-    n, f, p, taps = x.shape[0], r.features, r.positions, r.taps
+    n, f, p, taps = x.shape[0], r.features, r.cols.positions, r.cols.rows
     dout = dout.reshape(n, f, p)
     w_rows = r.weight_rows(weight)
     dx = np.empty(x.shape, dtype=dout.dtype) if need_dx else None
-    im2row, row2im, args = ready(kernels.im2row), ready(kernels.row2im), r.kernel_args()
+    im2row, row2im, args = ready(kernels.im2row), ready(kernels.row2im), r.cols.kernel_args()
 
     def step(n0: int, n1: int, rows: Array, dy_flat: Array) -> Array | None:
         m = (n1 - n0) * p
@@ -554,7 +537,7 @@ def _rows_backward(dout: Array, x: Array, weight: Array, r: _Rows, need_dx: bool
     if need_dw:
         dw_rows = _sum_in_order(partial)
         dweight = np.ascontiguousarray(
-            dw_rows.reshape(f, r.kh, r.kw, -1).transpose(0, 3, 1, 2))
+            dw_rows.reshape(f, r.cols.kh, r.cols.kw, -1).transpose(0, 3, 1, 2))
     return dx, dweight
 
 
@@ -601,10 +584,10 @@ def conv2d_fast_forward(x: Array, weight: Array, bias: Array, *, stride: Any = (
         u = _winograd_weights(weight)
         out = _winograd_forward(x, u, bias, _Tiles(x.shape, f, geo.padding, oh, ow))
         return out, Conv2dFastCache(x, weight, bias.size > 0, geo, (oh, ow), u)
-    if _use_rows(x.shape, geo, ow):
-        out = _rows_forward(x, weight, bias, _Rows(x.shape, f, kh, kw, geo, oh, ow))
-        return out, Conv2dFastCache(x, weight, bias.size > 0, geo, (oh, ow), None, True)
     cols = _Columns(x.shape, kh, kw, geo, oh, ow)
+    if _use_rows(cols):
+        out = _rows_forward(x, weight, bias, _Rows(cols, f))
+        return out, Conv2dFastCache(x, weight, bias.size > 0, geo, (oh, ow), None, True)
     out = _correlate(x, weight.reshape(f, -1), bias, geo.groups, cols)
     return out.reshape(n, f, oh, ow), Conv2dFastCache(x, weight, bias.size > 0, geo, (oh, ow))
 
@@ -621,11 +604,11 @@ def conv2d_fast_backward(dout: Array, cache: Conv2dFastCache
         dx, dweight = _winograd_backward(dout, x, u, _Tiles(x.shape, f, geo.padding, oh, ow),
                                          needs_input_grad(0), needs_input_grad(1))
         return dx, dweight, dbias
-    if channels_last:
-        dx, dweight = _rows_backward(dout, x, weight, _Rows(x.shape, f, kh, kw, geo, oh, ow),
-                                     needs_input_grad(0), needs_input_grad(1))
-        return dx, dweight, dbias
     cols = _Columns(x.shape, kh, kw, geo, oh, ow)
+    if channels_last:
+        dx, dweight = _rows_backward(dout, x, weight, _Rows(cols, f), needs_input_grad(0),
+                                     needs_input_grad(1))
+        return dx, dweight, dbias
     dy = _flat(dout)
     dx = dweight = None
     if cols.side_by_side:  # both gradients in one pass over the chunks
