@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .kernels import rng as kernels
+from .kernels.jit import ready
 from .random import Generator
 
 Array = NDArray[Any]
@@ -67,7 +68,7 @@ def uniform(gen: Generator, shape: tuple[int, ...], dtype: Any, low: float = 0.0
     acc = x.dtype.type
     a, b = acc(_drawn_as(dt).type(low)), acc(_drawn_as(dt).type(high))  # in the draw's precision
     if (a, b) != (0.0, 1.0):
-        x = kernels.affine(x, acc(b - a), a)
+        x = ready(kernels.affine)(x, acc(b - a), a)
     return x.astype(dt).reshape(shape)
 
 
@@ -84,7 +85,7 @@ def _box_muller_f32(data: Array, mean: float, std: float) -> None:
     bits = (f32(1) - first).view(np.int32)
     expo = ((bits >> 23) - 127).astype(f32) + f32(1)
     mant = ((bits & ~0x7F800000) | 0x3F000000).view(f32)  # in [0.5, 1)
-    kernels.box_muller_16_f32(data, mant, expo, f32(mean), f32(std))
+    ready(kernels.box_muller_16_f32)(data, mant, expo, f32(mean), f32(std))
 
 
 def _fill_blocks(gen: Generator, n: int, dtype: np.dtype[Any], mean: float, std: float
@@ -100,9 +101,9 @@ def _fill_blocks(gen: Generator, n: int, dtype: np.dtype[Any], mean: float, std:
             _box_muller_f32(tail, mean, std)
             data[n - 16:] = tail
     else:
-        kernels.box_muller_16(data[:full], float(mean), float(std))
+        ready(kernels.box_muller_16)(data[:full], float(mean), float(std))
         if n % 16:
-            kernels.box_muller_16(tail, float(mean), float(std))
+            ready(kernels.box_muller_16)(tail, float(mean), float(std))
             data[n - 16:] = tail
     return data
 
@@ -112,19 +113,19 @@ def _scalar_normals(gen: Generator, n: int, mean: float, std: float) -> Array:
     out = np.empty(n, dtype=np.float64)
     start = 0
     if n and gen.next_normal is not None:
-        out[:1] = kernels.affine(np.array([gen.next_normal]), float(std), float(mean))
+        out[:1] = ready(kernels.affine)(np.array([gen.next_normal]), float(std), float(mean))
         gen.next_normal, start = None, 1
     pairs = (n - start + 1) // 2
     if pairs:
         u = unit_uniform(gen, 2 * pairs, np.float64)
         first = np.empty(pairs)
         second = np.empty(pairs)
-        kernels.normal_pairs(u[0::2].copy(), u[1::2].copy(), float(mean), float(std), first,
+        ready(kernels.normal_pairs)(u[0::2].copy(), u[1::2].copy(), float(mean), float(std), first,
                              second)
         if (n - start) % 2:  # the last pair's second normal waits in the generator
             gen.next_normal = float(second[-1])
             second = second[:-1]
-        scaled = kernels.affine(second, float(std), float(mean))
+        scaled = ready(kernels.affine)(second, float(std), float(mean))
         both = np.empty(first.size + scaled.size)
         both[0::2], both[1::2] = first, scaled
         out[start:] = both
@@ -175,7 +176,7 @@ def permutation(gen: Generator, n: int) -> NDArray[np.int64]:
     """PyTorch's ``randperm(n)``: n - 1 swaps, the i-th with a word % (n - i) places ahead."""
     if n >= 2**32 // 20:
         raise RuntimeError(f"randperm: n = {n} is too large for this implementation")
-    return kernels.swap_shuffle(gen.random32(max(n - 1, 0)), n).astype(np.int64)
+    return ready(kernels.swap_shuffle)(gen.random32(max(n - 1, 0)), n).astype(np.int64)
 
 
 # -- bernoulli, exponential, multinomial --------------------------------------------------
@@ -199,7 +200,7 @@ def scaled_bernoulli(gen: Generator, shape: tuple[int, ...], p: float, scale: fl
     flat = out.reshape(-1)
     for start in range(0, flat.size, _BERNOULLI_BLOCK):
         block = flat[start:start + _BERNOULLI_BLOCK]
-        kernels.scaled_bernoulli(gen.random32(2 * block.size), float(p), float(scale), block)
+        ready(kernels.scaled_bernoulli)(gen.random32(2 * block.size), float(p), float(scale), block)
     return out
 
 
@@ -214,7 +215,7 @@ def exponential(gen: Generator, shape: tuple[int, ...], dtype: Any, lambd: float
     """Exp(lambd) of ``shape``: -log1p(-u) / lambd from float64 uniforms, cast at the end."""
     dt = _float_dtype(dtype, "exponential_")
     n = int(np.prod(shape, dtype=np.int64))
-    return kernels.neg_log1p(unit_uniform(gen, n, np.float64), -1.0 / lambd).astype(dt) \
+    return ready(kernels.neg_log1p)(unit_uniform(gen, n, np.float64), -1.0 / lambd).astype(dt) \
         .reshape(shape)
 
 
@@ -224,7 +225,7 @@ def cauchy(gen: Generator, shape: tuple[int, ...], dtype: Any, median: float, si
     dt = _float_dtype(dtype, "cauchy_")
     n = int(np.prod(shape, dtype=np.int64))
     u = unit_uniform(gen, n, np.float64)
-    return kernels.cauchy(u, float(median), float(sigma)).astype(dt).reshape(shape)
+    return ready(kernels.cauchy)(u, float(median), float(sigma)).astype(dt).reshape(shape)
 
 
 def log_normal(gen: Generator, shape: tuple[int, ...], dtype: Any, mean: float, std: float
@@ -232,14 +233,14 @@ def log_normal(gen: Generator, shape: tuple[int, ...], dtype: Any, mean: float, 
     """exp of N(mean, std**2) normals drawn one at a time (PyTorch's scalar path, any size)."""
     dt = _float_dtype(dtype, "log_normal_")
     n = int(np.prod(shape, dtype=np.int64))
-    return kernels.exp(_scalar_normals(gen, n, mean, std)).astype(dt).reshape(shape)
+    return ready(kernels.exp)(_scalar_normals(gen, n, mean, std)).astype(dt).reshape(shape)
 
 
 def geometric(gen: Generator, shape: tuple[int, ...], dtype: Any, p: float) -> Array:
     """Geometric(p) on {1, 2, ...}: ceil(log(u) / log(1 - p)), u a float64 uniform."""
     n = int(np.prod(shape, dtype=np.int64))
     u = unit_uniform(gen, n, np.float64)
-    return kernels.geometric(u, float(p)).astype(dtype).reshape(shape)
+    return ready(kernels.geometric)(u, float(p)).astype(dtype).reshape(shape)
 
 
 def multinomial(gen: Generator, probs: Array, num_samples: int, replacement: bool

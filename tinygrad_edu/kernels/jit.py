@@ -3,7 +3,8 @@
 Kernels are ``@njit(cache=True)`` at module level, so importing the package compiles nothing;
 a kernel compiles on its first call (or loads from Numba's on-disk cache). ``ready(kernel)``
 is called by the ops before a kernel call: the first time a kernel that is not cached yet is
-about to compile in this process, one line goes to stderr.
+about to compile in this process, one line goes to stderr, and a second process starts
+compiling the common kernels on the other core (``precompile.py``).
 """
 
 from __future__ import annotations
@@ -38,4 +39,7 @@ def ready(kernel: Any) -> Any:
         _announced = True
         print("tinygrad_edu: compiling Numba kernels on first use (cached on disk for next "
               "time)...", file=sys.stderr, flush=True)
+        from . import precompile  # imported here: ``python -m`` runs it as a program
+
+        precompile.start()
     return kernel
