@@ -15,7 +15,9 @@ module computes the same numbers (to rounding) the way a training loop needs the
 - small maps with several channels (groups 1, at least ``_ROWS_CHANNELS_PER_COLUMN`` channels
   per output column, e.g. 3x3 convs on 4x4 maps with 16 channels or more) run channels-last
   (``kernels.conv.im2row``): a chunk's rows hold each output position's taps with the channels
-  innermost, so the copies are runs of C numbers, not of OW, and the chunk is one product.
+  innermost, so the copies are runs of C numbers, not of OW; a row holds only the taps inside
+  the image (100 of 144 for a 3x3 kernel with padding 1 on a 4x4 map), and the chunk is one
+  product per class of positions that read the same taps.
 
 ``conv.py`` registers ``conv2d_fast_forward``/``conv2d_fast_backward`` (and the transposed
 pair) as the ops' ``fast=`` pairs: autograd runs them except inside ``reference_ops()``. The
