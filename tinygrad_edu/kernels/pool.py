@@ -58,7 +58,7 @@ def max_pool_fwd_planes(x3, h_start, h_len, w_start, w_len, dh, dw, out, argmax,
     n_oh, n_ow = h_start.shape[0], w_start.shape[0]
     x3, out, argmax = x3[p0:p1], out[p0:p1], argmax[p0:p1]  # from 0: no index tests
     for p in range(p1 - p0):
-        plane = x3[p]
+        plane = x3[p].reshape(-1)
         for oh in range(n_oh):
             h0, hn = h_start[oh], h_len[oh]
             for ow in range(n_ow):
@@ -66,12 +66,15 @@ def max_pool_fwd_planes(x3, h_start, h_len, w_start, w_len, dh, dw, out, argmax,
                 best = -np.inf
                 where = h0 * width + w0 if hn > 0 and wn > 0 else -1
                 for i in range(hn):
-                    h = h0 + i * dh
+                    row = (h0 + i * dh) * width + w0
                     for j in range(wn):
-                        v = plane[h, w0 + j * dw]
-                        if v > best or np.isnan(v):
-                            best = v
-                            where = h * width + w0 + j * dw
+                        k = row + j * dw
+                        v = plane[k]
+                        # selects, not a branch: a new max is unpredictable, and the
+                        # mispredicted branches took 15% of the time (3x3/2 windows)
+                        better = (v > best) | (v != v)  # v != v: v is NaN
+                        best = v if better else best
+                        where = k if better else where
                 out[p, oh, ow] = best
                 argmax[p, oh, ow] = where
 
