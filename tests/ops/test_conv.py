@@ -106,32 +106,73 @@ def test_im2col_and_col2im_equal_the_naive_loops(geometry):
     assert np.isnan(part[0]).all()
 
 
+def _row_plan(geometry):
+    """The channels-last rows' plan (``conv_fast._row_plan``) and kernel arguments of a case."""
+    from tinygrad_edu.ops.conv_args import ConvGeometry
+    from tinygrad_edu.ops.conv_fast import _Columns, _Rows
+
+    xs, ws, stride, padding, dilation, _ = geometry
+    args = _kernel_args(geometry)
+    cols = _Columns(xs, ws[2], ws[3], ConvGeometry(stride, padding, dilation, 1), *args[8:])
+    rows = _Rows(cols, ws[0])
+    return rows.plan, rows.kernel_args()
+
+
 @pytest.mark.parametrize("geometry", GEOMETRIES)
 def test_im2row_and_row2im_equal_the_naive_loops(geometry):
-    """The channels-last rows: the naive columns with the taps' order (c, i, j) -> (i, j, c)."""
+    """The channels-last rows: the naive columns with the taps' order (c, i, j) -> (i, j, c),
+    each position's taps inside the image only, positions by class, samples inside."""
     xs, _, _, padding, _, _ = geometry
     rng = np.random.default_rng(1)
     x = rng.standard_normal(xs)
     args = _kernel_args(geometry)
-    kh, kw, oh, ow = args[0], args[1], args[8], args[9]
+    kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = args
     n, c, p = xs[0], xs[1], oh * ow
-    naive = (im2col_naive(x, *args).reshape(c, kh, kw, n, p).transpose(3, 4, 1, 2, 0)
-             .reshape(n * p, kh * kw * c))
-    rows = np.full(naive.size + 3, np.nan)  # a buffer may be longer than the rows
-    kernels.im2row(x, 0, n, *args, rows)
-    np.testing.assert_array_equal(rows[:naive.size].reshape(naive.shape), naive)
-    assert np.isnan(rows[naive.size:]).all()
-    # a chunk that starts later in the batch fills the buffer from its first sample on
-    tail = np.full(naive.size, np.nan)
-    kernels.im2row(x, 1, n, *args, tail)
-    np.testing.assert_array_equal(tail[:(n - 1) * naive[0].size * p], naive[p:].ravel())
+    naive = im2col_naive(x, *args).reshape(c, kh, kw, n, p).transpose(3, 4, 1, 2, 0)
+    plan, kargs = _row_plan(geometry)
+    assert sorted(plan.order) == list(range(p))
+    expected, skipped = [], 0
+    for k, pos in enumerate(plan.order):
+        i0, i1, j0, j1, before = plan.ranges[k]
+        assert before == sum(len(e[0]) for e in expected)  # the taps of the positions before
+        y, z = divmod(int(pos), ow)
+        inside = [[0 <= y * sh - ph + i * dh < xs[2] and 0 <= z * sw - pw + j * dw < xs[3]
+                   for j in range(kw)] for i in range(kh)]
+        window = np.zeros((kh, kw), bool)
+        window[i0:i1, j0:j1] = True
+        np.testing.assert_array_equal(window, inside)  # exactly the taps inside the image
+        skipped += (~window).sum()
+        expected.append(naive[:, pos, i0:i1, j0:j1].reshape(n, -1))
+    assert (skipped > 0) == (padding != (0, 0))  # the padding's taps, and only those
+    # the rows of a class of positions are one block: position after position, each with
+    # the samples one after the other
+    flat = np.concatenate([e.ravel() for e in expected])
+    assert flat.size == n * plan.sample_taps
+    rows = np.full(flat.size + 3, np.nan)  # a buffer may be longer than the rows
+    kernels.im2row(x, 0, n, *kargs, rows)
+    np.testing.assert_array_equal(rows[:flat.size], flat)
+    assert np.isnan(rows[flat.size:]).all()
+    for klass in plan.classes:
+        block = np.concatenate([expected[k] for k in range(klass.first,
+                                                           klass.first + klass.count)])
+        start = n * plan.ranges[klass.first, 4]
+        np.testing.assert_array_equal(rows[start:start + block.size], block.ravel())
+    # a chunk that starts later in the batch fills the buffer with its own samples
+    tail = np.full(flat.size, np.nan)
+    kernels.im2row(x, 1, n, *kargs, tail)
+    tail_flat = np.concatenate([e[1:].ravel() for e in expected])
+    np.testing.assert_array_equal(tail[:tail_flat.size], tail_flat)
     # row2im is the adjoint of im2row; it overwrites only its chunk's samples
-    r = rng.standard_normal(naive.shape)
+    r = rng.standard_normal(flat.size)
     back = np.full(xs, np.nan)
-    kernels.row2im(r.ravel(), 0, n, *args, back)
-    np.testing.assert_allclose(np.sum(naive * r), np.sum(x * back), rtol=1e-12)
+    kernels.row2im(r, 0, n, *kargs, back)
+    np.testing.assert_allclose(np.sum(flat * r), np.sum(x * back), rtol=1e-12)
+    pieces, off = [], 0
+    for e in expected:  # r's entries of samples 1 .. n-1, in a later chunk's layout
+        pieces.append(r[off:off + e.size].reshape(e.shape)[1:].ravel())
+        off += e.size
     part = np.full(xs, np.nan)
-    kernels.row2im(r[p:].ravel(), 1, n, *args, part)
+    kernels.row2im(np.concatenate(pieces), 1, n, *kargs, part)
     np.testing.assert_array_equal(part[1:], back[1:])
     assert np.isnan(part[0]).all()
 
@@ -614,6 +655,8 @@ CHANNELS_LAST_CASES = [  # x shape, weight shape, keyword arguments
     ((4, 3, 7, 7), (2, 3, 3, 2), dict(dilation=(1, 2), padding=(1, 0), stride=(1, 3))),
     ((3, 4, 5, 5), (6, 4, 1, 1), dict(stride=2)),
     ((0, 6, 4, 4), (7, 6, 3, 3), dict(padding=1)),
+    ((3, 4, 3, 3), (5, 4, 1, 1), dict(padding=1)),  # the border reads only padding
+    ((7, 8, 2, 5), (3, 8, 3, 3), dict(padding=2, dilation=(2, 1))),
 ]
 
 

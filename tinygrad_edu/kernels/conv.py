@@ -154,67 +154,113 @@ def col2im_batch(cols, n0, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padded, x
         crop_sample(padded, ph, pw, x, n0 + k)
 
 
-# Channels-last rows, shape (N * OH * OW, KH * KW * C), for small maps with several channels:
-# ``rows[n * OH * OW + oh * OW + ow, (i * KW + j) * C + c]`` is the same tap as above. Each
-# copy is then a run of C channels (KW*C without dilation) instead of a run of OW positions (4
-# on a 4x4 map, where the loop overhead of im2col's copies cost more than the product), and a
-# chunk's convolution is one product ``rows @ weight.transpose(0, 2, 3, 1).reshape(F, -1).T``.
-# The kernels take a chunk of samples [n0, n1), whose rows stay in cache for the product, and
-# the ops run chunks on the thread pool. Each sample is first copied channels-last into a
-# zero-bordered scratch image (H + 2*ph, W + 2*pw, C), flat, so the copies need no bounds tests.
+# Channels-last rows for small maps with several channels: each output position's row holds
+# its taps ``(i * KW + j) * C + c`` with the channels innermost, so every copy is a run of C
+# numbers (KW*C without dilation) instead of a run of OW positions (4 on a 4x4 map, where the
+# loop overhead of im2col's copies cost more than the product). A row holds only the taps that
+# fall inside the image: the position ``order[k]`` reads kernel rows
+# ``ranges[k, 0] <= i < ranges[k, 1]`` and columns ``ranges[k, 2] <= j < ranges[k, 3]``, so on
+# a 4x4 map with a 3x3 kernel and padding 1 the rows hold 100 of the 144 taps, and the products
+# skip the zeros of the padding. Positions that read the same taps are next to each other in
+# ``order`` (a class after the other), and the rows of a position are those of the chunk's nb
+# samples, one after the other: the rows of sample n at position k start at
+# ``nb * ranges[k, 4] + n * taps_k`` (``ranges[k, 4]``: the taps of the positions before k), so
+# each class of positions is one block of rows of the same length, one product with the
+# matching part of the weights. The kernels take a chunk of samples [n0, n1), whose rows stay
+# in cache for the products, and the ops run chunks on the thread pool; each sample is first
+# copied channels-last into a scratch image (H, W, C), flat.
 
 
 @njit(cache=True, nogil=True)
-def im2row(x, n0, n1, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, rows
-           ):  # pragma: no cover - compiled
-    """Fill rows (flat, of ((n1 - n0) * OH * OW, KH*KW*C)) from samples n0 .. n1-1 of x
-    (N, C, H, W); rows may be longer."""
+def _sample_last(x, n, image):  # pragma: no cover - compiled
+    """image = x[n] channels-last (H, W, C), flat."""
     channels, height, width = x.shape[1], x.shape[2], x.shape[3]
-    wp = width + 2 * pw
-    padded = np.zeros((height + 2 * ph) * wp * channels, dtype=x.dtype)
-    taps = kh * kw * channels
-    for n in range(n0, n1):
+    for c in range(channels):
         for y in range(height):
             for z in range(width):
-                base = ((y + ph) * wp + z + pw) * channels
-                for c in range(channels):
-                    padded[base + c] = x[n, c, y, z]
-        for y in range(oh):
-            for z in range(ow):
-                dst = (((n - n0) * oh + y) * ow + z) * taps
-                for i in range(kh):
-                    src = ((y * sh + i * dh) * wp + z * sw) * channels
-                    if dw == 1:  # the row's KW taps are one run of KW*C in both
-                        _copy(rows, dst + i * kw * channels, padded, src, kw * channels, 1)
-                    else:
-                        for j in range(kw):
-                            _copy(rows, dst + (i * kw + j) * channels, padded,
-                                  src + j * dw * channels, channels, 1)
+                image[(y * width + z) * channels + c] = x[n, c, y, z]
 
 
 @njit(cache=True, nogil=True)
-def row2im(rows, n0, n1, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, x
+def _rows_of_sample(rows, image, n, nb, channels, width, sh, sw, ph, pw, dh, dw, ow, order,
+                    ranges, adjoint):  # pragma: no cover - compiled
+    """Copy sample n's taps from its channels-last image into rows (or, ``adjoint``, add
+    them from rows into the image)."""
+    for k in range(order.shape[0]):
+        y = order[k] // ow
+        z = order[k] - y * ow
+        i0, i1, j0, j1 = ranges[k, 0], ranges[k, 1], ranges[k, 2], ranges[k, 3]
+        run = (j1 - j0) * channels
+        off = nb * ranges[k, 4] + n * (i1 - i0) * run
+        for i in range(i0, i1):
+            cell = (y * sh - ph + i * dh) * width + z * sw - pw
+            if dw == 1:  # the row's taps are one run of (j1 - j0) * C in both
+                if adjoint:
+                    _add(image, (cell + j0) * channels, rows, off, run, 1)
+                else:
+                    _copy(rows, off, image, (cell + j0) * channels, run, 1)
+                off += run
+            else:
+                for j in range(j0, j1):
+                    if adjoint:
+                        _add(image, (cell + j * dw) * channels, rows, off, channels, 1)
+                    else:
+                        _copy(rows, off, image, (cell + j * dw) * channels, channels, 1)
+                    off += channels
+
+
+@njit(cache=True, nogil=True)
+def im2row(x, n0, n1, sh, sw, ph, pw, dh, dw, ow, order, ranges, rows
+           ):  # pragma: no cover - compiled
+    """Fill rows (flat; it may be longer) from samples n0 .. n1-1 of x (N, C, H, W)."""
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    image = np.empty(height * width * channels, dtype=x.dtype)
+    for n in range(n0, n1):
+        _sample_last(x, n, image)
+        _rows_of_sample(rows, image, n - n0, n1 - n0, channels, width, sh, sw, ph, pw, dh, dw,
+                        ow, order, ranges, False)
+
+
+@njit(cache=True, nogil=True)
+def row2im(rows, n0, n1, sh, sw, ph, pw, dh, dw, ow, order, ranges, x
            ):  # pragma: no cover - compiled
     """Adjoint of ``im2row``: overwrites samples n0 .. n1-1 of x (N, C, H, W) with the sums
-    of their entries of rows (flat, as for ``im2row``); what lands in the padding is dropped."""
+    of their entries of rows (flat, as for ``im2row``)."""
     channels, height, width = x.shape[1], x.shape[2], x.shape[3]
-    wp = width + 2 * pw
-    padded = np.empty((height + 2 * ph) * wp * channels, dtype=x.dtype)
-    taps = kh * kw * channels
+    image = np.empty(height * width * channels, dtype=x.dtype)
     for n in range(n0, n1):
-        padded[:] = 0
-        for y in range(oh):
-            for z in range(ow):
-                src = (((n - n0) * oh + y) * ow + z) * taps
-                for i in range(kh):
-                    dst = ((y * sh + i * dh) * wp + z * sw) * channels
-                    if dw == 1:  # one run of KW*C, as in im2row
-                        _add(padded, dst, rows, src + i * kw * channels, kw * channels, 1)
-                    else:
-                        for j in range(kw):
-                            _add(padded, dst + j * dw * channels, rows,
-                                 src + (i * kw + j) * channels, channels, 1)
+        image[:] = 0
+        _rows_of_sample(rows, image, n - n0, n1 - n0, channels, width, sh, sw, ph, pw, dh, dw,
+                        ow, order, ranges, True)
         for c in range(channels):
             for y in range(height):
                 for z in range(width):
-                    x[n, c, y, z] = padded[((y + ph) * wp + z + pw) * channels + c]
+                    x[n, c, y, z] = image[(y * width + z) * channels + c]
+
+
+@njit(cache=True, nogil=True)
+def rows_to_maps(product, n0, n1, order, bias, out):  # pragma: no cover - compiled
+    """out[n0 + n, f, order[k]] = product[k * nb + n, f] (+ bias[f] when bias is not empty):
+    a chunk's (positions in ``order`` x samples, F) product back into out (N, F, OH*OW)."""
+    nb, features = n1 - n0, out.shape[1]
+    for n in range(nb):
+        for k in range(order.shape[0]):
+            p, r = order[k], k * nb + n
+            if bias.size:
+                for f in range(features):
+                    out[n0 + n, f, p] = product[r, f] + bias[f]
+            else:
+                for f in range(features):
+                    out[n0 + n, f, p] = product[r, f]
+
+
+@njit(cache=True, nogil=True)
+def maps_to_rows(dout, n0, n1, order, dy):  # pragma: no cover - compiled
+    """dy[k * nb + n, f] = dout[n0 + n, f, order[k]]: the layout of ``rows_to_maps``'s
+    product, from dout (N, F, OH*OW)."""
+    nb, features = n1 - n0, dout.shape[1]
+    for n in range(nb):
+        for k in range(order.shape[0]):
+            p, r = order[k], k * nb + n
+            for f in range(features):
+                dy[r, f] = dout[n0 + n, f, p]

@@ -15,7 +15,9 @@ module computes the same numbers (to rounding) the way a training loop needs the
 - small maps with several channels (groups 1, at least ``_ROWS_CHANNELS_PER_COLUMN`` channels
   per output column, e.g. 3x3 convs on 4x4 maps with 16 channels or more) run channels-last
   (``kernels.conv.im2row``): a chunk's rows hold each output position's taps with the channels
-  innermost, so the copies are runs of C numbers, not of OW, and the chunk is one product.
+  innermost, so the copies are runs of C numbers, not of OW; a row holds only the taps inside
+  the image (100 of 144 for a 3x3 kernel with padding 1 on a 4x4 map), and the chunk is one
+  product per class of positions that read the same taps.
 
 ``conv.py`` registers ``conv2d_fast_forward``/``conv2d_fast_backward`` (and the transposed
 pair) as the ops' ``fast=`` pairs: autograd runs them except inside ``reference_ops()``. The
@@ -24,6 +26,7 @@ forwards check their arguments with ``conv_args``, exactly like the readable one
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
@@ -436,12 +439,19 @@ def _winograd_backward(dout: Array, x: Array, u: Array, tiles: _Tiles, need_dx: 
 # Small maps with several channels run channels-last (``kernels.conv.im2row``): every copy of
 # im2col is a run of OW positions, 4 on a 4x4 map, and the loops' overhead then costs more than
 # the product; channels-last rows copy runs of C (or KW*C) numbers, and a chunk of samples is
-# one product. Measured (A/B in one process, 3x3 convs with padding 1, batches 8-512, float32):
-# on 4x4 maps with 16, 32 and 64 channels, forward 0.6-0.95x and forward+backward 0.4-0.9x the
-# time of im2col; on 8x8 maps with 32 or 64 channels 0.8-1.0x, with 16 channels 0.9-1.1x, and
-# with 1 channel 2.5-3x (runs of one number). So channels-last runs when the channels are at
-# least ``_ROWS_CHANNELS_PER_COLUMN`` times the output width, for groups 1 only.
+# a few products, one per class of positions that read the same taps. Measured (A/B in one
+# process, 3x3 convs with padding 1, batches 8-512, float32): on 4x4 maps with 16, 32 and 64
+# channels, forward 0.6-0.95x and forward+backward 0.4-0.9x the time of im2col; on 8x8 maps
+# with 32 or 64 channels 0.8-1.0x, with 16 channels 0.9-1.1x, and with 1 channel 2.5-3x (runs
+# of one number). So channels-last runs when the channels are at least
+# ``_ROWS_CHANNELS_PER_COLUMN`` times the output width, for groups 1 only.
 _ROWS_CHANNELS_PER_COLUMN = 4
+# A chunk of rows takes this many times ``_CHUNK_BYTES``: a class of positions is a product of
+# count*nb rows, and the corners' (one position each) were too short for BLAS's best speed.
+# Measured (one thread, CPU time, 3x3 convs with padding 1 on 4x4 maps, batches 32-512):
+# forward+backward with the padding's taps skipped took 0.85-1.0x the time of all taps with
+# 1 MB chunks, 0.8-0.95x with 2 MB, and no better with 4 MB.
+_ROWS_CHUNKS = 2
 
 
 def _use_rows(cols: _Columns) -> bool:
@@ -449,95 +459,184 @@ def _use_rows(cols: _Columns) -> bool:
     return cols.geometry.groups == 1 and _ROWS_CHANNELS_PER_COLUMN * cols.ow <= cols.image[1]
 
 
+class _RowClass(NamedTuple):
+    """Output positions that read the same taps: ``count`` of them from ``first`` on in the
+    plan's order, kernel rows i0 <= i < i1 and columns j0 <= j < j1."""
+
+    first: int
+    count: int
+    i0: int
+    i1: int
+    j0: int
+    j1: int
+
+
+class _RowPlan(NamedTuple):
+    """Which taps each output position reads (``kernels.conv.im2row``): the positions in
+    class order, each one's tap ranges and the taps of the positions before it (P, 5), the
+    classes, and a sample's taps in all."""
+
+    order: Array
+    ranges: Array
+    classes: tuple[_RowClass, ...]
+    sample_taps: int
+
+
+def _inside(out_size: int, stride: int, pad: int, dilation: int, k: int, size: int
+            ) -> list[tuple[int, int]]:
+    """For each output index o, the range [t0, t1) of kernel taps t that read inside the
+    image, 0 <= o*stride - pad + t*dilation < size ((0, 0) if none do)."""
+    ranges = []
+    for o in range(out_size):
+        taps = [t for t in range(k) if 0 <= o * stride - pad + t * dilation < size]
+        ranges.append((taps[0], taps[-1] + 1) if taps else (0, 0))
+    return ranges
+
+
+@functools.lru_cache(maxsize=32)
+def _row_plan(cols: _Columns) -> _RowPlan:
+    """The positions of ``cols``'s output grouped by the taps they read, in order of their
+    first row and column (for a 3x3 kernel with padding 1: the 4 corners, 4 edges, inside)."""
+    _, c, h, w = cols.image
+    (sh, sw), (ph, pw), (dh, dw) = (cols.geometry.stride, cols.geometry.padding,
+                                    cols.geometry.dilation)
+    ys, zs = _inside(cols.oh, sh, ph, dh, cols.kh, h), _inside(cols.ow, sw, pw, dw, cols.kw, w)
+    by_row = {r: [y for y in range(cols.oh) if ys[y] == r] for r in dict.fromkeys(ys)}
+    by_col = {r: [z for z in range(cols.ow) if zs[z] == r] for r in dict.fromkeys(zs)}
+    order: list[int] = []
+    ranges: list[tuple[int, int, int, int, int]] = []
+    classes, taps = [], 0
+    for (i0, i1), rows in by_row.items():
+        for (j0, j1), columns in by_col.items():
+            positions = [y * cols.ow + z for y in rows for z in columns]
+            classes.append(_RowClass(len(order), len(positions), i0, i1, j0, j1))
+            for p in positions:
+                order.append(p)
+                ranges.append((i0, i1, j0, j1, taps))
+                taps += (i1 - i0) * (j1 - j0) * c
+    return _RowPlan(np.array(order, dtype=np.int64),
+                    np.array(ranges, dtype=np.int64).reshape(-1, 5), tuple(classes), taps)
+
+
 class _Rows(NamedTuple):
     """A conv2d (groups 1) by channels-last rows: the image, kernel, geometry and output size
-    of ``cols`` (its ``rows``, C*KH*KW, are each output position's taps here), F filters."""
+    of ``cols``, F filters."""
 
     cols: _Columns
     features: int
 
-    def by_chunks(self, dtype: Any, step: Callable[[int, int, Array, Array], T]) -> list[T]:
-        """step(n0, n1, rows, dy) for every chunk of samples; results in chunk order.
+    @property
+    def plan(self) -> _RowPlan:
+        return _row_plan(self.cols)
 
-        ``rows`` is a flat buffer for the chunk's rows (nb*OH*OW, KH*KW*C), ``dy`` one for its
-        (nb*OH*OW, F) product, both private to the worker thread; a chunk's buffers take
-        about ``_CHUNK_BYTES``. The chunks depend only on the shapes, never on the number of
-        threads.
+    def kernel_args(self) -> tuple[Any, ...]:
+        """The geometry arguments of ``kernels.conv.im2row`` and ``row2im``."""
+        (sh, sw), (ph, pw), (dh, dw) = (self.cols.geometry.stride, self.cols.geometry.padding,
+                                        self.cols.geometry.dilation)
+        plan = self.plan
+        return sh, sw, ph, pw, dh, dw, self.cols.ow, plan.order, plan.ranges
+
+    def class_weights(self, weight: Array) -> list[Array]:
+        """Each class's weights (F, taps): weight[:, :, i0:i1, j0:j1] in the rows' tap order
+        (views where a class reads whole kernel rows)."""
+        w = np.ascontiguousarray(weight.transpose(0, 2, 3, 1))
+        return [w[:, k.i0:k.i1, k.j0:k.j1].reshape(self.features, -1)
+                for k in self.plan.classes]
+
+    def blocks(self, nb: int, rows: Array, product: Array
+               ) -> list[tuple[_RowClass, Array, Array]]:
+        """For a chunk of nb samples: each class, its rows (count*nb, taps) in the flat
+        ``rows`` and its block of the (P*nb, F) ``product``."""
+        out, off, c = [], 0, self.cols.image[1]
+        for k in self.plan.classes:
+            m, taps = k.count * nb, (k.i1 - k.i0) * (k.j1 - k.j0) * c
+            out.append((k, rows[off:off + m * taps].reshape(m, taps),
+                        product[k.first * nb:k.first * nb + m]))
+            off += m * taps
+        return out
+
+    def by_chunks(self, dtype: Any, step: Callable[[int, int, Array, Array], T]) -> list[T]:
+        """step(n0, n1, rows, product) for every chunk of samples; results in chunk order.
+
+        ``rows`` is a flat buffer for the chunk's rows, ``product`` one (nb*OH*OW, F) for its
+        product, both private to the worker thread; a chunk's buffers take about
+        ``_ROWS_CHUNKS * _CHUNK_BYTES``. Products worth two threads make an even number of
+        chunks. The chunks depend only on the shapes, never on the number of threads.
         """
-        n, p, taps = self.cols.image[0], self.cols.positions, self.cols.rows
-        per_sample = max(1, (taps + self.features) * p * np.dtype(dtype).itemsize)
-        per = max(1, min(n, _CHUNK_BYTES // per_sample))
-        if n * p * taps * self.features >= threads.BLAS_SPLIT_MIN_WORK:
-            per = min(per, -(-n // 2))  # products worth two threads: at least two chunks
-        per = -(-n // -(-n // per)) if n else 1  # the same number of chunks, evened out
+        n, p, f = self.cols.image[0], self.cols.positions, self.features
+        taps = self.plan.sample_taps
+        per_sample = max(1, (taps + f * p) * np.dtype(dtype).itemsize)
+        per = max(1, min(n, _ROWS_CHUNKS * _CHUNK_BYTES // per_sample))
+        count = -(-n // per) if n else 1
+        if n * taps * f >= threads.BLAS_SPLIT_MIN_WORK and count % 2 and count < n:
+            count += 1  # products worth two threads: the chunks in pairs
+        per = -(-n // count) if n else 1
 
         def scratch() -> tuple[Array, Array]:
-            return (np.empty(per * p * taps, dtype=dtype),
-                    np.empty(per * p * self.features, dtype=dtype))
+            return (np.empty(per * taps, dtype=dtype), np.empty((per * p, f), dtype=dtype))
 
-        return threads.map_chunks(n, per, scratch, lambda n0, n1, bufs: step(n0, n1, *bufs))
-
-    def weight_rows(self, weight: Array) -> Array:
-        """(F, C, KH, KW) -> (F, KH*KW*C), the order of the rows' taps."""
-        return weight.transpose(0, 2, 3, 1).reshape(self.features, -1)
+        return threads.map_chunks(n, per, scratch, lambda n0, n1, bufs: step(
+            n0, n1, bufs[0], bufs[1][:(n1 - n0) * p]))
 
 
 @threads.blas_in_pool
 def _rows_forward(x: Array, weight: Array, bias: Array, r: _Rows) -> Array:
-    """out[chunk] = (rows @ weight_rows.T) transposed to (nb, F, OH, OW) (+ bias)."""
+    """Per chunk and class of positions, rows @ class weights.T, then into (nb, F, OH*OW)."""
     x = np.ascontiguousarray(x)
-    f, p, taps = r.features, r.cols.positions, r.cols.rows
-    w_t = r.weight_rows(weight).T
-    out = np.empty((x.shape[0], f, p), dtype=x.dtype)
-    im2row, args = ready(kernels.im2row), r.cols.kernel_args()
+    out = np.empty((x.shape[0], r.features, r.cols.positions), dtype=x.dtype)
+    weights = r.class_weights(weight)
+    bias = np.ascontiguousarray(bias, dtype=x.dtype).reshape(-1)
+    im2row, to_maps, args = ready(kernels.im2row), ready(kernels.rows_to_maps), r.kernel_args()
 
     def step(n0: int, n1: int, rows: Array, product: Array) -> None:
-        m = (n1 - n0) * p
         im2row(x, n0, n1, *args, rows)
-        prod = np.matmul(rows[:m * taps].reshape(m, taps), w_t,
-                         out=product[:m * f].reshape(m, f))
-        by_sample = prod.reshape(n1 - n0, p, f).transpose(0, 2, 1)
-        if bias.size:
-            np.add(by_sample, bias[:, None], out=out[n0:n1])
-        else:
-            out[n0:n1] = by_sample
+        for (_k, taps, block), w_k in zip(r.blocks(n1 - n0, rows, product), weights,
+                                         strict=True):
+            if taps.shape[1]:
+                np.matmul(taps, w_k.T, out=block)
+            else:  # positions whose taps all fall in the padding
+                block[...] = 0
+        to_maps(product, n0, n1, r.plan.order, bias, out)
 
     r.by_chunks(x.dtype, step)
-    return out.reshape(x.shape[0], f, r.cols.oh, r.cols.ow)
+    return out.reshape(x.shape[0], r.features, r.cols.oh, r.cols.ow)
 
 
 @threads.blas_in_pool
 def _rows_backward(dout: Array, x: Array, weight: Array, r: _Rows, need_dx: bool,
                    need_dw: bool) -> tuple[Array | None, Array | None]:
-    """Per chunk, dy = dout channels-last (nb*OH*OW, F); dweight_rows += dy.T @ rows, and
-    drows = dy @ weight_rows, row2im'd into dx."""
+    """Per chunk, dy = dout in the product's layout; per class, dweight[:, i0:i1, j0:j1] +=
+    dy.T @ rows, and drows = dy @ class weights, row2im'd into dx."""
     x = np.ascontiguousarray(x)
-    n, f, p, taps = x.shape[0], r.features, r.cols.positions, r.cols.rows
-    dout = dout.reshape(n, f, p)
-    w_rows = r.weight_rows(weight)
+    n, f, c = x.shape[0], r.features, x.shape[1]
+    dout = np.ascontiguousarray(dout).reshape(n, f, r.cols.positions)
+    weights = r.class_weights(weight)
     dx = np.empty(x.shape, dtype=dout.dtype) if need_dx else None
-    im2row, row2im, args = ready(kernels.im2row), ready(kernels.row2im), r.cols.kernel_args()
+    im2row, row2im, args = ready(kernels.im2row), ready(kernels.row2im), r.kernel_args()
+    to_rows = ready(kernels.maps_to_rows)
 
-    def step(n0: int, n1: int, rows: Array, dy_flat: Array) -> Array | None:
-        m = (n1 - n0) * p
-        dy = dy_flat[:m * f].reshape(m, f)
-        dy.reshape(n1 - n0, p, f)[...] = dout[n0:n1].transpose(0, 2, 1)
-        cols = rows[:m * taps].reshape(m, taps)
+    def step(n0: int, n1: int, rows: Array, dy: Array) -> Array | None:
+        to_rows(dout, n0, n1, r.plan.order, dy)
         dw = None
         if need_dw:
             im2row(x, n0, n1, *args, rows)
-            dw = np.matmul(dy.T, cols)
+            dw = np.zeros((f, r.cols.kh, r.cols.kw, c), dtype=dout.dtype)
+        for (k, taps, block), w_k in zip(r.blocks(n1 - n0, rows, dy), weights, strict=True):
+            if not taps.shape[1]:
+                continue
+            if dw is not None:
+                dw[:, k.i0:k.i1, k.j0:k.j1] += np.matmul(block.T, taps).reshape(
+                    f, k.i1 - k.i0, k.j1 - k.j0, c)
+            if need_dx:
+                np.matmul(block, w_k, out=taps)
         if need_dx:
-            np.matmul(dy, w_rows, out=cols)
             row2im(rows, n0, n1, *args, dx)
         return dw
 
     partial = r.by_chunks(dout.dtype, step)
     dweight = None
     if need_dw:
-        dw_rows = _sum_in_order(partial)
-        dweight = np.ascontiguousarray(
-            dw_rows.reshape(f, r.cols.kh, r.cols.kw, -1).transpose(0, 3, 1, 2))
+        dweight = np.ascontiguousarray(_sum_in_order(partial).transpose(0, 3, 1, 2))
     return dx, dweight
 
 
