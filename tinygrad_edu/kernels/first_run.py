@@ -28,7 +28,10 @@ KERNELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
        'int64')),
     ('tinygrad_edu.kernels.conv', 'im2row', (
        'array(float32, 4d, C)', 'int64', 'int64', 'int64', 'int64', 'int64', 'int64', 'int64',
-       'int64', 'int64', 'int64', 'int64', 'int64', 'array(float32, 1d, C)')),
+       'int64', 'int64', 'array(int64, 1d, C)', 'array(int64, 2d, C)', 'array(float32, 1d, C)')),
+    ('tinygrad_edu.kernels.conv', 'rows_to_maps', (
+       'array(float32, 2d, C)', 'int64', 'int64', 'array(int64, 1d, C)',
+       'array(float32, 1d, C)', 'array(float32, 3d, C)')),
     ('tinygrad_edu.kernels.rng', 'scaled_bernoulli', (
        'array(uint64, 1d, C)', 'float64', 'float64', 'array(float32, 1d, C)')),
     ('tinygrad_edu.kernels.loss', 'log_softmax_rows', (
@@ -48,7 +51,10 @@ KERNELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
        'array(float32, 3d, C)', 'array(float32, 3d, C)', 'array(float64, 1d, C)',
        'array(float64, 1d, C)', 'array(float32, 1d, C)', 'bool', 'array(float32, 3d, C)',
        'array(float64, 1d, C)', 'array(float64, 1d, C)', 'int64', 'int64')),
+    ('tinygrad_edu.kernels.conv', 'maps_to_rows', (
+       'array(float32, 3d, C)', 'int64', 'int64', 'array(int64, 1d, C)',
+       'array(float32, 2d, C)')),
     ('tinygrad_edu.kernels.conv', 'row2im', (
        'array(float32, 1d, C)', 'int64', 'int64', 'int64', 'int64', 'int64', 'int64', 'int64',
-       'int64', 'int64', 'int64', 'int64', 'int64', 'array(float32, 4d, C)')),
+       'int64', 'int64', 'array(int64, 1d, C)', 'array(int64, 2d, C)', 'array(float32, 4d, C)')),
 )
