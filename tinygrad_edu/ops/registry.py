@@ -58,6 +58,9 @@ class OpDef(NamedTuple):
         dtypes: the dtypes its Tensor inputs may have (``checks.DtypeRule``: ``FLOATING`` for
             an op with no integer or bool kernel, ``SAME`` for one dtype across the inputs),
             checked once per call by the engine; None takes every dtype.
+        forward_asks: a forward (readable or fast) calls ``needs_input_grad`` (``mul`` keeps
+            only the input that the other input's gradient needs); the engine sets its answer
+            around the forward of these ops only.
     """
 
     name: str
@@ -68,6 +71,7 @@ class OpDef(NamedTuple):
     fast_backward: Backward | None = None
     grad: Grad | None = None
     dtypes: DtypeRule | None = None
+    forward_asks: bool = False
 
     def pair(self) -> tuple[Forward, Backward | None]:
         """The (forward, backward) the engine runs now: the fast pair unless in reference mode."""
@@ -107,9 +111,26 @@ def register_op(name: str, forward: Forward, backward: Backward | None, *,
         raise TypeError(f"register_op: fast must be a (forward, backward) pair, got {fast!r}")
     doc = (forward.__doc__ or "").strip()
     fast_forward, fast_backward = fast if fast is not None else (None, None)
-    op = OpDef(name, forward, backward, doc, fast_forward, fast_backward, grad, dtypes)
+    asks = _asks_needs(forward) or _asks_needs(fast_forward)
+    op = OpDef(name, forward, backward, doc, fast_forward, fast_backward, grad, dtypes, asks)
     OPS[name] = op
     return op
+
+
+def _asks_needs(fn: Any) -> bool:
+    """Does ``fn``'s code (or a function defined inside it) name ``needs_input_grad``?
+
+    A forward that wants the answer calls ``needs_input_grad`` itself (not through a helper
+    function): register_op looks for the name in its code.
+    """
+    code = getattr(fn, "__code__", None)
+    stack = [code] if code is not None else []
+    while stack:
+        code = stack.pop()
+        if "needs_input_grad" in code.co_names:
+            return True
+        stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    return False
 
 
 def register_grad(name: str, grad: Grad) -> OpDef:
@@ -149,8 +170,10 @@ def needs_input_grad(i: int) -> bool:
     """Inside a backward called by the engine: does input ``i`` need its gradient?
 
     A backward may skip computing a gradient nobody needs (``matmul`` skips ``dx`` for a data
-    batch) and return ``None`` in its place. Called directly (outside the engine), every input
-    needs its gradient.
+    batch) and return ``None`` in its place. A forward may ask too (``mul`` keeps only what
+    backward will use), in its own code: the engine answers during the forward of an op whose
+    forward names ``needs_input_grad`` (``OpDef.forward_asks``). Called directly (outside the
+    engine), every input needs its gradient.
     """
     needs = _state.needs
     return needs is None or needs[i]
