@@ -40,8 +40,8 @@ from .anomaly import DEBUG, OpRecord, record, user_origin
 from .grad_mode import INFERENCE_SEEN, _grad_mode
 from .node_names import TORCH_NODE_NAMES, torch_node_name
 
-__all__ = ["AccumulateGrad", "GraphTensor", "Node", "OutputGrads", "apply_op", "is_graph_tensor",
-           "node_class", "relabel"]
+__all__ = ["AccumulateGrad", "GraphTensor", "Node", "OutputGrads", "apply_op", "input_versions",
+           "is_graph_tensor", "node_class", "relabel"]
 
 
 class GraphTensor(Protocol):
@@ -91,6 +91,8 @@ class Node:
         cache: the forward's cache (``FREED`` once backward released it).
         edges: per input, the input's ``Node``, the leaf Tensor that accumulates the
             gradient, or ``None`` when that input needs no gradient.
+        needs: per input, whether it needs a gradient (its edge is not None): what
+            ``needs_input_grad`` answers while the backward runs.
         saved: ``(version_counter, version, description)`` for each input or output array the
             cache holds, checked before backward uses the cache. For a recorded op it is found
             when first read (``versions`` tells the engine whether it has to look).
@@ -107,7 +109,7 @@ class Node:
             the cache.
     """
 
-    __slots__ = ("op", "backward", "cache", "edges", "_saved", "hooks", "retain", "shape",
+    __slots__ = ("op", "backward", "cache", "edges", "needs", "_saved", "hooks", "retain", "shape",
                  "dtype", "origin", "inputs", "static", "arrays", "versions", "out_id",
                  "out_version",
                  "__weakref__")
@@ -117,11 +119,13 @@ class Node:
                  saved: tuple[tuple[list[int], int, str], ...] | None, out: NDArray[Any],
                  inputs: tuple[GraphTensor, ...] = (), static: dict[str, Any] | None = None,
                  arrays: Any = (), versions: tuple[int, ...] | None = None,
-                 out_version: list[int] | None = None) -> None:
+                 out_version: list[int] | None = None, needs: tuple[bool, ...] | None = None
+                 ) -> None:
         self.op = op
         self.backward = backward
         self.cache = cache
         self.edges = edges
+        self.needs = tuple([e is not None for e in edges]) if needs is None else needs
         self._saved = saved
         self.hooks: list[Callable[[NDArray[Any]], NDArray[Any]]] | None = None
         self.retain: weakref.ref[GraphTensor] | None = None
@@ -326,6 +330,25 @@ def _needs(inputs: tuple[GraphTensor, ...]) -> tuple[bool, ...]:
     return tuple([t.requires_grad for t in inputs])
 
 
+def _edges(inputs: tuple[GraphTensor, ...], needs: tuple[bool, ...]) -> tuple[Any, ...]:
+    """Per input, where its gradient goes: its node, the leaf itself, or None."""
+    if len(inputs) == 2:
+        a, b = inputs
+        return (a._ctx or a) if needs[0] else None, (b._ctx or b) if needs[1] else None
+    if len(inputs) == 1:
+        return ((inputs[0]._ctx or inputs[0]),)  # (needs[0] is True: some input needs it)
+    return tuple([(t._ctx or t) if t.requires_grad else None for t in inputs])
+
+
+def input_versions(inputs: tuple[GraphTensor, ...]) -> tuple[int, ...]:
+    """The inputs' version counters now (recorded at forward, compared before backward)."""
+    if len(inputs) == 2:
+        return inputs[0]._version[0], inputs[1]._version[0]
+    if len(inputs) == 1:
+        return (inputs[0]._version[0],)
+    return tuple([t._version[0] for t in inputs])
+
+
 def _recorded(op: OpDef, forward: Forward, backward: Backward, inputs: tuple[GraphTensor, ...],
               arrays: list[Any], static: dict[str, Any], needs: tuple[bool, ...]
               ) -> tuple[GraphTensor, Node]:
@@ -343,22 +366,13 @@ def _recorded(op: OpDef, forward: Forward, backward: Backward, inputs: tuple[Gra
     if out.__class__ is not np.ndarray:  # numpy gives scalars for 0-d results: a Tensor's
         out = np.asarray(out)            # data is always an ndarray
     result = inputs[0]._wrap(out)
-    if len(inputs) == 2:  # (spelled out for the usual cases, as in _arrays)
-        a, b = inputs
-        edges: tuple[Any, ...] = ((a._ctx or a) if needs[0] else None,
-                                  (b._ctx or b) if needs[1] else None)
-        versions = (a._version[0], b._version[0])
-    elif len(inputs) == 1:
-        a = inputs[0]
-        edges, versions = ((a._ctx or a),), (a._version[0],)  # needs[0] is True here
-    else:
-        edges = tuple([(t._ctx or t) if t.requires_grad else None for t in inputs])
-        versions = tuple([t._version[0] for t in inputs])
+    edges = _edges(inputs, needs)
+    versions = input_versions(inputs)
     cls = _FIXED.get(op.name) or _node_class_for(op, static, arrays, edges)
     # Which arrays the cache holds is found only when backward needs to know (an input was
     # changed in place since), from the inputs' versions now; see ``Node.saved``.
     node = cls(op, backward, cache, edges, None, out, inputs, static, arrays, versions,
-               result._version)
+               result._version, needs)
     if INFERENCE_SEEN.seen:  # an inference tensor saved for backward is an error at once
         _refuse_inference(node)
     result._ctx = node
