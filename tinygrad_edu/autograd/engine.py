@@ -98,15 +98,19 @@ def _fit(name: str, i: int, grad: Any, shape: tuple[int, ...], dtype: Any) -> Ar
     return grad
 
 
-def _run(name: str, backward: Backward, dout: Array, cache: Any, needs: tuple[bool, ...]
-         ) -> tuple[Any, ...]:
-    """Call ``backward(dout, cache)`` while ``needs_input_grad`` answers ``needs``: the one
-    place an op's backward is called."""
-    prev = set_needs(needs)
-    try:
+def _run(name: str, backward: Backward, dout: Array, cache: Any, needs: tuple[bool, ...],
+         asks: bool = True) -> tuple[Any, ...]:
+    """Call ``backward(dout, cache)`` while ``needs_input_grad`` answers ``needs`` (when the
+    backward ``asks``, see ``OpDef.backward_asks``): the one place an op's backward is
+    called."""
+    if asks:
+        prev = set_needs(needs)
+        try:
+            in_grads = backward(dout, cache)
+        finally:
+            set_needs(prev)
+    else:
         in_grads = backward(dout, cache)
-    finally:
-        set_needs(prev)
     if len(in_grads) != len(needs):
         raise RuntimeError(f"{name} backward returned {len(in_grads)} gradients for "
                            f"{len(needs)} inputs")
@@ -173,10 +177,11 @@ def node_backward(node: Node, g: Array, retain_graph: bool) -> list[tuple[int, A
             f"Trying to backward through the graph a second time ({node.op.name!r} already "
             "freed its saved arrays). Specify retain_graph=True on the first backward call "
             "if you need to backward twice.")
-    if not _unchanged(node):
+    versions = node.versions  # (_unchanged, written out: this runs for every node)
+    if versions is None or node.out_version[0] != 0 or input_versions(node.inputs) != versions:
         _check_versions(node)
     edges, name = node.edges, node.op.name
-    in_grads = _run(name, node.backward, g, node.cache, node.needs)
+    in_grads = _run(name, node.backward, g, node.cache, node.needs, node.op.backward_asks)
     sent = []
     for i, e in enumerate(edges):
         ig = in_grads[i]
