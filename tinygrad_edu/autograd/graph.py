@@ -304,7 +304,7 @@ def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
     if backward is not None and _grad_mode.enabled:
         needs = _needs(inputs)
         if True in needs:
-            return _recorded(op, forward, backward, inputs, arrays, static, needs)[0]
+            return _recorded(op, forward, backward, inputs, arrays, static, needs)
     return inputs[0]._wrap(forward(*arrays, **static)[0])  # _wrap makes numpy scalars arrays
 
 
@@ -350,8 +350,7 @@ def input_versions(inputs: tuple[GraphTensor, ...]) -> tuple[int, ...]:
 
 
 def _recorded(op: OpDef, forward: Forward, backward: Backward, inputs: tuple[GraphTensor, ...],
-              arrays: list[Any], static: dict[str, Any], needs: tuple[bool, ...]
-              ) -> tuple[GraphTensor, Node]:
+              arrays: list[Any], static: dict[str, Any], needs: tuple[bool, ...]) -> GraphTensor:
     """Run the forward (while ``needs_input_grad`` answers ``needs``, for a forward that
     asks); wrap the output and give it a node whose edges lead to the inputs that require
     grad."""
@@ -377,7 +376,7 @@ def _recorded(op: OpDef, forward: Forward, backward: Backward, inputs: tuple[Gra
         _refuse_inference(node)
     result._ctx = node
     result.requires_grad = True
-    return result, node
+    return result
 
 
 def _apply_debug(op: OpDef, forward: Forward, backward: Backward | None,
@@ -389,7 +388,8 @@ def _apply_debug(op: OpDef, forward: Forward, backward: Backward | None,
     needs = _needs(inputs)
     node = None
     if backward is not None and _grad_mode.enabled and True in needs:
-        result, node = _recorded(op, forward, backward, inputs, arrays, static, needs)
+        result = _recorded(op, forward, backward, inputs, arrays, static, needs)
+        node = result._ctx
     else:
         result = inputs[0]._wrap(forward(*arrays, **static)[0])
     record(op, (forward, backward), arrays, static, result._data, node, origin, needs)
