@@ -3,9 +3,10 @@
 ``walk(root, grad)`` visits the nodes in reverse topological order (``toposort``, iterative,
 so graphs of 10^5 ops work), so that a node runs only after every node it fed has sent its
 gradient: contributions to a tensor used twice add up before they move on. For each node,
-``node_backward`` calls the op's backward on the node's cache (``call_backward``: the one place
-an op's backward is called, which also undoes broadcasting and checks every gradient's shape)
-and hands each input gradient to the input's node, or to the leaf.
+``node_backward`` calls the op's backward on the node's cache (``_run``: the one place an op's
+backward is called), brings each input gradient to its input's shape (undoing broadcasting,
+``_fit``, which also checks the shape) and hands it to the input's node, or to the leaf.
+``call_backward`` does the same for one recorded op outside a walk.
 
 Everything that needs a backward pass goes through this module: ``Tensor.backward``
 (``backward`` below: walk, then accumulate into the leaves' ``.grad``), the step-by-step
