@@ -3,9 +3,10 @@
 ``walk(root, grad)`` visits the nodes in reverse topological order (``toposort``, iterative,
 so graphs of 10^5 ops work), so that a node runs only after every node it fed has sent its
 gradient: contributions to a tensor used twice add up before they move on. For each node,
-``node_backward`` calls the op's backward on the node's cache (``call_backward``: the one place
-an op's backward is called, which also undoes broadcasting and checks every gradient's shape)
-and hands each input gradient to the input's node, or to the leaf.
+``node_backward`` calls the op's backward on the node's cache (``_run``: the one place an op's
+backward is called), brings each input gradient to its input's shape (undoing broadcasting,
+``_fit``, which also checks the shape) and hands it to the input's node, or to the leaf.
+``call_backward`` does the same for one recorded op outside a walk.
 
 Everything that needs a backward pass goes through this module: ``Tensor.backward``
 (``backward`` below: walk, then accumulate into the leaves' ``.grad``), the step-by-step
@@ -30,7 +31,7 @@ from numpy.typing import NDArray
 from ..ops.registry import Backward, set_needs
 from .anomaly import DEBUG, check_backward, check_seed
 from .grad_mode import no_grad
-from .graph import GraphTensor, Node, OutputGrads
+from .graph import GraphTensor, Node, OutputGrads, input_versions
 
 Array = NDArray[Any]
 Target = tuple[tuple[int, ...], Any] | None  # (shape, dtype) of an input wanting a gradient
@@ -56,13 +57,13 @@ def is_freed(node: Node) -> bool:
 def toposort(root: Node) -> list[Node]:
     """Nodes reachable from ``root``, each after every node that sends it a gradient."""
     order: list[Node] = []
-    visited = {id(root)}
+    visited = {root}  # nodes hash by identity
     stack: list[tuple[Node, Iterator[Any]]] = [(root, iter(root.edges))]
     while stack:
         node, children = stack[-1]
         for child in children:
-            if isinstance(child, Node) and id(child) not in visited:
-                visited.add(id(child))
+            if isinstance(child, Node) and child not in visited:
+                visited.add(child)
                 stack.append((child, iter(child.edges)))
                 break
         else:
@@ -98,6 +99,25 @@ def _fit(name: str, i: int, grad: Any, shape: tuple[int, ...], dtype: Any) -> Ar
     return grad
 
 
+def _run(name: str, backward: Backward, dout: Array, cache: Any, needs: tuple[bool, ...],
+         asks: bool = True) -> tuple[Any, ...]:
+    """Call ``backward(dout, cache)`` while ``needs_input_grad`` answers ``needs`` (when the
+    backward ``asks``, see ``OpDef.backward_asks``): the one place an op's backward is
+    called."""
+    if asks:
+        prev = set_needs(needs)
+        try:
+            in_grads = backward(dout, cache)
+        finally:
+            set_needs(prev)
+    else:
+        in_grads = backward(dout, cache)
+    if len(in_grads) != len(needs):
+        raise RuntimeError(f"{name} backward returned {len(in_grads)} gradients for "
+                           f"{len(needs)} inputs")
+    return in_grads
+
+
 def call_backward(name: str, backward: Backward, dout: Array, cache: Any,
                   targets: Sequence[Target]) -> list[Any]:
     """Run one op's backward; return each wanted gradient at its input's shape and dtype.
@@ -113,14 +133,7 @@ def call_backward(name: str, backward: Backward, dout: Array, cache: Any,
     Returns:
         Per input, its gradient (None where not wanted or not returned).
     """
-    prev = set_needs(tuple([t is not None for t in targets]))
-    try:
-        in_grads = backward(dout, cache)
-    finally:
-        set_needs(prev)
-    if len(in_grads) != len(targets):
-        raise RuntimeError(f"{name} backward returned {len(in_grads)} gradients for "
-                           f"{len(targets)} inputs")
+    in_grads = _run(name, backward, dout, cache, tuple([t is not None for t in targets]))
     fitted: list[Any] = []
     for i, t in enumerate(targets):
         g = in_grads[i]
@@ -134,17 +147,17 @@ def call_backward(name: str, backward: Backward, dout: Array, cache: Any,
     return fitted
 
 
-def _targets(edges: tuple[Any, ...]) -> list[Target]:
-    """Per edge, the (shape, dtype) its gradient must have, or None for no gradient."""
-    return [None if e is None else (e.shape, e.dtype) if isinstance(e, Node)
-            else (e._data.shape, e._data.dtype) for e in edges]
+def _unchanged(node: Node) -> bool:
+    """A recorded op whose inputs and output are at their versions of the forward (the usual
+    case, checked without looking at the cache)."""
+    versions = node.versions
+    return versions is not None and node.out_version[0] == 0 and \
+        input_versions(node.inputs) == versions
 
 
 def _check_versions(node: Node) -> None:
-    versions = node.versions
-    if versions is not None and node.out_version[0] == 0 and \
-            tuple([t._version[0] for t in node.inputs]) == versions:
-        return  # a recorded op whose inputs and output are as they were at forward
+    if _unchanged(node):
+        return
     for counter, version, where in node.saved:
         if counter[0] != version:
             raise RuntimeError(
@@ -155,21 +168,41 @@ def _check_versions(node: Node) -> None:
 
 
 def node_backward(node: Node, g: Array, retain_graph: bool) -> list[tuple[int, Any, Array]]:
-    """Run ``node``'s backward on upstream gradient ``g``: ``[(input index, edge, grad)]``."""
+    """Run ``node``'s backward on upstream gradient ``g``: ``[(input index, edge, grad)]``.
+
+    Each gradient is brought to its input's shape and dtype (``call_backward``'s rule, with the
+    shape and dtype read from the edge: a node's output or a leaf's array).
+    """
     if node.cache is FREED:
         raise RuntimeError(
             f"Trying to backward through the graph a second time ({node.op.name!r} already "
             "freed its saved arrays). Specify retain_graph=True on the first backward call "
             "if you need to backward twice.")
-    _check_versions(node)
-    grads = call_backward(node.op.name, node.backward, g, node.cache, _targets(node.edges))
+    versions = node.versions  # (_unchanged, written out: this runs for every node)
+    if versions is None or node.out_version[0] != 0 or input_versions(node.inputs) != versions:
+        _check_versions(node)
+    edges, name = node.edges, node.op.name
+    in_grads = _run(name, node.backward, g, node.cache, node.needs, node.op.backward_asks)
+    sent = []
+    for i, e in enumerate(edges):
+        ig = in_grads[i]
+        if e is None or ig is None:
+            continue
+        shape, dtype = (e.shape, e.dtype) if isinstance(e, Node) else \
+            (e._data.shape, e._data.dtype)
+        if (ig.__class__ is not np.ndarray or ig.shape != shape or ig.dtype is not dtype) and \
+                ig.__class__ is not OutputGrads:  # (the usual case is checked first)
+            ig = _fit(name, i, ig, shape, dtype)
+        sent.append((i, e, ig))
     if DEBUG.anomaly:
-        check_backward(node, g, tuple(grads))
+        per_input: list[Any] = [None] * len(edges)
+        for i, _, ig in sent:
+            per_input[i] = ig
+        check_backward(node, g, tuple(per_input))
     if not retain_graph:
         node.cache = FREED
         node.inputs = node.arrays = ()
-    return [(i, e, ig) for i, (e, ig) in enumerate(zip(node.edges, grads, strict=True))
-            if ig is not None]
+    return sent
 
 
 def walk(root: Node, grad: Array, *, retain_graph: bool = False, run_hooks: bool = True,
@@ -189,11 +222,11 @@ def walk(root: Node, grad: Array, *, retain_graph: bool = False, run_hooks: bool
     Returns:
         ``{id(leaf): (leaf, summed gradient)}`` for every leaf reached.
     """
-    grads: dict[int, Array] = {id(root): grad}
+    grads: dict[Node, Array] = {root: grad}  # (nodes hash by identity)
     leaf_grads: dict[int, tuple[GraphTensor, Array]] = {}
     with no_grad(), np.errstate(all="ignore"):  # inf/nan propagate silently, as in PyTorch
         for node in toposort(root):
-            g = grads.pop(id(node), None)
+            g = grads.pop(node, None)
             if g is None:
                 continue
             if run_hooks and (node.hooks or node.retain is not None):
@@ -204,11 +237,11 @@ def walk(root: Node, grad: Array, *, retain_graph: bool = False, run_hooks: bool
             if on_step is not None:
                 on_step(node, g, sent)
             for _, edge, ig in sent:
-                key = id(edge)
                 if isinstance(edge, Node):
-                    prev = grads.get(key)
-                    grads[key] = ig if prev is None else prev + ig
+                    prev = grads.get(edge)
+                    grads[edge] = ig if prev is None else prev + ig
                 else:
+                    key = id(edge)
                     prev_leaf = leaf_grads.get(key)
                     leaf_grads[key] = (edge, ig if prev_leaf is None else prev_leaf[1] + ig)
     return leaf_grads

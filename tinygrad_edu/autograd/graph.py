@@ -40,8 +40,8 @@ from .anomaly import DEBUG, OpRecord, record, user_origin
 from .grad_mode import INFERENCE_SEEN, _grad_mode
 from .node_names import TORCH_NODE_NAMES, torch_node_name
 
-__all__ = ["AccumulateGrad", "GraphTensor", "Node", "OutputGrads", "apply_op", "is_graph_tensor",
-           "node_class", "relabel"]
+__all__ = ["AccumulateGrad", "GraphTensor", "Node", "OutputGrads", "apply_op", "input_versions",
+           "is_graph_tensor", "node_class", "relabel"]
 
 
 class GraphTensor(Protocol):
@@ -91,6 +91,8 @@ class Node:
         cache: the forward's cache (``FREED`` once backward released it).
         edges: per input, the input's ``Node``, the leaf Tensor that accumulates the
             gradient, or ``None`` when that input needs no gradient.
+        needs: per input, whether it needs a gradient (its edge is not None): what
+            ``needs_input_grad`` answers while the backward runs.
         saved: ``(version_counter, version, description)`` for each input or output array the
             cache holds, checked before backward uses the cache. For a recorded op it is found
             when first read (``versions`` tells the engine whether it has to look).
@@ -107,28 +109,34 @@ class Node:
             the cache.
     """
 
-    __slots__ = ("op", "backward", "cache", "edges", "_saved", "hooks", "retain", "shape",
+    __slots__ = ("op", "backward", "cache", "edges", "needs", "_saved", "hooks", "retain", "shape",
                  "dtype", "origin", "inputs", "static", "arrays", "versions", "out_id",
                  "out_version",
                  "__weakref__")
     origin: OpRecord  # set only under anomaly mode or a recorder: read it with node_origin
 
     def __init__(self, op: OpDef, backward: Backward, cache: Any, edges: tuple[Any, ...],
-                 saved: tuple[tuple[list[int], int, str], ...] | None, out: NDArray[Any]
+                 saved: tuple[tuple[list[int], int, str], ...] | None, out: NDArray[Any],
+                 inputs: tuple[GraphTensor, ...] = (), static: dict[str, Any] | None = None,
+                 arrays: Any = (), versions: tuple[int, ...] | None = None,
+                 out_version: list[int] | None = None, needs: tuple[bool, ...] | None = None
                  ) -> None:
         self.op = op
         self.backward = backward
         self.cache = cache
         self.edges = edges
+        self.needs = tuple([e is not None for e in edges]) if needs is None else needs
         self._saved = saved
-        self.versions: tuple[int, ...] | None = None
-        self.arrays: Any = ()
         self.hooks: list[Callable[[NDArray[Any]], NDArray[Any]]] | None = None
         self.retain: weakref.ref[GraphTensor] | None = None
         self.shape = out.shape
         self.dtype = out.dtype
-        self.inputs: tuple[GraphTensor, ...] = ()
-        self.static: dict[str, Any] = {}
+        self.inputs = inputs
+        self.static: dict[str, Any] = {} if static is None else static
+        self.arrays = arrays
+        self.versions = versions
+        self.out_id = id(out)
+        self.out_version = out_version
 
     @property
     def saved(self) -> tuple[tuple[list[int], int, str], ...]:
@@ -284,46 +292,91 @@ def apply_op(op: OpDef | str, *inputs: GraphTensor, **static: Any) -> Any:
         op = lookup(op)
     if op.dtypes is not None:  # declared with the op (register_op's dtypes=)
         check_dtypes(op.name, op.dtypes, *inputs)
-    forward, backward = op.pair()
-    arrays = [t._data for t in inputs]
+    if op.fast_forward is None:  # (most ops have one pair: no need to ask which to run)
+        forward, backward = op.forward, op.backward
+    else:
+        forward, backward = op.pair()
+    arrays = _arrays(inputs)
     if has_half(arrays) and op.name not in HALF_NATIVE:  # float16/bfloat16: compute in float32
         forward, backward, arrays = half_pair(forward, backward, arrays)
     if DEBUG.on:  # anomaly mode or a recorder: remember where the op came from
         return _apply_debug(op, forward, backward, inputs, arrays, static)
     if backward is not None and _grad_mode.enabled:
-        needs = tuple([t.requires_grad for t in inputs])
+        needs = _needs(inputs)
         if True in needs:
-            return _recorded(op, forward, backward, inputs, arrays, static, needs)[0]
+            return _recorded(op, forward, backward, inputs, arrays, static, needs)
     return inputs[0]._wrap(forward(*arrays, **static)[0])  # _wrap makes numpy scalars arrays
 
 
+# Each op reads a few fields of every input. Most ops have one or two inputs, and listing
+# those directly is about three times cheaper than a comprehension (in Python 3.11 a
+# comprehension is a function call of its own), so these helpers spell out the usual cases.
+
+def _arrays(inputs: tuple[GraphTensor, ...]) -> list[Any]:
+    """The inputs' arrays."""
+    if len(inputs) == 2:
+        return [inputs[0]._data, inputs[1]._data]
+    if len(inputs) == 1:
+        return [inputs[0]._data]
+    return [t._data for t in inputs]
+
+
+def _needs(inputs: tuple[GraphTensor, ...]) -> tuple[bool, ...]:
+    """Which inputs require grad."""
+    if len(inputs) == 2:
+        return inputs[0].requires_grad, inputs[1].requires_grad
+    if len(inputs) == 1:
+        return (inputs[0].requires_grad,)
+    return tuple([t.requires_grad for t in inputs])
+
+
+def _edges(inputs: tuple[GraphTensor, ...], needs: tuple[bool, ...]) -> tuple[Any, ...]:
+    """Per input, where its gradient goes: its node, the leaf itself, or None."""
+    if len(inputs) == 2:
+        a, b = inputs
+        return (a._ctx or a) if needs[0] else None, (b._ctx or b) if needs[1] else None
+    if len(inputs) == 1:
+        return ((inputs[0]._ctx or inputs[0]),)  # (needs[0] is True: some input needs it)
+    return tuple([(t._ctx or t) if t.requires_grad else None for t in inputs])
+
+
+def input_versions(inputs: tuple[GraphTensor, ...]) -> tuple[int, ...]:
+    """The inputs' version counters now (recorded at forward, compared before backward)."""
+    if len(inputs) == 2:
+        return inputs[0]._version[0], inputs[1]._version[0]
+    if len(inputs) == 1:
+        return (inputs[0]._version[0],)
+    return tuple([t._version[0] for t in inputs])
+
+
 def _recorded(op: OpDef, forward: Forward, backward: Backward, inputs: tuple[GraphTensor, ...],
-              arrays: list[Any], static: dict[str, Any], needs: tuple[bool, ...]
-              ) -> tuple[GraphTensor, Node]:
-    """Run the forward while ``needs_input_grad`` answers ``needs``; wrap the output and give
-    it a node whose edges lead to the inputs that require grad."""
-    prev = set_needs(needs)  # the forward may ask what its backward will have to compute
-    try:
+              arrays: list[Any], static: dict[str, Any], needs: tuple[bool, ...]) -> GraphTensor:
+    """Run the forward (while ``needs_input_grad`` answers ``needs``, for a forward that
+    asks); wrap the output and give it a node whose edges lead to the inputs that require
+    grad."""
+    if op.forward_asks:  # the forward may ask what its backward will have to compute
+        prev = set_needs(needs)
+        try:
+            out, cache = forward(*arrays, **static)
+        finally:
+            set_needs(prev)
+    else:
         out, cache = forward(*arrays, **static)
-    finally:
-        set_needs(prev)
     if out.__class__ is not np.ndarray:  # numpy gives scalars for 0-d results: a Tensor's
         out = np.asarray(out)            # data is always an ndarray
     result = inputs[0]._wrap(out)
-    edges = tuple([(t._ctx or t) if t.requires_grad else None for t in inputs])  # (no zip:
-    # pairing with needs costs twice as much, and needs is each input's requires_grad)
+    edges = _edges(inputs, needs)
+    versions = input_versions(inputs)
     cls = _FIXED.get(op.name) or _node_class_for(op, static, arrays, edges)
     # Which arrays the cache holds is found only when backward needs to know (an input was
     # changed in place since), from the inputs' versions now; see ``Node.saved``.
-    node = cls(op, backward, cache, edges, None, out)
-    node.inputs, node.static, node.arrays = inputs, static, arrays
-    node.versions = tuple([t._version[0] for t in inputs])
-    node.out_id, node.out_version = id(out), result._version
+    node = cls(op, backward, cache, edges, None, out, inputs, static, arrays, versions,
+               result._version, needs)
     if INFERENCE_SEEN.seen:  # an inference tensor saved for backward is an error at once
         _refuse_inference(node)
     result._ctx = node
     result.requires_grad = True
-    return result, node
+    return result
 
 
 def _apply_debug(op: OpDef, forward: Forward, backward: Backward | None,
@@ -332,10 +385,11 @@ def _apply_debug(op: OpDef, forward: Forward, backward: Backward | None,
     """``apply_op``'s last steps under anomaly mode or a recorder, plus the op's record
     (where in the user's code it was called, its arrays for the checks)."""
     origin = user_origin()
-    needs = tuple([t.requires_grad for t in inputs])
+    needs = _needs(inputs)
     node = None
     if backward is not None and _grad_mode.enabled and True in needs:
-        result, node = _recorded(op, forward, backward, inputs, arrays, static, needs)
+        result = _recorded(op, forward, backward, inputs, arrays, static, needs)
+        node = result._ctx
     else:
         result = inputs[0]._wrap(forward(*arrays, **static)[0])
     record(op, (forward, backward), arrays, static, result._data, node, origin, needs)

@@ -58,6 +58,10 @@ class OpDef(NamedTuple):
         dtypes: the dtypes its Tensor inputs may have (``checks.DtypeRule``: ``FLOATING`` for
             an op with no integer or bool kernel, ``SAME`` for one dtype across the inputs),
             checked once per call by the engine; None takes every dtype.
+        forward_asks, backward_asks: whether a forward (readable or fast), or a backward,
+            calls ``needs_input_grad`` (``mul``'s forward keeps only the input that the other
+            input's gradient needs); the engine sets the answer only around the functions that
+            ask. ``register_op`` finds out from their code (``_asks_needs``).
     """
 
     name: str
@@ -68,6 +72,8 @@ class OpDef(NamedTuple):
     fast_backward: Backward | None = None
     grad: Grad | None = None
     dtypes: DtypeRule | None = None
+    forward_asks: bool = True
+    backward_asks: bool = True
 
     def pair(self) -> tuple[Forward, Backward | None]:
         """The (forward, backward) the engine runs now: the fast pair unless in reference mode."""
@@ -107,9 +113,38 @@ def register_op(name: str, forward: Forward, backward: Backward | None, *,
         raise TypeError(f"register_op: fast must be a (forward, backward) pair, got {fast!r}")
     doc = (forward.__doc__ or "").strip()
     fast_forward, fast_backward = fast if fast is not None else (None, None)
-    op = OpDef(name, forward, backward, doc, fast_forward, fast_backward, grad, dtypes)
+    op = OpDef(name, forward, backward, doc, fast_forward, fast_backward, grad, dtypes,
+               _asks_needs(forward) or _asks_needs(fast_forward),
+               _asks_needs(backward) or _asks_needs(fast_backward))
     OPS[name] = op
     return op
+
+
+def _asks_needs(fn: Any) -> bool:
+    """Does ``fn`` call ``needs_input_grad``: in its code, in a function defined inside it, in
+    a function of its module that it calls by name, or in the function a decorator wrapped
+    (and so on)?"""
+    seen: set[int] = set()
+    functions = [fn]
+    while functions:
+        function = functions.pop()
+        code = getattr(function, "__code__", None)
+        if code is None or id(code) in seen:
+            continue
+        seen.add(id(code))
+        for cell in function.__closure__ or ():
+            try:
+                functions.append(cell.cell_contents)
+            except ValueError:  # a cell not filled yet
+                pass
+        codes = [code]
+        while codes:
+            code = codes.pop()
+            if "needs_input_grad" in code.co_names:
+                return True
+            codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+            functions.extend(function.__globals__.get(n) for n in code.co_names)
+    return False
 
 
 def register_grad(name: str, grad: Grad) -> OpDef:
@@ -149,8 +184,10 @@ def needs_input_grad(i: int) -> bool:
     """Inside a backward called by the engine: does input ``i`` need its gradient?
 
     A backward may skip computing a gradient nobody needs (``matmul`` skips ``dx`` for a data
-    batch) and return ``None`` in its place. Called directly (outside the engine), every input
-    needs its gradient.
+    batch) and return ``None`` in its place. A forward may ask too (``mul`` keeps only what
+    backward will use). The engine answers around the forwards and backwards that call this
+    function, directly or through functions of their module (``OpDef.forward_asks``,
+    ``backward_asks``). Called directly (outside the engine), every input needs its gradient.
     """
     needs = _state.needs
     return needs is None or needs[i]

@@ -72,7 +72,10 @@ class ArithmeticMixin(TensorBase):
 
     def _binary(self, name: str, other: Any, reverse: bool = False) -> Any:
         a, b = self, other
-        if not isinstance(b, TensorBase) or a._data.dtype != b._data.dtype or \
+        # two tensors of one dtype and shape need no preparing (dtypes are compared by
+        # identity first: numpy keeps one dtype object per native type, and this runs per op)
+        if not isinstance(b, TensorBase) or (a._data.dtype is not b._data.dtype and
+                                             a._data.dtype != b._data.dtype) or \
                 a._data.shape != b._data.shape:
             a, b = prepare_binary(name, a, b)
         if reverse:

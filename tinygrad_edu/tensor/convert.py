@@ -255,6 +255,8 @@ class ConversionMixin(TensorBase):
     def _floating(self) -> Any:
         """Integer tensors become the default float dtype before float math (torch.exp of an
         int tensor is float32)."""
+        if self._data.dtype.kind == "f":  # float16/32/64: checked first, it runs per op
+            return self
         return self if self.dtype.is_floating_point else self.type(dtypes.get_default_dtype())
 
     def clone(self) -> Any:
