@@ -931,3 +931,39 @@ def test_schedulers_compose_on_one_optimizer() -> None:
         expo.step()
     assert expo.get_last_lr()[0] == pytest.approx(0.1 * 0.5**2 * 0.9**4, rel=1e-12)
     assert not math.isnan(step.get_last_lr()[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_sgd_group_pass_equals_the_per_parameter_update(dtype: type, weight_decay: float
+                                                        ) -> None:
+    """SGD with momentum updates a group's parameters in one pass (the fused loop straight
+    from ``_step_group``); small, large and strided-gradient parameters get exactly the bits
+    of the per-parameter path (``Optimizer._step_group``), and each step bumps the version."""
+    from tinygrad_edu.kernels import elementwise
+    from tinygrad_edu.optim.optimizer import Optimizer
+
+    rng = np.random.default_rng(7)
+    shapes = [(3, 4), (7,), (2, elementwise.LOOP_MIN_SIZE), (5, 3)]
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(3)]
+
+    def run(per_parameter: bool) -> list[np.ndarray]:
+        params = [tg.tensor(a.copy(), requires_grad=True) for a in start]
+        opt = optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=weight_decay)
+        for step in grads:
+            for p, g in zip(params, step, strict=True):
+                # the last gradient is a transposed (strided) view
+                p.grad = tg.tensor(g.T.copy()).t() if g.shape == (5, 3) else tg.tensor(g)
+            versions = [p._version[0] for p in params]
+            if per_parameter:
+                with tg.no_grad():
+                    Optimizer._step_group(opt, opt.param_groups[0])
+            else:
+                opt.step()
+            assert [p._version[0] for p in params] == [v + 1 for v in versions]
+        return [p.detach().numpy() for p in params]
+
+    for fast, slow in zip(run(False), run(True), strict=True):
+        assert fast.dtype == dtype
+        np.testing.assert_array_equal(fast, slow)
