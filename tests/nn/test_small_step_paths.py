@@ -1,0 +1,64 @@
+"""The quick paths a small training step takes through the nn wrappers, against torch and
+against the full paths they skip: cross_entropy's check of a few class-index targets and its
+shared unit weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 10), (3, 4), (2, 5, 3)])
+def test_cross_entropy_of_a_small_batch_matches_torch(dtype, shape):
+    rng = np.random.default_rng(30)
+    x_np = rng.standard_normal(shape).astype(dtype)
+    t_shape = (shape[0], *shape[2:])
+    t_np = rng.integers(0, shape[1], t_shape)
+    for reduction in ("mean", "sum", "none"):
+        x, xt = tg.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+        ours = F.cross_entropy(x, tg.tensor(t_np), reduction=reduction)
+        theirs = torch.nn.functional.cross_entropy(xt, torch.tensor(t_np), reduction=reduction)
+        assert ours.dtype == tg.tensor(x_np).dtype
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(),
+                                   rtol=1e-6 if dtype == np.float32 else 1e-12)
+        ours.sum().backward()
+        theirs.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(),
+                                   rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
+
+
+def test_cross_entropy_small_batch_targets_out_of_range_and_ignored():
+    """A few targets take the quick check; a bad or ignored one takes the full check, with
+    its messages, and ignore_index still works."""
+    x = tg.tensor(np.random.default_rng(31).standard_normal((3, 4)), requires_grad=True)
+    for bad in ([0, 4, 1], [0, -1, 1]):
+        with pytest.raises(IndexError, match="out of bounds"):
+            F.cross_entropy(x, tg.tensor(bad))
+    ours = F.cross_entropy(x, tg.tensor([0, -100, 3]))
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(x.detach().numpy()),
+                                               torch.tensor([0, -100, 3]))
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="Long"):
+        F.cross_entropy(x, tg.tensor([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match="batch_size"):
+        F.cross_entropy(x, tg.tensor([0, 1]))
+
+
+def test_cross_entropy_unit_weights_are_shared_read_only():
+    """Without ``weight`` the op gets a read-only weight of ones, made once per class count
+    and dtype; a call in another dtype gets its own."""
+    from tinygrad_edu.nn.functional import loss
+
+    w32 = loss._unit_weights(5, np.dtype(np.float32))
+    assert w32 is loss._unit_weights(5, np.dtype(np.float32))
+    assert not w32.numpy().flags.writeable
+    assert w32.numpy().tolist() == [1.0] * 5
+    w64 = loss._unit_weights(5, np.dtype(np.float64))
+    assert w64.dtype == tg.float64
+    assert w64 is not w32
