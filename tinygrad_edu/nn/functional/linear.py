@@ -13,6 +13,13 @@ __all__ = ["bilinear", "linear"]
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """x @ weight.T + bias, with weight of shape (out_features, in_features)."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
+        x, w, b = input.numpy(force=True), weight.numpy(force=True), bias.numpy(force=True)
+        if (x.ndim >= 2 and w.ndim == 2 and x.shape[-1] == w.shape[1] and b.shape == w.shape[:1]
+                and x.dtype == w.dtype == b.dtype and x.dtype.kind == "f"):
+            # the common case, checked on the arrays: the op below
+            return relabel(apply_op(OPS["linear"], input, weight, bias),
+                           "AddmmBackward0" if x.ndim == 2 else "ViewBackward0")
     check_tensor(input, "linear")
     if not isinstance(weight, Tensor) or weight.ndim not in (1, 2):
         raise RuntimeError(f"linear: weight must be a 1-D or 2-D Tensor (out_features, "
