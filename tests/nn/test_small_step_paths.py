@@ -62,3 +62,43 @@ def test_cross_entropy_unit_weights_are_shared_read_only():
     w64 = loss._unit_weights(5, np.dtype(np.float64))
     assert w64.dtype == tg.float64
     assert w64 is not w32
+
+
+@pytest.mark.parametrize(("start", "end"), [(1, -1), (0, -1), (-3, 2), (1, 1), (2, 1), (0, 3),
+                                            (-5, -1)])
+def test_flatten_module_matches_torch(start, end):
+    """Flatten computes the merged size itself; other dims (equal, reversed or out of range)
+    take Tensor.flatten, with its errors."""
+    x_np = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    theirs = torch.nn.Flatten(start, end)
+    ours = tg.nn.Flatten(start, end)
+    try:
+        expected = theirs(torch.tensor(x_np))
+    except (RuntimeError, IndexError) as e:
+        with pytest.raises(type(e)):
+            ours(tg.tensor(x_np))
+        return
+    x = tg.tensor(x_np, requires_grad=True)
+    out = ours(x)
+    assert tuple(out.shape) == tuple(expected.shape)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.numpy())
+    out.sum().backward()
+    assert x.grad.shape == x.shape
+    with pytest.raises(IndexError):  # a 0-d input: out of range, as in torch
+        tg.nn.Flatten()(tg.tensor(3.0))
+
+
+def test_linear_quick_path_and_its_errors():
+    """F.linear's common case (float arrays of one dtype, matching sizes) matches torch; a
+    dtype or size mismatch still gets the full checks' errors."""
+    rng = np.random.default_rng(32)
+    x_np, w_np = rng.standard_normal((3, 4)), rng.standard_normal((2, 4))
+    b_np = rng.standard_normal(2)
+    ours = F.linear(tg.tensor(x_np), tg.tensor(w_np), tg.tensor(b_np))
+    theirs = torch.nn.functional.linear(torch.tensor(x_np), torch.tensor(w_np),
+                                        torch.tensor(b_np))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="dtype"):
+        F.linear(tg.tensor(x_np), tg.tensor(w_np.astype(np.int64)), tg.tensor(b_np))
+    with pytest.raises(RuntimeError):
+        F.linear(tg.tensor(x_np[:, :3]), tg.tensor(w_np), tg.tensor(b_np))
