@@ -379,8 +379,11 @@ def layer_norm_fwd(x: Any, weight: Any, bias: Any, eps: float, out: Any
     n_samples, groups = x.shape[0], x.shape[1]
     mean, rstd = np.empty((n_samples, groups)), np.empty((n_samples, groups))
     kernel = ready(layer_norm_fwd_rows)
-    threads.parallel_for(n_samples * groups, lambda t0, t1: kernel(
-        x, weight, bias, eps, out, mean, rstd, t0, t1), work=x.size)
+    if x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
+        kernel(x, weight, bias, eps, out, mean, rstd, 0, n_samples * groups)
+    else:
+        threads.parallel_for(n_samples * groups, lambda t0, t1: kernel(
+            x, weight, bias, eps, out, mean, rstd, t0, t1), work=x.size)
     return out, mean, rstd
 
 
@@ -501,6 +504,10 @@ def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, dx: Any
     part_w = np.empty((n_blocks, groups, dweight.shape[1]))
     part_b = np.empty((n_blocks, groups, dweight.shape[1]))
     kernel = ready(layer_norm_bwd_rows)
+    if 2 * x.size < threads.PARALLEL_MIN_WORK:  # one thread: all ranges, the sums included
+        kernel(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight, dbias, 0,
+               n_blocks * groups)
+        return dx, dweight, dbias
     ranges = []
 
     def body(t0: int, t1: int) -> None:

@@ -174,6 +174,15 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
                weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
                ) -> Tensor:
     """Layer normalisation over the last ``len(normalized_shape)`` dims. See ``LayerNorm``."""
+    if (type(normalized_shape) is tuple and len(normalized_shape) == 1
+            and isinstance(input, Tensor) and type(eps) is float):
+        # the common case (a module's own shape, affine vectors), checked on the arrays
+        size = normalized_shape[0]
+        x = input.numpy(force=True)
+        if (type(size) is int and x.ndim >= 1 and x.shape[-1] == size and x.dtype.kind == "f"
+                and _vector_of(weight, size) and _vector_of(bias, size)):
+            w, b = _affine(weight, bias, normalized_shape, input)
+            return apply_op(OPS["layer_norm"], input, w, b, eps=eps)
     shape = checked_shape(normalized_shape, "layer_norm")
     check_input(input, "layer_norm", len(shape))
     check_number(eps, "eps", "layer_norm")
@@ -193,6 +202,11 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     x = input if len(shape) == 1 else input.reshape(*lead, size)
     w, b = _affine(weight, bias, (size,), input)
     return reshape_result(apply_op(OPS["layer_norm"], x, w, b, eps=eps), in_shape)
+
+
+def _vector_of(t: Tensor | None, size: int) -> bool:
+    """t is None or a Tensor of shape (size,)."""
+    return t is None or isinstance(t, Tensor) and t.numpy(force=True).shape == (size,)
 
 
 def checked_shape(normalized_shape: Any, name: str) -> tuple[int, ...]:
