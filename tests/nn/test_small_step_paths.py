@@ -102,3 +102,23 @@ def test_linear_quick_path_and_its_errors():
         F.linear(tg.tensor(x_np), tg.tensor(w_np.astype(np.int64)), tg.tensor(b_np))
     with pytest.raises(RuntimeError):
         F.linear(tg.tensor(x_np[:, :3]), tg.tensor(w_np), tg.tensor(b_np))
+
+
+def test_linear_module_reads_its_current_parameters():
+    """Linear reads weight and bias from its parameters (the quick path), from a plain
+    attribute set after a ``del``, and without a bias through F.linear."""
+    rng = np.random.default_rng(33)
+    x = tg.tensor(rng.standard_normal((2, 3)))
+    lin = tg.nn.Linear(3, 2).double()
+    product = x.numpy() @ lin.weight.detach().numpy().T
+    np.testing.assert_allclose(lin(x).detach().numpy(), product + lin.bias.detach().numpy(),
+                               rtol=1e-12)
+    del lin.bias
+    lin.bias = tg.zeros(2, dtype=tg.float64)  # a plain attribute now
+    np.testing.assert_allclose(lin(x).detach().numpy(), product, rtol=1e-12)
+    del lin.weight
+    with pytest.raises(AttributeError):
+        lin(x)
+    no_bias = tg.nn.Linear(3, 2, bias=False).double()
+    np.testing.assert_allclose(no_bias(x).detach().numpy(),
+                               x.numpy() @ no_bias.weight.detach().numpy().T, rtol=1e-12)

@@ -225,10 +225,12 @@ def test_float32_parameters_stay_float32_and_match_torch() -> None:
                                      dict(momentum=0.9, maximize=True)])
 def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
         dtype: type, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """A parameter large enough for the fused kernel (kernels.elementwise.sgd_momentum) gets
-    exactly the values of the numpy statements, which small parameters take, and torch's
-    values up to rounding; each option combination takes the path it should."""
+    """A large parameter updated by the fused loop (kernels.elementwise.sgd_momentum_range)
+    gets exactly the values of the numpy statements (the per-parameter path takes them when
+    the loop does not pay) and torch's values up to rounding; each option combination takes
+    the path it should."""
     from tinygrad_edu.kernels import elementwise
+    from tinygrad_edu.optim.optimizer import Optimizer
 
     rng = np.random.default_rng(4)
     shape = (3, elementwise.LOOP_MIN_SIZE)
@@ -236,11 +238,13 @@ def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
     grads = [rng.standard_normal(shape).astype(dtype) for _ in range(4)]
     fused = options.keys() <= {"momentum", "weight_decay"}
 
-    def run(min_size: int) -> tuple[np.ndarray, int]:
+    def run(numpy_path: bool) -> tuple[np.ndarray, int]:
         calls = []
-        kernel = elementwise.sgd_momentum
-        monkeypatch.setattr(elementwise, "LOOP_MIN_SIZE", min_size)
-        monkeypatch.setattr(elementwise, "sgd_momentum",
+        kernel = elementwise.sgd_momentum_range
+        if numpy_path:  # the per-parameter path, with the loop paying for no size
+            monkeypatch.setattr(elementwise, "LOOP_MIN_SIZE", 10 * start.size)
+            monkeypatch.setattr(optim.SGD, "_step_group", Optimizer._step_group)
+        monkeypatch.setattr(elementwise, "sgd_momentum_range",
                             lambda *a: (calls.append(1), kernel(*a))[1])
         p = tg.tensor(start.copy(), requires_grad=True)
         opt = optim.SGD([p], lr=0.01, **options)
@@ -250,8 +254,8 @@ def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
         monkeypatch.undo()
         return p._data, len(calls)
 
-    with_kernel, kernel_calls = run(elementwise.LOOP_MIN_SIZE)
-    with_numpy, numpy_calls = run(10 * start.size)
+    with_kernel, kernel_calls = run(False)
+    with_numpy, numpy_calls = run(True)
     assert (kernel_calls, numpy_calls) == ((3 if fused else 0), 0)  # step 1 creates the buffer
     assert with_kernel.dtype == dtype
     np.testing.assert_array_equal(with_kernel, with_numpy)

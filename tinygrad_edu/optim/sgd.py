@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels import elementwise as kernels
+from ..kernels import threads
 from ..kernels.jit import ready
 from ..tensor import Tensor
 from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags
@@ -97,6 +98,7 @@ class SGD(Optimizer):
         scalars: dict[Any, tuple[Any, Any, Any]] = {}
         state = self.state
         small = ready(kernels.sgd_momentum_range)
+        split_from = threads.PARALLEL_MIN_WORK / kernels.PASS_WORK  # (sgd_momentum's rule)
         for p in group["params"]:
             grad_t = p.grad
             if grad_t is None:
@@ -116,7 +118,7 @@ class SGD(Optimizer):
                 scalars[dtype] = (dtype.type(-group["lr"]), dtype.type(group["momentum"]),
                                   dtype.type(group["weight_decay"]))
             neg_lr, momentum, weight_decay = scalars[dtype]
-            if param.size >= kernels.LOOP_MIN_SIZE:  # large: may be split over the threads
+            if param.size >= split_from:  # large: split over the threads
                 kernels.sgd_momentum(param, grad, buf, neg_lr, momentum, weight_decay)
             else:
                 small(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), neg_lr, momentum,
