@@ -751,6 +751,52 @@ def test_batch_norm_module_float32_defaults_and_buffers():
     assert "bias=False" in repr(no_bias)
 
 
+@pytest.mark.parametrize("running_dtype", DTYPES)
+@pytest.mark.parametrize(("momentum", "count"), [(0.1, 8), (0.3, 1), (1, 5), (np.float64(0.2), 6),
+                                                 (0.5, 0)])
+def test_running_update_is_the_numpy_statement(running_dtype, momentum, count):
+    """``F.batch_norm``'s compiled update of the running statistics gives the bits of the
+    numpy statement (the other path, taken e.g. for a numpy-scalar momentum), version bump
+    included; an empty batch (count 0) leaves them as they are."""
+    from tinygrad_edu.nn.functional import normalization as FN
+
+    rng = np.random.default_rng(21)
+    start_mean, start_var = (rng.standard_normal(5).astype(running_dtype) for _ in range(2))
+    mean, var = rng.standard_normal(5), rng.random(5)
+    rm, rv = tg.tensor(start_mean.copy()), tg.tensor(start_var.copy())
+    versions = rm._version[0], rv._version[0]
+    FN._update_running(rm, rv, mean, var, count, momentum)
+    scale = count / (count - 1) if count > 1 else 1.0
+    for ours, start, batch in ((rm, start_mean, mean), (rv, start_var, var * scale)):
+        expected = start if count == 0 else (
+            (1 - momentum) * start + momentum * batch).astype(running_dtype)
+        assert ours.dtype == tg.tensor(start).dtype
+        np.testing.assert_array_equal(ours.numpy(), expected)
+    bumped = 0 if count == 0 else 1
+    assert (rm._version[0], rv._version[0]) == (versions[0] + bumped, versions[1] + bumped)
+
+
+def test_batch_norm_module_reads_replaced_state():
+    """The module reads its buffers and parameters from its dicts; state set after a ``del``
+    (a plain attribute then) is what it uses, as attribute lookup would have it."""
+    x = tg.tensor(np.random.default_rng(22).standard_normal((4, 3)))
+    bn = tg.nn.BatchNorm1d(3).double()
+    del bn.running_mean
+    bn.running_mean = tg.zeros(3, dtype=tg.float64) + 10  # a plain attribute now
+    bn(x)
+    np.testing.assert_allclose(bn.running_mean.numpy(),
+                               0.9 * 10 + 0.1 * x.numpy().mean(axis=0), rtol=1e-12)
+    assert "running_mean" not in dict(bn.named_buffers())
+    assert bn.num_batches_tracked.item() == 1
+    bn.eval()
+    bn.weight = tg.nn.Parameter(tg.full((3,), 2.0, dtype=tg.float64))
+    out = bn(x)
+    rv = bn.running_var.numpy()
+    np.testing.assert_allclose(out.detach().numpy(),
+                               (x.numpy() - bn.running_mean.numpy()) / np.sqrt(rv + 1e-5) * 2,
+                               rtol=1e-12)
+
+
 def test_eval_without_running_stats_uses_batch_statistics():
     ours = tg.nn.BatchNorm1d(3, track_running_stats=False).eval()
     theirs = torch.nn.BatchNorm1d(3, track_running_stats=False).eval()

@@ -225,10 +225,12 @@ def test_float32_parameters_stay_float32_and_match_torch() -> None:
                                      dict(momentum=0.9, maximize=True)])
 def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
         dtype: type, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """A parameter large enough for the fused kernel (kernels.elementwise.sgd_momentum) gets
-    exactly the values of the numpy statements, which small parameters take, and torch's
-    values up to rounding; each option combination takes the path it should."""
+    """A large parameter updated by the fused loop (kernels.elementwise.sgd_momentum_range)
+    gets exactly the values of the numpy statements (the per-parameter path takes them when
+    the loop does not pay) and torch's values up to rounding; each option combination takes
+    the path it should."""
     from tinygrad_edu.kernels import elementwise
+    from tinygrad_edu.optim.optimizer import Optimizer
 
     rng = np.random.default_rng(4)
     shape = (3, elementwise.LOOP_MIN_SIZE)
@@ -236,11 +238,13 @@ def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
     grads = [rng.standard_normal(shape).astype(dtype) for _ in range(4)]
     fused = options.keys() <= {"momentum", "weight_decay"}
 
-    def run(min_size: int) -> tuple[np.ndarray, int]:
+    def run(numpy_path: bool) -> tuple[np.ndarray, int]:
         calls = []
-        kernel = elementwise.sgd_momentum
-        monkeypatch.setattr(elementwise, "LOOP_MIN_SIZE", min_size)
-        monkeypatch.setattr(elementwise, "sgd_momentum",
+        kernel = elementwise.sgd_momentum_range
+        if numpy_path:  # the per-parameter path, with the loop paying for no size
+            monkeypatch.setattr(elementwise, "LOOP_MIN_SIZE", 10 * start.size)
+            monkeypatch.setattr(optim.SGD, "_step_group", Optimizer._step_group)
+        monkeypatch.setattr(elementwise, "sgd_momentum_range",
                             lambda *a: (calls.append(1), kernel(*a))[1])
         p = tg.tensor(start.copy(), requires_grad=True)
         opt = optim.SGD([p], lr=0.01, **options)
@@ -250,8 +254,8 @@ def test_sgd_on_a_large_parameter_is_bit_identical_to_the_numpy_update(
         monkeypatch.undo()
         return p._data, len(calls)
 
-    with_kernel, kernel_calls = run(elementwise.LOOP_MIN_SIZE)
-    with_numpy, numpy_calls = run(10 * start.size)
+    with_kernel, kernel_calls = run(False)
+    with_numpy, numpy_calls = run(True)
     assert (kernel_calls, numpy_calls) == ((3 if fused else 0), 0)  # step 1 creates the buffer
     assert with_kernel.dtype == dtype
     np.testing.assert_array_equal(with_kernel, with_numpy)
@@ -931,3 +935,39 @@ def test_schedulers_compose_on_one_optimizer() -> None:
         expo.step()
     assert expo.get_last_lr()[0] == pytest.approx(0.1 * 0.5**2 * 0.9**4, rel=1e-12)
     assert not math.isnan(step.get_last_lr()[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_sgd_group_pass_equals_the_per_parameter_update(dtype: type, weight_decay: float
+                                                        ) -> None:
+    """SGD with momentum updates a group's parameters in one pass (the fused loop straight
+    from ``_step_group``); small, large and strided-gradient parameters get exactly the bits
+    of the per-parameter path (``Optimizer._step_group``), and each step bumps the version."""
+    from tinygrad_edu.kernels import elementwise
+    from tinygrad_edu.optim.optimizer import Optimizer
+
+    rng = np.random.default_rng(7)
+    shapes = [(3, 4), (7,), (2, elementwise.LOOP_MIN_SIZE), (5, 3)]
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(3)]
+
+    def run(per_parameter: bool) -> list[np.ndarray]:
+        params = [tg.tensor(a.copy(), requires_grad=True) for a in start]
+        opt = optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=weight_decay)
+        for step in grads:
+            for p, g in zip(params, step, strict=True):
+                # the last gradient is a transposed (strided) view
+                p.grad = tg.tensor(g.T.copy()).t() if g.shape == (5, 3) else tg.tensor(g)
+            versions = [p._version[0] for p in params]
+            if per_parameter:
+                with tg.no_grad():
+                    Optimizer._step_group(opt, opt.param_groups[0])
+            else:
+                opt.step()
+            assert [p._version[0] for p in params] == [v + 1 for v in versions]
+        return [p.detach().numpy() for p in params]
+
+    for fast, slow in zip(run(False), run(True), strict=True):
+        assert fast.dtype == dtype
+        np.testing.assert_array_equal(fast, slow)

@@ -213,8 +213,25 @@ def batch_norm_stats(x: Any) -> tuple[Any, Any]:
     mean, var = np.empty(channels), np.empty(channels)
     kernel = ready(batch_norm_stats_blocks)
     n_blocks = _channel_blocks(channels, x.shape[2])[1]
-    threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, var, b0, b1), work=x.size)
+    if x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
+        kernel(x, mean, var, 0, n_blocks)
+    else:
+        threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, var, b0, b1), work=x.size)
     return mean, var
+
+
+@njit(cache=True)
+def running_update(running, batch, scale, momentum):  # pragma: no cover - compiled
+    """running = (1 - momentum) * running + momentum * (batch * scale), in place.
+
+    running (C,) float32 or float64, batch (C,) float64, scale and momentum Python floats:
+    the roundings of the numpy statement ``(1 - momentum) * running + momentum * (batch *
+    scale)`` (the first product in running's dtype, the rest in float64), then rounded to
+    running's dtype.
+    """
+    keep = running.dtype.type(1.0 - momentum)
+    for c in range(running.size):
+        running[c] = np.float64(keep * running[c]) + momentum * (batch[c] * scale)
 
 
 @njit(cache=True, nogil=True)
@@ -247,8 +264,11 @@ def batch_norm_fwd(x: Any, mean: Any, rstd: Any, weight: Any, bias: Any, out: An
     """``batch_norm_fwd_blocks`` over all channel blocks; fills and returns out."""
     kernel = ready(batch_norm_fwd_blocks)
     n_blocks = _channel_blocks(x.shape[1], x.shape[2])[1]
-    threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, rstd, weight, bias, out, b0,
-                                                         b1), work=x.size)
+    if x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
+        kernel(x, mean, rstd, weight, bias, out, 0, n_blocks)
+    else:
+        threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, rstd, weight, bias, out,
+                                                             b0, b1), work=x.size)
     return out
 
 
@@ -302,8 +322,12 @@ def batch_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, trainin
     dweight, dbias = np.empty(channels), np.empty(channels)
     kernel = ready(batch_norm_bwd_blocks)
     n_blocks = _channel_blocks(channels, x.shape[2])[1]
-    threads.parallel_for(n_blocks, lambda b0, b1: kernel(
-        dout, x, mean, rstd, weight, training, dx, dweight, dbias, b0, b1), work=2 * x.size)
+    if 2 * x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
+        kernel(dout, x, mean, rstd, weight, training, dx, dweight, dbias, 0, n_blocks)
+    else:
+        threads.parallel_for(n_blocks, lambda b0, b1: kernel(
+            dout, x, mean, rstd, weight, training, dx, dweight, dbias, b0, b1),
+            work=2 * x.size)
     return dx, dweight, dbias
 
 
@@ -355,8 +379,11 @@ def layer_norm_fwd(x: Any, weight: Any, bias: Any, eps: float, out: Any
     n_samples, groups = x.shape[0], x.shape[1]
     mean, rstd = np.empty((n_samples, groups)), np.empty((n_samples, groups))
     kernel = ready(layer_norm_fwd_rows)
-    threads.parallel_for(n_samples * groups, lambda t0, t1: kernel(
-        x, weight, bias, eps, out, mean, rstd, t0, t1), work=x.size)
+    if x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
+        kernel(x, weight, bias, eps, out, mean, rstd, 0, n_samples * groups)
+    else:
+        threads.parallel_for(n_samples * groups, lambda t0, t1: kernel(
+            x, weight, bias, eps, out, mean, rstd, t0, t1), work=x.size)
     return out, mean, rstd
 
 
@@ -477,6 +504,10 @@ def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, dx: Any
     part_w = np.empty((n_blocks, groups, dweight.shape[1]))
     part_b = np.empty((n_blocks, groups, dweight.shape[1]))
     kernel = ready(layer_norm_bwd_rows)
+    if 2 * x.size < threads.PARALLEL_MIN_WORK:  # one thread: all ranges, the sums included
+        kernel(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight, dbias, 0,
+               n_blocks * groups)
+        return dx, dweight, dbias
     ranges = []
 
     def body(t0: int, t1: int) -> None:

@@ -13,6 +13,7 @@ from ..checks import layer_size
 from ..tensor import Tensor, creation
 from . import functional as F
 from . import init
+from .functional.linear import linear_op
 from .module import Module, Parameter, _addindent
 
 
@@ -202,7 +203,14 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim, self.end_dim)
+        s, e = self.start_dim, self.end_dim
+        shape = x.numpy(force=True).shape if isinstance(x, Tensor) else None
+        n = 0 if shape is None else len(shape)
+        if type(s) is int and type(e) is int and -n <= s < n and -n <= e < n:
+            s, e = s % n, e % n
+            if s < e:  # the merged size given, not -1: no inference for reshape to do
+                return x.reshape(*shape[:s], math.prod(shape[s:e + 1]), *shape[e + 1:])
+        return x.flatten(s, e)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -269,10 +277,16 @@ class Linear(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             raise TypeError(f"Linear: expected a Tensor input, got {type(x).__name__}")
-        if x.shape[-1:] != (self.in_features,):
+        if x.numpy(force=True).shape[-1:] != (self.in_features,):
             raise RuntimeError(f"Linear: expected input with last dimension {self.in_features} "
                                f"(in_features), got shape {x.shape}")
-        return F.linear(x, self.weight, self.bias)
+        params, d = self._parameters, self.__dict__
+        if "weight" in params and "bias" in params and "weight" not in d and "bias" not in d:
+            weight, bias = params["weight"], params["bias"]
+        else:  # replaced by plain attributes, or deleted: attribute lookup decides
+            weight, bias = self.weight, self.bias
+        out = linear_op(x, weight, bias)  # the common case, without F.linear's front door
+        return out if out is not None else F.linear(x, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -101,8 +101,10 @@ class Module(ModuleTree, ModuleState):
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        cls = type(self)
-        check_tensor_arguments(_forward_tensors(cls), args, kwargs, cls.__name__)
+        if kwargs or len(args) != 1 or not isinstance(args[0], Tensor):
+            # (one Tensor argument, the common call, passes the check below)
+            cls = type(self)
+            check_tensor_arguments(_forward_tensors(cls), args, kwargs, cls.__name__)
         g = _hooks
         if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or
                 self._backward_pre_hooks or g._global_forward_hooks or

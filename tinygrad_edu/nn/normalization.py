@@ -43,6 +43,22 @@ def _reset_affine(module: Module) -> None:
             module.bias.zero_()
 
 
+_BATCH_NORM_STATE = (("running_mean", "_buffers"), ("running_var", "_buffers"),
+                     ("num_batches_tracked", "_buffers"), ("weight", "_parameters"),
+                     ("bias", "_parameters"))
+_BATCH_NORM_NAMES = frozenset(name for name, _ in _BATCH_NORM_STATE)
+
+
+def _batch_norm_state(module: Module) -> list[Any]:
+    """running_mean, running_var, num_batches_tracked, weight and bias, read from the
+    module's dicts directly rather than through ``Module.__getattr__``; an instance attribute
+    of one of these names (possible after a ``del``) wins, as in attribute lookup."""
+    d = module.__dict__
+    if not d.keys().isdisjoint(_BATCH_NORM_NAMES):
+        return [getattr(module, name) for name, _ in _BATCH_NORM_STATE]
+    return [d[store].get(name) for name, store in _BATCH_NORM_STATE]
+
+
 class _NormBase(Module):
     """Shared state of batch and instance norm: affine parameters and running statistics."""
 
@@ -99,19 +115,26 @@ class _BatchNorm(_NormBase):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         self._check_input_dim(input)
-        factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            count = self.num_batches_tracked
-            with count.mutate() as n:  # in place, like PyTorch's add_(1), not recorded
+        momentum = self.momentum
+        factor = 0.0 if momentum is None else momentum
+        training = self.training
+        running_mean, running_var, count, weight, bias = _batch_norm_state(self)
+        if training and self.track_running_stats and count is not None:
+            n = count.numpy(force=True)
+            if n.flags.writeable:  # in place, like PyTorch's add_(1), not recorded
                 n += 1
-            if self.momentum is None:  # cumulative moving average
+                count._version[0] += 1  # as when ``Tensor.mutate``'s block ends
+            else:
+                with count.mutate() as n:  # (its error for a broadcast view)
+                    n += 1
+            if momentum is None:  # cumulative moving average
                 factor = 1.0 / float(count)
         # batch statistics in training, and in evaluation when no running stats are kept
-        use_batch = self.training or (self.running_mean is None and self.running_var is None)
-        tracked = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if tracked else None,
-                          self.running_var if tracked else None, self.weight, self.bias,
-                          use_batch, factor, self.eps)
+        use_batch = training or (running_mean is None and running_var is None)
+        tracked = not training or self.track_running_stats
+        return F.batch_norm(input, running_mean if tracked else None,
+                            running_var if tracked else None, weight, bias, use_batch, factor,
+                            self.eps)
 
 
 class BatchNorm1d(_BatchNorm):

@@ -309,10 +309,13 @@ def nll_loss_fast_forward(logp: Array, target: Array, weight: Array, *,
         out = losses
     elif reduction == "sum":
         out = loss_sum
+    elif weight_sum:
+        out = np.float64(loss_sum) / weight_sum
+        scale = 1.0 / weight_sum
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
             out = np.float64(loss_sum) / weight_sum  # nan when every target is ignored
-        scale = 1.0 / weight_sum if weight_sum else 0.0
+        scale = 0.0
     cache = NllRowsCache(logp.shape, safe_t, w, scale, reduction)
     return np.asarray(out, dtype=logp.dtype), cache
 

@@ -36,7 +36,11 @@ __all__ = ["BatchNormFastCache", "LayerNormFastCache", "batch_norm_fast_backward
 
 def _channels_3d(x: Array) -> Array:
     """(N, C, *) -> contiguous (N, C, L) with L = prod(*) (a view when x is contiguous)."""
-    return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
+    shape = x.shape
+    if len(shape) == 3 and x.flags.c_contiguous:
+        return x
+    length = shape[2] * shape[3] if len(shape) == 4 else math.prod(shape[2:])
+    return np.ascontiguousarray(x).reshape(shape[0], shape[1], length)
 
 
 def _empty(shape: tuple[int, ...], like: Array) -> Array:
@@ -76,15 +80,18 @@ def batch_norm_fast_forward(x: Array, weight: Array, bias: Array, *, training: b
                             var: Array | None = None) -> tuple[Array, BatchNormFastCache]:
     """``norm.batch_norm_forward`` in one fused pass over x (statistics by the kernel)."""
     check_batch_norm(x, weight, bias, training, mean, var)
-    xc = np.ascontiguousarray(x)
+    x3 = _channels_3d(x)  # x itself (as (N, C, L)) when contiguous
     if mean is None or var is None:
-        mean, var = batch_norm_stats(xc)
+        mean, var = batch_norm_stats(x3)
     mean = np.array(mean, dtype=np.float64)  # a copy: running stats may change before backward
-    rstd = 1.0 / np.sqrt(np.asarray(var, dtype=np.float64) + eps)
+    rstd = np.add(var, eps, dtype=np.float64)
+    np.sqrt(rstd, out=rstd)
+    np.divide(1.0, rstd, out=rstd)
     out = _empty(x.shape, x)  # the kernel fills it through an (N, C, L) view
-    kernels.batch_norm_fwd(_channels_3d(xc), mean, rstd, weight.astype(x.dtype, copy=False),
-                           bias.astype(x.dtype, copy=False), _channels_3d(out))
-    return out, BatchNormFastCache(xc, mean, rstd, weight, training)
+    dtype = x.dtype
+    kernels.batch_norm_fwd(x3, mean, rstd, weight.astype(dtype, copy=False),
+                           bias.astype(dtype, copy=False), out.reshape(x3.shape))
+    return out, BatchNormFastCache(x3.reshape(x.shape), mean, rstd, weight, training)
 
 
 def batch_norm_fast_backward(dout: Array, cache: BatchNormFastCache
@@ -94,12 +101,13 @@ def batch_norm_fast_backward(dout: Array, cache: BatchNormFastCache
     if x.size == 0:
         return np.zeros_like(x), np.zeros_like(cache.weight), np.zeros_like(cache.weight)
     need_dx = needs_input_grad(0)
-    dx = _empty(x.shape if need_dx else (0, *x.shape[1:]), x)  # (0, ...): skip dx
+    x3 = _channels_3d(x)
+    dx = _empty(x3.shape if need_dx else (0, *x3.shape[1:]), x)  # (0, C, L): skip dx
     _, dweight, dbias = kernels.batch_norm_bwd(
-        _channels_3d(dout.astype(x.dtype, copy=False)), _channels_3d(x), cache.mean, cache.rstd,
-        cache.weight.astype(x.dtype, copy=False), cache.training, _channels_3d(dx))
+        _channels_3d(dout.astype(x.dtype, copy=False)), x3, cache.mean, cache.rstd,
+        cache.weight.astype(x.dtype, copy=False), cache.training, dx)
     dtype = cache.weight.dtype
-    return (dx if need_dx else None), dweight.astype(dtype), dbias.astype(dtype)
+    return (dx.reshape(x.shape) if need_dx else None), dweight.astype(dtype), dbias.astype(dtype)
 
 
 # ----------------------------------------------------------------------------- layer norm

@@ -172,10 +172,15 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        self._step_param(p, group)
+                self._step_group(group)
         return loss
+
+    def _step_group(self, group: ParamGroup) -> None:
+        """Update the parameters of one group that have a gradient (a subclass may take a
+        whole group in one pass)."""
+        for p in group["params"]:
+            if p.grad is not None:
+                self._step_param(p, group)
 
     def _step_param(self, p: Tensor, group: ParamGroup) -> None:
         grad = p.grad.numpy()  # type: ignore[union-attr]

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..kernels import elementwise as kernels
+from ..kernels import threads
+from ..kernels.jit import ready
 from ..tensor import Tensor
 from .optimizer import Array, Optimizer, ParamGroup, Params, check_flags
 
@@ -82,6 +84,46 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {options['weight_decay']}")
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _step_group(self, group: ParamGroup) -> None:
+        """With momentum (no dampening, not Nesterov, not maximize) and a momentum buffer,
+        each parameter's update is one call of the fused loop, straight from this loop: the
+        per-parameter bookkeeping of ``step`` costs more than a small parameter's update.
+        Anything else (the first step, other options, mixed dtypes, strided arrays) takes
+        ``_step_param``; both compute the same bits."""
+        if (group["momentum"] == 0 or group["dampening"] != 0 or group["nesterov"]
+                or group["maximize"] or isinstance(group["lr"], Tensor)):
+            super()._step_group(group)
+            return
+        scalars: dict[Any, tuple[Any, Any, Any]] = {}
+        state = self.state
+        small = ready(kernels.sgd_momentum_range)
+        split_from = threads.PARALLEL_MIN_WORK / kernels.PASS_WORK  # (sgd_momentum's rule)
+        for p in group["params"]:
+            grad_t = p.grad
+            if grad_t is None:
+                continue
+            buf_t = state[p].get("momentum_buffer") if p in state else None
+            param, grad = p.numpy(force=True), grad_t.numpy(force=True)
+            buf = None if buf_t is None else buf_t.numpy(force=True)
+            dtype = param.dtype
+            if (buf is None or not (dtype == grad.dtype == buf.dtype)
+                    or dtype.kind != "f" or dtype.itemsize < 4
+                    or not (param.shape == grad.shape == buf.shape)
+                    or not (param.flags.c_contiguous and param.flags.writeable
+                            and grad.flags.c_contiguous and buf.flags.c_contiguous)):
+                self._step_param(p, group)
+                continue
+            if dtype not in scalars:
+                scalars[dtype] = (dtype.type(-group["lr"]), dtype.type(group["momentum"]),
+                                  dtype.type(group["weight_decay"]))
+            neg_lr, momentum, weight_decay = scalars[dtype]
+            if param.size >= split_from:  # large: split over the threads
+                kernels.sgd_momentum(param, grad, buf, neg_lr, momentum, weight_decay)
+            else:
+                small(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), neg_lr, momentum,
+                      weight_decay, 0, param.size)
+            p._version[0] += 1  # as when ``Tensor.mutate``'s block ends
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
                 group: ParamGroup) -> None:

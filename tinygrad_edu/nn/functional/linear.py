@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...autograd import OPS, apply_op, relabel
 from ...checks import SAME, check_dtypes, min_dims
 from ...tensor import Tensor
@@ -11,8 +13,24 @@ from ...tensor.einsum import einsum
 __all__ = ["bilinear", "linear"]
 
 
+def linear_op(input: Any, weight: Any, bias: Any) -> Tensor | None:  # noqa: A002
+    """``linear``'s common case, checked on the arrays: float Tensors of one dtype, input
+    (*, in), weight (out, in), bias (out,); the ``linear`` op's result (one graph node), or
+    None for anything else (``linear`` checks it and says what is wrong)."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
+        x, w, b = input.numpy(force=True), weight.numpy(force=True), bias.numpy(force=True)
+        if (x.ndim >= 2 and w.ndim == 2 and x.shape[-1] == w.shape[1] and b.shape == w.shape[:1]
+                and x.dtype == w.dtype == b.dtype and x.dtype.kind == "f"):
+            return relabel(apply_op(OPS["linear"], input, weight, bias),
+                           "AddmmBackward0" if x.ndim == 2 else "ViewBackward0")
+    return None
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """x @ weight.T + bias, with weight of shape (out_features, in_features)."""
+    out = linear_op(input, weight, bias)
+    if out is not None:
+        return out
     check_tensor(input, "linear")
     if not isinstance(weight, Tensor) or weight.ndim not in (1, 2):
         raise RuntimeError(f"linear: weight must be a 1-D or 2-D Tensor (out_features, "

@@ -130,9 +130,10 @@ def _checked_nll_loss(logp: Tensor, target: Tensor, weight: Tensor | None, ignor
                       reduction: str) -> Tensor:
     """The ``nll_loss`` op on arguments already checked (``cross_entropy`` checks its input
     and targets once, then comes here)."""
-    n_classes = logp.shape[1] if logp.ndim > 1 else logp.shape[0]
+    shape = logp.numpy(force=True).shape
+    n_classes = shape[1] if len(shape) > 1 else shape[0]
     if weight is None:
-        weight = Tensor(np.ones(n_classes, dtype=logp.dtype))
+        weight = _unit_weights(n_classes, logp.numpy(force=True).dtype)
     elif weight.shape != (n_classes,):
         raise RuntimeError(f"nll_loss: weight should have one entry per class ({n_classes}), "
                            f"got shape {weight.shape}")
@@ -142,8 +143,31 @@ def _checked_nll_loss(logp: Tensor, target: Tensor, weight: Tensor | None, ignor
                     reduction=reduction)
 
 
+_UNIT_WEIGHTS: dict[tuple[int, Any], Tensor] = {}
+
+
+def _unit_weights(n_classes: int, dtype: Any) -> Tensor:
+    """A weight of 1 per class (no ``weight`` given), made once per size and dtype and
+    read-only: the op only reads it."""
+    key = (n_classes, dtype)
+    if key not in _UNIT_WEIGHTS:
+        if len(_UNIT_WEIGHTS) > 64:
+            _UNIT_WEIGHTS.clear()
+        ones = np.ones(n_classes, dtype=dtype)
+        ones.flags.writeable = False
+        _UNIT_WEIGHTS[key] = Tensor(ones)
+    return _UNIT_WEIGHTS[key]
+
+
 def _check_targets(x: Tensor, target: Tensor, name: str, ignore_index: int | None) -> None:
     """Class-index targets: integer dtype and the input's shape without the class dim."""
+    xa, t = x.numpy(force=True), target.numpy(force=True)
+    if (xa.ndim >= 2 and t.dtype.kind in "iu" and t.ndim == xa.ndim - 1
+            and t.shape[0] == xa.shape[0] and t.shape[1:] == xa.shape[2:]
+            and 0 < t.size <= 16):  # the common case of a small batch, checked quickly
+        values = t.ravel().tolist()  # (Python's min and max beat numpy's on a few values)
+        if 0 <= min(values) and max(values) < xa.shape[1]:
+            return
     if x.ndim == 0:
         raise ValueError(f"{name}: expected input with a class dimension, got a 0-d tensor")
     _check_batch(x, target, name)
@@ -199,7 +223,9 @@ def _cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None = None,
         _check_targets(x, target, "cross_entropy", ignore_index)
     elif target.shape != x.shape:  # not class probabilities: class indices of the wrong dtype
         _check_batch(x, target, "cross_entropy")
-    logp = x.log_softmax(class_dim)
+    logp = apply_op(OPS["log_softmax"], x, dim=class_dim)  # (x.log_softmax's op)
+    if target.dtype.kind != "f" and label_smoothing == 0:  # the common case
+        return _checked_nll_loss(logp, target, weight, ignore_index, reduction)
     n_classes = x.shape[class_dim]
     w_shape = [1] * x.ndim
     w_shape[class_dim] = n_classes

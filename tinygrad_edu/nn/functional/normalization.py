@@ -17,6 +17,8 @@ import numpy as np
 
 from ...autograd import OPS, apply_op
 from ...checks import FLOATING_CHECKED, NUMBERS, check_dtypes, check_floating, check_number, int_arg
+from ...kernels import norm as kernels
+from ...kernels.jit import ready
 from ...ops import norm as norm_ops
 from ...tensor import Tensor
 from ...tensor.convert import check_tensor
@@ -47,6 +49,45 @@ def _check_vector(t: Tensor | None, arg: str, size: int, name: str, input_shape:
     if t.numel() != size:
         raise RuntimeError(f"{name}: {arg} should contain {size} elements not {t.numel()} "
                            f"(one per channel of the input of shape {input_shape})")
+
+
+def _plain_vectors(channels: int, *vectors: Tensor | None) -> bool:
+    """Each vector is None or a 1-D floating Tensor of ``channels`` values: what
+    ``_check_batch_norm_args`` checks, answered quickly for the common case (False: run it)."""
+    for t in vectors:
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
+            return False
+        a = t.numpy(force=True)
+        if a.ndim != 1 or a.shape[0] != channels or a.dtype.kind != "f":
+            return False
+    return True
+
+
+def _check_batch_norm_args(input: Tensor, running_mean: Tensor | None,  # noqa: A002
+                           running_var: Tensor | None, weight: Tensor | None,
+                           bias: Tensor | None, training: bool, momentum: Any, eps: Any
+                           ) -> None:
+    """``batch_norm``'s checks of everything but the input, in PyTorch's order."""
+    channels = input.shape[1]
+    for arg, t in (("running_mean", running_mean), ("running_var", running_var),
+                   ("weight", weight), ("bias", bias)):
+        _check_vector(t, arg, channels, "batch_norm", input.shape)
+    for arg, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.ndim != 1:
+            raise RuntimeError(f"batch_norm: expected {arg} to be a 1-D tensor of one value per "
+                               f"channel ({channels}), got shape {t.shape}")
+    check_dtypes("batch_norm", FLOATING_CHECKED, running_mean, running_var, weight, bias,
+                 args=("running_mean", "running_var", "weight", "bias"))
+    if not isinstance(momentum, int | float | np.floating) or isinstance(momentum, bool):
+        raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
+                        " (momentum=None, the cumulative average, is a BatchNorm option)")
+    check_number(eps, "eps", "batch_norm")
+    if training and eps <= 0:  # a NaN eps passes, and gives NaN, as in PyTorch
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
 
 
 def _verify_batch_size(shape: Sequence[int]) -> None:
@@ -82,24 +123,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     Otherwise normalises with the running statistics. See ``BatchNorm2d``.
     """
     check_input(input, "batch_norm", 2)
-    channels = input.shape[1]
-    for arg, t in (("running_mean", running_mean), ("running_var", running_var),
-                   ("weight", weight), ("bias", bias)):
-        _check_vector(t, arg, channels, "batch_norm", input.shape)
-    for arg, t in (("running_mean", running_mean), ("running_var", running_var)):
-        if t is not None and t.ndim != 1:
-            raise RuntimeError(f"batch_norm: expected {arg} to be a 1-D tensor of one value per "
-                               f"channel ({channels}), got shape {t.shape}")
-    check_dtypes("batch_norm", FLOATING_CHECKED, running_mean, running_var, weight, bias,
-                 args=("running_mean", "running_var", "weight", "bias"))
-    if not isinstance(momentum, int | float | np.floating) or isinstance(momentum, bool):
-        raise TypeError(f"batch_norm: momentum must be a float, not {type(momentum).__name__}"
-                        " (momentum=None, the cumulative average, is a BatchNorm option)")
-    check_number(eps, "eps", "batch_norm")
-    if training and eps <= 0:  # a NaN eps passes, and gives NaN, as in PyTorch
-        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-    if eps < 0:
-        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    x = input.numpy(force=True)
+    channels = x.shape[1]
+    if not (_plain_vectors(channels, running_mean, running_var, weight, bias)
+            and type(eps) is float and eps > 0 and type(momentum) in (float, int)):
+        _check_batch_norm_args(input, running_mean, running_var, weight, bias, training,
+                               momentum, eps)
     w, b = _affine(weight, bias, (channels,), input)
     if not training:
         if running_mean is None or running_var is None:
@@ -108,9 +137,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         return apply_op(OPS["batch_norm"], input, w, b, training=False, eps=eps,
                         mean=running_mean.numpy(force=True).reshape(-1),
                         var=running_var.numpy(force=True).reshape(-1))
-    _verify_batch_size(input.shape)
-    mean, var = norm_ops.batch_norm_stats(input.numpy(force=True))
-    count = input.numel() // max(channels, 1)
+    if x.size <= channels:  # (else more than one value per channel)
+        _verify_batch_size(input.shape)
+    mean, var = norm_ops.batch_norm_stats(x)
+    count = x.size // max(channels, 1)
     _update_running(running_mean, running_var, mean, var, count, momentum)
     return apply_op(OPS["batch_norm"], input, w, b, training=True, eps=eps, mean=mean, var=var)
 
@@ -123,18 +153,36 @@ def _update_running(running_mean: Tensor | None, running_var: Tensor | None, mea
     """
     if count == 0:
         return
-    unbiased = var * (count / (count - 1)) if count > 1 else var
-    for running, batch in ((running_mean, mean), (running_var, unbiased)):
-        if running is not None:
-            with running.mutate() as r:
-                np.copyto(r, (1 - momentum) * r + momentum * batch.reshape(r.shape),
-                          casting="unsafe")
+    scale = count / (count - 1) if count > 1 else 1.0  # the variance's, to unbias it
+    fast = type(momentum) in (float, int)  # (a numpy scalar keeps numpy's own promotion)
+    for running, batch, factor in ((running_mean, mean, 1.0), (running_var, var, scale)):
+        if running is None:
+            continue
+        r = running.numpy(force=True)
+        if fast and r.dtype.kind == "f" and r.itemsize >= 4 and r.flags.c_contiguous \
+                and r.flags.writeable and r.size == batch.size:
+            # the statement below in one compiled loop (the same roundings)
+            ready(kernels.running_update)(r.reshape(-1), batch, factor, float(momentum))
+            running._version[0] += 1  # as when ``Tensor.mutate``'s block ends
+            continue
+        with running.mutate() as r:
+            np.copyto(r, (1 - momentum) * r + momentum * (batch * factor).reshape(r.shape),
+                      casting="unsafe")
 
 
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
                ) -> Tensor:
     """Layer normalisation over the last ``len(normalized_shape)`` dims. See ``LayerNorm``."""
+    if (type(normalized_shape) is tuple and len(normalized_shape) == 1
+            and isinstance(input, Tensor) and type(eps) is float):
+        # the common case (a module's own shape, affine vectors), checked on the arrays
+        size = normalized_shape[0]
+        x = input.numpy(force=True)
+        if (type(size) is int and x.ndim >= 1 and x.shape[-1] == size and x.dtype.kind == "f"
+                and _vector_of(weight, size) and _vector_of(bias, size)):
+            w, b = _affine(weight, bias, normalized_shape, input)
+            return apply_op(OPS["layer_norm"], input, w, b, eps=eps)
     shape = checked_shape(normalized_shape, "layer_norm")
     check_input(input, "layer_norm", len(shape))
     check_number(eps, "eps", "layer_norm")
@@ -154,6 +202,11 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     x = input if len(shape) == 1 else input.reshape(*lead, size)
     w, b = _affine(weight, bias, (size,), input)
     return reshape_result(apply_op(OPS["layer_norm"], x, w, b, eps=eps), in_shape)
+
+
+def _vector_of(t: Tensor | None, size: int) -> bool:
+    """t is None or a Tensor of shape (size,)."""
+    return t is None or isinstance(t, Tensor) and t.numpy(force=True).shape == (size,)
 
 
 def checked_shape(normalized_shape: Any, name: str) -> tuple[int, ...]:
