@@ -16,6 +16,8 @@ KERNELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ('tinygrad_edu.kernels.norm', 'batch_norm_stats_blocks', (
        'array(float32, 3d, C)', 'array(float64, 1d, C)', 'array(float64, 1d, C)', 'int64',
        'int64')),
+    ('tinygrad_edu.kernels.norm', 'running_update', (
+       'array(float32, 1d, C)', 'array(float64, 1d, C)', 'float64', 'float64')),
     ('tinygrad_edu.kernels.norm', 'batch_norm_fwd_blocks', (
        'array(float32, 3d, C)', 'array(float64, 1d, C)', 'array(float64, 1d, C)',
        'array(float32, 1d, C)', 'array(float32, 1d, C)', 'array(float32, 3d, C)', 'int64',
@@ -37,8 +39,8 @@ KERNELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ('tinygrad_edu.kernels.loss', 'log_softmax_rows', (
        'array(float32, 2d, C)', 'array(float32, 2d, C)')),
     ('tinygrad_edu.kernels.loss', 'nll_rows', (
-       'array(float32, 2d, C)', 'array(int64, 1d, C)', 'array(float32, 1d, C)', 'int64',
-       'array(int64, 1d, C)', 'array(float32, 1d, C)', 'array(float32, 1d, C)')),
+       'array(float32, 2d, C)', 'array(int64, 1d, C)', 'readonly array(float32, 1d, C)',
+       'int64', 'array(int64, 1d, C)', 'array(float32, 1d, C)', 'array(float32, 1d, C)')),
     ('tinygrad_edu.kernels.loss', 'log_softmax_bwd_rows', (
        'array(float32, 2d, C)', 'array(float32, 2d, C)', 'array(float32, 2d, C)')),
     ('tinygrad_edu.kernels.pool', 'max_pool_2x2_bwd_planes', (
