@@ -13,7 +13,8 @@ empty cache for every cold run); the cold run also once more with the second pro
 compiles the examples' kernels on the other core turned off (``TINYGRAD_EDU_PRECOMPILE=0``,
 ``tinygrad_edu/kernels/precompile.py``). Wall time and CPU time (user + system, the second
 process's included), with the load average: on a busy machine the wall time grows and the CPU
-time says what the run itself cost. Targets (2-core machine, idle): empty cache under 12 s, warm under 8 s.
+time says what the run itself cost. Targets (2-core machine, idle): empty cache under 12 s,
+warm under 8 s.
 
 Peak memory: a new process per library runs three training steps of the ConvNet from
 ``bench_conv.py`` (conv 3->32 7x7 pad 3, ReLU, maxpool 2, Linear 8192->100, ReLU, Linear
