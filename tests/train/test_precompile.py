@@ -106,7 +106,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[list[str]]:
     monkeypatch.setattr(precompile, "_started", False)
     monkeypatch.setattr(precompile, "_process", None)
     monkeypatch.setattr(precompile.subprocess, "Popen", FakePopen)
-    monkeypatch.setattr(precompile, "_cpus", lambda: 2)
+    monkeypatch.setattr(precompile, "_idle_cpus", lambda: 1.2)
     monkeypatch.setattr(precompile, "_lock_path", lambda: str(tmp_path / "lock"))
     monkeypatch.delenv(precompile.ENV_SWITCH, raising=False)
     return launched
@@ -125,11 +125,20 @@ def test_start_does_nothing_when_switched_off(fresh: list[list[str]],
     assert fresh == []
 
 
-def test_start_does_nothing_on_one_cpu(fresh: list[list[str]],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(precompile, "_cpus", lambda: 1)
+def test_start_does_nothing_without_an_idle_cpu(fresh: list[list[str]],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precompile, "_idle_cpus", lambda: 0.8)
     assert precompile.start() is False
     assert fresh == []
+
+
+@pytest.mark.parametrize(("cpus", "load", "idle"), [(2, 1.0, 1.0), (2, 3.5, -1.5), (8, 2.0, 6.0),
+                                                    (1, 0.1, 0.9)])
+def test_idle_cpus_is_the_cpus_minus_the_load(monkeypatch: pytest.MonkeyPatch, cpus: int,
+                                              load: float, idle: float) -> None:
+    monkeypatch.setattr(precompile, "_cpus", lambda: cpus)
+    monkeypatch.setattr(precompile.os, "getloadavg", lambda: (load, 0.0, 0.0))
+    assert precompile._idle_cpus() == pytest.approx(idle)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file locks")

@@ -13,7 +13,8 @@ in the middle: when the training process reaches a kernel the other one has fini
 loads it from the disk instead of compiling it (``Dispatcher.compile`` looks in the cache
 first). A kernel both happen to compile at once is written twice, the same bytes each time.
 
-It runs only where it can help and never twice at once: not with one CPU, not when
+It runs only where it can help and never twice at once: not unless a CPU is idle (the CPU
+count minus the load average is at least one), not when
 ``TINYGRAD_EDU_PRECOMPILE=0`` is set, not while another process compiles into the same cache
 (a lock file), and it is stopped when the training process exits (Numba writes each cache file
 whole, so stopping it loses only the kernel it was on). A user's model that needs other
@@ -112,13 +113,24 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _idle_cpus() -> float:
+    """The CPUs this process may use minus the 1-minute load average (which counts this
+    process): whether a second process would have a core of its own. On a busy machine it
+    would only take turns with the training process."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here (Windows): count this process
+        load = 1.0
+    return _cpus() - load
+
+
 def start() -> bool:
     """Launch the second process (once per process, where it can help); True if launched."""
     global _process, _started
     if _started:
         return False
     _started = True
-    if os.environ.get(ENV_SWITCH, "1") == "0" or _cpus() < 2:
+    if os.environ.get(ENV_SWITCH, "1") == "0" or _idle_cpus() < 1:
         return False
     with _held_lock() as free:
         if not free:  # another process is compiling into this cache already
