@@ -576,7 +576,7 @@ def _stack_steps(ctx: Any, steps: list[Any]) -> Any:
 def rnn_sequence_grad(ctx: Any, dout: Any, relu: bool) -> tuple[Any, ...]:
     """``rnn_backward`` with Tensor operations, for gradients of gradients.
 
-    The states are the op's output (computed again in the graph, one node); the activation's
+    The states are the op's output (``ctx.output``, part of the graph); the activation's
     derivative for every step at once (1 - out**2, or the mask out > 0); then the only
     sequential part, da[t] = (dout[t] + dh) * act'[t] with dh = da[t + 1] @ w_hh from the
     step after; and the products of all steps as one product each.

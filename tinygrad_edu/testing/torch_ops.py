@@ -396,6 +396,9 @@ TORCH_OPS: dict[str, TorchRef] = {
                                          "minimum")},
     **{n: _torch_fn(n) for n in ("neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
                                  "sigmoid", "relu")},
+    **{n: TorchRef(lambda torch, xs, s, n=n: getattr(torch.ops.aten, n)(*xs),
+                   f"`torch.ops.aten.{n}(grad_output, output)`")
+       for n in ("tanh_backward", "sigmoid_backward")},
     "leaky_relu": _functional("leaky_relu", "negative_slope"),
     "elu": _functional("elu", "alpha"),
     "gelu": _functional("gelu", "approximate"),
