@@ -126,7 +126,7 @@ class GradContext:
         self.inputs = (tuple(t if t is None else t.detach() for t in node.inputs)
                        if constant_inputs else node.inputs)
         self.static = node.static
-        self.needs = tuple(e is not None for e in node.edges)
+        self.needs = tuple([e is not None for e in node.edges])
         self.outputs = outputs
 
     def apply(self, op: OpDef | str, *tensors: Any, **static: Any) -> Any:
@@ -200,7 +200,7 @@ def _op_grad(node: Node) -> Any:
 
 def _fit(name: str, i: int, g: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     """Bring a gradient Tensor to its input's shape (summing out broadcasting) and dtype."""
-    if tuple(g.shape) != shape:
+    if g._data.shape != shape:
         extra = g.ndim - len(shape)
         if extra > 0:
             g = g.sum(dim=tuple(range(extra)))
