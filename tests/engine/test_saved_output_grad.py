@@ -106,3 +106,27 @@ def test_root_output_and_hvp_through_seeds_only() -> None:
         return [hv, jv, d1, d2]
 
     same(scenario)
+
+
+@pytest.mark.parametrize("op", ["tanh", "sigmoid"])
+def test_activation_derivative_is_one_node_named_as_in_torch(op: str) -> None:
+    """tanh's and sigmoid's derivative is one node of (upstream gradient, output), as
+    PyTorch's TanhBackwardBackward0, and its own derivatives match PyTorch's to third
+    order with respect to both."""
+    names = []
+    for lib in (tg, torch):
+        x = lib.tensor(X, requires_grad=True)
+        (d1,) = lib.autograd.grad(getattr(x, op)().sum(), x, create_graph=True)
+        names.append(d1.grad_fn.name())
+    assert names[0] == names[1] == f"{op.capitalize()}BackwardBackward0"
+
+    def scenario(lib: Any) -> list[Any]:
+        x = lib.tensor(X, requires_grad=True)
+        c = lib.tensor(X[::-1].copy(), requires_grad=True)
+        y = getattr(x, op)()
+        (d1,) = lib.autograd.grad(y, x, c, create_graph=True)  # the seed c is in the graph
+        (d2x, d2c) = lib.autograd.grad((d1 * d1).sum(), (x, c), create_graph=True)
+        (d3,) = lib.autograd.grad((d2x * d2c).sum(), x)
+        return [d1, d2x, d2c, d3]
+
+    same(scenario)
