@@ -130,3 +130,25 @@ def test_activation_derivative_is_one_node_named_as_in_torch(op: str) -> None:
         return [d1, d2x, d2c, d3]
 
     same(scenario)
+
+
+def test_log_softmax_derivative_is_one_node_named_as_in_torch() -> None:
+    """log_softmax's derivative is PyTorch's LogSoftmaxBackwardDataBackward0 node, and its
+    own derivatives (the seed's and the output's) match PyTorch's to third order."""
+    names = []
+    for lib in (tg, torch):
+        x = lib.tensor(X, requires_grad=True)
+        c = lib.tensor(X[::-1].copy())
+        (d1,) = lib.autograd.grad(x.log_softmax(1), x, c, create_graph=True)
+        names.append(d1.grad_fn.name())
+    assert names[0] == names[1] == "LogSoftmaxBackwardDataBackward0"
+
+    def scenario(lib: Any) -> list[Any]:
+        x = lib.tensor(X, requires_grad=True)
+        c = lib.tensor(X[::-1].copy(), requires_grad=True)
+        (d1,) = lib.autograd.grad(x.log_softmax(0), x, c, create_graph=True)
+        (d2x, d2c) = lib.autograd.grad((d1 * d1).sum(), (x, c), create_graph=True)
+        (d3,) = lib.autograd.grad((d2x * d2c).sum(), x)
+        return [d1, d2x, d2c, d3]
+
+    same(scenario)

@@ -413,6 +413,10 @@ TORCH_OPS: dict[str, TorchRef] = {
                         "`torch.softmax(x, dim)`"),
     "log_softmax": TorchRef(lambda torch, xs, s: torch.log_softmax(xs[0], dim=s["dim"]),
                             "`torch.log_softmax(x, dim)`"),
+    "log_softmax_backward_data": TorchRef(
+        lambda torch, xs, s: torch.ops.aten._log_softmax_backward_data(*xs, s["dim"],
+                                                                       xs[1].dtype),
+        "`torch.ops.aten._log_softmax_backward_data(grad_output, output, dim, dtype)`"),
     "nll_loss": TorchRef(_nll_loss, "`F.nll_loss(logp, target, weight, ignore_index, "
                                     "reduction)`"),
     "binary_cross_entropy": TorchRef(
