@@ -179,6 +179,14 @@ CASES: dict[str, list[Maker]] = {
                lambda r: case(n(r, 2, 1, 3, 4), n(r, 3, 4, 2))],
     "softmax": [lambda r: case(n(r, 3, 4), dim=1), lambda r: case(n(r, 2, 3, 2), dim=0)],
     "log_softmax": [lambda r: case(n(r, 3, 4), dim=1), lambda r: case(n(r, 2, 3, 2), dim=2)],
+    # the activations' backward as ops of (upstream gradient, output)
+    "tanh_backward": [lambda r: case(n(r, 3, 4), np.tanh(n(r, 3, 4))),
+                      lambda r: case(n(r), np.tanh(n(r)))],
+    "sigmoid_backward": [lambda r: case(n(r, 2, 3, 2), 1 / (1 + np.exp(-n(r, 2, 3, 2)))),
+                         lambda r: case(n(r), 1 / (1 + np.exp(-n(r))))],
+    "log_softmax_backward_data": [
+        lambda r: case(n(r, 3, 4), np.log(1 / (1 + np.exp(-n(r, 3, 4)))), dim=1),
+        lambda r: case(n(r, 2, 3, 2), n(r, 2, 3, 2) - 1.0, dim=0)],
     "nll_loss": [
         lambda r: case(n(r, 4, 3), np.array([0, 2, 2, 1]), pos(r, 3), reduction="mean"),
         lambda r: case(n(r, 4, 3), np.array([0, -100, 2, 1]), pos(r, 3), reduction="sum"),

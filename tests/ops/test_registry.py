@@ -161,6 +161,11 @@ MISSING_ENTRY_POINT |= {name: "internal: a pooling's backward as an op, run by a
                         "create_graph=True (torch has no public name for it)"
                         for name in ("max_pool2d_scatter", "max_pool2d_gather",
                                      "avg_pool2d_scatter", "avg_pool2d_gather")}
+# tanh's, sigmoid's and log_softmax's backward, ops so that a gradient's graph has one node
+MISSING_ENTRY_POINT |= {name: "internal: an activation's backward as an op, run by autograd "
+                        "with create_graph=True (torch.ops.aten has it, no public name)"
+                        for name in ("tanh_backward", "sigmoid_backward",
+                                     "log_softmax_backward_data")}
 
 
 def _resolve(path: str) -> Any:

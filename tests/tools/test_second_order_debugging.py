@@ -82,7 +82,7 @@ def test_records_of_a_derivative_graph_point_to_the_op_they_differentiate() -> N
     derived = [r for r in records if r.parent is not None]
     assert [r.op.name for r in forward] == ["tanh", "sum"]
     assert {r.parent.op.name for r in derived} == {"sum", "tanh"}
-    assert all(r.parent is forward[0] for r in derived if r.op.name == "sub")
+    assert [r.parent for r in derived if r.op.name == "tanh_backward"] == [forward[0]]
 
 
 # ----------------------------------------------------------------------------- gradcheck_graph
@@ -102,7 +102,7 @@ def test_gradient_penalty_graph_passes_and_its_derivative_ops_are_listed() -> No
     report = gradcheck_graph(penalty, [X, W])
     names = dict(report.checked)
     assert report.made_by  # ops made by the create_graph walk, with the op they came from
-    assert {names[k] for k in report.made_by if k in names} >= {"tanh", "mul", "sub"}
+    assert {names[k] for k in report.made_by if k in names} >= {"tanh_backward", "matmul"}
     assert {name for _, name in report.grad_checked} >= {"matmul", "tanh", "sum"}
     assert "belong to a derivative's graph" in str(report)
     assert "differentiable backward functions (grad, second order) agree" in str(report)
@@ -134,14 +134,15 @@ def test_a_wrong_differentiable_backward_is_named_with_the_users_line(
     assert report.grad_checked == []
 
 
-def sub_backward_wrong_sign(dout: np.ndarray, cache: Any) -> tuple[Any, Any]:
-    return dout, dout  # should be dout, -dout
+def tanh_backward_wrong_sign(g: np.ndarray, cache: Any) -> tuple[Any, Any]:
+    dout, out = cache
+    return g * (1 - out * out), 2 * g * dout * out  # should be -2 g dout out
 
 
 def test_a_wrong_backward_inside_the_derivative_graph_names_the_op_that_built_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(OPS, "sub", OPS["sub"]._replace(
-        backward=sub_backward_wrong_sign, fast_forward=None, fast_backward=None))
+    monkeypatch.setitem(OPS, "tanh_backward", OPS["tanh_backward"]._replace(
+        backward=tanh_backward_wrong_sign, fast_forward=None, fast_backward=None))
 
     def model(x):
         y = x.tanh().sum()  # TANH
@@ -151,7 +152,7 @@ def test_a_wrong_backward_inside_the_derivative_graph_names_the_op_that_built_it
     with pytest.raises(GraphCheckError) as info:
         gradcheck_graph(model, [np.linspace(-1, 1, 5)], second_order=False)
     msg = str(info.value)
-    assert info.value.op == "sub"  # only tanh's grad (1 - out * out) runs sub
+    assert info.value.op == "tanh_backward"  # tanh's grad, dout * (1 - out * out), as one op
     assert info.value.order == 1
     assert "is part of a derivative's graph: made by the differentiable backward of op #0" in msg
     assert "from the backward of 'tanh'" in msg

@@ -109,10 +109,11 @@ def _run_graph(roots: tuple[Any, ...], seeds: list[Any], retain_graph: bool,
                ) -> tuple[dict[int, tuple[GraphTensor, Any]], dict[int, Any]]:
     """``_run`` for ``create_graph=True``: gradients are Tensors with a graph of their own."""
     if len(roots) == 1 and roots[0]._ctx is not None:
-        return walk_graph(roots[0]._ctx, seeds[0], retain_graph=retain_graph, capture=capture)
+        return walk_graph(roots[0]._ctx, seeds[0], retain_graph=retain_graph, capture=capture,
+                          roots=roots)
     node = Node(_ROOTS, _hand_out, seeds, tuple(r._ctx or r for r in roots), (),
                 np.empty(0))  # its walk hands each root its seed
-    return walk_graph(node, seeds[0], retain_graph=retain_graph, capture=capture)
+    return walk_graph(node, seeds[0], retain_graph=retain_graph, capture=capture, roots=roots)
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,

@@ -75,22 +75,29 @@ def derived(node: Any) -> Derived | None:
     return _DERIVED.get(node) if isinstance(node, Node) else None
 
 
-def _mark(results: Any, info: Derived, known: set[int]) -> None:
+def _mark(results: Any, info: Derived, known: set[int], marked: dict[int, Node]) -> None:
     """Mark the nodes behind ``results`` (Tensors, None or ``OutputGrads``) as made by the
     walk: every node reachable from them that is not in the graph being differentiated
-    (``known``, with the seed's graph) and not marked already."""
+    (``known``, with the seed's graph) and not marked already (by this walk: ``marked``, which
+    holds them, so that their ids stay theirs; or by an earlier one)."""
     stack = []
     for r in results:
-        for t in (r.values() if isinstance(r, OutputGrads) else (r,)):
+        for t in (r.values() if r.__class__ is OutputGrads else (r,)):
             node = getattr(t, "_ctx", None)
             if node is not None:
                 stack.append(node)
     while stack:
         node = stack.pop()
-        if id(node) in known or node in _DERIVED:
+        key = id(node)
+        if key in known or key in marked:
+            continue
+        marked[key] = node
+        if node in _DERIVED:
             continue
         _DERIVED[node] = info
-        stack.extend(e for e in node.edges if isinstance(e, Node))
+        for e in node.edges:
+            if isinstance(e, Node):
+                stack.append(e)
 
 
 def _walk_order(nodes: list[Node]) -> int:
@@ -110,14 +117,17 @@ class GradContext:
         cache: the forward's cache, for constants (masks, argmax indices).
     """
 
-    __slots__ = ("inputs", "needs", "node", "static")
+    __slots__ = ("constant", "inputs", "needs", "node", "outputs", "static")
 
-    def __init__(self, node: Node, constant_inputs: bool = False) -> None:
+    def __init__(self, node: Node, constant_inputs: bool = False,
+                 outputs: _Outputs | None = None) -> None:
         self.node = node
+        self.constant = constant_inputs
         self.inputs = (tuple(t if t is None else t.detach() for t in node.inputs)
                        if constant_inputs else node.inputs)
         self.static = node.static
-        self.needs = tuple(e is not None for e in node.edges)
+        self.needs = tuple([e is not None for e in node.edges])
+        self.outputs = outputs
 
     def apply(self, op: OpDef | str, *tensors: Any, **static: Any) -> Any:
         """Run a registered op on Tensors, recorded: a backward made of other ops."""
@@ -125,8 +135,13 @@ class GradContext:
 
     @property
     def output(self) -> Any:
-        """The op's output, computed again from the inputs so that it is part of the graph."""
-        return apply_op(self.node.op, *self.inputs, **self.static)
+        """The op's output as part of the graph: the forward's own output Tensor (its node is
+        this one, so the derivative flows back through the op, as PyTorch's saved result
+        does) while the walk can find it unchanged, else computed again from the inputs."""
+        out = None if self.outputs is None else self.outputs.find(self.node)
+        if out is None:
+            return apply_op(self.node.op, *self.inputs, **self.static)
+        return out.detach() if self.constant else out
 
     @property
     def cache(self) -> Any:
@@ -137,6 +152,36 @@ class GradContext:
     def const(self, array: Any) -> Any:
         """A Tensor around ``array`` outside the graph (a constant of the formula)."""
         return self.inputs[0]._wrap(array)
+
+
+class _Outputs:
+    """The output Tensors of a walk's nodes, found when an op's backward first asks for one
+    (``GradContext.output``): each node's output is an input of the nodes after it (kept
+    in their ``inputs``), or one of the walk's roots."""
+
+    __slots__ = ("by_node", "order", "roots")
+
+    def __init__(self, order: list[Node], roots: tuple[Any, ...]) -> None:
+        self.order, self.roots = order, roots
+        self.by_node: dict[int, Any] | None = None
+
+    def find(self, node: Node) -> Any:
+        """``node``'s output Tensor if it is still the forward's result, unchanged (same
+        array, never modified in place), else None."""
+        if self.by_node is None:
+            self.by_node = {}
+            for n in self.order:
+                for t in n.inputs:
+                    if t is not None and t._ctx is not None:
+                        self.by_node[id(t._ctx)] = t
+            for t in self.roots:
+                if t._ctx is not None:
+                    self.by_node[id(t._ctx)] = t
+        out = self.by_node.get(id(node))
+        if (out is None or out._ctx is not node or out._version is not node.out_version
+                or out._version[0] != 0 or id(out._data) != node.out_id):
+            return None
+        return out
 
 
 def _op_grad(node: Node) -> Any:
@@ -155,7 +200,7 @@ def _op_grad(node: Node) -> Any:
 
 def _fit(name: str, i: int, g: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     """Bring a gradient Tensor to its input's shape (summing out broadcasting) and dtype."""
-    if tuple(g.shape) != shape:
+    if g._data.shape != shape:
         extra = g.ndim - len(shape)
         if extra > 0:
             g = g.sum(dim=tuple(range(extra)))
@@ -170,8 +215,8 @@ def _fit(name: str, i: int, g: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     return g
 
 
-def _node_grad(node: Node, g: Any, retain_graph: bool, constant_inputs: bool = False
-               ) -> list[tuple[int, Any, Any]]:
+def _node_grad(node: Node, g: Any, retain_graph: bool, constant_inputs: bool = False,
+               outputs: _Outputs | None = None) -> list[tuple[int, Any, Any]]:
     """Run ``node``'s differentiable backward on ``g``: ``[(input index, edge, grad)]``."""
     if node.cache is FREED:
         raise RuntimeError(
@@ -186,7 +231,7 @@ def _node_grad(node: Node, g: Any, retain_graph: bool, constant_inputs: bool = F
     _check_versions(node)
     DEBUG.during.append(node)  # ops recorded now are part of node's derivative (anomaly.py)
     try:
-        grads = _op_grad(node)(GradContext(node, constant_inputs), g)
+        grads = _op_grad(node)(GradContext(node, constant_inputs, outputs), g)
     finally:
         DEBUG.during.pop()
     if len(grads) != len(node.edges):
@@ -211,7 +256,8 @@ def _node_grad(node: Node, g: Any, retain_graph: bool, constant_inputs: bool = F
     return sent
 
 
-def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] = frozenset()
+def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] = frozenset(),
+               roots: tuple[Any, ...] = ()
                ) -> tuple[dict[int, tuple[GraphTensor, Any]], dict[int, Any]]:
     """The backward pass from ``root``, building the graph of the gradients.
 
@@ -220,6 +266,8 @@ def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] =
         grad: d(loss)/d(output), a Tensor (it may itself be part of a graph).
         retain_graph: keep every node's saved arrays and inputs.
         capture: ids of nodes whose arriving gradient to return (non-leaf ``inputs``).
+        roots: the output Tensors (for an op's backward that reads its output, see
+            ``GradContext.output``).
 
     Inside ``seeds_only()`` the gradients' graphs lead to the seeds only (see there).
 
@@ -231,8 +279,12 @@ def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] =
     captured: dict[int, Any] = {}
     order = toposort(root)
     known = {id(n) for n in order} | _seed_nodes(root, grad)  # nodes that are not new
+    marked: dict[int, Node] = {}  # the new nodes marked so far (see _mark)
     walk_order = _walk_order(order)
     constant_inputs = _take_seeds_only()
+    # a node's output Tensor serves its backward only while the node keeps its saved arrays:
+    # a walk that frees them computes the output again (a graph of its own)
+    outputs = _Outputs(order, roots) if retain_graph else None
     with enable_grad():  # every operation of the backward is recorded
         for node in order:
             g = grads.pop(id(node), None)
@@ -249,18 +301,25 @@ def walk_graph(root: Node, grad: Any, *, retain_graph: bool, capture: set[int] =
                 sent = [(i, e, s) for i, (e, s) in enumerate(zip(node.edges, node.cache,
                                                                   strict=True))]
             else:
-                sent = _node_grad(node, g, retain_graph, constant_inputs)
+                sent = _node_grad(node, g, retain_graph, constant_inputs, outputs)
             info = Derived(walk_order, node.op.name, node_origin(node))
-            _mark([ig for _, _, ig in sent], info, known)
+            _mark([ig for _, _, ig in sent], info, known, marked)
             for _, edge, ig in sent:
                 key = id(edge)
                 if isinstance(edge, Node):
-                    grads[key] = ig if key not in grads else grads[key] + ig
-                    _mark([grads[key]], info, known)  # the sum of contributions
+                    prev = grads.get(key)
+                    if prev is None:
+                        grads[key] = ig
+                    else:
+                        grads[key] = prev + ig
+                        _mark([grads[key]], info, known, marked)  # the sum of contributions
                 else:
-                    prev = leaf_grads.get(key)
-                    leaf_grads[key] = (edge, ig if prev is None else prev[1] + ig)
-                    _mark([leaf_grads[key][1]], info, known)
+                    prev_leaf = leaf_grads.get(key)
+                    if prev_leaf is None:
+                        leaf_grads[key] = (edge, ig)
+                    else:
+                        leaf_grads[key] = (edge, prev_leaf[1] + ig)
+                        _mark([leaf_grads[key][1]], info, known, marked)
     return leaf_grads, captured
 
 

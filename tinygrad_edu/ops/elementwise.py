@@ -338,12 +338,45 @@ def tanh_backward(dout: Array, cache: OutCache) -> tuple[Array]:
 
 
 def tanh_grad(ctx: Any, dout: Any) -> tuple[Any]:
-    """Differentiable backward: dx = dout * (1 - tanh(x)**2)."""
-    out = ctx.output
-    return (dout * (1 - out * out),)
+    """Differentiable backward: dx = dout * (1 - tanh(x)**2), as one op of dout and the
+    output (``tanh_backward``) rather than three."""
+    return (ctx.apply("tanh_backward", dout, ctx.output),)
 
 
 register_op("tanh", tanh_forward, tanh_backward, grad=tanh_grad)
+
+
+class GradOutCache(NamedTuple):
+    """Cache of an activation's backward as an op: the upstream gradient and the output."""
+
+    dout: Array
+    out: Array
+
+
+def tanh_backward_forward(dout: Array, out: Array) -> tuple[Array, GradOutCache]:
+    """tanh's backward as an op of the upstream gradient and tanh's output (PyTorch's
+    ``tanh_backward``): dx = dout * (1 - out**2). Its own backward, for gradients of
+    gradients: d dout = g * (1 - out**2), d out = -2 g dout out."""
+    return dout * (1 - out * out), GradOutCache(dout, out)
+
+
+def tanh_backward_backward(g: Array, cache: GradOutCache) -> tuple[Array | None, Array | None]:
+    """The gradients of the upstream gradient and of the output."""
+    dout, out = cache
+    d_dout = g * (1 - out * out) if needs_input_grad(0) else None
+    d_out = -2 * g * dout * out if needs_input_grad(1) else None
+    return d_dout, d_out
+
+
+def tanh_backward_grad(ctx: Any, g: Any) -> tuple[Any, Any]:
+    """Differentiable backward: d dout = tanh_backward(g, out), d out = -2 g dout out."""
+    dout, out = ctx.inputs
+    return (ctx.apply("tanh_backward", g, out) if ctx.needs[0] else None,
+            g * dout * out * -2 if ctx.needs[1] else None)
+
+
+register_op("tanh_backward", tanh_backward_forward, tanh_backward_backward,
+            grad=tanh_backward_grad, dtypes=FLOATING)
 
 
 def sigmoid_forward(x: Array) -> tuple[Array, OutCache]:
@@ -359,12 +392,40 @@ def sigmoid_backward(dout: Array, cache: OutCache) -> tuple[Array]:
 
 
 def sigmoid_grad(ctx: Any, dout: Any) -> tuple[Any]:
-    """Differentiable backward: dx = dout * s * (1 - s), s = sigmoid(x)."""
-    out = ctx.output
-    return (dout * out * (1 - out),)
+    """Differentiable backward: dx = dout * s * (1 - s), s = sigmoid(x), as one op of dout
+    and the output (``sigmoid_backward``)."""
+    return (ctx.apply("sigmoid_backward", dout, ctx.output),)
 
 
 register_op("sigmoid", sigmoid_forward, sigmoid_backward, grad=sigmoid_grad)
+
+
+def sigmoid_backward_forward(dout: Array, out: Array) -> tuple[Array, GradOutCache]:
+    """sigmoid's backward as an op of the upstream gradient and sigmoid's output (PyTorch's
+    ``sigmoid_backward``): dx = dout * out * (1 - out). Its own backward: d dout =
+    g * out * (1 - out), d out = g * dout * (1 - 2 out)."""
+    return dout * out * (1 - out), GradOutCache(dout, out)
+
+
+def sigmoid_backward_backward(g: Array, cache: GradOutCache
+                              ) -> tuple[Array | None, Array | None]:
+    """The gradients of the upstream gradient and of the output."""
+    dout, out = cache
+    d_dout = g * out * (1 - out) if needs_input_grad(0) else None
+    d_out = g * dout * (1 - 2 * out) if needs_input_grad(1) else None
+    return d_dout, d_out
+
+
+def sigmoid_backward_grad(ctx: Any, g: Any) -> tuple[Any, Any]:
+    """Differentiable backward: d dout = sigmoid_backward(g, out), d out =
+    g * dout * (1 - 2 out)."""
+    dout, out = ctx.inputs
+    return (ctx.apply("sigmoid_backward", g, out) if ctx.needs[0] else None,
+            g * dout * (1 - 2 * out) if ctx.needs[1] else None)
+
+
+register_op("sigmoid_backward", sigmoid_backward_forward, sigmoid_backward_backward,
+            grad=sigmoid_backward_grad, dtypes=FLOATING)
 
 
 class MaskCache(NamedTuple):

@@ -16,7 +16,7 @@ transpose of the last two axes. The rules, for a scalar loss L and dX = dL/dX:
   + (dQ - Q Q^T dQ) R^-T
 
 Each rule is also written with Tensor operations (``inv_grad``, ``det_grad``, ...) for
-gradients of gradients: the op's results are computed again in the graph (``ctx.output``),
+gradients of gradients: the op's results are part of the graph (``ctx.output``),
 and the inverses and solves inside a rule are the ``inv`` and ``solve`` ops themselves, so the
 gradient can be differentiated to any order. ``det`` at a (nearly) singular matrix takes the
 adjugate from the SVD instead of det(A) A^-1.

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from ..checks import FLOATING
 from ..kernels import loss as kernels
 from ..kernels.jit import ready
-from .registry import register_op
+from .registry import needs_input_grad, register_op
 
 Array = NDArray[Any]
 
@@ -84,9 +84,55 @@ def log_softmax_backward(dout: Array, cache: SoftmaxCache) -> tuple[Array]:
 
 
 def log_softmax_grad(ctx: Any, dout: Any) -> tuple[Any]:
-    """Differentiable backward: dx = dout - softmax(x) * sum(dout, dim)."""
+    """Differentiable backward: dx = dout - exp(out) * sum(dout, dim), as one op of dout and
+    the output (``log_softmax_backward_data``)."""
+    return (ctx.apply("log_softmax_backward_data", dout, ctx.output, dim=ctx.static["dim"]),)
+
+
+class GradSoftmaxCache(NamedTuple):
+    """Cache of ``log_softmax_backward_data``: the upstream gradient, exp(output), the axis."""
+
+    dout: Array
+    probs: Array
+    dim: int
+
+
+def log_softmax_backward_data_forward(dout: Array, out: Array, *, dim: int
+                                      ) -> tuple[Array, GradSoftmaxCache]:
+    """log_softmax's backward as an op of the upstream gradient and log_softmax's output
+    (PyTorch's ``_log_softmax_backward_data``): dx = dout - exp(out) * sum(dout, dim).
+
+    Its own backward, for gradients of gradients, with p = exp(out):
+    d dout = g - sum(g * p, dim), d out = -sum(dout, dim) * p * g.
+    """
+    _check_dim("log_softmax_backward_data_forward", out, dim)
+    probs = np.exp(out)
+    return dout - probs * np.sum(dout, axis=dim, keepdims=True), GradSoftmaxCache(dout, probs,
+                                                                                   dim)
+
+
+def log_softmax_backward_data_backward(g: Array, cache: GradSoftmaxCache
+                                       ) -> tuple[Array | None, Array | None]:
+    """The gradients of the upstream gradient and of the output."""
+    dout, probs, dim = cache
+    d_dout = g - np.sum(g * probs, axis=dim, keepdims=True) if needs_input_grad(0) else None
+    d_out = -np.sum(dout, axis=dim, keepdims=True) * probs * g if needs_input_grad(1) else None
+    return d_dout, d_out
+
+
+def log_softmax_backward_data_grad(ctx: Any, g: Any) -> tuple[Any, Any]:
+    """Differentiable backward: d dout = g - sum(g * p, dim), d out = -sum(dout, dim) * p * g,
+    p = exp(out)."""
+    dout, out = ctx.inputs
     dim = ctx.static["dim"]
-    return (dout - ctx.inputs[0].softmax(dim) * dout.sum(dim=dim, keepdim=True),)
+    probs = out.exp()
+    return (g - (g * probs).sum(dim=dim, keepdim=True) if ctx.needs[0] else None,
+            -(dout.sum(dim=dim, keepdim=True) * probs * g) if ctx.needs[1] else None)
+
+
+register_op("log_softmax_backward_data", log_softmax_backward_data_forward,
+            log_softmax_backward_data_backward, grad=log_softmax_backward_data_grad,
+            dtypes=FLOATING)
 
 
 class NllCache(NamedTuple):

@@ -211,9 +211,10 @@ def linear_grad(ctx: Any, dout: Any) -> tuple[Any, Any, Any]:
     of dout, with the leading axes of x and dout merged into rows."""
     x, weight, _ = ctx.inputs
     m, k = weight.shape
-    d2 = dout.reshape(-1, m)
+    # rows of 2-D tensors as they are: a reshape would be one more node to differentiate
+    d2 = dout if dout.ndim == 2 else dout.reshape(-1, m)
     dx = dout @ weight if ctx.needs[0] else None
-    dw = d2.t() @ x.reshape(-1, k) if ctx.needs[1] else None
+    dw = d2.t() @ (x if x.ndim == 2 else x.reshape(-1, k)) if ctx.needs[1] else None
     db = d2.sum(0) if ctx.needs[2] else None
     return dx, dw, db
 

@@ -569,14 +569,16 @@ def _sequence_products(ctx: Any, dxw: Any, dhw: Any, before: Any, needs: Sequenc
 
 
 def _stack_steps(ctx: Any, steps: list[Any]) -> Any:
-    """(T, N, K) from the steps' (N, K) Tensors, in time order."""
-    return ctx.apply("cat", *[s.unsqueeze(0) for s in steps], dim=0)
+    """(T, N, K) from the steps' (N, K) Tensors, in time order: one ``cat`` of the rows and
+    one reshape (two nodes to differentiate, not one reshape per step and a ``cat``)."""
+    batch, size = steps[0].shape
+    return ctx.apply("cat", *steps, dim=0).reshape(len(steps), batch, size)
 
 
 def rnn_sequence_grad(ctx: Any, dout: Any, relu: bool) -> tuple[Any, ...]:
     """``rnn_backward`` with Tensor operations, for gradients of gradients.
 
-    The states are the op's output (computed again in the graph, one node); the activation's
+    The states are the op's output (``ctx.output``, part of the graph); the activation's
     derivative for every step at once (1 - out**2, or the mask out > 0); then the only
     sequential part, da[t] = (dout[t] + dh) * act'[t] with dh = da[t + 1] @ w_hh from the
     step after; and the products of all steps as one product each.
@@ -640,10 +642,12 @@ def lstm_sequence_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
     order = _steps(length, ctx.static.get("reverse", False))
     ig = i * g
     c_before: list[Any] = [None] * length
+    f_steps: list[Any] = [None] * length  # f[t], read by both loops: one getitem node each
     c = c0
     for t in order:
         c_before[t] = c
-        c = f[t] * c + ig[t]
+        f_steps[t] = f[t]
+        c = f_steps[t] * c + ig[t]
     c_prev = _stack_steps(ctx, c_before)
     tanh_c = (f * c_prev + ig).tanh()
     to_c = o * (1 - tanh_c * tanh_c)  # dc_total = dc + dh * to_c
@@ -657,7 +661,7 @@ def lstm_sequence_grad(ctx: Any, dout: Any) -> tuple[Any, ...]:
         das[t] = ctx.apply("cat", dc_total, dc_total, dc_total, dh_t, dim=1) * to_a[t]
         if t != order[0] or ctx.needs[1]:
             dh = das[t] @ w_hh
-        dc = dc_total * f[t]
+        dc = dc_total * f_steps[t]
     da = _stack_steps(ctx, das)
     dx, *weights = _sequence_products(ctx, da, da, before, ctx.needs)
     return (dx, dh if ctx.needs[1] else None, dc if ctx.needs[2] else None, *weights)

@@ -396,6 +396,9 @@ TORCH_OPS: dict[str, TorchRef] = {
                                          "minimum")},
     **{n: _torch_fn(n) for n in ("neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
                                  "sigmoid", "relu")},
+    **{n: TorchRef(lambda torch, xs, s, n=n: getattr(torch.ops.aten, n)(*xs),
+                   f"`torch.ops.aten.{n}(grad_output, output)`")
+       for n in ("tanh_backward", "sigmoid_backward")},
     "leaky_relu": _functional("leaky_relu", "negative_slope"),
     "elu": _functional("elu", "alpha"),
     "gelu": _functional("gelu", "approximate"),
@@ -410,6 +413,10 @@ TORCH_OPS: dict[str, TorchRef] = {
                         "`torch.softmax(x, dim)`"),
     "log_softmax": TorchRef(lambda torch, xs, s: torch.log_softmax(xs[0], dim=s["dim"]),
                             "`torch.log_softmax(x, dim)`"),
+    "log_softmax_backward_data": TorchRef(
+        lambda torch, xs, s: torch.ops.aten._log_softmax_backward_data(*xs, s["dim"],
+                                                                       xs[1].dtype),
+        "`torch.ops.aten._log_softmax_backward_data(grad_output, output, dim, dtype)`"),
     "nll_loss": TorchRef(_nll_loss, "`F.nll_loss(logp, target, weight, ignore_index, "
                                     "reduction)`"),
     "binary_cross_entropy": TorchRef(

@@ -26,6 +26,7 @@ from catalog.base import (
     unary,
     uniform,
 )
+from tinygrad_edu.autograd import apply_op
 
 ROWS: list[OpRow] = []
 add = ROWS.append
@@ -63,6 +64,21 @@ add(given_values("sigmoid", lambda x: x.sigmoid(), None,
                  [[-745.0, -60.0, -30.0, -1e-3, 0.0, 30.0, 60.0, 800.0]], variant="extreme",
                  gradcheck=False, f32=False))
 add(unary("exp", lambda x: x.exp().log(), variant="log_exp_roundtrip", covers=("exp", "log")))
+
+
+def _activation_backward(name: str, lo: float, hi: float) -> OpRow:
+    """tanh's and sigmoid's backward as ops of (upstream gradient, output), the nodes of a
+    gradient's graph: output values in the activation's range."""
+
+    def make(rng: np.random.Generator, shape: tuple[int, ...]) -> Sample:
+        return Sample((normal(rng, shape), uniform(rng, shape, lo, hi)))
+
+    return row(name, lambda d, o: apply_op(name, d, o),
+               lambda d, o: getattr(torch.ops.aten, name)(d, o), shapes(), make)
+
+
+add(_activation_backward("tanh_backward", -0.95, 0.95))
+add(_activation_backward("sigmoid_backward", 0.02, 0.98))
 
 # --- activations
 add(unary("relu", lambda x: x.relu(), kinks=(0.0,)))

@@ -26,8 +26,10 @@ from catalog.base import (
     row,
     shapes,
     sides,
+    torch,
     uniform,
 )
+from tinygrad_edu.autograd import apply_op
 
 ROWS: list[OpRow] = []
 add = ROWS.append
@@ -55,6 +57,22 @@ for _name in ("softmax", "log_softmax"):
     add(row(_name, lambda x, n=_name: getattr(F, n)(x),
             lambda x, n=_name: getattr(TF, n)(x, dim=1),
             shapes(2, 2), lambda rng, s: Sample((normal(rng, s),)), variant="F_implicit_dim"))
+
+
+
+def _backward_data_make(rng: np.random.Generator, shape: tuple[int, ...]) -> Sample:
+    """An upstream gradient and a log_softmax output along a random axis."""
+    dim = int(rng.integers(-len(shape), len(shape)))
+    x = normal(rng, shape)
+    out = x - np.log(np.sum(np.exp(x), axis=dim, keepdims=True))
+    return Sample((normal(rng, shape), out), {"dim": dim})
+
+
+# log_softmax's backward as an op (a node of a gradient's graph)
+add(row("log_softmax_backward_data",
+        lambda d, o, dim: apply_op("log_softmax_backward_data", d, o, dim=dim),
+        lambda d, o, dim: torch.ops.aten._log_softmax_backward_data(d, o, dim, o.dtype),
+        shapes(1), _backward_data_make))
 
 # --- losses
 
