@@ -100,12 +100,42 @@ def _check_arrays(name: str, x: Any, weight: Any, bias: Any, groups: Any, transp
                            f"dtype {bias.dtype}")
 
 
+# Arguments conv2d_args has accepted, with its answer: a training loop calls a layer with the
+# same shapes and hyper-parameters every step, so the checks run once per combination. Only
+# plain values are remembered (ndarrays, ints and pairs of ints, compared with their types),
+# so anything a check could treat differently takes the full path.
+_CONV2D_SEEN: dict[tuple[Any, ...], tuple[ConvGeometry, Pair]] = {}
+_SEEN_LIMIT = 256
+
+
+def _plain(value: Any) -> bool:
+    """An int, or a tuple of two ints (not bools, not numpy ints)."""
+    return type(value) is int or type(value) is tuple and len(value) == 2 and \
+        type(value[0]) is int and type(value[1]) is int
+
+
+def _plain_key(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
+               groups: Any) -> tuple[Any, ...] | None:
+    """What decides conv2d_args' answer, when every argument is plain; else None."""
+    if type(x) is not np.ndarray or type(weight) is not np.ndarray or \
+            type(bias) is not np.ndarray or type(groups) is not int or not (
+                _plain(stride) and _plain(padding) and _plain(dilation)):
+        return None
+    return (x.shape, x.dtype, weight.shape, weight.dtype, bias.shape, bias.dtype, stride,
+            padding, dilation, groups)
+
+
 def conv2d_args(x: Array, weight: Array, bias: Array, stride: Any, padding: Any, dilation: Any,
                 groups: Any) -> tuple[ConvGeometry, Pair]:
     """Check conv2d's inputs and arguments; return the geometry and the output size (OH, OW).
 
     ``stride``, ``padding`` and ``dilation`` may be ints or (h, w) pairs.
     """
+    key = _plain_key(x, weight, bias, stride, padding, dilation, groups)
+    if key is not None:
+        hit = _CONV2D_SEEN.get(key)
+        if hit is not None:
+            return hit
     name = "conv2d"
     _check_arrays(name, x, weight, bias, groups, transposed=False)
     geo = ConvGeometry(conv_pair(stride, name, "stride"), conv_pair(padding, name, "padding"),
@@ -117,6 +147,10 @@ def conv2d_args(x: Array, weight: Array, bias: Array, stride: Any, padding: Any,
         raise RuntimeError(f"{name}: kernel size {kernel} (dilation {d}) can't be greater "
                            f"than the padded input size {(h + 2 * p[0], w + 2 * p[1])}; input "
                            f"shape {x.shape}, padding {p}")
+    if key is not None:
+        if len(_CONV2D_SEEN) >= _SEEN_LIMIT:
+            _CONV2D_SEEN.clear()
+        _CONV2D_SEEN[key] = geo, (oh, ow)
     return geo, (oh, ow)
 
 

@@ -366,7 +366,17 @@ def nll_loss_fast_forward(logp: Array, target: Array, weight: Array, *,
     return np.asarray(out, dtype=logp.dtype), cache
 
 
+def nll_loss_fast_backward(dout: Array, cache: NllRowsCache) -> tuple[Array, None, None]:
+    """``nll_loss_backward``; a single (1, C) row with a reduced loss (a batch of one) sets its
+    one gradient entry by plain indexing instead of building index arrays."""
+    if len(cache.shape) == 2 and cache.shape[0] == 1 and cache.reduction != "none":
+        flat = np.zeros(cache.shape, dtype=dout.dtype)
+        flat[0, cache.target[0]] = -cache.weights[0] * (dout * cache.scale)
+        return flat, None, None
+    return nll_loss_backward(dout, cache)
+
+
 register_op("log_softmax", log_softmax_forward, log_softmax_backward, grad=log_softmax_grad,
             dtypes=FLOATING, fast=(log_softmax_fast_forward, log_softmax_fast_backward))
 register_op("nll_loss", nll_loss_forward, nll_loss_backward, grad=nll_loss_grad,
-            fast=(nll_loss_fast_forward, nll_loss_backward))
+            fast=(nll_loss_fast_forward, nll_loss_fast_backward))

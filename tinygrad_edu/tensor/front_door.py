@@ -68,10 +68,25 @@ def front_door(fn: Callable[..., Any], name: str | None = None, check_tensors: b
     """
     name = name or fn.__name__
     tensors = tensor_parameters(fn) if check_tensors else []
+    # the usual call passes its Tensors by position and no keywords (or every Tensor parameter
+    # by position): check just the values given, and leave naming the first wrong one to
+    # ``check_tensor_arguments``
+    positional = tuple((p, optional) for p, _, optional in tensors if p is not None)
+    reach = -1 if len(positional) < len(tensors) else max((p for p, _ in positional),
+                                                          default=-1) + 1
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
-        check_tensor_arguments(tensors, args, kwargs, name)
+        given = len(args)
+        if not kwargs or 0 <= reach <= given:
+            for position, optional in positional:
+                if position >= given:
+                    break
+                value = args[position]
+                if not isinstance(value, TensorBase) and (value is not None or not optional):
+                    check_tensor_arguments(tensors, args, kwargs, name)
+        else:
+            check_tensor_arguments(tensors, args, kwargs, name)
         try:
             return fn(*args, **kwargs)
         except (RuntimeError, ValueError, TypeError, IndexError) as exc:

@@ -8,6 +8,7 @@ the graph are marked as views (``_view``), so that writing into them in place is
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,6 +80,32 @@ def index_arrays(key: Any) -> Any:
     return key._data if isinstance(key, TensorBase) else key
 
 
+def _reshape_target(shape: tuple[int, ...], target: tuple[int, ...]) -> Any:
+    """``target`` with its -1 filled in from ``shape``, or None where numpy cannot infer it.
+
+    The common case (one -1, every other size positive) is integer arithmetic; anything else
+    goes to numpy's own inference, whose answers the caller's checks expect.
+    """
+    if -1 not in target:
+        return target
+    known = 1
+    unknown = 0
+    for s in target:
+        if s < 0:
+            unknown += 1
+        else:
+            known *= s
+    if unknown == 1 and known > 0:
+        total = math.prod(shape)
+        if total % known == 0:
+            return tuple(total // known if s == -1 else s for s in target)
+        return None
+    try:
+        return np.empty(shape, dtype=np.bool_).reshape(target).shape
+    except ValueError:
+        return None
+
+
 def _named(name: str, method: Any, shape: tuple[int, ...]) -> Any:
     """``method(*shape)`` for ``name`` (``view_as`` calls ``view``): its errors name both."""
     try:
@@ -99,12 +126,8 @@ class ShapeMixin(TensorBase):
     def reshape(self, *shape: Any) -> Any:
         """Same elements, new shape; one size may be -1 (inferred)."""
         target = shape_arg(shape)
-        try:
-            new = np.empty(self.shape, dtype=np.bool_).reshape(target).shape if \
-                -1 in target else target
-        except ValueError:
-            new = None
-        if new is None or int(np.prod(new)) != self.numel():
+        new = _reshape_target(self.shape, target)
+        if new is None or math.prod(new) != self.numel():
             raise RuntimeError(f"reshape: shape {list(target)} is invalid for input of size "
                                f"{self.numel()} (shape {self.shape})")
         # the same shape still gives a new tensor (a view: same memory, same version counter)

@@ -27,6 +27,8 @@ __all__ = ["alpha_dropout", "check_p", "dropout", "dropout1d", "dropout2d", "dro
 def check_p(p: Any, name: str) -> None:
     """PyTorch's errors for a bad dropout probability: TypeError for a non-number, RuntimeError
     for NaN (which no comparison rejects), ValueError for a number outside [0, 1]."""
+    if type(p) is float and 0.0 <= p <= 1.0:  # the usual value, at once (NaN fails this)
+        return
     if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating):
         raise TypeError(f"{name}: dropout probability must be a number between 0 and 1, got "
                         f"{p!r}")
