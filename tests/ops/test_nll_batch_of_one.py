@@ -41,6 +41,7 @@ def test_batch_of_one_matches_readable_and_torch(dtype, reduction, target, weigh
     tloss = torch.nn.functional.cross_entropy(tx, torch.tensor(targets), weight=tw,
                                               reduction=reduction)
     tloss.sum().backward()
-    np.testing.assert_allclose(loss.detach().numpy(), tloss.detach().numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(loss.detach().numpy(), tloss.detach().numpy(), rtol=1e-6,
+                               equal_nan=True)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
     assert x.grad.dtype == x.dtype
