@@ -127,7 +127,7 @@ def test_start_does_nothing_when_switched_off(fresh: list[list[str]],
 
 def test_start_does_nothing_without_an_idle_cpu(fresh: list[list[str]],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(precompile, "_idle_cpus", lambda: 0.8)
+    monkeypatch.setattr(precompile, "_idle_cpus", lambda: 0.4)
     assert precompile.start() is False
     assert fresh == []
 

@@ -14,7 +14,7 @@ loads it from the disk instead of compiling it (``Dispatcher.compile`` looks in 
 first). A kernel both happen to compile at once is written twice, the same bytes each time.
 
 It runs only where it can help and never twice at once: not unless a CPU is idle (the CPU
-count minus the load average is at least one), not when
+count minus the load average is at least a half), not when
 ``TINYGRAD_EDU_PRECOMPILE=0`` is set, not while another process compiles into the same cache
 (a lock file), and it is stopped when the training process exits (Numba writes each cache file
 whole, so stopping it loses only the kernel it was on). A user's model that needs other
@@ -42,6 +42,10 @@ from pathlib import Path
 from typing import Any
 
 ENV_SWITCH = "TINYGRAD_EDU_PRECOMPILE"  # "0" turns the second process off
+# Idle CPUs needed to start it. The load average counts what ran in the last minute, mostly
+# other programs (this one has just started): at load 3.5 on two cores the second process
+# made the digits example's first run 5-8 s slower instead of faster.
+MIN_IDLE_CPUS = 0.5
 
 _process: subprocess.Popen[bytes] | None = None
 _started = False
@@ -114,13 +118,13 @@ def _cpus() -> int:
 
 
 def _idle_cpus() -> float:
-    """The CPUs this process may use minus the 1-minute load average (which counts this
-    process): whether a second process would have a core of its own. On a busy machine it
-    would only take turns with the training process."""
+    """The CPUs this process may use minus the 1-minute load average: whether a second
+    process would have a core of its own. On a busy machine it would only take turns with
+    the training process."""
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average here (Windows): count this process
-        load = 1.0
+        load = 1.0  # as busy
     return _cpus() - load
 
 
@@ -130,7 +134,7 @@ def start() -> bool:
     if _started:
         return False
     _started = True
-    if os.environ.get(ENV_SWITCH, "1") == "0" or _idle_cpus() < 1:
+    if os.environ.get(ENV_SWITCH, "1") == "0" or _idle_cpus() < MIN_IDLE_CPUS:
         return False
     with _held_lock() as free:
         if not free:  # another process is compiling into this cache already
