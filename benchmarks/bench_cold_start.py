@@ -118,7 +118,7 @@ def example_rows(repo: Path, env: dict[str, str], runs: int) -> None:
             times[ONE_PROCESS].append(run_example(repo, str(Path(tmp) / "run"), cache_env))
     for row, target in ((COLD, 12), (ONE_PROCESS, 12), (WARM, 8)):
         walls, cpus = [w for w, _ in times[row]], [c for _, c in times[row]]
-        print(f"  {row}: {statistics.median(walls):6.2f} s wall [{min(walls):.2f}-"
+        print(f"  {row + ':':31} {statistics.median(walls):6.2f} s wall [{min(walls):.2f}-"
               f"{max(walls):.2f}], {statistics.median(cpus):6.2f} s CPU   (target < {target} s)")
     print(f"  ({runs} runs each, medians [min-max]; {load()} after)")
 
