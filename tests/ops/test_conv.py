@@ -660,15 +660,19 @@ CHANNELS_LAST_CASES = [  # x shape, weight shape, keyword arguments
 ]
 
 
+@pytest.mark.parametrize("padded_first", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", CHANNELS_LAST_CASES)
-def test_channels_last_matches_torch_and_the_readable_pair(monkeypatch, dtype, case):
+def test_channels_last_matches_torch_and_the_readable_pair(monkeypatch, dtype, case,
+                                                           padded_first):
     """The channels-last path (``conv_fast._Rows``), forced on any groups-1 conv: stride,
     dilation, padding, a 1x1 kernel, an empty batch; chunks of a few samples, non-contiguous
-    input, a bias, each requires_grad combination."""
+    input, a bias, each requires_grad combination; the positions in classes by the taps they
+    read, or every position reading all taps of the image padded first (small batches)."""
     import tinygrad_edu.ops.conv_fast as conv_ops
 
     monkeypatch.setattr(conv_ops, "_ROWS_CHANNELS_PER_COLUMN", 0)
+    monkeypatch.setattr(conv_ops, "_ROWS_MIN_CLASS_ROWS", 10**9 if padded_first else 0)
     monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 3000)  # several chunks
     xs, ws, kwargs = case
     rng = np.random.default_rng(sum(xs) + sum(ws))
@@ -723,6 +727,24 @@ def test_channels_last_is_chosen_for_small_maps_with_many_channels(monkeypatch):
     assert path((2, 16, 4, 4), (32, 8, 3, 3), padding=1, groups=2) == "im2col"
     _parity(F.conv2d, TF.conv2d, (3, 4, 4, 4), (6, 2, 3, 3), 6, True,
             dict(padding=1, groups=2), np.float64, 1e-10)
+
+
+def test_channels_last_pads_first_for_a_few_samples():
+    """A batch too small for the classes' products pads the image and reads all taps."""
+    from tinygrad_edu.ops.conv_args import ConvGeometry
+    from tinygrad_edu.ops.conv_fast import _Columns, _row_plan, _rows_of
+
+    geo = ConvGeometry((1, 1), (1, 1), (1, 1), 1)
+    for n, padding in ((1, (1, 1)), (3, (1, 1)), (4, (0, 0)), (64, (0, 0))):
+        cols = _Columns((n, 16, 4, 4), 3, 3, geo, 4, 4)
+        rows, pad = _rows_of(cols, 32)
+        assert pad == padding
+        assert len(_row_plan(rows.cols).classes) == (1 if padding == (1, 1) else 9)
+        if padding == (1, 1):  # the padded image, read without padding: one product
+            assert rows.cols.image == (n, 16, 6, 6)
+            assert rows.cols.geometry.padding == (0, 0)
+    no_padding = ConvGeometry((1, 1), (0, 0), (1, 1), 1)  # one class already: nothing to pad
+    assert _rows_of(_Columns((1, 16, 4, 4), 3, 3, no_padding, 2, 2), 32)[1] == (0, 0)
 
 
 def test_channels_last_same_result_on_one_and_two_threads(monkeypatch):

@@ -103,6 +103,9 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[list[str]]:
         def poll(self) -> int:
             return 0
 
+        def wait(self) -> int:
+            return 0
+
     monkeypatch.setattr(precompile, "_started", False)
     monkeypatch.setattr(precompile, "_process", None)
     monkeypatch.setattr(precompile.subprocess, "Popen", FakePopen)

@@ -37,6 +37,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,8 @@ def start() -> bool:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:  # no way to start a process here: compile in this one, as before
         return False
+    # wait for it in the background, so that once done it leaves no zombie process behind
+    threading.Thread(target=_process.wait, name="precompile-wait", daemon=True).start()
     atexit.register(stop)
     return True
 
