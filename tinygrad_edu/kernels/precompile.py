@@ -1,8 +1,10 @@
 """The first run compiles on two cores: a second process compiles the common kernels ahead.
 
 Numba compiles a kernel on its first call, one kernel at a time: compiling takes a
-process-wide lock, so threads cannot share the work. The very first run of the digits example
-spends about 8 s of its 13 compiling 17 kernels, on one core while the other waits.
+process-wide lock, so threads cannot share the work. In one process, the very first run of the
+digits example spends about 10 s of its 16 compiling 20 kernels, on one core while the other
+waits; with the second process below it takes about 11 s (warm: 5 s; 2-core machine,
+``benchmarks/bench_cold_start.py``).
 
 So when the first kernel of a run is about to compile (``jit.ready`` finds the disk cache
 empty), ``start()`` launches ``python -m tinygrad_edu.kernels.precompile``: a process at low
@@ -14,7 +16,7 @@ loads it from the disk instead of compiling it (``Dispatcher.compile`` looks in 
 first). A kernel both happen to compile at once is written twice, the same bytes each time.
 
 It runs only where it can help and never twice at once: not unless a CPU is idle (the CPU
-count minus the load average is at least a half), not when
+count minus the load average is at least ``MIN_IDLE_CPUS``), not when
 ``TINYGRAD_EDU_PRECOMPILE=0`` is set, not while another process compiles into the same cache
 (a lock file), and it is stopped when the training process exits (Numba writes each cache file
 whole, so stopping it loses only the kernel it was on). A user's model that needs other
@@ -124,8 +126,8 @@ def _idle_cpus() -> float:
     the training process."""
     try:
         load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average here (Windows): count this process
-        load = 1.0  # as busy
+    except (AttributeError, OSError):  # no load average here (Windows): count one busy CPU
+        load = 1.0
     return _cpus() - load
 
 
