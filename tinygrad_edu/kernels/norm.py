@@ -213,10 +213,7 @@ def batch_norm_stats(x: Any) -> tuple[Any, Any]:
     mean, var = np.empty(channels), np.empty(channels)
     kernel = ready(batch_norm_stats_blocks)
     n_blocks = _channel_blocks(channels, x.shape[2])[1]
-    if x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
-        kernel(x, mean, var, 0, n_blocks)
-    else:
-        threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, var, b0, b1), work=x.size)
+    threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, var, b0, b1), work=x.size)
     return mean, var
 
 
@@ -264,11 +261,8 @@ def batch_norm_fwd(x: Any, mean: Any, rstd: Any, weight: Any, bias: Any, out: An
     """``batch_norm_fwd_blocks`` over all channel blocks; fills and returns out."""
     kernel = ready(batch_norm_fwd_blocks)
     n_blocks = _channel_blocks(x.shape[1], x.shape[2])[1]
-    if x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
-        kernel(x, mean, rstd, weight, bias, out, 0, n_blocks)
-    else:
-        threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, rstd, weight, bias, out,
-                                                             b0, b1), work=x.size)
+    threads.parallel_for(n_blocks, lambda b0, b1: kernel(x, mean, rstd, weight, bias, out, b0,
+                                                         b1), work=x.size)
     return out
 
 
@@ -322,12 +316,8 @@ def batch_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, trainin
     dweight, dbias = np.empty(channels), np.empty(channels)
     kernel = ready(batch_norm_bwd_blocks)
     n_blocks = _channel_blocks(channels, x.shape[2])[1]
-    if 2 * x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
-        kernel(dout, x, mean, rstd, weight, training, dx, dweight, dbias, 0, n_blocks)
-    else:
-        threads.parallel_for(n_blocks, lambda b0, b1: kernel(
-            dout, x, mean, rstd, weight, training, dx, dweight, dbias, b0, b1),
-            work=2 * x.size)
+    threads.parallel_for(n_blocks, lambda b0, b1: kernel(
+        dout, x, mean, rstd, weight, training, dx, dweight, dbias, b0, b1), work=2 * x.size)
     return dx, dweight, dbias
 
 
@@ -379,11 +369,8 @@ def layer_norm_fwd(x: Any, weight: Any, bias: Any, eps: float, out: Any
     n_samples, groups = x.shape[0], x.shape[1]
     mean, rstd = np.empty((n_samples, groups)), np.empty((n_samples, groups))
     kernel = ready(layer_norm_fwd_rows)
-    if x.size < threads.PARALLEL_MIN_WORK:  # one thread: no range to hand out
-        kernel(x, weight, bias, eps, out, mean, rstd, 0, n_samples * groups)
-    else:
-        threads.parallel_for(n_samples * groups, lambda t0, t1: kernel(
-            x, weight, bias, eps, out, mean, rstd, t0, t1), work=x.size)
+    threads.parallel_for(n_samples * groups, lambda t0, t1: kernel(
+        x, weight, bias, eps, out, mean, rstd, t0, t1), work=x.size)
     return out, mean, rstd
 
 
@@ -504,10 +491,6 @@ def layer_norm_bwd(dout: Any, x: Any, mean: Any, rstd: Any, weight: Any, dx: Any
     part_w = np.empty((n_blocks, groups, dweight.shape[1]))
     part_b = np.empty((n_blocks, groups, dweight.shape[1]))
     kernel = ready(layer_norm_bwd_rows)
-    if 2 * x.size < threads.PARALLEL_MIN_WORK:  # one thread: all ranges, the sums included
-        kernel(dout, x, mean, rstd, weight, dx, part_w, part_b, dweight, dbias, 0,
-               n_blocks * groups)
-        return dx, dweight, dbias
     ranges = []
 
     def body(t0: int, t1: int) -> None:

@@ -181,9 +181,8 @@ def parallel_for(n: int, body: Callable[[int, int], Any], work: int | None = Non
         work: elements touched in all (default ``n``); below ``PARALLEL_MIN_WORK`` everything
             runs on the calling thread.
     """
-    parts = worker_count(n)
-    if parts <= 1 or (work if work is not None else n) < PARALLEL_MIN_WORK:
-        if n > 0:
+    if (work if work is not None else n) < PARALLEL_MIN_WORK or (parts := worker_count(n)) <= 1:
+        if n > 0:  # (small work, the usual case on course sizes, is tested first)
             body(0, n)
         return
     bounds = [n * k // parts for k in range(parts + 1)]

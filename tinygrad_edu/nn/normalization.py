@@ -120,13 +120,8 @@ class _BatchNorm(_NormBase):
         training = self.training
         running_mean, running_var, count, weight, bias = _batch_norm_state(self)
         if training and self.track_running_stats and count is not None:
-            n = count.numpy(force=True)
-            if n.flags.writeable:  # in place, like PyTorch's add_(1), not recorded
+            with count.mutate() as n:  # in place, like PyTorch's add_(1), not recorded
                 n += 1
-                count._version[0] += 1  # as when ``Tensor.mutate``'s block ends
-            else:
-                with count.mutate() as n:  # (its error for a broadcast view)
-                    n += 1
             if momentum is None:  # cumulative moving average
                 factor = 1.0 / float(count)
         # batch statistics in training, and in evaluation when no running stats are kept

@@ -118,12 +118,12 @@ class SGD(Optimizer):
                 scalars[dtype] = (dtype.type(-group["lr"]), dtype.type(group["momentum"]),
                                   dtype.type(group["weight_decay"]))
             neg_lr, momentum, weight_decay = scalars[dtype]
-            if param.size >= split_from:  # large: split over the threads
-                kernels.sgd_momentum(param, grad, buf, neg_lr, momentum, weight_decay)
-            else:
-                small(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), neg_lr, momentum,
-                      weight_decay, 0, param.size)
-            p._version[0] += 1  # as when ``Tensor.mutate``'s block ends
+            with p.mutate():
+                if param.size >= split_from:  # large: split over the threads
+                    kernels.sgd_momentum(param, grad, buf, neg_lr, momentum, weight_decay)
+                else:
+                    small(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), neg_lr,
+                          momentum, weight_decay, 0, param.size)
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any],
                 group: ParamGroup) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -56,6 +55,26 @@ from .shape import ShapeMixin
 from .sort_scan import SortScanMixin
 
 Array = NDArray[Any]
+
+
+class _Mutation:
+    """``Tensor.mutate()``'s block: yields the array, bumps the version counter at its end
+    (a small class rather than a generator: optimizers and BatchNorm enter one per tensor
+    per step, and this costs half as much)."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor: Tensor) -> None:
+        if not tensor._data.flags.writeable:
+            raise RuntimeError("mutate: this tensor is a broadcast (expanded) view, so several "
+                               "elements share one memory location; clone() it first")
+        self.tensor = tensor
+
+    def __enter__(self) -> Array:
+        return self.tensor._data
+
+    def __exit__(self, *exc: object) -> None:
+        self.tensor._version[0] += 1
 
 
 class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, ReduceMixin,
@@ -265,8 +284,7 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
 
     # ------------------------------------------------------------------ writing in place
 
-    @contextmanager
-    def mutate(self) -> Iterator[Array]:
+    def mutate(self) -> _Mutation:
         """Write into this tensor's memory directly, outside the graph (optimizers, loaders).
 
         Yields the tensor's ndarray; change it in place (``a -= lr * g``, ``a[...] = v``).
@@ -281,13 +299,7 @@ class Tensor(ConversionMixin, ArithmeticMixin, PointwiseMixin, CompareMixin, Red
             >>> w
             tensor([0.5000, 0.5000, 0.5000], requires_grad=True)
         """
-        if not self._data.flags.writeable:
-            raise RuntimeError("mutate: this tensor is a broadcast (expanded) view, so several "
-                               "elements share one memory location; clone() it first")
-        try:
-            yield self._data
-        finally:
-            self._version[0] += 1
+        return _Mutation(self)
 
     # ------------------------------------------------------------------ Python protocols
 

@@ -86,17 +86,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A
         groups: split channels into this many independent convolutions.
     """
     name = "conv2d"
-    if (isinstance(input, Tensor) and isinstance(weight, Tensor) and input.ndim == 4
-            and not isinstance(padding, str)):
-        w = weight.numpy(force=True)
-        if w.ndim == 4 and w.shape[0] >= 1:  # a batch and a weight (the checks below pass)
-            s = conv_pair(stride, name, "stride")
-            d = conv_pair(dilation, name, "dilation")
-            p = conv_pair(padding, name, "padding")
-            b = _no_bias(input.dtype) if bias is None else bias.type(input.dtype)
-            return apply_op(OPS["conv2d"], input, weight, b, stride=s, padding=p, dilation=d,
-                            groups=groups)
-    _check_ranks(name, input, weight)
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and input.ndim == 4
+            and weight.ndim == 4 and weight.shape[0] >= 1):  # (a batch and a weight: they pass)
+        _check_ranks(name, input, weight)
     s = conv_pair(stride, name, "stride")
     d = conv_pair(dilation, name, "dilation")
     kh, kw = weight.shape[2:]

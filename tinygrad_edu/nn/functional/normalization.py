@@ -52,8 +52,8 @@ def _check_vector(t: Tensor | None, arg: str, size: int, name: str, input_shape:
 
 
 def _plain_vectors(channels: int, *vectors: Tensor | None) -> bool:
-    """Each vector is None or a 1-D floating Tensor of ``channels`` values: what
-    ``_check_batch_norm_args`` checks, answered quickly for the common case (False: run it)."""
+    """Each vector is None or a 1-D floating Tensor of ``channels`` values: what the norms'
+    full checks accept, answered quickly for the common case (False: run them)."""
     for t in vectors:
         if t is None:
             continue
@@ -158,16 +158,14 @@ def _update_running(running_mean: Tensor | None, running_var: Tensor | None, mea
     for running, batch, factor in ((running_mean, mean, 1.0), (running_var, var, scale)):
         if running is None:
             continue
-        r = running.numpy(force=True)
-        if fast and r.dtype.kind == "f" and r.itemsize >= 4 and r.flags.c_contiguous \
-                and r.flags.writeable and r.size == batch.size:
-            # the statement below in one compiled loop (the same roundings)
-            ready(kernels.running_update)(r.reshape(-1), batch, factor, float(momentum))
-            running._version[0] += 1  # as when ``Tensor.mutate``'s block ends
-            continue
         with running.mutate() as r:
-            np.copyto(r, (1 - momentum) * r + momentum * (batch * factor).reshape(r.shape),
-                      casting="unsafe")
+            if fast and r.dtype.kind == "f" and r.itemsize >= 4 and r.flags.c_contiguous \
+                    and r.size == batch.size:
+                # the statement below in one compiled loop (the same roundings)
+                ready(kernels.running_update)(r.reshape(-1), batch, factor, float(momentum))
+            else:
+                np.copyto(r, (1 - momentum) * r + momentum * (batch * factor).reshape(r.shape),
+                          casting="unsafe")
 
 
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
@@ -180,7 +178,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
         size = normalized_shape[0]
         x = input.numpy(force=True)
         if (type(size) is int and x.ndim >= 1 and x.shape[-1] == size and x.dtype.kind == "f"
-                and _vector_of(weight, size) and _vector_of(bias, size)):
+                and _plain_vectors(size, weight, bias)):
             w, b = _affine(weight, bias, normalized_shape, input)
             return apply_op(OPS["layer_norm"], input, w, b, eps=eps)
     shape = checked_shape(normalized_shape, "layer_norm")
@@ -202,11 +200,6 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     x = input if len(shape) == 1 else input.reshape(*lead, size)
     w, b = _affine(weight, bias, (size,), input)
     return reshape_result(apply_op(OPS["layer_norm"], x, w, b, eps=eps), in_shape)
-
-
-def _vector_of(t: Tensor | None, size: int) -> bool:
-    """t is None or a Tensor of shape (size,)."""
-    return t is None or isinstance(t, Tensor) and t.numpy(force=True).shape == (size,)
 
 
 def checked_shape(normalized_shape: Any, name: str) -> tuple[int, ...]:
