@@ -178,9 +178,7 @@ def node_backward(node: Node, g: Array, retain_graph: bool) -> list[tuple[int, A
             f"Trying to backward through the graph a second time ({node.op.name!r} already "
             "freed its saved arrays). Specify retain_graph=True on the first backward call "
             "if you need to backward twice.")
-    versions = node.versions  # (_unchanged, written out: this runs for every node)
-    if versions is None or node.out_version[0] != 0 or input_versions(node.inputs) != versions:
-        _check_versions(node)
+    _check_versions(node)
     edges, name = node.edges, node.op.name
     in_grads = _run(name, node.backward, g, node.cache, node.needs, node.op.backward_asks)
     sent = []
